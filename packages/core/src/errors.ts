@@ -1,0 +1,56 @@
+/**
+ * Every refusal the SDK produces carries one of these stable codes. Hosts switch on `error.code`;
+ * the HTTP layer maps each code to a status (see `http/problem.ts`). Codes are part of the public API:
+ * never rename one, only add.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'INVALID_POLICY',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'NOT_SESSION_TUTOR',
+  'NOT_SESSION_PARTICIPANT',
+  'TOO_EARLY',
+  'TOO_LATE',
+  'STUDENT_JOINED',
+  'SESSION_FINAL',
+  'PROVIDER_NOT_CONNECTED',
+  'DISCONNECT_REQUIRES_REPLACEMENT',
+  'BOOKING_CONFLICT',
+  'CONFLICT',
+  'NO_CHARGE_PENDING',
+] as const;
+
+/** A stable error code. */
+export type SessionErrorCode = (typeof ERROR_CODES)[number];
+
+/** Extra, code-specific facts about a refusal (for example when a too-early action becomes possible). */
+export interface SessionErrorDetails {
+  /** For `TOO_EARLY`: the first instant at which the refused action is allowed. */
+  readonly availableAt?: Date;
+  /** For `INVALID_INPUT` / `INVALID_POLICY`: which fields are wrong and why. */
+  readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The one error type of the SDK. It is thrown by services and returned (as a value) by the pure
+ * state machine, so `instanceof SessionError` and `error.code` work everywhere.
+ */
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  readonly code: SessionErrorCode;
+  readonly details: SessionErrorDetails;
+
+  constructor(code: SessionErrorCode, message: string, details: SessionErrorDetails = {}) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `value` is a `SessionError`, optionally with the given code. */
+export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
+  return value instanceof SessionError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,79 @@
+/**
+ * `@itutor/sessions-core`: the rules of paid online tutoring sessions: timing, money, the state
+ * machine, ports and services. No I/O and no clock reads of its own.
+ *
+ * The browser-safe part (timing, money, status, policy, effective status) imports nothing heavier than
+ * date-fns; services and input validation live in modules a browser bundle tree-shakes away.
+ */
+export { ERROR_CODES, SessionError, isSessionError } from './errors';
+export type { SessionErrorCode, SessionErrorDetails } from './errors';
+export { DEFAULT_POLICY, definePolicy } from './policy';
+export type { SessionPolicy } from './policy';
+export {
+  assertValidDuration,
+  assertValidInstant,
+  computeSessionTimings,
+  minPayableMinutes,
+  noShowWaitMinutes,
+  secondsUntil,
+} from './timing';
+export type { SessionTimings } from './timing';
+export {
+  MAX_PRICE_MINOR,
+  amountsForOutcome,
+  applyBasisPoints,
+  assertValidPriceMinor,
+  formatMoney,
+  splitCharge,
+} from './money';
+export type { ChargeSplit, FormatMoneyOptions } from './money';
+export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
+export type { SessionStatus, SettledOutcome } from './status';
+export { toPublicSession } from './session';
+export type {
+  CancelledBy,
+  ChargeStatus,
+  EventActor,
+  ParticipantRole,
+  ProviderConnection,
+  ProviderTokens,
+  PublicSession,
+  Session,
+  SessionEvent,
+  SessionEventDraft,
+  SessionEventType,
+  VideoProviderName,
+} from './session';
+export {
+  SYSTEM_ACTOR,
+  chargeIdempotencyKey,
+  chargeInstructionFor,
+  effectiveStatus,
+  roleOf,
+  settlementOutcome,
+  transition,
+} from './machine';
+export type { SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
+export { randomId, systemClock } from './ports';
+export type {
+  Booking,
+  ChargeInstruction,
+  ChargeResult,
+  ClaimOptions,
+  Clock,
+  CreateMeetingInput,
+  EventLogReader,
+  IdGenerator,
+  InsertSessionResult,
+  Meeting,
+  PaymentGateway,
+  ProviderConnectionRepository,
+  SessionRepository,
+  SessionWrite,
+  SessionsAdapter,
+  VideoProvider,
+} from './ports';
+export { createSessionsCore } from './service';
+export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
+export { fromSessionJson, toSessionJson } from './wire';
+export type { SessionJson } from './wire';

@@ -1,0 +1,296 @@
+import { addMinutes, isAfter, isBefore } from 'date-fns';
+import { SessionError } from './errors';
+import { amountsForOutcome } from './money';
+import { DEFAULT_POLICY, type SessionPolicy } from './policy';
+import type { CancelledBy, ParticipantRole, Session, SessionEventDraft } from './session';
+import { isFinalStatus, type SessionStatus } from './status';
+import type { ChargeInstruction } from './ports';
+
+/**
+ * The session state machine, in one place: a pure function from (session, command, now) to the next
+ * session plus the audit events and effects it implies, or a typed refusal. No I/O and no clock reads;
+ * services run the effects through ports.
+ */
+
+/** The actor id used for the cron job and provider webhooks. */
+export const SYSTEM_ACTOR = 'system';
+
+/** Commands the state machine understands. */
+export type SessionCommand =
+  /** A participant asks to join (record the join, then hand out the URL). */
+  | { readonly type: 'JOIN'; readonly actorId: string }
+  /** The tutor marks the student absent. */
+  | { readonly type: 'MARK_NO_SHOW'; readonly actorId: string }
+  /** The cron job settles the session at its scheduled end. */
+  | { readonly type: 'SETTLE' }
+  /** A provider webhook reports when the meeting ended. */
+  | { readonly type: 'RECORD_MEETING_ENDED'; readonly endedAt: Date }
+  /** A participant or the platform cancels before the start. */
+  | { readonly type: 'CANCEL'; readonly actorId: string; readonly by: CancelledBy; readonly reason?: string }
+  /** The payment gateway answered for the session's pending charge. */
+  | {
+      readonly type: 'RECORD_CHARGE_RESULT';
+      readonly status: 'succeeded' | 'failed';
+      readonly reference?: string;
+      readonly failureReason?: string;
+    };
+
+/** A side effect the runner must perform after the write succeeds. */
+export type SessionEffect = { readonly type: 'CHARGE'; readonly instruction: ChargeInstruction };
+
+/** An accepted command. */
+export interface TransitionOk {
+  readonly ok: true;
+  readonly session: Session;
+  readonly events: readonly SessionEventDraft[];
+  readonly effects: readonly SessionEffect[];
+}
+
+/** A refused command. The session is unchanged. */
+export interface TransitionRefused {
+  readonly ok: false;
+  readonly error: SessionError;
+}
+
+/** Result of {@link transition}. */
+export type TransitionResult = TransitionOk | TransitionRefused;
+
+/**
+ * The status a reader should show at `now`: the stored status, except that a stored `SCHEDULED`
+ * session counts as `JOIN_OPEN` from `joinOpensAt` on (the stored status lags until someone joins).
+ */
+export function effectiveStatus(
+  session: Pick<Session, 'status' | 'joinOpensAt'>,
+  now: Date,
+): SessionStatus {
+  if (session.status === 'SCHEDULED' && !isBefore(now, session.joinOpensAt)) return 'JOIN_OPEN';
+  return session.status;
+}
+
+/** The role of `userId` in the session, or `null` if they take no part. */
+export function roleOf(session: Pick<Session, 'tutorId' | 'studentId'>, userId: string): ParticipantRole | null {
+  if (userId === session.tutorId) return 'tutor';
+  if (userId === session.studentId) return 'student';
+  return null;
+}
+
+/** The idempotency key of a session's charge: one per session and outcome. */
+export function chargeIdempotencyKey(sessionId: string, outcome: SessionStatus): string {
+  return `itutor-session-${sessionId}-${outcome}`;
+}
+
+const refuse = (code: ConstructorParameters<typeof SessionError>[0], message: string, details = {}): TransitionRefused => ({
+  ok: false,
+  error: new SessionError(code, message, details),
+});
+
+function finalRefusal(session: Session): TransitionRefused {
+  return refuse('SESSION_FINAL', `Session is already final (${session.status})`, { status: session.status });
+}
+
+/**
+ * Applies `command` to `session` at business time `now` under `policy`.
+ * Never mutates its arguments; the next session has `version + 1`.
+ */
+export function transition(
+  session: Session,
+  command: SessionCommand,
+  now: Date,
+  policy: SessionPolicy = DEFAULT_POLICY,
+): TransitionResult {
+  const event = (type: SessionEventDraft['type'], actor: string, payload: Record<string, unknown> = {}): SessionEventDraft => ({
+    type,
+    sessionId: session.id,
+    tutorId: session.tutorId,
+    actor,
+    occurredAt: now,
+    payload,
+  });
+  const next = (changes: Partial<Session>): Session => ({
+    ...session,
+    ...changes,
+    version: session.version + 1,
+    updatedAt: now,
+  });
+
+  switch (command.type) {
+    case 'JOIN': {
+      const role = roleOf(session, command.actorId);
+      if (role === null) return refuse('NOT_SESSION_PARTICIPANT', 'Only the session\'s tutor or student may join');
+      if (isFinalStatus(session.status)) return finalRefusal(session);
+      if (isBefore(now, session.joinOpensAt)) {
+        return refuse('TOO_EARLY', 'Join is not open yet', { availableAt: session.joinOpensAt });
+      }
+      const field = role === 'student' ? 'studentJoinedAt' : 'tutorJoinedAt';
+      const first = session[field] === null;
+      return {
+        ok: true,
+        session: next({
+          status: 'JOIN_OPEN',
+          [field]: first ? now : session[field],
+        }),
+        events: [event('session.joined', command.actorId, { role, first })],
+        effects: [],
+      };
+    }
+
+    case 'MARK_NO_SHOW': {
+      if (command.actorId !== session.tutorId) {
+        return refuse('NOT_SESSION_TUTOR', 'Only the session\'s tutor may mark a no-show');
+      }
+      if (isFinalStatus(session.status)) return finalRefusal(session);
+      if (isBefore(now, session.noShowEligibleAt)) {
+        return refuse('TOO_EARLY', `A no-show can be marked ${session.noShowWaitMinutes} minutes after the start`, {
+          availableAt: session.noShowEligibleAt,
+        });
+      }
+      if (session.studentJoinedAt !== null && !isAfter(session.studentJoinedAt, session.noShowEligibleAt)) {
+        return refuse('STUDENT_JOINED', 'The student joined within the no-show wait', {
+          studentJoinedAt: session.studentJoinedAt,
+        });
+      }
+      return settleAs(session, 'NO_SHOW_STUDENT', command.actorId, now, policy, event, next);
+    }
+
+    case 'SETTLE': {
+      if (isFinalStatus(session.status)) return finalRefusal(session);
+      if (isBefore(now, session.chargeScheduledAt)) {
+        return refuse('TOO_EARLY', 'Settlement happens at the scheduled end', { availableAt: session.chargeScheduledAt });
+      }
+      return settleAs(session, settlementOutcome(session, policy), SYSTEM_ACTOR, now, policy, event, next);
+    }
+
+    case 'RECORD_MEETING_ENDED': {
+      if (isFinalStatus(session.status)) return finalRefusal(session);
+      if (!(command.endedAt instanceof Date) || Number.isNaN(command.endedAt.getTime())) {
+        return refuse('INVALID_INPUT', 'endedAt must be a valid instant');
+      }
+      if (isAfter(command.endedAt, now)) return refuse('INVALID_INPUT', 'endedAt must not be in the future');
+      return {
+        ok: true,
+        session: next({ meetingEndedAt: command.endedAt }),
+        events: [event('session.meeting_ended', SYSTEM_ACTOR, { endedAt: command.endedAt.toISOString() })],
+        effects: [],
+      };
+    }
+
+    case 'CANCEL': {
+      const role = roleOf(session, command.actorId);
+      if (command.by !== 'platform' && role !== command.by) {
+        return refuse('NOT_SESSION_PARTICIPANT', `Only the session's ${command.by} may cancel as ${command.by}`);
+      }
+      if (isFinalStatus(session.status)) return finalRefusal(session);
+      if (!isBefore(now, session.scheduledStartAt)) {
+        return refuse('TOO_LATE', 'A session can only be cancelled before its scheduled start');
+      }
+      return {
+        ok: true,
+        session: next({
+          status: 'CANCELLED',
+          finalizedAt: now,
+          cancelledBy: command.by,
+          chargeAmountMinor: 0,
+          payoutAmountMinor: 0,
+          platformFeeMinor: 0,
+          chargeStatus: 'none',
+        }),
+        events: [event('session.cancelled', command.actorId, { by: command.by, reason: command.reason ?? null })],
+        effects: [],
+      };
+    }
+
+    case 'RECORD_CHARGE_RESULT': {
+      // The only change a final session accepts: bookkeeping of its own charge, never its outcome.
+      if (session.chargeStatus !== 'pending' && session.chargeStatus !== 'failed') {
+        return refuse('NO_CHARGE_PENDING', `Session has no charge awaiting a result (${session.chargeStatus})`);
+      }
+      const ok = command.status === 'succeeded';
+      return {
+        ok: true,
+        session: next({
+          chargeStatus: command.status,
+          chargeAttempts: session.chargeAttempts + 1,
+          chargeReference: command.reference ?? session.chargeReference,
+        }),
+        events: [
+          event(ok ? 'charge.succeeded' : 'charge.failed', SYSTEM_ACTOR, {
+            idempotencyKey: session.chargeIdempotencyKey,
+            amountMinor: session.chargeAmountMinor,
+            reference: command.reference ?? null,
+            failureReason: command.failureReason ?? null,
+          }),
+        ],
+        effects: [],
+      };
+    }
+  }
+}
+
+/** The outcome settlement gives a non-final session, per the early-end rule and policy switch. */
+export function settlementOutcome(
+  session: Pick<Session, 'meetingEndedAt' | 'scheduledEndAt' | 'scheduledStartAt' | 'minPayableMinutes'>,
+  policy: SessionPolicy = DEFAULT_POLICY,
+): 'COMPLETED_ASSUMED' | 'EARLY_END_SHORT' {
+  const ended = session.meetingEndedAt;
+  if (ended === null || !isBefore(ended, session.scheduledEndAt)) return 'COMPLETED_ASSUMED';
+  if (
+    policy.chargeEarlyEndAfterMinPayable &&
+    !isBefore(ended, addMinutes(session.scheduledStartAt, session.minPayableMinutes))
+  ) {
+    return 'COMPLETED_ASSUMED';
+  }
+  return 'EARLY_END_SHORT';
+}
+
+/** The charge instruction for a session's pending charge. */
+export function chargeInstructionFor(session: Session): ChargeInstruction {
+  if (
+    session.chargeIdempotencyKey === null ||
+    session.chargeAmountMinor === null ||
+    (session.status !== 'COMPLETED_ASSUMED' && session.status !== 'NO_SHOW_STUDENT')
+  ) {
+    throw new SessionError('NO_CHARGE_PENDING', `Session ${session.id} has nothing to charge`);
+  }
+  return {
+    idempotencyKey: session.chargeIdempotencyKey,
+    sessionId: session.id,
+    bookingId: session.bookingId,
+    studentId: session.studentId,
+    tutorId: session.tutorId,
+    outcome: session.status,
+    amountMinor: session.chargeAmountMinor,
+    payoutMinor: session.payoutAmountMinor ?? 0,
+    feeMinor: session.platformFeeMinor ?? 0,
+    currency: session.currency,
+  };
+}
+
+function settleAs(
+  session: Session,
+  outcome: 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT' | 'EARLY_END_SHORT',
+  actor: string,
+  now: Date,
+  policy: SessionPolicy,
+  event: (type: SessionEventDraft['type'], actor: string, payload?: Record<string, unknown>) => SessionEventDraft,
+  next: (changes: Partial<Session>) => Session,
+): TransitionOk {
+  const split = amountsForOutcome(session.priceMinor, outcome, policy);
+  const charges = split.chargeMinor > 0;
+  const settled = next({
+    status: outcome,
+    finalizedAt: now,
+    chargeAmountMinor: split.chargeMinor,
+    payoutAmountMinor: split.payoutMinor,
+    platformFeeMinor: split.feeMinor,
+    chargeStatus: charges ? 'pending' : 'none',
+    chargeIdempotencyKey: charges ? chargeIdempotencyKey(session.id, outcome) : null,
+  });
+  const amounts = { chargeMinor: split.chargeMinor, payoutMinor: split.payoutMinor, feeMinor: split.feeMinor };
+  const events = [
+    event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts }),
+  ];
+  if (!charges) return { ok: true, session: settled, events, effects: [] };
+  const instruction = chargeInstructionFor(settled);
+  events.push(event('charge.requested', actor, { idempotencyKey: instruction.idempotencyKey, amountMinor: split.chargeMinor }));
+  return { ok: true, session: settled, events, effects: [{ type: 'CHARGE', instruction }] };
+}

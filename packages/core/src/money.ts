@@ -1,0 +1,99 @@
+import { SessionError } from './errors';
+import { DEFAULT_POLICY, type SessionPolicy } from './policy';
+import type { SessionStatus } from './status';
+
+/**
+ * Money rules, in one place. Amounts are integers in the currency's minor unit (TTD cents:
+ * 15000 = TTD 150.00). Charge and payout are rounded down; the platform fee is the remainder, so
+ * `charge = payout + fee` holds exactly for every price.
+ */
+
+/**
+ * Largest price accepted, in minor units: the largest value of the SQL type `numeric(12,2)`
+ * (9,999,999,999.99), which is where the Supabase adapter stores money.
+ */
+export const MAX_PRICE_MINOR = 999_999_999_999;
+
+/** The three amounts of a settled session, in minor units. */
+export interface ChargeSplit {
+  /** What the student is charged. */
+  readonly chargeMinor: number;
+  /** What the tutor receives. */
+  readonly payoutMinor: number;
+  /** What the platform keeps: always `chargeMinor − payoutMinor`. */
+  readonly feeMinor: number;
+}
+
+const ZERO: ChargeSplit = Object.freeze({ chargeMinor: 0, payoutMinor: 0, feeMinor: 0 });
+
+/** Throws `INVALID_INPUT` unless `amount` is a whole number of minor units in `0..MAX_PRICE_MINOR`. */
+export function assertValidPriceMinor(amount: number, path = 'priceMinor'): void {
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0 || amount > MAX_PRICE_MINOR) {
+    throw new SessionError(
+      'INVALID_INPUT',
+      `${path} must be a whole number of minor units from 0 to ${MAX_PRICE_MINOR}, got ${String(amount)}`,
+      { issues: [{ path, message: 'not a valid amount in minor units' }] },
+    );
+  }
+}
+
+/**
+ * `floor(amount × bps / 10000)` exactly, for any amount up to `MAX_PRICE_MINOR`. The product itself can
+ * exceed 2^53, so the amount is split into whole ten-thousands and a remainder first.
+ */
+export function applyBasisPoints(amountMinor: number, bps: number): number {
+  const whole = Math.floor(amountMinor / 10_000);
+  const rest = amountMinor - whole * 10_000;
+  return whole * bps + Math.floor((rest * bps) / 10_000);
+}
+
+/** Splits a charge of `chargeMinor` into tutor payout (rounded down) and platform fee (the remainder). */
+export function splitCharge(chargeMinor: number, policy: SessionPolicy = DEFAULT_POLICY): ChargeSplit {
+  const payoutMinor = applyBasisPoints(chargeMinor, policy.tutorPayoutBps);
+  return { chargeMinor, payoutMinor, feeMinor: chargeMinor - payoutMinor };
+}
+
+/**
+ * The amounts for a session of `priceMinor` that ends in `outcome`: 100 % / 90 % for
+ * `COMPLETED_ASSUMED`, 50 % / 90 % of that for `NO_SHOW_STUDENT`, nothing otherwise.
+ */
+export function amountsForOutcome(
+  priceMinor: number,
+  outcome: SessionStatus,
+  policy: SessionPolicy = DEFAULT_POLICY,
+): ChargeSplit {
+  assertValidPriceMinor(priceMinor);
+  switch (outcome) {
+    case 'COMPLETED_ASSUMED':
+      return splitCharge(applyBasisPoints(priceMinor, policy.completedChargeBps), policy);
+    case 'NO_SHOW_STUDENT':
+      return splitCharge(applyBasisPoints(priceMinor, policy.noShowChargeBps), policy);
+    default:
+      return ZERO;
+  }
+}
+
+/** Options for {@link formatMoney}. */
+export interface FormatMoneyOptions {
+  /** ISO 4217 code. Default `TTD`. */
+  readonly currency?: string;
+  /** BCP 47 locale. Default `en-TT`. */
+  readonly locale?: string;
+}
+
+/**
+ * Formats an amount of minor units for display, e.g. `formatMoney(7500)` → `"TTD 75.00"` style text
+ * per the locale. The amount is handed to `Intl.NumberFormat` as an exact decimal string, not a float.
+ * Assumes a currency with two minor digits (TTD, USD, EUR...).
+ */
+export function formatMoney(amountMinor: number, options: FormatMoneyOptions = {}): string {
+  const negative = amountMinor < 0;
+  const abs = Math.abs(amountMinor);
+  const whole = Math.floor(abs / 100);
+  const cents = String(abs - whole * 100).padStart(2, '0');
+  const decimal = `${negative ? '-' : ''}${whole}.${cents}` as `${number}`;
+  return new Intl.NumberFormat(options.locale ?? 'en-TT', {
+    style: 'currency',
+    currency: options.currency ?? 'TTD',
+  }).format(decimal);
+}

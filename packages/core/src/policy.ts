@@ -1,0 +1,100 @@
+import { SessionError } from './errors';
+
+/**
+ * The business numbers a host may change. Percentages apply to the session duration (whole minutes,
+ * rounded down); rates are integer basis points (1 bp = 0.01 %) so money never touches floats.
+ * A policy is read when a session is created or settled; the timings it produces are stored on the
+ * session, so changing the policy later never rewrites existing sessions.
+ */
+export interface SessionPolicy {
+  /** Minutes before the scheduled start at which Join opens. Default 5. */
+  readonly joinLeadMinutes: number;
+  /** No-show wait as a whole percentage of the duration, rounded down. Default 33. */
+  readonly noShowWaitPercent: number;
+  /** Minimum payable length as a whole percentage of the duration, rounded down. Default 66. */
+  readonly minPayablePercent: number;
+  /** Share of the price charged when a session completes, in basis points. Default 10000 (100 %). */
+  readonly completedChargeBps: number;
+  /** Share of the price charged for a student no-show, in basis points. Default 5000 (50 %). */
+  readonly noShowChargeBps: number;
+  /** Tutor's share of whatever is charged, in basis points. Default 9000 (90 %). */
+  readonly tutorPayoutBps: number;
+  /**
+   * When the meeting ended before the scheduled end but lasted at least `minPayableMinutes`, charge in
+   * full instead of settling as `EARLY_END_SHORT`. Default `false` (the seed's locked rule).
+   */
+  readonly chargeEarlyEndAfterMinPayable: boolean;
+  /** Shortest allowed session in minutes. Default 1. */
+  readonly minDurationMinutes: number;
+  /** Longest allowed session in minutes. Default 1440 (one day). */
+  readonly maxDurationMinutes: number;
+  /** ISO 4217 currency of prices. Default `TTD`. Amounts are in its minor unit (cents). */
+  readonly currency: string;
+}
+
+/** The defaults from the product rules (DESIGN.md). */
+export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
+  joinLeadMinutes: 5,
+  noShowWaitPercent: 33,
+  minPayablePercent: 66,
+  completedChargeBps: 10_000,
+  noShowChargeBps: 5_000,
+  tutorPayoutBps: 9_000,
+  chargeEarlyEndAfterMinPayable: false,
+  minDurationMinutes: 1,
+  maxDurationMinutes: 1440,
+  currency: 'TTD',
+});
+
+type IntRule = readonly [key: keyof SessionPolicy, min: number, max: number];
+const INT_RULES: readonly IntRule[] = [
+  ['joinLeadMinutes', 0, 1440],
+  ['noShowWaitPercent', 0, 100],
+  ['minPayablePercent', 0, 100],
+  ['completedChargeBps', 0, 10_000],
+  ['noShowChargeBps', 0, 10_000],
+  ['tutorPayoutBps', 0, 10_000],
+  ['minDurationMinutes', 1, 1440],
+  ['maxDurationMinutes', 1, 1440],
+];
+
+/**
+ * Returns a complete, validated, frozen policy: `DEFAULT_POLICY` with `overrides` applied.
+ * Throws `SessionError('INVALID_POLICY')` listing every bad field.
+ *
+ * Validation is written out here rather than with zod on purpose: the policy is needed in the browser
+ * (timing and money display) and zod would cost more than the rest of that path together.
+ */
+export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPolicy {
+  const policy = { ...DEFAULT_POLICY, ...overrides } as SessionPolicy;
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const key of Object.keys(overrides)) {
+    if (!(key in DEFAULT_POLICY)) issues.push({ path: key, message: 'is not a policy setting' });
+  }
+  for (const [key, min, max] of INT_RULES) {
+    const value = policy[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      issues.push({ path: key, message: `must be a whole number from ${min} to ${max}` });
+    }
+  }
+  if (policy.minDurationMinutes > policy.maxDurationMinutes) {
+    issues.push({ path: 'minDurationMinutes', message: 'must not exceed maxDurationMinutes' });
+  }
+  if (policy.noShowWaitPercent > policy.minPayablePercent) {
+    issues.push({ path: 'noShowWaitPercent', message: 'must not exceed minPayablePercent' });
+  }
+  if (typeof policy.chargeEarlyEndAfterMinPayable !== 'boolean') {
+    issues.push({ path: 'chargeEarlyEndAfterMinPayable', message: 'must be a boolean' });
+  }
+  if (typeof policy.currency !== 'string' || !/^[A-Z]{3}$/.test(policy.currency)) {
+    issues.push({ path: 'currency', message: 'must be a three-letter ISO 4217 code' });
+  }
+  if (issues.length > 0) {
+    throw new SessionError(
+      'INVALID_POLICY',
+      `Invalid session policy: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      { issues },
+    );
+  }
+  return Object.freeze(policy);
+}

@@ -1,0 +1,178 @@
+import type {
+  ProviderConnection,
+  ProviderTokens,
+  Session,
+  SessionEvent,
+  SessionEventDraft,
+  VideoProviderName,
+} from './session';
+
+/**
+ * Ports: the interfaces the core's services need from the outside world. An adapter implements the
+ * three repositories for a database; the contract suite in `@itutor/sessions-core/testing` checks it.
+ * "Not found" is `null`, never an exception.
+ */
+
+/** The source of "now". Services never read the system clock directly. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Makes ids for new sessions and events. */
+export type IdGenerator = () => string;
+
+/** Random UUID v4 from Web Crypto (Node 20+, browsers, edge runtimes). */
+export const randomId: IdGenerator = () => globalThis.crypto.randomUUID();
+
+/** One compare-and-set write: replace the session if it still has `expectedVersion`. */
+export interface SessionWrite {
+  /** The version the writer read. The write is refused if the stored version differs. */
+  readonly expectedVersion: number;
+  /** The full next session. Its `version` is `expectedVersion + 1` for state changes. */
+  readonly next: Session;
+  /** Audit events appended in the same atomic step; none are written when the write is refused. */
+  readonly events: readonly SessionEventDraft[];
+}
+
+/** Result of inserting a new session. */
+export type InsertSessionResult =
+  | { readonly inserted: true; readonly session: Session }
+  /** A session for the same booking already existed; nothing was written. */
+  | { readonly inserted: false; readonly session: Session };
+
+/** Options for claiming work for a settlement run. */
+export interface ClaimOptions {
+  /** Business time of the run. */
+  readonly now: Date;
+  /** At most this many sessions. */
+  readonly limit: number;
+  /** The lease given to claimed sessions; others skip them until then. */
+  readonly claimUntil: Date;
+  /** Charges with this many attempts are not retried any more. */
+  readonly maxChargeAttempts: number;
+}
+
+/** Storage of sessions. Every method is atomic on its own. */
+export interface SessionRepository {
+  /**
+   * Inserts a new session with its events, unless a session for the same `bookingId` exists: then
+   * returns that one and writes nothing. Must be safe when two inserts for one booking race.
+   */
+  insert(session: Session, events: readonly SessionEventDraft[]): Promise<InsertSessionResult>;
+  findById(id: string): Promise<Session | null>;
+  findByBookingId(bookingId: string): Promise<Session | null>;
+  /**
+   * Applies each write as its own atomic compare-and-set together with its events. Returns, in order,
+   * the stored session for each write that won, or `null` for each that lost (version changed, or the
+   * session does not exist). Adapters should apply a batch in one round trip.
+   */
+  applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>>;
+  /**
+   * Claims up to `limit` sessions needing settlement work and leases them until `claimUntil`:
+   * (a) non-final sessions with `chargeScheduledAt <= now`, and
+   * (b) final sessions whose charge is `pending` or `failed` with fewer than `maxChargeAttempts` attempts,
+   * in both cases only when `claimedUntil` is null or `<= now`. Concurrent claims never return the same
+   * session. The lease is bookkeeping: it does not change `version`. Oldest `chargeScheduledAt` first.
+   */
+  claimForSettlement(options: ClaimOptions): Promise<Session[]>;
+}
+
+/** Storage of tutors' video-provider connections: at most one per tutor. */
+export interface ProviderConnectionRepository {
+  /** The tutor's connection (whatever its status), or `null`. */
+  findByTutor(tutorId: string): Promise<ProviderConnection | null>;
+  /**
+   * Creates or replaces the tutor's connection in one atomic step, with its tokens and event.
+   * With `expectedVersion` (replacing), returns `null` if the stored version differs.
+   */
+  save(
+    connection: ProviderConnection,
+    tokens: ProviderTokens | null,
+    event: SessionEventDraft,
+    expectedVersion: number | null,
+  ): Promise<ProviderConnection | null>;
+  /** The tutor's OAuth tokens, for server-side provider calls only. */
+  findTokens(tutorId: string): Promise<ProviderTokens | null>;
+}
+
+/** Read access to the audit log. There is no update or delete: the log is append-only. */
+export interface EventLogReader {
+  /** A session's events, oldest first. */
+  listBySession(sessionId: string): Promise<SessionEvent[]>;
+  /** Every event about a tutor (sessions and provider changes), oldest first. */
+  listByTutor(tutorId: string): Promise<SessionEvent[]>;
+}
+
+/** What a {@link VideoProvider} needs to create a meeting. */
+export interface CreateMeetingInput {
+  /** Stable per booking: a provider that can deduplicate must return the same meeting for it. */
+  readonly idempotencyKey: string;
+  readonly provider: VideoProviderName;
+  readonly tutorId: string;
+  readonly topic: string;
+  readonly startAt: Date;
+  readonly durationMinutes: number;
+}
+
+/** A created meeting. */
+export interface Meeting {
+  readonly meetingId: string;
+  readonly joinUrl: string;
+}
+
+/** Creates meetings on Zoom / Google Meet on a tutor's behalf. */
+export interface VideoProvider {
+  createMeeting(input: CreateMeetingInput): Promise<Meeting>;
+  /** Removes a meeting the core no longer needs (a losing duplicate or a failed creation). */
+  deleteMeeting(input: { readonly provider: VideoProviderName; readonly tutorId: string; readonly meetingId: string }): Promise<void>;
+}
+
+/** A charge the core asks the payment gateway to make. */
+export interface ChargeInstruction {
+  /** Derived from the session and outcome; retrying with it must never charge twice. */
+  readonly idempotencyKey: string;
+  readonly sessionId: string;
+  readonly bookingId: string;
+  readonly studentId: string;
+  readonly tutorId: string;
+  readonly outcome: 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
+  readonly amountMinor: number;
+  readonly payoutMinor: number;
+  readonly feeMinor: number;
+  readonly currency: string;
+}
+
+/** The gateway's answer. Throwing means "unknown": the charge stays pending and is retried. */
+export interface ChargeResult {
+  readonly status: 'succeeded' | 'failed';
+  /** The gateway's id for the charge. */
+  readonly reference?: string;
+  readonly failureReason?: string;
+}
+
+/** Takes money. The real gateway (Stripe) comes later; the port exists from the start. */
+export interface PaymentGateway {
+  charge(instruction: ChargeInstruction): Promise<ChargeResult>;
+}
+
+/** A booking as the host's booking system knows it (the host is the source of truth for price). */
+export interface Booking {
+  readonly bookingId: string;
+  readonly tutorId: string;
+  readonly studentId: string;
+  readonly scheduledStartAt: Date;
+  readonly durationMinutes: number;
+  readonly priceMinor: number;
+  /** Defaults to the policy's currency. */
+  readonly currency?: string;
+}
+
+/** Everything an adapter provides. */
+export interface SessionsAdapter {
+  readonly sessions: SessionRepository;
+  readonly connections: ProviderConnectionRepository;
+  readonly events: EventLogReader;
+}

@@ -1,0 +1,83 @@
+import { addMinutes, differenceInSeconds, subMinutes } from 'date-fns';
+import { SessionError } from './errors';
+import { DEFAULT_POLICY, type SessionPolicy } from './policy';
+
+/**
+ * Timing rules, in one place. All arithmetic on instants goes through date-fns; minute counts are
+ * integers computed with integer arithmetic (`floor(d × p / 100)`, never `d × 0.33`), which is also
+ * exactly what the SQL functions in `@itutor/sessions-supabase` compute.
+ */
+
+/** `floor(durationMinutes × noShowWaitPercent / 100)`: how long a tutor waits before a no-show. */
+export function noShowWaitMinutes(durationMinutes: number, policy: SessionPolicy = DEFAULT_POLICY): number {
+  return Math.floor((durationMinutes * policy.noShowWaitPercent) / 100);
+}
+
+/** `floor(durationMinutes × minPayablePercent / 100)`: the minimum payable length of a meeting. */
+export function minPayableMinutes(durationMinutes: number, policy: SessionPolicy = DEFAULT_POLICY): number {
+  return Math.floor((durationMinutes * policy.minPayablePercent) / 100);
+}
+
+/** Throws `INVALID_INPUT` unless `durationMinutes` is a whole number within the policy's range. */
+export function assertValidDuration(durationMinutes: number, policy: SessionPolicy = DEFAULT_POLICY): void {
+  if (
+    typeof durationMinutes !== 'number' ||
+    !Number.isInteger(durationMinutes) ||
+    durationMinutes < policy.minDurationMinutes ||
+    durationMinutes > policy.maxDurationMinutes
+  ) {
+    throw new SessionError(
+      'INVALID_INPUT',
+      `durationMinutes must be a whole number of minutes from ${policy.minDurationMinutes} to ${policy.maxDurationMinutes}, got ${String(durationMinutes)}`,
+      { issues: [{ path: 'durationMinutes', message: 'out of range' }] },
+    );
+  }
+}
+
+/** Throws `INVALID_INPUT` unless `value` is a valid `Date`. */
+export function assertValidInstant(value: Date, path: string): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new SessionError('INVALID_INPUT', `${path} must be a valid instant`, {
+      issues: [{ path, message: 'invalid date' }],
+    });
+  }
+}
+
+/** The timings stored on a session when it is created. */
+export interface SessionTimings {
+  readonly scheduledStartAt: Date;
+  readonly scheduledEndAt: Date;
+  readonly durationMinutes: number;
+  readonly joinOpensAt: Date;
+  readonly noShowWaitMinutes: number;
+  readonly minPayableMinutes: number;
+  readonly noShowEligibleAt: Date;
+  readonly chargeScheduledAt: Date;
+}
+
+/** Computes every timing of a session from its start and duration under `policy`. */
+export function computeSessionTimings(
+  scheduledStartAt: Date,
+  durationMinutes: number,
+  policy: SessionPolicy = DEFAULT_POLICY,
+): SessionTimings {
+  assertValidInstant(scheduledStartAt, 'scheduledStartAt');
+  assertValidDuration(durationMinutes, policy);
+  const wait = noShowWaitMinutes(durationMinutes, policy);
+  const scheduledEndAt = addMinutes(scheduledStartAt, durationMinutes);
+  return {
+    scheduledStartAt,
+    scheduledEndAt,
+    durationMinutes,
+    joinOpensAt: subMinutes(scheduledStartAt, policy.joinLeadMinutes),
+    noShowWaitMinutes: wait,
+    minPayableMinutes: minPayableMinutes(durationMinutes, policy),
+    noShowEligibleAt: addMinutes(scheduledStartAt, wait),
+    chargeScheduledAt: scheduledEndAt,
+  };
+}
+
+/** Whole seconds from `now` until `target`, never negative (for countdowns and `Retry-After`). */
+export function secondsUntil(target: Date, now: Date): number {
+  return Math.max(0, differenceInSeconds(target, now, { roundingMethod: 'ceil' }));
+}

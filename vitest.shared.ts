@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import type { AliasOptions } from 'vite';
+
+/**
+ * Workspace packages resolve to their TypeScript sources in tests and Storybook, so nothing needs a
+ * build first (their `exports` point at `dist/`). tsconfig.json `paths` mirrors this for tsc and tsx.
+ */
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export const workspaceAliases: AliasOptions = [
+  { find: /^@itutor\/sessions-core$/, replacement: src('./packages/core/src/index.ts') },
+  { find: /^@itutor\/sessions-core\/http$/, replacement: src('./packages/core/src/http/index.ts') },
+  { find: /^@itutor\/sessions-core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+  { find: /^@itutor\/sessions-supabase$/, replacement: src('./packages/supabase/src/index.ts') },
+  { find: /^@itutor\/sessions-supabase\/migrations$/, replacement: src('./packages/supabase/src/migrations.ts') },
+  { find: /^@itutor\/sessions-react$/, replacement: src('./packages/react/src/index.ts') },
+];
