@@ -29,7 +29,7 @@ export {
 export type { ChargeSplit, FormatMoneyOptions } from './money';
 export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
 export type { SessionStatus, SettledOutcome } from './status';
-export { toPublicSession } from './session';
+export { FINAL_SESSION_MUTABLE_FIELDS, toPublicSession } from './session';
 export type {
   CancelledBy,
   ChargeStatus,

@@ -141,3 +141,17 @@ export interface ProviderTokens {
   readonly refreshToken: string | null;
   readonly expiresAt: Date | null;
 }
+
+/**
+ * The only fields a final session may still change: bookkeeping of its own charge and of workers'
+ * leases. Everything else (status, amounts, times) is frozen once a session is final; adapters enforce
+ * this in storage too (the Supabase migration does it with a trigger).
+ */
+export const FINAL_SESSION_MUTABLE_FIELDS = [
+  'version',
+  'updatedAt',
+  'chargeStatus',
+  'chargeAttempts',
+  'chargeReference',
+  'claimedUntil',
+] as const satisfies ReadonlyArray<keyof Session>;

@@ -1,0 +1,403 @@
+import { addMinutes } from 'date-fns';
+import { transition } from '../machine';
+import type { SessionsAdapter } from '../ports';
+import type { ProviderConnection, ProviderTokens, Session, SessionEvent, SessionEventDraft } from '../session';
+import { buildSession } from './builders';
+
+/**
+ * Reads what an adapter stored, bypassing the adapter's repositories (plain SQL for a database), so an
+ * adapter cannot grade itself. Map rows to the core's types; `null` when absent.
+ */
+export interface RawStorageReader {
+  session(id: string): Promise<Session | null>;
+  /** Every stored session row for a booking (the suite checks there is never more than one). */
+  sessionsForBooking(bookingId: string): Promise<Session[]>;
+  /** A session's events, oldest first. */
+  events(sessionId: string): Promise<SessionEvent[]>;
+  /** Every event about a tutor, oldest first. */
+  tutorEvents(tutorId: string): Promise<SessionEvent[]>;
+  /** Every stored connection row for a tutor (the suite checks there is at most one). */
+  connections(tutorId: string): Promise<ProviderConnection[]>;
+  tokens(tutorId: string): Promise<ProviderTokens | null>;
+  /** Tries to update and then delete a stored event directly; resolves `true` if storage allowed either. */
+  tryMutateEvent(eventId: string): Promise<boolean>;
+  /** Tries to change a final session's charge amount directly; resolves `true` if storage allowed it. */
+  tryChangeFinalOutcome(sessionId: string): Promise<boolean>;
+}
+
+/** A fresh, empty adapter plus its raw reader, made by the adapter author for each test. */
+export interface AdapterContractHarness {
+  readonly adapter: SessionsAdapter;
+  readonly raw: RawStorageReader;
+  /** Called after each test. */
+  readonly close?: () => Promise<void>;
+}
+
+/** The test functions of your runner (Vitest, Jest and `node:test` all fit). */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+}
+
+/** Options of {@link runAdapterContractSuite}. */
+export interface AdapterContractOptions {
+  /** Shown in test names, e.g. `postgres (pg Pool)`. */
+  readonly name: string;
+  /** Returns a fresh adapter over empty storage. */
+  readonly setup: () => Promise<AdapterContractHarness>;
+  readonly test: ContractTestApi;
+  /** Per-test timeout. Default 30 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Raised by the suite's own checks; the message says what the adapter got wrong. */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ContractViolation(message);
+}
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+function checkSameSession(actual: Session | null, expected: Session, where: string): void {
+  check(actual !== null, `${where}: session ${expected.id} not found`);
+  for (const key of Object.keys(expected) as Array<keyof Session>) {
+    const a = actual[key];
+    const e = expected[key];
+    const same = e instanceof Date || a instanceof Date ? iso(a as Date | null) === iso(e as Date | null) : a === e;
+    check(same, `${where}: field ${key} is ${JSON.stringify(a)}, expected ${JSON.stringify(e)}`);
+  }
+}
+
+const created = (s: Session): SessionEventDraft => ({
+  type: 'session.created',
+  sessionId: s.id,
+  tutorId: s.tutorId,
+  actor: 'system',
+  occurredAt: s.createdAt,
+  payload: { bookingId: s.bookingId },
+});
+
+const uuid = (n: number) => `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/**
+ * The adapter contract suite. Call it once per adapter from a test file:
+ *
+ * ```ts
+ * import { describe, it } from 'vitest';
+ * import { runAdapterContractSuite } from '@itutor/sessions-core/testing';
+ * runAdapterContractSuite({ name: 'my-db', test: { describe, it }, setup: async () => ({ adapter, raw, close }) });
+ * ```
+ *
+ * It writes through the adapter and reads back through `raw`, covering round trips of every field,
+ * idempotent booking inserts (also racing), compare-and-set conflicts (also racing), batched writes,
+ * frozen final sessions, the settlement claim (due rules, leases, racing claims), append-only events
+ * and provider-connection rules.
+ */
+export function runAdapterContractSuite(options: AdapterContractOptions): void {
+  const { describe, it } = options.test;
+  const timeout = options.timeoutMs ?? 30_000;
+  const start = new Date('2026-03-02T14:00:00.000Z');
+  const t = (name: string, body: (h: AdapterContractHarness) => Promise<void>) =>
+    it(
+      name,
+      async () => {
+        const harness = await options.setup();
+        try {
+          await body(harness);
+        } finally {
+          await harness.close?.();
+        }
+      },
+      timeout,
+    );
+
+  const insert = async (h: AdapterContractHarness, s: Session) => {
+    const result = await h.adapter.sessions.insert(s, [created(s)]);
+    check(result.inserted, `insert of ${s.id} was not inserted`);
+    return result.session;
+  };
+
+  describe(`adapter contract: ${options.name}`, () => {
+    describe('sessions', () => {
+      t('round-trips every field of a new session exactly', async (h) => {
+        const s = buildSession({ id: uuid(1), bookingId: 'b-roundtrip', priceMinor: 999_999_999_999, scheduledStartAt: start, durationMinutes: 97 });
+        const stored = await insert(h, s);
+        checkSameSession(stored, s, 'insert result');
+        checkSameSession(await h.adapter.sessions.findById(s.id), s, 'findById');
+        checkSameSession(await h.adapter.sessions.findByBookingId('b-roundtrip'), s, 'findByBookingId');
+        checkSameSession(await h.raw.session(s.id), s, 'raw read');
+        const events = await h.raw.events(s.id);
+        check(events.length === 1 && events[0]!.type === 'session.created', 'insert must append its event');
+        check(events[0]!.recordedAt instanceof Date, 'events need a recordedAt');
+      });
+
+      t('returns null for unknown ids and bookings', async (h) => {
+        check((await h.adapter.sessions.findById(uuid(404))) === null, 'findById of unknown id must be null');
+        check((await h.adapter.sessions.findByBookingId('nope')) === null, 'findByBookingId of unknown booking must be null');
+      });
+
+      t('inserting a second session for a booking returns the first and writes nothing', async (h) => {
+        const first = buildSession({ id: uuid(1), bookingId: 'b-dup' });
+        await insert(h, first);
+        const second = buildSession({ id: uuid(2), bookingId: 'b-dup' });
+        const result = await h.adapter.sessions.insert(second, [created(second)]);
+        check(!result.inserted, 'second insert for a booking must not insert');
+        check(result.session.id === first.id, 'second insert must return the existing session');
+        check((await h.raw.sessionsForBooking('b-dup')).length === 1, 'exactly one row per booking');
+        check((await h.raw.events(second.id)).length === 0, 'the losing insert must not write events');
+      });
+
+      t('racing inserts for one booking store exactly one session', async (h) => {
+        const racers = Array.from({ length: 8 }, (_, i) => buildSession({ id: uuid(10 + i), bookingId: 'b-race' }));
+        const results = await Promise.all(racers.map((s) => h.adapter.sessions.insert(s, [created(s)])));
+        const winners = results.filter((r) => r.inserted);
+        check(winners.length === 1, `expected one winner, got ${winners.length}`);
+        check(new Set(results.map((r) => r.session.id)).size === 1, 'every racer must get the same session back');
+        check((await h.raw.sessionsForBooking('b-race')).length === 1, 'exactly one row per booking');
+      });
+
+      t('compare-and-set applies a write with the current version, with its events', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const result = transition(s, { type: 'JOIN', actorId: s.studentId }, addMinutes(start, -1));
+        check(result.ok, 'join should be accepted');
+        const [stored] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: result.session, events: result.events }]);
+        check(stored !== null && stored !== undefined, 'write with the current version must win');
+        checkSameSession(await h.raw.session(s.id), result.session, 'after write');
+        const types = (await h.raw.events(s.id)).map((e) => e.type);
+        check(types.join() === 'session.created,session.joined', `events were ${types.join()}`);
+      });
+
+      t('compare-and-set refuses a stale version and writes no events', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const result = transition(s, { type: 'JOIN', actorId: s.tutorId }, start);
+        check(result.ok, 'join should be accepted');
+        const [stored] = await h.adapter.sessions.applyWrites([{ expectedVersion: 7, next: { ...result.session, version: 8 }, events: result.events }]);
+        check(stored === null, 'a stale write must return null');
+        checkSameSession(await h.raw.session(s.id), s, 'after refused write');
+        check((await h.raw.events(s.id)).length === 1, 'a refused write must not append events');
+      });
+
+      t('a write for a missing session returns null', async (h) => {
+        const ghost = buildSession({ id: uuid(99) });
+        const [stored] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: { ...ghost, version: 2 }, events: [] }]);
+        check(stored === null, 'writing a missing session must return null');
+        check((await h.raw.session(ghost.id)) === null, 'no row may appear');
+      });
+
+      t('racing writes on one version: exactly one wins, one event', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const now = addMinutes(start, 60);
+        const settle = transition(s, { type: 'SETTLE' }, now);
+        check(settle.ok, 'settle should be accepted');
+        const writes = Array.from({ length: 10 }, () =>
+          h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events }]),
+        );
+        const winners = (await Promise.all(writes)).flat().filter((x) => x !== null);
+        check(winners.length === 1, `expected exactly one winner, got ${winners.length}`);
+        const settled = (await h.raw.events(s.id)).filter((e) => e.type === 'session.settled');
+        check(settled.length === 1, `expected one settlement event, got ${settled.length}`);
+      });
+
+      t('a batch applies each write on its own and answers in order', async (h) => {
+        const a = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const b = await insert(h, buildSession({ id: uuid(2), scheduledStartAt: start }));
+        const c = await insert(h, buildSession({ id: uuid(3), scheduledStartAt: start }));
+        const now = addMinutes(start, 60);
+        const [ra, rb, rc] = [a, b, c].map((s) => transition(s, { type: 'SETTLE' }, now));
+        check(ra?.ok && rb?.ok && rc?.ok, 'settle should be accepted');
+        const results = await h.adapter.sessions.applyWrites([
+          { expectedVersion: 1, next: ra.session, events: ra.events },
+          { expectedVersion: 5, next: { ...rb.session, version: 6 }, events: rb.events },
+          { expectedVersion: 1, next: rc.session, events: rc.events },
+        ]);
+        check(results.length === 3, 'one answer per write');
+        check(results[0]?.id === a.id && results[1] === null && results[2]?.id === c.id, 'answers must be in order, loser null');
+        check((await h.raw.session(b.id))?.status === 'SCHEDULED', 'the losing write must not apply');
+        check((await h.raw.events(b.id)).length === 1, 'the losing write must not append events');
+      });
+
+      t('a final session cannot change its outcome, only its charge bookkeeping', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const settle = transition(s, { type: 'SETTLE' }, addMinutes(start, 60));
+        check(settle.ok, 'settle should be accepted');
+        const [final] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events }]);
+        check(final, 'settlement write must win');
+        let refused = false;
+        try {
+          const [changed] = await h.adapter.sessions.applyWrites([
+            { expectedVersion: final.version, next: { ...final, status: 'CANCELLED', version: final.version + 1 }, events: [] },
+          ]);
+          refused = changed === null;
+        } catch {
+          refused = true;
+        }
+        check(refused, 'changing the status of a final session must be refused (null or an error)');
+        check((await h.raw.session(s.id))?.status === 'COMPLETED_ASSUMED', 'the final status must stay');
+        check(!(await h.raw.tryChangeFinalOutcome(s.id)), 'storage itself must refuse to change a final outcome');
+        const paid = transition(final, { type: 'RECORD_CHARGE_RESULT', status: 'succeeded', reference: 'ch_1' }, addMinutes(start, 61));
+        check(paid.ok, 'charge result should be accepted');
+        const [booked] = await h.adapter.sessions.applyWrites([{ expectedVersion: final.version, next: paid.session, events: paid.events }]);
+        check(booked?.chargeStatus === 'succeeded', 'charge bookkeeping on a final session must be allowed');
+      });
+    });
+
+    describe('settlement claims', () => {
+      const seedDue = async (h: AdapterContractHarness) => {
+        const now = addMinutes(start, 120);
+        const due = await insert(h, buildSession({ id: uuid(1), bookingId: 'due-1', scheduledStartAt: addMinutes(start, -60) }));
+        const dueLater = await insert(h, buildSession({ id: uuid(2), bookingId: 'due-2', scheduledStartAt: start }));
+        const exactlyNow = await insert(h, buildSession({ id: uuid(3), bookingId: 'due-3', scheduledStartAt: addMinutes(now, -60) }));
+        const notDue = await insert(h, buildSession({ id: uuid(4), bookingId: 'not-due', scheduledStartAt: addMinutes(now, -59) }));
+        const cancelled = await insert(h, buildSession({ id: uuid(5), bookingId: 'cancelled', scheduledStartAt: start }));
+        const c = transition(cancelled, { type: 'CANCEL', actorId: 'tutor-a', by: 'tutor' }, addMinutes(start, -30));
+        check(c.ok, 'cancel should be accepted');
+        await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: c.session, events: c.events }]);
+        return { now, due, dueLater, exactlyNow, notDue, cancelled };
+      };
+
+      t('claims due non-final sessions, oldest first, and leases them without a version change', async (h) => {
+        const { now, due, dueLater, exactlyNow } = await seedDue(h);
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        check(
+          claimed.map((s) => s.id).join() === [due.id, dueLater.id, exactlyNow.id].join(),
+          `claimed ${claimed.map((s) => s.bookingId).join()}, expected due-1,due-2,due-3`,
+        );
+        for (const s of claimed) {
+          check(s.version === 1, 'a claim must not change the version');
+          check(s.claimedUntil?.toISOString() === addMinutes(now, 5).toISOString(), 'claimed sessions carry the lease');
+          check((await h.raw.session(s.id))?.claimedUntil?.toISOString() === addMinutes(now, 5).toISOString(), 'lease must be stored');
+        }
+        const again = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        check(again.length === 0, 'leased sessions must not be claimed again before the lease ends');
+        const later = addMinutes(now, 5);
+        const afterLease = await h.adapter.sessions.claimForSettlement({ now: later, limit: 10, claimUntil: addMinutes(later, 5), maxChargeAttempts: 5 });
+        check(afterLease.length === 4, `after the lease, due sessions are claimable again (got ${afterLease.length})`);
+      });
+
+      t('respects the limit', async (h) => {
+        const { now } = await seedDue(h);
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 2, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        check(claimed.length === 2, `limit 2 returned ${claimed.length}`);
+      });
+
+      t('claims final sessions whose charge is pending or failed, until the attempts run out', async (h) => {
+        const now = addMinutes(start, 120);
+        const base = buildSession({ id: uuid(1), bookingId: 'pending', scheduledStartAt: start });
+        const s = await insert(h, base);
+        const settled = transition(s, { type: 'SETTLE' }, addMinutes(start, 60));
+        check(settled.ok, 'settle should be accepted');
+        const [pending] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: settled.session, events: settled.events }]);
+        check(pending?.chargeStatus === 'pending', 'settled session should have a pending charge');
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        check(claimed.length === 1 && claimed[0]!.id === s.id, 'a pending charge must be claimable');
+        const failed = transition(claimed[0]!, { type: 'RECORD_CHARGE_RESULT', status: 'failed' }, now);
+        check(failed.ok, 'failure should be recorded');
+        await h.adapter.sessions.applyWrites([
+          { expectedVersion: claimed[0]!.version, next: { ...failed.session, claimedUntil: null }, events: failed.events },
+        ]);
+        const retry = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        check(retry.length === 1, 'a failed charge must be claimable for retry');
+        const exhausted = await h.adapter.sessions.claimForSettlement({ now: addMinutes(now, 10), limit: 10, claimUntil: addMinutes(now, 15), maxChargeAttempts: 1 });
+        check(exhausted.length === 0, 'a charge with maxChargeAttempts attempts must not be claimed');
+      });
+
+      t('racing claims never hand out the same session twice', async (h) => {
+        const now = addMinutes(start, 600);
+        for (let i = 0; i < 60; i++) {
+          await insert(h, buildSession({ id: uuid(100 + i), bookingId: `race-${i}`, scheduledStartAt: addMinutes(start, i) }));
+        }
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, () => h.adapter.sessions.claimForSettlement({ now, limit: 15, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 })),
+        );
+        const ids = claims.flat().map((s) => s.id);
+        check(new Set(ids).size === ids.length, 'a session was claimed twice');
+        check(ids.length === 60, `expected all 60 claimed once, got ${ids.length}`);
+      });
+    });
+
+    describe('events', () => {
+      t('are listed oldest first and cannot be changed or deleted', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
+        const join = transition(s, { type: 'JOIN', actorId: s.tutorId }, start);
+        check(join.ok, 'join should be accepted');
+        const [joined] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: join.session, events: join.events }]);
+        check(joined, 'join write must win');
+        const end = transition(joined, { type: 'RECORD_MEETING_ENDED', endedAt: addMinutes(start, 30) }, addMinutes(start, 31));
+        check(end.ok, 'meeting end should be accepted');
+        await h.adapter.sessions.applyWrites([{ expectedVersion: joined.version, next: end.session, events: end.events }]);
+        const listed = await h.adapter.events.listBySession(s.id);
+        check(
+          listed.map((e) => e.type).join() === 'session.created,session.joined,session.meeting_ended',
+          `events listed as ${listed.map((e) => e.type).join()}`,
+        );
+        const joinedEvent = listed[1]!;
+        check(joinedEvent.actor === s.tutorId && joinedEvent.tutorId === s.tutorId, 'actor and tutor must be stored');
+        check(joinedEvent.occurredAt.toISOString() === start.toISOString(), 'business time must be stored exactly');
+        check(JSON.stringify(joinedEvent.payload) === JSON.stringify({ role: 'tutor', first: true }), 'payload must round-trip');
+        check(!(await h.raw.tryMutateEvent(joinedEvent.id)), 'storage must refuse to change or delete an event');
+        const after = await h.raw.events(s.id);
+        check(after.length === 3 && after[1]!.type === 'session.joined', 'events must be unchanged after the attempt');
+      });
+    });
+
+    describe('provider connections', () => {
+      const conn = (over: Partial<ProviderConnection> = {}): ProviderConnection => ({
+        tutorId: 'tutor-c',
+        provider: 'zoom',
+        status: 'connected',
+        externalAccountId: 'zoom-user-1',
+        version: 1,
+        connectedAt: start,
+        updatedAt: start,
+        ...over,
+      });
+      const event = (type: SessionEventDraft['type']): SessionEventDraft => ({
+        type,
+        sessionId: null,
+        tutorId: 'tutor-c',
+        actor: 'tutor-c',
+        occurredAt: start,
+        payload: {},
+      });
+      const tokens: ProviderTokens = { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: addMinutes(start, 60) };
+
+      t('stores one connection per tutor, tokens apart, with its event', async (h) => {
+        check((await h.adapter.connections.findByTutor('tutor-c')) === null, 'no connection yet must be null');
+        const saved = await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        check(saved?.provider === 'zoom' && saved.version === 1, 'first save must store the connection');
+        const found = await h.adapter.connections.findByTutor('tutor-c');
+        check(found !== null && !('accessToken' in found) && !('tokens' in found), 'findByTutor must not expose tokens');
+        const storedTokens = await h.adapter.connections.findTokens('tutor-c');
+        check(storedTokens?.accessToken === 'at-1' && storedTokens.expiresAt?.toISOString() === tokens.expiresAt?.toISOString(), 'tokens must round-trip');
+        check((await h.raw.tutorEvents('tutor-c')).some((e) => e.type === 'provider.connected' && e.sessionId === null), 'save must append its event');
+      });
+
+      t('a second "new" connection for a tutor is refused; switching needs the current version', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        check((await h.adapter.connections.save(conn({ provider: 'google_meet' }), tokens, event('provider.connected'), null)) === null, 'creating over an existing connection must return null');
+        check((await h.adapter.connections.save(conn({ provider: 'google_meet', version: 3 }), tokens, event('provider.switched'), 2)) === null, 'a stale switch must return null');
+        const switched = await h.adapter.connections.save(conn({ provider: 'google_meet', version: 2 }), null, event('provider.switched'), 1);
+        check(switched?.provider === 'google_meet', 'a switch with the current version must win');
+        const rows = await h.raw.connections('tutor-c');
+        check(rows.length === 1 && rows[0]!.provider === 'google_meet', 'exactly one connection row per tutor');
+        check((await h.raw.tokens('tutor-c')) === null, 'a switch replaces the tokens too');
+        const types = (await h.raw.tutorEvents('tutor-c')).map((e) => e.type);
+        check(types.join() === 'provider.connected,provider.switched', `events were ${types.join()}`);
+      });
+
+      t('racing switches: exactly one wins', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            h.adapter.connections.save(conn({ provider: i % 2 ? 'zoom' : 'google_meet', version: 2 }), tokens, event('provider.switched'), 1),
+          ),
+        );
+        check(results.filter((r) => r !== null).length === 1, 'exactly one switch must win');
+        check((await h.raw.tutorEvents('tutor-c')).filter((e) => e.type === 'provider.switched').length === 1, 'one switch event');
+      });
+    });
+  });
+}

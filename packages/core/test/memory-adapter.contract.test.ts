@@ -1,0 +1,11 @@
+import { describe, it } from 'vitest';
+import { createInMemoryAdapter, runAdapterContractSuite } from '@itutor/sessions-core/testing';
+
+runAdapterContractSuite({
+  name: 'in-memory',
+  test: { describe, it },
+  setup: async () => {
+    const adapter = createInMemoryAdapter();
+    return { adapter, raw: adapter.raw };
+  },
+});
