@@ -38,8 +38,12 @@ export interface SessionErrorDetails {
  * The one error type of the SDK. It is thrown by services and returned (as a value) by the pure
  * state machine, so `instanceof SessionError` and `error.code` work everywhere.
  */
+const BRAND = Symbol.for('@itutor/sessions-core/SessionError');
+
 export class SessionError extends Error {
   override readonly name = 'SessionError';
+  /** Lets `isSessionError` recognise errors from another copy of the package (duplicated installs). */
+  readonly [BRAND] = true;
   readonly code: SessionErrorCode;
   readonly details: SessionErrorDetails;
 
@@ -52,5 +56,8 @@ export class SessionError extends Error {
 
 /** True when `value` is a `SessionError`, optionally with the given code. */
 export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
-  return value instanceof SessionError && (code === undefined || value.code === code);
+  const branded =
+    value instanceof SessionError ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
+  return branded && (code === undefined || (value as SessionError).code === code);
 }

@@ -175,6 +175,8 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   return {
     /** The validated policy in force. */
     policy,
+    /** The clock the services read (the HTTP layer uses it for `Retry-After`). */
+    clock,
 
     /**
      * Creates the session for a confirmed booking, or returns the existing one (`created: false`).

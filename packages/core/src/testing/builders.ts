@@ -1,7 +1,5 @@
+import { DEFAULT_POLICY, computeSessionTimings, type Session, type SessionPolicy } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
-import { DEFAULT_POLICY, type SessionPolicy } from '../policy';
-import type { Session } from '../session';
-import { computeSessionTimings } from '../timing';
 
 let sequence = 0;
 

@@ -1,5 +1,5 @@
+import { type Clock } from '@itutor/sessions-core';
 import { addMinutes, addSeconds } from 'date-fns';
-import type { Clock } from '../ports';
 
 /** A clock that only moves when told to. */
 export interface ManualClock extends Clock {

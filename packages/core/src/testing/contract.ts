@@ -1,7 +1,5 @@
+import { transition, type ProviderConnection, type ProviderTokens, type Session, type SessionEvent, type SessionEventDraft, type SessionsAdapter } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
-import { transition } from '../machine';
-import type { SessionsAdapter } from '../ports';
-import type { ProviderConnection, ProviderTokens, Session, SessionEvent, SessionEventDraft } from '../session';
 import { buildSession } from './builders';
 
 /**

@@ -1,11 +1,4 @@
-import type {
-  ChargeInstruction,
-  ChargeResult,
-  CreateMeetingInput,
-  Meeting,
-  PaymentGateway,
-  VideoProvider,
-} from '../ports';
+import { type ChargeInstruction, type ChargeResult, type CreateMeetingInput, type Meeting, type PaymentGateway, type VideoProvider } from '@itutor/sessions-core';
 
 /** A video provider that makes meetings in memory and deduplicates by idempotency key. */
 export interface FakeVideoProvider extends VideoProvider {

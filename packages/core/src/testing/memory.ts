@@ -1,21 +1,5 @@
+import { FINAL_SESSION_MUTABLE_FIELDS, isFinalStatus, systemClock, type ClaimOptions, type Clock, type InsertSessionResult, type ProviderConnection, type ProviderTokens, type Session, type SessionEvent, type SessionEventDraft, type SessionWrite, type SessionsAdapter } from '@itutor/sessions-core';
 import { isAfter, isBefore } from 'date-fns';
-import type {
-  ClaimOptions,
-  Clock,
-  InsertSessionResult,
-  SessionsAdapter,
-  SessionWrite,
-} from '../ports';
-import { systemClock } from '../ports';
-import {
-  FINAL_SESSION_MUTABLE_FIELDS,
-  type ProviderConnection,
-  type ProviderTokens,
-  type Session,
-  type SessionEvent,
-  type SessionEventDraft,
-} from '../session';
-import { isFinalStatus } from '../status';
 import type { RawStorageReader } from './contract';
 
 /** The in-memory adapter plus a raw view of its storage for tests. */

@@ -1,0 +1,79 @@
+import { SessionError } from '@itutor/sessions-core';
+import { z } from 'zod';
+import { problem } from './problem';
+
+/** Default body limit: the SDK's requests are tiny; anything larger is refused before parsing. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024;
+
+/** Input of `POST /sessions/create-for-booking`. Price and times come from the host's booking source. */
+export const createForBookingBody = z.strictObject({
+  bookingId: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+});
+
+/** Input of the join and no-show routes: an empty object (or no body). */
+export const emptyBody = z.strictObject({});
+
+/**
+ * Reads and validates a JSON body: 413 past `maxBytes` (checked on the header and while streaming),
+ * 415 for a non-JSON content type, 400 for malformed JSON or a schema mismatch. An absent body counts
+ * as `{}`. Returns the parsed value or the problem response to send.
+ */
+export async function readJsonBody<T>(
+  request: Request,
+  schema: z.ZodType<T>,
+  maxBytes: number,
+): Promise<{ ok: true; value: T } | { ok: false; response: Response }> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    return { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) };
+  }
+  let text = '';
+  if (request.body) {
+    const reader = request.body.getReader();
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          return { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) };
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      text += decoder.decode();
+    } catch {
+      return { ok: false, response: problem('MALFORMED_JSON', 'Request body is not valid UTF-8') };
+    }
+  }
+  if (text.trim() === '') {
+    text = '{}';
+  } else {
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json')) {
+      return { ok: false, response: problem('UNSUPPORTED_MEDIA_TYPE', 'Request body must be JSON (content-type: application/json)') };
+    }
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, response: problem('MALFORMED_JSON', `Request body is not valid JSON: ${(error as Error).message}`) };
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+    const error = new SessionError(
+      'INVALID_INPUT',
+      `Invalid request body: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      { issues },
+    );
+    return { ok: false, response: problem(error.code, error.message, { issues }) };
+  }
+  return { ok: true, value: parsed.data };
+}

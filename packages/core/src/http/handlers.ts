@@ -1,0 +1,115 @@
+import { SessionError, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
+import { bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
+import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
+import { json, problem, problemFromError } from './problem';
+
+/** Options shared by every handler. */
+export interface SessionsHttpOptions {
+  /** The services, from `createSessionsCore`. */
+  readonly core: SessionsCore;
+  /** Request → caller or `null`. See `createSupabaseAuthenticator` in `@itutor/sessions-supabase`. */
+  readonly authenticate: Authenticator;
+  /**
+   * The host's bookings: the source of truth for who, when and how much. The create route only takes a
+   * `bookingId`, so a browser can never set a price.
+   */
+  readonly getBooking: (bookingId: string) => Promise<Booking | null>;
+  /** The cron route's bearer secret (at least 16 characters). */
+  readonly cronSecret: string;
+  /** Path prefix of the routes. Default `/api`. */
+  readonly basePath?: string;
+  /** Largest accepted request body in bytes. Default 8 KiB. */
+  readonly maxBodyBytes?: number;
+  /** Which path ids can be session ids; others are answered 404 before touching storage. Default: UUIDs. */
+  readonly isSessionId?: (id: string) => boolean;
+  /** Called with unexpected errors (those answered 500), e.g. for logging. */
+  readonly onUnexpectedError?: (error: unknown) => void;
+}
+
+/** A route handler: the request plus the path parameters the router extracted. */
+export type RouteHandler = (request: Request, params: { readonly id?: string }) => Promise<Response>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The four routes of the HTTP contract as individual handlers, for hosts whose framework routes by
+ * file (Next.js route handlers). Most hosts mount {@link createSessionsHandler} instead.
+ */
+export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
+  if (typeof options.cronSecret !== 'string' || options.cronSecret.length < 16) {
+    throw new SessionError('INVALID_INPUT', 'cronSecret must be a string of at least 16 characters');
+  }
+  const { core } = options;
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const isSessionId = options.isSessionId ?? ((id: string) => UUID.test(id));
+
+  const guard = (handler: (request: Request, params: { readonly id?: string }) => Promise<Response>): RouteHandler =>
+    async (request, params) => {
+      try {
+        return await handler(request, params);
+      } catch (error) {
+        return problemFromError(error, core.clock.now(), options.onUnexpectedError);
+      }
+    };
+
+  const requireUser = async (request: Request): Promise<AuthContext | Response> => {
+    const auth = await options.authenticate(request);
+    if (!auth || typeof auth.userId !== 'string' || auth.userId === '') {
+      return problem('UNAUTHENTICATED', 'Sign in to continue');
+    }
+    return auth;
+  };
+
+  const sessionAction = (run: (sessionId: string, auth: AuthContext) => Promise<Response>): RouteHandler =>
+    guard(async (request, params) => {
+      const auth = await requireUser(request);
+      if (auth instanceof Response) return auth;
+      const id = params.id ?? '';
+      if (!isSessionId(id)) return problem('NOT_FOUND', `Session ${id} was not found`);
+      const body = await readJsonBody(request, emptyBody, maxBytes);
+      if (!body.ok) return body.response;
+      return run(id, auth);
+    });
+
+  return {
+    /** `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`. */
+    createForBooking: guard(async (request) => {
+      const auth = await requireUser(request);
+      if (auth instanceof Response) return auth;
+      const body = await readJsonBody(request, createForBookingBody, maxBytes);
+      if (!body.ok) return body.response;
+      const booking = await options.getBooking(body.value.bookingId);
+      if (!booking) return problem('NOT_FOUND', `Booking ${body.value.bookingId} was not found`);
+      if (!auth.isService && auth.userId !== booking.tutorId) {
+        return problem('FORBIDDEN', "Only the booking's tutor (or the server) can create its session");
+      }
+      const { session, created } = await core.createForBooking(booking, auth.isService ? 'system' : auth.userId);
+      return json({ session: toSessionJson(session), created }, created ? 201 : 200);
+    }),
+
+    /** `POST /sessions/{id}/join` → 200 `{ joinUrl, session }` after the join is recorded. */
+    join: sessionAction(async (sessionId, auth) => {
+      const { session, joinUrl } = await core.join({ sessionId, userId: auth.userId });
+      return json({ joinUrl, session: toSessionJson(session) });
+    }),
+
+    /** `POST /sessions/{id}/mark-no-show` → 200 `{ session }` (settled as `NO_SHOW_STUDENT`). */
+    markNoShow: sessionAction(async (sessionId, auth) => {
+      const session = await core.markNoShow({ sessionId, userId: auth.userId });
+      return json({ session: toSessionJson(session) });
+    }),
+
+    /** `GET|POST /cron/process-charges` with `Authorization: Bearer <cronSecret>` → 200 the run's report. */
+    processCharges: guard(async (request) => {
+      const token = bearerToken(request);
+      // Compare even when absent so a missing header takes as long as a wrong one.
+      const ok = await secretsEqual(token ?? '', options.cronSecret);
+      if (!ok || token === null) return problem('UNAUTHENTICATED', 'A valid cron secret is required');
+      const report = await core.settleDueSessions();
+      return json({ report });
+    }),
+  };
+}
+
+/** The handlers returned by {@link createSessionsRouteHandlers}. */
+export type SessionsRouteHandlers = ReturnType<typeof createSessionsRouteHandlers>;

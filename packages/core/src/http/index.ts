@@ -1,0 +1,12 @@
+/**
+ * `@itutor/sessions-core/http`: the SDK's HTTP contract as Web-standard handlers
+ * (`(Request) => Promise<Response>`), with zod-validated input and `application/problem+json` errors.
+ */
+export { bearerToken, secretsEqual } from './auth';
+export type { AuthContext, Authenticator } from './auth';
+export { DEFAULT_MAX_BODY_BYTES, createForBookingBody, emptyBody } from './body';
+export { createSessionsRouteHandlers } from './handlers';
+export type { RouteHandler, SessionsHttpOptions, SessionsRouteHandlers } from './handlers';
+export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
+export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';
+export { createSessionsHandler } from './router';

@@ -1,0 +1,111 @@
+import { isSessionError, secondsUntil, type SessionErrorCode } from '@itutor/sessions-core';
+
+/** Codes produced by the HTTP layer itself, before any service runs. */
+export type HttpProblemCode =
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL';
+
+/** Every code a problem response can carry. */
+export type ProblemCode = SessionErrorCode | HttpProblemCode;
+
+/** The body of an `application/problem+json` response (RFC 9457) with the SDK's stable `code`. */
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ProblemCode;
+  /** For `TOO_EARLY`: the ISO instant at which to retry. */
+  readonly availableAt?: string;
+  /** For invalid input: what is wrong where. */
+  readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+}
+
+/** The HTTP status for each code. */
+export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
+  INVALID_INPUT: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_SESSION_TUTOR: 403,
+  NOT_SESSION_PARTICIPANT: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  TOO_EARLY: 409,
+  TOO_LATE: 409,
+  STUDENT_JOINED: 409,
+  SESSION_FINAL: 409,
+  PROVIDER_NOT_CONNECTED: 409,
+  DISCONNECT_REQUIRES_REPLACEMENT: 409,
+  BOOKING_CONFLICT: 409,
+  CONFLICT: 409,
+  NO_CHARGE_PENDING: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_POLICY: 500,
+  INTERNAL: 500,
+};
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+/** Builds a problem+json response. */
+export function problem(
+  code: ProblemCode,
+  detail: string,
+  extra: { issues?: ProblemBody['issues']; availableAt?: Date; now?: Date; headers?: Record<string, string> } = {},
+): Response {
+  const status = STATUS_BY_CODE[code];
+  const body: ProblemBody = {
+    type: `https://itutor.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(extra.availableAt ? { availableAt: extra.availableAt.toISOString() } : {}),
+    ...(extra.issues ? { issues: extra.issues } : {}),
+  };
+  const headers: Record<string, string> = {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    ...extra.headers,
+  };
+  if (extra.availableAt && extra.now) headers['retry-after'] = String(Math.max(1, secondsUntil(extra.availableAt, extra.now)));
+  if (code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Turns a thrown value into a problem response: `SessionError`s by code, anything else as 500. */
+export function problemFromError(error: unknown, now: Date, onUnexpected?: (error: unknown) => void): Response {
+  if (isSessionError(error)) {
+    const availableAt = error.details.availableAt;
+    return problem(error.code, error.message, {
+      ...(error.details.issues ? { issues: error.details.issues } : {}),
+      ...(availableAt instanceof Date ? { availableAt, now } : {}),
+    });
+  }
+  onUnexpected?.(error);
+  return problem('INTERNAL', 'An unexpected error occurred');
+}
+
+/** A JSON success response. */
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  });
+}
