@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { addMinutes, addSeconds } from 'date-fns';
+import { describe, expect, it } from 'vitest';
+import {
+  effectiveStatus,
+  isFinalStatus,
+  transition,
+  type Session,
+  type SessionCommand,
+} from '@itutor/sessions-core';
+import { buildSession } from '@itutor/sessions-core/testing';
+
+const START = new Date('2026-06-01T15:00:00.000Z');
+
+const commandArb: fc.Arbitrary<SessionCommand> = fc.oneof(
+  fc.constantFrom('tutor-a', 'student-a', 'stranger').map((actorId) => ({ type: 'JOIN' as const, actorId })),
+  fc.constantFrom('tutor-a', 'student-a', 'stranger').map((actorId) => ({ type: 'MARK_NO_SHOW' as const, actorId })),
+  fc.constant({ type: 'SETTLE' as const }),
+  fc.integer({ min: -10, max: 200 }).map((m) => ({ type: 'RECORD_MEETING_ENDED' as const, endedAt: addMinutes(START, m) })),
+  fc
+    .record({ actorId: fc.constantFrom('tutor-a', 'student-a', 'ops'), by: fc.constantFrom('tutor', 'student', 'platform' as const) })
+    .map((c) => ({ type: 'CANCEL' as const, ...c })),
+  fc.constantFrom('succeeded', 'failed' as const).map((status) => ({ type: 'RECORD_CHARGE_RESULT' as const, status })),
+);
+
+/** Steps at non-decreasing times from well before the join window to well after the end. */
+const stepsArb = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: 30 * 60 }), commandArb), { minLength: 1, maxLength: 25 })
+  .map((steps) => {
+    let t = addMinutes(START, -20);
+    return steps.map(([dt, command]) => {
+      t = addSeconds(t, dt);
+      return { now: t, command };
+    });
+  });
+
+describe('state machine properties', () => {
+  it('no command sequence changes a final status, settles twice, or charges twice', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 240 }), fc.integer({ min: 0, max: 1_000_000 }), stepsArb, (duration, price, steps) => {
+        let session: Session = buildSession({ scheduledStartAt: START, durationMinutes: duration, priceMinor: price });
+        let finalStatus: Session['status'] | null = null;
+        let outcomes = 0;
+        let charges = 0;
+        for (const { now, command } of steps) {
+          const before = session;
+          const result = transition(session, command, now);
+          if (!result.ok) {
+            expect(result.error.code).toMatch(/^[A-Z_]+$/);
+            continue;
+          }
+          expect(result.session.version).toBe(before.version + 1);
+          expect(before.version).toBe(session.version); // inputs never mutated
+          session = result.session;
+          outcomes += result.events.filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked' || e.type === 'session.cancelled').length;
+          charges += result.effects.filter((e) => e.type === 'CHARGE').length;
+          if (finalStatus !== null) expect(session.status).toBe(finalStatus);
+          if (isFinalStatus(session.status)) {
+            finalStatus ??= session.status;
+            const { chargeAmountMinor: c, payoutAmountMinor: p, platformFeeMinor: f } = session;
+            expect(c).toBe((p ?? NaN) + (f ?? NaN));
+            expect(c).toBeLessThanOrEqual(price);
+          } else {
+            expect(session.chargeAmountMinor).toBeNull();
+          }
+        }
+        expect(outcomes).toBeLessThanOrEqual(1);
+        expect(charges).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('effective status is JOIN_OPEN exactly from joinOpensAt for a stored SCHEDULED session', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -3600, max: 3600 }), (offsetSeconds) => {
+        const session = buildSession({ scheduledStartAt: START });
+        const now = addSeconds(session.joinOpensAt, offsetSeconds);
+        expect(effectiveStatus(session, now)).toBe(offsetSeconds >= 0 ? 'JOIN_OPEN' : 'SCHEDULED');
+      }),
+    );
+  });
+
+  it('final statuses are shown as stored whatever the time', () => {
+    for (const status of ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'] as const) {
+      expect(effectiveStatus(buildSession({ scheduledStartAt: START, status }), addMinutes(START, 5))).toBe(status);
+    }
+  });
+});
+
+describe('state machine rules', () => {
+  const s = () => buildSession({ scheduledStartAt: START, durationMinutes: 60 });
+
+  it('join: refused before T−5 with the opening instant, accepted at T−5:00, first join time kept', () => {
+    const early = transition(s(), { type: 'JOIN', actorId: 'student-a' }, addSeconds(START, -301));
+    expect(early.ok || early.error.code).toBe('TOO_EARLY');
+    if (!early.ok) expect(early.error.details.availableAt).toEqual(addMinutes(START, -5));
+    const first = transition(s(), { type: 'JOIN', actorId: 'student-a' }, addMinutes(START, -5));
+    expect(first.ok && first.session.status).toBe('JOIN_OPEN');
+    if (!first.ok) return;
+    expect(first.session.studentJoinedAt).toEqual(addMinutes(START, -5));
+    const again = transition(first.session, { type: 'JOIN', actorId: 'student-a' }, addMinutes(START, 3));
+    expect(again.ok && again.session.studentJoinedAt).toEqual(addMinutes(START, -5));
+    const stranger = transition(s(), { type: 'JOIN', actorId: 'someone' }, START);
+    expect(!stranger.ok && stranger.error.code).toBe('NOT_SESSION_PARTICIPANT');
+  });
+
+  it('no-show: each refusal has its own code', () => {
+    const eligible = addMinutes(START, 19);
+    const byStudent = transition(s(), { type: 'MARK_NO_SHOW', actorId: 'student-a' }, eligible);
+    expect(!byStudent.ok && byStudent.error.code).toBe('NOT_SESSION_TUTOR');
+    const early = transition(s(), { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addSeconds(eligible, -1));
+    expect(!early.ok && early.error.code).toBe('TOO_EARLY');
+    const joinedAtWait = { ...s(), studentJoinedAt: eligible };
+    const joined = transition(joinedAtWait, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible);
+    expect(!joined.ok && joined.error.code).toBe('STUDENT_JOINED');
+    const final = transition({ ...s(), status: 'COMPLETED_ASSUMED' }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible);
+    expect(!final.ok && final.error.code).toBe('SESSION_FINAL');
+    const lateJoin = { ...s(), studentJoinedAt: addSeconds(eligible, 1) };
+    const ok = transition(lateJoin, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addMinutes(eligible, 1));
+    expect(ok.ok && ok.session.status).toBe('NO_SHOW_STUDENT');
+  });
+
+  it('cancel: only before the start, only by a participant in their own role or the platform', () => {
+    const before = addMinutes(START, -1);
+    expect(transition(s(), { type: 'CANCEL', actorId: 'student-a', by: 'student' }, before).ok).toBe(true);
+    expect(transition(s(), { type: 'CANCEL', actorId: 'ops-1', by: 'platform' }, before).ok).toBe(true);
+    const asOther = transition(s(), { type: 'CANCEL', actorId: 'student-a', by: 'tutor' }, before);
+    expect(!asOther.ok && asOther.error.code).toBe('NOT_SESSION_PARTICIPANT');
+    const late = transition(s(), { type: 'CANCEL', actorId: 'tutor-a', by: 'tutor' }, START);
+    expect(!late.ok && late.error.code).toBe('TOO_LATE');
+    const done = transition(s(), { type: 'CANCEL', actorId: 'tutor-a', by: 'tutor' }, before);
+    expect(done.ok && [done.session.status, done.session.chargeAmountMinor, done.effects.length]).toEqual(['CANCELLED', 0, 0]);
+  });
+
+  it('settle: not before the scheduled end; early end → no charge unless the policy switch and min payable', () => {
+    const end = addMinutes(START, 60);
+    const early = transition(s(), { type: 'SETTLE' }, addSeconds(end, -1));
+    expect(!early.ok && early.error.code).toBe('TOO_EARLY');
+    const shortMeeting = { ...s(), meetingEndedAt: addMinutes(START, 45) };
+    const short = transition(shortMeeting, { type: 'SETTLE' }, end);
+    expect(short.ok && [short.session.status, short.session.chargeAmountMinor, short.effects.length]).toEqual(['EARLY_END_SHORT', 0, 0]);
+    const lenient = transition(shortMeeting, { type: 'SETTLE' }, end, { ...buildPolicy(), chargeEarlyEndAfterMinPayable: true });
+    expect(lenient.ok && lenient.session.status).toBe('COMPLETED_ASSUMED');
+    const tooShort = { ...s(), meetingEndedAt: addMinutes(START, 38) };
+    const stillShort = transition(tooShort, { type: 'SETTLE' }, end, { ...buildPolicy(), chargeEarlyEndAfterMinPayable: true });
+    expect(stillShort.ok && stillShort.session.status).toBe('EARLY_END_SHORT');
+    const atEnd = transition({ ...s(), meetingEndedAt: end }, { type: 'SETTLE' }, end);
+    expect(atEnd.ok && atEnd.session.status).toBe('COMPLETED_ASSUMED');
+  });
+});
+
+function buildPolicy() {
+  return {
+    joinLeadMinutes: 5,
+    noShowWaitPercent: 33,
+    minPayablePercent: 66,
+    completedChargeBps: 10_000,
+    noShowChargeBps: 5_000,
+    tutorPayoutBps: 9_000,
+    chargeEarlyEndAfterMinPayable: false,
+    minDurationMinutes: 1,
+    maxDurationMinutes: 1440,
+    currency: 'TTD',
+  };
+}

@@ -1,0 +1,175 @@
+import { addMinutes } from 'date-fns';
+import { describe, expect, it } from 'vitest';
+import type { SessionsAdapter } from '@itutor/sessions-core';
+import { booking, makeCore, START } from './support/core-fixture';
+
+describe('createForBooking', () => {
+  it('is idempotent per booking: same session, one meeting, one created event', async () => {
+    const { core, video, adapter } = await makeCore();
+    const b = booking();
+    const first = await core.createForBooking(b);
+    const again = await core.createForBooking(b);
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ session: first.session, created: false });
+    expect(video.meetings.size).toBe(1);
+    expect((await adapter.raw.events(first.session.id)).map((e) => e.type)).toEqual(['session.created']);
+  });
+
+  it('racing creates for one booking make one session and leave no orphan meeting', async () => {
+    const { core, video, adapter } = await makeCore();
+    const b = booking();
+    const results = await Promise.all(Array.from({ length: 10 }, () => core.createForBooking(b)));
+    expect(new Set(results.map((r) => r.session.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await adapter.raw.sessionsForBooking(b.bookingId)).toHaveLength(1);
+    expect([...video.meetings.keys()]).toEqual([results[0]!.session.meetingId]);
+  });
+
+  it('a failing provider leaves no row; a retry finishes the job', async () => {
+    const { core, video, adapter } = await makeCore();
+    const b = booking();
+    video.failNextCreate();
+    await expect(core.createForBooking(b)).rejects.toThrow('video provider unavailable');
+    expect(await adapter.raw.sessionsForBooking(b.bookingId)).toHaveLength(0);
+    const { created } = await core.createForBooking(b);
+    expect(created).toBe(true);
+    expect(video.meetings.size).toBe(1);
+  });
+
+  it('a failing insert deletes the meeting it made', async () => {
+    const { core, video, adapter } = await makeCore();
+    const broken: SessionsAdapter = {
+      ...adapter,
+      sessions: { ...adapter.sessions, insert: async () => Promise.reject(new Error('database down')) },
+    };
+    const { createSessionsCore } = await import('@itutor/sessions-core');
+    const failing = createSessionsCore({ adapter: broken, videoProvider: video, paymentGateway: { charge: async () => ({ status: 'succeeded' }) } });
+    await expect(failing.createForBooking(booking())).rejects.toThrow('database down');
+    expect(video.meetings.size).toBe(0);
+    expect(video.deleted).toHaveLength(1);
+    void core;
+  });
+
+  it('refuses a retry with different booking details, and invalid input', async () => {
+    const { core } = await makeCore();
+    const b = booking();
+    await core.createForBooking(b);
+    await expect(core.createForBooking({ ...b, priceMinor: 1 })).rejects.toMatchObject({ code: 'BOOKING_CONFLICT' });
+    await expect(core.createForBooking(booking({ durationMinutes: 0 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.createForBooking(booking({ priceMinor: -5 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.createForBooking(booking({ studentId: 'tutor-a' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('stores the policy in force at creation; a later policy change does not rewrite it', async () => {
+    const first = await makeCore();
+    const { session } = await first.core.createForBooking(booking());
+    const { createSessionsCore } = await import('@itutor/sessions-core');
+    const lenient = createSessionsCore({
+      adapter: first.adapter,
+      videoProvider: first.video,
+      paymentGateway: first.gateway,
+      clock: first.clock,
+      policy: { noShowWaitPercent: 10 },
+    });
+    expect((await lenient.getSession(session.id))?.noShowWaitMinutes).toBe(19);
+    first.clock.set(addMinutes(START, 10));
+    await expect(lenient.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'TOO_EARLY' });
+  });
+});
+
+describe('provider connections', () => {
+  it('switching replaces the connection in one step; disconnecting is refused', async () => {
+    const { core, adapter } = await makeCore();
+    const switched = await core.connectProvider({ tutorId: 'tutor-a', provider: 'google_meet', tokens: null });
+    expect(switched).toMatchObject({ provider: 'google_meet', status: 'connected', version: 2 });
+    expect(await adapter.raw.connections('tutor-a')).toHaveLength(1);
+    await expect(core.disconnectProvider({ tutorId: 'tutor-a' })).rejects.toMatchObject({ code: 'DISCONNECT_REQUIRES_REPLACEMENT' });
+    expect(await core.canAcceptBookings('tutor-a')).toBe(true);
+    const types = (await adapter.raw.tutorEvents('tutor-a')).map((e) => e.type);
+    expect(types).toEqual(['provider.connected', 'provider.switched']);
+  });
+
+  it('an invalid connection means the tutor cannot accept bookings until reconnected', async () => {
+    const { core } = await makeCore();
+    await core.setProviderStatus({ tutorId: 'tutor-a', status: 'invalid' });
+    expect(await core.canAcceptBookings('tutor-a')).toBe(false);
+    await expect(core.createForBooking(booking())).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
+    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    expect((await core.createForBooking(booking())).created).toBe(true);
+    await expect(core.connectProvider({ tutorId: 'tutor-a', provider: 'skype' as never, tokens: null })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('join, no-show, cancel', () => {
+  it('records joins per role with one event each and refuses once final', async () => {
+    const { core, clock, adapter } = await makeCore();
+    const { session } = await core.createForBooking(booking());
+    clock.set(addMinutes(START, -2));
+    await core.join({ sessionId: session.id, userId: 'tutor-a' });
+    clock.set(addMinutes(START, 1));
+    const { session: both } = await core.join({ sessionId: session.id, userId: 'student-a' });
+    expect(both).toMatchObject({ status: 'JOIN_OPEN', tutorJoinedAt: addMinutes(START, -2), studentJoinedAt: addMinutes(START, 1) });
+    await expect(core.join({ sessionId: session.id, userId: 'student-b' })).rejects.toMatchObject({ code: 'NOT_SESSION_PARTICIPANT' });
+    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'TOO_EARLY' });
+    clock.set(addMinutes(START, 19));
+    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED' });
+    clock.set(addMinutes(START, 60));
+    await core.settleDueSessions();
+    await expect(core.join({ sessionId: session.id, userId: 'student-a' })).rejects.toMatchObject({ code: 'SESSION_FINAL' });
+    const types = (await adapter.raw.events(session.id)).map((e) => e.type);
+    expect(types).toEqual(['session.created', 'session.joined', 'session.joined', 'session.settled', 'charge.requested', 'charge.succeeded']);
+  });
+
+  it('unknown sessions are NOT_FOUND', async () => {
+    const { core } = await makeCore();
+    await expect(core.join({ sessionId: 'nope', userId: 'tutor-a' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('cancel before the start: CANCELLED, no charge, not settled later', async () => {
+    const { core, clock, gateway } = await makeCore();
+    const { session } = await core.createForBooking(booking());
+    clock.set(addMinutes(START, -30));
+    const cancelled = await core.cancel({ sessionId: session.id, userId: 'student-a', by: 'student', reason: 'sick' });
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelledBy: 'student', chargeAmountMinor: 0 });
+    clock.set(addMinutes(START, 120));
+    expect(await core.settleDueSessions()).toMatchObject({ completed: 0, earlyEnded: 0 });
+    expect(gateway.instructions).toHaveLength(0);
+  });
+});
+
+describe('charges', () => {
+  it('a failed charge is recorded, retried after the backoff with the same key, and stops at the limit', async () => {
+    const { core, clock, gateway } = await makeCore({ settlement: { maxChargeAttempts: 3, chargeRetryMinutes: 5 } });
+    const { session } = await core.createForBooking(booking());
+    clock.set(addMinutes(START, 60));
+    gateway.failNext(5);
+    expect(await core.settleDueSessions()).toMatchObject({ completed: 1, chargesFailed: 1 });
+    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
+    expect(await core.settleDueSessions()).toMatchObject({ chargesFailed: 0 }); // backoff not over
+    clock.advance({ minutes: 5 });
+    await core.settleDueSessions();
+    clock.advance({ minutes: 5 });
+    await core.settleDueSessions();
+    clock.advance({ minutes: 5 });
+    await core.settleDueSessions();
+    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 3 });
+    expect(gateway.instructions).toHaveLength(3);
+    expect(new Set(gateway.instructions.map((i) => i.idempotencyKey)).size).toBe(1);
+    expect(gateway.charges.size).toBe(0);
+  });
+
+  it('a lost gateway response stays pending and the retry does not charge twice', async () => {
+    const { core, clock, gateway } = await makeCore();
+    const { session } = await core.createForBooking(booking());
+    clock.set(addMinutes(START, 19));
+    gateway.loseNextResponse();
+    const marked = await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+    expect(marked.chargeStatus).toBe('pending');
+    expect(await core.settleDueSessions()).toMatchObject({ chargesSucceeded: 0 }); // still under its lease
+    clock.advance({ minutes: 6 });
+    expect(await core.settleDueSessions()).toMatchObject({ chargesSucceeded: 1 });
+    expect(gateway.instructions).toHaveLength(2);
+    expect(gateway.charges.size).toBe(1);
+    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 1 });
+  });
+});

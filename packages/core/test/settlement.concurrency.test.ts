@@ -1,0 +1,63 @@
+import { addMinutes } from 'date-fns';
+import { describe, expect, it } from 'vitest';
+import { createSessionsCore, SessionError } from '@itutor/sessions-core';
+import { buildSession, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway, createFakeVideoProvider } from '@itutor/sessions-core/testing';
+import { START } from './support/core-fixture';
+
+describe('in-process concurrency', () => {
+  it('20 concurrent settlement runs over 1,000 due sessions settle each exactly once with one charge each', async () => {
+    const clock = createManualClock(addMinutes(START, 24 * 60));
+    const adapter = createInMemoryAdapter({ clock });
+    const gateway = createRecordingPaymentGateway({ latencyMs: 1 });
+    for (let i = 0; i < 1000; i++) {
+      const s = buildSession({ scheduledStartAt: addMinutes(START, i % 600), bookingId: `due-${i}`, id: `s-${i}` });
+      await adapter.sessions.insert(s, []);
+    }
+    const runs = Array.from({ length: 20 }, () =>
+      createSessionsCore({
+        adapter,
+        videoProvider: createFakeVideoProvider(),
+        paymentGateway: gateway,
+        clock,
+        settlement: { batchSize: 37, chargeConcurrency: 8 },
+      }).settleDueSessions(),
+    );
+    const reports = await Promise.all(runs);
+    expect(reports.reduce((n, r) => n + r.completed, 0)).toBe(1000);
+    expect(reports.reduce((n, r) => n + r.chargesSucceeded, 0)).toBe(1000);
+    expect(reports.filter((r) => r.completed > 0).length).toBeGreaterThan(1); // the work really was shared
+    expect(gateway.instructions).toHaveLength(1000);
+    expect(new Set(gateway.instructions.map((i) => i.sessionId)).size).toBe(1000);
+    for (let i = 0; i < 1000; i += 97) {
+      const events = await adapter.raw.events(`s-${i}`);
+      expect(events.filter((e) => e.type === 'session.settled')).toHaveLength(1);
+      expect((await adapter.raw.session(`s-${i}`))?.status).toBe('COMPLETED_ASSUMED');
+    }
+  });
+
+  it('a no-show racing settlement at the scheduled end: exactly one outcome and one charge', async () => {
+    for (let trial = 0; trial < 100; trial++) {
+      const clock = createManualClock(addMinutes(START, 60));
+      const adapter = createInMemoryAdapter({ clock });
+      const gateway = createRecordingPaymentGateway();
+      const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
+      const s = buildSession({ scheduledStartAt: START, id: `race-${trial}` });
+      await adapter.sessions.insert(s, []);
+      const [noShow, settle] = await Promise.allSettled([
+        core.markNoShow({ sessionId: s.id, userId: 'tutor-a' }),
+        core.settleDueSessions(),
+      ]);
+      const stored = await adapter.raw.session(s.id);
+      expect(['NO_SHOW_STUDENT', 'COMPLETED_ASSUMED']).toContain(stored?.status);
+      expect(gateway.instructions).toHaveLength(1);
+      if (stored?.status === 'COMPLETED_ASSUMED') {
+        expect(noShow.status).toBe('rejected');
+        if (noShow.status === 'rejected') expect((noShow.reason as SessionError).code).toMatch(/SESSION_FINAL|CONFLICT/);
+      } else {
+        expect(settle.status === 'fulfilled' && settle.value.completed).toBe(0);
+      }
+      const outcomes = (await adapter.raw.events(s.id)).filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked');
+      expect(outcomes).toHaveLength(1);
+    }
+  });
+});

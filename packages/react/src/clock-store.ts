@@ -1,0 +1,146 @@
+/**
+ * A framework-agnostic ticking clock: the one timer behind every mounted component.
+ *
+ * Shaped for `useSyncExternalStore` (TanStack Query's model): `subscribe(listener) → unsubscribe` and
+ * `getSnapshot() → number`. However many components subscribe, the store runs at most one interval,
+ * started by the first subscriber and stopped when the last one leaves. The snapshot is the instant of
+ * the last tick, so two reads during one render always agree.
+ */
+
+/** A source of "now" in epoch milliseconds (or as a `Date`). */
+export type NowSource = () => number | Date;
+
+/** The store every hook reads time from. Implement it to drive the components from anything. */
+export interface SessionClock {
+  /** Registers `listener`, called whenever the time may have changed; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  /** The current instant in epoch milliseconds, stable between ticks. */
+  getSnapshot(): number;
+}
+
+/** Timer functions the clock uses; injectable so tests and benchmarks can count or drive them. */
+export interface ClockTimers {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** Options for {@link createSessionClock}. */
+export interface SessionClockOptions {
+  /** Where "now" comes from. Default `Date.now`. */
+  readonly now?: NowSource;
+  /** Tick period in milliseconds. Default 1000 (countdowns show whole seconds). */
+  readonly intervalMs?: number;
+  /** Timer functions. Default the global `setInterval` / `clearInterval`. */
+  readonly timers?: ClockTimers;
+}
+
+/** A clock created by {@link createSessionClock}; `tick()` re-reads the time source and notifies. */
+export interface TickingSessionClock extends SessionClock {
+  /** Reads the time source now and notifies subscribers if the instant changed. */
+  tick(): void;
+  /** Number of subscribers (for diagnostics and tests). */
+  readonly size: number;
+}
+
+const toMs = (value: number | Date): number => (typeof value === 'number' ? value : value.getTime());
+
+const globalTimers: ClockTimers = {
+  setInterval: (callback, ms) => globalThis.setInterval(callback, ms),
+  clearInterval: (handle) => globalThis.clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
+/**
+ * Creates a shared ticking clock. One interval serves every subscriber; none runs while nobody listens.
+ *
+ * @example
+ * const clock = createSessionClock({ now: () => Date.now() + serverOffsetMs });
+ */
+export function createSessionClock(options: SessionClockOptions = {}): TickingSessionClock {
+  const now = options.now ?? Date.now;
+  const intervalMs = options.intervalMs ?? 1000;
+  const timers = options.timers ?? globalTimers;
+  const listeners = new Set<() => void>();
+  let current = toMs(now());
+  let handle: unknown = null;
+  // While idle the snapshot follows the source, but stays fixed within one synchronous render pass.
+  let idleReadPending = false;
+
+  const tick = (): void => {
+    const next = toMs(now());
+    if (next === current) return;
+    current = next;
+    for (const listener of [...listeners]) listener();
+  };
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      if (handle === null) {
+        handle = timers.setInterval(tick, intervalMs);
+        tick();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && handle !== null) {
+          timers.clearInterval(handle);
+          handle = null;
+        }
+      };
+    },
+    getSnapshot() {
+      if (handle === null && !idleReadPending) {
+        current = toMs(now());
+        idleReadPending = true;
+        queueMicrotask(() => {
+          idleReadPending = false;
+        });
+      }
+      return current;
+    },
+    tick,
+    get size() {
+      return listeners.size;
+    },
+  };
+}
+
+/** A clock moved by hand, for tests and Storybook: time stands still until `set` or `advance`. */
+export interface ManualSessionClock extends SessionClock {
+  /** Moves the clock to `instant` and notifies subscribers. */
+  set(instant: number | Date | string): void;
+  /** Moves the clock forward by `ms` milliseconds and notifies subscribers. */
+  advance(ms: number): void;
+}
+
+/** Creates a {@link ManualSessionClock} starting at `initial`. It never creates a timer. */
+export function createManualClock(initial: number | Date | string): ManualSessionClock {
+  const listeners = new Set<() => void>();
+  const parse = (value: number | Date | string) => (typeof value === 'string' ? Date.parse(value) : toMs(value));
+  let current = parse(initial);
+  const notify = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => current,
+    set(instant) {
+      current = parse(instant);
+      notify();
+    },
+    advance(ms) {
+      current += ms;
+      notify();
+    },
+  };
+}
+
+let defaultClock: TickingSessionClock | null = null;
+
+/** The process-wide clock used when no `SessionClockProvider` is mounted (created on first use). */
+export function getDefaultSessionClock(): TickingSessionClock {
+  defaultClock ??= createSessionClock();
+  return defaultClock;
+}
