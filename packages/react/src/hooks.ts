@@ -3,7 +3,7 @@ import type { ParticipantRole } from '@itutor/sessions-core';
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { SessionClock } from './clock-store';
 import { useSessionClockContext, useSessionsConfig } from './context';
-import { resolveLabels } from './labels';
+import { resolveLabels, type SessionLabels, type SessionLabelsInput } from './labels';
 import {
   joinStateAt,
   noShowStateAt,
@@ -132,7 +132,7 @@ export function useNoShowState(session: SessionInput, options: NoShowStateOption
 }
 
 /** Labels from the config provider merged with `overrides`. */
-export function useResolvedLabels(overrides?: Parameters<typeof resolveLabels>[0]) {
+export function useResolvedLabels(overrides?: SessionLabelsInput): SessionLabels {
   const config = useSessionsConfig();
   return useMemo(() => resolveLabels(config.labels, overrides), [config.labels, overrides]);
 }

@@ -1,0 +1,34 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Options } from 'tsup';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Build options, shared with the test that builds into a temporary folder and checks the output.
+ * One entry, no `splitting` and no `treeshake`: that is what keeps the entry's `'use client'` at the top
+ * of both `index.js` and `index.cjs` (esbuild keeps a directive only at the top of an entry file).
+ */
+export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
+  return {
+    entry: { index: here('./src/index.ts') },
+    outDir,
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    sourcemap: false,
+    splitting: false,
+    treeshake: false,
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['react', 'react-dom', 'react/jsx-runtime', /^@radix-ui\//, /^@itutor\/sessions-core/],
+    tsconfig: here('../../tsconfig.json'),
+    async onSuccess() {
+      await mkdir(outDir, { recursive: true });
+      await copyFile(here('./src/styles.css'), `${outDir}/styles.css`);
+    },
+    ...extra,
+  };
+}
+
+export default defineConfig(buildOptions(here('./dist')));
