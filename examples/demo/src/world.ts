@@ -1,0 +1,82 @@
+import { addMinutes, startOfMinute } from 'date-fns';
+import {
+  createSessionsCore,
+  type Booking,
+  type SessionsAdapter,
+  type VideoProvider,
+} from '@itutor/sessions-core';
+import { createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createTravelClock } from './clock';
+import { openDatabase } from './database';
+
+/** People of the demo. Ids are what the authenticator puts in `userId`. */
+export const PEOPLE = {
+  ada: { id: 'tutor-ada', name: 'Ada (tutor, Zoom connected)', role: 'tutor' },
+  ben: { id: 'tutor-ben', name: 'Ben (tutor, no video provider)', role: 'tutor' },
+  sam: { id: 'student-sam', name: 'Sam (student)', role: 'student' },
+  kim: { id: 'student-kim', name: 'Kim (student)', role: 'student' },
+} as const;
+
+export const nameOf = (userId: string) =>
+  Object.values(PEOPLE).find((p) => p.id === userId)?.name.split(' ')[0] ?? userId;
+
+/** The host's bookings table, as far as the SDK is concerned. */
+export interface DemoBooking extends Booking {
+  readonly title: string;
+}
+
+/**
+ * A video provider for the demo: meetings are pages of this server (`/demo/meeting/…`), so clicking
+ * Join opens something real without reaching Zoom or Google.
+ */
+function createDemoVideoProvider(origin: () => string): VideoProvider & { count(): number } {
+  const byKey = new Map<string, string>();
+  let n = 0;
+  return {
+    count: () => byKey.size,
+    async createMeeting(input) {
+      let id = byKey.get(input.idempotencyKey);
+      if (!id) {
+        n += 1;
+        id = `${input.provider === 'zoom' ? 'zm' : 'gm'}-${String(n).padStart(4, '0')}`;
+        byKey.set(input.idempotencyKey, id);
+      }
+      return { meetingId: id, joinUrl: `${origin()}/demo/meeting/${id}?provider=${input.provider}` };
+    },
+    async deleteMeeting({ meetingId }) {
+      for (const [key, id] of byKey) if (id === meetingId) byKey.delete(key);
+    },
+  };
+}
+
+/** Everything the demo server holds: database, core, clock, bookings. */
+export async function createWorld(options: { origin: () => string; startAt?: Date }) {
+  const t0 = startOfMinute(addMinutes(options.startAt ?? new Date(), 1));
+  const clock = createTravelClock();
+  clock.travelTo(t0);
+  const database = await openDatabase(clock);
+  const adapter: SessionsAdapter = database.adapter;
+  const gateway = createRecordingPaymentGateway();
+  const video = createDemoVideoProvider(options.origin);
+  const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: gateway, clock });
+
+  const bookings = new Map<string, DemoBooking>();
+  const book = (b: DemoBooking) => bookings.set(b.bookingId, b);
+  book({ bookingId: 'bk-ada-sam-1', title: 'Algebra with Ada & Sam', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 10), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-kim-1', title: 'Chemistry with Ada & Kim', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 30), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-sam-2', title: 'Physics with Ada & Sam', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 120), durationMinutes: 90, priceMinor: 20_000 });
+  book({ bookingId: 'bk-ada-kim-2', title: 'Biology with Ada & Kim (not confirmed yet)', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 240), durationMinutes: 45, priceMinor: 12_000 });
+  book({ bookingId: 'bk-ben-kim-1', title: 'History with Ben & Kim', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
+
+  await core.connectProvider({
+    tutorId: PEOPLE.ada.id,
+    provider: 'zoom',
+    externalAccountId: 'ada@zoom.example',
+    tokens: { accessToken: 'demo-access-token-never-leaves-the-server', refreshToken: null, expiresAt: null },
+  });
+  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2']) await core.createForBooking(bookings.get(id)!);
+
+  return { t0, clock, database, core, gateway, video, bookings };
+}
+
+export type World = Awaited<ReturnType<typeof createWorld>>;
