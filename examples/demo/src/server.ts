@@ -193,13 +193,15 @@ async function snapshot(world: World) {
 /** Starts the demo on `host:port` (port 0 = any free port). */
 export async function startDemoServer(options: { port?: number; host?: string; startAt?: Date } = {}) {
   const host = options.host ?? '127.0.0.1';
-  let origin = `http://${host}:${options.port ?? 0}`;
-  const { app, world } = await createDemoApp({ origin: () => origin, ...(options.startAt ? { startAt: options.startAt } : {}) });
+  // Listen first so the meeting links the seed creates carry the real port.
+  let fetchApp: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () => resolve(s));
+    const s = serve({ fetch: (request) => fetchApp(request), hostname: host, port: options.port ?? 0 }, () => resolve(s));
   });
   const address = server.address();
-  if (address && typeof address === 'object') origin = `http://${host}:${address.port}`;
+  const origin = `http://${host}:${address && typeof address === 'object' ? address.port : options.port}`;
+  const { app, world } = await createDemoApp({ origin: () => origin, ...(options.startAt ? { startAt: options.startAt } : {}) });
+  fetchApp = app.fetch;
   return {
     url: origin,
     world,

@@ -127,7 +127,8 @@ describe('POST /api/sessions/create-for-booking', () => {
   });
 
   it('401: no credentials, or credentials the host does not accept', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nobody' }, { authorization: `Bearer ${CRON_SECRET}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer nobody' }, { authorization: `Bearer ${CRON_SECRET}` }];
+    for (const headers of attempts) {
       const { response, problem } = await expectRefusal(fx, post(routes.create, headers, { bookingId: BOOKING_A1 }), 401, 'UNAUTHENTICATED');
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
       expect(problem.detail).toMatch(/sign in/i);

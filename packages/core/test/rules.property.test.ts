@@ -59,7 +59,9 @@ describe('timing rules', () => {
 describe('money rules', () => {
   it('for every duration and price 0–10⁹: charge = payout + fee, all ≥ 0, charge ≤ price', () => {
     fc.assert(
-      fc.property(price, outcome, duration, (p, o) => {
+      fc.property(price, outcome, duration, (p, o, d) => {
+        const timings = computeSessionTimings(new Date('2026-05-01T10:00:00Z'), d);
+        expect([timings.noShowWaitMinutes, timings.minPayableMinutes]).toEqual([Math.floor((d * 33) / 100), Math.floor((d * 66) / 100)]);
         const { chargeMinor, payoutMinor, feeMinor } = amountsForOutcome(p, o);
         expect(chargeMinor).toBe(payoutMinor + feeMinor);
         expect(Math.min(chargeMinor, payoutMinor, feeMinor)).toBeGreaterThanOrEqual(0);

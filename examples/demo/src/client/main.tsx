@@ -4,6 +4,7 @@ import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type Sess
 import {
   MarkNoShowButton,
   SessionClockProvider,
+  SessionsConfigProvider,
   SessionJoinButton,
   postSessionAction,
   useNow,
@@ -185,6 +186,7 @@ function App() {
   };
   return (
     <SessionClockProvider now={() => Date.now() + offset.current}>
+      <SessionsConfigProvider locale="en-US" timeZone="UTC">
       <main>
         <header className="top">
           <h1>iTutor Sessions — demo</h1>
@@ -210,6 +212,7 @@ function App() {
           <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} offset={() => offset.current} />
         ))}
       </main>
+      </SessionsConfigProvider>
     </SessionClockProvider>
   );
 }

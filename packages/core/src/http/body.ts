@@ -48,7 +48,9 @@ export async function readJsonBody<T>(
       return { ok: false, response: problem('MALFORMED_JSON', 'Request body is not valid UTF-8') };
     }
   }
-  if (text.trim() === '') {
+  // Only JSON's own whitespace counts as "no body": String#trim also strips \f, \v, U+00A0, U+2028…,
+  // which would let a non-JSON body through as `{}`.
+  if (/^[ \t\r\n]*$/.test(text)) {
     text = '{}';
   } else {
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

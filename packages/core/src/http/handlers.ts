@@ -105,6 +105,8 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       // Compare even when absent so a missing header takes as long as a wrong one.
       const ok = await secretsEqual(token ?? '', options.cronSecret);
       if (!ok || token === null) return problem('UNAUTHENTICATED', 'A valid cron secret is required');
+      const body = await readJsonBody(request, emptyBody, maxBytes);
+      if (!body.ok) return body.response;
       const report = await core.settleDueSessions();
       return json({ report });
     }),

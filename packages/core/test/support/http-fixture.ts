@@ -84,11 +84,10 @@ export function makeRequest(method: string, path: string, options: RequestOption
     if (body instanceof ReadableStream) {
       init.body = body;
       init.duplex = 'half';
-    } else if (body instanceof Uint8Array) {
-      init.body = body;
     } else {
       // Strings go as bytes so the runtime adds no `text/plain` content type of its own.
-      init.body = encoder.encode(typeof body === 'string' ? body : JSON.stringify(body));
+      const bytes = body instanceof Uint8Array ? body : encoder.encode(typeof body === 'string' ? body : JSON.stringify(body));
+      init.body = new Uint8Array(bytes); // a copy over a plain ArrayBuffer (what BodyInit's type wants)
     }
     const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
     if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
