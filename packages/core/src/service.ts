@@ -187,6 +187,18 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     async createForBooking(booking: Booking, actorId: string = SYSTEM_ACTOR): Promise<{ session: Session; created: boolean }> {
       const timings = computeSessionTimings(booking.scheduledStartAt, booking.durationMinutes, policy);
       assertValidPriceMinor(booking.priceMinor);
+      for (const key of ['bookingId', 'tutorId', 'studentId'] as const) {
+        if (typeof booking[key] !== 'string' || booking[key].trim() === '' || booking[key].length > 200) {
+          throw new SessionError('INVALID_INPUT', `${key} must be a non-empty string of at most 200 characters`, {
+            issues: [{ path: key, message: 'invalid' }],
+          });
+        }
+      }
+      if (booking.currency !== undefined && !/^[A-Z]{3}$/.test(booking.currency)) {
+        throw new SessionError('INVALID_INPUT', 'currency must be a three-letter ISO 4217 code', {
+          issues: [{ path: 'currency', message: 'invalid' }],
+        });
+      }
       if (booking.tutorId === booking.studentId) {
         throw new SessionError('INVALID_INPUT', 'A tutor cannot book themselves', {
           issues: [{ path: 'studentId', message: 'equals tutorId' }],

@@ -58,6 +58,8 @@ describe('createForBooking', () => {
     await expect(core.createForBooking(booking({ durationMinutes: 0 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(core.createForBooking(booking({ priceMinor: -5 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(core.createForBooking(booking({ studentId: 'tutor-a' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.createForBooking(booking({ bookingId: ' ' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.createForBooking(booking({ currency: 'usd' }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('stores the policy in force at creation; a later policy change does not rewrite it', async () => {
