@@ -6,12 +6,13 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Build options, shared with the test that builds into a temporary folder and checks the output.
- * One entry, no `splitting` and no `treeshake`: that is what keeps the entry's `'use client'` at the top
- * of both `index.js` and `index.cjs` (esbuild keeps a directive only at the top of an entry file).
+ * No `splitting` and no `treeshake`: that is what keeps the main entry's `'use client'` at the top of
+ * both `index.js` and `index.cjs` (esbuild keeps a directive only at the top of an entry file). The
+ * `testing` entry (a manual clock) is a plain module and gets no directive.
  */
 export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
   return {
-    entry: { index: here('./src/index.ts') },
+    entry: { index: here('./src/index.ts'), testing: here('./src/testing.ts') },
     outDir,
     format: ['esm', 'cjs'],
     dts: true,

@@ -1,13 +1,12 @@
 'use client';
-import { amountsForOutcome, type ParticipantRole, type PublicSession, type SessionPolicy } from '@itutor/sessions-core';
+import { amountsForOutcome, formatMoney, type ParticipantRole, type PublicSession, type SessionPolicy } from './deps';
 import * as Dialog from '@radix-ui/react-dialog';
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { postSessionAction, toSessionRequestError, type MarkNoShowFunction, type SessionRequestError } from './api';
-import { useSessionClockContext, useSessionsConfig } from './context';
-import { formatAmount } from './format';
-import { useClockSelector, useResolvedLabels } from './hooks';
+import { useId, useState } from './deps';
+import type { MarkNoShowFunction, SessionRequestError } from './api';
+import { useSessionAction } from './action';
+import { useNoShowState } from './hooks';
 import type { SessionLabelsInput } from './labels';
-import { noShowStateAt, toPublicSessionInput, type NoShowPhase, type SessionInput } from './state';
+import { toPublicSessionInput, type NoShowPhase, type SessionInput } from './state';
 
 /** `data-state` values of {@link MarkNoShowButton}. */
 export type MarkNoShowButtonState = Exclude<NoShowPhase, 'hidden'> | 'pending' | 'error' | 'done';
@@ -18,7 +17,7 @@ export interface MarkNoShowButtonProps {
   readonly session: SessionInput;
   /** Who is looking. The button renders nothing for a student. */
   readonly role: ParticipantRole;
-  /** API base path. Default from `SessionsConfigProvider`, else `/api`. */
+  /** API base path. Default from `SessionClockProvider`, else `/api`. */
   readonly basePath?: string;
   /** Records the no-show, instead of `POST {basePath}/sessions/{id}/mark-no-show`. */
   readonly markNoShow?: MarkNoShowFunction;
@@ -26,8 +25,11 @@ export interface MarkNoShowButtonProps {
   readonly onSuccess?: (session: PublicSession) => void;
   /** Called when the server refused or the request failed. */
   readonly onError?: (error: SessionRequestError) => void;
+  /** Label overrides for this button (merged over the provider's). */
   readonly labels?: SessionLabelsInput;
+  /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */
   readonly locale?: string;
+  /** The policy (no-show charge and payout rates). Default from the provider, else core `DEFAULT_POLICY`. */
   readonly policy?: SessionPolicy;
   /** Class of the wrapper element. */
   readonly className?: string;
@@ -44,120 +46,53 @@ export interface MarkNoShowButtonProps {
  * within the wait, or once the session is final.
  */
 export function MarkNoShowButton(props: MarkNoShowButtonProps) {
-  if (props.role !== 'tutor') return null;
-  return <TutorNoShowButton {...props} />;
+  return props.role === 'tutor' ? <TutorNoShowButton {...props} /> : null;
 }
 
 function TutorNoShowButton(props: MarkNoShowButtonProps) {
-  const { markNoShow, onSuccess, onError, className } = props;
-  const config = useSessionsConfig();
-  const { clock } = useSessionClockContext();
-  const labels = useResolvedLabels(props.labels);
-  const locale = props.locale ?? config.locale;
-  const policy = props.policy ?? config.policy;
-  const basePath = props.basePath ?? config.basePath;
-
-  const [returned, setReturned] = useState<PublicSession | null>(null);
-  const given = toPublicSessionInput(props.session);
-  const session = returned && returned.id === given.id && returned.version > given.version ? returned : given;
-  const [notBefore, setNotBefore] = useState<number | null>(null);
+  const { onSuccess, className } = props;
+  const { config, labels, locale, session, pending, error, notBefore, run } = useSessionAction(props, 'mark-no-show', props.markNoShow);
+  const view = useNoShowState(session, { notBefore, labels: props.labels });
   const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const inFlight = useRef(false);
-  const doneRef = useRef<HTMLParagraphElement>(null);
-
-  const select = useCallback(
-    (now: number | null) => {
-      const s = noShowStateAt(session, now, { notBefore });
-      return {
-        phase: s.phase,
-        canMarkNoShow: s.canMarkNoShow,
-        countdown: s.phase === 'waiting' && s.secondsUntilEligible !== null ? labels.countdown(s.secondsUntilEligible) : null,
-      };
-    },
-    [session, notBefore, labels],
-  );
-  const view = useClockSelector(select);
-
   const id = useId();
-  const statusId = `${id}-status`;
-
-  useEffect(() => {
-    if (done) doneRef.current?.focus();
-  }, [done]);
 
   const confirm = async () => {
-    if (inFlight.current) return;
-    inFlight.current = true;
-    setPending(true);
-    setError(null);
-    try {
-      const result = markNoShow
-        ? await markNoShow(session.id)
-        : await postSessionAction<{ session: SessionInput }>(session.id, 'mark-no-show', {
-            basePath,
-            now: () => clock.getSnapshot(),
-          });
-      const settled = toPublicSessionInput(result.session);
-      setReturned(settled);
-      setDone(true);
-      setOpen(false);
-      onSuccess?.(settled);
-    } catch (thrown) {
-      const failure = toSessionRequestError(thrown);
-      if (failure.code === 'TOO_EARLY' && failure.availableAt !== null) setNotBefore(failure.availableAt);
-      setError(failure.message || labels.genericError);
-      onError?.(failure);
-    } finally {
-      inFlight.current = false;
-      setPending(false);
-    }
+    const result = await run();
+    if (!result) return;
+    setDone(true);
+    setOpen(false);
+    onSuccess?.(toPublicSessionInput(result.session));
   };
 
-  if (view.phase === 'hidden') {
-    return done ? (
-      <p ref={doneRef} tabIndex={-1} role="status" className={className} data-itutor="no-show" data-state="done">
+  // Once recorded here, say so (politely) in place of the button, whatever the host does with the session.
+  if (done) {
+    return (
+      <p role="status" className={className} data-itutor="no-show" data-state="done">
         {labels.noShowRecorded}
       </p>
-    ) : null;
+    );
   }
+  if (view.phase === 'hidden') return null;
 
-  let split = { chargeMinor: 0, payoutMinor: 0 };
-  try {
-    split = amountsForOutcome(session.priceMinor, 'NO_SHOW_STUDENT', policy);
-  } catch {
-    // An invalid price from the host: show zero rather than crash the page.
-  }
-  const charge = formatAmount(split.chargeMinor, session.currency, locale);
-  const payout = formatAmount(split.payoutMinor, session.currency, locale);
+  const split = amountsForOutcome(session.priceMinor, 'NO_SHOW_STUDENT', props.policy ?? config.policy);
   const state: MarkNoShowButtonState = pending ? 'pending' : error ? 'error' : view.phase;
-  const disabled = !view.canMarkNoShow;
 
   return (
-    <div className={className} data-itutor="no-show" data-state={state} data-phase={view.phase}>
-      <Dialog.Root
-        open={open}
-        onOpenChange={(next) => {
-          if (pending) return;
-          setOpen(next);
-          if (!next) setError(null);
-        }}
-      >
+    <div className={className} data-itutor="no-show" data-state={state}>
+      <Dialog.Root open={open} onOpenChange={(next) => pending || setOpen(next)}>
         <Dialog.Trigger asChild>
           <button
             type="button"
             data-itutor-part="button"
-            data-state={state}
-            disabled={disabled}
-            aria-describedby={view.countdown ? statusId : undefined}
+            disabled={!view.canMarkNoShow}
+            aria-describedby={view.countdown ? `${id}s` : undefined}
           >
             {labels.markNoShow}
           </button>
         </Dialog.Trigger>
         {view.countdown ? (
-          <p id={statusId} data-itutor-part="status">
+          <p id={`${id}s`} data-itutor-part="status">
             {labels.noShowAvailableIn(view.countdown)}
           </p>
         ) : null}
@@ -166,20 +101,17 @@ function TutorNoShowButton(props: MarkNoShowButtonProps) {
           <Dialog.Content
             className={props.dialogClassName}
             data-itutor="no-show-dialog"
-            onCloseAutoFocus={(event) => {
-              if (doneRef.current) {
-                event.preventDefault();
-                doneRef.current.focus();
-              }
-            }}
           >
             <Dialog.Title data-itutor-part="title">{labels.confirmNoShowTitle}</Dialog.Title>
             <Dialog.Description data-itutor-part="description">
-              {labels.confirmNoShowDescription(charge, payout)}
+              {labels.confirmNoShowDescription(
+                formatMoney(split.chargeMinor, { currency: session.currency, locale }),
+                formatMoney(split.payoutMinor, { currency: session.currency, locale }),
+              )}
             </Dialog.Description>
             {error ? (
               <p role="alert" data-itutor-part="error">
-                {labels.errorPrefix} {error}
+                {error.message}
               </p>
             ) : null}
             <div data-itutor-part="actions">
@@ -191,12 +123,11 @@ function TutorNoShowButton(props: MarkNoShowButtonProps) {
               <button
                 type="button"
                 data-itutor-part="confirm"
-                data-state={state}
                 disabled={pending || !view.canMarkNoShow}
-                aria-busy={pending || undefined}
+                aria-busy={pending}
                 onClick={confirm}
               >
-                {pending ? labels.markingNoShow : labels.markNoShow}
+                {labels.markNoShow}
               </button>
             </div>
           </Dialog.Content>

@@ -1,22 +1,19 @@
 'use client';
-import type { ParticipantRole, PublicSession, SessionPolicy } from '@itutor/sessions-core';
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { postSessionAction, toSessionRequestError, type JoinFunction, type JoinResult, type SessionRequestError } from './api';
-import { useSessionClockContext, useSessionsConfig } from './context';
+import type { ParticipantRole, SessionPolicy } from './deps';
+import { useId, useRef, useState } from './deps';
+import type { JoinFunction, JoinResult, SessionRequestError } from './api';
+import { useSessionAction } from './action';
 import { formatDateTime, formatPercent, visuallyHidden } from './format';
-import { useClockSelector, useHydrated, useResolvedLabels } from './hooks';
+import { useHydrated, useJoinState } from './hooks';
 import type { SessionLabelsInput } from './labels';
-import { joinStateAt, toPublicSessionInput, type JoinPhase, type SessionInput } from './state';
+import type { JoinPhase, SessionInput } from './state';
 
 /** `data-state` values of {@link SessionJoinButton}: the phase, or the request in flight / failed. */
 export type SessionJoinButtonState = JoinPhase | 'pending' | 'error';
 
-/** What `onJoined` receives. */
-export interface SessionJoined {
-  readonly joinUrl: string;
-  /** The updated session when the server returned one. */
-  readonly session: PublicSession | null;
-  /** Whether a tab was opened for the meeting (false when the browser blocked it). */
+/** What `onJoined` receives: the join's result (the updated session as the server sent it, if it did). */
+export interface SessionJoined extends JoinResult {
+  /** Whether the tab opened on click was pointed at the meeting (false when the browser blocked it). */
   readonly opened: boolean;
 }
 
@@ -26,7 +23,7 @@ export interface SessionJoinButtonProps {
   readonly session: SessionInput;
   /** Who is looking: changes the no-show warning. */
   readonly role: ParticipantRole;
-  /** API base path. Default from `SessionsConfigProvider`, else `/api`. */
+  /** API base path. Default from `SessionClockProvider`, else `/api`. */
   readonly basePath?: string;
   /** Records the join and returns the meeting URL, instead of `POST {basePath}/sessions/{id}/join`. */
   readonly join?: JoinFunction;
@@ -34,27 +31,19 @@ export interface SessionJoinButtonProps {
   readonly onJoined?: (joined: SessionJoined) => void;
   /** Called when the join was refused or failed (including a handled `TOO_EARLY`). */
   readonly onError?: (error: SessionRequestError) => void;
-  /**
-   * Opens the meeting. Default: a tab opened synchronously on click (so popup blockers allow it),
-   * detached from this page (`opener = null`) and pointed at the URL once the server answered; when
-   * blocked, `window.open(url, '_blank', 'noopener,noreferrer')`, and a link is shown either way.
-   */
-  readonly openMeeting?: false;
+  /** Label overrides for this button (merged over the provider's). */
   readonly labels?: SessionLabelsInput;
+  /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */
   readonly locale?: string;
+  /** IANA time zone of the start date. Default from the provider, else the browser's. */
   readonly timeZone?: string;
+  /** The policy (no-show charge and payout rates). Default from the provider, else core `DEFAULT_POLICY`. */
   readonly policy?: SessionPolicy;
+  /** Class of the wrapper element (which carries `data-state`). */
   readonly className?: string;
 }
 
-type Request =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'pending' }
-  | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'joined'; readonly joinUrl: string; readonly opened: boolean };
-
 function openBlankTab(): Window | null {
-  if (typeof window === 'undefined' || typeof window.open !== 'function') return null;
   try {
     const tab = window.open('', '_blank');
     if (tab) tab.opener = null;
@@ -66,183 +55,100 @@ function openBlankTab(): Window | null {
 
 /**
  * The Join button for a session's student or tutor. Counts down until Join opens (5 minutes before the
- * start), records the join through the server, then opens the meeting in a new tab; states the no-show
- * wait; shows in-progress, ended and final states. Unstyled: style it through `className` and
+ * start), records the join through the server, then opens the meeting in a new tab: a tab opened
+ * synchronously on click (so popup blockers allow it), detached from this page (`opener = null`, the
+ * `noopener` effect) and pointed at the URL once the server answered; if the browser blocked it,
+ * `window.open(url, '_blank', 'noopener,noreferrer')`, and an "Open the meeting" link either way.
+ * States the no-show wait; shows in-progress, ended and final states. Unstyled: style it through `className` and
  * `data-state` (`waiting | open | in-progress | ended | final | pending | error | unknown`).
  */
 export function SessionJoinButton(props: SessionJoinButtonProps) {
-  const { role, join, onJoined, onError, className } = props;
-  const config = useSessionsConfig();
-  const labels = useResolvedLabels(props.labels);
-  const locale = props.locale ?? config.locale;
-  const policy = props.policy ?? config.policy;
-  const basePath = props.basePath ?? config.basePath;
-  const timeZone = props.timeZone ?? config.timeZone;
-
-  const [returned, setReturned] = useState<PublicSession | null>(null);
-  const given = toPublicSessionInput(props.session);
-  const session = returned && returned.id === given.id && returned.version > given.version ? returned : given;
-  const [notBefore, setNotBefore] = useState<number | null>(null);
-  const [request, setRequest] = useState<Request>({ kind: 'idle' });
-  const inFlight = useRef(false);
-
-  const select = useCallback(
-    (now: number | null) => {
-      const s = joinStateAt(session, now, { notBefore });
-      const countdownSeconds = s.phase === 'waiting' ? s.secondsUntilOpen : s.phase === 'open' ? s.secondsUntilStart : null;
-      return {
-        phase: s.phase,
-        status: s.status,
-        canJoin: s.canJoin,
-        countdown: countdownSeconds === null ? null : labels.countdown(countdownSeconds),
-        warn: s.noShowWarningRelevant && s.phase !== 'ended',
-        serverDelayed: s.phase === 'waiting' && notBefore !== null && notBefore > session.joinOpensAt.getTime(),
-      };
-    },
-    [session, notBefore, labels],
-  );
-  const view = useClockSelector(select);
+  const { role, onJoined } = props;
+  const { config, labels, locale, session, pending, error, notBefore, run } = useSessionAction(props, 'join', props.join);
+  // After a TOO_EARLY answer, `opensAt` is the server's instant: the countdown shows the server's wait.
+  const view = useJoinState(session, { role, notBefore, labels: props.labels });
   const hydrated = useHydrated();
-  const { clock } = useSessionClockContext();
-
-  // Announce once when Join opens while on screen: never on every second.
-  const [announcement, setAnnouncement] = useState('');
-  const previousPhase = useRef<JoinPhase>(view.phase);
-  useEffect(() => {
-    if (previousPhase.current === 'waiting' && (view.phase === 'open' || view.phase === 'in-progress')) {
-      setAnnouncement(labels.joinOpenAnnouncement);
-    }
-    previousPhase.current = view.phase;
-  }, [view.phase, labels.joinOpenAnnouncement]);
-
+  const [joinedUrl, setJoinedUrl] = useState<string | null>(null);
   const id = useId();
-  const statusId = `${id}-status`;
-  const warningId = `${id}-warning`;
-  const errorId = `${id}-error`;
+
+  // Announce once when Join opens while on screen (the region's text changes once): never every second.
+  // Derived during render (an idempotent ref flag), so opening costs no extra render.
+  const sawWaiting = useRef(false);
+  if (view.phase === 'waiting') sawWaiting.current = true;
+  const announcement = sawWaiting.current && view.canJoin ? labels.joinOpenAnnouncement : '';
 
   const handleClick = async () => {
-    if (inFlight.current || !view.canJoin) return;
-    inFlight.current = true;
-    const tab = props.openMeeting === false ? null : openBlankTab();
-    setRequest({ kind: 'pending' });
-    try {
-      const result: JoinResult = join
-        ? await join(session.id)
-        : await postSessionAction<JoinResult>(session.id, 'join', { basePath, now: () => clock.getSnapshot() });
-      let opened = false;
-      if (props.openMeeting !== false) {
-        if (tab && !tab.closed) {
-          tab.location.href = result.joinUrl;
-          opened = true;
-        } else if (typeof window !== 'undefined') {
-          window.open(result.joinUrl, '_blank', 'noopener,noreferrer');
-        }
-      }
-      const updated = result.session ? toPublicSessionInput(result.session) : null;
-      if (updated) setReturned(updated);
-      setNotBefore(null);
-      setRequest({ kind: 'joined', joinUrl: result.joinUrl, opened });
-      onJoined?.({ joinUrl: result.joinUrl, session: updated, opened });
-    } catch (thrown) {
-      tab?.close();
-      const error = toSessionRequestError(thrown);
-      if (error.code === 'TOO_EARLY' && error.availableAt !== null) {
-        // The browser's clock is ahead of the server's: wait for the server's instant, then allow a retry.
-        setNotBefore(error.availableAt);
-        setRequest({ kind: 'idle' });
-      } else {
-        setRequest({ kind: 'error', message: error.message || labels.genericError });
-      }
-      onError?.(error);
-    } finally {
-      inFlight.current = false;
-    }
+    // Opened synchronously inside the click so popup blockers allow it; pointed at the meeting later.
+    const tab = openBlankTab();
+    const result = await run();
+    if (!result) return tab?.close();
+    if (tab && !tab.closed) tab.location.href = result.joinUrl;
+    else window.open(result.joinUrl, '_blank', 'noopener,noreferrer');
+    setJoinedUrl(result.joinUrl);
+    onJoined?.({ ...result, opened: !!tab });
   };
 
-  const pending = request.kind === 'pending';
-  const state: SessionJoinButtonState = pending ? 'pending' : request.kind === 'error' ? 'error' : view.phase;
+  const showError = error && error.code !== 'TOO_EARLY';
+  const state: SessionJoinButtonState = pending ? 'pending' : showError ? 'error' : view.phase;
   const showButton = view.phase !== 'ended' && view.phase !== 'final';
-
-  let statusText: string;
-  switch (view.phase) {
-    case 'waiting':
-      statusText = view.serverDelayed ? labels.serverNotOpenYet(view.countdown ?? '') : labels.joinOpensIn(view.countdown ?? '');
-      break;
-    case 'open':
-      statusText = labels.startsIn(view.countdown ?? '');
-      break;
-    case 'in-progress':
-      statusText = labels.inProgress;
-      break;
-    case 'ended':
-      statusText = labels.ended;
-      break;
-    case 'final':
-      statusText = labels.status[view.status];
-      break;
-    default:
-      statusText = '';
-  }
-  const warning = !view.warn
-    ? null
-    : role === 'student'
-      ? labels.studentNoShowWarning(session.noShowWaitMinutes, formatPercent(policy.noShowChargeBps, locale))
-      : labels.tutorNoShowNotice(session.noShowWaitMinutes);
-  const startsAt =
-    hydrated && (view.phase === 'waiting' || view.phase === 'open')
-      ? labels.startsAt(formatDateTime(session.scheduledStartAt, locale, timeZone))
-      : null;
-  const describedBy = [statusText ? statusId : null, warning ? warningId : null, request.kind === 'error' ? errorId : null]
-    .filter(Boolean)
-    .join(' ');
+  const countdown = view.countdown!;
+  const statusText = {
+    unknown: '',
+    waiting: labels.joinOpensIn(countdown),
+    open: labels.startsIn(countdown),
+    'in-progress': labels.inProgress,
+    ended: labels.ended,
+    final: labels.status[view.status],
+  }[view.phase];
+  const minutes = view.noShowWaitMinutes;
+  const warning =
+    view.showNoShowWarning &&
+    (role === 'student'
+      ? labels.studentNoShowWarning(minutes, formatPercent((props.policy ?? config.policy).noShowChargeBps, locale))
+      : labels.tutorNoShowNotice(minutes));
+  const describedBy = [statusText && `${id}s`, warning && `${id}w`, showError && `${id}e`].filter(Boolean).join(' ');
 
   return (
-    <div
-      className={className}
-      data-itutor="join"
-      data-state={state}
-      data-phase={view.phase}
-      data-role={role}
-      data-status={view.status}
-    >
-      {showButton ? (
+    <div className={props.className} data-itutor="join" data-state={state} data-phase={view.phase} data-status={view.status}>
+      {showButton && (
         <button
           type="button"
           data-itutor-part="button"
-          data-state={state}
           disabled={!view.canJoin || pending}
-          aria-busy={pending || undefined}
+          aria-busy={pending}
           aria-describedby={describedBy || undefined}
           onClick={handleClick}
         >
-          {pending ? labels.joining : labels.join}
+          {labels.join}
         </button>
-      ) : null}
-      {statusText ? (
-        <p id={statusId} data-itutor-part="status">
+      )}
+      {statusText && (
+        <p id={`${id}s`} data-itutor-part="status">
           {statusText}
         </p>
-      ) : null}
-      {startsAt ? <p data-itutor-part="starts-at">{startsAt}</p> : null}
-      {warning ? (
-        <p id={warningId} data-itutor-part="warning">
+      )}
+      {hydrated && (view.phase === 'waiting' || view.phase === 'open') && (
+        // Dates depend on the time zone, which may differ between server and browser: after hydration only.
+        <p data-itutor-part="starts-at">
+          {labels.startsAt(formatDateTime(session.scheduledStartAt, locale, props.timeZone ?? config.timeZone))}
+        </p>
+      )}
+      {warning && (
+        <p id={`${id}w`} data-itutor-part="warning">
           {warning}
         </p>
-      ) : null}
-      {request.kind === 'error' ? (
-        <p id={errorId} role="alert" data-itutor-part="error">
-          {labels.errorPrefix} {request.message}
+      )}
+      {showError && (
+        <p id={`${id}e`} role="alert" data-itutor-part="error">
+          {error.message}
         </p>
-      ) : null}
-      {request.kind === 'joined' && showButton ? (
-        <p data-itutor-part="joined">
-          {request.opened ? `${labels.meetingOpened} ` : null}
-          <a href={request.joinUrl} target="_blank" rel="noopener noreferrer">
-            {labels.openMeeting}
-          </a>
-        </p>
-      ) : null}
-      <span role="status" aria-live="polite" data-itutor-part="announcer" style={visuallyHidden}>
+      )}
+      {joinedUrl && showButton && (
+        <a data-itutor-part="joined" href={joinedUrl} target="_blank" rel="noopener noreferrer">
+          {labels.openMeeting}
+        </a>
+      )}
+      <span role="status" data-itutor-part="announcer" style={visuallyHidden}>
         {announcement}
       </span>
     </div>

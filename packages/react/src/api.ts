@@ -1,4 +1,4 @@
-import type { PublicSession, SessionErrorCode, SessionJson } from '@itutor/sessions-core';
+import type { PublicSession, SessionErrorCode, SessionJson } from './deps';
 
 /**
  * The browser side of the HTTP contract: `POST {basePath}/sessions/{id}/join` and
@@ -17,18 +17,18 @@ export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
 /** A host-supplied no-show: records it server-side and returns the settled session. */
 export type MarkNoShowFunction = (sessionId: string) => Promise<{ readonly session: SessionJson | PublicSession }>;
 
-/** A refusal or failure, normalised from a problem+json response or a thrown error. */
+/** A refusal or failure, normalised from a problem+json response or from a thrown error. */
 export class SessionRequestError extends Error {
-  override readonly name = 'SessionRequestError';
   /** HTTP status, when the error came from a response. */
-  readonly status: number | null;
-  /** The stable core error code, when known. */
-  readonly code: SessionErrorCode | string | null;
+  declare readonly status: number | null;
+  /** The stable core error code (`TOO_EARLY`, `SESSION_FINAL`, ...), when known. */
+  declare readonly code: SessionErrorCode | string | null;
   /** For `TOO_EARLY`: when the action becomes possible by the server's clock (epoch ms). */
-  readonly availableAt: number | null;
+  declare readonly availableAt: number | null;
 
   constructor(message: string, init: { status?: number | null; code?: string | null; availableAt?: number | null } = {}) {
     super(message);
+    this.name = 'SessionRequestError';
     this.status = init.status ?? null;
     this.code = init.code ?? null;
     this.availableAt = init.availableAt ?? null;
@@ -36,12 +36,8 @@ export class SessionRequestError extends Error {
 }
 
 const toEpoch = (value: unknown): number | null => {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
-  if (typeof value === 'string' || typeof value === 'number') {
-    const ms = typeof value === 'number' ? value : Date.parse(value);
-    return Number.isNaN(ms) ? null : ms;
-  }
-  return null;
+  const ms = value instanceof Date ? +value : typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN;
+  return Number.isNaN(ms) ? null : ms;
 };
 
 /**
@@ -50,10 +46,9 @@ const toEpoch = (value: unknown): number | null => {
  */
 export function toSessionRequestError(error: unknown): SessionRequestError {
   if (error instanceof SessionRequestError) return error;
-  const e = (error ?? {}) as { message?: unknown; code?: unknown; status?: unknown; availableAt?: unknown; details?: { availableAt?: unknown } };
-  return new SessionRequestError(typeof e.message === 'string' && e.message ? e.message : '', {
-    code: typeof e.code === 'string' ? e.code : null,
-    status: typeof e.status === 'number' ? e.status : null,
+  const e = (error ?? {}) as { message?: string; code?: string; availableAt?: unknown; details?: { availableAt?: unknown } };
+  return new SessionRequestError(String(e.message ?? ''), {
+    code: e.code,
     availableAt: toEpoch(e.availableAt ?? e.details?.availableAt),
   });
 }
@@ -70,36 +65,29 @@ export interface PostSessionActionOptions {
 
 /**
  * Posts `{}` to `{basePath}/sessions/{id}/{action}` with the page's cookies and returns the JSON body.
- * Throws a {@link SessionRequestError} carrying the problem's `detail`, `code` and `availableAt`.
+ * Throws a {@link SessionRequestError} carrying the problem's `detail` (else `title`), `code` and
+ * `availableAt` (from the body, else from `Retry-After`).
  */
 export async function postSessionAction<T>(
   sessionId: string,
   action: 'join' | 'mark-no-show',
   options: PostSessionActionOptions = {},
 ): Promise<T> {
-  const base = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const doFetch = options.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await doFetch(`${base}/sessions/${encodeURIComponent(sessionId)}/${action}`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
-      body: '{}',
-    });
+    response = await (options.fetch ?? fetch)(
+      `${options.basePath ?? '/api'}/sessions/${encodeURIComponent(sessionId)}/${action}`,
+      { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' },
+    );
   } catch (error) {
     throw toSessionRequestError(error);
   }
-  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  const body = await response.json().catch(() => null);
   if (response.ok && body) return body as T;
   const retryAfter = Number(response.headers.get('retry-after'));
-  const availableAt =
-    toEpoch(body?.availableAt) ??
-    (Number.isFinite(retryAfter) && retryAfter > 0 ? (options.now ?? Date.now)() + retryAfter * 1000 : null);
-  const message = [body?.detail, body?.title].find((v): v is string => typeof v === 'string' && v.length > 0) ?? '';
-  throw new SessionRequestError(message, {
+  throw new SessionRequestError(body?.detail || body?.title || '', {
     status: response.status,
-    code: typeof body?.code === 'string' ? body.code : null,
-    availableAt,
+    code: body?.code,
+    availableAt: toEpoch(body?.availableAt) ?? (retryAfter > 0 ? (options.now ?? Date.now)() + retryAfter * 1000 : null),
   });
 }

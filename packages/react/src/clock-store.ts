@@ -38,8 +38,6 @@ export interface SessionClockOptions {
 export interface TickingSessionClock extends SessionClock {
   /** Reads the time source now and notifies subscribers if the instant changed. */
   tick(): void;
-  /** Number of subscribers (for diagnostics and tests). */
-  readonly size: number;
 }
 
 const toMs = (value: number | Date): number => (typeof value === 'number' ? value : value.getTime());
@@ -56,7 +54,7 @@ const globalTimers: ClockTimers = {
  * const clock = createSessionClock({ now: () => Date.now() + serverOffsetMs });
  */
 export function createSessionClock(options: SessionClockOptions = {}): TickingSessionClock {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const intervalMs = options.intervalMs ?? 1000;
   const timers = options.timers ?? globalTimers;
   const listeners = new Set<() => void>();
@@ -98,42 +96,6 @@ export function createSessionClock(options: SessionClockOptions = {}): TickingSe
       return current;
     },
     tick,
-    get size() {
-      return listeners.size;
-    },
-  };
-}
-
-/** A clock moved by hand, for tests and Storybook: time stands still until `set` or `advance`. */
-export interface ManualSessionClock extends SessionClock {
-  /** Moves the clock to `instant` and notifies subscribers. */
-  set(instant: number | Date | string): void;
-  /** Moves the clock forward by `ms` milliseconds and notifies subscribers. */
-  advance(ms: number): void;
-}
-
-/** Creates a {@link ManualSessionClock} starting at `initial`. It never creates a timer. */
-export function createManualClock(initial: number | Date | string): ManualSessionClock {
-  const listeners = new Set<() => void>();
-  const parse = (value: number | Date | string) => (typeof value === 'string' ? Date.parse(value) : toMs(value));
-  let current = parse(initial);
-  const notify = () => {
-    for (const listener of [...listeners]) listener();
-  };
-  return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSnapshot: () => current,
-    set(instant) {
-      current = parse(instant);
-      notify();
-    },
-    advance(ms) {
-      current += ms;
-      notify();
-    },
   };
 }
 

@@ -1,70 +1,56 @@
 'use client';
-import type { ParticipantRole } from '@itutor/sessions-core';
-import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import type { SessionClock } from './clock-store';
-import { useSessionClockContext, useSessionsConfig } from './context';
+import type { ParticipantRole } from './deps';
+import { useCallback, useMemo, useRef, useSyncExternalStore } from './deps';
+import { useSessionContext } from './context';
 import { resolveLabels, type SessionLabels, type SessionLabelsInput } from './labels';
-import {
-  joinStateAt,
-  noShowStateAt,
-  type JoinState,
-  type JoinStateOptions,
-  type NoShowState,
-  type NoShowStateOptions,
-  type SessionInput,
-} from './state';
+import { joinStateAt, noShowStateAt, type JoinState, type JoinStateOptions, type NoShowState, type SessionInput } from './state';
 
-/** The shared clock store in effect, for hosts that build their own selectors. */
-export function useSessionClock(): SessionClock {
-  return useSessionClockContext().clock;
-}
-
-/** Shallow equality of two plain objects (the default comparison of {@link useClockSelector}). */
+/** Shallow equality of two plain objects (the default of {@link useClockSelector}). */
 export function shallowEqual<T>(a: T, b: T): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const ka = Object.keys(a) as Array<keyof T>;
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.is(a[k], b[k]) || (a[k] instanceof Date && b[k] instanceof Date && +a[k] === +b[k]));
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  const keys = Object.keys(a) as Array<keyof T>;
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.is(a[k], b[k]));
 }
 
 /**
  * Subscribes to the shared clock and returns `select(now)`, re-rendering only when the selected value
- * changes (by `isEqual`, default shallow). `now` is epoch ms, or `null` during a server render and
- * hydration without `initialNow`.
+ * changes (by `isEqual`, default {@link shallowEqual}). `now` is epoch ms, or `null` during a server
+ * render and hydration without `initialNow`. Pass a stable `select` (`useCallback`) to skip re-selecting.
  */
 export function useClockSelector<T>(select: (now: number | null) => T, isEqual: (a: T, b: T) => boolean = shallowEqual): T {
-  const { clock, initialNow } = useSessionClockContext();
-  const last = useRef<{ value: T } | null>(null);
+  const { clock, initialNow } = useSessionContext();
+  const last = useRef<[T]>(undefined);
   const subscribe = useCallback((listener: () => void) => clock.subscribe(listener), [clock]);
-  const [getSnapshot, getServerSnapshot] = useMemo(() => {
-    const memoized = (read: () => number | null) => {
-      let has = false;
-      let memoNow: number | null = null;
-      let memoValue: T;
-      return () => {
-        const now = read();
-        if (has && now === memoNow) return memoValue;
-        let next = select(now);
-        if (last.current && isEqual(last.current.value, next)) next = last.current.value;
-        has = true;
+  const read = useMemo(() => {
+    // Memoised per instant, so repeated reads in one render return the same value (React requires it);
+    // an equal value keeps the previous identity, so the store's comparison bails out.
+    let memoNow: number | null | undefined;
+    return (now: number | null) => {
+      if (now !== memoNow) {
+        const next = select(now);
+        if (!last.current || !isEqual(last.current[0], next)) last.current = [next];
         memoNow = now;
-        memoValue = next;
-        return next;
-      };
+      }
+      return last.current![0];
     };
-    return [memoized(() => clock.getSnapshot()), memoized(() => initialNow)];
-  }, [clock, initialNow, select, isEqual]);
-  const value = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
-  useEffect(() => {
-    last.current = { value };
-  });
+  }, [select, isEqual]);
+  const value = useSyncExternalStore(
+    subscribe,
+    () => read(clock.getSnapshot()),
+    () => read(initialNow),
+  );
   return value;
 }
 
-/** The current instant from the shared clock (re-renders on every tick); `null` before hydration. */
-export function useNow(): Date | null {
-  const ms = useClockSelector(useCallback((now: number | null) => now, []), Object.is);
+const identity = (now: number | null) => now;
+
+/**
+ * The current instant of the shared clock, re-rendering on every tick (once a second); `null` during a
+ * server render and hydration without `initialNow`. For derived values prefer {@link useClockSelector}.
+ */
+export function useSessionClock(): Date | null {
+  const ms = useClockSelector(identity, Object.is);
   return useMemo(() => (ms === null ? null : new Date(ms)), [ms]);
 }
 
@@ -78,61 +64,74 @@ export function useHydrated(): boolean {
 /** Options of {@link useJoinState}. */
 export interface UseJoinStateOptions extends JoinStateOptions {
   readonly role: ParticipantRole;
+  /** Label overrides (for the countdown format). */
+  readonly labels?: SessionLabelsInput;
 }
 
-/** {@link JoinState} plus what a Join UI shows. */
-export interface JoinHookState extends JoinState {
+/**
+ * What a Join UI shows. Raw second counts and instants are left out on purpose, so a component
+ * re-renders only when its text changes; hosts who want them select `joinStateAt(session, now)` with
+ * {@link useClockSelector}.
+ */
+export interface JoinHookState extends Omit<JoinState, 'secondsUntilOpen' | 'secondsUntilStart' | 'opensAt'> {
   readonly role: ParticipantRole;
   /** Formatted countdown to Join opening (`waiting`) or to the start (`open`), else `null`. */
   readonly countdown: string | null;
 }
 
 /**
- * The Join state of `session` on the shared clock: phase, countdowns, `canJoin`. Re-renders only when
- * the state changes (at most once a second while a countdown runs).
+ * The Join state of `session` on the shared clock: phase, countdown text, `canJoin`, whether to show the
+ * no-show warning. Re-renders only when one of these changes (once a second while a countdown shows).
  */
 export function useJoinState(session: SessionInput, options: UseJoinStateOptions): JoinHookState {
   const { role, notBefore } = options;
-  const labels = useResolvedLabels();
+  const labels = useResolvedLabels(options.labels);
   const select = useCallback(
     (now: number | null): JoinHookState => {
-      const state = joinStateAt(session, now, { notBefore });
-      const seconds = state.phase === 'waiting' ? state.secondsUntilOpen : state.phase === 'open' ? state.secondsUntilStart : null;
-      return { ...state, role, countdown: seconds === null ? null : labels.countdown(seconds) };
+      const { secondsUntilOpen, secondsUntilStart, opensAt, ...state } = joinStateAt(session, now, { notBefore });
+      const seconds = state.phase === 'waiting' ? secondsUntilOpen : state.phase === 'open' ? secondsUntilStart : null;
+      return {
+        ...state,
+        role,
+        countdown: seconds === null ? null : labels.countdown(seconds),
+      };
     },
     [session, notBefore, role, labels],
   );
   return useClockSelector(select);
 }
 
-/** {@link NoShowState} plus the formatted countdown. */
-export interface NoShowHookState extends NoShowState {
+/** Options of {@link useNoShowState}. */
+export interface UseNoShowStateOptions extends JoinStateOptions {
+  /** Label overrides (for the countdown format). */
+  readonly labels?: SessionLabelsInput;
+}
+
+/** What a no-show UI shows (see {@link JoinHookState} on raw seconds). */
+export interface NoShowHookState extends Omit<NoShowState, 'secondsUntilEligible' | 'eligibleAt'> {
   /** Formatted countdown until a no-show can be marked (`waiting`), else `null`. */
   readonly countdown: string | null;
 }
 
 /**
- * The no-show state of `session` on the shared clock: phase, countdown, `canMarkNoShow`, and whether
- * the button should be hidden (final session, or the student joined within the wait).
+ * The no-show state of `session` on the shared clock: phase, countdown text, `canMarkNoShow`, and
+ * whether to hide (final session, or the student joined within the wait).
  */
-export function useNoShowState(session: SessionInput, options: NoShowStateOptions = {}): NoShowHookState {
+export function useNoShowState(session: SessionInput, options: UseNoShowStateOptions = {}): NoShowHookState {
   const { notBefore } = options;
-  const labels = useResolvedLabels();
+  const labels = useResolvedLabels(options.labels);
   const select = useCallback(
     (now: number | null): NoShowHookState => {
-      const state = noShowStateAt(session, now, { notBefore });
-      return {
-        ...state,
-        countdown: state.phase === 'waiting' && state.secondsUntilEligible !== null ? labels.countdown(state.secondsUntilEligible) : null,
-      };
+      const { secondsUntilEligible, eligibleAt, ...state } = noShowStateAt(session, now, { notBefore });
+      return { ...state, countdown: state.phase === 'waiting' ? labels.countdown(secondsUntilEligible!) : null };
     },
     [session, notBefore, labels],
   );
   return useClockSelector(select);
 }
 
-/** Labels from the config provider merged with `overrides`. */
+/** Labels from `SessionClockProvider` merged with `overrides`. */
 export function useResolvedLabels(overrides?: SessionLabelsInput): SessionLabels {
-  const config = useSessionsConfig();
-  return useMemo(() => resolveLabels(config.labels, overrides), [config.labels, overrides]);
+  const { labels } = useSessionContext();
+  return useMemo(() => resolveLabels(labels, overrides), [labels, overrides]);
 }

@@ -7,23 +7,25 @@ export { SessionJoinButton } from './SessionJoinButton';
 export type { SessionJoinButtonProps, SessionJoinButtonState, SessionJoined } from './SessionJoinButton';
 export { MarkNoShowButton } from './MarkNoShowButton';
 export type { MarkNoShowButtonProps, MarkNoShowButtonState } from './MarkNoShowButton';
-export { SessionClockProvider, SessionsConfigProvider, useSessionsConfig } from './context';
-export type { SessionClockContextValue, SessionClockProviderProps, SessionsConfig, SessionsConfigProviderProps } from './context';
+export { SessionClockProvider, useSessionContext } from './context';
+/** The same provider, named for settings-only use (policy, labels, locale, timeZone, basePath); it inherits the clock. */
+export { SessionClockProvider as SessionsConfigProvider } from './context';
+export type { SessionClockProviderProps, SessionContextValue } from './context';
 export {
   shallowEqual,
   useClockSelector,
   useHydrated,
   useJoinState,
   useNoShowState,
-  useNow,
   useResolvedLabels,
   useSessionClock,
 } from './hooks';
-export type { JoinHookState, NoShowHookState, UseJoinStateOptions } from './hooks';
-export { createManualClock, createSessionClock, getDefaultSessionClock } from './clock-store';
+/** Same as `useSessionClock`: the current instant of the shared clock (`null` before hydration without `initialNow`). */
+export { useSessionClock as useNow } from './hooks';
+export type { JoinHookState, NoShowHookState, UseJoinStateOptions, UseNoShowStateOptions } from './hooks';
+export { createSessionClock, getDefaultSessionClock } from './clock-store';
 export type {
   ClockTimers,
-  ManualSessionClock,
   NowSource,
   SessionClock,
   SessionClockOptions,
@@ -37,7 +39,6 @@ export type {
   NoShowHiddenReason,
   NoShowPhase,
   NoShowState,
-  NoShowStateOptions,
   SessionInput,
 } from './state';
 export { DEFAULT_LABELS, formatCountdown, resolveLabels } from './labels';

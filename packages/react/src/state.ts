@@ -6,11 +6,11 @@ import {
   type PublicSession,
   type SessionJson,
   type SessionStatus,
-} from '@itutor/sessions-core';
+} from './deps';
 
 /**
  * Pure derivations of what a participant may do at an instant. No React, no clock reads: the hooks
- * feed them the shared clock's instant; hosts may call them directly (for example on a server).
+ * feed them the shared clock's instant; hosts may call them anywhere (a server too).
  */
 
 /** A session as the components accept it: the core's `PublicSession` or its JSON form. */
@@ -21,71 +21,65 @@ export function toPublicSessionInput(session: SessionInput): PublicSession {
   return session.scheduledStartAt instanceof Date ? (session as PublicSession) : fromSessionJson(session);
 }
 
-/** Where a session stands for the Join button. `unknown` means "no instant yet" (server render). */
+/** Where a session stands for the Join button. `unknown`: no instant yet (server render without one). */
 export type JoinPhase = 'unknown' | 'waiting' | 'open' | 'in-progress' | 'ended' | 'final';
 
 /** What {@link joinStateAt} derives. */
 export interface JoinState {
   readonly phase: JoinPhase;
-  /** Effective status at the instant (stored status when the instant is unknown). */
+  /** Effective status at the instant (the stored status when the instant is unknown). */
   readonly status: SessionStatus;
-  /** True when the Join button may be pressed. */
+  /** True when Join may be pressed: from `opensAt` until the scheduled end, unless final. */
   readonly canJoin: boolean;
   /** When Join opens: `joinOpensAt`, or later if the server said so (`notBefore`). */
   readonly opensAt: Date;
-  /** Whole seconds until `opensAt` (0 once open); `null` when the instant is unknown. */
+  /** Whole seconds until `opensAt` (0 once open); `null` when the instant is unknown or final. */
   readonly secondsUntilOpen: number | null;
-  /** Whole seconds until the scheduled start (0 once started); `null` when unknown. */
+  /** Whole seconds until the scheduled start (0 once started); `null` when unknown or final. */
   readonly secondsUntilStart: number | null;
-  /** True until the no-show wait is over (the no-show warning/notice is relevant). */
-  readonly noShowWarningRelevant: boolean;
+  /** True until the no-show wait is over, while the session is neither ended nor final. */
+  readonly showNoShowWarning: boolean;
   /** The session's stored no-show wait, in minutes. */
   readonly noShowWaitMinutes: number;
 }
 
-/** Options for {@link joinStateAt}. */
+/** Options for {@link joinStateAt} and {@link noShowStateAt}. */
 export interface JoinStateOptions {
-  /** Epoch ms before which Join stays closed, e.g. the server's `availableAt` after `TOO_EARLY`. */
+  /** Epoch ms before which the action stays closed: the server's `availableAt` after `TOO_EARLY`. */
   readonly notBefore?: number | null;
 }
 
 /** The Join state of `session` at `now` (epoch ms, or `null` for "not known yet"). */
 export function joinStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): JoinState {
   const s = toPublicSessionInput(session);
-  const opensMs = Math.max(s.joinOpensAt.getTime(), options.notBefore ?? -Infinity);
-  const opensAt = new Date(opensMs);
-  const base = { opensAt, noShowWaitMinutes: s.noShowWaitMinutes };
-  if (isFinalStatus(s.status)) {
-    return { ...base, phase: 'final', status: s.status, canJoin: false, secondsUntilOpen: null, secondsUntilStart: null, noShowWarningRelevant: false };
-  }
-  if (now === null) {
-    return { ...base, phase: 'unknown', status: s.status, canJoin: false, secondsUntilOpen: null, secondsUntilStart: null, noShowWarningRelevant: true };
-  }
-  const at = new Date(now);
-  const status = effectiveStatus(s, at);
-  const secondsUntilOpen = secondsUntil(opensAt, at);
-  const secondsUntilStart = secondsUntil(s.scheduledStartAt, at);
-  const noShowWarningRelevant = now < s.noShowEligibleAt.getTime();
-  const phase: JoinPhase =
-    now < opensMs
-      ? 'waiting'
-      : now < s.scheduledStartAt.getTime()
-        ? 'open'
-        : now < s.scheduledEndAt.getTime()
-          ? 'in-progress'
-          : 'ended';
+  const opens = Math.max(+s.joinOpensAt, options.notBefore ?? 0);
+  const at = new Date(now ?? 0);
+  const final = isFinalStatus(s.status);
+  const known = now !== null && !final;
+  const phase: JoinPhase = final
+    ? 'final'
+    : now === null
+      ? 'unknown'
+      : now < opens
+        ? 'waiting'
+        : now < +s.scheduledStartAt
+          ? 'open'
+          : now < +s.scheduledEndAt
+            ? 'in-progress'
+            : 'ended';
   return {
-    ...base,
     phase,
-    status,
+    status: known ? effectiveStatus(s, at) : s.status,
     canJoin: phase === 'open' || phase === 'in-progress',
-    secondsUntilOpen,
-    secondsUntilStart,
-    noShowWarningRelevant,
+    opensAt: new Date(opens),
+    secondsUntilOpen: known ? secondsUntil(new Date(opens), at) : null,
+    secondsUntilStart: known ? secondsUntil(s.scheduledStartAt, at) : null,
+    showNoShowWarning: !final && phase !== 'ended' && (now ?? 0) < +s.noShowEligibleAt,
+    noShowWaitMinutes: s.noShowWaitMinutes,
   };
 }
 
-/** Where a session stands for the no-show button. `hidden`: nothing to show (see `hiddenReason`). */
+/** Where a session stands for the no-show button. `hidden`: show nothing (see `hiddenReason`). */
 export type NoShowPhase = 'unknown' | 'waiting' | 'open' | 'hidden';
 
 /** Why the no-show button is hidden. */
@@ -103,38 +97,22 @@ export interface NoShowState {
   readonly secondsUntilEligible: number | null;
 }
 
-/** Options for {@link noShowStateAt}. */
-export interface NoShowStateOptions {
-  /** Epoch ms before which the no-show stays unavailable (the server's `availableAt`). */
-  readonly notBefore?: number | null;
-}
-
 /** The no-show state of `session` at `now` (epoch ms, or `null` for "not known yet"). */
-export function noShowStateAt(session: SessionInput, now: number | null, options: NoShowStateOptions = {}): NoShowState {
+export function noShowStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): NoShowState {
   const s = toPublicSessionInput(session);
-  const eligibleMs = Math.max(s.noShowEligibleAt.getTime(), options.notBefore ?? -Infinity);
-  const eligibleAt = new Date(eligibleMs);
-  const hidden = (hiddenReason: NoShowHiddenReason): NoShowState => ({
-    phase: 'hidden',
-    hiddenReason,
-    canMarkNoShow: false,
-    eligibleAt,
-    secondsUntilEligible: null,
-  });
-  if (isFinalStatus(s.status)) return hidden('final');
+  const eligible = Math.max(+s.noShowEligibleAt, options.notBefore ?? 0);
   // The rule: a join recorded at or before the end of the wait rules out a no-show.
-  if (s.studentJoinedAt !== null && s.studentJoinedAt.getTime() <= s.noShowEligibleAt.getTime()) {
-    return hidden('student-joined');
-  }
-  if (now === null) {
-    return { phase: 'unknown', hiddenReason: null, canMarkNoShow: false, eligibleAt, secondsUntilEligible: null };
-  }
-  const open = now >= eligibleMs;
+  const hiddenReason: NoShowHiddenReason | null = isFinalStatus(s.status)
+    ? 'final'
+    : s.studentJoinedAt && +s.studentJoinedAt <= +s.noShowEligibleAt
+      ? 'student-joined'
+      : null;
+  const known = now !== null && !hiddenReason;
   return {
-    phase: open ? 'open' : 'waiting',
-    hiddenReason: null,
-    canMarkNoShow: open,
-    eligibleAt,
-    secondsUntilEligible: secondsUntil(eligibleAt, new Date(now)),
+    phase: hiddenReason ? 'hidden' : now === null ? 'unknown' : now < eligible ? 'waiting' : 'open',
+    hiddenReason,
+    canMarkNoShow: known && now >= eligible,
+    eligibleAt: new Date(eligible),
+    secondsUntilEligible: known ? secondsUntil(new Date(eligible), new Date(now)) : null,
   };
 }

@@ -1,0 +1,64 @@
+// @vitest-environment node
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOptions } from '../tsup.config';
+
+const src = fileURLToPath(new URL('../src/', import.meta.url));
+let out = '';
+
+/** True when the file's first statement (after `"use strict"`) is the `'use client'` directive. */
+const startsWithUseClient = (code: string) => /^(?:\s*(['"])use strict\1;?)?\s*(['"])use client\2/.test(code);
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'itutor-react-build-'));
+  // The real build options (same entries, formats and flags), without .d.ts to keep the test quick.
+  await build({ ...buildOptions(out, { dts: false }), silent: true });
+}, 120_000);
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+describe("'use client' in the build", () => {
+  it('survives at the top of the main entry in both ESM and CJS', async () => {
+    expect(startsWithUseClient(await readFile(join(out, 'index.js'), 'utf8'))).toBe(true);
+    expect(startsWithUseClient(await readFile(join(out, 'index.cjs'), 'utf8'))).toBe(true);
+  });
+
+  it('is absent from the testing entry (a plain module)', async () => {
+    expect(await readFile(join(out, 'testing.js'), 'utf8')).not.toMatch(/use client/);
+    expect(await readFile(join(out, 'testing.cjs'), 'utf8')).not.toMatch(/use client/);
+  });
+
+  it('copies the default stylesheet', async () => {
+    expect(await readFile(join(out, 'styles.css'), 'utf8')).toContain("[data-itutor='no-show-dialog']");
+  });
+
+  it('keeps react, radix and the core external', async () => {
+    const esm = await readFile(join(out, 'index.js'), 'utf8');
+    expect(esm).toMatch(/from "react"/);
+    expect(esm).toMatch(/from "@radix-ui\/react-dialog"/);
+    expect(esm).toMatch(/from "@itutor\/sessions-core"/);
+    expect(esm).not.toMatch(/function differenceInSeconds|zod/);
+  });
+});
+
+describe("'use client' in the sources", () => {
+  it('marks exactly the modules that use hooks or context', async () => {
+    const files = (await readdir(src)).filter((f) => /\.tsx?$/.test(f));
+    const marked: string[] = [];
+    for (const file of files) {
+      const code = await readFile(join(src, file), 'utf8');
+      // The entry re-exports client modules, so it is a client boundary itself (and tsup keeps its directive).
+      const usesReact = file === 'index.ts' || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      const hasDirective = startsWithUseClient(code);
+      expect.soft(hasDirective, `${file}: 'use client' ${usesReact ? 'missing' : 'not needed'}`).toBe(usesReact);
+      if (hasDirective) marked.push(file);
+    }
+    expect(marked.sort()).toEqual(['MarkNoShowButton.tsx', 'SessionJoinButton.tsx', 'action.ts', 'context.ts', 'hooks.ts', 'index.ts'].sort());
+  });
+});

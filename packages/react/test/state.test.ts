@@ -1,0 +1,54 @@
+import { toSessionJson } from '@itutor/sessions-core';
+import { describe, expect, it } from 'vitest';
+import { formatCountdown } from '../src/labels';
+import { joinStateAt, noShowStateAt } from '../src/state';
+import { at, makeSession } from './fixtures';
+
+const session = makeSession();
+const ms = (d: Date) => d.getTime();
+
+describe('joinStateAt', () => {
+  it('walks waiting → open → in-progress → ended on the exact instants', () => {
+    expect(joinStateAt(session, ms(at(-5)) - 1)).toMatchObject({ phase: 'waiting', canJoin: false, secondsUntilOpen: 1, status: 'SCHEDULED' });
+    expect(joinStateAt(session, ms(at(-5)))).toMatchObject({ phase: 'open', canJoin: true, secondsUntilStart: 300, status: 'JOIN_OPEN' });
+    expect(joinStateAt(session, ms(at(0)))).toMatchObject({ phase: 'in-progress', canJoin: true });
+    expect(joinStateAt(session, ms(at(60)))).toMatchObject({ phase: 'ended', canJoin: false, showNoShowWarning: false });
+    expect(joinStateAt(session, null)).toMatchObject({ phase: 'unknown', canJoin: false, secondsUntilOpen: null });
+  });
+
+  it('accepts the JSON form and a later server instant', () => {
+    const json = toSessionJson(session);
+    const state = joinStateAt(json, ms(at(-5)), { notBefore: ms(at(-5)) + 30_000 });
+    expect(state).toMatchObject({ phase: 'waiting', secondsUntilOpen: 30 });
+  });
+
+  it('is final for every final status, whatever the time', () => {
+    for (const status of ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'] as const) {
+      expect(joinStateAt(makeSession({ status }), ms(at(1))).phase).toBe('final');
+    }
+  });
+});
+
+describe('noShowStateAt', () => {
+  it('opens exactly at noShowEligibleAt', () => {
+    expect(noShowStateAt(session, ms(session.noShowEligibleAt) - 1)).toMatchObject({ phase: 'waiting', canMarkNoShow: false, secondsUntilEligible: 1 });
+    expect(noShowStateAt(session, ms(session.noShowEligibleAt))).toMatchObject({ phase: 'open', canMarkNoShow: true });
+  });
+
+  it('hides when the student joined at or before the end of the wait, or when final', () => {
+    expect(noShowStateAt(makeSession({ studentJoinedAt: session.noShowEligibleAt }), ms(at(30)))).toMatchObject({ phase: 'hidden', hiddenReason: 'student-joined' });
+    expect(noShowStateAt(makeSession({ studentJoinedAt: at(19, 1) }), ms(at(30))).phase).toBe('open');
+    expect(noShowStateAt(makeSession({ status: 'COMPLETED_ASSUMED' }), ms(at(30)))).toMatchObject({ phase: 'hidden', hiddenReason: 'final' });
+  });
+});
+
+describe('formatCountdown', () => {
+  it('formats m:ss and h:mm:ss', () => {
+    expect(formatCountdown(0)).toBe('0:00');
+    expect(formatCountdown(59)).toBe('0:59');
+    expect(formatCountdown(300)).toBe('5:00');
+    expect(formatCountdown(3599)).toBe('59:59');
+    expect(formatCountdown(3600)).toBe('1:00:00');
+    expect(formatCountdown(90_061)).toBe('25:01:01');
+  });
+});
