@@ -31,6 +31,11 @@ import { computeSessionTimings } from './timing';
 export interface SettlementOptions {
   /** Sessions claimed per batch (one claim and one batched write per batch). Default 500. */
   readonly batchSize?: number;
+  /**
+   * Claim loops run side by side in one run (their claims never overlap), so the database works on one
+   * batch while the gateway answers for another. Default 1.
+   */
+  readonly concurrency?: number;
   /** Stop after this many batches in one run (bounds a cron tick). Default 100. */
   readonly maxBatches?: number;
   /** Lease on claimed sessions, in minutes; a crashed worker's sessions are retried after it. Default 5. */
@@ -86,6 +91,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   const { sessions, connections, events } = config.adapter;
   const settlementOptions = {
     batchSize: 500,
+    concurrency: 1,
     maxBatches: 100,
     leaseMinutes: 5,
     chargeConcurrency: 32,
@@ -319,44 +325,48 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      */
     async settleDueSessions(): Promise<SettlementReport> {
       const report = { completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 };
-      for (let batch = 0; batch < settlementOptions.maxBatches; batch++) {
-        const now = clock.now();
-        const claimed = await sessions.claimForSettlement({
-          now,
-          limit: settlementOptions.batchSize,
-          claimUntil: leaseFrom(now),
-          maxChargeAttempts: settlementOptions.maxChargeAttempts,
-        });
-        if (claimed.length === 0) break;
+      let batches = 0;
+      const claimLoop = async () => {
+        while (batches++ < settlementOptions.maxBatches) {
+          const now = clock.now();
+          const claimed = await sessions.claimForSettlement({
+            now,
+            limit: settlementOptions.batchSize,
+            claimUntil: leaseFrom(now),
+            maxChargeAttempts: settlementOptions.maxChargeAttempts,
+          });
+          if (claimed.length === 0) break;
 
-        const writes: SessionWrite[] = [];
-        const retries: Session[] = [];
-        for (const session of claimed) {
-          if (isFinalStatus(session.status)) {
-            if (session.chargeStatus === 'pending' || session.chargeStatus === 'failed') retries.push(session);
-            continue;
+          const writes: SessionWrite[] = [];
+          const retries: Session[] = [];
+          for (const session of claimed) {
+            if (isFinalStatus(session.status)) {
+              if (session.chargeStatus === 'pending' || session.chargeStatus === 'failed') retries.push(session);
+              continue;
+            }
+            const result = transition(session, { type: 'SETTLE' }, now, policy);
+            if (result.ok) writes.push({ expectedVersion: session.version, next: result.session, events: result.events });
           }
-          const result = transition(session, { type: 'SETTLE' }, now, policy);
-          if (result.ok) writes.push({ expectedVersion: session.version, next: result.session, events: result.events });
-        }
-        const stored = writes.length > 0 ? await sessions.applyWrites(writes) : [];
-        const toCharge = [...retries];
-        for (const s of stored) {
-          if (s === null) report.conflicts++;
-          else {
-            if (s.status === 'COMPLETED_ASSUMED') report.completed++;
-            else if (s.status === 'EARLY_END_SHORT') report.earlyEnded++;
-            if (s.chargeStatus === 'pending') toCharge.push(s);
+          const stored = writes.length > 0 ? await sessions.applyWrites(writes) : [];
+          const toCharge = [...retries];
+          for (const s of stored) {
+            if (s === null) report.conflicts++;
+            else {
+              if (s.status === 'COMPLETED_ASSUMED') report.completed++;
+              else if (s.status === 'EARLY_END_SHORT') report.earlyEnded++;
+              if (s.chargeStatus === 'pending') toCharge.push(s);
+            }
           }
+          if (toCharge.length > 0) {
+            const { tally } = await runCharges(toCharge);
+            report.chargesSucceeded += tally.succeeded;
+            report.chargesFailed += tally.failed;
+            report.chargesPending += tally.pending;
+          }
+          if (claimed.length < settlementOptions.batchSize) break;
         }
-        if (toCharge.length > 0) {
-          const { tally } = await runCharges(toCharge);
-          report.chargesSucceeded += tally.succeeded;
-          report.chargesFailed += tally.failed;
-          report.chargesPending += tally.pending;
-        }
-        if (claimed.length < settlementOptions.batchSize) break;
-      }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.floor(settlementOptions.concurrency)) }, claimLoop));
       return report;
     },
 

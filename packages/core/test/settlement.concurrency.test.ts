@@ -61,3 +61,39 @@ describe('in-process concurrency', () => {
     }
   });
 });
+
+describe('settlement options', () => {
+  it('concurrency: several claim loops in one run share the work without settling anything twice', async () => {
+    const clock = createManualClock(addMinutes(START, 24 * 60));
+    const adapter = createInMemoryAdapter({ clock });
+    const gateway = createRecordingPaymentGateway({ latencyMs: 1 });
+    for (let i = 0; i < 300; i++) await adapter.sessions.insert(buildSession({ id: `c-${i}`, bookingId: `c-${i}`, scheduledStartAt: START }), []);
+    const core = createSessionsCore({
+      adapter,
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: gateway,
+      clock,
+      settlement: { concurrency: 4, batchSize: 25 },
+    });
+    const report = await core.settleDueSessions();
+    expect(report).toMatchObject({ completed: 300, chargesSucceeded: 300, conflicts: 0 });
+    expect(new Set(gateway.instructions.map((i) => i.sessionId)).size).toBe(300);
+    expect(gateway.instructions).toHaveLength(300);
+  });
+
+  it('maxBatches bounds one run; the next run picks up the rest', async () => {
+    const clock = createManualClock(addMinutes(START, 24 * 60));
+    const adapter = createInMemoryAdapter({ clock });
+    for (let i = 0; i < 50; i++) await adapter.sessions.insert(buildSession({ id: `m-${i}`, bookingId: `m-${i}`, scheduledStartAt: START }), []);
+    const core = createSessionsCore({
+      adapter,
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: createRecordingPaymentGateway(),
+      clock,
+      settlement: { batchSize: 10, maxBatches: 2 },
+    });
+    expect((await core.settleDueSessions()).completed).toBe(20);
+    expect((await core.settleDueSessions()).completed).toBe(20);
+    expect((await core.settleDueSessions()).completed).toBe(10);
+  });
+});

@@ -1,0 +1,61 @@
+import 'server-only';
+import { createHash } from 'node:crypto';
+import type { ChargeInstruction, ChargeResult, PaymentGateway, VideoProvider } from '@itutor/sessions-core';
+
+/*
+ * PLACEHOLDERS — replace both before taking real bookings.
+ *
+ * The real Zoom / Google Meet OAuth and meeting creation, and a real payment gateway (Stripe), are future
+ * work (see /DESIGN.md "Video providers" and "Payments"). The core only sees the two ports below, so
+ * swapping them in is a change to `lib/sessions.ts` and nothing else.
+ */
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * PLACEHOLDER video provider: makes no API call. The meeting id and join URL are derived from the
+ * core's per-booking idempotency key, so a retried `create-for-booking` gets the very same meeting, as a
+ * real provider that deduplicates would. URLs point at example.com (reserved, never a real meeting).
+ *
+ * Replace with a provider that calls Zoom (`POST /users/me/meetings`) or Google Calendar/Meet with the
+ * tutor's OAuth tokens (`core`'s connection repository `findTokens(tutorId)`, server-side only).
+ */
+export const placeholderVideoProvider: VideoProvider = {
+  async createMeeting(input) {
+    const hash = digest(`${input.provider}:${input.idempotencyKey}`);
+    if (input.provider === 'zoom') {
+      // Zoom meeting ids are 10–11 digits.
+      const meetingId = String(parseInt(hash.slice(0, 12), 16) % 9_000_000_000 + 1_000_000_000);
+      return { meetingId, joinUrl: `https://example.com/placeholder-meetings/zoom/j/${meetingId}` };
+    }
+    // Meet codes look like abc-defg-hij.
+    const letters = Array.from(hash.slice(0, 10), (c) => String.fromCharCode(97 + (parseInt(c, 16) % 26))).join('');
+    const meetingId = `${letters.slice(0, 3)}-${letters.slice(3, 7)}-${letters.slice(7, 10)}`;
+    return { meetingId, joinUrl: `https://example.com/placeholder-meetings/meet/${meetingId}` };
+  },
+  async deleteMeeting({ provider, meetingId }) {
+    console.info(`[itutor placeholder] would delete ${provider} meeting ${meetingId}`);
+  },
+};
+
+/**
+ * PLACEHOLDER payment gateway: logs the charge instruction and reports success without moving money.
+ * A real gateway must pass `instruction.idempotencyKey` to the processor (e.g. Stripe's
+ * `Idempotency-Key`) so the core's retries never charge twice; throwing means "result unknown" and the
+ * core retries later under the same key.
+ */
+export const placeholderPaymentGateway: PaymentGateway = {
+  async charge(instruction: ChargeInstruction): Promise<ChargeResult> {
+    console.info('[itutor placeholder] charge (no money moved)', {
+      idempotencyKey: instruction.idempotencyKey,
+      sessionId: instruction.sessionId,
+      bookingId: instruction.bookingId,
+      outcome: instruction.outcome,
+      amountMinor: instruction.amountMinor,
+      payoutMinor: instruction.payoutMinor,
+      feeMinor: instruction.feeMinor,
+      currency: instruction.currency,
+    });
+    return { status: 'succeeded', reference: `placeholder_${digest(instruction.idempotencyKey).slice(0, 24)}` };
+  },
+};

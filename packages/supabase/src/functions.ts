@@ -1,0 +1,39 @@
+/**
+ * The repository functions the migrations define, with their parameters in declaration order.
+ * Both adapter paths call exactly these: the SQL path as `select public.<fn>(<param> => $n, ...)`,
+ * the supabase-js path as `rpc('<fn>', { <param>: ... })` (PostgREST's `POST /rest/v1/rpc/<fn>`).
+ */
+export const REPOSITORY_FUNCTIONS = {
+  itutor_insert_session: [
+    ['p_session', 'jsonb'],
+    ['p_events', 'jsonb'],
+  ],
+  itutor_find_session: [['p_id', 'text']],
+  itutor_find_session_by_booking: [['p_booking_id', 'text']],
+  itutor_apply_session_writes: [['p_writes', 'jsonb']],
+  itutor_claim_sessions_for_settlement: [
+    ['p_now', 'timestamptz'],
+    ['p_limit', 'integer'],
+    ['p_claim_until', 'timestamptz'],
+    ['p_max_charge_attempts', 'integer'],
+  ],
+  itutor_find_provider_connection: [['p_tutor_id', 'text']],
+  itutor_find_provider_tokens: [['p_tutor_id', 'text']],
+  itutor_save_provider_connection: [
+    ['p_connection', 'jsonb'],
+    ['p_tokens', 'jsonb'],
+    ['p_event', 'jsonb'],
+    ['p_expected_version', 'integer'],
+  ],
+  itutor_list_session_events: [['p_session_id', 'text']],
+  itutor_list_tutor_events: [['p_tutor_id', 'text']],
+} as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;
+
+/** The name of a repository function. */
+export type RepositoryFunctionName = keyof typeof REPOSITORY_FUNCTIONS;
+
+/**
+ * Calls one repository function with named arguments (JSON-compatible values; instants as ISO text)
+ * and resolves to the jsonb it returned, parsed (`null` for SQL NULL).
+ */
+export type CallRepositoryFunction = (name: RepositoryFunctionName, args: Readonly<Record<string, unknown>>) => Promise<unknown>;

@@ -1,0 +1,19 @@
+/**
+ * `@itutor/sessions-supabase`: the Supabase / PostgreSQL adapter of the iTutor Sessions SDK.
+ *
+ * - {@link createSqlAdapter}: repositories over a direct SQL connection (node-postgres `Pool`, PGlite).
+ * - {@link createSupabaseAdapter}: the same repositories over a supabase-js client (service role).
+ * - {@link createSupabaseAuthenticator}: Supabase access tokens → callers, for the core's HTTP handlers.
+ * - The migrations live in `@itutor/sessions-supabase/migrations`.
+ *
+ * Both adapters call the same SQL functions, defined by the migrations; see the README.
+ */
+export { createSqlAdapter } from './sql';
+export type { SqlClient } from './sql';
+export { createSupabaseAdapter, SupabaseRpcError } from './supabase';
+export type { PostgrestErrorLike, SupabaseRpcClient } from './supabase';
+export { createSupabaseAuthenticator } from './auth';
+export type { SupabaseAuthenticatorOptions } from './auth';
+export { centsToDecimal, decimalToCents } from './money';
+export { REPOSITORY_FUNCTIONS } from './functions';
+export type { CallRepositoryFunction, RepositoryFunctionName } from './functions';

@@ -1,0 +1,125 @@
+import type {
+  ClaimOptions,
+  InsertSessionResult,
+  ProviderConnection,
+  Session,
+  SessionEvent,
+  SessionsAdapter,
+  SessionWrite,
+} from '@itutor/sessions-core';
+import type { CallRepositoryFunction } from './functions';
+import {
+  connectionToRow,
+  eventToRow,
+  rowToConnection,
+  rowToEvent,
+  rowToSession,
+  rowToTokens,
+  sessionToRow,
+  tokensToRow,
+} from './rows';
+
+type Row = Record<string, unknown>;
+
+function rows(value: unknown, fn: string): Row[] {
+  if (!Array.isArray(value)) throw new TypeError(`${fn} returned ${JSON.stringify(value)}, expected an array`);
+  return value as Row[];
+}
+
+function flags(value: unknown, fn: string): boolean[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'boolean')) {
+    throw new TypeError(`${fn} returned ${JSON.stringify(value)}, expected an array of booleans`);
+  }
+  return value as boolean[];
+}
+
+/**
+ * The three repositories over a way to call the repository functions. Every method is exactly one
+ * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
+ * differ only in how they make the call.
+ */
+export function createRepositories(call: CallRepositoryFunction): SessionsAdapter {
+  return {
+    sessions: {
+      async insert(session, events): Promise<InsertSessionResult> {
+        const result = (await call('itutor_insert_session', {
+          p_session: sessionToRow(session),
+          p_events: events.map(eventToRow),
+        })) as { inserted: boolean; session: Row };
+        return { inserted: result.inserted === true, session: rowToSession(result.session) } as InsertSessionResult;
+      },
+
+      async findById(id) {
+        if (typeof id !== 'string') return null;
+        const row = (await call('itutor_find_session', { p_id: id })) as Row | null;
+        return row === null ? null : rowToSession(row);
+      },
+
+      async findByBookingId(bookingId) {
+        if (typeof bookingId !== 'string') return null;
+        const row = (await call('itutor_find_session_by_booking', { p_booking_id: bookingId })) as Row | null;
+        return row === null ? null : rowToSession(row);
+      },
+
+      async applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>> {
+        if (writes.length === 0) return [];
+        const result = flags(
+          await call('itutor_apply_session_writes', {
+            p_writes: writes.map((w) => ({
+              expected_version: w.expectedVersion,
+              session: sessionToRow(w.next),
+              events: w.events.map(eventToRow),
+            })),
+          }),
+          'itutor_apply_session_writes',
+        );
+        if (result.length !== writes.length) {
+          throw new Error(`itutor_apply_session_writes answered ${result.length} writes, expected ${writes.length}`);
+        }
+        // A winning write stored exactly `next` (the function sets every column from it).
+        return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));
+      },
+
+      async claimForSettlement(options: ClaimOptions): Promise<Session[]> {
+        const result = await call('itutor_claim_sessions_for_settlement', {
+          p_now: options.now.toISOString(),
+          p_limit: Math.max(0, Math.floor(options.limit)),
+          p_claim_until: options.claimUntil.toISOString(),
+          p_max_charge_attempts: options.maxChargeAttempts,
+        });
+        return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
+      },
+    },
+
+    connections: {
+      async findByTutor(tutorId): Promise<ProviderConnection | null> {
+        const row = (await call('itutor_find_provider_connection', { p_tutor_id: tutorId })) as Row | null;
+        return row === null ? null : rowToConnection(row);
+      },
+
+      async save(connection, tokens, event, expectedVersion) {
+        const row = (await call('itutor_save_provider_connection', {
+          p_connection: connectionToRow(connection),
+          p_tokens: tokens === null ? null : tokensToRow(tokens),
+          p_event: eventToRow(event),
+          p_expected_version: expectedVersion,
+        })) as Row | null;
+        return row === null ? null : rowToConnection(row);
+      },
+
+      async findTokens(tutorId) {
+        const row = (await call('itutor_find_provider_tokens', { p_tutor_id: tutorId })) as Row | null;
+        return row === null ? null : rowToTokens(row);
+      },
+    },
+
+    events: {
+      async listBySession(sessionId): Promise<SessionEvent[]> {
+        return rows(await call('itutor_list_session_events', { p_session_id: sessionId }), 'itutor_list_session_events').map(rowToEvent);
+      },
+      async listByTutor(tutorId): Promise<SessionEvent[]> {
+        return rows(await call('itutor_list_tutor_events', { p_tutor_id: tutorId }), 'itutor_list_tutor_events').map(rowToEvent);
+      },
+    },
+  };
+}

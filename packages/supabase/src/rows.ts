@@ -1,0 +1,179 @@
+import type {
+  ProviderConnection,
+  ProviderTokens,
+  Session,
+  SessionEvent,
+  SessionEventDraft,
+} from '@itutor/sessions-core';
+import { centsToDecimal, decimalToCents } from './money';
+
+/**
+ * The mapping between the core's types and the table rows, as the repository functions exchange them
+ * (jsonb with the tables' column names; money as decimal text; instants as ISO 8601 text).
+ * One mapping for both adapter paths.
+ */
+
+type Json = Record<string, unknown>;
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
+const moneyOrNull = (cents: number | null) => (cents === null ? null : centsToDecimal(cents));
+
+function instant(value: unknown, column: string): Date {
+  const date = typeof value === 'string' ? new Date(value) : null;
+  if (date === null || Number.isNaN(date.getTime())) {
+    throw new TypeError(`column ${column}: expected a timestamp, got ${JSON.stringify(value)}`);
+  }
+  return date;
+}
+const instantOrNull = (value: unknown, column: string) => (value === null || value === undefined ? null : instant(value, column));
+const centsOrNull = (value: unknown) => (value === null || value === undefined ? null : decimalToCents(value as string));
+const str = (value: unknown) => value as string;
+const strOrNull = (value: unknown) => (value === null || value === undefined ? null : (value as string));
+const int = (value: unknown) => value as number;
+
+/** A session → its row. */
+export function sessionToRow(s: Session): Json {
+  return {
+    id: s.id,
+    booking_id: s.bookingId,
+    tutor_id: s.tutorId,
+    student_id: s.studentId,
+    status: s.status,
+    version: s.version,
+    scheduled_start_at: iso(s.scheduledStartAt),
+    scheduled_end_at: iso(s.scheduledEndAt),
+    duration_minutes: s.durationMinutes,
+    join_opens_at: iso(s.joinOpensAt),
+    no_show_wait_minutes: s.noShowWaitMinutes,
+    min_payable_minutes: s.minPayableMinutes,
+    no_show_eligible_at: iso(s.noShowEligibleAt),
+    charge_scheduled_at: iso(s.chargeScheduledAt),
+    price_ttd: centsToDecimal(s.priceMinor),
+    currency: s.currency,
+    provider: s.provider,
+    meeting_id: s.meetingId,
+    join_url: s.joinUrl,
+    student_joined_at: isoOrNull(s.studentJoinedAt),
+    tutor_joined_at: isoOrNull(s.tutorJoinedAt),
+    meeting_ended_at: isoOrNull(s.meetingEndedAt),
+    finalized_at: isoOrNull(s.finalizedAt),
+    cancelled_by: s.cancelledBy,
+    charge_amount_ttd: moneyOrNull(s.chargeAmountMinor),
+    payout_amount_ttd: moneyOrNull(s.payoutAmountMinor),
+    platform_fee_ttd: moneyOrNull(s.platformFeeMinor),
+    charge_status: s.chargeStatus,
+    charge_idempotency_key: s.chargeIdempotencyKey,
+    charge_attempts: s.chargeAttempts,
+    charge_reference: s.chargeReference,
+    claimed_until: isoOrNull(s.claimedUntil),
+    created_at: iso(s.createdAt),
+    updated_at: iso(s.updatedAt),
+  };
+}
+
+/** A row → the session. */
+export function rowToSession(r: Json): Session {
+  return {
+    id: str(r.id),
+    bookingId: str(r.booking_id),
+    tutorId: str(r.tutor_id),
+    studentId: str(r.student_id),
+    status: r.status as Session['status'],
+    version: int(r.version),
+    scheduledStartAt: instant(r.scheduled_start_at, 'scheduled_start_at'),
+    scheduledEndAt: instant(r.scheduled_end_at, 'scheduled_end_at'),
+    durationMinutes: int(r.duration_minutes),
+    joinOpensAt: instant(r.join_opens_at, 'join_opens_at'),
+    noShowWaitMinutes: int(r.no_show_wait_minutes),
+    minPayableMinutes: int(r.min_payable_minutes),
+    noShowEligibleAt: instant(r.no_show_eligible_at, 'no_show_eligible_at'),
+    chargeScheduledAt: instant(r.charge_scheduled_at, 'charge_scheduled_at'),
+    priceMinor: decimalToCents(r.price_ttd as string),
+    currency: str(r.currency),
+    provider: r.provider as Session['provider'],
+    meetingId: str(r.meeting_id),
+    joinUrl: str(r.join_url),
+    studentJoinedAt: instantOrNull(r.student_joined_at, 'student_joined_at'),
+    tutorJoinedAt: instantOrNull(r.tutor_joined_at, 'tutor_joined_at'),
+    meetingEndedAt: instantOrNull(r.meeting_ended_at, 'meeting_ended_at'),
+    finalizedAt: instantOrNull(r.finalized_at, 'finalized_at'),
+    cancelledBy: (r.cancelled_by ?? null) as Session['cancelledBy'],
+    chargeAmountMinor: centsOrNull(r.charge_amount_ttd),
+    payoutAmountMinor: centsOrNull(r.payout_amount_ttd),
+    platformFeeMinor: centsOrNull(r.platform_fee_ttd),
+    chargeStatus: r.charge_status as Session['chargeStatus'],
+    chargeIdempotencyKey: strOrNull(r.charge_idempotency_key),
+    chargeAttempts: int(r.charge_attempts),
+    chargeReference: strOrNull(r.charge_reference),
+    claimedUntil: instantOrNull(r.claimed_until, 'claimed_until'),
+    createdAt: instant(r.created_at, 'created_at'),
+    updatedAt: instant(r.updated_at, 'updated_at'),
+  };
+}
+
+/** An event draft → its row (without id and recorded_at, which the database assigns). */
+export function eventToRow(e: SessionEventDraft): Json {
+  return {
+    session_id: e.sessionId,
+    tutor_id: e.tutorId,
+    type: e.type,
+    actor: e.actor,
+    occurred_at: iso(e.occurredAt),
+    payload: e.payload,
+  };
+}
+
+/** A row → the event. */
+export function rowToEvent(r: Json): SessionEvent {
+  return {
+    id: str(r.id),
+    sessionId: strOrNull(r.session_id),
+    tutorId: str(r.tutor_id),
+    type: r.type as SessionEvent['type'],
+    actor: str(r.actor),
+    occurredAt: instant(r.occurred_at, 'occurred_at'),
+    recordedAt: instant(r.recorded_at, 'recorded_at'),
+    payload: (r.payload ?? {}) as SessionEvent['payload'],
+  };
+}
+
+/** A connection → its row (tokens apart). */
+export function connectionToRow(c: ProviderConnection): Json {
+  return {
+    tutor_id: c.tutorId,
+    provider: c.provider,
+    connection_status: c.status,
+    external_account_id: c.externalAccountId,
+    version: c.version,
+    connected_at: iso(c.connectedAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+
+/** A row → the connection. */
+export function rowToConnection(r: Json): ProviderConnection {
+  return {
+    tutorId: str(r.tutor_id),
+    provider: r.provider as ProviderConnection['provider'],
+    status: r.connection_status as ProviderConnection['status'],
+    externalAccountId: strOrNull(r.external_account_id),
+    version: int(r.version),
+    connectedAt: instant(r.connected_at, 'connected_at'),
+    updatedAt: instant(r.updated_at, 'updated_at'),
+  };
+}
+
+/** Tokens → their columns. */
+export function tokensToRow(t: ProviderTokens): Json {
+  return { access_token: t.accessToken, refresh_token: t.refreshToken, token_expires_at: isoOrNull(t.expiresAt) };
+}
+
+/** Token columns → tokens. */
+export function rowToTokens(r: Json): ProviderTokens {
+  return {
+    accessToken: str(r.access_token),
+    refreshToken: strOrNull(r.refresh_token),
+    expiresAt: instantOrNull(r.token_expires_at, 'token_expires_at'),
+  };
+}

@@ -1,0 +1,56 @@
+import type { SessionsAdapter } from '@itutor/sessions-core';
+import { REPOSITORY_FUNCTIONS, type CallRepositoryFunction, type RepositoryFunctionName } from './functions';
+import { createRepositories } from './repositories';
+
+/**
+ * The one thing the SQL adapter needs from a database client: run a statement with `$1, $2, ...`
+ * parameters and return its rows. A node-postgres `Pool` or `Client` and a PGlite instance fit as they
+ * are; the package imports neither.
+ */
+export interface SqlClient {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+const CAST = { jsonb: '::text::jsonb', text: '::text', integer: '::integer', timestamptz: '::timestamptz' } as const;
+
+/** `select public.fn(p_a => $1::text::jsonb, ...) as result`, built once per function. */
+const STATEMENTS = Object.fromEntries(
+  Object.entries(REPOSITORY_FUNCTIONS).map(([name, params]) => [
+    name,
+    `select public.${name}(${params.map(([param, type], i) => `${param} => $${i + 1}${CAST[type]}`).join(', ')}) as result`,
+  ]),
+) as Record<RepositoryFunctionName, string>;
+
+/** Calls the repository functions with plain SQL over `client`. */
+export function sqlFunctionCaller(client: SqlClient): CallRepositoryFunction {
+  return async (name, args) => {
+    const params = REPOSITORY_FUNCTIONS[name].map(([param, type]) => {
+      const value = args[param];
+      if (value === null || value === undefined) return null;
+      // jsonb travels as its JSON text: the same bytes for node-postgres and PGlite.
+      return type === 'jsonb' ? JSON.stringify(value) : value;
+    });
+    const { rows } = await client.query(STATEMENTS[name], params);
+    const row = rows[0] as { result?: unknown } | undefined;
+    return row?.result ?? null;
+  };
+}
+
+/**
+ * The adapter over a direct SQL connection: a node-postgres `Pool` (server-side, several connections
+ * for concurrent settlement workers) or a PGlite instance (embedded, in-process). The database must
+ * have this package's migrations applied (see `@itutor/sessions-supabase/migrations`).
+ *
+ * Every repository method is one statement calling one of the migration's functions, so each state
+ * change (compare-and-set plus its audit events) is atomic and one round trip; a batch of writes is
+ * one round trip too. Connect as the table owner or a role with the service role's privileges.
+ *
+ * ```ts
+ * import { Pool } from 'pg';
+ * const adapter = createSqlAdapter(new Pool({ connectionString: process.env.DATABASE_URL }));
+ * const core = createSessionsCore({ adapter, videoProvider, paymentGateway });
+ * ```
+ */
+export function createSqlAdapter(client: SqlClient): SessionsAdapter {
+  return createRepositories(sqlFunctionCaller(client));
+}

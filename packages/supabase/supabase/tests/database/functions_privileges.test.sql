@@ -1,0 +1,45 @@
+-- The repository functions (which bypass nothing but do everything the adapter does) are executable by
+-- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
+-- default, so the migration revokes it. The timing functions are pure and stay public.
+begin;
+select plan(9);
+
+\ir ../fixtures/rls_people_and_rows.psql
+
+select is_empty($$
+  select p.proname || ' for ' || r.role
+  from pg_proc p
+  join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+  cross join (values ('anon'), ('authenticated'), ('public')) as r (role)
+  where p.proname like 'itutor\_%'
+    and p.proname not in ('itutor_no_show_wait_minutes', 'itutor_min_payable_minutes')
+    and case when r.role = 'public'
+      then exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')
+      else has_function_privilege(r.role, p.oid, 'execute') end
+$$, 'no repository function is executable by anon, authenticated or PUBLIC');
+
+select is_empty($$
+  select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+  where p.proname like 'itutor\_%' and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
+    and not has_function_privilege('service_role', p.oid, 'execute')
+$$, 'the service role can execute every repository function');
+
+set local role anon;
+select throws_ok($$ select public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'anon cannot read a session through the functions');
+reset role;
+
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
+select throws_ok($$ select public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read their session (with join URL) through the functions');
+select throws_ok($$ select public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') $$, '42501', null, 'a tutor cannot read their tokens through the functions');
+select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501', null, 'a tutor cannot write through the functions');
+select is(public.itutor_no_show_wait_minutes(60), 19, 'the timing functions stay callable by clients');
+reset role;
+
+set local role service_role;
+select is(public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads sessions through the functions');
+select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') ->> 'access_token', 'secret-access-a', 'the service role reads tokens through the functions');
+reset role;
+
+select * from finish();
+rollback;

@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  FINAL_SESSION_MUTABLE_FIELDS,
+  MAX_PRICE_MINOR,
+  definePolicy,
+  minPayableMinutes,
+  noShowWaitMinutes,
+  transition,
+  type Session,
+} from '@itutor/sessions-core';
+import { buildSession } from '@itutor/sessions-core/testing';
+import { centsToDecimal, createSqlAdapter, decimalToCents } from '@itutor/sessions-supabase';
+import { sessionToRow } from '../src/rows';
+import { createPgliteDatabase } from './support/db';
+
+const database = createPgliteDatabase();
+afterAll(async () => (await database).close());
+
+describe('SQL ↔ TypeScript parity', () => {
+  it('timing functions agree with the core for every duration 1–1440 (default and other percentages)', async () => {
+    const { client } = await database;
+    const percents = [33, 66, 0, 1, 17, 50, 99, 100];
+    const { rows } = await client.query(
+      `select d, p,
+              public.itutor_no_show_wait_minutes(d) as wait_default,
+              public.itutor_min_payable_minutes(d) as payable_default,
+              public.itutor_no_show_wait_minutes(d, p) as wait,
+              public.itutor_min_payable_minutes(d, p) as payable
+       from generate_series(1, 1440) as d, unnest($1::integer[]) as p
+       order by d, p`,
+      [percents],
+    );
+    expect(rows).toHaveLength(1440 * percents.length);
+    const mismatches: string[] = [];
+    for (const row of rows as Array<Record<string, number>>) {
+      const d = row.d!;
+      const p = row.p!;
+      const policy = definePolicy({ noShowWaitPercent: Math.min(p, 33), minPayablePercent: Math.max(p, 33) });
+      const expectWait = Math.floor((d * p) / 100);
+      if (row.wait_default !== noShowWaitMinutes(d)) mismatches.push(`wait(${d})`);
+      if (row.payable_default !== minPayableMinutes(d)) mismatches.push(`payable(${d})`);
+      if (row.wait !== expectWait || row.payable !== expectWait) mismatches.push(`(${d}, ${p})`);
+      // The same numbers through the core with a policy using that percentage.
+      if (p <= 33 && row.wait !== noShowWaitMinutes(d, policy)) mismatches.push(`core wait(${d}, ${p})`);
+      if (p >= 33 && row.payable !== minPayableMinutes(d, policy)) mismatches.push(`core payable(${d}, ${p})`);
+    }
+    expect(mismatches).toEqual([]);
+    // The DESIGN.md table.
+    expect([60, 90, 100].map((d) => [noShowWaitMinutes(d), minPayableMinutes(d)])).toEqual([[19, 39], [29, 59], [33, 66]]);
+  });
+
+  const roundTrip = async (cents: number) => {
+    const { client } = await database;
+    const text = centsToDecimal(cents);
+    const { rows } = await client.query(
+      `select $1::numeric(12,2)::text as stored, ($1::numeric(12,2) * 100)::bigint::text as cents_in_sql`,
+      [text],
+    );
+    const row = rows[0] as { stored: string; cents_in_sql: string };
+    return { text, stored: row.stored, centsInSql: row.cents_in_sql, back: decimalToCents(row.stored) };
+  };
+
+  it('money: cents → numeric(12,2) → cents is exact at the edges', async () => {
+    for (const cents of [0, 1, 99, 100, 10_000_000_000 - 1, MAX_PRICE_MINOR]) {
+      const r = await roundTrip(cents);
+      expect(r.stored).toBe(r.text);
+      expect(r.centsInSql).toBe(String(cents));
+      expect(r.back).toBe(cents);
+    }
+    expect(centsToDecimal(MAX_PRICE_MINOR)).toBe('9999999999.99');
+    expect(centsToDecimal(15_000)).toBe('150.00');
+    expect(decimalToCents('0.07')).toBe(7);
+  });
+
+  it('money: both sides refuse what numeric(12,2) cannot hold', async () => {
+    const { client } = await database;
+    expect(() => centsToDecimal(MAX_PRICE_MINOR + 1)).toThrow(RangeError);
+    expect(() => centsToDecimal(-1)).toThrow(RangeError);
+    expect(() => centsToDecimal(1.5)).toThrow(RangeError);
+    await expect(client.query(`select '10000000000.00'::numeric(12,2)`)).rejects.toThrow(/overflow/);
+    expect(() => decimalToCents('150.0')).toThrow(RangeError);
+    expect(() => decimalToCents('1e3')).toThrow(RangeError);
+  });
+
+  it('money: round trips are exact for any amount (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: MAX_PRICE_MINOR }), async (cents) => {
+        const r = await roundTrip(cents);
+        return r.stored === r.text && r.centsInSql === String(cents) && r.back === cents;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the frozen columns of a final session are exactly those outside FINAL_SESSION_MUTABLE_FIELDS', async () => {
+    const { client, reset } = await database;
+    await reset();
+    const adapter = createSqlAdapter(client);
+    const start = new Date('2026-05-01T10:00:00.000Z');
+    const s = buildSession({ id: '40000000-0000-4000-8000-000000000001', scheduledStartAt: start });
+    await adapter.sessions.insert(s, []);
+    const settled = transition(s, { type: 'SETTLE' }, new Date('2026-05-01T11:00:00.000Z'));
+    if (!settled.ok) throw settled.error;
+    const [final] = await adapter.sessions.applyWrites([{ expectedVersion: 1, next: settled.session, events: [] }]);
+    expect(final?.status).toBe('COMPLETED_ASSUMED');
+
+    // A session that differs from `final` in every field.
+    const other: Session = {
+      ...buildSession({
+        id: '40000000-0000-4000-8000-000000000002',
+        bookingId: 'other-booking',
+        tutorId: 'tutor-z',
+        studentId: 'student-z',
+        scheduledStartAt: new Date('2027-01-01T00:00:00.000Z'),
+        durationMinutes: 90,
+        priceMinor: 1,
+        currency: 'USD',
+        provider: 'google_meet',
+        meetingId: 'm-other',
+        joinUrl: 'https://meet.google.com/other',
+        createdAt: new Date('2020-01-01T00:00:00.000Z'),
+      }),
+      status: 'CANCELLED',
+      version: 99,
+      studentJoinedAt: new Date('2027-01-01T00:01:00.000Z'),
+      tutorJoinedAt: new Date('2027-01-01T00:02:00.000Z'),
+      meetingEndedAt: new Date('2027-01-01T00:03:00.000Z'),
+      finalizedAt: new Date('2027-01-01T00:04:00.000Z'),
+      cancelledBy: 'platform',
+      chargeAmountMinor: 3,
+      payoutAmountMinor: 2,
+      platformFeeMinor: 1,
+      chargeStatus: 'failed',
+      chargeIdempotencyKey: 'other-key',
+      chargeAttempts: 4,
+      chargeReference: 'ch_other',
+      claimedUntil: new Date('2027-01-01T00:05:00.000Z'),
+      updatedAt: new Date('2027-01-01T00:06:00.000Z'),
+    };
+    const a = sessionToRow(final!);
+    const b = sessionToRow(other);
+    for (const key of Object.keys(a)) expect.soft(JSON.stringify(a[key]), key).not.toBe(JSON.stringify(b[key]));
+
+    const { rows: columns } = await client.query(
+      `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'sessions' order by ordinal_position`,
+    );
+    expect((columns as Array<{ column_name: string }>).map((c) => c.column_name).sort()).toEqual(Object.keys(a).sort());
+
+    const { rows } = await client.query(
+      `select key, public.itutor_session_keeps_outcome(s, jsonb_populate_record(s, jsonb_build_object(key, $2::text::jsonb -> key))) as kept
+       from public.sessions as s, jsonb_object_keys($2::text::jsonb) as key
+       where s.id = $1::uuid order by key`,
+      [s.id, JSON.stringify(b)],
+    );
+    const mutable = (rows as Array<{ key: string; kept: boolean }>).filter((r) => r.kept).map((r) => r.key).sort();
+    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    expect(mutable.map(camel).sort()).toEqual([...FINAL_SESSION_MUTABLE_FIELDS].sort());
+
+    // And the trigger applies it to every writer, the table owner included.
+    await expect(client.query(`update public.sessions set join_url = 'https://evil.example' where id = $1`, [s.id])).rejects.toThrow(/is final/);
+    await expect(client.query(`update public.sessions set charge_reference = 'ch_ok' where id = $1 returning id`, [s.id])).resolves.toMatchObject({ rows: [{ id: s.id }] });
+  });
+});

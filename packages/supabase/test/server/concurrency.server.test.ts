@@ -1,0 +1,140 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSessionsCore, isSessionError, type SettlementReport } from '@itutor/sessions-core';
+import { buildSession, createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createSqlAdapter } from '@itutor/sessions-supabase';
+import { createServerDatabase } from '../support/db';
+import { seedDueSessions } from '../support/seed';
+
+const addMinutes = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000);
+
+const database = createServerDatabase('concurrency');
+const pools: pg.Pool[] = [];
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await (await database).close();
+});
+const newPool = async () => {
+  const pool = new pg.Pool({ connectionString: (await database).url, max: 2 });
+  pool.on('error', () => undefined);
+  pools.push(pool);
+  return pool;
+};
+
+describe('settlement concurrency on the PostgreSQL server', () => {
+  it('8 workers settle the same 5,000 due sessions: each exactly once, one event and one charge each', async () => {
+    const db = await database;
+    await db.reset();
+    const firstEndAt = new Date('2026-03-02T10:00:00.000Z');
+    await seedDueSessions(db.pool, { count: 5000, firstEndAt, bookingPrefix: 'conc-' });
+    const clock = createManualClock(addMinutes(firstEndAt, 180));
+    const gateway = createRecordingPaymentGateway();
+    const workers = await Promise.all(
+      Array.from({ length: 8 }, async () =>
+        createSessionsCore({
+          adapter: createSqlAdapter(await newPool()),
+          videoProvider: createFakeVideoProvider(),
+          paymentGateway: gateway,
+          clock,
+          settlement: { batchSize: 250 },
+        }),
+      ),
+    );
+
+    const reports: SettlementReport[] = await Promise.all(workers.map((core) => core.settleDueSessions()));
+
+    const total = (key: keyof SettlementReport) => reports.reduce((sum, r) => sum + r[key], 0);
+    expect(total('completed')).toBe(5000);
+    expect(total('conflicts')).toBe(0);
+    expect(total('chargesSucceeded')).toBe(5000);
+    expect(reports.filter((r) => r.completed > 0).length).toBeGreaterThan(1);
+
+    expect(gateway.instructions).toHaveLength(5000);
+    expect(new Set(gateway.instructions.map((i) => i.idempotencyKey)).size).toBe(5000);
+    expect(new Set(gateway.instructions.map((i) => i.sessionId)).size).toBe(5000);
+
+    const { rows: sessions } = await db.pool.query(
+      `select count(*)::int as n,
+              count(*) filter (where status = 'COMPLETED_ASSUMED' and charge_status = 'succeeded' and charge_attempts = 1
+                                 and charge_amount_ttd = 150.00 and payout_amount_ttd = 135.00 and platform_fee_ttd = 15.00)::int as settled
+       from public.sessions`,
+    );
+    expect(sessions[0]).toEqual({ n: 5000, settled: 5000 });
+    const { rows: events } = await db.pool.query(
+      `select type, count(*)::int as n, count(distinct session_id)::int as sessions
+       from public.session_events group by type order by type`,
+    );
+    expect(events).toEqual([
+      { type: 'charge.requested', n: 5000, sessions: 5000 },
+      { type: 'charge.succeeded', n: 5000, sessions: 5000 },
+      { type: 'session.settled', n: 5000, sessions: 5000 },
+    ]);
+  });
+
+  it('a no-show racing settlement at the scheduled end: exactly one winner and one charge, 200 times', async () => {
+    const db = await database;
+    await db.reset();
+    const start = new Date('2026-04-01T08:00:00.000Z');
+    const clock = createManualClock(start);
+    const gateway = createRecordingPaymentGateway();
+    const make = async () =>
+      createSessionsCore({
+        adapter: createSqlAdapter(await newPool()),
+        videoProvider: createFakeVideoProvider(),
+        paymentGateway: gateway,
+        clock,
+      });
+    const [tutorSide, cron] = await Promise.all([make(), make()]);
+    const adapter = createSqlAdapter(db.pool);
+    const wins = { noShow: 0, settlement: 0 };
+
+    for (let trial = 0; trial < 200; trial++) {
+      const scheduledStartAt = addMinutes(start, trial * 120);
+      const id = `50000000-0000-4000-8000-${String(trial).padStart(12, '0')}`;
+      const session = buildSession({ id, bookingId: `race-${trial}`, scheduledStartAt, durationMinutes: 60 });
+      await adapter.sessions.insert(session, []);
+      clock.set(session.scheduledEndAt);
+
+      const [noShow, settlement] = await Promise.allSettled([
+        tutorSide.markNoShow({ sessionId: id, userId: session.tutorId }),
+        cron.settleDueSessions(),
+      ]);
+      if (settlement.status === 'rejected') throw settlement.reason;
+
+      const { rows } = await db.pool.query(
+        `select s.status, s.charge_status,
+                (select count(*)::int from public.session_events e where e.session_id = s.id
+                   and e.type in ('session.settled', 'session.no_show_marked')) as outcomes,
+                (select count(*)::int from public.session_events e where e.session_id = s.id and e.type = 'charge.requested') as charges
+         from public.sessions s where s.id = $1`,
+        [id],
+      );
+      const row = rows[0] as { status: string; charge_status: string; outcomes: number; charges: number };
+      const instructions = gateway.instructions.filter((i) => i.sessionId === id);
+      expect({ trial, outcomes: row.outcomes, charges: row.charges, instructions: instructions.length, chargeStatus: row.charge_status }).toEqual({
+        trial,
+        outcomes: 1,
+        charges: 1,
+        instructions: 1,
+        chargeStatus: 'succeeded',
+      });
+
+      if (row.status === 'NO_SHOW_STUDENT') {
+        wins.noShow++;
+        expect(noShow.status).toBe('fulfilled');
+        expect(settlement.value.completed).toBe(0);
+        expect(instructions[0]!.amountMinor).toBe(7500);
+      } else {
+        expect(row.status).toBe('COMPLETED_ASSUMED');
+        wins.settlement++;
+        expect(noShow.status).toBe('rejected');
+        const reason = (noShow as PromiseRejectedResult).reason;
+        expect(isSessionError(reason, 'SESSION_FINAL') || isSessionError(reason, 'CONFLICT')).toBe(true);
+        expect(settlement.value.completed).toBe(1);
+        expect(instructions[0]!.amountMinor).toBe(15000);
+      }
+    }
+    expect(wins.noShow + wins.settlement).toBe(200);
+    console.info(`[supabase] no-show vs settlement race: no-show won ${wins.noShow}, settlement won ${wins.settlement} of 200`);
+  });
+});

@@ -1,0 +1,104 @@
+import { createClient } from '@supabase/supabase-js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildSession, runAdapterContractSuite } from '@itutor/sessions-core/testing';
+import { createSupabaseAdapter, SupabaseRpcError } from '@itutor/sessions-supabase';
+import type { TestDatabase } from './db';
+import { startTestGateway, type TestGateway } from './gateway';
+import { createRawReader } from './raw';
+
+const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+
+/**
+ * supabase-js builds a realtime client eagerly and, on Node 20 (no global WebSocket), needs a
+ * transport. Nothing here uses realtime: a constructor that refuses to connect is enough.
+ */
+class NoRealtime {
+  constructor() {
+    throw new Error('realtime is not used by the sessions adapter');
+  }
+}
+
+const client = (gateway: TestGateway, key: string, accessToken?: string) =>
+  createClient(gateway.url, key, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: NoRealtime as never },
+    ...(accessToken ? { global: { headers: { Authorization: `Bearer ${accessToken}` } } } : {}),
+  });
+
+/**
+ * The supabase-js adapter through the PostgREST test gateway over `open()`'s database: the contract
+ * suite, unmodified, plus what clients with the anon key or a user's token can and cannot do.
+ */
+export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>): void {
+  const ready = (async () => {
+    const db = await open();
+    const gateway = await startTestGateway(db, { jwtSecret: JWT_SECRET });
+    return { db, gateway };
+  })();
+  afterAll(async () => {
+    const { db, gateway } = await ready;
+    await gateway.close();
+    await db.close();
+  });
+
+  runAdapterContractSuite({
+    name: `supabase-js repositories via the PostgREST test gateway on ${name}`,
+    test: { describe, it },
+    setup: async () => {
+      const { db, gateway } = await ready;
+      await db.reset();
+      return { adapter: createSupabaseAdapter(client(gateway, gateway.serviceRoleKey)), raw: createRawReader(db.client) };
+    },
+  });
+
+  describe(`supabase-js clients on ${name}`, () => {
+    it('the adapter uses only POST /rest/v1/rpc/<fn>', async () => {
+      const { gateway } = await ready;
+      const used = new Set(gateway.requests.filter((r) => r.startsWith('POST')).map((r) => r.replace(/\/rpc\/.*/, '/rpc/<fn>')));
+      expect([...used]).toEqual(['POST /rest/v1/rpc/<fn>']);
+    });
+
+    it('anon and signed-in users cannot call the repository functions', async () => {
+      const { db, gateway } = await ready;
+      await db.reset();
+      const s = buildSession({ id: '20000000-0000-4000-8000-000000000001', bookingId: 'gw-1' });
+      await createSupabaseAdapter(client(gateway, gateway.serviceRoleKey)).sessions.insert(s, []);
+
+      const anon = createSupabaseAdapter(client(gateway, gateway.anonKey));
+      await expect(anon.sessions.findById(s.id)).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
+
+      const studentToken = await gateway.userToken('30000000-0000-4000-8000-000000000001');
+      const student = createSupabaseAdapter(client(gateway, gateway.anonKey, studentToken));
+      const error = await student.sessions.findById(s.id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SupabaseRpcError);
+      expect((error as SupabaseRpcError).code).toBe('42501');
+      await expect(student.sessions.applyWrites([{ expectedVersion: 1, next: { ...s, version: 2, status: 'CANCELLED' }, events: [] }])).rejects.toMatchObject({ code: '42501' });
+      expect((await createRawReader(db.client).session(s.id))?.status).toBe('SCHEDULED');
+    });
+
+    it('a participant reads their own session without its join URL; others read nothing', async () => {
+      const { db, gateway } = await ready;
+      await db.reset();
+      const tutorId = '30000000-0000-4000-8000-00000000000a';
+      const studentId = '30000000-0000-4000-8000-00000000000b';
+      const s = buildSession({ id: '20000000-0000-4000-8000-000000000002', bookingId: 'gw-2', tutorId, studentId });
+      await createSupabaseAdapter(client(gateway, gateway.serviceRoleKey)).sessions.insert(s, []);
+
+      const student = client(gateway, gateway.anonKey, await gateway.userToken(studentId));
+      const own = await student.from('sessions').select('id,status,price_ttd').eq('id', s.id);
+      expect(own.error).toBeNull();
+      expect(own.data).toEqual([{ id: s.id, status: 'SCHEDULED', price_ttd: 150 }]);
+
+      const secret = await student.from('sessions').select('id,join_url').eq('id', s.id);
+      expect(secret.data).toBeNull();
+      expect(secret.error?.code).toBe('42501');
+
+      const stranger = client(gateway, gateway.anonKey, await gateway.userToken('30000000-0000-4000-8000-00000000000c'));
+      const none = await stranger.from('sessions').select('id').eq('id', s.id);
+      expect(none).toMatchObject({ data: [], error: null });
+
+      const anon = await client(gateway, gateway.anonKey).from('sessions').select('id');
+      expect(anon.error?.code).toBe('42501');
+    });
+  });
+}

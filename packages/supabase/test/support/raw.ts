@@ -1,0 +1,143 @@
+import {
+  isFinalStatus,
+  type ProviderConnection,
+  type ProviderTokens,
+  type Session,
+  type SessionEvent,
+} from '@itutor/sessions-core';
+import type { RawStorageReader } from '@itutor/sessions-core/testing';
+import type { SqlClient } from '@itutor/sessions-supabase';
+
+/**
+ * Reads the tables with its own plain SQL and its own row mapping, bypassing the adapter and its
+ * functions, so the adapter cannot grade itself. Runs as the superuser: triggers still apply.
+ */
+export function createRawReader(client: SqlClient): RawStorageReader {
+  // numeric(12,2) text → cents, by removing the decimal point (independent of the adapter's parser).
+  const cents = (text: string | null): number | null => {
+    if (text === null) return null;
+    if (!/^\d+\.\d\d$/.test(text)) throw new Error(`raw reader: unexpected money text ${text}`);
+    return Number(text.replace('.', ''));
+  };
+  const date = (value: unknown): Date | null => (value === null ? null : new Date(value as Date | string));
+  const must = (value: unknown): Date => date(value)!;
+
+  const SESSION_COLUMNS = `*, price_ttd::text as price_text, charge_amount_ttd::text as charge_text,
+    payout_amount_ttd::text as payout_text, platform_fee_ttd::text as fee_text`;
+
+  const toSession = (r: Record<string, any>): Session => ({
+    id: String(r.id),
+    bookingId: r.booking_id,
+    tutorId: r.tutor_id,
+    studentId: r.student_id,
+    status: r.status,
+    version: Number(r.version),
+    scheduledStartAt: must(r.scheduled_start_at),
+    scheduledEndAt: must(r.scheduled_end_at),
+    durationMinutes: Number(r.duration_minutes),
+    joinOpensAt: must(r.join_opens_at),
+    noShowWaitMinutes: Number(r.no_show_wait_minutes),
+    minPayableMinutes: Number(r.min_payable_minutes),
+    noShowEligibleAt: must(r.no_show_eligible_at),
+    chargeScheduledAt: must(r.charge_scheduled_at),
+    priceMinor: cents(r.price_text)!,
+    currency: r.currency,
+    provider: r.provider,
+    meetingId: r.meeting_id,
+    joinUrl: r.join_url,
+    studentJoinedAt: date(r.student_joined_at),
+    tutorJoinedAt: date(r.tutor_joined_at),
+    meetingEndedAt: date(r.meeting_ended_at),
+    finalizedAt: date(r.finalized_at),
+    cancelledBy: r.cancelled_by,
+    chargeAmountMinor: cents(r.charge_text),
+    payoutAmountMinor: cents(r.payout_text),
+    platformFeeMinor: cents(r.fee_text),
+    chargeStatus: r.charge_status,
+    chargeIdempotencyKey: r.charge_idempotency_key,
+    chargeAttempts: Number(r.charge_attempts),
+    chargeReference: r.charge_reference,
+    claimedUntil: date(r.claimed_until),
+    createdAt: must(r.created_at),
+    updatedAt: must(r.updated_at),
+  });
+
+  const toEvent = (r: Record<string, any>): SessionEvent => ({
+    id: String(r.id),
+    sessionId: r.session_id === null ? null : String(r.session_id),
+    tutorId: r.tutor_id,
+    type: r.type,
+    actor: r.actor,
+    occurredAt: must(r.occurred_at),
+    recordedAt: must(r.recorded_at),
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+  });
+
+  const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  const select = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Array<Record<string, any>>;
+
+  /** True when the statement changed at least one row; false when storage refused it. */
+  const attempt = async (sql: string, params: unknown[]) => {
+    try {
+      return (await select(sql, params)).length > 0;
+    } catch {
+      return false;
+    }
+  };
+
+  return {
+    async session(id) {
+      if (!isUuid(id)) return null;
+      const [row] = await select(`select ${SESSION_COLUMNS} from public.sessions where id = $1::uuid`, [id]);
+      return row ? toSession(row) : null;
+    },
+    async sessionsForBooking(bookingId) {
+      return (await select(`select ${SESSION_COLUMNS} from public.sessions where booking_id = $1`, [bookingId])).map(toSession);
+    },
+    async events(sessionId) {
+      if (!isUuid(sessionId)) return [];
+      return (await select('select * from public.session_events where session_id = $1::uuid order by id', [sessionId])).map(toEvent);
+    },
+    async tutorEvents(tutorId) {
+      return (await select('select * from public.session_events where tutor_id = $1 order by id', [tutorId])).map(toEvent);
+    },
+    async connections(tutorId): Promise<ProviderConnection[]> {
+      const rows = await select('select * from public.tutor_video_provider_connections where tutor_id = $1', [tutorId]);
+      return rows.map((r) => ({
+        tutorId: r.tutor_id,
+        provider: r.provider,
+        status: r.connection_status,
+        externalAccountId: r.external_account_id,
+        version: Number(r.version),
+        connectedAt: must(r.connected_at),
+        updatedAt: must(r.updated_at),
+      }));
+    },
+    async tokens(tutorId): Promise<ProviderTokens | null> {
+      const [r] = await select(
+        'select access_token, refresh_token, token_expires_at from public.tutor_video_provider_connections where tutor_id = $1',
+        [tutorId],
+      );
+      if (!r || r.access_token === null) return null;
+      return { accessToken: r.access_token, refreshToken: r.refresh_token, expiresAt: date(r.token_expires_at) };
+    },
+    async tryMutateEvent(eventId) {
+      const updated = await attempt(`update public.session_events set type = 'tampered.event' where id = $1::bigint returning id`, [eventId]);
+      const deleted = await attempt('delete from public.session_events where id = $1::bigint returning id', [eventId]);
+      return updated || deleted;
+    },
+    async tryChangeFinalOutcome(sessionId) {
+      const [row] = await select('select status, charge_amount_ttd::text as c, platform_fee_ttd::text as f from public.sessions where id = $1::uuid', [sessionId]);
+      if (!row || !isFinalStatus(row.status)) return false;
+      // Move one cent from charge and fee together, so every CHECK constraint still holds and only the
+      // frozen-outcome rule can refuse it.
+      const down = cents(row.c)! >= 1 && cents(row.f)! >= 1;
+      const delta = down ? '- 0.01' : '+ 0.00';
+      return attempt(
+        `update public.sessions set charge_amount_ttd = charge_amount_ttd ${delta}, platform_fee_ttd = platform_fee_ttd ${delta},
+           finalized_at = finalized_at + interval '1 second' where id = $1::uuid returning id`,
+        [sessionId],
+      );
+    },
+  };
+}
