@@ -50,9 +50,11 @@ function bearer(request: Request): string | null {
  * it never throws for bad credentials.
  *
  * ```ts
- * const handlers = createSessionsHttpHandlers({
+ * const handle = createSessionsHandler({
  *   core,
  *   authenticate: createSupabaseAuthenticator({ jwtSecret: process.env.SUPABASE_JWT_SECRET! }),
+ *   getBooking,
+ *   cronSecret: process.env.CRON_SECRET!,
  * });
  * ```
  */
