@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM_PATH as chromium } from './scripts/chromium';
 import projects from './vitest.workspace';
 
 /** Projects that drive Debian's Chromium (component stories, end-to-end). */
 const BROWSER_PROJECTS = new Set(['.storybook/vitest.config.ts', 'examples/demo/vitest.config.ts']);
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromium);
 
 if (!hasChromium) {

@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from './chromium';
 
 const staticDir = resolve(process.argv[2] ?? 'storybook-static');
 const outDir = resolve(process.argv[3] ?? 'artifacts/screenshots');
@@ -53,19 +54,7 @@ const stories = Object.values(index.entries).filter((entry) => entry.type === 's
 await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 const failures: string[] = [];
 try {
   const page = await browser.newPage({ viewport: { width: 560, height: 360 }, deviceScaleFactor: 1 });

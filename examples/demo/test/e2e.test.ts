@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumLaunchOptions } from '../../../scripts/chromium';
 import { startDemoServer } from '../src/server';
 
 /**
@@ -9,16 +10,6 @@ import { startDemoServer } from '../src/server';
  * simulated clock, so they run in time order. Each saves a screenshot under artifacts/e2e/.
  */
 const SHOTS = fileURLToPath(new URL('../../../artifacts/e2e/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let demo: Awaited<ReturnType<typeof startDemoServer>>;
 let browser: Browser;
@@ -36,7 +27,7 @@ const events = (bookingId: string) => card(bookingId).getByTestId('events');
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   demo = await startDemoServer({ port: 0 });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch(chromiumLaunchOptions);
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
   await page.goto(demo.url);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
 import {
+  definePolicy,
   effectiveStatus,
   isFinalStatus,
   transition,
@@ -140,27 +141,12 @@ describe('state machine rules', () => {
     const shortMeeting = { ...s(), meetingEndedAt: addMinutes(START, 45) };
     const short = transition(shortMeeting, { type: 'SETTLE' }, end);
     expect(short.ok && [short.session.status, short.session.chargeAmountMinor, short.effects.length]).toEqual(['EARLY_END_SHORT', 0, 0]);
-    const lenient = transition(shortMeeting, { type: 'SETTLE' }, end, { ...buildPolicy(), chargeEarlyEndAfterMinPayable: true });
+    const lenient = transition(shortMeeting, { type: 'SETTLE' }, end, definePolicy({ chargeEarlyEndAfterMinPayable: true }));
     expect(lenient.ok && lenient.session.status).toBe('COMPLETED_ASSUMED');
     const tooShort = { ...s(), meetingEndedAt: addMinutes(START, 38) };
-    const stillShort = transition(tooShort, { type: 'SETTLE' }, end, { ...buildPolicy(), chargeEarlyEndAfterMinPayable: true });
+    const stillShort = transition(tooShort, { type: 'SETTLE' }, end, definePolicy({ chargeEarlyEndAfterMinPayable: true }));
     expect(stillShort.ok && stillShort.session.status).toBe('EARLY_END_SHORT');
     const atEnd = transition({ ...s(), meetingEndedAt: end }, { type: 'SETTLE' }, end);
     expect(atEnd.ok && atEnd.session.status).toBe('COMPLETED_ASSUMED');
   });
 });
-
-function buildPolicy() {
-  return {
-    joinLeadMinutes: 5,
-    noShowWaitPercent: 33,
-    minPayablePercent: 66,
-    completedChargeBps: 10_000,
-    noShowChargeBps: 5_000,
-    tutorPayoutBps: 9_000,
-    chargeEarlyEndAfterMinPayable: false,
-    minDurationMinutes: 1,
-    maxDurationMinutes: 1440,
-    currency: 'TTD',
-  };
-}
