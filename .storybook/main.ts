@@ -13,7 +13,19 @@ const config: StorybookConfig = {
   // Workspace packages resolve to their sources (as in `vitest.shared.ts`): no build needed first.
   viteFinal: async (viteConfig) => {
     const { workspaceAliases } = await import(resolve(root, 'vitest.shared.ts'));
-    return mergeConfig(viteConfig, { resolve: { alias: workspaceAliases } });
+    return mergeConfig(viteConfig, {
+      resolve: { alias: workspaceAliases },
+      build: {
+        rollupOptions: {
+          // The package's `'use client'` directives are for React Server Components hosts; a static
+          // Storybook bundle has no use for them, so the "directive ignored" notice is noise here.
+          onwarn(warning: { code?: string }, warn: (w: unknown) => void) {
+            if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+            warn(warning);
+          },
+        },
+      },
+    });
   },
 };
 
