@@ -20,7 +20,7 @@ const config: StorybookConfig = {
           // The package's `'use client'` directives are for React Server Components hosts; a static
           // Storybook bundle has no use for them, so the "directive ignored" notice is noise here.
           onwarn(warning: { code?: string }, warn: (w: unknown) => void) {
-            if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+            if (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'SOURCEMAP_ERROR') return;
             warn(warning);
           },
         },
