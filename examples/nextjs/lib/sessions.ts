@@ -1,9 +1,8 @@
 import 'server-only';
 import { createSessionsCore, type Booking, type SessionsCore } from '@itutor/sessions-core';
 import { createSessionsRouteHandlers, problem, type Authenticator, type SessionsRouteHandlers } from '@itutor/sessions-core/http';
-import { createSupabaseAdapter, createSupabaseAuthenticator } from '@itutor/sessions-supabase';
+import { createSupabaseAdapter, createSupabaseAuthenticator, withSupabaseSessionCookie } from '@itutor/sessions-supabase';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { withSupabaseSessionCookie } from './auth-cookie';
 import { createBookingLoader } from './bookings';
 import { readSessionsEnv, SessionsConfigError } from './env';
 import { placeholderPaymentGateway, placeholderVideoProvider } from './placeholders';
@@ -43,14 +42,14 @@ export function getSessionsServer(): SessionsServer {
   });
 
   // Verifies the user's Supabase access token: from `Authorization: Bearer`, or from the `@supabase/ssr`
-  // session cookie that the browser sends with the buttons' requests (see lib/auth-cookie.ts).
+  // session cookie that the browser sends with the buttons' requests (`withSupabaseSessionCookie`: cookie POSTs only from this site's pages).
   const authenticate = withSupabaseSessionCookie(
     createSupabaseAuthenticator({
       jwtSecret: env.supabaseJwtSecret, // HS256 tokens (the project's shared JWT secret)
       // Projects on Supabase's asymmetric signing keys: their public keys, fetched only for such tokens.
       jwksUrl: new URL('/auth/v1/.well-known/jwks.json', env.supabaseUrl),
     }),
-    env.supabaseUrl,
+    { supabaseUrl: env.supabaseUrl },
   );
 
   const getBooking = createBookingLoader(supabase);

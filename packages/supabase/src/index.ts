@@ -13,6 +13,8 @@ export type { SqlClient } from './sql';
 export { createSupabaseAdapter, SupabaseRpcError } from './supabase';
 export type { PostgrestErrorLike, SupabaseRpcClient } from './supabase';
 export { createSupabaseAuthenticator } from './auth';
+export { accessTokenFromCookieHeader, isSameOriginRequest, supabaseAuthCookieName, withSupabaseSessionCookie } from './cookie';
+export type { SupabaseSessionCookieOptions } from './cookie';
 export type { SupabaseAuthenticatorOptions } from './auth';
 export { centsToDecimal, decimalToCents } from './money';
 export { REPOSITORY_FUNCTIONS } from './functions';
