@@ -90,7 +90,7 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
 
   const showError = error && error.code !== 'TOO_EARLY';
   const state: SessionJoinButtonState = pending ? 'pending' : showError ? 'error' : view.phase;
-  const showButton = view.phase !== 'ended' && view.phase !== 'final';
+  const showButton = view.phase !== 'final';
   const countdown = view.countdown!;
   const statusText = {
     unknown: '',

@@ -65,7 +65,7 @@ export const DEFAULT_LABELS: SessionLabels = {
   joinOpensIn: (c) => `Join opens in ${c}`,
   startsIn: (c) => `Starts in ${c}`,
   inProgress: 'Session in progress',
-  ended: 'Session ended',
+  ended: 'Scheduled time is over',
   startsAt: (d) => `Starts ${d}`,
   joinOpenAnnouncement: 'Join is now open.',
   studentNoShowWarning: (m, p) => `Join within ${m} minutes of the start or you may be marked absent and charged ${p}.`,

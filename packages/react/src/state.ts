@@ -70,7 +70,8 @@ export function joinStateAt(session: SessionInput, now: number | null, options: 
   return {
     phase,
     status: known ? effectiveStatus(s, at) : s.status,
-    canJoin: phase === 'open' || phase === 'in-progress',
+    // DESIGN: joining stays possible until the session is final, also past the scheduled end.
+    canJoin: phase === 'open' || phase === 'in-progress' || phase === 'ended',
     opensAt: new Date(opens),
     secondsUntilOpen: known ? secondsUntil(new Date(opens), at) : null,
     secondsUntilStart: known ? secondsUntil(s.scheduledStartAt, at) : null,

@@ -97,8 +97,8 @@ export const Ended: Story = {
   args: { minutesFromStart: 61 },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await expect(canvas.getByText('Session ended')).toBeVisible();
-    await expect(canvas.queryByRole('button')).toBeNull();
+    await expect(canvas.getByText('Scheduled time is over')).toBeVisible();
+    await expect(canvas.getByRole('button', { name: 'Join session' })).toBeEnabled();
   },
 };
 

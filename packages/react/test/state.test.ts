@@ -12,7 +12,7 @@ describe('joinStateAt', () => {
     expect(joinStateAt(session, ms(at(-5)) - 1)).toMatchObject({ phase: 'waiting', canJoin: false, secondsUntilOpen: 1, status: 'SCHEDULED' });
     expect(joinStateAt(session, ms(at(-5)))).toMatchObject({ phase: 'open', canJoin: true, secondsUntilStart: 300, status: 'JOIN_OPEN' });
     expect(joinStateAt(session, ms(at(0)))).toMatchObject({ phase: 'in-progress', canJoin: true });
-    expect(joinStateAt(session, ms(at(60)))).toMatchObject({ phase: 'ended', canJoin: false, showNoShowWarning: false });
+    expect(joinStateAt(session, ms(at(60)))).toMatchObject({ phase: 'ended', canJoin: true, showNoShowWarning: false });
     expect(joinStateAt(session, null)).toMatchObject({ phase: 'unknown', canJoin: false, secondsUntilOpen: null });
   });
 
