@@ -99,6 +99,14 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     chargeRetryMinutes: 5,
     ...config.settlement,
   };
+  const badOptions = Object.entries(settlementOptions).filter(([, v]) => !Number.isSafeInteger(v) || (v as number) < 1);
+  if (badOptions.length > 0) {
+    throw new SessionError(
+      'INVALID_INPUT',
+      `settlement options must be whole numbers ≥ 1: ${badOptions.map(([k]) => k).join(', ')}`,
+      { issues: badOptions.map(([k]) => ({ path: `settlement.${k}`, message: 'must be a whole number ≥ 1' })) },
+    );
+  }
 
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;

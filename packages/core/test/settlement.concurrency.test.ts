@@ -96,4 +96,13 @@ describe('settlement options', () => {
     expect((await core.settleDueSessions()).completed).toBe(20);
     expect((await core.settleDueSessions()).completed).toBe(10);
   });
+
+  it('refuses settlement options that would stall a run', () => {
+    const adapter = createInMemoryAdapter();
+    for (const settlement of [{ batchSize: 0 }, { chargeConcurrency: 0 }, { concurrency: 1.5 }, { leaseMinutes: -1 }]) {
+      expect(() =>
+        createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway(), settlement }),
+      ).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    }
+  });
 });
