@@ -1,38 +1,16 @@
-import { computeSessionTimings, type PublicSession } from '@itutor/sessions-core';
+import { toPublicSession, type PublicSession } from '@itutor/sessions-core';
+import { buildSession } from '@itutor/sessions-core/testing';
 
 /** The scheduled start of the fixture session: 15:00 UTC on 15 January 2026. */
 export const START = new Date('2026-01-15T15:00:00.000Z');
 
-/** A public session (60 minutes, TTD 150.00) with timings from the core; override anything. */
+/** A public session (60 minutes, TTD 150.00) built by core's `buildSession`; override anything. */
 export function makeSession(overrides: Partial<PublicSession> = {}): PublicSession {
-  const start = overrides.scheduledStartAt ?? START;
-  const timings = computeSessionTimings(start, overrides.durationMinutes ?? 60);
-  const createdAt = new Date(start.getTime() - 24 * 3600_000);
-  return {
-    id: '00000000-0000-4000-8000-000000000001',
-    bookingId: 'booking-1',
-    tutorId: 'tutor-a',
-    studentId: 'student-a',
-    status: 'SCHEDULED',
-    version: 1,
-    ...timings,
-    priceMinor: 15_000,
-    currency: 'TTD',
-    provider: 'zoom',
-    studentJoinedAt: null,
-    tutorJoinedAt: null,
-    meetingEndedAt: null,
-    finalizedAt: null,
-    cancelledBy: null,
-    chargeAmountMinor: null,
-    payoutAmountMinor: null,
-    platformFeeMinor: null,
-    chargeStatus: 'none',
-    chargeAttempts: 0,
-    createdAt,
-    updatedAt: createdAt,
-    ...overrides,
-  };
+  const { scheduledStartAt = START, durationMinutes = 60, ...rest } = overrides;
+  const base = toPublicSession(
+    buildSession({ id: '00000000-0000-4000-8000-000000000001', bookingId: 'booking-1', scheduledStartAt, durationMinutes }),
+  );
+  return { ...base, ...rest };
 }
 
 /** `START` shifted by whole minutes and seconds. */
