@@ -54,6 +54,16 @@ export {
   transition,
 } from './machine';
 export type { SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
+export { joinGuard, noShowGuard, sessionPhase, studentJoinedInTime } from './guards';
+export type {
+  GuardAllowed,
+  GuardRefused,
+  GuardResult,
+  GuardSession,
+  JoinRefusalCode,
+  NoShowRefusalCode,
+  SessionPhase,
+} from './guards';
 export { randomId, systemClock } from './ports';
 export type {
   Booking,

@@ -5,6 +5,7 @@ import { DEFAULT_POLICY, type SessionPolicy } from './policy';
 import type { CancelledBy, ParticipantRole, Session, SessionEventDraft } from './session';
 import { isFinalStatus, type SessionStatus } from './status';
 import type { ChargeInstruction } from './ports';
+import { joinGuard, noShowGuard, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
 
 /**
  * The session state machine, in one place: a pure function from (session, command, now) to the next
@@ -41,6 +42,11 @@ export type SessionEffect = { readonly type: 'CHARGE'; readonly instruction: Cha
 /** An accepted command. */
 export interface TransitionOk {
   readonly ok: true;
+  /**
+   * False when the command was accepted but changes nothing (a participant's repeated join, a meeting
+   * end no later than the one stored): the runner then writes nothing and appends no event.
+   */
+  readonly changed: boolean;
   readonly session: Session;
   readonly events: readonly SessionEventDraft[];
   readonly effects: readonly SessionEffect[];
@@ -84,6 +90,29 @@ const refuse = (code: ConstructorParameters<typeof SessionError>[0], message: st
   error: new SessionError(code, message, details),
 });
 
+const REFUSAL_MESSAGES: Record<JoinRefusalCode | NoShowRefusalCode, string> = {
+  NOT_SESSION_PARTICIPANT: "Only the session's tutor or student may join",
+  NOT_SESSION_TUTOR: "Only the session's tutor may mark a no-show",
+  SESSION_FINAL: 'Session is already final',
+  TOO_EARLY: 'Not possible yet',
+  STUDENT_JOINED: 'The student joined within the no-show wait',
+};
+
+/** The state machine's refusal for a guard's answer (the same codes and details). */
+function refuseBy(guard: GuardRefused<JoinRefusalCode | NoShowRefusalCode>, session: Session): TransitionRefused {
+  if (guard.code === 'SESSION_FINAL') return finalRefusal(session);
+  const details: Record<string, unknown> = {};
+  if (guard.availableAt) details.availableAt = guard.availableAt;
+  if (guard.studentJoinedAt) details.studentJoinedAt = guard.studentJoinedAt;
+  const message =
+    guard.code === 'TOO_EARLY' && guard.availableAt
+      ? `Not possible before ${guard.availableAt.toISOString()}`
+      : REFUSAL_MESSAGES[guard.code];
+  return refuse(guard.code, message, details);
+}
+
+const unchanged = (session: Session): TransitionOk => ({ ok: true, changed: false, session, events: [], effects: [] });
+
 function finalRefusal(session: Session): TransitionRefused {
   return refuse('SESSION_FINAL', `Session is already final (${session.status})`, { status: session.status });
 }
@@ -116,15 +145,15 @@ export function transition(
   switch (command.type) {
     case 'JOIN': {
       const role = roleOf(session, command.actorId);
-      if (role === null) return refuse('NOT_SESSION_PARTICIPANT', 'Only the session\'s tutor or student may join');
-      if (isFinalStatus(session.status)) return finalRefusal(session);
-      if (isBefore(now, session.joinOpensAt)) {
-        return refuse('TOO_EARLY', 'Join is not open yet', { availableAt: session.joinOpensAt });
-      }
+      const guard = joinGuard(session, role, now);
+      if (!guard.allowed) return refuseBy(guard, session);
       const field = role === 'student' ? 'studentJoinedAt' : 'tutorJoinedAt';
+      // A participant's repeated join changes nothing: no version bump, no event (idempotent clicks).
+      if (session[field] !== null && session.status === 'JOIN_OPEN') return unchanged(session);
       const first = session[field] === null;
       return {
         ok: true,
+        changed: true,
         session: next({
           status: 'JOIN_OPEN',
           [field]: first ? now : session[field],
@@ -135,20 +164,8 @@ export function transition(
     }
 
     case 'MARK_NO_SHOW': {
-      if (command.actorId !== session.tutorId) {
-        return refuse('NOT_SESSION_TUTOR', 'Only the session\'s tutor may mark a no-show');
-      }
-      if (isFinalStatus(session.status)) return finalRefusal(session);
-      if (isBefore(now, session.noShowEligibleAt)) {
-        return refuse('TOO_EARLY', `A no-show can be marked ${session.noShowWaitMinutes} minutes after the start`, {
-          availableAt: session.noShowEligibleAt,
-        });
-      }
-      if (session.studentJoinedAt !== null && !isAfter(session.studentJoinedAt, session.noShowEligibleAt)) {
-        return refuse('STUDENT_JOINED', 'The student joined within the no-show wait', {
-          studentJoinedAt: session.studentJoinedAt,
-        });
-      }
+      const guard = noShowGuard(session, roleOf(session, command.actorId), now);
+      if (!guard.allowed) return refuseBy(guard, session);
       return settleAs(session, 'NO_SHOW_STUDENT', command.actorId, now, policy, event, next);
     }
 
@@ -168,6 +185,7 @@ export function transition(
       if (isAfter(command.endedAt, now)) return refuse('INVALID_INPUT', 'endedAt must not be in the future');
       return {
         ok: true,
+        changed: true,
         session: next({ meetingEndedAt: command.endedAt }),
         events: [event('session.meeting_ended', SYSTEM_ACTOR, { endedAt: command.endedAt.toISOString() })],
         effects: [],
@@ -185,6 +203,7 @@ export function transition(
       }
       return {
         ok: true,
+        changed: true,
         session: next({
           status: 'CANCELLED',
           finalizedAt: now,
@@ -207,6 +226,7 @@ export function transition(
       const ok = command.status === 'succeeded';
       return {
         ok: true,
+        changed: true,
         session: next({
           chargeStatus: command.status,
           chargeAttempts: session.chargeAttempts + 1,
@@ -289,8 +309,8 @@ function settleAs(
   const events = [
     event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts }),
   ];
-  if (!charges) return { ok: true, session: settled, events, effects: [] };
+  if (!charges) return { ok: true, changed: true, session: settled, events, effects: [] };
   const instruction = chargeInstructionFor(settled);
   events.push(event('charge.requested', actor, { idempotencyKey: instruction.idempotencyKey, amountMinor: split.chargeMinor }));
-  return { ok: true, session: settled, events, effects: [{ type: 'CHARGE', instruction }] };
+  return { ok: true, changed: true, session: settled, events, effects: [{ type: 'CHARGE', instruction }] };
 }

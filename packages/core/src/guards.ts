@@ -1,0 +1,97 @@
+import { isBefore } from 'date-fns';
+import type { ParticipantRole, Session } from './session';
+import { isFinalStatus } from './status';
+
+/**
+ * The guards of the participant actions, in one place: may this participant join / mark a no-show at
+ * `now`, and if not, why. The state machine (`transition`) refuses with exactly these answers; the
+ * React kit and hosts ask the same functions to decide what to show, so no package re-implements a
+ * rule. Pure and small (no errors are constructed here), so a browser bundle can import them.
+ */
+
+/** The session fields the guards read. A `PublicSession` or a full `Session` fits. */
+export type GuardSession = Pick<
+  Session,
+  'status' | 'joinOpensAt' | 'scheduledStartAt' | 'scheduledEndAt' | 'noShowEligibleAt' | 'studentJoinedAt'
+>;
+
+/** An allowed action. */
+export interface GuardAllowed {
+  readonly allowed: true;
+}
+
+/** A refused action, with the stable error code the server answers for it. */
+export interface GuardRefused<Code extends string> {
+  readonly allowed: false;
+  readonly code: Code;
+  /** For `TOO_EARLY`: the first instant at which the action is allowed. */
+  readonly availableAt?: Date;
+  /** For `STUDENT_JOINED`: when the student's join was recorded. */
+  readonly studentJoinedAt?: Date;
+}
+
+/** The answer of a guard. */
+export type GuardResult<Code extends string> = GuardAllowed | GuardRefused<Code>;
+
+/** Why a participant may not join. */
+export type JoinRefusalCode = 'NOT_SESSION_PARTICIPANT' | 'SESSION_FINAL' | 'TOO_EARLY';
+
+/** Why a participant may not mark a no-show. */
+export type NoShowRefusalCode = 'NOT_SESSION_TUTOR' | 'SESSION_FINAL' | 'TOO_EARLY' | 'STUDENT_JOINED';
+
+const ALLOWED: GuardAllowed = { allowed: true };
+
+/**
+ * May a participant with `role` (`null`: not a participant) join at `now`? From `joinOpensAt` until the
+ * session is final (also after the scheduled end: DESIGN "joining is possible until final").
+ */
+export function joinGuard(session: GuardSession, role: ParticipantRole | null, now: Date): GuardResult<JoinRefusalCode> {
+  if (role === null) return { allowed: false, code: 'NOT_SESSION_PARTICIPANT' };
+  if (isFinalStatus(session.status)) return { allowed: false, code: 'SESSION_FINAL' };
+  if (isBefore(now, session.joinOpensAt)) return { allowed: false, code: 'TOO_EARLY', availableAt: session.joinOpensAt };
+  return ALLOWED;
+}
+
+/**
+ * True when the student's recorded join rules a no-show out: a join at or before the end of the
+ * no-show wait (`noShowEligibleAt`). A join after the wait does not.
+ */
+export function studentJoinedInTime(session: Pick<Session, 'studentJoinedAt' | 'noShowEligibleAt'>): boolean {
+  return session.studentJoinedAt !== null && !isBefore(session.noShowEligibleAt, session.studentJoinedAt);
+}
+
+/**
+ * May a participant with `role` mark the student absent at `now`? Only the tutor; only while not
+ * final; only from `noShowEligibleAt`; only if the student had not joined by then. Refusals are checked
+ * in that order, so a final session answers `SESSION_FINAL` whatever the time.
+ */
+export function noShowGuard(session: GuardSession, role: ParticipantRole | null, now: Date): GuardResult<NoShowRefusalCode> {
+  if (role !== 'tutor') return { allowed: false, code: 'NOT_SESSION_TUTOR' };
+  if (isFinalStatus(session.status)) return { allowed: false, code: 'SESSION_FINAL' };
+  if (studentJoinedInTime(session)) {
+    return { allowed: false, code: 'STUDENT_JOINED', studentJoinedAt: session.studentJoinedAt as Date };
+  }
+  if (isBefore(now, session.noShowEligibleAt)) {
+    return { allowed: false, code: 'TOO_EARLY', availableAt: session.noShowEligibleAt };
+  }
+  return ALLOWED;
+}
+
+/**
+ * Where a session stands in time at `now`: `waiting` before Join opens, `open` from then until the
+ * start, `in-progress` until the scheduled end, `ended` after it while not yet settled, `final` once
+ * the outcome is decided.
+ */
+export type SessionPhase = 'waiting' | 'open' | 'in-progress' | 'ended' | 'final';
+
+/** The {@link SessionPhase} of `session` at `now`. */
+export function sessionPhase(
+  session: Pick<Session, 'status' | 'joinOpensAt' | 'scheduledStartAt' | 'scheduledEndAt'>,
+  now: Date,
+): SessionPhase {
+  if (isFinalStatus(session.status)) return 'final';
+  if (isBefore(now, session.joinOpensAt)) return 'waiting';
+  if (isBefore(now, session.scheduledStartAt)) return 'open';
+  if (isBefore(now, session.scheduledEndAt)) return 'in-progress';
+  return 'ended';
+}
