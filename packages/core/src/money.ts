@@ -79,14 +79,33 @@ export interface FormatMoneyOptions {
   readonly currency?: string;
   /** BCP 47 locale. Default `en-TT`. */
   readonly locale?: string;
+  /**
+   * How the currency is shown, as `Intl.NumberFormat`'s `currencyDisplay`. Default `'code'`
+   * (`TTD 150.00`): unambiguous in every locale, where a symbol may not be (`en-TT` writes TTD as `$`).
+   * `'symbol'` gives the locale's symbol (`$150.00` in `en-TT`, `TTD 150.00` in `en-US`),
+   * `'narrowSymbol'` the short symbol (`$150.00`), `'name'` the spelled-out name.
+   */
+  readonly currencyDisplay?: 'code' | 'symbol' | 'narrowSymbol' | 'name';
 }
 
 /**
- * Formats an amount of minor units for display, e.g. `formatMoney(7500)` → `"TTD 75.00"` style text
- * per the locale. The amount is handed to `Intl.NumberFormat` as an exact decimal string, not a float.
- * Assumes a currency with two minor digits (TTD, USD, EUR...).
+ * Formats an amount of minor units for display: `formatMoney(15000)` → `"TTD 150.00"`, with the
+ * currency code by default (see {@link FormatMoneyOptions.currencyDisplay} for the symbol). Where the
+ * code goes and the digit separators follow the locale (`fr-FR`: `"150,00 TTD"`).
+ *
+ * The space between code and number is the no-break space U+00A0 that `Intl` puts there, kept so a line
+ * never breaks between the two; compare with `/TTD\s150\.00/` or `'TTD\u00a0150.00'`, not `'TTD 150.00'`.
+ *
+ * The amount is handed to `Intl.NumberFormat` as an exact decimal string, not a float, and always shown
+ * with two decimals: like the rest of the SDK it assumes a currency with two minor digits (TTD, USD,
+ * EUR...). Negative amounts (refunds) are allowed; anything but a safe integer is refused (`INVALID_INPUT`).
  */
 export function formatMoney(amountMinor: number, options: FormatMoneyOptions = {}): string {
+  if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor)) {
+    throw new SessionError('INVALID_INPUT', `formatMoney needs a whole number of minor units, got ${String(amountMinor)}`, {
+      issues: [{ path: 'amountMinor', message: 'not a whole number of minor units' }],
+    });
+  }
   const negative = amountMinor < 0;
   const abs = Math.abs(amountMinor);
   const whole = Math.floor(abs / 100);
@@ -95,5 +114,8 @@ export function formatMoney(amountMinor: number, options: FormatMoneyOptions = {
   return new Intl.NumberFormat(options.locale ?? 'en-TT', {
     style: 'currency',
     currency: options.currency ?? 'TTD',
+    currencyDisplay: options.currencyDisplay ?? 'code',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
   }).format(decimal);
 }

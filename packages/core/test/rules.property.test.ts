@@ -112,9 +112,9 @@ describe('money rules', () => {
 
   it('formats minor units as money without float drift', () => {
     expect(formatMoney(7500, { locale: 'en-US', currency: 'TTD' })).toBe('TTD\u00a075.00');
-    expect(formatMoney(999_999_999_999, { locale: 'en-US', currency: 'USD' })).toBe('$9,999,999,999.99');
-    expect(formatMoney(1, { locale: 'en-US', currency: 'USD' })).toBe('$0.01');
-    expect(formatMoney(-250, { locale: 'en-US', currency: 'USD' })).toBe('-$2.50');
+    expect(formatMoney(999_999_999_999, { locale: 'en-US', currency: 'USD', currencyDisplay: 'symbol' })).toBe('$9,999,999,999.99');
+    expect(formatMoney(1, { locale: 'en-US', currency: 'USD', currencyDisplay: 'symbol' })).toBe('$0.01');
+    expect(formatMoney(-250, { locale: 'en-US', currency: 'USD', currencyDisplay: 'symbol' })).toBe('-$2.50');
   });
 });
 
