@@ -10,6 +10,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const workspaceAliases: AliasOptions = [
   { find: /^@itutor\/sessions-core$/, replacement: src('./packages/core/src/index.ts') },
   { find: /^@itutor\/sessions-core\/http$/, replacement: src('./packages/core/src/http/index.ts') },
+  { find: /^@itutor\/sessions-core\/client$/, replacement: src('./packages/core/src/client/index.ts') },
   { find: /^@itutor\/sessions-core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
   { find: /^@itutor\/sessions-supabase$/, replacement: src('./packages/supabase/src/index.ts') },
   { find: /^@itutor\/sessions-supabase\/migrations$/, replacement: src('./packages/supabase/src/migrations.ts') },

@@ -1,0 +1,10 @@
+/**
+ * `@itutor/sessions-core/client`: the browser side of the participant actions, framework-free. The
+ * HTTP call the Join and No-show buttons make (`postSessionAction`, `SessionRequestError`) and the
+ * action state store (`createActionStore`) the React hooks wrap, for hosts that draw their own UI in
+ * any framework. Browser-safe: no zod, no services.
+ */
+export { createActionStore } from './action-store';
+export type { ActionOutcome, ActionState, ActionStatus, ActionStore } from './action-store';
+export { SessionRequestError, postSessionAction, toSessionRequestError } from './api';
+export type { JoinFunction, JoinResult, MarkNoShowFunction, PostSessionActionOptions, SessionAction } from './api';
