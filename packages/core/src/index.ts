@@ -10,6 +10,8 @@ export type { SessionErrorCode, SessionErrorDetails } from './errors';
 export { DEFAULT_POLICY, definePolicy } from './policy';
 export type { SessionPolicy } from './policy';
 export {
+  EARLIEST_INSTANT,
+  LATEST_INSTANT,
   assertValidDuration,
   assertValidInstant,
   computeSessionTimings,
@@ -29,10 +31,15 @@ export {
 export type { ChargeSplit, FormatMoneyOptions } from './money';
 export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
 export type { SessionStatus, SettledOutcome } from './status';
-export { FINAL_SESSION_MUTABLE_FIELDS, toPublicSession } from './session';
+export { FINAL_SESSION_MUTABLE_FIELDS, toPublicChargeAttempt, toPublicSession } from './session';
 export type {
   CancelledBy,
+  ChargeAttempt,
+  ChargeAttemptStatus,
+  ChargedOutcome,
   ChargeStatus,
+  LedgerWrite,
+  PublicChargeAttempt,
   EventActor,
   ParticipantRole,
   ProviderConnection,
@@ -46,14 +53,16 @@ export type {
 } from './session';
 export {
   SYSTEM_ACTOR,
+  chargeDeadline,
   chargeIdempotencyKey,
   chargeInstructionFor,
+  classifyChargeResult,
   effectiveStatus,
   roleOf,
   settlementOutcome,
   transition,
 } from './machine';
-export type { SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
+export type { ChargeAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
 export { joinGuard, noShowGuard, sessionPhase, studentJoinedInTime } from './guards';
 export type {
   GuardAllowed,
@@ -67,7 +76,9 @@ export type {
 export { randomId, systemClock } from './ports';
 export type {
   Booking,
+  ChargeCallOptions,
   ChargeInstruction,
+  ChargeLedgerReader,
   ChargeResult,
   ClaimOptions,
   Clock,

@@ -2,8 +2,16 @@ import { addMinutes, isAfter, isBefore } from 'date-fns';
 import { SessionError } from './errors';
 import { amountsForOutcome } from './money';
 import { DEFAULT_POLICY, type SessionPolicy } from './policy';
-import type { CancelledBy, ParticipantRole, Session, SessionEventDraft } from './session';
-import { isFinalStatus, type SessionStatus } from './status';
+import type {
+  CancelledBy,
+  ChargeAttempt,
+  ChargedOutcome,
+  LedgerWrite,
+  ParticipantRole,
+  Session,
+  SessionEventDraft,
+} from './session';
+import { isFinalStatus, type SessionStatus, type SettledOutcome } from './status';
 import type { ChargeInstruction } from './ports';
 import { joinGuard, noShowGuard, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
 
@@ -28,13 +36,19 @@ export type SessionCommand =
   | { readonly type: 'RECORD_MEETING_ENDED'; readonly endedAt: Date }
   /** A participant or the platform cancels before the start. */
   | { readonly type: 'CANCEL'; readonly actorId: string; readonly by: CancelledBy; readonly reason?: string }
-  /** The payment gateway answered for the session's pending charge. */
-  | {
-      readonly type: 'RECORD_CHARGE_RESULT';
-      readonly status: 'succeeded' | 'failed';
-      readonly reference?: string;
-      readonly failureReason?: string;
-    };
+  /**
+   * The payment gateway answered for ledger attempt `attempt` (already validated: see
+   * {@link classifyChargeResult}). `unknown` covers a call that threw or timed out.
+   */
+  | { readonly type: 'RECORD_CHARGE_RESULT'; readonly attempt: number; readonly result: ChargeAnswer }
+  /** Opens the next ledger attempt (a new key) after the previous one was declined. */
+  | { readonly type: 'OPEN_CHARGE_ATTEMPT' };
+
+/** A validated gateway answer, as the state machine records it. */
+export type ChargeAnswer =
+  | { readonly status: 'succeeded'; readonly reference: string | null }
+  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null }
+  | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
 
 /** A side effect the runner must perform after the write succeeds. */
 export type SessionEffect = { readonly type: 'CHARGE'; readonly instruction: ChargeInstruction };
@@ -49,6 +63,8 @@ export interface TransitionOk {
   readonly changed: boolean;
   readonly session: Session;
   readonly events: readonly SessionEventDraft[];
+  /** Ledger changes to apply in the same atomic write. */
+  readonly ledger: readonly LedgerWrite[];
   readonly effects: readonly SessionEffect[];
 }
 
@@ -80,9 +96,9 @@ export function roleOf(session: Pick<Session, 'tutorId' | 'studentId'>, userId: 
   return null;
 }
 
-/** The idempotency key of a session's charge: one per session and outcome. */
-export function chargeIdempotencyKey(sessionId: string, outcome: SessionStatus): string {
-  return `itutor-session-${sessionId}-${outcome}`;
+/** The idempotency key of a ledger attempt: one per session, outcome and attempt, never reused. */
+export function chargeIdempotencyKey(sessionId: string, outcome: SessionStatus, attempt: number): string {
+  return `itutor-session-${sessionId}-${outcome}-${attempt}`;
 }
 
 const refuse = (code: ConstructorParameters<typeof SessionError>[0], message: string, details = {}): TransitionRefused => ({
@@ -111,7 +127,7 @@ function refuseBy(guard: GuardRefused<JoinRefusalCode | NoShowRefusalCode>, sess
   return refuse(guard.code, message, details);
 }
 
-const unchanged = (session: Session): TransitionOk => ({ ok: true, changed: false, session, events: [], effects: [] });
+const unchanged = (session: Session): TransitionOk => ({ ok: true, changed: false, session, events: [], ledger: [], effects: [] });
 
 function finalRefusal(session: Session): TransitionRefused {
   return refuse('SESSION_FINAL', `Session is already final (${session.status})`, { status: session.status });
@@ -159,6 +175,7 @@ export function transition(
           [field]: first ? now : session[field],
         }),
         events: [event('session.joined', command.actorId, { role, first })],
+        ledger: [],
         effects: [],
       };
     }
@@ -183,11 +200,24 @@ export function transition(
         return refuse('INVALID_INPUT', 'endedAt must be a valid instant');
       }
       if (isAfter(command.endedAt, now)) return refuse('INVALID_INPUT', 'endedAt must not be in the future');
+      if (isBefore(command.endedAt, session.joinOpensAt)) {
+        return refuse('INVALID_INPUT', 'endedAt is before the session could start (before joinOpensAt)', {
+          issues: [{ path: 'endedAt', message: 'before joinOpensAt' }],
+        });
+      }
+      // Several reports: the latest end of the meeting wins; an earlier or equal one changes nothing.
+      if (session.meetingEndedAt !== null && !isAfter(command.endedAt, session.meetingEndedAt)) return unchanged(session);
       return {
         ok: true,
         changed: true,
         session: next({ meetingEndedAt: command.endedAt }),
-        events: [event('session.meeting_ended', SYSTEM_ACTOR, { endedAt: command.endedAt.toISOString() })],
+        events: [
+          event('session.meeting_ended', SYSTEM_ACTOR, {
+            endedAt: command.endedAt.toISOString(),
+            previousEndedAt: session.meetingEndedAt?.toISOString() ?? null,
+          }),
+        ],
+        ledger: [],
         effects: [],
       };
     }
@@ -214,36 +244,98 @@ export function transition(
           chargeStatus: 'none',
         }),
         events: [event('session.cancelled', command.actorId, { by: command.by, reason: command.reason ?? null })],
+        ledger: [],
         effects: [],
       };
     }
 
-    case 'RECORD_CHARGE_RESULT': {
-      // The only change a final session accepts: bookkeeping of its own charge, never its outcome.
-      if (session.chargeStatus !== 'pending' && session.chargeStatus !== 'failed') {
-        return refuse('NO_CHARGE_PENDING', `Session has no charge awaiting a result (${session.chargeStatus})`);
+    case 'RECORD_CHARGE_RESULT':
+      return recordChargeResult(session, command.attempt, command.result, now, policy, event, next);
+
+    case 'OPEN_CHARGE_ATTEMPT': {
+      if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey !== null) {
+        return refuse('NO_CHARGE_PENDING', `Session has no declined charge to retry (${session.chargeStatus})`);
       }
-      const ok = command.status === 'succeeded';
-      return {
-        ok: true,
-        changed: true,
-        session: next({
-          chargeStatus: command.status,
-          chargeAttempts: session.chargeAttempts + 1,
-          chargeReference: command.reference ?? session.chargeReference,
-        }),
-        events: [
-          event(ok ? 'charge.succeeded' : 'charge.failed', SYSTEM_ACTOR, {
-            idempotencyKey: session.chargeIdempotencyKey,
-            amountMinor: session.chargeAmountMinor,
-            reference: command.reference ?? null,
-            failureReason: command.failureReason ?? null,
-          }),
-        ],
-        effects: [],
-      };
+      return openAttempt(session, session.chargeAttempts + 1, SYSTEM_ACTOR, now, event, next({}));
     }
   }
+}
+
+/** When a charge not yet collected is failed for good: `finalizedAt` + the policy's deadline. */
+export function chargeDeadline(session: Pick<Session, 'finalizedAt'>, policy: SessionPolicy = DEFAULT_POLICY): Date | null {
+  return session.finalizedAt === null ? null : addMinutes(session.finalizedAt, policy.chargeDeadlineMinutes);
+}
+
+function recordChargeResult(
+  session: Session,
+  attempt: number,
+  result: ChargeAnswer,
+  now: Date,
+  policy: SessionPolicy,
+  event: EventFactory,
+  next: (changes: Partial<Session>) => Session,
+): TransitionResult {
+  // The only change a final session accepts: bookkeeping of its own charge, never its outcome.
+  if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey === null) {
+    return refuse('NO_CHARGE_PENDING', `Session has no charge awaiting an answer (${session.chargeStatus})`);
+  }
+  if (attempt !== session.chargeAttempts) {
+    return refuse('NO_CHARGE_PENDING', `Attempt ${attempt} is not the open attempt (${session.chargeAttempts})`);
+  }
+  const answer: LedgerWrite = {
+    type: 'answer',
+    sessionId: session.id,
+    attempt,
+    status: result.status,
+    gatewayReference: result.reference,
+    failureCode: result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null,
+    answeredAt: now,
+  };
+  const facts = { attempt, amountMinor: session.chargeAmountMinor };
+  if (result.status === 'succeeded') {
+    return {
+      ok: true,
+      changed: true,
+      session: next({ chargeStatus: 'succeeded', chargeReference: result.reference }),
+      events: [event('charge.succeeded', SYSTEM_ACTOR, facts)],
+      ledger: [answer],
+      effects: [],
+    };
+  }
+  const deadline = chargeDeadline(session, policy);
+  const pastDeadline = deadline !== null && !isBefore(now, deadline);
+  const events = [
+    result.status === 'failed'
+      ? event('charge.failed', SYSTEM_ACTOR, { ...facts, failureCode: result.failureCode })
+      : event('charge.unknown', SYSTEM_ACTOR, { ...facts, reason: result.reason }),
+  ];
+  const attemptsUsed = result.status === 'failed' && attempt >= policy.maxChargeAttempts;
+  if (attemptsUsed || pastDeadline) {
+    events.push(
+      event('charge.needs_attention', SYSTEM_ACTOR, {
+        ...facts,
+        reason: attemptsUsed ? 'attempts_exhausted' : 'deadline_passed',
+        lastAnswer: result.status,
+      }),
+    );
+    return {
+      ok: true,
+      changed: true,
+      session: next({ chargeStatus: 'failed', chargeIdempotencyKey: result.status === 'failed' ? null : session.chargeIdempotencyKey }),
+      events,
+      ledger: [answer],
+      effects: [],
+    };
+  }
+  return {
+    ok: true,
+    changed: true,
+    // A definite failure closes the attempt (the next retry opens a new key); an unknown keeps it open.
+    session: next(result.status === 'failed' ? { chargeIdempotencyKey: null } : {}),
+    events,
+    ledger: [answer],
+    effects: [],
+  };
 }
 
 /** The outcome settlement gives a non-final session, per the early-end rule and policy switch. */
@@ -262,17 +354,20 @@ export function settlementOutcome(
   return 'EARLY_END_SHORT';
 }
 
-/** The charge instruction for a session's pending charge. */
+type EventFactory = (type: SessionEventDraft['type'], actor: string, payload?: Record<string, unknown>) => SessionEventDraft;
+
+/** The charge instruction for a session's open ledger attempt. */
 export function chargeInstructionFor(session: Session): ChargeInstruction {
   if (
     session.chargeIdempotencyKey === null ||
     session.chargeAmountMinor === null ||
     (session.status !== 'COMPLETED_ASSUMED' && session.status !== 'NO_SHOW_STUDENT')
   ) {
-    throw new SessionError('NO_CHARGE_PENDING', `Session ${session.id} has nothing to charge`);
+    throw new SessionError('NO_CHARGE_PENDING', `Session ${session.id} has no open charge attempt`);
   }
   return {
     idempotencyKey: session.chargeIdempotencyKey,
+    attempt: session.chargeAttempts,
     sessionId: session.id,
     bookingId: session.bookingId,
     studentId: session.studentId,
@@ -285,32 +380,92 @@ export function chargeInstructionFor(session: Session): ChargeInstruction {
   };
 }
 
+/** Opens ledger attempt `attempt` on `settled` (a final session that charges): a new key, a new row. */
+function openAttempt(
+  base: Session,
+  attempt: number,
+  actor: string,
+  now: Date,
+  event: EventFactory,
+  settled: Session,
+  events: SessionEventDraft[] = [],
+): TransitionOk {
+  const outcome = settled.status as ChargedOutcome;
+  const idempotencyKey = chargeIdempotencyKey(base.id, outcome, attempt);
+  const session: Session = { ...settled, chargeStatus: 'pending', chargeAttempts: attempt, chargeIdempotencyKey: idempotencyKey };
+  const row: ChargeAttempt = {
+    sessionId: base.id,
+    attempt,
+    idempotencyKey,
+    outcome,
+    amountMinor: session.chargeAmountMinor ?? 0,
+    payoutMinor: session.payoutAmountMinor ?? 0,
+    feeMinor: session.platformFeeMinor ?? 0,
+    currency: session.currency,
+    status: 'pending',
+    gatewayReference: null,
+    failureCode: null,
+    calls: 0,
+    requestedAt: now,
+    answeredAt: null,
+  };
+  const instruction = chargeInstructionFor(session);
+  events.push(event('charge.requested', actor, { attempt, amountMinor: row.amountMinor }));
+  return {
+    ok: true,
+    changed: true,
+    session,
+    events,
+    ledger: [{ type: 'open', attempt: row }],
+    effects: [{ type: 'CHARGE', instruction }],
+  };
+}
+
 function settleAs(
   session: Session,
-  outcome: 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT' | 'EARLY_END_SHORT',
+  outcome: SettledOutcome,
   actor: string,
   now: Date,
   policy: SessionPolicy,
-  event: (type: SessionEventDraft['type'], actor: string, payload?: Record<string, unknown>) => SessionEventDraft,
+  event: EventFactory,
   next: (changes: Partial<Session>) => Session,
 ): TransitionOk {
   const split = amountsForOutcome(session.priceMinor, outcome, policy);
-  const charges = split.chargeMinor > 0;
   const settled = next({
     status: outcome,
     finalizedAt: now,
     chargeAmountMinor: split.chargeMinor,
     payoutAmountMinor: split.payoutMinor,
     platformFeeMinor: split.feeMinor,
-    chargeStatus: charges ? 'pending' : 'none',
-    chargeIdempotencyKey: charges ? chargeIdempotencyKey(session.id, outcome) : null,
+    chargeStatus: 'none',
+    chargeIdempotencyKey: null,
   });
   const amounts = { chargeMinor: split.chargeMinor, payoutMinor: split.payoutMinor, feeMinor: split.feeMinor };
   const events = [
     event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts }),
   ];
-  if (!charges) return { ok: true, changed: true, session: settled, events, effects: [] };
-  const instruction = chargeInstructionFor(settled);
-  events.push(event('charge.requested', actor, { idempotencyKey: instruction.idempotencyKey, amountMinor: split.chargeMinor }));
-  return { ok: true, changed: true, session: settled, events, effects: [{ type: 'CHARGE', instruction }] };
+  if (split.chargeMinor === 0) return { ok: true, changed: true, session: settled, events, ledger: [], effects: [] };
+  return openAttempt(session, 1, actor, now, event, settled, events);
+}
+
+const MAX_TEXT = 200;
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT ? value : null;
+
+/**
+ * Validates a gateway's answer at the port. A well-formed `succeeded`, or `failed` with a failure code,
+ * is taken as it is; an explicit `unknown`, and anything else (another status, a missing or oversized
+ * field, not an object at all), is `unknown` for that session alone, never an error for the batch.
+ */
+export function classifyChargeResult(value: unknown): ChargeAnswer {
+  if (typeof value !== 'object' || value === null) return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
+  const answer = value as Record<string, unknown>;
+  const reference = answer.reference === undefined || answer.reference === null ? null : text(answer.reference);
+  const referenceOk = reference !== null || answer.reference === undefined || answer.reference === null;
+  if (answer.status === 'succeeded' && referenceOk) return { status: 'succeeded', reference };
+  if (answer.status === 'failed' && referenceOk && text(answer.failureCode) !== null) {
+    return { status: 'failed', failureCode: answer.failureCode as string, reference };
+  }
+  if (answer.status === 'unknown') return { status: 'unknown', reason: text(answer.reason) ?? 'gateway_unknown', reference };
+  return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
 }

@@ -30,6 +30,16 @@ export interface SessionPolicy {
   readonly maxDurationMinutes: number;
   /** ISO 4217 currency of prices. Default `TTD`. Amounts are in its minor unit (cents). */
   readonly currency: string;
+  /**
+   * Ledger attempts (each with its own idempotency key) before a declined charge is failed for good and
+   * flagged for a person. Default 5.
+   */
+  readonly maxChargeAttempts: number;
+  /**
+   * Minutes after the outcome (`finalizedAt`) after which a charge not yet collected is failed for
+   * good and flagged for a person, however many attempts it had. Default 4320 (three days).
+   */
+  readonly chargeDeadlineMinutes: number;
 }
 
 /** The defaults from the product rules (DESIGN.md). */
@@ -44,6 +54,8 @@ export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   minDurationMinutes: 1,
   maxDurationMinutes: 1440,
   currency: 'TTD',
+  maxChargeAttempts: 5,
+  chargeDeadlineMinutes: 4320,
 });
 
 type IntRule = readonly [key: keyof SessionPolicy, min: number, max: number];
@@ -56,6 +68,8 @@ const INT_RULES: readonly IntRule[] = [
   ['tutorPayoutBps', 0, 10_000],
   ['minDurationMinutes', 1, 1440],
   ['maxDurationMinutes', 1, 1440],
+  ['maxChargeAttempts', 1, 100],
+  ['chargeDeadlineMinutes', 1, 525_600],
 ];
 
 /**

@@ -1,4 +1,7 @@
 import type {
+  ChargeAttempt,
+  ChargedOutcome,
+  LedgerWrite,
   ProviderConnection,
   ProviderTokens,
   Session,
@@ -35,6 +38,8 @@ export interface SessionWrite {
   readonly next: Session;
   /** Audit events appended in the same atomic step; none are written when the write is refused. */
   readonly events: readonly SessionEventDraft[];
+  /** Charge-ledger changes applied in the same atomic step; none when the write is refused. */
+  readonly ledger?: readonly LedgerWrite[];
 }
 
 /** Result of inserting a new session. */
@@ -51,8 +56,6 @@ export interface ClaimOptions {
   readonly limit: number;
   /** The lease given to claimed sessions; others skip them until then. */
   readonly claimUntil: Date;
-  /** Charges with this many attempts are not retried any more. */
-  readonly maxChargeAttempts: number;
 }
 
 /** Storage of sessions. Every method is atomic on its own. */
@@ -65,17 +68,19 @@ export interface SessionRepository {
   findById(id: string): Promise<Session | null>;
   findByBookingId(bookingId: string): Promise<Session | null>;
   /**
-   * Applies each write as its own atomic compare-and-set together with its events. Returns, in order,
+   * Applies each write as its own atomic compare-and-set together with its events and ledger changes
+   * (all or nothing per write). Returns, in order,
    * the stored session for each write that won, or `null` for each that lost (version changed, or the
    * session does not exist). Adapters should apply a batch in one round trip.
    */
   applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>>;
   /**
    * Claims up to `limit` sessions needing settlement work and leases them until `claimUntil`:
-   * (a) non-final sessions with `chargeScheduledAt <= now`, and
-   * (b) final sessions whose charge is `pending` or `failed` with fewer than `maxChargeAttempts` attempts,
+   * (a) non-final sessions with `chargeScheduledAt <= now`, then, with what is left of `limit`,
+   * (b) final sessions whose `chargeStatus` is `pending`,
    * in both cases only when `claimedUntil` is null or `<= now`. Concurrent claims never return the same
-   * session. The lease is bookkeeping: it does not change `version`. Oldest `chargeScheduledAt` first.
+   * session. The lease is bookkeeping: it does not change `version`. Oldest `chargeScheduledAt` first
+   * within each group. The cost must depend on `limit`, not on the size of the table.
    */
   claimForSettlement(options: ClaimOptions): Promise<Session[]>;
 }
@@ -96,6 +101,17 @@ export interface ProviderConnectionRepository {
   ): Promise<ProviderConnection | null>;
   /** The tutor's OAuth tokens, for server-side provider calls only. */
   findTokens(tutorId: string): Promise<ProviderTokens | null>;
+}
+
+/** Read access to the charge ledger. Attempts are written only through {@link SessionWrite.ledger}. */
+export interface ChargeLedgerReader {
+  /** A session's attempts, oldest first. */
+  listBySession(sessionId: string): Promise<ChargeAttempt[]>;
+  /**
+   * Sessions whose charge failed for good (`chargeStatus = 'failed'`): a person must look at them.
+   * Oldest `chargeScheduledAt` first, at most `limit`.
+   */
+  listNeedingAttention(options: { readonly limit: number }): Promise<Session[]>;
 }
 
 /** Read access to the audit log. There is no update or delete: the log is append-only. */
@@ -130,32 +146,61 @@ export interface VideoProvider {
   deleteMeeting(input: { readonly provider: VideoProviderName; readonly tutorId: string; readonly meetingId: string }): Promise<void>;
 }
 
-/** A charge the core asks the payment gateway to make. */
+/** A charge the core asks the payment gateway to make: one ledger attempt. */
 export interface ChargeInstruction {
-  /** Derived from the session and outcome; retrying with it must never charge twice. */
+  /**
+   * The ledger attempt's own key: the same for every call of one attempt (an unknown answer is retried
+   * under it), a new one for each attempt opened after a definite failure. Pass it to the gateway as
+   * its idempotency key; never show it to a browser.
+   */
   readonly idempotencyKey: string;
+  /** The ledger attempt (1, 2, ...). */
+  readonly attempt: number;
   readonly sessionId: string;
   readonly bookingId: string;
   readonly studentId: string;
   readonly tutorId: string;
-  readonly outcome: 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
+  readonly outcome: ChargedOutcome;
   readonly amountMinor: number;
   readonly payoutMinor: number;
   readonly feeMinor: number;
   readonly currency: string;
 }
 
-/** The gateway's answer. Throwing means "unknown": the charge stays pending and is retried. */
-export interface ChargeResult {
-  readonly status: 'succeeded' | 'failed';
-  /** The gateway's id for the charge. */
-  readonly reference?: string;
-  readonly failureReason?: string;
+/**
+ * The gateway's answer. The core validates it: anything but a well-formed `succeeded` or `failed`
+ * (with a `failureCode`) counts as `unknown`, and so does a call that throws or passes its time limit.
+ * An unknown charge is retried under the same key; a failed one opens a new attempt with a new key.
+ */
+export type ChargeResult =
+  | {
+      readonly status: 'succeeded';
+      /** The gateway's id for the charge. */
+      readonly reference?: string;
+    }
+  | {
+      /** A definite failure (a decline): the gateway did not and will not take this attempt's money. */
+      readonly status: 'failed';
+      /** The gateway's reason, e.g. `card_declined`, `authentication_required` (at most 200 characters). */
+      readonly failureCode: string;
+      readonly reference?: string;
+    }
+  | {
+      /** Not known yet (for example Stripe's `processing`): retried under the same key. */
+      readonly status: 'unknown';
+      readonly reference?: string;
+      readonly reason?: string;
+    };
+
+/** What the core passes along with every gateway call. */
+export interface ChargeCallOptions {
+  /** Aborted when the call passes its time limit (`settlement.chargeTimeoutMs`). */
+  readonly signal: AbortSignal;
 }
 
-/** Takes money. The real gateway (Stripe) comes later; the port exists from the start. */
+/** Takes money. `@itutor/sessions-stripe` implements it for Stripe. */
 export interface PaymentGateway {
-  charge(instruction: ChargeInstruction): Promise<ChargeResult>;
+  charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
 }
 
 /** A booking as the host's booking system knows it (the host is the source of truth for price). */
@@ -175,4 +220,5 @@ export interface SessionsAdapter {
   readonly sessions: SessionRepository;
   readonly connections: ProviderConnectionRepository;
   readonly events: EventLogReader;
+  readonly charges: ChargeLedgerReader;
 }

@@ -1,22 +1,22 @@
 import { addMinutes } from 'date-fns';
+import { retryCompareAndSet } from './compare-and-set';
 import { SessionError } from './errors';
-import { chargeInstructionFor, SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
+import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
 import { assertValidPriceMinor } from './money';
 import { definePolicy, type SessionPolicy } from './policy';
 import {
   randomId,
   systemClock,
   type Booking,
-  type ChargeResult,
   type Clock,
   type IdGenerator,
   type PaymentGateway,
   type SessionsAdapter,
-  type SessionWrite,
   type VideoProvider,
 } from './ports';
 import type {
   CancelledBy,
+  ChargeAttempt,
   ProviderConnection,
   ProviderTokens,
   Session,
@@ -24,29 +24,10 @@ import type {
   SessionEventDraft,
   VideoProviderName,
 } from './session';
-import { isFinalStatus } from './status';
-import { computeSessionTimings } from './timing';
+import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
+import { assertValidInstant, computeSessionTimings } from './timing';
 
-/** Tuning of settlement runs. */
-export interface SettlementOptions {
-  /** Sessions claimed per batch (one claim and one batched write per batch). Default 500. */
-  readonly batchSize?: number;
-  /**
-   * Claim loops run side by side in one run (their claims never overlap), so the database works on one
-   * batch while the gateway answers for another. Default 1.
-   */
-  readonly concurrency?: number;
-  /** Stop after this many batches in one run (bounds a cron tick). Default 100. */
-  readonly maxBatches?: number;
-  /** Lease on claimed sessions, in minutes; a crashed worker's sessions are retried after it. Default 5. */
-  readonly leaseMinutes?: number;
-  /** Charges in flight at once. Default 32. */
-  readonly chargeConcurrency?: number;
-  /** A failed charge is retried until it has been attempted this often. Default 5. */
-  readonly maxChargeAttempts?: number;
-  /** Minutes before a failed charge is retried. Default 5. */
-  readonly chargeRetryMinutes?: number;
-}
+export type { SettlementOptions, SettlementReport } from './settlement';
 
 /** Everything the services need. */
 export interface SessionsCoreConfig {
@@ -62,20 +43,6 @@ export interface SessionsCoreConfig {
   readonly settlement?: SettlementOptions;
 }
 
-/** What one settlement run did. */
-export interface SettlementReport {
-  readonly completed: number;
-  readonly earlyEnded: number;
-  /** Sessions another actor changed first (for example a no-show racing the cron); not an error. */
-  readonly conflicts: number;
-  readonly chargesSucceeded: number;
-  readonly chargesFailed: number;
-  /** Charges whose result is unknown (the gateway threw); retried after the lease. */
-  readonly chargesPending: number;
-}
-
-const MAX_COMMAND_ATTEMPTS = 5;
-
 /**
  * Creates the SDK's services over an adapter and the provider / gateway ports.
  *
@@ -88,25 +55,16 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   const policy = definePolicy(config.policy);
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? randomId;
-  const { sessions, connections, events } = config.adapter;
-  const settlementOptions = {
-    batchSize: 500,
-    concurrency: 1,
-    maxBatches: 100,
-    leaseMinutes: 5,
-    chargeConcurrency: 32,
-    maxChargeAttempts: 5,
-    chargeRetryMinutes: 5,
-    ...config.settlement,
-  };
-  const badOptions = Object.entries(settlementOptions).filter(([, v]) => !Number.isSafeInteger(v) || (v as number) < 1);
-  if (badOptions.length > 0) {
-    throw new SessionError(
-      'INVALID_INPUT',
-      `settlement options must be whole numbers ≥ 1: ${badOptions.map(([k]) => k).join(', ')}`,
-      { issues: badOptions.map(([k]) => ({ path: `settlement.${k}`, message: 'must be a whole number ≥ 1' })) },
-    );
-  }
+  const { sessions, connections, events, charges } = config.adapter;
+  const settlementOptions = resolveSettlementOptions(config.settlement);
+  const settlement = createSettlement({
+    sessions,
+    gateway: config.paymentGateway,
+    clock,
+    policy,
+    options: settlementOptions,
+  });
+  const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
 
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;
@@ -115,76 +73,26 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   }
 
   /**
-   * Read → transition → compare-and-set, re-reading on a lost race so the command is judged against
-   * the winner's state (a no-show that loses to settlement then fails with `SESSION_FINAL`).
+   * Runs a state-machine command: read → transition → compare-and-set with its events and ledger
+   * changes. A command the machine accepts without change (a repeated join) writes nothing.
    */
-  async function runCommand(
+  function runCommand(
     sessionId: string,
     command: SessionCommand,
     prepare: (next: Session, now: Date) => Session = (next) => next,
   ): Promise<{ session: Session; effects: readonly SessionEffect[] }> {
-    for (let attempt = 0; attempt < MAX_COMMAND_ATTEMPTS; attempt++) {
+    return retryCompareAndSet('The session', async () => {
       const current = await load(sessionId);
       const now = clock.now();
       const result = transition(current, command, now, policy);
       if (!result.ok) throw result.error;
+      if (!result.changed) return { session: current, effects: result.effects };
       const [stored] = await sessions.applyWrites([
-        { expectedVersion: current.version, next: prepare(result.session, now), events: result.events },
+        { expectedVersion: current.version, next: prepare(result.session, now), events: result.events, ledger: result.ledger },
       ]);
-      if (stored) return { session: stored, effects: result.effects };
-    }
-    throw new SessionError('CONFLICT', 'The session kept changing; try again');
-  }
-
-  async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-    const results = new Array<R>(items.length);
-    let index = 0;
-    const worker = async () => {
-      while (index < items.length) {
-        const i = index++;
-        results[i] = await fn(items[i] as T);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-  }
-
-  /**
-   * Sends each session's pending charge to the gateway and records the answers in one batched write.
-   * A thrown gateway call leaves the charge `pending` under its lease, to be retried with the same key.
-   */
-  async function runCharges(pending: readonly Session[]) {
-    const tally = { succeeded: 0, failed: 0, pending: 0 };
-    const answers = await mapLimited(pending, settlementOptions.chargeConcurrency, async (session) => {
-      try {
-        return await config.paymentGateway.charge(chargeInstructionFor(session));
-      } catch {
-        return null;
-      }
+      return stored ? { session: stored, effects: result.effects } : null;
     });
-    const writes: SessionWrite[] = [];
-    const now = clock.now();
-    pending.forEach((session, i) => {
-      const answer: ChargeResult | null = answers[i] ?? null;
-      if (answer === null) {
-        tally.pending++;
-        return;
-      }
-      const result = transition(session, { type: 'RECORD_CHARGE_RESULT', ...answer }, now, policy);
-      if (!result.ok) return;
-      const claimedUntil = answer.status === 'failed' ? addMinutes(now, settlementOptions.chargeRetryMinutes) : null;
-      writes.push({ expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events });
-    });
-    const stored = writes.length > 0 ? await sessions.applyWrites(writes) : [];
-    stored.forEach((s) => {
-      if (s?.chargeStatus === 'succeeded') tally.succeeded++;
-      else if (s?.chargeStatus === 'failed') tally.failed++;
-    });
-    const bySession = new Map(stored.filter((s): s is Session => s !== null).map((s) => [s.id, s]));
-    return { tally, latest: bySession };
   }
-
-  const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
 
   return {
     /** The validated policy in force. */
@@ -195,8 +103,10 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     /**
      * Creates the session for a confirmed booking, or returns the existing one (`created: false`).
      * Idempotent per `bookingId`; refuses with `PROVIDER_NOT_CONNECTED` when the tutor has no connected
-     * provider. The meeting is created first (keyed by booking) and deleted again if the session row
-     * cannot be written, so a failure leaves neither an orphan meeting nor a half-made row.
+     * provider. The meeting is created first (keyed by booking, so a retry gets the same meeting back).
+     * When the insert fails, the session is looked up before anything is undone: the meeting is deleted
+     * only when no session for the booking holds it, so a write that committed despite an error keeps
+     * its meeting, and a failure leaves nothing half-made that a retry cannot finish.
      */
     async createForBooking(booking: Booking, actorId: string = SYSTEM_ACTOR): Promise<{ session: Session; created: boolean }> {
       const timings = computeSessionTimings(booking.scheduledStartAt, booking.durationMinutes, policy);
@@ -285,8 +195,20 @@ export function createSessionsCore(config: SessionsCoreConfig) {
       try {
         result = await sessions.insert(session, [created]);
       } catch (error) {
-        await dropMeeting();
-        throw error;
+        // The insert may have committed before the error reached us (a lost reply, a connection that
+        // dropped after commit): read before deciding anything about the meeting.
+        let stored: Session | null;
+        try {
+          stored = await sessions.findByBookingId(booking.bookingId);
+        } catch {
+          throw error; // cannot tell: keep the meeting; a retry gets it again through the booking's key
+        }
+        if (stored === null) {
+          await dropMeeting();
+          throw error;
+        }
+        if (stored.meetingId !== meeting.meetingId) await dropMeeting();
+        return { session: assertSameBooking(stored, booking), created: stored.id === session.id };
       }
       if (!result.inserted && result.session.meetingId !== meeting.meetingId) await dropMeeting();
       return { session: result.inserted ? result.session : assertSameBooking(result.session, booking), created: result.inserted };
@@ -302,21 +224,28 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     },
 
     /**
-     * The tutor marks the student absent: `NO_SHOW_STUDENT`, 50 % charged, and the charge is sent.
-     * Returns the session after the charge attempt.
+     * The tutor marks the student absent: `NO_SHOW_STUDENT`, 50 % charged, and the charge is sent at
+     * once under the call's time limit. Returns the session after that attempt; a charge whose answer
+     * is unknown (or that timed out) stays `pending` and the cron completes it.
      */
     async markNoShow(input: { sessionId: string; userId: string }): Promise<Session> {
       const { session } = await runCommand(input.sessionId, { type: 'MARK_NO_SHOW', actorId: input.userId }, (next, now) => ({
         ...next,
+        // Lease the charge to this call so a cron run does not send it at the same moment.
         claimedUntil: next.chargeStatus === 'pending' ? leaseFrom(now) : next.claimedUntil,
       }));
-      if (session.chargeStatus !== 'pending') return session;
-      const { latest } = await runCharges([session]);
-      return latest.get(session.id) ?? session;
+      if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey === null) return session;
+      return settlement.chargeNow(session);
     },
 
-    /** Records when the meeting ended (called by provider webhooks). Refuses once the session is final. */
+    /**
+     * Records when the meeting ended (provider webhooks, reconciliation). Refuses an end before the
+     * session could start (before `joinOpensAt`) or in the future with `INVALID_INPUT`, and any report
+     * once the session is final. When several reports arrive, the latest end wins: a report of an
+     * earlier or equal end changes nothing.
+     */
     async recordMeetingEnded(input: { sessionId: string; endedAt: Date }): Promise<Session> {
+      assertValidInstant(input.endedAt, 'endedAt');
       return (await runCommand(input.sessionId, { type: 'RECORD_MEETING_ENDED', endedAt: input.endedAt })).session;
     },
 
@@ -327,55 +256,32 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     },
 
     /**
-     * Settles every session whose scheduled end has passed, and retries charges that failed or whose
-     * result is unknown. Works in claimed batches; safe to run concurrently (each session is settled
+     * Settles every session whose scheduled end has passed, and sends every charge still to be
+     * collected (unknown answers under the same key, declined ones under a new attempt's key). Works in
+     * claimed batches within `settlement.runBudgetMs`; safe to run concurrently (each session is settled
      * once, by whichever run claims it; a racing no-show simply wins or loses its compare-and-set).
      */
-    async settleDueSessions(): Promise<SettlementReport> {
-      const report = { completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 };
-      let batches = 0;
-      const claimLoop = async () => {
-        while (batches++ < settlementOptions.maxBatches) {
-          const now = clock.now();
-          const claimed = await sessions.claimForSettlement({
-            now,
-            limit: settlementOptions.batchSize,
-            claimUntil: leaseFrom(now),
-            maxChargeAttempts: settlementOptions.maxChargeAttempts,
-          });
-          if (claimed.length === 0) break;
+    settleDueSessions(): Promise<SettlementReport> {
+      return settlement.settleDueSessions();
+    },
 
-          const writes: SessionWrite[] = [];
-          const retries: Session[] = [];
-          for (const session of claimed) {
-            if (isFinalStatus(session.status)) {
-              if (session.chargeStatus === 'pending' || session.chargeStatus === 'failed') retries.push(session);
-              continue;
-            }
-            const result = transition(session, { type: 'SETTLE' }, now, policy);
-            if (result.ok) writes.push({ expectedVersion: session.version, next: result.session, events: result.events });
-          }
-          const stored = writes.length > 0 ? await sessions.applyWrites(writes) : [];
-          const toCharge = [...retries];
-          for (const s of stored) {
-            if (s === null) report.conflicts++;
-            else {
-              if (s.status === 'COMPLETED_ASSUMED') report.completed++;
-              else if (s.status === 'EARLY_END_SHORT') report.earlyEnded++;
-              if (s.chargeStatus === 'pending') toCharge.push(s);
-            }
-          }
-          if (toCharge.length > 0) {
-            const { tally } = await runCharges(toCharge);
-            report.chargesSucceeded += tally.succeeded;
-            report.chargesFailed += tally.failed;
-            report.chargesPending += tally.pending;
-          }
-          if (claimed.length < settlementOptions.batchSize) break;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.floor(settlementOptions.concurrency)) }, claimLoop));
-      return report;
+    /** A session's charge ledger: every attempt, oldest first (server-side: includes keys and references). */
+    listCharges(sessionId: string): Promise<ChargeAttempt[]> {
+      return charges.listBySession(sessionId);
+    },
+
+    /**
+     * Sessions whose charge failed for good (attempts or time used up; `chargeStatus = 'failed'`), oldest
+     * first: a person must look at them. Each has a `charge.needs_attention` event saying why.
+     */
+    listChargesNeedingAttention(options: { limit?: number } = {}): Promise<Session[]> {
+      const limit = options.limit ?? 100;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+        throw new SessionError('INVALID_INPUT', 'limit must be a whole number from 1 to 1000', {
+          issues: [{ path: 'limit', message: 'out of range' }],
+        });
+      }
+      return charges.listNeedingAttention({ limit });
     },
 
     /** A session by id, or `null`. */
@@ -419,7 +325,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           issues: [{ path: 'provider', message: 'unknown provider' }],
         });
       }
-      for (let attempt = 0; attempt < MAX_COMMAND_ATTEMPTS; attempt++) {
+      return retryCompareAndSet('The connection', async () => {
         const current = await connections.findByTutor(input.tutorId);
         const now = clock.now();
         const connection: ProviderConnection = {
@@ -439,10 +345,8 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           occurredAt: now,
           payload: { provider: input.provider, previousProvider: current?.provider ?? null },
         };
-        const saved = await connections.save(connection, input.tokens, event, current ? current.version : null);
-        if (saved) return saved;
-      }
-      throw new SessionError('CONFLICT', 'The connection kept changing; try again');
+        return connections.save(connection, input.tokens, event, current ? current.version : null);
+      });
     },
 
     /**
@@ -463,12 +367,12 @@ export function createSessionsCore(config: SessionsCoreConfig) {
       status: ProviderConnection['status'];
       actorId?: string;
     }): Promise<ProviderConnection> {
-      for (let attempt = 0; attempt < MAX_COMMAND_ATTEMPTS; attempt++) {
+      return retryCompareAndSet('The connection', async () => {
         const current = await connections.findByTutor(input.tutorId);
         if (!current) throw new SessionError('NOT_FOUND', `Tutor ${input.tutorId} has no provider connection`);
         const now = clock.now();
         const tokens = await connections.findTokens(input.tutorId);
-        const saved = await connections.save(
+        return connections.save(
           { ...current, status: input.status, version: current.version + 1, updatedAt: now },
           tokens,
           {
@@ -481,9 +385,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           },
           current.version,
         );
-        if (saved) return saved;
-      }
-      throw new SessionError('CONFLICT', 'The connection kept changing; try again');
+      });
     },
   };
 }

@@ -6,8 +6,75 @@ export type ParticipantRole = 'student' | 'tutor';
 /** The video providers a tutor can connect. */
 export type VideoProviderName = 'zoom' | 'google_meet';
 
-/** What is known about the charge of a settled session. */
+/**
+ * Where the charge of a settled session stands (the session's summary of its ledger):
+ * - `none`: nothing to charge (not settled yet, or an outcome without a charge);
+ * - `pending`: money still to be collected: an attempt is open (sent, or its answer is unknown), or
+ *   the last attempt was declined and the next one opens at the next retry;
+ * - `succeeded`: exactly one attempt succeeded;
+ * - `failed`: failed for good (attempts or time used up): a person must look at it
+ *   (`core.listChargesNeedingAttention()`).
+ */
 export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
+
+/**
+ * The status of one ledger attempt: `pending` (opened, no answer yet), `unknown` (the call threw, timed
+ * out or answered something unclassifiable: retried under the same key), `succeeded`, or `failed` (a
+ * definite decline: the next retry opens a new attempt with a new key).
+ */
+export type ChargeAttemptStatus = 'pending' | 'unknown' | 'succeeded' | 'failed';
+
+/** The outcomes that take money. */
+export type ChargedOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
+
+/**
+ * One attempt to take a session's money: a row of the charge ledger. Identified by
+ * (`sessionId`, `attempt`); its idempotency key is its own and never reused by another attempt.
+ * Its amounts always equal the session's outcome amounts.
+ */
+export interface ChargeAttempt {
+  readonly sessionId: string;
+  /** 1 for the first attempt, +1 for each attempt opened after a definite failure. */
+  readonly attempt: number;
+  /** Server-side only: the gateway deduplicates on it. */
+  readonly idempotencyKey: string;
+  readonly outcome: ChargedOutcome;
+  readonly amountMinor: number;
+  readonly payoutMinor: number;
+  readonly feeMinor: number;
+  readonly currency: string;
+  readonly status: ChargeAttemptStatus;
+  /** The gateway's id for the charge (server-side only). */
+  readonly gatewayReference: string | null;
+  /** The gateway's failure code for a definite failure (e.g. `card_declined`), or why it is unknown. */
+  readonly failureCode: string | null;
+  /** Gateway calls made under this attempt's key. */
+  readonly calls: number;
+  /** When the attempt was opened. */
+  readonly requestedAt: Date;
+  /** When the last answer (or the last unknown outcome) was recorded. */
+  readonly answeredAt: Date | null;
+}
+
+/** A ledger attempt without its server-side fields, as participants may read it. */
+export type PublicChargeAttempt = Omit<ChargeAttempt, 'idempotencyKey' | 'gatewayReference'>;
+
+/**
+ * A change to the ledger, applied in the same atomic step as the session write that carries it:
+ * `open` inserts a new attempt; `answer` records a gateway answer on an existing attempt (the adapter
+ * adds one to its `calls`; a `null` reference keeps the stored one).
+ */
+export type LedgerWrite =
+  | { readonly type: 'open'; readonly attempt: ChargeAttempt }
+  | {
+      readonly type: 'answer';
+      readonly sessionId: string;
+      readonly attempt: number;
+      readonly status: Exclude<ChargeAttemptStatus, 'pending'>;
+      readonly gatewayReference: string | null;
+      readonly failureCode: string | null;
+      readonly answeredAt: Date;
+    };
 
 /** Who cancelled a session. */
 export type CancelledBy = 'tutor' | 'student' | 'platform';
@@ -57,9 +124,14 @@ export interface Session {
   readonly platformFeeMinor: number | null;
 
   readonly chargeStatus: ChargeStatus;
-  /** Derived from the session and outcome; the gateway deduplicates on it. */
+  /**
+   * The idempotency key of the open ledger attempt, or `null` when none is open (nothing to charge,
+   * or the last attempt was declined and the next opens at the next retry). Server-side only.
+   */
   readonly chargeIdempotencyKey: string | null;
+  /** How many ledger attempts have been opened. */
   readonly chargeAttempts: number;
+  /** The gateway's id for the succeeded charge. Server-side only. */
   readonly chargeReference: string | null;
 
   /**
@@ -77,6 +149,12 @@ export interface Session {
  * worker bookkeeping. The join URL is handed out only by the join endpoint, after the join is recorded.
  */
 export type PublicSession = Omit<Session, 'joinUrl' | 'meetingId' | 'claimedUntil' | 'chargeIdempotencyKey' | 'chargeReference'>;
+
+/** Drops the fields of a ledger attempt a browser must not see (its key and the gateway's reference). */
+export function toPublicChargeAttempt(attempt: ChargeAttempt): PublicChargeAttempt {
+  const { idempotencyKey: _k, gatewayReference: _r, ...rest } = attempt;
+  return rest;
+}
 
 /** Drops the fields a browser must not see. */
 export function toPublicSession(session: Session): PublicSession {
@@ -96,6 +174,8 @@ export type SessionEventType =
   | 'charge.requested'
   | 'charge.succeeded'
   | 'charge.failed'
+  | 'charge.unknown'
+  | 'charge.needs_attention'
   | 'provider.connected'
   | 'provider.switched'
   | 'provider.status_changed';
@@ -151,6 +231,7 @@ export const FINAL_SESSION_MUTABLE_FIELDS = [
   'version',
   'updatedAt',
   'chargeStatus',
+  'chargeIdempotencyKey',
   'chargeAttempts',
   'chargeReference',
   'claimedUntil',

@@ -34,12 +34,35 @@ export function assertValidDuration(durationMinutes: number, policy: SessionPoli
   }
 }
 
-/** Throws `INVALID_INPUT` unless `value` is a valid `Date`. */
+/**
+ * The earliest instant the SDK accepts: 2000-01-01T00:00:00Z. Together with {@link LATEST_INSTANT} it
+ * keeps every instant inside what every adapter stores and prints the same way (PostgreSQL's
+ * `timestamptz` and ISO 8601 with a four-digit year), so no adapter fails where another succeeds.
+ */
+export const EARLIEST_INSTANT: Date = new Date(Date.UTC(2000, 0, 1));
+
+/**
+ * The first instant the SDK no longer accepts: 9999-12-31T00:00:00Z (so a session of up to a day that
+ * starts before it also ends within year 9999).
+ */
+export const LATEST_INSTANT: Date = new Date(Date.UTC(9999, 11, 31));
+
+/**
+ * Throws `INVALID_INPUT` unless `value` is a valid `Date` from {@link EARLIEST_INSTANT} (inclusive) to
+ * {@link LATEST_INSTANT} (exclusive).
+ */
 export function assertValidInstant(value: Date, path: string): void {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
     throw new SessionError('INVALID_INPUT', `${path} must be a valid instant`, {
       issues: [{ path, message: 'invalid date' }],
     });
+  }
+  if (value.getTime() < EARLIEST_INSTANT.getTime() || value.getTime() >= LATEST_INSTANT.getTime()) {
+    throw new SessionError(
+      'INVALID_INPUT',
+      `${path} must be from ${EARLIEST_INSTANT.toISOString()} up to (not including) ${LATEST_INSTANT.toISOString()}`,
+      { issues: [{ path, message: 'out of range' }] },
+    );
   }
 }
 

@@ -14,7 +14,10 @@ export interface SessionsHttpOptions {
    * `bookingId`, so a browser can never set a price.
    */
   readonly getBooking: (bookingId: string) => Promise<Booking | null>;
-  /** The cron route's bearer secret (at least 16 characters). */
+  /**
+   * The cron route's bearer secret: at least 32 characters, not blank (e.g. `openssl rand -hex 32`).
+   * A secret that cannot work is refused when the handlers are created, not at the first cron call.
+   */
   readonly cronSecret: string;
   /** Path prefix of the routes. Default `/api`. */
   readonly basePath?: string;
@@ -24,6 +27,29 @@ export interface SessionsHttpOptions {
   readonly isSessionId?: (id: string) => boolean;
   /** Called with unexpected errors (those answered 500), e.g. for logging. */
   readonly onUnexpectedError?: (error: unknown) => void;
+}
+
+/** The shortest cron secret the handlers accept. */
+export const MIN_CRON_SECRET_LENGTH = 32;
+
+/**
+ * Throws `INVALID_INPUT` for a cron secret that cannot work: not a string, blank, surrounded by
+ * whitespace (a copy-paste slip: the header would never match), or shorter than 32 characters.
+ */
+function assertUsableCronSecret(secret: unknown): void {
+  const problemWith =
+    typeof secret !== 'string'
+      ? 'is missing (pass the CRON_SECRET your scheduler sends)'
+      : secret.trim() === ''
+        ? 'is empty or whitespace'
+        : secret.trim() !== secret
+          ? 'starts or ends with whitespace'
+          : secret.length < MIN_CRON_SECRET_LENGTH
+            ? `is ${secret.length} characters long; use at least ${MIN_CRON_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
+            : null;
+  if (problemWith !== null) {
+    throw new SessionError('INVALID_INPUT', `cronSecret ${problemWith}`, { issues: [{ path: 'cronSecret', message: problemWith }] });
+  }
 }
 
 /** A route handler: the request plus the path parameters the router extracted. */
@@ -36,9 +62,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * file (Next.js route handlers). Most hosts mount {@link createSessionsHandler} instead.
  */
 export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
-  if (typeof options.cronSecret !== 'string' || options.cronSecret.length < 16) {
-    throw new SessionError('INVALID_INPUT', 'cronSecret must be a string of at least 16 characters');
-  }
+  assertUsableCronSecret(options.cronSecret);
   const { core } = options;
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const isSessionId = options.isSessionId ?? ((id: string) => UUID.test(id));

@@ -5,7 +5,7 @@
 export { bearerToken, secretsEqual } from './auth';
 export type { AuthContext, Authenticator } from './auth';
 export { DEFAULT_MAX_BODY_BYTES, createForBookingBody, emptyBody } from './body';
-export { createSessionsRouteHandlers } from './handlers';
+export { MIN_CRON_SECRET_LENGTH, createSessionsRouteHandlers } from './handlers';
 export type { RouteHandler, SessionsHttpOptions, SessionsRouteHandlers } from './handlers';
 export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
 export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';

@@ -1,4 +1,18 @@
-import { transition, type ProviderConnection, type ProviderTokens, type Session, type SessionEvent, type SessionEventDraft, type SessionsAdapter } from '@itutor/sessions-core';
+import {
+  EARLIEST_INSTANT,
+  LATEST_INSTANT,
+  transition,
+  type ChargeAnswer,
+  type ChargeAttempt,
+  type ProviderConnection,
+  type ProviderTokens,
+  type Session,
+  type SessionEvent,
+  type SessionEventDraft,
+  type SessionsAdapter,
+  type SessionWrite,
+  type TransitionResult,
+} from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
 
@@ -21,6 +35,14 @@ export interface RawStorageReader {
   tryMutateEvent(eventId: string): Promise<boolean>;
   /** Tries to change a final session's charge amount directly; resolves `true` if storage allowed it. */
   tryChangeFinalOutcome(sessionId: string): Promise<boolean>;
+  /** A session's charge-ledger rows, by attempt. */
+  charges(sessionId: string): Promise<ChargeAttempt[]>;
+  /**
+   * Tries to store `attempt` directly (insert, or replace the row with the same session and attempt),
+   * bypassing the repositories; resolves `true` if storage allowed it. Storage must refuse amounts that
+   * differ from the session's outcome amounts and a second succeeded attempt for one session.
+   */
+  tryWriteCharge(attempt: ChargeAttempt): Promise<boolean>;
 }
 
 /** A fresh, empty adapter plus its raw reader, made by the adapter author for each test. */
@@ -78,6 +100,31 @@ const created = (s: Session): SessionEventDraft => ({
   payload: { bookingId: s.bookingId },
 });
 
+/** The default policy (the suite passes it explicitly where a test changes one value). */
+const DEFAULT_POLICY_FOR_SUITE = {
+  joinLeadMinutes: 5,
+  noShowWaitPercent: 33,
+  minPayablePercent: 66,
+  completedChargeBps: 10_000,
+  noShowChargeBps: 5_000,
+  tutorPayoutBps: 9_000,
+  chargeEarlyEndAfterMinPayable: false,
+  minDurationMinutes: 1,
+  maxDurationMinutes: 1440,
+  currency: 'TTD',
+  maxChargeAttempts: 5,
+  chargeDeadlineMinutes: 4320,
+};
+
+/** The write that stores an accepted transition of `from`. */
+function write(from: Session, result: TransitionResult): SessionWrite {
+  if (!result.ok) throw new ContractViolation(`transition refused: ${result.error.message}`);
+  return { expectedVersion: from.version, next: result.session, events: result.events, ledger: result.ledger };
+}
+
+/** The command recording `result` for the session's open attempt. */
+const answer = (s: Session, result: ChargeAnswer) => ({ type: 'RECORD_CHARGE_RESULT' as const, attempt: s.chargeAttempts, result });
+
 const uuid = (n: number) => `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /**
@@ -116,6 +163,15 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
     const result = await h.adapter.sessions.insert(s, [created(s)]);
     check(result.inserted, `insert of ${s.id} was not inserted`);
     return result.session;
+  };
+
+  /** Settles `s` (charging in full) at its scheduled end and stores it; returns the stored session. */
+  const settle = async (h: AdapterContractHarness, s: Session) => {
+    const result = transition(s, { type: 'SETTLE' }, s.scheduledEndAt);
+    check(result.ok && result.session.chargeStatus === 'pending', 'settle should open a charge');
+    const [stored] = await h.adapter.sessions.applyWrites([write(s, result)]);
+    check(stored, 'settlement write must win');
+    return stored;
   };
 
   describe(`adapter contract: ${options.name}`, () => {
@@ -221,7 +277,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start }));
         const settle = transition(s, { type: 'SETTLE' }, addMinutes(start, 60));
         check(settle.ok, 'settle should be accepted');
-        const [final] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events }]);
+        const [final] = await h.adapter.sessions.applyWrites([write(s, settle)]);
         check(final, 'settlement write must win');
         let refused = false;
         try {
@@ -235,9 +291,9 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         check(refused, 'changing the status of a final session must be refused (null or an error)');
         check((await h.raw.session(s.id))?.status === 'COMPLETED_ASSUMED', 'the final status must stay');
         check(!(await h.raw.tryChangeFinalOutcome(s.id)), 'storage itself must refuse to change a final outcome');
-        const paid = transition(final, { type: 'RECORD_CHARGE_RESULT', status: 'succeeded', reference: 'ch_1' }, addMinutes(start, 61));
+        const paid = transition(final, answer(final, { status: 'succeeded', reference: 'ch_1' }), addMinutes(start, 61));
         check(paid.ok, 'charge result should be accepted');
-        const [booked] = await h.adapter.sessions.applyWrites([{ expectedVersion: final.version, next: paid.session, events: paid.events }]);
+        const [booked] = await h.adapter.sessions.applyWrites([write(final, paid)]);
         check(booked?.chargeStatus === 'succeeded', 'charge bookkeeping on a final session must be allowed');
       });
     });
@@ -258,7 +314,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
 
       t('claims due non-final sessions, oldest first, and leases them without a version change', async (h) => {
         const { now, due, dueLater, exactlyNow } = await seedDue(h);
-        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5) });
         check(
           claimed.map((s) => s.id).join() === [due.id, dueLater.id, exactlyNow.id].join(),
           `claimed ${claimed.map((s) => s.bookingId).join()}, expected due-1,due-2,due-3`,
@@ -268,38 +324,51 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
           check(s.claimedUntil?.toISOString() === addMinutes(now, 5).toISOString(), 'claimed sessions carry the lease');
           check((await h.raw.session(s.id))?.claimedUntil?.toISOString() === addMinutes(now, 5).toISOString(), 'lease must be stored');
         }
-        const again = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        const again = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5) });
         check(again.length === 0, 'leased sessions must not be claimed again before the lease ends');
         const later = addMinutes(now, 5);
-        const afterLease = await h.adapter.sessions.claimForSettlement({ now: later, limit: 10, claimUntil: addMinutes(later, 5), maxChargeAttempts: 5 });
+        const afterLease = await h.adapter.sessions.claimForSettlement({ now: later, limit: 10, claimUntil: addMinutes(later, 5) });
         check(afterLease.length === 4, `after the lease, due sessions are claimable again (got ${afterLease.length})`);
       });
 
       t('respects the limit', async (h) => {
         const { now } = await seedDue(h);
-        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 2, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 2, claimUntil: addMinutes(now, 5) });
         check(claimed.length === 2, `limit 2 returned ${claimed.length}`);
       });
 
-      t('claims final sessions whose charge is pending or failed, until the attempts run out', async (h) => {
+      t('claims final sessions whose charge is still to be collected, after the due ones, never failed-for-good ones', async (h) => {
         const now = addMinutes(start, 120);
-        const base = buildSession({ id: uuid(1), bookingId: 'pending', scheduledStartAt: start });
-        const s = await insert(h, base);
-        const settled = transition(s, { type: 'SETTLE' }, addMinutes(start, 60));
+        const s = await insert(h, buildSession({ id: uuid(1), bookingId: 'pending', scheduledStartAt: addMinutes(start, -600) }));
+        const due = await insert(h, buildSession({ id: uuid(2), bookingId: 'due-now', scheduledStartAt: start }));
+        const settled = transition(s, { type: 'SETTLE' }, addMinutes(start, -500));
         check(settled.ok, 'settle should be accepted');
-        const [pending] = await h.adapter.sessions.applyWrites([{ expectedVersion: 1, next: settled.session, events: settled.events }]);
+        const [pending] = await h.adapter.sessions.applyWrites([write(s, settled)]);
         check(pending?.chargeStatus === 'pending', 'settled session should have a pending charge');
-        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
-        check(claimed.length === 1 && claimed[0]!.id === s.id, 'a pending charge must be claimable');
-        const failed = transition(claimed[0]!, { type: 'RECORD_CHARGE_RESULT', status: 'failed' }, now);
+        const claimed = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5) });
+        check(
+          claimed.map((c) => c.id).join() === [due.id, s.id].join(),
+          `due sessions come first, then charges to collect (got ${claimed.map((c) => c.bookingId).join()})`,
+        );
+        const retry = claimed[1]!;
+        const failed = transition(retry, answer(retry, { status: 'failed', failureCode: 'card_declined', reference: null }), now);
         check(failed.ok, 'failure should be recorded');
-        await h.adapter.sessions.applyWrites([
-          { expectedVersion: claimed[0]!.version, next: { ...failed.session, claimedUntil: null }, events: failed.events },
-        ]);
-        const retry = await h.adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 });
-        check(retry.length === 1, 'a failed charge must be claimable for retry');
-        const exhausted = await h.adapter.sessions.claimForSettlement({ now: addMinutes(now, 10), limit: 10, claimUntil: addMinutes(now, 15), maxChargeAttempts: 1 });
-        check(exhausted.length === 0, 'a charge with maxChargeAttempts attempts must not be claimed');
+        await h.adapter.sessions.applyWrites([{ ...write(retry, failed), next: { ...failed.session, claimedUntil: null } }]);
+        const again = await h.adapter.sessions.claimForSettlement({ now, limit: 1, claimUntil: addMinutes(now, 5) });
+        check(again.length === 1 && again[0]!.id === s.id, 'a declined charge still to collect must be claimable for retry');
+        const gaveUp = transition(again[0]!, { type: 'OPEN_CHARGE_ATTEMPT' }, now);
+        check(gaveUp.ok, 'a new attempt should open');
+        const [second] = await h.adapter.sessions.applyWrites([{ ...write(again[0]!, gaveUp), next: { ...gaveUp.session, claimedUntil: null } }]);
+        check(second?.chargeAttempts === 2, 'the second attempt must be stored');
+        const forGood = transition(second, answer(second, { status: 'failed', failureCode: 'card_declined', reference: null }), now, {
+          ...DEFAULT_POLICY_FOR_SUITE,
+          maxChargeAttempts: 2,
+        });
+        check(forGood.ok && forGood.session.chargeStatus === 'failed', 'the last attempt fails the charge for good');
+        await h.adapter.sessions.applyWrites([{ ...write(second, forGood), next: { ...forGood.session, claimedUntil: null } }]);
+        const later = await h.adapter.sessions.claimForSettlement({ now: addMinutes(now, 10), limit: 10, claimUntil: addMinutes(now, 15) });
+        check(!later.some((c) => c.id === s.id), 'a charge failed for good must not be claimed');
+        check(later.length === 1 && later[0]!.id === due.id, 'the unsettled due session is claimable again after its lease');
       });
 
       t('racing claims never hand out the same session twice', async (h) => {
@@ -308,11 +377,103 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
           await insert(h, buildSession({ id: uuid(100 + i), bookingId: `race-${i}`, scheduledStartAt: addMinutes(start, i) }));
         }
         const claims = await Promise.all(
-          Array.from({ length: 6 }, () => h.adapter.sessions.claimForSettlement({ now, limit: 15, claimUntil: addMinutes(now, 5), maxChargeAttempts: 5 })),
+          Array.from({ length: 6 }, () => h.adapter.sessions.claimForSettlement({ now, limit: 15, claimUntil: addMinutes(now, 5) })),
         );
         const ids = claims.flat().map((s) => s.id);
         check(new Set(ids).size === ids.length, 'a session was claimed twice');
         check(ids.length === 60, `expected all 60 claimed once, got ${ids.length}`);
+      });
+    });
+
+    describe('charge ledger', () => {
+      t('settling opens attempt 1 in the same write, with the outcome amounts and its own key', async (h) => {
+        const s = await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start, priceMinor: 15_001 }));
+        const stored = await settle(h, s);
+        const rows = await h.raw.charges(s.id);
+        check(rows.length === 1, `expected one ledger row, got ${rows.length}`);
+        const row = rows[0]!;
+        check(row.attempt === 1 && row.status === 'pending' && row.calls === 0, 'attempt 1 must be pending with no calls');
+        check(
+          row.amountMinor === stored.chargeAmountMinor && row.payoutMinor === stored.payoutAmountMinor && row.feeMinor === stored.platformFeeMinor,
+          'attempt amounts must equal the session outcome amounts',
+        );
+        check(row.amountMinor === 15_001 && row.payoutMinor === 13_500 && row.feeMinor === 1_501, 'amounts must round-trip exactly');
+        check(row.idempotencyKey === stored.chargeIdempotencyKey && row.outcome === 'COMPLETED_ASSUMED' && row.currency === 'TTD', 'key, outcome and currency must be stored');
+        check(row.requestedAt.toISOString() === s.scheduledEndAt.toISOString() && row.answeredAt === null, 'requestedAt must be stored exactly');
+        const listed = await h.adapter.charges.listBySession(s.id);
+        check(listed.length === 1 && listed[0]!.idempotencyKey === row.idempotencyKey, 'listBySession must return the ledger');
+      });
+
+      t('an answer updates its attempt in the same write: status, reference, failure code, one more call', async (h) => {
+        const s = await settle(h, await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start })));
+        const at = addMinutes(s.scheduledEndAt, 1);
+        const unknown = transition(s, answer(s, { status: 'unknown', reason: 'timeout', reference: null }), at);
+        const [u] = await h.adapter.sessions.applyWrites([write(s, unknown)]);
+        check(u, 'unknown answer write must win');
+        let row = (await h.raw.charges(s.id))[0]!;
+        check(row.status === 'unknown' && row.calls === 1 && row.failureCode === 'timeout', 'an unknown answer is recorded on the attempt');
+        check(row.answeredAt?.toISOString() === at.toISOString(), 'answeredAt must be stored');
+        const paid = transition(u, answer(u, { status: 'succeeded', reference: 'ch_42' }), addMinutes(at, 5));
+        const [p] = await h.adapter.sessions.applyWrites([write(u, paid)]);
+        check(p?.chargeStatus === 'succeeded' && p.chargeReference === 'ch_42', 'the session summary follows the ledger');
+        row = (await h.raw.charges(s.id))[0]!;
+        check(row.status === 'succeeded' && row.calls === 2 && row.gatewayReference === 'ch_42', 'the success is recorded on the same attempt');
+        const stale = transition(s, answer(s, { status: 'failed', failureCode: 'card_declined', reference: null }), at);
+        const [lost] = await h.adapter.sessions.applyWrites([write(s, stale)]);
+        check(lost === null, 'a stale write must lose');
+        row = (await h.raw.charges(s.id))[0]!;
+        check(row.status === 'succeeded' && row.calls === 2, 'a losing write must not change the ledger');
+      });
+
+      t('a declined attempt closes; the next opens with a new key; both rows stay', async (h) => {
+        const s = await settle(h, await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start })));
+        const at = addMinutes(s.scheduledEndAt, 1);
+        const declined = transition(s, answer(s, { status: 'failed', failureCode: 'card_declined', reference: 'pi_1' }), at);
+        const [d] = await h.adapter.sessions.applyWrites([write(s, declined)]);
+        check(d?.chargeStatus === 'pending' && d.chargeIdempotencyKey === null, 'a decline leaves the charge to collect with no open attempt');
+        const reopened = transition(d, { type: 'OPEN_CHARGE_ATTEMPT' }, addMinutes(at, 5));
+        const [r] = await h.adapter.sessions.applyWrites([write(d, reopened)]);
+        check(r?.chargeAttempts === 2 && r.chargeIdempotencyKey !== null, 'the second attempt must be open');
+        const rows = await h.raw.charges(s.id);
+        check(rows.length === 2, `expected two attempts, got ${rows.length}`);
+        check(rows[0]!.status === 'failed' && rows[0]!.failureCode === 'card_declined' && rows[0]!.gatewayReference === 'pi_1', 'the decline stays recorded');
+        check(rows[1]!.status === 'pending' && rows[1]!.idempotencyKey !== rows[0]!.idempotencyKey, 'a new attempt has a new key');
+      });
+
+      t('storage refuses attempt amounts that differ from the outcome, and a second success', async (h) => {
+        const s = await settle(h, await insert(h, buildSession({ id: uuid(1), scheduledStartAt: start })));
+        const row = (await h.raw.charges(s.id))[0]!;
+        check(!(await h.raw.tryWriteCharge({ ...row, attempt: 2, idempotencyKey: `${row.idempotencyKey}-x`, amountMinor: row.amountMinor + 1, feeMinor: row.feeMinor + 1 })), 'amounts other than the outcome must be refused');
+        check(!(await h.raw.tryWriteCharge({ ...row, attempt: 2, idempotencyKey: `${row.idempotencyKey}-y`, payoutMinor: row.payoutMinor - 1 })), 'charge ≠ payout + fee must be refused');
+        check(await h.raw.tryWriteCharge({ ...row, status: 'succeeded' }), 'one success is allowed');
+        check(!(await h.raw.tryWriteCharge({ ...row, attempt: 2, idempotencyKey: `${row.idempotencyKey}-z`, status: 'succeeded' })), 'a second success must be refused');
+        check(!(await h.raw.tryWriteCharge({ ...row, attempt: 3 })), 'a reused idempotency key must be refused');
+      });
+
+      t('lists the sessions whose charge failed for good, oldest first, up to the limit', async (h) => {
+        const policy = { ...DEFAULT_POLICY_FOR_SUITE, maxChargeAttempts: 1 };
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const s = await settle(h, await insert(h, buildSession({ id: uuid(10 + i), bookingId: `attn-${i}`, scheduledStartAt: addMinutes(start, -i * 60) })));
+          const failed = transition(s, answer(s, { status: 'failed', failureCode: 'card_declined', reference: null }), addMinutes(s.scheduledEndAt, 1), policy);
+          check(failed.ok && failed.session.chargeStatus === 'failed', 'with one attempt allowed, a decline fails for good');
+          await h.adapter.sessions.applyWrites([write(s, failed)]);
+          ids.push(s.id);
+        }
+        await settle(h, await insert(h, buildSession({ id: uuid(20), bookingId: 'attn-pending', scheduledStartAt: start })));
+        const listed = await h.adapter.charges.listNeedingAttention({ limit: 2 });
+        check(listed.map((s) => s.id).join() === [ids[2], ids[1]].join(), `expected the two oldest failed sessions, got ${listed.map((s) => s.bookingId).join()}`);
+        check(listed.every((s) => s.chargeStatus === 'failed'), 'only failed-for-good sessions are listed');
+      });
+
+      t('instants at both ends of the accepted range round-trip exactly', async (h) => {
+        const early = buildSession({ id: uuid(1), bookingId: 'earliest', scheduledStartAt: addMinutes(EARLIEST_INSTANT, 5), durationMinutes: 1440 });
+        const late = buildSession({ id: uuid(2), bookingId: 'latest', scheduledStartAt: new Date(LATEST_INSTANT.getTime() - 1), durationMinutes: 1440 });
+        for (const s of [early, late]) {
+          await insert(h, s);
+          checkSameSession(await h.adapter.sessions.findById(s.id), s, `round trip of ${s.bookingId}`);
+          checkSameSession(await h.raw.session(s.id), s, `raw read of ${s.bookingId}`);
+        }
       });
     });
 

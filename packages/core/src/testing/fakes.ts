@@ -55,50 +55,98 @@ export function createFakeVideoProvider(): FakeVideoProvider {
   };
 }
 
-/** A payment gateway that records every instruction and charges each idempotency key at most once. */
+/**
+ * What the fake gateway does with one call:
+ * - `succeed`: takes the money (once per key) and answers `succeeded`;
+ * - `decline`: answers `failed` with `card_declined` (the key's answer from then on, like Stripe);
+ * - `lose-response`: takes the money, then throws (the answer is lost on the way back);
+ * - `throw`: throws without taking anything (a network error before the gateway saw it);
+ * - `hang`: never answers, until the core's time limit aborts the call;
+ * - `processing`: answers `unknown` (Stripe's `processing`: not known yet), takes nothing yet;
+ * - `malformed`: answers something that is not a charge result at all.
+ */
+export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed';
+
+/**
+ * A payment gateway that records every instruction and behaves like a real one towards idempotency
+ * keys: the money for a key is taken at most once, and a key's first definite answer (success or
+ * decline) is replayed for every later call with that key.
+ */
 export interface RecordingPaymentGateway extends PaymentGateway {
   /** Every call, in order (retries included). */
   readonly instructions: readonly ChargeInstruction[];
   /** Charges actually made, by idempotency key: what a real gateway would have taken. */
   readonly charges: ReadonlyMap<string, ChargeInstruction>;
-  /** The next `count` calls answer `failed`. */
+  /** The next calls behave as given, in order (then `succeed` again). */
+  script(...behaviours: FakeChargeBehaviour[]): void;
+  /** The next `count` calls are declined. */
   failNext(count?: number): void;
-  /** The next `count` calls throw (result unknown to the caller) — after charging, like a lost response. */
+  /** The next `count` calls take the money and then throw (result unknown to the caller). */
   loseNextResponse(count?: number): void;
   /** Each call waits this many milliseconds first (for throughput benchmarks). */
   latencyMs: number;
+  /** Calls in flight right now. */
+  readonly inFlight: number;
 }
 
 /** Creates a {@link RecordingPaymentGateway}. */
 export function createRecordingPaymentGateway(options: { latencyMs?: number } = {}): RecordingPaymentGateway {
   const instructions: ChargeInstruction[] = [];
   const charges = new Map<string, ChargeInstruction>();
-  let failures = 0;
-  let lost = 0;
+  const replay = new Map<string, ChargeResult>();
+  const plan: FakeChargeBehaviour[] = [];
+  let inFlight = 0;
   const gateway: RecordingPaymentGateway = {
     instructions,
     charges,
     latencyMs: options.latencyMs ?? 0,
+    get inFlight() {
+      return inFlight;
+    },
+    script(...behaviours) {
+      plan.push(...behaviours);
+    },
     failNext(count = 1) {
-      failures += count;
+      for (let i = 0; i < count; i++) plan.push('decline');
     },
     loseNextResponse(count = 1) {
-      lost += count;
+      for (let i = 0; i < count; i++) plan.push('lose-response');
     },
-    async charge(instruction): Promise<ChargeResult> {
+    async charge(instruction, callOptions): Promise<ChargeResult> {
       instructions.push(instruction);
-      if (gateway.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, gateway.latencyMs));
-      if (failures > 0) {
-        failures -= 1;
-        return { status: 'failed', failureReason: 'card_declined' };
+      inFlight++;
+      try {
+        const behaviour = plan.shift() ?? 'succeed';
+        if (gateway.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, gateway.latencyMs));
+        const replayed = replay.get(instruction.idempotencyKey);
+        if (replayed) return replayed;
+        switch (behaviour) {
+          case 'hang':
+            return await new Promise<never>((_, reject) => {
+              callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+            });
+          case 'throw':
+            throw new Error('gateway unreachable');
+          case 'processing':
+            return { status: 'unknown', reason: 'processing', reference: `pi_${instruction.idempotencyKey}` };
+          case 'malformed':
+            return { status: 'requires_action' } as unknown as ChargeResult;
+          case 'decline': {
+            const declined: ChargeResult = { status: 'failed', failureCode: 'card_declined', reference: `pi_${instruction.idempotencyKey}` };
+            replay.set(instruction.idempotencyKey, declined);
+            return declined;
+          }
+          default: {
+            if (!charges.has(instruction.idempotencyKey)) charges.set(instruction.idempotencyKey, instruction);
+            const paid: ChargeResult = { status: 'succeeded', reference: `pi_${instruction.idempotencyKey}` };
+            replay.set(instruction.idempotencyKey, paid);
+            if (behaviour === 'lose-response') throw new Error('gateway response lost');
+            return paid;
+          }
+        }
+      } finally {
+        inFlight--;
       }
-      const first = charges.get(instruction.idempotencyKey);
-      if (!first) charges.set(instruction.idempotencyKey, instruction);
-      if (lost > 0) {
-        lost -= 1;
-        throw new Error('gateway response lost');
-      }
-      return { status: 'succeeded', reference: `ch_${instruction.idempotencyKey}` };
     },
   };
   return gateway;

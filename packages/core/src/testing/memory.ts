@@ -1,5 +1,20 @@
-import { FINAL_SESSION_MUTABLE_FIELDS, isFinalStatus, systemClock, type ClaimOptions, type Clock, type InsertSessionResult, type ProviderConnection, type ProviderTokens, type Session, type SessionEvent, type SessionEventDraft, type SessionWrite, type SessionsAdapter } from '@itutor/sessions-core';
-import { isAfter, isBefore } from 'date-fns';
+import {
+  FINAL_SESSION_MUTABLE_FIELDS,
+  isFinalStatus,
+  systemClock,
+  type ChargeAttempt,
+  type ClaimOptions,
+  type Clock,
+  type InsertSessionResult,
+  type LedgerWrite,
+  type ProviderConnection,
+  type ProviderTokens,
+  type Session,
+  type SessionEvent,
+  type SessionEventDraft,
+  type SessionWrite,
+  type SessionsAdapter,
+} from '@itutor/sessions-core';
 import type { RawStorageReader } from './contract';
 
 /** The in-memory adapter plus a raw view of its storage for tests. */
@@ -23,27 +38,111 @@ function changesOnlyBookkeeping(stored: Session, next: Session): boolean {
   return true;
 }
 
+/** Raised when a write breaks a rule storage enforces (what a database's constraints would refuse). */
+class StorageConstraintError extends Error {
+  override readonly name = 'StorageConstraintError';
+}
+
+/** The ledger rules storage enforces, whoever writes: amounts equal the session's, one success. */
+function checkAttempt(attempt: ChargeAttempt, session: Session, others: readonly ChargeAttempt[]): void {
+  if (
+    attempt.amountMinor !== session.chargeAmountMinor ||
+    attempt.payoutMinor !== session.payoutAmountMinor ||
+    attempt.feeMinor !== session.platformFeeMinor ||
+    attempt.currency !== session.currency ||
+    attempt.amountMinor !== attempt.payoutMinor + attempt.feeMinor ||
+    attempt.amountMinor <= 0
+  ) {
+    throw new StorageConstraintError(`charge attempt ${attempt.sessionId}#${attempt.attempt}: amounts differ from the session's outcome`);
+  }
+  if (attempt.status === 'succeeded' && others.some((o) => o.attempt !== attempt.attempt && o.status === 'succeeded')) {
+    throw new StorageConstraintError(`session ${attempt.sessionId} already has a succeeded charge`);
+  }
+}
+
+const byDueOrder = (a: Session, b: Session) =>
+  a.chargeScheduledAt.getTime() - b.chargeScheduledAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
  * A complete adapter in process memory: for tests, demos and benchmarks. Each method is atomic (it
  * never awaits between its read and its write), so services racing through it behave like they would
  * against a database's row locks. `clock` stamps `recordedAt` on events (default: the system clock).
+ *
+ * Claims cost what they return, not what is stored: non-final sessions are kept in due order and
+ * final ones with a charge to collect in a set of their own, so a claim never scans the whole store.
  */
 export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemoryAdapter {
   const clock = options.clock ?? systemClock;
   const sessions = new Map<string, Session>();
   const byBooking = new Map<string, string>();
   const events: SessionEvent[] = [];
+  const eventsBySession = new Map<string, SessionEvent[]>();
   const connections = new Map<string, ProviderConnection>();
   const tokens = new Map<string, ProviderTokens | null>();
+  const charges = new Map<string, ChargeAttempt[]>();
   let eventSeq = 0;
+
+  // Non-final sessions in due order (stale entries, now final, are skipped and dropped lazily), and
+  // final sessions whose charge is still to be collected.
+  let dueOrder: Session[] = [];
+  let dueHead = 0;
+  let dueSorted = true;
+  const toCollect = new Set<string>();
+  const track = (s: Session) => {
+    if (!isFinalStatus(s.status)) {
+      const last = dueOrder[dueOrder.length - 1];
+      if (last !== undefined && byDueOrder(last, s) > 0) dueSorted = false;
+      dueOrder.push(s);
+    }
+  };
+  const retrack = (s: Session) => {
+    if (isFinalStatus(s.status) && s.chargeStatus === 'pending') toCollect.add(s.id);
+    else toCollect.delete(s.id);
+  };
 
   const append = (drafts: readonly SessionEventDraft[]) => {
     const recordedAt = clock.now();
     for (const draft of drafts) {
       eventSeq += 1;
-      events.push(Object.freeze(copy({ ...draft, id: `evt_${String(eventSeq).padStart(8, '0')}`, recordedAt })));
+      const event = Object.freeze(copy({ ...draft, id: `evt_${String(eventSeq).padStart(8, '0')}`, recordedAt }));
+      events.push(event);
+      if (draft.sessionId !== null) {
+        const list = eventsBySession.get(draft.sessionId) ?? [];
+        list.push(event);
+        eventsBySession.set(draft.sessionId, list);
+      }
     }
   };
+
+  /** Checks a write's ledger changes against the next session; returns the ledger rows to store. */
+  const planLedger = (next: Session, writes: readonly LedgerWrite[]): ChargeAttempt[] => {
+    const rows = [...(charges.get(next.id) ?? [])];
+    for (const w of writes) {
+      if (w.type === 'open') {
+        if (w.attempt.sessionId !== next.id || rows.some((r) => r.attempt === w.attempt.attempt || r.idempotencyKey === w.attempt.idempotencyKey)) {
+          throw new StorageConstraintError(`charge attempt ${w.attempt.sessionId}#${w.attempt.attempt} already exists`);
+        }
+        checkAttempt(w.attempt, next, rows);
+        rows.push(copy(w.attempt));
+      } else {
+        const i = rows.findIndex((r) => r.attempt === w.attempt);
+        if (i < 0 || w.sessionId !== next.id) throw new StorageConstraintError(`charge attempt ${w.sessionId}#${w.attempt} does not exist`);
+        const row = rows[i]!;
+        const updated: ChargeAttempt = {
+          ...row,
+          status: w.status,
+          gatewayReference: w.gatewayReference ?? row.gatewayReference,
+          failureCode: w.failureCode,
+          answeredAt: w.answeredAt,
+          calls: row.calls + 1,
+        };
+        checkAttempt(updated, next, rows);
+        rows[i] = updated;
+      }
+    }
+    return rows;
+  };
+
   // Yield once so callers interleave the way they would over a network.
   const tick = () => Promise.resolve();
 
@@ -53,10 +152,11 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       return s ? copy(s) : null;
     },
     async sessionsForBooking(bookingId) {
-      return [...sessions.values()].filter((s) => s.bookingId === bookingId).map(copy);
+      const id = byBooking.get(bookingId);
+      return id ? [copy(sessions.get(id)!)] : [];
     },
     async events(sessionId) {
-      return events.filter((e) => e.sessionId === sessionId).map(copy);
+      return (eventsBySession.get(sessionId) ?? []).map(copy);
     },
     async tutorEvents(tutorId) {
       return events.filter((e) => e.tutorId === tutorId).map(copy);
@@ -67,6 +167,9 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     },
     async tokens(tutorId) {
       return copy(tokens.get(tutorId) ?? null);
+    },
+    async charges(sessionId) {
+      return (charges.get(sessionId) ?? []).map(copy);
     },
     async tryMutateEvent(eventId) {
       // Events are frozen objects and the array is never spliced: there is no way to change one.
@@ -87,6 +190,20 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       sessions.set(sessionId, next);
       return true;
     },
+    async tryWriteCharge(attempt) {
+      const session = sessions.get(attempt.sessionId);
+      if (!session) return false;
+      const rows = charges.get(attempt.sessionId) ?? [];
+      const others = rows.filter((r) => r.attempt !== attempt.attempt);
+      if (others.some((r) => r.idempotencyKey === attempt.idempotencyKey)) return false;
+      try {
+        checkAttempt(attempt, session, others);
+      } catch {
+        return false;
+      }
+      charges.set(attempt.sessionId, [...others, copy(attempt)]);
+      return true;
+    },
   };
 
   return {
@@ -96,8 +213,11 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         await tick();
         const existingId = byBooking.get(session.bookingId);
         if (existingId) return { inserted: false, session: copy(sessions.get(existingId)!) };
-        sessions.set(session.id, copy(session));
+        const stored = copy(session);
+        sessions.set(session.id, stored);
         byBooking.set(session.bookingId, session.id);
+        track(stored);
+        retrack(stored);
         append(drafts);
         return { inserted: true, session: copy(session) };
       },
@@ -113,28 +233,56 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       },
       async applyWrites(writes: readonly SessionWrite[]) {
         await tick();
-        return writes.map(({ expectedVersion, next, events: drafts }) => {
-          const stored = sessions.get(next.id);
+        // Plan every write first: a broken storage rule fails the whole batch, as one statement would.
+        const seen = new Map<string, Session>();
+        const plans = writes.map(({ expectedVersion, next, ledger }) => {
+          const stored = seen.get(next.id) ?? sessions.get(next.id);
           if (!stored || stored.version !== expectedVersion) return null;
           if (next.version <= stored.version) return null;
           if (isFinalStatus(stored.status) && !changesOnlyBookkeeping(stored, next)) return null;
-          sessions.set(next.id, copy(next));
+          const rows = ledger && ledger.length > 0 ? planLedger(next, ledger) : null;
+          seen.set(next.id, next);
+          return { rows };
+        });
+        return writes.map(({ next, events: drafts }, i) => {
+          const plan = plans[i];
+          if (!plan) return null;
+          const stored = copy(next);
+          sessions.set(next.id, stored);
+          if (plan.rows) charges.set(next.id, plan.rows);
+          retrack(stored);
           append(drafts);
           return copy(next);
         });
       },
-      async claimForSettlement({ now, limit, claimUntil, maxChargeAttempts }: ClaimOptions) {
+      async claimForSettlement({ now, limit, claimUntil }: ClaimOptions) {
         await tick();
-        const due = [...sessions.values()]
-          .filter((s) => s.claimedUntil === null || !isAfter(s.claimedUntil, now))
-          .filter((s) =>
-            isFinalStatus(s.status)
-              ? (s.chargeStatus === 'pending' || s.chargeStatus === 'failed') && s.chargeAttempts < maxChargeAttempts
-              : !isBefore(now, s.chargeScheduledAt),
-          )
-          .sort((a, b) => a.chargeScheduledAt.getTime() - b.chargeScheduledAt.getTime() || a.id.localeCompare(b.id))
-          .slice(0, Math.max(0, limit));
-        return due.map((s) => {
+        const max = Math.max(0, Math.floor(limit));
+        const free = (s: Session) => s.claimedUntil === null || s.claimedUntil.getTime() <= now.getTime();
+        if (!dueSorted) {
+          dueOrder = dueOrder.slice(dueHead).sort(byDueOrder);
+          dueHead = 0;
+          dueSorted = true;
+        }
+        const picked: Session[] = [];
+        // (a) due non-final sessions, in due order; final ones at the front are passed for good.
+        while (dueHead < dueOrder.length && isFinalStatus(sessions.get(dueOrder[dueHead]!.id)!.status)) dueHead++;
+        if (dueHead > 1024 && dueHead * 2 > dueOrder.length) {
+          dueOrder = dueOrder.slice(dueHead);
+          dueHead = 0;
+        }
+        for (let i = dueHead; i < dueOrder.length && picked.length < max; i++) {
+          const entry = dueOrder[i]!;
+          if (entry.chargeScheduledAt.getTime() > now.getTime()) break;
+          const s = sessions.get(entry.id)!;
+          if (!isFinalStatus(s.status) && free(s)) picked.push(s);
+        }
+        // (b) final sessions with a charge still to collect, with what is left of the limit.
+        if (picked.length < max && toCollect.size > 0) {
+          const retries = [...toCollect].map((id) => sessions.get(id)!).filter(free).sort(byDueOrder);
+          picked.push(...retries.slice(0, max - picked.length));
+        }
+        return picked.map((s) => {
           const leased = { ...s, claimedUntil: claimUntil };
           sessions.set(s.id, leased);
           return copy(leased);
@@ -164,11 +312,25 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     events: {
       async listBySession(sessionId) {
         await tick();
-        return events.filter((e) => e.sessionId === sessionId).map(copy);
+        return (eventsBySession.get(sessionId) ?? []).map(copy);
       },
       async listByTutor(tutorId) {
         await tick();
         return events.filter((e) => e.tutorId === tutorId).map(copy);
+      },
+    },
+    charges: {
+      async listBySession(sessionId) {
+        await tick();
+        return (charges.get(sessionId) ?? []).map(copy);
+      },
+      async listNeedingAttention({ limit }) {
+        await tick();
+        return [...sessions.values()]
+          .filter((s) => s.chargeStatus === 'failed')
+          .sort(byDueOrder)
+          .slice(0, Math.max(0, limit))
+          .map(copy);
       },
     },
   };
