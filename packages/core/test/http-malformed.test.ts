@@ -250,11 +250,23 @@ describe('POST/GET /api/cron/process-charges', () => {
     expect((await fx.stored(created.id)).status).toBe('COMPLETED_ASSUMED');
   });
 
-  it('the secret must be at least 16 characters', async () => {
+  it.each([
+    ['shorter than 32 characters', CRON_SECRET.slice(0, 31), /31 characters long; use at least 32/],
+    ['empty', '', /empty or whitespace/],
+    ['whitespace', ' '.repeat(40), /empty or whitespace/],
+    ['padded with whitespace', ` ${CRON_SECRET} `, /starts or ends with whitespace/],
+    ['missing', undefined, /missing/],
+  ])('a cron secret that cannot work (%s) is refused when the handlers are created', async (_, cronSecret, message) => {
     const { createSessionsHandler } = await import('@itutor/sessions-core/http');
     expect(() =>
-      createSessionsHandler({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: CRON_SECRET.slice(0, 15) }),
-    ).toThrow(/16 characters/);
+      createSessionsHandler({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: cronSecret as string }),
+    ).toThrow(message);
+  });
+
+  it('a 32-character secret is accepted', async () => {
+    const { createSessionsHandler } = await import('@itutor/sessions-core/http');
+    expect(CRON_SECRET).toHaveLength(32);
+    expect(() => createSessionsHandler({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: CRON_SECRET })).not.toThrow();
   });
 });
 

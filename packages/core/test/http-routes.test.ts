@@ -213,7 +213,9 @@ describe('POST /api/sessions/{id}/join', () => {
     );
     expect(again.session.studentJoinedAt).toBe(joinedAt.toISOString());
     expect((await fx.stored(session.id)).studentJoinedAt).toEqual(joinedAt);
-    expect((await fx.adapter.raw.events(session.id)).filter((e) => e.type === 'session.joined')).toHaveLength(2);
+    // A repeated join by the same participant changes nothing: same version, no second event.
+    expect(again.session.version).toBe(body.session.version);
+    expect((await fx.adapter.raw.events(session.id)).filter((e) => e.type === 'session.joined')).toHaveLength(1);
   });
 
   it('401: no credentials', async () => {
@@ -304,7 +306,7 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
     });
     expectNoSecrets(body.session);
 
-    const key = `itutor-session-${session.id}-NO_SHOW_STUDENT`;
+    const key = `itutor-session-${session.id}-NO_SHOW_STUDENT-1`;
     expect(fx.gateway.instructions).toHaveLength(1);
     expect(fx.gateway.instructions[0]).toMatchObject({
       idempotencyKey: key,
@@ -410,7 +412,7 @@ describe('GET/POST /api/cron/process-charges', () => {
   it.each(['GET', 'POST'])('%s with the secret settles a due session: COMPLETED_ASSUMED 15000 / 13500 / 1500', async (method) => {
     fx.clock.set(END);
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0 });
+    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
     const stored = await fx.stored(session.id);
     expect(stored).toMatchObject({
       status: 'COMPLETED_ASSUMED',
@@ -422,7 +424,8 @@ describe('GET/POST /api/cron/process-charges', () => {
     });
     expect(fx.gateway.instructions).toHaveLength(1);
     expect(fx.gateway.instructions[0]).toMatchObject({
-      idempotencyKey: `itutor-session-${session.id}-COMPLETED_ASSUMED`,
+      idempotencyKey: `itutor-session-${session.id}-COMPLETED_ASSUMED-1`,
+      attempt: 1,
       amountMinor: 15_000,
       payoutMinor: 13_500,
       feeMinor: 1_500,
@@ -430,7 +433,7 @@ describe('GET/POST /api/cron/process-charges', () => {
 
     // A second run finds nothing to do.
     const again = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 });
+    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
     expect(fx.gateway.instructions).toHaveLength(1);
   });
 
@@ -447,7 +450,7 @@ describe('GET/POST /api/cron/process-charges', () => {
     await fx.core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) });
     fx.clock.set(addMinutes(END, 1));
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 });
+    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
     expect(await fx.stored(session.id)).toMatchObject({
       status: 'EARLY_END_SHORT',
       chargeAmountMinor: 0,

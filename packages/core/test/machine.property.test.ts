@@ -6,6 +6,8 @@ import {
   effectiveStatus,
   isFinalStatus,
   transition,
+  type ChargeAnswer,
+  type ChargeAttempt,
   type Session,
   type SessionCommand,
 } from '@itutor/sessions-core';
@@ -21,7 +23,17 @@ const commandArb: fc.Arbitrary<SessionCommand> = fc.oneof(
   fc
     .record({ actorId: fc.constantFrom('tutor-a', 'student-a', 'ops'), by: fc.constantFrom('tutor', 'student', 'platform' as const) })
     .map((c) => ({ type: 'CANCEL' as const, ...c })),
-  fc.constantFrom('succeeded', 'failed' as const).map((status) => ({ type: 'RECORD_CHARGE_RESULT' as const, status })),
+  fc
+    .record({
+      attempt: fc.integer({ min: 0, max: 4 }),
+      result: fc.constantFrom<ChargeAnswer>(
+        { status: 'succeeded', reference: 'ch_1' },
+        { status: 'failed', failureCode: 'card_declined', reference: null },
+        { status: 'unknown', reason: 'timeout', reference: null },
+      ),
+    })
+    .map((c) => ({ type: 'RECORD_CHARGE_RESULT' as const, ...c })),
+  fc.constant({ type: 'OPEN_CHARGE_ATTEMPT' as const }),
 );
 
 /** Steps at non-decreasing times from well before the join window to well after the end. */
@@ -36,25 +48,48 @@ const stepsArb = fc
   });
 
 describe('state machine properties', () => {
-  it('no command sequence changes a final status, settles twice, or charges twice', () => {
+  it('no command sequence changes a final status, settles twice, or takes money twice; the ledger follows the rules', () => {
+    const policy = definePolicy({ maxChargeAttempts: 3 });
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 240 }), fc.integer({ min: 0, max: 1_000_000 }), stepsArb, (duration, price, steps) => {
         let session: Session = buildSession({ scheduledStartAt: START, durationMinutes: duration, priceMinor: price });
         let finalStatus: Session['status'] | null = null;
         let outcomes = 0;
-        let charges = 0;
+        const ledger = new Map<number, ChargeAttempt>();
         for (const { now, command } of steps) {
           const before = session;
-          const result = transition(session, command, now);
+          const result = transition(session, command, now, policy);
           if (!result.ok) {
             expect(result.error.code).toMatch(/^[A-Z_]+$/);
             continue;
           }
-          expect(result.session.version).toBe(before.version + 1);
+          expect(result.session.version).toBe(before.version + (result.changed ? 1 : 0));
+          if (!result.changed) expect(result.events).toHaveLength(0);
           expect(before.version).toBe(session.version); // inputs never mutated
           session = result.session;
           outcomes += result.events.filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked' || e.type === 'session.cancelled').length;
-          charges += result.effects.filter((e) => e.type === 'CHARGE').length;
+          for (const w of result.ledger) {
+            if (w.type === 'open') {
+              expect(ledger.has(w.attempt.attempt)).toBe(false);
+              expect([...ledger.values()].some((a) => a.idempotencyKey === w.attempt.idempotencyKey)).toBe(false);
+              expect(w.attempt.amountMinor).toBe(session.chargeAmountMinor);
+              expect(w.attempt.payoutMinor).toBe(session.payoutAmountMinor);
+              expect(w.attempt.feeMinor).toBe(session.platformFeeMinor);
+              ledger.set(w.attempt.attempt, w.attempt);
+            } else {
+              const row = ledger.get(w.attempt);
+              expect(row).toBeDefined();
+              expect(row!.status === 'pending' || row!.status === 'unknown').toBe(true); // answered attempts are closed
+              ledger.set(w.attempt, { ...row!, status: w.status });
+            }
+          }
+          const succeeded = [...ledger.values()].filter((a) => a.status === 'succeeded').length;
+          expect(succeeded).toBeLessThanOrEqual(1);
+          expect(session.chargeStatus === 'succeeded').toBe(succeeded === 1);
+          expect(ledger.size).toBeLessThanOrEqual(policy.maxChargeAttempts);
+          if (session.chargeStatus === 'pending' && session.chargeIdempotencyKey !== null) {
+            expect(ledger.get(session.chargeAttempts)?.idempotencyKey).toBe(session.chargeIdempotencyKey);
+          }
           if (finalStatus !== null) expect(session.status).toBe(finalStatus);
           if (isFinalStatus(session.status)) {
             finalStatus ??= session.status;
@@ -66,7 +101,6 @@ describe('state machine properties', () => {
           }
         }
         expect(outcomes).toBeLessThanOrEqual(1);
-        expect(charges).toBeLessThanOrEqual(1);
       }),
       { numRuns: 3_000 },
     );

@@ -112,7 +112,8 @@ describe('join, no-show, cancel', () => {
     const { session: both } = await core.join({ sessionId: session.id, userId: 'student-a' });
     expect(both).toMatchObject({ status: 'JOIN_OPEN', tutorJoinedAt: addMinutes(START, -2), studentJoinedAt: addMinutes(START, 1) });
     await expect(core.join({ sessionId: session.id, userId: 'student-b' })).rejects.toMatchObject({ code: 'NOT_SESSION_PARTICIPANT' });
-    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'TOO_EARLY' });
+    // The student joined within the wait: a no-show is ruled out, before the wait ends too.
+    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED' });
     clock.set(addMinutes(START, 19));
     await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED' });
     clock.set(addMinutes(START, 60));
@@ -140,24 +141,34 @@ describe('join, no-show, cancel', () => {
 });
 
 describe('charges', () => {
-  it('a failed charge is recorded, retried after the backoff with the same key, and stops at the limit', async () => {
-    const { core, clock, gateway } = await makeCore({ settlement: { maxChargeAttempts: 3, chargeRetryMinutes: 5 } });
+  it('a declined charge opens a new attempt with a new key after the backoff, and fails for good at the cap', async () => {
+    const { core, clock, gateway, adapter } = await makeCore({ policy: { maxChargeAttempts: 3 }, settlement: { chargeRetryMinutes: 5 } });
     const { session } = await core.createForBooking(booking());
     clock.set(addMinutes(START, 60));
     gateway.failNext(5);
     expect(await core.settleDueSessions()).toMatchObject({ completed: 1, chargesFailed: 1 });
-    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
+    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending', chargeAttempts: 1, chargeIdempotencyKey: null });
     expect(await core.settleDueSessions()).toMatchObject({ chargesFailed: 0 }); // backoff not over
     clock.advance({ minutes: 5 });
-    await core.settleDueSessions();
+    expect(await core.settleDueSessions()).toMatchObject({ chargesFailed: 1, chargesNeedingAttention: 0 });
     clock.advance({ minutes: 5 });
-    await core.settleDueSessions();
+    expect(await core.settleDueSessions()).toMatchObject({ chargesFailed: 1, chargesNeedingAttention: 1 });
     clock.advance({ minutes: 5 });
-    await core.settleDueSessions();
+    expect(await core.settleDueSessions()).toMatchObject({ chargesFailed: 0 }); // failed for good: not retried
     expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 3 });
-    expect(gateway.instructions).toHaveLength(3);
-    expect(new Set(gateway.instructions.map((i) => i.idempotencyKey)).size).toBe(1);
+    expect(gateway.instructions.map((i) => i.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(gateway.instructions.map((i) => i.idempotencyKey)).size).toBe(3);
     expect(gateway.charges.size).toBe(0);
+    const ledger = await core.listCharges(session.id);
+    expect(ledger.map((a) => [a.attempt, a.status, a.failureCode, a.calls])).toEqual([
+      [1, 'failed', 'card_declined', 1],
+      [2, 'failed', 'card_declined', 1],
+      [3, 'failed', 'card_declined', 1],
+    ]);
+    expect((await core.listChargesNeedingAttention()).map((s) => s.id)).toEqual([session.id]);
+    const attention = (await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention');
+    expect(attention).toHaveLength(1);
+    expect(attention[0]!.payload).toMatchObject({ reason: 'attempts_exhausted', attempt: 3 });
   });
 
   it('a lost gateway response stays pending and the retry does not charge twice', async () => {
@@ -171,7 +182,9 @@ describe('charges', () => {
     clock.advance({ minutes: 6 });
     expect(await core.settleDueSessions()).toMatchObject({ chargesSucceeded: 1 });
     expect(gateway.instructions).toHaveLength(2);
+    expect(gateway.instructions[0]!.idempotencyKey).toBe(gateway.instructions[1]!.idempotencyKey);
     expect(gateway.charges.size).toBe(1);
     expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 1 });
+    expect((await core.listCharges(session.id)).map((a) => [a.attempt, a.status, a.calls])).toEqual([[1, 'succeeded', 2]]);
   });
 });
