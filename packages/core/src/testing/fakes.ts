@@ -79,6 +79,8 @@ export interface RecordingPaymentGateway extends PaymentGateway {
   readonly charges: ReadonlyMap<string, ChargeInstruction>;
   /** The next calls behave as given, in order (then `succeed` again). */
   script(...behaviours: FakeChargeBehaviour[]): void;
+  /** Forgets the behaviours scripted and not used yet: every call succeeds again. */
+  clearScript(): void;
   /** The next `count` calls are declined. */
   failNext(count?: number): void;
   /** The next `count` calls take the money and then throw (result unknown to the caller). */
@@ -105,6 +107,9 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
     },
     script(...behaviours) {
       plan.push(...behaviours);
+    },
+    clearScript() {
+      plan.length = 0;
     },
     failNext(count = 1) {
       for (let i = 0; i < count; i++) plan.push('decline');

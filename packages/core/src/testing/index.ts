@@ -11,3 +11,5 @@ export type { InMemoryAdapter } from './memory';
 export { buildSession } from './builders';
 export { ContractViolation, runAdapterContractSuite } from './contract';
 export type { AdapterContractHarness, AdapterContractOptions, ContractTestApi, RawStorageReader } from './contract';
+export { runSettlementFaultSuite } from './faults';
+export type { SettlementFaultSuiteOptions } from './faults';
