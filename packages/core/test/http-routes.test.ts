@@ -9,6 +9,7 @@ import {
   asService,
   asUser,
   BOOKING_A1,
+  BOOKING_A2,
   BOOKING_B1,
   BOOKING_C1,
   createHttpFixture,
@@ -443,6 +444,17 @@ describe('GET/POST /api/cron/process-charges', () => {
     expect(body.report.completed).toBe(0);
     expect((await fx.stored(session.id)).status).toBe('SCHEDULED');
     expect(fx.gateway.instructions).toHaveLength(0);
+  });
+
+  it.each(['malformed', 'processing', 'throw'] as const)('a gateway answering %s still gets 200 with counts; the charge stays to collect', async (behaviour) => {
+    await fx.createSession(BOOKING_A2);
+    fx.clock.set(addMinutes(END, 180));
+    fx.gateway.script(behaviour);
+    const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
+    expect(body.report).toMatchObject({ completed: 2, chargesSucceeded: 1, chargesPending: 1 });
+    expect(fx.unexpectedErrors).toEqual([]);
+    const ledger = await fx.core.listCharges(fx.gateway.instructions[0]!.sessionId);
+    expect(ledger).toMatchObject([{ attempt: 1, status: 'unknown', calls: 1 }]);
   });
 
   it('a meeting that ended early settles as EARLY_END_SHORT with no charge and no instruction', async () => {
