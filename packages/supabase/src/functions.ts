@@ -15,7 +15,6 @@ export const REPOSITORY_FUNCTIONS = {
     ['p_now', 'timestamptz'],
     ['p_limit', 'integer'],
     ['p_claim_until', 'timestamptz'],
-    ['p_max_charge_attempts', 'integer'],
   ],
   itutor_find_provider_connection: [['p_tutor_id', 'text']],
   itutor_find_provider_tokens: [['p_tutor_id', 'text']],
@@ -27,6 +26,8 @@ export const REPOSITORY_FUNCTIONS = {
   ],
   itutor_list_session_events: [['p_session_id', 'text']],
   itutor_list_tutor_events: [['p_tutor_id', 'text']],
+  itutor_list_session_charges: [['p_session_id', 'text']],
+  itutor_list_sessions_needing_attention: [['p_limit', 'integer']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;
 
 /** The name of a repository function. */

@@ -1,4 +1,5 @@
 import type {
+  ChargeAttempt,
   ClaimOptions,
   InsertSessionResult,
   ProviderConnection,
@@ -11,6 +12,8 @@ import type { CallRepositoryFunction } from './functions';
 import {
   connectionToRow,
   eventToRow,
+  ledgerWriteToRow,
+  rowToChargeAttempt,
   rowToConnection,
   rowToEvent,
   rowToSession,
@@ -34,7 +37,7 @@ function flags(value: unknown, fn: string): boolean[] {
 }
 
 /**
- * The three repositories over a way to call the repository functions. Every method is exactly one
+ * The repositories (sessions, connections, events, charge ledger) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
@@ -69,6 +72,7 @@ export function createRepositories(call: CallRepositoryFunction): SessionsAdapte
               expected_version: w.expectedVersion,
               session: sessionToRow(w.next),
               events: w.events.map(eventToRow),
+              ledger: (w.ledger ?? []).map(ledgerWriteToRow),
             })),
           }),
           'itutor_apply_session_writes',
@@ -85,7 +89,6 @@ export function createRepositories(call: CallRepositoryFunction): SessionsAdapte
           p_now: options.now.toISOString(),
           p_limit: Math.max(0, Math.floor(options.limit)),
           p_claim_until: options.claimUntil.toISOString(),
-          p_max_charge_attempts: options.maxChargeAttempts,
         });
         return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
       },
@@ -119,6 +122,23 @@ export function createRepositories(call: CallRepositoryFunction): SessionsAdapte
       },
       async listByTutor(tutorId): Promise<SessionEvent[]> {
         return rows(await call('itutor_list_tutor_events', { p_tutor_id: tutorId }), 'itutor_list_tutor_events').map(rowToEvent);
+      },
+    },
+
+    charges: {
+      async listBySession(sessionId): Promise<ChargeAttempt[]> {
+        if (typeof sessionId !== 'string') return [];
+        return rows(await call('itutor_list_session_charges', { p_session_id: sessionId }), 'itutor_list_session_charges').map(
+          rowToChargeAttempt,
+        );
+      },
+      async listNeedingAttention(options): Promise<Session[]> {
+        const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
+        if (!Number.isFinite(limit) || limit === 0) return [];
+        return rows(
+          await call('itutor_list_sessions_needing_attention', { p_limit: limit }),
+          'itutor_list_sessions_needing_attention',
+        ).map(rowToSession);
       },
     },
   };

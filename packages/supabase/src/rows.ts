@@ -1,4 +1,6 @@
 import type {
+  ChargeAttempt,
+  LedgerWrite,
   ProviderConnection,
   ProviderTokens,
   Session,
@@ -175,5 +177,59 @@ export function rowToTokens(r: Json): ProviderTokens {
     accessToken: str(r.access_token),
     refreshToken: strOrNull(r.refresh_token),
     expiresAt: instantOrNull(r.token_expires_at, 'token_expires_at'),
+  };
+}
+
+/** A ledger attempt → its `session_charges` row (money as decimal text, instants as ISO text). */
+export function chargeAttemptToRow(a: ChargeAttempt): Json {
+  return {
+    session_id: a.sessionId,
+    attempt: a.attempt,
+    idempotency_key: a.idempotencyKey,
+    outcome: a.outcome,
+    charge_amount_ttd: centsToDecimal(a.amountMinor),
+    payout_amount_ttd: centsToDecimal(a.payoutMinor),
+    platform_fee_ttd: centsToDecimal(a.feeMinor),
+    currency: a.currency,
+    status: a.status,
+    gateway_reference: a.gatewayReference,
+    failure_code: a.failureCode,
+    calls: a.calls,
+    requested_at: iso(a.requestedAt),
+    answered_at: isoOrNull(a.answeredAt),
+  };
+}
+
+/** A `session_charges` row → the ledger attempt (`updated_at`, the database's own, is not part of it). */
+export function rowToChargeAttempt(r: Json): ChargeAttempt {
+  return {
+    sessionId: str(r.session_id),
+    attempt: int(r.attempt),
+    idempotencyKey: str(r.idempotency_key),
+    outcome: r.outcome as ChargeAttempt['outcome'],
+    amountMinor: decimalToCents(r.charge_amount_ttd as string),
+    payoutMinor: decimalToCents(r.payout_amount_ttd as string),
+    feeMinor: decimalToCents(r.platform_fee_ttd as string),
+    currency: str(r.currency),
+    status: r.status as ChargeAttempt['status'],
+    gatewayReference: strOrNull(r.gateway_reference),
+    failureCode: strOrNull(r.failure_code),
+    calls: int(r.calls),
+    requestedAt: instant(r.requested_at, 'requested_at'),
+    answeredAt: instantOrNull(r.answered_at, 'answered_at'),
+  };
+}
+
+/** A ledger change → the jsonb `itutor_apply_session_writes` reads from a write's `ledger` array. */
+export function ledgerWriteToRow(w: LedgerWrite): Json {
+  if (w.type === 'open') return { type: 'open', attempt: chargeAttemptToRow(w.attempt) };
+  return {
+    type: 'answer',
+    session_id: w.sessionId,
+    attempt: w.attempt,
+    status: w.status,
+    gateway_reference: w.gatewayReference,
+    failure_code: w.failureCode,
+    answered_at: iso(w.answeredAt),
   };
 }

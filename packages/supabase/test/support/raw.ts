@@ -1,5 +1,6 @@
 import {
   isFinalStatus,
+  type ChargeAttempt,
   type ProviderConnection,
   type ProviderTokens,
   type Session,
@@ -73,6 +74,23 @@ export function createRawReader(client: SqlClient): RawStorageReader {
     payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
   });
 
+  const toCharge = (r: Record<string, any>): ChargeAttempt => ({
+    sessionId: String(r.session_id),
+    attempt: Number(r.attempt),
+    idempotencyKey: r.idempotency_key,
+    outcome: r.outcome,
+    amountMinor: cents(r.charge_text)!,
+    payoutMinor: cents(r.payout_text)!,
+    feeMinor: cents(r.fee_text)!,
+    currency: r.currency,
+    status: r.status,
+    gatewayReference: r.gateway_reference,
+    failureCode: r.failure_code,
+    calls: Number(r.calls),
+    requestedAt: must(r.requested_at),
+    answeredAt: date(r.answered_at),
+  });
+
   const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
   const select = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Array<Record<string, any>>;
 
@@ -120,6 +138,48 @@ export function createRawReader(client: SqlClient): RawStorageReader {
       );
       if (!r || r.access_token === null) return null;
       return { accessToken: r.access_token, refreshToken: r.refresh_token, expiresAt: date(r.token_expires_at) };
+    },
+    async charges(sessionId) {
+      if (!isUuid(sessionId)) return [];
+      const rows = await select(
+        `select *, charge_amount_ttd::text as charge_text, payout_amount_ttd::text as payout_text, platform_fee_ttd::text as fee_text
+         from public.session_charges where session_id = $1::uuid order by attempt`,
+        [sessionId],
+      );
+      return rows.map(toCharge);
+    },
+    async tryWriteCharge(a) {
+      // Money goes in as integer cents and is divided in SQL (exact numeric arithmetic), independently of
+      // the adapter's decimal text.
+      return attempt(
+        `insert into public.session_charges (
+           session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+           status, gateway_reference, failure_code, calls, requested_at, answered_at)
+         values ($1::uuid, $2, $3, $4, $5::bigint / 100.0, $6::bigint / 100.0, $7::bigint / 100.0, $8, $9, $10, $11, $12, $13, $14)
+         on conflict (session_id, attempt) do update set
+           idempotency_key = excluded.idempotency_key, outcome = excluded.outcome,
+           charge_amount_ttd = excluded.charge_amount_ttd, payout_amount_ttd = excluded.payout_amount_ttd,
+           platform_fee_ttd = excluded.platform_fee_ttd, currency = excluded.currency, status = excluded.status,
+           gateway_reference = excluded.gateway_reference, failure_code = excluded.failure_code, calls = excluded.calls,
+           requested_at = excluded.requested_at, answered_at = excluded.answered_at, updated_at = now()
+         returning session_id`,
+        [
+          a.sessionId,
+          a.attempt,
+          a.idempotencyKey,
+          a.outcome,
+          String(a.amountMinor),
+          String(a.payoutMinor),
+          String(a.feeMinor),
+          a.currency,
+          a.status,
+          a.gatewayReference,
+          a.failureCode,
+          a.calls,
+          a.requestedAt.toISOString(),
+          a.answeredAt === null ? null : a.answeredAt.toISOString(),
+        ],
+      );
     },
     async tryMutateEvent(eventId) {
       const updated = await attempt(`update public.session_events set type = 'tampered.event' where id = $1::bigint returning id`, [eventId]);
