@@ -4,7 +4,11 @@ import { CHROMIUM_PATH as chromium } from './scripts/chromium';
 import projects from './vitest.workspace';
 
 /** Projects that drive Debian's Chromium (component stories, end-to-end). */
-const BROWSER_PROJECTS = new Set(['.storybook/vitest.config.ts', 'examples/demo/vitest.config.ts']);
+const BROWSER_PROJECTS = new Set([
+  '.storybook/vitest.config.ts',
+  'examples/demo/vitest.config.ts',
+  'examples/nextjs/vitest.config.ts',
+]);
 const hasChromium = existsSync(chromium);
 
 if (!hasChromium) {

@@ -8,4 +8,5 @@ export default [
   'packages/react/vitest.config.ts',
   '.storybook/vitest.config.ts',
   'examples/demo/vitest.config.ts',
+  'examples/nextjs/vitest.config.ts',
 ];

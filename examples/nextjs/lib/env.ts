@@ -1,4 +1,5 @@
 import 'server-only';
+import { MIN_CRON_SECRET_LENGTH } from '@itutor/sessions-core/http';
 
 /** The server-side configuration of the example. Read at request time, never at import time. */
 export interface SessionsEnv {
@@ -8,7 +9,7 @@ export interface SessionsEnv {
   readonly supabaseServiceRoleKey: string;
   /** The project's JWT secret: verifies the users' Supabase access tokens. */
   readonly supabaseJwtSecret: string;
-  /** Bearer secret of the cron route (at least 16 characters). Vercel Cron sends it. */
+  /** Bearer secret of the cron route (at least `MIN_CRON_SECRET_LENGTH`, 32, characters). Vercel Cron sends it. */
   readonly cronSecret: string;
 }
 
@@ -19,7 +20,7 @@ export class SessionsConfigError extends Error {
   override readonly name = 'SessionsConfigError';
 }
 
-/** Reads and checks the environment. Throws {@link SessionsConfigError} listing every problem. */
+/** Reads and checks the environment of the Supabase (production) mode. Throws {@link SessionsConfigError} listing every problem. */
 export function readSessionsEnv(env: NodeJS.ProcessEnv = process.env): SessionsEnv {
   const missing = REQUIRED.filter((name) => !env[name]?.trim());
   if (missing.length > 0) {
@@ -30,8 +31,10 @@ export function readSessionsEnv(env: NodeJS.ProcessEnv = process.env): SessionsE
     );
   }
   const cronSecret = env.CRON_SECRET!.trim();
-  if (cronSecret.length < 16) {
-    throw new SessionsConfigError('iTutor Sessions is not configured: CRON_SECRET must be at least 16 characters.');
+  if (cronSecret.length < MIN_CRON_SECRET_LENGTH) {
+    throw new SessionsConfigError(
+      `iTutor Sessions is not configured: CRON_SECRET must be at least ${MIN_CRON_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`).`,
+    );
   }
   return {
     supabaseUrl: env.SUPABASE_URL!.trim(),
@@ -39,4 +42,43 @@ export function readSessionsEnv(env: NodeJS.ProcessEnv = process.env): SessionsE
     supabaseJwtSecret: env.SUPABASE_JWT_SECRET!.trim(),
     cronSecret,
   };
+}
+
+/** The configuration of the local development mode (`DATABASE_URL` set; see `lib/mode.ts`). */
+export interface LocalSessionsEnv {
+  /** The PostgreSQL database the example sets up and uses, e.g. `postgres://postgres@127.0.0.1:5432/itutor_dev`. */
+  readonly databaseUrl: string;
+  /** Bearer secret of the cron route (at least 32 characters); also keys the development sign-in cookie. */
+  readonly cronSecret: string;
+}
+
+/**
+ * Reads the local development mode's environment, and refuses to run it where it must never run: the
+ * development sign-in lets anyone pick who they are, so it is off on Vercel deployments (`VERCEL_ENV`
+ * production or preview) and in production builds (`next start`, where `NODE_ENV` is `production`)
+ * unless `ITUTOR_DEV_MODE=1` states that this is a developer's or CI machine.
+ */
+export function readLocalSessionsEnv(env: NodeJS.ProcessEnv = process.env): LocalSessionsEnv {
+  const databaseUrl = env.DATABASE_URL?.trim() ?? '';
+  if (!databaseUrl) throw new SessionsConfigError('The local development mode needs DATABASE_URL.');
+  if (env.VERCEL_ENV === 'production' || env.VERCEL_ENV === 'preview') {
+    throw new SessionsConfigError(
+      'DATABASE_URL selects the local development mode (development sign-in, fake video provider and payments), ' +
+        `which never runs on a Vercel ${env.VERCEL_ENV} deployment. Remove DATABASE_URL from the deployment's environment.`,
+    );
+  }
+  if (process.env.NODE_ENV === 'production' && env.ITUTOR_DEV_MODE !== '1') {
+    throw new SessionsConfigError(
+      'DATABASE_URL selects the local development mode, whose sign-in lets anyone choose who they are; a production ' +
+        'build (next start) refuses it unless ITUTOR_DEV_MODE=1 is set to say this is a development or CI machine. ' +
+        'Use `next dev`, or set ITUTOR_DEV_MODE=1, or unset DATABASE_URL for the Supabase mode.',
+    );
+  }
+  const cronSecret = env.CRON_SECRET?.trim() ?? '';
+  if (cronSecret.length < MIN_CRON_SECRET_LENGTH) {
+    throw new SessionsConfigError(
+      `iTutor Sessions is not configured: CRON_SECRET must be set, at least ${MIN_CRON_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`).`,
+    );
+  }
+  return { databaseUrl, cronSecret };
 }

@@ -1,18 +1,27 @@
 import 'server-only';
 import { createSessionsCore, type Booking, type SessionsCore } from '@itutor/sessions-core';
 import { createSessionsRouteHandlers, problem, type Authenticator, type SessionsRouteHandlers } from '@itutor/sessions-core/http';
-import { createSupabaseAdapter, createSupabaseAuthenticator, withSupabaseSessionCookie } from '@itutor/sessions-supabase';
+import {
+  createSqlAdapter,
+  createSupabaseAdapter,
+  createSupabaseAuthenticator,
+  withSupabaseSessionCookie,
+} from '@itutor/sessions-supabase';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { Pool } from 'pg';
 import { createBookingLoader } from './bookings';
-import { readSessionsEnv, SessionsConfigError } from './env';
+import { readLocalSessionsEnv, readSessionsEnv, SessionsConfigError } from './env';
+import { createSqlBookingLoader } from './local/bookings';
+import { openLocalDatabase } from './local/database';
+import { createDevAuthenticator } from './local/dev-auth';
+import { createLocalPaymentGateway, createLocalVideoProvider } from './local/fakes';
+import { DEV_PEOPLE } from './local/people';
+import { sessionsMode } from './mode';
 import { placeholderPaymentGateway, placeholderVideoProvider } from './placeholders';
 
-/** Everything the routes and pages need, built once per server process. */
-export interface SessionsServer {
-  /** The service-role client. Server only: it bypasses row-level security. */
-  readonly supabase: SupabaseClient;
+interface SessionsServerBase {
   readonly core: SessionsCore;
-  /** Request → `{ userId }` from the user's Supabase access token, or `null`. */
+  /** Request → `{ userId }` of the signed-in user, or `null`. */
   readonly authenticate: Authenticator;
   /** The host's confirmed booking by id, or `null` (see `lib/bookings.ts`). */
   readonly getBooking: (bookingId: string) => Promise<Booking | null>;
@@ -20,14 +29,46 @@ export interface SessionsServer {
   readonly routes: SessionsRouteHandlers;
 }
 
-let server: SessionsServer | undefined;
+/** Production: Supabase for data and sign-in. */
+export interface SupabaseSessionsServer extends SessionsServerBase {
+  readonly mode: 'supabase';
+  /** The service-role client. Server only: it bypasses row-level security. */
+  readonly supabase: SupabaseClient;
+}
+
+/** Development only: PostgreSQL at DATABASE_URL, development sign-in, fakes (see `lib/mode.ts`). */
+export interface LocalSessionsServer extends SessionsServerBase {
+  readonly mode: 'local';
+  /** node-postgres pool on DATABASE_URL (owner role: bypasses row-level security). */
+  readonly pool: Pool;
+  /** Signs the development sign-in cookie (and the cron route's bearer). */
+  readonly cronSecret: string;
+}
+
+/** Everything the routes and pages need, built once per server process. */
+export type SessionsServer = SupabaseSessionsServer | LocalSessionsServer;
+
+// Kept on globalThis: Next.js may load this module more than once per process (route handlers and server
+// components are bundled separately; `next dev` reloads modules), and there must be one pool and one setup.
+const cache = globalThis as typeof globalThis & { __itutorSessionsServer?: Promise<SessionsServer> };
 
 /**
- * The core over Supabase, built on first use — never at import time, so `next build` (which imports
- * every route) needs no environment. Throws a {@link SessionsConfigError} naming the missing variables.
+ * The core over Supabase, or over the local database when DATABASE_URL is set, built on first use —
+ * never at import time, so `next build` (which imports every route) needs no environment. Rejects with a
+ * {@link SessionsConfigError} naming what is missing (and does not cache the failure).
  */
-export function getSessionsServer(): SessionsServer {
-  if (server) return server;
+export function getSessionsServer(): Promise<SessionsServer> {
+  if (!cache.__itutorSessionsServer) {
+    const building = sessionsMode() === 'local' ? buildLocalServer() : Promise.resolve().then(buildSupabaseServer);
+    cache.__itutorSessionsServer = building;
+    building.catch(() => {
+      if (cache.__itutorSessionsServer === building) cache.__itutorSessionsServer = undefined;
+    });
+  }
+  return cache.__itutorSessionsServer;
+}
+
+function buildSupabaseServer(): SupabaseSessionsServer {
   const env = readSessionsEnv();
 
   const supabase = createClient(env.supabaseUrl, env.supabaseServiceRoleKey, {
@@ -62,8 +103,45 @@ export function getSessionsServer(): SessionsServer {
     onUnexpectedError: (error) => console.error('[itutor sessions] unexpected error', error),
   });
 
-  server = { supabase, core, authenticate, getBooking, routes };
-  return server;
+  return { mode: 'supabase', supabase, core, authenticate, getBooking, routes };
+}
+
+/** DEVELOPMENT ONLY (see `lib/mode.ts`): the SQL adapter over node-postgres, development sign-in, fakes. */
+async function buildLocalServer(): Promise<LocalSessionsServer> {
+  const env = readLocalSessionsEnv(); // refuses production builds without ITUTOR_DEV_MODE=1, and Vercel
+  const pool = await openLocalDatabase(env.databaseUrl); // bootstrap + the SDK's migrations + bookings + people
+
+  const core = createSessionsCore({
+    adapter: createSqlAdapter(pool),
+    videoProvider: createLocalVideoProvider(process.env.APP_URL?.trim() || `http://localhost:${process.env.PORT ?? 3000}`),
+    paymentGateway: createLocalPaymentGateway(),
+  });
+
+  // The seeded tutors' video connections (Ben has none: his bookings are refused, as in real life).
+  for (const person of DEV_PEOPLE) {
+    if (person.role === 'tutor' && person.provider && !(await core.canAcceptBookings(person.id))) {
+      await core.connectProvider({ tutorId: person.id, provider: person.provider, tokens: null, externalAccountId: `${person.name.toLowerCase()}@dev.example` });
+    }
+  }
+
+  const authenticate = createDevAuthenticator(env.cronSecret);
+  const getBooking = createSqlBookingLoader(pool);
+  const routes = createSessionsRouteHandlers({
+    core,
+    authenticate,
+    getBooking,
+    cronSecret: env.cronSecret,
+    onUnexpectedError: (error) => console.error('[itutor sessions] unexpected error', error),
+  });
+  console.info('[itutor sessions] LOCAL DEVELOPMENT MODE: PostgreSQL at DATABASE_URL, development sign-in, fake video provider and payments');
+  return { mode: 'local', pool, cronSecret: env.cronSecret, core, authenticate, getBooking, routes };
+}
+
+/** Answers a configuration problem: logged with its full explanation, a problem+json 500 for the client. */
+function configProblem(error: unknown): Response {
+  if (!(error instanceof SessionsConfigError)) throw error;
+  console.error(`[itutor sessions] ${error.message}`);
+  return problem('INTERNAL', 'The sessions API is not configured on this server');
 }
 
 /**
@@ -75,11 +153,22 @@ export async function handleSessionsRoute(
 ): Promise<Response> {
   let routes: SessionsRouteHandlers;
   try {
-    routes = getSessionsServer().routes;
+    routes = (await getSessionsServer()).routes;
   } catch (error) {
-    if (!(error instanceof SessionsConfigError)) throw error;
-    console.error(`[itutor sessions] ${error.message}`);
-    return problem('INTERNAL', 'The sessions API is not configured on this server');
+    return configProblem(error);
   }
   return run(routes);
+}
+
+/** DEVELOPMENT: runs a `/api/dev/*` route in the local mode; in the Supabase mode those routes do not exist (404). */
+export async function handleDevRoute(run: (server: LocalSessionsServer) => Promise<Response>): Promise<Response> {
+  if (sessionsMode() !== 'local') return problem('ROUTE_NOT_FOUND', 'No such route');
+  let server: SessionsServer;
+  try {
+    server = await getSessionsServer();
+  } catch (error) {
+    return configProblem(error);
+  }
+  if (server.mode !== 'local') return problem('ROUTE_NOT_FOUND', 'No such route');
+  return run(server);
 }

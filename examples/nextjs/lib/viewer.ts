@@ -7,7 +7,7 @@ import { getSessionsServer } from './sessions';
  * (so a page and a route can never disagree about who is asking). `null` when not signed in.
  */
 export async function getViewerId(): Promise<string | null> {
-  const { authenticate } = getSessionsServer();
+  const { authenticate } = await getSessionsServer();
   // The authenticator speaks Web `Request`: give it this request's headers (cookies, authorization).
   const request = new Request('http://localhost/', { headers: new Headers(await headers()) });
   const auth = await authenticate(request);

@@ -2,11 +2,16 @@ import { effectiveStatus, formatMoney, isFinalStatus, roleOf, STATUS_LABELS, toS
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { DISPLAY_LOCALE, DISPLAY_TIME_ZONE } from '@/lib/display';
+import { devPerson } from '@/lib/local/people';
 import { getSessionsServer } from '@/lib/sessions';
 import { getViewerId } from '@/lib/viewer';
+import { CreateSessionButton } from './create-session-button';
 import { SessionControls } from './session-controls';
 
 export const metadata: Metadata = { title: 'Booking · iTutor Sessions example' };
+export const dynamic = 'force-dynamic';
+
+const money = (minor: number, currency: string) => formatMoney(minor, { currency, locale: DISPLAY_LOCALE }); // "TTD 150.00"
 
 const formatInstant = (date: Date) =>
   new Intl.DateTimeFormat(DISPLAY_LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone: DISPLAY_TIME_ZONE }).format(date);
@@ -19,7 +24,8 @@ const formatInstant = (date: Date) =>
  */
 export default async function BookingPage({ params }: { params: Promise<{ bookingId: string }> }) {
   const { bookingId } = await params;
-  const { core, getBooking } = getSessionsServer();
+  const server = await getSessionsServer();
+  const { core, getBooking } = server;
 
   const viewerId = await getViewerId();
   if (!viewerId) {
@@ -27,6 +33,11 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
       <main>
         <h1>Booking</h1>
         <p>Sign in to see this booking.</p>
+        {server.mode === 'local' ? (
+          <p>
+            Local development mode: <a href="/">sign in as a seeded person</a>.
+          </p>
+        ) : null}
       </main>
     );
   }
@@ -38,15 +49,29 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
   // Same answer for "no such booking" and "not yours": the page does not reveal which.
   if (!booking || !role) notFound();
 
+  const you = server.mode === 'local' ? devPerson(viewerId)?.name : undefined;
+  const header = (
+    <>
+      <p>
+        <a href="/">← Home</a>
+      </p>
+      <h1>Booking</h1>
+      <p className="muted" data-testid="viewer-role">
+        You{you ? ` (${you})` : ''} are the <strong>{role}</strong> of this booking.
+      </p>
+    </>
+  );
+
   if (!session) {
     return (
       <main>
-        <h1>Booking</h1>
+        {header}
         <p>
           This booking has no session yet. The session (with its meeting link) is created when the booking is
           confirmed: <code>POST /api/sessions/create-for-booking</code> with <code>{`{ "bookingId": "${booking.bookingId}" }`}</code>{' '}
           by the tutor or the server.
         </p>
+        {role === 'tutor' ? <CreateSessionButton bookingId={booking.bookingId} /> : null}
       </main>
     );
   }
@@ -56,10 +81,7 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
 
   return (
     <main>
-      <h1>Booking</h1>
-      <p className="muted">
-        You are the <strong>{role}</strong> of this session.
-      </p>
+      {header}
 
       <dl className="facts">
         <dt>Starts</dt>
@@ -70,18 +92,20 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
         <dt>Duration</dt>
         <dd>{session.durationMinutes} minutes</dd>
         <dt>Price</dt>
-        <dd>{formatMoney(session.priceMinor, { currency: session.currency, locale: DISPLAY_LOCALE })}</dd>
+        <dd data-testid="price">{money(session.priceMinor, session.currency)}</dd>
         <dt>Status</dt>
-        <dd>{STATUS_LABELS[status]}</dd>
+        <dd data-testid="status" data-status={status}>
+          {STATUS_LABELS[status]}
+        </dd>
         <dt>No-show wait</dt>
         <dd>{session.noShowWaitMinutes} minutes after the start</dd>
         {isFinalStatus(session.status) && session.chargeAmountMinor !== null ? (
           <>
             <dt>Charged</dt>
-            <dd>
-              {formatMoney(session.chargeAmountMinor, { currency: session.currency, locale: DISPLAY_LOCALE })}
+            <dd data-testid="charged">
+              {money(session.chargeAmountMinor, session.currency)}
               {role === 'tutor' && session.payoutAmountMinor !== null
-                ? ` (your payout ${formatMoney(session.payoutAmountMinor, { currency: session.currency, locale: DISPLAY_LOCALE })})`
+                ? ` (your payout ${money(session.payoutAmountMinor, session.currency)})`
                 : null}
             </dd>
           </>

@@ -1,0 +1,327 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumLaunchOptions } from '../../../scripts/chromium';
+
+/**
+ * End to end: the Next.js example as a developer runs it locally — `next build`, then `next start` in the
+ * local development mode (DATABASE_URL → a fresh PostgreSQL database created here and dropped after),
+ * driven in Debian's Chromium through its real pages and route handlers: sign in (development cookie),
+ * record bookings, confirm them through `POST /api/sessions/create-for-booking`, join, mark a no-show,
+ * and settle through `GET /api/cron/process-charges`. Nothing fakes the clock: the bookings start in the
+ * past (20 and 61 minutes ago), which the example's development booking form allows.
+ */
+
+const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const NEXT_BIN = join(EXAMPLE, 'node_modules', 'next', 'dist', 'bin', 'next');
+const CRON_SECRET = `e2e-cron-${randomBytes(12).toString('hex')}`;
+const PEOPLE = {
+  ada: '11111111-1111-4111-8111-111111111111',
+  ben: '22222222-2222-4222-8222-222222222222',
+  sam: '33333333-3333-4333-8333-333333333333',
+};
+
+let databaseName = '';
+let admin: pg.Client | undefined;
+let db: pg.Pool | undefined;
+let server: ChildProcess | undefined;
+let serverLog = '';
+let baseUrl = '';
+let browser: Browser | undefined;
+let context: BrowserContext;
+let page: Page;
+
+/** Environment for child processes: vitest's NODE_ENV=test must not reach Next.js. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { NODE_ENV: _vitestNodeEnv, ...env } = process.env;
+  return { ...env, NEXT_TELEMETRY_DISABLED: '1', ...extra } as unknown as NodeJS.ProcessEnv; // (Next's types make NODE_ENV required)
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+const newestMtime = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+    const path = join(dir, entry.name);
+    return Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }, 0);
+
+/**
+ * The example imports the packages' built `dist/` (as a host app would). CI builds them first; when run
+ * locally with a missing or stale build, build them here rather than test old code.
+ */
+async function ensurePackagesBuilt(): Promise<void> {
+  for (const name of ['core', 'supabase', 'react']) {
+    const dir = join(REPO, 'packages', name);
+    const dist = join(dir, 'dist');
+    if (existsSync(dist) && newestMtime(dist) >= newestMtime(join(dir, 'src'))) continue;
+    console.info(`[nextjs-e2e] packages/${name}/dist is missing or older than src: building it`);
+    await run('npm', ['run', '--silent', 'build'], dir, childEnv({}));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server?.exitCode !== null) throw new Error(`next start exited (${server?.exitCode}):\n${serverLog.slice(-4000)}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`next start did not answer ${url} in time:\n${serverLog.slice(-4000)}`);
+}
+
+beforeAll(async () => {
+  const base = process.env.DATABASE_URL!;
+  databaseName = `itutor_nextjs_e2e_${process.pid}_${Date.now()}`;
+  admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${databaseName}`);
+  const url = new URL(base);
+  url.pathname = `/${databaseName}`;
+  db = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  // `drop database … with (force)` at the end terminates whatever is still connected: expected then.
+  db.on('error', () => undefined);
+
+  await ensurePackagesBuilt();
+  await run(process.execPath, [NEXT_BIN, 'build'], EXAMPLE, childEnv({ ITUTOR_E2E_BUILD: '1' }));
+
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: EXAMPLE,
+    env: childEnv({
+      ITUTOR_E2E_BUILD: '1', // the build folder of the step above
+      DATABASE_URL: url.toString(), // → the local development mode, on the fresh database
+      ITUTOR_DEV_MODE: '1', // a production build refuses the development mode without it
+      CRON_SECRET,
+      APP_URL: baseUrl, // where the fake video provider's meeting pages are
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout!.on('data', (chunk) => (serverLog += chunk));
+  server.stderr!.on('data', (chunk) => (serverLog += chunk));
+  await waitForServer(`${baseUrl}/`, 60_000);
+
+  browser = await chromium.launch(chromiumLaunchOptions);
+  context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  await db?.end();
+  if (admin) {
+    if (databaseName) await admin.query(`drop database if exists ${databaseName} with (force)`);
+    await admin.end();
+  }
+});
+
+async function signInAs(name: 'Ada' | 'Ben' | 'Sam') {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('button', { name: new RegExp(`^Sign in as ${name} `) }).click();
+  await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toContain(`Signed in as ${name}`);
+}
+
+/** Records a confirmed booking through the development form; returns its id (from the page it lands on). */
+async function recordBooking(input: { tutor: string; student: string; startsInMinutes: number; durationMinutes: number; price: string }) {
+  await page.goto(`${baseUrl}/`);
+  const form = page.getByTestId('new-booking');
+  await form.locator('select[name=tutorId]').selectOption(input.tutor);
+  await form.locator('select[name=studentId]').selectOption(input.student);
+  await form.locator('input[name=startsInMinutes]').fill(String(input.startsInMinutes));
+  await form.locator('input[name=durationMinutes]').fill(String(input.durationMinutes));
+  await form.locator('input[name=priceTtd]').fill(input.price);
+  await form.getByRole('button', { name: 'Record the booking' }).click();
+  await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop()!;
+}
+
+const sessionRow = async (bookingId: string) =>
+  (
+    await db!.query(
+      `select id::text, status, no_show_wait_minutes, price_ttd::text, charge_amount_ttd::text, payout_amount_ttd::text,
+              platform_fee_ttd::text, charge_status, student_joined_at, tutor_joined_at
+         from public.sessions where booking_id = $1`,
+      [bookingId],
+    )
+  ).rows[0];
+
+const status = () => page.getByTestId('status').getAttribute('data-status');
+const cron = (authorization?: string) =>
+  fetch(`${baseUrl}/api/cron/process-charges`, authorization ? { headers: { authorization } } : {});
+
+async function joinFromPage() {
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('button', { name: /join session/i }).click();
+  const meeting = await popup;
+  await expect.poll(() => meeting.url()).toContain(`${baseUrl}/dev/meetings/zoom/`);
+  await expect.poll(() => meeting.getByRole('heading').first().textContent()).toContain('Fake Zoom meeting');
+  await meeting.close();
+}
+
+describe('examples/nextjs end to end (local development mode)', () => {
+  let noShowBooking = '';
+  let completedBooking = '';
+
+  it('the local mode set up the fresh database: the SDK migrations, the bookings table, the seeded people', async () => {
+    const migrations = await db!.query('select version from supabase_migrations.schema_migrations order by version');
+    expect(migrations.rows.length).toBeGreaterThan(0);
+    const users = await db!.query('select id::text from auth.users order by id');
+    expect(users.rows.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(PEOPLE)));
+    expect((await db!.query('select count(*)::int as n from public.bookings')).rows[0].n).toBe(0);
+  });
+
+  it('the tutor books a session that started 20 minutes ago and confirms it through create-for-booking', async () => {
+    await signInAs('Ada');
+    noShowBooking = await recordBooking({ tutor: PEOPLE.ada, student: PEOPLE.sam, startsInMinutes: -20, durationMinutes: 60, price: '150.00' });
+    expect(await page.getByTestId('viewer-role').textContent()).toMatch(/Ada.*tutor/);
+    expect(await page.textContent('main')).toContain('This booking has no session yet');
+
+    await page.getByRole('button', { name: /create the session/i }).click();
+    await expect.poll(status).toBe('JOIN_OPEN');
+    expect(await page.getByTestId('price').textContent()).toMatch(/^TTD\s150\.00$/);
+
+    const row = await sessionRow(noShowBooking);
+    expect(row).toMatchObject({ price_ttd: '150.00', no_show_wait_minutes: 19, charge_status: 'none' });
+    expect(['SCHEDULED', 'JOIN_OPEN']).toContain(row.status);
+  });
+
+  it('the tutor marks the no-show (the student never joined): NO_SHOW_STUDENT, 75.00 / 67.50 / 7.50', async () => {
+    const trigger = page.getByRole('button', { name: /mark no-show/i });
+    await expect.poll(() => trigger.isEnabled()).toBe(true);
+    await trigger.click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toMatch(/TTD\s75\.00[\s\S]*TTD\s67\.50/);
+    await dialog.getByRole('button', { name: /mark no-show/i }).click();
+
+    await expect.poll(status).toBe('NO_SHOW_STUDENT');
+    await expect.poll(() => page.getByTestId('charged').textContent()).toMatch(/TTD\s75\.00 \(your payout TTD\s67\.50\)/);
+    expect(await sessionRow(noShowBooking)).toMatchObject({
+      status: 'NO_SHOW_STUDENT',
+      charge_amount_ttd: '75.00',
+      payout_amount_ttd: '67.50',
+      platform_fee_ttd: '7.50',
+      charge_status: 'succeeded',
+      student_joined_at: null,
+    });
+  });
+
+  it('both join a session whose end has passed; the student has no no-show button', async () => {
+    completedBooking = await recordBooking({ tutor: PEOPLE.ada, student: PEOPLE.sam, startsInMinutes: -61, durationMinutes: 60, price: '150.00' });
+    await page.getByRole('button', { name: /create the session/i }).click();
+    await expect.poll(status).toBe('JOIN_OPEN');
+    await joinFromPage();
+
+    await signInAs('Sam');
+    await page.goto(`${baseUrl}/bookings/${completedBooking}`);
+    expect(await page.getByTestId('viewer-role').textContent()).toMatch(/Sam.*student/);
+    expect(await page.getByRole('button', { name: /mark no-show/i }).count()).toBe(0);
+    await joinFromPage();
+
+    const row = await sessionRow(completedBooking);
+    expect(row.student_joined_at).toBeInstanceOf(Date);
+    expect(row.tutor_joined_at).toBeInstanceOf(Date);
+    expect(row.status).toBe('JOIN_OPEN');
+  });
+
+  it('the cron route refuses callers without the secret and settles with it: COMPLETED_ASSUMED, 150.00 / 135.00 / 15.00', async () => {
+    expect((await cron()).status).toBe(401);
+    expect((await cron(`Bearer ${CRON_SECRET}x`)).status).toBe(401);
+    expect((await sessionRow(completedBooking)).status).toBe('JOIN_OPEN');
+
+    const response = await cron(`Bearer ${CRON_SECRET}`);
+    expect(response.status).toBe(200);
+    const { report } = (await response.json()) as { report: { completed: number } };
+    expect(report.completed).toBe(1);
+
+    expect(await sessionRow(completedBooking)).toMatchObject({
+      status: 'COMPLETED_ASSUMED',
+      charge_amount_ttd: '150.00',
+      payout_amount_ttd: '135.00',
+      platform_fee_ttd: '15.00',
+      charge_status: 'succeeded',
+    });
+    // The no-show session was final already: the cron did not touch it.
+    expect((await sessionRow(noShowBooking)).status).toBe('NO_SHOW_STUDENT');
+
+    // A second run has nothing left to settle.
+    const again = (await (await cron(`Bearer ${CRON_SECRET}`)).json()) as { report: { completed: number } };
+    expect(again.report.completed).toBe(0);
+
+    await page.reload();
+    await expect.poll(status).toBe('COMPLETED_ASSUMED');
+    expect(await page.getByTestId('charged').textContent()).toMatch(/^TTD\s150\.00$/);
+  });
+
+  it('the routes refuse a forged sign-in cookie, and a real one sent from another site', async () => {
+    const { id } = await sessionRow(completedBooking);
+    const joinUrl = `${baseUrl}/api/sessions/${id}/join`;
+    const forged = await fetch(joinUrl, {
+      method: 'POST',
+      headers: { cookie: `itutor_dev_user=${PEOPLE.sam}.9999999999.forged`, origin: baseUrl },
+    });
+    expect(forged.status).toBe(401);
+
+    const cookie = (await context.cookies(baseUrl)).find((c) => c.name === 'itutor_dev_user');
+    expect(cookie?.httpOnly).toBe(true);
+    const crossSite = await fetch(joinUrl, {
+      method: 'POST',
+      headers: { cookie: `itutor_dev_user=${cookie!.value}`, 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+    });
+    expect(crossSite.status).toBe(401);
+    const sameSite = await fetch(joinUrl, {
+      method: 'POST',
+      headers: { cookie: `itutor_dev_user=${cookie!.value}`, 'sec-fetch-site': 'same-origin' },
+    });
+    // Signed in for real: the route answers as for Sam (this session is final now).
+    expect(sameSite.status).toBe(409);
+    expect(((await sameSite.json()) as { code: string }).code).toBe('SESSION_FINAL');
+  });
+
+  it('a tutor without a video provider cannot confirm a booking: PROVIDER_NOT_CONNECTED, no session', async () => {
+    await signInAs('Ben');
+    const booking = await recordBooking({ tutor: PEOPLE.ben, student: PEOPLE.sam, startsInMinutes: 30, durationMinutes: 45, price: '120.00' });
+    await page.getByRole('button', { name: /create the session/i }).click();
+    await expect.poll(() => page.getByTestId('create-session-error').textContent()).toContain('PROVIDER_NOT_CONNECTED');
+    expect(await sessionRow(booking)).toBeUndefined();
+  });
+});
