@@ -3,7 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
+import { transition } from '@itutor/sessions-core';
+import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap, migrations, supabaseBootstrapSql } from '@itutor/sessions-supabase/migrations';
+import { createRawReader } from './support/raw';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -32,6 +35,7 @@ describe('migrations export', () => {
         `select relname, relrowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`,
       );
       expect(rls).toEqual([
+        { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },
         { relname: 'sessions', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },
@@ -50,6 +54,101 @@ describe('migrations export', () => {
       expect(rows).toEqual([]);
       const { rows: recorded } = await db.query('select * from supabase_migrations.schema_migrations');
       expect(recorded).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('the ledger migration carries charges from before it over into the ledger', async () => {
+    const db = await PGlite.create();
+    try {
+      await applySupabaseBootstrap(db);
+      const ledger = migrations.findIndex((m) => m.name === '20261125000100_itutor_charge_ledger.sql');
+      expect(ledger).toBeGreaterThan(0);
+      for (const m of migrations.slice(0, ledger)) await db.exec(m.sql);
+
+      // Sessions as the earlier release stored them: one key per session for every call,
+      // charge_attempts counting calls, 'failed' meaning "declined, retry later under the same key".
+      const id = (n: number) => `70000000-0000-4000-8000-00000000000${n}`;
+      const old = (n: number, status: string, chargeStatus: string, key: boolean, calls: number, reference: string | null, charge = '150.00', payout = '135.00', fee = '15.00') =>
+        db.query(
+          `insert into public.sessions (
+             id, booking_id, tutor_id, student_id, status, version,
+             scheduled_start_at, scheduled_end_at, duration_minutes, join_opens_at,
+             no_show_wait_minutes, min_payable_minutes, no_show_eligible_at, charge_scheduled_at,
+             price_ttd, currency, provider, meeting_id, join_url, finalized_at, cancelled_by,
+             charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, charge_status, charge_idempotency_key, charge_attempts, charge_reference,
+             created_at, updated_at)
+           values ($1::uuid, 'old-' || $2, 'tutor-a', 'student-a', $3, 3,
+             '2026-03-02 10:00Z', '2026-03-02 11:00Z', 60, '2026-03-02 09:55Z', 19, 39, '2026-03-02 10:19Z', '2026-03-02 11:00Z',
+             150.00, 'TTD', 'zoom', 'm', 'https://zoom.us/j/1',
+             case when $3 in ('SCHEDULED', 'JOIN_OPEN') then null else '2026-03-02 11:00Z'::timestamptz end,
+             case when $3 = 'CANCELLED' then 'tutor' end,
+             case when $3 in ('SCHEDULED', 'JOIN_OPEN') then null else $8::numeric end,
+             case when $3 in ('SCHEDULED', 'JOIN_OPEN') then null else $9::numeric end,
+             case when $3 in ('SCHEDULED', 'JOIN_OPEN') then null else $10::numeric end,
+             $4, case when $5 then 'itutor-session-' || $1 || '-' || $3 end, $6, $7,
+             '2026-03-01 09:00Z', '2026-03-02 11:07Z')`,
+          [id(n), n, status, chargeStatus, key, calls, reference, charge, payout, fee],
+        );
+      await old(1, 'COMPLETED_ASSUMED', 'succeeded', true, 2, 'ch_old');
+      await old(2, 'NO_SHOW_STUDENT', 'pending', true, 0, null, '75.00', '67.50', '7.50');
+      await old(3, 'COMPLETED_ASSUMED', 'failed', true, 3, 'pi_declined');
+      await old(4, 'CANCELLED', 'none', false, 0, null, '0.00', '0.00', '0.00');
+      await old(5, 'SCHEDULED', 'none', false, 0, null);
+
+      await db.exec(migrations[ledger]!.sql);
+
+      const raw = createRawReader(db);
+      const [paid] = await raw.charges(id(1));
+      expect(paid).toMatchObject({
+        attempt: 1,
+        idempotencyKey: `itutor-session-${id(1)}-COMPLETED_ASSUMED`,
+        outcome: 'COMPLETED_ASSUMED',
+        amountMinor: 15_000,
+        payoutMinor: 13_500,
+        feeMinor: 1_500,
+        status: 'succeeded',
+        gatewayReference: 'ch_old',
+        calls: 2,
+      });
+      expect(paid!.requestedAt.toISOString()).toBe('2026-03-02T11:00:00.000Z');
+      expect(paid!.answeredAt?.toISOString()).toBe('2026-03-02T11:07:00.000Z');
+      expect(await raw.session(id(1))).toMatchObject({
+        version: 4,
+        chargeStatus: 'succeeded',
+        chargeIdempotencyKey: paid!.idempotencyKey,
+        chargeAttempts: 1,
+        chargeReference: 'ch_old',
+      });
+
+      expect(await raw.charges(id(2))).toMatchObject([{ attempt: 1, status: 'pending', calls: 0, answeredAt: null, amountMinor: 7_500, outcome: 'NO_SHOW_STUDENT' }]);
+      expect(await raw.session(id(2))).toMatchObject({ chargeStatus: 'pending', chargeIdempotencyKey: `itutor-session-${id(2)}-NO_SHOW_STUDENT`, chargeAttempts: 1 });
+
+      // 'failed' was "retry later": the decline closes attempt 1; the charge is still to be collected.
+      expect(await raw.charges(id(3))).toMatchObject([{ attempt: 1, status: 'failed', calls: 3, gatewayReference: 'pi_declined', failureCode: 'declined_before_ledger' }]);
+      const declined = await raw.session(id(3));
+      expect(declined).toMatchObject({ chargeStatus: 'pending', chargeIdempotencyKey: null, chargeAttempts: 1, chargeReference: null, version: 4 });
+
+      expect(await raw.charges(id(4))).toEqual([]);
+      expect(await raw.session(id(4))).toMatchObject({ chargeStatus: 'none', chargeAttempts: 0, version: 3 });
+      expect(await raw.charges(id(5))).toEqual([]);
+
+      // The new core carries on: the pending charge and the declined one are claimed after the due
+      // ones; the declined one opens attempt 2 with a new key, in the same write as its ledger row.
+      const adapter = createSqlAdapter(db);
+      const now = new Date('2026-03-02T12:00:00.000Z');
+      const claimed = await adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: new Date('2026-03-02T12:05:00.000Z') });
+      expect(claimed.map((s) => s.id)).toEqual([id(5), id(2), id(3)]);
+      const retry = claimed[2]!;
+      const reopened = transition(retry, { type: 'OPEN_CHARGE_ATTEMPT' }, now);
+      if (!reopened.ok) throw reopened.error;
+      const [stored] = await adapter.sessions.applyWrites([{ expectedVersion: retry.version, next: reopened.session, events: reopened.events, ledger: reopened.ledger }]);
+      expect(stored?.chargeAttempts).toBe(2);
+      const rows = await adapter.charges.listBySession(id(3));
+      expect(rows.map((r) => [r.attempt, r.status])).toEqual([[1, 'failed'], [2, 'pending']]);
+      expect(rows[1]!.idempotencyKey).toBe(`itutor-session-${id(3)}-COMPLETED_ASSUMED-2`);
+      expect(rows[1]!.idempotencyKey).not.toBe(rows[0]!.idempotencyKey);
     } finally {
       await db.close();
     }

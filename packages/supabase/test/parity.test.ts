@@ -5,13 +5,15 @@ import {
   MAX_PRICE_MINOR,
   definePolicy,
   minPayableMinutes,
+  toPublicChargeAttempt,
+  type ChargeAttempt,
   noShowWaitMinutes,
   transition,
   type Session,
 } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { centsToDecimal, createSqlAdapter, decimalToCents } from '@itutor/sessions-supabase';
-import { sessionToRow } from '../src/rows';
+import { chargeAttemptToRow, rowToChargeAttempt, sessionToRow } from '../src/rows';
 import { createPgliteDatabase } from './support/db';
 
 const database = createPgliteDatabase();
@@ -160,5 +162,53 @@ describe('SQL ↔ TypeScript parity', () => {
     // And the trigger applies it to every writer, the table owner included.
     await expect(client.query(`update public.sessions set join_url = 'https://evil.example' where id = $1`, [s.id])).rejects.toThrow(/is final/);
     await expect(client.query(`update public.sessions set charge_reference = 'ch_ok' where id = $1 returning id`, [s.id])).resolves.toMatchObject({ rows: [{ id: s.id }] });
+  });
+
+  it('ledger rows: every ChargeAttempt field is a session_charges column (plus the database\'s updated_at) and round-trips', async () => {
+    const { client } = await database;
+    const attempt: ChargeAttempt = {
+      sessionId: '40000000-0000-4000-8000-000000000009',
+      attempt: 3,
+      idempotencyKey: 'k-3',
+      outcome: 'NO_SHOW_STUDENT',
+      amountMinor: 999_999_999_999,
+      payoutMinor: 899_999_999_999,
+      feeMinor: 100_000_000_000,
+      currency: 'TTD',
+      status: 'unknown',
+      gatewayReference: 'pi_3',
+      failureCode: 'timeout',
+      calls: 2,
+      requestedAt: new Date('2026-05-01T11:00:00.000Z'),
+      answeredAt: new Date('2026-05-01T11:05:00.123Z'),
+    };
+    const row = chargeAttemptToRow(attempt);
+    const { rows: columns } = await client.query(
+      `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'session_charges' order by ordinal_position`,
+    );
+    expect((columns as Array<{ column_name: string }>).map((c) => c.column_name).sort()).toEqual([...Object.keys(row), 'updated_at'].sort());
+    expect(rowToChargeAttempt(row)).toEqual(attempt);
+  });
+
+  it('participants may select exactly the ledger columns of a PublicChargeAttempt (plus updated_at)', async () => {
+    const { client } = await database;
+    const { rows } = await client.query(
+      `select a.attname as column_name from pg_attribute a
+       where a.attrelid = 'public.session_charges'::regclass and a.attnum > 0 and not a.attisdropped
+         and has_column_privilege('authenticated', a.attrelid, a.attnum, 'select')
+       order by a.attname`,
+    );
+    const sample = chargeAttemptToRow({
+      sessionId: '40000000-0000-4000-8000-000000000009', attempt: 1, idempotencyKey: 'k', outcome: 'COMPLETED_ASSUMED',
+      amountMinor: 1, payoutMinor: 0, feeMinor: 1, currency: 'TTD', status: 'pending', gatewayReference: 'r', failureCode: null,
+      calls: 0, requestedAt: new Date(0), answeredAt: null,
+    });
+    const publicFields = Object.keys(toPublicChargeAttempt(rowToChargeAttempt(sample)));
+    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const fieldOf: Record<string, string> = { charge_amount_ttd: 'amountMinor', payout_amount_ttd: 'payoutMinor', platform_fee_ttd: 'feeMinor' };
+    const selectable = (rows as Array<{ column_name: string }>).map((r) => r.column_name).filter((c) => c !== 'updated_at');
+    expect(selectable.map((c) => fieldOf[c] ?? camel(c)).sort()).toEqual(publicFields.sort());
+    expect(selectable).not.toContain('idempotency_key');
+    expect(selectable).not.toContain('gateway_reference');
   });
 });

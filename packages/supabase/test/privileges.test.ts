@@ -1,0 +1,4 @@
+import { createPgliteDatabase } from './support/db';
+import { runPrivilegesSuite } from './support/privileges-suite';
+
+runPrivilegesSuite('PGlite', createPgliteDatabase);

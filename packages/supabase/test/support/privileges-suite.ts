@@ -1,0 +1,139 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSessionsCore } from '@itutor/sessions-core';
+import { createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
+import type { TestDatabase } from './db';
+
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections'] as const;
+const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
+
+/** What the repository functions do to each table: exactly what the service role holds. */
+const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
+  sessions: ['INSERT', 'SELECT', 'UPDATE'],
+  session_events: ['INSERT', 'SELECT'],
+  session_charges: ['INSERT', 'SELECT', 'UPDATE'],
+  tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
+};
+
+/** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
+export function asRole(db: TestDatabase, role: string): SqlClient {
+  return {
+    query: (text, params) =>
+      db.transaction(async (tx) => {
+        await tx.query(`select set_config('role', $1, true)`, [role]);
+        return tx.query(text, params);
+      }),
+  };
+}
+
+/**
+ * The service role holds exactly the table privileges the adapter uses (never TRUNCATE, REFERENCES,
+ * TRIGGER or DELETE; hosted Supabase grants ALL by default), and the whole life of a charge works
+ * through the SQL adapter running as the service role.
+ */
+export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabase>): void {
+  const database = open();
+  afterAll(async () => (await database).close());
+
+  describe(`service-role privileges on ${name}`, () => {
+    it('the service role holds exactly what the adapter uses on each SDK table, and nothing on the event sequence', async () => {
+      const { client } = await database;
+      const { rows } = await client.query(
+        `select t.name as table_name, p.privilege
+         from unnest($1::text[]) as t (name), unnest($2::text[]) as p (privilege)
+         where has_table_privilege('service_role', ('public.' || t.name)::regclass, p.privilege)
+         order by 1, 2`,
+        [[...SDK_TABLES], [...TABLE_PRIVILEGES]],
+      );
+      const held: Record<string, string[]> = {};
+      for (const r of rows as Array<{ table_name: string; privilege: string }>) (held[r.table_name] ??= []).push(r.privilege);
+      expect(held).toEqual(ADAPTER_USES);
+
+      // Straight from the ACLs too (has_table_privilege would also count privileges held through PUBLIC).
+      const { rows: acl } = await client.query(
+        `select c.relname, a.privilege_type
+         from pg_class c cross join lateral aclexplode(c.relacl) as a
+         where c.relnamespace = 'public'::regnamespace and c.relname = any ($1::text[])
+           and a.grantee = 'service_role'::regrole and a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER', 'DELETE')`,
+        [[...SDK_TABLES]],
+      );
+      expect(acl).toEqual([]);
+
+      const { rows: seq } = await client.query(
+        `select has_sequence_privilege('service_role', 'public.session_events_id_seq', 'usage') as usage,
+                has_sequence_privilege('service_role', 'public.session_events_id_seq', 'update') as update`,
+      );
+      expect(seq).toEqual([{ usage: false, update: false }]);
+    });
+
+    it('anon and authenticated hold no table-level privilege on the SDK tables (clients read columns under RLS only)', async () => {
+      const { client } = await database;
+      const { rows } = await client.query(
+        `select r.role || ' ' || p.privilege || ' ' || t.name as held
+         from unnest($1::text[]) as t (name), unnest($2::text[]) as p (privilege), unnest(array['anon', 'authenticated']) as r (role)
+         where has_table_privilege(r.role, ('public.' || t.name)::regclass, p.privilege)`,
+        [[...SDK_TABLES], [...TABLE_PRIVILEGES]],
+      );
+      expect(rows).toEqual([]);
+    });
+
+    it('as the service role, the SDK connects a provider, settles, is declined, retries under a new key, and lists what needs a person', async () => {
+      const db = await database;
+      await db.reset();
+      const service = asRole(db, 'service_role');
+      const start = new Date('2026-07-01T10:00:00.000Z');
+      const clock = createManualClock(start);
+      const gateway = createRecordingPaymentGateway();
+      const core = createSessionsCore({
+        adapter: createSqlAdapter(service),
+        videoProvider: createFakeVideoProvider(),
+        paymentGateway: gateway,
+        clock,
+        policy: { maxChargeAttempts: 2 },
+      });
+      await core.connectProvider({ tutorId: 'tutor-p', provider: 'zoom', tokens: { accessToken: 'at', refreshToken: 'rt', expiresAt: null } });
+      await core.connectProvider({ tutorId: 'tutor-p', provider: 'google_meet', tokens: null });
+      const booking = (n: number) => ({
+        bookingId: `priv-${n}`,
+        tutorId: 'tutor-p',
+        studentId: `student-${n}`,
+        scheduledStartAt: new Date(start.getTime() + 60 * 60_000),
+        durationMinutes: 60,
+        priceMinor: 15_000,
+      });
+      const { session: a } = await core.createForBooking(booking(1));
+      const { session: b } = await core.createForBooking(booking(2));
+
+      clock.set(new Date(start.getTime() + 121 * 60_000));
+      gateway.failNext(2); // a and b are declined once
+      const first = await core.settleDueSessions();
+      expect(first).toMatchObject({ completed: 2, chargesFailed: 2 });
+
+      clock.set(new Date(start.getTime() + 130 * 60_000));
+      gateway.script('succeed', 'decline'); // a's second attempt succeeds, b's is declined: b has used its two
+      const second = await core.settleDueSessions();
+      expect(second).toMatchObject({ chargesSucceeded: 1, chargesNeedingAttention: 1 });
+
+      const paid = (await core.getSession(a.id))!.chargeStatus === 'succeeded' ? a : b;
+      const failed = paid === a ? b : a;
+      const ledger = await core.listCharges(paid.id);
+      expect(ledger.map((c) => [c.attempt, c.status, c.calls])).toEqual([[1, 'failed', 1], [2, 'succeeded', 1]]);
+      expect(ledger[0]!.idempotencyKey).not.toBe(ledger[1]!.idempotencyKey);
+      expect((await core.listChargesNeedingAttention()).map((s) => s.id)).toEqual([failed.id]);
+      expect((await core.listEvents(failed.id)).map((e) => e.type)).toContain('charge.needs_attention');
+      expect(await core.getProviderConnection('tutor-p')).toMatchObject({ provider: 'google_meet' });
+
+      // And what it must not do, it cannot.
+      for (const statement of [
+        'truncate public.session_charges',
+        'truncate public.sessions cascade',
+        `delete from public.session_charges`,
+        `delete from public.sessions`,
+        `delete from public.tutor_video_provider_connections`,
+        `update public.session_events set actor = 'x'`,
+      ]) {
+        await expect(service.query(statement), statement).rejects.toMatchObject({ code: '42501' });
+      }
+    });
+  });
+}

@@ -1,0 +1,186 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LATEST_INSTANT, transition, type Session, type SessionWrite } from '@itutor/sessions-core';
+import { buildSession } from '@itutor/sessions-core/testing';
+import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
+import { eventToRow, sessionToRow } from '../../src/rows';
+import type { TestDatabase } from './db';
+
+/** Zones with whole-hour, negative half-hour, odd-quarter and DST offsets (and UTC itself). */
+export const TIME_ZONES = [
+  'UTC',
+  'America/Port_of_Spain',
+  'Asia/Kathmandu',
+  'America/St_Johns',
+  'Pacific/Chatham',
+  'Pacific/Kiritimati',
+  'America/Los_Angeles',
+];
+
+const at = (iso: string) => new Date(iso);
+const uuid = (n: number) => `90000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/**
+ * Every function that returns JSON with timestamps answers the same bytes whatever the session's
+ * TimeZone, and the adapter reads the extreme instants back exactly under every zone.
+ */
+export function runTimeZoneSuite(
+  name: string,
+  open: () => Promise<TestDatabase>,
+  /** A client whose session runs in `zone` (for the adapter round trip), closed by `close`. */
+  clientInZone: (db: TestDatabase, zone: string) => Promise<{ client: SqlClient; close: () => Promise<void> }>,
+): void {
+  const database = open();
+  afterAll(async () => (await database).close());
+
+  /** Seeds: a session at the far end of the accepted range, a settled one with an unknown answer, one failed for good, a connection. */
+  async function seed(db: TestDatabase) {
+    await db.reset();
+    const adapter = createSqlAdapter(db.client);
+    const far = buildSession({ id: uuid(1), bookingId: 'tz-far', scheduledStartAt: new Date(LATEST_INSTANT.getTime() - 1), durationMinutes: 1440 });
+    const due = buildSession({ id: uuid(2), bookingId: 'tz-due', scheduledStartAt: at('2026-03-29T00:30:00.000Z'), durationMinutes: 45 });
+    const paid = buildSession({ id: uuid(3), bookingId: 'tz-paid', scheduledStartAt: at('2026-11-01T08:15:00.000Z'), durationMinutes: 90 });
+    const lost = buildSession({ id: uuid(4), bookingId: 'tz-lost', scheduledStartAt: at('2026-04-05T13:45:00.000Z'), durationMinutes: 60 });
+    for (const s of [far, due, paid, lost]) {
+      const r = await adapter.sessions.insert(s, [{ type: 'session.created', sessionId: s.id, tutorId: s.tutorId, actor: 'system', occurredAt: s.createdAt, payload: {} }]);
+      expect(r.inserted).toBe(true);
+    }
+    const write = (from: Session, result: ReturnType<typeof transition>): SessionWrite => {
+      if (!result.ok) throw result.error;
+      return { expectedVersion: from.version, next: result.session, events: result.events, ledger: result.ledger };
+    };
+    const settle = async (s: Session) => {
+      const [stored] = await adapter.sessions.applyWrites([write(s, transition(s, { type: 'SETTLE' }, s.scheduledEndAt))]);
+      return stored!;
+    };
+    const p = await settle(paid);
+    await adapter.sessions.applyWrites([
+      write(p, transition(p, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'unknown', reason: 'timeout', reference: 'pi_tz' } }, at('2026-11-01T09:46:30.250Z'))),
+    ]);
+    const l = await settle(lost);
+    const [gone] = await adapter.sessions.applyWrites([
+      write(
+        l,
+        transition(l, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'failed', failureCode: 'card_declined', reference: null } }, at('2026-04-05T14:46:00.000Z'), {
+          ...(await import('@itutor/sessions-core')).DEFAULT_POLICY,
+          maxChargeAttempts: 1,
+        }),
+      ),
+    ]);
+    expect(gone?.chargeStatus).toBe('failed');
+    await adapter.connections.save(
+      { tutorId: 'tutor-a', provider: 'zoom', status: 'connected', externalAccountId: 'z', version: 1, connectedAt: at('2026-03-08T10:30:00.000Z'), updatedAt: at('2026-03-08T10:30:00.000Z') },
+      { accessToken: 'at', refreshToken: 'rt', expiresAt: at('2026-10-04T02:00:00.000Z') },
+      { type: 'provider.connected', sessionId: null, tutorId: 'tutor-a', actor: 'tutor-a', occurredAt: at('2026-03-08T10:30:00.000Z'), payload: {} },
+      null,
+    );
+    return { far, due, paid, lost };
+  }
+
+  /** One call per function returning jsonb: [function, SQL, params]. Mutating ones run in a rolled-back transaction. */
+  function calls(seeded: Awaited<ReturnType<typeof seed>>): Array<[string, string, unknown[]]> {
+    const fresh = buildSession({ id: uuid(5), bookingId: 'tz-new', scheduledStartAt: at('2026-10-25T01:30:00.000Z') });
+    const join = transition(seeded.due, { type: 'JOIN', actorId: seeded.due.studentId }, seeded.due.scheduledStartAt);
+    if (!join.ok) throw join.error;
+    const j = JSON.stringify;
+    return [
+      ['itutor_session_json', `select public.itutor_session_json(s) as r from public.sessions as s where s.id = $1`, [seeded.far.id]],
+      ['itutor_event_json', `select public.itutor_event_json(e) as r from public.session_events as e where e.session_id = $1 order by e.id limit 1`, [seeded.paid.id]],
+      ['itutor_connection_json', `select public.itutor_connection_json(c) as r from public.tutor_video_provider_connections as c`, []],
+      ['itutor_charge_json', `select public.itutor_charge_json(c) as r from public.session_charges as c where c.session_id = $1`, [seeded.paid.id]],
+      ['itutor_insert_session', `select public.itutor_insert_session($1::text::jsonb, $2::text::jsonb) as r`, [j(sessionToRow(fresh)), j([])]],
+      ['itutor_find_session', `select public.itutor_find_session($1) as r`, [seeded.far.id]],
+      ['itutor_find_session_by_booking', `select public.itutor_find_session_by_booking($1) as r`, ['tz-paid']],
+      [
+        'itutor_apply_session_writes',
+        `select public.itutor_apply_session_writes($1::text::jsonb) as r`,
+        [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
+      ],
+      ['itutor_claim_sessions_for_settlement', `select public.itutor_claim_sessions_for_settlement($1::timestamptz, 10, $2::timestamptz) as r`, ['2030-01-01T00:00:00Z', '2030-01-01T00:05:00Z']],
+      ['itutor_find_provider_connection', `select public.itutor_find_provider_connection('tutor-a') as r`, []],
+      ['itutor_find_provider_tokens', `select public.itutor_find_provider_tokens('tutor-a') as r`, []],
+      [
+        'itutor_save_provider_connection',
+        `select public.itutor_save_provider_connection($1::text::jsonb, $2::text::jsonb, $3::text::jsonb, 1) as r`,
+        [
+          j({ tutor_id: 'tutor-a', provider: 'google_meet', connection_status: 'connected', external_account_id: null, version: 2, connected_at: '2026-03-29T01:00:00.000Z', updated_at: '2026-03-29T01:00:00.000Z' }),
+          j({ access_token: 'at2', refresh_token: null, token_expires_at: '2026-03-29T02:00:00.000Z' }),
+          j({ session_id: null, tutor_id: 'tutor-a', type: 'provider.switched', actor: 'tutor-a', occurred_at: '2026-03-29T01:00:00.000Z', payload: {} }),
+        ],
+      ],
+      ['itutor_list_session_events', `select public.itutor_list_session_events($1) as r`, [seeded.paid.id]],
+      ['itutor_list_tutor_events', `select public.itutor_list_tutor_events('tutor-a') as r`, []],
+      ['itutor_list_session_charges', `select public.itutor_list_session_charges($1) as r`, [seeded.paid.id]],
+      ['itutor_list_sessions_needing_attention', `select public.itutor_list_sessions_needing_attention(10) as r`, []],
+    ];
+  }
+
+  describe(`JSON timestamps whatever the TimeZone, on ${name}`, () => {
+    it('every function returning jsonb answers the same bytes under every zone', async () => {
+      const db = await database;
+      const seeded = await seed(db);
+      const list = calls(seeded);
+
+      const { rows: functions } = await db.client.query(
+        `select p.proname from pg_proc as p
+         where p.pronamespace = 'public'::regnamespace and p.proname like 'itutor\\_%' and p.prorettype = 'jsonb'::regtype
+         order by 1`,
+      );
+      expect((functions as Array<{ proname: string }>).map((f) => f.proname)).toEqual(list.map(([fn]) => fn).sort());
+
+      /** Each call's answer as text, in a transaction that runs in `zone` and is rolled back. */
+      const answers = async (zone: string) => {
+        const out: Record<string, string> = {};
+        for (const [fn, sql, params] of list) {
+          out[fn] = await db
+            .transaction(async (tx) => {
+              await tx.query(`select set_config('TimeZone', $1, true)`, [zone]);
+              const { rows } = await tx.query(`select q.r::text as r from (${sql}) as q`, params);
+              const text = (rows[0] as { r: string | null }).r;
+              throw Object.assign(new Error('rollback'), { answer: text });
+            })
+            .catch((e: { answer?: string | null; message?: string }) => {
+              if (!('answer' in e)) throw e;
+              return e.answer ?? 'null';
+            });
+        }
+        return out;
+      };
+
+      const utc = await answers('UTC');
+      for (const [fn, text] of Object.entries(utc)) {
+        // Each answer carries at least one instant, printed in UTC (apply-writes answers booleans only).
+        if (fn === 'itutor_apply_session_writes') expect(text).toBe('[true]');
+        else expect.soft(text, fn).toMatch(/T\d\d:\d\d:\d\d(\.\d+)?\+00:00/);
+      }
+      expect(utc.itutor_find_session).toContain('"scheduled_end_at": "9999-12-31T23:59:59.999+00:00"');
+      for (const zone of TIME_ZONES.slice(1)) {
+        const there = await answers(zone);
+        for (const [fn, text] of Object.entries(utc)) expect.soft(there[fn], `${fn} under ${zone}`).toBe(text);
+      }
+    });
+
+    it('the adapter reads every field back exactly under every zone, the last accepted instants included', async () => {
+      const db = await database;
+      const seeded = await seed(db);
+      const expected = await createSqlAdapter(db.client).sessions.findById(seeded.far.id);
+      expect(expected?.scheduledEndAt.toISOString()).toBe('9999-12-31T23:59:59.999Z');
+      for (const zone of TIME_ZONES) {
+        const { client, close } = await clientInZone(db, zone);
+        try {
+          const { rows } = await client.query('show timezone');
+          expect(Object.values(rows[0] as object)[0]).toBe(zone);
+          const adapter = createSqlAdapter(client);
+          expect(await adapter.sessions.findById(seeded.far.id), zone).toEqual(expected);
+          const charges = await adapter.charges.listBySession(seeded.paid.id);
+          expect(charges.map((c) => [c.requestedAt.toISOString(), c.answeredAt?.toISOString()]), zone).toEqual([
+            ['2026-11-01T09:45:00.000Z', '2026-11-01T09:46:30.250Z'],
+          ]);
+          expect((await adapter.charges.listNeedingAttention({ limit: 5 })).map((s) => s.id), zone).toEqual([seeded.lost.id]);
+          expect((await adapter.connections.findTokens('tutor-a'))?.expiresAt?.toISOString(), zone).toBe('2026-10-04T02:00:00.000Z');
+        } finally {
+          await close();
+        }
+      }
+    });
+  });
+}
