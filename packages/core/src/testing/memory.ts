@@ -23,7 +23,24 @@ export interface InMemoryAdapter extends SessionsAdapter {
   readonly raw: RawStorageReader;
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
+/**
+ * Stored values are never handed out by reference: every read and write copies. Sessions, ledger rows
+ * and connections are flat records whose only objects are `Date`s, which the SDK never mutates, so a
+ * shallow copy is enough and far cheaper than a deep clone; event payloads are cloned deeply.
+ */
+const copy = <T>(value: T): T => (value === null || typeof value !== 'object' ? value : Array.isArray(value) ? (value.map(copy) as T) : { ...value });
+
+/** A deep copy of plain JSON-like data (payloads): objects, arrays, `Date`s and primitives. */
+function deepCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(deepCopy) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = deepCopy((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+const copyEvent = (e: SessionEvent): SessionEvent => ({ ...e, payload: deepCopy(e.payload) });
 
 /** Returns true when `next` changes only fields a final session may still change. */
 function changesOnlyBookkeeping(stored: Session, next: Session): boolean {
@@ -104,7 +121,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     const recordedAt = clock.now();
     for (const draft of drafts) {
       eventSeq += 1;
-      const event = Object.freeze(copy({ ...draft, id: `evt_${String(eventSeq).padStart(8, '0')}`, recordedAt }));
+      const event = Object.freeze({ ...draft, payload: deepCopy(draft.payload), id: `evt_${String(eventSeq).padStart(8, '0')}`, recordedAt });
       events.push(event);
       if (draft.sessionId !== null) {
         const list = eventsBySession.get(draft.sessionId) ?? [];
@@ -156,10 +173,10 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       return id ? [copy(sessions.get(id)!)] : [];
     },
     async events(sessionId) {
-      return (eventsBySession.get(sessionId) ?? []).map(copy);
+      return (eventsBySession.get(sessionId) ?? []).map(copyEvent);
     },
     async tutorEvents(tutorId) {
-      return events.filter((e) => e.tutorId === tutorId).map(copy);
+      return events.filter((e) => e.tutorId === tutorId).map(copyEvent);
     },
     async connections(tutorId) {
       const c = connections.get(tutorId);
@@ -312,11 +329,11 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     events: {
       async listBySession(sessionId) {
         await tick();
-        return (eventsBySession.get(sessionId) ?? []).map(copy);
+        return (eventsBySession.get(sessionId) ?? []).map(copyEvent);
       },
       async listByTutor(tutorId) {
         await tick();
-        return events.filter((e) => e.tutorId === tutorId).map(copy);
+        return events.filter((e) => e.tutorId === tutorId).map(copyEvent);
       },
     },
     charges: {
