@@ -65,20 +65,16 @@ describe('createActionStore', () => {
       throw new SessionRequestError('Bad gateway', { status: 502 });
     });
     expect(store.getSnapshot()).toMatchObject({ status: 'failed', notBefore: availableAt.getTime() });
-    store.reset();
-    expect(store.getSnapshot()).toEqual({ status: 'idle', notBefore: availableAt.getTime() });
     await store.run(async () => 'ok');
     expect(store.getSnapshot()).toEqual({ status: 'succeeded', result: 'ok', notBefore: null });
   });
 
-  it('ignores reset while pending and stops notifying an unsubscribed listener', async () => {
+  it('stops notifying an unsubscribed listener', async () => {
     const store = createActionStore<number>();
     const listener = vi.fn();
     const off = store.subscribe(listener);
     const call = deferred<number>();
     const running = store.run(() => call.promise);
-    store.reset();
-    expect(store.getSnapshot().status).toBe('pending');
     off();
     call.reject(new Error('nope'));
     await running;

@@ -1,21 +1,39 @@
 'use client';
-import { amountsForOutcome, formatMoney, type ParticipantRole, type PublicSession, type SessionPolicy } from './deps';
 import * as Dialog from '@radix-ui/react-dialog';
-import { useId, useState } from './deps';
-import type { MarkNoShowFunction, SessionRequestError } from './api';
+import type { ComponentPropsWithoutRef } from 'react';
+import {
+  amountsForOutcome,
+  createContext,
+  formatMoney,
+  Slot,
+  useContext,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type ButtonHTMLAttributes,
+  type HTMLAttributes,
+  type MarkNoShowFunction,
+  type ParticipantRole,
+  type PublicSession,
+  type ReactNode,
+  type RefObject,
+  type SessionPolicy,
+  type SessionRequestError,
+} from './deps';
 import { useSessionAction } from './action';
-import { useNoShowState } from './hooks';
-import type { SessionLabelsInput } from './labels';
+import { useNoShowState, type NoShowHookState } from './hooks';
+import type { SessionLabels, SessionLabelsInput } from './labels';
 import { toPublicSessionInput, type NoShowPhase, type SessionInput } from './state';
 
-/** `data-state` values of {@link MarkNoShowButton}. */
+/** `data-state` values of the no-show wrapper. */
 export type MarkNoShowButtonState = Exclude<NoShowPhase, 'hidden'> | 'pending' | 'error' | 'done';
 
 /** Props of {@link MarkNoShowButton}. */
 export interface MarkNoShowButtonProps {
   /** The session, as `PublicSession` or its JSON form. */
   readonly session: SessionInput;
-  /** Who is looking. The button renders nothing for a student. */
+  /** Who is looking. Nothing renders for a student. */
   readonly role: ParticipantRole;
   /** API base path. Default from `SessionClockProvider`, else `/api`. */
   readonly basePath?: string;
@@ -25,50 +43,100 @@ export interface MarkNoShowButtonProps {
   readonly onSuccess?: (session: PublicSession) => void;
   /** Called when the server refused or the request failed. */
   readonly onError?: (error: SessionRequestError) => void;
-  /** Label overrides for this button (merged over the provider's). */
+  /** Label overrides (merged over the provider's). */
   readonly labels?: SessionLabelsInput;
   /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */
   readonly locale?: string;
   /** The policy (no-show charge and payout rates). Default from the provider, else core `DEFAULT_POLICY`. */
   readonly policy?: SessionPolicy;
-  /** Class of the wrapper element. */
+  /** Class of the wrapper element (which carries `data-state`). */
   readonly className?: string;
-  /** Class of the dialog content (it renders in a portal, outside the wrapper). */
+  /** Whether the confirmation is open (controlled). Pair with `onOpenChange`. */
+  readonly open?: boolean;
+  /** Whether the confirmation is open at first (uncontrolled). Default `false`. */
+  readonly defaultOpen?: boolean;
+  /**
+   * Called when the confirmation wants to open or close: the trigger, Cancel, Escape, an outside click,
+   * and `false` after a recorded no-show. Not called for a close while the request is pending.
+   */
+  readonly onOpenChange?: (open: boolean) => void;
+  /** Class of the default dialog's content (it renders in a portal, outside the wrapper). */
   readonly dialogClassName?: string;
-  /** Class of the dialog overlay. */
+  /** Class of the default dialog's overlay. */
   readonly overlayClassName?: string;
+  /**
+   * Your own composition of the parts, in place of the default `<MarkNoShowTrigger />` and
+   * `<MarkNoShowDialog className={dialogClassName} overlayClassName={overlayClassName} />`.
+   */
+  readonly children?: ReactNode;
+}
+
+interface NoShowContextValue {
+  readonly id: string;
+  readonly labels: SessionLabels;
+  readonly view: NoShowHookState;
+  readonly pending: boolean;
+  readonly error: SessionRequestError | null;
+  /** The charge and the payout, formatted. */
+  readonly amounts: readonly [string, string];
+  readonly confirm: () => void;
+  readonly confirmRef: RefObject<HTMLButtonElement | null>;
+  readonly cancelRef: RefObject<HTMLButtonElement | null>;
+}
+
+const NoShowContext = createContext<NoShowContextValue | null>(null);
+
+function usePart(): NoShowContextValue {
+  const context = useContext(NoShowContext);
+  if (!context) throw new Error('No <MarkNoShowButton> above');
+  return context;
 }
 
 /**
- * The tutor's "Mark no-show" button. Disabled with a countdown until the no-show wait is over, then
- * asks for confirmation in a dialog that states what the student is charged and what the tutor receives,
- * and records the no-show through the server. Renders nothing for a student, once the student joined
- * within the wait, or once the session is final.
+ * The tutor's "Mark no-show" button. Disabled with a countdown (`data-itutor-part="status"`, after the
+ * parts) until the no-show wait is over, then asks for confirmation in a dialog that states what the
+ * student is charged and what the tutor receives, and records the no-show through the server. Renders
+ * nothing for a student, once the student joined within the wait, or once the session is final; after a
+ * recorded no-show, "No-show recorded." (`role="status"`) in place of the button, and focus moves there.
+ *
+ * It is also the root of its parts (`MarkNoShowTrigger`, `MarkNoShowDialog`, `MarkNoShowCancel`,
+ * `MarkNoShowConfirm`): pass them as children for your own layout or elements. Open or close the
+ * confirmation yourself with `open` / `onOpenChange` (or start it open with `defaultOpen`).
  */
 export function MarkNoShowButton(props: MarkNoShowButtonProps) {
-  return props.role === 'tutor' ? <TutorNoShowButton {...props} /> : null;
+  return props.role === 'tutor' ? <TutorRoot {...props} /> : null;
 }
 
-function TutorNoShowButton(props: MarkNoShowButtonProps) {
-  const { onSuccess, className } = props;
-  const { config, labels, locale, session, pending, error, notBefore, run } = useSessionAction(props, 'mark-no-show', props.markNoShow);
+function TutorRoot(props: MarkNoShowButtonProps) {
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const resultRef = useRef<HTMLParagraphElement>(null);
+  const { config, labels, locale, session, state: action, pending, error, notBefore, run } = useSessionAction(
+    props,
+    'mark-no-show',
+    props.markNoShow,
+  );
   const view = useNoShowState(session, { notBefore, labels: props.labels });
-  const [open, setOpen] = useState(false);
-  const [done, setDone] = useState(false);
-  const id = useId();
-
-  const confirm = async () => {
-    const result = await run();
-    if (!result) return;
-    setDone(true);
-    setOpen(false);
-    onSuccess?.(toPublicSessionInput(result.session));
+  // `open` is the host's when it passes one (controlled), else kept here: Radix's controllable-state model.
+  const [ownOpen, setOwnOpen] = useState(!!props.defaultOpen);
+  const open = props.open ?? ownOpen;
+  const setOpen = (next: boolean) => {
+    setOwnOpen(next);
+    props.onOpenChange?.(next);
   };
+  const id = useId();
+  const done = action.status === 'succeeded';
+  // After a refusal the dialog stays open with the reason; focus returns to Confirm (the action's
+  // trigger; the dialog is modal, so focus cannot be elsewhere), or to Cancel when Confirm is now
+  // disabled. After success, to "No-show recorded." (the trigger and the dialog are gone).
+  useEffect(() => {
+    const confirm = confirmRef.current;
+    (done ? resultRef.current : action.status === 'failed' ? (confirm?.matches(':disabled') ? cancelRef.current : confirm) : null)?.focus();
+  }, [action, done]);
 
-  // Once recorded here, say so (politely) in place of the button, whatever the host does with the session.
   if (done) {
     return (
-      <p role="status" className={className} data-itutor="no-show" data-state="done">
+      <p ref={resultRef} tabIndex={-1} role="status" className={props.className} data-itutor="no-show" data-state="done">
         {labels.noShowRecorded}
       </p>
     );
@@ -76,63 +144,145 @@ function TutorNoShowButton(props: MarkNoShowButtonProps) {
   if (view.phase === 'hidden') return null;
 
   const split = amountsForOutcome(session.priceMinor, 'NO_SHOW_STUDENT', props.policy ?? config.policy);
+  const money = (minor: number) => formatMoney(minor, { currency: session.currency, locale });
+  const confirm = async () => {
+    const result = await run();
+    if (!result) return;
+    setOpen(false);
+    props.onSuccess?.(toPublicSessionInput(result.session));
+  };
+  const value: NoShowContextValue = {
+    id,
+    labels,
+    view,
+    pending,
+    error,
+    amounts: [money(split.chargeMinor), money(split.payoutMinor)],
+    confirm,
+    confirmRef,
+    cancelRef,
+  };
   const state: MarkNoShowButtonState = pending ? 'pending' : error ? 'error' : view.phase;
 
   return (
-    <div className={className} data-itutor="no-show" data-state={state}>
-      <Dialog.Root open={open} onOpenChange={(next) => pending || setOpen(next)}>
-        <Dialog.Trigger asChild>
-          <button
-            type="button"
-            data-itutor-part="button"
-            disabled={!view.canMarkNoShow}
-            aria-describedby={view.countdown ? `${id}s` : undefined}
-          >
-            {labels.markNoShow}
-          </button>
-        </Dialog.Trigger>
-        {view.countdown ? (
+    <NoShowContext.Provider value={value}>
+      <div className={props.className} data-itutor="no-show" data-state={state}>
+        {/* While the request runs, nothing closes the dialog (Escape, outside click, Cancel). */}
+        <Dialog.Root open={open} onOpenChange={(next) => (pending && !next) || setOpen(next)}>
+          {props.children ?? [
+            <MarkNoShowTrigger key="t" />,
+            <MarkNoShowDialog key="d" className={props.dialogClassName} overlayClassName={props.overlayClassName} />,
+          ]}
+        </Dialog.Root>
+        {view.countdown && (
           <p id={`${id}s`} data-itutor-part="status">
             {labels.noShowAvailableIn(view.countdown)}
           </p>
-        ) : null}
-        <Dialog.Portal>
-          <Dialog.Overlay className={props.overlayClassName} data-itutor="no-show-overlay" />
-          <Dialog.Content
-            className={props.dialogClassName}
-            data-itutor="no-show-dialog"
-          >
-            <Dialog.Title data-itutor-part="title">{labels.confirmNoShowTitle}</Dialog.Title>
-            <Dialog.Description data-itutor-part="description">
-              {labels.confirmNoShowDescription(
-                formatMoney(split.chargeMinor, { currency: session.currency, locale }),
-                formatMoney(split.payoutMinor, { currency: session.currency, locale }),
-              )}
-            </Dialog.Description>
-            {error ? (
-              <p role="alert" data-itutor-part="error">
-                {error.message}
-              </p>
-            ) : null}
-            <div data-itutor-part="actions">
-              <Dialog.Close asChild>
-                <button type="button" data-itutor-part="cancel" disabled={pending}>
-                  {labels.cancel}
-                </button>
-              </Dialog.Close>
-              <button
-                type="button"
-                data-itutor-part="confirm"
-                disabled={pending || !view.canMarkNoShow}
-                aria-busy={pending}
-                onClick={confirm}
-              >
-                {labels.markNoShow}
-              </button>
-            </div>
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
-    </div>
+        )}
+      </div>
+    </NoShowContext.Provider>
+  );
+}
+
+/** Props of the button parts: a `<button>`'s, plus `asChild` to render your own element instead. */
+export interface MarkNoShowPartProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  /** Render the single child as this part (it gets the part's props; the label when it has no children). */
+  readonly asChild?: boolean;
+}
+
+/**
+ * Opens the confirmation. Disabled until a no-show can be marked, and described meanwhile by the
+ * countdown ("You can mark a no-show in 14:00", which the root renders after its children). Content:
+ * children, else the `markNoShow` label.
+ */
+export function MarkNoShowTrigger({ asChild, children, ...rest }: MarkNoShowPartProps) {
+  const { id, view, labels } = usePart();
+  return (
+    <Dialog.Trigger
+      {...rest}
+      asChild={asChild}
+      data-itutor-part="button"
+      disabled={!view.canMarkNoShow}
+      aria-describedby={view.countdown ? `${id}s` : undefined}
+    >
+      {children ?? labels.markNoShow}
+    </Dialog.Trigger>
+  );
+}
+
+/** Props of {@link MarkNoShowDialog}: Radix `Dialog.Content`'s, plus the overlay's class and the portal's container. */
+export interface MarkNoShowDialogProps extends Omit<ComponentPropsWithoutRef<typeof Dialog.Content>, 'asChild'> {
+  /** Class of the overlay (`data-itutor="no-show-overlay"`). */
+  readonly overlayClassName?: string;
+  /** Where the portal renders. Default `document.body`. */
+  readonly container?: HTMLElement | null;
+}
+
+/**
+ * The confirmation: a modal dialog in a portal, over an overlay, titled and described by the labels
+ * (what the student is charged and what the tutor receives), with the server's refusal when there is
+ * one (`role="alert"`). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
+ * `data-itutor-part="actions"` row. Focus is trapped inside and returns to the trigger on close.
+ */
+export function MarkNoShowDialog({ overlayClassName, container, children, ...rest }: MarkNoShowDialogProps) {
+  const { id, labels, amounts, error } = usePart();
+  return (
+    <Dialog.Portal container={container}>
+      <Dialog.Overlay className={overlayClassName} data-itutor="no-show-overlay" />
+      {/* After a recorded no-show the trigger is gone, so Radix's return of focus to it does nothing:
+          the root's focus on its result stands. */}
+      <Dialog.Content {...rest} data-itutor="no-show-dialog">
+        <Dialog.Title data-itutor-part="title">{labels.confirmNoShowTitle}</Dialog.Title>
+        <Dialog.Description data-itutor-part="description">{labels.confirmNoShowDescription(...amounts)}</Dialog.Description>
+        {error && (
+          <p id={`${id}e`} role="alert" data-itutor-part="error">
+            {error.message || labels.genericError}
+          </p>
+        )}
+        {children ?? (
+          <div data-itutor-part="actions">
+            <MarkNoShowCancel />
+            <MarkNoShowConfirm />
+          </div>
+        )}
+      </Dialog.Content>
+    </Dialog.Portal>
+  );
+}
+
+/** Closes the confirmation (disabled while the request runs). Content: children, else the `cancel` label. */
+export function MarkNoShowCancel({ asChild, children, ...rest }: MarkNoShowPartProps) {
+  const { labels, pending, cancelRef } = usePart();
+  return (
+    <Dialog.Close {...rest} ref={cancelRef} asChild={asChild} data-itutor-part="cancel" disabled={pending}>
+      {children ?? labels.cancel}
+    </Dialog.Close>
+  );
+}
+
+/**
+ * Records the no-show, once (further clicks while pending do nothing). While pending it says
+ * "Marking…" and stays focusable (`aria-disabled`, `aria-busy`); after a refusal focus returns to it
+ * while the reason is announced (`role="alert"`). Content: children, else the `markNoShow` / `markingNoShow` label.
+ */
+export function MarkNoShowConfirm({ asChild, children, onClick, ...rest }: MarkNoShowPartProps) {
+  const { labels, view, pending, confirm, confirmRef } = usePart();
+  const Button = asChild ? Slot : 'button';
+  return (
+    <Button
+      type="button"
+      {...rest}
+      ref={confirmRef}
+      data-itutor-part="confirm"
+      disabled={!view.canMarkNoShow}
+      aria-disabled={pending || undefined}
+      aria-busy={pending}
+      onClick={(event) => {
+        onClick?.(event);
+        if (!event.defaultPrevented && !pending) confirm();
+      }}
+    >
+      {children ?? (pending ? labels.markingNoShow : labels.markNoShow)}
+    </Button>
   );
 }

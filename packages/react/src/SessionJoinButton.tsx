@@ -1,7 +1,6 @@
 'use client';
-import type { ParticipantRole, SessionPolicy } from './deps';
-import { useId, useRef, useState } from './deps';
-import type { JoinFunction, JoinResult, SessionRequestError } from './api';
+import type { JoinFunction, JoinResult, ParticipantRole, ReactNode, SessionPolicy, SessionRequestError } from './deps';
+import { Slot, useEffect, useId, useRef, useState } from './deps';
 import { useSessionAction } from './action';
 import { formatDateTime, formatPercent, visuallyHidden } from './format';
 import { useHydrated, useJoinState } from './hooks';
@@ -41,6 +40,13 @@ export interface SessionJoinButtonProps {
   readonly policy?: SessionPolicy;
   /** Class of the wrapper element (which carries `data-state`). */
   readonly className?: string;
+  /**
+   * Render your own element as the button: the single child gets the button's props (`disabled`,
+   * `aria-*`, `onClick`, `data-itutor-part="button"`) and, when it has no children, the label.
+   */
+  readonly asChild?: boolean;
+  /** With `asChild`, your element; without it, the button's content (default the `join` / `joining` label). */
+  readonly children?: ReactNode;
 }
 
 function openBlankTab(): Window | null {
@@ -60,16 +66,27 @@ function openBlankTab(): Window | null {
  * `noopener` effect) and pointed at the URL once the server answered; if the browser blocked it,
  * `window.open(url, '_blank', 'noopener,noreferrer')`, and an "Open the meeting" link either way.
  * States the no-show wait; shows in-progress, ended and final states. Unstyled: style it through `className` and
- * `data-state` (`waiting | open | in-progress | ended | final | pending | error | unknown`).
+ * `data-state` (`waiting | open | in-progress | ended | final | pending | error | unknown`). While the
+ * join is recorded the button says "Joining…" and stays focusable (`aria-disabled`, `aria-busy`); after
+ * a refusal focus returns to it (or, when a `TOO_EARLY` disabled it, to the countdown).
  */
 export function SessionJoinButton(props: SessionJoinButtonProps) {
   const { role, onJoined } = props;
-  const { config, labels, locale, session, pending, error, notBefore, run } = useSessionAction(props, 'join', props.join);
+  const { config, labels, locale, session, state: action, pending, error, notBefore, run } = useSessionAction(props, 'join', props.join);
   // After a TOO_EARLY answer, `opensAt` is the server's instant: the countdown shows the server's wait.
   const view = useJoinState(session, { role, notBefore, labels: props.labels });
   const hydrated = useHydrated();
   const [joinedUrl, setJoinedUrl] = useState<string | null>(null);
   const id = useId();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const statusRef = useRef<HTMLParagraphElement>(null);
+
+  // After a refusal focus returns to the button, or, when a `TOO_EARLY` disabled it, to the countdown
+  // that says until when. The button stays focusable while pending (`aria-disabled`), so focus is kept.
+  useEffect(() => {
+    const button = buttonRef.current;
+    if (action.status === 'failed') (button?.matches(':disabled') ? statusRef.current : button)?.focus();
+  }, [action]);
 
   // Announce once when Join opens while on screen (the region's text changes once): never every second.
   // Derived during render (an idempotent ref flag), so opening costs no extra render.
@@ -78,6 +95,7 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
   const announcement = sawWaiting.current && view.canJoin ? labels.joinOpenAnnouncement : '';
 
   const handleClick = async () => {
+    if (pending) return;
     // Opened synchronously inside the click so popup blockers allow it; pointed at the meeting later.
     const tab = openBlankTab();
     const result = await run();
@@ -92,14 +110,14 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
   const state: SessionJoinButtonState = pending ? 'pending' : showError ? 'error' : view.phase;
   const showButton = view.phase !== 'final';
   const countdown = view.countdown!;
-  const statusText = {
-    unknown: '',
+  // No text for `unknown` (no instant yet).
+  const statusText = ({
     waiting: labels.joinOpensIn(countdown),
     open: labels.startsIn(countdown),
     'in-progress': labels.inProgress,
     ended: labels.ended,
     final: labels.status[view.status],
-  }[view.phase];
+  } as Partial<Record<JoinPhase, string>>)[view.phase];
   const minutes = view.noShowWaitMinutes;
   const warning =
     view.showNoShowWarning &&
@@ -107,23 +125,26 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
       ? labels.studentNoShowWarning(minutes, formatPercent((props.policy ?? config.policy).noShowChargeBps, locale))
       : labels.tutorNoShowNotice(minutes));
   const describedBy = [statusText && `${id}s`, warning && `${id}w`, showError && `${id}e`].filter(Boolean).join(' ');
+  const Button = props.asChild ? Slot : 'button';
 
   return (
     <div className={props.className} data-itutor="join" data-state={state} data-phase={view.phase} data-status={view.status}>
       {showButton && (
-        <button
+        <Button
+          ref={buttonRef}
           type="button"
           data-itutor-part="button"
-          disabled={!view.canJoin || pending}
+          disabled={!view.canJoin}
+          aria-disabled={pending || undefined}
           aria-busy={pending}
           aria-describedby={describedBy || undefined}
           onClick={handleClick}
         >
-          {labels.join}
-        </button>
+          {props.children ?? (pending ? labels.joining : labels.join)}
+        </Button>
       )}
       {statusText && (
-        <p id={`${id}s`} data-itutor-part="status">
+        <p ref={statusRef} id={`${id}s`} tabIndex={-1} data-itutor-part="status">
           {statusText}
         </p>
       )}
@@ -140,7 +161,7 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
       )}
       {showError && (
         <p id={`${id}e`} role="alert" data-itutor-part="error">
-          {error.message}
+          {error.message || labels.genericError}
         </p>
       )}
       {joinedUrl && showButton && (

@@ -1,16 +1,19 @@
 'use client';
-import { postSessionAction, toSessionRequestError, type SessionRequestError } from './api';
 import { useSessionContext, type SessionContextValue } from './context';
-import { useMemo, useRef, useState, type PublicSession } from './deps';
+import {
+  createActionStore,
+  postSessionAction,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+  type ActionState,
+  type PublicSession,
+  type SessionAction,
+  type SessionRequestError,
+} from './deps';
 import { useResolvedLabels } from './hooks';
 import type { SessionLabels, SessionLabelsInput } from './labels';
 import { toPublicSessionInput, type SessionInput } from './state';
-
-/** The last failure: the server's message and code (internal). */
-export interface SessionActionError {
-  readonly message: string;
-  readonly code: string | null;
-}
 
 /** The props both buttons share (internal). */
 interface ActionProps {
@@ -21,43 +24,52 @@ interface ActionProps {
   readonly onError?: (error: SessionRequestError) => void;
 }
 
+/** What {@link useSessionAction} returns (internal). */
+export interface SessionActionApi<T> {
+  readonly config: SessionContextValue;
+  readonly labels: SessionLabels;
+  readonly locale: string;
+  readonly session: PublicSession;
+  /** The action store's snapshot (core `@itutor/sessions-core/client`). */
+  readonly state: ActionState<T>;
+  readonly pending: boolean;
+  /** The last failure (its `message` may be empty: show `labels.genericError` then). */
+  readonly error: SessionRequestError | null;
+  /** The server's `availableAt` after a `TOO_EARLY`. */
+  readonly notBefore: number | null;
+  /** Calls the host function or the endpoint, once at a time; the result, or `undefined` on failure. */
+  readonly run: () => Promise<T | undefined>;
+}
+
 /**
- * What both buttons need (internal): settings, labels, the session with `Date`s, and a `run` that
- * calls the host function or the endpoint, once at a time (no double submission), keeping pending,
- * error and `TOO_EARLY` (`notBefore`: the server's `availableAt`) state.
+ * What both buttons need (internal): settings, labels, the session with `Date`s, and the action's state
+ * in a core action store (`createActionStore`, one per component) read with `useSyncExternalStore`.
  */
-export function useSessionAction<T>(props: ActionProps, endpoint: 'join' | 'mark-no-show', host?: (sessionId: string) => Promise<T>) {
+export function useSessionAction<T>(props: ActionProps, action: SessionAction, host?: (sessionId: string) => Promise<T>): SessionActionApi<T> {
   const config = useSessionContext();
-  const labels: SessionLabels = useResolvedLabels(props.labels);
-  const session: PublicSession = useMemo(() => toPublicSessionInput(props.session), [props.session]);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<SessionActionError | null>(null);
-  const [notBefore, setNotBefore] = useState<number | null>(null);
-  const inFlight = useRef(false);
+  const labels = useResolvedLabels(props.labels);
+  const session = useMemo(() => toPublicSessionInput(props.session), [props.session]);
+  const [store] = useState(createActionStore<T>);
+  const state = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
   const run = async (): Promise<T | undefined> => {
-    if (inFlight.current) return;
-    inFlight.current = true;
-    setPending(true);
-    setError(null);
-    try {
-      const result = await (host
+    const outcome = await store.run(() =>
+      host
         ? host(session.id)
-        : postSessionAction<T>(session.id, endpoint, {
-            basePath: props.basePath ?? config.basePath,
-            now: () => config.clock.getSnapshot(),
-          }));
-      setNotBefore(null);
-      return result;
-    } catch (thrown) {
-      const failure = toSessionRequestError(thrown);
-      if (failure.code === 'TOO_EARLY') setNotBefore(failure.availableAt);
-      setError({ message: failure.message || labels.genericError, code: failure.code });
-      props.onError?.(failure);
-    } finally {
-      inFlight.current = false;
-      setPending(false);
-    }
+        : postSessionAction<T>(session.id, action, { basePath: props.basePath ?? config.basePath, now: () => config.clock.getSnapshot() }),
+    );
+    if (outcome?.status === 'failed') props.onError?.(outcome.error);
+    return outcome?.status === 'succeeded' ? outcome.result : undefined;
   };
-  return { config, labels, locale: props.locale ?? config.locale, session, pending, error, notBefore, run };
+  return {
+    config,
+    labels,
+    locale: props.locale ?? config.locale,
+    session,
+    state,
+    pending: state.status === 'pending',
+    error: state.status === 'failed' ? state.error : null,
+    notBefore: state.notBefore,
+    run,
+  };
 }

@@ -101,7 +101,7 @@ export function createSessionClock(options: SessionClockOptions = {}): TickingSe
 
 let defaultClock: TickingSessionClock | null = null;
 
-/** The process-wide clock used when no `SessionClockProvider` is mounted (created on first use). */
+/** The process-wide clock used when no `SessionClockProvider` is mounted (created on first use; internal). */
 export function getDefaultSessionClock(): TickingSessionClock {
   defaultClock ??= createSessionClock();
   return defaultClock;

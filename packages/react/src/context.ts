@@ -40,7 +40,7 @@ export interface SessionClockProviderProps extends Partial<Omit<SessionContextVa
 
 /**
  * Supplies the one shared clock, and the policy, labels, locale, time zone and API base path, to every
- * component and hook below it. Pass `clock` (e.g. `createManualClock()`) or `now` to control time in
+ * component and hook below it. Pass `clock` (e.g. `createManualSessionClock()` from `/testing`) or `now` to control time in
  * tests and stories. Without a provider, components share a process-wide clock on `Date.now`.
  */
 export function SessionClockProvider({ children, clock, now, intervalMs, initialNow, ...settings }: SessionClockProviderProps) {

@@ -14,7 +14,8 @@ export {
   useState,
   useSyncExternalStore,
 } from 'react';
-export type { ReactNode } from 'react';
+export type { ButtonHTMLAttributes, HTMLAttributes, ReactNode, RefObject } from 'react';
+export { Slot } from '@radix-ui/react-slot';
 export {
   DEFAULT_POLICY,
   STATUS_LABELS,
@@ -22,14 +23,25 @@ export {
   effectiveStatus,
   formatMoney,
   fromSessionJson,
-  isFinalStatus,
+  joinGuard,
+  noShowGuard,
   secondsUntil,
+  sessionPhase,
 } from '@itutor/sessions-core';
 export type {
   ParticipantRole,
   PublicSession,
-  SessionErrorCode,
   SessionJson,
+  SessionPhase,
   SessionPolicy,
   SessionStatus,
 } from '@itutor/sessions-core';
+export { createActionStore, postSessionAction } from '@itutor/sessions-core/client';
+export type {
+  ActionState,
+  JoinFunction,
+  JoinResult,
+  MarkNoShowFunction,
+  SessionAction,
+  SessionRequestError,
+} from '@itutor/sessions-core/client';

@@ -5,7 +5,7 @@ import { useSessionContext } from './context';
 import { resolveLabels, type SessionLabels, type SessionLabelsInput } from './labels';
 import { joinStateAt, noShowStateAt, type JoinState, type JoinStateOptions, type NoShowState, type SessionInput } from './state';
 
-/** Shallow equality of two plain objects (the default of {@link useClockSelector}). */
+/** Shallow equality of two plain objects: the default comparison of {@link useClockSelector} (internal). */
 export function shallowEqual<T>(a: T, b: T): boolean {
   if (Object.is(a, b)) return true;
   if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
@@ -63,6 +63,7 @@ export function useHydrated(): boolean {
 
 /** Options of {@link useJoinState}. */
 export interface UseJoinStateOptions extends JoinStateOptions {
+  /** Who is looking (required here: the hook's state carries it). */
   readonly role: ParticipantRole;
   /** Label overrides (for the countdown format). */
   readonly labels?: SessionLabelsInput;
@@ -88,7 +89,7 @@ export function useJoinState(session: SessionInput, options: UseJoinStateOptions
   const labels = useResolvedLabels(options.labels);
   const select = useCallback(
     (now: number | null): JoinHookState => {
-      const { secondsUntilOpen, secondsUntilStart, opensAt, ...state } = joinStateAt(session, now, { notBefore });
+      const { secondsUntilOpen, secondsUntilStart, opensAt, ...state } = joinStateAt(session, now, { role, notBefore });
       const seconds = state.phase === 'waiting' ? secondsUntilOpen : state.phase === 'open' ? secondsUntilStart : null;
       return {
         ...state,

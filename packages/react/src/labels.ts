@@ -7,6 +7,8 @@ import { STATUS_LABELS, type SessionStatus } from './deps';
 export interface SessionLabels {
   /** Text of the Join button. */
   readonly join: string;
+  /** Text of the Join button while the join is being recorded. */
+  readonly joining: string;
   /** Shown (and linked to the disabled button) before Join opens. */
   readonly joinOpensIn: (countdown: string) => string;
   /** Shown between Join opening and the scheduled start. */
@@ -29,6 +31,8 @@ export interface SessionLabels {
   readonly genericError: string;
   /** Text of the no-show trigger and confirm buttons. */
   readonly markNoShow: string;
+  /** Text of the confirm button while the no-show is being recorded. */
+  readonly markingNoShow: string;
   /** Shown (and linked to the disabled button) until a no-show can be marked. */
   readonly noShowAvailableIn: (countdown: string) => string;
   /** Title of the confirmation dialog. */
@@ -62,6 +66,7 @@ export function formatCountdown(seconds: number): string {
 /** The English defaults. */
 export const DEFAULT_LABELS: SessionLabels = {
   join: 'Join session',
+  joining: 'Joining…',
   joinOpensIn: (c) => `Join opens in ${c}`,
   startsIn: (c) => `Starts in ${c}`,
   inProgress: 'Session in progress',
@@ -73,6 +78,7 @@ export const DEFAULT_LABELS: SessionLabels = {
   openMeeting: 'Open the meeting',
   genericError: 'Something went wrong.',
   markNoShow: 'Mark no-show',
+  markingNoShow: 'Marking…',
   noShowAvailableIn: (c) => `You can mark a no-show in ${c}`,
   confirmNoShowTitle: 'Mark the student as absent?',
   confirmNoShowDescription: (charge, payout) =>

@@ -1,35 +1,43 @@
 import {
   effectiveStatus,
   fromSessionJson,
-  isFinalStatus,
+  joinGuard,
+  noShowGuard,
   secondsUntil,
+  sessionPhase,
+  type ParticipantRole,
   type PublicSession,
   type SessionJson,
+  type SessionPhase,
   type SessionStatus,
 } from './deps';
 
 /**
- * Pure derivations of what a participant may do at an instant. No React, no clock reads: the hooks
- * feed them the shared clock's instant; hosts may call them anywhere (a server too).
+ * What a participant may do at an instant, as the Join and No-show UIs need it. No rule lives here: the
+ * phases and the guards are the core's (`sessionPhase`, `joinGuard`, `noShowGuard`), the same functions
+ * the server's state machine refuses with. What this module adds is React-side only: the `unknown`
+ * phase before an instant is known (server render without `initialNow`), the server's later instant
+ * after a `TOO_EARLY` (`notBefore`), and countdown seconds. No React, no clock reads: the hooks feed
+ * them the shared clock's instant; hosts may call them anywhere (a server too).
  */
 
 /** A session as the components accept it: the core's `PublicSession` or its JSON form. */
 export type SessionInput = PublicSession | SessionJson;
 
-/** Returns a `PublicSession` (instants as `Date`s) from either form. */
+/** Returns a `PublicSession` (instants as `Date`s) from either form (internal). */
 export function toPublicSessionInput(session: SessionInput): PublicSession {
   return session.scheduledStartAt instanceof Date ? (session as PublicSession) : fromSessionJson(session);
 }
 
 /** Where a session stands for the Join button. `unknown`: no instant yet (server render without one). */
-export type JoinPhase = 'unknown' | 'waiting' | 'open' | 'in-progress' | 'ended' | 'final';
+export type JoinPhase = 'unknown' | SessionPhase;
 
 /** What {@link joinStateAt} derives. */
 export interface JoinState {
   readonly phase: JoinPhase;
   /** Effective status at the instant (the stored status when the instant is unknown). */
   readonly status: SessionStatus;
-  /** True when Join may be pressed: from `opensAt` until the scheduled end, unless final. */
+  /** True when Join may be pressed (core `joinGuard`): from `opensAt` until the session is final. */
   readonly canJoin: boolean;
   /** When Join opens: `joinOpensAt`, or later if the server said so (`notBefore`). */
   readonly opensAt: Date;
@@ -37,7 +45,10 @@ export interface JoinState {
   readonly secondsUntilOpen: number | null;
   /** Whole seconds until the scheduled start (0 once started); `null` when unknown or final. */
   readonly secondsUntilStart: number | null;
-  /** True until the no-show wait is over, while the session is neither ended nor final. */
+  /**
+   * True while a no-show is still to come: core `noShowGuard` answers `TOO_EARLY` (the wait is not over,
+   * the student has not joined in time, the session is not final).
+   */
   readonly showNoShowWarning: boolean;
   /** The session's stored no-show wait, in minutes. */
   readonly noShowWaitMinutes: number;
@@ -45,6 +56,8 @@ export interface JoinState {
 
 /** Options for {@link joinStateAt} and {@link noShowStateAt}. */
 export interface JoinStateOptions {
+  /** Who asks (Join's rule is the same for both participants). Default `'student'`. */
+  readonly role?: ParticipantRole;
   /** Epoch ms before which the action stays closed: the server's `availableAt` after `TOO_EARLY`. */
   readonly notBefore?: number | null;
 }
@@ -52,30 +65,24 @@ export interface JoinStateOptions {
 /** The Join state of `session` at `now` (epoch ms, or `null` for "not known yet"). */
 export function joinStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): JoinState {
   const s = toPublicSessionInput(session);
-  const opens = Math.max(+s.joinOpensAt, options.notBefore ?? 0);
+  const opens = new Date(Math.max(+s.joinOpensAt, options.notBefore ?? 0));
   const at = new Date(now ?? 0);
-  const final = isFinalStatus(s.status);
-  const known = now !== null && !final;
-  const phase: JoinPhase = final
-    ? 'final'
-    : now === null
-      ? 'unknown'
-      : now < opens
-        ? 'waiting'
-        : now < +s.scheduledStartAt
-          ? 'open'
-          : now < +s.scheduledEndAt
-            ? 'in-progress'
-            : 'ended';
+  const known = now !== null;
+  // The core's phase (`final` whatever the instant); before the server's later instant (`notBefore`)
+  // Join still counts as waiting.
+  const core = sessionPhase(s, at);
+  const phase: JoinPhase = core === 'final' ? 'final' : !known ? 'unknown' : at < opens ? 'waiting' : core;
+  const live = known && phase !== 'final';
+  const noShow = noShowGuard(s, 'tutor', known ? at : s.noShowEligibleAt);
   return {
     phase,
-    status: known ? effectiveStatus(s, at) : s.status,
-    // DESIGN: joining stays possible until the session is final, also past the scheduled end.
-    canJoin: phase === 'open' || phase === 'in-progress' || phase === 'ended',
-    opensAt: new Date(opens),
-    secondsUntilOpen: known ? secondsUntil(new Date(opens), at) : null,
-    secondsUntilStart: known ? secondsUntil(s.scheduledStartAt, at) : null,
-    showNoShowWarning: !final && phase !== 'ended' && (now ?? 0) < +s.noShowEligibleAt,
+    status: live ? effectiveStatus(s, at) : s.status,
+    canJoin: live && at >= opens && joinGuard(s, options.role ?? 'student', at).allowed,
+    opensAt: opens,
+    secondsUntilOpen: live ? secondsUntil(opens, at) : null,
+    secondsUntilStart: live ? secondsUntil(s.scheduledStartAt, at) : null,
+    // Before an instant is known: shown unless a refusal no wait can lift (final, joined in time).
+    showNoShowWarning: known ? !noShow.allowed && noShow.code === 'TOO_EARLY' : noShow.allowed,
     noShowWaitMinutes: s.noShowWaitMinutes,
   };
 }
@@ -98,22 +105,23 @@ export interface NoShowState {
   readonly secondsUntilEligible: number | null;
 }
 
-/** The no-show state of `session` at `now` (epoch ms, or `null` for "not known yet"). */
+/**
+ * The no-show state of `session` at `now` (epoch ms, or `null` for "not known yet"), for the session's
+ * tutor (a student never may: `MarkNoShowButton` renders nothing for one).
+ */
 export function noShowStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): NoShowState {
   const s = toPublicSessionInput(session);
-  const eligible = Math.max(+s.noShowEligibleAt, options.notBefore ?? 0);
-  // The rule: a join recorded at or before the end of the wait rules out a no-show.
-  const hiddenReason: NoShowHiddenReason | null = isFinalStatus(s.status)
-    ? 'final'
-    : s.studentJoinedAt && +s.studentJoinedAt <= +s.noShowEligibleAt
-      ? 'student-joined'
-      : null;
+  const eligible = new Date(Math.max(+s.noShowEligibleAt, options.notBefore ?? 0));
+  // Asked at the eligibility instant when `now` is unknown: only the refusals time cannot change remain.
+  const guard = noShowGuard(s, 'tutor', now === null ? eligible : new Date(now));
+  const code = guard.allowed ? null : guard.code;
+  const hiddenReason: NoShowHiddenReason | null = code === 'SESSION_FINAL' ? 'final' : code === 'STUDENT_JOINED' ? 'student-joined' : null;
   const known = now !== null && !hiddenReason;
   return {
-    phase: hiddenReason ? 'hidden' : now === null ? 'unknown' : now < eligible ? 'waiting' : 'open',
+    phase: hiddenReason ? 'hidden' : known ? (now < +eligible ? 'waiting' : 'open') : 'unknown',
     hiddenReason,
-    canMarkNoShow: known && now >= eligible,
-    eligibleAt: new Date(eligible),
-    secondsUntilEligible: known ? secondsUntil(new Date(eligible), new Date(now)) : null,
+    canMarkNoShow: known && guard.allowed && now >= +eligible,
+    eligibleAt: eligible,
+    secondsUntilEligible: known ? secondsUntil(eligible, new Date(now)) : null,
   };
 }

@@ -1,7 +1,8 @@
 import { formatMoney } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
-import { MarkNoShowButton, SessionRequestError } from '../src/index';
+import { SessionRequestError } from '@itutor/sessions-core/client';
+import { MarkNoShowButton } from '../src/index';
 import { StoryClock, clockOf, never, sessionJson } from './story-clock';
 
 type Args = React.ComponentProps<typeof MarkNoShowButton> & { minutesFromStart: number };
@@ -62,10 +63,10 @@ export const BecomesAvailable: Story = {
     const canvas = within(canvasElement);
     const button = canvas.getByRole('button', { name: 'Mark no-show' });
     await expect(button).toBeDisabled();
-    clockOf(id).advance(59_000);
+    clockOf(id).advance({ seconds: 59 });
     await waitFor(() => expect(canvas.getByText('You can mark a no-show in 0:01')).toBeVisible());
     await expect(button).toBeDisabled();
-    clockOf(id).advance(1000);
+    clockOf(id).advance({ seconds: 1 });
     await waitFor(() => expect(canvas.getByRole('button', { name: 'Mark no-show' })).toBeEnabled());
   },
 };

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, waitFor, within } from 'storybook/test';
-import { SessionRequestError } from '../src/index';
+import { SessionRequestError } from '@itutor/sessions-core/client';
 import { SessionJoinButton } from '../src/index';
 import { StoryClock, clockOf, never, sessionJson } from './story-clock';
 
@@ -63,10 +63,10 @@ export const OpensWhileWatching: Story = {
   play: async ({ canvasElement, id }) => {
     const canvas = within(canvasElement);
     const clock = clockOf(id);
-    clock.advance(59_000);
+    clock.advance({ seconds: 59 });
     await waitFor(() => expect(canvas.getByText('Join opens in 0:01')).toBeVisible());
     await expect(canvas.getByRole('button', { name: 'Join session' })).toBeDisabled();
-    clock.advance(1000);
+    clock.advance({ seconds: 1 });
     await waitFor(() => expect(canvas.getByRole('button', { name: 'Join session' })).toBeEnabled());
     await expect(canvas.getByRole('status')).toHaveTextContent('Join is now open.');
   },
@@ -148,7 +148,7 @@ export const TooEarlyByServerClock: Story = {
     await waitFor(() => expect(canvas.getByText('Join opens in 0:30')).toBeVisible());
     await expect(canvas.getByRole('button', { name: 'Join session' })).toBeDisabled();
     await expect(canvas.queryByRole('alert')).toBeNull();
-    clockOf(id).advance(30_000);
+    clockOf(id).advance({ seconds: 30 });
     await waitFor(() => expect(canvas.getByRole('button', { name: 'Join session' })).toBeEnabled());
   },
 };

@@ -1,7 +1,7 @@
 import { toSessionJson, type PublicSession } from '@itutor/sessions-core';
 import { useMemo, type ReactNode } from 'react';
 import { SessionClockProvider } from '../src/index';
-import { createManualClock, type ManualSessionClock } from '../src/testing';
+import { createManualSessionClock, type ManualSessionClock } from '../src/testing';
 import { START, makeSession } from '../test/fixtures';
 
 /** Clocks by story id, so play functions can move the time of the story they test. */
@@ -20,7 +20,7 @@ export const fromStart = (minutes: number, seconds = 0) => new Date(START.getTim
 /** A frozen, controllable clock for a story: the `minutesFromStart` control sets it. */
 export function StoryClock({ id, minutesFromStart, children }: { id: string; minutesFromStart: number; children: ReactNode }) {
   const clock = useMemo(() => {
-    const c = createManualClock(fromStart(minutesFromStart));
+    const c = createManualSessionClock(fromStart(minutesFromStart));
     clocks.set(id, c);
     return c;
   }, [id, minutesFromStart]);

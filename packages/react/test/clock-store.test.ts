@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSessionClock, type ClockTimers } from '../src/clock-store';
-import { createManualClock } from '../src/testing';
+import { createManualClock } from '@itutor/sessions-core/testing';
+import { createManualSessionClock } from '../src/testing';
 
 function countingTimers() {
   const intervals: Array<() => void> = [];
@@ -59,15 +60,33 @@ describe('createSessionClock', () => {
   });
 });
 
-describe('createManualClock', () => {
+describe('createManualSessionClock', () => {
   it('moves only when told to and notifies', () => {
-    const clock = createManualClock('2026-01-15T15:00:00.000Z');
+    const clock = createManualSessionClock('2026-01-15T15:00:00.000Z');
     const listener = vi.fn();
     clock.subscribe(listener);
     expect(clock.getSnapshot()).toBe(Date.parse('2026-01-15T15:00:00.000Z'));
-    clock.advance(1500);
+    clock.advance({ seconds: 1.5 });
     expect(clock.getSnapshot()).toBe(Date.parse('2026-01-15T15:00:01.500Z'));
     clock.set(new Date('2026-01-15T16:00:00.000Z'));
     expect(listener).toHaveBeenCalledTimes(2);
+  });
+
+  it('is a core Clock, and wraps an existing core ManualClock (one object drives services and components)', () => {
+    const core = createManualClock('2026-01-15T15:00:00.000Z');
+    const clock = createManualSessionClock(core);
+    const listener = vi.fn();
+    clock.subscribe(listener);
+    expect(clock.advance({ minutes: 5 })).toEqual(new Date('2026-01-15T15:05:00.000Z'));
+    expect(core.now()).toEqual(new Date('2026-01-15T15:05:00.000Z'));
+    expect(clock.now()).toEqual(core.now());
+    expect(listener).toHaveBeenCalledTimes(1);
+    // Moved behind its back: `tick()` re-reads it.
+    core.advance({ seconds: 30 });
+    expect(clock.getSnapshot()).toBe(Date.parse('2026-01-15T15:05:00.000Z'));
+    clock.tick();
+    expect(clock.getSnapshot()).toBe(Date.parse('2026-01-15T15:05:30.000Z'));
+    expect(listener).toHaveBeenCalledTimes(2);
+    expect(() => createManualSessionClock('not a date')).toThrow(TypeError);
   });
 });

@@ -4,12 +4,12 @@ import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton } from '../src/index';
-import { createManualClock } from '../src/testing';
+import { createManualSessionClock } from '../src/testing';
 import { at, makeSession } from './fixtures';
 
 const session = toSessionJson(makeSession());
 
-function Page({ clock, initialNow }: { clock: ReturnType<typeof createManualClock>; initialNow?: string }) {
+function Page({ clock, initialNow }: { clock: ReturnType<typeof createManualSessionClock>; initialNow?: string }) {
   return (
     <SessionClockProvider clock={clock} initialNow={initialNow}>
       <SessionJoinButton session={session} role="student" />
@@ -27,12 +27,12 @@ afterEach(() => {
 
 async function serverRenderThenHydrate(serverNow: Date, clientNow: Date, initialNow: string | undefined) {
   const errors = vi.spyOn(console, 'error');
-  const html = renderToString(<Page clock={createManualClock(serverNow)} initialNow={initialNow} />);
+  const html = renderToString(<Page clock={createManualSessionClock(serverNow)} initialNow={initialNow} />);
   container = document.createElement('div');
   container.innerHTML = html;
   document.body.append(container);
   const recoverable = vi.fn();
-  const clientClock = createManualClock(clientNow);
+  const clientClock = createManualSessionClock(clientNow);
   await act(async () => {
     hydrateRoot(container!, <Page clock={clientClock} initialNow={initialNow} />, { onRecoverableError: recoverable });
   });
@@ -65,14 +65,14 @@ describe('server render then hydrate', () => {
 
   it('would report a mismatch if the server had rendered at another instant (the check works)', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const html = renderToString(<Page clock={createManualClock(at(-10))} initialNow={at(-7).toISOString()} />);
+    const html = renderToString(<Page clock={createManualSessionClock(at(-10))} initialNow={at(-7).toISOString()} />);
     container = document.createElement('div');
     container.innerHTML = html;
     document.body.append(container);
     const recoverable = vi.fn();
     await act(async () => {
       // The client claims a different server instant: its first render differs from the HTML.
-      hydrateRoot(container!, <Page clock={createManualClock(at(-7))} initialNow={at(-8).toISOString()} />, {
+      hydrateRoot(container!, <Page clock={createManualSessionClock(at(-7))} initialNow={at(-8).toISOString()} />, {
         onRecoverableError: recoverable,
       });
     });

@@ -4,7 +4,7 @@ import axe from 'axe-core';
 import { Profiler } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { SessionClockProvider, SessionJoinButton } from '../src/index';
-import { createManualClock } from '../src/testing';
+import { createManualSessionClock } from '../src/testing';
 import { at, jsonResponse, makeSession, START } from './fixtures';
 
 const session = makeSession();
@@ -20,7 +20,7 @@ async function axeViolations() {
 }
 
 function renderAt(now: Date, ui: React.ReactElement) {
-  const clock = createManualClock(now);
+  const clock = createManualSessionClock(now);
   // Hosts mount the buttons inside their page's landmarks; axe's `region` rule checks for that.
   const utils = render(<SessionClockProvider clock={clock}>{ui}</SessionClockProvider>, { wrapper: 'main' as never });
   return { clock, ...utils };
@@ -48,7 +48,7 @@ describe('SessionJoinButton timing', () => {
   it('is disabled one millisecond before joinOpensAt and enabled at it (manual clock)', () => {
     const { clock } = renderAt(new Date(session.joinOpensAt.getTime() - 1), <SessionJoinButton session={session} role="tutor" />);
     expect(screen.getByRole('button', { name: 'Join session' })).toBeDisabled();
-    act(() => clock.advance(1));
+    act(() => clock.set(session.joinOpensAt));
     expect(screen.getByRole('button', { name: 'Join session' })).toBeEnabled();
   });
 
@@ -113,10 +113,10 @@ describe('SessionJoinButton timing', () => {
     const { clock } = renderAt(at(-5, -3), <SessionJoinButton session={session} role="student" />);
     const live = screen.getByRole('status');
     expect(live).toHaveTextContent('');
-    act(() => clock.advance(1000));
-    act(() => clock.advance(1000));
+    act(() => clock.advance({ seconds: 1 }));
+    act(() => clock.advance({ seconds: 1 }));
     expect(live).toHaveTextContent('');
-    act(() => clock.advance(1000));
+    act(() => clock.advance({ seconds: 1 }));
     expect(live).toHaveTextContent('Join is now open.');
     expect(screen.getByText('Starts in 5:00')).not.toBe(live);
   });
@@ -148,15 +148,21 @@ describe('SessionJoinButton joining', () => {
     expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin', body: '{}' });
     expect(new Headers(init!.headers).get('content-type')).toBe('application/json');
     expect(container.querySelector('[data-itutor]')).toHaveAttribute('data-state', 'pending');
-    expect(button).toBeDisabled();
+    // Pending: says so, and stays focusable (aria-disabled, not disabled) so focus is not lost to <body>.
+    expect(button).toHaveAccessibleName('Joining…');
+    expect(button).toHaveAttribute('aria-disabled', 'true');
+    expect(button).not.toBeDisabled();
     expect(button).toHaveAttribute('aria-busy', 'true');
     fireEvent.click(button);
     expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(open).toHaveBeenCalledTimes(1);
     await act(async () => resolve(jsonResponse(200, { joinUrl: 'https://zoom.us/j/123', session: json })));
     expect(tab.location.href).toBe('https://zoom.us/j/123');
     expect(onJoined).toHaveBeenCalledWith(expect.objectContaining({ joinUrl: 'https://zoom.us/j/123', opened: true }));
     expect(screen.getByRole('link', { name: 'Open the meeting' })).toHaveAttribute('rel', 'noopener noreferrer');
     expect(container.querySelector('[data-itutor]')).toHaveAttribute('data-state', 'open');
+    expect(button).toHaveAccessibleName('Join session');
+    expect(button).not.toHaveAttribute('aria-disabled');
   });
 
   it('falls back to window.open with noopener when the tab was blocked', async () => {
@@ -192,9 +198,9 @@ describe('SessionJoinButton joining', () => {
     expect(screen.getByText('Join opens in 0:20')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     expect(container.querySelector('[data-itutor]')).toHaveAttribute('data-state', 'waiting');
-    act(() => clock.advance(19_000));
+    act(() => clock.advance({ seconds: 19 }));
     expect(screen.getByRole('button', { name: 'Join session' })).toBeDisabled();
-    act(() => clock.advance(1000));
+    act(() => clock.advance({ seconds: 1 }));
     expect(screen.getByRole('button', { name: 'Join session' })).toBeEnabled();
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Join session' })));
     expect(fetchMock).toHaveBeenCalledTimes(2);
@@ -224,6 +230,51 @@ describe('SessionJoinButton joining', () => {
     expect(tab.close).toHaveBeenCalled();
     expect(screen.getByRole('button', { name: 'Join session' })).toHaveAccessibleDescription(/Session is already final/);
     expect(await axeViolations()).toEqual([]);
+  });
+
+  it('after TOO_EARLY disabled the button, moves focus to the countdown; after a refusal, keeps it on the button', async () => {
+    vi.spyOn(window, 'open').mockImplementation(() => null);
+    vi.spyOn(globalThis, 'fetch')
+      .mockResolvedValueOnce(jsonResponse(409, { title: 'Too early', status: 409, code: 'TOO_EARLY' }, { 'retry-after': '9' }))
+      .mockResolvedValueOnce(jsonResponse(409, { title: 'Conflict', status: 409, detail: 'Final', code: 'SESSION_FINAL' }));
+    const { clock } = renderAt(session.joinOpensAt, <SessionJoinButton session={session} role="student" />);
+    const button = screen.getByRole('button', { name: 'Join session' });
+    button.focus();
+    await act(async () => fireEvent.click(button));
+    expect(button).toBeDisabled();
+    expect(screen.getByText('Join opens in 0:09')).toHaveFocus();
+    act(() => clock.advance({ seconds: 9 }));
+    button.focus();
+    await act(async () => fireEvent.click(button));
+    expect(screen.getByRole('alert')).toHaveTextContent('Final');
+    expect(button).toHaveFocus();
+  });
+
+  it('renders the host’s own element as the button with asChild (its content, the button’s props and behaviour)', async () => {
+    vi.spyOn(window, 'open').mockImplementation(() => null);
+    const join = vi.fn(async () => ({ joinUrl: 'https://zoom.us/j/9' }));
+    const { unmount } = renderAt(
+      at(-1),
+      <SessionJoinButton session={session} role="student" join={join} asChild>
+        <a href="#join" className="ds-button">
+          Enter the classroom
+        </a>
+      </SessionJoinButton>,
+    );
+    const link = screen.getByRole('link', { name: 'Enter the classroom' });
+    expect(link).toHaveClass('ds-button');
+    expect(link).toHaveAttribute('data-itutor-part', 'button');
+    expect(link).toHaveAccessibleDescription(/Starts in 1:00/);
+    await act(async () => fireEvent.click(link));
+    expect(join).toHaveBeenCalledWith(session.id);
+    unmount();
+    renderAt(
+      at(-10),
+      <SessionJoinButton session={session} role="student" asChild>
+        <button className="ds-button">Enter the classroom</button>
+      </SessionJoinButton>,
+    );
+    expect(screen.getByRole('button', { name: 'Enter the classroom' })).toBeDisabled();
   });
 
   it('shows a generic message when the network fails', async () => {
@@ -266,16 +317,16 @@ describe('one shared clock', () => {
     );
     const initial = renders.count;
     // In progress: nothing visible changes second to second.
-    for (let i = 0; i < 30; i++) act(() => clock.advance(1000));
+    for (let i = 0; i < 30; i++) act(() => clock.advance({ seconds: 1 }));
     expect(renders.count).toBe(initial);
     // While waiting, the countdown text changes every second: one render per change.
     act(() => clock.set(at(-10)));
     const before = renders.count;
-    for (let i = 0; i < 10; i++) act(() => clock.advance(1000));
+    for (let i = 0; i < 10; i++) act(() => clock.advance({ seconds: 1 }));
     expect(renders.count - before).toBe(10);
     // Sub-second ticks change nothing visible.
     const mid = renders.count;
-    act(() => clock.advance(100));
+    act(() => clock.advance({ seconds: 0.1 }));
     expect(renders.count).toBe(mid);
   });
 });

@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import axe from 'axe-core';
 import { describe, expect, it, vi } from 'vitest';
 import { MarkNoShowButton, SessionClockProvider } from '../src/index';
-import { createManualClock } from '../src/testing';
+import { createManualSessionClock } from '../src/testing';
 import { at, jsonResponse, makeSession } from './fixtures';
 
 const session = makeSession();
@@ -13,7 +13,7 @@ const settled = toSessionJson(
 );
 
 function renderAt(now: Date, ui: React.ReactElement) {
-  const clock = createManualClock(now);
+  const clock = createManualSessionClock(now);
   const utils = render(<SessionClockProvider clock={clock}>{ui}</SessionClockProvider>, { wrapper: 'main' as never });
   return { clock, ...utils };
 }
@@ -51,7 +51,7 @@ describe('MarkNoShowButton', () => {
   it('is disabled one millisecond before noShowEligibleAt (manual clock)', () => {
     const { clock } = renderAt(new Date(session.noShowEligibleAt.getTime() - 1), <MarkNoShowButton session={session} role="tutor" />);
     expect(trigger()).toBeDisabled();
-    act(() => clock.advance(1));
+    act(() => clock.set(session.noShowEligibleAt));
     expect(trigger()).toBeEnabled();
   });
 
@@ -98,8 +98,10 @@ describe('MarkNoShowButton', () => {
     const [url, init] = fetchMock.mock.calls[0]!;
     expect(url).toBe(`/api/sessions/${session.id}/mark-no-show`);
     expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin', body: '{}' });
-    expect(confirm).toBeDisabled();
+    expect(confirm).toHaveAccessibleName('Marking…');
+    expect(confirm).toHaveAttribute('aria-disabled', 'true');
     expect(confirm).toHaveAttribute('aria-busy', 'true');
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled();
     expect(container.querySelector('[data-itutor="no-show"]')).toHaveAttribute('data-state', 'pending');
     // Escape does not close the dialog while the request runs.
     fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' });
@@ -111,6 +113,10 @@ describe('MarkNoShowButton', () => {
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Mark no-show' })).not.toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('No-show recorded.');
+    // The trigger is gone with the dialog: focus lands on the result, not on <body>.
+    await waitFor(() => expect(screen.getByRole('status')).toHaveFocus());
+    await new Promise((r) => setTimeout(r, 20)); // Radix's close-focus runs in a timeout: it must not undo this.
+    expect(screen.getByRole('status')).toHaveFocus();
   });
 
   it('uses a host function instead of fetch', async () => {
@@ -134,6 +140,9 @@ describe('MarkNoShowButton', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('The student joined within the no-show wait');
     expect(screen.getByRole('dialog')).toBeInTheDocument();
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', status: 409 }));
+    // Focus is back on Confirm (the action's trigger).
+    const confirm = screen.getAllByRole('button', { name: 'Mark no-show' }).at(-1)!;
+    await waitFor(() => expect(confirm).toHaveFocus());
     expect(await axeViolations()).toEqual([]);
   });
 

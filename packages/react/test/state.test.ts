@@ -22,6 +22,17 @@ describe('joinStateAt', () => {
     expect(state).toMatchObject({ phase: 'waiting', secondsUntilOpen: 30 });
   });
 
+  it('shows the no-show warning exactly while core noShowGuard answers TOO_EARLY', () => {
+    expect(joinStateAt(session, ms(session.noShowEligibleAt) - 1).showNoShowWarning).toBe(true);
+    expect(joinStateAt(session, ms(session.noShowEligibleAt)).showNoShowWarning).toBe(false);
+    // A student who joined in time has nothing left to be warned about.
+    expect(joinStateAt(makeSession({ studentJoinedAt: at(2) }), ms(at(3))).showNoShowWarning).toBe(false);
+    // Before an instant is known: shown unless no wait could lift the refusal.
+    expect(joinStateAt(session, null).showNoShowWarning).toBe(true);
+    expect(joinStateAt(makeSession({ studentJoinedAt: at(2) }), null).showNoShowWarning).toBe(false);
+    expect(joinStateAt(makeSession({ status: 'CANCELLED' }), null)).toMatchObject({ phase: 'final', showNoShowWarning: false });
+  });
+
   it('is final for every final status, whatever the time', () => {
     for (const status of ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'] as const) {
       expect(joinStateAt(makeSession({ status }), ms(at(1))).phase).toBe('final');

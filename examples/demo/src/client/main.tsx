@@ -1,14 +1,8 @@
 import { StrictMode, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type SessionJson } from '@itutor/sessions-core';
-import {
-  MarkNoShowButton,
-  SessionClockProvider,
-  SessionsConfigProvider,
-  SessionJoinButton,
-  postSessionAction,
-  useNow,
-} from '@itutor/sessions-react';
+import { postSessionAction } from '@itutor/sessions-core/client';
+import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
 
 interface DemoEvent {
   id: string;
@@ -46,7 +40,7 @@ async function post<T>(path: string, body: unknown = {}): Promise<T> {
 }
 
 function SimulatedTime() {
-  const now = useNow();
+  const now = useSessionClock();
   return <strong data-testid="simulated-time">{now ? clock(now) : '…'}</strong>;
 }
 
@@ -186,7 +180,7 @@ function App() {
   };
   return (
     <SessionClockProvider now={() => Date.now() + offset.current}>
-      <SessionsConfigProvider locale="en-US" timeZone="UTC">
+      <SessionClockProvider locale="en-US" timeZone="UTC">
       <main>
         <header className="top">
           <h1>iTutor Sessions — demo</h1>
@@ -212,7 +206,7 @@ function App() {
           <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} offset={() => offset.current} />
         ))}
       </main>
-      </SessionsConfigProvider>
+      </SessionClockProvider>
     </SessionClockProvider>
   );
 }

@@ -33,8 +33,6 @@ export interface ActionStore<T> {
    * submission). Never rejects: a thrown error becomes a `failed` state with a `SessionRequestError`.
    */
   run(perform: () => Promise<T>): Promise<ActionOutcome<T> | null>;
-  /** Back to `idle` (keeps `notBefore`). Ignored while pending. */
-  reset(): void;
 }
 
 /**
@@ -51,7 +49,7 @@ export function createActionStore<T>(): ActionStore<T> {
   let state: ActionState<T> = { status: 'idle', notBefore: null };
   const set = (next: ActionState<T>) => {
     state = next;
-    for (const listener of [...listeners]) listener();
+    listeners.forEach((listener) => listener());
   };
 
   return {
@@ -73,9 +71,6 @@ export function createActionStore<T>(): ActionStore<T> {
       }
       set(outcome);
       return outcome;
-    },
-    reset() {
-      if (state.status !== 'pending') set({ status: 'idle', notBefore: state.notBefore });
     },
   };
 }

@@ -38,9 +38,10 @@ export class SessionRequestError extends Error {
   }
 }
 
+/** An instant (`Date`, ISO string or epoch ms) as epoch ms; `null` when missing or not an instant. */
 const toEpoch = (value: unknown): number | null => {
-  const ms = value instanceof Date ? +value : typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN;
-  return Number.isNaN(ms) ? null : ms;
+  const ms = value == null || typeof value === 'boolean' ? NaN : +new Date(value as string);
+  return ms === ms ? ms : null; // NaN is the one value not equal to itself
 };
 
 /**
