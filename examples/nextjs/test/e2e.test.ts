@@ -31,8 +31,8 @@ const PEOPLE = {
 let databaseName = '';
 let admin: pg.Client | undefined;
 let db: pg.Pool | undefined;
-let server: ChildProcess | undefined;
-let serverLog = '';
+let server: NextServer | undefined;
+let databaseUrl = '';
 let baseUrl = '';
 let browser: Browser | undefined;
 let context: BrowserContext;
@@ -88,19 +88,46 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForServer(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server?.exitCode !== null) throw new Error(`next start exited (${server?.exitCode}):\n${serverLog.slice(-4000)}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+interface NextServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** `next start` of the e2e build on a free port with `env(url)`, once it answers `GET /` (any status). */
+async function startNext(env: (url: string) => Record<string, string>): Promise<NextServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: EXAMPLE,
+    env: childEnv({ ITUTOR_E2E_BUILD: '1', ...env(url) }), // ITUTOR_E2E_BUILD: the build folder of `next build` above
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk) => (log += chunk));
+  child.stderr!.on('data', (chunk) => (log += chunk));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${log.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`next start did not answer ${url} in time:\n${log.slice(-4000)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    try {
+      await fetch(`${url}/`);
+      return { url, process: child, log: () => log, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
-  throw new Error(`next start did not answer ${url} in time:\n${serverLog.slice(-4000)}`);
 }
 
 beforeAll(async () => {
@@ -118,22 +145,14 @@ beforeAll(async () => {
   await ensurePackagesBuilt();
   await run(process.execPath, [NEXT_BIN, 'build'], EXAMPLE, childEnv({ ITUTOR_E2E_BUILD: '1' }));
 
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: EXAMPLE,
-    env: childEnv({
-      ITUTOR_E2E_BUILD: '1', // the build folder of the step above
-      DATABASE_URL: url.toString(), // → the local development mode, on the fresh database
-      ITUTOR_DEV_MODE: '1', // a production build refuses the development mode without it
-      CRON_SECRET,
-      APP_URL: baseUrl, // where the fake video provider's meeting pages are
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout!.on('data', (chunk) => (serverLog += chunk));
-  server.stderr!.on('data', (chunk) => (serverLog += chunk));
-  await waitForServer(`${baseUrl}/`, 60_000);
+  databaseUrl = url.toString();
+  server = await startNext((url) => ({
+    DATABASE_URL: databaseUrl, // → the local development mode, on the fresh database
+    ITUTOR_DEV_MODE: '1', // a production build refuses the development mode without it
+    CRON_SECRET,
+    APP_URL: url, // where the fake video provider's meeting pages are
+  }));
+  baseUrl = server.url;
 
   browser = await chromium.launch(chromiumLaunchOptions);
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
@@ -142,12 +161,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
+  await server?.stop();
   await db?.end();
   if (admin) {
     if (databaseName) await admin.query(`drop database if exists ${databaseName} with (force)`);
@@ -323,5 +337,33 @@ describe('examples/nextjs end to end (local development mode)', () => {
     await page.getByRole('button', { name: /create the session/i }).click();
     await expect.poll(() => page.getByTestId('create-session-error').textContent()).toContain('PROVIDER_NOT_CONNECTED');
     expect(await sessionRow(booking)).toBeUndefined();
+  });
+
+  it('the development mode refuses to start under next start without ITUTOR_DEV_MODE=1, and on Vercel', async () => {
+    const refusals: Record<string, string>[] = [
+      { DATABASE_URL: databaseUrl, CRON_SECRET },
+      { DATABASE_URL: databaseUrl, CRON_SECRET, ITUTOR_DEV_MODE: '1', VERCEL_ENV: 'production' },
+    ];
+    for (const env of refusals) {
+      const refusing = await startNext(() => env);
+      try {
+        const signIn = await fetch(`${refusing.url}/api/dev/sign-in`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+          body: `userId=${PEOPLE.ada}`,
+        });
+        expect(signIn.status).toBe(500);
+        expect(signIn.headers.get('set-cookie')).toBeNull();
+        const create = await fetch(`${refusing.url}/api/sessions/create-for-booking`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: (await context.cookies(baseUrl)).map((c) => `${c.name}=${c.value}`).join('; ') },
+          body: JSON.stringify({ bookingId: completedBooking }),
+        });
+        expect(create.status).toBe(500);
+        expect(refusing.log()).toMatch(env.VERCEL_ENV ? /never runs on a Vercel production deployment/ : /refuses it unless ITUTOR_DEV_MODE=1/);
+      } finally {
+        await refusing.stop();
+      }
+    }
   });
 });
