@@ -2,7 +2,7 @@ import { formatMoney } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
 import { SessionRequestError } from '@itutor/sessions-core/client';
-import { MarkNoShowButton } from '../src/index';
+import { MarkNoShowButton, MarkNoShowCancel, MarkNoShowConfirm, MarkNoShowDialog, MarkNoShowTrigger } from '../src/index';
 import { StoryClock, clockOf, never, sessionJson } from './story-clock';
 
 type Args = React.ComponentProps<typeof MarkNoShowButton> & { minutesFromStart: number };
@@ -99,10 +99,11 @@ export const Pending: Story = {
   args: { markNoShow: fn(() => never()) },
   play: async ({ canvasElement, userEvent, args }) => {
     const dialog = await openDialog(canvasElement, userEvent);
-    await userEvent.click(confirmButton(dialog));
-    await userEvent.click(confirmButton(dialog));
-    await waitFor(() => expect(confirmButton(dialog)).toBeDisabled());
-    await expect(confirmButton(dialog)).toHaveAttribute('aria-busy', 'true');
+    const confirm = confirmButton(dialog);
+    await userEvent.click(confirm);
+    await userEvent.click(confirm);
+    await waitFor(() => expect(confirm).toHaveAttribute('aria-disabled', 'true'));
+    await expect(confirm).toHaveAttribute('aria-busy', 'true');
     await expect(args.markNoShow).toHaveBeenCalledTimes(1);
   },
 };
@@ -142,5 +143,106 @@ export const HiddenFinal: Story = {
   args: { minutesFromStart: 70, session: sessionJson({ status: 'COMPLETED_ASSUMED' }) },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).queryByRole('button')).toBeNull();
+  },
+};
+
+export const PendingLabel: Story = {
+  name: 'Pending (Marking…)',
+  args: { markNoShow: fn(() => never()) },
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    const pending = within(dialog).getByRole('button', { name: 'Marking…' });
+    await expect(pending).toHaveAttribute('aria-disabled', 'true');
+    await expect(pending).toHaveFocus();
+    await expect(within(dialog).getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  },
+};
+
+export const SuccessMovesFocusToResult: Story = {
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    const result = await within(canvasElement).findByRole('status');
+    await waitFor(() => expect(result).toHaveFocus());
+    // Radix returns focus on close in a timeout: it must not pull focus to <body> afterwards.
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(result).toHaveFocus();
+  },
+};
+
+export const FailureReturnsFocusToConfirm: Story = {
+  args: ErrorState.args,
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    await within(dialog).findByRole('alert');
+    await waitFor(() => expect(confirmButton(dialog)).toHaveFocus());
+  },
+};
+
+export const ControlledOpen: Story = {
+  name: 'Controlled dialog (open)',
+  args: { open: true, onOpenChange: fn() },
+  play: async ({ args, userEvent }) => {
+    const dialog = await screen.findByRole('dialog', { name: 'Mark the student as absent?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await expect(args.onOpenChange).toHaveBeenCalledWith(false);
+    // The host did not change `open`: the dialog stays.
+    await expect(screen.getByRole('dialog')).toBeInTheDocument();
+  },
+};
+
+export const AsChildParts: Story = {
+  name: 'Parts with asChild (host elements)',
+  render: ({ minutesFromStart, ...props }, { id }) => (
+    <StoryClock id={id} minutesFromStart={minutesFromStart}>
+      <MarkNoShowButton {...props}>
+        <MarkNoShowTrigger asChild>
+          <button type="button" className="host-link" style={{ background: 'none', color: '#b91c1c', textDecoration: 'underline' }}>
+            Student did not come
+          </button>
+        </MarkNoShowTrigger>
+        <MarkNoShowDialog>
+          <p data-itutor-part="actions">
+            <MarkNoShowCancel>Keep waiting</MarkNoShowCancel>
+            <MarkNoShowConfirm asChild>
+              <button type="button" className="host-danger">
+                Yes, mark absent
+              </button>
+            </MarkNoShowConfirm>
+          </p>
+        </MarkNoShowDialog>
+      </MarkNoShowButton>
+    </StoryClock>
+  ),
+  play: async ({ canvasElement, userEvent, args }) => {
+    const trigger = within(canvasElement).getByRole('button', { name: 'Student did not come' });
+    await expect(trigger).toHaveClass('host-link');
+    await expect(trigger).toHaveAttribute('data-itutor-part', 'button');
+    await userEvent.click(trigger);
+    const dialog = await screen.findByRole('dialog', { name: 'Mark the student as absent?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Yes, mark absent' }));
+    await waitFor(() => expect(args.onSuccess).toHaveBeenCalledTimes(1));
+  },
+};
+
+export const AboveStickyHeader: Story = {
+  name: 'Dialog above a sticky host header',
+  args: { defaultOpen: true },
+  render: ({ minutesFromStart, ...props }, { id }) => (
+    <StoryClock id={id} minutesFromStart={minutesFromStart}>
+      <header data-testid="host-header" style={{ position: 'sticky', top: 0, zIndex: 50, height: 64, background: '#0f172a', color: 'white' }}>
+        Host header (z-index 50)
+      </header>
+      <MarkNoShowButton {...props} />
+    </StoryClock>
+  ),
+  play: async () => {
+    await screen.findByRole('dialog');
+    const header = screen.getByTestId('host-header').getBoundingClientRect();
+    // What is painted on top of the header's middle is the dimmed overlay, not the header.
+    const top = document.elementFromPoint(header.left + header.width / 2, header.top + header.height / 2);
+    await expect(top).toHaveAttribute('data-itutor', 'no-show-overlay');
   },
 };

@@ -108,8 +108,11 @@ export const Pending: Story = {
     const canvas = within(canvasElement);
     const button = canvas.getByRole('button', { name: 'Join session' });
     await userEvent.click(button);
-    await waitFor(() => expect(button).toBeDisabled());
+    // "Joining…", and still focusable (aria-disabled), so keyboard focus stays on it.
+    await waitFor(() => expect(button).toHaveAccessibleName('Joining…'));
+    await expect(button).toHaveAttribute('aria-disabled', 'true');
     await expect(button).toHaveAttribute('aria-busy', 'true');
+    await expect(button).toHaveFocus();
     await expect(canvasElement.querySelector('[data-itutor="join"]')).toHaveAttribute('data-state', 'pending');
   },
 };
@@ -182,5 +185,35 @@ export const CustomLabelsAndLocale: Story = {
     const canvas = within(canvasElement);
     await expect(canvas.getByRole('button', { name: 'Rejoindre la séance' })).toBeDisabled();
     await expect(canvas.getByText('Ouverture dans 7:00')).toBeVisible();
+  },
+};
+
+export const AsChild: Story = {
+  name: 'asChild (host element)',
+  args: {
+    minutesFromStart: -2,
+    asChild: true,
+    children: (
+      <button type="button" className="host-button" style={{ borderRadius: 999 }}>
+        Enter the classroom
+      </button>
+    ),
+  },
+  play: async ({ canvasElement, userEvent, args }) => {
+    const button = within(canvasElement).getByRole('button', { name: 'Enter the classroom' });
+    await expect(button).toHaveClass('host-button');
+    await expect(button).toHaveAttribute('data-itutor-part', 'button');
+    await userEvent.click(button);
+    await waitFor(() => expect(args.onJoined).toHaveBeenCalledTimes(1));
+  },
+};
+
+export const FailureKeepsFocusOnButton: Story = {
+  args: ErrorState.args,
+  play: async ({ canvasElement, userEvent }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Join session' }));
+    await canvas.findByRole('alert');
+    await waitFor(() => expect(canvas.getByRole('button', { name: 'Join session' })).toHaveFocus());
   },
 };
