@@ -81,7 +81,12 @@ for (const dir of dirs) {
   }
   const expected = inc(then.version, want.bump);
   if (now.version !== expected) {
-    failures.push(`${now.name}: ${then.version} → ${now.version}, but its changesets ask for a ${want.bump} (${expected})`);
+    const peers = Object.entries(then.peerDependencies ?? {}).filter(([, range]) => String(range).startsWith('workspace:'));
+    const hint = peers.length === 0 ? '' :
+      ` — it peer-depends on ${peers.map(([dep, range]) => `${dep} (${range})`).join(', ')}: changesets turns a dependent` +
+      ' into a major when a peer\'s new version leaves its range (^0.0.0, for one, does not hold 0.1.0); a range that holds the' +
+      ' coming versions, e.g. "workspace:>=0.0.0 <1.0.0", avoids that';
+    failures.push(`${now.name}: ${then.version} → ${now.version}, but its changesets ask for a ${want.bump} (${expected})${hint}`);
   }
   const changelog = existsSync(`${dir}/CHANGELOG.md`) ? readFileSync(`${dir}/CHANGELOG.md`, 'utf8') : null;
   if (!changelog) failures.push(`${now.name}: no CHANGELOG.md`);
