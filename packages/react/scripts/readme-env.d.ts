@@ -1,0 +1,13 @@
+/**
+ * The host-app modules the README's examples import: declared here so the examples typecheck
+ * (`check-readme.ts`). They stand for the host's own code and Next.js.
+ */
+declare module 'next/navigation' {
+  export function useRouter(): { refresh(): void; push(href: string): void };
+}
+
+declare module '@/server/sessions' {
+  import type { PublicSession } from '@itutor/sessions-core';
+  export function getCurrentUser(): Promise<{ id: string }>;
+  export const sessionsCore: { getSessionFor(id: string, userId: string): Promise<PublicSession> };
+}
