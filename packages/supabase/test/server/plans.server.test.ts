@@ -1,0 +1,178 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSessionsCore } from '@itutor/sessions-core';
+import { createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createSqlAdapter } from '@itutor/sessions-supabase';
+import { createServerDatabase } from '../support/db';
+import { seedDueSessions } from '../support/seed';
+
+/**
+ * The plans the settlement statements really run with, inside the functions, on a table where the
+ * planner has a choice: 50,000 upcoming and 50,000 final sessions (each final one with its ledger row),
+ * 300 due and 200 final sessions with a charge still to collect. auto_explain logs every nested
+ * statement's plan (the functions' statements, and the foreign-key checks they trigger) to the client.
+ */
+const UPCOMING = 50_000;
+const FINAL = 50_000;
+const DUE = 300;
+const TO_COLLECT = 200;
+const BATCH = 50;
+
+const database = createServerDatabase('plans');
+let pool: pg.Pool | undefined;
+afterAll(async () => {
+  await pool?.end();
+  await (await database).close();
+});
+
+const now = new Date('2026-06-01T12:00:00.000Z');
+
+async function seed(pool: pg.Pool) {
+  // Upcoming: due from tomorrow on. Final: settled and paid last year, one succeeded attempt each.
+  const insertSessions = (prefix: string, count: number, firstStart: string, final: 'paid' | 'pending' | null) =>
+    pool.query(
+      `insert into public.sessions (
+         id, booking_id, tutor_id, student_id, status, version,
+         scheduled_start_at, scheduled_end_at, duration_minutes, join_opens_at,
+         no_show_wait_minutes, min_payable_minutes, no_show_eligible_at, charge_scheduled_at,
+         price_ttd, currency, provider, meeting_id, join_url, finalized_at,
+         charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, charge_status, charge_idempotency_key, charge_attempts, charge_reference,
+         created_at, updated_at)
+       select gen_random_uuid(), $2 || i, 'tutor-' || (i % 500), 'student-' || i, case when $4::text is null then 'SCHEDULED' else 'COMPLETED_ASSUMED' end,
+         case when $4::text is null then 1 else 3 end,
+         t.s, t.s + interval '60 minutes', 60, t.s - interval '5 minutes', 19, 39, t.s + interval '19 minutes', t.s + interval '60 minutes',
+         150.00, 'TTD', 'zoom', 'm' || i, 'https://zoom.us/j/' || i,
+         case when $4::text is null then null else t.s + interval '60 minutes' end,
+         case when $4::text is null then null else 150.00 end, case when $4::text is null then null else 135.00 end,
+         case when $4::text is null then null else 15.00 end,
+         case $4::text when 'paid' then 'succeeded' when 'pending' then 'pending' else 'none' end,
+         case when $4::text is null then null else $2 || i || '-key-1' end,
+         case when $4::text is null then 0 else 1 end,
+         case when $4::text = 'paid' then 'ch_' || i end,
+         t.s - interval '1 day', t.s - interval '1 day'
+       from generate_series(1, $1::integer) as i, lateral (select $3::timestamptz + (i % 5000) * interval '7 minutes' as s) as t`,
+      [count, prefix, firstStart, final],
+    );
+  await insertSessions('upcoming-', UPCOMING, '2026-06-02T00:00:00Z', null);
+  await insertSessions('final-', FINAL, '2025-01-01T00:00:00Z', 'paid');
+  await insertSessions('collect-', TO_COLLECT, '2026-05-20T00:00:00Z', 'pending');
+  await pool.query(
+    `insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd,
+       currency, status, gateway_reference, calls, requested_at, answered_at)
+     select id, 1, charge_idempotency_key, status, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+       case charge_status when 'succeeded' then 'succeeded' else 'unknown' end, charge_reference, 1, finalized_at, finalized_at + interval '1 minute'
+     from public.sessions where charge_idempotency_key is not null`,
+  );
+  await seedDueSessions(pool, { count: DUE, firstEndAt: new Date('2026-06-01T09:00:00.000Z'), bookingPrefix: 'due-' });
+  await pool.query('vacuum analyze public.sessions');
+  await pool.query('vacuum analyze public.session_charges');
+}
+
+interface Call {
+  /** The top-level statement (which function). */
+  readonly fn: string;
+  /** The plans of the statements it ran, its own last. */
+  readonly plans: string[];
+}
+
+describe('settlement plans on the PostgreSQL server', () => {
+  it('claims and apply-writes use index scans only (no Seq Scan on sessions or session_charges, no sort of due rows), first and later calls', async () => {
+    const db = await database;
+    await seed(db.pool);
+    const { rows: counts } = await db.pool.query(
+      `select (select count(*)::int from public.sessions) as sessions, (select count(*)::int from public.session_charges) as charges`,
+    );
+    expect(counts[0]).toEqual({ sessions: UPCOMING + FINAL + DUE + TO_COLLECT, charges: FINAL + TO_COLLECT });
+
+    // One connection (the settlement's statements queue on it, in order), which loads auto_explain
+    // when it starts and sends every plan to the client as a notice.
+    pool = new pg.Pool({
+      connectionString: db.url,
+      max: 1,
+      options:
+        '-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_nested_statements=on ' +
+        '-c auto_explain.log_level=notice -c client_min_messages=notice',
+    });
+    const notices: string[] = [];
+    let listening = true;
+    pool.on('connect', (c) => c.on('notice', (n) => listening && notices.push(n.message ?? '')));
+
+    const gateway = createRecordingPaymentGateway();
+    const core = createSessionsCore({
+      adapter: createSqlAdapter(pool),
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: gateway,
+      clock: createManualClock(now),
+      settlement: { batchSize: BATCH, chargeConcurrency: 8 },
+    });
+    const report = await core.settleDueSessions();
+    expect(report).toMatchObject({ completed: DUE, chargesSucceeded: DUE + TO_COLLECT, conflicts: 0 });
+    listening = false;
+
+    // Group the logged plans by top-level call: nested statements are logged before their caller.
+    const calls: Call[] = [];
+    let pending: string[] = [];
+    for (const message of notices) {
+      const text = /Query Text: ([\s\S]*?)\n/.exec(message)?.[1] ?? '';
+      pending.push(message);
+      const top = /^select public\.(itutor_[a-z_]+)\(/.exec(text.trim());
+      if (top) {
+        calls.push({ fn: top[1]!, plans: pending });
+        pending = [];
+      }
+    }
+    const claims = calls.filter((c) => c.fn === 'itutor_claim_sessions_for_settlement');
+    const applies = calls.filter((c) => c.fn === 'itutor_apply_session_writes');
+    // 300 due + 200 to collect in batches of 50, then the empty claim that ends the run.
+    expect(claims.length).toBe((DUE + TO_COLLECT) / BATCH + 1);
+    expect(applies.length).toBeGreaterThanOrEqual(2 * (DUE / BATCH));
+
+    if (process.env.ITUTOR_PRINT_PLANS) {
+      for (const call of [claims[0]!, claims[DUE / BATCH + 1]!, applies[0]!, applies[applies.length - 1]!]) {
+        console.info(`----- ${call.fn}\n${call.plans.filter((p) => !/select to_jsonb\(/.test(p)).map((p) => p.replace(/'\{[^}]{200,}\}'/g, "'{…}'")).join('\n')}`);
+      }
+    }
+    const everyPlan = calls.flatMap((c) => c.plans);
+    expect(everyPlan.filter((p) => /Seq Scan on (public\.)?(sessions|session_charges)\b/.test(p))).toEqual([]);
+
+    const nested = (call: Call) => call.plans.slice(0, -1);
+    const dueScan = (p: string) => /Index Scan using sessions_due_for_settlement_idx on sessions/.test(p);
+    const pendingScan = (p: string) => /Index Scan using sessions_charge_pending_idx on sessions/.test(p);
+
+    // The first claim: only due sessions (a full batch), one ordered scan of the due index that stops at
+    // its limit; the lease update finds the rows by primary key.
+    const first = claims[0]!;
+    const firstDue = nested(first).find(dueScan);
+    expect(firstDue, nested(first).join('\n---\n')).toBeDefined();
+    expect(firstDue).toMatch(/Limit[\s\S]*LockRows[\s\S]*Index Scan using sessions_due_for_settlement_idx/);
+    expect(firstDue).not.toMatch(/->\s+Sort\b/);
+    expect(nested(first).some(pendingScan)).toBe(false);
+    expect(nested(first).find((p) => /Update on (public\.)?sessions/.test(p))).toMatch(/Index Scan (using|on) sessions_pkey/);
+
+    // A later claim, after the due sessions are done: the charges to collect, by their own index.
+    const later = claims[DUE / BATCH + 1]!;
+    const laterPending = nested(later).find(pendingScan);
+    expect(laterPending, nested(later).join('\n---\n')).toBeDefined();
+    expect(laterPending).toMatch(/Limit[\s\S]*LockRows[\s\S]*Index Scan using sessions_charge_pending_idx/);
+    expect(laterPending).not.toMatch(/->\s+Sort\b/);
+
+    // Apply-writes, first (settling, opening attempts) and later (answers): primary-key lookups.
+    for (const call of [applies[0]!, applies[applies.length - 1]!]) {
+      const statement = nested(call).find((p) => /Update on (public\.)?sessions/.test(p));
+      expect(statement, call.plans.join('\n---\n')).toMatch(/Index Scan (using|on) sessions_pkey/);
+    }
+    // Plans are made per call from the current table sizes: a generic plan would be made once per
+    // connection, from whatever the tables held then, and kept.
+    const { rows: config } = await db.pool.query(
+      `select proname, coalesce(array_to_string(proconfig, ','), '') as config from pg_proc
+       where pronamespace = 'public'::regnamespace and proname in ('itutor_claim_sessions_for_settlement', 'itutor_apply_session_writes') order by 1`,
+    );
+    expect(config).toEqual([
+      { proname: 'itutor_apply_session_writes', config: expect.stringContaining('plan_cache_mode=force_custom_plan') },
+      { proname: 'itutor_claim_sessions_for_settlement', config: expect.stringContaining('plan_cache_mode=force_custom_plan') },
+    ]);
+
+    const answering = applies.find((c) => nested(c).some((p) => /Update on (public\.)?session_charges/.test(p)))!;
+    expect(nested(answering).find((p) => /Update on (public\.)?session_charges/.test(p))).toMatch(/Index Scan (using|on) session_charges_pkey/);
+  });
+});
