@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(9);
+select plan(17);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -33,13 +33,31 @@ set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111
 select throws_ok($$ select public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read their session (with join URL) through the functions');
 select throws_ok($$ select public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') $$, '42501', null, 'a tutor cannot read their tokens through the functions');
 select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501', null, 'a tutor cannot write through the functions');
+select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
+select throws_ok($$ select public.itutor_list_sessions_needing_attention(10) $$, '42501', null, 'a tutor cannot list the charges needing attention');
+select throws_ok($$ select public.itutor_claim_sessions_for_settlement(now(), 10, now()) $$, '42501', null, 'a tutor cannot claim sessions');
 select is(public.itutor_no_show_wait_minutes(60), 19, 'the timing functions stay callable by clients');
 reset role;
 
 set local role service_role;
 select is(public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads sessions through the functions');
 select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') ->> 'access_token', 'secret-access-a', 'the service role reads tokens through the functions');
+select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads the ledger through the functions');
+select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
 reset role;
+
+select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['timestamp with time zone', 'integer', 'timestamp with time zone', 'integer'],
+  'the claim with p_max_charge_attempts is gone');
+select is_empty($$
+  select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+  where p.proname like 'itutor\_%' and p.proname <> 'itutor_session_keeps_outcome'
+    and not coalesce('search_path=""' = any (p.proconfig), false)
+$$, 'every function but the inlined itutor_session_keeps_outcome runs with search_path = ''''');
+select is_empty($$
+  select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+  where p.proname like 'itutor\_%' and p.prorettype = 'jsonb'::regtype and p.proname <> 'itutor_apply_session_writes'
+    and not coalesce('TimeZone=UTC' = any (p.proconfig), false)
+$$, 'every function returning rows as jsonb prints its timestamps in UTC whatever the caller''s TimeZone');
 
 select * from finish();
 rollback;

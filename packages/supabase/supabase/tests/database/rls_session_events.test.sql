@@ -1,9 +1,9 @@
 -- RLS matrix for public.session_events: anon, tutor A, tutor B, student A, student B, service_role
--- × select / insert / update / delete. Participants read the events of their sessions, tutors also
+-- × select / insert / update / delete / truncate. Participants read the events of their sessions, tutors also
 -- their own provider events; clients write nothing; the log is append-only for everyone, the service
 -- role and the table owner included.
 begin;
-select plan(28);
+select plan(31);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -67,6 +67,14 @@ select lives_ok($$ insert into public.session_events (session_id, tutor_id, type
   'service_role can append events');
 select throws_ok($$ update public.session_events set actor = 'x' $$, '42501', null, 'service_role cannot update events (append-only)');
 select throws_ok($$ delete from public.session_events $$, '42501', null, 'service_role cannot delete events (append-only)');
+select throws_ok($$ truncate public.session_events $$, '42501', null, 'service_role cannot truncate events');
+reset role;
+set local role anon;
+select throws_ok($$ truncate public.session_events $$, '42501', null, 'anon cannot truncate events');
+reset role;
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
+select throws_ok($$ truncate public.session_events $$, '42501', null, 'a tutor cannot truncate events');
 reset role;
 
 -- The table owner: the trigger refuses what privileges would allow.

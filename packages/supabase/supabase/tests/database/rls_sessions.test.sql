@@ -1,8 +1,8 @@
 -- RLS matrix for public.sessions: anon, tutor A, tutor B, student A, student B, service_role
--- × select / insert / update / delete. Participants read their own sessions only, never the join URL;
--- clients write nothing; the service role does everything.
+-- × select / insert / update / delete / truncate. Participants read their own sessions only, never the join URL;
+-- clients write nothing; the service role selects, inserts and updates (never deletes or truncates).
 begin;
-select plan(31);
+select plan(34);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -71,12 +71,23 @@ select lives_ok($$
 $$, 'service_role can insert sessions');
 select results_eq($$ update public.sessions set student_joined_at = '2026-03-02 13:58Z', version = 2 where booking_id = 'booking-a' returning booking_id $$,
   array['booking-a'], 'service_role can update sessions');
-select results_eq($$ delete from public.sessions where booking_id = 'booking-c' returning booking_id $$, array['booking-c'], 'service_role can delete sessions');
+-- Least privilege: the adapter never deletes or truncates sessions, so the service role cannot.
+select throws_ok($$ delete from public.sessions where booking_id = 'booking-c' $$, '42501', null, 'service_role cannot delete sessions');
+select throws_ok($$ truncate public.sessions cascade $$, '42501', null, 'service_role cannot truncate sessions');
+reset role;
+
+-- TRUNCATE is not subject to RLS: only privileges stop it.
+set local role anon;
+select throws_ok($$ truncate public.sessions cascade $$, '42501', null, 'anon cannot truncate sessions');
+reset role;
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
+select throws_ok($$ truncate public.sessions cascade $$, '42501', null, 'a tutor cannot truncate sessions');
 reset role;
 
 -- Nothing a client tried changed anything.
 select results_eq($$ select booking_id || ':' || status || ':' || version from public.sessions order by booking_id $$,
-  array['booking-a:SCHEDULED:2', 'booking-b:SCHEDULED:1'], 'only the service role''s writes took effect');
+  array['booking-a:SCHEDULED:2', 'booking-b:SCHEDULED:1', 'booking-c:SCHEDULED:1'], 'only the service role''s inserts and updates took effect');
 
 select * from finish();
 rollback;

@@ -1,8 +1,8 @@
 -- RLS matrix for public.tutor_video_provider_connections: anon, tutor A, tutor B, student A, student B,
--- service_role × select / insert / update / delete. A tutor reads only the non-secret columns of their
+-- service_role × select / insert / update / delete / truncate. A tutor reads only the non-secret columns of their
 -- own connection; OAuth tokens are never selectable by clients; clients write nothing.
 begin;
-select plan(27);
+select plan(31);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -66,9 +66,21 @@ select lives_ok($$ insert into public.tutor_video_provider_connections (tutor_id
   'service_role can insert a connection');
 select results_eq($$ update public.tutor_video_provider_connections set connection_status = 'expired', version = 2 where tutor_id = 'tutor-c' returning connection_status $$,
   array['expired'], 'service_role can update a connection');
-select results_eq($$ delete from public.tutor_video_provider_connections where tutor_id = 'tutor-c' returning tutor_id $$,
-  array['tutor-c'], 'service_role can delete a connection');
+-- Least privilege: the adapter never deletes or truncates connections, so the service role cannot.
+select throws_ok($$ delete from public.tutor_video_provider_connections where tutor_id = 'tutor-c' $$, '42501', null,
+  'service_role cannot delete a connection (the adapter replaces, never deletes)');
+select throws_ok($$ truncate public.tutor_video_provider_connections $$, '42501', null, 'service_role cannot truncate connections');
 reset role;
+
+-- TRUNCATE is not subject to RLS: only privileges stop it.
+set local role anon;
+select throws_ok($$ truncate public.tutor_video_provider_connections $$, '42501', null, 'anon cannot truncate connections');
+reset role;
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
+select throws_ok($$ truncate public.tutor_video_provider_connections $$, '42501', null, 'a tutor cannot truncate connections');
+reset role;
+select results_eq($$ select count(*) from public.tutor_video_provider_connections $$, array[3::bigint], 'no connection was deleted');
 
 select * from finish();
 rollback;
