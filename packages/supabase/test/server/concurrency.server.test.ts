@@ -69,6 +69,16 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       { type: 'charge.succeeded', n: 5000, sessions: 5000 },
       { type: 'session.settled', n: 5000, sessions: 5000 },
     ]);
+    // The ledger: one attempt per session, succeeded after one call, its key the one the gateway saw.
+    const { rows: ledger } = await db.pool.query(
+      `select count(*)::int as n, count(distinct c.session_id)::int as sessions,
+              count(*) filter (where c.attempt = 1 and c.status = 'succeeded' and c.calls = 1 and c.idempotency_key = s.charge_idempotency_key
+                                 and c.charge_amount_ttd = s.charge_amount_ttd)::int as settled
+       from public.session_charges as c join public.sessions as s on s.id = c.session_id`,
+    );
+    expect(ledger[0]).toEqual({ n: 5000, sessions: 5000, settled: 5000 });
+    const { rows: keys } = await db.pool.query('select idempotency_key from public.session_charges');
+    expect(new Set((keys as Array<{ idempotency_key: string }>).map((k) => k.idempotency_key))).toEqual(new Set(gateway.instructions.map((i) => i.idempotencyKey)));
   });
 
   it('a no-show racing settlement at the scheduled end: exactly one winner and one charge, 200 times', async () => {
@@ -105,16 +115,18 @@ describe('settlement concurrency on the PostgreSQL server', () => {
         `select s.status, s.charge_status,
                 (select count(*)::int from public.session_events e where e.session_id = s.id
                    and e.type in ('session.settled', 'session.no_show_marked')) as outcomes,
-                (select count(*)::int from public.session_events e where e.session_id = s.id and e.type = 'charge.requested') as charges
+                (select count(*)::int from public.session_events e where e.session_id = s.id and e.type = 'charge.requested') as charges,
+                (select count(*)::int from public.session_charges c where c.session_id = s.id) as attempts
          from public.sessions s where s.id = $1`,
         [id],
       );
-      const row = rows[0] as { status: string; charge_status: string; outcomes: number; charges: number };
+      const row = rows[0] as { status: string; charge_status: string; outcomes: number; charges: number; attempts: number };
       const instructions = gateway.instructions.filter((i) => i.sessionId === id);
-      expect({ trial, outcomes: row.outcomes, charges: row.charges, instructions: instructions.length, chargeStatus: row.charge_status }).toEqual({
+      expect({ trial, outcomes: row.outcomes, charges: row.charges, attempts: row.attempts, instructions: instructions.length, chargeStatus: row.charge_status }).toEqual({
         trial,
         outcomes: 1,
         charges: 1,
+        attempts: 1,
         instructions: 1,
         chargeStatus: 'succeeded',
       });

@@ -1,5 +1,6 @@
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { transition } from '@itutor/sessions-core';
 import { buildSession, runAdapterContractSuite } from '@itutor/sessions-core/testing';
 import { createSupabaseAdapter, SupabaseRpcError } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
@@ -99,6 +100,38 @@ export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>)
 
       const anon = await client(gateway, gateway.anonKey).from('sessions').select('id');
       expect(anon.error?.code).toBe('42501');
+    });
+
+    it('a participant reads their session\'s charge attempts without key or reference; others read nothing', async () => {
+      const { db, gateway } = await ready;
+      await db.reset();
+      const tutorId = '30000000-0000-4000-8000-00000000001a';
+      const studentId = '30000000-0000-4000-8000-00000000001b';
+      const s = buildSession({ id: '20000000-0000-4000-8000-000000000003', bookingId: 'gw-3', tutorId, studentId });
+      const service = createSupabaseAdapter(client(gateway, gateway.serviceRoleKey));
+      await service.sessions.insert(s, []);
+      const settled = transition(s, { type: 'SETTLE' }, s.scheduledEndAt);
+      if (!settled.ok) throw settled.error;
+      const [stored] = await service.sessions.applyWrites([{ expectedVersion: 1, next: settled.session, events: settled.events, ledger: settled.ledger }]);
+      const answered = transition(stored!, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'failed', failureCode: 'card_declined', reference: 'pi_secret' } }, s.scheduledEndAt);
+      if (!answered.ok) throw answered.error;
+      await service.sessions.applyWrites([{ expectedVersion: 2, next: answered.session, events: answered.events, ledger: answered.ledger }]);
+      expect((await service.charges.listBySession(s.id)).map((c) => [c.attempt, c.status, c.gatewayReference])).toEqual([[1, 'failed', 'pi_secret']]);
+
+      const student = client(gateway, gateway.anonKey, await gateway.userToken(studentId));
+      const own = await student.from('session_charges').select('attempt,status,failure_code,charge_amount_ttd,calls').eq('session_id', s.id);
+      expect(own.error).toBeNull();
+      expect(own.data).toEqual([{ attempt: 1, status: 'failed', failure_code: 'card_declined', charge_amount_ttd: 150, calls: 1 }]);
+      for (const secret of ['idempotency_key', 'gateway_reference']) {
+        const refused = await student.from('session_charges').select(`attempt,${secret}`).eq('session_id', s.id);
+        expect(refused.data, secret).toBeNull();
+        expect(refused.error?.code, secret).toBe('42501');
+      }
+      const stranger = client(gateway, gateway.anonKey, await gateway.userToken('30000000-0000-4000-8000-00000000001c'));
+      expect(await stranger.from('session_charges').select('attempt').eq('session_id', s.id)).toMatchObject({ data: [], error: null });
+      expect((await client(gateway, gateway.anonKey).from('session_charges').select('attempt')).error?.code).toBe('42501');
+      // Clients reach no repository function, the ledger's included.
+      await expect(createSupabaseAdapter(student).charges.listBySession(s.id)).rejects.toMatchObject({ code: '42501' });
     });
   });
 }
