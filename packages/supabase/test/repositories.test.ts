@@ -3,6 +3,7 @@ import { transition } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { createPgliteDatabase } from './support/db';
+import { sessionToRow } from '../src/rows';
 import { createRawReader } from './support/raw';
 
 const database = createPgliteDatabase();
@@ -92,5 +93,85 @@ describe('SQL repositories beyond the contract', () => {
     expect(await adapter.events.listBySession('nope')).toEqual([]);
     expect(await adapter.connections.findByTutor('nobody')).toBeNull();
     expect(await adapter.connections.findTokens('nobody')).toBeNull();
+  });
+
+  describe('ledger changes in applyWrites', () => {
+    const settled = async () => {
+      const db = await database;
+      await db.reset();
+      const adapter = createSqlAdapter(db.client);
+      const s = buildSession({ id: '60000000-0000-4000-8000-000000000021', scheduledStartAt: start });
+      await adapter.sessions.insert(s, []);
+      const settle = transition(s, { type: 'SETTLE' }, at(60));
+      if (!settle.ok) throw settle.error;
+      return { db, adapter, s, settle };
+    };
+
+    it('a write that opens an attempt and answers it applies the changes in order', async () => {
+      const { db, adapter, s, settle } = await settled();
+      const opened = settle.ledger[0]!;
+      if (opened.type !== 'open') throw new Error('expected an open');
+      const answer = { type: 'answer' as const, sessionId: s.id, attempt: 1, status: 'unknown' as const, gatewayReference: 'pi_1', failureCode: 'timeout', answeredAt: at(61) };
+      const [won] = await adapter.sessions.applyWrites([
+        { expectedVersion: 1, next: settle.session, events: settle.events, ledger: [opened, answer, { ...answer, status: 'succeeded', gatewayReference: null, failureCode: null }] },
+      ]);
+      expect(won?.version).toBe(2);
+      expect(await createRawReader(db.client).charges(s.id)).toMatchObject([{ attempt: 1, status: 'succeeded', calls: 2, gatewayReference: 'pi_1', failureCode: null }]);
+    });
+
+    it('a ledger change for another session, or of an unknown kind, fails the whole batch and writes nothing', async () => {
+      const { db, adapter, s, settle } = await settled();
+      const other = '60000000-0000-4000-8000-000000000099';
+      const bad = [
+        { type: 'answer' as const, sessionId: other, attempt: 1, status: 'failed' as const, gatewayReference: null, failureCode: 'x', answeredAt: at(61) },
+        { type: 'answer' as const, sessionId: s.id, attempt: 1, status: 'pending' as never, gatewayReference: null, failureCode: null, answeredAt: at(61) },
+      ];
+      for (const change of bad) {
+        await expect(
+          adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events, ledger: [...settle.ledger, change] }]),
+        ).rejects.toThrow(/ledger change/);
+      }
+      // A change of a kind the function does not know (the core's types allow none), sent as raw SQL.
+      await expect(
+        db.client.query(`select public.itutor_apply_session_writes($1::text::jsonb)`, [
+          JSON.stringify([{ expected_version: 1, session: sessionToRow(settle.session), events: [], ledger: [{ type: 'refund', session_id: s.id }] }]),
+        ]),
+      ).rejects.toThrow(/ledger change/);
+      const raw = createRawReader(db.client);
+      expect((await raw.session(s.id))?.version).toBe(1);
+      expect(await raw.charges(s.id)).toEqual([]);
+      expect(await raw.events(s.id)).toEqual([]);
+    });
+
+    it('an answer to an attempt that does not exist fails the whole batch', async () => {
+      const { db, adapter, s, settle } = await settled();
+      const answer = { type: 'answer' as const, sessionId: s.id, attempt: 7, status: 'failed' as const, gatewayReference: null, failureCode: 'card_declined', answeredAt: at(61) };
+      await expect(adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events, ledger: [...settle.ledger, answer] }])).rejects.toThrow(
+        /does not exist/,
+      );
+      await expect(adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: [], ledger: [answer] }])).rejects.toThrow(/does not exist/);
+      const raw = createRawReader(db.client);
+      expect((await raw.session(s.id))?.version).toBe(1);
+      expect(await raw.charges(s.id)).toEqual([]);
+    });
+
+    it('a losing write changes no ledger row, even in a batch with a winner', async () => {
+      const { db, adapter, s, settle } = await settled();
+      const [won] = await adapter.sessions.applyWrites([{ expectedVersion: 1, next: settle.session, events: settle.events, ledger: settle.ledger }]);
+      const declined = transition(won!, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'failed', failureCode: 'card_declined', reference: null } }, at(61));
+      if (!declined.ok) throw declined.error;
+      const t = buildSession({ id: '60000000-0000-4000-8000-000000000022', bookingId: 'other', scheduledStartAt: start });
+      await adapter.sessions.insert(t, []);
+      const settleT = transition(t, { type: 'SETTLE' }, at(60));
+      if (!settleT.ok) throw settleT.error;
+      const results = await adapter.sessions.applyWrites([
+        { expectedVersion: 1, next: declined.session, events: declined.events, ledger: declined.ledger }, // stale: loses
+        { expectedVersion: 1, next: settleT.session, events: settleT.events, ledger: settleT.ledger },
+      ]);
+      expect(results.map((r) => r !== null)).toEqual([false, true]);
+      const raw = createRawReader(db.client);
+      expect(await raw.charges(s.id)).toMatchObject([{ attempt: 1, status: 'pending', calls: 0 }]);
+      expect(await raw.charges(t.id)).toMatchObject([{ attempt: 1, status: 'pending' }]);
+    });
   });
 });

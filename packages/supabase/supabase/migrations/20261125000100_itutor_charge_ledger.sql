@@ -295,28 +295,44 @@ declare
   v_won boolean;
   v_answers integer;
   v_answered integer;
+  v_bad boolean;
+  v_repeated_sessions boolean;
+  v_repeated_attempts boolean;
 begin
   if jsonb_typeof(p_writes) is distinct from 'array' then
     raise exception 'p_writes must be a jsonb array' using errcode = 'invalid_parameter_value';
   end if;
 
-  if exists (
-    select 1
-    from jsonb_array_elements(p_writes) as w
-    cross join lateral jsonb_array_elements(coalesce(nullif(w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
-    where case l ->> 'type'
-      when 'open' then (l -> 'attempt' ->> 'session_id') is distinct from (w -> 'session' ->> 'id')
-      when 'answer' then (l ->> 'session_id') is distinct from (w -> 'session' ->> 'id')
-        or (l ->> 'status') is null or (l ->> 'status') not in ('unknown', 'succeeded', 'failed')
-      else true
-    end
-  ) then
+  -- One pass over the batch: are the ledger changes well-formed, does a session appear in several
+  -- writes, does a write change one attempt twice?
+  select
+    coalesce(bool_or(c.bad), false),
+    count(distinct w.ord) <> count(distinct coalesce(w.session_id, '#' || w.ord)),
+    count(c.attempt_key) <> count(distinct c.attempt_key)
+  into v_bad, v_repeated_sessions, v_repeated_attempts
+  from (
+    select x.ord, x.w, x.w -> 'session' ->> 'id' as session_id
+    from jsonb_array_elements(p_writes) with ordinality as x (w, ord)
+  ) as w
+  left join lateral (
+    select
+      case l ->> 'type'
+        when 'open' then (l -> 'attempt' ->> 'session_id') is distinct from w.session_id
+        when 'answer' then (l ->> 'session_id') is distinct from w.session_id
+          or (l ->> 'status') is null or (l ->> 'status') not in ('unknown', 'succeeded', 'failed')
+        else true
+      end as bad,
+      w.session_id || '#' || coalesce(l -> 'attempt' ->> 'attempt', l ->> 'attempt', '') as attempt_key
+    from jsonb_array_elements(coalesce(nullif(w.w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
+  ) as c on true;
+
+  if v_bad then
     raise exception 'every ledger change must be an open or an answer (unknown, succeeded or failed) of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
 
   -- Several writes for one session in a batch depend on each other: apply them one after another.
-  if (select count(*) <> count(distinct w -> 'session' ->> 'id') from jsonb_array_elements(p_writes) as w) then
+  if v_repeated_sessions then
     v_result := '[]'::jsonb;
     for v_write in select w from jsonb_array_elements(p_writes) as w loop
       v_result := v_result || jsonb_build_array(public.itutor_apply_session_writes(jsonb_build_array(v_write)) -> 0);
@@ -326,13 +342,7 @@ begin
 
   -- A write whose ledger changes the same attempt twice (say, opens it and answers it) needs its
   -- changes one after another: apply the session write, then each change in order.
-  if exists (
-    select 1
-    from jsonb_array_elements(p_writes) as w
-    cross join lateral jsonb_array_elements(coalesce(nullif(w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
-    group by w -> 'session' ->> 'id', coalesce(l -> 'attempt' ->> 'attempt', l ->> 'attempt')
-    having count(*) > 1
-  ) then
+  if v_repeated_attempts then
     v_result := '[]'::jsonb;
     for v_write in select w from jsonb_array_elements(p_writes) as w loop
       v_won := (public.itutor_apply_session_writes(jsonb_build_array(v_write - 'ledger')) -> 0)::boolean;
