@@ -1,56 +1,37 @@
-import { serve } from '@hono/node-server';
-import { build } from 'esbuild';
+/**
+ * The demo host app: the core's HTTP handlers under /api, the demo's own controls under /demo, the page.
+ * `start.mjs` bundles this file (see build.mjs), listens on a port before the database is up, and
+ * hands requests to {@link createDemo}'s app once it is.
+ */
 import { Hono } from 'hono';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { subMinutes } from 'date-fns';
 import { toSessionJson, isSessionError } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
-import { createWorld, nameOf, PEOPLE, type World } from './world';
+import { renderPage } from './page.mjs';
+import { createWorld, nameOf, PEOPLE, type World, type WorldOptions } from './world';
 
-const CRON_SECRET = 'demo-cron-secret-0123456789';
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+export { getRequestListener } from '@hono/node-server';
 
-/** Bundles the page's React app once at start-up (esbuild, a few hundred ms). */
-async function bundleClient(): Promise<string> {
-  const result = await build({
-    entryPoints: [here('./client/main.tsx')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    minify: true,
-    jsx: 'automatic',
-    tsconfig: here('../../../tsconfig.json'),
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
+/** The cron secret of the demo's settlement tick (a real host keeps it in its environment). */
+const CRON_SECRET = 'demo-cron-secret-0123456789-abcdef';
+
+/** The page's static files: the React app bundle and the two stylesheets. */
+export interface DemoAssets {
+  readonly clientJs: string;
+  readonly sdkCss: string;
+  readonly demoCss: string;
 }
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1" />
-<title>iTutor Sessions — demo</title>
-<link rel="stylesheet" href="/demo/sdk.css" />
-<link rel="stylesheet" href="/demo/demo.css" />
-</head>
-<body>
-<div id="root"><p style="font-family:system-ui;padding:1rem">Loading the demo…</p></div>
-<script type="module" src="/demo/app.js"></script>
-</body>
-</html>`;
+/** What `/demo/state` answers (and the page carries inline): everything the page shows. */
+export type DemoState = Awaited<ReturnType<typeof snapshot>>;
 
-/** Builds the demo app: the core's HTTP handlers under /api and the demo's own controls under /demo. */
-export async function createDemoApp(options: { origin: () => string; startAt?: Date }) {
+/** Builds the world (database, core, clock, bookings) and the app that serves it. */
+export async function createDemo(options: WorldOptions & { assets: DemoAssets }) {
   const world = await createWorld(options);
-  const [clientJs] = await Promise.all([bundleClient()]);
-  const sdkCss = readFileSync(here('../../../packages/react/src/styles.css'), 'utf8');
-  const demoCss = readFileSync(here('./client/demo.css'), 'utf8');
+  return { world, app: createDemoApp(world, options.origin, options.assets) };
+}
 
+function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   const handle = createSessionsHandler({
     core: world.core,
     // Demo sign-in: the page says who it acts as. A real host verifies a session cookie or a JWT here.
@@ -66,12 +47,17 @@ export async function createDemoApp(options: { origin: () => string; startAt?: D
   const app = new Hono();
   app.all('/api/*', (c) => handle(c.req.raw));
 
-  app.get('/', (c) => c.html(PAGE));
-  app.get('/demo/app.js', (c) => c.body(clientJs, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
-  app.get('/demo/sdk.css', (c) => c.body(sdkCss, 200, { 'content-type': 'text/css; charset=utf-8' }));
-  app.get('/demo/demo.css', (c) => c.body(demoCss, 200, { 'content-type': 'text/css; charset=utf-8' }));
+  app.get('/', async (c) => {
+    const state = await snapshot(world);
+    return c.html(renderPage({ now: state.now, offsetMs: state.offsetMs, state }), 200, { 'cache-control': 'no-store' });
+  });
+  app.get('/demo/app.js', (c) => c.body(assets.clientJs, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/demo/sdk.css', (c) => c.body(assets.sdkCss, 200, { 'content-type': 'text/css; charset=utf-8' }));
+  app.get('/demo/demo.css', (c) => c.body(assets.demoCss, 200, { 'content-type': 'text/css; charset=utf-8' }));
   app.get('/demo/meeting/:id', (c) =>
-    c.html(`<!doctype html><title>Meeting ${c.req.param('id')}</title><body style="font-family:system-ui;padding:2rem"><h1>Simulated ${c.req.query('provider') === 'google_meet' ? 'Google Meet' : 'Zoom'} meeting ${c.req.param('id')}</h1><p>In a real deployment this is the provider's meeting page.</p></body>`),
+    c.html(
+      `<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>Meeting ${c.req.param('id')}</title><body style="font-family:system-ui;padding:2rem"><h1>Simulated ${c.req.query('provider') === 'google_meet' ? 'Google Meet' : 'Zoom'} meeting ${c.req.param('id')}</h1><p>In a real deployment this is the provider's meeting page.</p></body>`,
+    ),
   );
 
   app.get('/demo/state', async (c) => c.json(await snapshot(world)));
@@ -114,7 +100,7 @@ export async function createDemoApp(options: { origin: () => string; startAt?: D
   // The settlement tick: what Vercel Cron would call every minute, with the cron secret.
   app.post('/demo/tick', async (c) => {
     const response = await handle(
-      new Request(new URL('/api/cron/process-charges', options.origin()), { method: 'POST', headers: { authorization: `Bearer ${CRON_SECRET}` } }),
+      new Request(new URL('/api/cron/process-charges', origin()), { method: 'POST', headers: { authorization: `Bearer ${CRON_SECRET}` } }),
     );
     return c.json({ status: response.status, body: await response.json() });
   });
@@ -124,7 +110,7 @@ export async function createDemoApp(options: { origin: () => string; startAt?: D
     const booking = world.bookings.get(c.req.param('id'));
     if (!booking) return c.json({ error: 'unknown booking' }, 404);
     const response = await handle(
-      new Request(new URL('/api/sessions/create-for-booking', options.origin()), {
+      new Request(new URL('/api/sessions/create-for-booking', origin()), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-demo-user': booking.tutorId },
         body: JSON.stringify({ bookingId: booking.bookingId }),
@@ -149,65 +135,53 @@ export async function createDemoApp(options: { origin: () => string; startAt?: D
     }
   });
 
-  return { app, world };
+  return app;
 }
 
-async function snapshot(world: World) {
+/** Everything the page shows, sessions in time order. Nothing secret: no meeting URLs, keys or tokens. */
+export async function snapshot(world: World) {
+  const bookings = [...world.bookings.values()].sort(
+    (a, b) => a.scheduledStartAt.getTime() - b.scheduledStartAt.getTime() || a.bookingId.localeCompare(b.bookingId),
+  );
   const sessions = await Promise.all(
-    [...world.bookings.values()].map(async (booking) => {
+    bookings.map(async (booking) => {
       const session = await world.core.getSessionByBooking(booking.bookingId);
       const events = session ? await world.core.listEvents(session.id) : [];
       return {
-        booking: { ...booking, scheduledStartAt: booking.scheduledStartAt.toISOString() },
+        booking: {
+          bookingId: booking.bookingId,
+          subject: booking.subject,
+          tutorId: booking.tutorId,
+          studentId: booking.studentId,
+          scheduledStartAt: booking.scheduledStartAt.toISOString(),
+          durationMinutes: booking.durationMinutes,
+          priceMinor: booking.priceMinor,
+        },
         tutorName: nameOf(booking.tutorId),
         studentName: nameOf(booking.studentId),
         session: session ? toSessionJson(session) : null,
         events: events.map((e) => ({
           id: e.id,
-          type: e.type,
+          type: e.type as string,
           actor: e.actor === 'system' ? 'system' : nameOf(e.actor),
           occurredAt: e.occurredAt.toISOString(),
-          payload: e.payload,
+          payload: e.payload as Record<string, unknown>,
         })),
       };
     }),
   );
-  const connections = await Promise.all(
-    [PEOPLE.ada, PEOPLE.ben].map(async (t) => ({ tutor: t, connection: await world.core.getProviderConnection(t.id) })),
+  const tutors = await Promise.all(
+    [PEOPLE.ada, PEOPLE.ben].map(async (tutor) => {
+      const connection = await world.core.getProviderConnection(tutor.id);
+      return { id: tutor.id, name: tutor.name, provider: connection?.provider ?? null, status: connection?.status ?? null };
+    }),
   );
+  const now = world.clock.now();
   return {
-    now: world.clock.now().toISOString(),
+    now: now.toISOString(),
+    offsetMs: world.clock.offsetMs(),
     database: world.database.kind,
-    people: PEOPLE,
-    tutors: connections.map(({ tutor, connection }) => ({
-      id: tutor.id,
-      name: tutor.name,
-      provider: connection?.provider ?? null,
-      status: connection?.status ?? 'not connected',
-    })),
+    tutors,
     sessions,
-    charges: world.gateway.instructions.map((i) => ({ ...i })),
-  };
-}
-
-/** Starts the demo on `host:port` (port 0 = any free port). */
-export async function startDemoServer(options: { port?: number; host?: string; startAt?: Date } = {}) {
-  const host = options.host ?? '127.0.0.1';
-  // Listen first so the meeting links the seed creates carry the real port.
-  let fetchApp: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: (request) => fetchApp(request), hostname: host, port: options.port ?? 0 }, () => resolve(s));
-  });
-  const address = server.address();
-  const origin = `http://${host}:${address && typeof address === 'object' ? address.port : options.port}`;
-  const { app, world } = await createDemoApp({ origin: () => origin, ...(options.startAt ? { startAt: options.startAt } : {}) });
-  fetchApp = app.fetch;
-  return {
-    url: origin,
-    world,
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await world.database.close();
-    },
   };
 }

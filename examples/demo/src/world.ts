@@ -11,18 +11,18 @@ import { openDatabase } from './database';
 
 /** People of the demo. Ids are what the authenticator puts in `userId`. */
 export const PEOPLE = {
-  ada: { id: 'tutor-ada', name: 'Ada (tutor, Zoom connected)', role: 'tutor' },
-  ben: { id: 'tutor-ben', name: 'Ben (tutor, no video provider)', role: 'tutor' },
-  sam: { id: 'student-sam', name: 'Sam (student)', role: 'student' },
-  kim: { id: 'student-kim', name: 'Kim (student)', role: 'student' },
+  ada: { id: 'tutor-ada', name: 'Ada', role: 'tutor' },
+  ben: { id: 'tutor-ben', name: 'Ben', role: 'tutor' },
+  sam: { id: 'student-sam', name: 'Sam', role: 'student' },
+  kim: { id: 'student-kim', name: 'Kim', role: 'student' },
 } as const;
 
-export const nameOf = (userId: string) =>
-  Object.values(PEOPLE).find((p) => p.id === userId)?.name.split(' ')[0] ?? userId;
+export const nameOf = (userId: string) => Object.values(PEOPLE).find((p) => p.id === userId)?.name ?? userId;
 
 /** The host's bookings table, as far as the SDK is concerned. */
 export interface DemoBooking extends Booking {
-  readonly title: string;
+  /** What the lesson is about ("Algebra"). */
+  readonly subject: string;
 }
 
 /**
@@ -49,12 +49,29 @@ function createDemoVideoProvider(origin: () => string): VideoProvider & { count(
   };
 }
 
+export interface WorldOptions {
+  /** The demo's own origin, for the simulated meeting links. */
+  readonly origin: () => string;
+  /** Real time the demo starts from (default now); simulated time begins at the next whole minute. */
+  readonly startAt?: Date;
+  /**
+   * Where simulated time begins, fixed before the world exists: simulated time was `simulated` at real
+   * epoch ms `real`. The launcher shows the clock while the database is still starting.
+   */
+  readonly anchor?: { readonly simulated: Date; readonly real: number };
+  /** Directory for the migrated database's snapshot (see `openDatabase`). */
+  readonly snapshotDir?: string;
+}
+
+/** The instant simulated time begins at when the demo starts at `realStart`: the next whole minute. */
+export const simulatedStart = (realStart: Date) => startOfMinute(addMinutes(realStart, 1));
+
 /** Everything the demo server holds: database, core, clock, bookings. */
-export async function createWorld(options: { origin: () => string; startAt?: Date }) {
-  const t0 = startOfMinute(addMinutes(options.startAt ?? new Date(), 1));
+export async function createWorld(options: WorldOptions) {
+  const t0 = options.anchor?.simulated ?? simulatedStart(options.startAt ?? new Date());
   const clock = createTravelClock();
-  clock.travelTo(t0);
-  const database = await openDatabase(clock);
+  clock.travelTo(t0, options.anchor?.real);
+  const database = await openDatabase(options.snapshotDir ? { snapshotDir: options.snapshotDir } : {});
   const adapter: SessionsAdapter = database.adapter;
   const gateway = createRecordingPaymentGateway();
   const video = createDemoVideoProvider(options.origin);
@@ -62,11 +79,11 @@ export async function createWorld(options: { origin: () => string; startAt?: Dat
 
   const bookings = new Map<string, DemoBooking>();
   const book = (b: DemoBooking) => bookings.set(b.bookingId, b);
-  book({ bookingId: 'bk-ada-sam-1', title: 'Algebra with Ada & Sam', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 10), durationMinutes: 60, priceMinor: 15_000 });
-  book({ bookingId: 'bk-ada-kim-1', title: 'Chemistry with Ada & Kim', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 30), durationMinutes: 60, priceMinor: 15_000 });
-  book({ bookingId: 'bk-ada-sam-2', title: 'Physics with Ada & Sam', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 120), durationMinutes: 90, priceMinor: 20_000 });
-  book({ bookingId: 'bk-ada-kim-2', title: 'Biology with Ada & Kim (not confirmed yet)', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 240), durationMinutes: 45, priceMinor: 12_000 });
-  book({ bookingId: 'bk-ben-kim-1', title: 'History with Ben & Kim', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
+  book({ bookingId: 'bk-ada-sam-1', subject: 'Algebra', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 10), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-kim-1', subject: 'Chemistry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 30), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-sam-2', subject: 'Physics', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 120), durationMinutes: 90, priceMinor: 20_000 });
+  book({ bookingId: 'bk-ada-kim-2', subject: 'Biology', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 240), durationMinutes: 45, priceMinor: 12_000 });
+  book({ bookingId: 'bk-ben-kim-1', subject: 'History', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
 
   await core.connectProvider({
     tutorId: PEOPLE.ada.id,

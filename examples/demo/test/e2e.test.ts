@@ -1,37 +1,48 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumLaunchOptions } from '../../../scripts/chromium';
-import { startDemoServer } from '../src/server';
+import { PortInUseError, startDemo, type RunningDemo } from '../start.mjs';
 
 /**
- * End-to-end: the demo host app in Debian's Chromium. The scenarios share one demo server and its
- * simulated clock, so they run in time order. Each saves a screenshot under artifacts/e2e/.
+ * End-to-end: the demo host app in Debian's Chromium, started the way `pnpm demo` starts it. The
+ * scenarios share one demo and its simulated clock, so they run in order. Screenshots of both
+ * viewports go to test/__screenshots__/ (look at them after a change to the page).
  */
-const SHOTS = fileURLToPath(new URL('../../../artifacts/e2e/', import.meta.url));
+const SHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
+const START = fileURLToPath(new URL('../start.mjs', import.meta.url));
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 
-let demo: Awaited<ReturnType<typeof startDemoServer>>;
+let demo: RunningDemo;
 let browser: Browser;
+let laptop: BrowserContext;
 let page: Page;
 
-const card = (bookingId: string) => page.getByTestId(`booking-${bookingId}`);
-const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+const card = (bookingId: string, on: Page = page) => on.getByTestId(`booking-${bookingId}`);
+const shot = (name: string, on: Page = page, fullPage = true) => on.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
 const travel = async (bookingId: string, label: string) => {
   await card(bookingId).getByRole('button', { name: label, exact: true }).click();
   await page.waitForLoadState('networkidle');
 };
 const joinButton = (view: Locator) => view.getByRole('button', { name: /join session/i });
 const events = (bookingId: string) => card(bookingId).getByTestId('events');
+const simulatedNow = () => demo.world.clock.now().getTime();
+/** The instant the page's clock shows ("25 Nov 2026, 13:35:07 UTC"). */
+const parseClock = (text: string) => Date.parse(text.replace(',', '').replace(' UTC', 'Z').replace(/^(\d+) (\w+) (\d+) /, '$2 $1 $3 '));
+const noHorizontalScroll = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoServer({ port: 0 });
+  demo = await startDemo({ port: 0 });
   browser = await chromium.launch(chromiumLaunchOptions);
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  page = await context.newPage();
+  laptop = await browser.newContext({ viewport: LAPTOP });
+  page = await laptop.newPage();
   await page.goto(demo.url);
-  await page.getByTestId('booking-bk-ada-sam-1').waitFor();
+  await card('bk-ada-sam-1').waitFor();
 });
 
 afterAll(async () => {
@@ -40,29 +51,89 @@ afterAll(async () => {
 });
 
 describe('demo end to end', () => {
+  it('lists the bookings in time order, every instant in one format with its zone', async () => {
+    const ids = await page.locator('article[data-testid^="booking-"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-testid')));
+    const byStart = [...demo.world.bookings.values()]
+      .sort((a, b) => a.scheduledStartAt.getTime() - b.scheduledStartAt.getTime())
+      .map((b) => `booking-${b.bookingId}`);
+    expect(ids).toEqual(byStart);
+    expect(ids).toEqual(['booking-bk-ada-sam-1', 'booking-bk-ada-kim-1', 'booking-bk-ben-kim-1', 'booking-bk-ada-sam-2', 'booking-bk-ada-kim-2']);
+
+    // Visible text (the raw payloads folded away): no 12-hour times, and every hh:mm is followed by the zone.
+    const text = await page.locator('main').evaluate((main) => {
+      const copy = main.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('.raw').forEach((raw) => raw.remove());
+      return copy.textContent ?? '';
+    });
+    expect(text).not.toMatch(/\d:\d\d\s?(AM|PM)/i);
+    const times = [...text.matchAll(/\b\d{2}:\d{2}(:\d{2})?\b( UTC)?/g)];
+    expect(times.length).toBeGreaterThan(10);
+    expect(times.filter((m) => !m[2]).map((m) => m[0])).toEqual([]);
+    expect(await page.getByTestId('simulated-time').textContent()).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
+    expect(await card('bk-ada-sam-1').textContent()).toContain('Audit trail (1 event)');
+  });
+
   it('the student sees the countdown; at T−5 Join enables and clicking records the join', async () => {
-    await travel('bk-ada-sam-1', '1 min before join window');
+    await travel('bk-ada-sam-1', '1 min before Join');
     const student = card('bk-ada-sam-1').getByTestId('student-view');
     await expect.poll(() => student.textContent()).toMatch(/Join opens in 1:0\d|Join opens in 0:5\d/);
     expect(await joinButton(student).isDisabled()).toBe(true);
     await shot('01-countdown-before-join-window');
 
-    await travel('bk-ada-sam-1', 'to join window');
+    await travel('bk-ada-sam-1', 'Join opens');
     await expect.poll(() => joinButton(student).isEnabled()).toBe(true);
+    await expect.poll(() => card('bk-ada-sam-1').getByTestId('status').textContent()).toBe('Join open');
+    await page.screenshot({ path: `${SHOTS}laptop.png` }); // the README's picture: the join window just opened
     const popup = page.waitForEvent('popup');
     await joinButton(student).click();
     const meeting = await popup;
     await expect.poll(() => meeting.url()).toContain('/demo/meeting/');
     await meeting.close();
-    await expect.poll(() => events('bk-ada-sam-1').textContent()).toContain('session.joined');
-    expect(await card('bk-ada-sam-1').getByTestId('status').textContent()).toContain('JOIN_OPEN');
+    await expect.poll(() => events('bk-ada-sam-1').textContent()).toContain('Sam joined as the student');
+    expect(await card('bk-ada-sam-1').textContent()).toContain('Audit trail (2 events)');
+    expect(await card('bk-ada-sam-1').getByTestId('attendance').textContent()).toMatch(/Sam \(student\): joined \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
+    expect(await card('bk-ada-sam-1').getByTestId('status').getAttribute('data-status')).toBe('JOIN_OPEN');
     const stored = await demo.world.core.getSessionByBooking('bk-ada-sam-1');
     expect(stored?.studentJoinedAt).not.toBeNull();
     await shot('02-student-joined');
   });
 
+  it('shows simulated time from the first paint after a reload, never real time', async () => {
+    await travel('bk-ada-sam-2', 'End'); // hours ahead of real time
+    const fresh = await laptop.newPage();
+    // Record every value the clock shows, from the first paint on; hold the state request back.
+    await fresh.addInitScript(() => {
+      const seen: string[] = ((window as unknown as { __clockSeen: string[] }).__clockSeen = []);
+      const record = () => {
+        const text = document.querySelector('[data-testid="simulated-time"]')?.textContent;
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      };
+      new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
+      document.addEventListener('DOMContentLoaded', record);
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await fresh.route('**/demo/state', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await fresh.goto(demo.url);
+    await card('bk-ada-sam-2', fresh).waitFor();
+    await fresh.waitForTimeout(1500); // the clock ticks a few times
+    const seen = await fresh.evaluate(() => (window as unknown as { __clockSeen: string[] }).__clockSeen);
+    release();
+    expect(seen.length).toBeGreaterThan(1);
+    for (const text of seen) {
+      const shown = parseClock(text);
+      expect(Number.isNaN(shown)).toBe(false);
+      expect(Math.abs(shown - simulatedNow())).toBeLessThan(10_000);
+      expect(Math.abs(shown - Date.now())).toBeGreaterThan(60_000);
+    }
+    await fresh.close();
+  });
+
   it('the tutor marks a no-show after the wait and sees NO_SHOW_STUDENT with 50 / 45 / 5', async () => {
-    await travel('bk-ada-kim-1', 'to no-show point');
+    await travel('bk-ada-kim-1', 'No-show point');
     const tutor = card('bk-ada-kim-1').getByTestId('tutor-view');
     const trigger = tutor.getByRole('button', { name: /mark no-show/i });
     await expect.poll(() => trigger.isEnabled()).toBe(true);
@@ -76,31 +147,34 @@ describe('demo end to end', () => {
     expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s75\.00/);
     expect(await money.getByTestId('payout').textContent()).toMatch(/TTD\s67\.50/);
     expect(await money.getByTestId('fee').textContent()).toMatch(/TTD\s7\.50/);
+    expect(await events('bk-ada-kim-1').textContent()).toMatch(/Ada marked Kim absent: TTD\s75\.00 to charge/);
     await shot('04-no-show-settled');
   });
 
   it('settlement at the scheduled end gives COMPLETED_ASSUMED with 100 / 90 / 10', async () => {
-    await travel('bk-ada-sam-1', 'to the end');
+    await travel('bk-ada-sam-1', 'End');
     await page.getByTestId('settlement-tick').click();
-    await expect.poll(() => page.getByTestId('tick-result').textContent()).toContain('"completed":1');
+    await expect.poll(() => page.getByTestId('tick-result').textContent()).toContain('1 session completed');
     await expect.poll(() => card('bk-ada-sam-1').getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
     const money = card('bk-ada-sam-1').getByTestId('money');
     expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s150\.00/);
     expect(await money.getByTestId('payout').textContent()).toMatch(/TTD\s135\.00/);
     expect(await money.getByTestId('fee').textContent()).toMatch(/TTD\s15\.00/);
-    expect(await money.getByTestId('charge-status').textContent()).toBe('succeeded');
+    expect(await money.getByTestId('charge-status').getAttribute('data-value')).toBe('succeeded');
+    expect(await money.getByTestId('charge-status').textContent()).toBe('Succeeded');
     await card('bk-ada-sam-1').scrollIntoViewIfNeeded();
     await shot('05-completed-assumed');
   });
 
   it('a meeting that ended early gives EARLY_END_SHORT with no charge', async () => {
-    await travel('bk-ada-sam-2', 'to the end');
-    await travel('bk-ada-sam-2', 'meeting ended early');
-    await expect.poll(() => events('bk-ada-sam-2').textContent()).toContain('session.meeting_ended');
+    await travel('bk-ada-sam-2', 'End');
+    await travel('bk-ada-sam-2', 'Meeting ended early');
+    await expect.poll(() => events('bk-ada-sam-2').textContent()).toContain('reported the meeting ended');
     await page.getByTestId('settlement-tick').click();
     await expect.poll(() => card('bk-ada-sam-2').getAttribute('data-status')).toBe('EARLY_END_SHORT');
     const money = card('bk-ada-sam-2').getByTestId('money');
     expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
     expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-2')).toHaveLength(0);
     await card('bk-ada-sam-2').scrollIntoViewIfNeeded();
     await shot('06-early-end-short');
@@ -110,7 +184,85 @@ describe('demo end to end', () => {
     await card('bk-ben-kim-1').getByTestId('confirm-booking').click();
     await expect.poll(() => card('bk-ben-kim-1').getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
     expect(await demo.world.core.getSessionByBooking('bk-ben-kim-1')).toBeNull();
+    expect(await card('bk-ben-kim-1').getByTestId('status').textContent()).toBe('Awaiting confirmation');
     await card('bk-ben-kim-1').scrollIntoViewIfNeeded();
     await shot('07-booking-refused');
+  });
+
+  it('confirming a booking changes its status; the title stays the subject', async () => {
+    const biology = card('bk-ada-kim-2');
+    expect(await biology.getByTestId('status').textContent()).toBe('Awaiting confirmation');
+    await biology.getByTestId('confirm-booking').click();
+    await expect.poll(() => biology.getByTestId('status').textContent()).toBe('Scheduled');
+    expect(await biology.getByRole('heading', { level: 2 }).textContent()).toBe('Biology');
+    expect(await biology.textContent()).not.toMatch(/not confirmed|awaiting/i);
+    expect(await biology.getByTestId('message').textContent()).toContain('Booking confirmed');
+  });
+
+  it('reads on a laptop and on a phone: no sideways scrolling, a slim sticky bar', async () => {
+    for (const [name, viewport] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+      const context = await browser.newContext({ viewport });
+      const view = await context.newPage();
+      await view.goto(demo.url);
+      await card('bk-ada-kim-1', view).waitFor();
+      // Unfold every raw payload: long JSON must wrap inside the card, not widen the page.
+      await view.locator('details').evaluateAll((all) => all.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+      expect(await noHorizontalScroll(view), `${name}: the page scrolls sideways`).toBe(true);
+      const bar = await view.locator('header.bar').boundingBox();
+      expect(bar!.height, `${name}: sticky bar height`).toBeLessThanOrEqual(viewport.height / 8);
+      await view.locator('details').evaluateAll((all) => all.forEach((d) => ((d as HTMLDetailsElement).open = false)));
+      await view.screenshot({ path: `${SHOTS}${name}-top.png` });
+      await view.screenshot({ path: `${SHOTS}${name}-full.png`, fullPage: true });
+      await context.close();
+    }
+  });
+});
+
+describe('starting the demo', () => {
+  const occupy = () =>
+    new Promise<Server | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null)); // taken already: just as good
+      server.listen(4321, '127.0.0.1', () => resolve(server));
+    });
+
+  it('takes the next free port when the one asked for is busy, and fails plainly when it must not', async () => {
+    const second = await startDemo({ port: demo.port });
+    try {
+      expect(second.port).not.toBe(demo.port);
+      expect((await fetch(second.url)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+    await expect(startDemo({ port: demo.port, strictPort: true })).rejects.toBeInstanceOf(PortInUseError);
+  });
+
+  it('`pnpm demo` with 4321 busy prints the port it took; with a busy PORT it says so without a stack trace', async () => {
+    const blocker = await occupy();
+    try {
+      const child = spawn(process.execPath, [START], { env: { ...process.env, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      try {
+        await expect.poll(() => output, { timeout: 30_000 }).toMatch(/open http:\/\/127\.0\.0\.1:\d+/);
+        expect(output).toContain('Port 4321 is in use, so the demo uses port');
+        const url = /open (http:\/\/\S+)/.exec(output)![1]!;
+        expect(url).not.toContain(':4321');
+        expect((await fetch(url)).status).toBe(200);
+      } finally {
+        child.kill('SIGTERM');
+      }
+
+      const strict = spawn(process.execPath, [START], { env: { ...process.env, PORT: '4321' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let errors = '';
+      strict.stderr.on('data', (d) => (errors += d));
+      const code = await new Promise<number | null>((resolve) => strict.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(errors).toContain('Port 4321 is already in use');
+      expect(errors).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker?.close();
+    }
   });
 });

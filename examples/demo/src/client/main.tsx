@@ -1,34 +1,20 @@
-import { StrictMode, useCallback, useEffect, useRef, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type SessionJson } from '@itutor/sessions-core';
+import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
 import { postSessionAction } from '@itutor/sessions-core/client';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
+import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
+import type { PageBoot } from '../page.mjs';
+import type { DemoState } from '../server';
 
-interface DemoEvent {
-  id: string;
-  type: string;
-  actor: string;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
-interface DemoSessionRow {
-  booking: { bookingId: string; title: string; tutorId: string; studentId: string; scheduledStartAt: string; durationMinutes: number; priceMinor: number };
-  tutorName: string;
-  studentName: string;
-  session: SessionJson | null;
-  events: DemoEvent[];
-}
-interface DemoState {
-  now: string;
-  database: string;
-  tutors: Array<{ id: string; name: string; provider: string | null; status: string }>;
-  sessions: DemoSessionRow[];
-  charges: Array<{ idempotencyKey: string; amountMinor: number }>;
-}
+type DemoSessionRow = DemoState['sessions'][number];
+type DemoEvent = DemoSessionRow['events'][number];
 
-const money = (minor: number | null | undefined) => (minor === null || minor === undefined ? '—' : formatMoney(minor, { locale: 'en-US' }));
-const clock = (iso: string | Date) =>
-  new Date(iso).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'UTC' }) + ' UTC';
+const boot = (window as unknown as { __DEMO_BOOT__?: PageBoot }).__DEMO_BOOT__;
+
+const money = (minor: unknown) => (typeof minor === 'number' ? formatMoney(minor, { locale: LOCALE }) : '—');
+const providerName = (provider: unknown) => (provider === 'google_meet' ? 'Google Meet' : provider === 'zoom' ? 'Zoom' : String(provider ?? 'no provider'));
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Fetch as a given demo user: the demo's stand-in for a signed-in browser. */
 const fetchAs = (userId: string): typeof fetch => (input, init) =>
@@ -39,17 +25,175 @@ async function post<T>(path: string, body: unknown = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
-function SimulatedTime() {
-  const now = useSessionClock();
-  return <strong data-testid="simulated-time">{now ? clock(now) : '…'}</strong>;
+/** One audit event in words. Unknown types fall back to their name; the raw payload is one click away. */
+function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
+  const p = event.payload;
+  const who = event.actor === 'system' ? 'The system' : event.actor;
+  const outcome = typeof p.outcome === 'string' && p.outcome in STATUS_LABELS ? STATUS_LABELS[p.outcome as SessionStatus] : String(p.outcome ?? '');
+  switch (event.type) {
+    case 'session.created':
+      return `${event.actor === 'system' ? 'Booking confirmed' : `${who} confirmed the booking`}: session created with a ${providerName(p.provider)} meeting`;
+    case 'session.joined':
+      return `${who} joined${p.role ? ` as the ${String(p.role)}` : ''}`;
+    case 'session.no_show_marked':
+      return `${who} marked ${row.studentName} absent: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
+    case 'session.settled':
+      return `Settled as “${outcome}”: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
+    case 'session.meeting_ended':
+      return `The video provider reported the meeting ended${typeof p.endedAt === 'string' ? ` at ${formatInstant(p.endedAt)}` : ''}`;
+    case 'session.cancelled':
+      return `Cancelled${p.by ? ` by the ${String(p.by)}` : ''}`;
+    case 'charge.requested':
+      return `Charge of ${money(p.amountMinor)} sent to the payment gateway${p.attempt ? ` (attempt ${String(p.attempt)})` : ''}`;
+    case 'charge.succeeded':
+      return `Charge of ${money(p.amountMinor)} succeeded`;
+    case 'charge.failed':
+      return `Charge declined${p.failureCode ? ` (${String(p.failureCode)})` : ''}; a new attempt follows`;
+    case 'charge.unknown':
+      return 'No clear answer from the payment gateway; the charge is retried under the same key';
+    case 'charge.needs_attention':
+      return 'The charge failed for good: a person needs to look at it';
+    default:
+      return capitalise(event.type.replace(/[._]/g, ' '));
+  }
 }
 
-function SessionCard({ row, onChange, offset }: { row: DemoSessionRow; onChange: () => Promise<void>; offset: () => number }) {
+const CHARGE_STATUS: Record<string, string> = {
+  none: 'Not sent',
+  pending: 'Pending',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  needs_attention: 'Needs attention',
+};
+
+function SimulatedTime() {
+  const now = useSessionClock();
+  return <strong data-testid="simulated-time">{formatClock(now ?? Date.now() + (boot?.offsetMs ?? 0))}</strong>;
+}
+
+/** The session's moments, each marked once simulated time has passed it. */
+function Timeline({ session }: { session: SessionJson }) {
+  const now = useSessionClock()?.getTime() ?? 0;
+  const rows: Array<[string, string]> = [
+    ['Join opens', session.joinOpensAt],
+    ['Starts', session.scheduledStartAt],
+    ['No-show possible', session.noShowEligibleAt],
+    ['Ends and settles', session.scheduledEndAt],
+  ];
+  return (
+    <ol className="timeline" aria-label="Timeline">
+      {rows.map(([label, at]) => (
+        <li key={label} data-passed={now >= Date.parse(at) || undefined}>
+          <span className="when">{formatInstant(at)}</span> <span className="what">{label}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Money({ row }: { row: DemoSessionRow }) {
+  const session = row.session!;
+  const settled = session.chargeAmountMinor !== null;
+  return (
+    <section className="panel" aria-label="Money">
+      <h4>Money</h4>
+      {!settled && (
+        <p className="muted">
+          Price {money(row.booking.priceMinor)}. Nothing charged yet: the session settles at {formatInstant(session.chargeScheduledAt)}.
+        </p>
+      )}
+      <dl className="amounts" data-testid="money" hidden={!settled}>
+        <div>
+          <dt>{row.studentName} (student) pays</dt>
+          <dd data-testid="charged">{money(session.chargeAmountMinor)}</dd>
+        </div>
+        <div>
+          <dt>{row.tutorName} (tutor) receives</dt>
+          <dd data-testid="payout">{money(session.payoutAmountMinor)}</dd>
+        </div>
+        <div>
+          <dt>Platform fee</dt>
+          <dd data-testid="fee">{money(session.platformFeeMinor)}</dd>
+        </div>
+        <div>
+          <dt>Payment</dt>
+          <dd data-testid="charge-status" data-value={session.chargeStatus}>
+            {session.chargeAmountMinor === 0 ? 'Nothing to charge' : (CHARGE_STATUS[session.chargeStatus] ?? capitalise(String(session.chargeStatus)))}
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function Attendance({ row }: { row: DemoSessionRow }) {
+  const session = row.session!;
+  const joined = (at: string | null) => (at ? `joined ${formatInstant(at)}` : 'not joined');
+  return (
+    <section className="panel" aria-label="Attendance">
+      <h4>Attendance</h4>
+      <ul className="plain" data-testid="attendance">
+        <li>
+          {row.tutorName} (tutor): {joined(session.tutorJoinedAt)}
+        </li>
+        <li>
+          {row.studentName} (student): {joined(session.studentJoinedAt)}
+        </li>
+        {session.meetingEndedAt && <li>Meeting ended {formatInstant(session.meetingEndedAt)} (provider report)</li>}
+      </ul>
+    </section>
+  );
+}
+
+function AuditTrail({ row }: { row: DemoSessionRow }) {
+  return (
+    <details className="audit" open={row.events.length > 0 && row.events.length <= 6}>
+      <summary>Audit trail ({plural(row.events.length, 'event')})</summary>
+      <ol className="events" data-testid="events">
+        {row.events.map((e) => (
+          <li key={e.id} data-type={e.type}>
+            <span className="when">{formatInstant(e.occurredAt)}</span>
+            <span className="what">{describeEvent(e, row)}</span>
+            <details className="raw">
+              <summary>
+                <code>{e.type}</code> raw
+              </summary>
+              <pre>{JSON.stringify({ type: e.type, actor: e.actor, occurredAt: e.occurredAt, payload: e.payload }, null, 2)}</pre>
+            </details>
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+function StatusBadge({ session }: { session: SessionJson | null }) {
+  const now = useSessionClock();
+  if (!session) {
+    return (
+      <span className="badge" data-testid="status" data-status="UNCONFIRMED">
+        Awaiting confirmation
+      </span>
+    );
+  }
+  const status = now ? effectiveStatus(fromSessionJson(session), now) : session.status;
+  return (
+    <span className="badge" data-testid="status" data-status={status}>
+      {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => Promise<void> }) {
   const [message, setMessage] = useState<string | null>(null);
   const { booking, session } = row;
   const confirm = async () => {
     const result = await post<{ status: number; body: { detail?: string; code?: string } }>(`/demo/bookings/${booking.bookingId}/confirm`);
-    setMessage(result.status < 300 ? 'Booking confirmed: session created.' : `Refused (${result.body.code}): ${result.body.detail}`);
+    setMessage(
+      result.status < 300
+        ? 'Booking confirmed: the session and its meeting were created.'
+        : `Refused: ${result.body.detail ?? 'the booking cannot be confirmed'} (${result.body.code})`,
+    );
     await onChange();
   };
   const travel = async (action: string) => {
@@ -61,24 +205,24 @@ function SessionCard({ row, onChange, offset }: { row: DemoSessionRow; onChange:
     setMessage(result.error ? `Refused: ${result.error}` : 'Provider webhook: the meeting ended 20 minutes early.');
     await onChange();
   };
-  const pub = session ? fromSessionJson(session) : null;
-  const status = pub ? effectiveStatus(pub, new Date(Date.now() + offset())) : null;
+  const people = `${row.tutorName} (tutor) with ${row.studentName} (student)`;
   return (
-    <article className="card" data-testid={`booking-${booking.bookingId}`} data-status={session?.status ?? 'UNCONFIRMED'}>
-      <header>
-        <h3>{booking.title}</h3>
-        <p className="meta">
-          {clock(booking.scheduledStartAt)} · {booking.durationMinutes} min · {money(booking.priceMinor)} · tutor {row.tutorName}, student {row.studentName}
+    <article className="card" data-testid={`booking-${booking.bookingId}`} data-status={session?.status ?? 'UNCONFIRMED'} aria-labelledby={`t-${booking.bookingId}`}>
+      <header className="card-head">
+        <div className="title-row">
+          <h2 id={`t-${booking.bookingId}`}>{booking.subject}</h2>
+          <StatusBadge session={session} />
+        </div>
+        <p className="muted">
+          {formatInstant(booking.scheduledStartAt)} · {booking.durationMinutes} min
         </p>
-        {status && (
-          <span className="badge" data-testid="status">
-            {status} — {STATUS_LABELS[status]}
-          </span>
-        )}
+        <p className="muted">
+          {money(booking.priceMinor)} · {people}
+        </p>
       </header>
       {!session && (
-        <div className="row">
-          <button type="button" onClick={confirm} data-testid="confirm-booking">
+        <div className="actions">
+          <button type="button" className="btn primary" onClick={confirm} data-testid="confirm-booking">
             Confirm booking (as {row.tutorName})
           </button>
         </div>
@@ -90,21 +234,18 @@ function SessionCard({ row, onChange, offset }: { row: DemoSessionRow; onChange:
       )}
       {session && (
         <>
-          <p className="meta">
-            Join opens {clock(session.joinOpensAt)} · no-show possible {clock(session.noShowEligibleAt)} (wait {session.noShowWaitMinutes} min) · ends{' '}
-            {clock(session.scheduledEndAt)}
-          </p>
-          <div className="row travel">
-            <span>Time travel:</span>
-            <button type="button" onClick={() => travel('before-join-window')}>1 min before join window</button>
-            <button type="button" onClick={() => travel('join-window')}>to join window</button>
-            <button type="button" onClick={() => travel('no-show-point')}>to no-show point</button>
-            <button type="button" onClick={() => travel('end')}>to the end</button>
-            <button type="button" onClick={endEarly}>meeting ended early</button>
+          <Timeline session={session} />
+          <div className="travel" role="group" aria-label={`Time travel for ${booking.subject}`}>
+            <span className="muted">Jump to:</span>
+            <button type="button" className="btn" onClick={() => travel('before-join-window')}>1 min before Join</button>
+            <button type="button" className="btn" onClick={() => travel('join-window')}>Join opens</button>
+            <button type="button" className="btn" onClick={() => travel('no-show-point')}>No-show point</button>
+            <button type="button" className="btn" onClick={() => travel('end')}>End</button>
+            <button type="button" className="btn" onClick={endEarly}>Meeting ended early</button>
           </div>
           <div className="views">
-            <section className="view" data-testid="tutor-view" aria-label={`${row.tutorName}'s view (tutor)`}>
-              <h4>Signed in as {row.tutorName} (tutor)</h4>
+            <section className="view" data-testid="tutor-view" aria-label={`${row.tutorName}'s screen (tutor)`}>
+              <h3>{row.tutorName}’s screen (tutor)</h3>
               <SessionJoinButton
                 session={session}
                 role="tutor"
@@ -119,8 +260,8 @@ function SessionCard({ row, onChange, offset }: { row: DemoSessionRow; onChange:
                 onSuccess={() => void onChange()}
               />
             </section>
-            <section className="view" data-testid="student-view" aria-label={`${row.studentName}'s view (student)`}>
-              <h4>Signed in as {row.studentName} (student)</h4>
+            <section className="view" data-testid="student-view" aria-label={`${row.studentName}'s screen (student)`}>
+              <h3>{row.studentName}’s screen (student)</h3>
               <SessionJoinButton
                 session={session}
                 role="student"
@@ -131,41 +272,93 @@ function SessionCard({ row, onChange, offset }: { row: DemoSessionRow; onChange:
               <MarkNoShowButton session={session} role="student" />
             </section>
           </div>
-          <dl className="money" data-testid="money">
-            <div><dt>Student charged</dt><dd data-testid="charged">{money(session.chargeAmountMinor)}</dd></div>
-            <div><dt>Tutor payout</dt><dd data-testid="payout">{money(session.payoutAmountMinor)}</dd></div>
-            <div><dt>Platform fee</dt><dd data-testid="fee">{money(session.platformFeeMinor)}</dd></div>
-            <div><dt>Charge status</dt><dd data-testid="charge-status">{session.chargeStatus}</dd></div>
-            <div><dt>Joined</dt><dd>tutor {session.tutorJoinedAt ? clock(session.tutorJoinedAt) : '—'}, student {session.studentJoinedAt ? clock(session.studentJoinedAt) : '—'}</dd></div>
-          </dl>
-          <details open>
-            <summary>Audit trail ({row.events.length} events)</summary>
-            <ol className="events" data-testid="events">
-              {row.events.map((e) => (
-                <li key={e.id}>
-                  <code>{clock(e.occurredAt)}</code> <strong>{e.type}</strong> by {e.actor}{' '}
-                  <span className="payload">{JSON.stringify(e.payload)}</span>
-                </li>
-              ))}
-            </ol>
-          </details>
+          <div className="facts">
+            <Attendance row={row} />
+            <Money row={row} />
+          </div>
+          <AuditTrail row={row} />
         </>
       )}
     </article>
   );
 }
 
+interface TickReport {
+  completed?: number;
+  earlyEnded?: number;
+  conflicts?: number;
+  chargesSucceeded?: number;
+  chargesFailed?: number;
+  chargesPending?: number;
+  chargesNeedingAttention?: number;
+  chargesDeferred?: number;
+}
+
+function describeTick(status: number, report: TickReport | undefined): string {
+  if (status !== 200 || !report) return `Settlement run refused (HTTP ${status}).`;
+  const parts = [
+    report.completed ? plural(report.completed, 'session') + ' completed' : null,
+    report.earlyEnded ? plural(report.earlyEnded, 'session') + ' ended early' : null,
+    report.chargesSucceeded ? plural(report.chargesSucceeded, 'charge') + ' succeeded' : null,
+    report.chargesFailed ? plural(report.chargesFailed, 'charge') + ' declined' : null,
+    report.chargesPending ? plural(report.chargesPending, 'charge') + ' awaiting an answer' : null,
+    report.chargesNeedingAttention ? plural(report.chargesNeedingAttention, 'charge') + ' needing attention' : null,
+    report.conflicts ? plural(report.conflicts, 'session') + ' already changed by someone else' : null,
+  ].filter(Boolean);
+  return parts.length ? `Settlement run: ${parts.join(', ')}.` : 'Settlement run: nothing was due.';
+}
+
+function TopBar({ onTravel, onTick }: { onTravel: (action: string) => void; onTick: () => void }) {
+  return (
+    <header className="bar">
+      <div className="bar-inner">
+        <p className="brand">
+          iTutor Sessions <span className="tag">demo</span>
+        </p>
+        <p className="clock">
+          <span className="clock-label">Simulated time</span> <SimulatedTime />
+        </p>
+        <div className="bar-actions" role="group" aria-label="Simulated clock">
+          <button type="button" className="btn" onClick={() => onTravel('plus1')}>+1 min</button>
+          <button type="button" className="btn" onClick={() => onTravel('plus5')}>+5 min</button>
+          <button type="button" className="btn" onClick={() => onTravel('reset')}>Restart</button>
+          <button type="button" className="btn primary" onClick={onTick} data-testid="settlement-tick">Run settlement</button>
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function Intro({ state }: { state: DemoState }) {
+  return (
+    <section className="intro">
+      <p>
+        Each session shows the tutor’s and the student’s screen with the SDK’s Join and No-show buttons. Every click goes
+        through the SDK’s HTTP routes; data lives in {state.database}. Move the simulated clock to try the join window,
+        the no-show rule and the settlement.
+      </p>
+      <ul className="plain tutors">
+        {state.tutors.map((t) => (
+          <li key={t.id}>
+            <strong>{t.name}</strong> (tutor): {t.provider ? `${providerName(t.provider)} ${t.status === 'connected' ? 'connected' : String(t.status)}` : 'no video provider — cannot accept bookings'}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function App() {
-  const [state, setState] = useState<DemoState | null>(null);
-  const [tick, setTick] = useState<string | null>(null);
-  const offset = useRef(0);
+  const [state, setState] = useState<DemoState | null>((boot?.state as DemoState | null) ?? null);
+  const [tick, setTick] = useState<{ text: string; raw: unknown } | null>(null);
+  const offset = useRef(boot?.offsetMs ?? 0);
   const refresh = useCallback(async () => {
     const next = (await (await fetch('/demo/state')).json()) as DemoState;
-    offset.current = Date.parse(next.now) - Date.now();
+    offset.current = next.offsetMs;
     setState(next);
   }, []);
   useEffect(() => {
-    void refresh();
+    if (!boot?.state) void refresh();
     const id = setInterval(() => void refresh(), 3000);
     return () => clearInterval(id);
   }, [refresh]);
@@ -174,45 +367,47 @@ function App() {
     await refresh();
   };
   const runTick = async () => {
-    const result = await post<{ status: number; body: { report?: Record<string, number> } }>('/demo/tick');
-    setTick(`Settlement tick → HTTP ${result.status}: ${JSON.stringify(result.body.report ?? result.body)}`);
+    const result = await post<{ status: number; body: { report?: TickReport } }>('/demo/tick');
+    setTick({ text: describeTick(result.status, result.body.report), raw: result.body });
     await refresh();
   };
+  const now = useCallback(() => Date.now() + offset.current, []);
   return (
-    <SessionClockProvider now={() => Date.now() + offset.current}>
-      <SessionClockProvider locale="en-US" timeZone="UTC">
-      <main>
-        <header className="top">
-          <h1>iTutor Sessions — demo</h1>
-          <p>
-            Simulated time <SimulatedTime /> · database: {state?.database ?? '…'} · every request goes through the SDK's HTTP routes.
-          </p>
-          <div className="row">
-            <button type="button" onClick={() => travel('plus1')}>+1 min</button>
-            <button type="button" onClick={() => travel('plus5')}>+5 min</button>
-            <button type="button" onClick={() => travel('reset')}>back to start</button>
-            <button type="button" onClick={runTick} data-testid="settlement-tick">Run settlement tick (cron)</button>
-          </div>
-          {tick && <p className="message" role="status" data-testid="tick-result">{tick}</p>}
-          <ul className="tutors">
-            {state?.tutors.map((t) => (
-              <li key={t.id}>
-                {t.name}: <strong>{t.provider ? `${t.provider} — ${t.status}` : 'no video provider'}</strong>
-              </li>
-            ))}
-          </ul>
-        </header>
-        {state?.sessions.map((row) => (
-          <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} offset={() => offset.current} />
-        ))}
-      </main>
-      </SessionClockProvider>
+    <SessionClockProvider now={now} locale={LOCALE} timeZone={TIME_ZONE} labels={{ startsAt: (date) => `Starts ${date} ${TIME_ZONE}` }}>
+      <div className="app">
+        <TopBar onTravel={(a) => void travel(a)} onTick={() => void runTick()} />
+        <main>
+          {tick && (
+            <div className="message" role="status" data-testid="tick-result">
+              <p>{tick.text}</p>
+              <details className="raw">
+                <summary>raw response</summary>
+                <pre>{JSON.stringify(tick.raw, null, 2)}</pre>
+              </details>
+            </div>
+          )}
+          {state ? (
+            <>
+              <Intro state={state} />
+              {state.sessions.map((row) => (
+                <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} />
+              ))}
+            </>
+          ) : (
+            <p className="loading">Starting the demo database…</p>
+          )}
+        </main>
+      </div>
     </SessionClockProvider>
   );
 }
 
+function Root({ children }: { children: ReactNode }) {
+  return <StrictMode>{children}</StrictMode>;
+}
+
 createRoot(document.getElementById('root')!).render(
-  <StrictMode>
+  <Root>
     <App />
-  </StrictMode>,
+  </Root>,
 );
