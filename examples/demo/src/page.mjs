@@ -34,7 +34,7 @@ export function renderPage(boot) {
 <p class="clock"><span class="clock-label">Simulated time</span> <strong data-testid="simulated-time">${escapeHtml(formatClock(boot.now))}</strong></p>
 <div class="bar-actions"><button class="btn" disabled>+1 min</button><button class="btn" disabled>+5 min</button><button class="btn" disabled>Restart</button><button class="btn primary" disabled>Run settlement</button></div>
 </div></header>
-<main><p class="loading">${boot.state ? 'Loading the page…' : 'Starting the demo database…'}</p></main>
+<main><p class="loading">${boot.state ? 'Loading the page…' : 'Starting the demo database… (the very first start creates and migrates it, which takes a while)'}</p></main>
 </div></div>
 </body>
 </html>`;

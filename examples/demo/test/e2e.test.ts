@@ -226,6 +226,27 @@ describe('starting the demo', () => {
       server.listen(4321, '127.0.0.1', () => resolve(server));
     });
 
+  it('answers the page before the database is up, with the simulated clock it will keep', async () => {
+    let early: Promise<{ status: number; body: string }> | undefined;
+    const second = await startDemo({
+      port: 0,
+      onListening: ({ url }) => {
+        early = fetch(url).then(async (response) => ({ status: response.status, body: await response.text() }));
+      },
+    });
+    try {
+      const answer = await early!;
+      expect(answer.status).toBe(200);
+      const boot = JSON.parse(/__DEMO_BOOT__ = (.*);<\/script>/.exec(answer.body)![1]!) as { now: string; offsetMs: number; state: unknown };
+      expect(boot.state).toBeNull(); // answered while the database was still starting
+      expect(boot.offsetMs).toBe(second.world.clock.offsetMs()); // the same simulated clock the world then ran
+      expect(answer.body).toContain('data-testid="simulated-time"');
+      expect((await fetch(`${second.url}/demo/state`)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('takes the next free port when the one asked for is busy, and fails plainly when it must not', async () => {
     const second = await startDemo({ port: demo.port });
     try {

@@ -10,6 +10,7 @@ import type { DemoState } from '../server';
 type DemoSessionRow = DemoState['sessions'][number];
 type DemoEvent = DemoSessionRow['events'][number];
 
+const STARTING = 'Starting the demo database… (the very first start creates and migrates it, which takes a while)';
 const boot = (window as unknown as { __DEMO_BOOT__?: PageBoot }).__DEMO_BOOT__;
 
 const money = (minor: unknown) => (typeof minor === 'number' ? formatMoney(minor, { locale: LOCALE }) : '—');
@@ -352,9 +353,16 @@ function App() {
   const [state, setState] = useState<DemoState | null>((boot?.state as DemoState | null) ?? null);
   const [tick, setTick] = useState<{ text: string; raw: unknown } | null>(null);
   const offset = useRef(boot?.offsetMs ?? 0);
+  const [failure, setFailure] = useState<string | null>(null);
   const refresh = useCallback(async () => {
-    const next = (await (await fetch('/demo/state')).json()) as DemoState;
+    const response = await fetch('/demo/state').catch(() => null);
+    if (!response?.ok) {
+      setFailure(response ? (await response.text()).trim() || `HTTP ${response.status}` : 'The demo server does not answer.');
+      return;
+    }
+    const next = (await response.json()) as DemoState;
     offset.current = next.offsetMs;
+    setFailure(null);
     setState(next);
   }, []);
   useEffect(() => {
@@ -386,6 +394,11 @@ function App() {
               </details>
             </div>
           )}
+          {failure && (
+            <p className="message" role="alert">
+              {failure}
+            </p>
+          )}
           {state ? (
             <>
               <Intro state={state} />
@@ -394,7 +407,7 @@ function App() {
               ))}
             </>
           ) : (
-            <p className="loading">Starting the demo database…</p>
+            <p className="loading">{STARTING}</p>
           )}
         </main>
       </div>
