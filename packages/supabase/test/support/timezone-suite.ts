@@ -115,14 +115,18 @@ export function runTimeZoneSuite(
   }
 
   describe(`JSON timestamps whatever the TimeZone, on ${name}`, () => {
-    it('every function returning jsonb answers the same bytes under every zone', async () => {
+    it('every function returning JSON answers the same bytes under every zone', async () => {
       const db = await database;
       const seeded = await seed(db);
       const list = calls(seeded);
 
       const { rows: functions } = await db.client.query(
         `select p.proname from pg_proc as p
-         where p.pronamespace = 'public'::regnamespace and p.proname like 'itutor\\_%' and p.prorettype = 'jsonb'::regtype
+         where p.pronamespace = 'public'::regnamespace and p.proname like 'itutor\\_%'
+           and p.prorettype in ('jsonb'::regtype, 'json'::regtype)
+           -- The claim's per-row builder has no SET clause on purpose (so it inlines): it prints in its
+           -- caller's zone, and its only caller, the claim, is covered below with TimeZone fixed.
+           and p.proname <> 'itutor_session_row_json'
          order by 1`,
       );
       expect((functions as Array<{ proname: string }>).map((f) => f.proname)).toEqual(list.map(([fn]) => fn).sort());
