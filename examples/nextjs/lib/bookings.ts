@@ -1,6 +1,5 @@
 import 'server-only';
 import type { Booking } from '@itutor/sessions-core';
-import { decimalToCents } from '@itutor/sessions-supabase';
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 /*
@@ -22,9 +21,21 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 /** Only bookings in this status can have a session. */
 export const SESSION_BOOKING_STATUS = 'confirmed';
 
-// The price is asked for as text (`price_ttd::text`, e.g. '150.00') and converted to integer cents by the
-// adapter's `decimalToCents`: no JSON number, no float.
+// The price is asked for as text (`price_ttd::text`, e.g. '150.00') and converted to integer cents by
+// `priceTextToCents`: no JSON number, no float.
 const SELECT = 'id, tutor_id, student_id, status, scheduled_start_at, duration_minutes, price_ttd::text';
+
+const PRICE_TEXT = /^(\d{1,10})\.(\d{2})$/;
+
+/**
+ * The text of a `numeric(12,2)` price (`'150.00'`) → integer cents (`15000`), reading the parts on both
+ * sides of the point as integers. Throws for any other shape, so a changed column cannot lose precision.
+ */
+export function priceTextToCents(text: string): number {
+  const match = PRICE_TEXT.exec(text);
+  if (!match) throw new Error(`Unexpected price ${JSON.stringify(text)}: expected numeric(12,2) text like '150.00'`);
+  return Number(match[1]) * 100 + Number(match[2]);
+}
 
 interface BookingRow {
   id: unknown;
@@ -66,7 +77,7 @@ export function createBookingLoader(supabase: SupabaseClient) {
       studentId: row.student_id,
       scheduledStartAt: start,
       durationMinutes: row.duration_minutes,
-      priceMinor: decimalToCents(row.price_ttd),
+      priceMinor: priceTextToCents(row.price_ttd),
       currency: 'TTD',
     };
   };

@@ -9,25 +9,9 @@ export { ERROR_CODES, SessionError, isSessionError } from './errors';
 export type { SessionErrorCode, SessionErrorDetails } from './errors';
 export { DEFAULT_POLICY, definePolicy } from './policy';
 export type { SessionPolicy } from './policy';
-export {
-  EARLIEST_INSTANT,
-  LATEST_INSTANT,
-  assertValidDuration,
-  assertValidInstant,
-  computeSessionTimings,
-  minPayableMinutes,
-  noShowWaitMinutes,
-  secondsUntil,
-} from './timing';
+export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './timing';
 export type { SessionTimings } from './timing';
-export {
-  MAX_PRICE_MINOR,
-  amountsForOutcome,
-  applyBasisPoints,
-  assertValidPriceMinor,
-  formatMoney,
-  splitCharge,
-} from './money';
+export { MAX_PRICE_MINOR, amountsForOutcome, formatMoney } from './money';
 export type { ChargeSplit, FormatMoneyOptions } from './money';
 export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
 export type { SessionStatus, SettledOutcome } from './status';
@@ -51,19 +35,9 @@ export type {
   SessionEventType,
   VideoProviderName,
 } from './session';
-export {
-  SYSTEM_ACTOR,
-  chargeDeadline,
-  chargeIdempotencyKey,
-  chargeInstructionFor,
-  classifyChargeResult,
-  effectiveStatus,
-  roleOf,
-  settlementOutcome,
-  transition,
-} from './machine';
+export { SYSTEM_ACTOR, effectiveStatus, roleOf, transition } from './machine';
 export type { ChargeAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
-export { joinGuard, noShowGuard, sessionPhase, studentJoinedInTime } from './guards';
+export { joinGuard, noShowGuard, sessionPhase } from './guards';
 export type {
   GuardAllowed,
   GuardRefused,

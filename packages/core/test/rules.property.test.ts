@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   amountsForOutcome,
-  applyBasisPoints,
   computeSessionTimings,
   DEFAULT_POLICY,
   definePolicy,
@@ -12,6 +11,8 @@ import {
   minPayableMinutes,
   noShowWaitMinutes,
 } from '@itutor/sessions-core';
+// An implementation helper, not exported by the package: tested from its module.
+import { applyBasisPoints } from '../src/money';
 
 const duration = fc.integer({ min: 1, max: 1440 });
 const price = fc.integer({ min: 0, max: 1_000_000_000 });

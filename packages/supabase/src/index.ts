@@ -16,6 +16,3 @@ export { createSupabaseAuthenticator } from './auth';
 export { accessTokenFromCookieHeader, isSameOriginRequest, supabaseAuthCookieName, withSupabaseSessionCookie } from './cookie';
 export type { SupabaseSessionCookieOptions } from './cookie';
 export type { SupabaseAuthenticatorOptions } from './auth';
-export { centsToDecimal, decimalToCents } from './money';
-export { REPOSITORY_FUNCTIONS } from './functions';
-export type { CallRepositoryFunction, RepositoryFunctionName } from './functions';

@@ -12,7 +12,8 @@ import {
   type Session,
 } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
-import { centsToDecimal, createSqlAdapter, decimalToCents } from '@itutor/sessions-supabase';
+import { createSqlAdapter } from '@itutor/sessions-supabase';
+import { centsToDecimal, decimalToCents } from '../src/money';
 import { chargeAttemptToRow, rowToChargeAttempt, sessionToRow } from '../src/rows';
 import { createPgliteDatabase } from './support/db';
 

@@ -1,8 +1,7 @@
 import 'server-only';
 import type { Booking } from '@itutor/sessions-core';
-import { decimalToCents } from '@itutor/sessions-supabase';
 import type { Pool } from 'pg';
-import { SESSION_BOOKING_STATUS } from '../bookings';
+import { SESSION_BOOKING_STATUS, priceTextToCents } from '../bookings';
 
 /*
  * The host's `public.bookings` table over node-postgres (local development mode): the same table and
@@ -30,7 +29,7 @@ const toBooking = (row: BookingRow): Booking => ({
   studentId: row.student_id,
   scheduledStartAt: row.scheduled_start_at,
   durationMinutes: row.duration_minutes,
-  priceMinor: decimalToCents(row.price_ttd), // decimal text → integer cents, no float
+  priceMinor: priceTextToCents(row.price_ttd), // decimal text → integer cents, no float
   currency: 'TTD',
 });
 

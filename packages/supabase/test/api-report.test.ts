@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { UPDATE_THE_REPORT, valueExportsOfReport } from '../../../scripts/api-report-names';
+
+/**
+ * Each entry point exports at run time exactly the values its committed API report lists
+ * (`etc/<entry>.api.md`, written by `pnpm api:update`). Types are compared by `pnpm api:check` in CI.
+ */
+const entries = {
+  index: () => import('../src/index'),
+  migrations: () => import('../src/migrations'),
+} as const;
+
+describe('@itutor/sessions-supabase API reports', () => {
+  for (const [name, load] of Object.entries(entries)) {
+    it(`${name}: the values exported match etc/${name}.api.md`, async () => {
+      const exported = Object.keys(await load()).sort();
+      expect(exported, UPDATE_THE_REPORT).toEqual(valueExportsOfReport(import.meta.url, name));
+    });
+  }
+
+  it('the money conversion and the repository function table stay internal', async () => {
+    const root = await entries.index();
+    for (const helper of ['centsToDecimal', 'decimalToCents', 'REPOSITORY_FUNCTIONS']) expect(root).not.toHaveProperty(helper);
+  });
+});
