@@ -38,7 +38,7 @@ export type SessionCommand =
   | { readonly type: 'CANCEL'; readonly actorId: string; readonly by: CancelledBy; readonly reason?: string }
   /**
    * The payment gateway answered for ledger attempt `attempt` (already validated: see
-   * {@link classifyChargeResult}). `unknown` covers a call that threw or timed out.
+   * `classifyChargeResult` in the settlement runner). `unknown` covers a call that threw or timed out.
    */
   | { readonly type: 'RECORD_CHARGE_RESULT'; readonly attempt: number; readonly result: ChargeAnswer }
   /** Opens the next ledger attempt (a new key) after the previous one was declined. */

@@ -15,8 +15,8 @@ export function shallowEqual<T>(a: T, b: T): boolean {
 
 /**
  * Subscribes to the shared clock and returns `select(now)`, re-rendering only when the selected value
- * changes (by `isEqual`, default {@link shallowEqual}). `now` is epoch ms, or `null` during a server
- * render and hydration without `initialNow`. Pass a stable `select` (`useCallback`) to skip re-selecting.
+ * changes (by `isEqual`, default: shallow equality of plain objects). `now` is epoch ms, or `null` during
+ * a server render and hydration without `initialNow`. Pass a stable `select` (`useCallback`) to skip re-selecting.
  */
 export function useClockSelector<T>(select: (now: number | null) => T, isEqual: (a: T, b: T) => boolean = shallowEqual): T {
   const { clock, initialNow } = useSessionContext();
