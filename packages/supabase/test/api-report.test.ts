@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { UPDATE_THE_REPORT, valueExportsOfReport } from '../../../scripts/api-report-names';
+import { UPDATE_THE_REPORT, exportsOfReport, missingFromReadme, valueExportsOfReport } from '../../../scripts/api-report-names';
 
 /**
  * Each entry point exports at run time exactly the values its committed API report lists
- * (`etc/<entry>.api.md`, written by `pnpm api:update`). Types are compared by `pnpm api:check` in CI.
+ * (`etc/<entry>.api.md`, written by `pnpm api:update`), and the README names every export it lists.
+ * Types are compared with the build by `pnpm api:check` in CI.
  */
 const entries = {
   index: () => import('../src/index'),
@@ -15,6 +16,10 @@ describe('@itutor/sessions-supabase API reports', () => {
     it(`${name}: the values exported match etc/${name}.api.md`, async () => {
       const exported = Object.keys(await load()).sort();
       expect(exported, UPDATE_THE_REPORT).toEqual(valueExportsOfReport(import.meta.url, name));
+    });
+
+    it(`${name}: the README names every export of etc/${name}.api.md`, () => {
+      expect(missingFromReadme(import.meta.url, exportsOfReport(import.meta.url, name))).toEqual([]);
     });
   }
 
