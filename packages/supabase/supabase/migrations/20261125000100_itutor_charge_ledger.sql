@@ -58,6 +58,12 @@ comment on column public.sessions.charge_reference is 'The gateway''s id for the
 -- Uniqueness of keys lives in the ledger now: a session keeps the key of its open attempt only.
 alter table public.sessions drop constraint sessions_charge_idempotency_key_key;
 
+-- Room on every page for HOT updates: a settlement claim only sets claimed_until, which no index covers,
+-- so with free space on the row's page the lease is a heap-only update (no new index entries). At the
+-- default fillfactor of 100 a page filled by inserts has no room, and every lease would write a new
+-- entry into each of the table's indexes. Applies to pages written from now on.
+alter table public.sessions set (fillfactor = 80);
+
 -- The retry claim reads charges still to be collected ('pending'); 'failed' means failed for good and
 -- is read only by the list of sessions needing a person.
 drop index public.sessions_charge_retry_idx;
