@@ -14,7 +14,7 @@ export type { SessionTimings } from './timing';
 export { MAX_PRICE_MINOR, amountsForOutcome, formatMoney } from './money';
 export type { ChargeSplit, FormatMoneyOptions } from './money';
 export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
-export type { SessionStatus, SettledOutcome } from './status';
+export type { SessionStatus } from './status';
 export { FINAL_SESSION_MUTABLE_FIELDS, toPublicChargeAttempt, toPublicSession } from './session';
 export type {
   CancelledBy,
