@@ -284,15 +284,16 @@ $$;
 -- Returns a jsonb array of booleans in the same order: true for each write that won (the stored row is
 -- then exactly the given row: every column is set from it), false for each that lost (version changed,
 -- no such session, version not increasing, or it would change a final outcome).
--- Custom plans (no longer the earlier release's force_generic_plan): a generic plan is made once per
--- connection from the table sizes of that moment and kept; made while session_charges was small, it
--- scanned the whole ledger for every batch of answers ever after. Planning the statement costs about a
--- millisecond per batch.
+-- Plans: one generic plan per connection (planning this statement per call costs ~10 ms, which is most
+-- of a single join or no-show), with sequential scans off for this function: every table this
+-- statement touches is reached by its primary key, and a generic plan made while a table was small
+-- (session_charges starts empty) would otherwise keep scanning it whole for every batch ever after.
 create or replace function public.itutor_apply_session_writes(p_writes jsonb)
 returns jsonb
 language plpgsql
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
+set enable_seqscan = off
 as $$
 declare
   v_result jsonb;
