@@ -1,0 +1,160 @@
+/**
+ * The hot HTTP paths on the PostgreSQL server (needs DATABASE_URL):
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx packages/supabase/bench/http.ts
+ *
+ * `POST /api/sessions/{id}/join` and `POST /api/sessions/{id}/mark-no-show` through the SDK's handlers
+ * (SQL adapter over a pg Pool, instant payment gateway), against a bare Web handler that authenticates
+ * the same way and runs one equivalent statement (the state change and its audit event in one
+ * `UPDATE … RETURNING` + `INSERT`). Every request hits its own session (a first join, a first no-show).
+ * Requests are sent at a fixed rate (BENCH_RATE per second, default 200) for BENCH_REQUESTS each
+ * (default 600), after a warm-up of 100 requests each (so pooled connections have their plans); p50 / p99
+ * latency per variant, rounds rotated (BENCH_ROUNDS, default 3). The figure is
+ * bare p50 / SDK p50 (goals: join ≥ 0.6, mark-no-show ≥ 0.5). Reported, never an abort.
+ */
+import pg from 'pg';
+import { performance } from 'node:perf_hooks';
+import { createSessionsCore } from '@itutor/sessions-core';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
+import { createFakeVideoProvider, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createSqlAdapter } from '@itutor/sessions-supabase';
+import { createServerDatabase } from '../test/support/db';
+
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 600);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+if (!process.env.DATABASE_URL) {
+  console.log('supabase http bench: not run (set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test)');
+  process.exit(0);
+}
+
+const db = await createServerDatabase('http', { max: 8 });
+const pool = db.pool;
+
+/** Seeds `count` 60-minute sessions starting `minutesAgo` before now, one tutor and student each. */
+async function seed(prefix: string, count: number, minutesAgo: number): Promise<string[]> {
+  const { rows } = await pool.query(
+    `insert into public.sessions (
+       id, booking_id, tutor_id, student_id, status, version,
+       scheduled_start_at, scheduled_end_at, duration_minutes, join_opens_at,
+       no_show_wait_minutes, min_payable_minutes, no_show_eligible_at, charge_scheduled_at,
+       price_ttd, currency, provider, meeting_id, join_url, created_at, updated_at)
+     select gen_random_uuid(), $1 || i, 'tutor-' || $1 || i, 'student-' || $1 || i, 'SCHEDULED', 1,
+       t.s, t.s + interval '60 minutes', 60, t.s - interval '5 minutes',
+       19, 39, t.s + interval '19 minutes', t.s + interval '60 minutes',
+       150.00, 'TTD', 'zoom', 'm' || i, 'https://zoom.us/j/' || i, now() - interval '1 day', now() - interval '1 day'
+     from generate_series(1, $2::integer) as i, lateral (select now() - $3::integer * interval '1 minute' as s) as t
+     returning id`,
+    [prefix, count, minutesAgo],
+  );
+  await pool.query('analyze public.sessions');
+  return rows.map((r) => String(r.id));
+}
+
+const authenticate = (request: Request) => {
+  const userId = request.headers.get('x-user');
+  return userId ? { userId } : null;
+};
+
+const core = createSessionsCore({
+  adapter: createSqlAdapter(pool),
+  videoProvider: createFakeVideoProvider(),
+  paymentGateway: createRecordingPaymentGateway(),
+});
+const sdk = createSessionsHandler({ core, authenticate, getBooking: async () => null, cronSecret: 'bench-cron-secret-0123456789-abcdef' });
+
+/** The floor: the same route shape, one statement doing the state change and its audit event. */
+async function bare(request: Request): Promise<Response> {
+  const auth = authenticate(request);
+  if (!auth) return Response.json({ code: 'UNAUTHENTICATED' }, { status: 401 });
+  const match = /^\/api\/sessions\/([0-9a-f-]{36})\/(join|mark-no-show)$/.exec(new URL(request.url).pathname);
+  if (!match || request.method !== 'POST') return Response.json({ code: 'NOT_FOUND' }, { status: 404 });
+  const { rows } = await pool.query(
+    `with changed as (
+       update public.sessions set status = 'JOIN_OPEN', version = version + 1, updated_at = now(),
+         student_joined_at = coalesce(student_joined_at, now())
+       where id = $1 and (student_id = $2 or tutor_id = $2) returning id, tutor_id, join_url
+     ), logged as (
+       insert into public.session_events (session_id, tutor_id, type, actor, occurred_at, payload)
+       select id, tutor_id, 'session.joined', $2, now(), '{}'::jsonb from changed
+     )
+     select join_url from changed`,
+    [match[1], auth.userId],
+  );
+  if (rows.length === 0) return Response.json({ code: 'NOT_FOUND' }, { status: 404 });
+  return Response.json({ joinUrl: rows[0].join_url });
+}
+
+type Handler = (request: Request) => Promise<Response>;
+
+/** Sends one request per id at a fixed rate; returns latencies in ms. */
+async function drive(handler: Handler, ids: readonly string[], action: 'join' | 'mark-no-show', user: (i: number) => string) {
+  const latencies: number[] = [];
+  const interval = 1000 / RATE;
+  const began = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const due = began + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const request = new Request(`http://bench.local/api/sessions/${ids[i]}/${action}`, {
+      method: 'POST',
+      headers: { 'x-user': user(i), 'content-type': 'application/json' },
+    });
+    const sent = performance.now();
+    inflight.push(
+      handler(request).then(async (response) => {
+        await response.text();
+        if (response.status !== 200) throw new Error(`${action} answered ${response.status}`);
+        latencies.push(performance.now() - sent);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  return latencies;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const median = (xs: number[]) => pct(xs, 0.5);
+
+const variants = [
+  { name: 'join, bare', action: 'join' as const, handler: bare, minutesAgo: 1, user: 'student' },
+  { name: 'join, SDK', action: 'join' as const, handler: sdk, minutesAgo: 1, user: 'student' },
+  { name: 'mark-no-show, bare', action: 'mark-no-show' as const, handler: bare, minutesAgo: 20, user: 'tutor' },
+  { name: 'mark-no-show, SDK', action: 'mark-no-show' as const, handler: sdk, minutesAgo: 20, user: 'tutor' },
+];
+const results = new Map(variants.map((v) => [v.name, { p50: [] as number[], p99: [] as number[] }]));
+
+try {
+  console.log(`hot HTTP paths on ${new URL(process.env.DATABASE_URL).host}: ${REQUESTS} requests at ${RATE}/s per variant, ${ROUNDS} rounds rotated`);
+  let seq = 0;
+  // Warm-up: every pooled connection has prepared its plans before anything is measured.
+  for (const v of variants) {
+    const prefix = `warm${seq++}-`;
+    const ids = await seed(prefix, 100, v.minutesAgo);
+    await drive(v.handler, ids, v.action, (i) => `${v.user}-${prefix}${i + 1}`);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + round) % variants.length]!;
+      const prefix = `r${round}v${seq++}-`;
+      const ids = await seed(prefix, REQUESTS, v.minutesAgo);
+      const latencies = await drive(v.handler, ids, v.action, (i) => `${v.user}-${prefix}${i + 1}`);
+      const r = results.get(v.name)!;
+      r.p50.push(median(latencies));
+      r.p99.push(pct(latencies, 0.99));
+    }
+  }
+  for (const v of variants) {
+    const r = results.get(v.name)!;
+    console.log(`  ${v.name.padEnd(20)} p50 median ${median(r.p50).toFixed(2)} ms (min ${Math.min(...r.p50).toFixed(2)})  p99 median ${median(r.p99).toFixed(2)} ms`);
+  }
+  const ratio = (a: string, b: string) => median(results.get(a)!.p50) / median(results.get(b)!.p50);
+  const join = ratio('join, bare', 'join, SDK');
+  const noShow = ratio('mark-no-show, bare', 'mark-no-show, SDK');
+  console.log(`  join: ${join.toFixed(2)} of the bare handler (goal ≥ 0.6: ${join >= 0.6 ? 'met' : 'MISSED'})`);
+  console.log(`  mark-no-show: ${noShow.toFixed(2)} of the bare handler (goal ≥ 0.5: ${noShow >= 0.5 ? 'met' : 'MISSED'})`);
+} finally {
+  await db.close();
+}
