@@ -36,17 +36,8 @@ const section = (title: string, command: string, args: string[]) => {
   if (run(command, args) !== 0) failures.push(title);
 };
 
-section('core: settlement throughput (in-memory adapter)', bin('tsx'), ['packages/core/bench/settlement.ts']);
-if (existsSync(join(ROOT, 'packages/supabase/bench/settlement.ts'))) {
-  if (process.env.DATABASE_URL) section('supabase: settlement on PostgreSQL', bin('tsx'), ['packages/supabase/bench/settlement.ts']);
-  else console.log('\n### supabase: settlement on PostgreSQL — not run (set DATABASE_URL)');
-}
-if (existsSync(join(ROOT, 'packages/react/bench/timers.ts'))) section('react: timers and renders', bin('tsx'), ['packages/react/bench/timers.ts']);
-
-section('demo: start time (README command to first page)', process.execPath, ['examples/demo/bench/start.mjs']);
-
-// Sizes are measured on the built packages: build first when a package has no build or its sources are newer.
-console.log('\n### sizes (built packages)');
+// The benchmarks import the built packages (and sizes are measured on them): build first when a package
+// has no build or its sources are newer than it.
 const newest = (dir: string): number =>
   !existsSync(dir)
     ? 0
@@ -60,10 +51,24 @@ if (stale.length) {
   console.log(`building first (${stale.map((dir) => dir.slice(ROOT.length + 1)).join(', ')}: no build, or sources newer than it): pnpm build`);
   built = run(...pnpm(['build'])) === 0;
   if (!built) {
-    console.log('sizes — not measured: `pnpm build` failed (its errors are above).');
-    failures.push('build for the sizes');
+    console.log('benchmarks and sizes — not run: `pnpm build` failed (its errors are above).');
+    failures.push('build');
   }
 }
+if (built) {
+  section('core: settlement throughput (in-memory adapter)', bin('tsx'), ['packages/core/bench/settlement.ts']);
+  if (existsSync(join(ROOT, 'packages/supabase/bench/settlement.ts'))) {
+    if (process.env.DATABASE_URL) {
+      section('supabase: settlement on PostgreSQL', bin('tsx'), ['packages/supabase/bench/settlement.ts']);
+      section('supabase: hot HTTP paths on PostgreSQL', bin('tsx'), ['packages/supabase/bench/http.ts']);
+    } else console.log('\n### supabase: settlement and hot HTTP paths on PostgreSQL — not run (set DATABASE_URL)');
+  }
+  if (existsSync(join(ROOT, 'packages/react/bench/timers.ts'))) section('react: timers and renders', bin('tsx'), ['packages/react/bench/timers.ts']);
+
+  section('demo: start time (README command to first page)', process.execPath, ['examples/demo/bench/start.mjs']);
+}
+
+console.log('\n### sizes (built packages)');
 if (built && run(...pnpm(['size'])) !== 0) {
   console.log('sizes — at least one package is over its budget (figures above); `pnpm size` fails on that, the benchmark does not.');
 }
