@@ -14,9 +14,16 @@
  * - the SDK with a gateway that takes 100 ms per charge, defaults;
  * - the SDK with a gateway that hangs on 1 % of calls, defaults (goal: within one cron minute).
  *
+ * - with BENCH_BACKGROUND=n (e.g. 1000000): the SDK defaults again on a table that also holds n upcoming
+ *   and n long-final sessions (with their ledger rows), against the due-only table in the same run
+ *   (goal: within 10 %). Seeding that template takes minutes.
+ *
+ * The SDK variants also print the process's peak heap growth during the run (memory must stay flat as
+ * the number due grows: compare BENCH_SESSIONS=10000 with 100000).
+ *
  * A figure that misses its goal is reported, never an abort of the rest. Options (env):
  * BENCH_SESSIONS (due sessions, default 10000), BENCH_ROUNDS (default 3), BENCH_SLOW=0 to skip the
- * slow-gateway variants.
+ * slow-gateway variants, BENCH_BACKGROUND (default 0).
  */
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +36,7 @@ import { applyMigrations, applySupabaseBootstrap } from '@itutor/sessions-supaba
 const N = Number(process.env.BENCH_SESSIONS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SLOW = process.env.BENCH_SLOW !== '0';
+const BACKGROUND = Number(process.env.BENCH_BACKGROUND ?? 0);
 const firstEndAt = new Date('2026-03-02T10:00:00.000Z');
 const now = new Date(firstEndAt.getTime() + 3 * 3600_000);
 
@@ -55,6 +63,7 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 const tag = randomUUID().replace(/-/g, '').slice(0, 8);
 const template = `itutor_bench_tpl_${tag}`;
+const backgroundTemplate = `itutor_bench_bgtpl_${tag}`;
 const created: string[] = [];
 
 /** Seeds `count` due 60-minute sessions (TTD 150.00) with ids derived from their number. */
@@ -75,16 +84,53 @@ async function seedDue(client: pg.ClientBase, count: number) {
   );
 }
 
-async function makeTemplate() {
-  await admin((c) => c.query(`create database ${template}`));
-  created.push(template);
-  const pool = new pg.Pool({ connectionString: urlFor(template), max: 1 });
+/** `count` sessions far in the future and `count` long final ones (paid, with their ledger rows). */
+async function seedBackground(client: pg.ClientBase, count: number) {
+  const row = (prefix: string, startSql: string) => `
+    insert into public.sessions (
+       id, booking_id, tutor_id, student_id, status, version,
+       scheduled_start_at, scheduled_end_at, duration_minutes, join_opens_at,
+       no_show_wait_minutes, min_payable_minutes, no_show_eligible_at, charge_scheduled_at,
+       price_ttd, currency, provider, meeting_id, join_url, created_at, updated_at,
+       finalized_at, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, charge_status, charge_attempts,
+       charge_idempotency_key, charge_reference)
+     select md5('${prefix}-' || i)::uuid, '${prefix}-' || i, 'tutor-' || (i % 500), 'student-${prefix}-' || i,
+       f.status, f.version,
+       t.start_at, t.start_at + interval '60 minutes', 60, t.start_at - interval '5 minutes',
+       19, 39, t.start_at + interval '19 minutes', t.start_at + interval '60 minutes',
+       150.00, 'TTD', 'zoom', 'm' || i, 'https://zoom.us/j/' || i, t.start_at - interval '1 day', t.start_at - interval '1 day',
+       f.finalized_at, f.charge, f.payout, f.fee, f.charge_status, f.attempts, f.key, f.ref
+     from generate_series(1, $1::integer) as i,
+       lateral (select ${startSql} as start_at) as t,
+       lateral (select * from (values ${
+         prefix === 'upcoming'
+           ? `('SCHEDULED', 1, null::timestamptz, null::numeric, null::numeric, null::numeric, 'none', 0, null::text, null::text)`
+           : `('COMPLETED_ASSUMED', 3, t.start_at + interval '60 minutes', 150.00, 135.00, 15.00, 'succeeded', 1,
+               'itutor-session-' || md5('${prefix}-' || i)::uuid || '-COMPLETED_ASSUMED-1',
+               'pi_itutor-session-' || md5('${prefix}-' || i)::uuid || '-COMPLETED_ASSUMED-1')`
+       }) as v (status, version, finalized_at, charge, payout, fee, charge_status, attempts, key, ref)) as f`;
+  await client.query(row('upcoming', `$2::timestamptz + interval '2 days' + (i % 50000) * interval '1 minute'`), [count, firstEndAt.toISOString()]);
+  await client.query(row('final', `$2::timestamptz - interval '400 days' + (i % 50000) * interval '1 minute'`), [count, firstEndAt.toISOString()]);
+  await client.query(
+    `insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd,
+       platform_fee_ttd, currency, status, gateway_reference, calls, requested_at, answered_at)
+     select id, 1, charge_idempotency_key, status, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+       'succeeded', charge_reference, 1, finalized_at, finalized_at
+     from public.sessions where booking_id like 'final-%'`,
+  );
+}
+
+async function makeTemplate(name = template, background = 0) {
+  await admin((c) => c.query(`create database ${name}`));
+  created.push(name);
+  const pool = new pg.Pool({ connectionString: urlFor(name), max: 1 });
   try {
     await applySupabaseBootstrap(pool);
     await applyMigrations(pool);
     const client = await pool.connect();
     try {
       await seedDue(client, N);
+      if (background > 0) await seedBackground(client, background);
       await client.query('vacuum analyze');
     } finally {
       client.release();
@@ -94,10 +140,10 @@ async function makeTemplate() {
   }
 }
 
-/** A fresh copy of the template: the same shape and rows for every variant. */
-async function freshDatabase(label: string) {
-  const name = `itutor_bench_${label.replace(/[^a-z0-9]/g, '_')}_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-  await admin((c) => c.query(`create database ${name} template ${template}`));
+/** A fresh copy of a template: the same shape and rows for every variant. */
+async function freshDatabase(label: string, from = template) {
+  const name = `itutor_bench_${label.toLowerCase().replace(/[^a-z0-9]/g, '_').slice(0, 30)}_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  await admin((c) => c.query(`create database ${name} template ${from}`));
   created.push(name);
   return name;
 }
@@ -186,12 +232,17 @@ async function sdk(pool: pg.Pool, options: { latencyMs?: number; hangEvery?: num
     paymentGateway: gateway,
     clock: createManualClock(now),
   });
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 25);
   const began = performance.now();
   const report: SettlementReport = await core.settleDueSessions();
-  return { seconds: (performance.now() - began) / 1000, report, gateway };
+  const seconds = (performance.now() - began) / 1000;
+  clearInterval(sampler);
+  return { seconds, report, gateway, heapMb: (heapPeak - heapBefore) / 2 ** 20 };
 }
 
-type Variant = { readonly name: string; readonly run: (pool: pg.Pool) => Promise<Measured> };
+type Variant = { readonly name: string; readonly template?: string; readonly run: (pool: pg.Pool) => Promise<Measured> };
 
 const variants: Variant[] = [
   {
@@ -201,12 +252,22 @@ const variants: Variant[] = [
   {
     name: 'SDK defaults, instant gateway',
     run: async (pool) => {
-      const { seconds, report } = await sdk(pool, {});
-      const note = report.completed === N && report.chargesSucceeded === N ? undefined : `settled ${report.completed}, charged ${report.chargesSucceeded} of ${N}`;
-      return { seconds, state: await endState(pool), ...(note ? { note } : {}) };
+      const { seconds, report, heapMb } = await sdk(pool, {});
+      const wrong = report.completed === N && report.chargesSucceeded === N ? '' : `; settled ${report.completed}, charged ${report.chargesSucceeded} of ${N}`;
+      return { seconds, state: await endState(pool), note: `peak heap +${Math.round(heapMb)} MB${wrong}` };
     },
   },
 ];
+if (BACKGROUND > 0) {
+  variants.push({
+    name: `SDK defaults, + ${BACKGROUND.toLocaleString('en-US')} upcoming and final`,
+    template: backgroundTemplate,
+    run: async (pool) => {
+      const { seconds, report, heapMb } = await sdk(pool, {});
+      return { seconds, state: '', note: `settled ${report.completed}, charged ${report.chargesSucceeded}, peak heap +${Math.round(heapMb)} MB` };
+    },
+  });
+}
 if (SLOW) {
   variants.push(
     {
@@ -236,10 +297,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 try {
   console.log(`settlement of ${N} due sessions on ${new URL(adminUrl).host}: ${ROUNDS} rounds, order rotated, fresh database per variant`);
   await makeTemplate();
+  if (BACKGROUND > 0) {
+    console.log(`  seeding a template with ${BACKGROUND.toLocaleString('en-US')} upcoming and ${BACKGROUND.toLocaleString('en-US')} final sessions…`);
+    await makeTemplate(backgroundTemplate, BACKGROUND);
+  }
   for (let round = 0; round < ROUNDS; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
     for (const variant of order) {
-      const name = await freshDatabase(variant.name);
+      const name = await freshDatabase(variant.name, variant.template ?? template);
       const pool = new pg.Pool({ connectionString: urlFor(name), max: 4 });
       pool.on('error', () => undefined);
       try {
@@ -268,6 +333,11 @@ try {
   console.log(`  end states: floor ${[...floorStates].join(' / ')}; SDK ${sameState ? 'identical' : `DIFFERENT: ${[...new Set(sdkRuns.map((r) => r.state))].join(' / ')}`}`);
   const ratio = floorMedian / median(sdkRuns.map((r) => r.seconds));
   console.log(`  SDK defaults vs floor: ${ratio.toFixed(2)} (ledger issue goal ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}; scale issue goal ≥ 0.35: ${ratio >= 0.35 ? 'met' : 'MISSED'})`);
+  if (BACKGROUND > 0) {
+    const withBackground = median(results.get(variants[variants.length - 1]!.name)!.map((r) => r.seconds));
+    const growth = withBackground / median(sdkRuns.map((r) => r.seconds));
+    console.log(`  with ${BACKGROUND.toLocaleString('en-US')} upcoming + final sessions in the table: ${growth.toFixed(2)}× the due-only time (goal ≤ 1.10×: ${growth <= 1.1 ? 'met' : 'MISSED'})`);
+  }
   if (SLOW) {
     const slow = median(results.get(variants[2]!.name)!.map((r) => r.seconds));
     const hang = median(results.get(variants[3]!.name)!.map((r) => r.seconds));
