@@ -209,15 +209,19 @@ export function createSettlement(deps: {
       const deadline = started + options.runBudgetMs;
       const canStartCall = () => Date.now() + options.chargeTimeoutMs <= deadline;
 
+      // Sessions whose open attempt is to be sent. Idle charge workers wait for an item (one is woken
+      // per item queued); claim loops wait for room (woken when a worker takes one).
       const queue: Session[] = [];
       let producing = true;
-      let wakers: Array<() => void> = [];
-      const wake = () => {
-        const ready = wakers;
-        wakers = [];
-        for (const resolve of ready) resolve();
+      const itemWaiters: Array<() => void> = [];
+      const roomWaiters: Array<() => void> = [];
+      const enqueue = (session: Session) => {
+        queue.push(session);
+        itemWaiters.shift()?.();
       };
-      const changed = () => new Promise<void>((resolve) => wakers.push(resolve));
+      const wakeAll = (waiters: Array<() => void>) => {
+        for (const resolve of waiters.splice(0, waiters.length)) resolve();
+      };
 
       const answers: Array<readonly [Session, ChargeAnswer]> = [];
       const flushes = new Set<Promise<void>>();
@@ -241,7 +245,7 @@ export function createSettlement(deps: {
       const claimLoop = async () => {
         while (batches < options.maxBatches && canStartCall()) {
           // Backpressure: claim no more than the gateway can be sent soon.
-          while (queue.length >= options.batchSize) await changed();
+          while (queue.length >= options.batchSize) await new Promise<void>((resolve) => roomWaiters.push(resolve));
           batches++;
           const now = clock.now();
           const claimed = await sessions.claimForSettlement({ now, limit: options.batchSize, claimUntil: leaseFrom(now) });
@@ -253,7 +257,7 @@ export function createSettlement(deps: {
             const final = isFinalStatus(session.status);
             if (final && session.chargeStatus !== 'pending') continue;
             if (final && session.chargeIdempotencyKey !== null) {
-              queue.push(session); // an open attempt: send it again under the same key
+              enqueue(session); // an open attempt: send it again under the same key
               continue;
             }
             // Not final: settle it. Final with a declined attempt: open the next one (a new key).
@@ -270,9 +274,8 @@ export function createSettlement(deps: {
             }
             if (settles[i] && s.status === 'COMPLETED_ASSUMED') tally.completed++;
             else if (settles[i] && s.status === 'EARLY_END_SHORT') tally.earlyEnded++;
-            if (s.chargeStatus === 'pending' && s.chargeIdempotencyKey !== null) queue.push(s);
+            if (s.chargeStatus === 'pending' && s.chargeIdempotencyKey !== null) enqueue(s);
           });
-          wake();
           if (claimed.length < options.batchSize) break;
         }
       };
@@ -282,10 +285,10 @@ export function createSettlement(deps: {
           const session = queue.shift();
           if (session === undefined) {
             if (!producing) return;
-            await changed();
+            await new Promise<void>((resolve) => itemWaiters.push(resolve));
             continue;
           }
-          wake(); // room in the queue for the claim loops
+          if (queue.length < options.batchSize) wakeAll(roomWaiters);
           if (!canStartCall()) {
             tally.chargesDeferred++;
             continue;
@@ -300,7 +303,7 @@ export function createSettlement(deps: {
       const producers = Promise.allSettled(Array.from({ length: options.concurrency }, claimLoop)).then((results) => {
         for (const r of results) if (r.status === 'rejected') claimError ??= r.reason;
         producing = false;
-        wake();
+        wakeAll(itemWaiters);
       });
       const consumers = Promise.all(Array.from({ length: options.chargeConcurrency }, chargeWorker));
       await Promise.all([producers, consumers]);
