@@ -6,6 +6,7 @@ export default [
   'packages/core/vitest.config.ts',
   'packages/supabase/vitest.config.ts',
   'packages/react/vitest.config.ts',
+  'packages/video/vitest.config.ts',
   '.storybook/vitest.config.ts',
   'examples/demo/vitest.config.ts',
   'examples/nextjs/vitest.config.ts',

@@ -1,0 +1,23 @@
+export { createKeyRing, decryptToken, encryptToken, needsReencryption, TokenCryptoError } from './crypto';
+export type { EncryptedToken, KeyRing, KeyRingOptions, TokenCryptoErrorCode } from './crypto';
+export { isVideoProviderError, VideoProviderError } from './errors';
+export type { VideoProviderErrorCode } from './errors';
+export { parseRetryAfter } from './http';
+export type { ApiCallOptions } from './http';
+export type { MeetingStore } from './meetings';
+export { GOOGLE_MEET_SCOPES, googleMeet } from './meet';
+export type { GoogleMeetOptions, MeetAccessType } from './meet';
+export { videoProviders } from './router';
+export { createTokenManager } from './tokens';
+export type {
+  ConnectionInvalidEvent,
+  OAuthRefreshClient,
+  RefreshedTokens,
+  StoredTokens,
+  TokenManager,
+  TokenOptions,
+  TokenStatus,
+  TokenStore,
+} from './tokens';
+export { DEFAULT_ZOOM_SETTINGS, zoom } from './zoom';
+export type { ConnectedVideoProvider, MeetingTimes, ZoomMeetingSettings, ZoomOptions } from './zoom';

@@ -1,0 +1,111 @@
+import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core';
+import { Google } from 'arctic';
+import { VideoProviderError } from './errors';
+import { callApi, discard, type ApiCallOptions } from './http';
+import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
+import { createTokenManager, type OAuthRefreshClient, type TokenOptions } from './tokens';
+import type { ConnectedVideoProvider } from './zoom';
+
+/** Who may join a Meet space without asking (`SpaceConfig.accessType`). */
+export type MeetAccessType = 'OPEN' | 'TRUSTED' | 'RESTRICTED';
+
+/** Options of {@link googleMeet}. */
+export interface GoogleMeetOptions extends TokenOptions, ApiCallOptions {
+  /** The Google OAuth client's credentials (server-side only). */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** Where the space made for each booking is remembered (idempotency). */
+  readonly meetings: MeetingStore;
+  /** Default `OPEN`: the student (any Google account with the link) joins without knocking. */
+  readonly accessType?: MeetAccessType | ((input: CreateMeetingInput) => MeetAccessType);
+  /** The OAuth client that refreshes tokens. Default arctic's `Google` with the credentials above. */
+  readonly oauth?: OAuthRefreshClient;
+}
+
+/** The OAuth scope the Meet provider needs (`spaces.create`, `spaces.patch`, conference records). */
+export const GOOGLE_MEET_SCOPES: readonly string[] = Object.freeze(['https://www.googleapis.com/auth/meetings.space.created']);
+
+const API = 'https://meet.googleapis.com/v2';
+
+/**
+ * Google Meet as a `VideoProvider`: one meeting space per booking (`spaces.create`; its `meetingUri` is
+ * the join URL). Spaces cannot be deleted: `deleteMeeting` restricts the space (only invited people may
+ * join) and forgets it.
+ */
+export function googleMeet(options: GoogleMeetOptions): ConnectedVideoProvider {
+  const tokens = createTokenManager({
+    ...options,
+    provider: 'google_meet',
+    oauth: options.oauth ?? new Google(options.clientId, options.clientSecret, options.redirectUri),
+  });
+  const inflight = new Map<string, Promise<Meeting>>();
+  const spacePath = (meetingId: string) => {
+    if (!/^spaces\/[A-Za-z0-9_-]+$/.test(meetingId)) {
+      throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${meetingId.slice(0, 80)}" is not a Meet space name (spaces/…)`);
+    }
+    return meetingId;
+  };
+
+  async function remove(tutorId: string, meetingId: string): Promise<void> {
+    const response = await callApi(
+      {
+        provider: 'google_meet',
+        tokens,
+        tutorId,
+        method: 'PATCH',
+        url: `${API}/${spacePath(meetingId)}?updateMask=config.accessType`,
+        body: { config: { accessType: 'RESTRICTED' } },
+        what: `restricting Meet space ${meetingId}`,
+      },
+      options,
+    );
+    await discard(response);
+  }
+
+  async function create(input: CreateMeetingInput): Promise<Meeting> {
+    const accessType = typeof options.accessType === 'function' ? options.accessType(input) : (options.accessType ?? 'OPEN');
+    const response = await callApi(
+      { provider: 'google_meet', tokens, tutorId: input.tutorId, method: 'POST', url: `${API}/spaces`, body: { config: { accessType } }, what: 'creating a Meet space' },
+      options,
+    );
+    const body = (await response.json().catch(() => ({}))) as { name?: unknown; meetingUri?: unknown };
+    if (response.status === 404 || typeof body.name !== 'string' || typeof body.meetingUri !== 'string') {
+      throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', 'creating a Meet space: the answer has no name or meetingUri', { status: response.status });
+    }
+    return { meetingId: body.name, joinUrl: body.meetingUri };
+  }
+
+  return {
+    tokens,
+    createMeeting: (input) => idempotentCreate({ provider: 'google_meet', store: options.meetings, inflight, create, remove }, input),
+    async deleteMeeting(input) {
+      assertProvider('google_meet', input.provider);
+      await remove(input.tutorId, input.meetingId);
+      await options.meetings.remove('google_meet', input.meetingId);
+    },
+    async getMeetingTimes({ tutorId, meetingId }) {
+      const filter = encodeURIComponent(`space.name = "${spacePath(meetingId)}"`);
+      const response = await callApi(
+        { provider: 'google_meet', tokens, tutorId, method: 'GET', url: `${API}/conferenceRecords?filter=${filter}`, what: `reading conference records of ${meetingId}` },
+        options,
+      );
+      if (response.status === 404) {
+        await discard(response);
+        return null;
+      }
+      const body = (await response.json().catch(() => ({}))) as { conferenceRecords?: Array<{ startTime?: unknown; endTime?: unknown }> };
+      const records = Array.isArray(body.conferenceRecords) ? body.conferenceRecords : [];
+      if (records.length === 0) return null;
+      const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? Date.parse(value) : null);
+      const starts = records.map((r) => time(r.startTime)).filter((t): t is number => t !== null);
+      const ends = records.map((r) => time(r.endTime));
+      // A conference still running (no endTime) means the meeting has not ended.
+      const ended = ends.every((t) => t !== null);
+      return {
+        startedAt: starts.length ? new Date(Math.min(...starts)) : null,
+        endedAt: ended ? new Date(Math.max(...(ends as number[]))) : null,
+      };
+    },
+  };
+}

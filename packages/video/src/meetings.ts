@@ -1,0 +1,54 @@
+import type { CreateMeetingInput, Meeting, VideoProviderName } from '@itutor/sessions-core';
+import { VideoProviderError } from './errors';
+
+/**
+ * Remembers the meeting made for each idempotency key (the core's key, one per booking), so a retry
+ * returns it instead of making a second one: neither Zoom's nor Meet's create call has an idempotency
+ * header. Server-side storage (e.g. a table keyed by `(provider, idempotency_key)`).
+ */
+export interface MeetingStore {
+  /** The meeting stored for this key, or `null`. */
+  find(provider: VideoProviderName, idempotencyKey: string): Promise<Meeting | null>;
+  /**
+   * Stores `meeting` for the key unless one is stored already; returns the stored one (ours, or the one
+   * that won a race: the provider then deletes ours). Must be atomic (insert … on conflict do nothing).
+   */
+  insertIfAbsent(provider: VideoProviderName, idempotencyKey: string, meeting: Meeting): Promise<Meeting>;
+  /** Forgets a deleted meeting, so its key may make a new one. */
+  remove(provider: VideoProviderName, meetingId: string): Promise<void>;
+}
+
+/** The steps a provider supplies; {@link idempotentCreate} adds the remembering around them. */
+interface Steps {
+  readonly provider: VideoProviderName;
+  readonly store: MeetingStore;
+  readonly inflight: Map<string, Promise<Meeting>>;
+  readonly create: (input: CreateMeetingInput) => Promise<Meeting>;
+  readonly remove: (tutorId: string, meetingId: string) => Promise<void>;
+}
+
+export function assertProvider(expected: VideoProviderName, actual: VideoProviderName): void {
+  if (actual !== expected) {
+    throw new VideoProviderError('WRONG_PROVIDER', expected, `asked to use ${actual} through the ${expected} provider (providers are never switched silently)`);
+  }
+}
+
+/** Create once per key: the store first, one in-flight creation per key, and a losing duplicate deleted. */
+export async function idempotentCreate(steps: Steps, input: CreateMeetingInput): Promise<Meeting> {
+  assertProvider(steps.provider, input.provider);
+  const existing = await steps.store.find(steps.provider, input.idempotencyKey);
+  if (existing) return existing;
+  const running = steps.inflight.get(input.idempotencyKey);
+  if (running) return running;
+  const promise = (async () => {
+    const made = await steps.create(input);
+    const stored = await steps.store.insertIfAbsent(steps.provider, input.idempotencyKey, made);
+    if (stored.meetingId !== made.meetingId) {
+      // Another process made one for the same key first: ours is a duplicate.
+      await steps.remove(input.tutorId, made.meetingId).catch(() => undefined);
+    }
+    return stored;
+  })().finally(() => steps.inflight.delete(input.idempotencyKey));
+  steps.inflight.set(input.idempotencyKey, promise);
+  return promise;
+}

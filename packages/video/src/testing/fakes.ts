@@ -1,0 +1,445 @@
+import { delay, http, HttpResponse, type RequestHandler } from 'msw';
+
+/**
+ * Local fakes of the providers' documented endpoints, as msw 2 request handlers: the real `arctic`
+ * clients and `fetch` calls reach them instead of the internet. They keep state (codes, tokens,
+ * meetings, spaces), check what the real services check (client credentials, PKCE, bearer tokens,
+ * single-use Zoom refresh tokens) and answer in the providers' formats, errors included.
+ */
+
+/** The routes a fault can be injected into. */
+export type FakeRoute =
+  | 'authorize'
+  | 'token'
+  | 'revoke'
+  | 'zoom.createMeeting'
+  | 'zoom.deleteMeeting'
+  | 'zoom.pastMeeting'
+  | 'meet.createSpace'
+  | 'meet.patchSpace'
+  | 'meet.conferenceRecords';
+
+/** An injected answer: a status (429 with `Retry-After`, 5xx, …), a body, or a delay before answering. */
+export interface FakeFault {
+  readonly status?: number;
+  /** Seconds, sent as `Retry-After`. */
+  readonly retryAfter?: number;
+  readonly body?: unknown;
+  /** Wait this long first (to test time-outs); with no `status` the request then proceeds normally. */
+  readonly delayMs?: number;
+}
+
+/** One request a fake received (no secrets are recorded). */
+export interface FakeRequest {
+  readonly route: FakeRoute;
+  readonly status: number;
+}
+
+interface Grant {
+  readonly user: string;
+  readonly expiresAt: number;
+}
+
+/** State and controls shared by both fakes. */
+export interface ProviderFake {
+  readonly handlers: RequestHandler[];
+  readonly requests: readonly FakeRequest[];
+  /** How many requests reached `route` (faults included). */
+  count(route: FakeRoute): number;
+  /** The next `times` requests to `route` get `fault` instead of the normal answer. */
+  failNext(route: FakeRoute, fault: FakeFault, times?: number): void;
+  /** Issues tokens for `user` as a completed OAuth flow would (for seeding a connection). */
+  issueTokens(user: string, options?: { readonly expiresInSeconds?: number }): { accessToken: string; refreshToken: string; expiresAt: Date };
+  /** Makes every access token issued so far expired. */
+  expireAccessTokens(): void;
+  /** Revokes a refresh token (the user removed the app): the next refresh answers the provider's refusal. */
+  revokeRefreshToken(refreshToken: string): void;
+  /** Whether `refreshToken` is currently accepted. */
+  isRefreshTokenValid(refreshToken: string): boolean;
+}
+
+/** Options shared by the fakes. */
+export interface FakeOptions {
+  /** The OAuth client the fake accepts. Default `test-client-id` / `test-client-secret`. */
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** Access-token lifetime in seconds. Default 3600. */
+  readonly expiresInSeconds?: number;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A Zoom meeting as the fake stores it. */
+export interface FakeZoomMeeting {
+  readonly id: number;
+  readonly user: string;
+  readonly topic: string;
+  readonly type: number;
+  readonly start_time: string;
+  readonly duration: number;
+  readonly timezone: string;
+  readonly settings: Record<string, unknown>;
+  readonly join_url: string;
+  ended?: { readonly start_time: string; readonly end_time: string };
+}
+
+/** The Zoom fake: `zoom.us/oauth/*` and `api.zoom.us/v2`. */
+export interface ZoomFake extends ProviderFake {
+  readonly meetings: ReadonlyMap<number, FakeZoomMeeting>;
+  /** Records that the meeting took place (`GET /past_meetings/{id}` answers it from then on). */
+  endMeeting(id: number | string, times: { readonly startedAt: Date; readonly endedAt: Date }): void;
+}
+
+/** A Meet space as the fake stores it. */
+export interface FakeMeetSpace {
+  readonly name: string;
+  readonly user: string;
+  readonly meetingUri: string;
+  readonly meetingCode: string;
+  accessType: string;
+  readonly conferences: Array<{ name: string; startTime: string; endTime?: string }>;
+}
+
+/** The Google fake: `accounts.google.com`, `oauth2.googleapis.com` and `meet.googleapis.com/v2`. */
+export interface GoogleFake extends ProviderFake {
+  readonly spaces: ReadonlyMap<string, FakeMeetSpace>;
+  /** Adds a conference record to a space (no `endedAt`: still running). */
+  addConference(spaceName: string, times: { readonly startedAt: Date; readonly endedAt?: Date }): void;
+}
+
+type Dialect = 'zoom' | 'google';
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+const randomToken = (prefix: string) => `${prefix}_${base64url(globalThis.crypto.getRandomValues(new Uint8Array(18)))}`;
+async function s256(verifier: string): Promise<string> {
+  return base64url(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+}
+
+function createCore(dialect: Dialect, options: FakeOptions) {
+  const clientId = options.clientId ?? 'test-client-id';
+  const clientSecret = options.clientSecret ?? 'test-client-secret';
+  const lifetime = options.expiresInSeconds ?? 3600;
+  const now = options.now ?? Date.now;
+  const requests: FakeRequest[] = [];
+  const faults = new Map<FakeRoute, FakeFault[]>();
+  const access = new Map<string, Grant>();
+  const refresh = new Map<string, string>(); // refresh token → user
+  const codes = new Map<string, { user: string; challenge: string; redirectUri: string }>();
+
+  function issueTokens(user: string, opts?: { readonly expiresInSeconds?: number }) {
+    const accessToken = randomToken(`${dialect}_at`);
+    const refreshToken = randomToken(`${dialect}_rt`);
+    const seconds = opts?.expiresInSeconds ?? lifetime;
+    access.set(accessToken, { user, expiresAt: now() + seconds * 1000 });
+    refresh.set(refreshToken, user);
+    return { accessToken, refreshToken, expiresAt: new Date(now() + seconds * 1000) };
+  }
+
+  /** Records the request; answers an injected fault if one is queued. */
+  async function enter(route: FakeRoute): Promise<Response | null> {
+    const queue = faults.get(route);
+    const fault = queue?.shift();
+    if (fault?.delayMs) await delay(fault.delayMs);
+    if (fault?.status) {
+      requests.push({ route, status: fault.status });
+      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+      const body =
+        fault.body ??
+        (dialect === 'zoom'
+          ? { code: fault.status === 429 ? 429 : fault.status, message: fault.status === 429 ? "You have reached the maximum per-second rate limit for this API. Try again later." : 'Internal error.' }
+          : { error: { code: fault.status, message: 'Injected failure.', status: fault.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE' } });
+      // The OAuth routes answer a 5xx without a body: arctic discards it with `body.cancel()`, which never
+      // settles on an msw response (mswjs/interceptors#799); a real client sees the same error either way.
+      if ((route === 'token' || route === 'revoke') && fault.status >= 500 && fault.body === undefined) {
+        return new HttpResponse(null, { status: fault.status, headers });
+      }
+      return HttpResponse.json(body as Record<string, unknown>, { status: fault.status, headers });
+    }
+    return null;
+  }
+  const done = (route: FakeRoute, response: Response) => {
+    requests.push({ route, status: response.status });
+    return response;
+  };
+
+  /** The bearer token's user, or the provider's 401. */
+  function authenticate(request: Request): { user: string } | Response {
+    const header = request.headers.get('authorization') ?? '';
+    const grant = access.get(header.replace(/^Bearer\s+/i, ''));
+    if (grant && grant.expiresAt > now()) return { user: grant.user };
+    return dialect === 'zoom'
+      ? HttpResponse.json({ code: 124, message: grant ? 'Access token is expired.' : 'Invalid access token.' }, { status: 401 })
+      : HttpResponse.json(
+          { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } },
+          { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } },
+        );
+  }
+
+  const oauthError = (status: number, error: string, description: string) =>
+    dialect === 'zoom'
+      ? HttpResponse.json({ reason: description, error }, { status })
+      : HttpResponse.json({ error, error_description: description }, { status });
+
+  function clientAuthenticated(request: Request, form: URLSearchParams): boolean {
+    const basic = request.headers.get('authorization');
+    if (basic?.startsWith('Basic ')) {
+      const [id, secret] = atob(basic.slice(6)).split(':');
+      return id === clientId && secret === clientSecret;
+    }
+    return form.get('client_id') === clientId && form.get('client_secret') === clientSecret;
+  }
+
+  const authorize = async ({ request }: { request: Request }) => {
+    const fault = await enter('authorize');
+    if (fault) return fault;
+    const url = new URL(request.url);
+    const redirectUri = url.searchParams.get('redirect_uri');
+    const challenge = url.searchParams.get('code_challenge');
+    if (url.searchParams.get('client_id') !== clientId || !redirectUri || url.searchParams.get('response_type') !== 'code') {
+      return done('authorize', new HttpResponse('invalid authorization request', { status: 400 }));
+    }
+    if (!challenge || url.searchParams.get('code_challenge_method') !== 'S256') {
+      return done('authorize', new HttpResponse('PKCE (S256) is required', { status: 400 }));
+    }
+    const code = randomToken('code');
+    codes.set(code, { user: url.searchParams.get('login_hint') ?? 'user-1', challenge, redirectUri });
+    const back = new URL(redirectUri);
+    back.searchParams.set('code', code);
+    const state = url.searchParams.get('state');
+    if (state !== null) back.searchParams.set('state', state);
+    return done('authorize', new HttpResponse(null, { status: 302, headers: { Location: back.toString() } }));
+  };
+
+  const token = async ({ request }: { request: Request }) => {
+    const fault = await enter('token');
+    if (fault) return fault;
+    const form = new URLSearchParams(await request.text());
+    if (!clientAuthenticated(request, form)) return done('token', oauthError(401, 'invalid_client', 'Invalid client_id or client_secret'));
+    const grantType = form.get('grant_type');
+    let user: string;
+    let rotate = true;
+    if (grantType === 'authorization_code') {
+      const entry = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? '');
+      if (!entry) return done('token', oauthError(400, dialect === 'zoom' ? 'invalid_request' : 'invalid_grant', 'Invalid authorization code'));
+      if (entry.redirectUri !== form.get('redirect_uri')) return done('token', oauthError(400, dialect === 'zoom' ? 'invalid_request' : 'redirect_uri_mismatch', 'Redirect URI mismatch.'));
+      if ((await s256(form.get('code_verifier') ?? '')) !== entry.challenge) {
+        return done('token', oauthError(400, dialect === 'zoom' ? 'invalid_request' : 'invalid_grant', 'Invalid code verifier'));
+      }
+      user = entry.user;
+    } else if (grantType === 'refresh_token') {
+      const old = form.get('refresh_token') ?? '';
+      const owner = refresh.get(old);
+      if (!owner) {
+        return done('token', dialect === 'zoom' ? oauthError(400, 'invalid_request', 'Invalid Token!') : oauthError(400, 'invalid_grant', 'Token has been expired or revoked.'));
+      }
+      user = owner;
+      // Zoom refresh tokens are single-use (rotated on every refresh); Google keeps the refresh token.
+      rotate = dialect === 'zoom';
+      if (rotate) refresh.delete(old);
+    } else {
+      return done('token', oauthError(400, 'unsupported_grant_type', 'Unsupported grant type'));
+    }
+    const accessToken = randomToken(`${dialect}_at`);
+    access.set(accessToken, { user, expiresAt: now() + lifetime * 1000 });
+    const body: Record<string, unknown> = { access_token: accessToken, token_type: 'bearer', expires_in: lifetime, scope: 'meeting:write' };
+    if (rotate) {
+      const refreshToken = randomToken(`${dialect}_rt`);
+      refresh.set(refreshToken, user);
+      body.refresh_token = refreshToken;
+    }
+    return done('token', HttpResponse.json(body));
+  };
+
+  const revoke = async ({ request }: { request: Request }) => {
+    const fault = await enter('revoke');
+    if (fault) return fault;
+    const form = new URLSearchParams(await request.text());
+    const value = form.get('token') ?? '';
+    refresh.delete(value);
+    access.delete(value);
+    return done('revoke', dialect === 'zoom' ? HttpResponse.json({ status: 'success' }) : new HttpResponse(null, { status: 200 }));
+  };
+
+  const fake = {
+    requests,
+    count: (route: FakeRoute) => requests.filter((r) => r.route === route).length,
+    failNext(route: FakeRoute, fault: FakeFault, times = 1) {
+      const queue = faults.get(route) ?? [];
+      for (let i = 0; i < times; i++) queue.push(fault);
+      faults.set(route, queue);
+    },
+    issueTokens,
+    expireAccessTokens() {
+      for (const [key, grant] of access) access.set(key, { ...grant, expiresAt: now() - 1 });
+    },
+    revokeRefreshToken(refreshToken: string) {
+      refresh.delete(refreshToken);
+    },
+    isRefreshTokenValid: (refreshToken: string) => refresh.has(refreshToken),
+  };
+  return { fake, enter, done, authenticate, authorize, token, revoke };
+}
+
+/** The Zoom fake's handlers and controls. */
+export function createZoomFake(options: FakeOptions = {}): ZoomFake {
+  const core = createCore('zoom', options);
+  const { enter, done, authenticate } = core;
+  const meetings = new Map<number, FakeZoomMeeting>();
+  let nextId = 85_000_000_001;
+  const api = 'https://api.zoom.us/v2';
+  const notFound = (id: string) => HttpResponse.json({ code: 3001, message: `Meeting does not exist: ${id}.` }, { status: 404 });
+
+  const handlers = [
+    http.get('https://zoom.us/oauth/authorize', core.authorize),
+    http.post('https://zoom.us/oauth/token', core.token),
+    http.post('https://zoom.us/oauth/revoke', core.revoke),
+    http.post(`${api}/users/me/meetings`, async ({ request }) => {
+      const fault = await enter('zoom.createMeeting');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('zoom.createMeeting', who);
+      const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
+      if (!body || typeof body.topic !== 'string' || typeof body.start_time !== 'string' || typeof body.duration !== 'number') {
+        return done('zoom.createMeeting', HttpResponse.json({ code: 300, message: 'Validation Failed.' }, { status: 400 }));
+      }
+      const id = nextId++;
+      const meeting: FakeZoomMeeting = {
+        id,
+        user: who.user,
+        topic: body.topic,
+        type: typeof body.type === 'number' ? body.type : 2,
+        start_time: body.start_time,
+        duration: body.duration,
+        timezone: typeof body.timezone === 'string' ? body.timezone : 'UTC',
+        settings: (body.settings as Record<string, unknown>) ?? {},
+        join_url: `https://us05web.zoom.us/j/${id}?pwd=fake${id % 997}`,
+      };
+      meetings.set(id, meeting);
+      const { user: _user, ended: _ended, ...shown } = meeting;
+      return done(
+        'zoom.createMeeting',
+        HttpResponse.json({ ...shown, uuid: `uuid-${id}`, host_id: who.user, start_url: `https://us05web.zoom.us/s/${id}?zak=secret`, password: 'fake' }, { status: 201 }),
+      );
+    }),
+    http.delete(`${api}/meetings/:id`, async ({ request, params }) => {
+      const fault = await enter('zoom.deleteMeeting');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('zoom.deleteMeeting', who);
+      const meeting = meetings.get(Number(params.id));
+      if (!meeting || meeting.user !== who.user) return done('zoom.deleteMeeting', notFound(String(params.id)));
+      meetings.delete(meeting.id);
+      return done('zoom.deleteMeeting', new HttpResponse(null, { status: 204 }));
+    }),
+    http.get(`${api}/past_meetings/:id`, async ({ request, params }) => {
+      const fault = await enter('zoom.pastMeeting');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('zoom.pastMeeting', who);
+      const meeting = meetings.get(Number(params.id));
+      if (!meeting || meeting.user !== who.user || !meeting.ended) return done('zoom.pastMeeting', notFound(String(params.id)));
+      return done(
+        'zoom.pastMeeting',
+        HttpResponse.json({ id: meeting.id, uuid: `uuid-${meeting.id}`, topic: meeting.topic, type: meeting.type, ...meeting.ended, duration: meeting.duration }),
+      );
+    }),
+  ];
+
+  return {
+    ...core.fake,
+    handlers,
+    meetings,
+    endMeeting(id, times) {
+      const meeting = meetings.get(Number(id));
+      if (!meeting) throw new Error(`no fake Zoom meeting ${id}`);
+      meeting.ended = { start_time: times.startedAt.toISOString(), end_time: times.endedAt.toISOString() };
+    },
+  };
+}
+
+/** The Google fake's handlers and controls (OAuth and the Meet REST API v2). */
+export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
+  const core = createCore('google', options);
+  const { enter, done, authenticate } = core;
+  const spaces = new Map<string, FakeMeetSpace>();
+  let counter = 0;
+  const api = 'https://meet.googleapis.com/v2';
+  const googleError = (status: number, code: string, message: string) => HttpResponse.json({ error: { code: status, message, status: code } }, { status });
+  const shown = (space: FakeMeetSpace) => ({
+    name: space.name,
+    meetingUri: space.meetingUri,
+    meetingCode: space.meetingCode,
+    config: { accessType: space.accessType, entryPointAccess: 'ALL' },
+  });
+
+  const handlers = [
+    http.get('https://accounts.google.com/o/oauth2/v2/auth', core.authorize),
+    http.post('https://oauth2.googleapis.com/token', core.token),
+    http.post('https://oauth2.googleapis.com/revoke', core.revoke),
+    http.post(`${api}/spaces`, async ({ request }) => {
+      const fault = await enter('meet.createSpace');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('meet.createSpace', who);
+      const body = (await request.json().catch(() => ({}))) as { config?: { accessType?: string } };
+      counter++;
+      const letters = (n: number, len: number) => Array.from({ length: len }, (_, i) => String.fromCharCode(97 + ((n * (i + 7)) % 26))).join('');
+      const code = `${letters(counter, 3)}-${letters(counter + 1, 4)}-${letters(counter + 2, 3)}`;
+      const space: FakeMeetSpace = {
+        name: `spaces/fake${counter}x${letters(counter, 6)}`,
+        user: who.user,
+        meetingUri: `https://meet.google.com/${code}`,
+        meetingCode: code,
+        accessType: body.config?.accessType ?? 'TRUSTED',
+        conferences: [],
+      };
+      spaces.set(space.name, space);
+      return done('meet.createSpace', HttpResponse.json(shown(space)));
+    }),
+    http.patch(`${api}/spaces/:id`, async ({ request, params }) => {
+      const fault = await enter('meet.patchSpace');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('meet.patchSpace', who);
+      const space = spaces.get(`spaces/${String(params.id)}`);
+      if (!space || space.user !== who.user) return done('meet.patchSpace', googleError(404, 'NOT_FOUND', 'Requested entity was not found.'));
+      const mask = new URL(request.url).searchParams.get('updateMask');
+      const body = (await request.json().catch(() => ({}))) as { config?: { accessType?: string } };
+      if (mask === 'config.accessType' && body.config?.accessType) space.accessType = body.config.accessType;
+      return done('meet.patchSpace', HttpResponse.json(shown(space)));
+    }),
+    http.get(`${api}/conferenceRecords`, async ({ request }) => {
+      const fault = await enter('meet.conferenceRecords');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('meet.conferenceRecords', who);
+      const filter = new URL(request.url).searchParams.get('filter') ?? '';
+      const match = /^space\.name\s*=\s*"([^"]+)"$/.exec(filter.trim());
+      if (filter && !match) return done('meet.conferenceRecords', googleError(400, 'INVALID_ARGUMENT', 'Invalid filter.'));
+      const records = [...spaces.values()]
+        .filter((s) => s.user === who.user && (!match || s.name === match[1]))
+        .flatMap((s) => s.conferences.map((c) => ({ ...c, space: s.name, expireTime: '2099-01-01T00:00:00Z' })));
+      return done('meet.conferenceRecords', HttpResponse.json(records.length ? { conferenceRecords: records } : {}));
+    }),
+  ];
+
+  return {
+    ...core.fake,
+    handlers,
+    spaces,
+    addConference(spaceName, times) {
+      const space = spaces.get(spaceName);
+      if (!space) throw new Error(`no fake Meet space ${spaceName}`);
+      space.conferences.push({
+        name: `conferenceRecords/${space.conferences.length + 1}-${spaceName.slice(7)}`,
+        startTime: times.startedAt.toISOString(),
+        ...(times.endedAt ? { endTime: times.endedAt.toISOString() } : {}),
+      });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createGoogleFake, createZoomFake } from './fakes';
+export type { FakeFault, FakeMeetSpace, FakeOptions, FakeRequest, FakeRoute, FakeZoomMeeting, GoogleFake, ProviderFake, ZoomFake } from './fakes';
+export { createMemoryMeetingStore, createMemoryTokenStore } from './stores';
+export type { MemoryMeetingStore, MemoryTokenStore } from './stores';

@@ -1,0 +1,267 @@
+import type { ProviderTokens, VideoProviderName } from '@itutor/sessions-core';
+import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
+import { VideoProviderError } from './errors';
+
+/** A connection's status, as in the core's `ProviderConnection`. Only `connected` is usable. */
+export type TokenStatus = 'connected' | 'expired' | 'invalid';
+
+/**
+ * One tutor's stored tokens, encrypted. `version` grows by one on every write: it is the
+ * compare-and-set guard and, with `refreshLeaseUntil`, the refresh lock.
+ */
+export interface StoredTokens {
+  readonly provider: VideoProviderName;
+  readonly status: TokenStatus;
+  readonly version: number;
+  readonly accessToken: EncryptedToken;
+  readonly refreshToken: EncryptedToken | null;
+  /** When the access token expires (`null`: unknown, used until the provider refuses it). */
+  readonly expiresAt: Date | null;
+  /** Set while one caller refreshes; others wait until it is cleared or has passed. */
+  readonly refreshLeaseUntil: Date | null;
+  readonly updatedAt: Date;
+}
+
+/**
+ * Where the host keeps the encrypted tokens, one record per tutor (server-side only: never a
+ * client-readable column). Both methods must be atomic; `compareAndSwap` is the lock.
+ */
+export interface TokenStore {
+  /** The tutor's record, or `null`. */
+  read(tutorId: string): Promise<StoredTokens | null>;
+  /**
+   * Writes `next` if the stored version is still `expectedVersion` (`null`: only if there is no record),
+   * and says whether it did. `next.version` is `expectedVersion + 1` (or 1 for a new record).
+   */
+  compareAndSwap(tutorId: string, expectedVersion: number | null, next: StoredTokens): Promise<boolean>;
+}
+
+/** What a refresh answers: arctic's `OAuth2Tokens` fits (only these methods are used). */
+export interface RefreshedTokens {
+  accessToken(): string;
+  accessTokenExpiresInSeconds(): number;
+  hasRefreshToken(): boolean;
+  refreshToken(): string;
+}
+
+/** An OAuth client able to refresh: arctic's `Zoom` and `Google` fit. */
+export interface OAuthRefreshClient {
+  refreshAccessToken(refreshToken: string): Promise<RefreshedTokens>;
+}
+
+/** What `onConnectionInvalid` is told. Never a token. */
+export interface ConnectionInvalidEvent {
+  readonly tutorId: string;
+  readonly provider: VideoProviderName;
+  readonly status: 'expired' | 'invalid';
+  /** The provider's OAuth error code (e.g. `invalid_grant`), or `no_refresh_token`. */
+  readonly reason: string;
+}
+
+/** Options shared by {@link createTokenManager}, `zoom()` and `googleMeet()`. */
+export interface TokenOptions {
+  readonly store: TokenStore;
+  readonly keyRing: KeyRing;
+  /**
+   * Called once when a refresh is refused and the connection was marked `expired` / `invalid`. Update the
+   * core's connection status here (so bookings are refused with `PROVIDER_NOT_CONNECTED`) and tell the
+   * tutor. Its errors are swallowed: it cannot undo the marking.
+   */
+  readonly onConnectionInvalid?: (event: ConnectionInvalidEvent) => void | Promise<void>;
+  /** Refresh this long before `expiresAt`. Default 60 000 (one minute). */
+  readonly refreshSkewMs?: number;
+  /** Time limit of one refresh call. Default 15 000. */
+  readonly refreshTimeoutMs?: number;
+  /** How long a refresh lock holds; must exceed `refreshTimeoutMs`. Default `refreshTimeoutMs + 15 000`. */
+  readonly leaseMs?: number;
+  /** How often a waiting caller reads the store. Default 50. */
+  readonly pollIntervalMs?: number;
+  /** The source of "now". Default the system clock. */
+  readonly clock?: { now(): Date };
+}
+
+/** Gives a provider's API calls a valid access token for a tutor. */
+export interface TokenManager {
+  readonly provider: VideoProviderName;
+  /**
+   * A valid access token, refreshed first if it expires within `refreshSkewMs`. Concurrent callers (in
+   * this process or others sharing the store) refresh once: the rest wait and reuse the result.
+   * Pass `rejected` (the token an API call just refused with 401) to force one refresh.
+   */
+  getAccessToken(tutorId: string, options?: { readonly rejected?: string }): Promise<string>;
+  /**
+   * Stores a tutor's tokens after the OAuth callback (or a reconnection), encrypted, status `connected`,
+   * replacing whatever the tutor had. The host records the connection in the core as well.
+   */
+  saveTokens(tutorId: string, tokens: ProviderTokens): Promise<void>;
+}
+
+/** OAuth error codes that mean the refresh token is dead for good. */
+const REFUSALS: Record<VideoProviderName, ReadonlySet<string>> = {
+  // Zoom answers a used, revoked or unknown refresh token with 400 `{"reason":"Invalid Token!","error":"invalid_request"}`.
+  zoom: new Set(['invalid_grant', 'invalid_request', 'invalid_token']),
+  google_meet: new Set(['invalid_grant', 'unauthorized_client']),
+};
+
+interface OAuthErrorLike {
+  readonly code: string;
+  readonly description: string | null;
+}
+const isOAuthError = (e: unknown): e is OAuthErrorLike =>
+  e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'description' in e;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The token lifecycle for one provider: encrypted storage, refresh under a lock, refusals. */
+export function createTokenManager(
+  options: TokenOptions & { readonly provider: VideoProviderName; readonly oauth: OAuthRefreshClient },
+): TokenManager {
+  const { store, keyRing, provider, oauth } = options;
+  const clock = options.clock ?? { now: () => new Date() };
+  const skew = options.refreshSkewMs ?? 60_000;
+  const refreshTimeout = options.refreshTimeoutMs ?? 15_000;
+  const leaseMs = options.leaseMs ?? refreshTimeout + 15_000;
+  const poll = options.pollIntervalMs ?? 50;
+  /** In-process coalescing: one refresh (or wait) per tutor at a time. */
+  const inflight = new Map<string, Promise<string>>();
+
+  const context = (tutorId: string, field: 'access' | 'refresh') => `${tutorId}:${provider}:${field}`;
+  const fail = (code: 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED' | 'PROVIDER_UNAVAILABLE' | 'REFRESH_IN_PROGRESS', message: string, cause?: unknown) =>
+    new VideoProviderError(code, provider, message, cause === undefined ? {} : { cause });
+
+  function usable(record: StoredTokens | null, tutorId: string): StoredTokens {
+    if (!record) throw fail('NOT_CONNECTED', `tutor ${tutorId} has no ${provider} connection`);
+    if (record.provider !== provider) {
+      throw fail('NOT_CONNECTED', `tutor ${tutorId} is connected to ${record.provider}, not ${provider} (providers are never switched silently)`);
+    }
+    if (record.status === 'invalid') throw fail('CONNECTION_INVALID', `tutor ${tutorId}'s ${provider} connection is invalid: they must reconnect`);
+    if (record.status === 'expired') throw fail('CONNECTION_EXPIRED', `tutor ${tutorId}'s ${provider} connection has expired: they must reconnect`);
+    return record;
+  }
+
+  const isFresh = (record: StoredTokens, now: Date) => record.expiresAt === null || record.expiresAt.getTime() - skew > now.getTime();
+
+  async function markRefused(tutorId: string, lease: StoredTokens, status: 'expired' | 'invalid', reason: string): Promise<never> {
+    const now = clock.now();
+    await store.compareAndSwap(tutorId, lease.version, { ...lease, status, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: now });
+    try {
+      await options.onConnectionInvalid?.({ tutorId, provider, status, reason });
+    } catch {
+      // The hook cannot undo the marking; its failure must not hide the refusal.
+    }
+    throw fail(
+      status === 'invalid' ? 'CONNECTION_INVALID' : 'CONNECTION_EXPIRED',
+      `${provider} refused tutor ${tutorId}'s refresh token (${reason}): the connection is now ${status}`,
+    );
+  }
+
+  async function refreshUnderLease(tutorId: string, lease: StoredTokens): Promise<string> {
+    if (!lease.refreshToken) return markRefused(tutorId, lease, 'expired', 'no_refresh_token');
+    const refreshToken = await decryptToken(keyRing, lease.refreshToken, context(tutorId, 'refresh'));
+    let answer: RefreshedTokens;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      answer = await Promise.race([
+        oauth.refreshAccessToken(refreshToken),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the refresh took longer than ${refreshTimeout} ms`)), refreshTimeout);
+        }),
+      ]);
+    } catch (error) {
+      if (isOAuthError(error) && REFUSALS[provider].has(error.code)) {
+        // Google answers every dead refresh token `invalid_grant` ("Token has been expired or revoked."):
+        // the tutor must reconnect either way, so it is `invalid`. Zoom's expiry answer names it.
+        const expired = provider === 'zoom' && /expire/i.test(error.description ?? '');
+        return markRefused(tutorId, lease, expired ? 'expired' : 'invalid', error.code);
+      }
+      // Unknown outcome (network, 5xx, time-out): release the lock, keep the old tokens, report a failure.
+      await store.compareAndSwap(tutorId, lease.version, { ...lease, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: clock.now() });
+      const what = isOAuthError(error) ? `answered ${error.code}` : error instanceof Error ? error.constructor.name : 'failed';
+      throw fail('PROVIDER_UNAVAILABLE', `refreshing tutor ${tutorId}'s ${provider} token failed (${what}); try again later`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    const now = clock.now();
+    const accessToken = answer.accessToken();
+    let expiresIn: number | null = null;
+    try {
+      expiresIn = answer.accessTokenExpiresInSeconds();
+    } catch {
+      expiresIn = null;
+    }
+    // The rotated refresh token replaces the old one in the same write; without a new one the old stays.
+    const next: StoredTokens = {
+      ...lease,
+      version: lease.version + 1,
+      accessToken: await encryptToken(keyRing, accessToken, context(tutorId, 'access')),
+      refreshToken: answer.hasRefreshToken() ? await encryptToken(keyRing, answer.refreshToken(), context(tutorId, 'refresh')) : lease.refreshToken,
+      expiresAt: expiresIn === null ? null : new Date(now.getTime() + expiresIn * 1000),
+      refreshLeaseUntil: null,
+      updatedAt: now,
+    };
+    if (!(await store.compareAndSwap(tutorId, lease.version, next))) {
+      throw fail('REFRESH_IN_PROGRESS', `the refresh lock of tutor ${tutorId} was taken over before the refreshed ${provider} token was stored`);
+    }
+    return accessToken;
+  }
+
+  async function obtain(tutorId: string, rejected: string | undefined): Promise<string> {
+    const deadline = clock.now().getTime() + leaseMs + refreshTimeout;
+    let forced = rejected !== undefined;
+    for (;;) {
+      const record = usable(await store.read(tutorId), tutorId);
+      const now = clock.now();
+      if (isFresh(record, now) && !record.refreshLeaseUntil) {
+        const token = await decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
+        if (!forced || token !== rejected) return token;
+        forced = true;
+      }
+      if (record.refreshLeaseUntil && record.refreshLeaseUntil.getTime() > now.getTime()) {
+        if (now.getTime() > deadline) throw fail('REFRESH_IN_PROGRESS', `tutor ${tutorId}'s ${provider} token is being refreshed elsewhere for too long`);
+        await sleep(poll);
+        continue;
+      }
+      if (isFresh(record, now) && !forced) {
+        // A lease that passed without a write: read the token as it is.
+        const token = await decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
+        return token;
+      }
+      const lease: StoredTokens = { ...record, version: record.version + 1, refreshLeaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now };
+      if (!(await store.compareAndSwap(tutorId, record.version, lease))) continue;
+      return refreshUnderLease(tutorId, lease);
+    }
+  }
+
+  return {
+    provider,
+    async getAccessToken(tutorId, opts) {
+      const record = usable(await store.read(tutorId), tutorId);
+      if (opts?.rejected === undefined && isFresh(record, clock.now()) && !record.refreshLeaseUntil) {
+        return decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
+      }
+      const key = `${tutorId}\u0000${opts?.rejected === undefined ? '' : 'forced'}`;
+      const running = inflight.get(key);
+      if (running) return running;
+      const promise = obtain(tutorId, opts?.rejected).finally(() => inflight.delete(key));
+      inflight.set(key, promise);
+      return promise;
+    },
+    async saveTokens(tutorId, tokens) {
+      for (;;) {
+        const current = await store.read(tutorId);
+        const now = clock.now();
+        const next: StoredTokens = {
+          provider,
+          status: 'connected',
+          version: (current?.version ?? 0) + 1,
+          accessToken: await encryptToken(keyRing, tokens.accessToken, context(tutorId, 'access')),
+          refreshToken: tokens.refreshToken === null ? null : await encryptToken(keyRing, tokens.refreshToken, context(tutorId, 'refresh')),
+          expiresAt: tokens.expiresAt,
+          refreshLeaseUntil: null,
+          updatedAt: now,
+        };
+        if (await store.compareAndSwap(tutorId, current?.version ?? null, next)) return;
+      }
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+const shared = {
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  dts: true,
+  sourcemap: true,
+  target: 'es2022',
+  splitting: false,
+} as const;
+
+export default defineConfig([
+  // ESM: arctic (ESM-only) is a dependency, imported as is; msw is the `/testing` entry's optional peer.
+  { ...shared, format: ['esm'], clean: true, external: ['@itutor/sessions-core', 'arctic', 'msw'] },
+  // CommonJS: arctic is ESM-only and Node 20 before 20.19 cannot `require` it, so it is bundled here.
+  { ...shared, format: ['cjs'], external: ['@itutor/sessions-core', 'msw'], noExternal: ['arctic', /^@oslojs\//] },
+]);
