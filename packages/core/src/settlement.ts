@@ -22,7 +22,10 @@ export interface SettlementOptions {
    * batch while the process prepares the next. Default 2.
    */
   readonly concurrency?: number;
-  /** Stop after this many batches in one run (bounds a cron tick). Default 100. */
+  /**
+   * Stop after this many batches in one run. Default 1000 (500,000 sessions at the default batch size):
+   * a cron tick is bounded by `runBudgetMs`; this is a cap on top of it.
+   */
   readonly maxBatches?: number;
   /** Lease on claimed sessions, in minutes; a crashed worker's sessions are retried after it. Default 5. */
   readonly leaseMinutes?: number;
@@ -65,7 +68,7 @@ export interface SettlementReport {
 const DEFAULT_OPTIONS: Required<SettlementOptions> = {
   batchSize: 500,
   concurrency: 2,
-  maxBatches: 100,
+  maxBatches: 1000,
   leaseMinutes: 5,
   chargeConcurrency: 100,
   chargeRetryMinutes: 5,
