@@ -1,4 +1,5 @@
 import {
+  DEFAULT_POLICY,
   EARLIEST_INSTANT,
   LATEST_INSTANT,
   transition,
@@ -99,22 +100,6 @@ const created = (s: Session): SessionEventDraft => ({
   occurredAt: s.createdAt,
   payload: { bookingId: s.bookingId },
 });
-
-/** The default policy (the suite passes it explicitly where a test changes one value). */
-const DEFAULT_POLICY_FOR_SUITE = {
-  joinLeadMinutes: 5,
-  noShowWaitPercent: 33,
-  minPayablePercent: 66,
-  completedChargeBps: 10_000,
-  noShowChargeBps: 5_000,
-  tutorPayoutBps: 9_000,
-  chargeEarlyEndAfterMinPayable: false,
-  minDurationMinutes: 1,
-  maxDurationMinutes: 1440,
-  currency: 'TTD',
-  maxChargeAttempts: 5,
-  chargeDeadlineMinutes: 4320,
-};
 
 /** The write that stores an accepted transition of `from`. */
 function write(from: Session, result: TransitionResult): SessionWrite {
@@ -361,7 +346,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         const [second] = await h.adapter.sessions.applyWrites([{ ...write(again[0]!, gaveUp), next: { ...gaveUp.session, claimedUntil: null } }]);
         check(second?.chargeAttempts === 2, 'the second attempt must be stored');
         const forGood = transition(second, answer(second, { status: 'failed', failureCode: 'card_declined', reference: null }), now, {
-          ...DEFAULT_POLICY_FOR_SUITE,
+          ...DEFAULT_POLICY,
           maxChargeAttempts: 2,
         });
         check(forGood.ok && forGood.session.chargeStatus === 'failed', 'the last attempt fails the charge for good');
@@ -451,7 +436,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
       });
 
       t('lists the sessions whose charge failed for good, oldest first, up to the limit', async (h) => {
-        const policy = { ...DEFAULT_POLICY_FOR_SUITE, maxChargeAttempts: 1 };
+        const policy = { ...DEFAULT_POLICY, maxChargeAttempts: 1 };
         const ids: string[] = [];
         for (let i = 0; i < 3; i++) {
           const s = await settle(h, await insert(h, buildSession({ id: uuid(10 + i), bookingId: `attn-${i}`, scheduledStartAt: addMinutes(start, -i * 60) })));
