@@ -15,6 +15,9 @@ export const workspaceAliases: AliasOptions = [
   { find: /^@itutor\/sessions-supabase$/, replacement: src('./packages/supabase/src/index.ts') },
   { find: /^@itutor\/sessions-supabase\/migrations$/, replacement: src('./packages/supabase/src/migrations.ts') },
   { find: /^@itutor\/sessions-react$/, replacement: src('./packages/react/src/index.ts') },
+  { find: /^@itutor\/sessions-react\/connect$/, replacement: src('./packages/react/src/connect.ts') },
   { find: /^@itutor\/sessions-video$/, replacement: src('./packages/video/src/index.ts') },
   { find: /^@itutor\/sessions-video\/testing$/, replacement: src('./packages/video/src/testing/index.ts') },
+  { find: /^@itutor\/sessions-stripe$/, replacement: src('./packages/stripe/src/index.ts') },
+  { find: /^@itutor\/sessions-stripe\/testing$/, replacement: src('./packages/stripe/src/testing/index.ts') },
 ];

@@ -7,6 +7,7 @@ export default [
   'packages/supabase/vitest.config.ts',
   'packages/react/vitest.config.ts',
   'packages/video/vitest.config.ts',
+  'packages/stripe/vitest.config.ts',
   '.storybook/vitest.config.ts',
   'examples/demo/vitest.config.ts',
   'examples/nextjs/vitest.config.ts',

@@ -1,0 +1,78 @@
+/**
+ * The part of the official `stripe` client this package uses, as a structural type: an instance of
+ * `new Stripe(key, options)` from `stripe` 23 fits it, and so does any object with these methods (a test
+ * double). Typed here rather than imported so the package's declarations do not depend on how a host
+ * resolves `stripe`'s own types (ESM `export default` vs CommonJS `export =`).
+ */
+
+/** Per-request options the package passes (a subset of `stripe`'s `RequestOptions`). */
+export interface StripeRequestOptions {
+  readonly idempotencyKey?: string;
+  readonly maxNetworkRetries?: number;
+  readonly timeout?: number;
+}
+
+/** The fields of a PaymentIntent this package reads. */
+export interface StripePaymentIntentLike {
+  readonly id: string;
+  readonly status: string;
+  readonly amount?: number;
+  readonly currency?: string;
+  readonly metadata?: Readonly<Record<string, string>> | null;
+  readonly last_payment_error?: { readonly code?: string | null; readonly decline_code?: string | null } | null;
+}
+
+/** The fields of a SetupIntent this package reads. */
+export interface StripeSetupIntentLike {
+  readonly id: string;
+  readonly client_secret: string | null;
+  readonly status?: string;
+}
+
+/** The fields of a PaymentMethod this package reads. */
+export interface StripePaymentMethodLike {
+  readonly id: string;
+  readonly customer?: string | { readonly id: string } | null;
+  readonly card?: { readonly exp_month: number; readonly exp_year: number } | null;
+}
+
+/** The fields of a Refund this package reads. */
+export interface StripeRefundLike {
+  readonly id: string;
+  readonly amount: number;
+  readonly status: string | null;
+}
+
+/** The fields of a webhook Event this package reads. */
+export interface StripeEventLike {
+  readonly id: string;
+  readonly type: string;
+  readonly data: { readonly object: unknown };
+}
+
+/** What `stripeGateway`, `stripeCardSetup` and `stripeWebhookHandler` call on the Stripe client. */
+export interface StripeClientLike {
+  readonly paymentIntents: {
+    create(params: Record<string, unknown> & { amount: number; currency: string }, options?: StripeRequestOptions): Promise<StripePaymentIntentLike>;
+    retrieve(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripePaymentIntentLike>;
+  };
+  readonly setupIntents: {
+    create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeSetupIntentLike>;
+  };
+  readonly customers: {
+    retrievePaymentMethod(customer: string, paymentMethod: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripePaymentMethodLike>;
+  };
+  readonly refunds: {
+    create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeRefundLike>;
+  };
+  readonly webhooks: {
+    constructEventAsync(
+      payload: string | Uint8Array,
+      header: string,
+      secret: string,
+      tolerance?: number,
+      cryptoProvider?: undefined,
+      receivedAt?: number,
+    ): Promise<StripeEventLike>;
+  };
+}

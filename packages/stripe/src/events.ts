@@ -1,0 +1,25 @@
+/**
+ * Where the webhook handler remembers which Stripe events it has handled, so a replayed or duplicated
+ * delivery (Stripe delivers at least once, and retries for days) is handled once — also after a restart,
+ * when the store is a database table.
+ *
+ * A database implementation needs one table, for example (PostgreSQL, service role only, RLS on with no
+ * policies):
+ *
+ * ```sql
+ * create table stripe_webhook_events (event_id text primary key, received_at timestamptz not null default now());
+ * -- remember: insert into stripe_webhook_events (event_id) values ($1) on conflict do nothing returning event_id
+ * -- forget:   delete from stripe_webhook_events where event_id = $1
+ * ```
+ *
+ * and may delete rows older than Stripe's retry window (3 days) plus a margin.
+ */
+export interface StripeEventStore {
+  /**
+   * Records `eventId` as handled. Atomic: resolves `true` for exactly one caller per id (the first), `false`
+   * for every other — also when two deliveries of one event race.
+   */
+  remember(eventId: string): Promise<boolean>;
+  /** Removes `eventId` again (its handling failed), so Stripe's next delivery of it is handled. */
+  forget(eventId: string): Promise<void>;
+}

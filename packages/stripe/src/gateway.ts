@@ -1,0 +1,193 @@
+import type { ChargeCallOptions, ChargeInstruction, ChargeResult, PaymentGateway } from '@itutor/sessions-core';
+import { untilAborted } from './abort';
+import { classifyStripeCharge, STRIPE_FAILURE_CODES } from './classify';
+import type { StripeClientLike } from './client';
+import { StripeGatewayError } from './errors';
+
+/** The student's Stripe customer and the saved payment method to charge off-session. */
+export interface StripeCustomerRef {
+  /** `cus_...` */
+  readonly customer: string;
+  /** `pm_...`, saved for off-session use (see `createCardSetup`); `null` when the student has none yet. */
+  readonly paymentMethod: string | null;
+}
+
+/** Host function: the student's Stripe customer, or `null` when there is none. */
+export type CustomerLookup = (studentId: string) => Promise<StripeCustomerRef | null> | StripeCustomerRef | null;
+
+/** Host function: the tutor's Stripe Connect account id (`acct_...`), or `null` when there is none. */
+export type ConnectedAccountLookup = (tutorId: string) => Promise<string | null> | string | null;
+
+/** What `onAuthenticationRequired` is told: whose card needs the student back on-session. */
+export interface AuthenticationRequiredInfo {
+  readonly studentId: string;
+  readonly sessionId: string;
+  readonly bookingId: string;
+  readonly attempt: number;
+  /**
+   * The declined PaymentIntent, for the host's records. Do not confirm it on-session: the core has
+   * recorded this attempt as failed and charges the next attempt under a new key; ask the student to
+   * save their card again (`createCardSetup`) instead.
+   */
+  readonly paymentIntentId: string | null;
+}
+
+/** Options of {@link stripeGateway}. */
+export interface StripeGatewayOptions {
+  /** The official client: `new Stripe(process.env.STRIPE_SECRET_KEY!)`. */
+  readonly stripe: StripeClientLike;
+  /** Student id → Stripe customer and saved payment method. A throw counts as an unknown answer. */
+  readonly customerFor: CustomerLookup;
+  /** Tutor id → Connect account receiving the payout. A throw counts as an unknown answer. */
+  readonly connectedAccountFor: ConnectedAccountLookup;
+  /**
+   * Called (not awaited; its errors are ignored) when a charge failed because the bank wants the student
+   * to authenticate: tell them to come back and save their card again.
+   */
+  readonly onAuthenticationRequired?: (info: AuthenticationRequiredInfo) => void | Promise<void>;
+  /**
+   * Time limit of the Stripe request in ms, passed as the client's per-request `timeout`. Default 4 500:
+   * under the core's default `chargeTimeoutMs` (5 000), so a slow request ends on its own soon after the
+   * core stops waiting for it (the client cannot take an `AbortSignal`).
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The Stripe `PaymentGateway`. */
+export interface StripeGateway extends PaymentGateway {
+  charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
+}
+
+/** PaymentIntent metadata keys set on every charge (and read back by the webhook handler). */
+export const STRIPE_METADATA_KEYS = {
+  sessionId: 'itutor_session_id',
+  bookingId: 'itutor_booking_id',
+  outcome: 'itutor_outcome',
+  attempt: 'itutor_attempt',
+} as const;
+
+const wholeMinor = (value: unknown, min: number) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+function assertInstruction(instruction: ChargeInstruction): void {
+  const problems: string[] = [];
+  if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
+  if (!wholeMinor(instruction.payoutMinor, 0)) problems.push('payoutMinor must be a whole number ≥ 0');
+  if (!wholeMinor(instruction.feeMinor, 0)) problems.push('feeMinor must be a whole number ≥ 0');
+  if (problems.length === 0 && instruction.amountMinor !== instruction.payoutMinor + instruction.feeMinor) {
+    problems.push('amountMinor must equal payoutMinor + feeMinor');
+  }
+  if (typeof instruction.currency !== 'string' || !/^[A-Za-z]{3}$/.test(instruction.currency)) problems.push('currency must be an ISO 4217 code');
+  if (typeof instruction.idempotencyKey !== 'string' || instruction.idempotencyKey.length === 0 || instruction.idempotencyKey.length > 255) {
+    problems.push('idempotencyKey must be 1–255 characters');
+  }
+  if (problems.length > 0) {
+    throw new StripeGatewayError('INVALID_INSTRUCTION', `Not a valid charge for session ${String(instruction.sessionId)}: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * The PaymentIntent create parameters for one ledger attempt: an off-session, confirmed Connect
+ * destination charge. The tutor's account receives `amount − application_fee_amount` = the payout.
+ */
+export function paymentIntentParams(instruction: ChargeInstruction, customer: { customer: string; paymentMethod: string }, destination: string) {
+  return {
+    amount: instruction.amountMinor,
+    currency: instruction.currency.toLowerCase(),
+    customer: customer.customer,
+    payment_method: customer.paymentMethod,
+    confirm: true,
+    off_session: true,
+    // Stripe refuses an application fee of 0 on some accounts; no fee is the same as none.
+    ...(instruction.feeMinor > 0 ? { application_fee_amount: instruction.feeMinor } : {}),
+    transfer_data: { destination },
+    metadata: {
+      [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
+      [STRIPE_METADATA_KEYS.bookingId]: instruction.bookingId,
+      [STRIPE_METADATA_KEYS.outcome]: instruction.outcome,
+      [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
+    },
+  };
+}
+
+const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason });
+
+/**
+ * The core's `PaymentGateway` on Stripe: each ledger attempt is one off-session PaymentIntent on the
+ * student's saved payment method (`confirm: true`, `off_session: true`), a Connect destination charge to
+ * the tutor's account with `application_fee_amount` = the platform fee, sent with the attempt's key as
+ * Stripe's `Idempotency-Key` — a retry of an unknown answer gets Stripe's first answer back, never a
+ * second charge. Answers are classified by {@link classifyStripeCharge}.
+ *
+ * The client's own retries are turned off for this request (`maxNetworkRetries: 0`): the core retries
+ * unknown answers under the same key on its own schedule. (The client still retries a connection closed
+ * before an answer once, under the same key, which is safe.) An aborted call (the core's time limit)
+ * answers `unknown` at once; Stripe may still complete it, and the retry under the same key gets that.
+ *
+ * Throws `StripeGatewayError` for `IDEMPOTENCY_CONFLICT`, `STRIPE_MISCONFIGURED` and
+ * `INVALID_INSTRUCTION`; the core records a throw as an unknown answer (`gateway_error`).
+ */
+export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
+  const { stripe, customerFor, connectedAccountFor, onAuthenticationRequired } = options;
+  const timeout = options.requestTimeoutMs ?? 4_500;
+  if (!Number.isSafeInteger(timeout) || timeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
+
+  return {
+    async charge(instruction, callOptions) {
+      const signal = callOptions?.signal;
+      assertInstruction(instruction);
+      if (signal?.aborted) return unknown('aborted');
+
+      let customer: StripeCustomerRef | null;
+      try {
+        const found = await untilAborted(Promise.resolve().then(() => customerFor(instruction.studentId)), signal);
+        if ('aborted' in found) return unknown('aborted');
+        customer = found.value;
+      } catch {
+        return unknown('customer_lookup_failed');
+      }
+      if (!customer?.customer || !customer.paymentMethod) {
+        return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noPaymentMethod };
+      }
+      let destination: string | null;
+      try {
+        const found = await untilAborted(Promise.resolve().then(() => connectedAccountFor(instruction.tutorId)), signal);
+        if ('aborted' in found) return unknown('aborted');
+        destination = found.value;
+      } catch {
+        return unknown('account_lookup_failed');
+      }
+      if (!destination) return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noConnectedAccount };
+
+      const params = paymentIntentParams(instruction, { customer: customer.customer, paymentMethod: customer.paymentMethod }, destination);
+      const request = stripe.paymentIntents
+        .create(params, { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout })
+        .then(
+          (paymentIntent) => ({ paymentIntent }),
+          (error: unknown) => ({ error }),
+        );
+      const answered = await untilAborted(request, signal);
+      if ('aborted' in answered) return unknown('aborted');
+
+      const classified = classifyStripeCharge(answered.value);
+      if (classified.kind === 'refused') {
+        throw new StripeGatewayError(classified.code, `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
+          ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
+          cause: 'error' in answered.value ? answered.value.error : undefined,
+        });
+      }
+      if (classified.authenticationRequired && onAuthenticationRequired) {
+        const info: AuthenticationRequiredInfo = {
+          studentId: instruction.studentId,
+          sessionId: instruction.sessionId,
+          bookingId: instruction.bookingId,
+          attempt: instruction.attempt,
+          paymentIntentId: classified.result.reference ?? null,
+        };
+        void Promise.resolve()
+          .then(() => onAuthenticationRequired(info))
+          .catch(() => undefined);
+      }
+      return classified.result;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * `@itutor/sessions-stripe`: the core's `PaymentGateway` on Stripe (off-session Connect destination
+ * charges), the Stripe webhook handler, and card setup at booking time. Server-side only.
+ */
+export { classifyStripeCharge, STRIPE_FAILURE_CODES } from './classify';
+export type { StripeChargeClassification, StripeChargeOutcome } from './classify';
+export type {
+  StripeClientLike,
+  StripeEventLike,
+  StripePaymentIntentLike,
+  StripePaymentMethodLike,
+  StripeRefundLike,
+  StripeRequestOptions,
+  StripeSetupIntentLike,
+} from './client';
+export { isStripeGatewayError, StripeGatewayError } from './errors';
+export type { StripeGatewayErrorCode } from './errors';
+export type { StripeEventStore } from './events';
+export { paymentIntentParams, STRIPE_METADATA_KEYS, stripeGateway } from './gateway';
+export type {
+  AuthenticationRequiredInfo,
+  ConnectedAccountLookup,
+  CustomerLookup,
+  StripeCustomerRef,
+  StripeGateway,
+  StripeGatewayOptions,
+} from './gateway';
+export { stripeCardSetup } from './setup';
+export type { CardSetup, StripeCardSetup, StripeCardSetupOptions } from './setup';
+export { STRIPE_STUDENT_METADATA_KEY, STRIPE_WEBHOOK_EVENTS, stripeWebhookHandler } from './webhooks';
+export type { StripeWebhookOptions, StripeWebhookRecorder, WebhookCardSaved, WebhookChargeAnswer, WebhookRefund } from './webhooks';

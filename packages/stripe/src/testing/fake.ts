@@ -1,0 +1,748 @@
+import { formFingerprint, parseStripeForm, type FormObject, type FormValue } from './form';
+
+/**
+ * A local fake of the parts of Stripe's API this package uses, following Stripe's documented behaviour:
+ * form-encoded requests, a secret key in `Authorization`, `Idempotency-Key` replay (the first answer is
+ * replayed for the same key and parameters — errors included, `Idempotent-Replayed: true` — a 400
+ * `idempotency_error` when the parameters differ, a 409 while the first request is still running),
+ * off-session PaymentIntents on saved payment methods that succeed, decline (402 `card_error` with a
+ * `decline_code`), need authentication (402 `authentication_required`) or stay `processing`, Connect
+ * destination charges with application fees, SetupIntents, refunds with transfer reversal, webhook events
+ * signed like Stripe signs them — and injected faults (429, 500, hangs, dropped connections).
+ *
+ * The official client reaches it through {@link startStripeFakeServer} (`host` / `port` / `protocol`
+ * options) or through `Stripe.createFetchHttpClient(fake.fetch)`.
+ */
+
+/** How a saved payment method answers an off-session charge. */
+export type FakeCardBehaviour =
+  | 'succeed'
+  /** The PaymentIntent stays `processing` until {@link StripeFake.finishProcessing}. */
+  | 'processing'
+  /** The bank asks for 3-D Secure: off-session → 402 `authentication_required`; on-session → `requires_action`. */
+  | 'authentication_required'
+  /** A decline: 402 `card_error`, `code` (default `card_declined`) and `decline_code`. */
+  | { readonly decline: string; readonly code?: string };
+
+/**
+ * An injected fault, for the next matching request(s):
+ * - `rate_limit`: 429 `rate_limit` before anything runs (not saved under the key);
+ * - `server_error`: 500 `api_error`; with `saved`, after running the request and saved under its key
+ *   (Stripe replays a 500 like any first answer), else before anything runs;
+ * - `hang`: no answer until the fake closes; with `processed` (default) the request runs first and its
+ *   answer is saved under the key — the answer is lost in flight;
+ * - `drop`: the connection is closed without an answer; `processed` as for `hang`. (The official client
+ *   retries a closed connection once by itself, under the same key.)
+ * - `delay`: waits `ms`, then answers normally.
+ */
+export type StripeFakeFault =
+  | { readonly kind: 'rate_limit' }
+  | { readonly kind: 'server_error'; readonly saved?: boolean }
+  | { readonly kind: 'hang'; readonly processed?: boolean }
+  | { readonly kind: 'drop'; readonly processed?: boolean }
+  | { readonly kind: 'delay'; readonly ms: number };
+
+/** One request the fake received. */
+export interface StripeFakeRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The decoded form body. */
+  readonly params: FormObject;
+  readonly idempotencyKey: string | null;
+  /** The status answered; `null` for a hang or a dropped connection. */
+  readonly status: number | null;
+  /** True when the answer was a replay of the key's first answer. */
+  readonly replayed: boolean;
+  readonly fault: StripeFakeFault['kind'] | null;
+}
+
+/** A PaymentIntent as the fake holds it (Stripe's JSON shape, the fields this SDK uses). */
+export interface FakePaymentIntent {
+  readonly id: string;
+  readonly object: 'payment_intent';
+  amount: number;
+  currency: string;
+  customer: string | null;
+  payment_method: string | null;
+  status: string;
+  confirmation_method: 'automatic';
+  capture_method: 'automatic';
+  off_session: boolean;
+  application_fee_amount: number | null;
+  transfer_data: { destination: string } | null;
+  metadata: Record<string, string>;
+  latest_charge: string | null;
+  last_payment_error: { type: string; code: string; decline_code?: string; message: string } | null;
+  client_secret: string;
+  created: number;
+  livemode: false;
+}
+
+/** A charge as the fake holds it, with what Connect moved. */
+export interface FakeCharge {
+  readonly id: string;
+  readonly object: 'charge';
+  amount: number;
+  amount_refunded: number;
+  refunded: boolean;
+  currency: string;
+  payment_intent: string;
+  metadata: Record<string, string>;
+  application_fee_amount: number | null;
+  destination: string | null;
+  /** What the connected account received (amount − application fee), before reversals. */
+  transferred: number;
+  /** Transfer reversed by refunds with `reverse_transfer`. */
+  transfer_reversed: number;
+  /** Application fee returned by refunds with `refund_application_fee`. */
+  application_fee_refunded: number;
+  created: number;
+}
+
+/** A refund as the fake holds it. */
+export interface FakeRefund {
+  readonly id: string;
+  readonly object: 'refund';
+  amount: number;
+  charge: string;
+  payment_intent: string;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  reverse_transfer: boolean;
+  refund_application_fee: boolean;
+  created: number;
+}
+
+/** A webhook event as Stripe sends it. */
+export interface FakeEvent {
+  readonly id: string;
+  readonly object: 'event';
+  readonly type: string;
+  readonly created: number;
+  readonly livemode: false;
+  readonly api_version: string;
+  readonly pending_webhooks: number;
+  readonly data: { readonly object: unknown };
+}
+
+/** The fake's answer to one request (an HTTP answer, or a connection closed without one). */
+export type StripeFakeAnswer =
+  | { readonly kind: 'response'; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }
+  | { readonly kind: 'drop' };
+
+/** A request as the transports hand it to {@link StripeFake.dispatch}. */
+export interface StripeFakeIncoming {
+  readonly method: string;
+  /** Path with query string, e.g. `/v1/payment_intents`. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}
+
+/** Options of {@link createStripeFake}. */
+export interface StripeFakeOptions {
+  /** The secret key the fake accepts. Default `sk_test_itutor_fake`. */
+  readonly apiKey?: string;
+  /** Seconds since the epoch, for `created` fields and event times. Default: the system clock. */
+  readonly now?: () => number;
+}
+
+/** The fake and its controls. */
+export interface StripeFake {
+  readonly apiKey: string;
+  /** Answers one request. Used by the transports; tests rarely call it. */
+  dispatch(request: StripeFakeIncoming): Promise<StripeFakeAnswer>;
+  /** A `fetch` that answers from this fake (for `Stripe.createFetchHttpClient(fake.fetch)`). */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Adds a customer; returns its id (`cus_...`). */
+  addCustomer(input?: { readonly id?: string; readonly email?: string }): string;
+  /**
+   * Adds a saved card to a customer; returns its id (`pm_...`). `expires` defaults to 12/2099.
+   */
+  addPaymentMethod(
+    customer: string,
+    behaviour?: FakeCardBehaviour,
+    expires?: { readonly month: number; readonly year: number },
+  ): string;
+  /** Changes how a saved card answers from now on (a student fixed their card). */
+  setBehaviour(paymentMethod: string, behaviour: FakeCardBehaviour): void;
+  /** Adds a Connect account; returns its id (`acct_...`). */
+  addConnectedAccount(id?: string): string;
+  /** The next `times` (default 1) requests matching `method` (default POST) and `path` (default `/v1/payment_intents`) get `fault`. */
+  failNext(fault: StripeFakeFault, options?: { readonly times?: number; readonly method?: string; readonly path?: string | RegExp }): void;
+  /** Removes every fault not yet used. */
+  clearFaults(): void;
+  /** Finishes a `processing` PaymentIntent: it succeeds, or fails with a decline. Emits the event. */
+  finishProcessing(paymentIntentId: string, outcome: 'succeeded' | { readonly decline: string }): FakePaymentIntent;
+  /** Completes a SetupIntent as Stripe.js would after the student entered a card: a new saved card (`pm_...`). */
+  completeSetup(setupIntentId: string, behaviour?: FakeCardBehaviour): string;
+  readonly requests: readonly StripeFakeRequest[];
+  readonly paymentIntents: readonly FakePaymentIntent[];
+  readonly charges: readonly FakeCharge[];
+  readonly refunds: readonly FakeRefund[];
+  /** Every event the fake emitted, oldest first. */
+  readonly events: readonly FakeEvent[];
+  /**
+   * A webhook delivery of `event` as Stripe makes it: the JSON body signed with `secret`
+   * (`Stripe-Signature: t=<timestamp>,v1=<HMAC-SHA256 of "t.body">`). `timestamp` in seconds defaults to now.
+   */
+  webhookRequest(event: FakeEvent, options: { readonly secret: string; readonly url?: string; readonly timestamp?: number }): Promise<Request>;
+  /** Ends every hanging request (their connections are closed). */
+  releaseHangs(): void;
+}
+
+interface Idempotent {
+  readonly fingerprint: string;
+  answer: { status: number; body: string } | null;
+}
+
+interface Card {
+  readonly id: string;
+  customer: string;
+  behaviour: FakeCardBehaviour;
+  readonly exp_month: number;
+  readonly exp_year: number;
+}
+
+interface SetupIntent {
+  readonly id: string;
+  readonly object: 'setup_intent';
+  customer: string;
+  usage: string;
+  status: string;
+  payment_method: string | null;
+  metadata: Record<string, string>;
+  client_secret: string;
+  created: number;
+}
+
+interface PendingFault {
+  readonly fault: StripeFakeFault;
+  readonly method: string;
+  readonly path: string | RegExp;
+  remaining: number;
+}
+
+const API_VERSION = '2025-01-01.fake';
+
+class StripeHttpError {
+  constructor(
+    readonly status: number,
+    readonly error: Record<string, unknown>,
+    /** Whether the answer is saved under the idempotency key (Stripe saves what ran, not what failed validation). */
+    readonly saved: boolean,
+  ) {}
+}
+
+const invalid = (message: string, param?: string, code?: string, status = 400) =>
+  new StripeHttpError(status, { type: 'invalid_request_error', message, ...(param ? { param } : {}), ...(code ? { code } : {}) }, false);
+
+const str = (value: FormValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+const obj = (value: FormValue | undefined): FormObject | undefined => (typeof value === 'object' ? value : undefined);
+const flat = (value: FormValue | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(value) ?? {})) if (typeof v === 'string' && v !== '') out[k] = v;
+  return out;
+};
+const integer = (value: FormValue | undefined, param: string, min: number): number => {
+  const text = str(value);
+  if (text === undefined || !/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw invalid(`Invalid integer: ${String(text)}`, param, 'parameter_invalid_integer');
+  }
+  const n = Number(text);
+  if (n < min) throw invalid(`This value must be greater than or equal to ${min}.`, param, 'parameter_invalid_integer');
+  return n;
+};
+const bool = (value: FormValue | undefined): boolean => value === 'true';
+
+/** Creates a fake Stripe. See {@link StripeFake}. */
+export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
+  const apiKey = options.apiKey ?? 'sk_test_itutor_fake';
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const tag = Math.random().toString(36).slice(2, 8);
+  let counter = 0;
+  const newId = (prefix: string) => `${prefix}_${tag}${(++counter).toString().padStart(6, '0')}`;
+
+  const customers = new Map<string, { id: string; email: string | null }>();
+  const cards = new Map<string, Card>();
+  const accounts = new Set<string>();
+  const paymentIntents = new Map<string, FakePaymentIntent>();
+  const charges = new Map<string, FakeCharge>();
+  const refunds: FakeRefund[] = [];
+  const setupIntents = new Map<string, SetupIntent>();
+  const events: FakeEvent[] = [];
+  const requests: StripeFakeRequest[] = [];
+  const keys = new Map<string, Idempotent>();
+  let faults: PendingFault[] = [];
+  const hangs = new Set<() => void>();
+
+  const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  function emit(type: string, object: unknown): void {
+    events.push({ id: newId('evt'), object: 'event', type, created: now(), livemode: false, api_version: API_VERSION, pending_webhooks: 1, data: { object: clone(object) } });
+  }
+
+  function cardError(pi: FakePaymentIntent, code: string, message: string, declineCode?: string): StripeHttpError {
+    pi.last_payment_error = { type: 'card_error', code, ...(declineCode ? { decline_code: declineCode } : {}), message };
+    return new StripeHttpError(
+      402,
+      {
+        type: 'card_error',
+        code,
+        ...(declineCode ? { decline_code: declineCode } : {}),
+        message,
+        payment_intent: clone(pi),
+        payment_method: pi.payment_method ? { id: pi.payment_method, object: 'payment_method' } : undefined,
+        doc_url: `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`,
+      },
+      true,
+    );
+  }
+
+  function succeed(pi: FakePaymentIntent): void {
+    const charge: FakeCharge = {
+      id: newId('ch'),
+      object: 'charge',
+      amount: pi.amount,
+      amount_refunded: 0,
+      refunded: false,
+      currency: pi.currency,
+      payment_intent: pi.id,
+      metadata: { ...pi.metadata },
+      application_fee_amount: pi.application_fee_amount,
+      destination: pi.transfer_data?.destination ?? null,
+      transferred: pi.transfer_data ? pi.amount - (pi.application_fee_amount ?? 0) : 0,
+      transfer_reversed: 0,
+      application_fee_refunded: 0,
+      created: now(),
+    };
+    charges.set(charge.id, charge);
+    pi.status = 'succeeded';
+    pi.latest_charge = charge.id;
+    pi.last_payment_error = null;
+    emit('charge.succeeded', charge);
+    emit('payment_intent.succeeded', pi);
+  }
+
+  /** Runs a confirmation of `pi` with its card; throws the 402 for a decline. */
+  function confirm(pi: FakePaymentIntent, card: Card): void {
+    const behaviour = card.behaviour;
+    if (behaviour === 'succeed') return succeed(pi);
+    if (behaviour === 'processing') {
+      pi.status = 'processing';
+      emit('payment_intent.processing', pi);
+      return;
+    }
+    if (behaviour === 'authentication_required') {
+      if (!pi.off_session) {
+        pi.status = 'requires_action';
+        emit('payment_intent.requires_action', pi);
+        return;
+      }
+      pi.status = 'requires_payment_method';
+      const error = cardError(pi, 'authentication_required', 'Your card was declined. This transaction requires authentication.', 'authentication_required');
+      emit('payment_intent.payment_failed', pi);
+      throw error;
+    }
+    pi.status = 'requires_payment_method';
+    const error = cardError(pi, behaviour.code ?? 'card_declined', 'Your card was declined.', behaviour.decline);
+    emit('payment_intent.payment_failed', pi);
+    throw error;
+  }
+
+  function createPaymentIntent(params: FormObject): FakePaymentIntent {
+    const amount = integer(params.amount, 'amount', 1);
+    const currency = str(params.currency);
+    if (!currency || !/^[a-z]{3}$/.test(currency)) throw invalid(`Invalid currency: ${String(currency)}`, 'currency', 'parameter_invalid_string');
+    const customer = str(params.customer) ?? null;
+    if (customer !== null && !customers.has(customer)) throw invalid(`No such customer: '${customer}'`, 'customer', 'resource_missing');
+    const pm = str(params.payment_method) ?? null;
+    const card = pm === null ? undefined : cards.get(pm);
+    if (pm !== null && !card) throw invalid(`No such PaymentMethod: '${pm}'`, 'payment_method', 'resource_missing');
+    if (card && customer !== null && card.customer !== customer) {
+      throw invalid(`The provided PaymentMethod ${pm} does not belong to the customer ${customer}.`, 'payment_method');
+    }
+    const transfer = obj(params.transfer_data);
+    const destination = transfer ? str(transfer.destination) : undefined;
+    if (transfer && (!destination || !accounts.has(destination))) {
+      throw invalid(`No such destination: '${String(destination)}'`, 'transfer_data[destination]', 'resource_missing');
+    }
+    const fee = params.application_fee_amount === undefined ? null : integer(params.application_fee_amount, 'application_fee_amount', 0);
+    if (fee !== null && !transfer) {
+      throw invalid('Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).', 'application_fee_amount');
+    }
+    if (fee !== null && fee > amount) throw invalid('The application fee cannot be greater than the amount.', 'application_fee_amount');
+    const offSession = bool(params.off_session);
+    if (offSession && !bool(params.confirm)) throw invalid('off_session can only be set when confirm is true.', 'off_session');
+    if (bool(params.confirm) && pm === null) throw invalid('You cannot confirm this PaymentIntent because it is missing a payment method.', 'payment_method');
+
+    const id = newId('pi');
+    const pi: FakePaymentIntent = {
+      id,
+      object: 'payment_intent',
+      amount,
+      currency,
+      customer,
+      payment_method: pm,
+      status: pm === null ? 'requires_payment_method' : 'requires_confirmation',
+      confirmation_method: 'automatic',
+      capture_method: 'automatic',
+      off_session: offSession,
+      application_fee_amount: fee,
+      transfer_data: destination ? { destination } : null,
+      metadata: flat(params.metadata),
+      latest_charge: null,
+      last_payment_error: null,
+      client_secret: `${id}_secret_${Math.random().toString(36).slice(2, 12)}`,
+      created: now(),
+      livemode: false,
+    };
+    paymentIntents.set(id, pi);
+    emit('payment_intent.created', pi);
+    if (bool(params.confirm) && card) confirm(pi, card);
+    return pi;
+  }
+
+  function createRefund(params: FormObject): FakeRefund {
+    const piId = str(params.payment_intent);
+    const chargeId = str(params.charge);
+    const pi = piId ? paymentIntents.get(piId) : undefined;
+    if (piId && !pi) throw invalid(`No such payment_intent: '${piId}'`, 'payment_intent', 'resource_missing');
+    const charge = pi ? (pi.latest_charge ? charges.get(pi.latest_charge) : undefined) : chargeId ? charges.get(chargeId) : undefined;
+    if (!pi && !chargeId) throw invalid('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent');
+    if (!charge || (pi && pi.status !== 'succeeded')) {
+      throw invalid(`This PaymentIntent (${String(piId ?? chargeId)}) does not have a successful charge to refund.`, 'payment_intent', 'charge_not_refundable');
+    }
+    const remaining = charge.amount - charge.amount_refunded;
+    if (remaining === 0) throw invalid(`Charge ${charge.id} has already been refunded.`, 'charge', 'charge_already_refunded');
+    const amount = params.amount === undefined ? remaining : integer(params.amount, 'amount', 1);
+    if (amount > remaining) {
+      throw invalid(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, 'amount', 'amount_too_large');
+    }
+    const reverse = bool(params.reverse_transfer);
+    const refundFee = bool(params.refund_application_fee);
+    if ((reverse || refundFee) && !charge.destination) throw invalid('This charge has no transfer to reverse.', 'reverse_transfer');
+    charge.amount_refunded += amount;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    // Stripe reverses the transfer and refunds the fee in proportion to the refund; the last refund
+    // takes what is left, so a full refund in parts returns everything.
+    const share = (total: number, done: number) => (charge.refunded ? total - done : Math.floor((total * amount) / charge.amount));
+    if (reverse) charge.transfer_reversed += share(charge.transferred, charge.transfer_reversed);
+    if (refundFee) charge.application_fee_refunded += share(charge.application_fee_amount ?? 0, charge.application_fee_refunded);
+    const refund: FakeRefund = {
+      id: newId('re'),
+      object: 'refund',
+      amount,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      status: 'succeeded',
+      metadata: flat(params.metadata),
+      reverse_transfer: reverse,
+      refund_application_fee: refundFee,
+      created: now(),
+    };
+    refunds.push(refund);
+    emit('refund.created', refund);
+    emit('charge.refunded', charge);
+    return refund;
+  }
+
+  function publicCharge(charge: FakeCharge) {
+    const { transferred: _t, transfer_reversed: _r, application_fee_refunded: _f, destination: _d, ...rest } = charge;
+    return rest;
+  }
+
+  /** Runs one authorised request; returns status and JSON body, or throws a StripeHttpError. */
+  function route(method: string, path: string, params: FormObject): { status: number; body: unknown } {
+    const segments = path.split('?')[0]!.split('/').filter(Boolean);
+    const [version, resource, id, sub, subId] = segments;
+    if (version !== 'v1') throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
+    if (method === 'POST' && resource === 'payment_intents' && id === undefined) return { status: 200, body: createPaymentIntent(params) };
+    if (method === 'GET' && resource === 'payment_intents' && id !== undefined && sub === undefined) {
+      const pi = paymentIntents.get(id);
+      if (!pi) throw invalid(`No such payment_intent: '${id}'`, 'id', 'resource_missing', 404);
+      return { status: 200, body: pi };
+    }
+    if (method === 'GET' && resource === 'charges' && id !== undefined && sub === undefined) {
+      const charge = charges.get(id);
+      if (!charge) throw invalid(`No such charge: '${id}'`, 'id', 'resource_missing', 404);
+      return { status: 200, body: publicCharge(charge) };
+    }
+    if (method === 'POST' && resource === 'customers' && id === undefined) {
+      const customer = { id: newId('cus'), email: str(params.email) ?? null };
+      customers.set(customer.id, customer);
+      return { status: 200, body: { ...customer, object: 'customer', metadata: flat(params.metadata) } };
+    }
+    if (method === 'GET' && resource === 'customers' && id !== undefined && sub === 'payment_methods' && subId !== undefined) {
+      if (!customers.has(id)) throw invalid(`No such customer: '${id}'`, 'customer', 'resource_missing', 404);
+      const card = cards.get(subId);
+      if (!card || card.customer !== id) throw invalid(`No such PaymentMethod: '${subId}'`, 'payment_method', 'resource_missing', 404);
+      return { status: 200, body: paymentMethodJson(card) };
+    }
+    if (method === 'POST' && resource === 'setup_intents' && id === undefined) {
+      const customer = str(params.customer);
+      if (!customer || !customers.has(customer)) throw invalid(`No such customer: '${String(customer)}'`, 'customer', 'resource_missing');
+      const siId = newId('seti');
+      const si: SetupIntent = {
+        id: siId,
+        object: 'setup_intent',
+        customer,
+        usage: str(params.usage) ?? 'off_session',
+        status: 'requires_payment_method',
+        payment_method: null,
+        metadata: flat(params.metadata),
+        client_secret: `${siId}_secret_${Math.random().toString(36).slice(2, 12)}`,
+        created: now(),
+      };
+      setupIntents.set(siId, si);
+      return { status: 200, body: si };
+    }
+    if (method === 'POST' && resource === 'refunds' && id === undefined) return { status: 200, body: createRefund(params) };
+    throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
+  }
+
+  function paymentMethodJson(card: Card) {
+    return {
+      id: card.id,
+      object: 'payment_method',
+      type: 'card',
+      customer: card.customer,
+      card: { brand: 'visa', last4: '4242', exp_month: card.exp_month, exp_year: card.exp_year },
+    };
+  }
+
+  const response = (status: number, body: string, extra: Record<string, string> = {}): StripeFakeAnswer => ({
+    kind: 'response',
+    status,
+    headers: { 'content-type': 'application/json', 'request-id': newId('req'), 'stripe-version': API_VERSION, ...extra },
+    body,
+  });
+  const errorBody = (error: Record<string, unknown>) => JSON.stringify({ error });
+
+  function takeFault(method: string, path: string): StripeFakeFault | null {
+    const bare = path.split('?')[0]!;
+    const found = faults.find(
+      (f) => f.remaining > 0 && f.method === method && (typeof f.path === 'string' ? f.path === bare : f.path.test(bare)),
+    );
+    if (!found) return null;
+    found.remaining--;
+    faults = faults.filter((f) => f.remaining > 0);
+    return found.fault;
+  }
+
+  const hang = () => new Promise<void>((resolve) => hangs.add(resolve));
+
+  async function dispatch(incoming: StripeFakeIncoming): Promise<StripeFakeAnswer> {
+    const method = incoming.method.toUpperCase();
+    const path = incoming.path;
+    const params = parseStripeForm(incoming.body);
+    const header = (name: string) => incoming.headers[name] ?? incoming.headers[name.toLowerCase()];
+    const key = header('idempotency-key') ?? null;
+    const log = (status: number | null, replayed: boolean, fault: StripeFakeFault | null) =>
+      requests.push({ method, path, params, idempotencyKey: key, status, replayed, fault: fault?.kind ?? null });
+
+    const authorization = header('authorization') ?? '';
+    if (authorization !== `Bearer ${apiKey}`) {
+      log(401, false, null);
+      return response(401, errorBody({ type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_********' }));
+    }
+
+    const fault = takeFault(method, path);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'rate_limit') {
+      log(429, false, fault);
+      return response(
+        429,
+        errorBody({ type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' }),
+      );
+    }
+    const before = fault !== null && (fault.kind === 'hang' || fault.kind === 'drop') && fault.processed === false;
+    if (before || (fault?.kind === 'server_error' && !fault.saved)) {
+      if (fault.kind === 'server_error') {
+        log(500, false, fault);
+        return response(500, errorBody({ type: 'api_error', message: 'An unknown error occurred' }), { 'stripe-should-retry': 'true' });
+      }
+      log(null, false, fault);
+      if (fault.kind === 'hang') await hang();
+      return { kind: 'drop' };
+    }
+
+    // Idempotency (POST only, as Stripe): the first answer for a key is replayed for the same parameters.
+    let entry: Idempotent | undefined;
+    if (key !== null && method === 'POST') {
+      const fingerprint = formFingerprint(method, path.split('?')[0]!, incoming.body);
+      entry = keys.get(key);
+      if (entry && entry.fingerprint !== fingerprint) {
+        log(400, false, fault);
+        return response(
+          400,
+          errorBody({
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+          }),
+          { 'idempotency-key': key },
+        );
+      }
+      if (entry && entry.answer === null) {
+        log(409, false, fault);
+        return response(
+          409,
+          errorBody({
+            type: 'invalid_request_error',
+            code: 'idempotency_key_in_use',
+            message: 'There is currently another in-progress request using this Stripe-Idempotency-Key. Please try again later.',
+          }),
+          { 'idempotency-key': key },
+        );
+      }
+      if (entry?.answer) {
+        log(entry.answer.status, true, fault);
+        if (fault?.kind === 'hang') {
+          await hang();
+          return { kind: 'drop' };
+        }
+        if (fault?.kind === 'drop') return { kind: 'drop' };
+        return response(entry.answer.status, entry.answer.body, { 'idempotency-key': key, 'idempotent-replayed': 'true' });
+      }
+      entry = { fingerprint, answer: null };
+      keys.set(key, entry);
+    }
+
+    let status: number;
+    let body: string;
+    let saved = true;
+    try {
+      const result = route(method, path, params);
+      status = result.status;
+      body = JSON.stringify(result.body);
+    } catch (error) {
+      if (!(error instanceof StripeHttpError)) throw error;
+      status = error.status;
+      body = errorBody(error.error);
+      saved = error.saved;
+    }
+    if (fault?.kind === 'server_error') {
+      // A 500 after the request ran: Stripe saves it under the key and replays it.
+      status = 500;
+      body = errorBody({ type: 'api_error', message: 'An unknown error occurred' });
+      saved = true;
+    }
+    if (entry) {
+      if (saved) entry.answer = { status, body };
+      else keys.delete(key!);
+    }
+    if (fault?.kind === 'hang' || fault?.kind === 'drop') {
+      log(null, false, fault);
+      if (fault.kind === 'hang') await hang();
+      return { kind: 'drop' };
+    }
+    log(status, false, fault);
+    return response(status, body, key === null ? {} : { 'idempotency-key': key });
+  }
+
+  async function signature(payload: string, secret: string, timestamp: number): Promise<string> {
+    const encoder = new TextEncoder();
+    const cryptoKey = await globalThis.crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const mac = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(`${timestamp}.${payload}`)));
+    return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  const fake: StripeFake = {
+    apiKey,
+    dispatch,
+    async fetch(input, init) {
+      const request = new Request(input, init);
+      const headers: Record<string, string> = {};
+      request.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      const url = new URL(request.url);
+      const answer = dispatch({ method: request.method, path: url.pathname + url.search, headers, body: await request.text() });
+      const signal = init?.signal ?? request.signal;
+      const settled = await new Promise<StripeFakeAnswer>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+        const onAbort = () => reject(signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        answer.then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort));
+      });
+      if (settled.kind === 'drop') throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+      return new Response(settled.body, { status: settled.status, headers: settled.headers });
+    },
+    addCustomer(input = {}) {
+      const id = input.id ?? newId('cus');
+      customers.set(id, { id, email: input.email ?? null });
+      return id;
+    },
+    addPaymentMethod(customer, behaviour = 'succeed', expires = { month: 12, year: 2099 }) {
+      if (!customers.has(customer)) throw new Error(`fake Stripe: no customer ${customer}`);
+      const id = newId('pm');
+      cards.set(id, { id, customer, behaviour, exp_month: expires.month, exp_year: expires.year });
+      return id;
+    },
+    setBehaviour(paymentMethod, behaviour) {
+      const card = cards.get(paymentMethod);
+      if (!card) throw new Error(`fake Stripe: no payment method ${paymentMethod}`);
+      card.behaviour = behaviour;
+    },
+    addConnectedAccount(id) {
+      const account = id ?? newId('acct');
+      accounts.add(account);
+      return account;
+    },
+    failNext(fault, opts = {}) {
+      faults.push({ fault, method: (opts.method ?? 'POST').toUpperCase(), path: opts.path ?? '/v1/payment_intents', remaining: opts.times ?? 1 });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    finishProcessing(paymentIntentId, outcome) {
+      const pi = paymentIntents.get(paymentIntentId);
+      if (!pi || pi.status !== 'processing') throw new Error(`fake Stripe: ${paymentIntentId} is not processing`);
+      if (outcome === 'succeeded') succeed(pi);
+      else {
+        pi.status = 'requires_payment_method';
+        pi.last_payment_error = { type: 'card_error', code: 'card_declined', decline_code: outcome.decline, message: 'Your card was declined.' };
+        emit('payment_intent.payment_failed', pi);
+      }
+      return pi;
+    },
+    completeSetup(setupIntentId, behaviour = 'succeed') {
+      const si = setupIntents.get(setupIntentId);
+      if (!si || si.status !== 'requires_payment_method') throw new Error(`fake Stripe: ${setupIntentId} cannot be completed`);
+      const pm = fake.addPaymentMethod(si.customer, behaviour);
+      si.status = 'succeeded';
+      si.payment_method = pm;
+      emit('setup_intent.succeeded', si);
+      return pm;
+    },
+    get requests() {
+      return requests;
+    },
+    get paymentIntents() {
+      return [...paymentIntents.values()];
+    },
+    get charges() {
+      return [...charges.values()];
+    },
+    get refunds() {
+      return refunds;
+    },
+    get events() {
+      return events;
+    },
+    async webhookRequest(event, opts) {
+      const payload = JSON.stringify(event, null, 2);
+      const timestamp = opts.timestamp ?? now();
+      const v1 = await signature(payload, opts.secret, timestamp);
+      return new Request(opts.url ?? 'http://localhost/api/webhooks/stripe', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${timestamp},v1=${v1}` },
+        body: payload,
+      });
+    },
+    releaseHangs() {
+      for (const release of hangs) release();
+      hangs.clear();
+    },
+  };
+  return fake;
+}
