@@ -8,11 +8,13 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * Build options, shared with the test that builds into a temporary folder and checks the output.
  * No `splitting` and no `treeshake`: that is what keeps the main entry's `'use client'` at the top of
  * both `index.js` and `index.cjs` (esbuild keeps a directive only at the top of an entry file). The
- * `testing` entry (a manual clock) is a plain module and gets no directive.
+ * `testing` entry (a manual clock) is a plain module and gets no directive. The `connect` entry
+ * (`ConnectVideoProvider`) is a client module too; it imports the main entry by the package's own name
+ * (external), so both share one `SessionClockProvider` context instead of each bundling a copy.
  */
 export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
   return {
-    entry: { index: here('./src/index.ts'), testing: here('./src/testing.ts') },
+    entry: { index: here('./src/index.ts'), testing: here('./src/testing.ts'), connect: here('./src/connect.ts') },
     outDir,
     format: ['esm', 'cjs'],
     dts: true,
@@ -22,7 +24,7 @@ export function buildOptions(outDir: string, extra: Partial<Options> = {}): Opti
     treeshake: false,
     target: 'es2022',
     platform: 'neutral',
-    external: ['react', 'react-dom', 'react/jsx-runtime', /^@radix-ui\//, /^@itutor\/sessions-core/],
+    external: ['react', 'react-dom', 'react/jsx-runtime', /^@radix-ui\//, /^@itutor\/sessions-core/, /^@itutor\/sessions-react/],
     tsconfig: here('../../tsconfig.json'),
     async onSuccess() {
       await mkdir(outDir, { recursive: true });

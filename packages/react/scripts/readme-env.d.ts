@@ -7,7 +7,10 @@ declare module 'next/navigation' {
 }
 
 declare module '@/server/sessions' {
-  import type { PublicSession } from '@itutor/sessions-core';
+  import type { ProviderConnection, PublicSession } from '@itutor/sessions-core';
   export function getCurrentUser(): Promise<{ id: string }>;
-  export const sessionsCore: { getSessionFor(id: string, userId: string): Promise<PublicSession> };
+  export const sessionsCore: {
+    getSessionFor(id: string, userId: string): Promise<PublicSession>;
+    getProviderConnection(tutorId: string): Promise<ProviderConnection | null>;
+  };
 }

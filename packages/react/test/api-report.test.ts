@@ -5,6 +5,7 @@ import { itMatchesApiReports } from '../../../scripts/api-report-suite';
 const entries = {
   index: () => import('../src/index'),
   testing: () => import('../src/testing'),
+  connect: () => import('../src/connect'),
 } as const;
 
 describe('@itutor/sessions-react API reports', () => {

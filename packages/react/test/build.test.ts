@@ -29,6 +29,11 @@ describe("'use client' in the build", () => {
     expect(startsWithUseClient(await readFile(join(out, 'index.cjs'), 'utf8'))).toBe(true);
   });
 
+  it('survives at the top of the connect entry in both ESM and CJS', async () => {
+    expect(startsWithUseClient(await readFile(join(out, 'connect.js'), 'utf8'))).toBe(true);
+    expect(startsWithUseClient(await readFile(join(out, 'connect.cjs'), 'utf8'))).toBe(true);
+  });
+
   it('is absent from the testing entry (a plain module)', async () => {
     expect(await readFile(join(out, 'testing.js'), 'utf8')).not.toMatch(/use client/);
     expect(await readFile(join(out, 'testing.cjs'), 'utf8')).not.toMatch(/use client/);
@@ -47,18 +52,33 @@ describe("'use client' in the build", () => {
   });
 });
 
+describe('the connect entry', () => {
+  it('imports the main entry by name instead of bundling a second SessionClockProvider context', async () => {
+    const esm = await readFile(join(out, 'connect.js'), 'utf8');
+    expect(esm).toMatch(/import \{[^}]*useSessionContext[^}]*\} from "@itutor\/sessions-react"/);
+    expect(await readFile(join(out, 'connect.cjs'), 'utf8')).toMatch(/require\("@itutor\/sessions-react"\)/);
+    expect(esm).not.toMatch(/function useSessionContext|function createSessionClock|SessionClockProvider/);
+  });
+
+  it('leaves the main entry without the connect code', async () => {
+    expect(await readFile(join(out, 'index.js'), 'utf8')).not.toMatch(/ConnectVideoProvider|providers\//);
+  });
+});
+
 describe("'use client' in the sources", () => {
   it('marks exactly the modules that use hooks or context', async () => {
     const files = (await readdir(src)).filter((f) => /\.tsx?$/.test(f));
     const marked: string[] = [];
     for (const file of files) {
       const code = await readFile(join(src, file), 'utf8');
-      // The entry re-exports client modules, so it is a client boundary itself (and tsup keeps its directive).
-      const usesReact = file === 'index.ts' || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      // The entries re-export client modules, so each is a client boundary itself (and tsup keeps its directive).
+      const usesReact = file === 'index.ts' || file === 'connect.ts' || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
       const hasDirective = startsWithUseClient(code);
       expect.soft(hasDirective, `${file}: 'use client' ${usesReact ? 'missing' : 'not needed'}`).toBe(usesReact);
       if (hasDirective) marked.push(file);
     }
-    expect(marked.sort()).toEqual(['MarkNoShowButton.tsx', 'SessionJoinButton.tsx', 'action.ts', 'context.ts', 'hooks.ts', 'index.ts'].sort());
+    expect(marked.sort()).toEqual(
+      ['ConnectVideoProvider.tsx', 'MarkNoShowButton.tsx', 'SessionJoinButton.tsx', 'action.ts', 'connect.ts', 'context.ts', 'hooks.ts', 'index.ts'].sort(),
+    );
   });
 });

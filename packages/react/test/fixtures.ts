@@ -1,4 +1,5 @@
-import { toPublicSession, type PublicSession } from '@itutor/sessions-core';
+import { toPublicSession, type ProviderConnection, type PublicSession } from '@itutor/sessions-core';
+import type { ProviderConnectionJson } from '../src/connect';
 import { buildSession } from '@itutor/sessions-core/testing';
 
 /** The scheduled start of the fixture session: 15:00 UTC on 15 January 2026. */
@@ -22,4 +23,27 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
     status,
     headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
   });
+}
+
+/** When the fixture tutor connected their provider: 14:30 UTC on 10 January 2026. */
+export const CONNECTED_AT = new Date('2026-01-10T14:30:00.000Z');
+
+/** A tutor's Zoom connection, `connected` since {@link CONNECTED_AT} (no tokens: the core's type has none); override anything. */
+export function makeConnection(overrides: Partial<ProviderConnection> = {}): ProviderConnection {
+  return {
+    tutorId: 'tutor-1',
+    provider: 'zoom',
+    status: 'connected',
+    externalAccountId: 'zoom-user-1',
+    version: 1,
+    connectedAt: CONNECTED_AT,
+    updatedAt: CONNECTED_AT,
+    ...overrides,
+  };
+}
+
+/** A connection in its JSON form (what a host's API sends). */
+export function connectionJson(overrides: Partial<ProviderConnection> = {}): ProviderConnectionJson {
+  const c = makeConnection(overrides);
+  return { ...c, connectedAt: c.connectedAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
 }

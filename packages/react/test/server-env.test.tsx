@@ -2,8 +2,9 @@
 import { toSessionJson } from '@itutor/sessions-core';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import * as connect from '../src/connect';
 import * as entry from '../src/index';
-import { at, makeSession } from './fixtures';
+import { CONNECTED_AT, at, connectionJson, makeConnection, makeSession } from './fixtures';
 
 describe('the package entry in a plain server environment', () => {
   it('imports and renders to string with no DOM', () => {
@@ -27,5 +28,31 @@ describe('the package entry in a plain server environment', () => {
     const html = renderToString(<entry.SessionJoinButton session={makeSession()} role="tutor" />);
     expect(html).toContain('data-state="unknown"');
     expect(html).toContain('Join session');
+  });
+});
+
+describe('the connect entry in a plain server environment', () => {
+  const { ConnectVideoProvider } = connect;
+
+  it('renders the links and the explanation to string: they work before and without JavaScript', () => {
+    const html = renderToString(
+      <entry.SessionClockProvider basePath="/v2/api">
+        <ConnectVideoProvider connection={connectionJson({ status: 'expired' })} outcome="exchange_failed" />
+      </entry.SessionClockProvider>,
+    );
+    expect(html).toContain('href="/v2/api/providers/zoom/connect"');
+    expect(html).toContain('Reconnect Zoom');
+    expect(html).toContain('Switch to Google Meet');
+    expect(html).toContain('You cannot accept bookings until you reconnect Zoom');
+    expect(html).toContain('role="status"');
+    expect(html).toContain('data-state="expired"');
+  });
+
+  it('renders the date only with a time zone (else it appears after hydration)', () => {
+    expect(renderToString(<ConnectVideoProvider connection={makeConnection()} />)).not.toContain('Connected on');
+    const html = renderToString(<ConnectVideoProvider connection={makeConnection()} timeZone="UTC" />);
+    const date = new Intl.DateTimeFormat('en-TT', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(CONNECTED_AT);
+    expect(html).toContain(`Connected on ${date}`); // 10 Jan 2026, 2:30 pm
+    expect(html).toMatch(/datetime="2026-01-10T14:30:00.000Z"/i); // React writes `dateTime`; HTML attributes ignore case
   });
 });
