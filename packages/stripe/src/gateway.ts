@@ -123,6 +123,9 @@ const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason }
  * before an answer once, under the same key, which is safe.) An aborted call (the core's time limit)
  * answers `unknown` at once; Stripe may still complete it, and the retry under the same key gets that.
  *
+ * A `processing` answer is checked once more with a read of the PaymentIntent (a retry's replayed answer
+ * is the first, stale snapshot), so a retry sees how the payment ended even without the webhook.
+ *
  * Throws `StripeGatewayError` for `IDEMPOTENCY_CONFLICT`, `STRIPE_MISCONFIGURED` and
  * `INVALID_INSTRUCTION`; the core records a throw as an unknown answer (`gateway_error`).
  */
@@ -168,7 +171,20 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       const answered = await untilAborted(request, signal);
       if ('aborted' in answered) return unknown('aborted');
 
-      const classified = classifyStripeCharge(answered.value);
+      let classified = classifyStripeCharge(answered.value);
+      // A retry under the same key gets Stripe's first answer again: for a PaymentIntent that was
+      // `processing` that is a stale snapshot, so read its current status.
+      if (classified.kind === 'answer' && classified.result.status === 'unknown' && classified.result.reason === 'processing' && classified.result.reference) {
+        const current = await untilAborted(
+          stripe.paymentIntents.retrieve(classified.result.reference, undefined, { maxNetworkRetries: 0, timeout }).then(
+            (paymentIntent) => ({ paymentIntent }),
+            () => null,
+          ),
+          signal,
+        );
+        if ('aborted' in current) return classified.result;
+        if (current.value !== null) classified = classifyStripeCharge(current.value);
+      }
       if (classified.kind === 'refused') {
         throw new StripeGatewayError(classified.code, `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
           ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),

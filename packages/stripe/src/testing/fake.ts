@@ -547,7 +547,6 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     }
 
     const fault = takeFault(method, path);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'rate_limit') {
       log(429, false, fault);
       return response(
@@ -607,6 +606,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       keys.set(key, entry);
     }
 
+    // A slow request: its key is in use meanwhile (a second request with it gets 409).
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     let status: number;
     let body: string;
     let saved = true;
