@@ -59,7 +59,7 @@ if (built) {
   section('core: settlement throughput (in-memory adapter)', bin('tsx'), ['packages/core/bench/settlement.ts']);
   if (existsSync(join(ROOT, 'packages/supabase/bench/settlement.ts'))) {
     if (process.env.DATABASE_URL) {
-      section('supabase: settlement on PostgreSQL', bin('tsx'), ['packages/supabase/bench/settlement.ts']);
+      section('supabase: settlement on PostgreSQL', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts']);
       section('supabase: hot HTTP paths on PostgreSQL', bin('tsx'), ['packages/supabase/bench/http.ts']);
     } else console.log('\n### supabase: settlement and hot HTTP paths on PostgreSQL — not run (set DATABASE_URL)');
   }

@@ -5,8 +5,10 @@
  *
  * `POST /api/sessions/{id}/join` and `POST /api/sessions/{id}/mark-no-show` through the SDK's handlers
  * (SQL adapter over a pg Pool, instant payment gateway), against a bare Web handler that authenticates
- * the same way and runs one equivalent statement (the state change and its audit event in one
- * `UPDATE … RETURNING` + `INSERT`). Every request hits its own session (a first join, a first no-show).
+ * the same way and runs one statement that leaves the same end state (a join: the state change and its
+ * event; a no-show: the settled session, its three events and its succeeded ledger attempt, as the SDK
+ * leaves them with an instant gateway). Every request hits its own session (a first join, a first
+ * no-show). The end states are compared (their shapes: everything but ids, names and instants).
  * Requests are sent at a fixed rate (BENCH_RATE per second, default 200) for BENCH_REQUESTS each
  * (default 600), after a warm-up of 100 requests each (so pooled connections have their plans); p50 / p99
  * latency per variant, rounds rotated (BENCH_ROUNDS, default 3). The figure is
@@ -64,26 +66,83 @@ const core = createSessionsCore({
 });
 const sdk = createSessionsHandler({ core, authenticate, getBooking: async () => null, cronSecret: 'bench-cron-secret-0123456789-abcdef' });
 
-/** The floor: the same route shape, one statement doing the state change and its audit event. */
+/**
+ * The floor: the same route shape, one statement per request that leaves the SDK's end state for that
+ * action (checked below by comparing the shapes of both end states): a join records the student's
+ * first join and its event; a no-show finalizes the session with its amounts, opens and settles its
+ * charge attempt (the SDK's instant gateway succeeds) and appends the same three events.
+ */
 async function bare(request: Request): Promise<Response> {
   const auth = authenticate(request);
   if (!auth) return Response.json({ code: 'UNAUTHENTICATED' }, { status: 401 });
   const match = /^\/api\/sessions\/([0-9a-f-]{36})\/(join|mark-no-show)$/.exec(new URL(request.url).pathname);
   if (!match || request.method !== 'POST') return Response.json({ code: 'NOT_FOUND' }, { status: 404 });
+  if (match[2] === 'join') {
+    const { rows } = await pool.query(
+      `with changed as (
+         update public.sessions set status = 'JOIN_OPEN', version = version + 1, updated_at = now(),
+           student_joined_at = coalesce(student_joined_at, now())
+         where id = $1 and student_id = $2 returning id, tutor_id, join_url
+       ), logged as (
+         insert into public.session_events (session_id, tutor_id, type, actor, occurred_at, payload)
+         select id, tutor_id, 'session.joined', $2, now(), '{"role":"student","first":true}'::jsonb from changed
+       )
+       select join_url from changed`,
+      [match[1], auth.userId],
+    );
+    if (rows.length === 0) return Response.json({ code: 'NOT_FOUND' }, { status: 404 });
+    return Response.json({ joinUrl: rows[0].join_url });
+  }
   const { rows } = await pool.query(
     `with changed as (
-       update public.sessions set status = 'JOIN_OPEN', version = version + 1, updated_at = now(),
-         student_joined_at = coalesce(student_joined_at, now())
-       where id = $1 and (student_id = $2 or tutor_id = $2) returning id, tutor_id, join_url
+       update public.sessions as s set status = 'NO_SHOW_STUDENT', version = s.version + 2, finalized_at = now(), updated_at = now(),
+         charge_amount_ttd = 75.00, payout_amount_ttd = 67.50, platform_fee_ttd = 7.50,
+         charge_status = 'succeeded', charge_attempts = 1,
+         charge_idempotency_key = 'itutor-session-' || s.id || '-NO_SHOW_STUDENT-1',
+         charge_reference = 'pi_itutor-session-' || s.id || '-NO_SHOW_STUDENT-1'
+       where s.id = $1 and s.tutor_id = $2 and s.status in ('SCHEDULED', 'JOIN_OPEN')
+       returning s.id, s.tutor_id, s.charge_idempotency_key, s.charge_reference, s.finalized_at
      ), logged as (
        insert into public.session_events (session_id, tutor_id, type, actor, occurred_at, payload)
-       select id, tutor_id, 'session.joined', $2, now(), '{}'::jsonb from changed
+       select c.id, c.tutor_id, e.type, e.actor, c.finalized_at, e.payload
+       from changed as c cross join (values
+         (1, 'session.no_show_marked', $2, '{"outcome":"NO_SHOW_STUDENT","chargeMinor":7500,"payoutMinor":6750,"feeMinor":750}'::jsonb),
+         (2, 'charge.requested', $2, '{"attempt":1,"amountMinor":7500}'::jsonb),
+         (3, 'charge.succeeded', 'system', '{"attempt":1,"amountMinor":7500}'::jsonb)) as e (n, type, actor, payload)
+       order by e.n
+     ), ledger as (
+       insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd,
+         platform_fee_ttd, currency, status, gateway_reference, calls, requested_at, answered_at)
+       select c.id, 1, c.charge_idempotency_key, 'NO_SHOW_STUDENT', 75.00, 67.50, 7.50, 'TTD', 'succeeded', c.charge_reference, 1,
+         c.finalized_at, c.finalized_at
+       from changed as c
      )
-     select join_url from changed`,
+     select id from changed`,
     [match[1], auth.userId],
   );
   if (rows.length === 0) return Response.json({ code: 'NOT_FOUND' }, { status: 404 });
-  return Response.json({ joinUrl: rows[0].join_url });
+  return Response.json({ session: { id: rows[0].id, status: 'NO_SHOW_STUDENT' } });
+}
+
+/**
+ * The shape of the end state a variant left in its sessions (everything but ids, names and instants):
+ * the bare handler and the SDK must leave the same shapes, or the ratio compares different work.
+ */
+async function shapes(prefix: string): Promise<string[]> {
+  const { rows } = await pool.query(
+    `select distinct concat_ws('|', s.status, s.version, s.student_joined_at is not null, s.finalized_at is not null,
+       s.charge_amount_ttd, s.payout_amount_ttd, s.platform_fee_ttd, s.charge_status, s.charge_attempts,
+       s.charge_idempotency_key = 'itutor-session-' || s.id || '-NO_SHOW_STUDENT-1',
+       s.charge_reference = 'pi_itutor-session-' || s.id || '-NO_SHOW_STUDENT-1',
+       (select string_agg(concat_ws(':', e.type, e.actor = s.tutor_id, e.actor = s.student_id, e.payload::text), ',' order by e.id)
+          from public.session_events e where e.session_id = s.id),
+       (select string_agg(concat_ws(':', c.attempt, c.status, c.calls, c.charge_amount_ttd, c.payout_amount_ttd, c.platform_fee_ttd,
+          c.idempotency_key = s.charge_idempotency_key, c.gateway_reference = s.charge_reference), ',')
+          from public.session_charges c where c.session_id = s.id)) as shape
+     from public.sessions s where s.booking_id like $1 || '%'`,
+    [prefix],
+  );
+  return rows.map((r) => String(r.shape)).sort();
 }
 
 type Handler = (request: Request) => Promise<Response>;
@@ -124,7 +183,7 @@ const variants = [
   { name: 'mark-no-show, bare', action: 'mark-no-show' as const, handler: bare, minutesAgo: 20, user: 'tutor' },
   { name: 'mark-no-show, SDK', action: 'mark-no-show' as const, handler: sdk, minutesAgo: 20, user: 'tutor' },
 ];
-const results = new Map(variants.map((v) => [v.name, { p50: [] as number[], p99: [] as number[] }]));
+const results = new Map(variants.map((v) => [v.name, { p50: [] as number[], p99: [] as number[], prefixes: [] as string[] }]));
 
 try {
   console.log(`hot HTTP paths on ${new URL(process.env.DATABASE_URL).host}: ${REQUESTS} requests at ${RATE}/s per variant, ${ROUNDS} rounds rotated`);
@@ -142,6 +201,7 @@ try {
       const ids = await seed(prefix, REQUESTS, v.minutesAgo);
       const latencies = await drive(v.handler, ids, v.action, (i) => `${v.user}-${prefix}${i + 1}`);
       const r = results.get(v.name)!;
+      r.prefixes.push(prefix);
       r.p50.push(median(latencies));
       r.p99.push(pct(latencies, 0.99));
     }
@@ -149,6 +209,12 @@ try {
   for (const v of variants) {
     const r = results.get(v.name)!;
     console.log(`  ${v.name.padEnd(20)} p50 median ${median(r.p50).toFixed(2)} ms (min ${Math.min(...r.p50).toFixed(2)})  p99 median ${median(r.p99).toFixed(2)} ms`);
+  }
+  for (const action of ['join', 'mark-no-show']) {
+    const shapesOf = async (name: string) => [...new Set((await Promise.all(results.get(name)!.prefixes.map(shapes))).flat())].sort();
+    const [bareShapes, sdkShapes] = [await shapesOf(`${action}, bare`), await shapesOf(`${action}, SDK`)];
+    const same = JSON.stringify(bareShapes) === JSON.stringify(sdkShapes);
+    console.log(`  ${action} end states: ${same ? 'the same shape' : `DIFFERENT\n    bare: ${bareShapes.join('\n          ')}\n    SDK:  ${sdkShapes.join('\n          ')}`}`);
   }
   const ratio = (a: string, b: string) => median(results.get(a)!.p50) / median(results.get(b)!.p50);
   const join = ratio('join, bare', 'join, SDK');
