@@ -1,6 +1,6 @@
 import type { StripeEventStore } from '../events';
 
-/** An in-memory {@link StripeEventStore}, with the ids it holds (for tests and the demo). */
+/** An in-memory `StripeEventStore`, with the ids it holds (for tests and the demo). */
 export interface MemoryEventStore extends StripeEventStore {
   readonly seen: ReadonlySet<string>;
 }
