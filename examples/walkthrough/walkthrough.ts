@@ -51,7 +51,9 @@ await attempt('create session', () =>
 );
 
 step('Ada connects Zoom; the booking is confirmed again.');
-await core.connectProvider({ tutorId: 'ada', provider: 'zoom', tokens: { accessToken: 'server-side-only', refreshToken: null, expiresAt: null } });
+// The fake provider needs no tokens; a real host passes the tokens sealed by @itutor/sessions-video
+// (its connect routes do all of this).
+await core.connectProvider({ tutorId: 'ada', provider: 'zoom', tokens: null });
 const { session } = await core.createForBooking({
   bookingId: 'bk-1', tutorId: 'ada', studentId: 'sam', scheduledStartAt: start, durationMinutes: 60, priceMinor: 15_000,
 });

@@ -89,7 +89,8 @@ export async function createWorld(options: WorldOptions) {
     tutorId: PEOPLE.ada.id,
     provider: 'zoom',
     externalAccountId: 'ada@zoom.example',
-    tokens: { accessToken: 'demo-access-token-never-leaves-the-server', refreshToken: null, expiresAt: null },
+    // The demo's own video provider needs no tokens.
+    tokens: null,
   });
   for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2']) await core.createForBooking(bookings.get(id)!);
 

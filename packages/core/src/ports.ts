@@ -1,12 +1,15 @@
 import type {
   ChargeAttempt,
   ChargedOutcome,
+  ConnectionMark,
   LedgerWrite,
   ProviderConnection,
-  ProviderTokens,
+  ProviderTokensWrite,
+  SealedProviderTokens,
   Session,
   SessionEvent,
   SessionEventDraft,
+  StoredProviderTokens,
   VideoProviderName,
 } from './session';
 
@@ -85,22 +88,49 @@ export interface SessionRepository {
   claimForSettlement(options: ClaimOptions): Promise<Session[]>;
 }
 
-/** Storage of tutors' video-provider connections: at most one per tutor. */
+/**
+ * What {@link ProviderConnectionRepository.save} does with the tokens: sealed tokens replace the stored
+ * ones, `null` clears them, `'keep'` leaves them (and their version) exactly as they are.
+ */
+export type TokensToSave = SealedProviderTokens | null | 'keep';
+
+/**
+ * Storage of tutors' video-provider connections: at most one per tutor, each with its encrypted OAuth
+ * tokens and their refresh lock. Tokens are server-side only: no method but the two token methods
+ * returns them, and no event holds one.
+ */
 export interface ProviderConnectionRepository {
-  /** The tutor's connection (whatever its status), or `null`. */
+  /** The tutor's connection (whatever its status), or `null`. Never carries tokens. */
   findByTutor(tutorId: string): Promise<ProviderConnection | null>;
   /**
    * Creates or replaces the tutor's connection in one atomic step, with its tokens and event.
    * With `expectedVersion` (replacing), returns `null` if the stored version differs.
+   * New or cleared tokens make the token version grow by one (from 0 for a new connection) and clear
+   * the refresh lease; `'keep'` (a status change) leaves the tokens and their version untouched.
    */
   save(
     connection: ProviderConnection,
-    tokens: ProviderTokens | null,
+    tokens: TokensToSave,
     event: SessionEventDraft,
     expectedVersion: number | null,
   ): Promise<ProviderConnection | null>;
-  /** The tutor's OAuth tokens, for server-side provider calls only. */
-  findTokens(tutorId: string): Promise<ProviderTokens | null>;
+  /**
+   * The tutor's encrypted tokens with the connection's provider and status and the refresh lock, for
+   * server-side provider calls only; `null` when there is no connection or it holds no tokens.
+   */
+  findTokens(tutorId: string): Promise<StoredProviderTokens | null>;
+  /**
+   * The refresh lock: writes `next` only if the stored token version is still `expectedVersion`, the
+   * connection's provider is `next.provider`, the connection holds tokens and `next.version` is
+   * `expectedVersion + 1`; resolves whether it wrote. Atomic (one statement in SQL): of any number
+   * of racing writes with one expected version, exactly one wins.
+   *
+   * With `mark` (a refused refresh), the same step also sets the connection's status to `mark.status`,
+   * grows the connection's version by one and appends `mark.event` — only while the connection is
+   * `connected` (an already expired or invalid connection is not marked again). Without `mark` the
+   * connection's status and version never change.
+   */
+  compareAndSetTokens(tutorId: string, expectedVersion: number, next: ProviderTokensWrite, mark: ConnectionMark | null): Promise<boolean>;
 }
 
 /** Read access to the charge ledger. Attempts are written only through {@link SessionWrite.ledger}. */
@@ -215,10 +245,26 @@ export interface Booking {
   readonly currency?: string;
 }
 
+/**
+ * Remembers the meeting made for each idempotency key (the core's key, one per booking), so a retried
+ * creation returns it instead of making a second one. Server-side only (join URLs are secrets). The
+ * video package's `MeetingStore` has exactly this shape.
+ */
+export interface MeetingRepository {
+  /** The meeting stored for this key, or `null`. */
+  find(provider: VideoProviderName, idempotencyKey: string): Promise<Meeting | null>;
+  /** Stores `meeting` for the key unless one is stored already (atomic); resolves to the stored one. */
+  insertIfAbsent(provider: VideoProviderName, idempotencyKey: string, meeting: Meeting): Promise<Meeting>;
+  /** Forgets a deleted meeting, so its key may make a new one. */
+  remove(provider: VideoProviderName, meetingId: string): Promise<void>;
+}
+
 /** Everything an adapter provides. */
 export interface SessionsAdapter {
   readonly sessions: SessionRepository;
   readonly connections: ProviderConnectionRepository;
   readonly events: EventLogReader;
   readonly charges: ChargeLedgerReader;
+  /** Optional: storage for the video providers' meeting idempotency (the bundled adapters have it). */
+  readonly meetings?: MeetingRepository;
 }

@@ -18,7 +18,7 @@ import type {
   CancelledBy,
   ChargeAttempt,
   ProviderConnection,
-  ProviderTokens,
+  SealedProviderTokens,
   Session,
   SessionEvent,
   SessionEventDraft,
@@ -310,13 +310,15 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     },
 
     /**
-     * Connects Zoom or Google Meet for a tutor, replacing any existing connection in one step (switching).
-     * Tokens are stored server-side only.
+     * Connects Zoom or Google Meet for a tutor, replacing any existing connection in one step (switching
+     * or reconnecting), with its tokens and a `provider.connected` / `provider.switched` event.
+     * Tokens must be sealed (encrypted; `@itutor/sessions-video` seals them): plaintext tokens are
+     * refused with `INVALID_INPUT`. They are stored server-side only.
      */
     async connectProvider(input: {
       tutorId: string;
       provider: VideoProviderName;
-      tokens: ProviderTokens | null;
+      tokens: SealedProviderTokens | null;
       externalAccountId?: string | null;
       actorId?: string;
     }): Promise<ProviderConnection> {
@@ -325,6 +327,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           issues: [{ path: 'provider', message: 'unknown provider' }],
         });
       }
+      assertSealedTokens(input.tokens);
       return retryCompareAndSet('The connection', async () => {
         const current = await connections.findByTutor(input.tutorId);
         const now = clock.now();
@@ -371,10 +374,11 @@ export function createSessionsCore(config: SessionsCoreConfig) {
         const current = await connections.findByTutor(input.tutorId);
         if (!current) throw new SessionError('NOT_FOUND', `Tutor ${input.tutorId} has no provider connection`);
         const now = clock.now();
-        const tokens = await connections.findTokens(input.tutorId);
         return connections.save(
           { ...current, status: input.status, version: current.version + 1, updatedAt: now },
-          tokens,
+          // The tokens stay as they are: rewriting them here could undo a refresh that just stored a
+          // rotated (single-use) refresh token.
+          'keep',
           {
             type: 'provider.status_changed',
             sessionId: null,
@@ -392,6 +396,35 @@ export function createSessionsCore(config: SessionsCoreConfig) {
 
 /** The services returned by {@link createSessionsCore}. */
 export type SessionsCore = ReturnType<typeof createSessionsCore>;
+
+const isSealedToken = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { keyId?: unknown }).keyId === 'string' &&
+  (value as { keyId: string }).keyId !== '' &&
+  typeof (value as { ciphertext?: unknown }).ciphertext === 'string' &&
+  (value as { ciphertext: string }).ciphertext !== '';
+
+/** Refuses anything but sealed tokens (or `null`); the message never repeats what was passed. */
+function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTokens | null {
+  if (tokens === null) return;
+  const t = tokens as Partial<Record<keyof SealedProviderTokens, unknown>> | undefined;
+  const problem =
+    typeof t !== 'object' || t === null
+      ? 'must be sealed tokens or null'
+      : !isSealedToken(t.accessToken)
+        ? 'accessToken must be a sealed token ({ keyId, ciphertext }); plaintext tokens are never stored'
+        : t.refreshToken !== null && !isSealedToken(t.refreshToken)
+          ? 'refreshToken must be a sealed token ({ keyId, ciphertext }) or null; plaintext tokens are never stored'
+          : t.expiresAt !== null && !(t.expiresAt instanceof Date && !Number.isNaN(t.expiresAt.getTime()))
+            ? 'expiresAt must be a valid Date or null'
+            : null;
+  if (problem !== null) {
+    throw new SessionError('INVALID_INPUT', `tokens ${problem} (seal them with sealProviderTokens from @itutor/sessions-video)`, {
+      issues: [{ path: 'tokens', message: problem }],
+    });
+  }
+}
 
 function assertSameBooking(existing: Session, booking: Booking): Session {
   const same =

@@ -215,11 +215,62 @@ export interface ProviderConnection {
   readonly updatedAt: Date;
 }
 
-/** OAuth tokens of a connection. Stored server-side only; never returned to a browser. */
+/**
+ * OAuth tokens in plaintext, as a provider answers them. Never stored as they are: seal (encrypt) them
+ * first (`@itutor/sessions-video` does it with AES-256-GCM); the repositories only take {@link SealedProviderTokens}.
+ */
 export interface ProviderTokens {
   readonly accessToken: string;
   readonly refreshToken: string | null;
   readonly expiresAt: Date | null;
+}
+
+/**
+ * One encrypted token as stored: the id of the host's key beside the ciphertext, so keys can be
+ * rotated. The core never decrypts; it only keeps the two strings together.
+ */
+export interface SealedToken {
+  readonly keyId: string;
+  readonly ciphertext: string;
+}
+
+/** A connection's OAuth tokens, encrypted by the host. Server-side only; never returned to a browser. */
+export interface SealedProviderTokens {
+  readonly accessToken: SealedToken;
+  readonly refreshToken: SealedToken | null;
+  /** When the access token expires (`null`: unknown). */
+  readonly expiresAt: Date | null;
+}
+
+/**
+ * A connection's stored tokens with their refresh lock: what a token manager reads. `version` is the
+ * tokens' own compare-and-set guard (separate from the connection's version): it grows by one on every
+ * token write, and replacing the tokens (connecting, switching) makes it grow too, so a refresh that
+ * started before loses its compare-and-set.
+ */
+export interface StoredProviderTokens extends SealedProviderTokens {
+  /** The connection's provider. */
+  readonly provider: VideoProviderName;
+  /** The connection's status (read only here: tokens never make a connection `connected`). */
+  readonly status: ProviderConnection['status'];
+  readonly version: number;
+  /** Set while one caller refreshes the tokens; others wait until it is cleared or has passed. */
+  readonly refreshLeaseUntil: Date | null;
+  /** When the tokens were last written. */
+  readonly updatedAt: Date;
+}
+
+/** One compare-and-set token write ({@link StoredProviderTokens} without the connection's status). */
+export type ProviderTokensWrite = Omit<StoredProviderTokens, 'status'>;
+
+/**
+ * Marks a connection `expired` / `invalid` in the same atomic step as a token write (a refresh the
+ * provider refused), with its audit event. Applied only while the connection is `connected`.
+ */
+export interface ConnectionMark {
+  readonly status: 'expired' | 'invalid';
+  /** Appended when the mark is applied (`provider.status_changed`); never holds a token. */
+  readonly event: SessionEventDraft;
 }
 
 /**

@@ -100,6 +100,36 @@ describe('provider connections', () => {
     expect((await core.createForBooking(booking())).created).toBe(true);
     await expect(core.connectProvider({ tutorId: 'tutor-a', provider: 'skype' as never, tokens: null })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
+
+  it('refuses plaintext tokens without storing anything or repeating them', async () => {
+    const { core, adapter } = await makeCore();
+    const before = await adapter.raw.tokens('tutor-a');
+    const attempts: unknown[] = [
+      { accessToken: 'plain-access-token', refreshToken: null, expiresAt: null },
+      { accessToken: { keyId: 'k1', ciphertext: 'sealed' }, refreshToken: 'plain-refresh-token', expiresAt: null },
+      { accessToken: { keyId: '', ciphertext: 'sealed' }, refreshToken: null, expiresAt: null },
+      { accessToken: { keyId: 'k1', ciphertext: 'sealed' }, refreshToken: null, expiresAt: 'tomorrow' },
+      'plain-access-token',
+    ];
+    for (const tokens of attempts) {
+      const error = await core.connectProvider({ tutorId: 'tutor-a', provider: 'google_meet', tokens: tokens as never }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_INPUT' });
+      expect(String((error as Error).message)).not.toMatch(/plain-(access|refresh)-token/);
+    }
+    expect(await adapter.raw.tokens('tutor-a')).toEqual(before);
+    expect((await adapter.raw.connections('tutor-a'))[0]).toMatchObject({ provider: 'zoom', version: 1 });
+  });
+
+  it('a status change keeps the sealed tokens and their version (a refresh in flight still lands)', async () => {
+    const { core, adapter } = await makeCore();
+    const before = (await adapter.raw.tokens('tutor-a'))!;
+    await core.setProviderStatus({ tutorId: 'tutor-a', status: 'expired' });
+    const after = (await adapter.raw.tokens('tutor-a'))!;
+    expect(after).toMatchObject({ status: 'expired', version: before.version, accessToken: before.accessToken, refreshToken: before.refreshToken });
+    const write = { ...after, version: before.version + 1, refreshLeaseUntil: null, updatedAt: new Date(START) };
+    expect(await adapter.connections.compareAndSetTokens('tutor-a', before.version, write, null)).toBe(true);
+    expect((await adapter.connections.findByTutor('tutor-a'))?.status).toBe('expired');
+  });
 });
 
 describe('join, no-show, cancel', () => {

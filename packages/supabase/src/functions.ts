@@ -24,6 +24,25 @@ export const REPOSITORY_FUNCTIONS = {
     ['p_event', 'jsonb'],
     ['p_expected_version', 'integer'],
   ],
+  itutor_compare_and_set_provider_tokens: [
+    ['p_tutor_id', 'text'],
+    ['p_expected_version', 'integer'],
+    ['p_tokens', 'jsonb'],
+    ['p_mark', 'jsonb'],
+  ],
+  itutor_find_video_meeting: [
+    ['p_provider', 'text'],
+    ['p_idempotency_key', 'text'],
+  ],
+  itutor_insert_video_meeting: [
+    ['p_provider', 'text'],
+    ['p_idempotency_key', 'text'],
+    ['p_meeting', 'jsonb'],
+  ],
+  itutor_remove_video_meeting: [
+    ['p_provider', 'text'],
+    ['p_meeting_id', 'text'],
+  ],
   itutor_list_session_events: [['p_session_id', 'text']],
   itutor_list_tutor_events: [['p_tutor_id', 'text']],
   itutor_list_session_charges: [['p_session_id', 'text']],

@@ -9,6 +9,7 @@
  * Both adapters call the same SQL functions, defined by the migrations; see the README.
  */
 export { createSqlAdapter } from './sql';
+export type { SupabaseSessionsAdapter } from './repositories';
 export type { SqlClient } from './sql';
 export { createSupabaseAdapter, SupabaseRpcError } from './supabase';
 export type { PostgrestErrorLike, SupabaseRpcClient } from './supabase';

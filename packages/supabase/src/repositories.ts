@@ -1,5 +1,6 @@
 import type {
   ChargeAttempt,
+  MeetingRepository,
   ClaimOptions,
   InsertSessionResult,
   ProviderConnection,
@@ -13,13 +14,16 @@ import {
   connectionToRow,
   eventToRow,
   ledgerWriteToRow,
+  markToRow,
   rowToChargeAttempt,
   rowToConnection,
   rowToEvent,
+  rowToMeeting,
   rowToSession,
   rowToTokens,
   sessionToRow,
   tokensToRow,
+  tokensWriteToRow,
 } from './rows';
 
 type Row = Record<string, unknown>;
@@ -37,11 +41,19 @@ function flags(value: unknown, fn: string): boolean[] {
 }
 
 /**
- * The repositories (sessions, connections, events, charge ledger) over a way to call the repository functions. Every method is exactly one
+ * The adapter of this package: the core's `SessionsAdapter` with its optional `meetings` (the video
+ * providers' meeting idempotency, table `video_provider_meetings`) always present.
+ */
+export interface SupabaseSessionsAdapter extends SessionsAdapter {
+  readonly meetings: MeetingRepository;
+}
+
+/**
+ * The repositories (sessions, connections, events, charge ledger, video meetings) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
-export function createRepositories(call: CallRepositoryFunction): SessionsAdapter {
+export function createRepositories(call: CallRepositoryFunction): SupabaseSessionsAdapter {
   return {
     sessions: {
       async insert(session, events): Promise<InsertSessionResult> {
@@ -103,7 +115,7 @@ export function createRepositories(call: CallRepositoryFunction): SessionsAdapte
       async save(connection, tokens, event, expectedVersion) {
         const row = (await call('itutor_save_provider_connection', {
           p_connection: connectionToRow(connection),
-          p_tokens: tokens === null ? null : tokensToRow(tokens),
+          p_tokens: tokensToRow(tokens),
           p_event: eventToRow(event),
           p_expected_version: expectedVersion,
         })) as Row | null;
@@ -113,6 +125,36 @@ export function createRepositories(call: CallRepositoryFunction): SessionsAdapte
       async findTokens(tutorId) {
         const row = (await call('itutor_find_provider_tokens', { p_tutor_id: tutorId })) as Row | null;
         return row === null ? null : rowToTokens(row);
+      },
+
+      async compareAndSetTokens(tutorId, expectedVersion, next, mark) {
+        const won = await call('itutor_compare_and_set_provider_tokens', {
+          p_tutor_id: tutorId,
+          p_expected_version: expectedVersion,
+          p_tokens: tokensWriteToRow(next),
+          p_mark: mark === null ? null : markToRow(mark),
+        });
+        if (typeof won !== 'boolean') throw new TypeError(`itutor_compare_and_set_provider_tokens returned ${JSON.stringify(won)}, expected a boolean`);
+        return won;
+      },
+    },
+
+    meetings: {
+      async find(provider, idempotencyKey) {
+        const row = (await call('itutor_find_video_meeting', { p_provider: provider, p_idempotency_key: idempotencyKey })) as Row | null;
+        return row === null ? null : rowToMeeting(row);
+      },
+      async insertIfAbsent(provider, idempotencyKey, meeting) {
+        const row = (await call('itutor_insert_video_meeting', {
+          p_provider: provider,
+          p_idempotency_key: idempotencyKey,
+          p_meeting: { meeting_id: meeting.meetingId, join_url: meeting.joinUrl },
+        })) as Row | null;
+        if (row === null) throw new TypeError('itutor_insert_video_meeting returned null, expected the stored meeting');
+        return rowToMeeting(row);
+      },
+      async remove(provider, meetingId) {
+        await call('itutor_remove_video_meeting', { p_provider: provider, p_meeting_id: meetingId });
       },
     },
 

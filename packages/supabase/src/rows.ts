@@ -1,11 +1,16 @@
 import type {
   ChargeAttempt,
+  ConnectionMark,
   LedgerWrite,
+  Meeting,
   ProviderConnection,
-  ProviderTokens,
+  ProviderTokensWrite,
+  SealedToken,
   Session,
   SessionEvent,
   SessionEventDraft,
+  StoredProviderTokens,
+  TokensToSave,
 } from '@itutor/sessions-core';
 import { centsToDecimal, decimalToCents } from './money';
 
@@ -166,18 +171,61 @@ export function rowToConnection(r: Json): ProviderConnection {
   };
 }
 
-/** Tokens → their columns. */
-export function tokensToRow(t: ProviderTokens): Json {
-  return { access_token: t.accessToken, refresh_token: t.refreshToken, token_expires_at: isoOrNull(t.expiresAt) };
+const sealedOrNull = (keyId: unknown, ciphertext: unknown): SealedToken | null =>
+  keyId === null || keyId === undefined || ciphertext === null || ciphertext === undefined ? null : { keyId: str(keyId), ciphertext: str(ciphertext) };
+
+/** What `save` does with the tokens → `p_tokens` (`null` clears, `{ keep: true }` keeps, else the encrypted columns). */
+export function tokensToRow(t: TokensToSave): Json | null {
+  if (t === null) return null;
+  if (t === 'keep') return { keep: true };
+  return {
+    access_token_key_id: t.accessToken.keyId,
+    access_token_ciphertext: t.accessToken.ciphertext,
+    refresh_token_key_id: t.refreshToken?.keyId ?? null,
+    refresh_token_ciphertext: t.refreshToken?.ciphertext ?? null,
+    token_expires_at: isoOrNull(t.expiresAt),
+  };
 }
 
-/** Token columns → tokens. */
-export function rowToTokens(r: Json): ProviderTokens {
+/** A token compare-and-set write → `p_tokens` of `itutor_compare_and_set_provider_tokens`. */
+export function tokensWriteToRow(t: ProviderTokensWrite): Json {
   return {
-    accessToken: str(r.access_token),
-    refreshToken: strOrNull(r.refresh_token),
-    expiresAt: instantOrNull(r.token_expires_at, 'token_expires_at'),
+    provider: t.provider,
+    token_version: t.version,
+    access_token_key_id: t.accessToken.keyId,
+    access_token_ciphertext: t.accessToken.ciphertext,
+    refresh_token_key_id: t.refreshToken?.keyId ?? null,
+    refresh_token_ciphertext: t.refreshToken?.ciphertext ?? null,
+    token_expires_at: isoOrNull(t.expiresAt),
+    refresh_lease_until: isoOrNull(t.refreshLeaseUntil),
+    tokens_updated_at: iso(t.updatedAt),
   };
+}
+
+/** A connection mark → `p_mark`. */
+export function markToRow(m: ConnectionMark): Json {
+  return { status: m.status, event: eventToRow(m.event) };
+}
+
+/** `itutor_find_provider_tokens`' answer → the stored tokens. */
+export function rowToTokens(r: Json): StoredProviderTokens {
+  const accessToken = sealedOrNull(r.access_token_key_id, r.access_token_ciphertext);
+  if (accessToken === null) throw new TypeError('itutor_find_provider_tokens answered a row without an access token');
+  return {
+    provider: r.provider as StoredProviderTokens['provider'],
+    status: r.connection_status as StoredProviderTokens['status'],
+    version: int(r.token_version),
+    accessToken,
+    refreshToken: sealedOrNull(r.refresh_token_key_id, r.refresh_token_ciphertext),
+    expiresAt: instantOrNull(r.token_expires_at, 'token_expires_at'),
+    refreshLeaseUntil: instantOrNull(r.refresh_lease_until, 'refresh_lease_until'),
+    updatedAt: instant(r.tokens_updated_at, 'tokens_updated_at'),
+  };
+}
+
+/** A `video_provider_meetings` answer → the meeting. */
+export function rowToMeeting(r: Json): Meeting {
+  return { meetingId: str(r.meeting_id), joinUrl: str(r.join_url) };
 }
 
 /** A ledger attempt → its `session_charges` row (money as decimal text, instants as ISO text). */

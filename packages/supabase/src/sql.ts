@@ -1,6 +1,5 @@
-import type { SessionsAdapter } from '@itutor/sessions-core';
 import { REPOSITORY_FUNCTIONS, type CallRepositoryFunction, type RepositoryFunctionName } from './functions';
-import { createRepositories } from './repositories';
+import { createRepositories, type SupabaseSessionsAdapter } from './repositories';
 
 /**
  * The one thing the SQL adapter needs from a database client: run a statement with `$1, $2, ...`
@@ -51,6 +50,6 @@ export function sqlFunctionCaller(client: SqlClient): CallRepositoryFunction {
  * const core = createSessionsCore({ adapter, videoProvider, paymentGateway });
  * ```
  */
-export function createSqlAdapter(client: SqlClient): SessionsAdapter {
+export function createSqlAdapter(client: SqlClient): SupabaseSessionsAdapter {
   return createRepositories(sqlFunctionCaller(client));
 }

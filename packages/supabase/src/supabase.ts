@@ -1,6 +1,5 @@
-import type { SessionsAdapter } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
-import { createRepositories } from './repositories';
+import { createRepositories, type SupabaseSessionsAdapter } from './repositories';
 
 /** An error PostgREST reported through supabase-js. */
 export interface PostgrestErrorLike {
@@ -60,6 +59,6 @@ export function supabaseFunctionCaller(client: SupabaseRpcClient): CallRepositor
  * const adapter = createSupabaseAdapter(supabase);
  * ```
  */
-export function createSupabaseAdapter(client: SupabaseRpcClient): SessionsAdapter {
+export function createSupabaseAdapter(client: SupabaseRpcClient): SupabaseSessionsAdapter {
   return createRepositories(supabaseFunctionCaller(client));
 }

@@ -39,6 +39,7 @@ describe('migrations export', () => {
         { relname: 'session_events', relrowsecurity: true },
         { relname: 'sessions', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },
+        { relname: 'video_provider_meetings', relrowsecurity: true },
       ]);
     } finally {
       await db.close();
@@ -149,6 +150,52 @@ describe('migrations export', () => {
       expect(rows.map((r) => [r.attempt, r.status])).toEqual([[1, 'failed'], [2, 'pending']]);
       expect(rows[1]!.idempotencyKey).toBe(`itutor-session-${id(3)}-COMPLETED_ASSUMED-2`);
       expect(rows[1]!.idempotencyKey).not.toBe(rows[0]!.idempotencyKey);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('the token migration removes plaintext tokens: their connections expire with an event, the others stay', async () => {
+    const db = await PGlite.create();
+    try {
+      await applySupabaseBootstrap(db);
+      const tokens = migrations.findIndex((m) => m.name === '20261125000200_itutor_provider_tokens.sql');
+      expect(tokens).toBeGreaterThan(0);
+      for (const m of migrations.slice(0, tokens)) await db.exec(m.sql);
+      // Connections as the earlier release stored them: plaintext tokens in the row.
+      await db.exec(`
+        insert into public.tutor_video_provider_connections
+          (tutor_id, provider, connection_status, external_account_id, access_token, refresh_token, token_expires_at, version, connected_at, updated_at)
+        values
+          ('with-tokens', 'zoom', 'connected', 'z', 'eyJhbGciOiJIUzI1NiJ9.plain-access.sig', 'eyJhbGciOiJIUzI1NiJ9.plain-refresh.sig', '2026-03-02 15:00Z', 3, '2026-03-01 09:00Z', '2026-03-01 09:00Z'),
+          ('invalid-with-tokens', 'google_meet', 'invalid', null, 'ya29.plain-access', null, null, 2, '2026-03-01 09:00Z', '2026-03-01 09:00Z'),
+          ('without-tokens', 'google_meet', 'connected', null, null, null, null, 1, '2026-03-01 09:00Z', '2026-03-01 09:00Z');
+      `);
+      await db.exec(migrations[tokens]!.sql);
+
+      const { rows: columns } = await db.query<{ column_name: string }>(
+        `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'tutor_video_provider_connections' and column_name in ('access_token', 'refresh_token')`,
+      );
+      expect(columns).toEqual([]);
+      const { rows: anywhere } = await db.query<{ n: number }>(
+        `select count(*)::int as n from public.tutor_video_provider_connections as c where c::text like '%plain-%'`,
+      );
+      expect(anywhere[0]!.n).toBe(0);
+      const adapter = createSqlAdapter(db);
+      expect(await adapter.connections.findByTutor('with-tokens')).toMatchObject({ status: 'expired', version: 4 });
+      expect(await adapter.connections.findTokens('with-tokens')).toBeNull();
+      expect(await adapter.connections.findByTutor('invalid-with-tokens')).toMatchObject({ status: 'invalid', version: 2 });
+      expect(await adapter.connections.findByTutor('without-tokens')).toMatchObject({ status: 'connected', version: 1 });
+      const events = await adapter.events.listByTutor('with-tokens');
+      expect(events.map((e) => [e.type, e.actor, e.payload])).toEqual([
+        ['provider.status_changed', 'system', { provider: 'zoom', from: 'connected', to: 'expired', reason: 'plaintext_tokens_removed' }],
+      ]);
+      expect(await adapter.events.listByTutor('invalid-with-tokens')).toEqual([]);
+      expect(await adapter.events.listByTutor('without-tokens')).toEqual([]);
+      // The database refuses a plaintext token in the encrypted columns (a JWT has dots).
+      await expect(
+        db.query(`update public.tutor_video_provider_connections set access_token_key_id = 'k1', access_token_ciphertext = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ' where tutor_id = 'with-tokens'`),
+      ).rejects.toThrow(/ciphertexts_are_base64url/);
     } finally {
       await db.close();
     }

@@ -8,7 +8,8 @@ export type { MeetingStore } from './meetings';
 export { GOOGLE_MEET_SCOPES, googleMeet } from './meet';
 export type { GoogleMeetOptions, MeetAccessType } from './meet';
 export { videoProviders } from './router';
-export { createTokenManager } from './tokens';
+export { tokenStoreFromConnections } from './connections';
+export { createTokenManager, sealProviderTokens } from './tokens';
 export type {
   ConnectionInvalidEvent,
   OAuthRefreshClient,

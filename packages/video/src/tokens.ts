@@ -1,4 +1,4 @@
-import type { ProviderTokens, VideoProviderName } from '@itutor/sessions-core';
+import type { ProviderTokens, SealedProviderTokens, VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
 import { VideoProviderError } from './errors';
 
@@ -20,6 +20,11 @@ export interface StoredTokens {
   /** Set while one caller refreshes; others wait until it is cleared or has passed. */
   readonly refreshLeaseUntil: Date | null;
   readonly updatedAt: Date;
+  /**
+   * Why `status` was set, on the write that marks a refused refresh: the provider's OAuth error code
+   * (e.g. `invalid_grant`) or `no_refresh_token`. Stores may record it (in the audit event) or ignore it.
+   */
+  readonly statusReason?: string;
 }
 
 /**
@@ -94,6 +99,30 @@ export interface TokenManager {
    * replacing whatever the tutor had. The host records the connection in the core as well.
    */
   saveTokens(tutorId: string, tokens: ProviderTokens): Promise<void>;
+  /**
+   * Encrypts plaintext tokens for `tutorId` the way this manager reads them (the ring's current key,
+   * bound to the tutor, provider and field), without storing them: pass the result to the core's
+   * `connectProvider` to connect or switch in one step (the connect routes do).
+   */
+  sealTokens(tutorId: string, tokens: ProviderTokens): Promise<SealedProviderTokens>;
+}
+
+/**
+ * Encrypts plaintext OAuth tokens for one tutor and provider, exactly as the token manager will read
+ * them: AES-256-GCM under the ring's current key, each token bound to `tutorId:provider:access|refresh`
+ * (a ciphertext moved to another tutor, provider or field does not decrypt).
+ */
+export async function sealProviderTokens(
+  keyRing: KeyRing,
+  owner: { readonly tutorId: string; readonly provider: VideoProviderName },
+  tokens: ProviderTokens,
+): Promise<SealedProviderTokens> {
+  const context = (field: 'access' | 'refresh') => `${owner.tutorId}:${owner.provider}:${field}`;
+  return {
+    accessToken: await encryptToken(keyRing, tokens.accessToken, context('access')),
+    refreshToken: tokens.refreshToken === null ? null : await encryptToken(keyRing, tokens.refreshToken, context('refresh')),
+    expiresAt: tokens.expiresAt,
+  };
 }
 
 /** OAuth error codes that mean the refresh token is dead for good. */
@@ -143,11 +172,22 @@ export function createTokenManager(
 
   async function markRefused(tutorId: string, lease: StoredTokens, status: 'expired' | 'invalid', reason: string): Promise<never> {
     const now = clock.now();
-    await store.compareAndSwap(tutorId, lease.version, { ...lease, status, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: now });
-    try {
-      await options.onConnectionInvalid?.({ tutorId, provider, status, reason });
-    } catch {
-      // The hook cannot undo the marking; its failure must not hide the refusal.
+    const marked = await store.compareAndSwap(tutorId, lease.version, {
+      ...lease,
+      status,
+      statusReason: reason,
+      version: lease.version + 1,
+      refreshLeaseUntil: null,
+      updatedAt: now,
+    });
+    // Only the write that marked the connection tells the host: a lost write means the connection was
+    // replaced (the tutor reconnected) or the lease was taken over, and nobody must be told it is bad.
+    if (marked) {
+      try {
+        await options.onConnectionInvalid?.({ tutorId, provider, status, reason });
+      } catch {
+        // The hook cannot undo the marking; its failure must not hide the refusal.
+      }
     }
     throw fail(
       status === 'invalid' ? 'CONNECTION_INVALID' : 'CONNECTION_EXPIRED',
@@ -246,6 +286,7 @@ export function createTokenManager(
       inflight.set(key, promise);
       return promise;
     },
+    sealTokens: (tutorId, tokens) => sealProviderTokens(keyRing, { tutorId, provider }, tokens),
     async saveTokens(tutorId, tokens) {
       for (;;) {
         const current = await store.read(tutorId);

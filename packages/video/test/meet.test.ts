@@ -90,7 +90,8 @@ describe('videoProviders()', () => {
 
     // A tutor whose stored connection is Meet is not served by Zoom.
     const both = videoProviders({ google_meet: meet, zoom: zoom({ ...credentials, ...env }) });
-    await expect(both.createMeeting(booking(3, 'zoom'))).rejects.toMatchObject({ code: 'NOT_CONNECTED', provider: 'zoom' });
+    // The tutor has no Zoom tokens: the booking is refused as the core refuses an unusable connection.
+    await expect(both.createMeeting(booking(3, 'zoom'))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { provider: 'zoom', reason: 'NOT_CONNECTED' } });
     expect(fakes.zoom.count('zoom.createMeeting')).toBe(0);
   });
 });

@@ -5,13 +5,16 @@ import {
   transition,
   type ChargeAnswer,
   type ChargeAttempt,
+  type ConnectionMark,
   type ProviderConnection,
-  type ProviderTokens,
+  type ProviderTokensWrite,
+  type SealedProviderTokens,
   type Session,
   type SessionEvent,
   type SessionEventDraft,
   type SessionsAdapter,
   type SessionWrite,
+  type StoredProviderTokens,
   type TransitionResult,
 } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
@@ -31,7 +34,8 @@ export interface RawStorageReader {
   tutorEvents(tutorId: string): Promise<SessionEvent[]>;
   /** Every stored connection row for a tutor (the suite checks there is at most one). */
   connections(tutorId: string): Promise<ProviderConnection[]>;
-  tokens(tutorId: string): Promise<ProviderTokens | null>;
+  /** The tutor's stored (sealed) tokens with their version and lease, as `findTokens` should answer; `null` when none. */
+  tokens(tutorId: string): Promise<StoredProviderTokens | null>;
   /** Tries to update and then delete a stored event directly; resolves `true` if storage allowed either. */
   tryMutateEvent(eventId: string): Promise<boolean>;
   /** Tries to change a final session's charge amount directly; resolves `true` if storage allowed it. */
@@ -123,8 +127,10 @@ const uuid = (n: number) => `10000000-0000-4000-8000-${String(n).padStart(12, '0
  *
  * It writes through the adapter and reads back through `raw`, covering round trips of every field,
  * idempotent booking inserts (also racing), compare-and-set conflicts (also racing), batched writes,
- * frozen final sessions, the settlement claim (due rules, leases, racing claims), append-only events
- * and provider-connection rules.
+ * frozen final sessions, the settlement claim (due rules, leases, racing claims), append-only events,
+ * provider-connection rules, the sealed tokens with their compare-and-set refresh lock (racing writes:
+ * exactly one winner; stale versions lose; a refused refresh marks the connection with one event; no
+ * ciphertext in events or connection reads) and, when the adapter has them, the video meetings.
  */
 export function runAdapterContractSuite(options: AdapterContractOptions): void {
   const { describe, it } = options.test;
@@ -498,31 +504,85 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         updatedAt: start,
         ...over,
       });
-      const event = (type: SessionEventDraft['type']): SessionEventDraft => ({
+      const event = (type: SessionEventDraft['type'], payload: Record<string, unknown> = {}): SessionEventDraft => ({
         type,
         sessionId: null,
         tutorId: 'tutor-c',
         actor: 'tutor-c',
         occurredAt: start,
-        payload: {},
+        payload,
       });
-      const tokens: ProviderTokens = { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: addMinutes(start, 60) };
+      // Sealed tokens as a host's encryption makes them: opaque base64url text beside a key id.
+      const sealed = (n: number): SealedProviderTokens => ({
+        accessToken: { keyId: 'k-2026', ciphertext: `c2VhbGVkLWFjY2Vzcy0${n}_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` },
+        refreshToken: { keyId: 'k-2025', ciphertext: `c2VhbGVkLXJlZnJlc2gt${n}-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB` },
+        expiresAt: addMinutes(start, 60 * n),
+      });
+      const tokens = sealed(1);
+      /** A token write as a token manager makes it: the next version, new ciphertexts, a lease or none. */
+      const tokenWrite = (version: number, n: number, over: Partial<ProviderTokensWrite> = {}): ProviderTokensWrite => ({
+        provider: 'zoom',
+        version,
+        ...sealed(n),
+        refreshLeaseUntil: null,
+        updatedAt: addMinutes(start, n),
+        ...over,
+      });
+      const mark = (status: 'expired' | 'invalid'): ConnectionMark => ({
+        status,
+        event: { ...event('provider.status_changed', { provider: 'zoom', from: 'connected', to: status, reason: 'invalid_grant' }), actor: 'system', occurredAt: addMinutes(start, 7) },
+      });
+      const sameTokens = (a: StoredProviderTokens | null, b: SealedProviderTokens, where: string) => {
+        check(a !== null, `${where}: tokens missing`);
+        check(a.accessToken.keyId === b.accessToken.keyId && a.accessToken.ciphertext === b.accessToken.ciphertext, `${where}: access token ciphertext or key id differs`);
+        check(
+          (a.refreshToken === null && b.refreshToken === null) ||
+            (a.refreshToken?.keyId === b.refreshToken?.keyId && a.refreshToken?.ciphertext === b.refreshToken?.ciphertext),
+          `${where}: refresh token ciphertext or key id differs`,
+        );
+        check(iso(a.expiresAt) === iso(b.expiresAt), `${where}: expiresAt is ${iso(a.expiresAt)}, expected ${iso(b.expiresAt)}`);
+      };
+      /** No event and no connection read carries a ciphertext. */
+      const checkNoTokenLeaks = async (h: AdapterContractHarness, ...all: SealedProviderTokens[]) => {
+        const visible = JSON.stringify([await h.raw.tutorEvents('tutor-c'), await h.adapter.events.listByTutor('tutor-c'), await h.adapter.connections.findByTutor('tutor-c'), await h.raw.connections('tutor-c')]);
+        for (const t of all) {
+          for (const secret of [t.accessToken.ciphertext, t.refreshToken?.ciphertext]) {
+            if (secret) check(!visible.includes(secret), 'a token ciphertext appears in an event or a connection read');
+          }
+        }
+      };
 
-      t('stores one connection per tutor, tokens apart, with its event', async (h) => {
+      t('stores one connection per tutor, sealed tokens apart, with its event', async (h) => {
         check((await h.adapter.connections.findByTutor('tutor-c')) === null, 'no connection yet must be null');
+        check((await h.adapter.connections.findTokens('tutor-c')) === null, 'no connection: findTokens must be null');
         const saved = await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
         check(saved?.provider === 'zoom' && saved.version === 1, 'first save must store the connection');
         const found = await h.adapter.connections.findByTutor('tutor-c');
-        check(found !== null && !('accessToken' in found) && !('tokens' in found), 'findByTutor must not expose tokens');
-        const storedTokens = await h.adapter.connections.findTokens('tutor-c');
-        check(storedTokens?.accessToken === 'at-1' && storedTokens.expiresAt?.toISOString() === tokens.expiresAt?.toISOString(), 'tokens must round-trip');
+        check(found !== null && !('accessToken' in found) && !('tokens' in found) && !('refreshToken' in found), 'findByTutor must not expose tokens');
+        const stored = await h.adapter.connections.findTokens('tutor-c');
+        sameTokens(stored, tokens, 'findTokens');
+        check(stored!.provider === 'zoom' && stored!.status === 'connected', 'findTokens carries the connection\'s provider and status');
+        check(stored!.version === 1 && stored!.refreshLeaseUntil === null, `new tokens start at version 1 with no lease (got ${stored!.version})`);
+        sameTokens(await h.raw.tokens('tutor-c'), tokens, 'raw tokens');
         check((await h.raw.tutorEvents('tutor-c')).some((e) => e.type === 'provider.connected' && e.sessionId === null), 'save must append its event');
+        await checkNoTokenLeaks(h, tokens);
+      });
+
+      t('a connection without tokens has none to find; a refresh token may be absent', async (h) => {
+        await h.adapter.connections.save(conn(), null, event('provider.connected'), null);
+        check((await h.adapter.connections.findTokens('tutor-c')) === null, 'a connection saved without tokens has no tokens');
+        check((await h.raw.tokens('tutor-c')) === null, 'raw: no tokens stored');
+        const noRefresh: SealedProviderTokens = { ...sealed(2), refreshToken: null, expiresAt: null };
+        await h.adapter.connections.save(conn({ version: 2 }), noRefresh, event('provider.connected'), 1);
+        const stored = await h.adapter.connections.findTokens('tutor-c');
+        sameTokens(stored, noRefresh, 'tokens without refresh token');
       });
 
       t('a second "new" connection for a tutor is refused; switching needs the current version', async (h) => {
         await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
         check((await h.adapter.connections.save(conn({ provider: 'google_meet' }), tokens, event('provider.connected'), null)) === null, 'creating over an existing connection must return null');
         check((await h.adapter.connections.save(conn({ provider: 'google_meet', version: 3 }), tokens, event('provider.switched'), 2)) === null, 'a stale switch must return null');
+        sameTokens(await h.raw.tokens('tutor-c'), tokens, 'refused saves leave the tokens');
         const switched = await h.adapter.connections.save(conn({ provider: 'google_meet', version: 2 }), null, event('provider.switched'), 1);
         check(switched?.provider === 'google_meet', 'a switch with the current version must win');
         const rows = await h.raw.connections('tutor-c');
@@ -536,11 +596,110 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
         const results = await Promise.all(
           Array.from({ length: 6 }, (_, i) =>
-            h.adapter.connections.save(conn({ provider: i % 2 ? 'zoom' : 'google_meet', version: 2 }), tokens, event('provider.switched'), 1),
+            h.adapter.connections.save(conn({ provider: i % 2 ? 'zoom' : 'google_meet', version: 2 }), sealed(i + 2), event('provider.switched'), 1),
           ),
         );
         check(results.filter((r) => r !== null).length === 1, 'exactly one switch must win');
         check((await h.raw.tutorEvents('tutor-c')).filter((e) => e.type === 'provider.switched').length === 1, 'one switch event');
+        const winner = results.findIndex((r) => r !== null);
+        sameTokens(await h.raw.tokens('tutor-c'), sealed(winner + 2), 'the winning switch\'s tokens are stored');
+      });
+
+      t('a status change keeps the tokens and their version exactly; replacing them grows the version', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        check(await h.adapter.connections.compareAndSetTokens('tutor-c', 1, tokenWrite(2, 2, { refreshLeaseUntil: addMinutes(start, 1) }), null), 'a token write at the current version wins');
+        const marked = await h.adapter.connections.save(conn({ status: 'invalid', version: 2 }), 'keep', event('provider.status_changed'), 1);
+        check(marked?.status === 'invalid', 'the status change must win');
+        const kept = await h.raw.tokens('tutor-c');
+        sameTokens(kept, sealed(2), "'keep' leaves the tokens");
+        check(kept!.version === 2 && iso(kept!.refreshLeaseUntil) === iso(addMinutes(start, 1)), "'keep' leaves the token version and the lease");
+        check(kept!.status === 'invalid', 'the stored tokens report the connection\'s new status');
+        await h.adapter.connections.save(conn({ status: 'connected', version: 3 }), sealed(3), event('provider.connected'), 2);
+        const replaced = await h.raw.tokens('tutor-c');
+        sameTokens(replaced, sealed(3), 'reconnecting replaces the tokens');
+        check(replaced!.version === 3 && replaced!.refreshLeaseUntil === null, `replacing tokens grows their version (got ${replaced!.version}) and clears the lease`);
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', 2, tokenWrite(3, 9), null)), 'a token write from before the reconnection must lose');
+        sameTokens(await h.raw.tokens('tutor-c'), sealed(3), 'the losing write changed nothing');
+      });
+
+      t('token compare-and-set: the current version wins once; stale, skipped, foreign and tokenless writes lose', async (h) => {
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', 0, tokenWrite(1, 2), null)), 'no connection: the write must lose');
+        await h.adapter.connections.save(conn(), null, event('provider.connected'), null);
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', 0, tokenWrite(1, 2), null)), 'a connection without tokens: the write must lose');
+        await h.adapter.connections.save(conn({ version: 2 }), tokens, event('provider.connected'), 1);
+        const v = (await h.raw.tokens('tutor-c'))!.version;
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', v, tokenWrite(v + 2, 2), null)), 'a write that skips a version must lose');
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', v, tokenWrite(v + 1, 2, { provider: 'google_meet' }), null)), 'a write for another provider must lose');
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', v - 1, tokenWrite(v, 2), null)), 'a stale version must lose');
+        sameTokens(await h.raw.tokens('tutor-c'), tokens, 'losing writes change nothing');
+        const lease = addMinutes(start, 2);
+        check(await h.adapter.connections.compareAndSetTokens('tutor-c', v, tokenWrite(v + 1, 2, { refreshLeaseUntil: lease }), null), 'the current version must win');
+        const after = await h.raw.tokens('tutor-c');
+        sameTokens(after, sealed(2), 'the winning write is stored');
+        check(after!.version === v + 1 && iso(after!.refreshLeaseUntil) === iso(lease), 'version and lease are stored');
+        check(iso(after!.updatedAt) === iso(addMinutes(start, 2)), 'updatedAt is stored');
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', v, tokenWrite(v + 1, 3), null)), 'the same expected version cannot win twice');
+        const c = await h.adapter.connections.findByTutor('tutor-c');
+        check(c?.version === 2 && c.status === 'connected', 'token writes without a mark leave the connection as it is');
+        check((await h.raw.tutorEvents('tutor-c')).length === 2, 'token writes without a mark append no event');
+        await checkNoTokenLeaks(h, tokens, sealed(2), sealed(3));
+      });
+
+      t('racing token compare-and-sets with one expected version: exactly one wins', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => h.adapter.connections.compareAndSetTokens('tutor-c', 1, tokenWrite(2, i + 2), null)));
+        check(results.filter(Boolean).length === 1, `exactly one token write must win, ${results.filter(Boolean).length} did`);
+        sameTokens(await h.raw.tokens('tutor-c'), sealed(results.indexOf(true) + 2), "the winner's tokens are stored");
+        check((await h.raw.tokens('tutor-c'))!.version === 2, 'the version grew by exactly one');
+      });
+
+      t('a refused refresh marks the connection with its event in the same write, once', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        check(await h.adapter.connections.compareAndSetTokens('tutor-c', 1, tokenWrite(2, 1), mark('invalid')), 'the marking write must win');
+        const c = await h.adapter.connections.findByTutor('tutor-c');
+        check(c?.status === 'invalid' && c.version === 2, `the connection must be invalid at version 2 (is ${c?.status} at ${c?.version})`);
+        check((await h.raw.tokens('tutor-c'))!.status === 'invalid', 'the tokens report the new status');
+        let changes = (await h.raw.tutorEvents('tutor-c')).filter((e) => e.type === 'provider.status_changed');
+        check(changes.length === 1 && changes[0]!.actor === 'system' && changes[0]!.payload.to === 'invalid', 'one status event, by the system');
+        check(await h.adapter.connections.compareAndSetTokens('tutor-c', 2, tokenWrite(3, 1), mark('expired')), 'a token write on a marked connection still wins');
+        const again = await h.adapter.connections.findByTutor('tutor-c');
+        check(again?.status === 'invalid' && again.version === 2, 'an invalid connection is not marked again');
+        changes = (await h.raw.tutorEvents('tutor-c')).filter((e) => e.type === 'provider.status_changed');
+        check(changes.length === 1, 'no second status event');
+        check(!(await h.adapter.connections.compareAndSetTokens('tutor-c', 1, tokenWrite(2, 1), mark('expired'))), 'a stale marking write loses');
+        await checkNoTokenLeaks(h, tokens);
+      });
+
+      t('racing marks: one wins, one event; a losing mark changes nothing', async (h) => {
+        await h.adapter.connections.save(conn(), tokens, event('provider.connected'), null);
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => h.adapter.connections.compareAndSetTokens('tutor-c', 1, tokenWrite(2, 1), mark(i % 2 ? 'invalid' : 'expired'))));
+        check(results.filter(Boolean).length === 1, 'exactly one marking write must win');
+        const changes = (await h.raw.tutorEvents('tutor-c')).filter((e) => e.type === 'provider.status_changed');
+        check(changes.length === 1, `one status event, got ${changes.length}`);
+        check((await h.adapter.connections.findByTutor('tutor-c'))?.version === 2, 'the connection version grew once');
+      });
+    });
+
+    describe('video meetings (adapters with `meetings`)', () => {
+      t('one meeting per (provider, key): the first insert wins, racing inserts agree, remove forgets', async (h) => {
+        const meetings = h.adapter.meetings;
+        if (!meetings) return; // optional port
+        check((await meetings.find('zoom', 'itutor-booking-1')) === null, 'no meeting yet must be null');
+        const first = { meetingId: '85000000001', joinUrl: 'https://zoom.us/j/85000000001' };
+        const stored = await meetings.insertIfAbsent('zoom', 'itutor-booking-1', first);
+        check(stored.meetingId === first.meetingId && stored.joinUrl === first.joinUrl, 'the first insert stores its meeting');
+        const again = await meetings.insertIfAbsent('zoom', 'itutor-booking-1', { meetingId: '85000000002', joinUrl: 'https://zoom.us/j/85000000002' });
+        check(again.meetingId === first.meetingId, 'a second insert for the key answers the stored meeting');
+        const other = await meetings.insertIfAbsent('google_meet', 'itutor-booking-1', { meetingId: 'spaces/abc', joinUrl: 'https://meet.google.com/abc-defg-hij' });
+        check(other.meetingId === 'spaces/abc', 'keys are per provider');
+        const raced = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => meetings.insertIfAbsent('zoom', 'itutor-booking-2', { meetingId: `8600000000${i}`, joinUrl: `https://zoom.us/j/8600000000${i}` })),
+        );
+        check(new Set(raced.map((m) => m.meetingId)).size === 1, 'racing inserts for one key must all answer the same stored meeting');
+        await meetings.remove('zoom', first.meetingId);
+        check((await meetings.find('zoom', 'itutor-booking-1')) === null, 'a removed meeting is forgotten');
+        check((await meetings.find('google_meet', 'itutor-booking-1'))?.meetingId === 'spaces/abc', 'removing leaves other providers alone');
+        check((await meetings.find('zoom', 'itutor-booking-2'))?.meetingId === raced[0]!.meetingId, 'removing leaves other keys alone');
       });
     });
   });

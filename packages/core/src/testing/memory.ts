@@ -7,13 +7,17 @@ import {
   type Clock,
   type InsertSessionResult,
   type LedgerWrite,
+  type Meeting,
+  type MeetingRepository,
   type ProviderConnection,
-  type ProviderTokens,
+  type SealedProviderTokens,
   type Session,
   type SessionEvent,
   type SessionEventDraft,
   type SessionWrite,
   type SessionsAdapter,
+  type StoredProviderTokens,
+  type VideoProviderName,
 } from '@itutor/sessions-core';
 import type { RawStorageReader } from './contract';
 
@@ -21,6 +25,16 @@ import type { RawStorageReader } from './contract';
 export interface InMemoryAdapter extends SessionsAdapter {
   /** Reads storage directly, bypassing the repositories (for the contract suite and assertions). */
   readonly raw: RawStorageReader;
+  /** Meeting idempotency storage (the video package's `MeetingStore`). */
+  readonly meetings: MeetingRepository;
+}
+
+/** A connection's token columns: the sealed tokens (or none), their version and the refresh lease. */
+interface TokenSlot {
+  readonly tokens: SealedProviderTokens | null;
+  readonly version: number;
+  readonly refreshLeaseUntil: Date | null;
+  readonly updatedAt: Date | null;
 }
 
 /**
@@ -95,7 +109,25 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   const events: SessionEvent[] = [];
   const eventsBySession = new Map<string, SessionEvent[]>();
   const connections = new Map<string, ProviderConnection>();
-  const tokens = new Map<string, ProviderTokens | null>();
+  const tokens = new Map<string, TokenSlot>();
+  const meetings = new Map<string, Meeting>();
+  const meetingKey = (provider: VideoProviderName, key: string) => `${provider}\u0000${key}`;
+  /** The stored tokens as a token manager reads them, or `null`. */
+  const storedTokens = (tutorId: string): StoredProviderTokens | null => {
+    const c = connections.get(tutorId);
+    const slot = tokens.get(tutorId);
+    if (!c || !slot?.tokens) return null;
+    return {
+      provider: c.provider,
+      status: c.status,
+      version: slot.version,
+      accessToken: { ...slot.tokens.accessToken },
+      refreshToken: slot.tokens.refreshToken === null ? null : { ...slot.tokens.refreshToken },
+      expiresAt: slot.tokens.expiresAt,
+      refreshLeaseUntil: slot.refreshLeaseUntil,
+      updatedAt: slot.updatedAt ?? c.updatedAt,
+    };
+  };
   const charges = new Map<string, ChargeAttempt[]>();
   let eventSeq = 0;
 
@@ -183,7 +215,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       return c ? [copy(c)] : [];
     },
     async tokens(tutorId) {
-      return copy(tokens.get(tutorId) ?? null);
+      return storedTokens(tutorId);
     },
     async charges(sessionId) {
       return (charges.get(sessionId) ?? []).map(copy);
@@ -316,14 +348,60 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         await tick();
         const stored = connections.get(connection.tutorId);
         if (expectedVersion === null ? stored !== undefined : stored?.version !== expectedVersion) return null;
+        const slot = tokens.get(connection.tutorId) ?? { tokens: null, version: 0, refreshLeaseUntil: null, updatedAt: null };
+        if (newTokens !== 'keep') {
+          tokens.set(connection.tutorId, {
+            tokens: newTokens === null ? null : copy({ ...newTokens, accessToken: copy(newTokens.accessToken), refreshToken: copy(newTokens.refreshToken) }),
+            version: slot.version + (stored === undefined && newTokens === null ? 0 : 1),
+            refreshLeaseUntil: null,
+            updatedAt: newTokens === null ? null : connection.updatedAt,
+          });
+        } else if (!tokens.has(connection.tutorId)) {
+          tokens.set(connection.tutorId, slot);
+        }
         connections.set(connection.tutorId, copy(connection));
-        tokens.set(connection.tutorId, copy(newTokens));
         append([draft]);
         return copy(connection);
       },
       async findTokens(tutorId) {
         await tick();
-        return copy(tokens.get(tutorId) ?? null);
+        return storedTokens(tutorId);
+      },
+      async compareAndSetTokens(tutorId, expectedVersion, next, mark) {
+        await tick();
+        const c = connections.get(tutorId);
+        const slot = tokens.get(tutorId);
+        if (!c || !slot?.tokens || slot.version !== expectedVersion || next.version !== expectedVersion + 1 || c.provider !== next.provider) return false;
+        tokens.set(tutorId, {
+          tokens: { accessToken: copy(next.accessToken), refreshToken: copy(next.refreshToken), expiresAt: next.expiresAt },
+          version: next.version,
+          refreshLeaseUntil: next.refreshLeaseUntil,
+          updatedAt: next.updatedAt,
+        });
+        if (mark && c.status === 'connected') {
+          connections.set(tutorId, { ...c, status: mark.status, version: c.version + 1, updatedAt: mark.event.occurredAt });
+          append([mark.event]);
+        }
+        return true;
+      },
+    },
+    meetings: {
+      async find(provider, idempotencyKey) {
+        await tick();
+        const m = meetings.get(meetingKey(provider, idempotencyKey));
+        return m ? copy(m) : null;
+      },
+      async insertIfAbsent(provider, idempotencyKey, meeting) {
+        await tick();
+        const key = meetingKey(provider, idempotencyKey);
+        const existing = meetings.get(key);
+        if (existing) return copy(existing);
+        meetings.set(key, { meetingId: meeting.meetingId, joinUrl: meeting.joinUrl });
+        return copy(meetings.get(key)!);
+      },
+      async remove(provider, meetingId) {
+        await tick();
+        for (const [key, m] of meetings) if (key.startsWith(`${provider}\u0000`) && m.meetingId === meetingId) meetings.delete(key);
       },
     },
     events: {

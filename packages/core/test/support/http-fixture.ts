@@ -159,8 +159,8 @@ export async function createHttpFixture(options: FixtureOptions = {}): Promise<H
     onUnexpectedError: (error) => unexpectedErrors.push(error),
   });
 
-  await core.connectProvider({ tutorId: TUTOR_A, provider: 'zoom', tokens: { accessToken: 'zoom-at', refreshToken: 'zoom-rt', expiresAt: null } });
-  await core.connectProvider({ tutorId: TUTOR_C, provider: 'google_meet', tokens: { accessToken: 'meet-at', refreshToken: null, expiresAt: null } });
+  await core.connectProvider({ tutorId: TUTOR_A, provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-zoom-at' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-zoom-rt' }, expiresAt: null } });
+  await core.connectProvider({ tutorId: TUTOR_C, provider: 'google_meet', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-meet-at' }, refreshToken: null, expiresAt: null } });
 
   const addBooking = (booking: Partial<Booking> & { bookingId: string }): Booking => {
     const full: Booking = {

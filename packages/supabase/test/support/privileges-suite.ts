@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections', 'video_provider_meetings'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -13,6 +13,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   session_events: ['INSERT', 'SELECT'],
   session_charges: ['INSERT', 'SELECT', 'UPDATE'],
   tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
+  // A deleted meeting is forgotten so its key may make a new one.
+  video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
 };
 
 /** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
@@ -54,7 +56,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         `select c.relname, a.privilege_type
          from pg_class c cross join lateral aclexplode(c.relacl) as a
          where c.relnamespace = 'public'::regnamespace and c.relname = any ($1::text[])
-           and a.grantee = 'service_role'::regrole and a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER', 'DELETE')`,
+           and a.grantee = 'service_role'::regrole and a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER', 'DELETE')
+           and not (c.relname = 'video_provider_meetings' and a.privilege_type = 'DELETE')`,
         [[...SDK_TABLES]],
       );
       expect(acl).toEqual([]);
@@ -64,6 +67,25 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
                 has_sequence_privilege('service_role', 'public.session_events_id_seq', 'update') as update`,
       );
       expect(seq).toEqual([{ usage: false, update: false }]);
+    });
+
+    it('clients may read only the non-secret connection columns: never a token column, a lease or a meeting', async () => {
+      const { client } = await database;
+      const { rows } = await client.query(
+        `select r.role, a.attname as column
+         from pg_attribute as a cross join unnest(array['anon', 'authenticated']) as r (role)
+         where a.attrelid = 'public.tutor_video_provider_connections'::regclass and a.attnum > 0 and not a.attisdropped
+           and has_column_privilege(r.role, a.attrelid, a.attnum, 'SELECT')
+         order by 1, 2`,
+      );
+      expect(rows).toEqual(
+        ['connected_at', 'connection_status', 'external_account_id', 'provider', 'tutor_id', 'updated_at', 'version'].map((column) => ({ role: 'authenticated', column })),
+      );
+      const { rows: meetings } = await client.query(
+        `select r.role from unnest(array['anon', 'authenticated']) as r (role)
+         where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')`,
+      );
+      expect(meetings).toEqual([]);
     });
 
     it('anon and authenticated hold no table-level privilege on the SDK tables (clients read columns under RLS only)', async () => {
@@ -91,7 +113,15 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         clock,
         policy: { maxChargeAttempts: 2 },
       });
-      await core.connectProvider({ tutorId: 'tutor-p', provider: 'zoom', tokens: { accessToken: 'at', refreshToken: 'rt', expiresAt: null } });
+      await core.connectProvider({
+        tutorId: 'tutor-p',
+        provider: 'zoom',
+        tokens: {
+          accessToken: { keyId: 'k1', ciphertext: 'AAAAAAAAAAAAAAAAcHJpdmlsZWdlcy1hY2Nlc3M_BBBBBBBBBBBBBBBB' },
+          refreshToken: { keyId: 'k1', ciphertext: 'AAAAAAAAAAAAAAAAcHJpdmlsZWdlcy1yZWZyZXNo-BBBBBBBBBBBBBBBB' },
+          expiresAt: null,
+        },
+      });
       await core.connectProvider({ tutorId: 'tutor-p', provider: 'google_meet', tokens: null });
       const booking = (n: number) => ({
         bookingId: `priv-${n}`,

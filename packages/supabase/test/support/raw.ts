@@ -2,9 +2,9 @@ import {
   isFinalStatus,
   type ChargeAttempt,
   type ProviderConnection,
-  type ProviderTokens,
   type Session,
   type SessionEvent,
+  type StoredProviderTokens,
 } from '@itutor/sessions-core';
 import type { RawStorageReader } from '@itutor/sessions-core/testing';
 import type { SqlClient } from '@itutor/sessions-supabase';
@@ -131,13 +131,24 @@ export function createRawReader(client: SqlClient): RawStorageReader {
         updatedAt: must(r.updated_at),
       }));
     },
-    async tokens(tutorId): Promise<ProviderTokens | null> {
+    async tokens(tutorId): Promise<StoredProviderTokens | null> {
       const [r] = await select(
-        'select access_token, refresh_token, token_expires_at from public.tutor_video_provider_connections where tutor_id = $1',
+        `select provider, connection_status, token_version, access_token_key_id, access_token_ciphertext, refresh_token_key_id,
+           refresh_token_ciphertext, token_expires_at, refresh_lease_until, tokens_updated_at
+         from public.tutor_video_provider_connections where tutor_id = $1`,
         [tutorId],
       );
-      if (!r || r.access_token === null) return null;
-      return { accessToken: r.access_token, refreshToken: r.refresh_token, expiresAt: date(r.token_expires_at) };
+      if (!r || r.access_token_ciphertext === null) return null;
+      return {
+        provider: r.provider,
+        status: r.connection_status,
+        version: Number(r.token_version),
+        accessToken: { keyId: r.access_token_key_id, ciphertext: r.access_token_ciphertext },
+        refreshToken: r.refresh_token_ciphertext === null ? null : { keyId: r.refresh_token_key_id, ciphertext: r.refresh_token_ciphertext },
+        expiresAt: date(r.token_expires_at),
+        refreshLeaseUntil: date(r.refresh_lease_until),
+        updatedAt: must(r.tokens_updated_at),
+      };
     },
     async charges(sessionId) {
       if (!isUuid(sessionId)) return [];

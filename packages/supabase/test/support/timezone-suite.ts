@@ -5,6 +5,10 @@ import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { eventToRow, sessionToRow } from '../../src/rows';
 import type { TestDatabase } from './db';
 
+/** Sealed tokens as the video package makes them (opaque base64url text; never a plaintext token). */
+const SEALED_ACCESS = { keyId: 'k1', ciphertext: 'AAAAAAAAAAAAAAAAdGltZXpvbmUtYWNjZXNzLXNlYWxlZA_BBBBBBBBBBBBBBBB' };
+const SEALED_REFRESH = { keyId: 'k1', ciphertext: 'AAAAAAAAAAAAAAAAdGltZXpvbmUtcmVmcmVzaC1zZWFsZWQ-BBBBBBBBBBBBBBBB' };
+
 /** Zones with whole-hour, negative half-hour, odd-quarter and DST offsets (and UTC itself). */
 export const TIME_ZONES = [
   'UTC',
@@ -69,10 +73,11 @@ export function runTimeZoneSuite(
     expect(gone?.chargeStatus).toBe('failed');
     await adapter.connections.save(
       { tutorId: 'tutor-a', provider: 'zoom', status: 'connected', externalAccountId: 'z', version: 1, connectedAt: at('2026-03-08T10:30:00.000Z'), updatedAt: at('2026-03-08T10:30:00.000Z') },
-      { accessToken: 'at', refreshToken: 'rt', expiresAt: at('2026-10-04T02:00:00.000Z') },
+      { accessToken: SEALED_ACCESS, refreshToken: SEALED_REFRESH, expiresAt: at('2026-10-04T02:00:00.000Z') },
       { type: 'provider.connected', sessionId: null, tutorId: 'tutor-a', actor: 'tutor-a', occurredAt: at('2026-03-08T10:30:00.000Z'), payload: {} },
       null,
     );
+    await adapter.meetings.insertIfAbsent('zoom', 'itutor-booking-tz', { meetingId: '85000000001', joinUrl: 'https://zoom.us/j/85000000001' });
     return { far, due, paid, lost };
   }
 
@@ -103,9 +108,15 @@ export function runTimeZoneSuite(
         `select public.itutor_save_provider_connection($1::text::jsonb, $2::text::jsonb, $3::text::jsonb, 1) as r`,
         [
           j({ tutor_id: 'tutor-a', provider: 'google_meet', connection_status: 'connected', external_account_id: null, version: 2, connected_at: '2026-03-29T01:00:00.000Z', updated_at: '2026-03-29T01:00:00.000Z' }),
-          j({ access_token: 'at2', refresh_token: null, token_expires_at: '2026-03-29T02:00:00.000Z' }),
+          j({ access_token_key_id: 'k1', access_token_ciphertext: SEALED_ACCESS.ciphertext, refresh_token_key_id: null, refresh_token_ciphertext: null, token_expires_at: '2026-03-29T02:00:00.000Z' }),
           j({ session_id: null, tutor_id: 'tutor-a', type: 'provider.switched', actor: 'tutor-a', occurred_at: '2026-03-29T01:00:00.000Z', payload: {} }),
         ],
+      ],
+      ['itutor_find_video_meeting', `select public.itutor_find_video_meeting('zoom', 'itutor-booking-tz') as r`, []],
+      [
+        'itutor_insert_video_meeting',
+        `select public.itutor_insert_video_meeting('zoom', 'itutor-booking-tz', $1::text::jsonb) as r`,
+        [j({ meeting_id: 'spaces/abc', join_url: 'https://meet.google.com/abc-defg-hij' })],
       ],
       ['itutor_list_session_events', `select public.itutor_list_session_events($1) as r`, [seeded.paid.id]],
       ['itutor_list_tutor_events', `select public.itutor_list_tutor_events('tutor-a') as r`, []],

@@ -2,3 +2,5 @@ export { createGoogleFake, createZoomFake } from './fakes';
 export type { FakeFault, FakeMeetSpace, FakeOptions, FakeRequest, FakeRoute, FakeZoomMeeting, GoogleFake, ProviderFake, ZoomFake } from './fakes';
 export { createMemoryMeetingStore, createMemoryTokenStore } from './stores';
 export type { MemoryMeetingStore, MemoryTokenStore } from './stores';
+export { interceptProviders } from './intercept';
+export type { ProviderInterception } from './intercept';

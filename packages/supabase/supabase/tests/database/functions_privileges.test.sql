@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(18);
+select plan(23);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -32,6 +32,10 @@ set local role authenticated;
 set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
 select throws_ok($$ select public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read their session (with join URL) through the functions');
 select throws_ok($$ select public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') $$, '42501', null, 'a tutor cannot read their tokens through the functions');
+select throws_ok($$ select public.itutor_compare_and_set_provider_tokens('11111111-1111-4111-8111-111111111111', 1, '{}', null) $$, '42501', null, 'a tutor cannot write tokens through the functions');
+select throws_ok($$ select public.itutor_find_video_meeting('zoom', 'itutor-booking-a') $$, '42501', null, 'a tutor cannot read a meeting (join URL) through the functions');
+select throws_ok($$ select public.itutor_insert_video_meeting('zoom', 'x', '{}') $$, '42501', null, 'a tutor cannot record a meeting through the functions');
+select throws_ok($$ select public.itutor_remove_video_meeting('zoom', '8000000001') $$, '42501', null, 'a tutor cannot forget a meeting through the functions');
 select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501', null, 'a tutor cannot write through the functions');
 select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
 select throws_ok($$ select public.itutor_list_sessions_needing_attention(10) $$, '42501', null, 'a tutor cannot list the charges needing attention');
@@ -41,7 +45,8 @@ reset role;
 
 set local role service_role;
 select is(public.itutor_find_session('aaaaaaaa-0000-4000-8000-00000000000a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads sessions through the functions');
-select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') ->> 'access_token', 'secret-access-a', 'the service role reads tokens through the functions');
+select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-111111111111') ->> 'access_token_ciphertext', 'c2VjcmV0LWFjY2Vzcy1hLWNpcGhlcnRleHQtc2VhbGVk', 'the service role reads the encrypted tokens through the functions');
+select is(public.itutor_find_video_meeting('zoom', 'itutor-booking-a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads video meetings through the functions');
 select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads the ledger through the functions');
 select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
 reset role;
