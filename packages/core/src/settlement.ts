@@ -241,8 +241,18 @@ export function createSettlement(deps: {
           },
         );
         flushes.add(done);
-        void done.finally(() => flushes.delete(done));
+        void done.finally(() => {
+          flushes.delete(done);
+          if (answers.length >= options.batchSize) flush();
+          wakeAll(flushWaiters);
+        });
       };
+      // Backpressure on the answers: at most `concurrency` answer writes in flight. Without it an
+      // instant gateway answers faster than the database records, and every unrecorded batch (its
+      // sessions and their JSON) is held in memory until the end of the run: memory then grows with
+      // the number due instead of staying flat.
+      const flushWaiters: Array<() => void> = [];
+      const answersBacklogged = () => answers.length >= options.batchSize && flushes.size >= options.concurrency;
 
       let batches = 0;
       const claimLoop = async () => {
@@ -285,6 +295,7 @@ export function createSettlement(deps: {
 
       const chargeWorker = async () => {
         for (;;) {
+          while (answersBacklogged()) await new Promise<void>((resolve) => flushWaiters.push(resolve));
           const session = queue.shift();
           if (session === undefined) {
             if (!producing) return;
@@ -297,7 +308,7 @@ export function createSettlement(deps: {
             continue;
           }
           answers.push([session, await callGateway(session)]);
-          if (answers.length >= options.batchSize) flush();
+          if (answers.length >= options.batchSize && flushes.size < options.concurrency) flush();
         }
       };
 
@@ -310,8 +321,10 @@ export function createSettlement(deps: {
       });
       const consumers = Promise.all(Array.from({ length: options.chargeConcurrency }, chargeWorker));
       await Promise.all([producers, consumers]);
-      flush();
-      while (flushes.size > 0) await Promise.all([...flushes]);
+      while (answers.length > 0 || flushes.size > 0) {
+        if (answers.length > 0 && flushes.size < options.concurrency) flush();
+        else await Promise.race([...flushes]);
+      }
       if (claimError !== null) throw claimError;
       if (writeError !== null) throw writeError;
       return { ...tally };

@@ -81,6 +81,50 @@ describe('settlement options', () => {
     expect(gateway.instructions).toHaveLength(300);
   });
 
+  it('memory stays bounded when the database records answers slower than the gateway gives them', async () => {
+    const clock = createManualClock(addMinutes(START, 24 * 60));
+    const adapter = createInMemoryAdapter({ clock });
+    for (let i = 0; i < 400; i++) await adapter.sessions.insert(buildSession({ id: `b-${i}`, bookingId: `b-${i}`, scheduledStartAt: START }), []);
+    // Answer writes (they carry ledger answers) take 20 ms each; the gateway answers at once.
+    let answerWritesInFlight = 0;
+    let mostAnswerWritesInFlight = 0;
+    let mostSessionsInAnswerWrites = 0;
+    const sessions = adapter.sessions;
+    const slow = {
+      ...adapter,
+      sessions: {
+        ...sessions,
+        claimForSettlement: sessions.claimForSettlement.bind(sessions),
+        applyWrites: async (writes: Parameters<typeof sessions.applyWrites>[0]) => {
+          if (!writes.some((w) => w.ledger?.some((l) => l.type === 'answer'))) return sessions.applyWrites(writes);
+          answerWritesInFlight++;
+          mostAnswerWritesInFlight = Math.max(mostAnswerWritesInFlight, answerWritesInFlight);
+          mostSessionsInAnswerWrites = Math.max(mostSessionsInAnswerWrites, answerWritesInFlight * writes.length);
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return await sessions.applyWrites(writes);
+          } finally {
+            answerWritesInFlight--;
+          }
+        },
+      },
+    };
+    const gateway = createRecordingPaymentGateway();
+    const core = createSessionsCore({
+      adapter: slow,
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: gateway,
+      clock,
+      settlement: { concurrency: 2, batchSize: 10, chargeConcurrency: 5 },
+    });
+    const report = await core.settleDueSessions();
+    expect(report).toMatchObject({ completed: 400, chargesSucceeded: 400, conflicts: 0 });
+    // At most `concurrency` answer writes at once, whatever the number due (unbounded, 400 sessions
+    // would mean up to 40 batches waiting at once).
+    expect(mostAnswerWritesInFlight).toBeLessThanOrEqual(2);
+    expect(mostSessionsInAnswerWrites).toBeLessThanOrEqual(2 * (10 + 5));
+  });
+
   it('maxBatches bounds one run; the next run picks up the rest', async () => {
     const clock = createManualClock(addMinutes(START, 24 * 60));
     const adapter = createInMemoryAdapter({ clock });
