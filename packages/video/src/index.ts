@@ -1,3 +1,5 @@
+export { createVideoConnectHandler, MIN_COOKIE_SECRET_LENGTH } from './connect';
+export type { AuthorizationCodeTokens, OAuthAuthorizationClient, VideoConnectOptions, VideoConnectOutcome, VideoConnectProvider } from './connect';
 export { createKeyRing, decryptToken, encryptToken, needsReencryption, TokenCryptoError } from './crypto';
 export type { EncryptedToken, KeyRing, KeyRingOptions, TokenCryptoErrorCode } from './crypto';
 export { isVideoProviderError, VideoProviderError } from './errors';

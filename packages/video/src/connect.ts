@@ -1,0 +1,382 @@
+import { SessionError, type ProviderTokens, type SessionsCore, type VideoProviderName } from '@itutor/sessions-core';
+import { problem, type Authenticator } from '@itutor/sessions-core/http';
+import { generateCodeVerifier, generateState } from 'arctic';
+import { GOOGLE_MEET_SCOPES } from './meet';
+import type { RefreshedTokens, TokenManager } from './tokens';
+
+/**
+ * Where the connect routes send the tutor back, as `?video=<outcome>&provider=<provider>` on the
+ * host's return URL:
+ * - `connected`: the provider is connected (or switched to, or reconnected).
+ * - `denied`: the tutor refused consent at the provider (`error=access_denied`).
+ * - `expired_state`: the attempt is unknown, older than its 10 minutes, already used, or its `state`
+ *   does not match the cookie (a forged or mixed-up callback).
+ * - `exchange_failed`: the provider did not turn the code into tokens (refusal, 5xx, 429, garbage, time-out).
+ * - `wrong_user`: the attempt was started by another signed-in user than the one finishing it.
+ * - `unauthenticated`: nobody is signed in.
+ * - `forbidden`: the host's `canConnect` refused this user (e.g. not a tutor).
+ * - `failed`: storing the connection failed (the host's `onError` is told); nothing was changed.
+ *
+ * Every outcome but `connected` changes nothing.
+ */
+export type VideoConnectOutcome =
+  | 'connected'
+  | 'denied'
+  | 'expired_state'
+  | 'exchange_failed'
+  | 'wrong_user'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'failed';
+
+/** What arctic's `Zoom` / `Google` answer from `validateAuthorizationCode` (only these methods are used). */
+export interface AuthorizationCodeTokens extends RefreshedTokens {
+  accessTokenExpiresAt(): Date;
+}
+
+/** An OAuth client for the authorization-code flow with PKCE: arctic's `Zoom` and `Google` fit. */
+export interface OAuthAuthorizationClient {
+  createAuthorizationURL(state: string, codeVerifier: string, scopes: string[]): URL;
+  validateAuthorizationCode(code: string, codeVerifier: string): Promise<AuthorizationCodeTokens>;
+}
+
+/** One provider of the connect routes. */
+export interface VideoConnectProvider {
+  /**
+   * The OAuth client, made with the callback route's URL as redirect URI, e.g.
+   * `new Zoom(id, secret, 'https://tutor.example/api/providers/zoom/callback')`.
+   */
+  readonly oauth: OAuthAuthorizationClient;
+  /** Seals the tokens as the provider reads them: the provider's token manager (`zoomProvider.tokens`). */
+  readonly tokens: Pick<TokenManager, 'sealTokens'>;
+  /**
+   * Scopes to ask for. Default: none for Zoom (a Zoom app's scopes are set on the app: `meeting:write:meeting`,
+   * `meeting:read:past_meeting`, …), `GOOGLE_MEET_SCOPES` for Google.
+   */
+  readonly scopes?: readonly string[];
+  /**
+   * Changes the authorization URL before the tutor is sent there (for example a local fake's address
+   * in a demo). Default: the client's URL; for Google with `access_type=offline` and `prompt=consent`
+   * added, so Google issues a refresh token.
+   */
+  readonly authorizationUrl?: (url: URL) => URL;
+}
+
+/** Options of {@link createVideoConnectHandler}. */
+export interface VideoConnectOptions {
+  /** The core's services (only `connectProvider` is used: connect or switch in one step). */
+  readonly core: Pick<SessionsCore, 'connectProvider'>;
+  /** The same authenticator as the core's HTTP handlers (e.g. `createSupabaseAuthenticator`). */
+  readonly authenticate: Authenticator;
+  /** The providers tutors may connect. A provider missing here answers 404. */
+  readonly providers: Partial<Record<VideoProviderName, VideoConnectProvider>>;
+  /**
+   * The key that signs the state cookie (HMAC-SHA256): at least 32 characters, e.g. `openssl rand -hex 32`.
+   * Refused at creation when shorter, blank or padded with whitespace.
+   */
+  readonly cookieSecret: string;
+  /**
+   * Where the tutor is sent back after the callback (and when the connect route refuses): an absolute
+   * URL, or a function of the outcome and request. `video=<outcome>` and `provider=<name>` are added.
+   */
+  readonly returnTo: string | ((outcome: VideoConnectOutcome, request: Request) => string);
+  /** Path prefix of the routes. Default `/api`: `GET /api/providers/{zoom|google_meet}/connect|callback`. */
+  readonly basePath?: string;
+  /** Who may connect a provider (e.g. only tutors). Default: every signed-in user. */
+  readonly canConnect?: (userId: string) => boolean | Promise<boolean>;
+  /** How long a connect attempt may take. Default 600 000 (10 minutes). */
+  readonly stateTtlMs?: number;
+  /** Time limit of the code exchange. Default 15 000. */
+  readonly exchangeTimeoutMs?: number;
+  /** The state cookie's name. Default `itutor_video_oauth`. */
+  readonly cookieName?: string;
+  /** Send the cookie with `Secure` (default `true`; browsers accept it on `http://localhost` too). */
+  readonly secureCookie?: boolean;
+  /** The source of "now". Default the system clock. */
+  readonly clock?: { now(): Date };
+  /** Called with unexpected errors (a failed exchange's cause, a failed store), e.g. for logging. Never a token. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The shortest cookie secret {@link createVideoConnectHandler} accepts. */
+export const MIN_COOKIE_SECRET_LENGTH = 32;
+
+const PROVIDERS: readonly VideoProviderName[] = ['zoom', 'google_meet'];
+const encoder = new TextEncoder();
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(text.length / 4) * 4, '='));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** The signed cookie's content. */
+interface Attempt {
+  readonly v: 1;
+  /** The signed-in user who started the attempt. */
+  readonly u: string;
+  readonly p: VideoProviderName;
+  readonly s: string;
+  /** The PKCE code verifier. */
+  readonly c: string;
+  /** Expiry, epoch ms. */
+  readonly e: number;
+}
+
+const isAttempt = (value: unknown): value is Attempt => {
+  const a = value as Partial<Attempt> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    a.v === 1 &&
+    typeof a.u === 'string' &&
+    PROVIDERS.includes(a.p as VideoProviderName) &&
+    typeof a.s === 'string' &&
+    typeof a.c === 'string' &&
+    typeof a.e === 'number'
+  );
+};
+
+/** Constant-time comparison of two strings (both hashed first, so length and content do not leak). */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([
+    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  const p = new Uint8Array(x);
+  const q = new Uint8Array(y);
+  let diff = 0;
+  for (let i = 0; i < p.length; i++) diff |= p[i]! ^ q[i]!;
+  return diff === 0;
+}
+
+function cookieValue(header: string | null, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return null;
+}
+
+function assertUsableSecret(secret: unknown): asserts secret is string {
+  const issue =
+    typeof secret !== 'string'
+      ? 'is missing'
+      : secret.trim() === ''
+        ? 'is empty or whitespace'
+        : secret.trim() !== secret
+          ? 'starts or ends with whitespace'
+          : secret.length < MIN_COOKIE_SECRET_LENGTH
+            ? `is ${secret.length} characters long; use at least ${MIN_COOKIE_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
+            : null;
+  if (issue !== null) {
+    throw new SessionError('INVALID_INPUT', `cookieSecret ${issue}`, { issues: [{ path: 'cookieSecret', message: issue }] });
+  }
+}
+
+/**
+ * The OAuth connect routes for Zoom and Google Meet, as one Web-standard handler (`Request` →
+ * `Response`) to mount beside the core's `/http` handler (server only):
+ *
+ * - `GET {basePath}/providers/{zoom|google_meet}/connect`: sends the signed-in tutor to the provider's
+ *   consent page (authorization code with PKCE, S256), with a random `state`; the state, the PKCE
+ *   verifier, the tutor and the provider travel in an HttpOnly, `Secure`, `SameSite=Lax` cookie signed
+ *   with HMAC-SHA256 and valid for 10 minutes.
+ * - `GET {basePath}/providers/{provider}/callback`: checks the cookie's signature and age, that the same
+ *   user is signed in, and the `state` against the cookie (constant time; CSRF); refuses a state used
+ *   before; exchanges the code (with the verifier) for tokens; seals them; and connects or switches the
+ *   tutor's provider in one step (`core.connectProvider`). Always clears the cookie and redirects to
+ *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
+ *   `connected` changes nothing.
+ *
+ * Unknown paths answer 404 and other methods 405, as `application/problem+json`. Tokens never reach the
+ * browser, a log or an error.
+ *
+ * ```ts
+ * // app/api/providers/[...path]/route.ts (Next.js)
+ * const handle = createVideoConnectHandler({
+ *   core, authenticate, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
+ *   returnTo: 'https://tutor.example/settings/video',
+ *   providers: {
+ *     zoom: { oauth: new Zoom(id, secret, 'https://tutor.example/api/providers/zoom/callback'), tokens: zoomProvider.tokens },
+ *     google_meet: { oauth: new Google(id, secret, 'https://tutor.example/api/providers/google_meet/callback'), tokens: meetProvider.tokens },
+ *   },
+ * });
+ * export { handle as GET };
+ * ```
+ */
+export function createVideoConnectHandler(options: VideoConnectOptions): (request: Request) => Promise<Response> {
+  assertUsableSecret(options.cookieSecret);
+  if (typeof options.returnTo === 'string') {
+    try {
+      new URL(options.returnTo);
+    } catch {
+      throw new SessionError('INVALID_INPUT', 'returnTo must be an absolute URL', { issues: [{ path: 'returnTo', message: 'not an absolute URL' }] });
+    }
+  }
+  const base = (options.basePath ?? '/api').replace(/\/+$/, '');
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const route = new RegExp(`^${escaped}/providers/([^/]+)/(connect|callback)/?$`);
+  const cookieName = options.cookieName ?? 'itutor_video_oauth';
+  const cookiePath = `${base}/providers`;
+  const ttlMs = options.stateTtlMs ?? 600_000;
+  const exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
+  const secure = options.secureCookie ?? true;
+  const clock = options.clock ?? { now: () => new Date() };
+  const hmacKey = globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  /** States already used, until they would have expired anyway (this process; the cookie is cleared too). */
+  const used = new Map<string, number>();
+
+  const cookie = (value: string, maxAgeSeconds: number) =>
+    `${cookieName}=${value}; Path=${cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+
+  async function sign(attempt: Attempt): Promise<string> {
+    const payload = base64url(encoder.encode(JSON.stringify(attempt)));
+    const signature = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await hmacKey, encoder.encode(payload)));
+    return `${payload}.${base64url(signature)}`;
+  }
+
+  /** The attempt in the request's cookie, if its signature holds (checked in constant time by Web Crypto). */
+  async function readAttempt(request: Request): Promise<Attempt | null> {
+    const raw = cookieValue(request.headers.get('cookie'), cookieName);
+    if (!raw || raw.length > 4096) return null;
+    const [payload, signature, extra] = raw.split('.');
+    if (payload === undefined || signature === undefined || extra !== undefined) return null;
+    const sig = fromBase64url(signature);
+    if (!sig || !(await globalThis.crypto.subtle.verify('HMAC', await hmacKey, sig as Uint8Array<ArrayBuffer>, encoder.encode(payload)))) return null;
+    try {
+      const bytes = fromBase64url(payload);
+      const value: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
+      return isAttempt(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function back(request: Request, outcome: VideoConnectOutcome, provider: VideoProviderName, extraHeaders: [string, string][] = []): Response {
+    const target = new URL(typeof options.returnTo === 'function' ? options.returnTo(outcome, request) : options.returnTo);
+    target.searchParams.set('video', outcome);
+    target.searchParams.set('provider', provider);
+    const headers = new Headers({ location: target.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    for (const [name, value] of extraHeaders) headers.append(name, value);
+    return new Response(null, { status: 302, headers });
+  }
+
+  async function connect(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
+    const user = await options.authenticate(request);
+    if (!user) return back(request, 'unauthenticated', name);
+    if (options.canConnect && !(await options.canConnect(user.userId))) return back(request, 'forbidden', name);
+    const state = generateState();
+    const verifier = generateCodeVerifier();
+    const scopes = [...(provider.scopes ?? (name === 'google_meet' ? GOOGLE_MEET_SCOPES : []))];
+    let url = provider.oauth.createAuthorizationURL(state, verifier, scopes);
+    if (name === 'google_meet') {
+      // Without these Google issues no refresh token (or only on the very first consent).
+      if (!url.searchParams.has('access_type')) url.searchParams.set('access_type', 'offline');
+      if (!url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
+    }
+    if (provider.authorizationUrl) url = provider.authorizationUrl(url);
+    const value = await sign({ v: 1, u: user.userId, p: name, s: state, c: verifier, e: clock.now().getTime() + ttlMs });
+    return new Response(null, {
+      status: 302,
+      headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(value, Math.ceil(ttlMs / 1000)) },
+    });
+  }
+
+  async function exchange(provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const tokens = await Promise.race([
+        provider.oauth.validateAuthorizationCode(code, verifier),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the code exchange took longer than ${exchangeTimeoutMs} ms`)), exchangeTimeoutMs);
+        }),
+      ]);
+      const accessToken = tokens.accessToken();
+      if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
+      let expiresAt: Date | null = null;
+      try {
+        expiresAt = tokens.accessTokenExpiresAt();
+      } catch {
+        expiresAt = null;
+      }
+      return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function callback(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
+    const clear: [string, string][] = [['set-cookie', cookie('', 0)]];
+    const done = (outcome: VideoConnectOutcome) => back(request, outcome, name, clear);
+    const params = new URL(request.url).searchParams;
+    const now = clock.now().getTime();
+    for (const [state, until] of used) if (until <= now) used.delete(state);
+
+    const attempt = await readAttempt(request);
+    if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
+    const user = await options.authenticate(request);
+    if (!user) return done('unauthenticated');
+    if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
+    const state = params.get('state');
+    if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
+    if (used.has(attempt.s)) return done('expired_state');
+    used.set(attempt.s, attempt.e);
+
+    const error = params.get('error');
+    if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');
+    const code = params.get('code');
+    if (code === null || code === '' || code.length > 2048) return done('exchange_failed');
+
+    let tokens: ProviderTokens;
+    try {
+      tokens = await exchange(provider, code, attempt.c);
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('exchange_failed');
+    }
+    try {
+      const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
+      await options.core.connectProvider({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('failed');
+    }
+    return done('connected');
+  }
+
+  return async (request) => {
+    let pathname: string;
+    try {
+      pathname = new URL(request.url).pathname;
+    } catch {
+      return problem('ROUTE_NOT_FOUND', 'Malformed request URL');
+    }
+    const match = route.exec(pathname);
+    const name = match?.[1] as VideoProviderName | undefined;
+    const provider = name && PROVIDERS.includes(name) ? options.providers[name] : undefined;
+    if (!match || !name || !provider) return problem('ROUTE_NOT_FOUND', `No route for ${pathname.slice(0, 200)}`);
+    if (request.method.toUpperCase() !== 'GET') return problem('METHOD_NOT_ALLOWED', 'Use GET for this route', { headers: { allow: 'GET' } });
+    try {
+      return await (match[2] === 'connect' ? connect(request, name, provider) : callback(request, name, provider));
+    } catch (error) {
+      // The authenticator or the host's returnTo / canConnect threw: a server error, never a token.
+      options.onError?.(error);
+      return problem('INTERNAL', 'An unexpected error occurred');
+    }
+  };
+}
