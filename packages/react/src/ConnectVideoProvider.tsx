@@ -37,8 +37,9 @@ export interface ConnectVideoProviderProps {
    */
   readonly connection: ProviderConnectionInput | null | undefined;
   /**
-   * The OAuth callback's `?video=` value after its redirect back (`connected`, `denied`, `expired_state`,
-   * `exchange_failed`), shown as a status message. Anything else, `null` or absent shows nothing.
+   * The OAuth callback's `?video=` value after its redirect back (a {@link VideoConnectOutcome}:
+   * `connected`, `denied`, `expired_state`, `exchange_failed`, `wrong_user`, `unauthenticated`,
+   * `forbidden`, `failed`), shown as a status message. Anything else, `null` or absent shows nothing.
    */
   readonly outcome?: VideoConnectOutcome | (string & {}) | null;
   /** The providers the host has set up, in display order. Default `['zoom', 'google_meet']`. */
@@ -76,6 +77,18 @@ interface ConnectContextValue {
   /** Id of the explanation of why bookings are blocked, when shown. */
   readonly explanationId: string | undefined;
 }
+
+/** The label of each callback outcome. */
+const OUTCOME_LABELS: Record<VideoConnectOutcome, keyof ConnectVideoProviderLabels & `outcome${string}`> = {
+  connected: 'outcomeConnected',
+  denied: 'outcomeDenied',
+  expired_state: 'outcomeExpiredState',
+  exchange_failed: 'outcomeExchangeFailed',
+  wrong_user: 'outcomeWrongUser',
+  unauthenticated: 'outcomeUnauthenticated',
+  forbidden: 'outcomeForbidden',
+  failed: 'outcomeFailed',
+};
 
 const ConnectContext = createContext<ConnectContextValue | null>(null);
 
@@ -120,12 +133,7 @@ export function ConnectVideoProvider(props: ConnectVideoProviderProps) {
       : labels.blockedNotConnected(
           new Intl.ListFormat(locale, { type: 'disjunction' }).format((providers ?? VIDEO_PROVIDERS).map((p) => providerName(labels, p))),
         );
-  const outcomeText = outcome && {
-    connected: labels.outcomeConnected,
-    denied: labels.outcomeDenied,
-    expired_state: labels.outcomeExpiredState,
-    exchange_failed: labels.outcomeExchangeFailed,
-  }[outcome];
+  const outcomeText = outcome && labels[OUTCOME_LABELS[outcome]];
   const explanationId = explanation ? `${id}x` : undefined;
   const value: ConnectContextValue = {
     view,

@@ -39,6 +39,14 @@ export interface ConnectVideoProviderLabels {
   readonly outcomeExpiredState: string;
   /** `?video=exchange_failed`: the provider did not complete the sign-in. */
   readonly outcomeExchangeFailed: string;
+  /** `?video=wrong_user`: the attempt was started while someone else was signed in. */
+  readonly outcomeWrongUser: string;
+  /** `?video=unauthenticated`: nobody was signed in when the attempt started or came back. */
+  readonly outcomeUnauthenticated: string;
+  /** `?video=forbidden`: this account may not connect a video provider (the host's `canConnect`). */
+  readonly outcomeForbidden: string;
+  /** `?video=failed`: the provider agreed, but the connection could not be stored. */
+  readonly outcomeFailed: string;
 }
 
 /** Label overrides for `ConnectVideoProvider`: any subset, `providerNames` merged per provider. */
@@ -65,6 +73,10 @@ export const DEFAULT_CONNECT_LABELS: ConnectVideoProviderLabels = {
   outcomeDenied: 'Permission was not given, so nothing changed.',
   outcomeExpiredState: 'That connection attempt expired or was already used, so nothing changed. Please try again.',
   outcomeExchangeFailed: 'The provider did not complete the connection, so nothing changed. Please try again.',
+  outcomeWrongUser: 'That connection attempt was started by another account, so nothing changed. Please try again.',
+  outcomeUnauthenticated: 'You were not signed in, so nothing changed. Please sign in and try again.',
+  outcomeForbidden: 'This account cannot connect a video provider, so nothing changed.',
+  outcomeFailed: 'The connection could not be saved, so nothing changed. Please try again.',
 };
 
 /** Merges overrides onto {@link DEFAULT_CONNECT_LABELS} (internal). */

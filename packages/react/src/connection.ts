@@ -35,14 +35,35 @@ export interface VideoConnectionAction {
 }
 
 /**
- * Where the OAuth callback sent the tutor back, from its `?video=` query parameter: `connected`, or a
- * reason nothing changed: `denied` (the tutor refused consent), `expired_state` (the attempt timed out or
- * was used already), `exchange_failed` (the provider did not complete the sign-in).
+ * Where the OAuth callback sent the tutor back, from its `?video=` query parameter — exactly the values
+ * the connect routes of `@itutor/sessions-video` send (its `VideoConnectOutcome`; a test checks they
+ * agree): `connected`, or a reason nothing changed: `denied` (the tutor refused consent),
+ * `expired_state` (the attempt timed out or was used already), `exchange_failed` (the provider did not
+ * complete the sign-in), `wrong_user` (the attempt was started by another signed-in user),
+ * `unauthenticated` (nobody was signed in), `forbidden` (the host does not let this user connect one),
+ * `failed` (the connection could not be stored).
  */
-export type VideoConnectOutcome = 'connected' | 'denied' | 'expired_state' | 'exchange_failed';
+export type VideoConnectOutcome =
+  | 'connected'
+  | 'denied'
+  | 'expired_state'
+  | 'exchange_failed'
+  | 'wrong_user'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'failed';
 
 /** Every {@link VideoConnectOutcome}, in a fixed order. */
-export const VIDEO_CONNECT_OUTCOMES: readonly VideoConnectOutcome[] = ['connected', 'denied', 'expired_state', 'exchange_failed'];
+export const VIDEO_CONNECT_OUTCOMES: readonly VideoConnectOutcome[] = [
+  'connected',
+  'denied',
+  'expired_state',
+  'exchange_failed',
+  'wrong_user',
+  'unauthenticated',
+  'forbidden',
+  'failed',
+];
 
 /** Both providers, Zoom first: the default of what a host offers. */
 export const VIDEO_PROVIDERS: readonly VideoProviderName[] = ['zoom', 'google_meet'];

@@ -26,7 +26,10 @@ const meta = {
   args: { connection: null, timeZone: 'UTC', onNavigate: fn() },
   argTypes: {
     connection: { control: 'object' },
-    outcome: { control: 'select', options: [undefined, 'connected', 'denied', 'expired_state', 'exchange_failed'] },
+    outcome: {
+      control: 'select',
+      options: [undefined, 'connected', 'denied', 'expired_state', 'exchange_failed', 'wrong_user', 'unauthenticated', 'forbidden', 'failed'],
+    },
   },
   render: ({ onNavigate, ...props }) => (
     <div onClick={stopNavigation(onNavigate)}>
@@ -152,6 +155,34 @@ export const OutcomeExchangeFailed: Story = {
     await outcomePlay('exchange_failed', DEFAULT_CONNECT_LABELS.outcomeExchangeFailed)!(context);
     // Nothing changed: still the invalid connection and its way out.
     await expect(linkNames(context.canvasElement)).toEqual(['Reconnect Zoom', 'Switch to Google Meet']);
+  },
+};
+
+export const OutcomeWrongUser: Story = {
+  name: 'Outcome: wrong user',
+  args: { outcome: 'wrong_user' },
+  play: outcomePlay('wrong_user', DEFAULT_CONNECT_LABELS.outcomeWrongUser),
+};
+
+export const OutcomeUnauthenticated: Story = {
+  name: 'Outcome: unauthenticated',
+  args: { outcome: 'unauthenticated' },
+  play: outcomePlay('unauthenticated', DEFAULT_CONNECT_LABELS.outcomeUnauthenticated),
+};
+
+export const OutcomeForbidden: Story = {
+  name: 'Outcome: forbidden',
+  args: { outcome: 'forbidden' },
+  play: outcomePlay('forbidden', DEFAULT_CONNECT_LABELS.outcomeForbidden),
+};
+
+export const OutcomeFailed: Story = {
+  name: 'Outcome: failed',
+  args: { connection: connectionJson({ provider: 'google_meet' }), outcome: 'failed' },
+  play: async (context) => {
+    await outcomePlay('failed', DEFAULT_CONNECT_LABELS.outcomeFailed)!(context);
+    // Nothing changed: still Google Meet, and the way to switch.
+    await expect(linkNames(context.canvasElement)).toEqual(['Switch to Zoom']);
   },
 };
 

@@ -114,6 +114,10 @@ describe('ConnectVideoProvider: the callback outcome', () => {
     ['denied', DEFAULT_CONNECT_LABELS.outcomeDenied],
     ['expired_state', DEFAULT_CONNECT_LABELS.outcomeExpiredState],
     ['exchange_failed', DEFAULT_CONNECT_LABELS.outcomeExchangeFailed],
+    ['wrong_user', DEFAULT_CONNECT_LABELS.outcomeWrongUser],
+    ['unauthenticated', DEFAULT_CONNECT_LABELS.outcomeUnauthenticated],
+    ['forbidden', DEFAULT_CONNECT_LABELS.outcomeForbidden],
+    ['failed', DEFAULT_CONNECT_LABELS.outcomeFailed],
   ])('?video=%s shows its message as a status that takes focus once', (outcome, text) => {
     renderConnect({ connection: outcome === 'connected' ? makeConnection() : null, outcome });
     const status = screen.getByRole('status');
