@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'BOOKING_CONFLICT',
   'CONFLICT',
   'NO_CHARGE_PENDING',
+  'NO_PAYMENT_METHOD',
 ] as const;
 
 /** A stable error code. */

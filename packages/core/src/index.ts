@@ -76,6 +76,10 @@ export type {
   VideoProvider,
 } from './ports';
 export { createSessionsCore } from './service';
+export { decideChargeAnswer, LATE_SUCCESS_REASON } from './charge-answers';
+export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './charge-answers';
+export { CHARGE_HALT, isChargeHaltError, markChargeHalt } from './charge-halt';
+export type { ChargeHaltError } from './charge-halt';
 export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
 export { fromSessionJson, toSessionJson } from './wire';
 export type { SessionJson } from './wire';

@@ -48,7 +48,16 @@ export type SessionCommand =
 export type ChargeAnswer =
   | { readonly status: 'succeeded'; readonly reference: string | null }
   | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null }
-  | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
+  | {
+      readonly status: 'unknown';
+      readonly reason: string;
+      readonly reference: string | null;
+      /**
+       * The gateway halted the attempt (it threw a `ChargeHaltError`; `reason` is its code): the
+       * charge is failed for good at once and never sent again. See `CHARGE_HALT`.
+       */
+      readonly halted?: boolean;
+    };
 
 /** A side effect the runner must perform after the write succeeds. */
 export type SessionEffect = { readonly type: 'CHARGE'; readonly instruction: ChargeInstruction };
@@ -310,12 +319,14 @@ function recordChargeResult(
       : event('charge.unknown', SYSTEM_ACTOR, { ...facts, reason: result.reason }),
   ];
   const attemptsUsed = result.status === 'failed' && attempt >= policy.maxChargeAttempts;
-  if (attemptsUsed || pastDeadline) {
+  const halted = result.status === 'unknown' && result.halted === true;
+  if (attemptsUsed || pastDeadline || halted) {
     events.push(
       event('charge.needs_attention', SYSTEM_ACTOR, {
         ...facts,
-        reason: attemptsUsed ? 'attempts_exhausted' : 'deadline_passed',
+        reason: halted ? 'gateway_halted' : attemptsUsed ? 'attempts_exhausted' : 'deadline_passed',
         lastAnswer: result.status,
+        ...(halted ? { code: result.reason } : {}),
       }),
     );
     return {

@@ -230,7 +230,19 @@ export interface ChargeCallOptions {
 
 /** Takes money. `@itutor/sessions-stripe` implements it for Stripe. */
 export interface PaymentGateway {
+  /**
+   * Takes the instruction's money under its idempotency key. May throw; a thrown error counts as an
+   * unknown answer (retried under the same key), except an error marked with `CHARGE_HALT`, which fails
+   * the charge for good at once and flags it for a person (see `CHARGE_HALT`).
+   */
   charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
+  /**
+   * How long, in minutes, the gateway remembers an idempotency key (Stripe: 1 440, 24 hours). When set,
+   * `createSessionsCore` refuses (`INVALID_POLICY`) a `policy.chargeDeadlineMinutes` at or beyond it:
+   * unknown answers are retried under the same key until the deadline, and a retry after the gateway
+   * forgot the key could charge twice. Leave it out for a gateway that keeps keys for good.
+   */
+  readonly idempotencyKeyLifetimeMinutes?: number;
 }
 
 /** A booking as the host's booking system knows it (the host is the source of truth for price). */

@@ -1,4 +1,5 @@
 import { addMinutes } from 'date-fns';
+import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './charge-answers';
 import { retryCompareAndSet } from './compare-and-set';
 import { SessionError } from './errors';
 import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
@@ -41,6 +42,15 @@ export interface SessionsCoreConfig {
   /** Overrides of `DEFAULT_POLICY`; validated once here. */
   readonly policy?: Partial<SessionPolicy>;
   readonly settlement?: SettlementOptions;
+  /**
+   * Optional check at session creation: does the student have a payment method the gateway can charge
+   * later? When it resolves `false`, `createForBooking` refuses with `NO_PAYMENT_METHOD` (HTTP 409) before
+   * any meeting is made. Leave it out to allow bookings without one (the charge then fails and is retried
+   * until the policy's caps). With Stripe: `paymentMethodCheck: cards.hasUsablePaymentMethod` (from
+   * `stripeCardSetup`). A check that throws fails the creation with that error (retry it): it neither
+   * refuses nor allows the booking. Not asked when the booking's session exists already.
+   */
+  readonly paymentMethodCheck?: (studentId: string) => Promise<boolean> | boolean;
 }
 
 /**
@@ -53,6 +63,7 @@ export interface SessionsCoreConfig {
  */
 export function createSessionsCore(config: SessionsCoreConfig) {
   const policy = definePolicy(config.policy);
+  assertDeadlineWithinKeyLifetime(policy, config.paymentGateway);
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? randomId;
   const { sessions, connections, events, charges } = config.adapter;
@@ -65,6 +76,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     options: settlementOptions,
   });
   const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
+  const recordChargeAnswer = createChargeAnswerRecorder({ sessions, charges, events, clock, policy });
 
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;
@@ -140,6 +152,11 @@ export function createSessionsCore(config: SessionsCoreConfig) {
             : 'The tutor has not connected Zoom or Google Meet',
           { tutorId: booking.tutorId },
         );
+      }
+      if (config.paymentMethodCheck && (await config.paymentMethodCheck(booking.studentId)) !== true) {
+        throw new SessionError('NO_PAYMENT_METHOD', 'The student has no usable payment method; they must save a card before booking', {
+          studentId: booking.studentId,
+        });
       }
       const meeting = await config.videoProvider.createMeeting({
         idempotencyKey: `itutor-booking-${booking.bookingId}`,
@@ -263,6 +280,20 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      */
     settleDueSessions(): Promise<SettlementReport> {
       return settlement.settleDueSessions();
+    },
+
+    /**
+     * Records a payment gateway's answer for one ledger attempt that arrived outside settlement (a
+     * payment webhook such as Stripe's `payment_intent.succeeded`), through the same compare-and-set as
+     * every other command. Idempotent: a repeated answer changes nothing. The open attempt's `succeeded`
+     * or `failed` answer is recorded as settlement records it; an `unknown` answer changes nothing (the
+     * attempt is retried under its key anyway); a `succeeded` answer for an attempt that is no longer open
+     * is a late success — recorded, and flagged for a person with a `charge.needs_attention` event
+     * (`reason: 'late_success'`); a decline of an attempt no longer open changes nothing. See
+     * `decideChargeAnswer` for the exact rules. Refuses an unknown session or attempt with `NOT_FOUND`.
+     */
+    recordChargeAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport> {
+      return recordChargeAnswer(input);
     },
 
     /** A session's charge ledger: every attempt, oldest first (server-side: includes keys and references). */
@@ -422,6 +453,27 @@ function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTo
   if (problem !== null) {
     throw new SessionError('INVALID_INPUT', `tokens ${problem} (seal them with sealProviderTokens from @itutor/sessions-video)`, {
       issues: [{ path: 'tokens', message: problem }],
+    });
+  }
+}
+
+/**
+ * Refuses a charge deadline the gateway's idempotency keys do not outlive: an unknown answer is retried
+ * under the same key until the deadline, and a gateway that has forgotten the key (Stripe: after 24 hours)
+ * would take the money a second time.
+ */
+function assertDeadlineWithinKeyLifetime(policy: SessionPolicy, gateway: PaymentGateway): void {
+  const lifetime = gateway?.idempotencyKeyLifetimeMinutes;
+  if (lifetime === undefined) return;
+  if (!Number.isSafeInteger(lifetime) || lifetime < 1) {
+    throw new SessionError('INVALID_POLICY', 'paymentGateway.idempotencyKeyLifetimeMinutes must be a whole number ≥ 1', {
+      issues: [{ path: 'paymentGateway.idempotencyKeyLifetimeMinutes', message: 'must be a whole number ≥ 1' }],
+    });
+  }
+  if (policy.chargeDeadlineMinutes >= lifetime) {
+    const message = `must be less than the payment gateway's idempotency-key lifetime (${lifetime} minutes): a retry after the gateway forgot the key could charge twice`;
+    throw new SessionError('INVALID_POLICY', `Invalid session policy: chargeDeadlineMinutes (${policy.chargeDeadlineMinutes}) ${message}`, {
+      issues: [{ path: 'chargeDeadlineMinutes', message }],
     });
   }
 }

@@ -1,4 +1,5 @@
 import { addMinutes } from 'date-fns';
+import { isChargeHaltError } from './charge-halt';
 import { SessionError } from './errors';
 import { chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer } from './machine';
 import type { SessionPolicy } from './policy';
@@ -143,7 +144,12 @@ export function createSettlement(deps: {
     });
     const answered = Promise.resolve()
       .then(() => gateway.charge(instruction, { signal: controller.signal }))
-      .then(classifyChargeResult, (): ChargeAnswer => ({ status: 'unknown', reason: 'gateway_error', reference: null }));
+      .then(classifyChargeResult, (error: unknown): ChargeAnswer =>
+        // A halting error (see CHARGE_HALT) fails the charge for good at once, its code kept in the ledger.
+        isChargeHaltError(error)
+          ? { status: 'unknown', reason: error.code, reference: null, halted: true }
+          : { status: 'unknown', reason: 'gateway_error', reference: null },
+      );
     try {
       return await Promise.race([answered, timedOut]);
     } finally {

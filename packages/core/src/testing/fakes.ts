@@ -1,4 +1,4 @@
-import { type ChargeInstruction, type ChargeResult, type CreateMeetingInput, type Meeting, type PaymentGateway, type VideoProvider } from '@itutor/sessions-core';
+import { markChargeHalt, type ChargeInstruction, type ChargeResult, type CreateMeetingInput, type Meeting, type PaymentGateway, type VideoProvider } from '@itutor/sessions-core';
 
 /** A video provider that makes meetings in memory and deduplicates by idempotency key. */
 export interface FakeVideoProvider extends VideoProvider {
@@ -63,9 +63,11 @@ export function createFakeVideoProvider(): FakeVideoProvider {
  * - `throw`: throws without taking anything (a network error before the gateway saw it);
  * - `hang`: never answers, until the core's time limit aborts the call;
  * - `processing`: answers `unknown` (Stripe's `processing`: not known yet), takes nothing yet;
- * - `malformed`: answers something that is not a charge result at all.
+ * - `malformed`: answers something that is not a charge result at all;
+ * - `halt`: throws an error marked with `CHARGE_HALT` (code `IDEMPOTENCY_CONFLICT`) without taking
+ *   anything, like Stripe's answer to a key reused with different parameters.
  */
-export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed';
+export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed' | 'halt';
 
 /**
  * A payment gateway that records every instruction and behaves like a real one towards idempotency
@@ -132,6 +134,8 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
             });
           case 'throw':
             throw new Error('gateway unreachable');
+          case 'halt':
+            throw markChargeHalt(new Error('idempotency key reused with different parameters'), 'IDEMPOTENCY_CONFLICT');
           case 'processing':
             return { status: 'unknown', reason: 'processing', reference: `pi_${instruction.idempotencyKey}` };
           case 'malformed':

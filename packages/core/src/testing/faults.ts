@@ -196,6 +196,39 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       await checkMoney(h, w, [s!]);
     });
 
+    t('a halting gateway error flags the attempt at once with its code, and the session is never sent again', async (h) => {
+      const w = await world(h);
+      const sessions = await book(w, 3, 'halt');
+      w.clock.set(addMinutes(START, 120));
+      w.gateway.script('succeed', 'halt', 'succeed');
+      const report = await w.core.settleDueSessions();
+      check(
+        report.chargesSucceeded === 2 && report.chargesNeedingAttention === 1 && report.chargesFailed === 0,
+        `expected 2 succeeded and 1 flagged, got ${JSON.stringify(report)}`,
+      );
+      const halted = w.gateway.instructions[1]!;
+      const stored = await h.raw.session(halted.sessionId);
+      check(stored?.chargeStatus === 'failed', `the halted charge is failed for good, got ${stored?.chargeStatus}`);
+      check(stored.chargeIdempotencyKey === halted.idempotencyKey, 'the halted attempt keeps its key (a late answer can still be matched)');
+      const ledger = await h.raw.charges(halted.sessionId);
+      check(
+        ledger.length === 1 && ledger[0]!.status === 'unknown' && ledger[0]!.failureCode === 'IDEMPOTENCY_CONFLICT',
+        `the ledger keeps the code: ${JSON.stringify(ledger.map((a) => [a.status, a.failureCode]))}`,
+      );
+      const flags = (await h.raw.events(halted.sessionId)).filter((e) => e.type === 'charge.needs_attention');
+      check(
+        flags.length === 1 && flags[0]!.payload.reason === 'gateway_halted' && flags[0]!.payload.code === 'IDEMPOTENCY_CONFLICT',
+        `one needs_attention event with the code, got ${JSON.stringify(flags.map((e) => e.payload))}`,
+      );
+      const calls = w.gateway.instructions.length;
+      for (let round = 0; round < 3; round++) {
+        w.clock.advance({ minutes: 6 });
+        await w.core.settleDueSessions();
+      }
+      check(w.gateway.instructions.length === calls, 'no call after the halt: neither under the same key nor under a new one');
+      await checkMoney(h, w, sessions);
+    });
+
     t('a run keeps to its time budget whatever the gateway does; what is left is taken by a later run', async (h) => {
       const w = await world(h, 1, {}, { chargeTimeoutMs: 200, runBudgetMs: 700, chargeConcurrency: 2, batchSize: 4, chargeRetryMinutes: 5 });
       const sessions = await book(w, 12, 'budget');
