@@ -53,9 +53,21 @@ export interface StripeGatewayOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/**
+ * How long Stripe keeps an idempotency key, in minutes: 24 hours ("keys are eligible to be removed
+ * automatically after they're at least 24 hours old"). A retry under a key Stripe has forgotten is a new
+ * request — a second charge.
+ */
+export const STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES = 1440;
+
 /** The Stripe `PaymentGateway`. */
 export interface StripeGateway extends PaymentGateway {
   charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
+  /**
+   * {@link STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES}: the core refuses (`INVALID_POLICY`) a
+   * `policy.chargeDeadlineMinutes` at or beyond it, so no unknown answer is retried after Stripe forgot its key.
+   */
+  readonly idempotencyKeyLifetimeMinutes: number;
 }
 
 /** PaymentIntent metadata keys set on every charge (and read back by the webhook handler). */
@@ -126,8 +138,12 @@ const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason }
  * A `processing` answer is checked once more with a read of the PaymentIntent (a retry's replayed answer
  * is the first, stale snapshot), so a retry sees how the payment ended even without the webhook.
  *
- * Throws `StripeGatewayError` for `IDEMPOTENCY_CONFLICT`, `STRIPE_MISCONFIGURED` and
- * `INVALID_INSTRUCTION`; the core records a throw as an unknown answer (`gateway_error`).
+ * Throws `StripeGatewayError` for `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (both halt the attempt:
+ * the core flags it for a person at once, never retrying it) and `STRIPE_MISCONFIGURED` (the core records
+ * it as an unknown answer, `gateway_error`, retried under the same key once the key is fixed).
+ *
+ * Declares `idempotencyKeyLifetimeMinutes` (24 hours): the core refuses a `chargeDeadlineMinutes` of 1 440
+ * or more with this gateway.
  */
 export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
   const { stripe, customerFor, connectedAccountFor, onAuthenticationRequired } = options;
@@ -135,6 +151,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
   if (!Number.isSafeInteger(timeout) || timeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
 
   return {
+    idempotencyKeyLifetimeMinutes: STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES,
     async charge(instruction, callOptions) {
       const signal = callOptions?.signal;
       assertInstruction(instruction);

@@ -13,10 +13,12 @@ export type {
   StripeRequestOptions,
   StripeSetupIntentLike,
 } from './client';
-export { isStripeGatewayError, StripeGatewayError } from './errors';
+export { coreChargeRecorder } from './core';
+export type { ChargeAnswerSink, CoreChargeRecorderOptions } from './core';
+export { isStripeGatewayError, STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
 export type { StripeGatewayErrorCode } from './errors';
 export type { StripeEventStore } from './events';
-export { paymentIntentParams, STRIPE_METADATA_KEYS, stripeGateway } from './gateway';
+export { paymentIntentParams, STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES, STRIPE_METADATA_KEYS, stripeGateway } from './gateway';
 export type {
   AuthenticationRequiredInfo,
   ConnectedAccountLookup,

@@ -1,7 +1,7 @@
-import { amountsForOutcome } from '@itutor/sessions-core';
+import { amountsForOutcome, isChargeHaltError } from '@itutor/sessions-core';
 import Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
-import { isStripeGatewayError, STRIPE_FAILURE_CODES, StripeGatewayError } from '../src/index';
+import { isStripeGatewayError, STRIPE_FAILURE_CODES, STRIPE_HALTING_CODES, StripeGatewayError } from '../src/index';
 import { createStripeFake } from '../src/testing/index';
 import { gatewayFor, instruction, useStripeFake } from './support';
 
@@ -211,6 +211,16 @@ describe('stripeGateway: idempotency', () => {
     expect((error as StripeGatewayError).requestId).toMatch(/^req_/);
     expect(world.fake.paymentIntents).toHaveLength(1);
     expect(creates().map((r) => r.status)).toEqual([200, 400]);
+    // It halts the core's attempt: flagged for a person at once, never retried.
+    expect(isChargeHaltError(error)).toBe(true);
+  });
+
+  it('which errors halt the core\'s attempt: IDEMPOTENCY_CONFLICT and INVALID_INSTRUCTION do, STRIPE_MISCONFIGURED does not (it is retried once fixed)', () => {
+    expect(STRIPE_HALTING_CODES).toEqual(['IDEMPOTENCY_CONFLICT', 'INVALID_INSTRUCTION']);
+    expect(isChargeHaltError(new StripeGatewayError('IDEMPOTENCY_CONFLICT', 'x'))).toBe(true);
+    expect(isChargeHaltError(new StripeGatewayError('INVALID_INSTRUCTION', 'x'))).toBe(true);
+    expect(isChargeHaltError(new StripeGatewayError('STRIPE_MISCONFIGURED', 'x'))).toBe(false);
+    expect(isChargeHaltError(new StripeGatewayError('NO_CUSTOMER', 'x'))).toBe(false);
   });
 
   it('a second call while the first still runs → 409 from Stripe → unknown (conflict)', async () => {

@@ -1,9 +1,8 @@
 import { amountsForOutcome, createSessionsCore, type Session } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
-import { stripeGateway, stripeWebhookHandler } from '../src/index';
+import { coreChargeRecorder, stripeCardSetup, stripeGateway, stripeWebhookHandler } from '../src/index';
 import { createMemoryEventStore, type FakeCardBehaviour } from '../src/testing/index';
-import { coreRecorder } from './core-recorder';
 import { useStripeFake, WEBHOOK_SECRET } from './support';
 
 const world = useStripeFake();
@@ -32,7 +31,14 @@ async function setUp(students: number, cards: (i: number) => FakeCardBehaviour =
     requestTimeoutMs: 250,
   });
   const settlement = { chargeTimeoutMs: 400, runBudgetMs: 20_000, chargeRetryMinutes: 5, batchSize: 5, chargeConcurrency: 4 };
-  const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock, settlement, policy: { maxChargeAttempts: 4 } });
+  const core = createSessionsCore({
+    adapter,
+    videoProvider: createFakeVideoProvider(),
+    paymentGateway: gateway,
+    clock,
+    settlement,
+    policy: { maxChargeAttempts: 4, chargeDeadlineMinutes: 1380 },
+  });
   for (const tutorId of accounts.keys()) await core.connectProvider({ tutorId, provider: 'zoom', tokens: null });
   const prices = [1, 99, 15_001, 15_000, 7_777, 1_000, 12_345, 99_999];
   const sessions: Session[] = [];
@@ -121,7 +127,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),
-      recorder: coreRecorder({ adapter: env.adapter, clock: env.clock, policy: env.core.policy }),
+      recorder: { recordChargeAnswer: coreChargeRecorder(env.core) },
     });
     const succeededEvent = world.fake.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
     expect((await handle(await world.fake.webhookRequest(succeededEvent, { secret: WEBHOOK_SECRET }))).status).toBe(200);
@@ -149,12 +155,12 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
       customerFor: (studentId) => env.customers.get(studentId) ?? null,
       connectedAccountFor: (tutorId) => env.accounts.get(tutorId) ?? null,
       requestTimeoutMs: 250,
-    }), clock: env.clock, settlement: { chargeTimeoutMs: 400, runBudgetMs: 20_000, batchSize: 3, chargeConcurrency: 3 } }))];
+    }), clock: env.clock, policy: { chargeDeadlineMinutes: 1380 }, settlement: { chargeTimeoutMs: 400, runBudgetMs: 20_000, batchSize: 3, chargeConcurrency: 3 } }))];
     env.clock.set(addMinutes(START, 120));
     await Promise.all(workers.map((w) => w.settleDueSessions()));
     for (const pi of world.fake.paymentIntents.filter((p) => p.status === 'processing')) world.fake.finishProcessing(pi.id, 'succeeded');
     const store = createMemoryEventStore();
-    const recorder = coreRecorder({ adapter: env.adapter, clock: env.clock, policy: env.core.policy });
+    const recorder = { recordChargeAnswer: coreChargeRecorder(env.core) };
     const handlers = [1, 2, 3].map(() => stripeWebhookHandler({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: store, recorder }));
     const deliveries = world.fake.events.filter((e) => e.type.startsWith('payment_intent.'));
     const responses = await Promise.all(
@@ -164,5 +170,122 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     env.clock.advance({ minutes: 6 });
     await Promise.all(workers.map((w) => w.settleDueSessions()));
     await expectOneSucceededChargeEach(env);
+  });
+});
+
+describe('the core and the Stripe package together: halts, late successes, the key lifetime, the card check', () => {
+  it("the gateway declares Stripe's 24-hour key lifetime: the core refuses the default 3-day deadline, accepts 1380 minutes", () => {
+    const gateway = stripeGateway({ stripe: world.stripe, customerFor: () => null, connectedAccountFor: () => null });
+    expect(gateway.idempotencyKeyLifetimeMinutes).toBe(1440);
+    const base = { adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider(), paymentGateway: gateway };
+    expect(() => createSessionsCore(base)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY' }));
+    expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1440 } })).toThrow(/idempotency-key lifetime \(1440 minutes\)/);
+    expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1380 } })).not.toThrow();
+  });
+
+  it('a card changed between two calls of one attempt: IDEMPOTENCY_CONFLICT halts it at once (flagged, never resent); the first call\'s late success is then recorded', async () => {
+    const env = await setUp(1, () => 'processing');
+    env.clock.set(addMinutes(START, 120));
+    expect(await env.core.settleDueSessions()).toMatchObject({ completed: 1, chargesPending: 1 });
+    const [s] = env.sessions;
+    // The student saves a new card while the first PaymentIntent is still processing.
+    const customer = env.customers.get('student-0')!;
+    env.customers.set('student-0', { customer: customer.customer, paymentMethod: world.fake.addPaymentMethod(customer.customer) });
+    env.clock.advance({ minutes: 6 });
+    expect(await env.core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
+    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
+    expect((await env.core.listCharges(s!.id)).map((a) => [a.attempt, a.status, a.failureCode])).toEqual([[1, 'unknown', 'IDEMPOTENCY_CONFLICT']]);
+    const flag = (await env.core.listEvents(s!.id)).find((e) => e.type === 'charge.needs_attention');
+    expect(flag?.payload).toMatchObject({ reason: 'gateway_halted', code: 'IDEMPOTENCY_CONFLICT' });
+    const creates = () => world.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents').length;
+    const sent = creates();
+    env.clock.advance({ minutes: 30 });
+    await env.core.settleDueSessions();
+    expect(creates()).toBe(sent); // never resent, with the old parameters or the new
+
+    // The first PaymentIntent succeeds after all; Stripe says so by webhook.
+    const [pi] = world.fake.paymentIntents;
+    world.fake.finishProcessing(pi!.id, 'succeeded');
+    const late: string[] = [];
+    const handle = stripeWebhookHandler({
+      stripe: world.stripe,
+      webhookSecret: WEBHOOK_SECRET,
+      events: createMemoryEventStore(),
+      recorder: { recordChargeAnswer: coreChargeRecorder(env.core, { onLateSuccess: (answer) => void late.push(`${answer.sessionId}#${answer.attempt}`) }) },
+    });
+    const event = world.fake.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
+    expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(200);
+    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi!.id });
+    expect(late).toEqual([`${s!.id}#1`]);
+    expect((await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason)).toEqual([
+      'gateway_halted',
+      'late_success',
+    ]);
+  });
+
+  it('a declined attempt that Stripe later reports succeeded (confirmed on-session) while attempt 2 collected: flagged as charged twice, once', async () => {
+    const env = await setUp(1, () => ({ decline: 'insufficient_funds' }));
+    env.clock.set(addMinutes(START, 120));
+    await env.core.settleDueSessions();
+    world.fake.setBehaviour(env.customers.get('student-0')!.paymentMethod, 'succeed');
+    env.clock.advance({ minutes: 6 });
+    expect(await env.core.settleDueSessions()).toMatchObject({ chargesSucceeded: 1 });
+    const [s] = env.sessions;
+    const failed = world.fake.events.find((e) => e.type === 'payment_intent.payment_failed')!;
+    const object = failed.data.object as Record<string, unknown>;
+    const succeeded = { ...failed, id: 'evt_late_success', type: 'payment_intent.succeeded', data: { object: { ...object, status: 'succeeded', last_payment_error: null } } };
+    const handle = stripeWebhookHandler({
+      stripe: world.stripe,
+      webhookSecret: WEBHOOK_SECRET,
+      events: createMemoryEventStore(),
+      recorder: { recordChargeAnswer: coreChargeRecorder(env.core) },
+    });
+    for (let i = 0; i < 2; i++) expect((await handle(await world.fake.webhookRequest(succeeded, { secret: WEBHOOK_SECRET }))).status).toBe(200);
+    const flags = (await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention');
+    expect(flags.map((e) => e.payload)).toEqual([expect.objectContaining({ reason: 'late_success', attempt: 1, chargedTwice: true, succeededAttempt: 2 })]);
+    expect((await env.core.listCharges(s!.id)).map((a) => a.status)).toEqual(['failed', 'succeeded']);
+  });
+
+  it('an answer for a session the core does not know is acknowledged (200) and reported to onUnknownCharge', async () => {
+    const env = await setUp(0);
+    const unknown: string[] = [];
+    const handle = stripeWebhookHandler({
+      stripe: world.stripe,
+      webhookSecret: WEBHOOK_SECRET,
+      events: createMemoryEventStore(),
+      recorder: { recordChargeAnswer: coreChargeRecorder(env.core, { onUnknownCharge: (answer, error) => void unknown.push(`${answer.sessionId}:${error.code}`) }) },
+    });
+    const gateway = stripeGateway({ stripe: world.stripe, customerFor: () => ({ customer: world.customer, paymentMethod: world.paymentMethod }), connectedAccountFor: () => world.tutorAccount });
+    await gateway.charge({ idempotencyKey: 'k-x', attempt: 1, sessionId: 'not-a-session', bookingId: 'bk-x', studentId: 's', tutorId: 't', outcome: 'COMPLETED_ASSUMED', amountMinor: 100, payoutMinor: 90, feeMinor: 10, currency: 'TTD' });
+    const event = world.fake.events.find((e) => e.type === 'payment_intent.succeeded')!;
+    expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(unknown).toEqual(['not-a-session:NOT_FOUND']);
+  });
+
+  it("the core's paymentMethodCheck wired to hasUsablePaymentMethod: a student without a usable card cannot book", async () => {
+    const clock = createManualClock(addMinutes(START, -60));
+    const expired = world.fake.addCustomer();
+    const billing = new Map<string, { customer: string; paymentMethod: string | null }>([
+      ['student-card', { customer: world.customer, paymentMethod: world.paymentMethod }],
+      ['student-none', { customer: world.fake.addCustomer(), paymentMethod: null }],
+      ['student-gone', { customer: expired, paymentMethod: 'pm_does_not_exist' }],
+    ]);
+    const cards = stripeCardSetup({ stripe: world.stripe, customerFor: (studentId) => billing.get(studentId) ?? null });
+    const core = createSessionsCore({
+      adapter: createInMemoryAdapter({ clock }),
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: stripeGateway({ stripe: world.stripe, customerFor: (id) => billing.get(id) ?? null, connectedAccountFor: () => world.tutorAccount }),
+      clock,
+      policy: { chargeDeadlineMinutes: 1380 },
+      paymentMethodCheck: cards.hasUsablePaymentMethod,
+    });
+    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const book = (studentId: string) =>
+      core.createForBooking({ bookingId: `bk-${studentId}`, tutorId: 'tutor-a', studentId, scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
+    expect((await book('student-card')).created).toBe(true);
+    for (const studentId of ['student-none', 'student-gone', 'student-unknown']) {
+      await expect(book(studentId)).rejects.toMatchObject({ code: 'NO_PAYMENT_METHOD' });
+    }
   });
 });

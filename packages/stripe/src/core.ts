@@ -1,0 +1,60 @@
+import { isSessionError, type ChargeAnswerInput, type ChargeAnswerReport, type SessionError } from '@itutor/sessions-core';
+import type { WebhookChargeAnswer } from './webhooks';
+
+/** The part of the core the webhook needs: `recordChargeAnswer`. A `SessionsCore` fits. */
+export interface ChargeAnswerSink {
+  recordChargeAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport>;
+}
+
+/** Options of {@link coreChargeRecorder}. */
+export interface CoreChargeRecorderOptions {
+  /**
+   * Told (not awaited; its errors are ignored) when Stripe reports money taken on an attempt the core had
+   * closed: the core recorded it and flagged the session for a person (`charge.needs_attention`, reason
+   * `late_success`; `report.session`'s events say whether the student was charged twice). Alert someone.
+   */
+  readonly onLateSuccess?: (answer: WebhookChargeAnswer, report: ChargeAnswerReport) => void | Promise<void>;
+  /**
+   * Told (not awaited) about an answer for a session or attempt the core does not know (`NOT_FOUND`: for
+   * example an event from another environment sharing the Stripe account). Such answers are acknowledged,
+   * since Stripe's retries could not change them.
+   */
+  readonly onUnknownCharge?: (answer: WebhookChargeAnswer, error: SessionError) => void | Promise<void>;
+}
+
+const tell = (hook: (() => void | Promise<void>) | undefined) => {
+  if (hook)
+    void Promise.resolve()
+      .then(hook)
+      .catch(() => undefined);
+};
+
+/**
+ * The webhook recorder's `recordChargeAnswer` over the core: each charge answer Stripe reports
+ * (`payment_intent.succeeded` / `.payment_failed` / `.processing`, with the session id and attempt from the
+ * PaymentIntent's metadata) goes to `core.recordChargeAnswer`, through the same compare-and-set as
+ * settlement. Idempotent (a repeat changes nothing), and resolves for answers that no longer apply, as the
+ * recorder must. Other errors (the database is down, the compare-and-set kept losing) are thrown, so the
+ * handler answers 500 and Stripe delivers the event again.
+ *
+ * ```ts
+ * recorder: { recordChargeAnswer: coreChargeRecorder(core, { onLateSuccess: alertFinance }) }
+ * ```
+ */
+export function coreChargeRecorder(core: ChargeAnswerSink, options: CoreChargeRecorderOptions = {}): (answer: WebhookChargeAnswer) => Promise<void> {
+  return async (answer) => {
+    let report: ChargeAnswerReport;
+    try {
+      report = await core.recordChargeAnswer({ sessionId: answer.sessionId, attempt: answer.attempt, result: answer.result });
+    } catch (error) {
+      if (isSessionError(error, 'NOT_FOUND')) {
+        const hook = options.onUnknownCharge;
+        tell(hook && (() => hook(answer, error)));
+        return;
+      }
+      throw error;
+    }
+    const hook = options.onLateSuccess;
+    if (report.outcome === 'late_success') tell(hook && (() => hook(answer, report)));
+  };
+}
