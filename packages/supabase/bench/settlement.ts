@@ -268,6 +268,11 @@ async function sdk(pool: pg.Pool, options: { latencyMs?: number; hangEvery?: num
   return { seconds, report, gateway, heapMb: (heapPeak - heapBefore) / 2 ** 20, retainedMb: gc ? (retainedPeak - heapBefore) / 2 ** 20 : Number.NaN };
 }
 
+// Variants are looked up by name (their positions depend on which ones run).
+const BACKGROUND_VARIANT = `SDK defaults, + ${BACKGROUND.toLocaleString('en-US')} upcoming and final`;
+const SLOW_VARIANT = 'SDK defaults, gateway 100 ms per charge';
+const HANG_VARIANT = 'SDK defaults, gateway hangs on 1 % of calls';
+
 type Variant = { readonly name: string; readonly template?: string; readonly run: (pool: pg.Pool) => Promise<Measured> };
 
 const variants: Variant[] = [
@@ -286,7 +291,7 @@ const variants: Variant[] = [
 ];
 if (BACKGROUND > 0) {
   variants.push({
-    name: `SDK defaults, + ${BACKGROUND.toLocaleString('en-US')} upcoming and final`,
+    name: BACKGROUND_VARIANT,
     template: backgroundTemplate,
     run: async (pool) => {
       const { seconds, report, heapMb } = await sdk(pool, {});
@@ -297,14 +302,14 @@ if (BACKGROUND > 0) {
 if (SLOW) {
   variants.push(
     {
-      name: 'SDK defaults, gateway 100 ms per charge',
+      name: SLOW_VARIANT,
       run: async (pool) => {
         const { seconds, report } = await sdk(pool, { latencyMs: 100 });
         return { seconds, state: '', note: `settled ${report.completed}, charged ${report.chargesSucceeded}, deferred ${report.chargesDeferred}` };
       },
     },
     {
-      name: 'SDK defaults, gateway hangs on 1 % of calls',
+      name: HANG_VARIANT,
       run: async (pool) => {
         const { seconds, report } = await sdk(pool, { hangEvery: 100 });
         return {
@@ -358,15 +363,17 @@ try {
   const sameState = sdkRuns.every((r) => floorStates.has(r.state)) && floorStates.size === 1;
   console.log(`  end states: floor ${[...floorStates].join(' / ')}; SDK ${sameState ? 'identical' : `DIFFERENT: ${[...new Set(sdkRuns.map((r) => r.state))].join(' / ')}`}`);
   const ratio = floorMedian / median(sdkRuns.map((r) => r.seconds));
-  console.log(`  SDK defaults vs floor: ${ratio.toFixed(2)} (ledger issue goal ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}; scale issue goal ≥ 0.35: ${ratio >= 0.35 ? 'met' : 'MISSED'})`);
+  const best = Math.min(...floorRuns.map((r) => r.seconds)) / Math.min(...sdkRuns.map((r) => r.seconds));
+  console.log(`  SDK defaults vs floor: ${ratio.toFixed(2)} of medians, ${best.toFixed(2)} of minimums (ledger issue goal ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}; scale issue goal ≥ 0.35: ${ratio >= 0.35 ? 'met' : 'MISSED'})`);
   if (BACKGROUND > 0) {
-    const withBackground = median(results.get(variants[variants.length - 1]!.name)!.map((r) => r.seconds));
+    const withBackground = median(results.get(BACKGROUND_VARIANT)!.map((r) => r.seconds));
     const growth = withBackground / median(sdkRuns.map((r) => r.seconds));
-    console.log(`  with ${BACKGROUND.toLocaleString('en-US')} upcoming + final sessions in the table: ${growth.toFixed(2)}× the due-only time (goal ≤ 1.10×: ${growth <= 1.1 ? 'met' : 'MISSED'})`);
+    const bestGrowth = Math.min(...results.get(BACKGROUND_VARIANT)!.map((r) => r.seconds)) / Math.min(...sdkRuns.map((r) => r.seconds));
+    console.log(`  with ${BACKGROUND.toLocaleString('en-US')} upcoming + final sessions in the table: ${growth.toFixed(2)}× the due-only time of medians, ${bestGrowth.toFixed(2)}× of minimums (goal ≤ 1.10×: ${growth <= 1.1 ? 'met' : 'MISSED'})`);
   }
   if (SLOW) {
-    const slow = median(results.get(variants[2]!.name)!.map((r) => r.seconds));
-    const hang = median(results.get(variants[3]!.name)!.map((r) => r.seconds));
+    const slow = median(results.get(SLOW_VARIANT)!.map((r) => r.seconds));
+    const hang = median(results.get(HANG_VARIANT)!.map((r) => r.seconds));
     console.log(`  100 ms gateway on defaults: ${slow.toFixed(1)} s (goal ≤ 15 s: ${slow <= 15 ? 'met' : 'MISSED'})`);
     console.log(`  1 % hanging calls on defaults: ${hang.toFixed(1)} s (goal ≤ 60 s, one cron minute: ${hang <= 60 ? 'met' : 'MISSED'})`);
   }
