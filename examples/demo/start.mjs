@@ -119,7 +119,9 @@ export async function startDemo(options = {}) {
       assets: { clientJs: readFileSync(bundles.client, 'utf8'), sdkCss: css['/demo/sdk.css'], demoCss: css['/demo/demo.css'] },
     });
     world = demo.world;
-    ready = mod.getRequestListener(demo.app.fetch);
+    // Keep Node's own Request/Response: @hono/node-server's lighter replacements (its default) break the
+    // fake Zoom's interception of fetch (msw), which then loses request bodies.
+    ready = mod.getRequestListener(demo.app.fetch, { overrideGlobalObjects: false });
   } catch (error) {
     failed = error instanceof Error ? error : new Error(String(error));
     for (const [, res] of waiting.splice(0)) fail(res);
@@ -137,6 +139,7 @@ export async function startDemo(options = {}) {
     close: async () => {
       server.closeAllConnections?.();
       await new Promise((done) => server.close(() => done()));
+      world.video.release(); // the fake Zoom's interception of this process's fetch, once no demo uses it
       await world.database.close();
     },
   };

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { SessionsAdapter } from '@itutor/sessions-core';
-import { createSqlAdapter } from '@itutor/sessions-supabase';
+import { createSqlAdapter, type SupabaseSessionsAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap, migrations, supabaseBootstrapSql } from '@itutor/sessions-supabase/migrations';
 
 export interface DemoDatabase {
-  readonly adapter: SessionsAdapter;
+  readonly adapter: SupabaseSessionsAdapter;
   readonly kind: string;
   /** How the database was made: from the cached snapshot, or created and migrated now. */
   readonly source: 'snapshot' | 'migrated';

@@ -6,8 +6,11 @@
 import { Hono } from 'hono';
 import { subMinutes } from 'date-fns';
 import { toSessionJson, isSessionError } from '@itutor/sessions-core';
-import { createSessionsHandler } from '@itutor/sessions-core/http';
+import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core/http';
+import { createVideoConnectHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
+import { randomBytes } from 'node:crypto';
 import { renderPage } from './page.mjs';
+import { zoomAccountOf } from './video';
 import { createWorld, nameOf, PEOPLE, type World, type WorldOptions } from './world';
 
 export { getRequestListener } from '@hono/node-server';
@@ -31,21 +34,133 @@ export async function createDemo(options: WorldOptions & { assets: DemoAssets })
   return { world, app: createDemoApp(world, options.origin, options.assets) };
 }
 
+/** The cookie that says who the browser is signed in as for full-page navigations (the OAuth flow). */
+const DEMO_USER_COOKIE = 'itutor_demo_user';
+const isPerson = (userId: string | null | undefined): userId is string => !!userId && Object.values(PEOPLE).some((p) => p.id === userId);
+const isTutor = (userId: string) => Object.values(PEOPLE).some((p) => p.id === userId && p.role === 'tutor');
+
+function cookie(request: Request, name: string): string | null {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The fake Zoom's consent page ("Allow iTutor to use your Zoom account?"), as Zoom would show it. */
+function consentPage(query: string, account: string | null): string {
+  return `<!doctype html><html lang="en"><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>Zoom (local fake) — authorize iTutor Sessions demo</title>
+<body style="font-family:system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5">
+<p style="color:#555">Zoom — a local fake run by the demo: no Zoom account, keys or internet involved.</p>
+<h1 style="font-size:1.4rem">iTutor Sessions demo would like to access your Zoom account</h1>
+<p>Signed in to Zoom as <strong data-testid="zoom-account">${escapeHtml(account ?? 'a demo user')}</strong>.</p>
+<p>It will be able to create, delete and read your scheduled meetings.</p>
+<form method="post" action="/demo/fake-zoom/decide" style="display:flex;gap:.75rem">
+<input type="hidden" name="query" value="${escapeHtml(query)}" />
+<button name="decision" value="allow" style="font:inherit;padding:.5rem 1.25rem;background:#0b5cff;color:#fff;border:0;border-radius:6px">Allow</button>
+<button name="decision" value="deny" style="font:inherit;padding:.5rem 1.25rem;border:1px solid #888;background:#fff;border-radius:6px">Deny</button>
+</form></body></html>`;
+}
+
 function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
+  // Demo sign-in: the page says who it acts as (a header on its fetch calls; a cookie for full-page
+  // navigations, which cannot carry a header). A real host verifies a session cookie or a JWT here.
+  const authenticate: Authenticator = (request) => {
+    const userId = request.headers.get('x-demo-user');
+    return isPerson(userId) ? { userId } : null;
+  };
+  const browserUser = (request: Request): string | null => {
+    const userId = request.headers.get('x-demo-user') ?? cookie(request, DEMO_USER_COOKIE);
+    return isPerson(userId) ? userId : null;
+  };
+  const authenticateBrowser: Authenticator = (request) => {
+    const userId = browserUser(request);
+    return userId ? { userId } : null;
+  };
+  const callbackUrl = world.video.redirectUri();
+  const connect = createVideoConnectHandler({
+    core: world.core,
+    authenticate: authenticateBrowser,
+    // Per start: a restart forgets the attempts in flight, as the in-memory database forgets everything else.
+    cookieSecret: randomBytes(32).toString('hex'),
+    canConnect: isTutor,
+    // Back to the page, to the tutor's card, which shows the outcome (`?video=` and `provider=` are added).
+    returnTo: (_outcome: VideoConnectOutcome, request) => {
+      const userId = browserUser(request);
+      return `${origin()}/${userId ? `?tutor=${encodeURIComponent(userId)}#tutor-${userId}` : ''}`;
+    },
+    // The demo is plain http on 127.0.0.1.
+    secureCookie: origin().startsWith('https:'),
+    providers: {
+      zoom: {
+        oauth: world.video.oauthClient(),
+        tokens: world.video.zoom.tokens,
+        // Zoom's consent page is on the internet: the browser goes to the fake's page here instead. The
+        // rest of the flow (code exchange, meetings) is the real client talking to the fake Zoom.
+        authorizationUrl: (url) => new URL(`/demo/fake-zoom/authorize${url.search}`, origin()),
+      },
+    },
+    onError: (error) => console.error('[demo] connect route:', error instanceof Error ? error.message : error),
+  });
+
   const handle = createSessionsHandler({
     core: world.core,
-    // Demo sign-in: the page says who it acts as. A real host verifies a session cookie or a JWT here.
-    authenticate: (request) => {
-      const userId = request.headers.get('x-demo-user');
-      return userId && Object.values(PEOPLE).some((p) => p.id === userId) ? { userId } : null;
-    },
+    authenticate,
     getBooking: async (bookingId) => world.bookings.get(bookingId) ?? null,
     cronSecret: CRON_SECRET,
     onUnexpectedError: (error) => console.error('[demo] unexpected error', error),
   });
 
   const app = new Hono();
+  app.all('/api/providers/*', (c) => connect(c.req.raw));
   app.all('/api/*', (c) => handle(c.req.raw));
+
+  // Signs the browser in as a demo user (a cookie) and follows `next`: how the page's Connect links
+  // reach the connect route as that tutor.
+  app.get('/demo/sign-in-as/:userId', (c) => {
+    const userId = c.req.param('userId');
+    const next = c.req.query('next') ?? '/';
+    if (!isPerson(userId)) return c.text('unknown demo user', 404);
+    if (!/^\/(api\/providers\/[a-z_]+\/connect)?$/.test(next)) return c.text('next must be a connect route', 400);
+    c.header('set-cookie', `${DEMO_USER_COOKIE}=${encodeURIComponent(userId)}; Path=/; HttpOnly; SameSite=Lax`);
+    return c.redirect(next, 302);
+  });
+
+  // The fake Zoom's consent page, and what its buttons do.
+  app.get('/demo/fake-zoom/authorize', (c) => {
+    const query = new URL(c.req.url).search.slice(1);
+    const userId = browserUser(c.req.raw);
+    return c.html(consentPage(query, userId ? zoomAccountOf(userId) : null), 200, { 'cache-control': 'no-store' });
+  });
+  app.post('/demo/fake-zoom/decide', async (c) => {
+    const form = await c.req.parseBody();
+    const params = new URLSearchParams(typeof form.query === 'string' ? form.query : '');
+    // Only ever back to this demo's own callback: the consent page must not be an open redirect.
+    if (params.get('redirect_uri') !== callbackUrl) return c.text('redirect_uri is not this demo\'s Zoom callback', 400);
+    if (form.decision !== 'allow') {
+      const back = new URL(callbackUrl);
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', 'The user denied the request');
+      if (params.has('state')) back.searchParams.set('state', params.get('state')!);
+      return c.redirect(back.toString(), 302);
+    }
+    const userId = browserUser(c.req.raw);
+    if (userId) params.set('login_hint', zoomAccountOf(userId));
+    // The fake Zoom's own authorize endpoint (intercepted in-process) checks the client and PKCE and
+    // issues the code; its redirect is passed on to the browser.
+    const answer = await fetch(`https://zoom.us/oauth/authorize?${params}`, { redirect: 'manual' });
+    const location = answer.headers.get('location');
+    if (answer.status !== 302 || !location?.startsWith(`${callbackUrl}?`)) return c.text(`The fake Zoom refused: ${await answer.text()}`, 400);
+    return c.redirect(location, 302);
+  });
+
+  // "Ada removes the iTutor app in Zoom": the fake Zoom revokes her tokens. Her next booking finds out.
+  app.post('/demo/tutors/:id/revoke-zoom', async (c) => {
+    const revoked = await world.video.revokeAtZoom(c.req.param('id'));
+    return revoked ? c.json(await snapshot(world)) : c.json({ error: 'no Zoom connection to revoke' }, 404);
+  });
 
   app.get('/', async (c) => {
     const state = await snapshot(world);
@@ -172,8 +287,18 @@ export async function snapshot(world: World) {
   );
   const tutors = await Promise.all(
     [PEOPLE.ada, PEOPLE.ben].map(async (tutor) => {
-      const connection = await world.core.getProviderConnection(tutor.id);
-      return { id: tutor.id, name: tutor.name, provider: connection?.provider ?? null, status: connection?.status ?? null };
+      const c = await world.core.getProviderConnection(tutor.id);
+      // The connection as ConnectVideoProvider takes it (ProviderConnectionJson): no token is in it.
+      const connection = c && {
+        tutorId: c.tutorId,
+        provider: c.provider,
+        status: c.status,
+        externalAccountId: c.externalAccountId,
+        version: c.version,
+        connectedAt: c.connectedAt.toISOString(),
+        updatedAt: c.updatedAt.toISOString(),
+      };
+      return { id: tutor.id, name: tutor.name, connection };
     }),
   );
   const now = world.clock.now();

@@ -1,13 +1,9 @@
 import { addMinutes, startOfMinute } from 'date-fns';
-import {
-  createSessionsCore,
-  type Booking,
-  type SessionsAdapter,
-  type VideoProvider,
-} from '@itutor/sessions-core';
+import { createSessionsCore, type Booking } from '@itutor/sessions-core';
 import { createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createTravelClock } from './clock';
 import { openDatabase } from './database';
+import { createDemoVideo } from './video';
 
 /** People of the demo. Ids are what the authenticator puts in `userId`. */
 export const PEOPLE = {
@@ -25,32 +21,8 @@ export interface DemoBooking extends Booking {
   readonly subject: string;
 }
 
-/**
- * A video provider for the demo: meetings are pages of this server (`/demo/meeting/…`), so clicking
- * Join opens something real without reaching Zoom or Google.
- */
-function createDemoVideoProvider(origin: () => string): VideoProvider & { count(): number } {
-  const byKey = new Map<string, string>();
-  let n = 0;
-  return {
-    count: () => byKey.size,
-    async createMeeting(input) {
-      let id = byKey.get(input.idempotencyKey);
-      if (!id) {
-        n += 1;
-        id = `${input.provider === 'zoom' ? 'zm' : 'gm'}-${String(n).padStart(4, '0')}`;
-        byKey.set(input.idempotencyKey, id);
-      }
-      return { meetingId: id, joinUrl: `${origin()}/demo/meeting/${id}?provider=${input.provider}` };
-    },
-    async deleteMeeting({ meetingId }) {
-      for (const [key, id] of byKey) if (id === meetingId) byKey.delete(key);
-    },
-  };
-}
-
 export interface WorldOptions {
-  /** The demo's own origin, for the simulated meeting links. */
+  /** The demo's own origin: the OAuth redirect URI and the simulated meeting links. */
   readonly origin: () => string;
   /** Real time the demo starts from (default now); simulated time begins at the next whole minute. */
   readonly startAt?: Date;
@@ -72,10 +44,11 @@ export async function createWorld(options: WorldOptions) {
   const clock = createTravelClock();
   clock.travelTo(t0, options.anchor?.real);
   const database = await openDatabase(options.snapshotDir ? { snapshotDir: options.snapshotDir } : {});
-  const adapter: SessionsAdapter = database.adapter;
+  const adapter = database.adapter;
   const gateway = createRecordingPaymentGateway();
-  const video = createDemoVideoProvider(options.origin);
-  const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: gateway, clock });
+  // Zoom through the SDK's real provider, answered by the fake Zoom in this process (see video.ts).
+  const video = createDemoVideo({ origin: options.origin, adapter, clock });
+  const core = createSessionsCore({ adapter, videoProvider: video.provider, paymentGateway: gateway, clock });
 
   const bookings = new Map<string, DemoBooking>();
   const book = (b: DemoBooking) => bookings.set(b.bookingId, b);
@@ -83,15 +56,12 @@ export async function createWorld(options: WorldOptions) {
   book({ bookingId: 'bk-ada-kim-1', subject: 'Chemistry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 30), durationMinutes: 60, priceMinor: 15_000 });
   book({ bookingId: 'bk-ada-sam-2', subject: 'Physics', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 120), durationMinutes: 90, priceMinor: 20_000 });
   book({ bookingId: 'bk-ada-kim-2', subject: 'Biology', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 240), durationMinutes: 45, priceMinor: 12_000 });
+  book({ bookingId: 'bk-ada-sam-3', subject: 'Geometry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 300), durationMinutes: 60, priceMinor: 15_000 });
   book({ bookingId: 'bk-ben-kim-1', subject: 'History', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
 
-  await core.connectProvider({
-    tutorId: PEOPLE.ada.id,
-    provider: 'zoom',
-    externalAccountId: 'ada@zoom.example',
-    // The demo's own video provider needs no tokens.
-    tokens: null,
-  });
+  // Ada connected Zoom earlier (tokens from the fake Zoom, sealed into her connection row); Ben has no
+  // provider yet and connects through the page (the full OAuth redirect flow).
+  await video.seedConnection(core, PEOPLE.ada.id);
   for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2']) await core.createForBooking(bookings.get(id)!);
 
   return { t0, clock, database, core, gateway, video, bookings };

@@ -17,6 +17,8 @@ const START = fileURLToPath(new URL('../start.mjs', import.meta.url));
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
+const PEOPLE_IDS = { ada: 'tutor-ada', ben: 'tutor-ben' } as const;
+
 let demo: RunningDemo;
 let browser: Browser;
 let laptop: BrowserContext;
@@ -33,6 +35,20 @@ const events = (bookingId: string) => card(bookingId).getByTestId('events');
 const simulatedNow = () => demo.world.clock.now().getTime();
 /** The instant the page's clock shows ("25 Nov 2026, 13:35:07 UTC"). */
 const parseClock = (text: string) => Date.parse(text.replace(',', '').replace(' UTC', 'Z').replace(/^(\d+) (\w+) (\d+) /, '$2 $1 $3 '));
+const tutorCard = (tutorId: string) => page.getByTestId(`tutor-${tutorId}`);
+const videoState = (tutorId: string) => tutorCard(tutorId).locator('[data-itutor="video-provider"]').getAttribute('data-state');
+const outcomeOf = (tutorId: string) => tutorCard(tutorId).locator('[data-itutor-part="outcome"]');
+/** Follows the tutor's "Connect Zoom" / "Reconnect Zoom" link to the fake Zoom's consent page. */
+const toZoomConsent = async (tutorId: string, link: string) => {
+  await tutorCard(tutorId).getByRole('link', { name: link }).click();
+  await page.waitForURL(/\/demo\/fake-zoom\/authorize\?/);
+};
+/** Answers the consent page and waits for the callback's redirect back to the tutor's card. */
+const decide = async (button: 'Allow' | 'Deny', tutorId: string) => {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/' && url.hash === `#tutor-${tutorId}`);
+  await tutorCard(tutorId).waitFor();
+};
 const noHorizontalScroll = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 
 beforeAll(async () => {
@@ -57,7 +73,14 @@ describe('demo end to end', () => {
       .sort((a, b) => a.scheduledStartAt.getTime() - b.scheduledStartAt.getTime())
       .map((b) => `booking-${b.bookingId}`);
     expect(ids).toEqual(byStart);
-    expect(ids).toEqual(['booking-bk-ada-sam-1', 'booking-bk-ada-kim-1', 'booking-bk-ben-kim-1', 'booking-bk-ada-sam-2', 'booking-bk-ada-kim-2']);
+    expect(ids).toEqual([
+      'booking-bk-ada-sam-1',
+      'booking-bk-ada-kim-1',
+      'booking-bk-ben-kim-1',
+      'booking-bk-ada-sam-2',
+      'booking-bk-ada-kim-2',
+      'booking-bk-ada-sam-3',
+    ]);
 
     // Visible text (the raw payloads folded away): no 12-hour times, and every hh:mm is followed by the zone.
     const text = await page.locator('main').evaluate((main) => {
@@ -197,6 +220,93 @@ describe('demo end to end', () => {
     expect(await biology.getByRole('heading', { level: 2 }).textContent()).toBe('Biology');
     expect(await biology.textContent()).not.toMatch(/not confirmed|awaiting/i);
     expect(await biology.getByTestId('message').textContent()).toContain('Booking confirmed');
+  });
+
+  it('Ben connects Zoom through the fake Zoom: Deny comes back with "denied" and changes nothing', async () => {
+    const ben = PEOPLE_IDS.ben;
+    expect(await videoState(ben)).toBe('none');
+    expect(await tutorCard(ben).textContent()).toContain('You cannot accept bookings until you connect Zoom');
+    const tokenCalls = demo.world.video.fake.count('token');
+    await toZoomConsent(ben, 'Connect Zoom');
+    expect(new URL(page.url()).searchParams.get('code_challenge_method')).toBe('S256'); // PKCE, from the SDK's connect route
+    expect(await page.getByTestId('zoom-account').textContent()).toBe('ben@zoom.example');
+    await shot('08-fake-zoom-consent', page, false);
+    await decide('Deny', ben);
+    await expect.poll(() => outcomeOf(ben).textContent()).toBe('Permission was not given, so nothing changed.');
+    expect(await outcomeOf(ben).getAttribute('data-outcome')).toBe('denied');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-itutor-part'))).toBe('outcome');
+    await expect.poll(() => new URL(page.url()).search).toBe(''); // read once, then out of the address bar
+    expect(await videoState(ben)).toBe('none');
+    expect(await demo.world.core.getProviderConnection(ben)).toBeNull();
+    expect(demo.world.video.fake.count('token')).toBe(tokenCalls); // no code was exchanged
+    await shot('09-connect-denied', page, false);
+  });
+
+  it('Ben connects Zoom via Allow, sees "connected", and his booking is then accepted with a working Join', async () => {
+    const ben = PEOPLE_IDS.ben;
+    await toZoomConsent(ben, 'Connect Zoom');
+    await decide('Allow', ben);
+    await expect.poll(() => outcomeOf(ben).textContent()).toBe('Your video provider is connected.');
+    expect(await videoState(ben)).toBe('connected');
+    expect(await tutorCard(ben).textContent()).toMatch(/Zoom is connected.*Connected on \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
+    expect(await tutorCard(ben).textContent()).not.toContain('cannot accept bookings');
+    expect(await tutorCard(ben).getByRole('link').count()).toBe(0); // Zoom only, connected: nothing to offer, never a disconnect
+    const stored = await demo.world.core.getProviderConnection(ben);
+    expect(stored).toMatchObject({ provider: 'zoom', status: 'connected' });
+    await shot('10-connect-allowed', page, false);
+
+    const history = card('bk-ben-kim-1');
+    await history.getByTestId('confirm-booking').click();
+    await expect.poll(() => history.getAttribute('data-status')).toBe('SCHEDULED');
+    // The meeting was made at the fake Zoom, on Ben's account, with the token from his consent.
+    expect([...demo.world.video.fake.meetings.values()].filter((m) => m.user === 'ben@zoom.example')).toHaveLength(1);
+    await travel('bk-ben-kim-1', 'Join opens');
+    const tutor = history.getByTestId('tutor-view');
+    await expect.poll(() => joinButton(tutor).isEnabled()).toBe(true);
+    const popup = page.waitForEvent('popup');
+    await joinButton(tutor).click();
+    const meeting = await popup;
+    await expect.poll(() => meeting.url()).toMatch(/\/demo\/meeting\/\d+\?provider=zoom$/);
+    await meeting.close();
+    await expect.poll(() => events('bk-ben-kim-1').textContent()).toContain('Ben joined as the tutor');
+  });
+
+  it("Ada removes the app in Zoom: her next booking is refused with the reason, her card explains it, Reconnect fixes it", async () => {
+    const ada = PEOPLE_IDS.ada;
+    expect(await videoState(ada)).toBe('connected');
+    await tutorCard(ada).getByTestId('revoke-zoom').click();
+    await expect.poll(() => tutorCard(ada).getByTestId('tutor-message').textContent()).toContain('revoked');
+    expect(await videoState(ada)).toBe('connected'); // nobody knows yet: the next call to Zoom finds out
+
+    const geometry = card('bk-ada-sam-3');
+    await geometry.getByTestId('confirm-booking').click();
+    await expect.poll(() => geometry.getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
+    expect(await geometry.getByTestId('message').textContent()).toMatch(/refresh token.*must reconnect/);
+    expect(await demo.world.core.getSessionByBooking('bk-ada-sam-3')).toBeNull();
+    await expect.poll(() => videoState(ada)).toBe('invalid');
+    const text = await tutorCard(ada).textContent();
+    expect(text).toContain('Zoom connection is no longer valid');
+    expect(text).toMatch(/Stopped working on \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
+    expect(text).toContain('You cannot accept bookings until you reconnect Zoom: every session needs a meeting link from it.');
+    expect(await tutorCard(ada).getByRole('link', { name: 'Reconnect Zoom' }).count()).toBe(1);
+    expect(await demo.world.core.getProviderConnection(ada)).toMatchObject({ status: 'invalid' });
+    await tutorCard(ada).scrollIntoViewIfNeeded();
+    await shot('11-connection-invalid', page, false);
+
+    // A second booking gets the same refusal, without asking Zoom again.
+    const refreshes = demo.world.video.fake.count('token');
+    await page.reload();
+    await card('bk-ada-sam-3').getByTestId('confirm-booking').click();
+    await expect.poll(() => card('bk-ada-sam-3').getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
+    expect(demo.world.video.fake.count('token')).toBe(refreshes);
+
+    await toZoomConsent(ada, 'Reconnect Zoom');
+    expect(await page.getByTestId('zoom-account').textContent()).toBe('ada@zoom.example');
+    await decide('Allow', ada);
+    await expect.poll(() => outcomeOf(ada).textContent()).toBe('Your video provider is connected.');
+    expect(await videoState(ada)).toBe('connected');
+    await card('bk-ada-sam-3').getByTestId('confirm-booking').click();
+    await expect.poll(() => card('bk-ada-sam-3').getAttribute('data-status')).toBe('SCHEDULED');
   });
 
   it('reads on a laptop and on a phone: no sideways scrolling, a slim sticky bar', async () => {

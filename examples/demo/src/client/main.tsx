@@ -3,15 +3,29 @@ import { createRoot } from 'react-dom/client';
 import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
 import { postSessionAction } from '@itutor/sessions-core/client';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
+import { ConnectVideoProvider, videoConnectHref } from '@itutor/sessions-react/connect';
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
 import type { PageBoot } from '../page.mjs';
 import type { DemoState } from '../server';
 
 type DemoSessionRow = DemoState['sessions'][number];
 type DemoEvent = DemoSessionRow['events'][number];
+type DemoTutor = DemoState['tutors'][number];
 
 const STARTING = 'Starting the demo database… (the very first start creates and migrates it, which takes a while)';
 const boot = (window as unknown as { __DEMO_BOOT__?: PageBoot }).__DEMO_BOOT__;
+
+/**
+ * Where the OAuth callback sent the browser back: `?video=<outcome>&provider=zoom&tutor=<id>`. Read once
+ * and taken out of the address bar, so a reload does not announce it again.
+ */
+const callback = (() => {
+  const params = new URLSearchParams(window.location.search);
+  const outcome = params.get('video');
+  if (outcome === null) return null;
+  window.history.replaceState(null, '', window.location.pathname + window.location.hash);
+  return { outcome, tutorId: params.get('tutor') };
+})();
 
 const money = (minor: unknown) => (typeof minor === 'number' ? formatMoney(minor, { locale: LOCALE }) : '—');
 const providerName = (provider: unknown) => (provider === 'google_meet' ? 'Google Meet' : provider === 'zoom' ? 'Zoom' : String(provider ?? 'no provider'));
@@ -336,16 +350,56 @@ function Intro({ state }: { state: DemoState }) {
       <p>
         Each session shows the tutor’s and the student’s screen with the SDK’s Join and No-show buttons. Every click goes
         through the SDK’s HTTP routes; data lives in {state.database}. Move the simulated clock to try the join window,
-        the no-show rule and the settlement.
+        the no-show rule and the settlement. Meetings are made by the SDK’s Zoom provider against a fake Zoom the demo
+        runs itself: no Zoom account, keys or internet.
       </p>
-      <ul className="plain tutors">
-        {state.tutors.map((t) => (
-          <li key={t.id}>
-            <strong>{t.name}</strong> (tutor): {t.provider ? `${providerName(t.provider)} ${t.status === 'connected' ? 'connected' : String(t.status)}` : 'no video provider — cannot accept bookings'}
-          </li>
-        ))}
-      </ul>
     </section>
+  );
+}
+
+/**
+ * A tutor's video connection: the SDK's `ConnectVideoProvider`. Its Connect / Reconnect link signs the
+ * browser in as this tutor (a demo cookie: a full-page navigation cannot carry the page's `x-demo-user`
+ * header) and follows the SDK's connect route to the fake Zoom's consent page.
+ */
+function TutorCard({ tutor, onChange }: { tutor: DemoTutor; onChange: () => Promise<void> }) {
+  const [message, setMessage] = useState<string | null>(null);
+  const revoke = async () => {
+    const result = await post<{ error?: string }>(`/demo/tutors/${tutor.id}/revoke-zoom`);
+    setMessage(
+      result.error
+        ? `Refused: ${result.error}`
+        : `Zoom revoked ${tutor.name}’s tokens (as if ${tutor.name} removed the app in Zoom). The SDK finds out at the next call to Zoom: confirm one of ${tutor.name}’s bookings.`,
+    );
+    await onChange();
+  };
+  return (
+    <article className="card tutor-card" id={`tutor-${tutor.id}`} data-testid={`tutor-${tutor.id}`}>
+      <ConnectVideoProvider
+        className="video-provider"
+        connection={tutor.connection}
+        outcome={callback?.tutorId === tutor.id ? callback.outcome : null}
+        providers={['zoom']}
+        connectHref={(provider) => `/demo/sign-in-as/${tutor.id}?next=${encodeURIComponent(videoConnectHref(provider))}`}
+        labels={{
+          heading: `${tutor.name} (tutor): video meetings`,
+          connectedOn: (date) => `Connected on ${date} ${TIME_ZONE}`,
+          brokenOn: (date) => `Stopped working on ${date} ${TIME_ZONE}`,
+        }}
+      />
+      {tutor.connection?.status === 'connected' && (
+        <div className="actions">
+          <button type="button" className="btn" onClick={() => void revoke()} data-testid="revoke-zoom">
+            Remove the app in Zoom (revoke {tutor.name}’s tokens)
+          </button>
+        </div>
+      )}
+      {message && (
+        <p className="message" role="status" data-testid="tutor-message">
+          {message}
+        </p>
+      )}
+    </article>
   );
 }
 
@@ -402,6 +456,11 @@ function App() {
           {state ? (
             <>
               <Intro state={state} />
+              <div className="tutors">
+                {state.tutors.map((tutor) => (
+                  <TutorCard key={tutor.id} tutor={tutor} onChange={refresh} />
+                ))}
+              </div>
               {state.sessions.map((row) => (
                 <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} />
               ))}
