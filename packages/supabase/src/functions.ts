@@ -47,6 +47,9 @@ export const REPOSITORY_FUNCTIONS = {
   itutor_list_tutor_events: [['p_tutor_id', 'text']],
   itutor_list_session_charges: [['p_session_id', 'text']],
   itutor_list_sessions_needing_attention: [['p_limit', 'integer']],
+  itutor_remember_stripe_event: [['p_event_id', 'text']],
+  itutor_forget_stripe_event: [['p_event_id', 'text']],
+  itutor_forget_stripe_events_before: [['p_before', 'timestamptz']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;
 
 /** The name of a repository function. */

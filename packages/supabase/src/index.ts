@@ -4,6 +4,8 @@
  * - {@link createSqlAdapter}: repositories over a direct SQL connection (node-postgres `Pool`, PGlite).
  * - {@link createSupabaseAdapter}: the same repositories over a supabase-js client (service role).
  * - {@link createSupabaseAuthenticator}: Supabase access tokens → callers, for the core's HTTP handlers.
+ * - {@link createSqlStripeEventStore} / {@link createSupabaseStripeEventStore}: the Stripe webhook handler's
+ *   handled-events store on the table `stripe_events`.
  * - The migrations live in `@itutor/sessions-supabase/migrations`.
  *
  * Both adapters call the same SQL functions, defined by the migrations; see the README.
@@ -17,3 +19,5 @@ export { createSupabaseAuthenticator } from './auth';
 export { accessTokenFromCookieHeader, isSameOriginRequest, supabaseAuthCookieName, withSupabaseSessionCookie } from './cookie';
 export type { SupabaseSessionCookieOptions } from './cookie';
 export type { SupabaseAuthenticatorOptions } from './auth';
+export { createSqlStripeEventStore, createSupabaseStripeEventStore } from './stripe-events';
+export type { SupabaseStripeEventStore } from './stripe-events';

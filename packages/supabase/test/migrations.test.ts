@@ -38,6 +38,7 @@ describe('migrations export', () => {
         { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },
         { relname: 'sessions', relrowsecurity: true },
+        { relname: 'stripe_events', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },
         { relname: 'video_provider_meetings', relrowsecurity: true },
       ]);

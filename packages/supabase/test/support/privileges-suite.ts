@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections', 'video_provider_meetings'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -15,6 +15,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
   // A deleted meeting is forgotten so its key may make a new one.
   video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
+  // A Stripe event whose handling failed is forgotten so Stripe's next delivery is handled; old ones are pruned.
+  stripe_events: ['DELETE', 'INSERT', 'SELECT'],
 };
 
 /** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
@@ -57,7 +59,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
          from pg_class c cross join lateral aclexplode(c.relacl) as a
          where c.relnamespace = 'public'::regnamespace and c.relname = any ($1::text[])
            and a.grantee = 'service_role'::regrole and a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER', 'DELETE')
-           and not (c.relname = 'video_provider_meetings' and a.privilege_type = 'DELETE')`,
+           and not (c.relname in ('video_provider_meetings', 'stripe_events') and a.privilege_type = 'DELETE')`,
         [[...SDK_TABLES]],
       );
       expect(acl).toEqual([]);
@@ -69,7 +71,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       expect(seq).toEqual([{ usage: false, update: false }]);
     });
 
-    it('clients may read only the non-secret connection columns: never a token column, a lease or a meeting', async () => {
+    it('clients may read only the non-secret connection columns: never a token column, a lease, a meeting or a Stripe event', async () => {
       const { client } = await database;
       const { rows } = await client.query(
         `select r.role, a.attname as column
@@ -83,7 +85,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       );
       const { rows: meetings } = await client.query(
         `select r.role from unnest(array['anon', 'authenticated']) as r (role)
-         where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')`,
+         where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')
+            or has_any_column_privilege(r.role, 'public.stripe_events', 'SELECT')`,
       );
       expect(meetings).toEqual([]);
     });

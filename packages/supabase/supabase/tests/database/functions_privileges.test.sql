@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(23);
+select plan(27);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -40,6 +40,9 @@ select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501',
 select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
 select throws_ok($$ select public.itutor_list_sessions_needing_attention(10) $$, '42501', null, 'a tutor cannot list the charges needing attention');
 select throws_ok($$ select public.itutor_claim_sessions_for_settlement(now(), 10, now()) $$, '42501', null, 'a tutor cannot claim sessions');
+select throws_ok($$ select public.itutor_remember_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot remember a Stripe event through the functions');
+select throws_ok($$ select public.itutor_forget_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot forget a Stripe event through the functions');
+select throws_ok($$ select public.itutor_forget_stripe_events_before(now()) $$, '42501', null, 'a tutor cannot prune Stripe events through the functions');
 select is(public.itutor_no_show_wait_minutes(60), 19, 'the timing functions stay callable by clients');
 reset role;
 
@@ -49,6 +52,7 @@ select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-1111111111
 select is(public.itutor_find_video_meeting('zoom', 'itutor-booking-a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads video meetings through the functions');
 select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads the ledger through the functions');
 select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
+select is(public.itutor_remember_stripe_event('evt_functions'), true, 'the service role remembers Stripe events through the functions');
 reset role;
 
 select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['timestamp with time zone', 'integer', 'timestamp with time zone', 'integer'],
