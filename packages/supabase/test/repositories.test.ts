@@ -143,6 +143,30 @@ describe('SQL repositories beyond the contract', () => {
       expect(await raw.events(s.id)).toEqual([]);
     });
 
+    it('the batch path (two or more writes) refuses the same bad ledger changes and writes nothing for any write', async () => {
+      const { db, adapter, s, settle } = await settled();
+      const t = buildSession({ id: '60000000-0000-4000-8000-000000000023', bookingId: 'batch-other', scheduledStartAt: start });
+      await adapter.sessions.insert(t, []);
+      const settleT = transition(t, { type: 'SETTLE' }, at(60));
+      if (!settleT.ok) throw settleT.error;
+      const good = { expectedVersion: 1, next: settleT.session, events: settleT.events, ledger: settleT.ledger };
+      const bad = [
+        { type: 'answer' as const, sessionId: t.id, attempt: 1, status: 'failed' as const, gatewayReference: null, failureCode: 'x', answeredAt: at(61) },
+        { type: 'answer' as const, sessionId: s.id, attempt: 7, status: 'failed' as const, gatewayReference: null, failureCode: 'x', answeredAt: at(61) },
+      ];
+      for (const change of bad) {
+        await expect(
+          adapter.sessions.applyWrites([good, { expectedVersion: 1, next: settle.session, events: settle.events, ledger: [...settle.ledger, change] }]),
+        ).rejects.toThrow(/ledger change|does not exist/);
+      }
+      const raw = createRawReader(db.client);
+      for (const id of [s.id, t.id]) {
+        expect((await raw.session(id))?.version).toBe(1);
+        expect(await raw.charges(id)).toEqual([]);
+        expect(await raw.events(id)).toEqual([]);
+      }
+    });
+
     it('an answer to an attempt that does not exist fails the whole batch', async () => {
       const { db, adapter, s, settle } = await settled();
       const answer = { type: 'answer' as const, sessionId: s.id, attempt: 7, status: 'failed' as const, gatewayReference: null, failureCode: 'card_declined', answeredAt: at(61) };

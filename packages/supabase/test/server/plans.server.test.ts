@@ -166,10 +166,14 @@ describe('settlement plans on the PostgreSQL server', () => {
     // sequential scans off, so a plan made while a table was small still reaches rows by key.
     const { rows: config } = await db.pool.query(
       `select proname, coalesce(array_to_string(proconfig, ','), '') as config from pg_proc
-       where pronamespace = 'public'::regnamespace and proname in ('itutor_claim_sessions_for_settlement', 'itutor_apply_session_writes') order by 1`,
+       where pronamespace = 'public'::regnamespace
+         and proname in ('itutor_claim_sessions_for_settlement', 'itutor_apply_session_writes', 'itutor_apply_session_write', 'itutor_apply_session_writes_in_batch')
+       order by 1`,
     );
     expect(config).toEqual([
+      { proname: 'itutor_apply_session_write', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
       { proname: 'itutor_apply_session_writes', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
+      { proname: 'itutor_apply_session_writes_in_batch', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
       { proname: 'itutor_claim_sessions_for_settlement', config: expect.stringContaining('plan_cache_mode=force_custom_plan') },
     ]);
 

@@ -100,6 +100,11 @@ export function runTimeZoneSuite(
         `select public.itutor_apply_session_writes($1::text::jsonb) as r`,
         [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
       ],
+      [
+        'itutor_apply_session_writes_in_batch',
+        `select public.itutor_apply_session_writes_in_batch($1::text::jsonb) as r`,
+        [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
+      ],
       ['itutor_claim_sessions_for_settlement', `select public.itutor_claim_sessions_for_settlement($1::timestamptz, 10, $2::timestamptz) as r`, ['2030-01-01T00:00:00Z', '2030-01-01T00:05:00Z']],
       ['itutor_find_provider_connection', `select public.itutor_find_provider_connection('tutor-a') as r`, []],
       ['itutor_find_provider_tokens', `select public.itutor_find_provider_tokens('tutor-a') as r`, []],
@@ -164,7 +169,7 @@ export function runTimeZoneSuite(
       const utc = await answers('UTC');
       for (const [fn, text] of Object.entries(utc)) {
         // Each answer carries at least one instant, printed in UTC (apply-writes answers booleans only).
-        if (fn === 'itutor_apply_session_writes') expect(text).toBe('[true]');
+        if (fn === 'itutor_apply_session_writes' || fn === 'itutor_apply_session_writes_in_batch') expect(text).toBe('[true]');
         else expect.soft(text, fn).toMatch(/T\d\d:\d\d:\d\d(\.\d+)?\+00:00/);
       }
       expect(utc.itutor_find_session).toContain('"scheduled_end_at": "9999-12-31T23:59:59.999+00:00"');

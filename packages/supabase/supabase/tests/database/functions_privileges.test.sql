@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(27);
+select plan(29);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -37,6 +37,8 @@ select throws_ok($$ select public.itutor_find_video_meeting('zoom', 'itutor-book
 select throws_ok($$ select public.itutor_insert_video_meeting('zoom', 'x', '{}') $$, '42501', null, 'a tutor cannot record a meeting through the functions');
 select throws_ok($$ select public.itutor_remove_video_meeting('zoom', '8000000001') $$, '42501', null, 'a tutor cannot forget a meeting through the functions');
 select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501', null, 'a tutor cannot write through the functions');
+select throws_ok($$ select public.itutor_apply_session_write('{}') $$, '42501', null, 'a tutor cannot write through the single-write path');
+select throws_ok($$ select public.itutor_apply_session_writes_in_batch('[]') $$, '42501', null, 'a tutor cannot write through the batch path');
 select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
 select throws_ok($$ select public.itutor_list_sessions_needing_attention(10) $$, '42501', null, 'a tutor cannot list the charges needing attention');
 select throws_ok($$ select public.itutor_claim_sessions_for_settlement(now(), 10, now()) $$, '42501', null, 'a tutor cannot claim sessions');
@@ -69,7 +71,7 @@ select is_empty($$
 $$, 'the inlined helpers have no SET clause, are plain SQL and not security definer (so they inline, and run as the caller)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname like 'itutor\_%' and p.prorettype in ('jsonb'::regtype, 'json'::regtype) and p.proname not in ('itutor_apply_session_writes', 'itutor_session_row_json')
+  where p.proname like 'itutor\_%' and p.prorettype in ('jsonb'::regtype, 'json'::regtype) and p.proname not in ('itutor_apply_session_writes', 'itutor_apply_session_writes_in_batch', 'itutor_session_row_json')
     and not coalesce('TimeZone=UTC' = any (p.proconfig), false)
 $$, 'every function returning rows as jsonb prints its timestamps in UTC whatever the caller''s TimeZone');
 
