@@ -9,8 +9,8 @@ const shared = {
 } as const;
 
 export default defineConfig([
-  // ESM: arctic (ESM-only) is a dependency, imported as is; msw is the `/testing` entry's optional peer.
-  { ...shared, format: ['esm'], clean: true, external: ['@itutor/sessions-core', 'arctic', 'msw'] },
-  // CommonJS: arctic is ESM-only and Node 20 before 20.19 cannot `require` it, so it is bundled here.
-  { ...shared, format: ['cjs'], external: ['@itutor/sessions-core', 'msw'], noExternal: ['arctic', /^@oslojs\//] },
+  // ESM: arctic and jose (both ESM-only) are dependencies, imported as is; msw is the `/testing` entry's optional peer.
+  { ...shared, format: ['esm'], clean: true, external: ['@itutor/sessions-core', 'arctic', 'jose', 'msw'] },
+  // CommonJS: arctic and jose are ESM-only and Node 20 before 20.19 cannot `require` them, so they are bundled here.
+  { ...shared, format: ['cjs'], external: ['@itutor/sessions-core', 'msw'], noExternal: ['arctic', /^@oslojs\//, 'jose'] },
 ]);

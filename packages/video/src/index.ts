@@ -7,6 +7,17 @@ export type { VideoProviderErrorCode } from './errors';
 export { parseRetryAfter } from './http';
 export type { ApiCallOptions } from './http';
 export type { MeetingStore } from './meetings';
+export { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './meeting-events';
+export type {
+  IgnoredMeetingEvent,
+  IgnoredMeetingEventReason,
+  MeetingEventSink,
+  ProviderMeetingEvent,
+  ProviderMeetingEventKind,
+  ProviderParticipant,
+} from './meeting-events';
+export { createGoogleMeetEventsHandler, GOOGLE_MEET_EVENT_TYPES, GOOGLE_OIDC_ISSUERS, GOOGLE_OIDC_JWKS_URL } from './meet-events';
+export type { GoogleMeetEventsOptions, MeetEventReference, MeetParticipantDetails } from './meet-events';
 export { GOOGLE_MEET_SCOPES, googleMeet } from './meet';
 export type { GoogleMeetOptions, MeetAccessType } from './meet';
 export { videoProviders } from './router';
@@ -23,4 +34,6 @@ export type {
   TokenStore,
 } from './tokens';
 export { DEFAULT_ZOOM_SETTINGS, zoom } from './zoom';
+export { createZoomWebhookHandler } from './zoom-webhook';
+export type { ZoomWebhookOptions } from './zoom-webhook';
 export type { ConnectedVideoProvider, MeetingTimes, ZoomMeetingSettings, ZoomOptions } from './zoom';

@@ -4,3 +4,5 @@ export { createMemoryMeetingStore, createMemoryTokenStore } from './stores';
 export type { MemoryMeetingStore, MemoryTokenStore } from './stores';
 export { interceptProviders } from './intercept';
 export type { ProviderInterception } from './intercept';
+export { createGooglePushFake, signZoomWebhook, zoomWebhookRequest } from './webhooks';
+export type { FakeWorkspaceEvent, GooglePushFake, GooglePushFakeOptions, ZoomWebhookSignatureInput } from './webhooks';

@@ -1,0 +1,159 @@
+import type { VideoProviderName } from '@itutor/sessions-core';
+import { json, problem } from '@itutor/sessions-core/http';
+
+/**
+ * What a provider reported about a meeting, in one shape for Zoom and Google Meet:
+ * - `meeting.started` / `meeting.ended`: a meeting (Zoom) or conference (Meet) started or ended;
+ * - `participant.joined` / `participant.left`: someone joined or left it.
+ */
+export type ProviderMeetingEventKind = 'meeting.started' | 'meeting.ended' | 'participant.joined' | 'participant.left';
+
+/**
+ * Who joined or left, as far as the provider tells. Every field may be `null`: guests have no account,
+ * Zoom omits the e-mail of people who are not signed in, and Meet's events carry no identity at all
+ * (only a participant resource name) unless the host's `describeParticipant` fills it in. Matching a
+ * participant to the session's tutor or student is the host's job; an unmatched participant must never
+ * count as the student.
+ */
+export interface ProviderParticipant {
+  /** The e-mail the provider reports (Zoom: `participant.email`, often empty for guests). */
+  readonly email: string | null;
+  /** The display name (Zoom: `participant.user_name`; Meet: only through `describeParticipant`). */
+  readonly name: string | null;
+  /**
+   * The provider account of a signed-in participant (Zoom: `participant_user_id`, else `participant.id`;
+   * Meet: `signedinUser.user`, only through `describeParticipant`).
+   */
+  readonly providerUserId: string | null;
+  /**
+   * This participant's identity inside the meeting, which pairs a join with its leave (Zoom:
+   * `participant_uuid`, else the per-meeting `user_id`; Meet: the participant resource
+   * `conferenceRecords/{c}/participants/{p}`).
+   */
+  readonly participantId: string | null;
+}
+
+/**
+ * A meeting event reported by a provider, verified (signature or OIDC token) and normalised. Handed to
+ * the host's {@link MeetingEventSink}.
+ */
+export interface ProviderMeetingEvent {
+  readonly provider: VideoProviderName;
+  /**
+   * The provider's identity of this event, stable across retries and replays: the key to deduplicate
+   * on (with `provider`). Zoom: `{event}:{event_ts}:{meeting uuid}` plus the participant's id and
+   * join/leave time for participant events. Google Meet: the Pub/Sub `messageId`.
+   */
+  readonly eventId: string;
+  readonly kind: ProviderMeetingEventKind;
+  /**
+   * The meeting as the core stores it in the session's `meetingId`, i.e. what the provider's
+   * `createMeeting` returned: Zoom's numeric meeting id as text (`"85746065432"`), Meet's space name
+   * (`"spaces/jQCFfuBOdN5z"`).
+   */
+  readonly meetingId: string;
+  /**
+   * One occurrence of the meeting (a Zoom meeting id can be started several times; a Meet space hosts
+   * one conference after another): Zoom's meeting `uuid`, Meet's conference record name
+   * (`conferenceRecords/{id}`). `null` when the provider did not send it.
+   */
+  readonly instanceId: string | null;
+  /**
+   * When it happened, by the provider's account: Zoom's `start_time` / `end_time` / `join_time` /
+   * `leave_time`; Meet's resource times when the subscription includes the resource, else the
+   * CloudEvent `time`. Not when it reached us (see `receivedAt`): retries arrive minutes late.
+   */
+  readonly occurredAt: Date;
+  /** When the route accepted it (the handler's clock). */
+  readonly receivedAt: Date;
+  /** For `participant.joined` / `participant.left` only. */
+  readonly participant?: ProviderParticipant;
+}
+
+/**
+ * The host's port for verified meeting events: store them (deduplicated by `provider` + `eventId`),
+ * match participants, update the session. Awaited before the route answers, so it must be quick (Zoom
+ * gives the whole request 3 seconds; keep heavy work for later, e.g. an insert into an inbox table).
+ * Throwing makes the route answer 500, and the provider delivers the event again later (Zoom retries a
+ * few times over about an hour, Pub/Sub until the message expires): so a sink must be idempotent.
+ */
+export type MeetingEventSink = (event: ProviderMeetingEvent) => Promise<void>;
+
+/** Why a verified delivery was acknowledged without calling the sink. */
+export type IgnoredMeetingEventReason =
+  /** An event type the SDK does not use (recordings, transcripts, subscription lifecycle, …). */
+  | 'unsupported_event'
+  /** Meet: the meeting space of the event could not be determined (see `resolveSpace`). */
+  | 'unknown_space';
+
+/** Told about every verified delivery that was acknowledged without calling the sink (for logs). */
+export interface IgnoredMeetingEvent {
+  readonly provider: VideoProviderName;
+  readonly reason: IgnoredMeetingEventReason;
+  /** The provider's event type (Zoom's `event`, Meet's CloudEvent type), when there was one. */
+  readonly type: string | null;
+}
+
+/** Default body limit of the webhook routes: provider deliveries are a few kilobytes. */
+export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
+
+/** The raw body (bytes), or the 413 to answer. Checked on `content-length` and while streaming. */
+export async function readRawBody(request: Request, maxBytes: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; response: Response }> {
+  const tooLarge = () => ({ ok: false as const, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) });
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) return tooLarge();
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, bytes };
+}
+
+/** JSON text → value, or the 400 to answer (also for bytes that are not UTF-8). */
+export function parseJson(bytes: Uint8Array, what: string): { ok: true; value: unknown } | { ok: false; response: Response } {
+  try {
+    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) };
+  } catch {
+    return { ok: false, response: problem('MALFORMED_JSON', `${what} is not valid JSON`) };
+  }
+}
+
+/** A plain object, or `null`. */
+export const record = (value: unknown): Record<string, unknown> | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+
+/** A non-empty string (at most `max` characters), or `null`. */
+export const text = (value: unknown, max = 1024): string | null => (typeof value === 'string' && value !== '' && value.length <= max ? value : null);
+
+/** An ISO-8601 instant with an explicit zone (`Z` or an offset), or `null`. */
+export function instant(value: unknown): Date | null {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The answer to an accepted delivery. */
+export const accepted = (): Response => json({ status: 'accepted' });
+
+/** The answer to a verified delivery that is acknowledged but not used. */
+export const ignored = (reason: IgnoredMeetingEventReason): Response => json({ status: 'ignored', reason });
+
+/** A rejected payload (400) with the field that is wrong. */
+export const invalidPayload = (path: string, message: string): Response =>
+  problem('INVALID_INPUT', `Invalid event payload: ${path} ${message}`, { issues: [{ path, message }] });
