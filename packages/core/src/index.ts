@@ -80,6 +80,8 @@ export { decideChargeAnswer, LATE_SUCCESS_REASON } from './charge-answers';
 export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './charge-answers';
 export { CHARGE_HALT, isChargeHaltError, markChargeHalt } from './charge-halt';
 export type { ChargeHaltError } from './charge-halt';
+export { refundIdempotencyKey } from './refunds';
+export type { RefundInstruction, RefundResult } from './refunds';
 export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
 export { fromSessionJson, toSessionJson } from './wire';
 export type { SessionJson } from './wire';

@@ -1,3 +1,4 @@
+import type { RefundInstruction, RefundResult } from './refunds';
 import type {
   ChargeAttempt,
   ChargedOutcome,
@@ -243,6 +244,12 @@ export interface PaymentGateway {
    * forgot the key could charge twice. Leave it out for a gateway that keeps keys for good.
    */
   readonly idempotencyKeyLifetimeMinutes?: number;
+  /**
+   * Optional: returns all or part of a succeeded charge under the refund's own idempotency key (see
+   * `RefundInstruction`). May throw; an error marked with `CHARGE_HALT` means the refund must not be
+   * retried (a person must look), any other throw is an unknown answer.
+   */
+  refund?(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }
 
 /** A booking as the host's booking system knows it (the host is the source of truth for price). */
