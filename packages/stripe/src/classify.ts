@@ -1,5 +1,5 @@
-import type { ChargeResult } from '@itutor/sessions-core';
-import type { StripePaymentIntentLike } from './client';
+import type { ChargeResult, RefundResult } from '@itutor/sessions-core';
+import type { StripePaymentIntentLike, StripeRefundLike } from './client';
 import type { StripeGatewayErrorCode } from './errors';
 
 /**
@@ -153,4 +153,52 @@ export function classifyStripeCharge(outcome: StripeChargeOutcome): StripeCharge
       if (typeof e.statusCode === 'number' && (e.statusCode >= 500 || e.statusCode === 409)) return unknown('stripe_unavailable', reference);
       return unknown('unexpected_error', reference);
   }
+}
+
+/** What Stripe answered to one Refund create call: the Refund, or what the client threw. */
+export type StripeRefundOutcome = { readonly refund: StripeRefundLike } | { readonly error: unknown };
+
+/** The classification of one refund answer: a `RefundResult`, or `refused` as for charges. */
+export type StripeRefundClassification =
+  | { readonly kind: 'answer'; readonly result: RefundResult }
+  | Extract<StripeChargeClassification, { readonly kind: 'refused' }>;
+
+/**
+ * Stripe's answer to a refund → the core's `RefundResult`:
+ *
+ * | Stripe's answer | result |
+ * | --- | --- |
+ * | Refund `succeeded` | `succeeded`, reference = Refund id |
+ * | `pending`, `requires_action` | `pending` (the webhook says how it ended) |
+ * | `failed`, `canceled` | `failed` with its `failure_reason` / `canceled` |
+ * | 400 invalid request (`charge_already_refunded`, `amount_too_large`, `charge_not_refundable`, …) | `failed` with its `code` |
+ * | 429, 409, 5xx, connection error, time-out | `unknown` |
+ * | 400 `idempotency_error`, 401 / 403 | `refused` (`IDEMPOTENCY_CONFLICT`, `STRIPE_MISCONFIGURED`), as for charges |
+ */
+export function classifyStripeRefund(outcome: StripeRefundOutcome): StripeRefundClassification {
+  if ('refund' in outcome) {
+    const { refund } = outcome;
+    switch (refund.status) {
+      case 'succeeded':
+        return { kind: 'answer', result: { status: 'succeeded', reference: refund.id } };
+      case 'pending':
+      case 'requires_action':
+        return { kind: 'answer', result: { status: 'pending', reference: refund.id } };
+      case 'failed':
+        return { kind: 'answer', result: { status: 'failed', failureCode: code(refund.failure_reason) ?? 'refund_failed', reference: refund.id } };
+      case 'canceled':
+        return { kind: 'answer', result: { status: 'failed', failureCode: 'canceled', reference: refund.id } };
+      default:
+        return { kind: 'answer', result: { status: 'unknown', reason: `unexpected_status_${String(refund.status).slice(0, 50)}`, reference: refund.id } };
+    }
+  }
+  // Errors are classified as for charges (a refund raises no card errors); the PaymentIntent in an error
+  // is the charge's, not a refund's, so no reference is kept.
+  const classified = classifyStripeCharge({ error: outcome.error });
+  if (classified.kind === 'refused') return classified;
+  const result = classified.result;
+  return {
+    kind: 'answer',
+    result: result.status === 'failed' ? { status: 'failed', failureCode: result.failureCode } : { status: 'unknown', reason: result.status === 'unknown' ? (result.reason ?? 'unknown') : 'unknown' },
+  };
 }

@@ -41,6 +41,8 @@ export interface StripeRefundLike {
   readonly id: string;
   readonly amount: number;
   readonly status: string | null;
+  /** Why a `failed` refund failed (e.g. `lost_or_stolen_card`). */
+  readonly failure_reason?: string | null;
 }
 
 /** The fields of a webhook Event this package reads. */

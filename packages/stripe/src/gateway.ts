@@ -1,6 +1,6 @@
-import type { ChargeCallOptions, ChargeInstruction, ChargeResult, PaymentGateway } from '@itutor/sessions-core';
+import type { ChargeCallOptions, ChargeInstruction, ChargeResult, PaymentGateway, RefundInstruction, RefundResult } from '@itutor/sessions-core';
 import { untilAborted } from './abort';
-import { classifyStripeCharge, STRIPE_FAILURE_CODES } from './classify';
+import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 import type { StripeClientLike } from './client';
 import { StripeGatewayError } from './errors';
 
@@ -68,7 +68,19 @@ export interface StripeGateway extends PaymentGateway {
    * `policy.chargeDeadlineMinutes` at or beyond it, so no unknown answer is retried after Stripe forgot its key.
    */
   readonly idempotencyKeyLifetimeMinutes: number;
+  /**
+   * Returns all or part of a succeeded charge: a Refund of the attempt's PaymentIntent with
+   * `reverse_transfer: true` and `refund_application_fee: true`, so the tutor's transfer and the platform's
+   * fee are returned in proportion to the refund (Stripe computes the shares; a full refund returns both
+   * whole), under the refund's own `Idempotency-Key`. Answers are classified by `classifyStripeRefund`;
+   * throws `StripeGatewayError` (`INVALID_INSTRUCTION`, `IDEMPOTENCY_CONFLICT` — both halting —, or
+   * `STRIPE_MISCONFIGURED`) like `charge`.
+   */
+  refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }
+
+/** Refund metadata key naming the refund's idempotency key (with the session id and attempt of `STRIPE_METADATA_KEYS`). */
+export const STRIPE_REFUND_METADATA_KEY = 'itutor_refund_key';
 
 /** PaymentIntent metadata keys set on every charge (and read back by the webhook handler). */
 export const STRIPE_METADATA_KEYS = {
@@ -122,6 +134,22 @@ export function paymentIntentParams(instruction: ChargeInstruction, customer: { 
 }
 
 const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason });
+
+function assertRefund(instruction: RefundInstruction): void {
+  const problems: string[] = [];
+  if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
+  if (typeof instruction.gatewayReference !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(instruction.gatewayReference)) {
+    problems.push('gatewayReference must be the charge\'s PaymentIntent id (pi_...)');
+  }
+  if (typeof instruction.currency !== 'string' || !/^[A-Za-z]{3}$/.test(instruction.currency)) problems.push('currency must be an ISO 4217 code');
+  if (typeof instruction.idempotencyKey !== 'string' || instruction.idempotencyKey.length === 0 || instruction.idempotencyKey.length > 255) {
+    problems.push('idempotencyKey must be 1–255 characters');
+  }
+  if (!Number.isSafeInteger(instruction.attempt) || instruction.attempt < 1) problems.push('attempt must be a whole number ≥ 1');
+  if (problems.length > 0) {
+    throw new StripeGatewayError('INVALID_INSTRUCTION', `Not a valid refund for session ${String(instruction.sessionId)}: ${problems.join('; ')}`);
+  }
+}
 
 /**
  * The core's `PaymentGateway` on Stripe: each ledger attempt is one off-session PaymentIntent on the
@@ -219,6 +247,41 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
         void Promise.resolve()
           .then(() => onAuthenticationRequired(info))
           .catch(() => undefined);
+      }
+      return classified.result;
+    },
+
+    async refund(instruction, callOptions) {
+      const signal = callOptions?.signal;
+      assertRefund(instruction);
+      if (signal?.aborted) return { status: 'unknown', reason: 'aborted' };
+      const request = stripe.refunds
+        .create(
+          {
+            payment_intent: instruction.gatewayReference,
+            amount: instruction.amountMinor,
+            reverse_transfer: true,
+            refund_application_fee: true,
+            metadata: {
+              [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
+              [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
+              [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
+            },
+          },
+          { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout },
+        )
+        .then(
+          (refund) => ({ refund }),
+          (error: unknown) => ({ error }),
+        );
+      const answered = await untilAborted(request, signal);
+      if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
+      const classified = classifyStripeRefund(answered.value);
+      if (classified.kind === 'refused') {
+        throw new StripeGatewayError(classified.code, `${classified.message} (refund of session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
+          ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
+          cause: 'error' in answered.value ? answered.value.error : undefined,
+        });
       }
       return classified.result;
     },

@@ -2,8 +2,8 @@
  * `@itutor/sessions-stripe`: the core's `PaymentGateway` on Stripe (off-session Connect destination
  * charges), the Stripe webhook handler, and card setup at booking time. Server-side only.
  */
-export { classifyStripeCharge, STRIPE_FAILURE_CODES } from './classify';
-export type { StripeChargeClassification, StripeChargeOutcome } from './classify';
+export { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
+export type { StripeChargeClassification, StripeChargeOutcome, StripeRefundClassification, StripeRefundOutcome } from './classify';
 export type {
   StripeClientLike,
   StripeEventLike,
@@ -18,7 +18,7 @@ export type { ChargeAnswerSink, CoreChargeRecorderOptions } from './core';
 export { isStripeGatewayError, STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
 export type { StripeGatewayErrorCode } from './errors';
 export type { StripeEventStore } from './events';
-export { paymentIntentParams, STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES, STRIPE_METADATA_KEYS, stripeGateway } from './gateway';
+export { paymentIntentParams, STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES, STRIPE_METADATA_KEYS, STRIPE_REFUND_METADATA_KEY, stripeGateway } from './gateway';
 export type {
   AuthenticationRequiredInfo,
   ConnectedAccountLookup,
