@@ -19,7 +19,21 @@ export type {
 export { createGoogleMeetEventsHandler, GOOGLE_MEET_EVENT_TYPES, GOOGLE_OIDC_ISSUERS, GOOGLE_OIDC_JWKS_URL } from './meet-events';
 export type { GoogleMeetEventsOptions, MeetEventReference, MeetParticipantDetails } from './meet-events';
 export { GOOGLE_MEET_SCOPES, googleMeet } from './meet';
-export type { GoogleMeetOptions, MeetAccessType } from './meet';
+export type { GoogleMeetOptions, GoogleMeetProvider, MeetAccessType } from './meet';
+export { createMeetSubscriptionClient, MEET_SUBSCRIPTION_EVENT_TYPES, meetSpaceFromSubscriptions, renewMeetSubscriptions } from './meet-subscriptions';
+export type {
+  MeetEventSubscription,
+  MeetEventSubscriptionsOptions,
+  MeetSubscriptionCallOptions,
+  MeetSubscriptionClient,
+  MeetSubscriptionClientOptions,
+  MeetSubscriptionOutcome,
+  MeetSubscriptionRecord,
+  MeetSubscriptionRenewalReport,
+  MeetSubscriptionState,
+  MeetSubscriptionStore,
+  RenewMeetSubscriptionsOptions,
+} from './meet-subscriptions';
 export { videoProviders } from './router';
 export { tokenStoreFromConnections } from './connections';
 export { createTokenManager, sealProviderTokens } from './tokens';

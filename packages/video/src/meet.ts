@@ -3,6 +3,7 @@ import { Google } from 'arctic';
 import { VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
+import { createMeetSubscriptionClient, createSpaceSubscriber, type MeetEventSubscriptionsOptions, type MeetSubscriptionClient } from './meet-subscriptions';
 import { createTokenManager, type OAuthRefreshClient, type TokenOptions } from './tokens';
 import type { ConnectedVideoProvider } from './zoom';
 
@@ -21,6 +22,21 @@ export interface GoogleMeetOptions extends TokenOptions, ApiCallOptions {
   readonly accessType?: MeetAccessType | ((input: CreateMeetingInput) => MeetAccessType);
   /** The OAuth client that refreshes tokens. Default arctic's `Google` with the credentials above. */
   readonly oauth?: OAuthRefreshClient;
+  /**
+   * Subscribe each space this provider creates to its Meet events (Google Workspace Events, delivered
+   * to `pubsubTopic`), so the Meet events route hears of conferences and participants. Without it, no
+   * subscription is made. Renew them with `renewMeetSubscriptions` from the cron tick.
+   */
+  readonly eventSubscriptions?: MeetEventSubscriptionsOptions;
+}
+
+/** What {@link googleMeet} returns: a connected provider plus its Workspace Events client. */
+export interface GoogleMeetProvider extends ConnectedVideoProvider {
+  /**
+   * The Workspace Events client on this provider's tokens (for `renewMeetSubscriptions`); `null`
+   * when `eventSubscriptions` is not configured.
+   */
+  readonly eventSubscriptions: MeetSubscriptionClient | null;
 }
 
 /** The OAuth scope the Meet provider needs (`spaces.create`, `spaces.patch`, conference records). */
@@ -32,14 +48,22 @@ const API = 'https://meet.googleapis.com/v2';
  * Google Meet as a `VideoProvider`: one meeting space per booking (`spaces.create`; its `meetingUri` is
  * the join URL). Spaces cannot be deleted: `deleteMeeting` restricts the space (only invited people may
  * join) and forgets it.
+ *
+ * With `eventSubscriptions`, every space it returns from `createMeeting` is also subscribed to its Meet
+ * events (once per space: a retried booking finds the stored subscription, and Google's 409
+ * `ALREADY_EXISTS` is answered with the existing one). A failed subscription does not fail the booking:
+ * the space is stored without one and `renewMeetSubscriptions` creates it. `deleteMeeting` deletes
+ * the space's subscription and forgets it.
  */
-export function googleMeet(options: GoogleMeetOptions): ConnectedVideoProvider {
+export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
   const tokens = createTokenManager({
     ...options,
     provider: 'google_meet',
     oauth: options.oauth ?? new Google(options.clientId, options.clientSecret, options.redirectUri),
   });
   const inflight = new Map<string, Promise<Meeting>>();
+  const eventSubscriptions = options.eventSubscriptions ? createMeetSubscriptionClient({ ...options, ...options.eventSubscriptions, tokens }) : null;
+  const subscriber = eventSubscriptions && options.eventSubscriptions ? createSpaceSubscriber(eventSubscriptions, options.eventSubscriptions) : null;
   const spacePath = (meetingId: string) => {
     if (!/^spaces\/[A-Za-z0-9_-]+$/.test(meetingId)) {
       throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${meetingId.slice(0, 80)}" is not a Meet space name (spaces/…)`);
@@ -78,11 +102,20 @@ export function googleMeet(options: GoogleMeetOptions): ConnectedVideoProvider {
 
   return {
     tokens,
-    createMeeting: (input) => idempotentCreate({ provider: 'google_meet', store: options.meetings, inflight, create, remove }, input),
+    eventSubscriptions,
+    async createMeeting(input) {
+      const meeting = await idempotentCreate({ provider: 'google_meet', store: options.meetings, inflight, create, remove }, input);
+      if (subscriber) {
+        const endsAt = new Date(input.startAt.getTime() + input.durationMinutes * 60_000);
+        await subscriber.ensure({ space: meeting.meetingId, tutorId: input.tutorId, endsAt });
+      }
+      return meeting;
+    },
     async deleteMeeting(input) {
       assertProvider('google_meet', input.provider);
       await remove(input.tutorId, input.meetingId);
       await options.meetings.remove('google_meet', input.meetingId);
+      await subscriber?.forget({ space: input.meetingId, tutorId: input.tutorId });
     },
     async getMeetingTimes({ tutorId, meetingId }) {
       const filter = encodeURIComponent(`space.name = "${spacePath(meetingId)}"`);

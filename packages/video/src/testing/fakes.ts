@@ -17,7 +17,14 @@ export type FakeRoute =
   | 'zoom.pastMeeting'
   | 'meet.createSpace'
   | 'meet.patchSpace'
-  | 'meet.conferenceRecords';
+  | 'meet.conferenceRecords'
+  | 'events.createSubscription'
+  | 'events.getOperation'
+  | 'events.getSubscription'
+  | 'events.listSubscriptions'
+  | 'events.patchSubscription'
+  | 'events.reactivateSubscription'
+  | 'events.deleteSubscription';
 
 /** An injected answer: a status (429 with `Retry-After`, 5xx, …), a body, or a delay before answering. */
 export interface FakeFault {
@@ -100,14 +107,53 @@ export interface FakeMeetSpace {
   readonly conferences: Array<{ name: string; startTime: string; endTime?: string }>;
 }
 
-/** The Google fake: `accounts.google.com`, `oauth2.googleapis.com` and `meet.googleapis.com/v2`. */
+/** A Workspace Events subscription as the Google fake stores it. */
+export interface FakeWorkspaceSubscription {
+  readonly name: string;
+  /** The Google user whose token created it (one subscription per user and target resource). */
+  readonly user: string;
+  readonly targetResource: string;
+  readonly eventTypes: readonly string[];
+  readonly pubsubTopic: string;
+  readonly includeResource: boolean;
+  expireTime: number;
+  state: 'ACTIVE' | 'SUSPENDED';
+  suspensionReason: string | null;
+  /** How many times it was renewed (`PATCH` of `ttl` / `expireTime`). */
+  renewals: number;
+}
+
+/** The Google fake: `accounts.google.com`, `oauth2.googleapis.com`, `meet.googleapis.com/v2` and `workspaceevents.googleapis.com/v1`. */
 export interface GoogleFake extends ProviderFake {
   readonly spaces: ReadonlyMap<string, FakeMeetSpace>;
   /** Adds a conference record to a space (no `endedAt`: still running). */
   addConference(spaceName: string, times: { readonly startedAt: Date; readonly endedAt?: Date }): void;
+  /**
+   * The Workspace Events subscriptions, expired ones included until they are read (Google deletes an
+   * expired subscription: the fake answers 404 for it and drops it).
+   */
+  readonly subscriptions: ReadonlyMap<string, FakeWorkspaceSubscription>;
+  /** The longest ttl the fake grants, in seconds (a `ttl` of 0 gets it). Default 7 days, Meet's maximum without resource data. */
+  maxSubscriptionTtlSeconds: number;
+  /** The next `times` create / patch / reactivate / delete answers are operations that are `done` only after `polls` reads. */
+  deferOperations(polls: number, times?: number): void;
+  /** Makes a subscription expire now (Google then deletes it). */
+  expireSubscription(name: string): void;
+  /** Suspends a subscription (`state: SUSPENDED`, e.g. `USER_SCOPE_REVOKED`) until it is reactivated. */
+  suspendSubscription(name: string, reason?: string): void;
 }
 
 type Dialect = 'zoom' | 'google';
+
+/** The event types Google accepts for a Meet space target. */
+const MEET_EVENT_TYPES = new Set([
+  'google.workspace.meet.conference.v2.started',
+  'google.workspace.meet.conference.v2.ended',
+  'google.workspace.meet.participant.v2.joined',
+  'google.workspace.meet.participant.v2.left',
+  'google.workspace.meet.recording.v2.fileGenerated',
+  'google.workspace.meet.transcript.v2.fileGenerated',
+]);
 
 function base64url(bytes: Uint8Array): string {
   let binary = '';
@@ -369,7 +415,51 @@ export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
   const spaces = new Map<string, FakeMeetSpace>();
   let counter = 0;
   const api = 'https://meet.googleapis.com/v2';
+  const events = 'https://workspaceevents.googleapis.com/v1';
+  const now = options.now ?? Date.now;
   const googleError = (status: number, code: string, message: string) => HttpResponse.json({ error: { code: status, message, status: code } }, { status });
+  const subscriptions = new Map<string, FakeWorkspaceSubscription>();
+  const operations = new Map<string, { name: string; polls: number; result: () => unknown }>();
+  const deferred: number[] = [];
+  let subscriptionCounter = 0;
+  let operationCounter = 0;
+  /** `"{n}s"` → n (whole or fractional seconds); null when unreadable. */
+  const parseTtl = (value: unknown): number | null => {
+    if (value === undefined) return 0;
+    const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(value) : null;
+    return m ? Number(m[1]) : null;
+  };
+  const grant = (ttl: number) => (ttl === 0 ? fake.maxSubscriptionTtlSeconds : Math.min(ttl, fake.maxSubscriptionTtlSeconds));
+  /** Live subscriptions; expired ones are deleted (as Google does). */
+  function* live(): Generator<FakeWorkspaceSubscription> {
+    for (const [name, s] of subscriptions) {
+      if (s.expireTime <= now()) subscriptions.delete(name);
+      else yield s;
+    }
+  }
+  const owned = (id: string, user: string) => [...live()].find((s) => s.name === `subscriptions/${id}` && s.user === user) ?? null;
+  const shownSubscription = (s: FakeWorkspaceSubscription) => ({
+    name: s.name,
+    uid: s.name.slice(14),
+    targetResource: s.targetResource,
+    eventTypes: [...s.eventTypes],
+    notificationEndpoint: { pubsubTopic: s.pubsubTopic },
+    ...(s.includeResource ? { payloadOptions: { includeResource: true } } : {}),
+    state: s.state,
+    ...(s.suspensionReason ? { suspensionReason: s.suspensionReason } : {}),
+    authority: `users/${s.user}`,
+    expireTime: new Date(s.expireTime).toISOString(),
+    etag: `"${s.renewals}"`,
+  });
+  /** A long-running operation: done at once, or after the polls queued with `deferOperations`. */
+  function operation(result: () => unknown) {
+    operationCounter++;
+    const name = `operations/op-${operationCounter}`;
+    const polls = deferred.shift() ?? 0;
+    if (polls <= 0) return { name, done: true, response: { '@type': 'type.googleapis.com/google.apps.events.subscriptions.v1.Subscription', ...(result() as object) } };
+    operations.set(name, { name, polls, result: () => ({ '@type': 'type.googleapis.com/google.apps.events.subscriptions.v1.Subscription', ...(result() as object) }) });
+    return { name, done: false, metadata: {} };
+  }
   const shown = (space: FakeMeetSpace) => ({
     name: space.name,
     meetingUri: space.meetingUri,
@@ -426,12 +516,146 @@ export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
         .flatMap((s) => s.conferences.map((c) => ({ ...c, space: s.name, expireTime: '2099-01-01T00:00:00Z' })));
       return done('meet.conferenceRecords', HttpResponse.json(records.length ? { conferenceRecords: records } : {}));
     }),
+    http.post(`${events}/subscriptions`, async ({ request }) => {
+      const fault = await enter('events.createSubscription');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.createSubscription', who);
+      const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
+      const target = typeof body?.targetResource === 'string' ? body.targetResource : '';
+      const spaceName = /^\/\/meet\.googleapis\.com\/(spaces\/[A-Za-z0-9_-]+)$/.exec(target)?.[1];
+      const types = Array.isArray(body?.eventTypes) ? (body.eventTypes as unknown[]) : [];
+      const topic = (body?.notificationEndpoint as { pubsubTopic?: unknown } | undefined)?.pubsubTopic;
+      const ttl = parseTtl(body?.ttl);
+      if (!spaceName) return done('events.createSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid target resource.'));
+      if (types.length === 0 || !types.every((t) => typeof t === 'string' && MEET_EVENT_TYPES.has(t))) {
+        return done('events.createSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid event types for the target resource.'));
+      }
+      if (typeof topic !== 'string' || !/^projects\/[^/]+\/topics\/[^/]+$/.test(topic)) {
+        return done('events.createSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid notification endpoint.'));
+      }
+      if (ttl === null) return done('events.createSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid ttl.'));
+      const space = spaces.get(spaceName);
+      if (!space || space.user !== who.user) return done('events.createSubscription', googleError(403, 'PERMISSION_DENIED', 'The caller does not have permission on the target resource.'));
+      if ([...live()].some((s) => s.user === who.user && s.targetResource === target)) {
+        return done('events.createSubscription', googleError(409, 'ALREADY_EXISTS', 'A subscription for this target resource already exists.'));
+      }
+      subscriptionCounter++;
+      const subscription: FakeWorkspaceSubscription = {
+        name: `subscriptions/meet-${subscriptionCounter}-${spaceName.slice(7)}`,
+        user: who.user,
+        targetResource: target,
+        eventTypes: types as string[],
+        pubsubTopic: topic,
+        includeResource: (body?.payloadOptions as { includeResource?: unknown } | undefined)?.includeResource === true,
+        expireTime: now() + grant(ttl) * 1000,
+        state: 'ACTIVE',
+        suspensionReason: null,
+        renewals: 0,
+      };
+      subscriptions.set(subscription.name, subscription);
+      return done('events.createSubscription', HttpResponse.json(operation(() => shownSubscription(subscription))));
+    }),
+    http.get(`${events}/operations/:id`, async ({ request, params }) => {
+      const fault = await enter('events.getOperation');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.getOperation', who);
+      const entry = operations.get(`operations/${String(params.id)}`);
+      if (!entry) return done('events.getOperation', googleError(404, 'NOT_FOUND', 'Operation not found.'));
+      entry.polls--;
+      return done('events.getOperation', HttpResponse.json(entry.polls <= 0 ? { name: entry.name, done: true, response: entry.result() } : { name: entry.name, done: false }));
+    }),
+    http.get(`${events}/subscriptions`, async ({ request }) => {
+      const fault = await enter('events.listSubscriptions');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.listSubscriptions', who);
+      const filter = new URL(request.url).searchParams.get('filter') ?? '';
+      const wanted = [...filter.matchAll(/event_types:"([^"]+)"/g)].map((m) => m[1]!);
+      if (wanted.length === 0) return done('events.listSubscriptions', googleError(400, 'INVALID_ARGUMENT', 'The filter must name at least one event type.'));
+      const target = /target_resource="([^"]+)"/.exec(filter)?.[1];
+      const found = [...live()].filter((s) => s.user === who.user && (!target || s.targetResource === target) && s.eventTypes.some((t) => wanted.includes(t)));
+      return done('events.listSubscriptions', HttpResponse.json(found.length ? { subscriptions: found.map(shownSubscription) } : {}));
+    }),
+    http.get(`${events}/subscriptions/:id`, async ({ request, params }) => {
+      const fault = await enter('events.getSubscription');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.getSubscription', who);
+      const subscription = owned(String(params.id), who.user);
+      if (!subscription) return done('events.getSubscription', googleError(404, 'NOT_FOUND', 'Subscription not found.'));
+      return done('events.getSubscription', HttpResponse.json(shownSubscription(subscription)));
+    }),
+    http.patch(`${events}/subscriptions/:id`, async ({ request, params }) => {
+      const fault = await enter('events.patchSubscription');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.patchSubscription', who);
+      const subscription = owned(String(params.id), who.user);
+      if (!subscription) return done('events.patchSubscription', googleError(404, 'NOT_FOUND', 'Subscription not found.'));
+      const mask = new URL(request.url).searchParams.get('updateMask') ?? '';
+      const body = (await request.json().catch(() => ({}))) as { ttl?: unknown; expireTime?: unknown };
+      if (mask === 'ttl') {
+        const ttl = parseTtl(body.ttl);
+        if (ttl === null) return done('events.patchSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid ttl.'));
+        subscription.expireTime = now() + grant(ttl) * 1000;
+      } else if (mask === 'expire_time' || mask === 'expireTime') {
+        const at = typeof body.expireTime === 'string' ? Date.parse(body.expireTime) : Number.NaN;
+        if (Number.isNaN(at) || at <= now()) return done('events.patchSubscription', googleError(400, 'INVALID_ARGUMENT', 'Invalid expire time.'));
+        subscription.expireTime = Math.min(at, now() + fake.maxSubscriptionTtlSeconds * 1000);
+      } else {
+        return done('events.patchSubscription', googleError(400, 'INVALID_ARGUMENT', 'Unsupported update mask.'));
+      }
+      subscription.renewals++;
+      return done('events.patchSubscription', HttpResponse.json(operation(() => shownSubscription(subscription))));
+    }),
+    http.post(`${events}/subscriptions/:action`, async ({ request, params }) => {
+      const fault = await enter('events.reactivateSubscription');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.reactivateSubscription', who);
+      const match = /^([A-Za-z0-9_-]+):reactivate$/.exec(String(params.action));
+      if (!match) return done('events.reactivateSubscription', googleError(404, 'NOT_FOUND', 'Unknown method.'));
+      const subscription = owned(match[1]!, who.user);
+      if (!subscription) return done('events.reactivateSubscription', googleError(404, 'NOT_FOUND', 'Subscription not found.'));
+      if (subscription.state !== 'SUSPENDED') return done('events.reactivateSubscription', googleError(400, 'FAILED_PRECONDITION', 'The subscription is not suspended.'));
+      subscription.state = 'ACTIVE';
+      subscription.suspensionReason = null;
+      return done('events.reactivateSubscription', HttpResponse.json(operation(() => shownSubscription(subscription))));
+    }),
+    http.delete(`${events}/subscriptions/:id`, async ({ request, params }) => {
+      const fault = await enter('events.deleteSubscription');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('events.deleteSubscription', who);
+      const subscription = owned(String(params.id), who.user);
+      if (!subscription) return done('events.deleteSubscription', googleError(404, 'NOT_FOUND', 'Subscription not found.'));
+      subscriptions.delete(subscription.name);
+      return done('events.deleteSubscription', HttpResponse.json(operation(() => ({}))));
+    }),
   ];
 
-  return {
+  const fake: GoogleFake = {
     ...core.fake,
     handlers,
     spaces,
+    subscriptions,
+    maxSubscriptionTtlSeconds: 7 * 24 * 3600,
+    deferOperations(polls, times = 1) {
+      for (let i = 0; i < times; i++) deferred.push(polls);
+    },
+    expireSubscription(name) {
+      const subscription = subscriptions.get(name);
+      if (!subscription) throw new Error(`no fake subscription ${name}`);
+      subscription.expireTime = now() - 1;
+    },
+    suspendSubscription(name, reason = 'USER_SCOPE_REVOKED') {
+      const subscription = subscriptions.get(name);
+      if (!subscription) throw new Error(`no fake subscription ${name}`);
+      subscription.state = 'SUSPENDED';
+      subscription.suspensionReason = reason;
+    },
     addConference(spaceName, times) {
       const space = spaces.get(spaceName);
       if (!space) throw new Error(`no fake Meet space ${spaceName}`);
@@ -442,4 +666,5 @@ export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
       });
     },
   };
+  return fake;
 }

@@ -1,0 +1,572 @@
+import { isVideoProviderError, VideoProviderError } from './errors';
+import { callApi, discard, type ApiCallOptions } from './http';
+import type { MeetEventReference } from './meet-events';
+import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
+import type { TokenManager } from './tokens';
+
+/** The Google Workspace Events API (v1). */
+const EVENTS_API = 'https://workspaceevents.googleapis.com/v1';
+
+/**
+ * The event types every Meet space subscription asks for: the four the Meet events route maps
+ * (conference started / ended, participant joined / left). Lifecycle events (expiration reminders,
+ * suspensions) are always delivered too; the route acknowledges them as `unsupported_event`.
+ */
+export const MEET_SUBSCRIPTION_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(GOOGLE_MEET_EVENT_TYPES));
+
+const SPACE = /^spaces\/[A-Za-z0-9_-]{1,200}$/;
+const SUBSCRIPTION = /^subscriptions\/[A-Za-z0-9_-]{1,200}$/;
+const OPERATION = /^operations\/[A-Za-z0-9_\-/.]{1,300}$/;
+const TOPIC = /^projects\/[^/\s]+\/topics\/[^/\s]+$/;
+
+/** The state Google reports for a subscription (`Subscription.state`); unknown values are kept as sent. */
+export type MeetSubscriptionState = 'ACTIVE' | 'SUSPENDED' | 'DELETED' | (string & {});
+
+/** A Workspace Events subscription on one Meet space, as Google answered it. */
+export interface MeetEventSubscription {
+  /** `subscriptions/{id}`. */
+  readonly name: string;
+  /** The Meet space it watches (`spaces/{id}`, the session's `meetingId`). */
+  readonly space: string;
+  /** When Google deletes it unless it is renewed. */
+  readonly expireTime: Date;
+  readonly state: MeetSubscriptionState;
+  /** Why Google suspended it (`suspensionReason`, e.g. `USER_SCOPE_REVOKED`), when it did. */
+  readonly suspensionReason: string | null;
+}
+
+/** Options of {@link createMeetSubscriptionClient} (and of `googleMeet({ eventSubscriptions })`). */
+export interface MeetSubscriptionClientOptions {
+  /**
+   * The Pub/Sub topic the subscriptions publish to (`projects/{project}/topics/{topic}`): the topic
+   * whose push subscription calls the Meet events route. Google's Workspace Events service account
+   * (`meet-api-event-push@system.gserviceaccount.com`) needs `roles/pubsub.publisher` on it.
+   */
+  readonly pubsubTopic: string;
+  /**
+   * How long each subscription lives, in seconds, on creation and on every renewal (Google's `ttl`).
+   * Default 0: the longest Google allows for the target (Google: "unspecified or 0 uses the maximum
+   * possible duration"; for a Meet space without resource data that is 7 days).
+   */
+  readonly ttlSeconds?: number;
+  /**
+   * Ask Google to put the changed resource in each event (`payloadOptions.includeResource`). Default
+   * `false`: the Meet events route needs only the resource names every event carries (the space comes
+   * from the subscription, see {@link meetSpaceFromSubscriptions}), and Google documents
+   * `payloadOptions` for Chat and Drive events only, so it is not sent unless this is `true`.
+   */
+  readonly includeResource?: boolean;
+  /** How long a long-running operation that is not `done` is polled (`operations.get`). Default 5 000. */
+  readonly operationTimeoutMs?: number;
+  /** Time between two polls of an operation. Default 500. */
+  readonly operationPollMs?: number;
+}
+
+/** Per-call limits, e.g. the renewal job's remaining time. */
+export interface MeetSubscriptionCallOptions {
+  /** Time limit of this call as a whole (API calls, `Retry-After` waits and operation polls). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The Workspace Events calls the Meet provider makes, with the tutor's OAuth token (the user who
+ * created the space; scope `meetings.space.created`). 401 refreshes the token once through the token
+ * manager; 429 waits `Retry-After` (bounded); 5xx, network failures and time-outs throw
+ * `PROVIDER_UNAVAILABLE`; other refusals `REQUEST_FAILED` with the HTTP status.
+ */
+export interface MeetSubscriptionClient {
+  /**
+   * Creates the subscription for `space` (`POST /v1/subscriptions`: the four Meet event types, the
+   * Pub/Sub topic, the ttl) and waits for its operation. When Google answers 409 `ALREADY_EXISTS` (the
+   * user already has a subscription on this space: an earlier attempt, perhaps one whose answer was
+   * lost), the existing one is looked up and returned instead.
+   */
+  create(input: { readonly tutorId: string; readonly space: string }, options?: MeetSubscriptionCallOptions): Promise<MeetEventSubscription>;
+  /** The user's live subscription on `space` for the Meet event types (`GET /v1/subscriptions?filter=…`), or `null`. */
+  find(input: { readonly tutorId: string; readonly space: string }, options?: MeetSubscriptionCallOptions): Promise<MeetEventSubscription | null>;
+  /**
+   * Renews it for another ttl (`PATCH /v1/{name}?updateMask=ttl`). `null` when Google no longer has it
+   * (404: it expired or was deleted): create a new one.
+   */
+  renew(input: { readonly tutorId: string; readonly subscription: string }, options?: MeetSubscriptionCallOptions): Promise<MeetEventSubscription | null>;
+  /** Reactivates a `SUSPENDED` subscription (`POST /v1/{name}:reactivate`) once its cause is fixed. `null` on 404. */
+  reactivate(input: { readonly tutorId: string; readonly subscription: string }, options?: MeetSubscriptionCallOptions): Promise<MeetEventSubscription | null>;
+  /** Deletes it (`DELETE /v1/{name}`); `false` when Google had no such subscription. */
+  delete(input: { readonly tutorId: string; readonly subscription: string }, options?: MeetSubscriptionCallOptions): Promise<boolean>;
+}
+
+interface GoogleStatus {
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly status?: unknown;
+}
+interface Operation {
+  readonly name?: unknown;
+  readonly done?: unknown;
+  readonly error?: GoogleStatus;
+  readonly response?: Record<string, unknown>;
+}
+
+/** google.rpc.Code values the client tells apart. */
+const RPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6, DEADLINE_EXCEEDED: 4, INTERNAL: 13, UNAVAILABLE: 14, ABORTED: 10, RESOURCE_EXHAUSTED: 8 } as const;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function assertSpace(space: string): void {
+  if (typeof space !== 'string' || !SPACE.test(space)) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${String(space).slice(0, 80)}" is not a Meet space name (spaces/…)`);
+  }
+}
+function assertSubscription(name: string): void {
+  if (typeof name !== 'string' || !SUBSCRIPTION.test(name)) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${String(name).slice(0, 80)}" is not a Workspace Events subscription name (subscriptions/…)`);
+  }
+}
+
+/** A Google `Subscription` JSON → {@link MeetEventSubscription}, or `null` when it is not one for a Meet space. */
+function toSubscription(value: unknown): MeetEventSubscription | null {
+  if (!value || typeof value !== 'object') return null;
+  const s = value as Record<string, unknown>;
+  const name = typeof s.name === 'string' && SUBSCRIPTION.test(s.name) ? s.name : null;
+  const target = typeof s.targetResource === 'string' ? /^\/\/meet\.googleapis\.com\/(spaces\/[A-Za-z0-9_-]{1,200})$/.exec(s.targetResource)?.[1] : undefined;
+  const expire = typeof s.expireTime === 'string' ? Date.parse(s.expireTime) : Number.NaN;
+  if (!name || !target || Number.isNaN(expire)) return null;
+  return {
+    name,
+    space: target,
+    expireTime: new Date(expire),
+    state: typeof s.state === 'string' ? s.state : 'ACTIVE',
+    suspensionReason: typeof s.suspensionReason === 'string' && s.suspensionReason !== 'ERROR_TYPE_UNSPECIFIED' ? s.suspensionReason : null,
+  };
+}
+
+/** A failed operation as the provider error it means. */
+function operationFailure(error: GoogleStatus, what: string): VideoProviderError {
+  const code = typeof error.code === 'number' ? error.code : 2;
+  const detail = [error.status, error.message].filter((p) => typeof p === 'string').join(' ').slice(0, 200);
+  const transient = code === RPC.UNAVAILABLE || code === RPC.DEADLINE_EXCEEDED || code === RPC.INTERNAL || code === RPC.ABORTED;
+  if (code === RPC.RESOURCE_EXHAUSTED) return new VideoProviderError('RATE_LIMITED', 'google_meet', `${what}: the operation failed (${detail || code})`, { status: 429 });
+  return new VideoProviderError(transient ? 'PROVIDER_UNAVAILABLE' : 'REQUEST_FAILED', 'google_meet', `${what}: the operation failed (${detail || code})`);
+}
+
+/**
+ * A Workspace Events client for Meet spaces on a provider's token manager and `fetch` (what
+ * `googleMeet({ eventSubscriptions })` uses; also usable on its own, e.g. in a script that repairs
+ * subscriptions). See {@link MeetSubscriptionClient}.
+ */
+export function createMeetSubscriptionClient(
+  options: MeetSubscriptionClientOptions & ApiCallOptions & { readonly tokens: TokenManager },
+): MeetSubscriptionClient {
+  if (typeof options.pubsubTopic !== 'string' || !TOPIC.test(options.pubsubTopic)) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
+  }
+  const ttlSeconds = options.ttlSeconds ?? 0;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.ttlSeconds must be a whole number of seconds (0: the longest Google allows)');
+  }
+  const pollMs = options.operationPollMs ?? 500;
+  const operationTimeoutMs = options.operationTimeoutMs ?? 5_000;
+  const { tokens } = options;
+
+  /** The API options for one call, within the caller's remaining time. */
+  function limits(deadline: number | null): ApiCallOptions {
+    if (deadline === null) return options;
+    const left = Math.max(1, deadline - Date.now());
+    return {
+      ...options,
+      timeoutMs: Math.min(options.timeoutMs ?? 10_000, left),
+      maxRetryAfterMs: Math.min(options.maxRetryAfterMs ?? 10_000, left),
+    };
+  }
+  const deadlineOf = (call?: MeetSubscriptionCallOptions) => (call?.timeoutMs === undefined ? null : Date.now() + call.timeoutMs);
+
+  async function request(
+    tutorId: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    what: string,
+    deadline: number | null,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
+    const response = await callApi({ provider: 'google_meet', tokens, tutorId, method, url, what, ...(body === undefined ? {} : { body }) }, limits(deadline));
+    if (response.status === 404) {
+      await discard(response);
+      return { status: 404, json: null };
+    }
+    const json = await response.json().catch(() => null);
+    return { status: response.status, json };
+  }
+
+  /** Waits for a long-running operation; its `response`, or `{ notFound }` for an operation that failed with NOT_FOUND. */
+  async function settle(tutorId: string, first: unknown, what: string, deadline: number | null): Promise<Record<string, unknown> | GoogleStatus & { failed: true }> {
+    let operation = (first ?? {}) as Operation;
+    const until = Math.min(Date.now() + operationTimeoutMs, deadline ?? Number.POSITIVE_INFINITY);
+    for (;;) {
+      if (operation.done === true) {
+        if (operation.error) return { ...operation.error, failed: true };
+        return operation.response ?? {};
+      }
+      const name = typeof operation.name === 'string' && OPERATION.test(operation.name) ? operation.name : null;
+      if (!name) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a long-running operation`);
+      if (Date.now() + pollMs > until) {
+        throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} was not done within ${operationTimeoutMs} ms`);
+      }
+      await sleep(pollMs);
+      const polled = await request(tutorId, 'GET', `${EVENTS_API}/${name}`, `${what} (reading ${name})`, deadline);
+      if (polled.status === 404) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} is unknown to Google`);
+      operation = (polled.json ?? {}) as Operation;
+    }
+  }
+
+  function subscriptionFrom(value: unknown, what: string): MeetEventSubscription {
+    const subscription = toSubscription(value);
+    if (!subscription) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a Meet space subscription`);
+    return subscription;
+  }
+
+  async function find(tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription | null> {
+    assertSpace(space);
+    const types = MEET_SUBSCRIPTION_EVENT_TYPES.map((t) => `event_types:"${t}"`).join(' OR ');
+    const filter = encodeURIComponent(`(${types}) AND target_resource="//meet.googleapis.com/${space}"`);
+    const answer = await request(tutorId, 'GET', `${EVENTS_API}/subscriptions?filter=${filter}`, `listing the subscriptions of ${space}`, deadline);
+    if (answer.status === 404) return null;
+    const list = (answer.json as { subscriptions?: unknown } | null)?.subscriptions;
+    const found = (Array.isArray(list) ? list : []).map(toSubscription).filter((s): s is MeetEventSubscription => s !== null && s.space === space);
+    // Google deletes expired subscriptions; one that is still listed but past its expiry is as good as gone.
+    const live = found.filter((s) => s.state !== 'DELETED' && s.expireTime.getTime() > Date.now());
+    return live.sort((a, b) => b.expireTime.getTime() - a.expireTime.getTime())[0] ?? null;
+  }
+
+  async function createOrFind(tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription> {
+    assertSpace(space);
+    const what = `subscribing to the events of ${space}`;
+    const body = {
+      targetResource: `//meet.googleapis.com/${space}`,
+      eventTypes: [...MEET_SUBSCRIPTION_EVENT_TYPES],
+      notificationEndpoint: { pubsubTopic: options.pubsubTopic },
+      ttl: `${ttlSeconds}s`,
+      ...(options.includeResource ? { payloadOptions: { includeResource: true } } : {}),
+    };
+    const lookUp = async (cause: unknown) => {
+      const existing = await find(tutorId, space, deadline);
+      if (existing) return existing;
+      throw cause;
+    };
+    let answer: { status: number; json: unknown };
+    try {
+      answer = await request(tutorId, 'POST', `${EVENTS_API}/subscriptions`, what, deadline, body);
+    } catch (error) {
+      // 409 ALREADY_EXISTS: this user already subscribed to this space (an earlier attempt): use it.
+      if (isVideoProviderError(error) && error.status === 409) return lookUp(error);
+      throw error;
+    }
+    if (answer.status === 404) throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `${what}: Google answered 404 (no such space for this user?)`, { status: 404 });
+    const result = await settle(tutorId, answer.json, what, deadline);
+    if ('failed' in result) {
+      const failure = operationFailure(result, what);
+      if (result.code === RPC.ALREADY_EXISTS) return lookUp(failure);
+      throw failure;
+    }
+    return subscriptionFrom(result, what);
+  }
+
+  async function change(
+    tutorId: string,
+    subscription: string,
+    method: 'PATCH' | 'POST',
+    url: string,
+    what: string,
+    deadline: number | null,
+    body: unknown,
+  ): Promise<MeetEventSubscription | null> {
+    const answer = await request(tutorId, method, url, what, deadline, body);
+    if (answer.status === 404) return null;
+    const result = await settle(tutorId, answer.json, what, deadline);
+    if ('failed' in result) {
+      if (result.code === RPC.NOT_FOUND) return null;
+      throw operationFailure(result, what);
+    }
+    return subscriptionFrom(result, what);
+  }
+
+  return {
+    create: ({ tutorId, space }, call) => createOrFind(tutorId, space, deadlineOf(call)),
+    find: ({ tutorId, space }, call) => find(tutorId, space, deadlineOf(call)),
+    renew({ tutorId, subscription }, call) {
+      assertSubscription(subscription);
+      return change(tutorId, subscription, 'PATCH', `${EVENTS_API}/${subscription}?updateMask=ttl`, `renewing ${subscription}`, deadlineOf(call), { ttl: `${ttlSeconds}s` });
+    },
+    reactivate({ tutorId, subscription }, call) {
+      assertSubscription(subscription);
+      return change(tutorId, subscription, 'POST', `${EVENTS_API}/${subscription}:reactivate`, `reactivating ${subscription}`, deadlineOf(call), {});
+    },
+    async delete({ tutorId, subscription }, call) {
+      assertSubscription(subscription);
+      const deadline = deadlineOf(call);
+      const what = `deleting ${subscription}`;
+      const answer = await request(tutorId, 'DELETE', `${EVENTS_API}/${subscription}`, what, deadline);
+      if (answer.status === 404) return false;
+      const result = await settle(tutorId, answer.json, what, deadline);
+      if ('failed' in result) {
+        if (result.code === RPC.NOT_FOUND) return false;
+        throw operationFailure(result, what);
+      }
+      return true;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The store and the renewal job
+// ---------------------------------------------------------------------------------------------------
+
+/** What the host stores per Meet space: its subscription, when that expires, and how long to keep it. */
+export interface MeetSubscriptionRecord {
+  /** The Meet space (`spaces/{id}`, the session's `meetingId`): the key. */
+  readonly space: string;
+  /** The tutor whose OAuth connection created the space (and makes the Workspace Events calls). */
+  readonly tutorId: string;
+  /**
+   * `subscriptions/{id}`, or `null` while none exists (creating it failed; the renewal job creates it
+   * at `expireTime`).
+   */
+  readonly subscription: string | null;
+  /** When Google deletes the subscription unless renewed; for `subscription: null`, when to try again. */
+  readonly expireTime: Date;
+  /**
+   * Renew until then: the meeting's scheduled end plus `keepAfterEndMinutes`. Past it the job drops the
+   * record (the subscription lapses on its own).
+   */
+  readonly keepUntil: Date;
+}
+
+/**
+ * Where the host keeps each Meet space's Workspace Events subscription (server-side; e.g. a table
+ * keyed by `space` with a unique `subscription` column and an index on `expire_time`). Used by
+ * `googleMeet({ eventSubscriptions })`, {@link renewMeetSubscriptions} and
+ * {@link meetSpaceFromSubscriptions}.
+ */
+export interface MeetSubscriptionStore {
+  /** The record of `space`, or `null`. */
+  findBySpace(space: string): Promise<MeetSubscriptionRecord | null>;
+  /** The record whose `subscription` is `subscription` (`subscriptions/{id}`), or `null`. */
+  findBySubscription(subscription: string): Promise<MeetSubscriptionRecord | null>;
+  /** Inserts or replaces the record of `record.space`. */
+  save(record: MeetSubscriptionRecord): Promise<void>;
+  /** At most `limit` records whose `expireTime` is at or before `before`, soonest first. */
+  listExpiring(before: Date, limit: number): Promise<readonly MeetSubscriptionRecord[]>;
+  /** Forgets the record of `space` (no-op when there is none). */
+  remove(space: string): Promise<void>;
+}
+
+/** Options of {@link renewMeetSubscriptions}. */
+export interface RenewMeetSubscriptionsOptions {
+  /** The Workspace Events client: `googleMeet(...).eventSubscriptions` (or {@link createMeetSubscriptionClient}). */
+  readonly client: MeetSubscriptionClient;
+  readonly store: MeetSubscriptionStore;
+  /** "Now" for what is due and what is kept. Default the system clock. */
+  readonly now?: Date;
+  /** Renew subscriptions expiring within this many minutes. Default 720 (12 hours). */
+  readonly renewBeforeMinutes?: number;
+  /** At most this many records per call. Default 50. */
+  readonly limit?: number;
+  /** Time budget of the call in ms; records not reached are left for the next call (`deferred`). Default 20 000. */
+  readonly timeoutMs?: number;
+  /** Called for each record that failed (its error is also in the report). */
+  readonly onError?: (error: unknown, record: MeetSubscriptionRecord) => void;
+}
+
+/** What one record came to in {@link renewMeetSubscriptions}. */
+export type MeetSubscriptionOutcome = 'renewed' | 'reactivated' | 'recreated' | 'dropped' | 'failed' | 'deferred';
+
+/** The report of one {@link renewMeetSubscriptions} call (plain JSON-able data, for the cron route's answer). */
+export interface MeetSubscriptionRenewalReport {
+  /** Records read from the store (at most `limit`). */
+  readonly examined: number;
+  /** Renewed in place (`PATCH …?updateMask=ttl`). */
+  readonly renewed: number;
+  /** Suspended subscriptions renewed and reactivated. */
+  readonly reactivated: number;
+  /** Gone at Google (404, expired) or never created, and created anew because the meeting is still ahead or running. */
+  readonly recreated: number;
+  /** Past `keepUntil`: forgotten, not renewed. */
+  readonly dropped: number;
+  /** Failed this time (kept: the next call tries again). */
+  readonly failed: number;
+  /** Not reached within `timeoutMs` (left for the next call). */
+  readonly deferred: number;
+  /** Whether the time budget ran out. */
+  readonly timedOut: boolean;
+  /** One entry per failed record: never a token. */
+  readonly failures: ReadonlyArray<{ readonly space: string; readonly subscription: string | null; readonly code: string; readonly message: string }>;
+}
+
+/** How long a record whose subscription could not be created waits before the job tries again. */
+const PENDING_RETRY_MS = 5 * 60_000;
+
+/**
+ * The renewal job: renews the Meet spaces' Workspace Events subscriptions that expire within
+ * `renewBeforeMinutes`, at most `limit` per call and within `timeoutMs`, one record after another; one
+ * failure does not stop the others. Per record:
+ * - past `keepUntil` (the meeting ended long enough ago): dropped from the store;
+ * - no subscription yet (creation failed earlier): created;
+ * - otherwise renewed for another ttl; a suspended one is reactivated too; one Google no longer has
+ *   (404: it expired before it was renewed, or was deleted) is created anew.
+ *
+ * Meant for the host's cron tick, beside the core's `settleDueSessions()` (see the README): it is
+ * idempotent, so overlapping or repeated runs are harmless (a second creation finds the first through
+ * Google's `ALREADY_EXISTS`).
+ */
+export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOptions): Promise<MeetSubscriptionRenewalReport> {
+  const { client, store } = options;
+  const now = options.now ?? new Date();
+  const renewBefore = (options.renewBeforeMinutes ?? 720) * 60_000;
+  const limit = Math.max(0, Math.floor(options.limit ?? 50));
+  const budget = options.timeoutMs ?? 20_000;
+  const started = Date.now();
+  const left = () => budget - (Date.now() - started);
+  const counts = { renewed: 0, reactivated: 0, recreated: 0, dropped: 0, failed: 0, deferred: 0 };
+  const failures: Array<{ space: string; subscription: string | null; code: string; message: string }> = [];
+  const due = limit === 0 ? [] : await store.listExpiring(new Date(now.getTime() + renewBefore), limit);
+  let timedOut = false;
+
+  async function handle(record: MeetSubscriptionRecord, timeoutMs: number): Promise<MeetSubscriptionOutcome> {
+    if (record.keepUntil.getTime() <= now.getTime()) {
+      await store.remove(record.space);
+      return 'dropped';
+    }
+    const call = { timeoutMs };
+    const save = (s: { name: string; expireTime: Date }) => store.save({ ...record, subscription: s.name, expireTime: s.expireTime });
+    if (record.subscription !== null) {
+      const renewed = await client.renew({ tutorId: record.tutorId, subscription: record.subscription }, call);
+      if (renewed) {
+        if (renewed.state === 'SUSPENDED') {
+          const reactivated = await client.reactivate({ tutorId: record.tutorId, subscription: renewed.name }, call);
+          if (reactivated) {
+            await save(reactivated);
+            return 'reactivated';
+          }
+        } else {
+          await save(renewed);
+          return 'renewed';
+        }
+      }
+    }
+    const created = await client.create({ tutorId: record.tutorId, space: record.space }, call);
+    await save(created);
+    return 'recreated';
+  }
+
+  for (const record of due) {
+    const remaining = left();
+    if (remaining <= 0) {
+      timedOut = true;
+      counts.deferred++;
+      continue;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const outcome = await Promise.race([
+        handle(record, remaining),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`)),
+            remaining,
+          );
+        }),
+      ]);
+      counts[outcome as Exclude<MeetSubscriptionOutcome, 'failed' | 'deferred'>]++;
+    } catch (error) {
+      counts.failed++;
+      failures.push({
+        space: record.space,
+        subscription: record.subscription,
+        code: isVideoProviderError(error) ? error.code : 'UNEXPECTED',
+        message: error instanceof Error ? error.message.slice(0, 300) : 'failed',
+      });
+      if (record.subscription === null) {
+        // Not created yet: try again a little later rather than first in every run.
+        await store.save({ ...record, expireTime: new Date(now.getTime() + PENDING_RETRY_MS) }).catch(() => undefined);
+      }
+      try {
+        options.onError?.(error, record);
+      } catch {
+        // A reporting hook must not stop the others.
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (left() <= 0 && counts.deferred > 0) timedOut = true;
+  return { examined: due.length, ...counts, timedOut, failures };
+}
+
+/**
+ * A `resolveSpace` for `createGoogleMeetEventsHandler` backed by the subscription store: the space of
+ * the subscription that delivered the event (the CloudEvent `ce-source`,
+ * `//workspaceevents.googleapis.com/subscriptions/{id}`), or `null` when the event names none or the
+ * store does not know it (the route then acknowledges it as `unknown_space`).
+ *
+ * ```ts
+ * createGoogleMeetEventsHandler({ ..., resolveSpace: meetSpaceFromSubscriptions(subscriptionStore) });
+ * ```
+ */
+export function meetSpaceFromSubscriptions(store: MeetSubscriptionStore): (reference: MeetEventReference) => Promise<string | null> {
+  return async (reference) => {
+    if (reference.subscription === null || !SUBSCRIPTION.test(reference.subscription)) return null;
+    const record = await store.findBySubscription(reference.subscription);
+    return record?.space ?? null;
+  };
+}
+
+/** What `googleMeet({ eventSubscriptions })` takes: the client's options plus the store and policy. */
+export interface MeetEventSubscriptionsOptions extends MeetSubscriptionClientOptions {
+  readonly store: MeetSubscriptionStore;
+  /** Keep renewing this long after the meeting's scheduled end (late joins, overruns). Default 1 440 (a day). */
+  readonly keepAfterEndMinutes?: number;
+  /**
+   * Called when subscribing a new space failed. The booking still succeeds (the meeting exists); the
+   * space is stored without a subscription and the renewal job creates it on its next run.
+   */
+  readonly onError?: (error: unknown, context: { readonly space: string; readonly tutorId: string }) => void;
+}
+
+/**
+ * Subscribes a space once: the store first, one in-flight creation per space, then Google (whose
+ * `ALREADY_EXISTS` the client turns into the existing subscription). Internal to `googleMeet()`.
+ */
+export function createSpaceSubscriber(client: MeetSubscriptionClient, options: MeetEventSubscriptionsOptions) {
+  const inflight = new Map<string, Promise<void>>();
+  const keepAfterEnd = (options.keepAfterEndMinutes ?? 1440) * 60_000;
+  return {
+    ensure(input: { readonly space: string; readonly tutorId: string; readonly endsAt: Date }): Promise<void> {
+      const running = inflight.get(input.space);
+      if (running) return running;
+      const promise = (async () => {
+        const existing = await options.store.findBySpace(input.space);
+        if (existing && existing.subscription !== null) return;
+        const keepUntil = new Date(input.endsAt.getTime() + keepAfterEnd);
+        try {
+          const subscription = await client.create({ tutorId: input.tutorId, space: input.space });
+          await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: subscription.name, expireTime: subscription.expireTime, keepUntil });
+        } catch (error) {
+          // The job creates it later: stored as due now, without a subscription.
+          await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: null, expireTime: new Date(), keepUntil }).catch(() => undefined);
+          try {
+            options.onError?.(error, { space: input.space, tutorId: input.tutorId });
+          } catch {
+            // ignore
+          }
+        }
+      })().finally(() => inflight.delete(input.space));
+      inflight.set(input.space, promise);
+      return promise;
+    },
+    async forget(input: { readonly space: string; readonly tutorId: string }): Promise<void> {
+      const record = await options.store.findBySpace(input.space);
+      if (!record) return;
+      if (record.subscription !== null) await client.delete({ tutorId: record.tutorId, subscription: record.subscription }).catch(() => undefined);
+      await options.store.remove(input.space);
+    },
+  };
+}
