@@ -10,6 +10,7 @@ import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core
 import { createVideoConnectHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
 import { randomBytes } from 'node:crypto';
 import { renderPage } from './page.mjs';
+import { DEMO_CARDS } from './payments';
 import { zoomAccountOf } from './video';
 import { createWorld, nameOf, PEOPLE, type World, type WorldOptions } from './world';
 
@@ -113,7 +114,14 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     onUnexpectedError: (error) => console.error('[demo] unexpected error', error),
   });
 
+  // Stripe's webhook route, as a host mounts it (events deduplicated in the database's stripe_events table).
+  const stripeWebhook = world.payments.webhookHandler(world.core, world.database.stripeEvents);
+  /** Stripe delivering the fake's new events to the route above, signed with the endpoint's secret. */
+  const deliverStripeEvents = () =>
+    world.payments.deliverEvents(async (request) => app.fetch(new Request(new URL('/api/webhooks/stripe', origin()), request)));
+
   const app = new Hono();
+  app.post('/api/webhooks/stripe', (c) => stripeWebhook(c.req.raw));
   app.all('/api/providers/*', (c) => connect(c.req.raw));
   app.all('/api/*', (c) => handle(c.req.raw));
 
@@ -175,7 +183,10 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     ),
   );
 
-  app.get('/demo/state', async (c) => c.json(await snapshot(world)));
+  app.get('/demo/state', async (c) => {
+    await deliverStripeEvents();
+    return c.json(await snapshot(world));
+  });
 
   app.post('/demo/clock', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { action?: string; sessionId?: string };
@@ -217,7 +228,9 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     const response = await handle(
       new Request(new URL('/api/cron/process-charges', origin()), { method: 'POST', headers: { authorization: `Bearer ${CRON_SECRET}` } }),
     );
-    return c.json({ status: response.status, body: await response.json() });
+    const body = await response.json();
+    await deliverStripeEvents();
+    return c.json({ status: response.status, body });
   });
 
   // Confirming a booking = the booking's tutor calls create-for-booking (through the real route).
@@ -262,6 +275,9 @@ export async function snapshot(world: World) {
     bookings.map(async (booking) => {
       const session = await world.core.getSessionByBooking(booking.bookingId);
       const events = session ? await world.core.listEvents(session.id) : [];
+      // The charge ledger is server-side data: the page gets each attempt's PaymentIntent id and status,
+      // never its idempotency key.
+      const ledger = session ? await world.core.listCharges(session.id) : [];
       return {
         booking: {
           bookingId: booking.bookingId,
@@ -275,6 +291,15 @@ export async function snapshot(world: World) {
         tutorName: nameOf(booking.tutorId),
         studentName: nameOf(booking.studentId),
         session: session ? toSessionJson(session) : null,
+        card: DEMO_CARDS[booking.studentId]?.label ?? null,
+        ledger: ledger.map((a) => ({
+          attempt: a.attempt,
+          status: a.status,
+          paymentIntentId: a.gatewayReference,
+          failureCode: a.failureCode,
+          amountMinor: a.amountMinor,
+        })),
+        notice: session ? (world.payments.notices.get(session.id) ?? null) : null,
         events: events.map((e) => ({
           id: e.id,
           type: e.type as string,

@@ -1,8 +1,8 @@
 import { addMinutes, startOfMinute } from 'date-fns';
 import { createSessionsCore, type Booking } from '@itutor/sessions-core';
-import { createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createTravelClock } from './clock';
 import { openDatabase } from './database';
+import { createDemoPayments } from './payments';
 import { createDemoVideo } from './video';
 
 /** People of the demo. Ids are what the authenticator puts in `userId`. */
@@ -11,6 +11,10 @@ export const PEOPLE = {
   ben: { id: 'tutor-ben', name: 'Ben', role: 'tutor' },
   sam: { id: 'student-sam', name: 'Sam', role: 'student' },
   kim: { id: 'student-kim', name: 'Kim', role: 'student' },
+  /** Lee's saved card is declined (insufficient funds): every attempt fails, a new one follows on a later tick. */
+  lee: { id: 'student-lee', name: 'Lee', role: 'student' },
+  /** Max's bank asks for authentication: the attempt fails and the host's hook tells Max. */
+  max: { id: 'student-max', name: 'Max', role: 'student' },
 } as const;
 
 export const nameOf = (userId: string) => Object.values(PEOPLE).find((p) => p.id === userId)?.name ?? userId;
@@ -45,10 +49,19 @@ export async function createWorld(options: WorldOptions) {
   clock.travelTo(t0, options.anchor?.real);
   const database = await openDatabase(options.snapshotDir ? { snapshotDir: options.snapshotDir } : {});
   const adapter = database.adapter;
-  const gateway = createRecordingPaymentGateway();
+  // Stripe through the SDK's real gateway, answered by the fake Stripe in this process (see payments.ts).
+  const payments = createDemoPayments({ nameOf, tutors: [PEOPLE.ada.id, PEOPLE.ben.id] });
+  const gateway = payments.gateway;
   // Zoom through the SDK's real provider, answered by the fake Zoom in this process (see video.ts).
   const video = createDemoVideo({ origin: options.origin, adapter, clock });
-  const core = createSessionsCore({ adapter, videoProvider: video.provider, paymentGateway: gateway, clock });
+  const core = createSessionsCore({
+    adapter,
+    videoProvider: video.provider,
+    paymentGateway: gateway,
+    clock,
+    // Under Stripe's 24-hour idempotency-key lifetime (createSessionsCore refuses the 3-day default with Stripe).
+    policy: { chargeDeadlineMinutes: 1380 },
+  });
 
   const bookings = new Map<string, DemoBooking>();
   const book = (b: DemoBooking) => bookings.set(b.bookingId, b);
@@ -57,14 +70,16 @@ export async function createWorld(options: WorldOptions) {
   book({ bookingId: 'bk-ada-sam-2', subject: 'Physics', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 120), durationMinutes: 90, priceMinor: 20_000 });
   book({ bookingId: 'bk-ada-kim-2', subject: 'Biology', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 240), durationMinutes: 45, priceMinor: 12_000 });
   book({ bookingId: 'bk-ada-sam-3', subject: 'Geometry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 300), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-lee-1', subject: 'Statistics', tutorId: PEOPLE.ada.id, studentId: PEOPLE.lee.id, scheduledStartAt: addMinutes(t0, 400), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-max-1', subject: 'French', tutorId: PEOPLE.ada.id, studentId: PEOPLE.max.id, scheduledStartAt: addMinutes(t0, 480), durationMinutes: 60, priceMinor: 12_500 });
   book({ bookingId: 'bk-ben-kim-1', subject: 'History', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
 
   // Ada connected Zoom earlier (tokens from the fake Zoom, sealed into her connection row); Ben has no
   // provider yet and connects through the page (the full OAuth redirect flow).
   await video.seedConnection(core, PEOPLE.ada.id);
-  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2']) await core.createForBooking(bookings.get(id)!);
+  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) await core.createForBooking(bookings.get(id)!);
 
-  return { t0, clock, database, core, gateway, video, bookings };
+  return { t0, clock, database, core, gateway, payments, video, bookings };
 }
 
 export type World = Awaited<ReturnType<typeof createWorld>>;

@@ -80,6 +80,8 @@ describe('demo end to end', () => {
       'booking-bk-ada-sam-2',
       'booking-bk-ada-kim-2',
       'booking-bk-ada-sam-3',
+      'booking-bk-ada-lee-1',
+      'booking-bk-ada-max-1',
     ]);
 
     // Visible text (the raw payloads folded away): no 12-hour times, and every hh:mm is followed by the zone.
@@ -187,6 +189,29 @@ describe('demo end to end', () => {
     expect(await money.getByTestId('charge-status').textContent()).toBe('Succeeded');
     await card('bk-ada-sam-1').scrollIntoViewIfNeeded();
     await shot('05-completed-assumed');
+  });
+
+  it('the completed session shows its ledger: one attempt with a succeeded Stripe PaymentIntent, no idempotency key', async () => {
+    const ledger = card('bk-ada-sam-1').getByTestId('ledger');
+    await expect.poll(() => ledger.locator('li').count()).toBe(1);
+    const attempt = ledger.getByTestId('attempt-1');
+    expect(await attempt.getAttribute('data-status')).toBe('succeeded');
+    expect(await attempt.textContent()).toMatch(/Attempt 1: TTD\s150\.00 · pi_\w+ · succeeded$/);
+    // The id shown is the PaymentIntent the fake Stripe holds: succeeded, with the outcome's amount, fee and destination.
+    const id = await attempt.getByTestId('payment-intent').textContent();
+    const session = (await demo.world.core.getSessionByBooking('bk-ada-sam-1'))!;
+    const pi = demo.world.payments.fake.paymentIntents.find((p) => p.id === id);
+    expect(pi).toMatchObject({ status: 'succeeded', amount: 15_000, application_fee_amount: 1_500, currency: 'ttd', off_session: true, metadata: { itutor_session_id: session.id } });
+    expect(session.chargeReference).toBe(id);
+    // Its webhook reached the demo's /api/webhooks/stripe route (deduplicated in stripe_events).
+    const succeededEvent = demo.world.payments.fake.events.find((e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === id)!;
+    await expect.poll(() => demo.world.database.stripeEvents.remember(succeededEvent.id)).toBe(false);
+    // The ledger's idempotency keys never reach the browser.
+    const [ledgerRow] = await demo.world.core.listCharges(session.id);
+    expect(await page.content()).not.toContain(ledgerRow!.idempotencyKey);
+    const state = await (await fetch(`${demo.url}/demo/state`)).text();
+    expect(state).toContain(id!);
+    expect(state).not.toContain(ledgerRow!.idempotencyKey);
   });
 
   it('a meeting that ended early gives EARLY_END_SHORT with no charge', async () => {
@@ -307,6 +332,48 @@ describe('demo end to end', () => {
     expect(await videoState(ada)).toBe('connected');
     await card('bk-ada-sam-3').getByTestId('confirm-booking').click();
     await expect.poll(() => card('bk-ada-sam-3').getAttribute('data-status')).toBe('SCHEDULED');
+  });
+
+  it("Lee's card is declined: the ledger shows the declined PaymentIntent, and the next tick after the retry wait opens attempt 2", async () => {
+    const lee = card('bk-ada-lee-1');
+    expect(await lee.textContent()).toContain('a card that is declined (insufficient funds)');
+    await travel('bk-ada-lee-1', 'End');
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => lee.getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
+    const first = lee.getByTestId('attempt-1');
+    await expect.poll(() => first.getAttribute('data-status')).toBe('failed');
+    expect(await first.textContent()).toMatch(/Attempt 1: TTD\s150\.00 · pi_\w+ · declined \(insufficient_funds\)$/);
+    const declinedId = await first.getByTestId('payment-intent').textContent();
+    const declined = demo.world.payments.fake.paymentIntents.find((p) => p.id === declinedId);
+    expect(declined).toMatchObject({ status: 'requires_payment_method', last_payment_error: { decline_code: 'insufficient_funds' } });
+    expect(await lee.getByTestId('charge-status').getAttribute('data-value')).toBe('pending'); // still owed: a new attempt follows
+    await expect.poll(() => events('bk-ada-lee-1').textContent()).toContain('Charge declined (insufficient_funds); a new attempt follows');
+    await lee.scrollIntoViewIfNeeded();
+    await shot('12-card-declined');
+
+    // Too early for a retry: nothing new. Five minutes later the next tick opens attempt 2 under a new key.
+    await page.getByTestId('settlement-tick').click();
+    await page.waitForLoadState('networkidle');
+    expect(await lee.getByTestId('ledger').locator('li').count()).toBe(1);
+    await page.getByRole('button', { name: '+5 min', exact: true }).click();
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => lee.getByTestId('ledger').locator('li').count()).toBe(2);
+    expect(await lee.getByTestId('attempt-2').getAttribute('data-status')).toBe('failed');
+    const ids = await lee.getByTestId('payment-intent').allTextContents();
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it("Max's bank asks for authentication: the attempt fails with authentication_required and the host hook's message shows", async () => {
+    const max = card('bk-ada-max-1');
+    await travel('bk-ada-max-1', 'End');
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => max.getByTestId('attempt-1').getAttribute('data-status')).toBe('failed');
+    expect(await max.getByTestId('attempt-1').textContent()).toMatch(/Attempt 1: TTD\s125\.00 · pi_\w+ · declined \(authentication_required\)$/);
+    await expect.poll(() => max.getByTestId('payment-notice').textContent()).toBe(
+      'Max’s bank asks for authentication: the host emailed Max a link to confirm the card (3-D Secure) on-session.',
+    );
+    await max.scrollIntoViewIfNeeded();
+    await shot('13-authentication-required');
   });
 
   it('reads on a laptop and on a phone: no sideways scrolling, a slim sticky bar', async () => {

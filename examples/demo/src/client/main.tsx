@@ -141,6 +141,44 @@ function Money({ row }: { row: DemoSessionRow }) {
   );
 }
 
+const ATTEMPT_STATUS: Record<string, string> = {
+  pending: 'sent, no answer yet',
+  unknown: 'no clear answer: retried under the same key',
+  succeeded: 'succeeded',
+  failed: 'declined',
+};
+
+/**
+ * The session's charge ledger: one line per attempt, with its Stripe PaymentIntent and status (the
+ * idempotency key stays on the server), and what the host's hook told the student.
+ */
+function Ledger({ row }: { row: DemoSessionRow }) {
+  return (
+    <section className="panel ledger" aria-label="Payments (Stripe)">
+      <h4>Payments (Stripe)</h4>
+      {row.card && <p className="muted">{row.studentName}’s saved card: {row.card}.</p>}
+      {row.ledger.length === 0 ? (
+        <p className="muted" data-testid="ledger-empty">No charge attempt yet.</p>
+      ) : (
+        <ol className="plain" data-testid="ledger">
+          {row.ledger.map((a) => (
+            <li key={a.attempt} data-testid={`attempt-${a.attempt}`} data-status={a.status}>
+              Attempt {a.attempt}: {money(a.amountMinor)} · <code data-testid="payment-intent">{a.paymentIntentId ?? 'no PaymentIntent yet'}</code> ·{' '}
+              <strong>{ATTEMPT_STATUS[a.status] ?? a.status}</strong>
+              {a.failureCode && <> ({a.failureCode})</>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {row.notice && (
+        <p className="message" role="status" data-testid="payment-notice">
+          {row.notice}
+        </p>
+      )}
+    </section>
+  );
+}
+
 function Attendance({ row }: { row: DemoSessionRow }) {
   const session = row.session!;
   const joined = (at: string | null) => (at ? `joined ${formatInstant(at)}` : 'not joined');
@@ -290,6 +328,7 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
           <div className="facts">
             <Attendance row={row} />
             <Money row={row} />
+            <Ledger row={row} />
           </div>
           <AuditTrail row={row} />
         </>
