@@ -543,10 +543,10 @@ export function createSpaceSubscriber(client: MeetSubscriptionClient, options: M
       const running = inflight.get(input.space);
       if (running) return running;
       const promise = (async () => {
-        const existing = await options.store.findBySpace(input.space);
-        if (existing && existing.subscription !== null) return;
         const keepUntil = new Date(input.endsAt.getTime() + keepAfterEnd);
         try {
+          const existing = await options.store.findBySpace(input.space);
+          if (existing && existing.subscription !== null) return;
           const subscription = await client.create({ tutorId: input.tutorId, space: input.space });
           await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: subscription.name, expireTime: subscription.expireTime, keepUntil });
         } catch (error) {

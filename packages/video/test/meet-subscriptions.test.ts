@@ -137,6 +137,14 @@ describe('googleMeet({ eventSubscriptions }): one subscription per created space
     expect(subscriptionStore.records.get(meeting.meetingId)!.subscription).toBe([...fakes.google.subscriptions.keys()][0]);
   });
 
+  it('a store that fails does not fail the booking either', async () => {
+    const onError = vi.fn();
+    const store = createMemoryMeetSubscriptionStore();
+    const { provider } = await connected({ store: { ...store, findBySpace: () => Promise.reject(new Error('database down')) }, subscriptions: { onError } });
+    await expect(provider.createMeeting(booking(1, 'google_meet'))).resolves.toMatchObject({ meetingId: expect.stringMatching(/^spaces\//) });
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'database down' }), expect.objectContaining({ tutorId: 'tutor-1' }));
+  });
+
   it('a booking retried after a failed subscription subscribes then', async () => {
     const { provider, subscriptionStore } = await connected();
     fakes.google.failNext('events.createSubscription', { status: 500 });
