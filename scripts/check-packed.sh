@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what a host app gets before the packages are on npm (README "Using the packages before they are
-# published"): `pnpm pack` of core, supabase and react (after `pnpm build`) → a scratch project in a temp
+# published"): `pnpm pack` of core, supabase, react, video and stripe (after `pnpm build`) → a scratch project in a temp
 # dir → `npm install` of the three tarballs plus their peers from the registry → the README's host-side
 # code type-checks there (node16 ESM resolution, strict), and the packages load and run under Node in both
 # ESM and CommonJS. Nothing in the repository is modified; the temp dir is removed at the end.
@@ -14,7 +14,7 @@ pnpm() { npx -y pnpm@10 "$@"; }
 
 # 1. Pack. `pnpm pack` rewrites the `workspace:` ranges to real versions, as `pnpm publish` would.
 mkdir -p "$work/tarballs"
-for pkg in core supabase react; do
+for pkg in core supabase react video stripe; do
   [ -f "$root/packages/$pkg/dist/index.js" ] || { echo "packages/$pkg/dist is missing: run pnpm build first" >&2; exit 1; }
   (cd "$root/packages/$pkg" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
@@ -38,9 +38,9 @@ cat > package.json <<'JSON'
 JSON
 npm install --no-audit --no-fund --loglevel=error --prefer-offline \
   "$work"/tarballs/*.tgz \
-  @supabase/supabase-js@^2.50.0 react@^19 react-dom@^19 pg@^8 \
+  @supabase/supabase-js@^2.50.0 react@^19 react-dom@^19 pg@^8 stripe@~23.1.0 \
   typescript@~5.9.3 @types/react@^19 @types/react-dom@^19 @types/node@^20 @types/pg@^8 >/dev/null
-node -e "for (const p of ['core','supabase','react']) console.log(p, require('@itutor/sessions-' + p + '/package.json').version)"
+node -e "for (const p of ['core','supabase','react','video','stripe']) console.log(p, require('@itutor/sessions-' + p + '/package.json').version)"
 
 # 3. The README's host-side code (tour steps 1–4 and the local database path of packages/supabase).
 cat > src/sessions.ts <<'TS'
@@ -140,6 +140,12 @@ export function Buttons({ session, role }: { session: SessionJson; role: Partici
 }
 TSX
 
+# The first TypeScript example of the video and stripe READMEs (their host wiring), as written there.
+for pkg in video stripe; do
+  awk '/^```ts$/ && !done { inside = 1; next } /^```$/ && inside { inside = 0; done = 1 } inside' "$root/packages/$pkg/README.md" > "src/$pkg-readme.ts"
+  [ -s "src/$pkg-readme.ts" ] || { echo "packages/$pkg/README.md: no \`\`\`ts example found" >&2; exit 1; }
+done
+
 cat > src/css.d.ts <<'TS'
 declare module '*.css';
 TS
@@ -193,8 +199,12 @@ node -e "
 const core = require('@itutor/sessions-core');
 const supabase = require('@itutor/sessions-supabase');
 const react = require('@itutor/sessions-react');
+const video = require('@itutor/sessions-video');
+const stripe = require('@itutor/sessions-stripe');
+if (typeof video.zoom !== 'function' || typeof video.createVideoConnectHandler !== 'function') throw new Error('video exports');
+if (typeof stripe.stripeGateway !== 'function' || typeof stripe.stripeWebhookHandler !== 'function') throw new Error('stripe exports');
 if (core.formatMoney(7500) !== 'TTD\u00a075.00') throw new Error('formatMoney');
 if (typeof supabase.createSqlAdapter !== 'function' || typeof react.SessionJoinButton !== 'function') throw new Error('exports');
-console.log('CJS: core, supabase and react load');
+console.log('CJS: core, supabase, react, video and stripe load');
 "
 echo "packed packages: OK"
