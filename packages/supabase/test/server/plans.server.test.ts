@@ -167,10 +167,11 @@ describe('settlement plans on the PostgreSQL server', () => {
     const { rows: config } = await db.pool.query(
       `select proname, coalesce(array_to_string(proconfig, ','), '') as config from pg_proc
        where pronamespace = 'public'::regnamespace
-         and proname in ('itutor_claim_sessions_for_settlement', 'itutor_apply_session_writes', 'itutor_apply_session_write', 'itutor_apply_session_writes_in_batch')
+         and proname in ('itutor_claim_sessions_for_settlement', 'itutor_apply_session_writes', 'itutor_apply_session_write', 'itutor_apply_session_writes_in_batch', 'itutor_apply_charge_writes_in_batch')
        order by 1`,
     );
     expect(config).toEqual([
+      { proname: 'itutor_apply_charge_writes_in_batch', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
       { proname: 'itutor_apply_session_write', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
       { proname: 'itutor_apply_session_writes', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
       { proname: 'itutor_apply_session_writes_in_batch', config: expect.stringMatching(/plan_cache_mode=force_generic_plan.*enable_seqscan=off/) },
@@ -179,5 +180,44 @@ describe('settlement plans on the PostgreSQL server', () => {
 
     const answering = applies.find((c) => nested(c).some((p) => /Update on (public\.)?session_charges/.test(p)))!;
     expect(nested(answering).find((p) => /Update on (public\.)?session_charges/.test(p))).toMatch(/Index Scan (using|on) session_charges_pkey/);
+  });
+
+  it('a single write (a no-show: open the attempt, then its answer) takes the short path, by primary key only', async () => {
+    // Runs after the settlement test on the same table: 100,000 sessions beside the ones it touches.
+    const db = await database;
+    const { rows } = await db.pool.query(
+      `select id, tutor_id from public.sessions where booking_id like 'upcoming-%' order by booking_id limit 1`,
+    );
+    const session = rows[0] as { id: string; tutor_id: string };
+    const single = new pg.Pool({
+      connectionString: db.url,
+      max: 1,
+      options:
+        '-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_nested_statements=on ' +
+        '-c auto_explain.log_level=notice -c client_min_messages=notice',
+    });
+    const notices: string[] = [];
+    single.on('connect', (c) => c.on('notice', (n) => notices.push(n.message ?? '')));
+    try {
+      const eligible = new Date('2026-06-02T00:30:00.000Z'); // the session starts at 00:07, its wait is 19 minutes
+      const core = createSessionsCore({
+        adapter: createSqlAdapter(single),
+        videoProvider: createFakeVideoProvider(),
+        paymentGateway: createRecordingPaymentGateway(),
+        clock: createManualClock(eligible),
+      });
+      const marked = await core.markNoShow({ sessionId: session.id, userId: session.tutor_id });
+      expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
+    } finally {
+      await single.end();
+    }
+    const statements = notices.map((n) => /Query Text: ([\s\S]*?)\n/.exec(n)?.[1]?.trim() ?? '');
+    // Both writes went through itutor_apply_session_write, not the batch statement.
+    expect(statements.filter((t) => t.startsWith('update public.sessions as s')).length).toBe(2);
+    expect(statements.some((t) => t.startsWith('with input as materialized'))).toBe(false);
+    const updates = notices.filter((n) => /Update on (public\.)?sessions\b/.test(n));
+    expect(updates).toHaveLength(2);
+    for (const plan of updates) expect(plan).toMatch(/Index Scan (using|on) sessions_pkey/);
+    expect(notices.filter((p) => /Seq Scan on (public\.)?(sessions|session_charges|session_events)\b/.test(p))).toEqual([]);
   });
 });
