@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   'CONFLICT',
   'NO_CHARGE_PENDING',
   'NO_PAYMENT_METHOD',
+  'NOTHING_TO_REFUND',
+  'REFUND_EXCEEDS_CHARGE',
+  'REFUNDS_NOT_SUPPORTED',
 ] as const;
 
 /** A stable error code. */

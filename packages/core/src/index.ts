@@ -40,8 +40,8 @@ export type {
   SessionEventType,
   VideoProviderName,
 } from './session';
-export { SYSTEM_ACTOR, effectiveStatus, roleOf, transition } from './machine';
-export type { ChargeAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
+export { SYSTEM_ACTOR, classifyRefundResult, effectiveStatus, refundInstructionFor, roleOf, transition } from './machine';
+export type { ChargeAnswer, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
 export { joinGuard, noShowGuard, sessionPhase } from './guards';
 export type {
   GuardAllowed,
@@ -80,8 +80,9 @@ export { decideChargeAnswer, LATE_SUCCESS_REASON } from './charge-answers';
 export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './charge-answers';
 export { CHARGE_HALT, isChargeHaltError, markChargeHalt } from './charge-halt';
 export type { ChargeHaltError } from './charge-halt';
-export { refundIdempotencyKey } from './refunds';
-export type { RefundInstruction, RefundResult } from './refunds';
+export { MAX_REFUND_REASON_LENGTH, refundedSoFar, refundIdempotencyKey, refundSplit, toPublicRefund } from './refunds';
+export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedgerReader, RefundResult, RefundStatus } from './refunds';
+export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
 export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
 export { fromSessionJson, toSessionJson } from './wire';
 export type { SessionJson } from './wire';

@@ -13,6 +13,14 @@ import type {
 } from './session';
 import { isFinalStatus, type SessionStatus, type SettledOutcome } from './status';
 import type { ChargeInstruction } from './ports';
+import {
+  MAX_REFUND_REASON_LENGTH,
+  refundedSoFar,
+  refundIdempotencyKey,
+  refundSplit,
+  type Refund,
+  type RefundInstruction,
+} from './refunds';
 import { joinGuard, noShowGuard, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
 
 /**
@@ -42,7 +50,37 @@ export type SessionCommand =
    */
   | { readonly type: 'RECORD_CHARGE_RESULT'; readonly attempt: number; readonly result: ChargeAnswer }
   /** Opens the next ledger attempt (a new key) after the previous one was declined. */
-  | { readonly type: 'OPEN_CHARGE_ATTEMPT' };
+  | { readonly type: 'OPEN_CHARGE_ATTEMPT' }
+  /**
+   * Opens a refund of the session's succeeded charge: `amountMinor` (whole, ≥ 1), or, when `null`, all that
+   * is left of it. `charges` and `refunds` are the session's ledger as read with the session (the write's
+   * compare-and-set on the session's version guarantees they were current). Refused with
+   * `NOTHING_TO_REFUND` (no succeeded charge, or nothing left of it), `REFUND_EXCEEDS_CHARGE` (more than is
+   * left) or `INVALID_INPUT`.
+   */
+  | {
+      readonly type: 'REQUEST_REFUND';
+      readonly amountMinor: number | null;
+      readonly reason: string;
+      readonly actorId: string;
+      readonly charges: readonly ChargeAttempt[];
+      readonly refunds: readonly Refund[];
+    }
+  /**
+   * The gateway answered for refund number `refund` (validated: see `classifyRefundResult`). Only an open
+   * refund (`pending` or `unknown`) takes an answer; an answer for a settled one changes nothing.
+   */
+  | { readonly type: 'RECORD_REFUND_RESULT'; readonly refund: number; readonly result: RefundAnswer; readonly refunds: readonly Refund[] };
+
+/**
+ * A validated refund answer, as the state machine records it. `unknown` covers a call that threw or timed
+ * out; `halted` (the gateway threw a `ChargeHaltError`) records the refund as failed for good with the
+ * error's code, never sent again.
+ */
+export type RefundAnswer =
+  | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
+  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null; readonly halted?: boolean }
+  | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
 
 /** A validated gateway answer, as the state machine records it. */
 export type ChargeAnswer =
@@ -60,7 +98,9 @@ export type ChargeAnswer =
     };
 
 /** A side effect the runner must perform after the write succeeds. */
-export type SessionEffect = { readonly type: 'CHARGE'; readonly instruction: ChargeInstruction };
+export type SessionEffect =
+  | { readonly type: 'CHARGE'; readonly instruction: ChargeInstruction }
+  | { readonly type: 'REFUND'; readonly instruction: RefundInstruction };
 
 /** An accepted command. */
 export interface TransitionOk {
@@ -267,7 +307,163 @@ export function transition(
       }
       return openAttempt(session, session.chargeAttempts + 1, SYSTEM_ACTOR, now, event, next({}));
     }
+
+    case 'REQUEST_REFUND':
+      return requestRefund(session, command, now, event, next);
+
+    case 'RECORD_REFUND_RESULT':
+      return recordRefundResult(session, command.refund, command.result, command.refunds, now, event, next);
   }
+}
+
+/** The refund instruction for one of a session's refunds (its own key, the refunded attempt's reference). */
+export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt, 'gatewayReference'>): RefundInstruction {
+  if (charge.gatewayReference === null) {
+    throw new SessionError('NOTHING_TO_REFUND', `Charge attempt ${refund.attempt} of session ${refund.sessionId} has no gateway reference`);
+  }
+  return {
+    idempotencyKey: refund.idempotencyKey,
+    sessionId: refund.sessionId,
+    attempt: refund.attempt,
+    gatewayReference: charge.gatewayReference,
+    amountMinor: refund.amountMinor,
+    currency: refund.currency,
+  };
+}
+
+function requestRefund(
+  session: Session,
+  command: Extract<SessionCommand, { type: 'REQUEST_REFUND' }>,
+  now: Date,
+  event: EventFactory,
+  next: (changes: Partial<Session>) => Session,
+): TransitionResult {
+  const issues: Array<{ path: string; message: string }> = [];
+  if (command.amountMinor !== null && (!Number.isSafeInteger(command.amountMinor) || command.amountMinor < 1)) {
+    issues.push({ path: 'amountMinor', message: 'must be a whole number of minor units ≥ 1' });
+  }
+  if (typeof command.reason !== 'string' || command.reason.trim() === '' || command.reason.length > MAX_REFUND_REASON_LENGTH) {
+    issues.push({ path: 'reason', message: `must be a non-empty string of at most ${MAX_REFUND_REASON_LENGTH} characters` });
+  }
+  if (typeof command.actorId !== 'string' || command.actorId === '' || command.actorId.length > 200) {
+    issues.push({ path: 'actorId', message: 'must be a non-empty string of at most 200 characters' });
+  }
+  if (issues.length > 0) {
+    return refuse('INVALID_INPUT', `Invalid refund: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+  }
+  const charge = command.charges.find((a) => a.status === 'succeeded');
+  if (session.chargeStatus !== 'succeeded' || charge === undefined || charge.gatewayReference === null) {
+    return refuse('NOTHING_TO_REFUND', `Session has no succeeded charge to refund (${session.chargeStatus})`, { chargeStatus: session.chargeStatus });
+  }
+  const before = refundedSoFar(command.refunds.filter((r) => r.attempt === charge.attempt));
+  const left = charge.amountMinor - before.amountMinor;
+  if (left <= 0) return refuse('NOTHING_TO_REFUND', 'The charge is already refunded in full', { refundableMinor: 0 });
+  const amountMinor = command.amountMinor ?? left;
+  if (amountMinor > left) {
+    return refuse('REFUND_EXCEEDS_CHARGE', `A refund of ${amountMinor} exceeds what is left of the charge (${left})`, {
+      refundableMinor: left,
+      requestedMinor: amountMinor,
+    });
+  }
+  const split = refundSplit(charge, before, amountMinor);
+  const number = command.refunds.reduce((max, r) => Math.max(max, r.refund), 0) + 1;
+  const refund: Refund = {
+    sessionId: session.id,
+    refund: number,
+    attempt: charge.attempt,
+    idempotencyKey: refundIdempotencyKey(session.id, charge.attempt, number),
+    amountMinor,
+    payoutMinor: split.payoutMinor,
+    feeMinor: split.feeMinor,
+    currency: charge.currency,
+    status: 'pending',
+    reason: command.reason,
+    requestedBy: command.actorId,
+    gatewayReference: null,
+    failureCode: null,
+    calls: 0,
+    requestedAt: now,
+    answeredAt: null,
+  };
+  return {
+    ok: true,
+    changed: true,
+    session: next({}),
+    events: [
+      event('refund.requested', command.actorId, {
+        refund: number,
+        attempt: charge.attempt,
+        amountMinor,
+        payoutMinor: split.payoutMinor,
+        feeMinor: split.feeMinor,
+        reason: command.reason,
+      }),
+    ],
+    ledger: [{ type: 'refund_open', refund }],
+    effects: [{ type: 'REFUND', instruction: refundInstructionFor(refund, charge) }],
+  };
+}
+
+function recordRefundResult(
+  session: Session,
+  number: number,
+  result: RefundAnswer,
+  refunds: readonly Refund[],
+  now: Date,
+  event: EventFactory,
+  next: (changes: Partial<Session>) => Session,
+): TransitionResult {
+  const refund = refunds.find((r) => r.refund === number);
+  if (!refund) return refuse('NOT_FOUND', `Session has no refund ${number}`, { refund: number });
+  // Only an open refund takes an answer: a settled one (succeeded / failed) never changes again, and a
+  // refund the gateway accepted (`pending` with an answer) takes only its final answer.
+  const settled = refund.status === 'succeeded' || refund.status === 'failed';
+  const accepted = refund.status === 'pending' && refund.answeredAt !== null;
+  if (settled || (accepted && (result.status === 'pending' || result.status === 'unknown'))) return unchanged(session);
+  const facts = { refund: number, attempt: refund.attempt, amountMinor: refund.amountMinor };
+  const failureCode = result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null;
+  const payload =
+    result.status === 'failed'
+      ? { ...facts, failureCode: result.failureCode, ...(result.halted ? { halted: true } : {}) }
+      : result.status === 'unknown'
+        ? { ...facts, reason: result.reason }
+        : facts;
+  return {
+    ok: true,
+    changed: true,
+    session: next({}),
+    events: [event(`refund.${result.status}`, SYSTEM_ACTOR, payload)],
+    ledger: [
+      {
+        type: 'refund_answer',
+        sessionId: session.id,
+        refund: number,
+        status: result.status,
+        gatewayReference: result.reference,
+        failureCode,
+        answeredAt: now,
+      },
+    ],
+    effects: [],
+  };
+}
+
+/**
+ * Validates a gateway's refund answer at the port, like `classifyChargeResult`: a well-formed `succeeded`,
+ * `pending`, or `failed` with a failure code is taken as it is; anything else is `unknown` (retried under the
+ * same key).
+ */
+export function classifyRefundResult(value: unknown): RefundAnswer {
+  if (typeof value !== 'object' || value === null) return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
+  const answer = value as Record<string, unknown>;
+  const reference = answer.reference === undefined || answer.reference === null ? null : text(answer.reference);
+  const referenceOk = reference !== null || answer.reference === undefined || answer.reference === null;
+  if ((answer.status === 'succeeded' || answer.status === 'pending') && referenceOk) return { status: answer.status, reference };
+  if (answer.status === 'failed' && referenceOk && text(answer.failureCode) !== null) {
+    return { status: 'failed', failureCode: answer.failureCode as string, reference };
+  }
+  if (answer.status === 'unknown') return { status: 'unknown', reason: text(answer.reason) ?? 'gateway_unknown', reference };
+  return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
 }
 
 /** When a charge not yet collected is failed for good: `finalizedAt` + the policy's deadline. */

@@ -1,4 +1,4 @@
-import type { RefundInstruction, RefundResult } from './refunds';
+import type { RefundInstruction, RefundLedgerReader, RefundResult } from './refunds';
 import type {
   ChargeAttempt,
   ChargedOutcome,
@@ -284,6 +284,12 @@ export interface SessionsAdapter {
   readonly connections: ProviderConnectionRepository;
   readonly events: EventLogReader;
   readonly charges: ChargeLedgerReader;
+  /**
+   * Optional: the refund ledger (the bundled adapters have it). Without it `core.refundCharge` refuses with
+   * `REFUNDS_NOT_SUPPORTED`. An adapter that has it also applies the `refund_open` / `refund_answer` ledger
+   * changes of `SessionWrite.ledger` and enforces the refund rules in storage.
+   */
+  readonly refunds?: RefundLedgerReader;
   /** Optional: storage for the video providers' meeting idempotency (the bundled adapters have it). */
   readonly meetings?: MeetingRepository;
 }

@@ -25,10 +25,13 @@ import type {
   SessionEventDraft,
   VideoProviderName,
 } from './session';
+import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
+import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
 import { assertValidInstant, computeSessionTimings } from './timing';
 
 export type { SettlementOptions, SettlementReport } from './settlement';
+export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
 
 /** Everything the services need. */
 export interface SessionsCoreConfig {
@@ -77,6 +80,15 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   });
   const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
   const recordChargeAnswer = createChargeAnswerRecorder({ sessions, charges, events, clock, policy });
+  const refunds = createRefundService({
+    sessions,
+    charges,
+    refunds: config.adapter.refunds,
+    gateway: config.paymentGateway,
+    clock,
+    policy,
+    timeoutMs: settlementOptions.chargeTimeoutMs,
+  });
 
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;
@@ -294,6 +306,51 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      */
     recordChargeAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport> {
       return recordChargeAnswer(input);
+    },
+
+    /**
+     * Refunds all or part of a session's succeeded charge. The refund is opened first — a ledger row with its
+     * own idempotency key (`refundIdempotencyKey`), its amount split into payout and fee parts by
+     * `refundSplit`, and a `refund.requested` event, in one compare-and-set through the state machine — then
+     * the gateway's `refund` is called under the settlement's `chargeTimeoutMs`, and its answer recorded
+     * (`refund.succeeded`, `refund.pending`, `refund.failed` or `refund.unknown`). An unknown answer (a throw,
+     * a timeout) leaves the refund `unknown`: `retryRefunds()` sends it again under the same key, never a
+     * second key. `amountMinor` defaults to all that is left of the charge.
+     *
+     * Refusals: `NOTHING_TO_REFUND` (no succeeded charge, or already refunded in full),
+     * `REFUND_EXCEEDS_CHARGE` (more than is left; `details.refundableMinor` says how much is),
+     * `INVALID_INPUT`, `NOT_FOUND`, `REFUNDS_NOT_SUPPORTED` (the gateway has no `refund`, or the adapter no
+     * refund ledger). Racing refunds of one charge are decided one after the other (the loser re-reads and is
+     * judged again), and storage refuses any write that would refund more than the charge. The core does not
+     * decide who may refund: check `actorId`'s rights before calling.
+     */
+    refundCharge(input: RefundChargeInput): Promise<RefundReport> {
+      return refunds.refundCharge(input);
+    },
+
+    /**
+     * Sends again, each under its own key, the refunds whose answer is unknown and those opened but never
+     * answered (the process stopped in between), once one call's time limit has passed since their last
+     * answer; records the answers. Run it from the cron beside `settleDueSessions()`. At most `limit`
+     * (default 100, at most 1000) refunds per pass.
+     */
+    retryRefunds(options: { limit?: number } = {}): Promise<RefundRetryReport> {
+      return refunds.retryRefunds(options);
+    },
+
+    /**
+     * Records a gateway's answer for refund number `refund` that arrived outside `refundCharge` (a payment
+     * webhook). Only an open refund (`pending` or `unknown`) takes it; an answer for a refund already
+     * `succeeded` or `failed` changes nothing. The answer is validated like a gateway's (anything malformed is
+     * `unknown`).
+     */
+    recordRefundAnswer(input: { sessionId: string; refund: number; result: unknown }): Promise<RefundReport> {
+      return refunds.recordRefundAnswer(input);
+    },
+
+    /** A session's refunds by number (server-side: includes keys and references; see `toPublicRefund`). */
+    listRefunds(sessionId: string): Promise<Refund[]> {
+      return refunds.listRefunds(sessionId);
     },
 
     /** A session's charge ledger: every attempt, oldest first (server-side: includes keys and references). */

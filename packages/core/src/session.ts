@@ -1,3 +1,4 @@
+import type { Refund } from './refunds';
 import type { SessionStatus } from './status';
 
 /** The two people in a session. */
@@ -62,7 +63,11 @@ export type PublicChargeAttempt = Omit<ChargeAttempt, 'idempotencyKey' | 'gatewa
 /**
  * A change to the ledger, applied in the same atomic step as the session write that carries it:
  * `open` inserts a new attempt; `answer` records a gateway answer on an existing attempt (the adapter
- * adds one to its `calls`; a `null` reference keeps the stored one).
+ * adds one to its `calls`; a `null` reference keeps the stored one); `refund_open` inserts a new refund
+ * (see `Refund`); `refund_answer` records a gateway answer on an existing refund (again one more `calls`,
+ * a `null` reference keeps the stored one). Storage refuses a refund whose attempt has not succeeded, whose
+ * parts do not sum to its amount, or that would take the refunds not failed beyond the charge, its payout or
+ * its fee.
  */
 export type LedgerWrite =
   | { readonly type: 'open'; readonly attempt: ChargeAttempt }
@@ -71,6 +76,16 @@ export type LedgerWrite =
       readonly sessionId: string;
       readonly attempt: number;
       readonly status: Exclude<ChargeAttemptStatus, 'pending'>;
+      readonly gatewayReference: string | null;
+      readonly failureCode: string | null;
+      readonly answeredAt: Date;
+    }
+  | { readonly type: 'refund_open'; readonly refund: Refund }
+  | {
+      readonly type: 'refund_answer';
+      readonly sessionId: string;
+      readonly refund: number;
+      readonly status: Refund['status'];
       readonly gatewayReference: string | null;
       readonly failureCode: string | null;
       readonly answeredAt: Date;
@@ -176,6 +191,11 @@ export type SessionEventType =
   | 'charge.failed'
   | 'charge.unknown'
   | 'charge.needs_attention'
+  | 'refund.requested'
+  | 'refund.pending'
+  | 'refund.succeeded'
+  | 'refund.failed'
+  | 'refund.unknown'
   | 'provider.connected'
   | 'provider.switched'
   | 'provider.status_changed';

@@ -47,6 +47,11 @@ export const REPOSITORY_FUNCTIONS = {
   itutor_list_tutor_events: [['p_tutor_id', 'text']],
   itutor_list_session_charges: [['p_session_id', 'text']],
   itutor_list_sessions_needing_attention: [['p_limit', 'integer']],
+  itutor_list_session_refunds: [['p_session_id', 'text']],
+  itutor_list_refunds_to_retry: [
+    ['p_before', 'timestamptz'],
+    ['p_limit', 'integer'],
+  ],
   itutor_remember_stripe_event: [['p_event_id', 'text']],
   itutor_forget_stripe_event: [['p_event_id', 'text']],
   itutor_forget_stripe_events_before: [['p_before', 'timestamptz']],

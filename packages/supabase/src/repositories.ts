@@ -1,5 +1,7 @@
 import type {
   ChargeAttempt,
+  Refund,
+  RefundLedgerReader,
   MeetingRepository,
   ClaimOptions,
   InsertSessionResult,
@@ -19,6 +21,7 @@ import {
   rowToConnection,
   rowToEvent,
   rowToMeeting,
+  rowToRefund,
   rowToSession,
   rowToTokens,
   sessionToRow,
@@ -46,10 +49,12 @@ function flags(value: unknown, fn: string): boolean[] {
  */
 export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly meetings: MeetingRepository;
+  /** The refund ledger (table `session_refunds`, migration 20261125000600). */
+  readonly refunds: RefundLedgerReader;
 }
 
 /**
- * The repositories (sessions, connections, events, charge ledger, video meetings) over a way to call the repository functions. Every method is exactly one
+ * The repositories (sessions, connections, events, charge ledger, refunds, video meetings) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
@@ -164,6 +169,21 @@ export function createRepositories(call: CallRepositoryFunction): SupabaseSessio
       },
       async listByTutor(tutorId): Promise<SessionEvent[]> {
         return rows(await call('itutor_list_tutor_events', { p_tutor_id: tutorId }), 'itutor_list_tutor_events').map(rowToEvent);
+      },
+    },
+
+    refunds: {
+      async listBySession(sessionId): Promise<Refund[]> {
+        if (typeof sessionId !== 'string') return [];
+        return rows(await call('itutor_list_session_refunds', { p_session_id: sessionId }), 'itutor_list_session_refunds').map(rowToRefund);
+      },
+      async listToRetry(options): Promise<Refund[]> {
+        const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
+        if (!Number.isFinite(limit) || limit === 0) return [];
+        return rows(
+          await call('itutor_list_refunds_to_retry', { p_before: options.before.toISOString(), p_limit: limit }),
+          'itutor_list_refunds_to_retry',
+        ).map(rowToRefund);
       },
     },
 

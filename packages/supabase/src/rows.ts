@@ -5,6 +5,7 @@ import type {
   Meeting,
   ProviderConnection,
   ProviderTokensWrite,
+  Refund,
   SealedToken,
   Session,
   SessionEvent,
@@ -268,9 +269,65 @@ export function rowToChargeAttempt(r: Json): ChargeAttempt {
   };
 }
 
+/** A refund → its `session_refunds` row (money as decimal text, instants as ISO text). */
+export function refundToRow(r: Refund): Json {
+  return {
+    session_id: r.sessionId,
+    refund: r.refund,
+    attempt: r.attempt,
+    idempotency_key: r.idempotencyKey,
+    amount_ttd: centsToDecimal(r.amountMinor),
+    payout_ttd: centsToDecimal(r.payoutMinor),
+    fee_ttd: centsToDecimal(r.feeMinor),
+    currency: r.currency,
+    status: r.status,
+    reason: r.reason,
+    requested_by: r.requestedBy,
+    gateway_reference: r.gatewayReference,
+    failure_code: r.failureCode,
+    calls: r.calls,
+    requested_at: iso(r.requestedAt),
+    answered_at: isoOrNull(r.answeredAt),
+  };
+}
+
+/** A `session_refunds` row → the refund (`updated_at`, the database's own, is not part of it). */
+export function rowToRefund(r: Json): Refund {
+  return {
+    sessionId: str(r.session_id),
+    refund: int(r.refund),
+    attempt: int(r.attempt),
+    idempotencyKey: str(r.idempotency_key),
+    amountMinor: decimalToCents(r.amount_ttd as string),
+    payoutMinor: decimalToCents(r.payout_ttd as string),
+    feeMinor: decimalToCents(r.fee_ttd as string),
+    currency: str(r.currency),
+    status: r.status as Refund['status'],
+    reason: str(r.reason),
+    requestedBy: str(r.requested_by),
+    gatewayReference: strOrNull(r.gateway_reference),
+    failureCode: strOrNull(r.failure_code),
+    calls: int(r.calls),
+    requestedAt: instant(r.requested_at, 'requested_at'),
+    answeredAt: instantOrNull(r.answered_at, 'answered_at'),
+  };
+}
+
 /** A ledger change → the jsonb `itutor_apply_session_writes` reads from a write's `ledger` array. */
 export function ledgerWriteToRow(w: LedgerWrite): Json {
   if (w.type === 'open') return { type: 'open', attempt: chargeAttemptToRow(w.attempt) };
+  if (w.type === 'refund_open') return { type: 'refund_open', refund: refundToRow(w.refund) };
+  if (w.type === 'refund_answer') {
+    return {
+      type: 'refund_answer',
+      session_id: w.sessionId,
+      refund: w.refund,
+      status: w.status,
+      gateway_reference: w.gatewayReference,
+      failure_code: w.failureCode,
+      answered_at: iso(w.answeredAt),
+    };
+  }
   return {
     type: 'answer',
     session_id: w.sessionId,

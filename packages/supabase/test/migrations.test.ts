@@ -37,6 +37,7 @@ describe('migrations export', () => {
       expect(rls).toEqual([
         { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },
+        { relname: 'session_refunds', relrowsecurity: true },
         { relname: 'sessions', relrowsecurity: true },
         { relname: 'stripe_events', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },

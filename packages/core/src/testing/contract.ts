@@ -2,12 +2,15 @@ import {
   DEFAULT_POLICY,
   EARLIEST_INSTANT,
   LATEST_INSTANT,
+  refundIdempotencyKey,
   transition,
   type ChargeAnswer,
+  type RefundAnswer,
   type ChargeAttempt,
   type ConnectionMark,
   type ProviderConnection,
   type ProviderTokensWrite,
+  type Refund,
   type SealedProviderTokens,
   type Session,
   type SessionEvent,
@@ -48,6 +51,15 @@ export interface RawStorageReader {
    * differ from the session's outcome amounts and a second succeeded attempt for one session.
    */
   tryWriteCharge(attempt: ChargeAttempt): Promise<boolean>;
+  /** A session's refund rows, by refund number (adapters with `refunds`; the refund cases run only then). */
+  refunds?(sessionId: string): Promise<Refund[]>;
+  /**
+   * Tries to store `refund` directly (insert, or replace the row with the same session and number),
+   * bypassing the repositories; resolves `true` if storage allowed it. Storage must refuse a refund of an
+   * attempt that has not succeeded, parts that do not sum to the amount, and refunds not failed that
+   * exceed the charge, its payout or its fee.
+   */
+  tryWriteRefund?(refund: Refund): Promise<boolean>;
 }
 
 /** A fresh, empty adapter plus its raw reader, made by the adapter author for each test. */
@@ -465,6 +477,110 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
           checkSameSession(await h.adapter.sessions.findById(s.id), s, `round trip of ${s.bookingId}`);
           checkSameSession(await h.raw.session(s.id), s, `raw read of ${s.bookingId}`);
         }
+      });
+    });
+
+    describe('refund ledger (adapters with `refunds`)', () => {
+      /** A settled session whose charge succeeded (charge 15 001, payout 13 500, fee 1 501). */
+      const paid = async (h: AdapterContractHarness, n: number) => {
+        const s = await settle(h, await insert(h, buildSession({ id: uuid(n), bookingId: `refund-${n}`, scheduledStartAt: start, priceMinor: 15_001 })));
+        const [p] = await h.adapter.sessions.applyWrites([write(s, transition(s, answer(s, { status: 'succeeded', reference: `pi_${n}` }), addMinutes(s.scheduledEndAt, 1)))]);
+        check(p?.chargeStatus === 'succeeded', 'the charge must succeed');
+        return p;
+      };
+      const ledgerOf = async (h: AdapterContractHarness, s: Session) =>
+        ({ charges: await h.adapter.charges.listBySession(s.id), refunds: await h.adapter.refunds!.listBySession(s.id) });
+      const request = async (h: AdapterContractHarness, s: Session, amountMinor: number | null, at: Date) =>
+        transition(s, { type: 'REQUEST_REFUND', amountMinor, reason: 'contract', actorId: 'admin', ...(await ledgerOf(h, s)) }, at);
+      const refundAnswer = async (h: AdapterContractHarness, s: Session, refund: number, result: RefundAnswer, at: Date) =>
+        transition(s, { type: 'RECORD_REFUND_RESULT', refund, result, refunds: await h.adapter.refunds!.listBySession(s.id) }, at);
+
+      t('a refund opens and is answered in the same write as the session: row, key, split, calls, answered at', async (h) => {
+        if (!h.adapter.refunds) return;
+        const s = await paid(h, 1);
+        const at = addMinutes(s.scheduledEndAt, 30);
+        const [o] = await h.adapter.sessions.applyWrites([write(s, await request(h, s, 5_000, at))]);
+        check(o?.version === s.version + 1, 'opening a refund bumps the session version');
+        let rows = await h.adapter.refunds.listBySession(s.id);
+        check(rows.length === 1, `expected one refund, got ${rows.length}`);
+        const r = rows[0]!;
+        check(r.refund === 1 && r.attempt === 1 && r.status === 'pending' && r.calls === 0 && r.answeredAt === null, 'refund 1 must be pending, unanswered');
+        check(r.amountMinor === 5_000 && r.feeMinor === 500 && r.payoutMinor === 4_500 && r.currency === 'TTD', 'amounts must round-trip exactly');
+        check(r.idempotencyKey === refundIdempotencyKey(s.id, 1, 1) && r.reason === 'contract' && r.requestedBy === 'admin', 'key, reason and actor must be stored');
+        check(r.requestedAt.toISOString() === at.toISOString() && r.gatewayReference === null, 'requestedAt must be stored exactly');
+        const raw = await h.raw.refunds?.(s.id);
+        check(raw === undefined || (raw.length === 1 && raw[0]!.idempotencyKey === r.idempotencyKey), 'raw storage must hold the refund');
+        const answeredAt = addMinutes(at, 1);
+        const [a] = await h.adapter.sessions.applyWrites([write(o, await refundAnswer(h, o, 1, { status: 'succeeded', reference: 're_1' }, answeredAt))]);
+        check(a, 'the answer write must win');
+        rows = await h.adapter.refunds.listBySession(s.id);
+        check(rows[0]!.status === 'succeeded' && rows[0]!.calls === 1 && rows[0]!.gatewayReference === 're_1', 'the answer is recorded on the refund');
+        check(rows[0]!.answeredAt?.toISOString() === answeredAt.toISOString(), 'answeredAt must be stored');
+        const types = (await h.raw.events(s.id)).map((e) => e.type);
+        check(types.slice(-2).join() === 'refund.requested,refund.succeeded', `events must be appended with the writes, got ${types.join()}`);
+      });
+
+      t('racing refunds of one charge never over-refund: one compare-and-set wins, storage refuses any excess', async (h) => {
+        if (!h.adapter.refunds) return;
+        const s = await paid(h, 2);
+        const at = addMinutes(s.scheduledEndAt, 30);
+        const a = await request(h, s, 9_000, at);
+        const b = await request(h, s, 9_000, at);
+        const results = await Promise.all([h.adapter.sessions.applyWrites([write(s, a)]), h.adapter.sessions.applyWrites([write(s, b)])]);
+        check(results.filter(([r]) => r !== null).length === 1, 'exactly one of two racing refunds must win');
+        const winner = (await h.adapter.sessions.findById(s.id))!;
+        const again = await request(h, winner, 9_000, at);
+        check(!again.ok && again.error.code === 'REFUND_EXCEEDS_CHARGE', 'the loser, judged again, exceeds what is left');
+        // A writer that skips the state machine: its compare-and-set would win, storage must refuse the excess.
+        const current = (await h.adapter.refunds.listBySession(s.id))[0]!;
+        const excess = {
+          ...current,
+          refund: 2,
+          idempotencyKey: refundIdempotencyKey(s.id, 1, 2),
+          amountMinor: 9_000,
+          payoutMinor: 8_100,
+          feeMinor: 900,
+        };
+        let refused = false;
+        try {
+          const [w] = await h.adapter.sessions.applyWrites([
+            { expectedVersion: winner.version, next: { ...winner, version: winner.version + 1 }, events: [], ledger: [{ type: 'refund_open', refund: excess }] },
+          ]);
+          refused = w === null;
+        } catch {
+          refused = true;
+        }
+        check(refused, 'storage must refuse refunds beyond the charge');
+        const rows = await h.adapter.refunds.listBySession(s.id);
+        check(rows.length === 1 && rows[0]!.amountMinor === 9_000, 'nothing of the refused write may be stored');
+        if (h.raw.tryWriteRefund) {
+          check(!(await h.raw.tryWriteRefund(excess)), 'a direct write beyond the charge must be refused');
+          check(!(await h.raw.tryWriteRefund({ ...excess, amountMinor: 100, payoutMinor: 50, feeMinor: 49 })), 'parts must sum to the amount');
+          check(!(await h.raw.tryWriteRefund({ ...excess, amountMinor: 100, payoutMinor: 0, feeMinor: 100, attempt: 7 })), 'a refund of no succeeded attempt must be refused');
+          check(await h.raw.tryWriteRefund({ ...excess, status: 'failed' }), 'a failed refund does not count against the charge');
+        }
+      });
+
+      t('a lost answer stays unknown and is listed for a retry under the same key, once its time has come', async (h) => {
+        if (!h.adapter.refunds) return;
+        const s = await paid(h, 3);
+        const at = addMinutes(s.scheduledEndAt, 30);
+        const [o] = await h.adapter.sessions.applyWrites([write(s, await request(h, s, null, at))]);
+        check(o, 'the refund must open');
+        const neverAnswered = await h.adapter.refunds.listToRetry({ before: at, limit: 10 });
+        check(neverAnswered.length === 1 && neverAnswered[0]!.refund === 1, 'a refund opened but never answered is listed');
+        const [u] = await h.adapter.sessions.applyWrites([
+          write(o, await refundAnswer(h, o, 1, { status: 'unknown', reason: 'gateway_error', reference: null }, addMinutes(at, 1))),
+        ]);
+        check(u, 'the unknown answer must be recorded');
+        check((await h.adapter.refunds.listToRetry({ before: at, limit: 10 })).length === 0, 'not before its last answer');
+        const due = await h.adapter.refunds.listToRetry({ before: addMinutes(at, 1), limit: 10 });
+        check(due.length === 1 && due[0]!.idempotencyKey === refundIdempotencyKey(s.id, 1, 1) && due[0]!.status === 'unknown', 'the unknown refund is listed with its own key');
+        const [d] = await h.adapter.sessions.applyWrites([write(u, await refundAnswer(h, u, 1, { status: 'succeeded', reference: 're_3' }, addMinutes(at, 2)))]);
+        check(d, 'the retried answer must be recorded');
+        const rows = await h.adapter.refunds.listBySession(s.id);
+        check(rows.length === 1 && rows[0]!.status === 'succeeded' && rows[0]!.calls === 2, 'one refund, two answers');
+        check((await h.adapter.refunds.listToRetry({ before: addMinutes(at, 60), limit: 10 })).length === 0, 'a settled refund is not listed');
       });
     });
 

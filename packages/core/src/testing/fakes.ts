@@ -1,4 +1,15 @@
-import { markChargeHalt, type ChargeInstruction, type ChargeResult, type CreateMeetingInput, type Meeting, type PaymentGateway, type VideoProvider } from '@itutor/sessions-core';
+import {
+  markChargeHalt,
+  type ChargeCallOptions,
+  type ChargeInstruction,
+  type ChargeResult,
+  type CreateMeetingInput,
+  type Meeting,
+  type PaymentGateway,
+  type RefundInstruction,
+  type RefundResult,
+  type VideoProvider,
+} from '@itutor/sessions-core';
 
 /** A video provider that makes meetings in memory and deduplicates by idempotency key. */
 export interface FakeVideoProvider extends VideoProvider {
@@ -91,7 +102,21 @@ export interface RecordingPaymentGateway extends PaymentGateway {
   latencyMs: number;
   /** Calls in flight right now. */
   readonly inFlight: number;
+  /** Every refund call, in order (retries included). */
+  readonly refundInstructions: readonly RefundInstruction[];
+  /** Refunds actually made, by idempotency key: what a real gateway would have returned (once per key). */
+  readonly refunds: ReadonlyMap<string, RefundInstruction>;
+  /**
+   * The next refund calls behave as given, in order (then `succeed` again): `succeed`, `decline` (failed,
+   * `charge_already_refunded`, replayed for the key), `pending` (accepted, not final), `lose-response`
+   * (returns the money, then throws), `throw`, `hang`, `halt` (a `CHARGE_HALT` error).
+   */
+  scriptRefunds(...behaviours: FakeRefundBehaviour[]): void;
+  refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }
+
+/** How the fake gateway answers one refund call (see {@link RecordingPaymentGateway.scriptRefunds}). */
+export type FakeRefundBehaviour = 'succeed' | 'decline' | 'pending' | 'lose-response' | 'throw' | 'hang' | 'halt';
 
 /** Creates a {@link RecordingPaymentGateway}. */
 export function createRecordingPaymentGateway(options: { latencyMs?: number } = {}): RecordingPaymentGateway {
@@ -100,7 +125,45 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
   const replay = new Map<string, ChargeResult>();
   const plan: FakeChargeBehaviour[] = [];
   let inFlight = 0;
+  const refundInstructions: RefundInstruction[] = [];
+  const refunds = new Map<string, RefundInstruction>();
+  const refundReplay = new Map<string, RefundResult>();
+  const refundPlan: FakeRefundBehaviour[] = [];
   const gateway: RecordingPaymentGateway = {
+    refundInstructions,
+    refunds,
+    scriptRefunds(...behaviours) {
+      refundPlan.push(...behaviours);
+    },
+    async refund(instruction, callOptions): Promise<RefundResult> {
+      refundInstructions.push(instruction);
+      const behaviour = refundPlan.shift() ?? 'succeed';
+      const replayed = refundReplay.get(instruction.idempotencyKey);
+      if (replayed) return replayed;
+      const reference = `re_${instruction.idempotencyKey}`;
+      switch (behaviour) {
+        case 'hang':
+          return await new Promise<never>((_, reject) => {
+            callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          });
+        case 'throw':
+          throw new Error('gateway unreachable');
+        case 'halt':
+          throw markChargeHalt(new Error('idempotency key reused with different parameters'), 'IDEMPOTENCY_CONFLICT');
+        case 'decline': {
+          const declined: RefundResult = { status: 'failed', failureCode: 'charge_already_refunded', reference };
+          refundReplay.set(instruction.idempotencyKey, declined);
+          return declined;
+        }
+        default: {
+          if (!refunds.has(instruction.idempotencyKey)) refunds.set(instruction.idempotencyKey, instruction);
+          const answer: RefundResult = behaviour === 'pending' ? { status: 'pending', reference } : { status: 'succeeded', reference };
+          if (behaviour !== 'pending') refundReplay.set(instruction.idempotencyKey, answer);
+          if (behaviour === 'lose-response') throw new Error('gateway response lost');
+          return answer;
+        }
+      }
+    },
     instructions,
     charges,
     latencyMs: options.latencyMs ?? 0,

@@ -9,6 +9,7 @@ import {
   type LedgerWrite,
   type Meeting,
   type MeetingRepository,
+  type Refund,
   type ProviderConnection,
   type SealedProviderTokens,
   type Session,
@@ -91,6 +92,39 @@ function checkAttempt(attempt: ChargeAttempt, session: Session, others: readonly
   }
 }
 
+/**
+ * The refund rules storage enforces, whoever writes: a refund returns money of a succeeded attempt, its
+ * parts sum to its amount, the refunds not failed never exceed the charge, its payout or its fee, and a
+ * settled refund (succeeded / failed) never changes.
+ */
+function checkRefunds(sessionId: string, refunds: readonly Refund[], attempts: readonly ChargeAttempt[], before: readonly Refund[]): void {
+  const fail = (message: string) => {
+    throw new StorageConstraintError(`refund of session ${sessionId}: ${message}`);
+  };
+  const keys = new Set<string>();
+  for (const r of refunds) {
+    if (r.sessionId !== sessionId) fail(`refund ${r.refund} names another session`);
+    if (keys.has(r.idempotencyKey) || refunds.filter((o) => o.refund === r.refund).length > 1) fail(`refund ${r.refund} or its key is not unique`);
+    keys.add(r.idempotencyKey);
+    const charge = attempts.find((a) => a.attempt === r.attempt);
+    if (!charge || charge.status !== 'succeeded') fail(`refund ${r.refund} is not of a succeeded charge attempt`);
+    if (r.amountMinor < 1 || r.payoutMinor < 0 || r.feeMinor < 0 || r.amountMinor !== r.payoutMinor + r.feeMinor || r.currency !== charge!.currency) {
+      fail(`refund ${r.refund}: amounts are not a valid split`);
+    }
+    const old = before.find((o) => o.refund === r.refund);
+    if (old && (old.status === 'succeeded' || old.status === 'failed') && (old.status !== r.status || old.amountMinor !== r.amountMinor)) {
+      fail(`refund ${r.refund} is settled (${old.status})`);
+    }
+  }
+  for (const charge of attempts) {
+    const live = refunds.filter((r) => r.attempt === charge.attempt && r.status !== 'failed');
+    const sum = (k: 'amountMinor' | 'payoutMinor' | 'feeMinor') => live.reduce((t, r) => t + r[k], 0);
+    if (sum('amountMinor') > charge.amountMinor || sum('payoutMinor') > charge.payoutMinor || sum('feeMinor') > charge.feeMinor) {
+      fail(`refunds exceed charge attempt ${charge.attempt}`);
+    }
+  }
+}
+
 const byDueOrder = (a: Session, b: Session) =>
   a.chargeScheduledAt.getTime() - b.chargeScheduledAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -129,6 +163,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     };
   };
   const charges = new Map<string, ChargeAttempt[]>();
+  const refunds = new Map<string, Refund[]>();
   let eventSeq = 0;
 
   // Non-final sessions in due order (stale entries, now final, are skipped and dropped lazily), and
@@ -164,10 +199,28 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   };
 
   /** Checks a write's ledger changes against the next session; returns the ledger rows to store. */
-  const planLedger = (next: Session, writes: readonly LedgerWrite[]): ChargeAttempt[] => {
+  const planLedger = (next: Session, writes: readonly LedgerWrite[]): { rows: ChargeAttempt[]; refundRows: Refund[] | null } => {
     const rows = [...(charges.get(next.id) ?? [])];
+    const before = refunds.get(next.id) ?? [];
+    let refundRows: Refund[] | null = null;
     for (const w of writes) {
-      if (w.type === 'open') {
+      if (w.type === 'refund_open') {
+        refundRows ??= [...before];
+        refundRows.push(copy(w.refund));
+      } else if (w.type === 'refund_answer') {
+        refundRows ??= [...before];
+        const i = refundRows.findIndex((r) => r.refund === w.refund);
+        if (i < 0 || w.sessionId !== next.id) throw new StorageConstraintError(`refund ${w.sessionId}#${w.refund} does not exist`);
+        const row = refundRows[i]!;
+        refundRows[i] = {
+          ...row,
+          status: w.status,
+          gatewayReference: w.gatewayReference ?? row.gatewayReference,
+          failureCode: w.failureCode,
+          answeredAt: w.answeredAt,
+          calls: row.calls + 1,
+        };
+      } else if (w.type === 'open') {
         if (w.attempt.sessionId !== next.id || rows.some((r) => r.attempt === w.attempt.attempt || r.idempotencyKey === w.attempt.idempotencyKey)) {
           throw new StorageConstraintError(`charge attempt ${w.attempt.sessionId}#${w.attempt.attempt} already exists`);
         }
@@ -189,7 +242,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         rows[i] = updated;
       }
     }
-    return rows;
+    if (refundRows) checkRefunds(next.id, refundRows, rows, before);
+    return { rows, refundRows };
   };
 
   // Yield once so callers interleave the way they would over a network.
@@ -219,6 +273,20 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     },
     async charges(sessionId) {
       return (charges.get(sessionId) ?? []).map(copy);
+    },
+    async refunds(sessionId) {
+      return (refunds.get(sessionId) ?? []).map(copy);
+    },
+    async tryWriteRefund(refund) {
+      const before = refunds.get(refund.sessionId) ?? [];
+      const rows = [...before.filter((r) => r.refund !== refund.refund), copy(refund)];
+      try {
+        checkRefunds(refund.sessionId, rows, charges.get(refund.sessionId) ?? [], before);
+      } catch {
+        return false;
+      }
+      refunds.set(refund.sessionId, rows.sort((a, b) => a.refund - b.refund));
+      return true;
     },
     async tryMutateEvent(eventId) {
       // Events are frozen objects and the array is never spliced: there is no way to change one.
@@ -289,16 +357,19 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           if (!stored || stored.version !== expectedVersion) return null;
           if (next.version <= stored.version) return null;
           if (isFinalStatus(stored.status) && !changesOnlyBookkeeping(stored, next)) return null;
-          const rows = ledger && ledger.length > 0 ? planLedger(next, ledger) : null;
+          const planned = ledger && ledger.length > 0 ? planLedger(next, ledger) : null;
           seen.set(next.id, next);
-          return { rows };
+          return { planned };
         });
         return writes.map(({ next, events: drafts }, i) => {
           const plan = plans[i];
           if (!plan) return null;
           const stored = copy(next);
           sessions.set(next.id, stored);
-          if (plan.rows) charges.set(next.id, plan.rows);
+          if (plan.planned) {
+            charges.set(next.id, plan.planned.rows);
+            if (plan.planned.refundRows) refunds.set(next.id, plan.planned.refundRows);
+          }
           retrack(stored);
           append(drafts);
           return copy(next);
@@ -412,6 +483,26 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       async listByTutor(tutorId) {
         await tick();
         return events.filter((e) => e.tutorId === tutorId).map(copyEvent);
+      },
+    },
+    refunds: {
+      async listBySession(sessionId) {
+        await tick();
+        return (refunds.get(sessionId) ?? []).map(copy);
+      },
+      async listToRetry({ before, limit }) {
+        await tick();
+        const due: Refund[] = [];
+        for (const list of refunds.values()) {
+          for (const r of list) {
+            const open = r.status === 'unknown' || (r.status === 'pending' && r.answeredAt === null);
+            if (open && (r.answeredAt ?? r.requestedAt).getTime() <= before.getTime()) due.push(r);
+          }
+        }
+        return due
+          .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.refund - b.refund))
+          .slice(0, Math.max(0, limit))
+          .map(copy);
       },
     },
     charges: {

@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -12,6 +12,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   sessions: ['INSERT', 'SELECT', 'UPDATE'],
   session_events: ['INSERT', 'SELECT'],
   session_charges: ['INSERT', 'SELECT', 'UPDATE'],
+  // Refunds are opened and answered, never deleted.
+  session_refunds: ['INSERT', 'SELECT', 'UPDATE'],
   tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
   // A deleted meeting is forgotten so its key may make a new one.
   video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
@@ -82,6 +84,18 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       );
       expect(rows).toEqual(
         ['connected_at', 'connection_status', 'external_account_id', 'provider', 'tutor_id', 'updated_at', 'version'].map((column) => ({ role: 'authenticated', column })),
+      );
+      const { rows: refundColumns } = await client.query(
+        `select r.role, a.attname as column
+         from pg_attribute as a cross join unnest(array['anon', 'authenticated']) as r (role)
+         where a.attrelid = 'public.session_refunds'::regclass and a.attnum > 0 and not a.attisdropped
+           and has_column_privilege(r.role, a.attrelid, a.attnum, 'SELECT')
+         order by 1, 2`,
+      );
+      expect(refundColumns).toEqual(
+        ['amount_ttd', 'answered_at', 'attempt', 'calls', 'currency', 'failure_code', 'fee_ttd', 'payout_ttd', 'reason', 'refund', 'requested_at', 'requested_by', 'session_id', 'status', 'updated_at'].map(
+          (column) => ({ role: 'authenticated', column }),
+        ),
       );
       const { rows: meetings } = await client.query(
         `select r.role from unnest(array['anon', 'authenticated']) as r (role)

@@ -2,6 +2,7 @@ import {
   isFinalStatus,
   type ChargeAttempt,
   type ProviderConnection,
+  type Refund,
   type Session,
   type SessionEvent,
   type StoredProviderTokens,
@@ -189,6 +190,62 @@ export function createRawReader(client: SqlClient): RawStorageReader {
           a.calls,
           a.requestedAt.toISOString(),
           a.answeredAt === null ? null : a.answeredAt.toISOString(),
+        ],
+      );
+    },
+    async refunds(sessionId): Promise<Refund[]> {
+      if (!isUuid(sessionId)) return [];
+      const rows = await select(
+        `select *, amount_ttd::text as amount_text, payout_ttd::text as payout_text, fee_ttd::text as fee_text
+         from public.session_refunds where session_id = $1::uuid order by refund`,
+        [sessionId],
+      );
+      return rows.map((r) => ({
+        sessionId: String(r.session_id),
+        refund: Number(r.refund),
+        attempt: Number(r.attempt),
+        idempotencyKey: r.idempotency_key,
+        amountMinor: cents(r.amount_text)!,
+        payoutMinor: cents(r.payout_text)!,
+        feeMinor: cents(r.fee_text)!,
+        currency: r.currency,
+        status: r.status,
+        reason: r.reason,
+        requestedBy: r.requested_by,
+        gatewayReference: r.gateway_reference,
+        failureCode: r.failure_code,
+        calls: Number(r.calls),
+        requestedAt: must(r.requested_at),
+        answeredAt: date(r.answered_at),
+      }));
+    },
+    async tryWriteRefund(r) {
+      return attempt(
+        `insert into public.session_refunds (
+           session_id, refund, attempt, idempotency_key, amount_ttd, payout_ttd, fee_ttd, currency,
+           status, reason, requested_by, gateway_reference, failure_code, calls, requested_at, answered_at)
+         values ($1::uuid, $2, $3, $4, $5::bigint / 100.0, $6::bigint / 100.0, $7::bigint / 100.0, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         on conflict (session_id, refund) do update set
+           status = excluded.status, gateway_reference = excluded.gateway_reference, failure_code = excluded.failure_code,
+           calls = excluded.calls, answered_at = excluded.answered_at, updated_at = now()
+         returning session_id`,
+        [
+          r.sessionId,
+          r.refund,
+          r.attempt,
+          r.idempotencyKey,
+          String(r.amountMinor),
+          String(r.payoutMinor),
+          String(r.feeMinor),
+          r.currency,
+          r.status,
+          r.reason,
+          r.requestedBy,
+          r.gatewayReference,
+          r.failureCode,
+          r.calls,
+          r.requestedAt.toISOString(),
+          r.answeredAt === null ? null : r.answeredAt.toISOString(),
         ],
       );
     },

@@ -57,8 +57,32 @@ export function runTimeZoneSuite(
       return stored!;
     };
     const p = await settle(paid);
-    await adapter.sessions.applyWrites([
+    const [pu] = await adapter.sessions.applyWrites([
       write(p, transition(p, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'unknown', reason: 'timeout', reference: 'pi_tz' } }, at('2026-11-01T09:46:30.250Z'))),
+    ]);
+    // Then paid, and refunded in part with an unknown answer (a refund row with both instants set).
+    const [ps] = await adapter.sessions.applyWrites([
+      write(pu!, transition(pu!, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'succeeded', reference: 'pi_tz' } }, at('2026-11-01T09:47:00.000Z'))),
+    ]);
+    const [pr] = await adapter.sessions.applyWrites([
+      write(
+        ps!,
+        transition(
+          ps!,
+          { type: 'REQUEST_REFUND', amountMinor: 1_000, reason: 'tz', actorId: 'admin', charges: await adapter.charges.listBySession(paid.id), refunds: [] },
+          at('2026-11-01T10:05:00.125Z'),
+        ),
+      ),
+    ]);
+    await adapter.sessions.applyWrites([
+      write(
+        pr!,
+        transition(
+          pr!,
+          { type: 'RECORD_REFUND_RESULT', refund: 1, result: { status: 'unknown', reason: 'timeout', reference: null }, refunds: await adapter.refunds.listBySession(paid.id) },
+          at('2026-11-01T10:05:05.500Z'),
+        ),
+      ),
     ]);
     const l = await settle(lost);
     const [gone] = await adapter.sessions.applyWrites([
@@ -101,6 +125,11 @@ export function runTimeZoneSuite(
         [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
       ],
       [
+        'itutor_apply_charge_writes_in_batch',
+        `select public.itutor_apply_charge_writes_in_batch($1::text::jsonb) as r`,
+        [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
+      ],
+      [
         'itutor_apply_session_writes_in_batch',
         `select public.itutor_apply_session_writes_in_batch($1::text::jsonb) as r`,
         [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
@@ -127,6 +156,9 @@ export function runTimeZoneSuite(
       ['itutor_list_tutor_events', `select public.itutor_list_tutor_events('tutor-a') as r`, []],
       ['itutor_list_session_charges', `select public.itutor_list_session_charges($1) as r`, [seeded.paid.id]],
       ['itutor_list_sessions_needing_attention', `select public.itutor_list_sessions_needing_attention(10) as r`, []],
+      ['itutor_refund_json', `select public.itutor_refund_json(r) as r from public.session_refunds as r where r.session_id = $1`, [seeded.paid.id]],
+      ['itutor_list_session_refunds', `select public.itutor_list_session_refunds($1) as r`, [seeded.paid.id]],
+      ['itutor_list_refunds_to_retry', `select public.itutor_list_refunds_to_retry('2030-01-01T00:00:00Z', 10) as r`, []],
     ];
   }
 
@@ -169,7 +201,7 @@ export function runTimeZoneSuite(
       const utc = await answers('UTC');
       for (const [fn, text] of Object.entries(utc)) {
         // Each answer carries at least one instant, printed in UTC (apply-writes answers booleans only).
-        if (fn === 'itutor_apply_session_writes' || fn === 'itutor_apply_session_writes_in_batch') expect(text).toBe('[true]');
+        if (fn === 'itutor_apply_session_writes' || fn === 'itutor_apply_session_writes_in_batch' || fn === 'itutor_apply_charge_writes_in_batch') expect(text).toBe('[true]');
         else expect.soft(text, fn).toMatch(/T\d\d:\d\d:\d\d(\.\d+)?\+00:00/);
       }
       expect(utc.itutor_find_session).toContain('"scheduled_end_at": "9999-12-31T23:59:59.999+00:00"');
@@ -193,7 +225,11 @@ export function runTimeZoneSuite(
           expect(await adapter.sessions.findById(seeded.far.id), zone).toEqual(expected);
           const charges = await adapter.charges.listBySession(seeded.paid.id);
           expect(charges.map((c) => [c.requestedAt.toISOString(), c.answeredAt?.toISOString()]), zone).toEqual([
-            ['2026-11-01T09:45:00.000Z', '2026-11-01T09:46:30.250Z'],
+            ['2026-11-01T09:45:00.000Z', '2026-11-01T09:47:00.000Z'],
+          ]);
+          const refunds = await adapter.refunds.listBySession(seeded.paid.id);
+          expect(refunds.map((r) => [r.requestedAt.toISOString(), r.answeredAt?.toISOString()]), zone).toEqual([
+            ['2026-11-01T10:05:00.125Z', '2026-11-01T10:05:05.500Z'],
           ]);
           expect((await adapter.charges.listNeedingAttention({ limit: 5 })).map((s) => s.id), zone).toEqual([seeded.lost.id]);
           expect((await adapter.connections.findTokens('tutor-a'))?.expiresAt?.toISOString(), zone).toBe('2026-10-04T02:00:00.000Z');

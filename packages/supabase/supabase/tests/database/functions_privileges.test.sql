@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(29);
+select plan(34);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -42,6 +42,10 @@ select throws_ok($$ select public.itutor_apply_session_writes_in_batch('[]') $$,
 select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
 select throws_ok($$ select public.itutor_list_sessions_needing_attention(10) $$, '42501', null, 'a tutor cannot list the charges needing attention');
 select throws_ok($$ select public.itutor_claim_sessions_for_settlement(now(), 10, now()) $$, '42501', null, 'a tutor cannot claim sessions');
+select throws_ok($$ select public.itutor_apply_charge_writes_in_batch('[]') $$, '42501', null, 'a tutor cannot write through the charge batch statement');
+select throws_ok($$ select public.itutor_list_session_refunds('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read refunds (keys, references) through the functions');
+select throws_ok($$ select public.itutor_list_refunds_to_retry(now(), 10) $$, '42501', null, 'a tutor cannot list the refunds to retry');
+select throws_ok($$ select public.itutor_apply_refund_change('{}') $$, '42501', null, 'a tutor cannot write a refund through the functions');
 select throws_ok($$ select public.itutor_remember_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot remember a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot forget a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_events_before(now()) $$, '42501', null, 'a tutor cannot prune Stripe events through the functions');
@@ -54,6 +58,7 @@ select is(public.itutor_find_provider_tokens('11111111-1111-4111-8111-1111111111
 select is(public.itutor_find_video_meeting('zoom', 'itutor-booking-a') ->> 'join_url', 'https://zoom.us/j/8000000001', 'the service role reads video meetings through the functions');
 select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads the ledger through the functions');
 select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
+select is(public.itutor_list_session_refunds('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads refunds through the functions');
 select is(public.itutor_remember_stripe_event('evt_functions'), true, 'the service role remembers Stripe events through the functions');
 reset role;
 
@@ -71,7 +76,7 @@ select is_empty($$
 $$, 'the inlined helpers have no SET clause, are plain SQL and not security definer (so they inline, and run as the caller)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname like 'itutor\_%' and p.prorettype in ('jsonb'::regtype, 'json'::regtype) and p.proname not in ('itutor_apply_session_writes', 'itutor_apply_session_writes_in_batch', 'itutor_session_row_json')
+  where p.proname like 'itutor\_%' and p.prorettype in ('jsonb'::regtype, 'json'::regtype) and p.proname not in ('itutor_apply_session_writes', 'itutor_apply_session_writes_in_batch', 'itutor_apply_charge_writes_in_batch', 'itutor_session_row_json')
     and not coalesce('TimeZone=UTC' = any (p.proconfig), false)
 $$, 'every function returning rows as jsonb prints its timestamps in UTC whatever the caller''s TimeZone');
 

@@ -1,0 +1,197 @@
+import { addMinutes, addSeconds } from 'date-fns';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { refundedSoFar, refundIdempotencyKey, refundSplit, toPublicRefund, type RefundStatus } from '@itutor/sessions-core';
+import { booking, makeCore, START } from './support/core-fixture';
+
+/** A settled, charged session (price 15 000: charge 15 000, payout 13 500, fee 1 500). */
+async function charged(priceMinor = 15_000, config: Parameters<typeof makeCore>[0] = {}) {
+  const fixture = await makeCore(config);
+  const { session } = await fixture.core.createForBooking(booking({ priceMinor }));
+  fixture.clock.set(addMinutes(START, 60));
+  await fixture.core.settleDueSessions();
+  return { ...fixture, session: (await fixture.core.getSession(session.id))! };
+}
+
+describe('refundSplit (the one rounding rule)', () => {
+  it('a single refund: fee part = floor(amount × fee / charge), payout part the rest; a full refund returns both whole', () => {
+    const charge = { amountMinor: 15_000, payoutMinor: 13_500, feeMinor: 1_500 };
+    const none = { amountMinor: 0, payoutMinor: 0, feeMinor: 0 };
+    expect(refundSplit(charge, none, 15_000)).toEqual({ payoutMinor: 13_500, feeMinor: 1_500 });
+    expect(refundSplit(charge, none, 999)).toEqual({ payoutMinor: 900, feeMinor: 99 });
+    expect(refundSplit({ amountMinor: 3, payoutMinor: 2, feeMinor: 1 }, none, 1)).toEqual({ payoutMinor: 1, feeMinor: 0 });
+  });
+
+  it('property: parts sum exactly; cumulative refunds never exceed the charge, payout or fee; refunded in full returns both whole', () => {
+    const chargeArb = fc
+      .record({ amountMinor: fc.integer({ min: 1, max: 100_000_000 }), rateBp: fc.integer({ min: 0, max: 10_000 }) })
+      .map(({ amountMinor, rateBp }) => {
+        const payoutMinor = Math.floor((amountMinor * rateBp) / 10_000);
+        return { amountMinor, payoutMinor, feeMinor: amountMinor - payoutMinor };
+      });
+    const stepArb = fc.record({ share: fc.double({ min: 0, max: 1, noNaN: true }), outcome: fc.constantFrom<RefundStatus>('succeeded', 'failed', 'pending', 'unknown') });
+    fc.assert(
+      fc.property(chargeArb, fc.array(stepArb, { maxLength: 12 }), fc.boolean(), (charge, steps, finishInFull) => {
+        const rows: Array<{ amountMinor: number; payoutMinor: number; feeMinor: number; status: RefundStatus }> = [];
+        const open = (amountMinor: number, status: RefundStatus) => {
+          const split = refundSplit(charge, refundedSoFar(rows), amountMinor);
+          expect(split.payoutMinor + split.feeMinor).toBe(amountMinor);
+          expect(split.payoutMinor).toBeGreaterThanOrEqual(0);
+          expect(split.feeMinor).toBeGreaterThanOrEqual(0);
+          rows.push({ amountMinor, ...split, status });
+          const total = refundedSoFar(rows);
+          expect(total.amountMinor).toBeLessThanOrEqual(charge.amountMinor);
+          expect(total.payoutMinor).toBeLessThanOrEqual(charge.payoutMinor);
+          expect(total.feeMinor).toBeLessThanOrEqual(charge.feeMinor);
+        };
+        for (const step of steps) {
+          const left = charge.amountMinor - refundedSoFar(rows).amountMinor;
+          if (left === 0) break;
+          open(Math.max(1, Math.min(left, Math.round(left * step.share))), step.outcome);
+        }
+        const left = charge.amountMinor - refundedSoFar(rows).amountMinor;
+        if (finishInFull && left > 0) open(left, 'succeeded');
+        if (refundedSoFar(rows).amountMinor === charge.amountMinor) {
+          expect(refundedSoFar(rows)).toEqual(charge);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('core.refundCharge', () => {
+  it('refunds in full by default: persisted with its own key, split into payout and fee, events in order', async () => {
+    const { core, gateway, adapter, session } = await charged();
+    const { refund, session: after } = await core.refundCharge({ sessionId: session.id, reason: 'lesson quality', actorId: 'admin-1' });
+    expect(refund).toMatchObject({
+      refund: 1,
+      attempt: 1,
+      idempotencyKey: refundIdempotencyKey(session.id, 1, 1),
+      amountMinor: 15_000,
+      payoutMinor: 13_500,
+      feeMinor: 1_500,
+      currency: 'TTD',
+      status: 'succeeded',
+      reason: 'lesson quality',
+      requestedBy: 'admin-1',
+      gatewayReference: `re_${refundIdempotencyKey(session.id, 1, 1)}`,
+      calls: 1,
+    });
+    expect(after.version).toBe(session.version + 2);
+    expect(after.chargeStatus).toBe('succeeded');
+    expect(gateway.refundInstructions).toEqual([
+      { idempotencyKey: refund.idempotencyKey, sessionId: session.id, attempt: 1, gatewayReference: session.chargeReference, amountMinor: 15_000, currency: 'TTD' },
+    ]);
+    const events = (await adapter.raw.events(session.id)).slice(-2);
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['refund.requested', 'admin-1'],
+      ['refund.succeeded', 'system'],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(refund.idempotencyKey);
+    expect(toPublicRefund(refund)).not.toHaveProperty('idempotencyKey');
+    await expect(core.refundCharge({ sessionId: session.id, reason: 'again', actorId: 'admin-1' })).rejects.toMatchObject({ code: 'NOTHING_TO_REFUND' });
+  });
+
+  it('partial refunds: each its own key; more than is left is REFUND_EXCEEDS_CHARGE; the rest returns the shares exactly', async () => {
+    const { core, gateway, session } = await charged(15_001);
+    // charge 15 001, payout 13 500, fee 1 501
+    const first = await core.refundCharge({ sessionId: session.id, amountMinor: 5_000, reason: 'partial', actorId: 'admin-1' });
+    expect(first.refund).toMatchObject({ amountMinor: 5_000, feeMinor: 500, payoutMinor: 4_500 });
+    await expect(core.refundCharge({ sessionId: session.id, amountMinor: 10_002, reason: 'too much', actorId: 'admin-1' })).rejects.toMatchObject({
+      code: 'REFUND_EXCEEDS_CHARGE',
+      details: { refundableMinor: 10_001 },
+    });
+    const rest = await core.refundCharge({ sessionId: session.id, reason: 'the rest', actorId: 'admin-1' });
+    expect(rest.refund).toMatchObject({ refund: 2, amountMinor: 10_001, feeMinor: 1_001, payoutMinor: 9_000 });
+    expect(new Set(gateway.refundInstructions.map((i) => i.idempotencyKey)).size).toBe(2);
+    expect(refundedSoFar(await core.listRefunds(session.id))).toEqual({ amountMinor: 15_001, payoutMinor: 13_500, feeMinor: 1_501 });
+  });
+
+  it('refuses bad input, sessions without a succeeded charge, and a gateway without refund', async () => {
+    const { core, session, clock } = await charged();
+    for (const input of [
+      { amountMinor: 0, reason: 'x' },
+      { amountMinor: 1.5, reason: 'x' },
+      { amountMinor: 10, reason: '' },
+      { amountMinor: 10, reason: 'x'.repeat(201) },
+    ]) {
+      await expect(core.refundCharge({ sessionId: session.id, actorId: 'admin-1', ...input })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    await expect(core.refundCharge({ sessionId: 'nope', reason: 'x', actorId: 'a' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const { session: fresh } = await core.createForBooking(booking({ scheduledStartAt: addMinutes(clock.now(), 60 * 24) }));
+    await expect(core.refundCharge({ sessionId: fresh.id, reason: 'x', actorId: 'a' })).rejects.toMatchObject({ code: 'NOTHING_TO_REFUND' });
+
+    const noRefunds = await charged(15_000, { paymentGateway: { charge: async (i) => ({ status: 'succeeded', reference: `pi_${i.idempotencyKey}` }) } });
+    await expect(noRefunds.core.refundCharge({ sessionId: noRefunds.session.id, reason: 'x', actorId: 'a' })).rejects.toMatchObject({
+      code: 'REFUNDS_NOT_SUPPORTED',
+    });
+    expect(await noRefunds.core.listRefunds(noRefunds.session.id)).toEqual([]);
+  });
+
+  it('a declined refund frees its amount; the next refund opens a new number and key', async () => {
+    const { core, gateway, session } = await charged();
+    gateway.scriptRefunds('decline');
+    const declined = await core.refundCharge({ sessionId: session.id, reason: 'first', actorId: 'admin-1' });
+    expect(declined.refund).toMatchObject({ status: 'failed', failureCode: 'charge_already_refunded' });
+    const again = await core.refundCharge({ sessionId: session.id, reason: 'second', actorId: 'admin-1' });
+    expect(again.refund).toMatchObject({ refund: 2, status: 'succeeded', amountMinor: 15_000 });
+  });
+
+  it('a lost answer is unknown, retried under the same key by retryRefunds (never a second key), money returned once', async () => {
+    const { core, gateway, session, clock } = await charged();
+    gateway.scriptRefunds('throw', 'lose-response');
+    const lost = await core.refundCharge({ sessionId: session.id, amountMinor: 2_000, reason: 'lost', actorId: 'admin-1' });
+    expect(lost.refund).toMatchObject({ status: 'unknown', failureCode: 'gateway_error', calls: 1 });
+    // The room is held: an unknown refund counts against the charge.
+    await expect(core.refundCharge({ sessionId: session.id, amountMinor: 13_001, reason: 'x', actorId: 'a' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_CHARGE' });
+    // Not before one call's time limit has passed.
+    expect(await core.retryRefunds()).toMatchObject({ retried: 0 });
+    clock.set(addSeconds(clock.now(), 6));
+    expect(await core.retryRefunds()).toMatchObject({ retried: 1, unknown: 1 }); // returned, but the answer is lost
+    clock.set(addSeconds(clock.now(), 6));
+    expect(await core.retryRefunds()).toMatchObject({ retried: 1, succeeded: 1 });
+    expect(await core.retryRefunds()).toMatchObject({ retried: 0 });
+    expect(new Set(gateway.refundInstructions.map((i) => i.idempotencyKey))).toEqual(new Set([lost.refund.idempotencyKey]));
+    expect(gateway.refundInstructions).toHaveLength(3);
+    expect(gateway.refunds.size).toBe(1);
+    expect(await core.listRefunds(session.id)).toMatchObject([{ refund: 1, status: 'succeeded', calls: 3 }]);
+  });
+
+  it('a hanging gateway is cut off at the time limit (unknown); a halting error fails the refund for good', async () => {
+    const { core, gateway, session } = await charged(15_000, { settlement: { chargeTimeoutMs: 50, runBudgetMs: 1_000 } });
+    gateway.scriptRefunds('hang', 'halt');
+    const hung = await core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'hang', actorId: 'a' });
+    expect(hung.refund).toMatchObject({ status: 'unknown', failureCode: 'timeout' });
+    const halted = await core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'halt', actorId: 'a' });
+    expect(halted.refund).toMatchObject({ status: 'failed', failureCode: 'IDEMPOTENCY_CONFLICT' });
+  });
+
+  it('a pending answer waits for the webhook: recordRefundAnswer finishes it; answers for settled refunds change nothing', async () => {
+    const { core, gateway, session, clock } = await charged();
+    gateway.scriptRefunds('pending');
+    const pending = await core.refundCharge({ sessionId: session.id, reason: 'slow', actorId: 'a' });
+    expect(pending.refund).toMatchObject({ status: 'pending', calls: 1 });
+    clock.set(addMinutes(clock.now(), 10));
+    expect(await core.retryRefunds()).toMatchObject({ retried: 0 }); // accepted: not sent again
+    const done = await core.recordRefundAnswer({ sessionId: session.id, refund: 1, result: { status: 'succeeded', reference: 're_x' } });
+    expect(done.refund).toMatchObject({ status: 'succeeded', gatewayReference: 're_x' });
+    const again = await core.recordRefundAnswer({ sessionId: session.id, refund: 1, result: { status: 'failed', failureCode: 'late' } });
+    expect(again.session.version).toBe(done.session.version);
+    expect(again.refund.status).toBe('succeeded');
+  });
+
+  it('racing refunds never over-refund: the losers are judged again against the winners', async () => {
+    const { core, session, gateway } = await charged();
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => core.refundCharge({ sessionId: session.id, amountMinor: 4_000, reason: `race ${i}`, actorId: 'a' })),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(3);
+    for (const r of lost) expect(['REFUND_EXCEEDS_CHARGE', 'CONFLICT']).toContain(r.reason.code);
+    const rows = await core.listRefunds(session.id);
+    expect(refundedSoFar(rows).amountMinor).toBe(12_000);
+    expect(gateway.refunds.size).toBe(3);
+  });
+});
