@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'NOTHING_TO_REFUND',
   'REFUND_EXCEEDS_CHARGE',
   'REFUNDS_NOT_SUPPORTED',
+  'ATTENDANCE_NOT_SUPPORTED',
 ] as const;
 
 /** A stable error code. */

@@ -28,6 +28,17 @@ export interface GuardRefused<Code extends string> {
   readonly availableAt?: Date;
   /** For `STUDENT_JOINED`: when the student's join was recorded. */
   readonly studentJoinedAt?: Date;
+  /** For `STUDENT_JOINED`: where that join comes from (our Join button, or the video provider's report). */
+  readonly source?: StudentJoinSource;
+}
+
+/** Where the evidence of a student's join comes from: our Join button, or the video provider's report. */
+export type StudentJoinSource = 'join_button' | 'provider';
+
+/** A student's join that rules a no-show out, and where it comes from. */
+export interface StudentJoinEvidence {
+  readonly source: StudentJoinSource;
+  readonly joinedAt: Date;
 }
 
 /** The answer of a guard. */
@@ -61,15 +72,44 @@ export function studentJoinedInTime(session: Pick<Session, 'studentJoinedAt' | '
 }
 
 /**
- * May a participant with `role` mark the student absent at `now`? Only the tutor; only while not
- * final; only from `noShowEligibleAt`; only if the student had not joined by then. Refusals are checked
- * in that order, so a final session answers `SESSION_FINAL` whatever the time.
+ * The evidence that the student joined within the no-show wait (at or before `noShowEligibleAt`), or
+ * `null`: their join through our Join button (`studentJoinedAt`) first, else the earliest join the video
+ * provider reported for the participant the host matched to the student (`providerStudentJoinedAt`, see
+ * `earliestStudentJoin`). A join after the wait is no evidence; unknown participants never are.
  */
-export function noShowGuard(session: GuardSession, role: ParticipantRole | null, now: Date): GuardResult<NoShowRefusalCode> {
+export function studentJoinEvidence(
+  session: Pick<Session, 'studentJoinedAt' | 'noShowEligibleAt'>,
+  providerStudentJoinedAt: Date | null = null,
+): StudentJoinEvidence | null {
+  if (studentJoinedInTime(session)) return { source: 'join_button', joinedAt: session.studentJoinedAt as Date };
+  if (
+    providerStudentJoinedAt instanceof Date &&
+    !Number.isNaN(providerStudentJoinedAt.getTime()) &&
+    !isBefore(session.noShowEligibleAt, providerStudentJoinedAt)
+  ) {
+    return { source: 'provider', joinedAt: providerStudentJoinedAt };
+  }
+  return null;
+}
+
+/**
+ * May a participant with `role` mark the student absent at `now`? Only the tutor; only while not
+ * final; only if the student had not joined within the wait — by our Join button or, when
+ * `providerStudentJoinedAt` is given (the student's earliest provider-reported join), by the video
+ * provider's report; only from `noShowEligibleAt`. Refusals are checked in that order, so a final
+ * session answers `SESSION_FINAL` whatever the time. `STUDENT_JOINED` carries the join's time and source.
+ */
+export function noShowGuard(
+  session: GuardSession,
+  role: ParticipantRole | null,
+  now: Date,
+  providerStudentJoinedAt: Date | null = null,
+): GuardResult<NoShowRefusalCode> {
   if (role !== 'tutor') return { allowed: false, code: 'NOT_SESSION_TUTOR' };
   if (isFinalStatus(session.status)) return { allowed: false, code: 'SESSION_FINAL' };
-  if (studentJoinedInTime(session)) {
-    return { allowed: false, code: 'STUDENT_JOINED', studentJoinedAt: session.studentJoinedAt as Date };
+  const evidence = studentJoinEvidence(session, providerStudentJoinedAt);
+  if (evidence !== null) {
+    return { allowed: false, code: 'STUDENT_JOINED', studentJoinedAt: evidence.joinedAt, source: evidence.source };
   }
   if (isBefore(now, session.noShowEligibleAt)) {
     return { allowed: false, code: 'TOO_EARLY', availableAt: session.noShowEligibleAt };

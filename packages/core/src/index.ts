@@ -42,8 +42,10 @@ export type {
 } from './session';
 export { SYSTEM_ACTOR, classifyRefundResult, effectiveStatus, refundInstructionFor, roleOf, transition } from './machine';
 export type { ChargeAnswer, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
-export { joinGuard, noShowGuard, sessionPhase } from './guards';
+export { joinGuard, noShowGuard, sessionPhase, studentJoinEvidence, studentJoinedInTime } from './guards';
 export type {
+  StudentJoinEvidence,
+  StudentJoinSource,
   GuardAllowed,
   GuardRefused,
   GuardResult,
@@ -85,4 +87,16 @@ export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedg
 export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
 export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
 export { fromSessionJson, toSessionJson } from './wire';
+export { assertValidMeetingEvent, earliestStudentJoin } from './attendance';
+export type {
+  AttendanceEntry,
+  AttendanceRepository,
+  AttendanceRole,
+  MatchParticipant,
+  MeetingEventInput,
+  MeetingEventKind,
+  MeetingEventOutcome,
+  MeetingParticipant,
+} from './attendance';
+export { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
 export type { SessionJson } from './wire';

@@ -36,8 +36,12 @@ export const SYSTEM_ACTOR = 'system';
 export type SessionCommand =
   /** A participant asks to join (record the join, then hand out the URL). */
   | { readonly type: 'JOIN'; readonly actorId: string }
-  /** The tutor marks the student absent. */
-  | { readonly type: 'MARK_NO_SHOW'; readonly actorId: string }
+  /**
+   * The tutor marks the student absent. `providerStudentJoinedAt`: the student's earliest join as the
+   * video provider reported it (the service loads it from the attendance; see `earliestStudentJoin`), so
+   * a student in the meeting within the wait cannot be marked absent either.
+   */
+  | { readonly type: 'MARK_NO_SHOW'; readonly actorId: string; readonly providerStudentJoinedAt?: Date | null }
   /** The cron job settles the session at its scheduled end. */
   | { readonly type: 'SETTLE' }
   /** A provider webhook reports when the meeting ended. */
@@ -169,10 +173,13 @@ function refuseBy(guard: GuardRefused<JoinRefusalCode | NoShowRefusalCode>, sess
   const details: Record<string, unknown> = {};
   if (guard.availableAt) details.availableAt = guard.availableAt;
   if (guard.studentJoinedAt) details.studentJoinedAt = guard.studentJoinedAt;
+  if (guard.source) details.source = guard.source;
   const message =
     guard.code === 'TOO_EARLY' && guard.availableAt
       ? `Not possible before ${guard.availableAt.toISOString()}`
-      : REFUSAL_MESSAGES[guard.code];
+      : guard.code === 'STUDENT_JOINED' && guard.source === 'provider'
+        ? 'The student joined the meeting within the no-show wait (reported by the video provider)'
+        : REFUSAL_MESSAGES[guard.code];
   return refuse(guard.code, message, details);
 }
 
@@ -230,7 +237,7 @@ export function transition(
     }
 
     case 'MARK_NO_SHOW': {
-      const guard = noShowGuard(session, roleOf(session, command.actorId), now);
+      const guard = noShowGuard(session, roleOf(session, command.actorId), now, command.providerStudentJoinedAt ?? null);
       if (!guard.allowed) return refuseBy(guard, session);
       return settleAs(session, 'NO_SHOW_STUDENT', command.actorId, now, policy, event, next);
     }

@@ -1,3 +1,4 @@
+import type { AttendanceRepository } from './attendance';
 import type { RefundInstruction, RefundLedgerReader, RefundResult } from './refunds';
 import type {
   ChargeAttempt,
@@ -292,4 +293,10 @@ export interface SessionsAdapter {
   readonly refunds?: RefundLedgerReader;
   /** Optional: storage for the video providers' meeting idempotency (the bundled adapters have it). */
   readonly meetings?: MeetingRepository;
+  /**
+   * Optional: provider-reported attendance (the bundled adapters have it). Optional so adapters written
+   * before it keep compiling and working: without it `core.recordMeetingEvent` refuses with
+   * `ATTENDANCE_NOT_SUPPORTED` and a no-show is judged on the Join button alone.
+   */
+  readonly attendance?: AttendanceRepository;
 }

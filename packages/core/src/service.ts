@@ -25,6 +25,8 @@ import type {
   SessionEventDraft,
   VideoProviderName,
 } from './session';
+import { earliestStudentJoin, type AttendanceEntry, type MatchParticipant, type MeetingEventInput, type MeetingEventOutcome } from './attendance';
+import { createAttendanceService } from './attendance-service';
 import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
 import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
@@ -54,6 +56,12 @@ export interface SessionsCoreConfig {
    * refuses nor allows the booking. Not asked when the booking's session exists already.
    */
   readonly paymentMethodCheck?: (studentId: string) => Promise<boolean> | boolean;
+  /**
+   * Matches a participant the video provider reported (e-mail, name, provider account) to the session's
+   * `'tutor'` or `'student'`, or `'unknown'` (see `core.recordMeetingEvent`). Without it every reported
+   * participant is `'unknown'`, and provider attendance never counts as the student's join.
+   */
+  readonly matchParticipant?: MatchParticipant;
 }
 
 /**
@@ -88,6 +96,13 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     clock,
     policy,
     timeoutMs: settlementOptions.chargeTimeoutMs,
+  });
+
+  const attendance = createAttendanceService({
+    attendance: config.adapter.attendance,
+    clock,
+    matchParticipant: config.matchParticipant,
+    recordMeetingEnded: async (sessionId, endedAt) => (await runCommand(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt })).session,
   });
 
   async function load(sessionId: string): Promise<Session> {
@@ -258,7 +273,14 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      * is unknown (or that timed out) stays `pending` and the cron completes it.
      */
     async markNoShow(input: { sessionId: string; userId: string }): Promise<Session> {
-      const { session } = await runCommand(input.sessionId, { type: 'MARK_NO_SHOW', actorId: input.userId }, (next, now) => ({
+      // The provider's evidence of the student's join (the machine refuses with STUDENT_JOINED, source
+      // 'provider', when it falls within the wait). Without attendance storage: the Join button alone.
+      const providerStudentJoinedAt =
+        config.adapter.attendance && typeof input.sessionId === 'string'
+          ? earliestStudentJoin(await config.adapter.attendance.listBySession(input.sessionId))
+          : null;
+      const command: SessionCommand = { type: 'MARK_NO_SHOW', actorId: input.userId, providerStudentJoinedAt };
+      const { session } = await runCommand(input.sessionId, command, (next, now) => ({
         ...next,
         // Lease the charge to this call so a cron run does not send it at the same moment.
         claimedUntil: next.chargeStatus === 'pending' ? leaseFrom(now) : next.claimedUntil,
@@ -276,6 +298,29 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     async recordMeetingEnded(input: { sessionId: string; endedAt: Date }): Promise<Session> {
       assertValidInstant(input.endedAt, 'endedAt');
       return (await runCommand(input.sessionId, { type: 'RECORD_MEETING_ENDED', endedAt: input.endedAt })).session;
+    },
+
+    /**
+     * Records a verified provider meeting event (a `ProviderMeetingEvent` of `@itutor/sessions-video` fits:
+     * `onMeetingEvent: (e) => core.recordMeetingEvent(e)`). Finds the session by (provider, meetingId):
+     * none → `{ status: 'unknown_meeting' }` (acknowledge it; never a throw). Joins and leaves are stored
+     * once per (provider, eventId) with an `attendance.recorded` event, matched by `matchParticipant`
+     * (`duplicate` for a replay). A meeting end goes through `RECORD_MEETING_ENDED` (the last end wins); an
+     * end before `joinOpensAt`, far in the future or after the session became final is ignored and logged
+     * as a `session.meeting_end_ignored` event. `meeting.started` is acknowledged (`ignored`). Refuses
+     * malformed events with `INVALID_INPUT` and an adapter without attendance storage with
+     * `ATTENDANCE_NOT_SUPPORTED`.
+     */
+    recordMeetingEvent(event: MeetingEventInput): Promise<MeetingEventOutcome> {
+      return attendance.recordMeetingEvent(event);
+    },
+
+    /**
+     * A session's provider-reported joins and leaves, by time (server-side: includes participants'
+     * e-mails). Empty when the adapter has no attendance storage.
+     */
+    listAttendance(sessionId: string): Promise<AttendanceEntry[]> {
+      return attendance.listAttendance(sessionId);
     },
 
     /** Cancels before the scheduled start, by the tutor, the student or the platform. No charge. */

@@ -185,6 +185,8 @@ export type SessionEventType =
   | 'session.no_show_marked'
   | 'session.settled'
   | 'session.meeting_ended'
+  | 'session.meeting_end_ignored'
+  | 'attendance.recorded'
   | 'session.cancelled'
   | 'charge.requested'
   | 'charge.succeeded'

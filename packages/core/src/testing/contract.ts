@@ -4,6 +4,7 @@ import {
   LATEST_INSTANT,
   refundIdempotencyKey,
   transition,
+  type AttendanceEntry,
   type ChargeAnswer,
   type RefundAnswer,
   type ChargeAttempt,
@@ -22,6 +23,7 @@ import {
 } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
+import { attendanceContractCases } from './attendance-contract';
 
 /**
  * Reads what an adapter stored, bypassing the adapter's repositories (plain SQL for a database), so an
@@ -60,6 +62,8 @@ export interface RawStorageReader {
    * exceed the charge, its payout or its fee.
    */
   tryWriteRefund?(refund: Refund): Promise<boolean>;
+  /** A session's stored attendance rows, any order (adapters with `attendance`; those cases run only then). */
+  attendance?(sessionId: string): Promise<AttendanceEntry[]>;
 }
 
 /** A fresh, empty adapter plus its raw reader, made by the adapter author for each test. */
@@ -795,6 +799,8 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
         check((await h.adapter.connections.findByTutor('tutor-c'))?.version === 2, 'the connection version grew once');
       });
     });
+
+    describe('attendance (adapters with `attendance`)', () => attendanceContractCases({ t, check, insert, uuid, start }));
 
     describe('video meetings (adapters with `meetings`)', () => {
       t('one meeting per (provider, key): the first insert wins, racing inserts agree, remove forgets', async (h) => {

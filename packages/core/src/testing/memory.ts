@@ -2,6 +2,8 @@ import {
   FINAL_SESSION_MUTABLE_FIELDS,
   isFinalStatus,
   systemClock,
+  type AttendanceEntry,
+  type AttendanceRepository,
   type ChargeAttempt,
   type ClaimOptions,
   type Clock,
@@ -28,6 +30,8 @@ export interface InMemoryAdapter extends SessionsAdapter {
   readonly raw: RawStorageReader;
   /** Meeting idempotency storage (the video package's `MeetingStore`). */
   readonly meetings: MeetingRepository;
+  /** Provider-reported attendance. */
+  readonly attendance: AttendanceRepository;
 }
 
 /** A connection's token columns: the sealed tokens (or none), their version and the refresh lease. */
@@ -146,6 +150,10 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   const tokens = new Map<string, TokenSlot>();
   const meetings = new Map<string, Meeting>();
   const meetingKey = (provider: VideoProviderName, key: string) => `${provider}\u0000${key}`;
+  /** Sessions by (provider, meetingId), in insertion order; attendance by (provider, eventId) and by session. */
+  const byMeeting = new Map<string, string[]>();
+  const attendanceKeys = new Set<string>();
+  const attendanceBySession = new Map<string, AttendanceEntry[]>();
   /** The stored tokens as a token manager reads them, or `null`. */
   const storedTokens = (tutorId: string): StoredProviderTokens | null => {
     const c = connections.get(tutorId);
@@ -307,6 +315,9 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       sessions.set(sessionId, next);
       return true;
     },
+    async attendance(sessionId) {
+      return (attendanceBySession.get(sessionId) ?? []).map(copy);
+    },
     async tryWriteCharge(attempt) {
       const session = sessions.get(attempt.sessionId);
       if (!session) return false;
@@ -333,6 +344,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         const stored = copy(session);
         sessions.set(session.id, stored);
         byBooking.set(session.bookingId, session.id);
+        const mk = meetingKey(session.provider, session.meetingId);
+        byMeeting.set(mk, [...(byMeeting.get(mk) ?? []), session.id]);
         track(stored);
         retrack(stored);
         append(drafts);
@@ -453,6 +466,44 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           connections.set(tutorId, { ...c, status: mark.status, version: c.version + 1, updatedAt: mark.event.occurredAt });
           append([mark.event]);
         }
+        return true;
+      },
+    },
+    attendance: {
+      async findSessionByMeeting(provider, meetingId) {
+        await tick();
+        const ids = byMeeting.get(meetingKey(provider, meetingId)) ?? [];
+        let newest: Session | null = null;
+        for (const id of ids) {
+          const s = sessions.get(id)!;
+          if (newest === null || s.createdAt.getTime() >= newest.createdAt.getTime()) newest = s;
+        }
+        return newest ? copy(newest) : null;
+      },
+      async record(entry, event) {
+        await tick();
+        const key = meetingKey(entry.provider, entry.eventId);
+        if (attendanceKeys.has(key)) return false;
+        if (!sessions.has(entry.sessionId)) throw new StorageConstraintError(`attendance names unknown session ${entry.sessionId}`);
+        attendanceKeys.add(key);
+        const list = attendanceBySession.get(entry.sessionId) ?? [];
+        list.push(copy(entry));
+        attendanceBySession.set(entry.sessionId, list);
+        append([event]);
+        return true;
+      },
+      async listBySession(sessionId) {
+        await tick();
+        return (attendanceBySession.get(sessionId) ?? [])
+          .map(copy)
+          .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+      },
+      async logIgnoredReport(event) {
+        await tick();
+        const eventId = event.payload.eventId;
+        const seen = (eventsBySession.get(event.sessionId ?? '') ?? []).some((e) => e.type === event.type && e.payload.eventId === eventId);
+        if (seen) return false;
+        append([event]);
         return true;
       },
     },

@@ -1,0 +1,141 @@
+import { addMinutes, isAfter, isBefore } from 'date-fns';
+import {
+  assertValidMeetingEvent,
+  toAttendanceRole,
+  type AttendanceEntry,
+  type AttendanceRepository,
+  type MatchParticipant,
+  type MeetingEventInput,
+  type MeetingEventOutcome,
+} from './attendance';
+import { SessionError, isSessionError } from './errors';
+import { SYSTEM_ACTOR } from './machine';
+import type { Clock } from './ports';
+import type { Session, SessionEventDraft } from './session';
+import { isFinalStatus } from './status';
+
+/**
+ * How far in the future (by our clock) a provider's meeting end may be and still count, as "now": the
+ * provider's clock and ours differ by a little. Further ahead, the report is ignored and logged.
+ */
+export const MEETING_END_CLOCK_SKEW_MINUTES = 5;
+
+interface AttendanceServiceDeps {
+  readonly attendance: AttendanceRepository | undefined;
+  readonly clock: Clock;
+  readonly matchParticipant: MatchParticipant | undefined;
+  /** Runs `RECORD_MEETING_ENDED` through the state machine's compare-and-set; resolves to the stored session. */
+  readonly recordMeetingEnded: (sessionId: string, endedAt: Date) => Promise<Session>;
+}
+
+/** The attendance services behind `core.recordMeetingEvent` / `core.listAttendance`. */
+export function createAttendanceService(deps: AttendanceServiceDeps) {
+  const { clock } = deps;
+
+  const repository = (): AttendanceRepository => {
+    if (!deps.attendance) {
+      throw new SessionError('ATTENDANCE_NOT_SUPPORTED', 'The adapter has no attendance storage (SessionsAdapter.attendance)');
+    }
+    return deps.attendance;
+  };
+
+  async function ignoreEnd(
+    attendance: AttendanceRepository,
+    session: Session,
+    event: MeetingEventInput,
+    reason: 'end_before_start' | 'end_in_future' | 'session_final',
+  ): Promise<MeetingEventOutcome> {
+    const draft: SessionEventDraft = {
+      type: 'session.meeting_end_ignored',
+      sessionId: session.id,
+      tutorId: session.tutorId,
+      actor: SYSTEM_ACTOR,
+      occurredAt: clock.now(),
+      payload: {
+        provider: event.provider,
+        eventId: event.eventId,
+        endedAt: event.occurredAt.toISOString(),
+        reason,
+        status: session.status,
+      },
+    };
+    await attendance.logIgnoredReport(draft);
+    return { status: 'ignored', sessionId: session.id, reason };
+  }
+
+  async function meetingEnded(attendance: AttendanceRepository, session: Session, event: MeetingEventInput): Promise<MeetingEventOutcome> {
+    const now = clock.now();
+    if (isFinalStatus(session.status)) return ignoreEnd(attendance, session, event, 'session_final');
+    if (isBefore(event.occurredAt, session.joinOpensAt)) return ignoreEnd(attendance, session, event, 'end_before_start');
+    if (isAfter(event.occurredAt, addMinutes(now, MEETING_END_CLOCK_SKEW_MINUTES))) return ignoreEnd(attendance, session, event, 'end_in_future');
+    // Within the clock-skew tolerance an end "in the future" is taken as now (the machine refuses future ends).
+    const endedAt = isAfter(event.occurredAt, now) ? now : event.occurredAt;
+    try {
+      const stored = await deps.recordMeetingEnded(session.id, endedAt);
+      const changed = (stored.meetingEndedAt?.getTime() ?? null) !== (session.meetingEndedAt?.getTime() ?? null);
+      return { status: 'meeting_ended', sessionId: session.id, changed, meetingEndedAt: stored.meetingEndedAt };
+    } catch (error) {
+      // Settled between our read and the write (a late end racing settlement): the outcome stands.
+      if (isSessionError(error) && error.code === 'SESSION_FINAL') return ignoreEnd(attendance, session, event, 'session_final');
+      throw error;
+    }
+  }
+
+  async function participant(attendance: AttendanceRepository, session: Session, event: MeetingEventInput): Promise<MeetingEventOutcome> {
+    const who = event.participant!;
+    const participant = {
+      email: who.email ?? null,
+      name: who.name ?? null,
+      providerUserId: who.providerUserId ?? null,
+      participantId: who.participantId ?? null,
+    };
+    const role = deps.matchParticipant ? toAttendanceRole(await deps.matchParticipant({ session, provider: event.provider, participant })) : 'unknown';
+    const kind = event.kind === 'participant.joined' ? 'joined' : 'left';
+    const entry: AttendanceEntry = {
+      provider: event.provider,
+      eventId: event.eventId,
+      sessionId: session.id,
+      role,
+      kind,
+      participantEmail: participant.email,
+      participantName: participant.name,
+      participantProviderUserId: participant.providerUserId,
+      participantId: participant.participantId,
+      instanceId: event.instanceId ?? null,
+      occurredAt: event.occurredAt,
+      receivedAt: event.receivedAt,
+    };
+    const audit: SessionEventDraft = {
+      type: 'attendance.recorded',
+      sessionId: session.id,
+      tutorId: session.tutorId,
+      actor: SYSTEM_ACTOR,
+      occurredAt: clock.now(),
+      // No e-mail or name in the audit log: the attendance row keeps them.
+      payload: { provider: event.provider, eventId: event.eventId, kind, role, at: event.occurredAt.toISOString() },
+    };
+    const wrote = await attendance.record(entry, audit);
+    return wrote ? { status: 'recorded', sessionId: session.id, role, kind } : { status: 'duplicate', sessionId: session.id };
+  }
+
+  return {
+    async recordMeetingEvent(event: MeetingEventInput): Promise<MeetingEventOutcome> {
+      const attendance = repository();
+      assertValidMeetingEvent(event);
+      const session = await attendance.findSessionByMeeting(event.provider, event.meetingId);
+      if (session === null) return { status: 'unknown_meeting' };
+      switch (event.kind) {
+        case 'meeting.started':
+          return { status: 'ignored', sessionId: session.id, reason: 'meeting_started' };
+        case 'meeting.ended':
+          return meetingEnded(attendance, session, event);
+        default:
+          return participant(attendance, session, event);
+      }
+    },
+
+    async listAttendance(sessionId: string): Promise<AttendanceEntry[]> {
+      return deps.attendance ? deps.attendance.listBySession(sessionId) : [];
+    },
+  };
+}

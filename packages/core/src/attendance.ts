@@ -1,0 +1,168 @@
+import { isBefore } from 'date-fns';
+import { SessionError } from './errors';
+import type { Session, SessionEventDraft, VideoProviderName } from './session';
+
+/**
+ * Attendance: who really joined and left the meeting, as the video provider reports it (Zoom webhooks,
+ * Google Meet Workspace Events). The core stores every reported join and leave once (deduplicated by the
+ * provider's event identity), matched to the session's tutor or student by a host function; unknown
+ * participants are kept but never count as the student.
+ *
+ * The input shape mirrors `ProviderMeetingEvent` of `@itutor/sessions-video` structurally, so the video
+ * package's webhook routes can hand their events to `core.recordMeetingEvent` directly; the core does not
+ * depend on the video package.
+ */
+
+/** What a provider reported about a meeting (same kinds as the video package's `ProviderMeetingEventKind`). */
+export type MeetingEventKind = 'meeting.started' | 'meeting.ended' | 'participant.joined' | 'participant.left';
+
+/** Who joined or left, as far as the provider tells; every field may be `null`. */
+export interface MeetingParticipant {
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly providerUserId: string | null;
+  /** The participant's identity inside the meeting (pairs a join with its leave). */
+  readonly participantId: string | null;
+}
+
+/**
+ * A verified, normalised provider meeting event: the core-side input of `core.recordMeetingEvent`. A
+ * `ProviderMeetingEvent` from `@itutor/sessions-video` fits as it is.
+ */
+export interface MeetingEventInput {
+  readonly provider: VideoProviderName;
+  /** The provider's identity of this event, stable across retries and replays (deduplicated with `provider`). */
+  readonly eventId: string;
+  readonly kind: MeetingEventKind;
+  /** The meeting as stored in the session's `meetingId`. */
+  readonly meetingId: string;
+  /** One occurrence of the meeting, when the provider sent it. */
+  readonly instanceId?: string | null;
+  /** When it happened by the provider's account (not when it reached us). */
+  readonly occurredAt: Date;
+  /** When the route accepted it. */
+  readonly receivedAt: Date;
+  /** For `participant.joined` / `participant.left` only. */
+  readonly participant?: MeetingParticipant | null;
+}
+
+/** Whom a reported participant is, for the session: its tutor, its student, or someone else. */
+export type AttendanceRole = 'tutor' | 'student' | 'unknown';
+
+/**
+ * The host's matching of a provider participant to the session's tutor or student (by e-mail, provider
+ * account, …). Anything but `'tutor'` or `'student'` counts as `'unknown'`, and so does a participant the
+ * host cannot place: an unknown participant never counts as the student. A throw fails the delivery (the
+ * provider retries it).
+ */
+export type MatchParticipant = (input: {
+  readonly session: Session;
+  readonly provider: VideoProviderName;
+  readonly participant: MeetingParticipant;
+}) => AttendanceRole | Promise<AttendanceRole>;
+
+/** One stored join or leave. */
+export interface AttendanceEntry {
+  readonly provider: VideoProviderName;
+  /** Unique with `provider`: a replayed event is never stored twice. */
+  readonly eventId: string;
+  readonly sessionId: string;
+  readonly role: AttendanceRole;
+  readonly kind: 'joined' | 'left';
+  readonly participantEmail: string | null;
+  readonly participantName: string | null;
+  readonly participantProviderUserId: string | null;
+  readonly participantId: string | null;
+  readonly instanceId: string | null;
+  readonly occurredAt: Date;
+  readonly receivedAt: Date;
+}
+
+/**
+ * Storage of provider-reported attendance (optional on the adapter: without it `core.recordMeetingEvent`
+ * refuses with `ATTENDANCE_NOT_SUPPORTED` and a no-show is judged on the Join button alone).
+ */
+export interface AttendanceRepository {
+  /**
+   * The session whose meeting is `meetingId` on `provider` (the newest one if several), or `null`. Must use
+   * an index (adapters: on sessions (provider, meeting_id)).
+   */
+  findSessionByMeeting(provider: VideoProviderName, meetingId: string): Promise<Session | null>;
+  /**
+   * Stores `entry` together with `event` (its `attendance.recorded` audit event) in one atomic step,
+   * unless an entry with the same (`provider`, `eventId`) exists: then writes nothing (neither row nor
+   * event). Resolves whether it wrote. Racing records of one event: exactly one writes.
+   */
+  record(entry: AttendanceEntry, event: SessionEventDraft): Promise<boolean>;
+  /** A session's entries, by `occurredAt` (then `eventId`). */
+  listBySession(sessionId: string): Promise<AttendanceEntry[]>;
+  /**
+   * Appends a `session.meeting_end_ignored` event (a provider's end report the rules ignored), unless the
+   * session already has one for the same `payload.eventId`. Resolves whether it wrote.
+   */
+  logIgnoredReport(event: SessionEventDraft): Promise<boolean>;
+}
+
+/** The earliest provider-reported join of the student (role `student`), or `null`. */
+export function earliestStudentJoin(entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[]): Date | null {
+  let earliest: Date | null = null;
+  for (const e of entries) {
+    if (e.role !== 'student' || e.kind !== 'joined') continue;
+    if (earliest === null || isBefore(e.occurredAt, earliest)) earliest = e.occurredAt;
+  }
+  return earliest;
+}
+
+/** What `core.recordMeetingEvent` did with an event. */
+export type MeetingEventOutcome =
+  /** No session has this meeting: acknowledge the delivery (it is not ours, or the session is gone). */
+  | { readonly status: 'unknown_meeting' }
+  /** A join or leave was stored (with its `attendance.recorded` event). */
+  | { readonly status: 'recorded'; readonly sessionId: string; readonly role: AttendanceRole; readonly kind: 'joined' | 'left' }
+  /** The same (provider, eventId) was stored before: nothing changed. */
+  | { readonly status: 'duplicate'; readonly sessionId: string }
+  /** A meeting end went through `RECORD_MEETING_ENDED`; `changed` is false when a later end was already known. */
+  | { readonly status: 'meeting_ended'; readonly sessionId: string; readonly changed: boolean; readonly meetingEndedAt: Date | null }
+  /**
+   * Accepted and logged but not used: `meeting_started` (nothing depends on it yet), or a meeting end
+   * before the session could start (`end_before_start`), in the future (`end_in_future`) or after the
+   * session became final (`session_final`) — the last three with a `session.meeting_end_ignored` event.
+   */
+  | {
+      readonly status: 'ignored';
+      readonly sessionId: string;
+      readonly reason: 'meeting_started' | 'end_before_start' | 'end_in_future' | 'session_final';
+    };
+
+const KINDS: readonly MeetingEventKind[] = ['meeting.started', 'meeting.ended', 'participant.joined', 'participant.left'];
+
+const isInstant = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
+const optionalText = (v: unknown, max: number): boolean => v === null || v === undefined || (typeof v === 'string' && v.length <= max);
+
+/** Refuses a malformed event with `INVALID_INPUT` (listing every wrong field). */
+export function assertValidMeetingEvent(event: MeetingEventInput): void {
+  const issues: Array<{ path: string; message: string }> = [];
+  const e = (event ?? {}) as Partial<Record<keyof MeetingEventInput, unknown>>;
+  if (e.provider !== 'zoom' && e.provider !== 'google_meet') issues.push({ path: 'provider', message: 'must be "zoom" or "google_meet"' });
+  if (typeof e.eventId !== 'string' || e.eventId === '' || e.eventId.length > 500) issues.push({ path: 'eventId', message: 'must be a non-empty string of at most 500 characters' });
+  if (typeof e.meetingId !== 'string' || e.meetingId === '' || e.meetingId.length > 500) issues.push({ path: 'meetingId', message: 'must be a non-empty string of at most 500 characters' });
+  if (!KINDS.includes(e.kind as MeetingEventKind)) issues.push({ path: 'kind', message: `must be one of ${KINDS.join(', ')}` });
+  if (!isInstant(e.occurredAt)) issues.push({ path: 'occurredAt', message: 'must be a valid instant' });
+  if (!isInstant(e.receivedAt)) issues.push({ path: 'receivedAt', message: 'must be a valid instant' });
+  if (!optionalText(e.instanceId, 500)) issues.push({ path: 'instanceId', message: 'must be a string of at most 500 characters or null' });
+  if (e.kind === 'participant.joined' || e.kind === 'participant.left') {
+    const p = e.participant as Partial<Record<keyof MeetingParticipant, unknown>> | null | undefined;
+    if (typeof p !== 'object' || p === null) issues.push({ path: 'participant', message: 'is required for participant events' });
+    else {
+      for (const key of ['email', 'name', 'providerUserId', 'participantId'] as const) {
+        if (!optionalText(p[key], 1024)) issues.push({ path: `participant.${key}`, message: 'must be a string of at most 1024 characters or null' });
+      }
+    }
+  }
+  if (issues.length > 0) {
+    throw new SessionError('INVALID_INPUT', `Invalid meeting event: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+  }
+}
+
+/** A host's answer as a role: anything but `'tutor'` / `'student'` is `'unknown'`. */
+export const toAttendanceRole = (answer: unknown): AttendanceRole => (answer === 'tutor' || answer === 'student' ? answer : 'unknown');
