@@ -55,6 +55,16 @@ export const REPOSITORY_FUNCTIONS = {
   itutor_remember_stripe_event: [['p_event_id', 'text']],
   itutor_forget_stripe_event: [['p_event_id', 'text']],
   itutor_forget_stripe_events_before: [['p_before', 'timestamptz']],
+  itutor_find_session_by_meeting: [
+    ['p_provider', 'text'],
+    ['p_meeting_id', 'text'],
+  ],
+  itutor_record_attendance: [
+    ['p_entry', 'jsonb'],
+    ['p_event', 'jsonb'],
+  ],
+  itutor_list_session_attendance: [['p_session_id', 'text']],
+  itutor_log_ignored_provider_report: [['p_event', 'jsonb']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;
 
 /** The name of a repository function. */

@@ -1,4 +1,5 @@
 import type {
+  AttendanceRepository,
   ChargeAttempt,
   Refund,
   RefundLedgerReader,
@@ -12,6 +13,7 @@ import type {
   SessionWrite,
 } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
+import { createAttendanceRepository } from './attendance';
 import {
   connectionToRow,
   eventToRow,
@@ -51,6 +53,8 @@ export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly meetings: MeetingRepository;
   /** The refund ledger (table `session_refunds`, migration 20261125000600). */
   readonly refunds: RefundLedgerReader;
+  /** Provider-reported attendance (table `session_attendance`, migration 20261125000700). */
+  readonly attendance: AttendanceRepository;
 }
 
 /**
@@ -186,6 +190,8 @@ export function createRepositories(call: CallRepositoryFunction): SupabaseSessio
         ).map(rowToRefund);
       },
     },
+
+    attendance: createAttendanceRepository(call),
 
     charges: {
       async listBySession(sessionId): Promise<ChargeAttempt[]> {

@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -19,6 +19,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
   // A Stripe event whose handling failed is forgotten so Stripe's next delivery is handled; old ones are pruned.
   stripe_events: ['DELETE', 'INSERT', 'SELECT'],
+  // Provider-reported joins and leaves are appended, never changed.
+  session_attendance: ['INSERT', 'SELECT'],
 };
 
 /** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
@@ -97,6 +99,19 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
           (column) => ({ role: 'authenticated', column }),
         ),
       );
+      const { rows: attendanceColumns } = await client.query(
+        `select r.role, a.attname as column
+         from pg_attribute as a cross join unnest(array['anon', 'authenticated']) as r (role)
+         where a.attrelid = 'public.session_attendance'::regclass and a.attnum > 0 and not a.attisdropped
+           and has_column_privilege(r.role, a.attrelid, a.attnum, 'SELECT')
+         order by 1, 2`,
+      );
+      expect(attendanceColumns).toEqual(
+        [
+          'event_id', 'instance_id', 'kind', 'occurred_at', 'participant_email', 'participant_id', 'participant_name',
+          'participant_provider_user_id', 'provider', 'received_at', 'role', 'session_id',
+        ].map((column) => ({ role: 'authenticated', column })),
+      );
       const { rows: meetings } = await client.query(
         `select r.role from unnest(array['anon', 'authenticated']) as r (role)
          where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')
@@ -129,6 +144,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         paymentGateway: gateway,
         clock,
         policy: { maxChargeAttempts: 2 },
+        matchParticipant: ({ session, participant }) => (participant.providerUserId === session.studentId ? 'student' : 'unknown'),
       });
       await core.connectProvider({
         tutorId: 'tutor-p',
@@ -150,6 +166,22 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       });
       const { session: a } = await core.createForBooking(booking(1));
       const { session: b } = await core.createForBooking(booking(2));
+
+      // Provider attendance: recorded once (a replay changes nothing), found by the meeting, listed.
+      clock.set(new Date(start.getTime() + 62 * 60_000));
+      const joined = {
+        provider: a.provider,
+        eventId: 'priv-join-1',
+        kind: 'participant.joined' as const,
+        meetingId: a.meetingId,
+        instanceId: null,
+        occurredAt: new Date(start.getTime() + 61 * 60_000),
+        receivedAt: new Date(start.getTime() + 62 * 60_000),
+        participant: { email: null, name: 'Student 1', providerUserId: 'student-1', participantId: 'p1' },
+      };
+      expect(await core.recordMeetingEvent(joined)).toMatchObject({ status: 'recorded', role: 'student' });
+      expect(await core.recordMeetingEvent(joined)).toMatchObject({ status: 'duplicate' });
+      expect(await core.listAttendance(a.id)).toHaveLength(1);
 
       clock.set(new Date(start.getTime() + 121 * 60_000));
       gateway.failNext(2); // a and b are declined once
@@ -178,6 +210,9 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         `delete from public.sessions`,
         `delete from public.tutor_video_provider_connections`,
         `update public.session_events set actor = 'x'`,
+        `delete from public.session_attendance`,
+        `update public.session_attendance set role = 'student'`,
+        'truncate public.session_attendance',
       ]) {
         await expect(service.query(statement), statement).rejects.toMatchObject({ code: '42501' });
       }

@@ -249,6 +249,24 @@ export function createRawReader(client: SqlClient): RawStorageReader {
         ],
       );
     },
+    async attendance(sessionId) {
+      if (!isUuid(sessionId)) return [];
+      const rows = await select('select * from public.session_attendance where session_id = $1::uuid', [sessionId]);
+      return rows.map((r) => ({
+        provider: r.provider,
+        eventId: r.event_id,
+        sessionId: r.session_id,
+        role: r.role,
+        kind: r.kind,
+        participantEmail: r.participant_email,
+        participantName: r.participant_name,
+        participantProviderUserId: r.participant_provider_user_id,
+        participantId: r.participant_id,
+        instanceId: r.instance_id,
+        occurredAt: must(r.occurred_at),
+        receivedAt: must(r.received_at),
+      }));
+    },
     async tryMutateEvent(eventId) {
       const updated = await attempt(`update public.session_events set type = 'tampered.event' where id = $1::bigint returning id`, [eventId]);
       const deleted = await attempt('delete from public.session_events where id = $1::bigint returning id', [eventId]);

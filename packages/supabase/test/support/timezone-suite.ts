@@ -102,6 +102,23 @@ export function runTimeZoneSuite(
       null,
     );
     await adapter.meetings.insertIfAbsent('zoom', 'itutor-booking-tz', { meetingId: '85000000001', joinUrl: 'https://zoom.us/j/85000000001' });
+    await adapter.attendance.record(
+      {
+        provider: 'zoom',
+        eventId: 'tz-join-1',
+        sessionId: paid.id,
+        role: 'student',
+        kind: 'joined',
+        participantEmail: 'student@example.com',
+        participantName: null,
+        participantProviderUserId: null,
+        participantId: 'p-1',
+        instanceId: null,
+        occurredAt: at('2026-11-01T08:16:30.250Z'),
+        receivedAt: at('2026-11-01T08:16:31.000Z'),
+      },
+      { type: 'attendance.recorded', sessionId: paid.id, tutorId: paid.tutorId, actor: 'system', occurredAt: at('2026-11-01T08:16:31.000Z'), payload: {} },
+    );
     return { far, due, paid, lost };
   }
 
@@ -159,6 +176,9 @@ export function runTimeZoneSuite(
       ['itutor_refund_json', `select public.itutor_refund_json(r) as r from public.session_refunds as r where r.session_id = $1`, [seeded.paid.id]],
       ['itutor_list_session_refunds', `select public.itutor_list_session_refunds($1) as r`, [seeded.paid.id]],
       ['itutor_list_refunds_to_retry', `select public.itutor_list_refunds_to_retry('2030-01-01T00:00:00Z', 10) as r`, []],
+      ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
+      ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
+      ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
     ];
   }
 
@@ -232,6 +252,9 @@ export function runTimeZoneSuite(
             ['2026-11-01T10:05:00.125Z', '2026-11-01T10:05:05.500Z'],
           ]);
           expect((await adapter.charges.listNeedingAttention({ limit: 5 })).map((s) => s.id), zone).toEqual([seeded.lost.id]);
+          expect((await adapter.attendance.listBySession(seeded.paid.id)).map((a) => [a.occurredAt.toISOString(), a.receivedAt.toISOString()]), zone).toEqual([
+            ['2026-11-01T08:16:30.250Z', '2026-11-01T08:16:31.000Z'],
+          ]);
           expect((await adapter.connections.findTokens('tutor-a'))?.expiresAt?.toISOString(), zone).toBe('2026-10-04T02:00:00.000Z');
         } finally {
           await close();
