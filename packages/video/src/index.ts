@@ -7,10 +7,11 @@ export type { VideoProviderErrorCode } from './errors';
 export { parseRetryAfter } from './http';
 export type { ApiCallOptions } from './http';
 export type { MeetingStore } from './meetings';
-export { DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './meeting-events';
+export { coreMeetingEventSink, DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './meeting-events';
 export type {
   IgnoredMeetingEvent,
   IgnoredMeetingEventReason,
+  MeetingEventRecorder,
   MeetingEventSink,
   ProviderMeetingEvent,
   ProviderMeetingEventKind,

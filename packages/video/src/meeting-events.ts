@@ -79,6 +79,36 @@ export interface ProviderMeetingEvent {
  */
 export type MeetingEventSink = (event: ProviderMeetingEvent) => Promise<void>;
 
+/**
+ * Anything that records provider meeting events as the core does: a `SessionsCore` of
+ * `@itutor/sessions-core` fits (`core.recordMeetingEvent`). Typed structurally, so this package needs
+ * nothing of the core at run time.
+ */
+export interface MeetingEventRecorder {
+  recordMeetingEvent(event: ProviderMeetingEvent): Promise<unknown>;
+}
+
+/**
+ * The sink that hands every verified event to the core — `(e) => core.recordMeetingEvent(e)`:
+ * attendance stored once per (provider, eventId) and matched by the core's `matchParticipant`, meeting
+ * ends through the state machine. An unknown meeting is acknowledged (the core answers
+ * `unknown_meeting`); `onOutcome` sees each answer (for logs). A throw (the database is down) makes the
+ * route answer 500, and the provider delivers the event again.
+ *
+ * ```ts
+ * export const POST = createZoomWebhookHandler({ secretToken, onMeetingEvent: coreMeetingEventSink(core) });
+ * ```
+ */
+export function coreMeetingEventSink(
+  core: MeetingEventRecorder,
+  options: { readonly onOutcome?: (outcome: unknown, event: ProviderMeetingEvent) => void } = {},
+): MeetingEventSink {
+  return async (event) => {
+    const outcome = await core.recordMeetingEvent(event);
+    options.onOutcome?.(outcome, event);
+  };
+}
+
 /** Why a verified delivery was acknowledged without calling the sink. */
 export type IgnoredMeetingEventReason =
   /** An event type the SDK does not use (recordings, transcripts, subscription lifecycle, …). */
