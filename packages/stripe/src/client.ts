@@ -43,6 +43,18 @@ export interface StripeRefundLike {
   readonly status: string | null;
   /** Why a `failed` refund failed (e.g. `lost_or_stolen_card`). */
   readonly failure_reason?: string | null;
+  /** The refund's metadata: `stripeGateway` sets the session id, attempt and refund key (`STRIPE_REFUND_METADATA_KEY`). */
+  readonly metadata?: Readonly<Record<string, string>> | null;
+  /** The refunded charge (`ch_...`), as an id or expanded. */
+  readonly charge?: string | { readonly id: string } | null;
+  /** The refunded PaymentIntent (`pi_...`), as an id or expanded. */
+  readonly payment_intent?: string | { readonly id: string } | null;
+}
+
+/** One page of a Stripe list (`refunds.list`). */
+export interface StripeListLike<T> {
+  readonly data: readonly T[];
+  readonly has_more: boolean;
 }
 
 /** The fields of a webhook Event this package reads. */
@@ -66,6 +78,8 @@ export interface StripeClientLike {
   };
   readonly refunds: {
     create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeRefundLike>;
+    /** A charge's refunds, newest first (`{ charge, limit, starting_after }`), read by the webhook handler for `charge.refunded`. */
+    list(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeListLike<StripeRefundLike>>;
   };
   readonly webhooks: {
     constructEventAsync(

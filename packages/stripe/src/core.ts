@@ -1,5 +1,5 @@
-import { isSessionError, type ChargeAnswerInput, type ChargeAnswerReport, type SessionError } from '@itutor/sessions-core';
-import type { WebhookChargeAnswer } from './webhooks';
+import { isSessionError, type ChargeAnswerInput, type ChargeAnswerReport, type RefundReport, type SessionError } from '@itutor/sessions-core';
+import type { WebhookChargeAnswer, WebhookRefundAnswer } from './webhooks';
 
 /** The part of the core the webhook needs: `recordChargeAnswer`. A `SessionsCore` fits. */
 export interface ChargeAnswerSink {
@@ -56,5 +56,56 @@ export function coreChargeRecorder(core: ChargeAnswerSink, options: CoreChargeRe
     }
     const hook = options.onLateSuccess;
     if (report.outcome === 'late_success') tell(hook && (() => hook(answer, report)));
+  };
+}
+
+/** The part of the core `coreRefundRecorder` needs: `recordRefundAnswer`. A `SessionsCore` fits. */
+export interface RefundAnswerSink {
+  recordRefundAnswer(input: { sessionId: string; refund: number; result: unknown }): Promise<RefundReport>;
+}
+
+/** Options of {@link coreRefundRecorder}. */
+export interface CoreRefundRecorderOptions {
+  /**
+   * Told (not awaited; its errors are ignored) when Stripe reports a refund `failed` that the core has
+   * recorded as `succeeded` (Stripe lets a refund fail after it succeeded, e.g. the card was closed): the
+   * core keeps a settled refund as it is, so the ledger says the student got money back that did not
+   * arrive. Alert someone.
+   */
+  readonly onLateRefundFailure?: (answer: WebhookRefundAnswer, report: RefundReport) => void | Promise<void>;
+  /**
+   * Told (not awaited) about an answer for a session or refund the core does not know (`NOT_FOUND`: for
+   * example an event from another environment sharing the Stripe account). Such answers are acknowledged.
+   */
+  readonly onUnknownRefund?: (answer: WebhookRefundAnswer, error: SessionError) => void | Promise<void>;
+}
+
+/**
+ * The webhook recorder's `recordRefundAnswer` over the core: each answer Stripe reports for a refund made by
+ * `stripeGateway.refund` goes to `core.recordRefundAnswer({ sessionId, refund, result })`, through the
+ * state machine's compare-and-set. Only an open refund (`pending` or `unknown`) takes it, so a repeated or
+ * late answer changes nothing, and a `pending` answer changes nothing for a refund already accepted. Resolves
+ * for answers about refunds the core does not know (`onUnknownRefund`); other errors are thrown, so the
+ * handler answers 500 and Stripe delivers the event again.
+ *
+ * ```ts
+ * recorder: { recordChargeAnswer: coreChargeRecorder(core), recordRefundAnswer: coreRefundRecorder(core) }
+ * ```
+ */
+export function coreRefundRecorder(core: RefundAnswerSink, options: CoreRefundRecorderOptions = {}): (answer: WebhookRefundAnswer) => Promise<void> {
+  return async (answer) => {
+    let report: RefundReport;
+    try {
+      report = await core.recordRefundAnswer({ sessionId: answer.sessionId, refund: answer.refundNumber, result: answer.result });
+    } catch (error) {
+      if (isSessionError(error, 'NOT_FOUND')) {
+        const hook = options.onUnknownRefund;
+        tell(hook && (() => hook(answer, error)));
+        return;
+      }
+      throw error;
+    }
+    const hook = options.onLateRefundFailure;
+    if (answer.result.status === 'failed' && report.refund.status === 'succeeded') tell(hook && (() => hook(answer, report)));
   };
 }

@@ -7,14 +7,15 @@ export type { StripeChargeClassification, StripeChargeOutcome, StripeRefundClass
 export type {
   StripeClientLike,
   StripeEventLike,
+  StripeListLike,
   StripePaymentIntentLike,
   StripePaymentMethodLike,
   StripeRefundLike,
   StripeRequestOptions,
   StripeSetupIntentLike,
 } from './client';
-export { coreChargeRecorder } from './core';
-export type { ChargeAnswerSink, CoreChargeRecorderOptions } from './core';
+export { coreChargeRecorder, coreRefundRecorder } from './core';
+export type { ChargeAnswerSink, CoreChargeRecorderOptions, CoreRefundRecorderOptions, RefundAnswerSink } from './core';
 export { isStripeGatewayError, STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
 export type { StripeGatewayErrorCode } from './errors';
 export type { StripeEventStore } from './events';
@@ -30,4 +31,12 @@ export type {
 export { stripeCardSetup } from './setup';
 export type { CardSetup, StripeCardSetup, StripeCardSetupOptions } from './setup';
 export { STRIPE_STUDENT_METADATA_KEY, STRIPE_WEBHOOK_EVENTS, stripeWebhookHandler } from './webhooks';
-export type { StripeWebhookOptions, StripeWebhookRecorder, WebhookCardSaved, WebhookChargeAnswer, WebhookRefund } from './webhooks';
+export type {
+  StripeWebhookOptions,
+  StripeWebhookRecorder,
+  WebhookCardSaved,
+  WebhookChargeAnswer,
+  WebhookForeignRefund,
+  WebhookRefund,
+  WebhookRefundAnswer,
+} from './webhooks';

@@ -1,10 +1,10 @@
-import type { ChargeResult, Clock } from '@itutor/sessions-core';
+import { refundIdempotencyKey, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
 import { json, problem } from '@itutor/sessions-core/http';
 import { z } from 'zod';
-import { classifyStripeCharge } from './classify';
-import type { StripeClientLike, StripeEventLike } from './client';
+import { classifyStripeCharge, classifyStripeRefund } from './classify';
+import type { StripeClientLike, StripeEventLike, StripeRefundLike } from './client';
 import type { StripeEventStore } from './events';
-import { STRIPE_METADATA_KEYS } from './gateway';
+import { STRIPE_METADATA_KEYS, STRIPE_REFUND_METADATA_KEY } from './gateway';
 
 /** A charge answer reported by Stripe's webhook, for one ledger attempt. */
 export interface WebhookChargeAnswer {
@@ -31,6 +31,46 @@ export interface WebhookRefund {
   readonly eventId: string;
 }
 
+/**
+ * Stripe's answer for one refund made by `stripeGateway.refund` (the Refund's metadata names the session,
+ * the attempt and the refund's key, from which its number comes), reported by `charge.refunded`,
+ * `refund.created`, `refund.updated`, `refund.failed` or `charge.refund.updated`.
+ */
+export interface WebhookRefundAnswer {
+  readonly sessionId: string;
+  /** The refund's number in the core's refund ledger (`Refund.refund`: 1, 2, ...). */
+  readonly refundNumber: number;
+  /** The refunded charge attempt. */
+  readonly attempt: number;
+  /**
+   * Classified like the gateway's own answers (`classifyStripeRefund`): Refund `succeeded` → `succeeded`;
+   * `failed` / `canceled` → `failed` with Stripe's `failure_reason` (or `canceled`); `pending` /
+   * `requires_action` → `pending` (accepted, not final: it changes nothing for a refund already accepted).
+   */
+  readonly result: RefundResult;
+  /** The Refund (`re_...`). */
+  readonly refundId: string;
+  readonly eventId: string;
+}
+
+/**
+ * A refund of a charge of this SDK that `stripeGateway` did not make (no refund metadata of this SDK): made
+ * in the Stripe dashboard or by other code. The core's refund ledger does not know it.
+ */
+export interface WebhookForeignRefund {
+  /** The Refund (`re_...`). Key your records by it: one refund may be reported by several events. */
+  readonly refundId: string;
+  /** The charged session and attempt (from the charge's or its PaymentIntent's metadata). */
+  readonly sessionId: string;
+  readonly attempt: number;
+  readonly chargeId: string;
+  readonly paymentIntentId: string;
+  readonly amountMinor: number;
+  /** Stripe's status of the Refund (`succeeded`, `pending`, `failed`, ...). */
+  readonly status: string | null;
+  readonly eventId: string;
+}
+
 /** A card saved through `createCardSetup` (`setup_intent.succeeded`): store it as the student's payment method. */
 export interface WebhookCardSaved {
   readonly studentId: string;
@@ -48,8 +88,16 @@ export interface WebhookCardSaved {
 export interface StripeWebhookRecorder {
   /** `payment_intent.succeeded` / `.payment_failed` / `.processing` of a charge made by `stripeGateway`. */
   recordChargeAnswer(answer: WebhookChargeAnswer): Promise<void>;
-  /** `charge.refunded`. Without it, the event is acknowledged and ignored. */
+  /** `charge.refunded`, the charge's refunded total. Without it (and without `recordRefundAnswer`), the event is ignored. */
   recordRefund?(refund: WebhookRefund): Promise<void>;
+  /**
+   * The answer for one refund made by `stripeGateway.refund`: from each refund of the charge in
+   * `charge.refunded`, and from `refund.created` / `refund.updated` / `refund.failed` /
+   * `charge.refund.updated`. `coreRefundRecorder(core)` passes it to `core.recordRefundAnswer`. Called once
+   * per refund of the charge for `charge.refunded` (earlier refunds included), so it must be idempotent.
+   * Without it, refund events are acknowledged and ignored.
+   */
+  recordRefundAnswer?(answer: WebhookRefundAnswer): Promise<void>;
   /** `setup_intent.succeeded` of a SetupIntent made by `createCardSetup`. Without it, ignored. */
   recordCardSaved?(card: WebhookCardSaved): Promise<void>;
 }
@@ -67,6 +115,19 @@ export interface StripeWebhookOptions {
   readonly maxBodyBytes?: number;
   /** "Now" for the timestamp check. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Time limit in ms of each Stripe read the handler makes (`refunds.list` for `charge.refunded`,
+   * `paymentIntents.retrieve` for a charge without metadata). Past it the event is answered 500 and Stripe
+   * delivers it again. Default 5 000.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Told (awaited, after the refund answers are recorded) about each refund of a charge of this SDK that
+   * `stripeGateway` did not make — a refund from the Stripe dashboard — listed by `charge.refunded`: the
+   * core's ledger does not know it, so finance should. A throw answers 500 (Stripe delivers the event again,
+   * and the hook is told again). Refunds of charges that are not this SDK's are not reported.
+   */
+  readonly onForeignRefund?: (refund: WebhookForeignRefund) => void | Promise<void>;
   /** Told about a recorder failure (answered 500, so Stripe retries). */
   readonly onError?: (error: unknown, event: { readonly id: string; readonly type: string }) => void;
 }
@@ -77,8 +138,15 @@ export const STRIPE_WEBHOOK_EVENTS = [
   'payment_intent.payment_failed',
   'payment_intent.processing',
   'charge.refunded',
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+  'charge.refund.updated',
   'setup_intent.succeeded',
 ] as const;
+
+/** The refund event types whose object is a Refund (`charge.refunded`'s is the Charge). */
+const REFUND_OBJECT_EVENTS: readonly string[] = ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'];
 
 /** Metadata key naming the student on SetupIntents made by `createCardSetup`. */
 export const STRIPE_STUDENT_METADATA_KEY = 'itutor_student_id';
@@ -103,6 +171,19 @@ const chargeSchema = z
     metadata,
   })
   .loose();
+const refundSchema = z
+  .object({
+    id: z.string().min(1),
+    amount: z.number().int(),
+    status: z.string().nullable(),
+    failure_reason: z.string().nullish(),
+    metadata,
+    charge: idOf,
+    payment_intent: idOf,
+  })
+  .loose();
+/** The refunds Stripe embeds in a Charge (API versions before 2022-11-15 only). */
+const embeddedRefunds = z.object({ data: z.array(refundSchema), has_more: z.boolean() }).loose().nullish();
 const setupIntentSchema = z.object({ id: z.string().min(1), customer: idOf, payment_method: idOf, metadata }).loose();
 
 const idString = (value: z.infer<typeof idOf>): string | null => (typeof value === 'string' ? value : (value?.id ?? null));
@@ -113,6 +194,30 @@ function attemptOf(meta: Readonly<Record<string, string>> | null | undefined): {
   const attempt = meta?.[STRIPE_METADATA_KEYS.attempt];
   if (!sessionId || !attempt || !/^[1-9]\d{0,8}$/.test(attempt)) return null;
   return { sessionId, attempt: Number(attempt) };
+}
+
+/**
+ * The session, attempt and refund number a Refund's metadata names (set by `stripeGateway.refund`), or
+ * `null` when it is not a refund of this SDK. The number is read from the refund's key, which must be
+ * exactly `refundIdempotencyKey(session, attempt, number)`.
+ */
+function refundOf(meta: Readonly<Record<string, string>> | null | undefined): { sessionId: string; attempt: number; refundNumber: number } | null {
+  const attempt = attemptOf(meta);
+  const key = meta?.[STRIPE_REFUND_METADATA_KEY];
+  const number = key === undefined ? undefined : /-([1-9]\d{0,8})$/.exec(key)?.[1];
+  if (!attempt || !key || number === undefined) return null;
+  const refundNumber = Number(number);
+  return refundIdempotencyKey(attempt.sessionId, attempt.attempt, refundNumber) === key ? { ...attempt, refundNumber } : null;
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
 }
 
 /** Reads the body up to `maxBytes`; `null` when it is larger. */
@@ -157,6 +262,13 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  * 4. hands the event to the {@link StripeWebhookRecorder}; if that throws, forgets the event id again and
  *    answers 500, so Stripe delivers it again.
  *
+ * Refunds: for `charge.refunded` it reads the charge's refunds (embedded in the Charge by API versions
+ * before 2022-11-15, else `stripe.refunds.list({ charge, limit: 100 })` under `requestTimeoutMs`; a failed
+ * or slow read answers 500 before the event id is remembered) and hands each refund made by
+ * `stripeGateway.refund` to `recordRefundAnswer` ({@link WebhookRefundAnswer}); refunds made elsewhere (the
+ * Stripe dashboard) go to `onForeignRefund`. `refund.created`, `refund.updated`, `refund.failed` and
+ * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's.
+ *
  * Errors are `application/problem+json` like the core's routes (400 `INVALID_INPUT`, 405, 413, 500).
  */
 export function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
@@ -167,6 +279,38 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
   const tolerance = options.toleranceSeconds ?? 300;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const { stripe, events, recorder } = options;
+  const readTimeout = options.requestTimeoutMs ?? 5_000;
+  if (!Number.isSafeInteger(readTimeout) || readTimeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
+  // One retry by the client (same request, a read), within the handler's own time limit.
+  const readOptions = { maxNetworkRetries: 1, timeout: readTimeout };
+  const read = <T>(promise: Promise<T>, what: string) => within(promise, readTimeout, `Stripe ${what}`);
+
+  /** The answer a Refund of this SDK carries, or `null` for a refund `stripeGateway` did not make. */
+  function answerFor(refund: StripeRefundLike, eventId: string): WebhookRefundAnswer | null {
+    const ours = refundOf(refund.metadata);
+    if (!ours) return null;
+    const classified = classifyStripeRefund({ refund });
+    if (classified.kind !== 'answer') return null;
+    return { ...ours, result: classified.result, refundId: refund.id, eventId };
+  }
+
+  /**
+   * A charge's refunds: those embedded in the Charge (API versions before 2022-11-15), else read with
+   * `refunds.list({ charge, limit: 100 })`, page after page, each read under the time limit. Throws when
+   * Stripe cannot be read (the event is answered 500 and delivered again).
+   */
+  async function refundsOf(chargeId: string, embedded: unknown): Promise<StripeRefundLike[]> {
+    const inline = embeddedRefunds.safeParse(embedded);
+    if (inline.success && inline.data && !inline.data.has_more) return inline.data.data;
+    const all: StripeRefundLike[] = [];
+    for (let page = 0; page < 100; page++) {
+      const params: Record<string, unknown> = { charge: chargeId, limit: 100, ...(all.length > 0 ? { starting_after: all.at(-1)!.id } : {}) };
+      const listed = await read(stripe.refunds.list(params, readOptions), 'refunds.list');
+      all.push(...listed.data);
+      if (!listed.has_more || listed.data.length === 0) return all;
+    }
+    return all;
+  }
 
   async function verify(body: Uint8Array, header: string): Promise<StripeEventLike | null> {
     for (const secret of secrets) {
@@ -197,14 +341,16 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
       return { run: () => recorder.recordChargeAnswer(answer) };
     }
     if (event.type === 'charge.refunded') {
-      if (!recorder.recordRefund) return { ignore: 'refunds are not recorded' };
+      const recordTotal = recorder.recordRefund?.bind(recorder);
+      const recordAnswer = recorder.recordRefundAnswer?.bind(recorder);
+      const onForeign = options.onForeignRefund;
+      if (!recordTotal && !recordAnswer) return { ignore: 'refunds are not recorded' };
       const charge = chargeSchema.safeParse(event.data.object);
       if (!charge.success) return { ignore: 'not a charge' };
       const paymentIntentId = idString(charge.data.payment_intent);
       if (!paymentIntentId) return { ignore: 'not a charge of this SDK' };
       // Charges usually carry their PaymentIntent's metadata; when not, ask Stripe (a failure → 500, retried).
-      const attempt =
-        attemptOf(charge.data.metadata) ?? attemptOf((await stripe.paymentIntents.retrieve(paymentIntentId, undefined, { maxNetworkRetries: 1 })).metadata);
+      const attempt = attemptOf(charge.data.metadata) ?? attemptOf((await read(stripe.paymentIntents.retrieve(paymentIntentId, undefined, readOptions), 'paymentIntents.retrieve')).metadata);
       if (!attempt) return { ignore: 'not a charge of this SDK' };
       const refund: WebhookRefund = {
         ...attempt,
@@ -215,8 +361,33 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
         fullyRefunded: charge.data.refunded,
         eventId: event.id,
       };
-      const record = recorder.recordRefund.bind(recorder);
-      return { run: () => record(refund) };
+      // Which refunds: read before the event is remembered, so a failed read (→ 500) leaves it unseen.
+      const answers: WebhookRefundAnswer[] = [];
+      const foreign: WebhookForeignRefund[] = [];
+      if (recordAnswer || onForeign) {
+        for (const r of await refundsOf(charge.data.id, charge.data.refunds)) {
+          const ours = answerFor(r, event.id);
+          if (ours) answers.push(ours);
+          else foreign.push({ refundId: r.id, ...attempt, chargeId: charge.data.id, paymentIntentId, amountMinor: r.amount, status: r.status, eventId: event.id });
+        }
+      }
+      return {
+        run: async () => {
+          if (recordTotal) await recordTotal(refund);
+          if (recordAnswer) for (const answer of answers) await recordAnswer(answer);
+          if (onForeign) for (const f of foreign) await onForeign(f);
+        },
+      };
+    }
+    if (REFUND_OBJECT_EVENTS.includes(event.type)) {
+      const recordAnswer = recorder.recordRefundAnswer?.bind(recorder);
+      if (!recordAnswer) return { ignore: 'refunds are not recorded' };
+      const parsed = refundSchema.safeParse(event.data.object);
+      if (!parsed.success) return { ignore: 'not a refund' };
+      // Refunds this SDK did not make are reported by `charge.refunded` (onForeignRefund), not here.
+      const answer = answerFor(parsed.data, event.id);
+      if (!answer) return { ignore: 'not a refund of this SDK' };
+      return { run: () => recordAnswer(answer) };
     }
     if (event.type === 'setup_intent.succeeded') {
       if (!recorder.recordCardSaved) return { ignore: 'saved cards are not recorded' };

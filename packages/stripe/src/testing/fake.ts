@@ -106,7 +106,10 @@ export interface FakeRefund {
   amount: number;
   charge: string;
   payment_intent: string;
-  status: 'succeeded';
+  /** `succeeded` at once, or `pending` under {@link StripeFake.setRefundBehaviour}`('pending')` until {@link StripeFake.finishRefund}. */
+  status: 'succeeded' | 'pending' | 'failed' | 'canceled';
+  /** Why a `failed` refund failed (e.g. `lost_or_stolen_card`). */
+  failure_reason: string | null;
   metadata: Record<string, string>;
   reverse_transfer: boolean;
   refund_application_fee: boolean;
@@ -145,7 +148,16 @@ export interface StripeFakeOptions {
   readonly apiKey?: string;
   /** Seconds since the epoch, for `created` fields and event times. Default: the system clock. */
   readonly now?: () => number;
+  /**
+   * Embed the charge's refunds (`refunds: { object: 'list', data, has_more }`) in the Charge of
+   * `charge.refunded` events, as API versions before 2022-11-15 did. Default `false`: current versions do
+   * not, and a webhook reads them with `GET /v1/refunds?charge=...`.
+   */
+  readonly embedRefundsInCharge?: boolean;
 }
+
+/** How new refunds answer: `succeed` at once (default), or stay `pending` until {@link StripeFake.finishRefund}. */
+export type FakeRefundBehaviour = 'succeed' | 'pending';
 
 /** The fake and its controls. */
 export interface StripeFake {
@@ -174,6 +186,15 @@ export interface StripeFake {
   clearFaults(): void;
   /** Finishes a `processing` PaymentIntent: it succeeds, or fails with a decline. Emits the event. */
   finishProcessing(paymentIntentId: string, outcome: 'succeeded' | { readonly decline: string }): FakePaymentIntent;
+  /** How refunds created from now on answer (default `succeed`). */
+  setRefundBehaviour(behaviour: FakeRefundBehaviour): void;
+  /**
+   * Ends a refund as Stripe would: a `pending` one succeeds, fails (`{ failure: 'lost_or_stolen_card' }`,
+   * Stripe's `failure_reason`) or is `canceled`; a `succeeded` one may still fail. A failed or canceled refund
+   * gives its amount back to the charge (`amount_refunded`; transfer reversals and fee refunds stay). Emits
+   * `refund.updated` and `charge.refund.updated`, and `refund.failed` for a failure.
+   */
+  finishRefund(refundId: string, outcome: 'succeeded' | 'canceled' | { readonly failure: string }): FakeRefund;
   /** Completes a SetupIntent as Stripe.js would after the student entered a card: a new saved card (`pm_...`). */
   completeSetup(setupIntentId: string, behaviour?: FakeCardBehaviour): string;
   readonly requests: readonly StripeFakeRequest[];
@@ -259,6 +280,7 @@ const bool = (value: FormValue | undefined): boolean => value === 'true';
 export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   const apiKey = options.apiKey ?? 'sk_test_itutor_fake';
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  let refundBehaviour: FakeRefundBehaviour = 'succeed';
   const tag = Math.random().toString(36).slice(2, 8);
   let counter = 0;
   const newId = (prefix: string) => `${prefix}_${tag}${(++counter).toString().padStart(6, '0')}`;
@@ -434,7 +456,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       amount,
       charge: charge.id,
       payment_intent: charge.payment_intent,
-      status: 'succeeded',
+      status: refundBehaviour === 'pending' ? 'pending' : 'succeeded',
+      failure_reason: null,
       metadata: flat(params.metadata),
       reverse_transfer: reverse,
       refund_application_fee: refundFee,
@@ -442,8 +465,34 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     };
     refunds.push(refund);
     emit('refund.created', refund);
-    emit('charge.refunded', charge);
+    emit('charge.refunded', chargeEventObject(charge));
     return refund;
+  }
+
+  /** A charge's refunds, newest first, as Stripe lists them. */
+  const refundsOfCharge = (chargeId: string) => refunds.filter((r) => r.charge === chargeId).reverse();
+
+  /** The Charge of a `charge.refunded` event: with its refunds embedded only under `embedRefundsInCharge`. */
+  function chargeEventObject(charge: FakeCharge) {
+    if (!options.embedRefundsInCharge) return charge;
+    const data = refundsOfCharge(charge.id);
+    return { ...charge, refunds: { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/charges/${charge.id}/refunds` } };
+  }
+
+  function listRefunds(params: FormObject) {
+    const chargeId = str(params.charge);
+    const piId = str(params.payment_intent);
+    const limit = params.limit === undefined ? 10 : integer(params.limit, 'limit', 1);
+    if (limit > 100) throw invalid('This value must be less than or equal to 100.', 'limit', 'parameter_invalid_integer');
+    let all = chargeId ? refundsOfCharge(chargeId) : [...refunds].reverse();
+    if (piId) all = all.filter((r) => r.payment_intent === piId);
+    const after = str(params.starting_after);
+    if (after !== undefined) {
+      const index = all.findIndex((r) => r.id === after);
+      if (index < 0) throw invalid(`No such refund: '${after}'`, 'starting_after', 'resource_missing');
+      all = all.slice(index + 1);
+    }
+    return { object: 'list', url: '/v1/refunds', has_more: all.length > limit, data: all.slice(0, limit) };
   }
 
   function publicCharge(charge: FakeCharge) {
@@ -497,6 +546,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       return { status: 200, body: si };
     }
     if (method === 'POST' && resource === 'refunds' && id === undefined) return { status: 200, body: createRefund(params) };
+    if (method === 'GET' && resource === 'refunds' && id === undefined) return { status: 200, body: listRefunds({ ...parseStripeForm(path.split('?')[1] ?? ''), ...params }) };
     throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
   }
 
@@ -705,6 +755,26 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
         emit('payment_intent.payment_failed', pi);
       }
       return pi;
+    },
+    setRefundBehaviour(behaviour) {
+      refundBehaviour = behaviour;
+    },
+    finishRefund(refundId, outcome) {
+      const refund = refunds.find((r) => r.id === refundId);
+      const ends = outcome === 'succeeded' ? refund?.status === 'pending' : refund?.status === 'pending' || (refund?.status === 'succeeded' && outcome !== 'canceled');
+      if (!refund || !ends) throw new Error(`fake Stripe: ${refundId} cannot end as ${JSON.stringify(outcome)} (${String(refund?.status)})`);
+      if (outcome === 'succeeded') refund.status = 'succeeded';
+      else {
+        refund.status = outcome === 'canceled' ? 'canceled' : 'failed';
+        refund.failure_reason = outcome === 'canceled' ? null : outcome.failure;
+        const charge = charges.get(refund.charge)!;
+        charge.amount_refunded -= refund.amount;
+        charge.refunded = charge.amount_refunded === charge.amount;
+      }
+      emit('refund.updated', refund);
+      emit('charge.refund.updated', refund);
+      if (refund.status === 'failed') emit('refund.failed', refund);
+      return refund;
     },
     completeSetup(setupIntentId, behaviour = 'succeed') {
       const si = setupIntents.get(setupIntentId);

@@ -9,6 +9,7 @@ export type {
   FakeEvent,
   FakePaymentIntent,
   FakeRefund,
+  FakeRefundBehaviour,
   StripeFake,
   StripeFakeAnswer,
   StripeFakeFault,
