@@ -370,7 +370,9 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
     fx.clock.set(addMinutes(START, 2));
     await expectJson(await fx.handle(post(routes.join(session.id), asUser(STUDENT_A))), 200);
     fx.clock.set(NO_SHOW_ELIGIBLE_AT);
-    await expectRefusal(fx, post(routes.noShow(session.id), asUser(TUTOR_A)), 409, 'STUDENT_JOINED');
+    const refused = await expectRefusal(fx, post(routes.noShow(session.id), asUser(TUTOR_A)), 409, 'STUDENT_JOINED');
+    // The evidence travels as fields, so a client can say why without parsing the message.
+    expect(refused.problem).toMatchObject({ source: 'join_button', studentJoinedAt: addMinutes(START, 2).toISOString() });
 
     const other = await fx.createSession('booking-a2');
     const eligible = other.noShowEligibleAt;

@@ -23,6 +23,10 @@ export interface ProblemBody {
   readonly availableAt?: string;
   /** For invalid input: what is wrong where. */
   readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  /** For `STUDENT_JOINED`: where the evidence of the student's join comes from. */
+  readonly source?: 'join_button' | 'provider';
+  /** For `STUDENT_JOINED`: the ISO instant of that join. */
+  readonly studentJoinedAt?: string;
 }
 
 /** The HTTP status for each code. */
@@ -72,7 +76,14 @@ const TITLES: Partial<Record<number, string>> = {
 export function problem(
   code: ProblemCode,
   detail: string,
-  extra: { issues?: ProblemBody['issues']; availableAt?: Date; now?: Date; headers?: Record<string, string> } = {},
+  extra: {
+    issues?: ProblemBody['issues'];
+    availableAt?: Date;
+    now?: Date;
+    headers?: Record<string, string>;
+    source?: ProblemBody['source'];
+    studentJoinedAt?: Date;
+  } = {},
 ): Response {
   const status = STATUS_BY_CODE[code];
   const body: ProblemBody = {
@@ -83,6 +94,8 @@ export function problem(
     code,
     ...(extra.availableAt ? { availableAt: extra.availableAt.toISOString() } : {}),
     ...(extra.issues ? { issues: extra.issues } : {}),
+    ...(extra.source ? { source: extra.source } : {}),
+    ...(extra.studentJoinedAt ? { studentJoinedAt: extra.studentJoinedAt.toISOString() } : {}),
   };
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
@@ -97,10 +110,12 @@ export function problem(
 /** Turns a thrown value into a problem response: `SessionError`s by code, anything else as 500. */
 export function problemFromError(error: unknown, now: Date, onUnexpected?: (error: unknown) => void): Response {
   if (isSessionError(error)) {
-    const availableAt = error.details.availableAt;
+    const { availableAt, source, studentJoinedAt } = error.details;
     return problem(error.code, error.message, {
       ...(error.details.issues ? { issues: error.details.issues } : {}),
       ...(availableAt instanceof Date ? { availableAt, now } : {}),
+      ...(source === 'join_button' || source === 'provider' ? { source } : {}),
+      ...(studentJoinedAt instanceof Date ? { studentJoinedAt } : {}),
     });
   }
   onUnexpected?.(error);
