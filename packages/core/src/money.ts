@@ -32,7 +32,7 @@ export function assertValidPriceMinor(amount: number, path = 'priceMinor'): void
     throw new SessionError(
       'INVALID_INPUT',
       `${path} must be a whole number of minor units from 0 to ${MAX_PRICE_MINOR}, got ${String(amount)}`,
-      { issues: [{ path, message: 'not a valid amount in minor units' }] },
+      { issues: [{ path, message: `not a whole number of minor units from 0 to ${MAX_PRICE_MINOR}` }] },
     );
   }
 }
@@ -102,7 +102,7 @@ export interface FormatMoneyOptions {
  */
 export function formatMoney(amountMinor: number, options: FormatMoneyOptions = {}): string {
   if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor)) {
-    throw new SessionError('INVALID_INPUT', `formatMoney needs a whole number of minor units, got ${String(amountMinor)}`, {
+    throw new SessionError('INVALID_INPUT', `amountMinor must be a whole number of minor units, got ${String(amountMinor)}`, {
       issues: [{ path: 'amountMinor', message: 'not a whole number of minor units' }],
     });
   }

@@ -1,4 +1,4 @@
-import { addMinutes, differenceInSeconds, subMinutes } from 'date-fns';
+import { addMinutes, differenceInMilliseconds, subMinutes } from 'date-fns';
 import { SessionError } from './errors';
 import { DEFAULT_POLICY, type SessionPolicy } from './policy';
 
@@ -102,5 +102,7 @@ export function computeSessionTimings(
 
 /** Whole seconds from `now` until `target`, never negative (for countdowns and `Retry-After`). */
 export function secondsUntil(target: Date, now: Date): number {
-  return Math.max(0, differenceInSeconds(target, now, { roundingMethod: 'ceil' }));
+  // Whole seconds, rounded up (what differenceInSeconds with roundingMethod 'ceil' gives), without its
+  // rounding helpers: this ships in the React kit's bundle.
+  return Math.max(0, Math.ceil(differenceInMilliseconds(target, now) / 1000));
 }

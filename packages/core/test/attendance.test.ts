@@ -75,10 +75,10 @@ describe('noShowGuard with provider evidence (property)', () => {
 
   it('studentJoinEvidence: boundaries and invalid dates', () => {
     const s = session();
-    expect(studentJoinEvidence(s, s.noShowEligibleAt)).toEqual({ source: 'provider', joinedAt: s.noShowEligibleAt });
+    expect(studentJoinEvidence(s, s.noShowEligibleAt)).toEqual({ source: 'provider', studentJoinedAt: s.noShowEligibleAt });
     expect(studentJoinEvidence(s, addSeconds(s.noShowEligibleAt, 1))).toBeNull();
     expect(studentJoinEvidence(s, new Date(Number.NaN))).toBeNull();
-    expect(studentJoinEvidence({ ...s, studentJoinedAt: START }, START)).toEqual({ source: 'join_button', joinedAt: START });
+    expect(studentJoinEvidence({ ...s, studentJoinedAt: START }, START)).toEqual({ source: 'join_button', studentJoinedAt: START });
   });
 });
 
