@@ -61,6 +61,7 @@ if (built) {
     if (process.env.DATABASE_URL) {
       section('supabase: settlement on PostgreSQL', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts']);
       section('supabase: hot HTTP paths on PostgreSQL', bin('tsx'), ['packages/supabase/bench/http.ts']);
+      section('provider webhooks: acknowledgement latency on PostgreSQL', bin('tsx'), ['packages/supabase/bench/webhooks.ts']);
     } else console.log('\n### supabase: settlement and hot HTTP paths on PostgreSQL — not run (set DATABASE_URL)');
   }
   if (existsSync(join(ROOT, 'packages/react/bench/timers.ts'))) section('react: timers and renders', bin('tsx'), ['packages/react/bench/timers.ts']);
