@@ -123,4 +123,87 @@ describe('attendance on the PostgreSQL server', () => {
       ['evt-499-8', 'left', addMinutes(start, 8).toISOString()],
     ]);
   }, 120_000);
+
+  it('a late meeting.ended racing settlement: exactly one outcome per session, and the right one for the order the writes took', async () => {
+    const db = await database;
+    await db.reset();
+    const start = new Date('2026-05-05T14:00:00.000Z');
+    const seeder = createSqlAdapter(db.pool);
+    const sessions: Session[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = buildSession({
+        id: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        bookingId: `race-${i}`,
+        tutorId: `tutor-${i % 20}`,
+        studentId: `student-${i}`,
+        scheduledStartAt: start,
+        meetingId: `88${String(i).padStart(9, '0')}`,
+      });
+      await seeder.sessions.insert(s, []);
+      sessions.push(s);
+    }
+    // The cron runs just after the scheduled end while Zoom's (retried) meeting.ended deliveries arrive:
+    // each meeting really ended 20 minutes in, well before the minimum payable.
+    const clock = createManualClock(addMinutes(sessions[0]!.scheduledEndAt, 1));
+    const core = (pool: pg.Pool) =>
+      createSessionsCore({ adapter: createSqlAdapter(pool), videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway(), clock });
+    const [a, b] = [0, 1].map(() => {
+      const pool = new pg.Pool({ connectionString: db.url, max: 6 });
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return core(pool);
+    });
+    const ends = shuffle(
+      sessions.map(
+        (s, i): MeetingEventInput => ({
+          provider: 'zoom',
+          eventId: `end-${i}`,
+          kind: 'meeting.ended',
+          meetingId: s.meetingId,
+          instanceId: `uuid-${i}`,
+          occurredAt: addMinutes(s.scheduledStartAt, 20),
+          receivedAt: clock.now(),
+          participant: null,
+        }),
+      ),
+      3,
+    );
+    let next = 0;
+    const [settledA, settledB] = await Promise.all([
+      a!.settleDueSessions(),
+      b!.settleDueSessions(),
+      ...Array.from({ length: 8 }, async () => {
+        while (next < ends.length) await b!.recordMeetingEvent(ends[next++]!);
+      }),
+    ]);
+    // A settlement write that lost its compare-and-set to an end recorded meanwhile leaves the session
+    // leased and unsettled (a conflict, not a guess); the next run, after the lease, settles it.
+    const settledInRace = [settledA!, settledB!].reduce((n, r) => n + r.completed + r.earlyEnded, 0);
+    clock.advance({ minutes: 6 });
+    const after = await a!.settleDueSessions();
+    expect(settledInRace + after.completed + after.earlyEnded).toBe(200);
+
+    const { rows } = await db.pool.query(
+      `select s.id, s.status, s.meeting_ended_at, s.charge_status,
+         (select count(*)::int from public.session_events e where e.session_id = s.id and e.type in ('session.settled', 'session.no_show_marked')) as settled_events,
+         (select count(*)::int from public.session_events e where e.session_id = s.id and e.type = 'session.meeting_ended') as end_events,
+         (select count(*)::int from public.session_charges c where c.session_id = s.id) as attempts
+       from public.sessions s where s.booking_id like 'race-%'`,
+    );
+    expect(rows).toHaveLength(200);
+    for (const r of rows) {
+      // One outcome, written once; a recorded end before settlement means no charge, otherwise a full one.
+      expect(r.settled_events).toBe(1);
+      if (r.status === 'EARLY_END_SHORT') {
+        expect(r.meeting_ended_at).not.toBeNull();
+        expect(r.end_events).toBe(1);
+        expect([r.charge_status, r.attempts]).toEqual(['none', 0]);
+      } else {
+        expect(r.status).toBe('COMPLETED_ASSUMED');
+        // The end arrived after the session was final: not applied, and no second outcome.
+        expect(r.meeting_ended_at).toBeNull();
+        expect(r.attempts).toBe(1);
+      }
+    }
+  }, 120_000);
 });
