@@ -1,5 +1,5 @@
 import { refundIdempotencyKey, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
-import { json, problem } from '@itutor/sessions-core/http';
+import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
 import { z } from 'zod';
 import { classifyStripeCharge, classifyStripeRefund } from './classify';
 import type { StripeClientLike, StripeEventLike, StripeRefundLike } from './client';
@@ -220,32 +220,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
 }
 
-/** Reads the body up to `maxBytes`; `null` when it is larger. */
-async function readBody(request: Request, maxBytes: number): Promise<Uint8Array | null> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) return null;
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
 
 const ignored = (reason: string) => json({ received: true, ignored: reason });
 
@@ -408,7 +382,7 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
     if (request.method.toUpperCase() !== 'POST') {
       return problem('METHOD_NOT_ALLOWED', 'Use POST for this route', { headers: { allow: 'POST' } });
     }
-    const body = await readBody(request, maxBodyBytes);
+    const body = await readBodyBytes(request, maxBodyBytes);
     if (body === null) return problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBodyBytes} bytes`);
     const header = request.headers.get('stripe-signature');
     if (!header) return problem('INVALID_INPUT', 'Missing Stripe-Signature header');

@@ -1,5 +1,5 @@
 import type { VideoProviderName } from '@itutor/sessions-core';
-import { json, problem } from '@itutor/sessions-core/http';
+import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
 
 /**
  * What a provider reported about a meeting, in one shape for Zoom and Google Meet:
@@ -129,30 +129,8 @@ export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 
 /** The raw body (bytes), or the 413 to answer. Checked on `content-length` and while streaming. */
 export async function readRawBody(request: Request, maxBytes: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; response: Response }> {
-  const tooLarge = () => ({ ok: false as const, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) });
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) return tooLarge();
-  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { ok: true, bytes };
+  const bytes = await readBodyBytes(request, maxBytes);
+  return bytes === null ? { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) } : { ok: true, bytes };
 }
 
 /** JSON text → value, or the 400 to answer (also for bytes that are not UTF-8). */

@@ -14,6 +14,37 @@ export const createForBookingBody = z.strictObject({
 export const emptyBody = z.strictObject({});
 
 /**
+ * Reads a request body, uninterpreted, up to `maxBytes` (checked on `content-length` and while
+ * streaming, so an oversized body is not buffered): its bytes, or `null` when it is larger. An absent
+ * body is empty. Webhook routes verify signatures over exactly these bytes.
+ */
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) return null;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
  * Reads and validates a JSON body: 413 past `maxBytes` (checked on the header and while streaming),
  * 415 for a non-JSON content type, 400 for malformed JSON or a schema mismatch. An absent body counts
  * as `{}`. Returns the parsed value or the problem response to send.
@@ -23,30 +54,13 @@ export async function readJsonBody<T>(
   schema: z.ZodType<T>,
   maxBytes: number,
 ): Promise<{ ok: true; value: T } | { ok: false; response: Response }> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) {
-    return { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) };
-  }
-  let text = '';
-  if (request.body) {
-    const reader = request.body.getReader();
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          return { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) };
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    } catch {
-      return { ok: false, response: problem('MALFORMED_JSON', 'Request body is not valid UTF-8') };
-    }
+  let text: string;
+  try {
+    const bytes = await readBodyBytes(request, maxBytes);
+    if (bytes === null) return { ok: false, response: problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBytes} bytes`) };
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, response: problem('MALFORMED_JSON', 'Request body is not valid UTF-8') };
   }
   // Only JSON's own whitespace counts as "no body": String#trim also strips \f, \v, U+00A0, U+2028…,
   // which would let a non-JSON body through as `{}`.

@@ -4,7 +4,7 @@
  */
 export { bearerToken, secretsEqual } from './auth';
 export type { AuthContext, Authenticator } from './auth';
-export { DEFAULT_MAX_BODY_BYTES } from './body';
+export { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from './body';
 export { MIN_CRON_SECRET_LENGTH, createSessionsRouteHandlers } from './handlers';
 export type { RouteHandler, SessionsHttpOptions, SessionsRouteHandlers } from './handlers';
 export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
