@@ -166,3 +166,66 @@ export function assertValidMeetingEvent(event: MeetingEventInput): void {
 
 /** A host's answer as a role: anything but `'tutor'` / `'student'` is `'unknown'`. */
 export const toAttendanceRole = (answer: unknown): AttendanceRole => (answer === 'tutor' || answer === 'student' ? answer : 'unknown');
+
+/**
+ * What the provider's attendance shows about a session's no-show wait, for the automatic no-show
+ * (policy `autoNoShowFromAttendance`): when the tutor was in the meeting without a break from the
+ * scheduled start to the end of the wait (`noShowEligibleAt`), and whether the student was ever seen.
+ */
+export interface AutoNoShowEvidence {
+  /** When the tutor's unbroken presence that covers the wait began (at or before the scheduled start). */
+  readonly tutorPresentFrom: Date;
+  /** The end of the no-show wait (`noShowEligibleAt`). */
+  readonly waitEndedAt: Date;
+}
+
+/**
+ * The evidence for settling a session as `NO_SHOW_STUDENT` automatically, or `null` when the
+ * attendance does not show it beyond doubt. It shows it only when all of these hold:
+ * - the student never joined, by our Join button (`studentJoinedAt`) or by any provider report of a
+ *   participant the host matched to the student, at any time (a late student is not absent);
+ * - the tutor's provider-reported presence covers the whole wait, from `scheduledStartAt` to
+ *   `noShowEligibleAt`, without a break (joins and leaves paired per provider participant; a join
+ *   with no leave lasts). Unknown participants count for neither side.
+ */
+export function autoNoShowEvidence(
+  session: Pick<Session, 'studentJoinedAt' | 'scheduledStartAt' | 'noShowEligibleAt'>,
+  entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt' | 'participantId'>[],
+): AutoNoShowEvidence | null {
+  if (session.studentJoinedAt !== null) return null;
+  if (entries.some((e) => e.role === 'student' && e.kind === 'joined')) return null;
+  // The tutor's presence intervals, one open interval per provider participant (a tutor on two devices
+  // is present while either is in).
+  const tutor = entries
+    .filter((e) => e.role === 'tutor')
+    .slice()
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.kind === b.kind ? 0 : a.kind === 'joined' ? -1 : 1));
+  const open = new Map<string, number>();
+  const intervals: Array<[number, number]> = [];
+  for (const e of tutor) {
+    const key = e.participantId ?? '';
+    const at = e.occurredAt.getTime();
+    if (e.kind === 'joined') {
+      if (!open.has(key)) open.set(key, at);
+    } else {
+      const from = open.get(key);
+      // A leave without a join (its join was lost) proves nothing about presence.
+      if (from !== undefined) intervals.push([from, at]);
+      open.delete(key);
+    }
+  }
+  for (const from of open.values()) intervals.push([from, Infinity]);
+  intervals.sort((a, b) => a[0] - b[0]);
+  const start = session.scheduledStartAt.getTime();
+  const waitEnd = session.noShowEligibleAt.getTime();
+  // Merge overlapping (or touching) intervals and look for one that covers [start, waitEnd].
+  let current: [number, number] | null = null;
+  for (const [from, to] of intervals) {
+    if (current !== null && from <= current[1]) current[1] = Math.max(current[1], to);
+    else current = [from, to];
+    if (current[0] <= start && current[1] >= waitEnd) {
+      return { tutorPresentFrom: new Date(current[0]), waitEndedAt: new Date(waitEnd) };
+    }
+  }
+  return null;
+}

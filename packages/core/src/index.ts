@@ -41,7 +41,7 @@ export type {
   VideoProviderName,
 } from './session';
 export { SYSTEM_ACTOR, classifyRefundResult, effectiveStatus, refundInstructionFor, roleOf, transition } from './machine';
-export type { ChargeAnswer, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
+export type { ChargeAnswer, MeetingEndSource, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
 export { joinGuard, noShowGuard, sessionPhase, studentJoinEvidence, studentJoinedInTime } from './guards';
 export type {
   StudentJoinEvidence,
@@ -68,7 +68,9 @@ export type {
   IdGenerator,
   InsertSessionResult,
   Meeting,
+  MeetingLookup,
   MeetingRepository,
+  MeetingTimes,
   PaymentGateway,
   ProviderConnectionRepository,
   SessionRepository,
@@ -87,8 +89,9 @@ export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedg
 export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
 export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
 export { fromSessionJson, toSessionJson } from './wire';
-export { assertValidMeetingEvent, earliestStudentJoin } from './attendance';
+export { assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './attendance';
 export type {
+  AutoNoShowEvidence,
   AttendanceEntry,
   AttendanceRepository,
   AttendanceRole,

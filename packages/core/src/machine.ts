@@ -22,6 +22,7 @@ import {
   type RefundInstruction,
 } from './refunds';
 import { joinGuard, noShowGuard, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
+import { autoNoShowEvidence, type AttendanceEntry } from './attendance';
 
 /**
  * The session state machine, in one place: a pure function from (session, command, now) to the next
@@ -42,10 +43,22 @@ export type SessionCommand =
    * a student in the meeting within the wait cannot be marked absent either.
    */
   | { readonly type: 'MARK_NO_SHOW'; readonly actorId: string; readonly providerStudentJoinedAt?: Date | null }
-  /** The cron job settles the session at its scheduled end. */
-  | { readonly type: 'SETTLE' }
-  /** A provider webhook reports when the meeting ended. */
-  | { readonly type: 'RECORD_MEETING_ENDED'; readonly endedAt: Date }
+  /**
+   * The cron job settles the session at its scheduled end. `attendance`: the session's provider-reported
+   * attendance, read when the policy's `autoNoShowFromAttendance` is on (see `autoNoShowEvidence`).
+   * `meetingEndUnknown`: the run could not learn the meeting's actual end from the provider within
+   * the reconciliation window, and settles on what it knows (kept in the audit event).
+   */
+  | {
+      readonly type: 'SETTLE';
+      readonly attendance?: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt' | 'participantId'>[];
+      readonly meetingEndUnknown?: 'provider_unavailable';
+    }
+  /**
+   * The meeting's end as the provider reported it: a webhook, or reconciliation (settlement asking the
+   * provider before it decides). `source` is kept in the audit event.
+   */
+  | { readonly type: 'RECORD_MEETING_ENDED'; readonly endedAt: Date; readonly source?: MeetingEndSource }
   /** A participant or the platform cancels before the start. */
   | { readonly type: 'CANCEL'; readonly actorId: string; readonly by: CancelledBy; readonly reason?: string }
   /**
@@ -75,6 +88,9 @@ export type SessionCommand =
    * refund (`pending` or `unknown`) takes an answer; an answer for a settled one changes nothing.
    */
   | { readonly type: 'RECORD_REFUND_RESULT'; readonly refund: number; readonly result: RefundAnswer; readonly refunds: readonly Refund[] };
+
+/** Where a recorded meeting end comes from: a provider webhook, settlement's reconciliation, or the host. */
+export type MeetingEndSource = 'webhook' | 'reconciliation' | 'host';
 
 /**
  * A validated refund answer, as the state machine records it. `unknown` covers a call that threw or timed
@@ -247,7 +263,26 @@ export function transition(
       if (isBefore(now, session.chargeScheduledAt)) {
         return refuse('TOO_EARLY', 'Settlement happens at the scheduled end', { availableAt: session.chargeScheduledAt });
       }
-      return settleAs(session, settlementOutcome(session, policy), SYSTEM_ACTOR, now, policy, event, next);
+      // The automatic no-show (a policy switch, off by default): the provider's attendance shows the
+      // tutor in the meeting for the whole wait and the student never there.
+      const evidence = policy.autoNoShowFromAttendance && command.attendance ? autoNoShowEvidence(session, command.attendance) : null;
+      if (evidence) {
+        return settleAs(session, 'NO_SHOW_STUDENT', SYSTEM_ACTOR, now, policy, event, next, {
+          automatic: true,
+          tutorPresentFrom: evidence.tutorPresentFrom.toISOString(),
+          waitEndedAt: evidence.waitEndedAt.toISOString(),
+        });
+      }
+      return settleAs(
+        session,
+        settlementOutcome(session, policy),
+        SYSTEM_ACTOR,
+        now,
+        policy,
+        event,
+        next,
+        command.meetingEndUnknown ? { meetingEndUnknown: command.meetingEndUnknown } : {},
+      );
     }
 
     case 'RECORD_MEETING_ENDED': {
@@ -271,6 +306,7 @@ export function transition(
           event('session.meeting_ended', SYSTEM_ACTOR, {
             endedAt: command.endedAt.toISOString(),
             previousEndedAt: session.meetingEndedAt?.toISOString() ?? null,
+            ...(command.source ? { source: command.source } : {}),
           }),
         ],
         ledger: [],
@@ -643,6 +679,7 @@ function settleAs(
   policy: SessionPolicy,
   event: EventFactory,
   next: (changes: Partial<Session>) => Session,
+  detail: Record<string, unknown> = {},
 ): TransitionOk {
   const split = amountsForOutcome(session.priceMinor, outcome, policy);
   const settled = next({
@@ -656,7 +693,7 @@ function settleAs(
   });
   const amounts = { chargeMinor: split.chargeMinor, payoutMinor: split.payoutMinor, feeMinor: split.feeMinor };
   const events = [
-    event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts }),
+    event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts, ...detail }),
   ];
   if (split.chargeMinor === 0) return { ok: true, changed: true, session: settled, events, ledger: [], effects: [] };
   return openAttempt(session, 1, actor, now, event, settled, events);

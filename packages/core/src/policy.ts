@@ -40,6 +40,14 @@ export interface SessionPolicy {
    * good and flagged for a person, however many attempts it had. Default 4320 (three days).
    */
   readonly chargeDeadlineMinutes: number;
+  /**
+   * Settle as `NO_SHOW_STUDENT` automatically at the scheduled end when the video provider's attendance
+   * shows the tutor in the meeting for the whole no-show wait and the student never there (by our Join
+   * button or any provider report; see `autoNoShowEvidence`). Needs attendance storage on the adapter
+   * and provider webhooks feeding `core.recordMeetingEvent`. Default `false`: a no-show is the tutor's
+   * call, and a session nobody reported on settles by the usual rules.
+   */
+  readonly autoNoShowFromAttendance: boolean;
 }
 
 /** The defaults from the product rules (DESIGN.md). */
@@ -56,6 +64,7 @@ export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   currency: 'TTD',
   maxChargeAttempts: 5,
   chargeDeadlineMinutes: 4320,
+  autoNoShowFromAttendance: false,
 });
 
 type IntRule = readonly [key: keyof SessionPolicy, min: number, max: number];
@@ -97,8 +106,8 @@ export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPol
   if (policy.noShowWaitPercent > policy.minPayablePercent) {
     issues.push({ path: 'noShowWaitPercent', message: 'must not exceed minPayablePercent' });
   }
-  if (typeof policy.chargeEarlyEndAfterMinPayable !== 'boolean') {
-    issues.push({ path: 'chargeEarlyEndAfterMinPayable', message: 'must be a boolean' });
+  for (const key of ['chargeEarlyEndAfterMinPayable', 'autoNoShowFromAttendance'] as const) {
+    if (typeof policy[key] !== 'boolean') issues.push({ path: key, message: 'must be a boolean' });
   }
   if (typeof policy.currency !== 'string' || !/^[A-Z]{3}$/.test(policy.currency)) {
     issues.push({ path: 'currency', message: 'must be a three-letter ISO 4217 code' });

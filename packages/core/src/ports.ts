@@ -171,11 +171,36 @@ export interface Meeting {
   readonly joinUrl: string;
 }
 
+/** A meeting's actual times as the provider reports them (reconciliation before settlement). */
+export interface MeetingTimes {
+  readonly startedAt: Date | null;
+  /** `null` while the meeting has not ended, or when it never took place. */
+  readonly endedAt: Date | null;
+}
+
+/** Which meeting to look up: the session's provider, tutor and meeting. */
+export interface MeetingLookup {
+  readonly provider: VideoProviderName;
+  readonly tutorId: string;
+  readonly meetingId: string;
+  /** Aborted when the settlement run stops waiting (`settlement.reconcileTimeoutMs`). */
+  readonly signal?: AbortSignal;
+}
+
 /** Creates meetings on Zoom / Google Meet on a tutor's behalf. */
 export interface VideoProvider {
   createMeeting(input: CreateMeetingInput): Promise<Meeting>;
   /** Removes a meeting the core no longer needs (a losing duplicate or a failed creation). */
   deleteMeeting(input: { readonly provider: VideoProviderName; readonly tutorId: string; readonly meetingId: string }): Promise<void>;
+  /**
+   * Optional: the meeting's actual start and end as the provider reports them (Zoom's past meeting,
+   * Meet's conference records), `null` when it has no record. With it, settlement reconciles before it
+   * decides: a due session whose meeting end is still unknown (a lost or late webhook) is settled on
+   * the provider's answer, and is retried later rather than guessed when the provider is slow or down
+   * (see `SettlementOptions.reconcileTimeoutMs` / `reconcileForMinutes`). The video package's
+   * providers and `videoProviders()` have it.
+   */
+  getMeetingTimes?(input: MeetingLookup): Promise<MeetingTimes | null>;
 }
 
 /** A charge the core asks the payment gateway to make: one ledger attempt. */

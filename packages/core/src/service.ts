@@ -85,6 +85,8 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     clock,
     policy,
     options: settlementOptions,
+    video: config.videoProvider,
+    attendance: config.adapter.attendance,
   });
   const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
   const recordChargeAnswer = createChargeAnswerRecorder({ sessions, charges, events, clock, policy });
@@ -102,7 +104,8 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     attendance: config.adapter.attendance,
     clock,
     matchParticipant: config.matchParticipant,
-    recordMeetingEnded: async (sessionId, endedAt) => (await runCommand(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt })).session,
+    recordMeetingEnded: async (sessionId, endedAt) =>
+      (await runCommand(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt, source: 'webhook' })).session,
   });
 
   async function load(sessionId: string): Promise<Session> {

@@ -1,9 +1,11 @@
-import { addMinutes } from 'date-fns';
+import { addMinutes, isBefore } from 'date-fns';
 import { isChargeHaltError } from './charge-halt';
 import { SessionError } from './errors';
-import { chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer } from './machine';
+import { chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from './machine';
 import type { SessionPolicy } from './policy';
-import type { Clock, PaymentGateway, SessionRepository, SessionWrite } from './ports';
+import type { AttendanceRepository } from './attendance';
+import { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
+import type { Clock, MeetingTimes, PaymentGateway, SessionRepository, SessionWrite, VideoProvider } from './ports';
 import type { Session } from './session';
 import { isFinalStatus } from './status';
 
@@ -47,12 +49,30 @@ export interface SettlementOptions {
    * their lease and are taken by a later run. Must exceed `chargeTimeoutMs`.
    */
   readonly runBudgetMs?: number;
+  /**
+   * Reconciliation before settlement (when the video provider has `getMeetingTimes`): the time limit of
+   * one lookup of a due session's actual meeting end, in ms. Default 3000, or `chargeTimeoutMs` when
+   * that is lower. No lookup starts that could not finish within the run's budget.
+   */
+  readonly reconcileTimeoutMs?: number;
+  /** Provider lookups in flight at once within one batch. Default 20 (provider APIs rate-limit reads too). */
+  readonly reconcileConcurrency?: number;
+  /**
+   * Minutes after the scheduled end during which a session whose meeting end is unknown is not settled
+   * while the provider cannot answer (an error or a timeout): it keeps its lease and is tried again by
+   * a run after `leaseMinutes`. Past this window it is settled on what is known, and the settlement's
+   * audit event says the end was unknown (`meetingEndUnknown`). Default 60. Keep it well inside the
+   * payment gateway's charge deadline.
+   */
+  readonly reconcileForMinutes?: number;
 }
 
 /** What one settlement run did. */
 export interface SettlementReport {
   readonly completed: number;
   readonly earlyEnded: number;
+  /** Sessions settled as `NO_SHOW_STUDENT` automatically (policy `autoNoShowFromAttendance`). */
+  readonly noShows: number;
   /** Sessions another actor changed first (for example a no-show racing the cron); not an error. */
   readonly conflicts: number;
   readonly chargesSucceeded: number;
@@ -64,6 +84,13 @@ export interface SettlementReport {
   readonly chargesNeedingAttention: number;
   /** Charges not sent because the run's time budget was used up; a later run sends them. */
   readonly chargesDeferred: number;
+  /** Meeting ends learnt from the video provider before settling (reconciliation). */
+  readonly meetingEndsReconciled: number;
+  /**
+   * Due sessions not settled in this run because the provider could not tell the meeting's end yet (slow
+   * or down) or the run's budget left no time to ask; a later run settles them.
+   */
+  readonly settlementsDeferred: number;
 }
 
 const DEFAULT_OPTIONS: Required<SettlementOptions> = {
@@ -75,6 +102,9 @@ const DEFAULT_OPTIONS: Required<SettlementOptions> = {
   chargeRetryMinutes: 5,
   chargeTimeoutMs: 5_000,
   runBudgetMs: 50_000,
+  reconcileTimeoutMs: 3_000,
+  reconcileConcurrency: 20,
+  reconcileForMinutes: 60,
 };
 
 /** Validates settlement options and fills in the defaults. Throws `INVALID_INPUT` listing every bad one. */
@@ -98,6 +128,11 @@ export function resolveSettlementOptions(options: SettlementOptions = {}): Requi
   if (resolved.runBudgetMs <= resolved.chargeTimeoutMs) {
     issues.push({ path: 'settlement.runBudgetMs', message: 'must exceed chargeTimeoutMs' });
   }
+  // A lookup never waits longer than a charge call unless the host says so.
+  if (options.reconcileTimeoutMs === undefined) resolved.reconcileTimeoutMs = Math.min(resolved.reconcileTimeoutMs, resolved.chargeTimeoutMs);
+  if (resolved.runBudgetMs <= resolved.reconcileTimeoutMs) {
+    issues.push({ path: 'settlement.runBudgetMs', message: 'must exceed reconcileTimeoutMs' });
+  }
   if (issues.length > 0) {
     throw new SessionError('INVALID_INPUT', `Invalid settlement options: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
       issues,
@@ -109,13 +144,24 @@ export function resolveSettlementOptions(options: SettlementOptions = {}): Requi
 interface Tally {
   completed: number;
   earlyEnded: number;
+  noShows: number;
   conflicts: number;
   chargesSucceeded: number;
   chargesFailed: number;
   chargesPending: number;
   chargesNeedingAttention: number;
   chargesDeferred: number;
+  meetingEndsReconciled: number;
+  settlementsDeferred: number;
 }
+
+/** What reconciliation learnt of a due session's meeting. */
+type MeetingEndAnswer =
+  | { readonly status: 'ended'; readonly endedAt: Date }
+  /** The provider has no end (still running, or never held): the usual rules apply. */
+  | { readonly status: 'no_end' }
+  /** The provider did not answer in time, failed, or answered something unusable. */
+  | { readonly status: 'unavailable' };
 
 /** The settlement runner over a session repository and a payment gateway. */
 export function createSettlement(deps: {
@@ -124,6 +170,10 @@ export function createSettlement(deps: {
   readonly clock: Clock;
   readonly policy: SessionPolicy;
   readonly options: Required<SettlementOptions>;
+  /** With `getMeetingTimes`: reconciliation before settlement. */
+  readonly video?: Pick<VideoProvider, 'getMeetingTimes'>;
+  /** Read for the automatic no-show (policy `autoNoShowFromAttendance`). */
+  readonly attendance?: AttendanceRepository;
 }) {
   const { sessions, gateway, clock, policy, options } = deps;
   const leaseFrom = (now: Date) => addMinutes(now, options.leaseMinutes);
@@ -191,13 +241,134 @@ export function createSettlement(deps: {
   const emptyTally = (): Tally => ({
     completed: 0,
     earlyEnded: 0,
+    noShows: 0,
     conflicts: 0,
     chargesSucceeded: 0,
     chargesFailed: 0,
     chargesPending: 0,
     chargesNeedingAttention: 0,
     chargesDeferred: 0,
+    meetingEndsReconciled: 0,
+    settlementsDeferred: 0,
   });
+
+  /**
+   * Asks the provider for a due session's actual meeting end, bounded by `reconcileTimeoutMs`. Never
+   * throws: a failure, a timeout and a malformed answer are all `unavailable`.
+   */
+  async function lookupMeetingEnd(session: Session): Promise<MeetingEndAnswer> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<MeetingEndAnswer>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`meeting lookup timed out after ${options.reconcileTimeoutMs} ms`));
+        resolve({ status: 'unavailable' });
+      }, options.reconcileTimeoutMs);
+    });
+    const answered = Promise.resolve()
+      .then(() =>
+        deps.video!.getMeetingTimes!({ provider: session.provider, tutorId: session.tutorId, meetingId: session.meetingId, signal: controller.signal }),
+      )
+      .then(
+        (times: MeetingTimes | null): MeetingEndAnswer => {
+          if (times === null) return { status: 'no_end' };
+          if (typeof times !== 'object') return { status: 'unavailable' };
+          if (times.endedAt === null) return { status: 'no_end' };
+          return times.endedAt instanceof Date && !Number.isNaN(times.endedAt.getTime())
+            ? { status: 'ended', endedAt: times.endedAt }
+            : { status: 'unavailable' };
+        },
+        (): MeetingEndAnswer => ({ status: 'unavailable' }),
+      );
+    try {
+      return await Promise.race([answered, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Applies commands in turn; the result carries every event and ledger change, and the last session. */
+  function chain(session: Session, commands: readonly SessionCommand[], now: Date): TransitionResult {
+    let current = session;
+    const events: SessionWrite['events'][number][] = [];
+    const ledger: NonNullable<SessionWrite['ledger']>[number][] = [];
+    let last: TransitionResult | null = null;
+    for (const command of commands) {
+      const result = transition(current, command, now, policy);
+      if (!result.ok) return result;
+      current = result.session;
+      events.push(...result.events);
+      ledger.push(...result.ledger);
+      last = result;
+    }
+    return { ok: true, changed: true, session: current, events, ledger, effects: last?.effects ?? [] };
+  }
+
+  /**
+   * The settlement write of a due, non-final session, or `null` when it is deferred to a later run
+   * (the provider could not tell the meeting's end in time). Reconciliation first: when the meeting's
+   * end is unknown and the provider can be asked, its answer is recorded (`RECORD_MEETING_ENDED`,
+   * source `reconciliation`) in the same write as the settlement, so the outcome follows the real end.
+   * With the automatic no-show on, the session's attendance goes with the `SETTLE` command.
+   */
+  async function settlementWrite(
+    session: Session,
+    now: Date,
+    canLookup: () => boolean,
+    tally: Tally,
+  ): Promise<SessionWrite | null> {
+    const commands: SessionCommand[] = [];
+    let meetingEndUnknown: 'provider_unavailable' | undefined;
+    if (deps.video?.getMeetingTimes && session.meetingEndedAt === null && session.meetingId) {
+      const answer = canLookup() ? await lookupMeetingEnd(session) : ({ status: 'unavailable' } as const);
+      if (answer.status === 'unavailable') {
+        // Not guessed while the window lasts: the session keeps its lease and a later run asks again.
+        if (isBefore(now, addMinutes(session.chargeScheduledAt, options.reconcileForMinutes))) {
+          tally.settlementsDeferred++;
+          return null;
+        }
+        meetingEndUnknown = 'provider_unavailable';
+      } else if (answer.status === 'ended') {
+        // A provider clock a little ahead of ours: within the tolerance the end is taken as now.
+        const endedAt =
+          answer.endedAt > now && answer.endedAt <= addMinutes(now, MEETING_END_CLOCK_SKEW_MINUTES) ? now : answer.endedAt;
+        const ended = transition(session, { type: 'RECORD_MEETING_ENDED', endedAt, source: 'reconciliation' }, now, policy);
+        // An end the machine refuses (before Join opened, in the future) is not used, as from a webhook.
+        if (ended.ok && ended.changed) {
+          commands.push({ type: 'RECORD_MEETING_ENDED', endedAt, source: 'reconciliation' });
+          tally.meetingEndsReconciled++;
+        }
+      }
+    }
+    const attendance =
+      policy.autoNoShowFromAttendance && deps.attendance && session.studentJoinedAt === null
+        ? await deps.attendance.listBySession(session.id)
+        : undefined;
+    commands.push({ type: 'SETTLE', ...(attendance ? { attendance } : {}), ...(meetingEndUnknown ? { meetingEndUnknown } : {}) });
+    const result = chain(session, commands, now);
+    if (!result.ok) return null;
+    return { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+  }
+
+  /** {@link settlementWrite} for a batch, at most `reconcileConcurrency` provider lookups at once. */
+  async function settlementWrites(due: readonly Session[], now: Date, canLookup: () => boolean, tally: Tally) {
+    const writes: Array<SessionWrite | null> = new Array(due.length).fill(null);
+    const needsIo = deps.video?.getMeetingTimes !== undefined || (policy.autoNoShowFromAttendance && deps.attendance !== undefined);
+    if (!needsIo) {
+      // The common case without reconciliation: no awaits per session.
+      due.forEach((session, i) => {
+        const result = transition(session, { type: 'SETTLE' }, now, policy);
+        if (result.ok) writes[i] = { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+      });
+      return writes;
+    }
+    let nextIndex = 0;
+    const worker = async () => {
+      for (let i = nextIndex++; i < due.length; i = nextIndex++) writes[i] = await settlementWrite(due[i]!, now, canLookup, tally);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.reconcileConcurrency, due.length) }, worker));
+    return writes;
+  }
 
   return {
     /** Sends a session's open attempt now and records the answer (the no-show path). */
@@ -217,6 +388,7 @@ export function createSettlement(deps: {
       const started = Date.now();
       const deadline = started + options.runBudgetMs;
       const canStartCall = () => Date.now() + options.chargeTimeoutMs <= deadline;
+      const canLookup = () => Date.now() + options.reconcileTimeoutMs <= deadline;
 
       // Sessions whose open attempt is to be sent. Idle charge workers wait for an item (one is woken
       // per item queued); claim loops wait for room (woken when a worker takes one).
@@ -272,18 +444,28 @@ export function createSettlement(deps: {
 
           const writes: SessionWrite[] = [];
           const settles: boolean[] = [];
+          const due: Session[] = [];
           for (const session of claimed) {
             const final = isFinalStatus(session.status);
-            if (final && session.chargeStatus !== 'pending') continue;
-            if (final && session.chargeIdempotencyKey !== null) {
+            if (!final) {
+              due.push(session); // settle it (after reconciliation, when the provider can be asked)
+              continue;
+            }
+            if (session.chargeStatus !== 'pending') continue;
+            if (session.chargeIdempotencyKey !== null) {
               enqueue(session); // an open attempt: send it again under the same key
               continue;
             }
-            // Not final: settle it. Final with a declined attempt: open the next one (a new key).
-            const result = transition(session, final ? { type: 'OPEN_CHARGE_ATTEMPT' } : { type: 'SETTLE' }, now, policy);
+            // Final with a declined attempt: open the next one (a new key).
+            const result = transition(session, { type: 'OPEN_CHARGE_ATTEMPT' }, now, policy);
             if (!result.ok) continue;
             writes.push({ expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger });
-            settles.push(!final);
+            settles.push(false);
+          }
+          for (const write of await settlementWrites(due, now, canLookup, tally)) {
+            if (write === null) continue;
+            writes.push(write);
+            settles.push(true);
           }
           const stored = writes.length > 0 ? await sessions.applyWrites(writes) : [];
           stored.forEach((s, i) => {
@@ -293,6 +475,7 @@ export function createSettlement(deps: {
             }
             if (settles[i] && s.status === 'COMPLETED_ASSUMED') tally.completed++;
             else if (settles[i] && s.status === 'EARLY_END_SHORT') tally.earlyEnded++;
+            else if (settles[i] && s.status === 'NO_SHOW_STUDENT') tally.noShows++;
             if (s.chargeStatus === 'pending' && s.chargeIdempotencyKey !== null) enqueue(s);
           });
           if (claimed.length < options.batchSize) break;

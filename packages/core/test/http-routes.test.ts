@@ -415,7 +415,7 @@ describe('GET/POST /api/cron/process-charges', () => {
   it.each(['GET', 'POST'])('%s with the secret settles a due session: COMPLETED_ASSUMED 15000 / 13500 / 1500', async (method) => {
     fx.clock.set(END);
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
+    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     const stored = await fx.stored(session.id);
     expect(stored).toMatchObject({
       status: 'COMPLETED_ASSUMED',
@@ -436,7 +436,7 @@ describe('GET/POST /api/cron/process-charges', () => {
 
     // A second run finds nothing to do.
     const again = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
+    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     expect(fx.gateway.instructions).toHaveLength(1);
   });
 
@@ -464,7 +464,7 @@ describe('GET/POST /api/cron/process-charges', () => {
     await fx.core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) });
     fx.clock.set(addMinutes(END, 1));
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0 });
+    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     expect(await fx.stored(session.id)).toMatchObject({
       status: 'EARLY_END_SHORT',
       chargeAmountMinor: 0,

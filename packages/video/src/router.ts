@@ -7,6 +7,8 @@ const CONNECTION_ERRORS = new Set(['NOT_CONNECTED', 'CONNECTION_INVALID', 'CONNE
 /**
  * One `VideoProvider` for the core that sends each call to the provider the input names (the tutor's
  * connection). A provider that is not configured fails with `NOT_CONNECTED`: never another provider.
+ * `getMeetingTimes` (reconciliation before settlement) answers `null` for a provider that is not
+ * configured or cannot be asked.
  *
  * When creating a meeting fails because the tutor's connection is unusable (no tokens stored, or the
  * provider refused the refresh token: `NOT_CONNECTED`, `CONNECTION_INVALID`, `CONNECTION_EXPIRED` from
@@ -36,5 +38,11 @@ export function videoProviders(providers: Partial<Record<VideoProviderName, Vide
       }
     },
     deleteMeeting: async (input) => pick(input.provider).deleteMeeting(input),
+    // Reconciliation before settlement: the provider that made the meeting answers. One that cannot be
+    // asked (not configured, or without `getMeetingTimes`) has no record: the usual rules apply.
+    getMeetingTimes: async (input) => {
+      const provider = providers[input.provider];
+      return provider?.getMeetingTimes ? provider.getMeetingTimes(input) : null;
+    },
   };
 }

@@ -199,3 +199,37 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     expect((await h.core.createForBooking(booking(1))).created).toBe(true);
   });
 });
+
+describe('reconciliation before settlement through videoProviders() and the real Zoom client', () => {
+  const end = new Date('2030-03-02T16:00:00.000Z');
+
+  it('an early end Zoom knows but never delivered: the cron asks Zoom’s past meeting and settles EARLY_END_SHORT', async () => {
+    const h = host();
+    await connectZoom(h);
+    const { session } = await h.core.createForBooking(booking(1));
+    fakes.zoom.endMeeting(session.meetingId, { startedAt: new Date('2030-03-02T15:01:00Z'), endedAt: new Date('2030-03-02T15:25:00Z') });
+    h.clock.set(end);
+    expect(await h.core.settleDueSessions()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 1 });
+    expect(await h.core.getSession(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0, meetingEndedAt: new Date('2030-03-02T15:25:00Z') });
+    expect(fakes.zoom.count('zoom.pastMeeting')).toBe(1);
+  });
+
+  it('Zoom answering 500: the session is neither settled nor charged; the next run after the lease settles on Zoom’s answer', async () => {
+    const h = host();
+    await connectZoom(h);
+    const { session } = await h.core.createForBooking(booking(2));
+    fakes.zoom.failNext('zoom.pastMeeting', { status: 500, body: { code: 500, message: 'Internal error' } });
+    h.clock.set(end);
+    expect(await h.core.settleDueSessions()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
+    expect(await h.core.getSession(session.id)).toMatchObject({ status: 'SCHEDULED', chargeStatus: 'none' });
+    // Zoom is back and has no past meeting (404: never held): the usual rules, a full charge.
+    h.clock.set(new Date(end.getTime() + 6 * 60_000));
+    expect(await h.core.settleDueSessions()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
+    expect(fakes.zoom.count('zoom.pastMeeting')).toBe(2);
+  });
+
+  it('a provider not configured in videoProviders() has no record: the usual rules apply', async () => {
+    const router = videoProviders({});
+    expect(await router.getMeetingTimes!({ provider: 'zoom', tutorId: 't', meetingId: '1' })).toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionsCore, type MeetingEventInput, type MeetingEventOutcome, type Session } from '@itutor/sessions-core';
+import { createSessionsCore, type MeetingEventInput, type MeetingEventOutcome, type MeetingTimes, type Session, type VideoProvider } from '@itutor/sessions-core';
 import { buildSession, createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
@@ -205,5 +205,110 @@ describe('attendance on the PostgreSQL server', () => {
         expect(r.attempts).toBe(1);
       }
     }
+  }, 120_000);
+
+  it('reconciliation when the provider is down, hangs or answers nonsense: the run keeps its budget, nothing is guessed, the next run settles on the answer', async () => {
+    const db = await database;
+    await db.reset();
+    const start = new Date('2026-05-06T14:00:00.000Z');
+    const seeder = createSqlAdapter(db.pool);
+    const sessions: Session[] = [];
+    for (let i = 0; i < 250; i++) {
+      const s = buildSession({
+        id: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        bookingId: `rec-${i}`,
+        tutorId: `tutor-${i % 20}`,
+        studentId: `student-${i}`,
+        scheduledStartAt: start,
+        meetingId: `89${String(i).padStart(9, '0')}`,
+      });
+      await seeder.sessions.insert(s, []);
+      sessions.push(s);
+    }
+    const index = (meetingId: string) => Number(meetingId.slice(2));
+    // Per meeting, by index mod 5: 0 the provider fails, 1 it hangs, 2 the meeting ended 20 minutes in,
+    // 3 it has no record (the usual rules: a full charge), 4 it answers something malformed.
+    let recovered = false;
+    const lookups = new Map<string, number>();
+    const video: VideoProvider = {
+      ...createFakeVideoProvider(),
+      getMeetingTimes: async ({ meetingId, signal }) => {
+        lookups.set(meetingId, (lookups.get(meetingId) ?? 0) + 1);
+        if (recovered) return { startedAt: start, endedAt: addMinutes(start, 25) };
+        switch (index(meetingId) % 5) {
+          case 0:
+            throw new Error('503 Service Unavailable');
+          case 1:
+            return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+          case 2:
+            return { startedAt: start, endedAt: addMinutes(start, 20) };
+          case 3:
+            return null;
+          default:
+            return { startedAt: 'soon', endedAt: 42 } as unknown as MeetingTimes;
+        }
+      },
+    };
+    const clock = createManualClock(addMinutes(sessions[0]!.scheduledEndAt, 1));
+    const gateway = createRecordingPaymentGateway();
+    const budget = 6_000;
+    const [a, b] = [0, 1].map(() => {
+      const pool = new pg.Pool({ connectionString: db.url, max: 6 });
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return createSessionsCore({
+        adapter: createSqlAdapter(pool),
+        videoProvider: video,
+        paymentGateway: gateway,
+        clock,
+        settlement: { reconcileTimeoutMs: 300, chargeTimeoutMs: 1_000, runBudgetMs: budget, batchSize: 100 },
+      });
+    });
+    const started = Date.now();
+    const first = await Promise.all([a!.settleDueSessions(), b!.settleDueSessions()]);
+    expect(Date.now() - started).toBeLessThan(budget + 1_000);
+    const sum = (key: 'completed' | 'earlyEnded' | 'settlementsDeferred' | 'meetingEndsReconciled') => first.reduce((n, r) => n + r[key], 0);
+    expect({ completed: sum('completed'), earlyEnded: sum('earlyEnded'), deferred: sum('settlementsDeferred'), reconciled: sum('meetingEndsReconciled') }).toEqual({
+      completed: 50,
+      earlyEnded: 50,
+      deferred: 150,
+      reconciled: 50,
+    });
+    const state = async () =>
+      (
+        await db.pool.query(
+          `select s.meeting_id, s.status, s.meeting_ended_at, s.claimed_until,
+             (select count(*)::int from public.session_events e where e.session_id = s.id and e.type in ('session.settled', 'session.no_show_marked')) as settled_events,
+             (select count(*)::int from public.session_charges c where c.session_id = s.id) as attempts
+           from public.sessions s where s.booking_id like 'rec-%'`,
+        )
+      ).rows as Array<{ meeting_id: string; status: string; meeting_ended_at: Date | null; claimed_until: Date | null; settled_events: number; attempts: number }>;
+    for (const r of await state()) {
+      const kind = index(r.meeting_id) % 5;
+      if (kind === 2) expect([r.status, r.attempts, r.meeting_ended_at]).toEqual(['EARLY_END_SHORT', 0, addMinutes(start, 20)]);
+      else if (kind === 3) expect([r.status, r.attempts, r.meeting_ended_at]).toEqual(['COMPLETED_ASSUMED', 1, null]);
+      else {
+        // Not guessed: still open, no outcome, no ledger row, leased until a later run.
+        expect([r.status, r.settled_events, r.attempts, r.meeting_ended_at]).toEqual(['SCHEDULED', 0, 0, null]);
+        expect(r.claimed_until).not.toBeNull();
+      }
+    }
+    // Each meeting was asked once (the two runs never claim the same session).
+    expect([...lookups.values()].every((n) => n === 1)).toBe(true);
+    expect(lookups.size).toBe(250);
+
+    // The provider recovers; after the lease the next run settles the rest on its answer (ended early).
+    recovered = true;
+    clock.advance({ minutes: 6 });
+    const second = await a!.settleDueSessions();
+    expect(second).toMatchObject({ earlyEnded: 150, completed: 0, settlementsDeferred: 0, meetingEndsReconciled: 150 });
+    for (const r of await state()) {
+      expect(r.settled_events).toBe(1);
+      if (index(r.meeting_id) % 5 === 3) expect([r.status, r.attempts]).toEqual(['COMPLETED_ASSUMED', 1]);
+      else expect([r.status, r.attempts]).toEqual(['EARLY_END_SHORT', 0]);
+    }
+    // Exactly the no-record sessions were charged, once each.
+    expect(new Set(gateway.instructions.map((i) => i.sessionId)).size).toBe(50);
+    expect(gateway.charges.size).toBe(50);
   }, 120_000);
 });
