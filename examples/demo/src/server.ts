@@ -5,14 +5,16 @@
  */
 import { Hono } from 'hono';
 import { subMinutes } from 'date-fns';
-import { toSessionJson, isSessionError } from '@itutor/sessions-core';
+import { isFinalStatus, toSessionJson, type AttendanceEntry, type Session } from '@itutor/sessions-core';
 import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core/http';
-import { createVideoConnectHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
+import { coreMeetingEventSink, createVideoConnectHandler, createZoomWebhookHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
 import { randomBytes } from 'node:crypto';
 import { renderPage } from './page.mjs';
 import { DEMO_CARDS } from './payments';
 import { zoomAccountOf } from './video';
 import { createWorld, nameOf, PEOPLE, type World, type WorldOptions } from './world';
+import { ZOOM_ACTIONS, zoomActionsAt, type ZoomAction } from './zoom-actions';
+import { createDemoZoomEvents, LATE_WEBHOOK_MINUTES, ZOOM_WEBHOOK_SECRET_TOKEN, type DemoZoomEvents } from './zoom-events';
 
 export { getRequestListener } from '@hono/node-server';
 
@@ -120,8 +122,31 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   const deliverStripeEvents = () =>
     world.payments.deliverEvents(async (request) => app.fetch(new Request(new URL('/api/webhooks/stripe', origin()), request)));
 
+  // Zoom's webhook route, as a host mounts it: deliveries verified with the app's Secret Token and handed
+  // to the core (attendance stored once per event and matched by the core's matchParticipant; meeting
+  // ends through the state machine). The demo's clock, so Zoom's timestamps are checked in simulated time.
+  const zoomWebhook = createZoomWebhookHandler({
+    secretToken: ZOOM_WEBHOOK_SECRET_TOKEN,
+    onMeetingEvent: coreMeetingEventSink(world.core),
+    clock: world.clock,
+    onError: (error) => console.error('[demo] Zoom webhook:', error instanceof Error ? error.message : error),
+  });
+  /** The demo playing Zoom: its webhooks go over HTTP to the route above, on this demo's own origin. */
+  const zoom = createDemoZoomEvents(world, () => new URL('/api/webhooks/zoom', origin()).toString());
+
+  /** The settlement tick: what Vercel Cron would call every minute, with the cron secret. */
+  const settle = async () => {
+    const response = await handle(
+      new Request(new URL('/api/cron/process-charges', origin()), { method: 'POST', headers: { authorization: `Bearer ${CRON_SECRET}` } }),
+    );
+    const body = (await response.json()) as unknown;
+    await deliverStripeEvents();
+    return { status: response.status, body };
+  };
+
   const app = new Hono();
   app.post('/api/webhooks/stripe', (c) => stripeWebhook(c.req.raw));
+  app.post('/api/webhooks/zoom', (c) => zoomWebhook(c.req.raw));
   app.all('/api/providers/*', (c) => connect(c.req.raw));
   app.all('/api/*', (c) => handle(c.req.raw));
 
@@ -167,11 +192,11 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   // "Ada removes the iTutor app in Zoom": the fake Zoom revokes her tokens. Her next booking finds out.
   app.post('/demo/tutors/:id/revoke-zoom', async (c) => {
     const revoked = await world.video.revokeAtZoom(c.req.param('id'));
-    return revoked ? c.json(await snapshot(world)) : c.json({ error: 'no Zoom connection to revoke' }, 404);
+    return revoked ? c.json(await snapshot(world, zoom)) : c.json({ error: 'no Zoom connection to revoke' }, 404);
   });
 
   app.get('/', async (c) => {
-    const state = await snapshot(world);
+    const state = await snapshot(world, zoom);
     return c.html(renderPage({ now: state.now, offsetMs: state.offsetMs, state }), 200, { 'cache-control': 'no-store' });
   });
   app.get('/demo/app.js', (c) => c.body(assets.clientJs, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
@@ -185,7 +210,7 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
 
   app.get('/demo/state', async (c) => {
     await deliverStripeEvents();
-    return c.json(await snapshot(world));
+    return c.json(await snapshot(world, zoom));
   });
 
   app.post('/demo/clock', async (c) => {
@@ -220,18 +245,10 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
       default:
         return c.json({ error: 'unknown action' }, 400);
     }
-    return c.json(await snapshot(world));
+    return c.json(await snapshot(world, zoom));
   });
 
-  // The settlement tick: what Vercel Cron would call every minute, with the cron secret.
-  app.post('/demo/tick', async (c) => {
-    const response = await handle(
-      new Request(new URL('/api/cron/process-charges', origin()), { method: 'POST', headers: { authorization: `Bearer ${CRON_SECRET}` } }),
-    );
-    const body = await response.json();
-    await deliverStripeEvents();
-    return c.json({ status: response.status, body });
-  });
+  app.post('/demo/tick', async (c) => c.json(await settle()));
 
   // Confirming a booking = the booking's tutor calls create-for-booking (through the real route).
   app.post('/demo/bookings/:id/confirm', async (c) => {
@@ -247,27 +264,60 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     return c.json({ status: response.status, body: await response.json() });
   });
 
-  // What a provider webhook reports: the meeting ended `minutesEarly` minutes before the scheduled end.
-  app.post('/demo/sessions/:id/meeting-ended', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { minutesEarly?: number };
+  // What happens in the session's Zoom call, reported by Zoom's signed webhooks to /api/webhooks/zoom:
+  // - `student-joins`: the student joins the call now;
+  // - `ends-early`: the meeting ends early on Zoom and Zoom's meeting.ended arrives at once;
+  // - `ends-early-late-webhook`: the meeting ends early on Zoom, but its meeting.ended is held back
+  //   LATE_WEBHOOK_MINUTES: the clock moves on, the settlement tick runs meanwhile, then it arrives.
+  app.post('/demo/sessions/:id/zoom', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { action?: string };
     const session = await world.core.getSession(c.req.param('id'));
     if (!session) return c.json({ error: 'unknown session' }, 404);
-    const endedAt = subMinutes(session.scheduledEndAt, Math.max(0, Number(body.minutesEarly ?? 15)));
-    const now = world.clock.now();
-    try {
-      await world.core.recordMeetingEnded({ sessionId: session.id, endedAt: endedAt > now ? now : endedAt });
-      return c.json(await snapshot(world));
-    } catch (error) {
-      if (isSessionError(error)) return c.json({ error: error.message, code: error.code }, 409);
-      throw error;
+    const refusal = await zoomRefusal(world, session, zoom, body.action);
+    if (refusal) return c.json({ error: refusal }, 409);
+    switch (body.action) {
+      case 'student-joins': {
+        const { joinedAt, deliveries } = await zoom.studentJoins(session);
+        return c.json({ action: body.action, at: joinedAt.toISOString(), deliveries, state: await snapshot(world, zoom) });
+      }
+      case 'ends-early': {
+        const { endedAt, deliveries } = await zoom.endsEarly(session);
+        return c.json({ action: body.action, at: endedAt.toISOString(), deliveries, state: await snapshot(world, zoom) });
+      }
+      default: {
+        const { endedAt, deliveries, meanwhile } = await zoom.endsEarly(session, { lateBy: LATE_WEBHOOK_MINUTES, meanwhile: settle });
+        return c.json({ action: body.action, at: endedAt.toISOString(), deliveries, tick: meanwhile, state: await snapshot(world, zoom) });
+      }
     }
   });
 
   return app;
 }
 
+const studentJoinedOnZoom = (attendance: readonly AttendanceEntry[]) => attendance.some((a) => a.role === 'student' && a.kind === 'joined');
+
+/** Why `action` makes no sense for the session now, or `null` when it does (the page shows only those). */
+async function zoomRefusal(world: World, session: Session, zoom: DemoZoomEvents, action: unknown): Promise<string | null> {
+  if (!ZOOM_ACTIONS.includes(action as ZoomAction)) return `action must be one of ${ZOOM_ACTIONS.join(', ')}`;
+  if (isFinalStatus(session.status)) return 'the session is already final';
+  const joined = studentJoinedOnZoom(await world.core.listAttendance(session.id));
+  const available = zoomActionsAt(session, zoom.meetingState(session), joined, world.clock.now().getTime());
+  return available.includes(action as ZoomAction) ? null : `${String(action)} does not make sense for this session now`;
+}
+
+/**
+ * Who a stored attendance entry is, for the page: the session's tutor or student by name; anyone else by
+ * the display name Zoom reported — never their e-mail (a name that looks like one is not shown either).
+ */
+function attendee(entry: AttendanceEntry, tutorId: string, studentId: string): string {
+  if (entry.role === 'tutor') return nameOf(tutorId);
+  if (entry.role === 'student') return nameOf(studentId);
+  const name = entry.participantName?.trim();
+  return name && !name.includes('@') ? name : 'a participant Zoom did not identify';
+}
+
 /** Everything the page shows, sessions in time order. Nothing secret: no meeting URLs, keys or tokens. */
-export async function snapshot(world: World) {
+export async function snapshot(world: World, zoom: DemoZoomEvents) {
   const bookings = [...world.bookings.values()].sort(
     (a, b) => a.scheduledStartAt.getTime() - b.scheduledStartAt.getTime() || a.bookingId.localeCompare(b.bookingId),
   );
@@ -278,6 +328,8 @@ export async function snapshot(world: World) {
       // The charge ledger is server-side data: the page gets each attempt's PaymentIntent id and status,
       // never its idempotency key.
       const ledger = session ? await world.core.listCharges(session.id) : [];
+      // Provider-reported joins and leaves (Zoom's webhooks), oldest first. E-mails stay on the server.
+      const attendance = session ? await world.core.listAttendance(session.id) : [];
       return {
         booking: {
           bookingId: booking.bookingId,
@@ -300,6 +352,19 @@ export async function snapshot(world: World) {
           amountMinor: a.amountMinor,
         })),
         notice: session ? (world.payments.notices.get(session.id) ?? null) : null,
+        zoom: session ? zoom.meetingState(session) : null,
+        studentJoinedOnZoom: studentJoinedOnZoom(attendance),
+        attendance: [...attendance]
+          .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.receivedAt.getTime() - b.receivedAt.getTime())
+          .map((a) => ({
+            id: `${a.provider}:${a.eventId}`,
+            occurredAt: a.occurredAt.toISOString(),
+            receivedAt: a.receivedAt.toISOString(),
+            role: a.role,
+            who: attendee(a, booking.tutorId, booking.studentId),
+            kind: a.kind,
+            provider: a.provider,
+          })),
         events: events.map((e) => ({
           id: e.id,
           type: e.type as string,

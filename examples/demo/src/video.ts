@@ -25,8 +25,12 @@ import { createZoomFake, interceptProviders, type ProviderInterception, type Zoo
 /** The demo's Zoom app (the fake accepts exactly this client; nothing real). */
 export const ZOOM_CLIENT = { id: 'itutor-demo-zoom-client', secret: 'itutor-demo-zoom-secret-not-a-real-one' } as const;
 
-/** The Zoom account each demo tutor signs in to at the fake Zoom (its `login_hint`). */
-export const zoomAccountOf = (tutorId: string) => `${tutorId.replace(/^tutor-/, '')}@zoom.example`;
+/**
+ * The Zoom account (e-mail) of each demo person: what a tutor signs in to at the fake Zoom (its
+ * `login_hint`), and the e-mail Zoom reports when that person joins a meeting (`ada@zoom.example`,
+ * `sam@zoom.example`). The core's `matchParticipant` (world.ts) matches participants by it.
+ */
+export const zoomAccountOf = (userId: string) => `${userId.replace(/^(tutor|student)-/, '')}@zoom.example`;
 
 /**
  * One fake Zoom and one interception per process, shared by every demo the process starts (the tests
@@ -56,9 +60,16 @@ function acquireFake(): { fake: ZoomFake; release: () => void } {
   };
 }
 
+/** What the core's settlement asks the provider before deciding: the meeting's actual times (Zoom's past meeting). */
+type MeetingTimesReader = Pick<ConnectedVideoProvider, 'getMeetingTimes'>;
+
 export interface DemoVideo {
-  /** The `VideoProvider` the core gets: Zoom through the fake, join links mapped to the demo's meeting page. */
-  readonly provider: VideoProvider;
+  /**
+   * The `VideoProvider` the core gets: Zoom through the fake, join links mapped to the demo's meeting
+   * page, and `getMeetingTimes` (`GET /past_meetings/{id}` at the fake Zoom) for reconciliation before
+   * settlement.
+   */
+  readonly provider: VideoProvider & MeetingTimesReader;
   /** The SDK's Zoom provider (its `tokens` seal the tokens of the connect callback). */
   readonly zoom: ConnectedVideoProvider;
   /** The fake Zoom answering this process. */
@@ -99,12 +110,14 @@ export function createDemoVideo(options: { origin: () => string; adapter: Supaba
   const routed = videoProviders({ zoom: zoomProvider });
   // Zoom's join links (https://us05web.zoom.us/j/…) need the internet: the demo opens its own meeting page
   // for the same meeting instead. A real host keeps the provider's link.
-  const provider: VideoProvider = {
+  const provider: VideoProvider & MeetingTimesReader = {
     async createMeeting(input) {
       const meeting = await routed.createMeeting(input);
       return { ...meeting, joinUrl: `${options.origin()}/demo/meeting/${encodeURIComponent(meeting.meetingId)}?provider=${input.provider}` };
     },
     deleteMeeting: (input) => routed.deleteMeeting(input),
+    // The demo's tutors are all on Zoom: the meeting's actual start and end as Zoom reports them.
+    getMeetingTimes: (input) => zoomProvider.getMeetingTimes(input),
   };
 
   return {

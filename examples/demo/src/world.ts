@@ -3,7 +3,7 @@ import { createSessionsCore, type Booking } from '@itutor/sessions-core';
 import { createTravelClock } from './clock';
 import { openDatabase } from './database';
 import { createDemoPayments } from './payments';
-import { createDemoVideo } from './video';
+import { createDemoVideo, zoomAccountOf } from './video';
 
 /** People of the demo. Ids are what the authenticator puts in `userId`. */
 export const PEOPLE = {
@@ -61,6 +61,16 @@ export async function createWorld(options: WorldOptions) {
     clock,
     // Under Stripe's 24-hour idempotency-key lifetime (createSessionsCore refuses the 3-day default with Stripe).
     policy: { chargeDeadlineMinutes: 1380 },
+    // Who a Zoom participant is, by the e-mail Zoom reports (each demo person's Zoom account, see
+    // zoomAccountOf). Anyone else — a guest, a signed-out participant without an e-mail — is 'unknown'
+    // and never counts as the student.
+    matchParticipant: ({ session, participant }) => {
+      const email = participant.email?.trim().toLowerCase();
+      if (!email) return 'unknown';
+      if (email === zoomAccountOf(session.tutorId)) return 'tutor';
+      if (email === zoomAccountOf(session.studentId)) return 'student';
+      return 'unknown';
+    },
   });
 
   const bookings = new Map<string, DemoBooking>();

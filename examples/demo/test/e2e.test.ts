@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { subMinutes } from 'date-fns';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumLaunchOptions } from '../../../scripts/chromium';
@@ -31,6 +32,10 @@ const travel = async (bookingId: string, label: string) => {
   await page.waitForLoadState('networkidle');
 };
 const joinButton = (view: Locator) => view.getByRole('button', { name: /join session/i });
+/** One of a session's "On Zoom" buttons (the demo's Zoom sends its signed webhook to /api/webhooks/zoom). */
+const onZoom = (bookingId: string, label: 'Student joins on Zoom' | 'Meeting ends early on Zoom' | 'Webhook arrives 20 min late') =>
+  card(bookingId).getByTestId('zoom-actions').getByRole('button', { name: label, exact: true });
+const sessionOf = async (bookingId: string) => (await demo.world.core.getSessionByBooking(bookingId))!;
 const events = (bookingId: string) => card(bookingId).getByTestId('events');
 const simulatedNow = () => demo.world.clock.now().getTime();
 /** The instant the page's clock shows ("25 Nov 2026, 13:35:07 UTC"). */
@@ -214,18 +219,42 @@ describe('demo end to end', () => {
     expect(state).not.toContain(ledgerRow!.idempotencyKey);
   });
 
-  it('a meeting that ended early gives EARLY_END_SHORT with no charge', async () => {
-    await travel('bk-ada-sam-2', 'End');
-    await travel('bk-ada-sam-2', 'Meeting ended early');
+  it("the meeting ends early on Zoom: Zoom's signed meeting.ended reaches the demo's route, and settlement gives EARLY_END_SHORT with no charge", async () => {
+    const physics = card('bk-ada-sam-2');
+    await travel('bk-ada-sam-2', 'No-show point');
+    const session = await sessionOf('bk-ada-sam-2');
+    const endsAt = subMinutes(session.scheduledEndAt, 15);
+    await onZoom('bk-ada-sam-2', 'Meeting ends early on Zoom').click();
+    await expect.poll(() => physics.getByTestId('message').textContent()).toMatch(/ended early on Zoom at .*meeting\.ended at .* → HTTP 200/);
+    // Zoom has the end (GET /past_meetings/{id} answers it), and the webhook recorded it on the session.
+    expect(demo.world.video.fake.meetings.get(Number(session.meetingId))?.ended?.end_time).toBe(endsAt.toISOString());
+    expect((await demo.world.core.getSession(session.id))?.meetingEndedAt).toEqual(endsAt);
     await expect.poll(() => events('bk-ada-sam-2').textContent()).toContain('reported the meeting ended');
+    expect(await physics.getByTestId('attendance').textContent()).toContain('Meeting ended');
+    // The meeting is over on Zoom: nothing more can happen there.
+    await expect.poll(() => physics.getByTestId('zoom-actions').count()).toBe(0);
+
+    await travel('bk-ada-sam-2', 'End');
     await page.getByTestId('settlement-tick').click();
-    await expect.poll(() => card('bk-ada-sam-2').getAttribute('data-status')).toBe('EARLY_END_SHORT');
-    const money = card('bk-ada-sam-2').getByTestId('money');
+    await expect.poll(() => physics.getAttribute('data-status')).toBe('EARLY_END_SHORT');
+    const money = physics.getByTestId('money');
     expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
     expect(await money.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
     expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-2')).toHaveLength(0);
-    await card('bk-ada-sam-2').scrollIntoViewIfNeeded();
+    await physics.scrollIntoViewIfNeeded();
     await shot('06-early-end-short');
+  });
+
+  it('a webhook with a wrong signature is refused by the route and changes nothing', async () => {
+    const session = await sessionOf('bk-ada-sam-2');
+    const body = JSON.stringify({ event: 'meeting.ended', event_ts: Date.now(), payload: { object: { id: session.meetingId, uuid: 'x', end_time: new Date().toISOString() } } });
+    const answer = await fetch(`${demo.url}/api/webhooks/zoom`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': String(Math.floor(simulatedNow() / 1000)), 'x-zm-signature': `v0=${'0'.repeat(64)}` },
+      body,
+    });
+    expect(answer.status).toBe(401);
+    expect((await demo.world.core.listEvents(session.id)).filter((e) => e.type.startsWith('session.meeting_end'))).toHaveLength(1);
   });
 
   it('a booking with the unconnected tutor is refused with the reason', async () => {
@@ -245,6 +274,52 @@ describe('demo end to end', () => {
     expect(await biology.getByRole('heading', { level: 2 }).textContent()).toBe('Biology');
     expect(await biology.textContent()).not.toMatch(/not confirmed|awaiting/i);
     expect(await biology.getByTestId('message').textContent()).toContain('Booking confirmed');
+  });
+
+  it("Kim joins on Zoom: the signed participant_joined is matched to the student, and Ada's no-show is refused with Zoom as the source", async () => {
+    const biology = card('bk-ada-kim-2');
+    expect(await biology.getByTestId('zoom-actions').count()).toBe(0); // before the join window nothing happens on Zoom
+    expect(await biology.getByTestId('attendance-timeline-empty').textContent()).toContain('No join or leave reported');
+    await travel('bk-ada-kim-2', 'Join opens');
+    await onZoom('bk-ada-kim-2', 'Student joins on Zoom').click();
+    await expect.poll(() => biology.getByTestId('message').textContent()).toMatch(
+      /Kim joined the Zoom call at .*meeting\.started at .* → HTTP 200; meeting\.participant_joined at .* → HTTP 200\./,
+    );
+    // The attendance timeline beside the audit trail: who, joined, the source, at Zoom's time.
+    const timeline = biology.getByTestId('attendance-timeline');
+    await expect.poll(() => timeline.locator('li').count()).toBe(1);
+    expect(await timeline.locator('li').first().textContent()).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTCKim \(student\) joined · Zoom$/);
+    expect(await timeline.locator('li').first().getAttribute('data-role')).toBe('student');
+    expect(await biology.getByTestId('attendance').textContent()).toMatch(/Kim \(student\): joined .* UTC \(Zoom report\)/);
+    expect(await events('bk-ada-kim-2').textContent()).toContain('Zoom reported the student joined');
+    expect(await biology.textContent()).not.toContain('kim@zoom.example'); // e-mails stay on the server
+    const session = await sessionOf('bk-ada-kim-2');
+    expect(session.studentJoinedAt).toBeNull(); // not through the Join button: Zoom's report is the only evidence
+    expect(await demo.world.core.listAttendance(session.id)).toMatchObject([
+      { provider: 'zoom', role: 'student', kind: 'joined', participantEmail: 'kim@zoom.example', participantName: 'Kim' },
+    ]);
+    await expect.poll(() => onZoom('bk-ada-kim-2', 'Student joins on Zoom').count()).toBe(0); // once
+
+    await travel('bk-ada-kim-2', 'No-show point');
+    // The page knows only the Join button's record, so the button is offered; the server knows Zoom's report.
+    const trigger = biology.getByTestId('tutor-view').getByRole('button', { name: /mark no-show/i });
+    await expect.poll(() => trigger.isEnabled()).toBe(true);
+    await trigger.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: /mark no-show/i }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toBe(
+      'The student joined the meeting within the no-show wait (reported by the video provider)',
+    );
+    await shot('07b-no-show-refused-zoom-join', page, false);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => biology.getByTestId('message').textContent()).toContain('No-show refused (STUDENT_JOINED)');
+    expect((await demo.world.core.getSession(session.id))?.status).not.toBe('NO_SHOW_STUDENT');
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-kim-2')).toHaveLength(0);
+    // The route's problem names the source of the evidence and when the student joined.
+    const answer = await fetch(`${demo.url}/api/sessions/${session.id}/mark-no-show`, { method: 'POST', headers: { 'x-demo-user': PEOPLE_IDS.ada } });
+    expect(answer.status).toBe(409);
+    const [joined] = await demo.world.core.listAttendance(session.id);
+    expect(await answer.json()).toMatchObject({ code: 'STUDENT_JOINED', source: 'provider', studentJoinedAt: joined!.occurredAt.toISOString() });
   });
 
   it('Ben connects Zoom through the fake Zoom: Deny comes back with "denied" and changes nothing', async () => {
@@ -332,6 +407,47 @@ describe('demo end to end', () => {
     expect(await videoState(ada)).toBe('connected');
     await card('bk-ada-sam-3').getByTestId('confirm-booking').click();
     await expect.poll(() => card('bk-ada-sam-3').getAttribute('data-status')).toBe('SCHEDULED');
+  });
+
+  it('the meeting ends early on Zoom but its webhook arrives 20 min late: settlement asked Zoom first (EARLY_END_SHORT, no charge); the late webhook is recorded and changes nothing', async () => {
+    const geometry = card('bk-ada-sam-3');
+    await travel('bk-ada-sam-3', 'Join opens');
+    const session = await sessionOf('bk-ada-sam-3');
+    const endedAt = subMinutes(session.scheduledEndAt, 15);
+    const pastMeetingReads = demo.world.video.fake.count('zoom.pastMeeting');
+    await onZoom('bk-ada-sam-3', 'Webhook arrives 20 min late').click();
+    await expect.poll(() => geometry.getAttribute('data-status')).toBe('EARLY_END_SHORT');
+    const message = (await geometry.getByTestId('message').textContent()) ?? '';
+    expect(message).toContain('its webhook was held back 20 minutes');
+    expect(message).toMatch(/Settlement run: .*1 session ended early/);
+    expect(message).toMatch(/meeting\.ended at .* → HTTP 200\. The session is now “Ended early”\.$/);
+    // Simulated time moved on 20 minutes past the end on Zoom; settlement read Zoom's past meeting meanwhile.
+    expect(Math.abs(simulatedNow() - (endedAt.getTime() + 20 * 60_000))).toBeLessThan(60_000);
+    expect(demo.world.video.fake.count('zoom.pastMeeting')).toBeGreaterThan(pastMeetingReads);
+
+    const money = geometry.getByTestId('money');
+    expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-3')).toHaveLength(0);
+
+    // The late webhook reached the route and was recorded after the settlement, changing nothing.
+    await expect.poll(() => events('bk-ada-sam-3').textContent()).toContain('the session was already settled, so the late report changed nothing');
+    const log = await demo.world.core.listEvents(session.id);
+    const settled = log.findIndex((e) => e.type === 'session.settled');
+    const ignored = log.findIndex((e) => e.type === 'session.meeting_end_ignored');
+    expect(settled).toBeGreaterThanOrEqual(0);
+    expect(ignored).toBeGreaterThan(settled);
+    expect(log[settled]!.payload).toMatchObject({ outcome: 'EARLY_END_SHORT' });
+    // Settlement learnt the end from Zoom (reconciliation), in the same write as the outcome.
+    const reconciled = log.findIndex((e) => e.type === 'session.meeting_ended');
+    expect(reconciled).toBeGreaterThanOrEqual(0);
+    expect(reconciled).toBeLessThan(settled);
+    expect(log[reconciled]!.payload).toMatchObject({ endedAt: endedAt.toISOString(), source: 'reconciliation' });
+    expect(await events('bk-ada-sam-3').textContent()).toContain('Settlement asked the video provider before deciding');
+    expect(log[ignored]!.payload).toMatchObject({ provider: 'zoom', reason: 'session_final', endedAt: endedAt.toISOString() });
+    expect(await demo.world.core.getSession(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0 });
+    await geometry.scrollIntoViewIfNeeded();
+    await shot('11b-late-webhook');
   });
 
   it("Lee's card is declined: the ledger shows the declined PaymentIntent, and the next tick after the retry wait opens attempt 2", async () => {

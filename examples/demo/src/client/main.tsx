@@ -7,9 +7,11 @@ import { ConnectVideoProvider, videoConnectHref } from '@itutor/sessions-react/c
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
 import type { PageBoot } from '../page.mjs';
 import type { DemoState } from '../server';
+import { zoomActionsAt, type ZoomAction } from '../zoom-actions';
 
 type DemoSessionRow = DemoState['sessions'][number];
 type DemoEvent = DemoSessionRow['events'][number];
+type DemoAttendance = DemoSessionRow['attendance'][number];
 type DemoTutor = DemoState['tutors'][number];
 
 const STARTING = 'Starting the demo database… (the very first start creates and migrates it, which takes a while)';
@@ -54,8 +56,21 @@ function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
       return `${who} marked ${row.studentName} absent: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
     case 'session.settled':
       return `Settled as “${outcome}”: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
-    case 'session.meeting_ended':
-      return `The video provider reported the meeting ended${typeof p.endedAt === 'string' ? ` at ${formatInstant(p.endedAt)}` : ''}`;
+    case 'session.meeting_ended': {
+      const at = typeof p.endedAt === 'string' ? ` at ${formatInstant(p.endedAt)}` : '';
+      // `source`: the provider's webhook, settlement asking the provider (reconciliation), or the host.
+      return p.source === 'reconciliation'
+        ? `Settlement asked the video provider before deciding: the meeting ended${at}`
+        : `The video provider reported the meeting ended${at}`;
+    }
+    case 'session.meeting_end_ignored':
+      return `${providerName(p.provider)} reported the meeting ended${typeof p.endedAt === 'string' ? ` at ${formatInstant(p.endedAt)}` : ''}: ${
+        p.reason === 'session_final' ? 'the session was already settled, so the late report changed nothing' : `ignored (${String(p.reason ?? 'no reason')})`
+      }`;
+    case 'attendance.recorded':
+      return `${providerName(p.provider)} reported the ${p.role === 'tutor' || p.role === 'student' ? String(p.role) : 'unidentified participant'} ${
+        p.kind === 'left' ? 'left' : 'joined'
+      }${typeof p.at === 'string' ? ` at ${formatInstant(p.at)}` : ''}`;
     case 'session.cancelled':
       return `Cancelled${p.by ? ` by the ${String(p.by)}` : ''}`;
     case 'charge.requested':
@@ -181,19 +196,62 @@ function Ledger({ row }: { row: DemoSessionRow }) {
 
 function Attendance({ row }: { row: DemoSessionRow }) {
   const session = row.session!;
-  const joined = (at: string | null) => (at ? `joined ${formatInstant(at)}` : 'not joined');
+  // The first join of each side: through the Join button (recorded by the server), else Zoom's report.
+  const joined = (at: string | null, role: 'tutor' | 'student') => {
+    if (at) return `joined ${formatInstant(at)}`;
+    const onZoom = row.attendance.find((a) => a.role === role && a.kind === 'joined');
+    return onZoom ? `joined ${formatInstant(onZoom.occurredAt)} (${providerName(onZoom.provider)} report)` : 'not joined';
+  };
   return (
     <section className="panel" aria-label="Attendance">
       <h4>Attendance</h4>
       <ul className="plain" data-testid="attendance">
         <li>
-          {row.tutorName} (tutor): {joined(session.tutorJoinedAt)}
+          {row.tutorName} (tutor): {joined(session.tutorJoinedAt, 'tutor')}
         </li>
         <li>
-          {row.studentName} (student): {joined(session.studentJoinedAt)}
+          {row.studentName} (student): {joined(session.studentJoinedAt, 'student')}
         </li>
         {session.meetingEndedAt && <li>Meeting ended {formatInstant(session.meetingEndedAt)} (provider report)</li>}
       </ul>
+    </section>
+  );
+}
+
+const ROLE_LABEL: Record<string, string> = { tutor: 'tutor', student: 'student', unknown: 'not matched' };
+
+/** One provider-reported join or leave in words: "Kim (student) joined". */
+const describeAttendance = (a: DemoAttendance) => `${a.who} (${ROLE_LABEL[a.role] ?? a.role}) ${a.kind === 'left' ? 'left' : 'joined'}`;
+
+/**
+ * Who joined and left the meeting, as the video provider reported it (its webhooks, stored by the core
+ * and matched to the tutor or student by the host's matchParticipant). Time is the provider's; a report
+ * that reached the server much later says so.
+ */
+function AttendanceTimeline({ row }: { row: DemoSessionRow }) {
+  return (
+    <section className="panel attendance-timeline" aria-label="Attendance timeline">
+      <h4>Attendance timeline ({plural(row.attendance.length, 'report')})</h4>
+      {row.attendance.length === 0 ? (
+        <p className="muted" data-testid="attendance-timeline-empty">
+          No join or leave reported by the video provider yet.
+        </p>
+      ) : (
+        <ol className="events" data-testid="attendance-timeline">
+          {row.attendance.map((a) => {
+            const lateMinutes = Math.floor((Date.parse(a.receivedAt) - Date.parse(a.occurredAt)) / 60_000);
+            return (
+              <li key={a.id} data-role={a.role} data-kind={a.kind} data-provider={a.provider}>
+                <span className="when">{formatInstant(a.occurredAt)}</span>
+                <span className="what">
+                  {describeAttendance(a)} <span className="source">· {providerName(a.provider)}</span>
+                  {lateMinutes >= 1 && <span className="muted"> (reported {plural(lateMinutes, 'minute')} later)</span>}
+                </span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
     </section>
   );
 }
@@ -253,9 +311,9 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
     await post('/demo/clock', { action, sessionId: session?.id });
     await onChange();
   };
-  const endEarly = async () => {
-    const result = await post<{ error?: string }>(`/demo/sessions/${session?.id}/meeting-ended`, { minutesEarly: 20 });
-    setMessage(result.error ? `Refused: ${result.error}` : 'Provider webhook: the meeting ended 20 minutes early.');
+  const onZoom = async (action: ZoomAction) => {
+    const result = await post<ZoomActionResult>(`/demo/sessions/${session?.id}/zoom`, { action });
+    setMessage(describeZoomAction(result, row));
     await onChange();
   };
   const people = `${row.tutorName} (tutor) with ${row.studentName} (student)`;
@@ -294,8 +352,8 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
             <button type="button" className="btn" onClick={() => travel('join-window')}>Join opens</button>
             <button type="button" className="btn" onClick={() => travel('no-show-point')}>No-show point</button>
             <button type="button" className="btn" onClick={() => travel('end')}>End</button>
-            <button type="button" className="btn" onClick={endEarly}>Meeting ended early</button>
           </div>
+          <ZoomControls row={row} onAction={(action) => void onZoom(action)} />
           <div className="views">
             <section className="view" data-testid="tutor-view" aria-label={`${row.tutorName}'s screen (tutor)`}>
               <h3>{row.tutorName}’s screen (tutor)</h3>
@@ -311,6 +369,10 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
                 role="tutor"
                 markNoShow={(id) => postSessionAction(id, 'mark-no-show', { fetch: fetchAs(booking.tutorId) })}
                 onSuccess={() => void onChange()}
+                onError={(error) => {
+                  if (error.code) setMessage(`No-show refused (${error.code}): ${error.message}`);
+                  void onChange();
+                }}
               />
             </section>
             <section className="view" data-testid="student-view" aria-label={`${row.studentName}'s screen (student)`}>
@@ -330,16 +392,80 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
             <Money row={row} />
             <Ledger row={row} />
           </div>
-          <AuditTrail row={row} />
+          <div className="records">
+            <AuditTrail row={row} />
+            <AttendanceTimeline row={row} />
+          </div>
         </>
       )}
     </article>
   );
 }
 
+const ZOOM_BUTTONS: Record<ZoomAction, string> = {
+  'student-joins': 'Student joins on Zoom',
+  'ends-early': 'Meeting ends early on Zoom',
+  'ends-early-late-webhook': 'Webhook arrives 20 min late',
+};
+
+/**
+ * What happens in the session's Zoom call, as Zoom reports it: each button makes the demo's Zoom send
+ * its signed webhook to the demo's own /api/webhooks/zoom route. Only the buttons that make sense for
+ * the session now are shown.
+ */
+function ZoomControls({ row, onAction }: { row: DemoSessionRow; onAction: (action: ZoomAction) => void }) {
+  const now = useSessionClock()?.getTime();
+  const session = row.session!;
+  const actions = now === undefined ? [] : zoomActionsAt(session, row.zoom, row.studentJoinedOnZoom, now);
+  if (actions.length === 0) return null;
+  return (
+    <div className="travel zoom-actions" role="group" aria-label={`On Zoom for ${row.booking.subject}`} data-testid="zoom-actions">
+      <span className="muted">On Zoom:</span>
+      {actions.map((action) => (
+        <button key={action} type="button" className="btn" onClick={() => onAction(action)} data-testid={`zoom-${action}`}>
+          {ZOOM_BUTTONS[action]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+interface ZoomActionResult {
+  error?: string;
+  action?: ZoomAction;
+  at?: string;
+  deliveries?: Array<{ event: string; sentAt: string; status: number }>;
+  tick?: { status: number; body: { report?: TickReport } } | null;
+  state?: DemoState;
+}
+
+/** The outcome of a Zoom button in words: what happened on Zoom, which webhooks reached the route, and (late case) what settlement did meanwhile. */
+function describeZoomAction(result: ZoomActionResult, row: DemoSessionRow): string {
+  if (result.error || !result.at || !result.deliveries) return `Refused: ${result.error ?? 'no answer'}`;
+  const sent = result.deliveries.map((d) => `${d.event} at ${formatInstant(d.sentAt)} → HTTP ${d.status}`).join('; ');
+  const webhooks = `Signed Zoom webhook${result.deliveries.length === 1 ? '' : 's'} to /api/webhooks/zoom: ${sent}.`;
+  switch (result.action) {
+    case 'student-joins':
+      return `${row.studentName} joined the Zoom call at ${formatInstant(result.at)}. ${webhooks}`;
+    case 'ends-early':
+      return `The meeting ended early on Zoom at ${formatInstant(result.at)}. ${webhooks}`;
+    default: {
+      const settled = result.state?.sessions.find((r) => r.booking.bookingId === row.booking.bookingId)?.session?.status;
+      const tick = result.tick ? describeTick(result.tick.status, result.tick.body.report) : '';
+      return (
+        `The meeting ended early on Zoom at ${formatInstant(result.at)}; its webhook was held back 20 minutes. Meanwhile — ${tick} ` +
+        `${webhooks}${settled ? ` The session is now “${STATUS_LABELS[settled as SessionStatus] ?? settled}”.` : ''}`
+      );
+    }
+  }
+}
+
 interface TickReport {
   completed?: number;
   earlyEnded?: number;
+  noShows?: number;
+  meetingEndsReconciled?: number;
+  settlementsDeferred?: number;
   conflicts?: number;
   chargesSucceeded?: number;
   chargesFailed?: number;
@@ -351,8 +477,11 @@ interface TickReport {
 function describeTick(status: number, report: TickReport | undefined): string {
   if (status !== 200 || !report) return `Settlement run refused (HTTP ${status}).`;
   const parts = [
+    report.meetingEndsReconciled ? plural(report.meetingEndsReconciled, 'meeting end') + ' read from the video provider' : null,
     report.completed ? plural(report.completed, 'session') + ' completed' : null,
     report.earlyEnded ? plural(report.earlyEnded, 'session') + ' ended early' : null,
+    report.noShows ? plural(report.noShows, 'session') + ' settled as a no-show from attendance' : null,
+    report.settlementsDeferred ? plural(report.settlementsDeferred, 'session') + ' waiting for the video provider' : null,
     report.chargesSucceeded ? plural(report.chargesSucceeded, 'charge') + ' succeeded' : null,
     report.chargesFailed ? plural(report.chargesFailed, 'charge') + ' declined' : null,
     report.chargesPending ? plural(report.chargesPending, 'charge') + ' awaiting an answer' : null,
