@@ -82,3 +82,42 @@ export function readLocalSessionsEnv(env: NodeJS.ProcessEnv = process.env): Loca
   }
   return { databaseUrl, cronSecret };
 }
+
+/** The Zoom webhook route's configuration (`app/api/webhooks/zoom/route.ts`). */
+export interface ZoomWebhookEnv {
+  /** The Zoom app's webhook Secret Token (Marketplace → the app → Features → Access), not the OAuth client secret. */
+  readonly secretToken: string;
+}
+
+/** Reads `ZOOM_WEBHOOK_SECRET_TOKEN`. Throws {@link SessionsConfigError} when it is missing. */
+export function readZoomWebhookEnv(env: NodeJS.ProcessEnv = process.env): ZoomWebhookEnv {
+  const secretToken = env.ZOOM_WEBHOOK_SECRET_TOKEN?.trim() ?? '';
+  if (!secretToken) {
+    throw new SessionsConfigError(
+      'The Zoom webhook route is not configured: missing environment variable ZOOM_WEBHOOK_SECRET_TOKEN (the Secret Token ' +
+        "of the Zoom app's Event Subscriptions; see packages/video/README.md, \"Registering the Zoom webhook\").",
+    );
+  }
+  return { secretToken };
+}
+
+/** The Google Meet events route's configuration (`app/api/webhooks/google-meet/route.ts`). */
+export interface MeetPushEnv {
+  /** The audience the Pub/Sub push subscription puts in its OIDC token (by default its endpoint URL). */
+  readonly audience: string;
+  /** The push subscription's service account (the token's `email`). */
+  readonly serviceAccountEmail: string;
+}
+
+/** Reads `GOOGLE_MEET_PUSH_AUDIENCE` and `GOOGLE_MEET_PUSH_SERVICE_ACCOUNT`. Throws {@link SessionsConfigError} naming what is missing. */
+export function readMeetPushEnv(env: NodeJS.ProcessEnv = process.env): MeetPushEnv {
+  const names = ['GOOGLE_MEET_PUSH_AUDIENCE', 'GOOGLE_MEET_PUSH_SERVICE_ACCOUNT'] as const;
+  const missing = names.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) {
+    throw new SessionsConfigError(
+      `The Google Meet events route is not configured: missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
+        '(the Pub/Sub push subscription\'s audience and service account; see packages/video/README.md, "Google Meet events through Pub/Sub").',
+    );
+  }
+  return { audience: env.GOOGLE_MEET_PUSH_AUDIENCE!.trim(), serviceAccountEmail: env.GOOGLE_MEET_PUSH_SERVICE_ACCOUNT!.trim() };
+}

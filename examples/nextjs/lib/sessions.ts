@@ -9,6 +9,7 @@ import {
 } from '@itutor/sessions-supabase';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { Pool } from 'pg';
+import { matchParticipantByEmail } from './attendance';
 import { createBookingLoader } from './bookings';
 import { readLocalSessionsEnv, readSessionsEnv, SessionsConfigError } from './env';
 import { createSqlBookingLoader } from './local/bookings';
@@ -80,6 +81,14 @@ function buildSupabaseServer(): SupabaseSessionsServer {
     videoProvider: placeholderVideoProvider, // PLACEHOLDER: see lib/placeholders.ts
     paymentGateway: placeholderPaymentGateway, // PLACEHOLDER: see lib/placeholders.ts
     // policy: { ... }, // optional overrides of the defaults (33 % wait, 66 % payable, 50 % no-show charge…)
+    // Provider webhooks (app/api/webhooks/*): a reported participant is the tutor or the student when the
+    // e-mail matches their Supabase Auth user. A failed lookup throws: the route answers 500 and the
+    // provider delivers again; a user that no longer exists is simply not matched.
+    matchParticipant: matchParticipantByEmail(async (userId) => {
+      const { data, error } = await supabase.auth.admin.getUserById(userId);
+      if (error && error.status !== 404) throw error;
+      return data.user?.email ?? null;
+    }),
   });
 
   // Verifies the user's Supabase access token: from `Authorization: Bearer`, or from the `@supabase/ssr`
@@ -115,6 +124,11 @@ async function buildLocalServer(): Promise<LocalSessionsServer> {
     adapter: createSqlAdapter(pool),
     videoProvider: createLocalVideoProvider(process.env.APP_URL?.trim() || `http://localhost:${process.env.PORT ?? 3000}`),
     paymentGateway: createLocalPaymentGateway(),
+    // The seeded people's e-mails (`<name>@dev.example` in auth.users), as in the Supabase mode.
+    matchParticipant: matchParticipantByEmail(async (userId) => {
+      const { rows } = await pool.query<{ email: string | null }>('select email from auth.users where id = $1', [userId]);
+      return rows[0]?.email ?? null;
+    }),
   });
 
   // The seeded tutors' video connections (Ben has none: his bookings are refused, as in real life).
@@ -138,7 +152,7 @@ async function buildLocalServer(): Promise<LocalSessionsServer> {
 }
 
 /** Answers a configuration problem: logged with its full explanation, a problem+json 500 for the client. */
-function configProblem(error: unknown): Response {
+export function configProblem(error: unknown): Response {
   if (!(error instanceof SessionsConfigError)) throw error;
   console.error(`[itutor sessions] ${error.message}`);
   return problem('INTERNAL', 'The sessions API is not configured on this server');

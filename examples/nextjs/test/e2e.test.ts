@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -22,10 +22,13 @@ const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const NEXT_BIN = join(EXAMPLE, 'node_modules', 'next', 'dist', 'bin', 'next');
 const CRON_SECRET = `e2e-cron-${randomBytes(12).toString('hex')}`;
+const ZOOM_WEBHOOK_SECRET_TOKEN = `e2e-zoom-${randomBytes(12).toString('hex')}`;
+const MEET_PUSH = { audience: 'https://tutor.example/api/webhooks/google-meet', serviceAccount: 'meet-push@itutor-e2e.iam.gserviceaccount.com' };
 const PEOPLE = {
   ada: '11111111-1111-4111-8111-111111111111',
   ben: '22222222-2222-4222-8222-222222222222',
   sam: '33333333-3333-4333-8333-333333333333',
+  kim: '44444444-4444-4444-8444-444444444444',
 };
 
 let databaseName = '';
@@ -68,7 +71,7 @@ const newestMtime = (dir: string): number =>
  * locally with a missing or stale build, build them here rather than test old code.
  */
 async function ensurePackagesBuilt(): Promise<void> {
-  for (const name of ['core', 'supabase', 'react']) {
+  for (const name of ['core', 'supabase', 'react', 'video']) {
     const dir = join(REPO, 'packages', name);
     const dist = join(dir, 'dist');
     if (existsSync(dist) && newestMtime(dist) >= newestMtime(join(dir, 'src'))) continue;
@@ -151,6 +154,9 @@ beforeAll(async () => {
     ITUTOR_DEV_MODE: '1', // a production build refuses the development mode without it
     CRON_SECRET,
     APP_URL: url, // where the fake video provider's meeting pages are
+    ZOOM_WEBHOOK_SECRET_TOKEN, // the Zoom app's webhook Secret Token (app/api/webhooks/zoom)
+    GOOGLE_MEET_PUSH_AUDIENCE: MEET_PUSH.audience, // the Pub/Sub push subscription (app/api/webhooks/google-meet)
+    GOOGLE_MEET_PUSH_SERVICE_ACCOUNT: MEET_PUSH.serviceAccount,
   }));
   baseUrl = server.url;
 
@@ -337,6 +343,78 @@ describe('examples/nextjs end to end (local development mode)', () => {
     await page.getByRole('button', { name: /create the session/i }).click();
     await expect.poll(() => page.getByTestId('create-session-error').textContent()).toContain('PROVIDER_NOT_CONNECTED');
     expect(await sessionRow(booking)).toBeUndefined();
+  });
+
+  it("Zoom's signed webhook reports Kim in the meeting: stored as the student's join, and Ada's no-show is refused with Zoom as the source", async () => {
+    await signInAs('Ada');
+    const booking = await recordBooking({ tutor: PEOPLE.ada, student: PEOPLE.kim, startsInMinutes: -25, durationMinutes: 60, price: '150.00' });
+    await page.getByRole('button', { name: /create the session/i }).click();
+    await expect.poll(status).toBe('JOIN_OPEN');
+    const { rows } = await db!.query('select id::text, meeting_id, scheduled_start_at from public.sessions where booking_id = $1', [booking]);
+    const session = rows[0] as { id: string; meeting_id: string; scheduled_start_at: Date };
+
+    // Zoom's delivery, signed as Zoom signs it: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` under the Secret Token.
+    const zoom = (payload: unknown, secret = ZOOM_WEBHOOK_SECRET_TOKEN) => {
+      const body = JSON.stringify(payload);
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      return fetch(`${baseUrl}/api/webhooks/zoom`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': timestamp, 'x-zm-signature': signature },
+        body,
+      });
+    };
+    // Zoom's URL validation, when the endpoint is saved in the Zoom app.
+    const validation = await zoom({ event: 'endpoint.url_validation', payload: { plainToken: 'e2e-plain-token' } });
+    expect(validation.status).toBe(200);
+    expect(await validation.json()).toEqual({
+      plainToken: 'e2e-plain-token',
+      encryptedToken: createHmac('sha256', ZOOM_WEBHOOK_SECRET_TOKEN).update('e2e-plain-token').digest('hex'),
+    });
+
+    const joinedAt = new Date(session.scheduled_start_at.getTime() + 2 * 60_000); // within the no-show wait
+    const joined = {
+      event: 'meeting.participant_joined',
+      event_ts: Date.now(),
+      payload: {
+        account_id: 'e2e',
+        object: {
+          id: session.meeting_id,
+          uuid: `e2e-${session.meeting_id}`,
+          participant: { user_id: '16778240', user_name: 'Kim', participant_uuid: 'e2e-kim', join_time: joinedAt.toISOString(), email: 'kim@dev.example' },
+        },
+      },
+    };
+    expect((await zoom(joined, 'not-the-secret-token')).status).toBe(401); // a wrong signature stores nothing
+    expect((await zoom(joined)).status).toBe(200);
+    expect((await zoom(joined)).status).toBe(200); // Zoom's retry of the same event: stored once
+    const attendance = await db!.query('select role, kind, occurred_at from public.session_attendance where session_id = $1', [session.id]);
+    expect(attendance.rows).toEqual([{ role: 'student', kind: 'joined', occurred_at: joinedAt }]);
+
+    await page.reload();
+    const trigger = page.getByRole('button', { name: /mark no-show/i });
+    await expect.poll(() => trigger.isEnabled()).toBe(true); // the page knows only the Join button's record
+    await trigger.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: /mark no-show/i }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toBe(
+      'The student joined the meeting within the no-show wait (reported by the video provider)',
+    );
+    const row = await sessionRow(booking);
+    expect(['SCHEDULED', 'JOIN_OPEN']).toContain(row.status); // not final: no no-show, nothing charged
+    expect(row.charge_status).toBe('none');
+    expect(row.student_joined_at).toBeNull(); // Zoom's report was the only evidence
+  });
+
+  it('the Google Meet events route refuses a push without Google\'s OIDC token', async () => {
+    const response = await fetch(`${baseUrl}/api/webhooks/google-meet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: { data: '', messageId: '1', attributes: {} }, subscription: 'projects/p/subscriptions/s' }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${baseUrl}/api/webhooks/google-meet`)).status).toBe(405);
   });
 
   it('the development mode refuses to start under next start without ITUTOR_DEV_MODE=1, and on Vercel', async () => {

@@ -19,7 +19,9 @@ export function createLocalVideoProvider(appUrl: string): VideoProvider {
   const base = appUrl.replace(/\/+$/, '');
   return {
     async createMeeting(input) {
-      const meetingId = digest(`${input.provider}:${input.idempotencyKey}`).slice(0, 12);
+      const hash = digest(`${input.provider}:${input.idempotencyKey}`);
+      // Zoom meeting ids are 10–11 digits, as Zoom's webhooks (app/api/webhooks/zoom) name them.
+      const meetingId = input.provider === 'zoom' ? String((parseInt(hash.slice(0, 12), 16) % 9_000_000_000) + 1_000_000_000) : hash.slice(0, 12);
       return { meetingId, joinUrl: `${base}/dev/meetings/${input.provider}/${meetingId}` };
     },
     async deleteMeeting({ provider, meetingId }) {
