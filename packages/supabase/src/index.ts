@@ -21,3 +21,5 @@ export type { SupabaseSessionCookieOptions } from './cookie';
 export type { SupabaseAuthenticatorOptions } from './auth';
 export { createSqlStripeEventStore, createSupabaseStripeEventStore } from './stripe-events';
 export type { SupabaseStripeEventStore } from './stripe-events';
+export { createSqlMeetSubscriptionStore, createSupabaseMeetSubscriptionStore } from './meet-subscriptions';
+export type { SupabaseMeetSubscriptionRecord, SupabaseMeetSubscriptionStore } from './meet-subscriptions';

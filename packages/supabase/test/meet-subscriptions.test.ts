@@ -1,0 +1,4 @@
+import { createPgliteDatabase } from './support/db';
+import { runMeetSubscriptionsSuite } from './support/meet-subscriptions-suite';
+
+runMeetSubscriptionsSuite('PGlite', createPgliteDatabase);
