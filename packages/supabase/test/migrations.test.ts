@@ -35,6 +35,7 @@ describe('migrations export', () => {
         `select relname, relrowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`,
       );
       expect(rls).toEqual([
+        { relname: 'meet_subscriptions', relrowsecurity: true },
         { relname: 'session_attendance', relrowsecurity: true },
         { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },

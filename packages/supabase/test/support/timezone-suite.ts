@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_INSTANT, transition, type Session, type SessionWrite } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
-import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
+import { createSqlAdapter, createSqlMeetSubscriptionStore, type SqlClient } from '@itutor/sessions-supabase';
 import { eventToRow, sessionToRow } from '../../src/rows';
 import type { TestDatabase } from './db';
 
@@ -119,6 +119,9 @@ export function runTimeZoneSuite(
       },
       { type: 'attendance.recorded', sessionId: paid.id, tutorId: paid.tutorId, actor: 'system', occurredAt: at('2026-11-01T08:16:31.000Z'), payload: {} },
     );
+    await createSqlMeetSubscriptionStore(db.client).save({
+      space: 'spaces/tz', tutorId: 'tutor-a', subscription: 'subscriptions/tz', expireTime: at('2026-03-29T00:59:59.500Z'), keepUntil: at('2026-11-01T09:30:00.000Z'),
+    });
     return { far, due, paid, lost };
   }
 
@@ -179,6 +182,9 @@ export function runTimeZoneSuite(
       ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
       ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
       ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
+      ['itutor_find_meet_subscription', `select public.itutor_find_meet_subscription('spaces/tz') as r`, []],
+      ['itutor_find_meet_subscription_by_name', `select public.itutor_find_meet_subscription_by_name('subscriptions/tz') as r`, []],
+      ['itutor_list_expiring_meet_subscriptions', `select public.itutor_list_expiring_meet_subscriptions('2030-01-01T00:00:00Z', 10) as r`, []],
     ];
   }
 
