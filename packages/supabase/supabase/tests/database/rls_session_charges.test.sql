@@ -4,7 +4,7 @@
 -- Participants read their own sessions' attempts without the secret columns; clients write nothing;
 -- the service role reads, opens and answers attempts, and never deletes or truncates them.
 begin;
-select plan(54);
+select plan(60);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -159,9 +159,36 @@ select throws_ok($$ update public.session_charges set charge_amount_ttd = 120.00
                      where idempotency_key = 'key-b-1' $$,
   '23503', null, 'an attempt''s amounts cannot be changed away from the session''s');
 
+-- Keys in the SDK's namespace (itutor-session-…) are the ones derived from their attempt, so the
+-- primary key keeps them unique; other keys are kept unique by a partial unique index (above).
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 4, 'itutor-session-aaaaaaaa-0000-4000-8000-00000000000a-COMPLETED_ASSUMED-1', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23514', null, 'an SDK key is the one derived from its own attempt (another attempt''s key is refused)');
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 4, 'itutor-session-bbbbbbbb-0000-4000-8000-00000000000b-COMPLETED_ASSUMED-4', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23514', null, 'an SDK key is the one derived from its own session');
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 4, 'ITUTOR-SESSION-anything-4', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23514', null, 'the SDK''s namespace is reserved whatever the case');
+select lives_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 4, 'itutor-session-aaaaaaaa-0000-4000-8000-00000000000a-COMPLETED_ASSUMED-4', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$, 'an attempt with its derived key is opened');
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 4, 'itutor-session-aaaaaaaa-0000-4000-8000-00000000000a-COMPLETED_ASSUMED-4', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23505', null, 'a derived key is never reused (refused with unique_violation, by the primary key)');
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 5, 'key-a-2', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23505', null, 'any other key is never reused either');
+
 -- Nothing a client tried changed anything.
 select results_eq($$ select idempotency_key || ':' || status || ':' || calls from public.session_charges order by idempotency_key $$,
-  array['key-a-1:failed:1', 'key-a-2:succeeded:0', 'key-a-3:unknown:1', 'key-b-1:succeeded:1'], 'only the service role''s and the owner''s writes took effect');
+  array['itutor-session-aaaaaaaa-0000-4000-8000-00000000000a-COMPLETED_ASSUMED-4:pending:0', 'key-a-1:failed:1', 'key-a-2:succeeded:0', 'key-a-3:unknown:1', 'key-b-1:succeeded:1'],
+  'only the service role''s and the owner''s writes took effect');
 
 select * from finish();
 rollback;
