@@ -22,6 +22,10 @@
  * `pnpm bench` runs it) the peak heap still held after a full collection (memory must stay flat as
  * the number due grows: compare BENCH_SESSIONS=10000 with 100000).
  *
+ * Each variant also prints the WAL the server wrote while it ran (median, MB; cluster-wide, so other work on
+ * the server adds to it): on a shared, noisy machine it moves far less than the times do, and it tracks the
+ * pages a settlement dirties (full-page images after the checkpoint each variant starts from).
+ *
  * A figure that misses its goal is reported, never an abort of the rest. Options (env):
  * BENCH_SESSIONS (due sessions, default 10000), BENCH_ROUNDS (default 3), BENCH_SLOW=0 to skip the
  * slow-gateway variants, BENCH_BACKGROUND (default 0).
@@ -180,7 +184,14 @@ interface Measured {
   readonly seconds: number;
   readonly state: string;
   readonly note?: string;
+  /** WAL written while the variant ran (MB), cluster-wide: includes whatever else the server wrote meanwhile. */
+  readonly walMb?: number;
 }
+
+/** The server's WAL position: the WAL a variant writes is a figure that the machine's load does not swing. */
+const walLsn = async (pool: pg.Pool) => (await pool.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn;
+const walMbSince = async (pool: pg.Pool, lsn: string) =>
+  Number((await pool.query<{ bytes: string }>('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint as bytes', [lsn])).rows[0]!.bytes) / 2 ** 20;
 
 /** The floor: the SDK's end state (instant gateway that succeeds), written set-based by hand. */
 async function floor(pool: pg.Pool): Promise<number> {
@@ -339,7 +350,9 @@ try {
       const pool = new pg.Pool({ connectionString: urlFor(name), max: 4 });
       pool.on('error', () => undefined);
       try {
-        results.get(variant.name)!.push(await variant.run(pool));
+        const lsn = await walLsn(pool);
+        const measured = await variant.run(pool);
+        results.get(variant.name)!.push({ ...measured, walMb: await walMbSince(pool, lsn) });
       } catch (error) {
         results.get(variant.name)!.push({ seconds: Number.NaN, state: '', note: `failed: ${(error as Error).message}` });
       } finally {
@@ -355,7 +368,8 @@ try {
   for (const variant of variants) {
     const runs = results.get(variant.name)!;
     const secs = runs.map((r) => r.seconds);
-    const line = `  ${variant.name.padEnd(46)} min ${Math.min(...secs).toFixed(2)} s  median ${median(secs).toFixed(2)} s`;
+    const wal = runs.map((r) => r.walMb ?? Number.NaN);
+    const line = `  ${variant.name.padEnd(46)} min ${Math.min(...secs).toFixed(2)} s  median ${median(secs).toFixed(2)} s  WAL median ${median(wal).toFixed(0)} MB`;
     const notes = [...new Set(runs.map((r) => r.note).filter(Boolean))];
     console.log(line + (notes.length ? `  (${notes.join('; ')})` : ''));
   }
@@ -370,6 +384,8 @@ try {
     const growth = withBackground / median(sdkRuns.map((r) => r.seconds));
     const bestGrowth = Math.min(...results.get(BACKGROUND_VARIANT)!.map((r) => r.seconds)) / Math.min(...sdkRuns.map((r) => r.seconds));
     console.log(`  with ${BACKGROUND.toLocaleString('en-US')} upcoming + final sessions in the table: ${growth.toFixed(2)}× the due-only time of medians, ${bestGrowth.toFixed(2)}× of minimums (goal ≤ 1.10×: ${growth <= 1.1 ? 'met' : 'MISSED'})`);
+    const walOf = (name: string) => median(results.get(name)!.map((r) => r.walMb ?? Number.NaN));
+    console.log(`    WAL written (median, cluster-wide): ${walOf(BACKGROUND_VARIANT).toFixed(0)} MB with them, ${walOf(variants[1]!.name).toFixed(0)} MB due-only — mostly full-page images of the random-keyed index leaves and heap pages the settlement dirties`);
   }
   if (SLOW) {
     const slow = median(results.get(SLOW_VARIANT)!.map((r) => r.seconds));
