@@ -61,7 +61,7 @@ function acquireFake(): { fake: ZoomFake; release: () => void } {
 }
 
 /** What the core's settlement asks the provider before deciding: the meeting's actual times (Zoom's past meeting). */
-type MeetingTimesReader = Pick<ConnectedVideoProvider, 'getMeetingTimes'>;
+type MeetingTimesReader = Required<Pick<VideoProvider, 'getMeetingTimes'>>;
 
 export interface DemoVideo {
   /**
@@ -116,8 +116,8 @@ export function createDemoVideo(options: { origin: () => string; adapter: Supaba
       return { ...meeting, joinUrl: `${options.origin()}/demo/meeting/${encodeURIComponent(meeting.meetingId)}?provider=${input.provider}` };
     },
     deleteMeeting: (input) => routed.deleteMeeting(input),
-    // The demo's tutors are all on Zoom: the meeting's actual start and end as Zoom reports them.
-    getMeetingTimes: (input) => zoomProvider.getMeetingTimes(input),
+    // Reconciliation before settlement: the meeting's actual start and end as its provider reports them.
+    getMeetingTimes: (input) => routed.getMeetingTimes!(input),
   };
 
   return {
