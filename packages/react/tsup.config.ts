@@ -10,11 +10,17 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * both `index.js` and `index.cjs` (esbuild keeps a directive only at the top of an entry file). The
  * `testing` entry (a manual clock) is a plain module and gets no directive. The `connect` entry
  * (`ConnectVideoProvider`) is a client module too; it imports the main entry by the package's own name
- * (external), so both share one `SessionClockProvider` context instead of each bundling a copy.
+ * (external), so both share one `SessionClockProvider` context instead of each bundling a copy; so does
+ * the `attendance` entry (`useSessionAttendance`, `SessionAttendanceStatus`).
  */
 export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
   return {
-    entry: { index: here('./src/index.ts'), testing: here('./src/testing.ts'), connect: here('./src/connect.ts') },
+    entry: {
+      index: here('./src/index.ts'),
+      testing: here('./src/testing.ts'),
+      connect: here('./src/connect.ts'),
+      attendance: here('./src/attendance.ts'),
+    },
     outDir,
     format: ['esm', 'cjs'],
     dts: true,

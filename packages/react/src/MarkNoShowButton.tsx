@@ -96,8 +96,11 @@ function usePart(): NoShowContextValue {
  * The tutor's "Mark no-show" button. Disabled with a countdown (`data-itutor-part="status"`, after the
  * parts) until the no-show wait is over, then asks for confirmation in a dialog that states what the
  * student is charged and what the tutor receives, and records the no-show through the server. Renders
- * nothing for a student, once the student joined within the wait, or once the session is final; after a
- * recorded no-show, "No-show recorded." (`role="status"`) in place of the button, and focus moves there.
+ * nothing for a student, once the student joined within the wait, or once the session is final. When
+ * the server refuses because the video provider reports the student in the meeting, the dialog says so
+ * (the server's words, or the `studentInMeeting` label); `SessionAttendanceStatus` of
+ * `@itutor/sessions-react/attendance` says it beside the button before anyone clicks. After a recorded
+ * no-show, "No-show recorded." (`role="status"`) in place of the button, and focus moves there.
  *
  * It is also the root of its parts (`MarkNoShowTrigger`, `MarkNoShowDialog`, `MarkNoShowCancel`,
  * `MarkNoShowConfirm`): pass them as children for your own layout or elements. Open or close the
@@ -221,7 +224,8 @@ export interface MarkNoShowDialogProps extends Omit<ComponentPropsWithoutRef<typ
 /**
  * The confirmation: a modal dialog in a portal, over an overlay, titled and described by the labels
  * (what the student is charged and what the tutor receives), with the server's refusal when there is
- * one (`role="alert"`). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
+ * one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
+ * `STUDENT_JOINED` with source `provider`, the `studentInMeeting` label when it is set). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
  * `data-itutor-part="actions"` row. Focus is trapped inside and returns to the trigger on close.
  */
 export function MarkNoShowDialog({ overlayClassName, container, children, ...rest }: MarkNoShowDialogProps) {
@@ -236,7 +240,7 @@ export function MarkNoShowDialog({ overlayClassName, container, children, ...res
         <Dialog.Description data-itutor-part="description">{labels.confirmNoShowDescription(...amounts)}</Dialog.Description>
         {error && (
           <p id={`${id}e`} role="alert" data-itutor-part="error">
-            {error.message || labels.genericError}
+            {(error.source === 'provider' && labels.studentInMeeting) || error.message || labels.genericError}
           </p>
         )}
         {children ?? (

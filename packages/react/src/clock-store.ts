@@ -40,11 +40,13 @@ export interface TickingSessionClock extends SessionClock {
   tick(): void;
 }
 
-const toMs = (value: number | Date): number => (typeof value === 'number' ? value : value.getTime());
+/** A `Date` or epoch ms as epoch ms (a `Date`'s number value is its epoch ms). */
+const toMs = (value: number | Date): number => +value;
 
+// Looked up at each call, so timers replaced later (fake timers in tests) are the ones used.
 const globalTimers: ClockTimers = {
-  setInterval: (callback, ms) => globalThis.setInterval(callback, ms),
-  clearInterval: (handle) => globalThis.clearInterval(handle as ReturnType<typeof setInterval>),
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
 };
 
 /**
@@ -103,6 +105,5 @@ let defaultClock: TickingSessionClock | null = null;
 
 /** The process-wide clock used when no `SessionClockProvider` is mounted (created on first use; internal). */
 export function getDefaultSessionClock(): TickingSessionClock {
-  defaultClock ??= createSessionClock();
-  return defaultClock;
+  return (defaultClock ??= createSessionClock());
 }

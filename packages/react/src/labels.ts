@@ -43,6 +43,13 @@ export interface SessionLabels {
   readonly cancel: string;
   /** Shown after a no-show was recorded from this component. */
   readonly noShowRecorded: string;
+  /**
+   * The reason the no-show dialog shows when the server refused because the video provider reports the
+   * student in the meeting (`STUDENT_JOINED` with source `provider`). No default: the server's own
+   * message says so in English ("The student joined the meeting within the no-show wait (reported by the
+   * video provider)"); set it to say it in your language.
+   */
+  readonly studentInMeeting?: string;
   /** Formats a countdown of whole seconds (default `m:ss`, then `h:mm:ss`). */
   readonly countdown: (seconds: number) => string;
   /** Status names (default core `STATUS_LABELS`). */

@@ -2,7 +2,9 @@ import { formatMoney } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
 import { SessionRequestError } from '@itutor/sessions-core/client';
+import { SessionAttendanceStatus, useSessionAttendance } from '../src/attendance';
 import { MarkNoShowButton, MarkNoShowCancel, MarkNoShowConfirm, MarkNoShowDialog, MarkNoShowTrigger } from '../src/index';
+import { at, attendanceJson } from '../test/fixtures';
 import { StoryClock, clockOf, never, sessionJson } from './story-clock';
 
 type Args = React.ComponentProps<typeof MarkNoShowButton> & { minutesFromStart: number };
@@ -244,5 +246,70 @@ export const AboveStickyHeader: Story = {
     // What is painted on top of the header's middle is the dimmed overlay, not the header.
     const top = document.elementFromPoint(header.left + header.width / 2, header.top + header.height / 2);
     await expect(top).toHaveAttribute('data-itutor', 'no-show-overlay');
+  },
+};
+
+/** The server's refusal when the video provider reports the student in the meeting within the wait. */
+const providerRefusal = () =>
+  fn(async () => {
+    throw new SessionRequestError('The student joined the meeting within the no-show wait (reported by the video provider)', {
+      status: 409,
+      code: 'STUDENT_JOINED',
+      source: 'provider',
+    });
+  });
+
+export const ProviderReportsStudent: Story = {
+  name: 'Refused: the provider reports the student in the meeting',
+  args: { markNoShow: providerRefusal() },
+  play: async ({ canvasElement, userEvent, args }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    await waitFor(() =>
+      expect(within(dialog).getByRole('alert')).toHaveTextContent('The student joined the meeting within the no-show wait (reported by the video provider)'),
+    );
+    await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', source: 'provider' }));
+    await expect(canvasElement.querySelector('[data-itutor="no-show"]')).toHaveAttribute('data-state', 'error');
+  },
+};
+
+export const ProviderReportsStudentLabel: Story = {
+  name: 'Refused on the provider’s report, in the host’s words (studentInMeeting label)',
+  args: { markNoShow: providerRefusal(), labels: { studentInMeeting: 'Zoom says the student is in the meeting: no no-show.' } },
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    await waitFor(() => expect(within(dialog).getByRole('alert')).toHaveTextContent('Zoom says the student is in the meeting: no no-show.'));
+    await waitFor(() => expect(confirmButton(dialog)).toHaveFocus());
+  },
+};
+
+/** The tutor's panel as a host builds it: the button, and beside it what the provider reports (hook + status line). */
+function TutorPanel(props: React.ComponentProps<typeof MarkNoShowButton>) {
+  const { attendance } = useSessionAttendance(sessionJson().id, {
+    fetchAttendance: async () => attendanceJson({ studentInMeeting: true, studentJoinedAt: at(21).toISOString() }),
+    refreshIntervalMs: 0,
+  });
+  return (
+    <>
+      <MarkNoShowButton {...props} />
+      <SessionAttendanceStatus attendance={attendance} role="tutor" />
+    </>
+  );
+}
+
+export const WithAttendance: Story = {
+  name: 'With attendance: the student is in the meeting (joined late)',
+  args: { minutesFromStart: 25 },
+  render: ({ minutesFromStart, ...props }, { id }) => (
+    <StoryClock id={id} minutesFromStart={minutesFromStart}>
+      <TutorPanel {...props} />
+    </StoryClock>
+  ),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('status')).toHaveTextContent('The student is in the meeting.');
+    // Joined after the wait: the rules still allow the no-show, so the button stays; the line tells the tutor.
+    await expect(canvas.getByRole('button', { name: 'Mark no-show' })).toBeEnabled();
   },
 };

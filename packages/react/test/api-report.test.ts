@@ -6,6 +6,7 @@ const entries = {
   index: () => import('../src/index'),
   testing: () => import('../src/testing'),
   connect: () => import('../src/connect'),
+  attendance: () => import('../src/attendance'),
 } as const;
 
 describe('@itutor/sessions-react API reports', () => {

@@ -52,6 +52,24 @@ describe("'use client' in the build", () => {
   });
 });
 
+describe('the attendance entry', () => {
+  it("starts with 'use client' in both ESM and CJS", async () => {
+    expect(startsWithUseClient(await readFile(join(out, 'attendance.js'), 'utf8'))).toBe(true);
+    expect(startsWithUseClient(await readFile(join(out, 'attendance.cjs'), 'utf8'))).toBe(true);
+  });
+
+  it('imports the main entry by name (one SessionClockProvider context) and the core client, bundling neither', async () => {
+    const esm = await readFile(join(out, 'attendance.js'), 'utf8');
+    expect(esm).toMatch(/import \{[^}]*useSessionContext[^}]*\} from "@itutor\/sessions-react"/);
+    expect(esm).toMatch(/from "@itutor\/sessions-core\/client"/);
+    expect(esm).not.toMatch(/function useSessionContext|function createSessionClock|function getSessionAttendance|zod/);
+  });
+
+  it('leaves the main entry without the attendance code', async () => {
+    expect(await readFile(join(out, 'index.js'), 'utf8')).not.toMatch(/useSessionAttendance|SessionAttendanceStatus|getSessionAttendance/);
+  });
+});
+
 describe('the connect entry', () => {
   it('imports the main entry by name instead of bundling a second SessionClockProvider context', async () => {
     const esm = await readFile(join(out, 'connect.js'), 'utf8');
@@ -72,13 +90,24 @@ describe("'use client' in the sources", () => {
     for (const file of files) {
       const code = await readFile(join(src, file), 'utf8');
       // The entries re-export client modules, so each is a client boundary itself (and tsup keeps its directive).
-      const usesReact = file === 'index.ts' || file === 'connect.ts' || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      const usesReact = ['index.ts', 'connect.ts', 'attendance.ts'].includes(file) || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
       const hasDirective = startsWithUseClient(code);
       expect.soft(hasDirective, `${file}: 'use client' ${usesReact ? 'missing' : 'not needed'}`).toBe(usesReact);
       if (hasDirective) marked.push(file);
     }
     expect(marked.sort()).toEqual(
-      ['ConnectVideoProvider.tsx', 'MarkNoShowButton.tsx', 'SessionJoinButton.tsx', 'action.ts', 'connect.ts', 'context.ts', 'hooks.ts', 'index.ts'].sort(),
+      [
+        'ConnectVideoProvider.tsx',
+        'MarkNoShowButton.tsx',
+        'SessionJoinButton.tsx',
+        'action.ts',
+        'attendance.ts',
+        'connect.ts',
+        'context.ts',
+        'hooks.ts',
+        'index.ts',
+        'useSessionAttendance.ts',
+      ].sort(),
     );
   });
 });

@@ -1,4 +1,5 @@
 import { toPublicSession, type ProviderConnection, type PublicSession } from '@itutor/sessions-core';
+import type { SessionAttendanceJson } from '@itutor/sessions-core/client';
 import type { ProviderConnectionJson } from '../src/connect';
 import { buildSession } from '@itutor/sessions-core/testing';
 
@@ -46,4 +47,19 @@ export function makeConnection(overrides: Partial<ProviderConnection> = {}): Pro
 export function connectionJson(overrides: Partial<ProviderConnection> = {}): ProviderConnectionJson {
   const c = makeConnection(overrides);
   return { ...c, connectedAt: c.connectedAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+/**
+ * The body of `GET /api/sessions/{id}/attendance` for the fixture session (no entries: only the summary
+ * is read by the UI), with summary overrides.
+ */
+export function attendanceJson(
+  summary: Partial<SessionAttendanceJson['summary']> = {},
+  sessionId = '00000000-0000-4000-8000-000000000001',
+): SessionAttendanceJson {
+  return {
+    sessionId,
+    entries: [],
+    summary: { studentInMeeting: false, studentJoinedAt: null, tutorInMeeting: false, tutorJoinedAt: null, unknownInMeeting: 0, ...summary },
+  };
 }

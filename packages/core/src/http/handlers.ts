@@ -1,4 +1,5 @@
-import { SessionError, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
+import { SessionError, isSessionError, roleOf, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
+import { toSessionAttendanceJson } from './attendance-wire';
 import { bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
 import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
 import { json, problem, problemFromError } from './problem';
@@ -52,13 +53,28 @@ function assertUsableCronSecret(secret: unknown): void {
   }
 }
 
+/**
+ * Whether `core` has attendance storage. The core tells it only by refusing `recordMeetingEvent` with
+ * `ATTENDANCE_NOT_SUPPORTED` before it looks at the event (its `listAttendance` answers `[]` either way),
+ * so the question is asked with an empty event: with storage the refusal is `INVALID_INPUT`, nothing is
+ * read or written either way.
+ */
+async function hasAttendanceStorage(core: SessionsCore): Promise<boolean> {
+  try {
+    await core.recordMeetingEvent(undefined as never);
+  } catch (error) {
+    return !(isSessionError(error) && error.code === 'ATTENDANCE_NOT_SUPPORTED');
+  }
+  return true;
+}
+
 /** A route handler: the request plus the path parameters the router extracted. */
 export type RouteHandler = (request: Request, params: { readonly id?: string }) => Promise<Response>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The four routes of the HTTP contract as individual handlers, for hosts whose framework routes by
+ * The routes of the HTTP contract as individual handlers, for hosts whose framework routes by
  * file (Next.js route handlers). Most hosts mount {@link createSessionsHandler} instead.
  */
 export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
@@ -95,6 +111,8 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       return run(id, auth);
     });
 
+  let attendanceStorage: Promise<boolean> | undefined;
+
   return {
     /** `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`. */
     createForBooking: guard(async (request) => {
@@ -121,6 +139,28 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
     markNoShow: sessionAction(async (sessionId, auth) => {
       const session = await core.markNoShow({ sessionId, userId: auth.userId });
       return json({ session: toSessionJson(session) });
+    }),
+
+    /**
+     * `GET /sessions/{id}/attendance` → 200 the session's provider-reported attendance
+     * (`SessionAttendanceJson`: entries by time without e-mails, names or provider ids, and a summary),
+     * for its tutor or student only (others: 403 `NOT_SESSION_PARTICIPANT`, as for a join). 404 for an
+     * unknown session; 501 `ATTENDANCE_NOT_SUPPORTED` when the adapter stores no attendance.
+     */
+    attendance: guard(async (request, params) => {
+      const auth = await requireUser(request);
+      if (auth instanceof Response) return auth;
+      const id = params.id ?? '';
+      if (!isSessionId(id)) return problem('NOT_FOUND', `Session ${id} was not found`);
+      const session = await core.getSession(id);
+      if (!session) return problem('NOT_FOUND', `Session ${id} was not found`);
+      if (roleOf(session, auth.userId) === null) {
+        return problem('NOT_SESSION_PARTICIPANT', "Only the session's tutor or student may see its attendance");
+      }
+      if (!(await (attendanceStorage ??= hasAttendanceStorage(core)))) {
+        return problem('ATTENDANCE_NOT_SUPPORTED', 'This server stores no attendance from the video provider');
+      }
+      return json(toSessionAttendanceJson(session.id, await core.listAttendance(session.id)));
     }),
 
     /** `GET|POST /cron/process-charges` with `Authorization: Bearer <cronSecret>` → 200 the run's report. */

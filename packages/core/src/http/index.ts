@@ -2,6 +2,8 @@
  * `@itutor/sessions-core/http`: the SDK's HTTP contract as Web-standard handlers
  * (`(Request) => Promise<Response>`), with zod-validated input and `application/problem+json` errors.
  */
+export { toSessionAttendanceJson } from './attendance-wire';
+export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson } from './attendance-wire';
 export { bearerToken, secretsEqual } from './auth';
 export type { AuthContext, Authenticator } from './auth';
 export { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from './body';

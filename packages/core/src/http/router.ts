@@ -8,7 +8,8 @@ interface Route {
 }
 
 /**
- * One Web-standard handler for all four routes: mount it on a catch-all route of any framework that
+ * One Web-standard handler for all the routes (create-for-booking, join, mark-no-show, attendance, the
+ * cron route): mount it on a catch-all route of any framework that
  * speaks `Request`/`Response` (Next.js, Hono, Remix, Bun, Deno, or `node:http` through an adapter).
  * Unknown paths get 404, known paths with the wrong method 405 with an `Allow` header; all errors are
  * `application/problem+json`.
@@ -26,6 +27,7 @@ export function createSessionsHandler(options: SessionsHttpOptions): (request: R
     { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/create-for-booking/?$`), handler: handlers.createForBooking },
     { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/join/?$`), handler: handlers.join },
     { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/mark-no-show/?$`), handler: handlers.markNoShow },
+    { methods: ['GET'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/attendance/?$`), handler: handlers.attendance },
     { methods: ['GET', 'POST'], pattern: new RegExp(`^${escaped}/cron/process-charges/?$`), handler: handlers.processCharges },
   ];
 
