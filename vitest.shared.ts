@@ -15,6 +15,7 @@ export const workspaceAliases: AliasOptions = [
   { find: /^@itutor\/sessions-supabase$/, replacement: src('./packages/supabase/src/index.ts') },
   { find: /^@itutor\/sessions-supabase\/migrations$/, replacement: src('./packages/supabase/src/migrations.ts') },
   { find: /^@itutor\/sessions-react$/, replacement: src('./packages/react/src/index.ts') },
+  { find: /^@itutor\/sessions-react\/attendance$/, replacement: src('./packages/react/src/attendance.ts') },
   { find: /^@itutor\/sessions-react\/connect$/, replacement: src('./packages/react/src/connect.ts') },
   { find: /^@itutor\/sessions-video$/, replacement: src('./packages/video/src/index.ts') },
   { find: /^@itutor\/sessions-video\/testing$/, replacement: src('./packages/video/src/testing/index.ts') },

@@ -318,6 +318,9 @@ export function createSessionsCore(config: SessionsCoreConfig) {
       return attendance.recordMeetingEvent(event);
     },
 
+    /** Whether the adapter stores provider-reported attendance (`SessionsAdapter.attendance`). */
+    attendanceSupported: config.adapter.attendance !== undefined,
+
     /**
      * A session's provider-reported joins and leaves, by time (server-side: includes participants'
      * e-mails). Empty when the adapter has no attendance storage.

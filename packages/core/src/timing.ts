@@ -39,13 +39,13 @@ export function assertValidDuration(durationMinutes: number, policy: SessionPoli
  * keeps every instant inside what every adapter stores and prints the same way (PostgreSQL's
  * `timestamptz` and ISO 8601 with a four-digit year), so no adapter fails where another succeeds.
  */
-export const EARLIEST_INSTANT: Date = /* @__PURE__ */ new Date(Date.UTC(2000, 0, 1));
+export const EARLIEST_INSTANT: Date = /* @__PURE__ */ new Date(/* @__PURE__ */ Date.UTC(2000, 0, 1));
 
 /**
  * The first instant the SDK no longer accepts: 9999-12-31T00:00:00Z (so a session of up to a day that
  * starts before it also ends within year 9999).
  */
-export const LATEST_INSTANT: Date = /* @__PURE__ */ new Date(Date.UTC(9999, 11, 31));
+export const LATEST_INSTANT: Date = /* @__PURE__ */ new Date(/* @__PURE__ */ Date.UTC(9999, 11, 31));
 
 /**
  * Throws `INVALID_INPUT` unless `value` is a valid `Date` from {@link EARLIEST_INSTANT} (inclusive) to

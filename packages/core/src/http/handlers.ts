@@ -28,6 +28,35 @@ export interface SessionsHttpOptions {
   readonly isSessionId?: (id: string) => boolean;
   /** Called with unexpected errors (those answered 500), e.g. for logging. */
   readonly onUnexpectedError?: (error: unknown) => void;
+  /**
+   * More work for the cron route, run beside settlement in the same call, each under its name:
+   * renewing Google Meet event subscriptions (`meet: () => renewMeetSubscriptions({ client, store })`
+   * from `@itutor/sessions-video`), retrying refunds (`refunds: () => core.retryRefunds()`). A job's
+   * result is answered under `jobs.<name>`; a job that throws is answered as `{ error: <code> }` (its
+   * error goes to `onUnexpectedError`) and never stops settlement or the other jobs. Keep each within
+   * the cron's interval (they run concurrently with settlement's `runBudgetMs`). Names: letters, digits,
+   * `_` or `-`, at most 40 characters.
+   */
+  readonly cronJobs?: Readonly<Record<string, () => Promise<unknown>>>;
+}
+
+const CRON_JOB_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+
+/** Throws `INVALID_INPUT` for cron jobs that cannot run (not functions, or badly named). */
+function assertUsableCronJobs(jobs: unknown): void {
+  if (jobs === undefined) return;
+  const issues: Array<{ path: string; message: string }> = [];
+  if (typeof jobs !== 'object' || jobs === null || Array.isArray(jobs)) {
+    issues.push({ path: 'cronJobs', message: 'must be an object of named functions' });
+  } else {
+    for (const [name, job] of Object.entries(jobs)) {
+      if (!CRON_JOB_NAME.test(name)) issues.push({ path: `cronJobs.${name}`, message: 'name must be letters, digits, _ or -, at most 40' });
+      if (typeof job !== 'function') issues.push({ path: `cronJobs.${name}`, message: 'must be a function' });
+    }
+  }
+  if (issues.length > 0) {
+    throw new SessionError('INVALID_INPUT', `Invalid cron jobs: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+  }
 }
 
 /** The shortest cron secret the handlers accept. */
@@ -53,21 +82,6 @@ function assertUsableCronSecret(secret: unknown): void {
   }
 }
 
-/**
- * Whether `core` has attendance storage. The core tells it only by refusing `recordMeetingEvent` with
- * `ATTENDANCE_NOT_SUPPORTED` before it looks at the event (its `listAttendance` answers `[]` either way),
- * so the question is asked with an empty event: with storage the refusal is `INVALID_INPUT`, nothing is
- * read or written either way.
- */
-async function hasAttendanceStorage(core: SessionsCore): Promise<boolean> {
-  try {
-    await core.recordMeetingEvent(undefined as never);
-  } catch (error) {
-    return !(isSessionError(error) && error.code === 'ATTENDANCE_NOT_SUPPORTED');
-  }
-  return true;
-}
-
 /** A route handler: the request plus the path parameters the router extracted. */
 export type RouteHandler = (request: Request, params: { readonly id?: string }) => Promise<Response>;
 
@@ -79,7 +93,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
   assertUsableCronSecret(options.cronSecret);
+  assertUsableCronJobs(options.cronJobs);
   const { core } = options;
+  const cronJobs = Object.entries(options.cronJobs ?? {});
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const isSessionId = options.isSessionId ?? ((id: string) => UUID.test(id));
 
@@ -110,8 +126,6 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!body.ok) return body.response;
       return run(id, auth);
     });
-
-  let attendanceStorage: Promise<boolean> | undefined;
 
   return {
     /** `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`. */
@@ -157,13 +171,16 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (roleOf(session, auth.userId) === null) {
         return problem('NOT_SESSION_PARTICIPANT', "Only the session's tutor or student may see its attendance");
       }
-      if (!(await (attendanceStorage ??= hasAttendanceStorage(core)))) {
+      if (!core.attendanceSupported) {
         return problem('ATTENDANCE_NOT_SUPPORTED', 'This server stores no attendance from the video provider');
       }
       return json(toSessionAttendanceJson(session.id, await core.listAttendance(session.id)));
     }),
 
-    /** `GET|POST /cron/process-charges` with `Authorization: Bearer <cronSecret>` → 200 the run's report. */
+    /**
+     * `GET|POST /cron/process-charges` with `Authorization: Bearer <cronSecret>` → 200 `{ report }`, the
+     * settlement run's report, plus `jobs` (each of `cronJobs`' results by name) when there are any.
+     */
     processCharges: guard(async (request) => {
       const token = bearerToken(request);
       // Compare even when absent so a missing header takes as long as a wrong one.
@@ -171,8 +188,18 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!ok || token === null) return problem('UNAUTHENTICATED', 'A valid cron secret is required');
       const body = await readJsonBody(request, emptyBody, maxBytes);
       if (!body.ok) return body.response;
-      const report = await core.settleDueSessions();
-      return json({ report });
+      if (cronJobs.length === 0) return json({ report: await core.settleDueSessions() });
+      const runJob = async (job: () => Promise<unknown>): Promise<unknown> => {
+        try {
+          return (await job()) ?? null;
+        } catch (error) {
+          options.onUnexpectedError?.(error);
+          const code = isSessionError(error) ? error.code : typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL';
+          return { error: code };
+        }
+      };
+      const [report, ...results] = await Promise.all([core.settleDueSessions(), ...cronJobs.map(([, job]) => runJob(job))]);
+      return json({ report, jobs: Object.fromEntries(cronJobs.map(([name], i) => [name, results[i]])) });
     }),
   };
 }
