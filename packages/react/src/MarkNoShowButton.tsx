@@ -39,6 +39,12 @@ export interface MarkNoShowButtonProps {
   readonly basePath?: string;
   /** Records the no-show, instead of `POST {basePath}/sessions/{id}/mark-no-show`. */
   readonly markNoShow?: MarkNoShowFunction;
+  /**
+   * The student's earliest join as the video provider reports it (`useSessionAttendance(id).attendance
+   * ?.summary.studentJoinedAt` from `@itutor/sessions-react/attendance`). A join within the wait hides
+   * the button, as a join through our Join button does: the student is in the meeting.
+   */
+  readonly providerStudentJoinedAt?: Date | string | null;
   /** Called with the settled session after the no-show was recorded. */
   readonly onSuccess?: (session: PublicSession) => void;
   /** Called when the server refused or the request failed. */
@@ -119,7 +125,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
     'mark-no-show',
     props.markNoShow,
   );
-  const view = useNoShowState(session, { notBefore, labels: props.labels });
+  const view = useNoShowState(session, { notBefore, labels: props.labels, providerStudentJoinedAt: props.providerStudentJoinedAt });
   // `open` is the host's when it passes one (controlled), else kept here: Radix's controllable-state model.
   const [ownOpen, setOwnOpen] = useState(!!props.defaultOpen);
   const open = props.open ?? ownOpen;

@@ -3,7 +3,7 @@ import type { ParticipantRole } from './deps';
 import { useCallback, useMemo, useRef, useSyncExternalStore } from './deps';
 import { useSessionContext } from './context';
 import { resolveLabels, type SessionLabels, type SessionLabelsInput } from './labels';
-import { joinStateAt, noShowStateAt, type JoinState, type JoinStateOptions, type NoShowState, type SessionInput } from './state';
+import { joinStateAt, noShowStateAt, type JoinState, type JoinStateOptions, type NoShowState, type NoShowStateOptions, type SessionInput } from './state';
 
 /** Shallow equality of two plain objects: the default comparison of {@link useClockSelector} (internal). */
 export function shallowEqual<T>(a: T, b: T): boolean {
@@ -103,7 +103,7 @@ export function useJoinState(session: SessionInput, options: UseJoinStateOptions
 }
 
 /** Options of {@link useNoShowState}. */
-export interface UseNoShowStateOptions extends JoinStateOptions {
+export interface UseNoShowStateOptions extends NoShowStateOptions {
   /** Label overrides (for the countdown format). */
   readonly labels?: SessionLabelsInput;
 }
@@ -119,14 +119,14 @@ export interface NoShowHookState extends Omit<NoShowState, 'secondsUntilEligible
  * whether to hide (final session, or the student joined within the wait).
  */
 export function useNoShowState(session: SessionInput, options: UseNoShowStateOptions = {}): NoShowHookState {
-  const { notBefore } = options;
+  const { notBefore, providerStudentJoinedAt } = options;
   const labels = useResolvedLabels(options.labels);
   const select = useCallback(
     (now: number | null): NoShowHookState => {
-      const { secondsUntilEligible, eligibleAt, ...state } = noShowStateAt(session, now, { notBefore });
+      const { secondsUntilEligible, eligibleAt, ...state } = noShowStateAt(session, now, { notBefore, providerStudentJoinedAt });
       return { ...state, countdown: state.phase === 'waiting' ? labels.countdown(secondsUntilEligible!) : null };
     },
-    [session, notBefore, labels],
+    [session, notBefore, providerStudentJoinedAt, labels],
   );
   return useClockSelector(select);
 }

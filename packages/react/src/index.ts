@@ -31,6 +31,7 @@ export type {
   JoinPhase,
   JoinState,
   JoinStateOptions,
+  NoShowStateOptions,
   NoShowHiddenReason,
   NoShowPhase,
   NoShowState,

@@ -62,6 +62,16 @@ export interface JoinStateOptions {
   readonly notBefore?: number | null;
 }
 
+/** Options for {@link noShowStateAt}. */
+export interface NoShowStateOptions extends JoinStateOptions {
+  /**
+   * The student's earliest join as the video provider reports it (`useSessionAttendance`'s
+   * `summary.studentJoinedAt`): a join within the wait hides the no-show as our Join button's does
+   * (`hiddenReason: 'student-joined'`), since the server would refuse it (`STUDENT_JOINED`).
+   */
+  readonly providerStudentJoinedAt?: Date | string | null;
+}
+
 /** The Join state of `session` at `now` (epoch ms, or `null` for "not known yet"). */
 export function joinStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): JoinState {
   const s = toPublicSessionInput(session);
@@ -109,11 +119,12 @@ export interface NoShowState {
  * The no-show state of `session` at `now` (epoch ms, or `null` for "not known yet"), for the session's
  * tutor (a student never may: `MarkNoShowButton` renders nothing for one).
  */
-export function noShowStateAt(session: SessionInput, now: number | null, options: JoinStateOptions = {}): NoShowState {
+export function noShowStateAt(session: SessionInput, now: number | null, options: NoShowStateOptions = {}): NoShowState {
   const s = toPublicSessionInput(session);
   const eligible = new Date(Math.max(+s.noShowEligibleAt, options.notBefore ?? 0));
   // Asked at the eligibility instant when `now` is unknown: only the refusals time cannot change remain.
-  const guard = noShowGuard(s, 'tutor', now === null ? eligible : new Date(now));
+  const joined = options.providerStudentJoinedAt;
+  const guard = noShowGuard(s, 'tutor', now === null ? eligible : new Date(now), joined ? new Date(joined) : null);
   const code = guard.allowed ? null : guard.code;
   const hiddenReason: NoShowHiddenReason | null = code === 'SESSION_FINAL' ? 'final' : code === 'STUDENT_JOINED' ? 'student-joined' : null;
   const known = now !== null && !hiddenReason;

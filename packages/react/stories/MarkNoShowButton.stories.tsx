@@ -141,6 +141,14 @@ export const HiddenStudentJoined: Story = {
   },
 };
 
+/** The video provider reported the student in the meeting within the wait (e.g. from `useSessionAttendance`). */
+export const HiddenProviderReportsStudent: Story = {
+  args: { providerStudentJoinedAt: '2026-01-15T15:03:00.000Z' },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).queryByRole('button')).toBeNull();
+  },
+};
+
 export const HiddenFinal: Story = {
   args: { minutesFromStart: 70, session: sessionJson({ status: 'COMPLETED_ASSUMED' }) },
   play: async ({ canvasElement }) => {

@@ -76,3 +76,29 @@ describe('MarkNoShowButton refused on the provider’s report', () => {
     expect(screen.getByRole('status')).toHaveTextContent('The student is in the meeting.');
   });
 });
+
+describe('MarkNoShowButton with the provider’s report beforehand (providerStudentJoinedAt)', () => {
+  const renderAt = (minutes: number, joinedAt: Date | string | null | undefined) =>
+    render(
+      <SessionClockProvider clock={createManualSessionClock(at(minutes))}>
+        <MarkNoShowButton session={session} role="tutor" providerStudentJoinedAt={joinedAt} />
+      </SessionClockProvider>,
+    );
+
+  it('a provider join within the wait hides the button, as a Join-button join does (Date or ISO string)', () => {
+    for (const joined of [at(10), at(10).toISOString(), at(19)]) {
+      const { container, unmount } = renderAt(25, joined);
+      expect(screen.queryByRole('button', { name: 'Mark no-show' })).toBeNull();
+      expect(container).toBeEmptyDOMElement();
+      unmount();
+    }
+  });
+
+  it('a join after the wait, none, or an unparseable value leaves it as it was', () => {
+    for (const joined of [at(19, 1), null, undefined, 'not a date']) {
+      const { unmount } = renderAt(25, joined);
+      expect(screen.getByRole('button', { name: 'Mark no-show' })).toBeEnabled();
+      unmount();
+    }
+  });
+});
