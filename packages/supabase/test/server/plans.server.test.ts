@@ -161,6 +161,11 @@ describe('settlement plans on the PostgreSQL server', () => {
       const statement = nested(call).find((p) => /Update on (public\.)?sessions/.test(p));
       expect(statement, call.plans.join('\n---\n')).toMatch(/Index Scan (using|on) sessions_pkey/);
     }
+    // The answers (a later apply): the ledger's attempts through its primary key by the answered sessions'
+    // ids, as a statement on the ledger alone — never a scan of the whole ledger joined with the batch.
+    const answers = nested(applies[applies.length - 1]!).find((p) => /Update on (public\.)?session_charges/.test(p));
+    expect(answers, applies[applies.length - 1]!.plans.join('\n---\n')).toMatch(/Index Cond: \(session_id = ANY/);
+    expect(answers).not.toMatch(/Join/);
     // The claim is planned per call from the current table sizes and limit. Apply-writes keeps one
     // generic plan per connection (planning it per call costs more than a single write), made with
     // sequential scans off, so a plan made while a table was small still reaches rows by key.
