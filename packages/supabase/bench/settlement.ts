@@ -296,7 +296,7 @@ const variants: Variant[] = [
     run: async (pool) => {
       const { seconds, report, heapMb, retainedMb } = await sdk(pool, {});
       const wrong = report.completed === N && report.chargesSucceeded === N ? '' : `; settled ${report.completed}, charged ${report.chargesSucceeded} of ${N}`;
-      return { seconds, state: await endState(pool), note: `peak heap +${Math.round(heapMb)} MB, retained +${Math.round(retainedMb)} MB${wrong}` };
+      return { seconds, state: await endState(pool), note: `peak heap +${Math.round(heapMb)} MB${Number.isNaN(retainedMb) ? '' : `, retained +${Math.round(retainedMb)} MB`}${wrong}` };
     },
   },
 ];
