@@ -120,11 +120,13 @@ export function createSessionsCore(config: SessionsCoreConfig) {
    */
   function runCommand(
     sessionId: string,
-    command: SessionCommand,
+    // A command that needs another read (the no-show's attendance evidence) comes as a promise, so that
+    // read runs beside the session's own: one round trip of latency instead of two.
+    commandOrRead: SessionCommand | Promise<SessionCommand>,
     prepare: (next: Session, now: Date) => Session = (next) => next,
   ): Promise<{ session: Session; effects: readonly SessionEffect[] }> {
     return retryCompareAndSet('The session', async () => {
-      const current = await load(sessionId);
+      const [current, command] = await Promise.all([load(sessionId), commandOrRead]);
       const now = clock.now();
       const result = transition(current, command, now, policy);
       if (!result.ok) throw result.error;
@@ -278,11 +280,15 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     async markNoShow(input: { sessionId: string; userId: string }): Promise<Session> {
       // The provider's evidence of the student's join (the machine refuses with STUDENT_JOINED, source
       // 'provider', when it falls within the wait). Without attendance storage: the Join button alone.
-      const providerStudentJoinedAt =
-        config.adapter.attendance && typeof input.sessionId === 'string'
-          ? earliestStudentJoin(await config.adapter.attendance.listBySession(input.sessionId))
-          : null;
-      const command: SessionCommand = { type: 'MARK_NO_SHOW', actorId: input.userId, providerStudentJoinedAt };
+      // Read beside the session (runCommand awaits both), once: a retry after a conflict reuses it.
+      const attendanceStore = config.adapter.attendance;
+      const command: Promise<SessionCommand> = (
+        attendanceStore && typeof input.sessionId === 'string' ? attendanceStore.listBySession(input.sessionId) : Promise.resolve(null)
+      ).then((entries) => ({
+        type: 'MARK_NO_SHOW',
+        actorId: input.userId,
+        providerStudentJoinedAt: entries ? earliestStudentJoin(entries) : null,
+      }));
       const { session } = await runCommand(input.sessionId, command, (next, now) => ({
         ...next,
         // Lease the charge to this call so a cron run does not send it at the same moment.

@@ -40,6 +40,7 @@ describe('migrations export', () => {
         { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },
         { relname: 'session_refunds', relrowsecurity: true },
+        { relname: 'session_work', relrowsecurity: true },
         { relname: 'sessions', relrowsecurity: true },
         { relname: 'stripe_events', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },

@@ -5,6 +5,7 @@ import { buildSession, createFakeVideoProvider, createManualClock, createRecordi
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
 import { seedDueSessions } from '../support/seed';
+import { workListDrift } from '../support/work-list';
 
 const addMinutes = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000);
 
@@ -79,6 +80,9 @@ describe('settlement concurrency on the PostgreSQL server', () => {
     expect(ledger[0]).toEqual({ n: 5000, sessions: 5000, settled: 5000 });
     const { rows: keys } = await db.pool.query('select idempotency_key from public.session_charges');
     expect(new Set((keys as Array<{ idempotency_key: string }>).map((k) => k.idempotency_key))).toEqual(new Set(gateway.instructions.map((i) => i.idempotencyKey)));
+    // The work list the eight workers claimed from is exactly what the sessions say: nothing left to do.
+    expect(await workListDrift(db.pool)).toEqual([]);
+    expect((await db.pool.query('select count(*)::int as n from public.session_work')).rows[0]).toEqual({ n: 0 });
   });
 
   it('a no-show racing settlement at the scheduled end: exactly one winner and one charge, 200 times', async () => {
@@ -147,6 +151,9 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       }
     }
     expect(wins.noShow + wins.settlement).toBe(200);
+    // Whichever side won, the work list followed the session: nothing left to settle or collect.
+    expect(await workListDrift(db.pool)).toEqual([]);
+    expect((await db.pool.query('select count(*)::int as n from public.session_work')).rows[0]).toEqual({ n: 0 });
     console.info(`[supabase] no-show vs settlement race: no-show won ${wins.noShow}, settlement won ${wins.settlement} of 200`);
   });
 });

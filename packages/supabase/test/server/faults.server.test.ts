@@ -11,6 +11,7 @@ import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
 import { createRawReader } from '../support/raw';
 import { seedDueSessions } from '../support/seed';
+import { workListDrift } from '../support/work-list';
 
 /**
  * Faults on the PostgreSQL server: the core's settlement fault suite over the SQL adapter (a pg Pool,
@@ -175,5 +176,7 @@ describe('faults on the PostgreSQL server', () => {
       const ledger = await raw.charges(String(id));
       expect(ledger.filter((a) => a.status === 'succeeded')).toHaveLength(1);
     }
+    // Transactions killed mid-batch rolled their work-list changes back with them: it matches the sessions.
+    expect(await workListDrift(db.pool)).toEqual([]);
   });
 });

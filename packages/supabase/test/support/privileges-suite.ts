@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -21,6 +21,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   stripe_events: ['DELETE', 'INSERT', 'SELECT'],
   // Provider-reported joins and leaves are appended, never changed.
   session_attendance: ['INSERT', 'SELECT'],
+  // The settlement's work list: the claims read it; only the trigger on sessions writes it.
+  session_work: ['SELECT'],
 };
 
 /** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
@@ -213,6 +215,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         `delete from public.session_attendance`,
         `update public.session_attendance set role = 'student'`,
         'truncate public.session_attendance',
+        `insert into public.session_work (kind, due_at, session_id) values ('settle', now(), '${failed.id}')`,
+        `delete from public.session_work`,
       ]) {
         await expect(service.query(statement), statement).rejects.toMatchObject({ code: '42501' });
       }
