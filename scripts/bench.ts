@@ -25,16 +25,21 @@ const pnpm = (args: string[]): [string, string[]] => {
 };
 
 /** Runs a step with its output shown; resolves to its exit code (a signal or spawn error counts as 1). */
-const run = (command: string, args: string[]) => {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
+const run = (command: string, args: string[], env: Record<string, string> = {}) => {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
   if (result.error) console.log(`  could not run ${command}: ${result.error.message}`);
   return result.status ?? 1;
 };
 
-const section = (title: string, command: string, args: string[]) => {
+const section = (title: string, command: string, args: string[], env: Record<string, string> = {}) => {
   console.log(`\n### ${title}`);
-  if (run(command, args) !== 0) failures.push(title);
+  if (run(command, args, env) !== 0) failures.push(title);
 };
+
+// BENCH_SCALE=0 leaves out the two long settlement runs (100,000 due; 2,000,000 sessions beside 10,000
+// due), which take about twenty minutes together; the plans they depend on are checked by the test
+// suite on every run either way.
+const SCALE = process.env.BENCH_SCALE !== '0';
 
 // The benchmarks import the built packages (and sizes are measured on them): build first when a package
 // has no build or its sources are newer than it.
@@ -60,6 +65,19 @@ if (built) {
   if (existsSync(join(ROOT, 'packages/supabase/bench/settlement.ts'))) {
     if (process.env.DATABASE_URL) {
       section('supabase: settlement on PostgreSQL', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts']);
+      if (SCALE) {
+        section('supabase: settlement on PostgreSQL, 100,000 due', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts'], {
+          BENCH_SESSIONS: '100000',
+          BENCH_SLOW: '0',
+        });
+        // Five rounds: each variant runs on a fresh 2.3 GB copy, and its time varies more than the others'.
+        section('supabase: settlement on PostgreSQL, 10,000 due beside 1,000,000 upcoming + 1,000,000 final', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts'], {
+          BENCH_SESSIONS: '10000',
+          BENCH_BACKGROUND: process.env.BENCH_BACKGROUND ?? '1000000',
+          BENCH_ROUNDS: process.env.BENCH_ROUNDS ?? '5',
+          BENCH_SLOW: '0',
+        });
+      }
       section('supabase: hot HTTP paths on PostgreSQL', bin('tsx'), ['packages/supabase/bench/http.ts']);
       section('provider webhooks: acknowledgement latency on PostgreSQL', bin('tsx'), ['packages/supabase/bench/webhooks.ts']);
     } else console.log('\n### supabase: settlement and hot HTTP paths on PostgreSQL — not run (set DATABASE_URL)');
