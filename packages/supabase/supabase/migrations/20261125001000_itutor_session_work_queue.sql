@@ -19,8 +19,8 @@
 -- table owner): the row of a kind exists exactly when the session's status / charge_status say so. The
 -- claims scan the work list in key order and fetch each session by its primary key. No index of
 -- `sessions` names status or charge_status any more, so the lease, the settlement and the charge answer
--- are heap-only updates while the session's page has room (fillfactor 60, migration 000800); the work
--- list's own writes land near "now" in a small index.
+-- are heap-only updates while the session's page has room (fillfactor 40, below); the work list's own
+-- writes land near "now", in the part of its index that is in use.
 --
 -- The work list is bookkeeping derived from `sessions`: clients see nothing of it, the service role may
 -- only read it (the claims do), and only the trigger writes it. Sessions are the truth: the claims
