@@ -61,7 +61,7 @@ if (stale.length) {
   }
 }
 if (built) {
-  section('core: settlement throughput (in-memory adapter)', bin('tsx'), ['packages/core/bench/settlement.ts']);
+  section('core: settlement throughput (in-memory adapter)', bin('tsx'), ['--expose-gc', 'packages/core/bench/settlement.ts']);
   if (existsSync(join(ROOT, 'packages/supabase/bench/settlement.ts'))) {
     if (process.env.DATABASE_URL) {
       section('supabase: settlement on PostgreSQL', bin('tsx'), ['--expose-gc', 'packages/supabase/bench/settlement.ts']);
