@@ -54,7 +54,7 @@ export type {
   NoShowRefusalCode,
   SessionPhase,
 } from './guards';
-export { randomId, systemClock } from './ports';
+export { randomId, systemClock, timeOrderedId } from './ports';
 export type {
   Booking,
   ChargeCallOptions,

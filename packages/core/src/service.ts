@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } fro
 import { assertValidPriceMinor } from './money';
 import { definePolicy, type SessionPolicy } from './policy';
 import {
-  randomId,
+  timeOrderedId,
   systemClock,
   type Booking,
   type Clock,
@@ -42,7 +42,7 @@ export interface SessionsCoreConfig {
   readonly paymentGateway: PaymentGateway;
   /** Default: the system clock. Tests pass a manual clock. */
   readonly clock?: Clock;
-  /** Default: random UUIDs. */
+  /** Ids of new sessions. Default: time-ordered UUID v7 (`timeOrderedId`); `randomId` for v4. */
   readonly ids?: IdGenerator;
   /** Overrides of `DEFAULT_POLICY`; validated once here. */
   readonly policy?: Partial<SessionPolicy>;
@@ -76,7 +76,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   const policy = definePolicy(config.policy);
   assertDeadlineWithinKeyLifetime(policy, config.paymentGateway);
   const clock = config.clock ?? systemClock;
-  const newId = config.ids ?? randomId;
+  const newId = config.ids ?? timeOrderedId;
   const { sessions, connections, events, charges } = config.adapter;
   const settlementOptions = resolveSettlementOptions(config.settlement);
   const settlement = createSettlement({
