@@ -11,6 +11,7 @@ export const REPOSITORY_FUNCTIONS = {
   itutor_find_session: [['p_id', 'text']],
   itutor_find_session_by_booking: [['p_booking_id', 'text']],
   itutor_apply_session_writes: [['p_writes', 'jsonb']],
+  itutor_apply_charge_answers: [['p_writes', 'jsonb']],
   itutor_claim_sessions_for_settlement: [
     ['p_now', 'timestamptz'],
     ['p_limit', 'integer'],

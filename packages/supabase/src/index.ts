@@ -12,7 +12,7 @@
  */
 export { createSqlAdapter } from './sql';
 export type { SupabaseSessionsAdapter } from './repositories';
-export type { SqlClient } from './sql';
+export type { SqlAdapterOptions, SqlClient } from './sql';
 export { createSupabaseAdapter, SupabaseRpcError } from './supabase';
 export type { PostgrestErrorLike, SupabaseRpcClient } from './supabase';
 export { createSupabaseAuthenticator } from './auth';

@@ -62,7 +62,21 @@ export interface SupabaseSessionsAdapter extends SessionsAdapter {
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
-export function createRepositories(call: CallRepositoryFunction): SupabaseSessionsAdapter {
+/** How the repositories write; set by the adapter that knows its connection. */
+export interface RepositoryOptions {
+  /**
+   * Writes that only record charge answers go through `itutor_apply_charge_answers`, which commits
+   * them without waiting for the WAL flush (see that migration). Only where every call is its own
+   * transaction.
+   */
+  readonly asyncChargeAnswers?: boolean;
+}
+
+/** True when every write records charge answers and nothing else in the ledger. */
+const onlyChargeAnswers = (writes: readonly SessionWrite[]) =>
+  writes.every((w) => w.ledger !== undefined && w.ledger.length > 0 && w.ledger.every((change) => change.type === 'answer'));
+
+export function createRepositories(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions = {}): SupabaseSessionsAdapter {
   return {
     sessions: {
       async insert(session, events): Promise<InsertSessionResult> {
@@ -87,8 +101,9 @@ export function createRepositories(call: CallRepositoryFunction): SupabaseSessio
 
       async applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>> {
         if (writes.length === 0) return [];
+        const fn = repositoryOptions.asyncChargeAnswers === true && onlyChargeAnswers(writes) ? 'itutor_apply_charge_answers' : 'itutor_apply_session_writes';
         const result = flags(
-          await call('itutor_apply_session_writes', {
+          await call(fn, {
             p_writes: writes.map((w) => ({
               expected_version: w.expectedVersion,
               session: sessionToRow(w.next),
@@ -96,10 +111,10 @@ export function createRepositories(call: CallRepositoryFunction): SupabaseSessio
               ledger: (w.ledger ?? []).map(ledgerWriteToRow),
             })),
           }),
-          'itutor_apply_session_writes',
+          fn,
         );
         if (result.length !== writes.length) {
-          throw new Error(`itutor_apply_session_writes answered ${result.length} writes, expected ${writes.length}`);
+          throw new Error(`${fn} answered ${result.length} writes, expected ${writes.length}`);
         }
         // A winning write stored exactly `next` (the function sets every column from it).
         return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));

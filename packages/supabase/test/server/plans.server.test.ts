@@ -123,7 +123,10 @@ describe('settlement plans on the PostgreSQL server', () => {
       }
     }
     const claims = calls.filter((c) => c.fn === 'itutor_claim_sessions_for_settlement');
-    const applies = calls.filter((c) => c.fn === 'itutor_apply_session_writes');
+    // Writes: itutor_apply_session_writes, and (over a Pool) the answer batches through
+    // itutor_apply_charge_answers, which runs the same statements.
+    const applies = calls.filter((c) => c.fn === 'itutor_apply_session_writes' || c.fn === 'itutor_apply_charge_answers');
+    expect(applies[applies.length - 1]!.fn).toBe('itutor_apply_charge_answers');
     // 300 due + 200 to collect in batches of 50, then the empty claim that ends the run.
     expect(claims.length).toBe((DUE + TO_COLLECT) / BATCH + 1);
     expect(applies.length).toBeGreaterThanOrEqual(2 * (DUE / BATCH));

@@ -145,6 +145,22 @@ export function runTimeZoneSuite(
         [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
       ],
       [
+        // An answer to an attempt the session does not have, at a version it does not have: refused by
+        // the compare-and-set, answered [false].
+        'itutor_apply_charge_answers',
+        `select public.itutor_apply_charge_answers($1::text::jsonb) as r`,
+        [
+          j([
+            {
+              expected_version: 99,
+              session: sessionToRow(join.session),
+              events: [],
+              ledger: [{ type: 'answer', session_id: join.session.id, attempt: 1, status: 'succeeded', gateway_reference: 'ch_tz', failure_code: null, answered_at: '2026-03-29T01:00:00.000Z' }],
+            },
+          ]),
+        ],
+      ],
+      [
         'itutor_apply_charge_writes_in_batch',
         `select public.itutor_apply_charge_writes_in_batch($1::text::jsonb) as r`,
         [j([{ expected_version: 1, session: sessionToRow(join.session), events: join.events.map(eventToRow), ledger: [] }])],
@@ -228,6 +244,7 @@ export function runTimeZoneSuite(
       for (const [fn, text] of Object.entries(utc)) {
         // Each answer carries at least one instant, printed in UTC (apply-writes answers booleans only).
         if (fn === 'itutor_apply_session_writes' || fn === 'itutor_apply_session_writes_in_batch' || fn === 'itutor_apply_charge_writes_in_batch') expect(text).toBe('[true]');
+        else if (fn === 'itutor_apply_charge_answers') expect(text).toBe('[false]');
         else expect.soft(text, fn).toMatch(/T\d\d:\d\d:\d\d(\.\d+)?\+00:00/);
       }
       expect(utc.itutor_find_session).toContain('"scheduled_end_at": "9999-12-31T23:59:59.999+00:00"');

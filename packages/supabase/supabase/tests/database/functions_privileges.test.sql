@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(40);
+select plan(41);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -37,6 +37,7 @@ select throws_ok($$ select public.itutor_find_video_meeting('zoom', 'itutor-book
 select throws_ok($$ select public.itutor_insert_video_meeting('zoom', 'x', '{}') $$, '42501', null, 'a tutor cannot record a meeting through the functions');
 select throws_ok($$ select public.itutor_remove_video_meeting('zoom', '8000000001') $$, '42501', null, 'a tutor cannot forget a meeting through the functions');
 select throws_ok($$ select public.itutor_apply_session_writes('[]') $$, '42501', null, 'a tutor cannot write through the functions');
+select throws_ok($$ select public.itutor_apply_charge_answers('[]') $$, '42501', null, 'a tutor cannot record charge answers through the functions');
 select throws_ok($$ select public.itutor_apply_session_write('{}') $$, '42501', null, 'a tutor cannot write through the single-write path');
 select throws_ok($$ select public.itutor_apply_session_writes_in_batch('[]') $$, '42501', null, 'a tutor cannot write through the batch path');
 select throws_ok($$ select public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read the ledger (keys, references) through the functions');
