@@ -46,7 +46,7 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 
 /** A host: the core over the in-memory adapter, the provider, and the connect routes on the provider's own OAuth client. */
-function host(name: 'zoom' | 'google_meet', provider: (shared: ReturnType<typeof shared>) => ConnectedVideoProvider) {
+function host(name: 'zoom' | 'google_meet', provider: (env: ReturnType<typeof shared>) => ConnectedVideoProvider) {
   const clock = createManualClock(new Date('2030-03-01T12:00:00.000Z'));
   const adapter = createInMemoryAdapter({ clock });
   const env = shared(adapter);

@@ -105,8 +105,12 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       interception.use(fake);
       const clock = createManualClock(new Date());
       const { second } = await opened;
-      const other = second ? second() : db.client;
-      if (second) extra.push(other);
+      let other: SqlClient = db.client;
+      if (second) {
+        const pool = second();
+        extra.push(pool);
+        other = pool;
+      }
       return { db, clock, a: instance(db.client, clock), b: instance(other, clock) };
     }
 
@@ -135,9 +139,9 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       expect([...a.errors, ...b.errors]).toEqual([]);
       // The table holds the state's hash, never the state.
       const state = callbackUrl.searchParams.get('state')!;
-      const { rows } = await db.client.query<{ state_hash: string }>('select state_hash from public.video_oauth_states');
+      const { rows } = await db.client.query('select state_hash from public.video_oauth_states');
       expect(rows).toHaveLength(1);
-      expect(rows[0]!.state_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect((rows[0] as { state_hash: string }).state_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(rows)).not.toContain(state);
     });
 
@@ -161,7 +165,7 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       expect(await finish(b, late.callbackUrl, late.cookie)).toBe('expired_state');
       expect(await finish(a, late.callbackUrl, late.cookie)).toBe('expired_state');
       expect(fake.count('token')).toBe(1);
-      const count = async () => (await db.client.query<{ n: number }>('select count(*)::int as n from public.video_oauth_states')).rows[0]!.n;
+      const count = async () => ((await db.client.query('select count(*)::int as n from public.video_oauth_states')).rows[0] as { n: number }).n;
       expect(await count()).toBe(1);
 
       const store = createSqlOAuthStateStore(asRole(db, 'service_role'));
@@ -203,7 +207,7 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
 
     it('a null or non-live expiry is refused by the function itself and not recorded', async () => {
       const db = await fresh();
-      const { rows } = await db.client.query<{ past: boolean; equal: boolean; absent: boolean; no_now: boolean }>(
+      const { rows } = await db.client.query(
         `select public.itutor_consume_oauth_state($1, now() - interval '1 second', now()) as past,
                 public.itutor_consume_oauth_state($2, '2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z') as equal,
                 public.itutor_consume_oauth_state($3, null, now()) as absent,
@@ -282,9 +286,10 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       const store = createSqlOAuthStateStore(asRole(db, 'service_role'));
       expect(await store.purgeExpired(new Date(base + 100_000))).toBe(100);
       expect(await store.purgeExpired(new Date(base + 100_000))).toBe(0);
-      const { rows } = await db.client.query<{ n: number; first: Date }>('select count(*)::int as n, min(expires_at) as first from public.video_oauth_states');
-      expect(rows[0]!.n).toBe(200);
-      expect(new Date(rows[0]!.first).getTime()).toBe(base + 101_000);
+      const { rows } = await db.client.query('select count(*)::int as n, min(expires_at) as first from public.video_oauth_states');
+      const left = rows[0] as { n: number; first: Date | string };
+      expect(left.n).toBe(200);
+      expect(new Date(left.first).getTime()).toBe(base + 101_000);
     });
   });
 }
