@@ -2,13 +2,22 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createSqlAdapter, createSqlStripeEventStore, type SupabaseSessionsAdapter, type SupabaseStripeEventStore } from '@itutor/sessions-supabase';
+import {
+  createSqlAdapter,
+  createSqlOAuthStateStore,
+  createSqlStripeEventStore,
+  type SupabaseOAuthStateStore,
+  type SupabaseSessionsAdapter,
+  type SupabaseStripeEventStore,
+} from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap, migrations, supabaseBootstrapSql } from '@itutor/sessions-supabase/migrations';
 
 export interface DemoDatabase {
   readonly adapter: SupabaseSessionsAdapter;
   /** The webhook's handled-events store (the Supabase package's `stripe_events` table). */
   readonly stripeEvents: SupabaseStripeEventStore;
+  /** The connect routes' used OAuth states (the Supabase package's `video_oauth_states` table). */
+  readonly oauthStates: SupabaseOAuthStateStore;
   readonly kind: string;
   /** How the database was made: from the cached snapshot, or created and migrated now. */
   readonly source: 'snapshot' | 'migrated';
@@ -70,6 +79,7 @@ export async function openDatabase(options: { snapshotDir?: string } = {}): Prom
   return {
     adapter: createSqlAdapter(opened),
     stripeEvents: createSqlStripeEventStore(opened),
+    oauthStates: createSqlOAuthStateStore(opened),
     kind: 'PGlite (embedded Postgres) with the Supabase migrations',
     source,
     close: () => opened.close(),

@@ -88,6 +88,8 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     authenticate: authenticateBrowser,
     // Per start: a restart forgets the attempts in flight, as the in-memory database forgets everything else.
     cookieSecret: randomBytes(32).toString('hex'),
+    // Used states in the database (video_oauth_states), as a host with several instances needs them.
+    stateStore: world.database.oauthStates,
     canConnect: isTutor,
     // Back to the page, to the tutor's card, which shows the outcome (`?video=` and `provider=` are added).
     returnTo: (_outcome: VideoConnectOutcome, request) => {

@@ -6,6 +6,8 @@
  * - {@link createSupabaseAuthenticator}: Supabase access tokens → callers, for the core's HTTP handlers.
  * - {@link createSqlStripeEventStore} / {@link createSupabaseStripeEventStore}: the Stripe webhook handler's
  *   handled-events store on the table `stripe_events`.
+ * - {@link createSqlOAuthStateStore} / {@link createSupabaseOAuthStateStore}: the video connect routes'
+ *   used-OAuth-states store on the table `video_oauth_states`.
  * - The migrations live in `@itutor/sessions-supabase/migrations`.
  *
  * Both adapters call the same SQL functions, defined by the migrations; see the README.
@@ -23,3 +25,5 @@ export { createSqlStripeEventStore, createSupabaseStripeEventStore } from './str
 export type { SupabaseStripeEventStore } from './stripe-events';
 export { createSqlMeetSubscriptionStore, createSupabaseMeetSubscriptionStore } from './meet-subscriptions';
 export type { SupabaseMeetSubscriptionRecord, SupabaseMeetSubscriptionStore } from './meet-subscriptions';
+export { createSqlOAuthStateStore, createSupabaseOAuthStateStore } from './oauth-states';
+export type { SupabaseOAuthStateStore } from './oauth-states';

@@ -44,6 +44,7 @@ describe('migrations export', () => {
         { relname: 'sessions', relrowsecurity: true },
         { relname: 'stripe_events', relrowsecurity: true },
         { relname: 'tutor_video_provider_connections', relrowsecurity: true },
+        { relname: 'video_oauth_states', relrowsecurity: true },
         { relname: 'video_provider_meetings', relrowsecurity: true },
       ]);
     } finally {

@@ -2,6 +2,7 @@ import { SessionError, type ProviderTokens, type SessionsCore, type VideoProvide
 import { problem, type Authenticator } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
+import type { OAuthStateStore } from './oauth-states';
 import type { RefreshedTokens, TokenManager } from './tokens';
 
 /**
@@ -15,7 +16,8 @@ import type { RefreshedTokens, TokenManager } from './tokens';
  * - `wrong_user`: the attempt was started by another signed-in user than the one finishing it.
  * - `unauthenticated`: nobody is signed in.
  * - `forbidden`: the host's `canConnect` refused this user (e.g. not a tutor).
- * - `failed`: storing the connection failed (the host's `onError` is told); nothing was changed.
+ * - `failed`: storing the connection failed, or the state store failed, hung or answered nonsense
+ *   (the host's `onError` is told); nothing was changed and the state was not accepted.
  *
  * Every outcome but `connected` changes nothing.
  */
@@ -34,7 +36,10 @@ export interface AuthorizationCodeTokens extends RefreshedTokens {
   accessTokenExpiresAt(): Date;
 }
 
-/** An OAuth client for the authorization-code flow with PKCE: arctic's `Zoom` and `Google` fit. */
+/**
+ * An OAuth client for the authorization-code flow with PKCE: `zoomProvider.oauth` / `meetProvider.oauth`
+ * (at the provider's configured endpoints), `createZoomOAuthClient(...)`, or arctic's `Zoom` and `Google`.
+ */
 export interface OAuthAuthorizationClient {
   createAuthorizationURL(state: string, codeVerifier: string, scopes: string[]): URL;
   validateAuthorizationCode(code: string, codeVerifier: string): Promise<AuthorizationCodeTokens>;
@@ -43,7 +48,8 @@ export interface OAuthAuthorizationClient {
 /** One provider of the connect routes. */
 export interface VideoConnectProvider {
   /**
-   * The OAuth client, made with the callback route's URL as redirect URI, e.g.
+   * The OAuth client, made with the callback route's URL as redirect URI: the provider's own
+   * (`zoomProvider.oauth`, at its configured `endpoints`), or e.g.
    * `new Zoom(id, secret, 'https://tutor.example/api/providers/zoom/callback')`.
    */
   readonly oauth: OAuthAuthorizationClient;
@@ -76,6 +82,15 @@ export interface VideoConnectOptions {
    */
   readonly cookieSecret: string;
   /**
+   * Where used OAuth states are remembered, so each connect attempt is finished at most once across
+   * every server instance (required: a host must not silently get per-process states). Give every
+   * instance the same shared store, e.g. `createSqlOAuthStateStore(pool)` from
+   * `@itutor/sessions-supabase`; `createInMemoryOAuthStateStore()` only for tests and a host that runs
+   * exactly one server process. A store that fails, hangs (`stateStoreTimeoutMs`) or answers anything
+   * but a boolean refuses the callback (`failed`, `onError` told): fail closed.
+   */
+  readonly stateStore: OAuthStateStore;
+  /**
    * Where the tutor is sent back after the callback (and when the connect route refuses): an absolute
    * URL, or a function of the outcome and request. `video=<outcome>` and `provider=<name>` are added.
    */
@@ -88,13 +103,15 @@ export interface VideoConnectOptions {
   readonly stateTtlMs?: number;
   /** Time limit of the code exchange. Default 15 000. */
   readonly exchangeTimeoutMs?: number;
+  /** Time limit of the state store's `consume` during a callback. Default 5 000. */
+  readonly stateStoreTimeoutMs?: number;
   /** The state cookie's name. Default `itutor_video_oauth`. */
   readonly cookieName?: string;
   /** Send the cookie with `Secure` (default `true`; browsers accept it on `http://localhost` too). */
   readonly secureCookie?: boolean;
   /** The source of "now". Default the system clock. */
   readonly clock?: { now(): Date };
-  /** Called with unexpected errors (a failed exchange's cause, a failed store), e.g. for logging. Never a token. */
+  /** Called with unexpected errors (a failed exchange's cause, a failed store or state store), e.g. for logging. Never a token. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -147,6 +164,12 @@ const isAttempt = (value: unknown): value is Attempt => {
   );
 };
 
+/** The hash a state is remembered under (SHA-256, hex): the state itself is never stored. */
+async function stateHash(state: string): Promise<string> {
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', encoder.encode(`itutor-video-oauth-state:v1:${state}`)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Constant-time comparison of two strings (both hashed first, so length and content do not leak). */
 async function sameSecret(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([
@@ -195,7 +218,7 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  *   with HMAC-SHA256 and valid for 10 minutes.
  * - `GET {basePath}/providers/{provider}/callback`: checks the cookie's signature and age, that the same
  *   user is signed in, and the `state` against the cookie (constant time; CSRF); refuses a state used
- *   before; exchanges the code (with the verifier) for tokens; seals them; and connects or switches the
+ *   before, on any instance sharing `stateStore` (fail closed); exchanges the code (with the verifier) for tokens; seals them; and connects or switches the
  *   tutor's provider in one step (`core.connectProvider`). Always clears the cookie and redirects to
  *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
  *   `connected` changes nothing.
@@ -208,9 +231,10 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  * const handle = createVideoConnectHandler({
  *   core, authenticate, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
  *   returnTo: 'https://tutor.example/settings/video',
+ *   stateStore: createSqlOAuthStateStore(pool), // shared by every instance (@itutor/sessions-supabase)
  *   providers: {
- *     zoom: { oauth: new Zoom(id, secret, 'https://tutor.example/api/providers/zoom/callback'), tokens: zoomProvider.tokens },
- *     google_meet: { oauth: new Google(id, secret, 'https://tutor.example/api/providers/google_meet/callback'), tokens: meetProvider.tokens },
+ *     zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens },
+ *     google_meet: { oauth: meetProvider.oauth, tokens: meetProvider.tokens },
  *   },
  * });
  * export { handle as GET };
@@ -218,6 +242,17 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  */
 export function createVideoConnectHandler(options: VideoConnectOptions): (request: Request) => Promise<Response> {
   assertUsableSecret(options.cookieSecret);
+  // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
+  // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
+  // by another instance and its code exchanged again. A single-process host opts in explicitly.
+  const stateStore = options.stateStore as OAuthStateStore | undefined;
+  if (typeof stateStore !== 'object' || stateStore === null || typeof stateStore.consume !== 'function') {
+    throw new SessionError(
+      'INVALID_INPUT',
+      'stateStore is required: a store of used OAuth states shared by every server instance (e.g. createSqlOAuthStateStore from @itutor/sessions-supabase; createInMemoryOAuthStateStore() for tests or a single process)',
+      { issues: [{ path: 'stateStore', message: 'is missing or has no consume()' }] },
+    );
+  }
   if (typeof options.returnTo === 'string') {
     try {
       new URL(options.returnTo);
@@ -232,14 +267,13 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
   const cookiePath = `${base}/providers`;
   const ttlMs = options.stateTtlMs ?? 600_000;
   const exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
+  const stateStoreTimeoutMs = options.stateStoreTimeoutMs ?? 5_000;
   const secure = options.secureCookie ?? true;
   const clock = options.clock ?? { now: () => new Date() };
   const hmacKey = globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
     'sign',
     'verify',
   ]);
-  /** States already used, until they would have expired anyway (this process; the cookie is cleared too). */
-  const used = new Map<string, number>();
 
   const cookie = (value: string, maxAgeSeconds: number) =>
     `${cookieName}=${value}; Path=${cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
@@ -320,12 +354,31 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     }
   }
 
+  /**
+   * Marks the attempt's state used in the shared store: `true` only when this call is the first and the
+   * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
+   */
+  async function consumeState(attempt: Attempt, now: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const answer: unknown = await Promise.race([
+        Promise.resolve().then(async () => stateStore!.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the OAuth state store did not answer within ${stateStoreTimeoutMs} ms`)), stateStoreTimeoutMs);
+        }),
+      ]);
+      if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
+      return answer;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function callback(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
     const clear: [string, string][] = [['set-cookie', cookie('', 0)]];
     const done = (outcome: VideoConnectOutcome) => back(request, outcome, name, clear);
     const params = new URL(request.url).searchParams;
     const now = clock.now().getTime();
-    for (const [state, until] of used) if (until <= now) used.delete(state);
 
     const attempt = await readAttempt(request);
     if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
@@ -334,8 +387,16 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
     const state = params.get('state');
     if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
-    if (used.has(attempt.s)) return done('expired_state');
-    used.set(attempt.s, attempt.e);
+    // Single use across every instance sharing the store; before anything else, so a replayed
+    // callback never reaches the provider. A store that cannot answer refuses the callback.
+    let first: boolean;
+    try {
+      first = await consumeState(attempt, now);
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('failed');
+    }
+    if (!first) return done('expired_state');
 
     const error = params.get('error');
     if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');

@@ -2,6 +2,8 @@ export { createVideoConnectHandler, MIN_COOKIE_SECRET_LENGTH } from './connect';
 export type { AuthorizationCodeTokens, OAuthAuthorizationClient, VideoConnectOptions, VideoConnectOutcome, VideoConnectProvider } from './connect';
 export { createKeyRing, decryptToken, encryptToken, needsReencryption, TokenCryptoError } from './crypto';
 export type { EncryptedToken, KeyRing, KeyRingOptions, TokenCryptoErrorCode } from './crypto';
+export { createGoogleOAuthClient, createZoomOAuthClient, GOOGLE_ENDPOINTS, ZOOM_ENDPOINTS } from './endpoints';
+export type { GoogleEndpoints, ProviderOAuthClient, ProviderOAuthClientOptions, ZoomEndpoints } from './endpoints';
 export { isVideoProviderError, VideoProviderError } from './errors';
 export type { VideoProviderErrorCode } from './errors';
 export { parseRetryAfter } from './http';
@@ -35,6 +37,8 @@ export type {
   MeetSubscriptionStore,
   RenewMeetSubscriptionsOptions,
 } from './meet-subscriptions';
+export { createInMemoryOAuthStateStore } from './oauth-states';
+export type { InMemoryOAuthStateStore, OAuthStateStore } from './oauth-states';
 export { videoProviders } from './router';
 export { tokenStoreFromConnections } from './connections';
 export { createTokenManager, sealProviderTokens } from './tokens';

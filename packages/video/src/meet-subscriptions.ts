@@ -1,11 +1,9 @@
+import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { isVideoProviderError, VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import type { MeetEventReference } from './meet-events';
 import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
 import type { TokenManager } from './tokens';
-
-/** The Google Workspace Events API (v1). */
-const EVENTS_API = 'https://workspaceevents.googleapis.com/v1';
 
 /**
  * The event types every Meet space subscription asks for: the four the Meet events route maps
@@ -152,11 +150,13 @@ function operationFailure(error: GoogleStatus, what: string): VideoProviderError
 /**
  * A Workspace Events client for Meet spaces on a provider's token manager and `fetch` (what
  * `googleMeet({ eventSubscriptions })` uses; also usable on its own, e.g. in a script that repairs
- * subscriptions). See {@link MeetSubscriptionClient}.
+ * subscriptions). See {@link MeetSubscriptionClient}. `endpoints.workspaceEventsApi` moves the API
+ * (default `https://workspaceevents.googleapis.com/v1`; checked at creation, `INVALID_INPUT`).
  */
 export function createMeetSubscriptionClient(
-  options: MeetSubscriptionClientOptions & ApiCallOptions & { readonly tokens: TokenManager },
+  options: MeetSubscriptionClientOptions & ApiCallOptions & { readonly tokens: TokenManager; readonly endpoints?: GoogleEndpoints },
 ): MeetSubscriptionClient {
+  const EVENTS_API = resolveGoogleEndpoints(options.endpoints).workspaceEventsApi;
   if (typeof options.pubsubTopic !== 'string' || !TOPIC.test(options.pubsubTopic)) {
     throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
   }

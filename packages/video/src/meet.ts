@@ -1,5 +1,5 @@
 import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core';
-import { Google } from 'arctic';
+import { createGoogleOAuthClient, resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
@@ -20,7 +20,15 @@ export interface GoogleMeetOptions extends TokenOptions, ApiCallOptions {
   readonly meetings: MeetingStore;
   /** Default `OPEN`: the student (any Google account with the link) joins without knocking. */
   readonly accessType?: MeetAccessType | ((input: CreateMeetingInput) => MeetAccessType);
-  /** The OAuth client that refreshes tokens. Default arctic's `Google` with the credentials above. */
+  /**
+   * Where Google lives: the Meet and Workspace Events API bases and the OAuth endpoints, each an absolute
+   * https URL (checked at creation, `INVALID_INPUT`). Default Google's public endpoints (`GOOGLE_ENDPOINTS`).
+   */
+  readonly endpoints?: GoogleEndpoints;
+  /**
+   * The OAuth client that refreshes tokens. Default the provider's `oauth` (the credentials above at
+   * `endpoints`). Only refreshes use it: `oauth` on the returned provider stays the default client.
+   */
   readonly oauth?: OAuthRefreshClient;
   /**
    * Subscribe each space this provider creates to its Meet events (Google Workspace Events, delivered
@@ -42,8 +50,6 @@ export interface GoogleMeetProvider extends ConnectedVideoProvider {
 /** The OAuth scope the Meet provider needs (`spaces.create`, `spaces.patch`, conference records). */
 export const GOOGLE_MEET_SCOPES: readonly string[] = Object.freeze(['https://www.googleapis.com/auth/meetings.space.created']);
 
-const API = 'https://meet.googleapis.com/v2';
-
 /**
  * Google Meet as a `VideoProvider`: one meeting space per booking (`spaces.create`; its `meetingUri` is
  * the join URL). Spaces cannot be deleted: `deleteMeeting` restricts the space (only invited people may
@@ -56,13 +62,12 @@ const API = 'https://meet.googleapis.com/v2';
  * the space's subscription and forgets it.
  */
 export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
-  const tokens = createTokenManager({
-    ...options,
-    provider: 'google_meet',
-    oauth: options.oauth ?? new Google(options.clientId, options.clientSecret, options.redirectUri),
-  });
+  const endpoints = resolveGoogleEndpoints(options.endpoints);
+  const API = endpoints.meetApi;
+  const oauth = createGoogleOAuthClient({ clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri, endpoints });
+  const tokens = createTokenManager({ ...options, provider: 'google_meet', oauth: options.oauth ?? oauth });
   const inflight = new Map<string, Promise<Meeting>>();
-  const eventSubscriptions = options.eventSubscriptions ? createMeetSubscriptionClient({ ...options, ...options.eventSubscriptions, tokens }) : null;
+  const eventSubscriptions = options.eventSubscriptions ? createMeetSubscriptionClient({ ...options, ...options.eventSubscriptions, endpoints, tokens }) : null;
   const subscriber = eventSubscriptions && options.eventSubscriptions ? createSpaceSubscriber(eventSubscriptions, options.eventSubscriptions) : null;
   const spacePath = (meetingId: string) => {
     if (!/^spaces\/[A-Za-z0-9_-]+$/.test(meetingId)) {
@@ -102,6 +107,7 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
 
   return {
     tokens,
+    oauth,
     eventSubscriptions,
     async createMeeting(input) {
       const meeting = await idempotentCreate({ provider: 'google_meet', store: options.meetings, inflight, create, remove }, input);

@@ -1,5 +1,5 @@
 import type { CreateMeetingInput, Meeting, VideoProvider } from '@itutor/sessions-core';
-import { Zoom } from 'arctic';
+import { createZoomOAuthClient, resolveZoomEndpoints, type ProviderOAuthClient, type ZoomEndpoints } from './endpoints';
 import { VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
@@ -36,7 +36,16 @@ export interface ZoomOptions extends TokenOptions, ApiCallOptions {
   readonly meetings: MeetingStore;
   /** Meeting settings over {@link DEFAULT_ZOOM_SETTINGS}, or a function of the input that gives them. */
   readonly settings?: ZoomMeetingSettings | ((input: CreateMeetingInput) => ZoomMeetingSettings);
-  /** The OAuth client that refreshes tokens. Default arctic's `Zoom` with the credentials above. */
+  /**
+   * Where Zoom lives: the API base and the OAuth endpoints, each an absolute https URL (checked at
+   * creation, `INVALID_INPUT`). Default Zoom's public cloud (`ZOOM_ENDPOINTS`); Zoom for
+   * Government: `{ api: 'https://api.zoomgov.com/v2', authorization: 'https://zoomgov.com/oauth/authorize', token: 'https://zoomgov.com/oauth/token' }`.
+   */
+  readonly endpoints?: ZoomEndpoints;
+  /**
+   * The OAuth client that refreshes tokens. Default the provider's `oauth` (the credentials above at
+   * `endpoints`). Only refreshes use it: `oauth` on the returned provider stays the default client.
+   */
   readonly oauth?: OAuthRefreshClient;
 }
 
@@ -51,11 +60,14 @@ export interface MeetingTimes {
 export interface ConnectedVideoProvider extends VideoProvider {
   /** The token lifecycle (store the tokens after the OAuth callback with `tokens.saveTokens`). */
   readonly tokens: TokenManager;
+  /**
+   * The app's OAuth client at the provider's configured endpoints, for the connect routes:
+   * `createVideoConnectHandler({ providers: { zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens } } })`.
+   */
+  readonly oauth: ProviderOAuthClient;
   /** The meeting's actual start and end as the provider reports them; `null` when it has no record. */
   getMeetingTimes(input: { readonly tutorId: string; readonly meetingId: string }): Promise<MeetingTimes | null>;
 }
-
-const API = 'https://api.zoom.us/v2';
 
 interface ZoomMeetingBody {
   readonly id?: number | string;
@@ -67,11 +79,10 @@ interface ZoomMeetingBody {
  * OAuth tokens (refreshed under the store's lock; Zoom refresh tokens are single-use).
  */
 export function zoom(options: ZoomOptions): ConnectedVideoProvider {
-  const tokens = createTokenManager({
-    ...options,
-    provider: 'zoom',
-    oauth: options.oauth ?? new Zoom(options.clientId, options.clientSecret, options.redirectUri),
-  });
+  const endpoints = resolveZoomEndpoints(options.endpoints);
+  const API = endpoints.api;
+  const oauth = createZoomOAuthClient({ clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri, endpoints });
+  const tokens = createTokenManager({ ...options, provider: 'zoom', oauth: options.oauth ?? oauth });
   const inflight = new Map<string, Promise<Meeting>>();
 
   async function remove(tutorId: string, meetingId: string): Promise<void> {
@@ -117,6 +128,7 @@ export function zoom(options: ZoomOptions): ConnectedVideoProvider {
 
   return {
     tokens,
+    oauth,
     createMeeting: (input) => idempotentCreate({ provider: 'zoom', store: options.meetings, inflight, create, remove }, input),
     async deleteMeeting(input) {
       assertProvider('zoom', input.provider);

@@ -2,7 +2,18 @@ import { Google, Zoom } from 'arctic';
 import { describe, expect, it, vi } from 'vitest';
 import { createSessionsCore, type SessionsAdapter } from '@itutor/sessions-core';
 import { createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
-import { createKeyRing, createVideoConnectHandler, decryptToken, googleMeet, tokenStoreFromConnections, videoProviders, zoom, type VideoConnectOptions } from '../src/index';
+import {
+  createInMemoryOAuthStateStore,
+  createKeyRing,
+  createVideoConnectHandler,
+  decryptToken,
+  googleMeet,
+  tokenStoreFromConnections,
+  videoProviders,
+  zoom,
+  type OAuthStateStore,
+  type VideoConnectOptions,
+} from '../src/index';
 import { fakes, KEY_A, useProviderFakes } from './support';
 
 useProviderFakes();
@@ -37,6 +48,7 @@ function host(over: Partial<VideoConnectOptions> = {}) {
     },
     cookieSecret: SECRET,
     returnTo: RETURN,
+    stateStore: createInMemoryOAuthStateStore(),
     clock,
     onError: (e) => errors.push(e),
     providers: {
@@ -339,6 +351,93 @@ describe('GET /api/providers/{provider}/callback', () => {
       expect(outcome).toBe('failed');
       expect(failing.errors).toEqual([new Error('database down')]);
       expect(await h.adapter.raw.connections('tutor-1')).toEqual([]);
+    });
+  });
+});
+
+describe('used states across server instances (stateStore)', () => {
+  it('is required at creation: no silent per-process default', () => {
+    for (const stateStore of [undefined, null, {}, { consume: 'yes' }]) {
+      expect(() => host({ stateStore: stateStore as unknown as OAuthStateStore })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/stateStore/) }));
+    }
+  });
+
+  it('two instances sharing one store: the callback replayed on the second (same state, same cookie) is refused and its code not exchanged again', async () => {
+    const stateStore = createInMemoryOAuthStateStore();
+    const a = host({ stateStore });
+    const b = host({ stateStore });
+    const { cookie, callbackUrl } = await start(a, 'zoom');
+    expect((await finish(a, callbackUrl, cookie)).outcome).toBe('connected');
+    expect(fakes.zoom.count('token')).toBe(1);
+    const before = await snapshot(b.adapter);
+    expect((await finish(b, callbackUrl, cookie)).outcome).toBe('expired_state');
+    expect((await finish(a, callbackUrl, cookie)).outcome).toBe('expired_state');
+    expect(fakes.zoom.count('token')).toBe(1);
+    expect(await snapshot(b.adapter)).toBe(before);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('racing callbacks of one attempt on two instances: exactly one exchange, one connected, the rest expired_state', async () => {
+    const stateStore = createInMemoryOAuthStateStore();
+    const instances = [host({ stateStore }), host({ stateStore })];
+    const { cookie, callbackUrl } = await start(instances[0]!, 'zoom');
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => finish(instances[i % 2]!, callbackUrl, cookie).then((r) => r.outcome)));
+    expect(outcomes.filter((o) => o === 'connected')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'expired_state')).toHaveLength(7);
+    expect(fakes.zoom.count('token')).toBe(1);
+  });
+
+  it('the store gets a SHA-256 of the state (never the state) and the attempt’s expiry; an expired attempt never reaches it', async () => {
+    const calls: Array<[string, Date, Date]> = [];
+    const memory = createInMemoryOAuthStateStore();
+    const stateStore: OAuthStateStore = { consume: (hash, expiresAt, now) => (calls.push([hash, expiresAt, now]), memory.consume(hash, expiresAt, now)) };
+    const h = host({ stateStore });
+    const started = h.clock.now().getTime();
+    const { cookie, callbackUrl } = await start(h, 'zoom');
+    const state = callbackUrl.searchParams.get('state')!;
+    expect((await finish(h, callbackUrl, cookie)).outcome).toBe('connected');
+    expect(calls).toHaveLength(1);
+    const [hash, expiresAt, now] = calls[0]!;
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).not.toContain(state);
+    expect(expiresAt.getTime()).toBe(started + 600_000);
+    expect(now.getTime()).toBe(started);
+
+    const late = await start(h, 'zoom');
+    h.clock.set(new Date(h.clock.now().getTime() + 600_001));
+    expect((await finish(h, late.callbackUrl, late.cookie)).outcome).toBe('expired_state');
+    expect(calls).toHaveLength(1);
+  });
+
+  describe('a store that cannot answer fails closed: video=failed, onError told, no exchange, nothing changed', () => {
+    for (const [what, consume, expected] of [
+      ['fails', () => Promise.reject(new Error('database down')), /database down/],
+      ['hangs', () => new Promise<boolean>(() => undefined), /did not answer within 200 ms/],
+      ['throws synchronously', () => { throw new Error('misconfigured'); }, /misconfigured/],
+      ['answers a non-boolean', () => Promise.resolve('true' as unknown as boolean), /not a boolean/],
+      ['answers undefined', () => Promise.resolve(undefined as unknown as boolean), /not a boolean/],
+    ] as const) {
+      it(`a store that ${what}`, async () => {
+        const h = host({ stateStore: { consume }, stateStoreTimeoutMs: 200 });
+        const { cookie, callbackUrl } = await start(h, 'zoom');
+        const before = await snapshot(h.adapter);
+        const started = Date.now();
+        const { outcome, response } = await finish(h, callbackUrl, cookie);
+        expect(outcome).toBe('failed');
+        expect(Date.now() - started).toBeLessThan(1_500);
+        expect(setCookie(response).attributes).toContain('Max-Age=0');
+        expect(h.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(expected) })]);
+        expect(fakes.zoom.count('token')).toBe(0);
+        expect(await snapshot(h.adapter)).toBe(before);
+      });
+    }
+
+    it('a store answering false: video=expired_state, no exchange', async () => {
+      const h = host({ stateStore: { consume: async () => false } });
+      const { cookie, callbackUrl } = await start(h, 'zoom');
+      expect((await finish(h, callbackUrl, cookie)).outcome).toBe('expired_state');
+      expect(fakes.zoom.count('token')).toBe(0);
+      expect(h.errors).toEqual([]);
     });
   });
 });

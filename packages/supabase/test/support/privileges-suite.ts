@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work', 'video_oauth_states'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -23,6 +23,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   session_attendance: ['INSERT', 'SELECT'],
   // The settlement's work list: the claims read it; only the trigger on sessions writes it.
   session_work: ['SELECT'],
+  // Used OAuth states are recorded once and purged after their expiry, never changed.
+  video_oauth_states: ['DELETE', 'INSERT', 'SELECT'],
 };
 
 /** Runs every statement as `role` (one transaction each, `set local role`), the way PostgREST does. */
@@ -65,7 +67,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
          from pg_class c cross join lateral aclexplode(c.relacl) as a
          where c.relnamespace = 'public'::regnamespace and c.relname = any ($1::text[])
            and a.grantee = 'service_role'::regrole and a.privilege_type in ('TRUNCATE', 'REFERENCES', 'TRIGGER', 'DELETE')
-           and not (c.relname in ('video_provider_meetings', 'stripe_events') and a.privilege_type = 'DELETE')`,
+           and not (c.relname in ('video_provider_meetings', 'stripe_events', 'video_oauth_states') and a.privilege_type = 'DELETE')`,
         [[...SDK_TABLES]],
       );
       expect(acl).toEqual([]);
@@ -117,7 +119,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       const { rows: meetings } = await client.query(
         `select r.role from unnest(array['anon', 'authenticated']) as r (role)
          where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')
-            or has_any_column_privilege(r.role, 'public.stripe_events', 'SELECT')`,
+            or has_any_column_privilege(r.role, 'public.stripe_events', 'SELECT')
+            or has_any_column_privilege(r.role, 'public.video_oauth_states', 'SELECT')`,
       );
       expect(meetings).toEqual([]);
     });

@@ -1,4 +1,5 @@
 import { delay, http, HttpResponse, type RequestHandler } from 'msw';
+import { resolveGoogleEndpoints, resolveZoomEndpoints, type GoogleEndpoints, type ZoomEndpoints } from '../endpoints';
 
 /**
  * Local fakes of the providers' documented endpoints, as msw 2 request handlers: the real `arctic`
@@ -75,6 +76,27 @@ export interface FakeOptions {
   /** Milliseconds since the epoch. Default `Date.now`. */
   readonly now?: () => number;
 }
+
+/** Options of {@link createZoomFake}. */
+export interface ZoomFakeOptions extends FakeOptions {
+  /**
+   * Where the fake answers: the same shape as `zoom({ endpoints })`, default Zoom's public cloud. Token
+   * revocation is answered beside the token endpoint (`…/token` → `…/revoke`).
+   */
+  readonly endpoints?: ZoomEndpoints;
+}
+
+/** Options of {@link createGoogleFake}. */
+export interface GoogleFakeOptions extends FakeOptions {
+  /**
+   * Where the fake answers: the same shape as `googleMeet({ endpoints })`, default Google's public
+   * endpoints. Token revocation is answered beside the token endpoint (`…/token` → `…/revoke`).
+   */
+  readonly endpoints?: GoogleEndpoints;
+}
+
+/** The revocation endpoint beside a token endpoint (both providers: `…/oauth/token` → `…/oauth/revoke`). */
+const revocationOf = (token: string) => token.replace(/\/token$/, '/revoke');
 
 /** A Zoom meeting as the fake stores it. */
 export interface FakeZoomMeeting {
@@ -332,18 +354,19 @@ function createCore(dialect: Dialect, options: FakeOptions) {
 }
 
 /** The Zoom fake's handlers and controls. */
-export function createZoomFake(options: FakeOptions = {}): ZoomFake {
+export function createZoomFake(options: ZoomFakeOptions = {}): ZoomFake {
+  const endpoints = resolveZoomEndpoints(options.endpoints);
   const core = createCore('zoom', options);
   const { enter, done, authenticate } = core;
   const meetings = new Map<number, FakeZoomMeeting>();
   let nextId = 85_000_000_001;
-  const api = 'https://api.zoom.us/v2';
+  const api = endpoints.api;
   const notFound = (id: string) => HttpResponse.json({ code: 3001, message: `Meeting does not exist: ${id}.` }, { status: 404 });
 
   const handlers = [
-    http.get('https://zoom.us/oauth/authorize', core.authorize),
-    http.post('https://zoom.us/oauth/token', core.token),
-    http.post('https://zoom.us/oauth/revoke', core.revoke),
+    http.get(endpoints.authorization, core.authorize),
+    http.post(endpoints.token, core.token),
+    http.post(revocationOf(endpoints.token), core.revoke),
     http.post(`${api}/users/me/meetings`, async ({ request }) => {
       const fault = await enter('zoom.createMeeting');
       if (fault) return fault;
@@ -409,13 +432,14 @@ export function createZoomFake(options: FakeOptions = {}): ZoomFake {
 }
 
 /** The Google fake's handlers and controls (OAuth and the Meet REST API v2). */
-export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
+export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
+  const endpoints = resolveGoogleEndpoints(options.endpoints);
   const core = createCore('google', options);
   const { enter, done, authenticate } = core;
   const spaces = new Map<string, FakeMeetSpace>();
   let counter = 0;
-  const api = 'https://meet.googleapis.com/v2';
-  const events = 'https://workspaceevents.googleapis.com/v1';
+  const api = endpoints.meetApi;
+  const events = endpoints.workspaceEventsApi;
   const now = options.now ?? Date.now;
   const googleError = (status: number, code: string, message: string) => HttpResponse.json({ error: { code: status, message, status: code } }, { status });
   const subscriptions = new Map<string, FakeWorkspaceSubscription>();
@@ -468,9 +492,9 @@ export function createGoogleFake(options: FakeOptions = {}): GoogleFake {
   });
 
   const handlers = [
-    http.get('https://accounts.google.com/o/oauth2/v2/auth', core.authorize),
-    http.post('https://oauth2.googleapis.com/token', core.token),
-    http.post('https://oauth2.googleapis.com/revoke', core.revoke),
+    http.get(endpoints.authorization, core.authorize),
+    http.post(endpoints.token, core.token),
+    http.post(revocationOf(endpoints.token), core.revoke),
     http.post(`${api}/spaces`, async ({ request }) => {
       const fault = await enter('meet.createSpace');
       if (fault) return fault;

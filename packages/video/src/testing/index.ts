@@ -8,8 +8,10 @@ export type {
   FakeWorkspaceSubscription,
   FakeZoomMeeting,
   GoogleFake,
+  GoogleFakeOptions,
   ProviderFake,
   ZoomFake,
+  ZoomFakeOptions,
 } from './fakes';
 export { createMemoryMeetingStore, createMemoryTokenStore } from './stores';
 export type { MemoryMeetingStore, MemoryTokenStore } from './stores';
@@ -19,3 +21,5 @@ export { createGooglePushFake, signZoomWebhook, zoomWebhookRequest } from './web
 export type { FakeWorkspaceEvent, GooglePushFake, GooglePushFakeOptions, ZoomWebhookSignatureInput } from './webhooks';
 export { createMemoryMeetSubscriptionStore } from './subscription-store';
 export type { MemoryMeetSubscriptionStore } from './subscription-store';
+export { oauthStateStoreContract } from './oauth-state-contract';
+export type { OAuthStateStoreContractCase, OAuthStateStoreUnderTest } from './oauth-state-contract';

@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(41);
+select plan(44);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -50,6 +50,8 @@ select throws_ok($$ select public.itutor_apply_refund_change('{}') $$, '42501', 
 select throws_ok($$ select public.itutor_remember_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot remember a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot forget a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_events_before(now()) $$, '42501', null, 'a tutor cannot prune Stripe events through the functions');
+select throws_ok($$ select public.itutor_consume_oauth_state(encode(sha256('x'::bytea), 'hex'), now() + interval '1 hour', now()) $$, '42501', null, 'a tutor cannot consume (use up) an OAuth state through the functions');
+select throws_ok($$ select public.itutor_purge_oauth_states(now() + interval '1 year') $$, '42501', null, 'a tutor cannot purge OAuth states through the functions');
 select throws_ok($$ select public.itutor_find_session_by_meeting('zoom', '8000000001') $$, '42501', null, 'a tutor cannot look a session (with join URL) up by its meeting');
 select throws_ok($$ select public.itutor_record_attendance('{}', '{}') $$, '42501', null, 'a tutor cannot record attendance through the functions');
 select throws_ok($$ select public.itutor_list_session_attendance('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot list attendance through the functions (the table, under RLS, is theirs to read)');
@@ -65,6 +67,7 @@ select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-0000000000
 select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
 select is(public.itutor_list_session_refunds('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads refunds through the functions');
 select is(public.itutor_remember_stripe_event('evt_functions'), true, 'the service role remembers Stripe events through the functions');
+select is(public.itutor_consume_oauth_state(encode(sha256('functions'::bytea), 'hex'), now() + interval '1 hour', now()), true, 'the service role consumes OAuth states through the functions');
 select is(public.itutor_find_session_by_meeting('zoom', '8000000001') ->> 'id', 'aaaaaaaa-0000-4000-8000-00000000000a', 'the service role finds a session by its meeting');
 select is(public.itutor_list_session_attendance('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role lists attendance through the functions');
 reset role;

@@ -1,0 +1,113 @@
+import type { SqlClient } from './sql';
+import { SupabaseRpcError, type SupabaseRpcClient } from './supabase';
+
+/**
+ * The video package's `OAuthStateStore` (what `createVideoConnectHandler({ stateStore })` takes) on the
+ * table `video_oauth_states` (migration `20261207000200_itutor_oauth_states`): server-side only, RLS on,
+ * no client access. Structurally an `OAuthStateStore`; this package does not depend on the video package.
+ * Give every server instance a store over the same database: a state used on one is refused on all.
+ *
+ * Malformed input is refused with a `TypeError` before the database is called: a hash that is not 64
+ * lowercase hex digits, an invalid `Date`.
+ */
+export interface SupabaseOAuthStateStore {
+  /**
+   * Records `stateHash` (the state's SHA-256, hex) as used: `true` for exactly one caller per hash (the
+   * first), also when callbacks race on several instances (one `insert … on conflict do nothing`);
+   * `false` for every later one, and for a state not live at `now` (`expiresAt <= now`, not recorded).
+   */
+  consume(stateHash: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /**
+   * Forgets the states that expired at or before `before` and resolves to how many (one indexed
+   * `delete`). A purged state is never accepted again: the connect routes refuse an expired attempt
+   * before they ask the store. Run it from the cron tick with a margin for clocks that lag behind, e.g.
+   * `purgeExpired(subHours(new Date(), 1))`.
+   */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The SQL functions of the migration, with their parameters in declaration order. */
+const FUNCTIONS = {
+  itutor_consume_oauth_state: [
+    ['p_state_hash', 'text'],
+    ['p_expires_at', 'timestamptz'],
+    ['p_now', 'timestamptz'],
+  ],
+  itutor_purge_oauth_states: [['p_before', 'timestamptz']],
+} as const satisfies Record<string, ReadonlyArray<readonly [string, 'text' | 'timestamptz']>>;
+
+type FunctionName = keyof typeof FUNCTIONS;
+type Call = (name: FunctionName, args: Readonly<Record<string, string>>) => Promise<unknown>;
+
+/** `select public.fn(p_a => $1::text, ...) as result`, built once per function. */
+const STATEMENTS = Object.fromEntries(
+  Object.entries(FUNCTIONS).map(([name, params]) => [
+    name,
+    `select public.${name}(${params.map(([param, type], i) => `${param} => $${i + 1}::${type}`).join(', ')}) as result`,
+  ]),
+) as Record<FunctionName, string>;
+
+function sqlCaller(client: SqlClient): Call {
+  return async (name, args) => {
+    const params = FUNCTIONS[name].map(([param]) => args[param] ?? null);
+    const { rows } = await client.query(STATEMENTS[name], params);
+    const row = rows[0] as { result?: unknown } | undefined;
+    return row?.result ?? null;
+  };
+}
+
+function supabaseCaller(client: SupabaseRpcClient): Call {
+  return async (name, args) => {
+    const { data, error } = await client.rpc(name, args);
+    if (error) throw new SupabaseRpcError(name, error);
+    return data ?? null;
+  };
+}
+
+function checkedDate(value: unknown, what: string): string {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${what} must be a valid Date`);
+  return value.toISOString();
+}
+
+function createOAuthStateStore(call: Call): SupabaseOAuthStateStore {
+  return {
+    async consume(stateHash, expiresAt, now) {
+      if (typeof stateHash !== 'string' || !HASH.test(stateHash)) throw new TypeError('stateHash must be a SHA-256 as 64 lowercase hex digits');
+      const args = { p_state_hash: stateHash, p_expires_at: checkedDate(expiresAt, 'expiresAt'), p_now: checkedDate(now, 'now') };
+      const answer = await call('itutor_consume_oauth_state', args);
+      if (typeof answer !== 'boolean') throw new Error('video_oauth_states: the database answered no boolean');
+      return answer;
+    },
+    async purgeExpired(before) {
+      const purged = Number(await call('itutor_purge_oauth_states', { p_before: checkedDate(before, 'before') }));
+      if (!Number.isInteger(purged) || purged < 0) throw new Error('video_oauth_states: the database answered no count');
+      return purged;
+    },
+  };
+}
+
+/**
+ * The video package's `OAuthStateStore` over a direct SQL connection (node-postgres `Pool`, PGlite),
+ * like `createSqlAdapter`. Connect as the table owner or a role with the service role's privileges; the
+ * database needs this package's migrations (`video_oauth_states`).
+ *
+ * ```ts
+ * const oauthStates = createSqlOAuthStateStore(pool);
+ * const connect = createVideoConnectHandler({ ...options, stateStore: oauthStates });
+ * // In the cron tick (core's cronJobs): forget expired states.
+ * cronJobs: { oauthStates: () => oauthStates.purgeExpired(subHours(new Date(), 1)) }
+ * ```
+ */
+export function createSqlOAuthStateStore(client: SqlClient): SupabaseOAuthStateStore {
+  return createOAuthStateStore(sqlCaller(client));
+}
+
+/**
+ * The video package's `OAuthStateStore` over a supabase-js client with the **service role** key, like
+ * `createSupabaseAdapter` (one `rpc` call per method; failures throw {@link SupabaseRpcError}).
+ */
+export function createSupabaseOAuthStateStore(client: SupabaseRpcClient): SupabaseOAuthStateStore {
+  return createOAuthStateStore(supabaseCaller(client));
+}

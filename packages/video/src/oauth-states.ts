@@ -1,0 +1,80 @@
+/**
+ * Where the connect routes remember which OAuth `state`s were used, so that each connect attempt is
+ * finished at most once **across every process that serves the callback** (replicas, serverless
+ * instances): a replayed callback (the same `state` and the same signed cookie) is refused on any
+ * instance, and its code is never exchanged a second time.
+ *
+ * It is given a hash of the state (SHA-256, 64 lowercase hex digits), never the state itself, and the
+ * attempt's expiry. The host's store must be shared by every instance, e.g. a table keyed by the hash
+ * (`insert … on conflict do nothing`): `@itutor/sessions-supabase`'s `createSqlOAuthStateStore` /
+ * `createSupabaseOAuthStateStore`. {@link createInMemoryOAuthStateStore} is for tests and a single
+ * long-lived server process only.
+ */
+export interface OAuthStateStore {
+  /**
+   * Records `stateHash` as used and says whether this call was the first: `true` for exactly one caller
+   * per hash — also when callers race, in this process or any other sharing the store — and `false`
+   * for every later one for as long as the record is kept (at least until `expiresAt`). A state whose
+   * `expiresAt` is not after `now` is refused (`false`) and not recorded, so records past their expiry
+   * may be purged at any time without ever accepting a state again.
+   *
+   * @param stateHash - the state's SHA-256, 64 lowercase hex digits
+   * @param expiresAt - when the connect attempt expires (its cookie is refused from then on)
+   * @param now - the handler's "now"
+   */
+  consume(stateHash: string, expiresAt: Date, now: Date): Promise<boolean>;
+}
+
+/** What {@link createInMemoryOAuthStateStore} returns: an {@link OAuthStateStore} of one process. */
+export interface InMemoryOAuthStateStore extends OAuthStateStore {
+  /** How many used states are remembered right now (expired ones are dropped on each `consume`). */
+  readonly size: number;
+  /** Forgets the states that expired at or before `before`; resolves to how many. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** Throws a `TypeError` unless the arguments are a state hash and two valid dates. */
+export function assertConsumeArguments(stateHash: unknown, expiresAt: unknown, now: unknown): void {
+  if (typeof stateHash !== 'string' || !HASH.test(stateHash)) throw new TypeError('stateHash must be a SHA-256 as 64 lowercase hex digits');
+  if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) throw new TypeError('expiresAt must be a valid Date');
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('now must be a valid Date');
+}
+
+/**
+ * An {@link OAuthStateStore} in this process's memory. **One process only**: a second server
+ * instance (another replica, a serverless instance, a restart) has its own memory and would accept a
+ * state this one already used, and exchange its code again. Use it in tests, and only for a host that
+ * runs exactly one long-lived server process; every other host needs a shared store (e.g.
+ * `createSqlOAuthStateStore` from `@itutor/sessions-supabase`).
+ */
+export function createInMemoryOAuthStateStore(): InMemoryOAuthStateStore {
+  const used = new Map<string, number>();
+  const purge = (before: number) => {
+    let removed = 0;
+    for (const [hash, until] of used) {
+      if (until <= before) {
+        used.delete(hash);
+        removed++;
+      }
+    }
+    return removed;
+  };
+  return {
+    get size() {
+      return used.size;
+    },
+    async consume(stateHash, expiresAt, now) {
+      assertConsumeArguments(stateHash, expiresAt, now);
+      purge(now.getTime());
+      if (expiresAt.getTime() <= now.getTime() || used.has(stateHash)) return false;
+      used.set(stateHash, expiresAt.getTime());
+      return true;
+    },
+    async purgeExpired(before) {
+      if (!(before instanceof Date) || Number.isNaN(before.getTime())) throw new TypeError('before must be a valid Date');
+      return purge(before.getTime());
+    },
+  };
+}
