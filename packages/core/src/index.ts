@@ -7,7 +7,7 @@
  */
 export { ERROR_CODES, SessionError, isSessionError } from './errors';
 export type { SessionErrorCode, SessionErrorDetails } from './errors';
-export { DEFAULT_POLICY, definePolicy } from './policy';
+export { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, DEFAULT_POLICY, chargeDeadlineForKeyLifetime, definePolicy } from './policy';
 export type { SessionPolicy } from './policy';
 export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './timing';
 export type { SessionTimings } from './timing';

@@ -4,7 +4,7 @@ import { retryCompareAndSet } from './compare-and-set';
 import { SessionError } from './errors';
 import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
 import { assertValidPriceMinor } from './money';
-import { definePolicy, type SessionPolicy } from './policy';
+import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from './policy';
 import {
   timeOrderedId,
   systemClock,
@@ -44,7 +44,12 @@ export interface SessionsCoreConfig {
   readonly clock?: Clock;
   /** Ids of new sessions. Default: time-ordered UUID v7 (`timeOrderedId`); `randomId` for v4. */
   readonly ids?: IdGenerator;
-  /** Overrides of `DEFAULT_POLICY`; validated once here. */
+  /**
+   * Overrides of `DEFAULT_POLICY`; validated once here. Left unset, `chargeDeadlineMinutes` follows the
+   * gateway: a little under its `idempotencyKeyLifetimeMinutes` when it declares one
+   * (`chargeDeadlineForKeyLifetime`; Stripe → 1 380). Set explicitly, it must be under that lifetime.
+   * The policy in force is `core.policy`.
+   */
   readonly policy?: Partial<SessionPolicy>;
   readonly settlement?: SettlementOptions;
   /**
@@ -73,8 +78,7 @@ export interface SessionsCoreConfig {
  * ```
  */
 export function createSessionsCore(config: SessionsCoreConfig) {
-  const policy = definePolicy(config.policy);
-  assertDeadlineWithinKeyLifetime(policy, config.paymentGateway);
+  const policy = policyForGateway(config.policy, config.paymentGateway);
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? timeOrderedId;
   const { sessions, connections, events, charges } = config.adapter;
@@ -139,7 +143,10 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   }
 
   return {
-    /** The validated policy in force. */
+    /**
+     * The validated policy in force: `DEFAULT_POLICY` with the host's overrides, and a
+     * `chargeDeadlineMinutes` that follows the gateway's idempotency-key lifetime when the host set none.
+     */
     policy,
     /** The clock the services read (the HTTP layer uses it for `Retry-After`). */
     clock,
@@ -572,24 +579,35 @@ function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTo
 }
 
 /**
- * Refuses a charge deadline the gateway's idempotency keys do not outlive: an unknown answer is retried
- * under the same key until the deadline, and a gateway that has forgotten the key (Stripe: after 24 hours)
- * would take the money a second time.
+ * The policy in force: the host's overrides validated, with a charge deadline the gateway's idempotency
+ * keys outlive. An unknown answer is retried under the same key until the deadline, and a gateway that
+ * has forgotten the key (Stripe: after 24 hours) would take the money a second time. So when the host
+ * leaves `chargeDeadlineMinutes` unset, it follows the gateway's declared lifetime
+ * (`chargeDeadlineForKeyLifetime`), and a deadline the host sets at or past the lifetime is refused.
  */
-function assertDeadlineWithinKeyLifetime(policy: SessionPolicy, gateway: PaymentGateway): void {
+function policyForGateway(overrides: Partial<SessionPolicy> | undefined, gateway: PaymentGateway): SessionPolicy {
   const lifetime = gateway?.idempotencyKeyLifetimeMinutes;
-  if (lifetime === undefined) return;
-  if (!Number.isSafeInteger(lifetime) || lifetime < 1) {
+  if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || lifetime < 1)) {
     throw new SessionError('INVALID_POLICY', 'paymentGateway.idempotencyKeyLifetimeMinutes must be a whole number ≥ 1', {
       issues: [{ path: 'paymentGateway.idempotencyKeyLifetimeMinutes', message: 'must be a whole number ≥ 1' }],
     });
   }
-  if (policy.chargeDeadlineMinutes >= lifetime) {
-    const message = `must be less than the payment gateway's idempotency-key lifetime (${lifetime} minutes): a retry after the gateway forgot the key could charge twice`;
-    throw new SessionError('INVALID_POLICY', `Invalid session policy: chargeDeadlineMinutes (${policy.chargeDeadlineMinutes}) ${message}`, {
-      issues: [{ path: 'chargeDeadlineMinutes', message }],
+  const explicit = overrides?.chargeDeadlineMinutes !== undefined;
+  const policy = definePolicy(
+    explicit || lifetime === undefined ? overrides : { ...overrides, chargeDeadlineMinutes: chargeDeadlineForKeyLifetime(lifetime) },
+  );
+  if (lifetime === undefined || policy.chargeDeadlineMinutes < lifetime) return policy;
+  if (!explicit) {
+    // Only a 1-minute lifetime gets here: the smallest deadline the policy allows is 1 minute.
+    const message = `leaves no charge deadline under it (the shortest deadline is 1 minute)`;
+    throw new SessionError('INVALID_POLICY', `Invalid session policy: the payment gateway's idempotency-key lifetime (${lifetime} minutes) ${message}`, {
+      issues: [{ path: 'paymentGateway.idempotencyKeyLifetimeMinutes', message }],
     });
   }
+  const message = `must be less than the payment gateway's idempotency-key lifetime (${lifetime} minutes): a retry after the gateway forgot the key could charge twice`;
+  throw new SessionError('INVALID_POLICY', `Invalid session policy: chargeDeadlineMinutes (${policy.chargeDeadlineMinutes}) ${message}`, {
+    issues: [{ path: 'chargeDeadlineMinutes', message }],
+  });
 }
 
 function assertSameBooking(existing: Session, booking: Booking): Session {
