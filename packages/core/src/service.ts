@@ -381,12 +381,17 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      * a timeout) leaves the refund `unknown`: `retryRefunds()` sends it again under the same key, never a
      * second key. `amountMinor` defaults to all that is left of the charge.
      *
-     * Refusals: `NOTHING_TO_REFUND` (no succeeded charge, or already refunded in full),
-     * `REFUND_EXCEEDS_CHARGE` (more than is left; `details.refundableMinor` says how much is),
+     * Refusals (every code it answers): `NOTHING_TO_REFUND` (no succeeded charge, or already refunded in
+     * full), `REFUND_EXCEEDS_CHARGE` (more than is left; `details.refundableMinor` says how much is),
      * `INVALID_INPUT`, `NOT_FOUND`, `REFUNDS_NOT_SUPPORTED` (the gateway has no `refund`, or the adapter no
-     * refund ledger). Racing refunds of one charge are decided one after the other (the loser re-reads and is
-     * judged again), and storage refuses any write that would refund more than the charge. The core does not
-     * decide who may refund: check `actorId`'s rights before calling.
+     * refund ledger), and `CONFLICT` only when storage keeps refusing the refund's write while the session
+     * does not change (a lagging read replica or an adapter defect; nothing was stored or sent: try again).
+     * Racing refunds of one charge are decided one after the other: a refund that loses a race is judged
+     * again against the winner, as often as others keep winning, until it is opened or refused for what is
+     * left — never `CONFLICT` for an ordinary race. Once opened and sent, it is answered as stored even when
+     * its answer cannot be recorded (then still `pending`; `retryRefunds()` completes it), so an error never
+     * invites a second refund. Storage refuses any write that would refund more than the charge. The core
+     * does not decide who may refund: check `actorId`'s rights before calling.
      */
     refundCharge(input: RefundChargeInput): Promise<RefundReport> {
       return refunds.refundCharge(input);
