@@ -175,6 +175,11 @@ export interface CreateMeetingInput {
   readonly topic: string;
   readonly startAt: Date;
   readonly durationMinutes: number;
+  /**
+   * Aborted when the core stops waiting (`SessionsCoreConfig.meetingCallTimeoutMs`). A provider may stop
+   * then, or finish and keep the meeting under `idempotencyKey`: the booking's retry asks for it again.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A created meeting. */

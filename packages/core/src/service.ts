@@ -1,7 +1,7 @@
 import { addMinutes } from 'date-fns';
 import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './charge-answers';
 import { retryCompareAndSet } from './compare-and-set';
-import { SessionError } from './errors';
+import { isSessionError, SessionError } from './errors';
 import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
 import { assertValidPriceMinor } from './money';
 import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from './policy';
@@ -10,7 +10,9 @@ import {
   systemClock,
   type Booking,
   type Clock,
+  type CreateMeetingInput,
   type IdGenerator,
+  type Meeting,
   type PaymentGateway,
   type SessionsAdapter,
   type VideoProvider,
@@ -67,7 +69,22 @@ export interface SessionsCoreConfig {
    * participant is `'unknown'`, and provider attendance never counts as the student's join.
    */
   readonly matchParticipant?: MatchParticipant;
+  /**
+   * Time limit, in ms, of one video-provider call made while creating a session: `createMeeting` (its
+   * `signal` is aborted then) and `deleteMeeting` when a meeting is cleaned up. Default 15 000: longer than
+   * one API call of the video package (10 s), short enough for a request a person waits on. Past it
+   * `createForBooking` refuses with `PROVIDER_UNAVAILABLE`; a meeting the provider still makes afterwards is
+   * kept under the booking's key, so the retry gets it back.
+   */
+  readonly meetingCallTimeoutMs?: number;
 }
+
+/** Default of `SessionsCoreConfig.meetingCallTimeoutMs`. */
+const DEFAULT_MEETING_CALL_TIMEOUT_MS = 15_000;
+/** `Retry-After` of `PROVIDER_UNAVAILABLE` when the provider did not ask for a wait of its own. */
+const PROVIDER_RETRY_AFTER_SECONDS = 5;
+/** The longest provider-requested wait passed on as `Retry-After`. */
+const MAX_PROVIDER_RETRY_AFTER_SECONDS = 300;
 
 /**
  * Creates the SDK's services over an adapter and the provider / gateway ports.
@@ -79,6 +96,12 @@ export interface SessionsCoreConfig {
  */
 export function createSessionsCore(config: SessionsCoreConfig) {
   const policy = policyForGateway(config.policy, config.paymentGateway);
+  const meetingCallTimeoutMs = config.meetingCallTimeoutMs ?? DEFAULT_MEETING_CALL_TIMEOUT_MS;
+  if (!Number.isSafeInteger(meetingCallTimeoutMs) || meetingCallTimeoutMs < 1) {
+    throw new SessionError('INVALID_INPUT', 'meetingCallTimeoutMs must be a whole number ≥ 1', {
+      issues: [{ path: 'meetingCallTimeoutMs', message: 'must be a whole number ≥ 1' }],
+    });
+  }
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? timeOrderedId;
   const { sessions, connections, events, charges } = config.adapter;
@@ -111,6 +134,63 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     recordMeetingEnded: async (sessionId, endedAt) =>
       (await runCommand(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt, source: 'webhook' })).session,
   });
+
+  /** Runs one video-provider call under `meetingCallTimeoutMs`: its answer, or `'timeout'`. */
+  async function withinMeetingTimeLimit<T>(call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | 'timeout'> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`the video provider did not answer within ${meetingCallTimeoutMs} ms`));
+        resolve('timeout');
+      }, meetingCallTimeoutMs);
+    });
+    try {
+      return await Promise.race([
+        Promise.resolve()
+          .then(() => call(controller.signal))
+          .then((value) => ({ value })),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Creates the booking's meeting under the time limit. A provider that throws (other than a
+   * `SessionError` of its own, such as `PROVIDER_NOT_CONNECTED`), passes the limit or answers something
+   * that is not a meeting becomes `PROVIDER_UNAVAILABLE` (HTTP 503 with `Retry-After`). Whatever the
+   * provider may have made is left under the booking's key for the retry to get back, except a malformed
+   * answer's meeting, deleted when it names one no session holds.
+   */
+  async function createMeeting(input: Omit<CreateMeetingInput, 'signal'>, bookingId: string): Promise<Meeting> {
+    let answer: unknown;
+    try {
+      const raced = await withinMeetingTimeLimit((signal) => config.videoProvider.createMeeting({ ...input, signal }));
+      if (raced === 'timeout') throw providerUnavailable(input.provider, 'timeout');
+      answer = raced.value;
+    } catch (error) {
+      if (isSessionError(error)) throw error;
+      throw providerUnavailable(input.provider, 'error', error);
+    }
+    if (isMeeting(answer)) return { meetingId: answer.meetingId, joinUrl: answer.joinUrl };
+    const named = (answer as { meetingId?: unknown } | null)?.meetingId;
+    if (isMeetingId(named)) {
+      // Clean up what the bad answer names, unless a session for the booking holds it (or we cannot tell).
+      const holder = await sessions.findByBookingId(bookingId).then(
+        (stored) => (stored === null ? null : stored.meetingId),
+        () => undefined,
+      );
+      if (holder !== undefined && holder !== named) await deleteMeeting({ provider: input.provider, tutorId: input.tutorId, meetingId: named });
+    }
+    throw providerUnavailable(input.provider, 'malformed_answer');
+  }
+
+  /** Best-effort clean-up of a meeting under the time limit: never throws. */
+  async function deleteMeeting(input: { provider: VideoProviderName; tutorId: string; meetingId: string }): Promise<void> {
+    await withinMeetingTimeLimit(() => config.videoProvider.deleteMeeting(input)).catch(() => undefined);
+  }
 
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;
@@ -154,7 +234,11 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     /**
      * Creates the session for a confirmed booking, or returns the existing one (`created: false`).
      * Idempotent per `bookingId`; refuses with `PROVIDER_NOT_CONNECTED` when the tutor has no connected
-     * provider. The meeting is created first (keyed by booking, so a retry gets the same meeting back).
+     * provider. The meeting is created first (keyed by booking, so a retry gets the same meeting back),
+     * under `meetingCallTimeoutMs`: a provider that fails, passes the limit or answers something that is not
+     * a meeting is refused with `PROVIDER_UNAVAILABLE` (HTTP 503, `Retry-After`; nothing is stored, and a
+     * meeting the provider made anyway is the one the retry gets back under the booking's key — or, named
+     * by a malformed answer, is deleted).
      * When the insert fails, the session is looked up before anything is undone: the meeting is deleted
      * only when no session for the booking holds it, so a write that committed despite an error keeps
      * its meeting, and a failure leaves nothing half-made that a retry cannot finish.
@@ -197,14 +281,17 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           studentId: booking.studentId,
         });
       }
-      const meeting = await config.videoProvider.createMeeting({
-        idempotencyKey: `itutor-booking-${booking.bookingId}`,
-        provider: connection.provider,
-        tutorId: booking.tutorId,
-        topic: 'Tutoring session',
-        startAt: timings.scheduledStartAt,
-        durationMinutes: timings.durationMinutes,
-      });
+      const meeting = await createMeeting(
+        {
+          idempotencyKey: `itutor-booking-${booking.bookingId}`,
+          provider: connection.provider,
+          tutorId: booking.tutorId,
+          topic: 'Tutoring session',
+          startAt: timings.scheduledStartAt,
+          durationMinutes: timings.durationMinutes,
+        },
+        booking.bookingId,
+      );
       const now = clock.now();
       const session: Session = {
         id: newId(),
@@ -243,10 +330,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
         occurredAt: now,
         payload: { bookingId: booking.bookingId, provider: connection.provider, priceMinor: booking.priceMinor },
       };
-      const dropMeeting = () =>
-        config.videoProvider
-          .deleteMeeting({ provider: connection.provider, tutorId: booking.tutorId, meetingId: meeting.meetingId })
-          .catch(() => undefined);
+      const dropMeeting = () => deleteMeeting({ provider: connection.provider, tutorId: booking.tutorId, meetingId: meeting.meetingId });
       let result;
       try {
         result = await sessions.insert(session, [created]);
@@ -581,6 +665,47 @@ function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTo
       issues: [{ path: 'tokens', message: problem }],
     });
   }
+}
+
+const isMeetingId = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '' && value.length <= 500;
+
+/** A provider's answer that is a usable meeting: an id (1–500 characters) and an absolute http(s) join URL. */
+function isMeeting(value: unknown): value is Meeting {
+  if (typeof value !== 'object' || value === null) return false;
+  const { meetingId, joinUrl } = value as { meetingId?: unknown; joinUrl?: unknown };
+  if (!isMeetingId(meetingId) || typeof joinUrl !== 'string' || joinUrl.length > 2048) return false;
+  try {
+    const url = new URL(joinUrl);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `PROVIDER_UNAVAILABLE`: the video provider could not create the meeting (threw, passed the time limit, or
+ * answered something that is not a meeting). `details`: `provider`, `reason` (`error`, `timeout`,
+ * `malformed_answer`), `retryAfterSeconds` (the provider's own requested wait when it gave one, e.g. a rate
+ * limit, else 5), and `providerCode` when the provider's error carried a string `code`. The message never
+ * repeats the provider's (it may hold details of the host's account); the error is its `cause`.
+ */
+function providerUnavailable(provider: VideoProviderName, reason: 'error' | 'timeout' | 'malformed_answer', cause?: unknown): SessionError {
+  const asked = (cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  const retryAfterSeconds =
+    typeof asked === 'number' && Number.isFinite(asked) && asked > 0
+      ? Math.min(MAX_PROVIDER_RETRY_AFTER_SECONDS, Math.ceil(asked / 1000))
+      : PROVIDER_RETRY_AFTER_SECONDS;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const what =
+    reason === 'timeout' ? 'did not answer in time' : reason === 'malformed_answer' ? 'answered something that is not a meeting' : 'failed';
+  const error = new SessionError('PROVIDER_UNAVAILABLE', `The video provider (${provider}) ${what} while creating the meeting; try again shortly`, {
+    provider,
+    reason,
+    retryAfterSeconds,
+    ...(typeof code === 'string' && code.length <= 100 ? { providerCode: code } : {}),
+  });
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  return error;
 }
 
 /**

@@ -26,7 +26,10 @@ export interface SessionsHttpOptions {
   readonly maxBodyBytes?: number;
   /** Which path ids can be session ids; others are answered 404 before touching storage. Default: UUIDs. */
   readonly isSessionId?: (id: string) => boolean;
-  /** Called with unexpected errors (those answered 500), e.g. for logging. */
+  /**
+   * Called with unexpected errors (those answered 500) and video-provider failures (answered 503
+   * `PROVIDER_UNAVAILABLE`; the provider's error is the `SessionError`'s `cause`), e.g. for logging.
+   */
   readonly onUnexpectedError?: (error: unknown) => void;
   /**
    * More work for the cron route, run beside settlement in the same call, each under its name:
@@ -128,7 +131,11 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
     });
 
   return {
-    /** `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`. */
+    /**
+     * `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`;
+     * 503 `PROVIDER_UNAVAILABLE` with `Retry-After` when the video provider fails, hangs or answers nonsense
+     * (nothing stored; the retry gets the booking's meeting back or a new one).
+     */
     createForBooking: guard(async (request) => {
       const auth = await requireUser(request);
       if (auth instanceof Response) return auth;
