@@ -102,4 +102,6 @@ export type {
   MeetingParticipant,
 } from './attendance';
 export { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
+export { toChargeAttentionSummary } from './attention';
+export type { ChargeAttentionSummary } from './attention';
 export type { SessionJson } from './wire';

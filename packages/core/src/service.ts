@@ -29,6 +29,7 @@ import type {
 } from './session';
 import { earliestStudentJoin, type AttendanceEntry, type MatchParticipant, type MeetingEventInput, type MeetingEventOutcome } from './attendance';
 import { createAttendanceService } from './attendance-service';
+import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attention';
 import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
 import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
@@ -512,17 +513,36 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     },
 
     /**
-     * Sessions whose charge failed for good (attempts or time used up; `chargeStatus = 'failed'`), oldest
-     * first: a person must look at them. Each has a `charge.needs_attention` event saying why.
+     * **Server-only.** Sessions whose charge failed for good (attempts or time used up, or halted;
+     * `chargeStatus = 'failed'`), oldest first, as stored: with each session's join URL and meeting id, its
+     * charge idempotency key and gateway reference — what an operator needs to reconcile with the gateway,
+     * and what must never reach a browser. For a page, use `listChargeAttentionSummaries` (no secret
+     * fields, with the reason). Each has a `charge.needs_attention` event saying why. At most `limit`
+     * (default 100, 1–1000).
      */
     listChargesNeedingAttention(options: { limit?: number } = {}): Promise<Session[]> {
-      const limit = options.limit ?? 100;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
-        throw new SessionError('INVALID_INPUT', 'limit must be a whole number from 1 to 1000', {
-          issues: [{ path: 'limit', message: 'out of range' }],
-        });
-      }
-      return charges.listNeedingAttention({ limit });
+      return charges.listNeedingAttention({ limit: attentionLimit(options) });
+    },
+
+    /**
+     * The charges that need a person, browser-safe: for each session of `listChargesNeedingAttention` (same
+     * order and `limit`), its `PublicSession` (no join URL, meeting id, idempotency key or gateway reference)
+     * and the reason, code and time of its latest `charge.needs_attention` event (`ChargeAttentionSummary`).
+     * Reads each session's events (at most 8 reads at once). Who may see the list is the host's call.
+     */
+    async listChargeAttentionSummaries(options: { limit?: number } = {}): Promise<ChargeAttentionSummary[]> {
+      const listed = await charges.listNeedingAttention({ limit: attentionLimit(options) });
+      const summaries: ChargeAttentionSummary[] = new Array(listed.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < listed.length) {
+          const index = next++;
+          const session = listed[index]!;
+          summaries[index] = toChargeAttentionSummary(session, await events.listBySession(session.id));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, listed.length) }, worker));
+      return summaries;
     },
 
     /** A session by id, or `null`. */
@@ -665,6 +685,17 @@ function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTo
       issues: [{ path: 'tokens', message: problem }],
     });
   }
+}
+
+/** The `limit` of the attention lists: whole, 1–1000, default 100. */
+function attentionLimit(options: { limit?: number } | undefined): number {
+  const limit = options?.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+    throw new SessionError('INVALID_INPUT', 'limit must be a whole number from 1 to 1000', {
+      issues: [{ path: 'limit', message: 'out of range' }],
+    });
+  }
+  return limit;
 }
 
 const isMeetingId = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '' && value.length <= 500;
