@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'REFUND_EXCEEDS_CHARGE',
   'REFUNDS_NOT_SUPPORTED',
   'ATTENDANCE_NOT_SUPPORTED',
+  'PROVIDER_UNAVAILABLE',
 ] as const;
 
 /** A stable error code. */
@@ -36,6 +37,8 @@ export interface SessionErrorDetails {
   readonly availableAt?: Date;
   /** For `INVALID_INPUT` / `INVALID_POLICY`: which fields are wrong and why. */
   readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  /** For `PROVIDER_UNAVAILABLE`: whole seconds to wait before trying again (HTTP `Retry-After`). */
+  readonly retryAfterSeconds?: number;
   readonly [key: string]: unknown;
 }
 

@@ -7,7 +7,7 @@
  */
 export { ERROR_CODES, SessionError, isSessionError } from './errors';
 export type { SessionErrorCode, SessionErrorDetails } from './errors';
-export { DEFAULT_POLICY, definePolicy } from './policy';
+export { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, DEFAULT_POLICY, chargeDeadlineForKeyLifetime, definePolicy } from './policy';
 export type { SessionPolicy } from './policy';
 export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './timing';
 export type { SessionTimings } from './timing';
@@ -102,4 +102,6 @@ export type {
   MeetingParticipant,
 } from './attendance';
 export { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
+export { toChargeAttentionSummary } from './attention';
+export type { ChargeAttentionSummary } from './attention';
 export type { SessionJson } from './wire';

@@ -37,7 +37,10 @@ export interface SessionPolicy {
   readonly maxChargeAttempts: number;
   /**
    * Minutes after the outcome (`finalizedAt`) after which a charge not yet collected is failed for
-   * good and flagged for a person, however many attempts it had. Default 4320 (three days).
+   * good and flagged for a person, however many attempts it had. Default 4320 (three days) — but when
+   * the payment gateway declares a shorter idempotency-key lifetime and the host does not set this,
+   * `createSessionsCore` uses {@link chargeDeadlineForKeyLifetime} instead (Stripe: 1 380, 23 hours).
+   * The policy in force is `core.policy`.
    */
   readonly chargeDeadlineMinutes: number;
   /**
@@ -50,7 +53,12 @@ export interface SessionPolicy {
   readonly autoNoShowFromAttendance: boolean;
 }
 
-/** The defaults from the product rules (DESIGN.md). */
+/**
+ * The defaults from the product rules (DESIGN.md). One of them depends on the payment gateway:
+ * `chargeDeadlineMinutes` is 4320 here, and `createSessionsCore` lowers it to fit under a gateway's
+ * declared idempotency-key lifetime when the host leaves it unset (see
+ * {@link chargeDeadlineForKeyLifetime}; the effective policy is `core.policy`).
+ */
 export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   joinLeadMinutes: 5,
   noShowWaitPercent: 33,
@@ -66,6 +74,30 @@ export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   chargeDeadlineMinutes: 4320,
   autoNoShowFromAttendance: false,
 });
+
+/**
+ * Minutes the derived charge deadline stays under a gateway's idempotency-key lifetime. The deadline
+ * counts from the outcome and a key's life from its first call (never earlier), so the margin covers
+ * what can still happen after the deadline check: a charge sent just before the deadline and answered
+ * up to one call's time limit later, a lease that outlives a crashed worker (5 minutes by default), and
+ * clock skew between this server and the gateway.
+ */
+export const CHARGE_DEADLINE_KEY_MARGIN_MINUTES = 60;
+
+/**
+ * The default `chargeDeadlineMinutes` with a gateway that remembers idempotency keys for
+ * `keyLifetimeMinutes` (`PaymentGateway.idempotencyKeyLifetimeMinutes`): the lifetime less
+ * {@link CHARGE_DEADLINE_KEY_MARGIN_MINUTES}, at least 1 (the smallest deadline the policy allows), and
+ * never more than `DEFAULT_POLICY.chargeDeadlineMinutes` (4320): a gateway that keeps keys longer does
+ * not make charges wait longer. Stripe (1 440) → 1 380. Without a lifetime (`undefined`), 4320.
+ * `createSessionsCore` uses it when the host does not set `chargeDeadlineMinutes`; a lifetime of 1 minute
+ * leaves no deadline that fits, and the core refuses it with `INVALID_POLICY`.
+ */
+export function chargeDeadlineForKeyLifetime(keyLifetimeMinutes: number | undefined): number {
+  const fallback = DEFAULT_POLICY.chargeDeadlineMinutes;
+  if (keyLifetimeMinutes === undefined) return fallback;
+  return Math.min(fallback, Math.max(1, keyLifetimeMinutes - CHARGE_DEADLINE_KEY_MARGIN_MINUTES));
+}
 
 type IntRule = readonly [key: keyof SessionPolicy, min: number, max: number];
 const INT_RULES: readonly IntRule[] = [

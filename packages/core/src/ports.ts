@@ -175,6 +175,11 @@ export interface CreateMeetingInput {
   readonly topic: string;
   readonly startAt: Date;
   readonly durationMinutes: number;
+  /**
+   * Aborted when the core stops waiting (`SessionsCoreConfig.meetingCallTimeoutMs`). A provider may stop
+   * then, or finish and keep the meeting under `idempotencyKey`: the booking's retry asks for it again.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A created meeting. */
@@ -277,9 +282,11 @@ export interface PaymentGateway {
   charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
   /**
    * How long, in minutes, the gateway remembers an idempotency key (Stripe: 1 440, 24 hours). When set,
-   * `createSessionsCore` refuses (`INVALID_POLICY`) a `policy.chargeDeadlineMinutes` at or beyond it:
-   * unknown answers are retried under the same key until the deadline, and a retry after the gateway
-   * forgot the key could charge twice. Leave it out for a gateway that keeps keys for good.
+   * the default `policy.chargeDeadlineMinutes` follows it (`chargeDeadlineForKeyLifetime`: 60 minutes
+   * under it, so Stripe gets 1 380), and `createSessionsCore` refuses (`INVALID_POLICY`) a deadline the
+   * host sets at or beyond it: unknown answers are retried under the same key until the deadline, and a
+   * retry after the gateway forgot the key could charge twice. Leave it out for a gateway that keeps
+   * keys for good.
    */
   readonly idempotencyKeyLifetimeMinutes?: number;
   /**

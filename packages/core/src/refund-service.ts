@@ -1,6 +1,6 @@
 import { subMilliseconds } from 'date-fns';
 import { isChargeHaltError } from './charge-halt';
-import { retryCompareAndSet } from './compare-and-set';
+import { lostRace, retryUntilDecided } from './compare-and-set';
 import { SessionError } from './errors';
 import { classifyRefundResult, refundInstructionFor, transition, type RefundAnswer } from './machine';
 import type { SessionPolicy } from './policy';
@@ -91,10 +91,14 @@ export function createRefundService(deps: {
     }
   }
 
-  /** Records a refund's answer through the state machine (read → transition → compare-and-set). */
+  /**
+   * Records a refund's answer through the state machine (read → transition → compare-and-set), judged again
+   * after every lost race (`retryUntilDecided`: `CONFLICT` only when storage keeps refusing while nothing
+   * changes).
+   */
   function record(sessionId: string, number: number, answer: RefundAnswer): Promise<RefundReport> {
     const ledger = requireRefunds(false);
-    return retryCompareAndSet('The session', async () => {
+    return retryUntilDecided('The session', async () => {
       const current = await sessions.findById(sessionId);
       if (!current) throw new SessionError('NOT_FOUND', `Session ${sessionId} was not found`);
       const rows = await ledger.listBySession(sessionId);
@@ -105,7 +109,7 @@ export function createRefundService(deps: {
       const [stored] = await sessions.applyWrites([
         { expectedVersion: current.version, next: { ...result.session, claimedUntil: current.claimedUntil }, events: result.events, ledger: result.ledger },
       ]);
-      if (!stored) return null;
+      if (!stored) return lostRace(current.version);
       return { session: stored, refund: row(await ledger.listBySession(sessionId)) };
     });
   }
@@ -118,8 +122,10 @@ export function createRefundService(deps: {
           issues: [{ path: 'sessionId', message: 'invalid' }],
         });
       }
-      // Open the refund first (persisted, with its own key), then call the gateway.
-      const opened = await retryCompareAndSet('The session', async () => {
+      // Open the refund first (persisted, with its own key), then call the gateway. A racing refund that
+      // wins first is no reason to fail: this one is judged again against it until it is opened or refused
+      // for what is left (`NOTHING_TO_REFUND`, `REFUND_EXCEEDS_CHARGE`).
+      const opened = await retryUntilDecided('The session', async () => {
         const current = await sessions.findById(input.sessionId);
         if (!current) throw new SessionError('NOT_FOUND', `Session ${input.sessionId} was not found`);
         const [attempts, rows] = await Promise.all([charges.listBySession(current.id), ledger.listBySession(current.id)]);
@@ -134,9 +140,23 @@ export function createRefundService(deps: {
           { expectedVersion: current.version, next: { ...result.session, claimedUntil: current.claimedUntil }, events: result.events, ledger: result.ledger },
         ]);
         const open = result.ledger[0];
-        return stored && open?.type === 'refund_open' ? open.refund : null;
+        if (!stored) return lostRace(current.version);
+        if (open?.type !== 'refund_open') throw new Error('The state machine accepted a refund without opening one');
+        return open.refund;
       });
-      return record(opened.sessionId, opened.refund, await callGateway(opened));
+      const answer = await callGateway(opened);
+      try {
+        return await record(opened.sessionId, opened.refund, answer);
+      } catch (error) {
+        // The refund is stored and was sent: an error now must not invite the caller to refund again (a
+        // second refund). When storage kept refusing the answer's write (`CONFLICT`), answer the refund as
+        // stored — still open, and `retryRefunds()` sends it again under its key and records the answer.
+        if (!(error instanceof SessionError && error.code === 'CONFLICT')) throw error;
+        const [session, rows] = await Promise.all([sessions.findById(opened.sessionId), ledger.listBySession(opened.sessionId)]);
+        const refund = rows.find((r) => r.refund === opened.refund);
+        if (!session || !refund) throw error;
+        return { session, refund };
+      }
     },
 
     async retryRefunds(options: { limit?: number } = {}): Promise<RefundRetryReport> {

@@ -1,16 +1,18 @@
 import { addMinutes } from 'date-fns';
 import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './charge-answers';
 import { retryCompareAndSet } from './compare-and-set';
-import { SessionError } from './errors';
+import { isSessionError, SessionError } from './errors';
 import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
 import { assertValidPriceMinor } from './money';
-import { definePolicy, type SessionPolicy } from './policy';
+import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from './policy';
 import {
   timeOrderedId,
   systemClock,
   type Booking,
   type Clock,
+  type CreateMeetingInput,
   type IdGenerator,
+  type Meeting,
   type PaymentGateway,
   type SessionsAdapter,
   type VideoProvider,
@@ -27,6 +29,7 @@ import type {
 } from './session';
 import { earliestStudentJoin, type AttendanceEntry, type MatchParticipant, type MeetingEventInput, type MeetingEventOutcome } from './attendance';
 import { createAttendanceService } from './attendance-service';
+import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attention';
 import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
 import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
@@ -44,7 +47,12 @@ export interface SessionsCoreConfig {
   readonly clock?: Clock;
   /** Ids of new sessions. Default: time-ordered UUID v7 (`timeOrderedId`); `randomId` for v4. */
   readonly ids?: IdGenerator;
-  /** Overrides of `DEFAULT_POLICY`; validated once here. */
+  /**
+   * Overrides of `DEFAULT_POLICY`; validated once here. Left unset, `chargeDeadlineMinutes` follows the
+   * gateway: a little under its `idempotencyKeyLifetimeMinutes` when it declares one
+   * (`chargeDeadlineForKeyLifetime`; Stripe → 1 380). Set explicitly, it must be under that lifetime.
+   * The policy in force is `core.policy`.
+   */
   readonly policy?: Partial<SessionPolicy>;
   readonly settlement?: SettlementOptions;
   /**
@@ -62,7 +70,22 @@ export interface SessionsCoreConfig {
    * participant is `'unknown'`, and provider attendance never counts as the student's join.
    */
   readonly matchParticipant?: MatchParticipant;
+  /**
+   * Time limit, in ms, of one video-provider call made while creating a session: `createMeeting` (its
+   * `signal` is aborted then) and `deleteMeeting` when a meeting is cleaned up. Default 15 000: longer than
+   * one API call of the video package (10 s), short enough for a request a person waits on. Past it
+   * `createForBooking` refuses with `PROVIDER_UNAVAILABLE`; a meeting the provider still makes afterwards is
+   * kept under the booking's key, so the retry gets it back.
+   */
+  readonly meetingCallTimeoutMs?: number;
 }
+
+/** Default of `SessionsCoreConfig.meetingCallTimeoutMs`. */
+const DEFAULT_MEETING_CALL_TIMEOUT_MS = 15_000;
+/** `Retry-After` of `PROVIDER_UNAVAILABLE` when the provider did not ask for a wait of its own. */
+const PROVIDER_RETRY_AFTER_SECONDS = 5;
+/** The longest provider-requested wait passed on as `Retry-After`. */
+const MAX_PROVIDER_RETRY_AFTER_SECONDS = 300;
 
 /**
  * Creates the SDK's services over an adapter and the provider / gateway ports.
@@ -73,8 +96,13 @@ export interface SessionsCoreConfig {
  * ```
  */
 export function createSessionsCore(config: SessionsCoreConfig) {
-  const policy = definePolicy(config.policy);
-  assertDeadlineWithinKeyLifetime(policy, config.paymentGateway);
+  const policy = policyForGateway(config.policy, config.paymentGateway);
+  const meetingCallTimeoutMs = config.meetingCallTimeoutMs ?? DEFAULT_MEETING_CALL_TIMEOUT_MS;
+  if (!Number.isSafeInteger(meetingCallTimeoutMs) || meetingCallTimeoutMs < 1) {
+    throw new SessionError('INVALID_INPUT', 'meetingCallTimeoutMs must be a whole number ≥ 1', {
+      issues: [{ path: 'meetingCallTimeoutMs', message: 'must be a whole number ≥ 1' }],
+    });
+  }
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? timeOrderedId;
   const { sessions, connections, events, charges } = config.adapter;
@@ -108,6 +136,63 @@ export function createSessionsCore(config: SessionsCoreConfig) {
       (await runCommand(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt, source: 'webhook' })).session,
   });
 
+  /** Runs one video-provider call under `meetingCallTimeoutMs`: its answer, or `'timeout'`. */
+  async function withinMeetingTimeLimit<T>(call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | 'timeout'> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`the video provider did not answer within ${meetingCallTimeoutMs} ms`));
+        resolve('timeout');
+      }, meetingCallTimeoutMs);
+    });
+    try {
+      return await Promise.race([
+        Promise.resolve()
+          .then(() => call(controller.signal))
+          .then((value) => ({ value })),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Creates the booking's meeting under the time limit. A provider that throws (other than a
+   * `SessionError` of its own, such as `PROVIDER_NOT_CONNECTED`), passes the limit or answers something
+   * that is not a meeting becomes `PROVIDER_UNAVAILABLE` (HTTP 503 with `Retry-After`). Whatever the
+   * provider may have made is left under the booking's key for the retry to get back, except a malformed
+   * answer's meeting, deleted when it names one no session holds.
+   */
+  async function createMeeting(input: Omit<CreateMeetingInput, 'signal'>, bookingId: string): Promise<Meeting> {
+    let answer: unknown;
+    try {
+      const raced = await withinMeetingTimeLimit((signal) => config.videoProvider.createMeeting({ ...input, signal }));
+      if (raced === 'timeout') throw providerUnavailable(input.provider, 'timeout');
+      answer = raced.value;
+    } catch (error) {
+      if (isSessionError(error)) throw error;
+      throw providerUnavailable(input.provider, 'error', error);
+    }
+    if (isMeeting(answer)) return { meetingId: answer.meetingId, joinUrl: answer.joinUrl };
+    const named = (answer as { meetingId?: unknown } | null)?.meetingId;
+    if (isMeetingId(named)) {
+      // Clean up what the bad answer names, unless a session for the booking holds it (or we cannot tell).
+      const holder = await sessions.findByBookingId(bookingId).then(
+        (stored) => (stored === null ? null : stored.meetingId),
+        () => undefined,
+      );
+      if (holder !== undefined && holder !== named) await deleteMeeting({ provider: input.provider, tutorId: input.tutorId, meetingId: named });
+    }
+    throw providerUnavailable(input.provider, 'malformed_answer');
+  }
+
+  /** Best-effort clean-up of a meeting under the time limit: never throws. */
+  async function deleteMeeting(input: { provider: VideoProviderName; tutorId: string; meetingId: string }): Promise<void> {
+    await withinMeetingTimeLimit(() => config.videoProvider.deleteMeeting(input)).catch(() => undefined);
+  }
+
   async function load(sessionId: string): Promise<Session> {
     const session = typeof sessionId === 'string' ? await sessions.findById(sessionId) : null;
     if (!session) throw new SessionError('NOT_FOUND', `Session ${String(sessionId)} was not found`);
@@ -139,7 +224,10 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   }
 
   return {
-    /** The validated policy in force. */
+    /**
+     * The validated policy in force: `DEFAULT_POLICY` with the host's overrides, and a
+     * `chargeDeadlineMinutes` that follows the gateway's idempotency-key lifetime when the host set none.
+     */
     policy,
     /** The clock the services read (the HTTP layer uses it for `Retry-After`). */
     clock,
@@ -147,7 +235,11 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     /**
      * Creates the session for a confirmed booking, or returns the existing one (`created: false`).
      * Idempotent per `bookingId`; refuses with `PROVIDER_NOT_CONNECTED` when the tutor has no connected
-     * provider. The meeting is created first (keyed by booking, so a retry gets the same meeting back).
+     * provider. The meeting is created first (keyed by booking, so a retry gets the same meeting back),
+     * under `meetingCallTimeoutMs`: a provider that fails, passes the limit or answers something that is not
+     * a meeting is refused with `PROVIDER_UNAVAILABLE` (HTTP 503, `Retry-After`; nothing is stored, and a
+     * meeting the provider made anyway is the one the retry gets back under the booking's key — or, named
+     * by a malformed answer, is deleted).
      * When the insert fails, the session is looked up before anything is undone: the meeting is deleted
      * only when no session for the booking holds it, so a write that committed despite an error keeps
      * its meeting, and a failure leaves nothing half-made that a retry cannot finish.
@@ -190,14 +282,17 @@ export function createSessionsCore(config: SessionsCoreConfig) {
           studentId: booking.studentId,
         });
       }
-      const meeting = await config.videoProvider.createMeeting({
-        idempotencyKey: `itutor-booking-${booking.bookingId}`,
-        provider: connection.provider,
-        tutorId: booking.tutorId,
-        topic: 'Tutoring session',
-        startAt: timings.scheduledStartAt,
-        durationMinutes: timings.durationMinutes,
-      });
+      const meeting = await createMeeting(
+        {
+          idempotencyKey: `itutor-booking-${booking.bookingId}`,
+          provider: connection.provider,
+          tutorId: booking.tutorId,
+          topic: 'Tutoring session',
+          startAt: timings.scheduledStartAt,
+          durationMinutes: timings.durationMinutes,
+        },
+        booking.bookingId,
+      );
       const now = clock.now();
       const session: Session = {
         id: newId(),
@@ -236,10 +331,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
         occurredAt: now,
         payload: { bookingId: booking.bookingId, provider: connection.provider, priceMinor: booking.priceMinor },
       };
-      const dropMeeting = () =>
-        config.videoProvider
-          .deleteMeeting({ provider: connection.provider, tutorId: booking.tutorId, meetingId: meeting.meetingId })
-          .catch(() => undefined);
+      const dropMeeting = () => deleteMeeting({ provider: connection.provider, tutorId: booking.tutorId, meetingId: meeting.meetingId });
       let result;
       try {
         result = await sessions.insert(session, [created]);
@@ -374,12 +466,17 @@ export function createSessionsCore(config: SessionsCoreConfig) {
      * a timeout) leaves the refund `unknown`: `retryRefunds()` sends it again under the same key, never a
      * second key. `amountMinor` defaults to all that is left of the charge.
      *
-     * Refusals: `NOTHING_TO_REFUND` (no succeeded charge, or already refunded in full),
-     * `REFUND_EXCEEDS_CHARGE` (more than is left; `details.refundableMinor` says how much is),
+     * Refusals (every code it answers): `NOTHING_TO_REFUND` (no succeeded charge, or already refunded in
+     * full), `REFUND_EXCEEDS_CHARGE` (more than is left; `details.refundableMinor` says how much is),
      * `INVALID_INPUT`, `NOT_FOUND`, `REFUNDS_NOT_SUPPORTED` (the gateway has no `refund`, or the adapter no
-     * refund ledger). Racing refunds of one charge are decided one after the other (the loser re-reads and is
-     * judged again), and storage refuses any write that would refund more than the charge. The core does not
-     * decide who may refund: check `actorId`'s rights before calling.
+     * refund ledger), and `CONFLICT` only when storage keeps refusing the refund's write while the session
+     * does not change (a lagging read replica or an adapter defect; nothing was stored or sent: try again).
+     * Racing refunds of one charge are decided one after the other: a refund that loses a race is judged
+     * again against the winner, as often as others keep winning, until it is opened or refused for what is
+     * left — never `CONFLICT` for an ordinary race. Once opened and sent, it is answered as stored even when
+     * its answer cannot be recorded (then still `pending`; `retryRefunds()` completes it), so an error never
+     * invites a second refund. Storage refuses any write that would refund more than the charge. The core
+     * does not decide who may refund: check `actorId`'s rights before calling.
      */
     refundCharge(input: RefundChargeInput): Promise<RefundReport> {
       return refunds.refundCharge(input);
@@ -416,17 +513,36 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     },
 
     /**
-     * Sessions whose charge failed for good (attempts or time used up; `chargeStatus = 'failed'`), oldest
-     * first: a person must look at them. Each has a `charge.needs_attention` event saying why.
+     * **Server-only.** Sessions whose charge failed for good (attempts or time used up, or halted;
+     * `chargeStatus = 'failed'`), oldest first, as stored: with each session's join URL and meeting id, its
+     * charge idempotency key and gateway reference — what an operator needs to reconcile with the gateway,
+     * and what must never reach a browser. For a page, use `listChargeAttentionSummaries` (no secret
+     * fields, with the reason). Each has a `charge.needs_attention` event saying why. At most `limit`
+     * (default 100, 1–1000).
      */
     listChargesNeedingAttention(options: { limit?: number } = {}): Promise<Session[]> {
-      const limit = options.limit ?? 100;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
-        throw new SessionError('INVALID_INPUT', 'limit must be a whole number from 1 to 1000', {
-          issues: [{ path: 'limit', message: 'out of range' }],
-        });
-      }
-      return charges.listNeedingAttention({ limit });
+      return charges.listNeedingAttention({ limit: attentionLimit(options) });
+    },
+
+    /**
+     * The charges that need a person, browser-safe: for each session of `listChargesNeedingAttention` (same
+     * order and `limit`), its `PublicSession` (no join URL, meeting id, idempotency key or gateway reference)
+     * and the reason, code and time of its latest `charge.needs_attention` event (`ChargeAttentionSummary`).
+     * Reads each session's events (at most 8 reads at once). Who may see the list is the host's call.
+     */
+    async listChargeAttentionSummaries(options: { limit?: number } = {}): Promise<ChargeAttentionSummary[]> {
+      const listed = await charges.listNeedingAttention({ limit: attentionLimit(options) });
+      const summaries: ChargeAttentionSummary[] = new Array(listed.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < listed.length) {
+          const index = next++;
+          const session = listed[index]!;
+          summaries[index] = toChargeAttentionSummary(session, await events.listBySession(session.id));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, listed.length) }, worker));
+      return summaries;
     },
 
     /** A session by id, or `null`. */
@@ -571,25 +687,88 @@ function assertSealedTokens(tokens: unknown): asserts tokens is SealedProviderTo
   }
 }
 
+/** The `limit` of the attention lists: whole, 1–1000, default 100. */
+function attentionLimit(options: { limit?: number } | undefined): number {
+  const limit = options?.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+    throw new SessionError('INVALID_INPUT', 'limit must be a whole number from 1 to 1000', {
+      issues: [{ path: 'limit', message: 'out of range' }],
+    });
+  }
+  return limit;
+}
+
+const isMeetingId = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '' && value.length <= 500;
+
+/** A provider's answer that is a usable meeting: an id (1–500 characters) and an absolute http(s) join URL. */
+function isMeeting(value: unknown): value is Meeting {
+  if (typeof value !== 'object' || value === null) return false;
+  const { meetingId, joinUrl } = value as { meetingId?: unknown; joinUrl?: unknown };
+  if (!isMeetingId(meetingId) || typeof joinUrl !== 'string' || joinUrl.length > 2048) return false;
+  try {
+    const url = new URL(joinUrl);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Refuses a charge deadline the gateway's idempotency keys do not outlive: an unknown answer is retried
- * under the same key until the deadline, and a gateway that has forgotten the key (Stripe: after 24 hours)
- * would take the money a second time.
+ * `PROVIDER_UNAVAILABLE`: the video provider could not create the meeting (threw, passed the time limit, or
+ * answered something that is not a meeting). `details`: `provider`, `reason` (`error`, `timeout`,
+ * `malformed_answer`), `retryAfterSeconds` (the provider's own requested wait when it gave one, e.g. a rate
+ * limit, else 5), and `providerCode` when the provider's error carried a string `code`. The message never
+ * repeats the provider's (it may hold details of the host's account); the error is its `cause`.
  */
-function assertDeadlineWithinKeyLifetime(policy: SessionPolicy, gateway: PaymentGateway): void {
+function providerUnavailable(provider: VideoProviderName, reason: 'error' | 'timeout' | 'malformed_answer', cause?: unknown): SessionError {
+  const asked = (cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  const retryAfterSeconds =
+    typeof asked === 'number' && Number.isFinite(asked) && asked > 0
+      ? Math.min(MAX_PROVIDER_RETRY_AFTER_SECONDS, Math.ceil(asked / 1000))
+      : PROVIDER_RETRY_AFTER_SECONDS;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const what =
+    reason === 'timeout' ? 'did not answer in time' : reason === 'malformed_answer' ? 'answered something that is not a meeting' : 'failed';
+  const error = new SessionError('PROVIDER_UNAVAILABLE', `The video provider (${provider}) ${what} while creating the meeting; try again shortly`, {
+    provider,
+    reason,
+    retryAfterSeconds,
+    ...(typeof code === 'string' && code.length <= 100 ? { providerCode: code } : {}),
+  });
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  return error;
+}
+
+/**
+ * The policy in force: the host's overrides validated, with a charge deadline the gateway's idempotency
+ * keys outlive. An unknown answer is retried under the same key until the deadline, and a gateway that
+ * has forgotten the key (Stripe: after 24 hours) would take the money a second time. So when the host
+ * leaves `chargeDeadlineMinutes` unset, it follows the gateway's declared lifetime
+ * (`chargeDeadlineForKeyLifetime`), and a deadline the host sets at or past the lifetime is refused.
+ */
+function policyForGateway(overrides: Partial<SessionPolicy> | undefined, gateway: PaymentGateway): SessionPolicy {
   const lifetime = gateway?.idempotencyKeyLifetimeMinutes;
-  if (lifetime === undefined) return;
-  if (!Number.isSafeInteger(lifetime) || lifetime < 1) {
+  if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || lifetime < 1)) {
     throw new SessionError('INVALID_POLICY', 'paymentGateway.idempotencyKeyLifetimeMinutes must be a whole number ≥ 1', {
       issues: [{ path: 'paymentGateway.idempotencyKeyLifetimeMinutes', message: 'must be a whole number ≥ 1' }],
     });
   }
-  if (policy.chargeDeadlineMinutes >= lifetime) {
-    const message = `must be less than the payment gateway's idempotency-key lifetime (${lifetime} minutes): a retry after the gateway forgot the key could charge twice`;
-    throw new SessionError('INVALID_POLICY', `Invalid session policy: chargeDeadlineMinutes (${policy.chargeDeadlineMinutes}) ${message}`, {
-      issues: [{ path: 'chargeDeadlineMinutes', message }],
+  const explicit = overrides?.chargeDeadlineMinutes !== undefined;
+  const policy = definePolicy(
+    explicit || lifetime === undefined ? overrides : { ...overrides, chargeDeadlineMinutes: chargeDeadlineForKeyLifetime(lifetime) },
+  );
+  if (lifetime === undefined || policy.chargeDeadlineMinutes < lifetime) return policy;
+  if (!explicit) {
+    // Only a 1-minute lifetime gets here: the smallest deadline the policy allows is 1 minute.
+    const message = `leaves no charge deadline under it (the shortest deadline is 1 minute)`;
+    throw new SessionError('INVALID_POLICY', `Invalid session policy: the payment gateway's idempotency-key lifetime (${lifetime} minutes) ${message}`, {
+      issues: [{ path: 'paymentGateway.idempotencyKeyLifetimeMinutes', message }],
     });
   }
+  const message = `must be less than the payment gateway's idempotency-key lifetime (${lifetime} minutes): a retry after the gateway forgot the key could charge twice`;
+  throw new SessionError('INVALID_POLICY', `Invalid session policy: chargeDeadlineMinutes (${policy.chargeDeadlineMinutes}) ${message}`, {
+    issues: [{ path: 'chargeDeadlineMinutes', message }],
+  });
 }
 
 function assertSameBooking(existing: Session, booking: Booking): Session {

@@ -199,8 +199,8 @@ describe("the charge deadline and the gateway's idempotency-key lifetime", () =>
       expect(isSessionError(caught, 'INVALID_POLICY')).toBe(true);
       expect((caught as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toEqual(['chargeDeadlineMinutes']);
     }
-    // The default policy (4320 minutes) with a 24-hour gateway is refused too.
-    expect(() => createSessionsCore({ ...base(), paymentGateway: gateway(1440) })).toThrow(/chargeDeadlineMinutes \(4320\)/);
+    // Left unset, the deadline follows the gateway instead (see policy-gateway.test.ts).
+    expect(createSessionsCore({ ...base(), paymentGateway: gateway(1440) }).policy.chargeDeadlineMinutes).toBe(1380);
   });
 
   it('accepts a deadline under the lifetime, and any deadline with a gateway that declares none; refuses a nonsense lifetime', () => {

@@ -255,12 +255,40 @@ describe('POST/GET /api/cron/process-charges', () => {
     ['empty', '', /empty or whitespace/],
     ['whitespace', ' '.repeat(40), /empty or whitespace/],
     ['padded with whitespace', ` ${CRON_SECRET} `, /starts or ends with whitespace/],
+    ['padded with a no-break space', `${CRON_SECRET}\u00a0`, /starts or ends with whitespace/],
+    ['a space inside', `${CRON_SECRET.slice(0, 16)} ${CRON_SECRET.slice(16)}`, /contains whitespace at character 17/],
+    ['a tab inside', `${CRON_SECRET}\t${CRON_SECRET}`, /contains whitespace at character 33/],
+    ['a line break inside', `${CRON_SECRET}\r\n${CRON_SECRET}`, /contains whitespace at character 33/],
+    ['a no-break space inside', `${CRON_SECRET}\u00a0${CRON_SECRET}`, /contains whitespace at character 33/],
+    ['a NUL inside', `${CRON_SECRET}\u0000x`, /contains a control or non-ASCII character at character 33/],
+    ['a DEL inside', `${CRON_SECRET}\u007fx`, /contains a control or non-ASCII character at character 33/],
+    ['a non-ASCII letter', `${CRON_SECRET}é`, /contains a control or non-ASCII character at character 33/],
+    ['an emoji', `${CRON_SECRET}🔑`, /contains a control or non-ASCII character at character 33/],
     ['missing', undefined, /missing/],
   ])('a cron secret that cannot work (%s) is refused when the handlers are created', async (_, cronSecret, message) => {
+    const { createSessionsHandler, createSessionsRouteHandlers } = await import('@itutor/sessions-core/http');
+    for (const create of [createSessionsHandler, createSessionsRouteHandlers]) {
+      let caught: unknown;
+      try {
+        create({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: cronSecret as string });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'INVALID_INPUT', details: { issues: [{ path: 'cronSecret' }] } });
+      expect((caught as Error).message).toMatch(message);
+      // The message never repeats the secret.
+      if (typeof cronSecret === 'string' && cronSecret.trim() !== '') expect((caught as Error).message).not.toContain(CRON_SECRET.slice(0, 16));
+    }
+  });
+
+  it('every printable ASCII character is allowed, and such a secret works in Authorization: Bearer', async () => {
     const { createSessionsHandler } = await import('@itutor/sessions-core/http');
-    expect(() =>
-      createSessionsHandler({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: cronSecret as string }),
-    ).toThrow(message);
+    const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    for (const secret of [printable, 'aGVsbG8rd29ybGQvZm9vYmFyYmF6cXV4MTIzNA==', `${CRON_SECRET}"\\'`]) {
+      const handle = createSessionsHandler({ core: fx.core, authenticate: () => null, getBooking: async () => null, cronSecret: secret });
+      expect((await handle(makeRequest('POST', routes.cron, { headers: { authorization: `Bearer ${secret}` } }))).status).toBe(200);
+      expect((await handle(makeRequest('POST', routes.cron, { headers: { authorization: `Bearer ${secret}x` } }))).status).toBe(401);
+    }
   });
 
   it('a 32-character secret is accepted', async () => {

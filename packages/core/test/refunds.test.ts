@@ -189,9 +189,77 @@ describe('core.refundCharge', () => {
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(3);
-    for (const r of lost) expect(['REFUND_EXCEEDS_CHARGE', 'CONFLICT']).toContain(r.reason.code);
+    // The losers are refused because nothing fits any more — never an undocumented CONFLICT.
+    for (const r of lost) expect(r.reason.code).toBe('REFUND_EXCEEDS_CHARGE');
     const rows = await core.listRefunds(session.id);
     expect(refundedSoFar(rows).amountMinor).toBe(12_000);
     expect(gateway.refunds.size).toBe(3);
+  });
+
+  it('many racers (60) that all fit: every one succeeds, each judged again against the winners until it wins; one gateway call per refund', async () => {
+    const { core, session, gateway } = await charged();
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) => core.refundCharge({ sessionId: session.id, amountMinor: 250, reason: `race ${i}`, actorId: 'a' })),
+    );
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason?.code);
+    expect(refused).toEqual([]);
+    const rows = await core.listRefunds(session.id);
+    expect(rows).toHaveLength(60);
+    expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(refundedSoFar(rows)).toEqual({ amountMinor: 15_000, payoutMinor: 13_500, feeMinor: 1_500 });
+    expect(gateway.refundInstructions).toHaveLength(60);
+    expect(new Set(gateway.refundInstructions.map((i) => i.idempotencyKey)).size).toBe(60);
+    // Once all is refunded, another refund is a documented refusal.
+    await expect(core.refundCharge({ sessionId: session.id, reason: 'more', actorId: 'a' })).rejects.toMatchObject({ code: 'NOTHING_TO_REFUND' });
+  });
+
+  it('many racers (40) of which only some fit: each either succeeds or gets a documented refusal; never more than the charge', async () => {
+    const { core, session, gateway } = await charged();
+    const amounts = Array.from({ length: 40 }, (_, i) => 500 + ((i * 337) % 900));
+    const results = await Promise.allSettled(amounts.map((amountMinor, i) => core.refundCharge({ sessionId: session.id, amountMinor, reason: `race ${i}`, actorId: 'a' })));
+    for (const r of results) {
+      if (r.status === 'rejected') expect(['REFUND_EXCEEDS_CHARGE', 'NOTHING_TO_REFUND']).toContain(r.reason?.code);
+    }
+    const rows = await core.listRefunds(session.id);
+    const won = results.filter((r) => r.status === 'fulfilled').length;
+    expect(rows).toHaveLength(won);
+    expect(refundedSoFar(rows).amountMinor).toBeLessThanOrEqual(15_000);
+    // A refused one was refused because it did not fit what was left when it was judged last.
+    const smallestRefused = Math.min(...results.flatMap((r, i) => (r.status === 'rejected' ? [amounts[i]!] : [])));
+    expect(15_000 - refundedSoFar(rows).amountMinor).toBeLessThan(smallestRefused);
+    expect(gateway.refundInstructions).toHaveLength(rows.length);
+  });
+
+  it('storage that refuses a write while nothing changes (stalled rounds): CONFLICT after a few rounds, nothing stored, nothing sent', async () => {
+    const { core, session, gateway, adapter } = await charged();
+    const applyWrites = adapter.sessions.applyWrites.bind(adapter.sessions);
+    let refusals = 0;
+    adapter.sessions.applyWrites = async (writes) => {
+      if (writes.some((w) => w.ledger?.some((l) => l.type === 'refund_open'))) {
+        refusals++;
+        return writes.map(() => null);
+      }
+      return applyWrites(writes);
+    };
+    await expect(core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'stuck', actorId: 'a' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(refusals).toBe(4); // the first loss and MAX_STALLED_ROUNDS (3) more at the same version
+    expect(await core.listRefunds(session.id)).toEqual([]);
+    expect(gateway.refundInstructions).toHaveLength(0);
+  });
+
+  it("storage that refuses recording the gateway's answer: the refund is answered as stored (open), never an error inviting a second refund; retryRefunds completes it", async () => {
+    const { core, session, gateway, adapter, clock } = await charged();
+    const applyWrites = adapter.sessions.applyWrites.bind(adapter.sessions);
+    let refuseAnswers = true;
+    adapter.sessions.applyWrites = async (writes) =>
+      refuseAnswers && writes.some((w) => w.ledger?.some((l) => l.type === 'refund_answer')) ? writes.map(() => null) : applyWrites(writes);
+    const report = await core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'answer lost in storage', actorId: 'a' });
+    expect(report.refund).toMatchObject({ refund: 1, status: 'pending', answeredAt: null });
+    expect(gateway.refundInstructions).toHaveLength(1);
+    refuseAnswers = false;
+    clock.set(addMinutes(clock.now(), 1));
+    expect(await core.retryRefunds()).toMatchObject({ retried: 1, succeeded: 1 });
+    expect(await core.listRefunds(session.id)).toMatchObject([{ refund: 1, status: 'succeeded' }]);
+    expect(gateway.refunds.size).toBe(1);
   });
 });

@@ -29,7 +29,7 @@ describe('createForBooking', () => {
     const { core, video, adapter } = await makeCore();
     const b = booking();
     video.failNextCreate();
-    await expect(core.createForBooking(b)).rejects.toThrow('video provider unavailable');
+    await expect(core.createForBooking(b)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: { provider: 'zoom', reason: 'error', retryAfterSeconds: 5 } });
     expect(await adapter.raw.sessionsForBooking(b.bookingId)).toHaveLength(0);
     const { created } = await core.createForBooking(b);
     expect(created).toBe(true);

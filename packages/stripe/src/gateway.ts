@@ -64,8 +64,9 @@ export const STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES = 1440;
 export interface StripeGateway extends PaymentGateway {
   charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
   /**
-   * {@link STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES}: the core refuses (`INVALID_POLICY`) a
-   * `policy.chargeDeadlineMinutes` at or beyond it, so no unknown answer is retried after Stripe forgot its key.
+   * {@link STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES}: the core's default `policy.chargeDeadlineMinutes` follows it
+   * (1 380), and the core refuses (`INVALID_POLICY`) a deadline set at or beyond it, so no unknown answer is
+   * retried after Stripe forgot its key.
    */
   readonly idempotencyKeyLifetimeMinutes: number;
   /**
@@ -170,8 +171,8 @@ function assertRefund(instruction: RefundInstruction): void {
  * the core flags it for a person at once, never retrying it) and `STRIPE_MISCONFIGURED` (the core records
  * it as an unknown answer, `gateway_error`, retried under the same key once the key is fixed).
  *
- * Declares `idempotencyKeyLifetimeMinutes` (24 hours): the core refuses a `chargeDeadlineMinutes` of 1 440
- * or more with this gateway.
+ * Declares `idempotencyKeyLifetimeMinutes` (24 hours): with the default policy the core's charge deadline is
+ * then 1 380 minutes; it refuses a `chargeDeadlineMinutes` of 1 440 or more set with this gateway.
  */
 export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
   const { stripe, customerFor, connectedAccountFor, onAuthenticationRequired } = options;

@@ -1,4 +1,4 @@
-import { amountsForOutcome, createSessionsCore, type Session } from '@itutor/sessions-core';
+import { amountsForOutcome, createSessionsCore, DEFAULT_POLICY, type Session } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
 import { coreChargeRecorder, stripeCardSetup, stripeGateway, stripeWebhookHandler } from '../src/index';
@@ -174,13 +174,20 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
 });
 
 describe('the core and the Stripe package together: halts, late successes, the key lifetime, the card check', () => {
-  it("the gateway declares Stripe's 24-hour key lifetime: the core refuses the default 3-day deadline, accepts 1380 minutes", () => {
+  it("the gateway declares Stripe's 24-hour key lifetime: the default policy starts with a 1380-minute deadline; an explicit one at or past 1440 is refused", async () => {
     const gateway = stripeGateway({ stripe: world.stripe, customerFor: () => null, connectedAccountFor: () => null });
     expect(gateway.idempotencyKeyLifetimeMinutes).toBe(1440);
     const base = { adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider(), paymentGateway: gateway };
-    expect(() => createSessionsCore(base)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY' }));
+    const core = createSessionsCore(base);
+    expect(core.policy).toEqual({ ...DEFAULT_POLICY, chargeDeadlineMinutes: 1380 });
+    // It works, not just starts: a booking gets its session.
+    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const { created } = await core.createForBooking({ bookingId: 'bk-default', tutorId: 'tutor-a', studentId: 'student-0', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
+    expect(created).toBe(true);
+    expect(createSessionsCore({ ...base, policy: { maxChargeAttempts: 3 } }).policy.chargeDeadlineMinutes).toBe(1380);
     expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1440 } })).toThrow(/idempotency-key lifetime \(1440 minutes\)/);
-    expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1380 } })).not.toThrow();
+    expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 4320 } })).toThrow(expect.objectContaining({ code: 'INVALID_POLICY' }));
+    expect(createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1000 } }).policy.chargeDeadlineMinutes).toBe(1000);
   });
 
   it('a card changed between two calls of one attempt: IDEMPOTENCY_CONFLICT halts it at once (flagged, never resent); the first call\'s late success is then recorded', async () => {

@@ -16,8 +16,10 @@ export interface SessionsHttpOptions {
    */
   readonly getBooking: (bookingId: string) => Promise<Booking | null>;
   /**
-   * The cron route's bearer secret: at least 32 characters, not blank (e.g. `openssl rand -hex 32`).
-   * A secret that cannot work is refused when the handlers are created, not at the first cron call.
+   * The cron route's bearer secret: at least 32 printable ASCII characters without spaces (e.g.
+   * `openssl rand -hex 32`). A secret that cannot work — blank, padded, with whitespace, a control or a
+   * non-ASCII character inside — is refused (`INVALID_INPUT`) when the handlers are created, not at the
+   * first cron call.
    */
   readonly cronSecret: string;
   /** Path prefix of the routes. Default `/api`. */
@@ -26,7 +28,10 @@ export interface SessionsHttpOptions {
   readonly maxBodyBytes?: number;
   /** Which path ids can be session ids; others are answered 404 before touching storage. Default: UUIDs. */
   readonly isSessionId?: (id: string) => boolean;
-  /** Called with unexpected errors (those answered 500), e.g. for logging. */
+  /**
+   * Called with unexpected errors (those answered 500) and video-provider failures (answered 503
+   * `PROVIDER_UNAVAILABLE`; the provider's error is the `SessionError`'s `cause`), e.g. for logging.
+   */
   readonly onUnexpectedError?: (error: unknown) => void;
   /**
    * More work for the cron route, run beside settlement in the same call, each under its name:
@@ -62,11 +67,18 @@ function assertUsableCronJobs(jobs: unknown): void {
 /** The shortest cron secret the handlers accept. */
 export const MIN_CRON_SECRET_LENGTH = 32;
 
+/** The first character an `Authorization: Bearer <token>` header cannot carry: not printable ASCII, or a space. */
+const UNSENDABLE = /[^\x21-\x7E]/;
+
 /**
  * Throws `INVALID_INPUT` for a cron secret that cannot work: not a string, blank, surrounded by
- * whitespace (a copy-paste slip: the header would never match), or shorter than 32 characters.
+ * whitespace (a copy-paste slip: the header would never match), holding a character a bearer token
+ * cannot carry (a space, tab or line break inside, a control character, anything outside ASCII — the
+ * scheduler could never present it in `Authorization: Bearer …`), or shorter than 32 characters. The
+ * message names the position, never the secret.
  */
 function assertUsableCronSecret(secret: unknown): void {
+  const bad = typeof secret === 'string' ? UNSENDABLE.exec(secret) : null;
   const problemWith =
     typeof secret !== 'string'
       ? 'is missing (pass the CRON_SECRET your scheduler sends)'
@@ -74,9 +86,11 @@ function assertUsableCronSecret(secret: unknown): void {
         ? 'is empty or whitespace'
         : secret.trim() !== secret
           ? 'starts or ends with whitespace'
-          : secret.length < MIN_CRON_SECRET_LENGTH
-            ? `is ${secret.length} characters long; use at least ${MIN_CRON_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
-            : null;
+          : bad !== null
+            ? `contains ${/\s/.test(bad[0]) ? 'whitespace' : 'a control or non-ASCII character'} at character ${bad.index + 1}, which an \`Authorization: Bearer\` header cannot carry; use printable ASCII without spaces (e.g. \`openssl rand -hex 32\`)`
+            : secret.length < MIN_CRON_SECRET_LENGTH
+              ? `is ${secret.length} characters long; use at least ${MIN_CRON_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
+              : null;
   if (problemWith !== null) {
     throw new SessionError('INVALID_INPUT', `cronSecret ${problemWith}`, { issues: [{ path: 'cronSecret', message: problemWith }] });
   }
@@ -128,7 +142,11 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
     });
 
   return {
-    /** `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`. */
+    /**
+     * `POST /sessions/create-for-booking` `{ bookingId }` → 201 new / 200 existing `{ session, created }`;
+     * 503 `PROVIDER_UNAVAILABLE` with `Retry-After` when the video provider fails, hangs or answers nonsense
+     * (nothing stored; the retry gets the booking's meeting back or a new one).
+     */
     createForBooking: guard(async (request) => {
       const auth = await requireUser(request);
       if (auth instanceof Response) return auth;

@@ -54,6 +54,7 @@ export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
   REFUND_EXCEEDS_CHARGE: 409,
   REFUNDS_NOT_SUPPORTED: 501,
   ATTENDANCE_NOT_SUPPORTED: 501,
+  PROVIDER_UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_POLICY: 500,
@@ -70,6 +71,8 @@ const TITLES: Partial<Record<number, string>> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
 };
 
 /** Builds a problem+json response. */
@@ -83,6 +86,8 @@ export function problem(
     headers?: Record<string, string>;
     source?: ProblemBody['source'];
     studentJoinedAt?: Date;
+    /** Whole seconds for `Retry-After` (e.g. `PROVIDER_UNAVAILABLE`), when there is no `availableAt`. */
+    retryAfterSeconds?: number;
   } = {},
 ): Response {
   const status = STATUS_BY_CODE[code];
@@ -103,19 +108,28 @@ export function problem(
     ...extra.headers,
   };
   if (extra.availableAt && extra.now) headers['retry-after'] = String(Math.max(1, secondsUntil(extra.availableAt, extra.now)));
+  else if (extra.retryAfterSeconds !== undefined && Number.isFinite(extra.retryAfterSeconds)) {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(extra.retryAfterSeconds)));
+  }
   if (code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-/** Turns a thrown value into a problem response: `SessionError`s by code, anything else as 500. */
+/**
+ * Turns a thrown value into a problem response: `SessionError`s by code, anything else as 500. `onUnexpected`
+ * gets the errors answered 500 and the `PROVIDER_UNAVAILABLE` ones (a provider outage, with the provider's
+ * error as its `cause`), for logging.
+ */
 export function problemFromError(error: unknown, now: Date, onUnexpected?: (error: unknown) => void): Response {
   if (isSessionError(error)) {
-    const { availableAt, source, studentJoinedAt } = error.details;
+    const { availableAt, source, studentJoinedAt, retryAfterSeconds } = error.details;
+    if (error.code === 'PROVIDER_UNAVAILABLE' || STATUS_BY_CODE[error.code] === 500) onUnexpected?.(error);
     return problem(error.code, error.message, {
       ...(error.details.issues ? { issues: error.details.issues } : {}),
       ...(availableAt instanceof Date ? { availableAt, now } : {}),
       ...(source === 'join_button' || source === 'provider' ? { source } : {}),
       ...(studentJoinedAt instanceof Date ? { studentJoinedAt } : {}),
+      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
     });
   }
   onUnexpected?.(error);

@@ -1,0 +1,106 @@
+import { addMinutes } from 'date-fns';
+import {
+  CHARGE_DEADLINE_KEY_MARGIN_MINUTES,
+  chargeDeadlineForKeyLifetime,
+  createSessionsCore,
+  DEFAULT_POLICY,
+  isSessionError,
+  type PaymentGateway,
+} from '@itutor/sessions-core';
+import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { describe, expect, it } from 'vitest';
+import { booking, makeCore, START } from './support/core-fixture';
+
+/** A recording gateway that declares how long it remembers idempotency keys. */
+const withLifetime = (lifetime: number) => {
+  const recording = createRecordingPaymentGateway();
+  const gateway: PaymentGateway = { charge: recording.charge, idempotencyKeyLifetimeMinutes: lifetime };
+  return { recording, gateway };
+};
+const base = () => ({ adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider() });
+
+const refusal = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return null;
+};
+
+describe("the default charge deadline follows the gateway's idempotency-key lifetime", () => {
+  it('chargeDeadlineForKeyLifetime: 60 minutes under the lifetime, at least 1, never above the plain default', () => {
+    expect(CHARGE_DEADLINE_KEY_MARGIN_MINUTES).toBe(60);
+    expect(chargeDeadlineForKeyLifetime(undefined)).toBe(DEFAULT_POLICY.chargeDeadlineMinutes);
+    expect(chargeDeadlineForKeyLifetime(1440)).toBe(1380); // Stripe
+    expect(chargeDeadlineForKeyLifetime(61)).toBe(1);
+    expect(chargeDeadlineForKeyLifetime(30)).toBe(1);
+    expect(chargeDeadlineForKeyLifetime(4380)).toBe(4320);
+    expect(chargeDeadlineForKeyLifetime(60 * 24 * 30)).toBe(4320);
+  });
+
+  it('a gateway declaring 24 hours starts with the default policy; core.policy holds the derived deadline, the rest as DEFAULT_POLICY', () => {
+    const core = createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway });
+    expect(core.policy).toEqual({ ...DEFAULT_POLICY, chargeDeadlineMinutes: 1380 });
+    expect(Object.isFrozen(core.policy)).toBe(true);
+    // Other overrides are kept, and the deadline still follows the gateway.
+    const custom = createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway, policy: { maxChargeAttempts: 3 } });
+    expect(custom.policy).toMatchObject({ maxChargeAttempts: 3, chargeDeadlineMinutes: 1380 });
+    // A gateway without a lifetime, or one that keeps keys longer than the default: the plain default.
+    expect(createSessionsCore({ ...base(), paymentGateway: createRecordingPaymentGateway() }).policy.chargeDeadlineMinutes).toBe(4320);
+    expect(createSessionsCore({ ...base(), paymentGateway: withLifetime(100_000).gateway }).policy.chargeDeadlineMinutes).toBe(4320);
+    // A short lifetime gets the smallest deadline.
+    expect(createSessionsCore({ ...base(), paymentGateway: withLifetime(2).gateway }).policy.chargeDeadlineMinutes).toBe(1);
+  });
+
+  it('an explicit deadline under the lifetime is kept; at or past it is refused with INVALID_POLICY naming chargeDeadlineMinutes', () => {
+    expect(createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway, policy: { chargeDeadlineMinutes: 1439 } }).policy.chargeDeadlineMinutes).toBe(1439);
+    expect(createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway, policy: { chargeDeadlineMinutes: 10 } }).policy.chargeDeadlineMinutes).toBe(10);
+    for (const chargeDeadlineMinutes of [1440, 1441, 4320]) {
+      const error = refusal(() => createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway, policy: { chargeDeadlineMinutes } }));
+      expect(isSessionError(error, 'INVALID_POLICY')).toBe(true);
+      expect((error as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toEqual(['chargeDeadlineMinutes']);
+      expect((error as Error).message).toContain(`chargeDeadlineMinutes (${chargeDeadlineMinutes})`);
+    }
+    // An explicit deadline that is invalid on its own is still refused by the policy's own rules.
+    expect(isSessionError(refusal(() => createSessionsCore({ ...base(), paymentGateway: withLifetime(1440).gateway, policy: { chargeDeadlineMinutes: 0 } })), 'INVALID_POLICY')).toBe(true);
+  });
+
+  it('a 1-minute lifetime leaves no deadline: refused naming the gateway lifetime; a nonsense lifetime is refused', () => {
+    const error = refusal(() => createSessionsCore({ ...base(), paymentGateway: withLifetime(1).gateway }));
+    expect(isSessionError(error, 'INVALID_POLICY')).toBe(true);
+    expect((error as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toEqual(['paymentGateway.idempotencyKeyLifetimeMinutes']);
+    for (const lifetime of [0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createSessionsCore({ ...base(), paymentGateway: withLifetime(lifetime).gateway })).toThrow(/idempotencyKeyLifetimeMinutes/);
+    }
+  });
+
+  it('settlement applies the derived deadline: an answer still unknown 1380 minutes after the outcome fails the charge for good, not at 4320', async () => {
+    const run = async (paymentGateway: PaymentGateway | undefined, recording: ReturnType<typeof createRecordingPaymentGateway> | undefined) => {
+      const fx = await makeCore({ ...(paymentGateway ? { paymentGateway } : {}), settlement: { chargeRetryMinutes: 5 } });
+      const gateway = recording ?? fx.gateway;
+      const { session } = await fx.core.createForBooking(booking());
+      fx.clock.set(addMinutes(START, 60));
+      gateway.script('processing');
+      expect(await fx.core.settleDueSessions()).toMatchObject({ completed: 1, chargesPending: 1 });
+      const settled = (await fx.core.getSession(session.id))!;
+      fx.clock.set(addMinutes(settled.finalizedAt!, 1379));
+      gateway.script('processing');
+      await fx.core.settleDueSessions();
+      expect((await fx.core.getSession(session.id))!.chargeStatus).toBe('pending');
+      fx.clock.set(addMinutes(settled.finalizedAt!, 1385)); // past the 1379 run's 5-minute lease too
+      gateway.script('processing');
+      const report = await fx.core.settleDueSessions();
+      return { report, session: (await fx.core.getSession(session.id))!, events: await fx.core.listEvents(session.id) };
+    };
+    const { gateway, recording } = withLifetime(1440);
+    const stripeLike = await run(gateway, recording);
+    expect(stripeLike.report.chargesNeedingAttention).toBe(1);
+    expect(stripeLike.session.chargeStatus).toBe('failed');
+    expect(stripeLike.events.find((e) => e.type === 'charge.needs_attention')?.payload).toMatchObject({ reason: 'deadline_passed' });
+    // The same story with a gateway that declares no lifetime: still collecting (deadline 4320).
+    const plain = await run(undefined, undefined);
+    expect(plain.report.chargesNeedingAttention).toBe(0);
+    expect(plain.session.chargeStatus).toBe('pending');
+  });
+});
