@@ -52,7 +52,8 @@ export function extractBlocks(page: string, markdown: string): DocBlock[] {
     const open = FENCE_OPEN.exec(lines[i]!);
     if (!open) {
       // Skip over other fenced blocks, so a ```ts inside a ```md example is not taken for a real one.
-      const other = /^(\s*)(`{3,}|~{3,})/.exec(lines[i]!);
+      // (A backtick fence's info string has no backtick: "```` ```ts ````" at a line's start is inline code.)
+      const other = /^(\s*)(`{3,}(?=[^`]*$)|~{3,})/.exec(lines[i]!);
       if (other) {
         const close = new RegExp(`^\\s*${other[2]![0]}{${other[2]!.length},}\\s*$`);
         while (++i < lines.length && !close.test(lines[i]!));
@@ -76,12 +77,13 @@ export function extractBlocks(page: string, markdown: string): DocBlock[] {
   return blocks;
 }
 
-/** The guide pages: every `.md` under `docs/` but the generated API reference and tool folders. */
+/** The site's hand-written pages: every `.md` under `docs/` but the generated API reference. */
 export function docPages(docsDir = DOCS): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules' || (dir === docsDir && entry.name === 'api')) continue;
+      // Not pages of the site: the generated reference, tool folders, and docs/README.md (srcExclude).
+      if (entry.name.startsWith('.') || entry.name === 'node_modules' || (dir === docsDir && (entry.name === 'api' || entry.name === 'README.md'))) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.md')) found.push(path);
@@ -259,6 +261,12 @@ function selfTest(): void {
     'neither is this',
     '```',
     '',
+    '````md',
+    '```ts',
+    "const quoted: number = 'a block inside an example of markdown is not a block of the page';",
+    '```',
+    '````',
+    '',
   ].join('\n');
   const blocks = extractBlocks(page, markdown);
   const result = checkBlocks(blocks, join(DOCS, '.check', '.self-test'));
@@ -268,7 +276,7 @@ function selfTest(): void {
     console.log(`  ${ok ? '✓' : '✗'} ${what}`);
     if (!ok) failures.push(what);
   };
-  expect(blocks.length === 4 && result.checked.length === 2 && result.skipped.length === 2, 'four blocks found: two checked, two marked no-check');
+  expect(blocks.length === 4 && result.checked.length === 2 && result.skipped.length === 2, 'four blocks found (not the one quoted inside a markdown example): two checked, two marked no-check');
   const wrong = result.problems.filter((p) => p.startsWith(`${page}:12:`));
   expect(wrong.some((p) => p.includes('TS2345')) && wrong.some((p) => p.includes('TS2322')), 'the wrong block fails, reported at its line of the page (12: a string price, a split typed as string)');
   expect(!result.problems.some((p) => /^docs\/self-test\.md:[1-6]:/.test(p)), 'the correct block passes');

@@ -115,6 +115,8 @@ export function parseReport(text: string): Declaration[] {
 }
 
 interface Docs {
+  /** For a type alias whose report shows no members (`ReturnType<typeof f>`): its members' signatures. */
+  readonly shape: string[];
   readonly summary: string;
   readonly tags: { readonly name: string; readonly text: string }[];
   readonly members: { readonly name: string; readonly text: string }[];
@@ -135,14 +137,28 @@ function readDocs(program: ts.Program, dts: string, known: (name: string) => str
       .filter((tag) => tag.name !== 'internal' && tag.name !== 'public')
       .map((tag) => ({ name: tag.name, text: text(tag.text) }));
     const members: Docs['members'][number][] = [];
-    if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)) {
-      const type = checker.getDeclaredTypeOfSymbol(symbol);
+    // Interfaces and classes, and type aliases of one object type (`SessionsCore` is the return type of
+    // `createSessionsCore`: its methods are documented there), list their documented members.
+    const declared = symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class | ts.SymbolFlags.TypeAlias) ? checker.getDeclaredTypeOfSymbol(symbol) : null;
+    const shape: string[] = [];
+    if (declared && (!(symbol.flags & ts.SymbolFlags.TypeAlias) || (declared.flags & ts.TypeFlags.Object && !declared.isUnion()))) {
+      const type = declared;
       for (const member of checker.getPropertiesOfType(type)) {
         const doc = text(member.getDocumentationComment(checker));
         if (doc) members.push({ name: member.name, text: doc });
+        if (symbol.flags & ts.SymbolFlags.TypeAlias) {
+          const memberType = checker.getTypeOfSymbol(member);
+          const signatures = memberType.getCallSignatures();
+          const flags = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.WriteArrowStyleSignature;
+          if (signatures.length > 0) {
+            for (const signature of signatures) shape.push(`${member.name}${checker.signatureToString(signature, undefined, ts.TypeFormatFlags.NoTruncation)};`);
+          } else {
+            shape.push(`readonly ${member.name}: ${checker.typeToString(memberType, undefined, flags)};`);
+          }
+        }
       }
     }
-    docs.set(exported.name, { summary: text(symbol.getDocumentationComment(checker)), tags, members });
+    docs.set(exported.name, { shape, summary: text(symbol.getDocumentationComment(checker)), tags, members });
   }
   return docs;
 }
@@ -253,6 +269,10 @@ function renderEntry(entry: ApiEntry, declarations: Declaration[], docs: Map<str
       }
       lines.push('```ts', ...declaration.signatures.flatMap((s, i) => (i > 0 ? ['', s] : [s])), '```', '');
       const doc = docs?.get(declaration.name);
+      // An alias the report shows without its members (`ReturnType<typeof createSessionsCore>`): show them.
+      if (doc && doc.shape.length > 0 && !declaration.signatures.some((sig) => sig.includes('{'))) {
+        lines.push('```ts', `// the members of ${declaration.name}`, ...doc.shape, '```', '');
+      }
       if (doc?.summary) lines.push(doc.summary, '');
       const params = doc?.tags.filter((t) => t.name === 'param') ?? [];
       if (params.length > 0) lines.push('**Parameters**', '', ...params.map(renderTag), '');
