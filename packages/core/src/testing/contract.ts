@@ -59,8 +59,8 @@ export interface RawStorageReader {
    * `chargeIdempotencyKey`, `chargeAttempts`, `chargeReference`; the rest of the row as stored), bypassing
    * the repositories; resolves `true` if storage allowed it. Storage must refuse any change of the summary
    * of a session whose charge succeeded, and a `chargeStatus` other than `succeeded` on a final session
-   * whose ledger holds a succeeded attempt (see `ledgerStorageContractCases`; without this member those
-   * cases check the rule through `applyWrites` only).
+   * whose ledger holds a succeeded attempt (the suite's "record of money taken" cases; without this
+   * member they check the rule through `applyWrites` only).
    */
   tryWriteChargeSummary?(
     sessionId: string,
