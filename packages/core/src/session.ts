@@ -43,7 +43,11 @@ export type ChargedOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
  */
 export interface ChargeAttempt {
   readonly sessionId: string;
-  /** 1 for the first attempt, +1 for each attempt opened after a definite failure. */
+  /**
+   * 1 for the first attempt, +1 for each attempt opened after a definite failure, and +1 for the row that
+   * records a late success of a declined or halted attempt (already `succeeded`, never sent; see
+   * `decideChargeAnswer`).
+   */
   readonly attempt: number;
   /** Server-side only: the gateway deduplicates on it. */
   readonly idempotencyKey: string;

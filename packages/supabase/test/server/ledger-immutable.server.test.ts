@@ -139,7 +139,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
     expect(declined).toMatchObject({ attempt: 1, status: 'failed', failureCode: 'card_declined' });
 
     // The student confirmed attempt 1's PaymentIntent on-session: the webhook reports it succeeded.
-    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: declined.gatewayReference } });
+    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: declined.gatewayReference! } });
     expect(late.outcome).toBe('late_success');
     expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 3, chargeIdempotencyKey: null });
     const ledger = await core.listCharges(session.id);

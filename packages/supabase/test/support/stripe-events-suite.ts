@@ -138,9 +138,9 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
       const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_one' } });
       expect(late.outcome).toBe('late_success');
       expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_one', chargeAttempts: 3, chargeIdempotencyKey: null, claimedUntil: null });
-      const twice = await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference } });
+      const twice = await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } });
       expect(twice.outcome).toBe('late_success');
-      expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference } })).outcome).toBe('unchanged');
+      expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } })).outcome).toBe('unchanged');
 
       // The declined attempt and the open one are stored exactly as they were; the late success of attempt 1
       // is attempt 3, under its own derived key, never sent.
