@@ -6,12 +6,13 @@
  * either fail forever or, with a new key, risk charging twice).
  *
  * A gateway signals it by throwing an error that carries the {@link CHARGE_HALT} marker and a string
- * `code` (at most 200 characters). The core then records the attempt as `unknown` with that code as its
- * `failureCode` (the first call may have taken money: the attempt is not called failed), fails the charge
- * for good at once (`chargeStatus: 'failed'`, listed by `listChargesNeedingAttention`) with a
- * `charge.needs_attention` event whose reason is `gateway_halted` and whose `code` is the error's, and
- * never calls the gateway for that session again — neither under the same key nor under a new one.
- * The attempt keeps its key, so a later webhook saying it succeeded is still recorded (as a late success).
+ * `code` (at most 200 characters). The core then records the attempt as `halted` with that code as its
+ * `failureCode` (the first call may have taken money: the attempt is not called failed; storage never
+ * changes a halted attempt again), fails the charge for good at once (`chargeStatus: 'failed'`, listed by
+ * `listChargesNeedingAttention`) with a `charge.needs_attention` event whose reason is `gateway_halted` and
+ * whose `code` is the error's, and never calls the gateway for that session again — neither under the same
+ * key nor under a new one. The session keeps the attempt's key, so a later webhook saying it succeeded is
+ * still matched: recorded as a late success on a ledger row of its own (see `decideChargeAnswer`).
  *
  * The marker is a registered symbol (`Symbol.for`), so an error from another copy of the package is
  * recognised too. Use {@link markChargeHalt} or set the property yourself.

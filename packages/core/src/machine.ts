@@ -112,7 +112,8 @@ export type ChargeAnswer =
       readonly reference: string | null;
       /**
        * The gateway halted the attempt (it threw a `ChargeHaltError`; `reason` is its code): the
-       * charge is failed for good at once and never sent again. See `CHARGE_HALT`.
+       * charge is failed for good at once and never sent again; the ledger row becomes `halted` (its
+       * `failureCode` the code) and never changes again. See `CHARGE_HALT`.
        */
       readonly halted?: boolean;
     };
@@ -530,11 +531,13 @@ function recordChargeResult(
   if (attempt !== session.chargeAttempts) {
     return refuse('NO_CHARGE_PENDING', `Attempt ${attempt} is not the open attempt (${session.chargeAttempts})`);
   }
+  // A halted attempt is stored as `halted` (never changed again), not `unknown` (which may still take an answer).
+  const halted = result.status === 'unknown' && result.halted === true;
   const answer: LedgerWrite = {
     type: 'answer',
     sessionId: session.id,
     attempt,
-    status: result.status,
+    status: halted ? 'halted' : result.status,
     gatewayReference: result.reference,
     failureCode: result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null,
     answeredAt: now,
@@ -558,7 +561,6 @@ function recordChargeResult(
       : event('charge.unknown', SYSTEM_ACTOR, { ...facts, reason: result.reason }),
   ];
   const attemptsUsed = result.status === 'failed' && attempt >= policy.maxChargeAttempts;
-  const halted = result.status === 'unknown' && result.halted === true;
   if (attemptsUsed || pastDeadline || halted) {
     events.push(
       event('charge.needs_attention', SYSTEM_ACTOR, {

@@ -12,7 +12,9 @@ export type VideoProviderName = 'zoom' | 'google_meet';
  * - `none`: nothing to charge (not settled yet, or an outcome without a charge);
  * - `pending`: money still to be collected: an attempt is open (sent, or its answer is unknown), or
  *   the last attempt was declined and the next one opens at the next retry;
- * - `succeeded`: exactly one attempt succeeded;
+ * - `succeeded`: exactly one attempt succeeded. Final: storage refuses any later change of the charge
+ *   summary (`chargeStatus`, `chargeIdempotencyKey`, `chargeAttempts`, `chargeReference`), and any
+ *   `chargeStatus` but `succeeded` for a session whose ledger holds a succeeded attempt;
  * - `failed`: failed for good (attempts or time used up): a person must look at it
  *   (`core.listChargesNeedingAttention()`).
  */
@@ -20,10 +22,16 @@ export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
 
 /**
  * The status of one ledger attempt: `pending` (opened, no answer yet), `unknown` (the call threw, timed
- * out or answered something unclassifiable: retried under the same key), `succeeded`, or `failed` (a
- * definite decline: the next retry opens a new attempt with a new key).
+ * out or answered something unclassifiable: retried under the same key), `succeeded`, `failed` (a
+ * definite decline: the next retry opens a new attempt with a new key), or `halted` (the gateway threw a
+ * `ChargeHaltError`: never sent again; the first call may have taken money, so it is not called failed).
+ *
+ * Storage keeps the record of money taken: an attempt moves only forward (`pending` → `unknown` /
+ * `succeeded` / `failed` / `halted`, `unknown` → the same), and a `succeeded`, `failed` or `halted`
+ * attempt never changes again. An attempt's key, outcome, amounts, currency and `requestedAt` never
+ * change, its `calls` never go down, and a stored `gatewayReference` is never replaced or erased.
  */
-export type ChargeAttemptStatus = 'pending' | 'unknown' | 'succeeded' | 'failed';
+export type ChargeAttemptStatus = 'pending' | 'unknown' | 'succeeded' | 'failed' | 'halted';
 
 /** The outcomes that take money. */
 export type ChargedOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
@@ -35,7 +43,11 @@ export type ChargedOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
  */
 export interface ChargeAttempt {
   readonly sessionId: string;
-  /** 1 for the first attempt, +1 for each attempt opened after a definite failure. */
+  /**
+   * 1 for the first attempt, +1 for each attempt opened after a definite failure, and +1 for the row that
+   * records a late success of a declined or halted attempt (already `succeeded`, never sent; see
+   * `decideChargeAnswer`).
+   */
   readonly attempt: number;
   /** Server-side only: the gateway deduplicates on it. */
   readonly idempotencyKey: string;
@@ -67,7 +79,11 @@ export type PublicChargeAttempt = Omit<ChargeAttempt, 'idempotencyKey' | 'gatewa
  * (see `Refund`); `refund_answer` records a gateway answer on an existing refund (again one more `calls`,
  * a `null` reference keeps the stored one). Storage refuses a refund whose attempt has not succeeded, whose
  * parts do not sum to its amount, or that would take the refunds not failed beyond the charge, its payout or
- * its fee.
+ * its fee. It refuses an `open` for a session whose ledger holds a succeeded attempt (money taken is never
+ * asked for again; a late success is recorded by an `open` of a row that is itself `succeeded`, see
+ * `decideChargeAnswer`), and an `answer` that breaks the rules of {@link ChargeAttemptStatus} (an attempt
+ * already succeeded, failed or halted; a status back to `pending`; another reference than the stored one).
+ * A refused change fails the whole `applyWrites` call, as a database statement would.
  */
 export type LedgerWrite =
   | { readonly type: 'open'; readonly attempt: ChargeAttempt }

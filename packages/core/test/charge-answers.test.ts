@@ -18,18 +18,24 @@ async function withOpenAttempt(config: Parameters<typeof makeCore>[0] = {}) {
 const ledgerOf = async (core: Awaited<ReturnType<typeof makeCore>>['core'], sessionId: string) =>
   (await core.listCharges(sessionId)).map((a) => `${a.attempt}:${a.status}:${a.failureCode ?? ''}:${a.gatewayReference ?? ''}`);
 
+/** The gateway's reference of a session's attempt as the recording gateway answers it (one key, one charge). */
+const referenceOf = async (core: Awaited<ReturnType<typeof makeCore>>['core'], sessionId: string, attempt = 1) =>
+  `pi_${(await core.listCharges(sessionId)).find((a) => a.attempt === attempt)!.idempotencyKey}`;
+
 describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks)', () => {
   it("records the open attempt's success through the compare-and-set; a repeat changes nothing; settlement sends nothing more", async () => {
     const { core, adapter, gateway, clock, session } = await withOpenAttempt();
     const before = (await core.getSession(session.id))!;
-    const first = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_1' } });
+    // The webhook names the PaymentIntent the processing answer already stored on the attempt.
+    const pi = await referenceOf(core, session.id);
+    const first = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: pi } });
     expect(first.outcome).toBe('recorded');
-    expect(first.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_1', version: before.version + 1, claimedUntil: null });
-    expect(await ledgerOf(core, session.id)).toEqual(['1:succeeded::pi_1']);
+    expect(first.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi, version: before.version + 1, claimedUntil: null });
+    expect(await ledgerOf(core, session.id)).toEqual([`1:succeeded::${pi}`]);
     const events = (await adapter.raw.events(session.id)).map((e) => e.type);
     expect(events.filter((t) => t === 'charge.succeeded')).toHaveLength(1);
 
-    const again = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_1' } });
+    const again = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: pi } });
     expect(again.outcome).toBe('unchanged');
     expect(again.session.version).toBe(first.session.version);
     expect((await adapter.raw.events(session.id)).length).toBe(events.length);
@@ -64,7 +70,46 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
     ]);
   });
 
-  it('a late success of a declined attempt, with a later attempt open: recorded as the charge, the open attempt closed, flagged for a person', async () => {
+  it('a success naming another PaymentIntent than the open attempt\'s: recorded on a row of its own (the stored reference is never replaced), flagged; a decline naming another changes nothing', async () => {
+    const { core, adapter, gateway, clock, session } = await withOpenAttempt();
+    const pi = await referenceOf(core, session.id);
+    const before = (await core.listCharges(session.id))[0]!;
+    const version = (await core.getSession(session.id))!.version;
+    const foreignDecline = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'failed', failureCode: 'card_declined', reference: 'pi_other' } });
+    expect(foreignDecline).toMatchObject({ outcome: 'unchanged', session: { version, chargeStatus: 'pending' } });
+
+    const other = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_other' } });
+    expect(other.outcome).toBe('late_success');
+    expect(other.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_other', chargeAttempts: 2, chargeIdempotencyKey: null, claimedUntil: null });
+    const ledger = await core.listCharges(session.id);
+    expect(ledger[0]).toEqual(before); // the open attempt keeps its own reference, exactly as it was
+    expect(ledger.slice(1)).toEqual([
+      {
+        ...before,
+        attempt: 2,
+        idempotencyKey: `itutor-session-${session.id}-COMPLETED_ASSUMED-2`,
+        status: 'succeeded',
+        gatewayReference: 'pi_other',
+        failureCode: null,
+        calls: 0,
+        requestedAt: clock.now(),
+        answeredAt: clock.now(),
+      },
+    ]);
+    const flags = (await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
+    expect(flags).toEqual([
+      { attempt: 1, amountMinor: 15_000, reason: 'late_success', chargedTwice: false, succeededAttempt: null, recordedAttempt: 2, previousChargeStatus: 'pending', openAttempt: null },
+    ]);
+    expect(JSON.stringify(await adapter.raw.events(session.id))).not.toContain('pi_other');
+    // The attempt's own PaymentIntent answering afterwards changes nothing more (attempt 1 is flagged already).
+    expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: pi } })).outcome).toBe('unchanged');
+    const calls = gateway.instructions.length;
+    clock.advance({ minutes: 30 });
+    await core.settleDueSessions();
+    expect(gateway.instructions.length).toBe(calls);
+  });
+
+  it('a late success of a declined attempt, with a later attempt open: recorded as the charge on a new row (the declined row untouched), the open attempt closed, flagged for a person', async () => {
     const { core, adapter, gateway, clock } = await makeCore({ settlement: { chargeRetryMinutes: 5 } });
     const s = (await core.createForBooking(booking())).session;
     clock.set(addMinutes(START, 60));
@@ -74,16 +119,37 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
     await core.settleDueSessions(); // attempt 2 open, answer unknown
     expect(await core.getSession(s.id)).toMatchObject({ chargeStatus: 'pending', chargeAttempts: 2 });
 
+    const [declined, open] = await core.listCharges(s.id);
+    expect(declined).toMatchObject({ attempt: 1, status: 'failed' });
+
     // The student confirmed attempt 1's PaymentIntent on-session after all: Stripe reports it succeeded.
     const late = await core.recordChargeAnswer({ sessionId: s.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_late' } });
     expect(late.outcome).toBe('late_success');
-    expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_late', chargeIdempotencyKey: null, claimedUntil: null });
-    expect((await core.listCharges(s.id)).map((a) => `${a.attempt}:${a.status}`)).toEqual(['1:succeeded', '2:unknown']);
+    expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_late', chargeAttempts: 3, chargeIdempotencyKey: null, claimedUntil: null });
+    // The declined attempt and the open one stay exactly as they were; the success is attempt 3, its own
+    // derived key (never sent), the late reference, no call.
+    expect(await core.listCharges(s.id)).toEqual([
+      declined,
+      open,
+      {
+        ...declined,
+        attempt: 3,
+        idempotencyKey: `itutor-session-${s.id}-COMPLETED_ASSUMED-3`,
+        status: 'succeeded',
+        gatewayReference: 'pi_late',
+        failureCode: null,
+        calls: 0,
+        requestedAt: clock.now(),
+        answeredAt: clock.now(),
+      },
+    ]);
     const events = await adapter.raw.events(s.id);
-    expect(events.filter((e) => e.type === 'charge.succeeded').map((e) => e.payload)).toEqual([{ attempt: 1, amountMinor: 15_000, late: true }]);
+    expect(events.filter((e) => e.type === 'charge.succeeded').map((e) => e.payload)).toEqual([
+      { attempt: 3, amountMinor: 15_000, late: true, answeredAttempt: 1 },
+    ]);
     const flags = events.filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
     expect(flags).toEqual([
-      { attempt: 1, amountMinor: 15_000, reason: 'late_success', chargedTwice: false, succeededAttempt: null, previousChargeStatus: 'pending', openAttempt: 2 },
+      { attempt: 1, amountMinor: 15_000, reason: 'late_success', chargedTwice: false, succeededAttempt: null, recordedAttempt: 3, previousChargeStatus: 'pending', openAttempt: 2 },
     ]);
     // No reference or key in any event: participants can read events.
     expect(JSON.stringify(events)).not.toContain('pi_late');
@@ -106,28 +172,46 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
     clock.advance({ minutes: 6 });
     await core.settleDueSessions();
     await core.recordChargeAnswer({ sessionId: s.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_1' } });
-    const twice = await core.recordChargeAnswer({ sessionId: s.id, attempt: 2, result: { status: 'succeeded', reference: 'pi_2' } });
+    const ledger = await core.listCharges(s.id);
+    const pi2 = await referenceOf(core, s.id, 2);
+    const twice = await core.recordChargeAnswer({ sessionId: s.id, attempt: 2, result: { status: 'succeeded', reference: pi2 } });
     expect(twice.outcome).toBe('late_success');
-    expect(twice.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_1' });
-    expect((await core.listCharges(s.id)).map((a) => `${a.attempt}:${a.status}`)).toEqual(['1:succeeded', '2:unknown']);
+    expect(twice.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_1', chargeAttempts: 3 });
+    // The ledger keeps its one success (attempt 3, recording attempt 1's late success); nothing changed.
+    expect(await core.listCharges(s.id)).toEqual(ledger);
+    expect(ledger.map((a) => `${a.attempt}:${a.status}`)).toEqual(['1:failed', '2:unknown', '3:succeeded']);
     const flags = () => adapter.raw.events(s.id).then((all) => all.filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload));
-    expect((await flags()).at(-1)).toMatchObject({ attempt: 2, reason: 'late_success', chargedTwice: true, succeededAttempt: 1, previousChargeStatus: 'succeeded' });
-    expect((await core.recordChargeAnswer({ sessionId: s.id, attempt: 2, result: { status: 'succeeded', reference: 'pi_2' } })).outcome).toBe('unchanged');
+    expect((await flags()).at(-1)).toEqual({
+      attempt: 2,
+      amountMinor: 15_000,
+      reason: 'late_success',
+      chargedTwice: true,
+      succeededAttempt: 3,
+      recordedAttempt: 3,
+      previousChargeStatus: 'succeeded',
+      openAttempt: null,
+    });
+    expect((await core.recordChargeAnswer({ sessionId: s.id, attempt: 2, result: { status: 'succeeded', reference: pi2 } })).outcome).toBe('unchanged');
     expect(await flags()).toHaveLength(2);
     // A late decline of an attempt no longer open changes nothing.
     const version = (await core.getSession(s.id))!.version;
     expect((await core.recordChargeAnswer({ sessionId: s.id, attempt: 2, result: { status: 'failed', failureCode: 'card_declined' } })).session.version).toBe(version);
   });
 
-  it('a charge failed for good at the deadline that then succeeds (processing for days) is collected and flagged', async () => {
+  it('a charge failed for good at the deadline that then succeeds (processing for days) is collected on its own attempt and flagged', async () => {
     const { core, adapter, gateway, clock, session } = await withOpenAttempt({ policy: { chargeDeadlineMinutes: 60 } });
     gateway.script('processing');
     clock.advance({ minutes: 61 });
     expect(await core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
     expect((await core.listChargesNeedingAttention()).map((s) => s.id)).toEqual([session.id]);
-    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_x' } });
+    const pi = await referenceOf(core, session.id);
+    expect(await ledgerOf(core, session.id)).toEqual([`1:unknown:processing:${pi}`]);
+    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: pi } });
     expect(late.outcome).toBe('late_success');
-    expect(late.session.chargeStatus).toBe('succeeded');
+    expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi, chargeAttempts: 1, chargeIdempotencyKey: null });
+    // An attempt whose answer was still unknown takes its late answer on its own row: one success, no new row.
+    expect(await ledgerOf(core, session.id)).toEqual([`1:succeeded::${pi}`]);
+    expect((await core.listCharges(session.id))[0]!.calls).toBe(3);
     expect(await core.listChargesNeedingAttention()).toEqual([]);
     const flags = (await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason);
     expect(flags).toEqual(['deadline_passed', 'late_success']);
@@ -146,8 +230,9 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
 
   it('racing deliveries of one success: exactly one records it', async () => {
     const { core, adapter, session } = await withOpenAttempt();
+    const pi = await referenceOf(core, session.id);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_r' } })),
+      Array.from({ length: 6 }, () => core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: pi } })),
     );
     expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(1);
     expect((await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.succeeded')).toHaveLength(1);
@@ -162,9 +247,48 @@ describe('a halting gateway error (CHARGE_HALT)', () => {
     gateway.script('halt');
     const marked = await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'failed' });
-    expect(await ledgerOf(core, session.id)).toEqual(['1:unknown:IDEMPOTENCY_CONFLICT:']);
+    expect(await ledgerOf(core, session.id)).toEqual(['1:halted:IDEMPOTENCY_CONFLICT:']);
     const flag = (await adapter.raw.events(session.id)).find((e) => e.type === 'charge.needs_attention');
     expect(flag?.payload).toMatchObject({ reason: 'gateway_halted', code: 'IDEMPOTENCY_CONFLICT', lastAnswer: 'unknown' });
+    clock.advance({ minutes: 120 });
+    await core.settleDueSessions();
+    expect(gateway.instructions).toHaveLength(1);
+  });
+
+  it("the halted attempt never changes: its late success is recorded on a new row, the session paid, never sent again", async () => {
+    const { core, gateway, clock, adapter } = await makeCore();
+    const { session } = await core.createForBooking(booking());
+    clock.set(addMinutes(START, 19));
+    gateway.script('halt');
+    await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+    const [halted] = await core.listCharges(session.id);
+    expect(halted).toMatchObject({ status: 'halted', failureCode: 'IDEMPOTENCY_CONFLICT', calls: 1 });
+    // The halted attempt's key is still the session's: the webhook of its first call is matched.
+    expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'failed', chargeIdempotencyKey: halted!.idempotencyKey });
+    clock.advance({ minutes: 10 });
+    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_first_call' } });
+    expect(late.outcome).toBe('late_success');
+    expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_first_call', chargeAttempts: 2, chargeIdempotencyKey: null });
+    expect(await core.listCharges(session.id)).toEqual([
+      halted,
+      {
+        ...halted!,
+        attempt: 2,
+        idempotencyKey: `itutor-session-${session.id}-NO_SHOW_STUDENT-2`,
+        status: 'succeeded',
+        gatewayReference: 'pi_first_call',
+        failureCode: null,
+        calls: 0,
+        requestedAt: clock.now(),
+        answeredAt: clock.now(),
+      },
+    ]);
+    const flags = (await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
+    expect(flags.map((f) => [f.reason, f.attempt, f.recordedAttempt ?? null])).toEqual([
+      ['gateway_halted', 1, null],
+      ['late_success', 1, 2],
+    ]);
+    expect(await core.listChargesNeedingAttention()).toEqual([]);
     clock.advance({ minutes: 120 });
     await core.settleDueSessions();
     expect(gateway.instructions).toHaveLength(1);

@@ -201,7 +201,8 @@ describe('the core and the Stripe package together: halts, late successes, the k
     env.clock.advance({ minutes: 6 });
     expect(await env.core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
     expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
-    expect((await env.core.listCharges(s!.id)).map((a) => [a.attempt, a.status, a.failureCode])).toEqual([[1, 'unknown', 'IDEMPOTENCY_CONFLICT']]);
+    expect((await env.core.listCharges(s!.id)).map((a) => [a.attempt, a.status, a.failureCode])).toEqual([[1, 'halted', 'IDEMPOTENCY_CONFLICT']]);
+    const [halted] = await env.core.listCharges(s!.id);
     const flag = (await env.core.listEvents(s!.id)).find((e) => e.type === 'charge.needs_attention');
     expect(flag?.payload).toMatchObject({ reason: 'gateway_halted', code: 'IDEMPOTENCY_CONFLICT' });
     const creates = () => world.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents').length;
@@ -222,8 +223,19 @@ describe('the core and the Stripe package together: halts, late successes, the k
     });
     const event = world.fake.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
     expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(200);
-    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi!.id });
+    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi!.id, chargeAttempts: 2, chargeIdempotencyKey: null });
     expect(late).toEqual([`${s!.id}#1`]);
+    // The halted attempt never changes; the money taken is recorded on a row of its own (attempt 2, never sent).
+    const ledger = await env.core.listCharges(s!.id);
+    expect(ledger[0]).toEqual(halted);
+    expect(ledger.map((a) => [a.attempt, a.status, a.gatewayReference, a.calls])).toEqual([
+      [1, 'halted', pi!.id, 2],
+      [2, 'succeeded', pi!.id, 0],
+    ]);
+    expect((await env.core.listEvents(s!.id)).find((e) => e.type === 'charge.succeeded')?.payload).toMatchObject({ attempt: 2, answeredAttempt: 1, late: true });
+    env.clock.advance({ minutes: 30 });
+    await env.core.settleDueSessions();
+    expect(creates()).toBe(sent);
     expect((await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason)).toEqual([
       'gateway_halted',
       'late_success',
@@ -250,6 +262,7 @@ describe('the core and the Stripe package together: halts, late successes, the k
     for (let i = 0; i < 2; i++) expect((await handle(await world.fake.webhookRequest(succeeded, { secret: WEBHOOK_SECRET }))).status).toBe(200);
     const flags = (await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention');
     expect(flags.map((e) => e.payload)).toEqual([expect.objectContaining({ reason: 'late_success', attempt: 1, chargedTwice: true, succeededAttempt: 2 })]);
+    // The ledger keeps its one success; the declined attempt stays declined.
     expect((await env.core.listCharges(s!.id)).map((a) => a.status)).toEqual(['failed', 'succeeded']);
   });
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { transition } from '@itutor/sessions-core';
+import { decideChargeAnswer, DEFAULT_POLICY, transition } from '@itutor/sessions-core';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap, migrations, supabaseBootstrapSql } from '@itutor/sessions-supabase/migrations';
 import { createRawReader } from './support/raw';
@@ -156,6 +156,89 @@ describe('migrations export', () => {
       expect(rows.map((r) => [r.attempt, r.status])).toEqual([[1, 'failed'], [2, 'pending']]);
       expect(rows[1]!.idempotencyKey).toBe(`itutor-session-${id(3)}-COMPLETED_ASSUMED-2`);
       expect(rows[1]!.idempotencyKey).not.toBe(rows[0]!.idempotencyKey);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('the immutable-ledger migration marks halted attempts and sets paid the sessions whose ledger holds a success', async () => {
+    const db = await PGlite.create();
+    try {
+      await applySupabaseBootstrap(db);
+      const index = migrations.findIndex((m) => m.name === '20261207000100_itutor_ledger_immutable_attendance_columns.sql');
+      expect(index).toBeGreaterThan(0);
+      for (const m of migrations.slice(0, index)) await db.exec(m.sql);
+
+      const id = (n: number) => `71000000-0000-4000-8000-00000000000${n}`;
+      const key = (n: number, attempt = 1) => `itutor-session-${id(n)}-COMPLETED_ASSUMED-${attempt}`;
+      // Final sessions as the previous release stored them (charge 150.00 = 135.00 + 15.00).
+      const session = (n: number, chargeStatus: string, openKey: string | null, reference: string | null) =>
+        db.query(
+          `insert into public.sessions (
+             id, booking_id, tutor_id, student_id, status, version,
+             scheduled_start_at, scheduled_end_at, duration_minutes, join_opens_at,
+             no_show_wait_minutes, min_payable_minutes, no_show_eligible_at, charge_scheduled_at,
+             price_ttd, currency, provider, meeting_id, join_url, finalized_at,
+             charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, charge_status, charge_idempotency_key, charge_attempts, charge_reference,
+             created_at, updated_at)
+           values ($1::uuid, 'imm-' || $1, 'tutor-a', 'student-a', 'COMPLETED_ASSUMED', 5,
+             '2026-03-02 10:00Z', '2026-03-02 11:00Z', 60, '2026-03-02 09:55Z', 19, 39, '2026-03-02 10:19Z', '2026-03-02 11:00Z',
+             150.00, 'TTD', 'zoom', 'm', 'https://zoom.us/j/1', '2026-03-02 11:00Z',
+             150.00, 135.00, 15.00, $2, $3, 1, $4, '2026-03-01 09:00Z', '2026-03-02 11:07Z')`,
+          [id(n), chargeStatus, openKey, reference],
+        );
+      const attempt = (n: number, status: string, reference: string | null, failureCode: string | null) =>
+        db.query(
+          `insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+             status, gateway_reference, failure_code, calls, requested_at, answered_at)
+           values ($1::uuid, 1, $2, 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', $3, $4, $5, 1, '2026-03-02 11:00Z', '2026-03-02 11:01Z')`,
+          [id(n), key(n), status, reference, failureCode],
+        );
+      const flag = (n: number, reason: string) =>
+        db.query(
+          `insert into public.session_events (session_id, tutor_id, type, actor, occurred_at, payload)
+           values ($1::uuid, 'tutor-a', 'charge.needs_attention', 'system', '2026-03-02 11:01Z', jsonb_build_object('attempt', 1, 'amountMinor', 15000, 'reason', $2::text))`,
+          [id(n), reason],
+        );
+      // 1: halted by the gateway (recorded unknown, flagged gateway_halted); 2: failed for good at the
+      // deadline with its answer unknown; 3: the attack's leftovers (the ledger says paid, the summary was
+      // set back to pending with no open key); 4: paid, consistent.
+      await session(1, 'failed', key(1), null);
+      await attempt(1, 'unknown', null, 'IDEMPOTENCY_CONFLICT');
+      await flag(1, 'gateway_halted');
+      await session(2, 'failed', key(2), null);
+      await attempt(2, 'unknown', 'pi_2', 'timeout');
+      await flag(2, 'deadline_passed');
+      await session(3, 'pending', null, null);
+      await attempt(3, 'succeeded', 'pi_3', null);
+      await session(4, 'succeeded', key(4), 'pi_4');
+      await attempt(4, 'succeeded', 'pi_4', null);
+
+      await db.exec(migrations[index]!.sql);
+
+      const raw = createRawReader(db);
+      expect((await raw.charges(id(1))).map((a) => [a.status, a.failureCode])).toEqual([['halted', 'IDEMPOTENCY_CONFLICT']]);
+      expect((await raw.charges(id(2))).map((a) => [a.status, a.failureCode])).toEqual([['unknown', 'timeout']]);
+      expect(await raw.session(id(1))).toMatchObject({ version: 5, chargeStatus: 'failed', chargeIdempotencyKey: key(1) });
+      expect(await raw.session(id(2))).toMatchObject({ version: 5, chargeStatus: 'failed' });
+      expect(await raw.session(id(3))).toMatchObject({ version: 6, chargeStatus: 'succeeded', chargeIdempotencyKey: null, chargeReference: 'pi_3' });
+      expect(await raw.session(id(4))).toMatchObject({ version: 5, chargeStatus: 'succeeded', chargeReference: 'pi_4' });
+
+      // From now on: the repaired session is never collected again, its record never rewritten, and the
+      // halted attempt's late success becomes a row of its own.
+      const adapter = createSqlAdapter(db);
+      const now = new Date('2026-03-03T12:00:00.000Z');
+      expect(await adapter.sessions.claimForSettlement({ now, limit: 10, claimUntil: new Date('2026-03-03T12:05:00.000Z') })).toEqual([]);
+      await expect(db.query(`update public.session_charges set status = 'failed' where session_id = $1::uuid`, [id(3)])).rejects.toMatchObject({ code: '23514' });
+      await expect(db.query(`update public.sessions set charge_status = 'pending' where id = $1::uuid`, [id(3)])).rejects.toMatchObject({ code: '23514' });
+      const halted = (await adapter.sessions.findById(id(1)))!;
+      const decision = decideChargeAnswer(halted, await adapter.charges.listBySession(id(1)), 1, { status: 'succeeded', reference: 'pi_1' }, now, DEFAULT_POLICY, false);
+      const [paid] = await adapter.sessions.applyWrites([{ expectedVersion: halted.version, ...decision.write! }]);
+      expect(paid).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 2, chargeReference: 'pi_1' });
+      expect((await raw.charges(id(1))).map((a) => [a.attempt, a.status, a.gatewayReference, a.idempotencyKey])).toEqual([
+        [1, 'halted', null, key(1)],
+        [2, 'succeeded', 'pi_1', key(1, 2)],
+      ]);
     } finally {
       await db.close();
     }

@@ -24,6 +24,7 @@ import {
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
 import { attendanceContractCases } from './attendance-contract';
+import { ledgerStorageContractCases } from './ledger-storage-contract';
 
 /**
  * Reads what an adapter stored, bypassing the adapter's repositories (plain SQL for a database), so an
@@ -53,6 +54,18 @@ export interface RawStorageReader {
    * differ from the session's outcome amounts and a second succeeded attempt for one session.
    */
   tryWriteCharge(attempt: ChargeAttempt): Promise<boolean>;
+  /**
+   * Tries to store a session's charge summary directly (the given ones of `chargeStatus`,
+   * `chargeIdempotencyKey`, `chargeAttempts`, `chargeReference`; the rest of the row as stored), bypassing
+   * the repositories; resolves `true` if storage allowed it. Storage must refuse any change of the summary
+   * of a session whose charge succeeded, and a `chargeStatus` other than `succeeded` on a final session
+   * whose ledger holds a succeeded attempt (the suite's "record of money taken" cases; without this
+   * member they check the rule through `applyWrites` only).
+   */
+  tryWriteChargeSummary?(
+    sessionId: string,
+    summary: Partial<Pick<Session, 'chargeStatus' | 'chargeIdempotencyKey' | 'chargeAttempts' | 'chargeReference'>>,
+  ): Promise<boolean>;
   /** A session's refund rows, by refund number (adapters with `refunds`; the refund cases run only then). */
   refunds?(sessionId: string): Promise<Refund[]>;
   /**
@@ -801,6 +814,8 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
     });
 
     describe('attendance (adapters with `attendance`)', () => attendanceContractCases({ t, check, insert, uuid, start }));
+
+    describe('the record of money taken (ledger storage rules)', () => ledgerStorageContractCases({ t, check, insert, uuid, start }));
 
     describe('video meetings (adapters with `meetings`)', () => {
       t('one meeting per (provider, key): the first insert wins, racing inserts agree, remove forgets', async (h) => {

@@ -212,7 +212,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       check(stored.chargeIdempotencyKey === halted.idempotencyKey, 'the halted attempt keeps its key (a late answer can still be matched)');
       const ledger = await h.raw.charges(halted.sessionId);
       check(
-        ledger.length === 1 && ledger[0]!.status === 'unknown' && ledger[0]!.failureCode === 'IDEMPOTENCY_CONFLICT',
+        ledger.length === 1 && ledger[0]!.status === 'halted' && ledger[0]!.failureCode === 'IDEMPOTENCY_CONFLICT',
         `the ledger keeps the code: ${JSON.stringify(ledger.map((a) => [a.status, a.failureCode]))}`,
       );
       const flags = (await h.raw.events(halted.sessionId)).filter((e) => e.type === 'charge.needs_attention');

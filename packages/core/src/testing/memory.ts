@@ -104,6 +104,76 @@ function checkAttempt(attempt: ChargeAttempt, session: Session, others: readonly
   }
 }
 
+/** The attempt statuses that never change again: money taken, a definite decline, a halt. */
+const SETTLED_ATTEMPT: ReadonlySet<string> = new Set(['succeeded', 'failed', 'halted']);
+
+const sameInstant = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
+
+/**
+ * The ledger's storage rules for a change of a stored attempt, whoever writes (the record of money taken
+ * is immutable): a succeeded, failed or halted attempt never changes; otherwise the status only moves
+ * forward (never back to `pending`), the key, outcome, amounts, currency and `requestedAt` never change,
+ * `calls` never go down, and a stored reference is never replaced or erased.
+ */
+function checkAttemptChange(before: ChargeAttempt, after: ChargeAttempt): void {
+  const fail = (message: string) => {
+    throw new StorageConstraintError(`charge attempt ${before.sessionId}#${before.attempt}: ${message}`);
+  };
+  const unchanged =
+    before.status === after.status &&
+    before.gatewayReference === after.gatewayReference &&
+    before.failureCode === after.failureCode &&
+    before.calls === after.calls &&
+    sameInstant(before.answeredAt, after.answeredAt);
+  if (
+    before.sessionId !== after.sessionId ||
+    before.attempt !== after.attempt ||
+    before.idempotencyKey !== after.idempotencyKey ||
+    before.outcome !== after.outcome ||
+    before.amountMinor !== after.amountMinor ||
+    before.payoutMinor !== after.payoutMinor ||
+    before.feeMinor !== after.feeMinor ||
+    before.currency !== after.currency ||
+    !sameInstant(before.requestedAt, after.requestedAt)
+  ) {
+    fail("an attempt's key, outcome, amounts, currency and requested time never change");
+  }
+  if (unchanged) return;
+  if (SETTLED_ATTEMPT.has(before.status)) fail(`the attempt is ${before.status}: it never changes again`);
+  if (after.status === 'pending') fail('an answered attempt never goes back to pending');
+  if (before.gatewayReference !== null && after.gatewayReference !== before.gatewayReference) fail('a stored gateway reference is never replaced');
+  if (after.calls < before.calls) fail('calls never go down');
+}
+
+/** The charge-summary fields of a session: frozen once its charge succeeded. */
+const SUMMARY_FIELDS = ['chargeStatus', 'chargeIdempotencyKey', 'chargeAttempts', 'chargeReference'] as const;
+
+/**
+ * The session side of the same rule, whoever writes: the charge summary of a session whose charge
+ * succeeded never changes, and no write sets a `chargeStatus` other than `succeeded` on a final session
+ * whose ledger holds a succeeded attempt (a session that was paid never asks for money again).
+ */
+function checkChargeSummary(stored: Session, next: Session, ledger: readonly ChargeAttempt[]): void {
+  if (stored.chargeStatus === 'succeeded' && SUMMARY_FIELDS.some((k) => stored[k] !== next[k])) {
+    throw new StorageConstraintError(`session ${stored.id}: its charge succeeded, the charge summary never changes`);
+  }
+  if (
+    isFinalStatus(stored.status) &&
+    next.chargeStatus !== 'succeeded' &&
+    next.chargeStatus !== stored.chargeStatus &&
+    ledger.some((a) => a.status === 'succeeded')
+  ) {
+    throw new StorageConstraintError(`session ${stored.id}: its ledger holds a success, its charge status stays succeeded`);
+  }
+}
+
+/** No attempt is opened for a session whose ledger holds a succeeded attempt: money taken is never asked for again. */
+function checkNoAttemptAfterSuccess(attempt: ChargeAttempt, rows: readonly ChargeAttempt[]): void {
+  if (rows.some((r) => r.attempt !== attempt.attempt && r.status === 'succeeded')) {
+    throw new StorageConstraintError(`session ${attempt.sessionId} already has a succeeded charge: no attempt may be opened`);
+  }
+}
+
 /**
  * The refund rules storage enforces, whoever writes: a refund returns money of a succeeded attempt, its
  * parts sum to its amount, the refunds not failed never exceed the charge, its payout or its fee, and a
@@ -251,6 +321,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         if (w.attempt.sessionId !== next.id || rows.some((r) => r.attempt === w.attempt.attempt || r.idempotencyKey === w.attempt.idempotencyKey)) {
           throw new StorageConstraintError(`charge attempt ${w.attempt.sessionId}#${w.attempt.attempt} already exists`);
         }
+        checkNoAttemptAfterSuccess(w.attempt, rows);
         checkAttempt(w.attempt, next, rows);
         rows.push(copy(w.attempt));
       } else {
@@ -265,6 +336,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           answeredAt: w.answeredAt,
           calls: row.calls + 1,
         };
+        checkAttemptChange(row, updated);
         checkAttempt(updated, next, rows);
         rows[i] = updated;
       }
@@ -341,14 +413,31 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       const session = sessions.get(attempt.sessionId);
       if (!session) return false;
       const rows = charges.get(attempt.sessionId) ?? [];
+      const stored = rows.find((r) => r.attempt === attempt.attempt);
       const others = rows.filter((r) => r.attempt !== attempt.attempt);
       if (others.some((r) => r.idempotencyKey === attempt.idempotencyKey)) return false;
       try {
+        if (stored) checkAttemptChange(stored, attempt);
+        else checkNoAttemptAfterSuccess(attempt, rows);
         checkAttempt(attempt, session, others);
       } catch {
         return false;
       }
-      charges.set(attempt.sessionId, [...others, copy(attempt)]);
+      charges.set(attempt.sessionId, [...others, copy(attempt)].sort((a, b) => a.attempt - b.attempt));
+      return true;
+    },
+    async tryWriteChargeSummary(sessionId, summary) {
+      const stored = sessions.get(sessionId);
+      if (!stored) return false;
+      const next: Session = { ...stored };
+      for (const key of SUMMARY_FIELDS) if (key in summary) (next as unknown as Record<string, unknown>)[key] = summary[key];
+      try {
+        checkChargeSummary(stored, next, charges.get(sessionId) ?? []);
+      } catch {
+        return false;
+      }
+      sessions.set(sessionId, next);
+      retrack(next);
       return true;
     },
   };
@@ -389,6 +478,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           if (!stored || stored.version !== expectedVersion) return null;
           if (next.version <= stored.version) return null;
           if (isFinalStatus(stored.status) && !changesOnlyBookkeeping(stored, next)) return null;
+          checkChargeSummary(stored, next, charges.get(next.id) ?? []);
           const planned = ledger && ledger.length > 0 ? planLedger(next, ledger) : null;
           seen.set(next.id, next);
           return { planned };

@@ -133,5 +133,49 @@ export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>)
       // Clients reach no repository function, the ledger's included.
       await expect(createSupabaseAdapter(student).charges.listBySession(s.id)).rejects.toMatchObject({ code: '42501' });
     });
+
+    it("a participant reads their session's attendance as the HTTP route shows it, nobody's e-mail, name or ids; the adapter keeps every field", async () => {
+      const { db, gateway } = await ready;
+      await db.reset();
+      const tutorId = '30000000-0000-4000-8000-00000000002a';
+      const studentId = '30000000-0000-4000-8000-00000000002b';
+      const s = buildSession({ id: '20000000-0000-4000-8000-000000000004', bookingId: 'gw-4', tutorId, studentId });
+      const service = createSupabaseAdapter(client(gateway, gateway.serviceRoleKey));
+      await service.sessions.insert(s, []);
+      const joinedAt = new Date(s.scheduledStartAt.getTime() + 2 * 60_000);
+      const dialIn = {
+        provider: 'zoom' as const,
+        eventId: 'gw-4-dial-in',
+        sessionId: s.id,
+        role: 'unknown' as const,
+        kind: 'joined' as const,
+        participantEmail: 'guest@example.com',
+        participantName: '+1 868 555 0100',
+        participantProviderUserId: 'zoom-user-guest',
+        participantId: '16778240',
+        instanceId: 'instance-gw-4',
+        occurredAt: joinedAt,
+        receivedAt: new Date(joinedAt.getTime() + 1_000),
+      };
+      const audit = { type: 'attendance.recorded' as const, sessionId: s.id, tutorId, actor: 'system', occurredAt: dialIn.receivedAt, payload: { eventId: dialIn.eventId } };
+      // The adapter's path (service role, repository functions): every field stored and read back.
+      expect(await service.attendance.record(dialIn, audit)).toBe(true);
+      expect(await service.attendance.listBySession(s.id)).toEqual([dialIn]);
+
+      const student = client(gateway, gateway.anonKey, await gateway.userToken(studentId));
+      const own = await student.from('session_attendance').select('session_id,provider,role,kind,occurred_at').eq('session_id', s.id);
+      expect(own.error).toBeNull();
+      expect(own.data).toEqual([{ session_id: s.id, provider: 'zoom', role: 'unknown', kind: 'joined', occurred_at: expect.any(String) }]);
+      expect(new Date((own.data![0] as { occurred_at: string }).occurred_at).getTime()).toBe(joinedAt.getTime());
+      for (const secret of ['participant_email', 'participant_name', 'participant_provider_user_id', 'participant_id', 'instance_id', 'event_id', 'received_at', '*']) {
+        const refused = await student.from('session_attendance').select(secret === '*' ? '*' : `kind,${secret}`).eq('session_id', s.id);
+        expect(refused.data, secret).toBeNull();
+        expect(refused.error?.code, secret).toBe('42501');
+      }
+      const stranger = client(gateway, gateway.anonKey, await gateway.userToken('30000000-0000-4000-8000-00000000002c'));
+      expect(await stranger.from('session_attendance').select('kind').eq('session_id', s.id)).toMatchObject({ data: [], error: null });
+      expect((await client(gateway, gateway.anonKey).from('session_attendance').select('kind')).error?.code).toBe('42501');
+      await expect(createSupabaseAdapter(student).attendance.listBySession(s.id)).rejects.toMatchObject({ code: '42501' });
+    });
   });
 }

@@ -79,7 +79,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       expect(seq).toEqual([{ usage: false, update: false }]);
     });
 
-    it('clients may read only the non-secret connection columns: never a token column, a lease, a meeting or a Stripe event', async () => {
+    it('clients may read only the non-secret connection columns: never a token column, a lease, a meeting, a Stripe event or anyone\'s attendance details', async () => {
       const { client } = await database;
       const { rows } = await client.query(
         `select r.role, a.attname as column
@@ -110,12 +110,9 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
            and has_column_privilege(r.role, a.attrelid, a.attnum, 'SELECT')
          order by 1, 2`,
       );
-      expect(attendanceColumns).toEqual(
-        [
-          'event_id', 'instance_id', 'kind', 'occurred_at', 'participant_email', 'participant_id', 'participant_name',
-          'participant_provider_user_id', 'provider', 'received_at', 'role', 'session_id',
-        ].map((column) => ({ role: 'authenticated', column })),
-      );
+      // What the attendance HTTP route shows, nothing more: no e-mail, display name (a dial-in guest's is
+      // their phone number), provider user id, in-meeting id, meeting instance, event id or receipt time.
+      expect(attendanceColumns).toEqual(['kind', 'occurred_at', 'provider', 'role', 'session_id'].map((column) => ({ role: 'authenticated', column })));
       const { rows: meetings } = await client.query(
         `select r.role from unnest(array['anon', 'authenticated']) as r (role)
          where has_any_column_privilege(r.role, 'public.video_provider_meetings', 'SELECT')

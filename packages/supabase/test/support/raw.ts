@@ -162,19 +162,36 @@ export function createRawReader(client: SqlClient): RawStorageReader {
     },
     async tryWriteCharge(a) {
       // Money goes in as integer cents and is divided in SQL (exact numeric arithmetic), independently of
-      // the adapter's decimal text.
+      // the adapter's decimal text. One statement: the row with the same (session, attempt) is updated
+      // when there is one, otherwise a row is inserted (not an upsert: an insert's triggers would run for
+      // the existing attempt too, and judge an update by the rules of an insert).
       return attempt(
-        `insert into public.session_charges (
-           session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
-           status, gateway_reference, failure_code, calls, requested_at, answered_at)
-         values ($1::uuid, $2, $3, $4, $5::bigint / 100.0, $6::bigint / 100.0, $7::bigint / 100.0, $8, $9, $10, $11, $12, $13, $14)
-         on conflict (session_id, attempt) do update set
-           idempotency_key = excluded.idempotency_key, outcome = excluded.outcome,
-           charge_amount_ttd = excluded.charge_amount_ttd, payout_amount_ttd = excluded.payout_amount_ttd,
-           platform_fee_ttd = excluded.platform_fee_ttd, currency = excluded.currency, status = excluded.status,
-           gateway_reference = excluded.gateway_reference, failure_code = excluded.failure_code, calls = excluded.calls,
-           requested_at = excluded.requested_at, answered_at = excluded.answered_at, updated_at = now()
-         returning session_id`,
+        `with v as (
+           select $1::uuid as session_id, $2::integer as attempt, $3::text as idempotency_key, $4::text as outcome,
+             $5::bigint / 100.0 as charge_amount_ttd, $6::bigint / 100.0 as payout_amount_ttd, $7::bigint / 100.0 as platform_fee_ttd,
+             $8::text as currency, $9::text as status, $10::text as gateway_reference, $11::text as failure_code,
+             $12::integer as calls, $13::timestamptz as requested_at, $14::timestamptz as answered_at
+         ), updated as (
+           update public.session_charges as c set
+             idempotency_key = v.idempotency_key, outcome = v.outcome,
+             charge_amount_ttd = v.charge_amount_ttd, payout_amount_ttd = v.payout_amount_ttd,
+             platform_fee_ttd = v.platform_fee_ttd, currency = v.currency, status = v.status,
+             gateway_reference = v.gateway_reference, failure_code = v.failure_code, calls = v.calls,
+             requested_at = v.requested_at, answered_at = v.answered_at, updated_at = now()
+           from v
+           where c.session_id = v.session_id and c.attempt = v.attempt
+           returning c.session_id
+         ), inserted as (
+           insert into public.session_charges (
+             session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+             status, gateway_reference, failure_code, calls, requested_at, answered_at)
+           select v.session_id, v.attempt, v.idempotency_key, v.outcome, v.charge_amount_ttd, v.payout_amount_ttd, v.platform_fee_ttd,
+             v.currency, v.status, v.gateway_reference, v.failure_code, v.calls, v.requested_at, v.answered_at
+           from v
+           where not exists (select 1 from public.session_charges as c where c.session_id = v.session_id and c.attempt = v.attempt)
+           returning session_id
+         )
+         select session_id from updated union all select session_id from inserted`,
         [
           a.sessionId,
           a.attempt,
@@ -192,6 +209,22 @@ export function createRawReader(client: SqlClient): RawStorageReader {
           a.answeredAt === null ? null : a.answeredAt.toISOString(),
         ],
       );
+    },
+    async tryWriteChargeSummary(sessionId, summary) {
+      if (!isUuid(sessionId)) return false;
+      const columns: Record<string, string> = {
+        chargeStatus: 'charge_status',
+        chargeIdempotencyKey: 'charge_idempotency_key',
+        chargeAttempts: 'charge_attempts',
+        chargeReference: 'charge_reference',
+      };
+      const keys = Object.keys(columns).filter((k) => k in summary);
+      if (keys.length === 0) return false;
+      const sets = keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ');
+      return attempt(`update public.sessions set ${sets} where id = $1::uuid returning id`, [
+        sessionId,
+        ...keys.map((k) => (summary as Record<string, unknown>)[k]),
+      ]);
     },
     async refunds(sessionId): Promise<Refund[]> {
       if (!isUuid(sessionId)) return [];

@@ -105,7 +105,7 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
       }
     });
 
-    it('late successes from webhooks on this database: a declined attempt 1 succeeds while attempt 2 is open, then attempt 2 succeeds too', async () => {
+    it('late successes from webhooks on this database: a declined attempt 1 succeeds while attempt 2 is open (a new succeeded row), then attempt 2 succeeds too', async () => {
       const db = await database;
       await db.reset();
       const start = new Date('2026-07-01T10:00:00.000Z');
@@ -134,23 +134,31 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
       await core.settleDueSessions();
       expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending', chargeAttempts: 2 });
 
+      const [declined, open] = await core.listCharges(session.id);
       const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_one' } });
       expect(late.outcome).toBe('late_success');
-      expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_one', chargeIdempotencyKey: null, claimedUntil: null });
-      const twice = await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: 'pi_two' } });
+      expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_one', chargeAttempts: 3, chargeIdempotencyKey: null, claimedUntil: null });
+      const twice = await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } });
       expect(twice.outcome).toBe('late_success');
-      expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: 'pi_two' } })).outcome).toBe('unchanged');
+      expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } })).outcome).toBe('unchanged');
 
+      // The declined attempt and the open one are stored exactly as they were; the late success of attempt 1
+      // is attempt 3, under its own derived key, never sent.
       const ledger = await core.listCharges(session.id);
-      expect(ledger.map((a) => [a.attempt, a.status, a.gatewayReference])).toEqual([
-        [1, 'succeeded', 'pi_one'],
-        [2, 'unknown', `pi_${ledger[1]!.idempotencyKey}`],
+      expect(ledger.slice(0, 2)).toEqual([declined, open]);
+      expect(ledger.map((a) => [a.attempt, a.status, a.gatewayReference, a.calls])).toEqual([
+        [1, 'failed', `pi_${declined!.idempotencyKey}`, 1],
+        [2, 'unknown', `pi_${open!.idempotencyKey}`, 1],
+        [3, 'succeeded', 'pi_one', 0],
       ]);
+      expect(ledger[2]!.idempotencyKey).toBe(`itutor-session-${session.id}-COMPLETED_ASSUMED-3`);
+      expect(ledger[2]!.amountMinor).toBe(15_001);
       const flags = (await core.listEvents(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
       expect(flags).toMatchObject([
-        { reason: 'late_success', attempt: 1, chargedTwice: false, openAttempt: 2 },
-        { reason: 'late_success', attempt: 2, chargedTwice: true, succeededAttempt: 1 },
+        { reason: 'late_success', attempt: 1, chargedTwice: false, openAttempt: 2, recordedAttempt: 3 },
+        { reason: 'late_success', attempt: 2, chargedTwice: true, succeededAttempt: 3 },
       ]);
+      expect(flags).toHaveLength(2);
     });
   });
 }

@@ -4,7 +4,7 @@
 -- Participants read their own sessions' attempts without the secret columns; clients write nothing;
 -- the service role reads, opens and answers attempts, and never deletes or truncates them.
 begin;
-select plan(60);
+select plan(61);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -148,16 +148,15 @@ select throws_ok($$ insert into public.session_charges
     (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
   values ('aaaaaaaa-0000-4000-8000-00000000000a', 0, 'key-a-0', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
   '23514', null, 'attempts count from 1');
-select lives_ok($$ update public.session_charges set status = 'succeeded' where idempotency_key = 'key-a-2' $$, 'one succeeded attempt per session is allowed');
-select throws_ok($$ update public.session_charges set status = 'succeeded' where idempotency_key = 'key-a-3' $$,
-  '23505', null, 'a second succeeded attempt for a session is refused');
 select throws_ok($$ update public.sessions set charge_amount_ttd = 140.00, payout_amount_ttd = 126.00, platform_fee_ttd = 14.00, status = 'SCHEDULED',
                        finalized_at = null where booking_id = 'booking-b' $$,
   '23514', null, 'a final session with attempts cannot change its outcome');
 select throws_ok($$ delete from public.sessions where booking_id = 'booking-b' $$, '23503', null, 'a session with attempts cannot be deleted');
+-- (Refused before the session is compared: an attempt's amounts never change, and a succeeded attempt
+-- never changes at all; see ledger_immutable.test.sql.)
 select throws_ok($$ update public.session_charges set charge_amount_ttd = 120.00, payout_amount_ttd = 108.00, platform_fee_ttd = 12.00
                      where idempotency_key = 'key-b-1' $$,
-  '23503', null, 'an attempt''s amounts cannot be changed away from the session''s');
+  '23514', null, 'an attempt''s amounts cannot be changed away from the session''s');
 
 -- Keys in the SDK's namespace (itutor-session-…) are the ones derived from their attempt, so the
 -- primary key keeps them unique; other keys are kept unique by a partial unique index (above).
@@ -184,6 +183,15 @@ select throws_ok($$ insert into public.session_charges
     (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
   values ('aaaaaaaa-0000-4000-8000-00000000000a', 5, 'key-a-2', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
   '23505', null, 'any other key is never reused either');
+
+-- One success per session; after it, no attempt at all.
+select lives_ok($$ update public.session_charges set status = 'succeeded' where idempotency_key = 'key-a-2' $$, 'one succeeded attempt per session is allowed');
+select throws_ok($$ update public.session_charges set status = 'succeeded' where idempotency_key = 'key-a-3' $$,
+  '23505', null, 'a second succeeded attempt for a session is refused');
+select throws_ok($$ insert into public.session_charges
+    (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
+  values ('aaaaaaaa-0000-4000-8000-00000000000a', 5, 'itutor-session-aaaaaaaa-0000-4000-8000-00000000000a-COMPLETED_ASSUMED-5', 'COMPLETED_ASSUMED', 150.00, 135.00, 15.00, 'TTD', now()) $$,
+  '23514', null, 'no attempt is opened for a session whose ledger holds a success');
 
 -- Nothing a client tried changed anything.
 select results_eq($$ select idempotency_key || ':' || status || ':' || calls from public.session_charges order by idempotency_key $$,
