@@ -69,6 +69,15 @@ export type SessionCommand =
   /** Opens the next ledger attempt (a new key) after the previous one was declined. */
   | { readonly type: 'OPEN_CHARGE_ATTEMPT' }
   /**
+   * The charge deadline (`finalizedAt` + `chargeDeadlineMinutes`) passed with the charge still to be
+   * collected: it is failed for good and flagged for a person *without another gateway call* and without
+   * opening another attempt. The deadline sits inside the gateway's idempotency-key lifetime; a retry of an
+   * open attempt sent after it (a cron that was down for a while) could reach a gateway that has forgotten
+   * the key and take the money a second time. The attempt's row keeps its last answer, so a late answer can
+   * still be recorded.
+   */
+  | { readonly type: 'EXPIRE_CHARGE' }
+  /**
    * Opens a refund of the session's succeeded charge: `amountMinor` (whole, ≥ 1), or, when `null`, all that
    * is left of it. `charges` and `refunds` are the session's ledger as read with the session (the write's
    * compare-and-set on the session's version guarantees they were current). Refused with
@@ -350,6 +359,33 @@ export function transition(
         return refuse('NO_CHARGE_PENDING', `Session has no declined charge to retry (${session.chargeStatus})`);
       }
       return openAttempt(session, session.chargeAttempts + 1, SYSTEM_ACTOR, now, event, next({}));
+    }
+
+    case 'EXPIRE_CHARGE': {
+      if (session.chargeStatus !== 'pending') {
+        return refuse('NO_CHARGE_PENDING', `Session has no charge to collect (${session.chargeStatus})`);
+      }
+      const deadline = chargeDeadline(session, policy);
+      if (deadline === null || isBefore(now, deadline)) {
+        return refuse('TOO_EARLY', 'The charge deadline has not passed', deadline ? { availableAt: deadline } : {});
+      }
+      return {
+        ok: true,
+        changed: true,
+        // An open attempt keeps its key (as for an unknown answer at the deadline): its answer is still unknown.
+        session: next({ chargeStatus: 'failed' }),
+        events: [
+          event('charge.needs_attention', SYSTEM_ACTOR, {
+            attempt: session.chargeAttempts,
+            amountMinor: session.chargeAmountMinor,
+            reason: 'deadline_passed',
+            lastAnswer: session.chargeIdempotencyKey === null ? 'failed' : 'unknown',
+            sent: false,
+          }),
+        ],
+        ledger: [],
+        effects: [],
+      };
     }
 
     case 'REQUEST_REFUND':

@@ -1,7 +1,7 @@
 import { addMinutes, isBefore } from 'date-fns';
 import { isChargeHaltError } from './charge-halt';
 import { SessionError } from './errors';
-import { chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from './machine';
+import { chargeDeadline, chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from './machine';
 import type { SessionPolicy } from './policy';
 import type { AttendanceRepository } from './attendance';
 import { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
@@ -452,6 +452,16 @@ export function createSettlement(deps: {
               continue;
             }
             if (session.chargeStatus !== 'pending') continue;
+            const deadline = chargeDeadline(session, policy);
+            if (deadline !== null && !isBefore(now, deadline)) {
+              // Past the deadline: nothing is sent or opened again (a gateway that has forgotten the key
+              // could take the money twice); failed for good, for a person.
+              const expired = transition(session, { type: 'EXPIRE_CHARGE' }, now, policy);
+              if (!expired.ok) continue;
+              writes.push({ expectedVersion: session.version, next: { ...expired.session, claimedUntil: null }, events: expired.events, ledger: expired.ledger });
+              settles.push(false);
+              continue;
+            }
             if (session.chargeIdempotencyKey !== null) {
               enqueue(session); // an open attempt: send it again under the same key
               continue;
@@ -473,6 +483,7 @@ export function createSettlement(deps: {
               tally.conflicts++;
               return;
             }
+            if (!settles[i] && s.chargeStatus === 'failed') tally.chargesNeedingAttention++;
             if (settles[i] && s.status === 'COMPLETED_ASSUMED') tally.completed++;
             else if (settles[i] && s.status === 'EARLY_END_SHORT') tally.earlyEnded++;
             else if (settles[i] && s.status === 'NO_SHOW_STUDENT') tally.noShows++;

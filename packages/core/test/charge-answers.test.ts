@@ -202,7 +202,10 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
     const { core, adapter, gateway, clock, session } = await withOpenAttempt({ policy: { chargeDeadlineMinutes: 60 } });
     gateway.script('processing');
     clock.advance({ minutes: 61 });
+    const sentBefore = gateway.instructions.length;
     expect(await core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
+    // Past the deadline the attempt is never sent again (the gateway may have forgotten its key).
+    expect(gateway.instructions.length).toBe(sentBefore);
     expect((await core.listChargesNeedingAttention()).map((s) => s.id)).toEqual([session.id]);
     const pi = await referenceOf(core, session.id);
     expect(await ledgerOf(core, session.id)).toEqual([`1:unknown:processing:${pi}`]);
@@ -211,7 +214,8 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
     expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi, chargeAttempts: 1, chargeIdempotencyKey: null });
     // An attempt whose answer was still unknown takes its late answer on its own row: one success, no new row.
     expect(await ledgerOf(core, session.id)).toEqual([`1:succeeded::${pi}`]);
-    expect((await core.listCharges(session.id))[0]!.calls).toBe(3);
+    // The settlement's call and the late answer: the run past the deadline sent nothing.
+    expect((await core.listCharges(session.id))[0]!.calls).toBe(2);
     expect(await core.listChargesNeedingAttention()).toEqual([]);
     const flags = (await adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason);
     expect(flags).toEqual(['deadline_passed', 'late_success']);

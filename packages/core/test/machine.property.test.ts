@@ -34,6 +34,7 @@ const commandArb: fc.Arbitrary<SessionCommand> = fc.oneof(
     })
     .map((c) => ({ type: 'RECORD_CHARGE_RESULT' as const, ...c })),
   fc.constant({ type: 'OPEN_CHARGE_ATTEMPT' as const }),
+  fc.constant({ type: 'EXPIRE_CHARGE' as const }),
 );
 
 /** Steps at non-decreasing times from well before the join window to well after the end. */
@@ -49,7 +50,8 @@ const stepsArb = fc
 
 describe('state machine properties', () => {
   it('no command sequence changes a final status, settles twice, or takes money twice; the ledger follows the rules', () => {
-    const policy = definePolicy({ maxChargeAttempts: 3 });
+    // A deadline the steps can pass (they span up to 12.5 hours), so EXPIRE_CHARGE is accepted too.
+    const policy = definePolicy({ maxChargeAttempts: 3, chargeDeadlineMinutes: 120 });
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 240 }), fc.integer({ min: 0, max: 1_000_000 }), stepsArb, (duration, price, steps) => {
         let session: Session = buildSession({ scheduledStartAt: START, durationMinutes: duration, priceMinor: price });
@@ -66,6 +68,13 @@ describe('state machine properties', () => {
           expect(result.session.version).toBe(before.version + (result.changed ? 1 : 0));
           if (!result.changed) expect(result.events).toHaveLength(0);
           expect(before.version).toBe(session.version); // inputs never mutated
+          if (command.type === 'EXPIRE_CHARGE') {
+            // Past the deadline an open attempt is closed without another gateway call and without a ledger answer.
+            expect(result.effects).toEqual([]);
+            expect(result.ledger).toEqual([]);
+            expect(result.session.chargeStatus).toBe('failed');
+            expect(now.getTime()).toBeGreaterThanOrEqual(addMinutes(before.finalizedAt!, policy.chargeDeadlineMinutes).getTime());
+          }
           session = result.session;
           outcomes += result.events.filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked' || e.type === 'session.cancelled').length;
           for (const w of result.ledger) {
