@@ -30,6 +30,7 @@ import { createAttendanceService } from './attendance-service';
 import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
 import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
+import { withWriteIds } from './write-ids';
 import { assertValidInstant, computeSessionTimings } from './timing';
 
 export type { SettlementOptions, SettlementReport } from './settlement';
@@ -77,7 +78,9 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   assertDeadlineWithinKeyLifetime(policy, config.paymentGateway);
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? timeOrderedId;
-  const { sessions, connections, events, charges } = config.adapter;
+  const { connections, events, charges } = config.adapter;
+  // Every session write of the services goes through here and carries a write id.
+  const sessions = withWriteIds(config.adapter.sessions);
   const settlementOptions = resolveSettlementOptions(config.settlement);
   const settlement = createSettlement({
     sessions,
