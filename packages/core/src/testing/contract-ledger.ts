@@ -220,19 +220,19 @@ export function ledgerContractCases({ t, start, uuid }: ContractCaseKit): void {
       const a = await paid(w, 3);
       const b = await paid(w, 1);
       const c = await paid(w, 2);
-      // b: refund 1 never answered (requested first); c: refund 1 unknown (requested at the same time as b's),
-      // a: refund 1 answered succeeded (not listed), refund 2 accepted (pending with an answer: not listed),
-      // refund 3 unknown (requested last); c: refund 2 never answered, requested with b's.
-      await request(h, w, b.id, 1_000, at);
-      await request(h, w, c.id, 1_000, at);
-      await request(h, w, c.id, 1_000, at);
-      await refundAnswer(h, w, c.id, 1, { status: 'unknown', reason: 'timeout', reference: null }, addMinutes(at, 2));
+      // a: refund 1 succeeded and refund 2 accepted (pending with an answer): not listed; refund 3, requested
+      // before all others, unknown since at + 3. b: refund 1 never answered. c: refund 1 unknown since at + 2,
+      // refund 2 never answered. b, c and their refunds were requested at `at`.
       await request(h, w, a.id, 1_000, addMinutes(at, -10));
       await refundAnswer(h, w, a.id, 1, { status: 'succeeded', reference: 're_a1' }, addMinutes(at, -9));
       await request(h, w, a.id, 1_000, addMinutes(at, -8));
       await refundAnswer(h, w, a.id, 2, { status: 'pending', reference: 're_a2' }, addMinutes(at, -7));
-      await request(h, w, a.id, 1_000, addMinutes(at, 5));
-      await refundAnswer(h, w, a.id, 3, { status: 'unknown', reason: 'timeout', reference: null }, addMinutes(at, 6));
+      await request(h, w, a.id, 1_000, addMinutes(at, -6));
+      await refundAnswer(h, w, a.id, 3, { status: 'unknown', reason: 'timeout', reference: null }, addMinutes(at, 3));
+      await request(h, w, c.id, 1_000, at);
+      await request(h, w, b.id, 1_000, at);
+      await request(h, w, c.id, 1_000, at);
+      await refundAnswer(h, w, c.id, 1, { status: 'unknown', reason: 'timeout', reference: null }, addMinutes(at, 2));
       const expect = async (before: Date, limit: number, wanted: Array<[Session, number]>) => {
         const listed = await h.adapter.refunds!.listToRetry({ before, limit });
         const name = (r: { sessionId: string; refund: number }) => `${w.sessions.get(r.sessionId)?.bookingId ?? r.sessionId}#${r.refund}`;
@@ -242,11 +242,11 @@ export function ledgerContractCases({ t, start, uuid }: ContractCaseKit): void {
         );
         listed.forEach((r, i) => checkRecord(r, w.refunds.get(wanted[i]![0].id)!.find((x) => x.refund === wanted[i]![1])!, REFUND_KEYS, `listToRetry [${i}]`));
       };
-      // b's id sorts before c's: at one requestedAt, b's refunds come first.
+      // b's id sorts before c's: at one requestedAt, b's refunds come first; a's refund 3 is the oldest.
       await expect(at, 10, [[b, 1], [c, 2]]);
       await expect(addMinutes(at, 2), 10, [[b, 1], [c, 1], [c, 2]]);
-      await expect(addMinutes(at, 60), 10, [[b, 1], [c, 1], [c, 2], [a, 3]]);
-      await expect(addMinutes(at, 60), 1, [[b, 1]]);
+      await expect(addMinutes(at, 3), 10, [[a, 3], [b, 1], [c, 1], [c, 2]]);
+      await expect(addMinutes(at, 60), 2, [[a, 3], [b, 1]]);
       await expect(addMinutes(at, 60), 0, []);
     },
     { port: 'refunds' },

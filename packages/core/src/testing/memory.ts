@@ -328,13 +328,10 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       const index = events.findIndex((e) => e.id === id);
       if (index < 0) return false;
       const event = events[index]!;
-      try {
-        if (change.kind === 'replace') Object.assign(event, { type: change.event.type, payload: change.event.payload, occurredAt: change.event.occurredAt, actor: change.event.actor });
-        else delete (event as { type?: unknown }).type;
-      } catch {
-        return false;
-      }
-      return true;
+      // Reflect answers whether the object took the change, in strict and sloppy code alike.
+      if (change.kind === 'remove') return Reflect.deleteProperty(event, 'type');
+      const { type, payload, occurredAt, actor } = change.event;
+      return [Reflect.set(event, 'type', type), Reflect.set(event, 'payload', payload), Reflect.set(event, 'occurredAt', occurredAt), Reflect.set(event, 'actor', actor)].every(Boolean);
     },
     async tryWriteSession(session) {
       const stored = sessions.get(session.id);
