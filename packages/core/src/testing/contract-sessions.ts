@@ -1,8 +1,8 @@
-import { DEFAULT_POLICY, transition, type Session, type SessionEventDraft, type SessionWrite } from '@itutor/sessions-core';
+import { transition, type Session, type SessionEventDraft, type SessionWrite } from '@itutor/sessions-core';
 import { addMinutes, addSeconds } from 'date-fns';
 import { buildSession } from './builders';
 import type { ContractCaseKit } from './contract';
-import { check, checkEvents, checkSession, created, newWriteId, show, writeOf, type World } from './contract-kit';
+import { check, checkEvents, checkSession, created, newWriteId, show, writeOf } from './contract-kit';
 
 /**
  * The contract's session cases: every kind of session write round-trips every field (through the
@@ -12,7 +12,6 @@ import { check, checkEvents, checkSession, created, newWriteId, show, writeOf, t
 export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void {
   const session = (n: number, over: Parameters<typeof buildSession>[0] = {}) =>
     buildSession({ id: uuid(n), bookingId: `b-${n}`, scheduledStartAt: start, ...over });
-  const succeeded = (w: World, id: string) => w.expected(id).chargeAttempts;
 
   t('insert round-trips every field of a new session, with its event (payload compared by value, not key order)', async (h, w) => {
     await w.insert(session(1, { priceMinor: 999_999_999_999, durationMinutes: 97, joinUrl: 'https://zoom.us/j/85012345678?pwd=AbC.dEf-123_x' }));
@@ -110,7 +109,6 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
       answer(absent, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'failed', failureCode: 'card_declined', reference: null } }, addMinutes(at, 1)),
     ]);
     check(w.charges.get(settling.id)![0]!.gatewayReference === 'pi_settling', 'the suite expected the reference kept');
-    check(succeeded(w, settling.id) === 1, 'one attempt');
   });
 
   t('compare-and-set: the current version wins with its events; a stale version loses and writes nothing', async (_h, w) => {
@@ -176,7 +174,7 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
     await w.verifyAll('after the refused batch (nothing of it may be stored)');
   });
 
-  t('write ids: a write sent again after its reply was lost answers as the win it was and writes nothing again; another write at that version still loses', async (h, w) => {
+  t('write ids: a write sent again after its reply was lost answers as the win it was and writes nothing again; another write at that version still loses', async (_h, w) => {
     const s = await w.insert(session(1, { priceMinor: 15_001 }));
     const other = await w.insert(session(2));
     const settle = transition(s, { type: 'SETTLE' }, s.chargeScheduledAt);
@@ -206,7 +204,6 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
     check(w.charges.get(s.id)![0]!.calls === 1, 'the suite expected one call recorded');
     // The answer again, alone: still one call.
     await w.apply([answered], [true], [true]);
-    void h;
   });
 
   t('a final session cannot change its outcome, only its charge bookkeeping; storage itself refuses (after allowing a bookkeeping change)', async (h, w) => {
@@ -251,9 +248,7 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
     }
     await w.verifyAll('after the refused changes');
     // Charge bookkeeping through the adapter is allowed.
-    const booked = await w.step(paid.id, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'succeeded', reference: 'ch_1' } }, addMinutes(paid.chargeScheduledAt, 1), {
-      policy: DEFAULT_POLICY,
-    });
+    const booked = await w.step(paid.id, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'succeeded', reference: 'ch_1' } }, addMinutes(paid.chargeScheduledAt, 1));
     check(booked.chargeStatus === 'succeeded', 'charge bookkeeping on a final session must be allowed');
   });
 
