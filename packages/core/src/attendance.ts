@@ -84,8 +84,9 @@ export interface AttendanceEntry {
  */
 export interface AttendanceRepository {
   /**
-   * The session whose meeting is `meetingId` on `provider` (the newest one if several), or `null`. Must use
-   * an index (adapters: on sessions (provider, meeting_id)).
+   * The session whose meeting is `meetingId` on `provider`, or `null`. When several sessions share the
+   * meeting (a recurring meeting room), the newest: the greatest `createdAt`, and among those the greatest
+   * `id` (whatever order they were inserted in). Must use an index (adapters: on sessions (provider, meeting_id)).
    */
   findSessionByMeeting(provider: VideoProviderName, meetingId: string): Promise<Session | null>;
   /**

@@ -17,9 +17,11 @@ import type {
 } from './session';
 
 /**
- * Ports: the interfaces the core's services need from the outside world. An adapter implements the
- * three repositories for a database; the contract suite in `@itutor/sessions-core/testing` checks it.
- * "Not found" is `null`, never an exception.
+ * Ports: the interfaces the core's services need from the outside world. An adapter implements
+ * {@link SessionsAdapter} for a database: the four required ports (sessions, provider connections, the
+ * event log, the charge ledger) and, when it can, the optional ones (refunds, video meetings,
+ * attendance); the contract suite in `@itutor/sessions-core/testing` checks it (see
+ * docs/writing-an-adapter.md). "Not found" is `null`, never an exception.
  */
 
 /** The source of "now". Services never read the system clock directly. */
@@ -51,6 +53,16 @@ export const timeOrderedId: IdGenerator = () => uuidv7();
 export interface SessionWrite {
   /** The version the writer read. The write is refused if the stored version differs. */
   readonly expectedVersion: number;
+  /**
+   * The write's own id (a UUID), the same each time the same write is sent: the core's services stamp one on
+   * every write they make. It makes a write idempotent: an adapter that sends a write
+   * again because its commit's reply was lost finds the session at the version this write made, with this
+   * id as its last applied write id, and answers the stored session as a win without writing anything
+   * again (no second event, no second ledger change). A different write at that stale version still loses.
+   * Adapters store the id of the last write applied to each session (a column of the session row).
+   * Optional: a write without one is applied as always and is never recognised as a retry.
+   */
+  readonly writeId?: string;
   /** The full next session. Its `version` is `expectedVersion + 1` for state changes. */
   readonly next: Session;
   /** Audit events appended in the same atomic step; none are written when the write is refused. */
@@ -88,7 +100,11 @@ export interface SessionRepository {
    * Applies each write as its own atomic compare-and-set together with its events and ledger changes
    * (all or nothing per write). Returns, in order,
    * the stored session for each write that won, or `null` for each that lost (version changed, or the
-   * session does not exist). Adapters should apply a batch in one round trip.
+   * session does not exist, or a final session would change more than its charge bookkeeping). A write
+   * that is the session's last applied write sent again (same {@link SessionWrite.writeId}, the session
+   * at the version it made) answers the stored session and writes nothing. A write that breaks a storage
+   * rule (a ledger or refund rule) fails the whole call: it rejects and no write of the batch is stored.
+   * Adapters should apply a batch in one round trip.
    */
   applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>>;
   /**
@@ -96,8 +112,10 @@ export interface SessionRepository {
    * (a) non-final sessions with `chargeScheduledAt <= now`, then, with what is left of `limit`,
    * (b) final sessions whose `chargeStatus` is `pending`,
    * in both cases only when `claimedUntil` is null or `<= now`. Concurrent claims never return the same
-   * session. The lease is bookkeeping: it does not change `version`. Oldest `chargeScheduledAt` first
-   * within each group. The cost must depend on `limit`, not on the size of the table.
+   * session. The lease is bookkeeping: it does not change `version`. Within each group the order is
+   * oldest `chargeScheduledAt` first, then `id` (ascending). A write whose `next.claimedUntil` is null
+   * releases the lease (the session is claimable again at once). The cost must depend on `limit`, not on
+   * the size of the table.
    */
   claimForSettlement(options: ClaimOptions): Promise<Session[]>;
 }
@@ -119,8 +137,10 @@ export interface ProviderConnectionRepository {
   /**
    * Creates or replaces the tutor's connection in one atomic step, with its tokens and event.
    * With `expectedVersion` (replacing), returns `null` if the stored version differs.
-   * New or cleared tokens make the token version grow by one (from 0 for a new connection) and clear
-   * the refresh lease; `'keep'` (a status change) leaves the tokens and their version untouched.
+   * The token version: a new connection starts at 1 with tokens, 0 without; replacing a connection with
+   * new tokens or with `null` (clearing them, also when it held none) grows it by one and clears the
+   * refresh lease, so a refresh that read the old version loses its compare-and-set; `'keep'` (a status
+   * change) leaves the tokens, their version and the lease exactly as they are.
    */
   save(
     connection: ProviderConnection,
@@ -149,20 +169,20 @@ export interface ProviderConnectionRepository {
 
 /** Read access to the charge ledger. Attempts are written only through {@link SessionWrite.ledger}. */
 export interface ChargeLedgerReader {
-  /** A session's attempts, oldest first. */
+  /** A session's attempts, by attempt number (oldest first). */
   listBySession(sessionId: string): Promise<ChargeAttempt[]>;
   /**
    * Sessions whose charge failed for good (`chargeStatus = 'failed'`): a person must look at them.
-   * Oldest `chargeScheduledAt` first, at most `limit`.
+   * Oldest `chargeScheduledAt` first (then `id`), at most `limit`.
    */
   listNeedingAttention(options: { readonly limit: number }): Promise<Session[]>;
 }
 
 /** Read access to the audit log. There is no update or delete: the log is append-only. */
 export interface EventLogReader {
-  /** A session's events, oldest first. */
+  /** A session's events, oldest first: in the order they were appended (a write's events in their given order). */
   listBySession(sessionId: string): Promise<SessionEvent[]>;
-  /** Every event about a tutor (sessions and provider changes), oldest first. */
+  /** Every event about a tutor (sessions and provider changes), oldest first: in the order they were appended. */
   listByTutor(tutorId: string): Promise<SessionEvent[]>;
 }
 

@@ -33,6 +33,7 @@ import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attenti
 import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
 import type { Refund } from './refunds';
 import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
+import { withWriteIds } from './write-ids';
 import { assertValidInstant, computeSessionTimings } from './timing';
 
 export type { SettlementOptions, SettlementReport } from './settlement';
@@ -105,7 +106,9 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   }
   const clock = config.clock ?? systemClock;
   const newId = config.ids ?? timeOrderedId;
-  const { sessions, connections, events, charges } = config.adapter;
+  const { connections, events, charges } = config.adapter;
+  // Every session write of the services goes through here and carries a write id.
+  const sessions = withWriteIds(config.adapter.sessions);
   const settlementOptions = resolveSettlementOptions(config.settlement);
   const settlement = createSettlement({
     sessions,

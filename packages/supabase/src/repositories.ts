@@ -106,6 +106,8 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
           await call(fn, {
             p_writes: writes.map((w) => ({
               expected_version: w.expectedVersion,
+              // The write's id: a write sent again after a lost reply is recognised by it (migration 20261207000300).
+              write_id: w.writeId ?? null,
               session: sessionToRow(w.next),
               events: w.events.map(eventToRow),
               ledger: (w.ledger ?? []).map(ledgerWriteToRow),
@@ -116,7 +118,8 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
         if (result.length !== writes.length) {
           throw new Error(`${fn} answered ${result.length} writes, expected ${writes.length}`);
         }
-        // A winning write stored exactly `next` (the function sets every column from it).
+        // A winning write stored exactly `next` (the function sets every column from it); so did the
+        // earlier send of a write recognised by its id as sent again.
         return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));
       },
 

@@ -148,7 +148,8 @@ describe('SQL ↔ TypeScript parity', () => {
     const { rows: columns } = await client.query(
       `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'sessions' order by ordinal_position`,
     );
-    expect((columns as Array<{ column_name: string }>).map((c) => c.column_name).sort()).toEqual(Object.keys(a).sort());
+    // Every column is a Session field, but for the adapter's own bookkeeping: the last applied write id.
+    expect((columns as Array<{ column_name: string }>).map((c) => c.column_name).sort()).toEqual([...Object.keys(a), 'last_write_id'].sort());
 
     const { rows } = await client.query(
       `select key, public.itutor_session_keeps_outcome(s, jsonb_populate_record(s, jsonb_build_object(key, $2::text::jsonb -> key))) as kept
@@ -159,6 +160,13 @@ describe('SQL ↔ TypeScript parity', () => {
     const mutable = (rows as Array<{ key: string; kept: boolean }>).filter((r) => r.kept).map((r) => r.key).sort();
     const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     expect(mutable.map(camel).sort()).toEqual([...FINAL_SESSION_MUTABLE_FIELDS].sort());
+    // The last applied write id is bookkeeping too: a final session takes it.
+    const { rows: writeId } = await client.query(
+      `select public.itutor_session_keeps_outcome(s, jsonb_populate_record(s, '{"last_write_id": "40000000-0000-4000-8000-0000000000ff"}'::jsonb)) as kept
+       from public.sessions as s where s.id = $1::uuid`,
+      [s.id],
+    );
+    expect(writeId).toEqual([{ kept: true }]);
 
     // And the trigger applies it to every writer, the table owner included.
     await expect(client.query(`update public.sessions set join_url = 'https://evil.example' where id = $1`, [s.id])).rejects.toThrow(/is final/);

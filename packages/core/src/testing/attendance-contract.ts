@@ -1,28 +1,18 @@
 import type { AttendanceEntry, Session, SessionEventDraft } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
-import type { AdapterContractHarness } from './contract';
-
-/** What the main suite lends the attendance cases. */
-export interface AttendanceCaseKit {
-  readonly t: (name: string, body: (h: AdapterContractHarness) => Promise<void>) => void;
-  readonly check: (condition: unknown, message: string) => void;
-  readonly insert: (h: AdapterContractHarness, s: Session) => Promise<Session>;
-  readonly uuid: (n: number) => string;
-  readonly start: Date;
-}
-
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+import type { AdapterContractHarness, ContractCaseKit } from './contract';
+import { ATTENDANCE_KEYS, check, checkRecords, checkSession, type World } from './contract-kit';
 
 /**
- * The adapter contract's attendance cases (run only for adapters with `attendance`): lookup of a session
- * by its meeting, exactly-once storage per (provider, eventId) under replay and racing deliveries (with
- * its audit event, or none), unknown participants kept, every field round-tripped, and the ignored-report
- * log deduplicated by event id.
+ * The contract's attendance cases (adapters with `attendance`; reported skipped otherwise): the lookup
+ * of a session by its meeting and which one it picks when several share it (the newest), exactly-once
+ * storage per (provider, eventId) under replay and racing deliveries (with its audit event, or none),
+ * every field round-tripped, the list's order, unknown participants kept, and the ignored-report log
+ * deduplicated by event id.
  */
-export function attendanceContractCases(kit: AttendanceCaseKit): void {
-  const { t, check, insert, uuid, start } = kit;
-
+export function attendanceContractCases({ t, start, uuid }: ContractCaseKit): void {
+  const session = (n: number, over: Parameters<typeof buildSession>[0] = {}) => buildSession({ id: uuid(n), bookingId: `att-${n}`, scheduledStartAt: start, ...over });
   const entry = (s: Session, eventId: string, overrides: Partial<AttendanceEntry> = {}): AttendanceEntry => ({
     provider: s.provider,
     eventId,
@@ -46,96 +36,130 @@ export function attendanceContractCases(kit: AttendanceCaseKit): void {
     occurredAt: e.receivedAt,
     payload: { provider: e.provider, eventId: e.eventId, kind: e.kind, role: e.role },
   });
-  const recorded = async (h: AdapterContractHarness, s: Session) =>
-    (await h.raw.events(s.id)).filter((e) => e.type === 'attendance.recorded');
+  /** The documented order of `listBySession`: `occurredAt`, then `eventId`. */
+  const ordered = (entries: readonly AttendanceEntry[]) =>
+    [...entries].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  /** Both reads against what must be stored; the raw reader's rows in any order. */
+  const verify = async (h: AdapterContractHarness, w: World, s: Session, expected: readonly AttendanceEntry[], where: string) => {
+    check(h.raw.attendance, 'an adapter with `attendance` needs a raw reader with `attendance`');
+    checkRecords(await h.adapter.attendance!.listBySession(s.id), ordered(expected), ATTENDANCE_KEYS, `${where}: attendance.listBySession (by occurredAt, then eventId)`);
+    checkRecords(ordered(await h.raw.attendance(s.id)), ordered(expected), ATTENDANCE_KEYS, `${where}: raw attendance`);
+    await w.verify(s.id, where);
+  };
+  /** Records through the adapter; `writes` says whether it must write. */
+  const record = async (h: AdapterContractHarness, w: World, s: Session, e: AttendanceEntry, writes: boolean) => {
+    const wrote = await h.adapter.attendance!.record(e, audit(e, s));
+    check(wrote === writes, `record of ${e.provider}/${e.eventId} answered ${wrote}, expected ${writes}`);
+    if (writes) w.appended([audit(e, s)]);
+  };
 
-  t('finds a session by (provider, meetingId); other providers and unknown meetings are null', async (h) => {
-    const attendance = h.adapter.attendance;
-    if (!attendance) return; // optional port
-    const zoom = await insert(h, buildSession({ id: uuid(901), bookingId: 'b-att-zoom', scheduledStartAt: start, meetingId: '85000000901' }));
-    const meet = await insert(
-      h,
-      buildSession({ id: uuid(902), bookingId: 'b-att-meet', scheduledStartAt: start, provider: 'google_meet', meetingId: 'spaces/att902' }),
-    );
-    check((await attendance.findSessionByMeeting('zoom', '85000000901'))?.id === zoom.id, 'the Zoom session is found by its meeting');
-    check((await attendance.findSessionByMeeting('google_meet', 'spaces/att902'))?.id === meet.id, 'the Meet session is found by its space');
-    check((await attendance.findSessionByMeeting('google_meet', '85000000901')) === null, 'a meeting id of another provider is not a match');
-    check((await attendance.findSessionByMeeting('zoom', 'nope')) === null, 'an unknown meeting is null');
-  });
+  t(
+    'finds a session by (provider, meetingId): the newest when several share the meeting (greatest createdAt, then greatest id), whatever the insertion order',
+    async (h, w) => {
+      const attendance = h.adapter.attendance!;
+      const meetingId = '85000000901';
+      const t1 = addMinutes(start, -3000);
+      const t2 = addMinutes(start, -2000);
+      const t3 = addMinutes(start, -1000);
+      // The newest is inserted first, an older one after it.
+      const newest = await w.insert(session(905, { meetingId, createdAt: t3, updatedAt: t3 }));
+      await w.insert(session(907, { meetingId, createdAt: t1, updatedAt: t1 }));
+      await w.insert(session(909, { meetingId, createdAt: t2, updatedAt: t2 }));
+      const meet = await w.insert(session(902, { provider: 'google_meet', meetingId: 'spaces/att902', joinUrl: 'https://meet.google.com/att-902' }));
+      const expect = async (provider: Session['provider'], id: string, wanted: Session | null, where: string) => {
+        const found = await attendance.findSessionByMeeting(provider, id);
+        if (wanted === null) check(found === null, `${where}: expected null, got ${found?.bookingId}`);
+        else checkSession(found, wanted, `${where} (found ${found?.bookingId ?? 'nothing'}, expected ${wanted.bookingId})`);
+      };
+      await expect('zoom', meetingId, newest, 'the newest of three sessions sharing a meeting');
+      await expect('google_meet', 'spaces/att902', meet, 'the Meet session by its space');
+      await expect('google_meet', meetingId, null, 'a meeting id of another provider');
+      await expect('zoom', 'nope', null, 'an unknown meeting');
+      // A tie on createdAt: the greatest id, whether inserted before or after.
+      await w.insert(session(903, { meetingId, createdAt: t3, updatedAt: t3 }));
+      await expect('zoom', meetingId, newest, 'a tie on createdAt with a smaller id inserted later');
+      const tieHigh = await w.insert(session(906, { meetingId, createdAt: t3, updatedAt: t3 }));
+      await expect('zoom', meetingId, tieHigh, 'a tie on createdAt with a greater id');
+    },
+    { port: 'attendance' },
+  );
 
-  t('stores a join once per (provider, eventId) with its event; a replay writes nothing; every field round-trips', async (h) => {
-    const attendance = h.adapter.attendance;
-    if (!attendance || !h.raw.attendance) return;
-    const s = await insert(h, buildSession({ id: uuid(903), bookingId: 'b-att-once', scheduledStartAt: start }));
-    const first = entry(s, 'evt-1');
-    check((await attendance.record(first, audit(first, s))) === true, 'the first record writes');
-    check((await attendance.record(first, audit(first, s))) === false, 'a replay of the same event writes nothing');
-    check((await attendance.record({ ...first, kind: 'left' }, audit(first, s))) === false, 'the same event id with other data writes nothing');
-    const rows = await h.raw.attendance(s.id);
-    check(rows.length === 1, `one row after a replay, got ${rows.length}`);
-    const row = rows[0]!;
-    for (const key of Object.keys(first) as Array<keyof AttendanceEntry>) {
-      const a = row[key];
-      const e = first[key];
-      const same = e instanceof Date || a instanceof Date ? iso(a as Date) === iso(e as Date) : a === e;
-      check(same, `field ${key} is ${JSON.stringify(a)}, expected ${JSON.stringify(e)}`);
-    }
-    check((await recorded(h, s)).length === 1, 'one attendance.recorded event, none for the replay');
-    // The key is (provider, eventId): the same id from the other provider is another event.
-    const other = entry(s, 'evt-1', { provider: 'google_meet', kind: 'left', occurredAt: addMinutes(s.scheduledStartAt, 9) });
-    check((await attendance.record(other, audit(other, s))) === true, 'the same event id of another provider is stored');
-    const listed = await attendance.listBySession(s.id);
-    check(listed.length === 2 && listed[0]!.kind === 'joined' && listed[1]!.kind === 'left', 'listBySession is by occurredAt');
-  });
+  t(
+    'stores an entry once per (provider, eventId) with its event; a replay writes nothing; every field round-trips',
+    async (h, w) => {
+      const s = await w.insert(session(903));
+      const first = entry(s, 'evt-1');
+      await record(h, w, s, first, true);
+      await record(h, w, s, first, false);
+      await record(h, w, s, { ...first, kind: 'left' }, false);
+      await verify(h, w, s, [first], 'after a replay');
+      // The key is (provider, eventId): the same id from the other provider is another event.
+      const other = entry(s, 'evt-1', { provider: 'google_meet', kind: 'left', occurredAt: addMinutes(s.scheduledStartAt, 9), participantId: null });
+      await record(h, w, s, other, true);
+      await verify(h, w, s, [first, other], 'after the other provider\'s event');
+    },
+    { port: 'attendance' },
+  );
 
-  t('keeps unknown participants with null identity fields', async (h) => {
-    const attendance = h.adapter.attendance;
-    if (!attendance) return;
-    const s = await insert(h, buildSession({ id: uuid(904), bookingId: 'b-att-unknown', scheduledStartAt: start }));
-    const guest = entry(s, 'evt-guest', {
-      role: 'unknown',
-      participantEmail: null,
-      participantName: null,
-      participantProviderUserId: null,
-      participantId: null,
-      instanceId: null,
-    });
-    check(await attendance.record(guest, audit(guest, s)), 'an unknown participant is stored');
-    const [row] = await attendance.listBySession(s.id);
-    check(row?.role === 'unknown' && row.participantEmail === null && row.instanceId === null, 'the unknown participant is kept as it is');
-  });
+  t(
+    'lists a session\'s entries by occurredAt, then eventId, whatever the order they arrived in',
+    async (h, w) => {
+      const s = await w.insert(session(904));
+      const at = (m: number) => addMinutes(s.scheduledStartAt, m);
+      const entries = [
+        entry(s, 'evt-d', { occurredAt: at(5), kind: 'left' }),
+        entry(s, 'evt-b', { occurredAt: at(1) }),
+        entry(s, 'evt-c', { occurredAt: at(5), role: 'tutor', participantId: 'participant-2' }),
+        entry(s, 'evt-a', { occurredAt: at(7), kind: 'left', role: 'tutor', participantId: 'participant-2' }),
+        entry(s, 'evt-e', { occurredAt: at(-2), role: 'unknown', participantEmail: null, participantName: null, participantProviderUserId: null, participantId: null, instanceId: null }),
+      ];
+      for (const e of entries) await record(h, w, s, e, true);
+      await verify(h, w, s, entries, 'after five entries');
+    },
+    { port: 'attendance' },
+  );
 
-  t('racing deliveries of the same events: each stored exactly once, with one event each', async (h) => {
-    const attendance = h.adapter.attendance;
-    if (!attendance || !h.raw.attendance) return;
-    const s = await insert(h, buildSession({ id: uuid(905), bookingId: 'b-att-race', scheduledStartAt: start }));
-    const unique = Array.from({ length: 12 }, (_, i) =>
-      entry(s, `evt-race-${i}`, { kind: i % 2 === 0 ? 'joined' : 'left', occurredAt: addMinutes(s.scheduledStartAt, i) }),
-    );
-    // Every event delivered three times, interleaved, all at once.
-    const deliveries = [...unique, ...unique.slice().reverse(), ...unique];
-    const results = await Promise.all(deliveries.map((e) => attendance.record(e, audit(e, s))));
-    check(results.filter(Boolean).length === unique.length, `exactly ${unique.length} deliveries write, got ${results.filter(Boolean).length}`);
-    check((await h.raw.attendance(s.id)).length === unique.length, 'one row per unique event');
-    check((await recorded(h, s)).length === unique.length, 'one attendance.recorded event per unique event');
-  });
+  t(
+    'racing deliveries of the same events: each stored exactly once, with one event each',
+    async (h, w) => {
+      const attendance = h.adapter.attendance!;
+      const s = await w.insert(session(905));
+      const unique = Array.from({ length: 12 }, (_, i) =>
+        entry(s, `evt-race-${String(i).padStart(2, '0')}`, { kind: i % 2 === 0 ? 'joined' : 'left', occurredAt: addMinutes(s.scheduledStartAt, i) }),
+      );
+      // Every event delivered three times, interleaved, all at once.
+      const deliveries = [...unique, ...unique.slice().reverse(), ...unique];
+      const results = await Promise.all(deliveries.map((e) => attendance.record(e, audit(e, s))));
+      check(results.filter(Boolean).length === unique.length, `exactly ${unique.length} deliveries write, got ${results.filter(Boolean).length}`);
+      // Which delivery of an event wrote is open; the events appended are one per entry, in the order written.
+      const events = (await h.raw.events(s.id)).filter((e) => e.type === 'attendance.recorded');
+      check(events.length === unique.length, `one attendance.recorded event per unique event, got ${events.length}`);
+      check(new Set(events.map((e) => e.payload.eventId)).size === unique.length, 'one event per entry');
+      w.appended(events.map((e) => unique.find((u) => u.eventId === e.payload.eventId)!).map((e) => audit(e, s)));
+      await verify(h, w, s, unique, 'after the race');
+    },
+    { port: 'attendance' },
+  );
 
-  t('logs an ignored provider report once per event id', async (h) => {
-    const attendance = h.adapter.attendance;
-    if (!attendance) return;
-    const s = await insert(h, buildSession({ id: uuid(906), bookingId: 'b-att-ignored', scheduledStartAt: start }));
-    const ignored = (eventId: string): SessionEventDraft => ({
-      type: 'session.meeting_end_ignored',
-      sessionId: s.id,
-      tutorId: s.tutorId,
-      actor: 'system',
-      occurredAt: s.scheduledStartAt,
-      payload: { provider: 'zoom', eventId, endedAt: addMinutes(s.joinOpensAt, -30).toISOString(), reason: 'end_before_start' },
-    });
-    check((await attendance.logIgnoredReport(ignored('end-1'))) === true, 'the first report is logged');
-    check((await attendance.logIgnoredReport(ignored('end-1'))) === false, 'its replay is not');
-    check((await attendance.logIgnoredReport(ignored('end-2'))) === true, 'another report is');
-    const logged = (await h.raw.events(s.id)).filter((e) => e.type === 'session.meeting_end_ignored');
-    check(logged.length === 2, `two ignored reports logged, got ${logged.length}`);
-  });
+  t(
+    'logs an ignored provider report once per event id',
+    async (h, w) => {
+      const attendance = h.adapter.attendance!;
+      const s = await w.insert(session(906));
+      const ignored = (eventId: string): SessionEventDraft => ({
+        type: 'session.meeting_end_ignored',
+        sessionId: s.id,
+        tutorId: s.tutorId,
+        actor: 'system',
+        occurredAt: s.scheduledStartAt,
+        payload: { provider: 'zoom', eventId, endedAt: addMinutes(s.joinOpensAt, -30).toISOString(), reason: 'end_before_start' },
+      });
+      check((await attendance.logIgnoredReport(ignored('end-1'))) === true, 'the first report is logged');
+      check((await attendance.logIgnoredReport(ignored('end-1'))) === false, 'its replay is not');
+      check((await attendance.logIgnoredReport(ignored('end-2'))) === true, 'another report is');
+      w.appended([ignored('end-1'), ignored('end-2')]);
+      await w.verify(s.id, 'after the ignored reports');
+    },
+    { port: 'attendance' },
+  );
 }

@@ -10,6 +10,6 @@ export { createInMemoryAdapter } from './memory';
 export type { InMemoryAdapter } from './memory';
 export { buildSession } from './builders';
 export { ContractViolation, runAdapterContractSuite } from './contract';
-export type { AdapterContractHarness, AdapterContractOptions, ContractTestApi, RawStorageReader } from './contract';
+export type { AdapterContractHarness, AdapterContractOptions, ContractTestApi, OptionalAdapterPort, RawEventChange, RawStorageReader } from './contract';
 export { runSettlementFaultSuite } from './faults';
 export type { SettlementFaultSuiteOptions } from './faults';

@@ -1,5 +1,4 @@
 import {
-  isFinalStatus,
   type ChargeAttempt,
   type ProviderConnection,
   type Refund,
@@ -300,22 +299,54 @@ export function createRawReader(client: SqlClient): RawStorageReader {
         receivedAt: must(r.received_at),
       }));
     },
-    async tryMutateEvent(eventId) {
-      const updated = await attempt(`update public.session_events set type = 'tampered.event' where id = $1::bigint returning id`, [eventId]);
-      const deleted = await attempt('delete from public.session_events where id = $1::bigint returning id', [eventId]);
-      return updated || deleted;
+    async tryChangeEvent(change) {
+      if (change.kind === 'append') {
+        const e = change.event;
+        return attempt(
+          `insert into public.session_events (session_id, tutor_id, type, actor, occurred_at, payload)
+           values ($1::uuid, $2, $3, $4, $5::timestamptz, $6::text::jsonb) returning id`,
+          [e.sessionId, e.tutorId, e.type, e.actor, e.occurredAt.toISOString(), JSON.stringify(e.payload)],
+        );
+      }
+      if (change.kind === 'replace') {
+        const e = change.event;
+        return attempt(
+          `update public.session_events set session_id = $2::uuid, tutor_id = $3, type = $4, actor = $5, occurred_at = $6::timestamptz,
+             payload = $7::text::jsonb where id = $1::bigint returning id`,
+          [e.id, e.sessionId, e.tutorId, e.type, e.actor, e.occurredAt.toISOString(), JSON.stringify(e.payload)],
+        );
+      }
+      return attempt('delete from public.session_events where id = $1::bigint returning id', [change.eventId]);
     },
-    async tryChangeFinalOutcome(sessionId) {
-      const [row] = await select('select status, charge_amount_ttd::text as c, platform_fee_ttd::text as f from public.sessions where id = $1::uuid', [sessionId]);
-      if (!row || !isFinalStatus(row.status)) return false;
-      // Move one cent from charge and fee together, so every CHECK constraint still holds and only the
-      // frozen-outcome rule can refuse it.
-      const down = cents(row.c)! >= 1 && cents(row.f)! >= 1;
-      const delta = down ? '- 0.01' : '+ 0.00';
+    async tryWriteSession(s) {
+      // Every column from the session, money as integer cents divided in SQL (independent of the adapter).
+      const at = (d: Date | null) => (d === null ? null : d.toISOString());
+      const money = (c: number | null) => (c === null ? null : String(c));
       return attempt(
-        `update public.sessions set charge_amount_ttd = charge_amount_ttd ${delta}, platform_fee_ttd = platform_fee_ttd ${delta},
-           finalized_at = finalized_at + interval '1 second' where id = $1::uuid returning id`,
-        [sessionId],
+        `update public.sessions set
+           booking_id = $2, tutor_id = $3, student_id = $4, status = $5, version = $6,
+           scheduled_start_at = $7::timestamptz, scheduled_end_at = $8::timestamptz, duration_minutes = $9,
+           join_opens_at = $10::timestamptz, no_show_wait_minutes = $11, min_payable_minutes = $12,
+           no_show_eligible_at = $13::timestamptz, charge_scheduled_at = $14::timestamptz,
+           price_ttd = $15::bigint / 100.0, currency = $16, provider = $17, meeting_id = $18, join_url = $19,
+           student_joined_at = $20::timestamptz, tutor_joined_at = $21::timestamptz, meeting_ended_at = $22::timestamptz,
+           finalized_at = $23::timestamptz, cancelled_by = $24,
+           charge_amount_ttd = $25::bigint / 100.0, payout_amount_ttd = $26::bigint / 100.0, platform_fee_ttd = $27::bigint / 100.0,
+           charge_status = $28, charge_idempotency_key = $29, charge_attempts = $30, charge_reference = $31,
+           claimed_until = $32::timestamptz, created_at = $33::timestamptz, updated_at = $34::timestamptz
+         where id = $1::uuid returning id`,
+        [
+          s.id, s.bookingId, s.tutorId, s.studentId, s.status, s.version,
+          at(s.scheduledStartAt), at(s.scheduledEndAt), s.durationMinutes,
+          at(s.joinOpensAt), s.noShowWaitMinutes, s.minPayableMinutes,
+          at(s.noShowEligibleAt), at(s.chargeScheduledAt),
+          money(s.priceMinor), s.currency, s.provider, s.meetingId, s.joinUrl,
+          at(s.studentJoinedAt), at(s.tutorJoinedAt), at(s.meetingEndedAt),
+          at(s.finalizedAt), s.cancelledBy,
+          money(s.chargeAmountMinor), money(s.payoutAmountMinor), money(s.platformFeeMinor),
+          s.chargeStatus, s.chargeIdempotencyKey, s.chargeAttempts, s.chargeReference,
+          at(s.claimedUntil), at(s.createdAt), at(s.updatedAt),
+        ],
       );
     },
   };
