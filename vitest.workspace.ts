@@ -11,4 +11,5 @@ export default [
   '.storybook/vitest.config.ts',
   'examples/demo/vitest.config.ts',
   'examples/nextjs/vitest.config.ts',
+  'scripts/vitest.config.ts',
 ];

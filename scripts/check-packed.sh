@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks what a host app gets before the packages are on npm (README "Using the packages before they are
 # published"): `pnpm pack` of core, supabase, react, video and stripe (after `pnpm build`) → a scratch project in a temp
-# dir → `npm install` of the three tarballs plus their peers from the registry → the README's host-side
-# code type-checks there (node16 ESM resolution, strict), and the packages load and run under Node in both
-# ESM and CommonJS. Nothing in the repository is modified; the temp dir is removed at the end.
+# dir → `npm install` of the five tarballs plus their peers from the registry → the README's host-side
+# code type-checks there (node16 ESM resolution, strict), the first host example of the root README and of
+# every package README (as written there) type-checks and runs on this machine's Node (20 in CI: the
+# README promises Node 20+), and the packages load and run under Node in both ESM and CommonJS. Nothing in
+# the repository is modified; the temp dir is removed at the end.
 #
 #   bash scripts/check-packed.sh            # KEEP=1 keeps the temp dir for a look
 set -euo pipefail
@@ -38,46 +40,47 @@ cat > package.json <<'JSON'
 JSON
 npm install --no-audit --no-fund --loglevel=error --prefer-offline \
   "$work"/tarballs/*.tgz \
-  @supabase/supabase-js@^2.50.0 react@^19 react-dom@^19 pg@^8 stripe@~23.1.0 \
-  typescript@~5.9.3 @types/react@^19 @types/react-dom@^19 @types/node@^20 @types/pg@^8 >/dev/null
+  @supabase/supabase-js@^2.50.0 react@^19 react-dom@^19 pg@^8 stripe@~23.1.0 ws@^8 \
+  typescript@~5.9.3 @types/react@^19 @types/react-dom@^19 @types/node@^20 @types/pg@^8 @types/ws@^8 >/dev/null
 node -e "for (const p of ['core','supabase','react','video','stripe']) console.log(p, require('@itutor/sessions-' + p + '/package.json').version)"
 
-# 3. The README's host-side code (tour steps 1–4 and the local database path of packages/supabase).
-cat > src/sessions.ts <<'TS'
-// lib/sessions.ts (server only) — README "A tour from the host app's side", steps 1–3.
-import {
-  createSessionsCore,
-  isSessionError,
-  type ChargeInstruction,
-  type ChargeResult,
-  type PaymentGateway,
-  type VideoProvider,
-} from '@itutor/sessions-core';
-import { createSessionsHandler } from '@itutor/sessions-core/http';
-import { createSupabaseAdapter, createSupabaseAuthenticator, withSupabaseSessionCookie } from '@itutor/sessions-supabase';
-import { createClient } from '@supabase/supabase-js';
+# 3. The README's host-side code: the first example of the root README and of each package README, as
+#    written there (src/readme/), then tour steps 2–4 and the local database path of packages/supabase.
+#    What the examples leave to the host (its own video provider, gateway, adapter, lookups) is declared in
+#    src/readme-globals.d.ts, and given harmless values when they run (step 5).
+for readme in README.md packages/core/README.md packages/supabase/README.md packages/react/README.md packages/video/README.md packages/stripe/README.md; do
+  name="$(basename "$(dirname "$root/$readme")")"; [ "$readme" = README.md ] && name=root
+  lang="$(node "$root/scripts/readme-first-example.mjs" "$root/$readme" "src/readme/$name.tmp")"
+  mv "src/readme/$name.tmp" "src/readme/$name.$lang"
+done
+ls src/readme
 
-declare const myZoomAndMeetProvider: VideoProvider;
+cat > src/readme-globals.d.ts <<'TS'
+// What the READMEs' examples leave to the host: its own video provider and gateway, the core's adapter,
+// e-mail lookups, the webhook secret, and the host module the React page imports.
+declare const myZoomAndMeetProvider: import('@itutor/sessions-core').VideoProvider;
+declare const myGateway: import('@itutor/sessions-core').PaymentGateway;
+declare const adapter: import('@itutor/sessions-core').SessionsAdapter;
+declare const videoProvider: import('@itutor/sessions-core').VideoProvider;
+declare const paymentGateway: import('@itutor/sessions-core').PaymentGateway;
+declare const secretToken: string;
+declare function emailOf(userId: string): Promise<string | null>;
+declare module '@/server/sessions' {
+  export function getCurrentUser(): Promise<{ id: string }>;
+  export const sessionsCore: { getSessionFor(id: string, userId: string): Promise<import('@itutor/sessions-core').PublicSession> };
+}
+TS
+
+cat > src/sessions.ts <<'TS'
+// README "A tour from the host app's side", steps 2–3, on step 1's `sessions` (src/readme/root.ts).
+import { isSessionError } from '@itutor/sessions-core';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
+import { createSupabaseAuthenticator, withSupabaseSessionCookie } from '@itutor/sessions-supabase';
+import { sessions } from './readme/root.js';
+
 declare function loadConfirmedBooking(bookingId: string): Promise<{
   bookingId: string; tutorId: string; studentId: string; scheduledStartAt: Date; durationMinutes: number; priceMinor: number;
 } | null>;
-
-const myGateway: PaymentGateway = {
-  async charge(instruction: ChargeInstruction): Promise<ChargeResult> {
-    return { status: 'succeeded', reference: `ref_${instruction.idempotencyKey}` };
-  },
-};
-
-const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_SERVICE_ROLE_KEY!, {
-  auth: { persistSession: false },
-});
-
-export const sessions = createSessionsCore({
-  adapter: createSupabaseAdapter(supabase),
-  videoProvider: myZoomAndMeetProvider,
-  paymentGateway: myGateway,
-  // policy: { noShowWaitPercent: 33 },
-});
 
 export async function tour(tutorId: string, studentId: string, userId: string) {
   const { session, created } = await sessions.createForBooking({
@@ -140,12 +143,6 @@ export function Buttons({ session, role }: { session: SessionJson; role: Partici
 }
 TSX
 
-# The first TypeScript example of the video and stripe READMEs (their host wiring), as written there.
-for pkg in video stripe; do
-  awk '/^```ts$/ && !done { inside = 1; next } /^```$/ && inside { inside = 0; done = 1 } inside' "$root/packages/$pkg/README.md" > "src/$pkg-readme.ts"
-  [ -s "src/$pkg-readme.ts" ] || { echo "packages/$pkg/README.md: no \`\`\`ts example found" >&2; exit 1; }
-done
-
 cat > src/css.d.ts <<'TS'
 declare module '*.css';
 TS
@@ -168,6 +165,104 @@ cat > tsconfig.json <<'JSON'
 JSON
 echo "type-checking the README's host code against the packed packages (node16, strict, skipLibCheck off)"
 npx tsc -p tsconfig.json
+
+# 5. The READMEs' first examples run on this Node, from the packed packages, with harmless environment
+#    values: constructing the clients, the core and the routes needs no network (supabase-js on Node 20
+#    needs the `ws` transport the README passes). The React page renders to HTML. Hooks give the
+#    host-only module the page imports and the stylesheet import (a bundler's job) a stand-in.
+echo "running the READMEs' first host examples on Node $(node --version)"
+cat > tsconfig.run.json <<'JSON'
+{
+  "extends": "./tsconfig.json",
+  "compilerOptions": { "noEmit": false, "outDir": "build", "rootDir": "src", "noEmitOnError": true },
+  "include": ["src/readme", "src/readme-globals.d.ts", "src/css.d.ts"]
+}
+JSON
+npx tsc -p tsconfig.run.json
+mkdir -p run
+cat > run/hooks.mjs <<'JS'
+// `@/server/sessions` (the host's own module in the React README) → run/server-sessions.mjs; CSS imports → nothing.
+export async function resolve(specifier, context, next) {
+  if (specifier === '@/server/sessions') return { url: new URL('./server-sessions.mjs', import.meta.url).href, shortCircuit: true };
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (url.endsWith('.css')) return { format: 'module', source: '', shortCircuit: true };
+  return next(url, context);
+}
+JS
+cat > run/server-sessions.mjs <<'JS'
+// The host module the React README's page imports: a signed-in tutor and one session on an in-memory core.
+import { createSessionsCore, toPublicSession } from '@itutor/sessions-core';
+import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+
+const core = createSessionsCore({ adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway() });
+await core.connectProvider({ tutorId: 'tutor-1', provider: 'zoom', tokens: null });
+const { session } = await core.createForBooking({
+  bookingId: 'bk-1', tutorId: 'tutor-1', studentId: 'student-1',
+  scheduledStartAt: new Date(Date.now() + 60 * 60_000), durationMinutes: 60, priceMinor: 15_000,
+});
+export const sessionId = session.id;
+export const getCurrentUser = async () => ({ id: 'tutor-1' });
+export const sessionsCore = { getSessionFor: async (id) => toPublicSession(await core.getSession(id)) };
+JS
+cat > run/host.mjs <<'JS'
+// Registers the hooks and gives the names the examples leave to the host harmless values.
+import { register } from 'node:module';
+// (`declare`d names compile to nothing, so at run time the examples find these globals.)
+import { createSessionsCore } from '@itutor/sessions-core';
+import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { createMemoryEventStore } from '@itutor/sessions-stripe/testing';
+
+register('./hooks.mjs', import.meta.url);
+const adapter = createInMemoryAdapter();
+const never = (name) => async () => {
+  throw new Error(`${name} is the host's own function: the example must not call it while starting`);
+};
+Object.assign(globalThis, {
+  // README.md, packages/core and packages/supabase: the host's own provider, gateway and adapter.
+  myZoomAndMeetProvider: createFakeVideoProvider(),
+  myGateway: createRecordingPaymentGateway(),
+  adapter,
+  videoProvider: createFakeVideoProvider(),
+  paymentGateway: createRecordingPaymentGateway(),
+  secretToken: 'zoom-webhook-secret-token-not-real',
+  emailOf: never('emailOf'),
+  // packages/video: emailTutor; packages/stripe: the host's billing lookups, its event store and its core.
+  emailTutor: never('emailTutor'),
+  findStudentBilling: never('findStudentBilling'),
+  saveStudentCard: never('saveStudentCard'),
+  findTutorStripeAccount: never('findTutorStripeAccount'),
+  notifyStudentToUpdateCard: never('notifyStudentToUpdateCard'),
+  alertFinance: never('alertFinance'),
+  stripeEvents: createMemoryEventStore(),
+  core: createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway() }),
+});
+JS
+cat > run/example.mjs <<'JS'
+// Imports one compiled example (which is where a crash on this Node would show) and says what it exports.
+import { pathToFileURL } from 'node:url';
+const file = process.argv[2];
+const exported = await import(pathToFileURL(file).href);
+if (file.endsWith('/root.js') && typeof exported.sessions?.createForBooking !== 'function') throw new Error('root README: no sessions core');
+if (file.endsWith('/react.js')) {
+  const { renderToString } = await import('react-dom/server');
+  const { sessionId } = await import('@/server/sessions');
+  const html = renderToString(await exported.default({ params: Promise.resolve({ id: sessionId }) }));
+  if (!/Join/.test(html)) throw new Error(`react README: the page has no Join button:\n${html}`);
+  console.log(`  ${file}: the page renders (${html.length} characters of HTML)`);
+} else {
+  console.log(`  ${file}: ran; exports ${Object.keys(exported).filter((k) => k !== 'default').join(', ') || 'nothing'}`);
+}
+JS
+key() { node -e "console.log(require('node:crypto').randomBytes(32).toString('base64'))"; }
+for example in build/readme/*.js; do
+  env SUPABASE_URL=http://127.0.0.1:54321 SUPABASE_SERVICE_ROLE_KEY=service-role-key-not-real \
+    VIDEO_TOKEN_KEY_2026_11="$(key)" VIDEO_TOKEN_KEY_2026_05="$(key)" \
+    ZOOM_CLIENT_ID=zoom-client ZOOM_CLIENT_SECRET=zoom-secret GOOGLE_CLIENT_ID=google-client GOOGLE_CLIENT_SECRET=google-secret \
+    STRIPE_SECRET_KEY=sk_test_not_a_real_key STRIPE_WEBHOOK_SECRET=whsec_not_a_real_secret \
+    node --import ./run/host.mjs run/example.mjs "$example"
+done
 
 # 4. They load and run under Node, ESM and CommonJS (the in-memory adapter and fakes of /testing).
 cat > src/smoke.mjs <<'JS'

@@ -77,6 +77,10 @@ async function buildOne(esbuild, name) {
     absWorkingDir: ROOT,
     tsconfig: join(ROOT, 'tsconfig.json'),
   });
+  // The workspace packages are bundled from their sources (tsconfig.json `paths`), never from a build:
+  // `pnpm demo` works on a fresh clone, and a missing path fails here instead of only where dist/ exists.
+  const built = Object.keys(result.metafile.inputs).filter((input) => /(^|\/)packages\/[^/]+\/dist\//.test(input));
+  if (built.length) throw new Error(`The demo does not compile:\nbundled from a build instead of the sources (add the subpath to tsconfig.base.json "paths"): ${built.join(', ')}`);
   const inputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const path = resolve(ROOT, input);

@@ -20,7 +20,10 @@ export interface StartDemoOptions {
 export interface RunningDemo {
   readonly url: string;
   readonly port: number;
+  /** The current world: the page's Restart replaces it, so read it each time. */
   readonly world: World;
+  /** The page's Restart: the initial data again (sessions, ledger, connections, fakes) and the clock at its start. */
+  restart(): Promise<void>;
   readonly startup: { readonly rebuilt: string[]; readonly database: 'snapshot' | 'migrated'; readonly readyAfterMs: number };
   close(): Promise<void>;
 }

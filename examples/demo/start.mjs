@@ -106,22 +106,21 @@ export async function startDemo(options = {}) {
   const url = `http://${host}:${port}`;
   options.onListening?.({ url, port, requestedPort, afterMs: Math.round(performance.now()) });
 
-  let world;
+  let demo;
   let bundles;
   try {
     const { CACHE_DIR, ensureBundles } = await import('./build.mjs');
     bundles = await ensureBundles();
     const mod = await import(/* @vite-ignore */ pathToFileURL(bundles.server).href);
-    const demo = await mod.createDemo({
+    demo = await mod.createDemo({
       origin: () => url,
       anchor,
       snapshotDir: CACHE_DIR,
       assets: { clientJs: readFileSync(bundles.client, 'utf8'), sdkCss: css['/demo/sdk.css'], demoCss: css['/demo/demo.css'] },
     });
-    world = demo.world;
     // Keep Node's own Request/Response: @hono/node-server's lighter replacements (its default) break the
     // fake Zoom's interception of fetch (msw), which then loses request bodies.
-    ready = mod.getRequestListener(demo.app.fetch, { overrideGlobalObjects: false });
+    ready = mod.getRequestListener((request) => demo.fetch(request), { overrideGlobalObjects: false });
   } catch (error) {
     failed = error instanceof Error ? error : new Error(String(error));
     for (const [, res] of waiting.splice(0)) fail(res);
@@ -133,14 +132,18 @@ export async function startDemo(options = {}) {
   return {
     url,
     port,
-    world,
+    /** The current world (the page's Restart replaces it). */
+    get world() {
+      return demo.world;
+    },
+    /** The page's Restart: the initial data again (see `createDemo`). */
+    restart: () => demo.restart(),
     /** What this start did: bundles rebuilt, database from the snapshot or migrated, ms since process start. */
-    startup: { rebuilt: bundles.built, database: world.database.source, readyAfterMs: Math.round(performance.now()) },
+    startup: { rebuilt: bundles.built, database: demo.world.database.source, readyAfterMs: Math.round(performance.now()) },
     close: async () => {
       server.closeAllConnections?.();
       await new Promise((done) => server.close(() => done()));
-      world.video.release(); // the fake Zoom's interception of this process's fetch, once no demo uses it
-      await world.database.close();
+      await demo.close(); // its database, and the fake Zoom's interception of this process's fetch once no demo uses it
     },
   };
 }

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { renderPage } from './page.mjs';
 import { DEMO_CARDS } from './payments';
 import { zoomAccountOf } from './video';
-import { createWorld, nameOf, PEOPLE, type World, type WorldOptions } from './world';
+import { createWorld, nameOf, PEOPLE, type DemoBooking, type World, type WorldOptions } from './world';
 import { ZOOM_ACTIONS, zoomActionsAt, type ZoomAction } from './zoom-actions';
 import { createDemoZoomEvents, LATE_WEBHOOK_MINUTES, ZOOM_WEBHOOK_SECRET_TOKEN, type DemoZoomEvents } from './zoom-events';
 
@@ -31,10 +31,69 @@ export interface DemoAssets {
 /** What `/demo/state` answers (and the page carries inline): everything the page shows. */
 export type DemoState = Awaited<ReturnType<typeof snapshot>>;
 
+/** The running demo: its current world and the app that serves it. */
+export interface Demo {
+  /** The current world (database, core, clock, bookings, fakes). **Restart** replaces it. */
+  readonly world: World;
+  /** Answers a request (requests that arrive during a Restart wait for the new world). */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * **Restart**: the initial data again, not just the clock. The current world is closed (its database,
+   * and its use of the fake Zoom, which is made afresh when no other demo in this process uses it) and a
+   * new one is built exactly as at start-up: the database from its migrated snapshot, the same bookings at
+   * the same instants, Ada's Zoom connection, a fresh fake Stripe, and the simulated clock back at the
+   * instant the demo started from. `POST /demo/restart` does this and answers the new state.
+   */
+  restart(): Promise<void>;
+  /** Closes the current world. */
+  close(): Promise<void>;
+}
+
 /** Builds the world (database, core, clock, bookings) and the app that serves it. */
-export async function createDemo(options: WorldOptions & { assets: DemoAssets }) {
-  const world = await createWorld(options);
-  return { world, app: createDemoApp(world, options.origin, options.assets) };
+export async function createDemo(options: WorldOptions & { assets: DemoAssets }): Promise<Demo> {
+  const open = async (anchor?: WorldOptions['anchor']) => {
+    const world = await createWorld(anchor ? { ...options, anchor } : options);
+    return { world, app: createDemoApp(world, options.origin, options.assets) };
+  };
+  const shut = async ({ world }: { world: World }) => {
+    world.video.release();
+    await world.database.close();
+  };
+  let current = await open();
+  let restarting: Promise<void> | null = null;
+  let broken: Error | null = null;
+  const restart = () =>
+    (restarting ??= (async () => {
+      const { t0 } = current.world;
+      try {
+        await shut(current);
+        current = await open({ simulated: t0, real: Date.now() });
+        broken = null;
+      } catch (error) {
+        broken = error instanceof Error ? error : new Error(String(error));
+        throw broken;
+      } finally {
+        restarting = null;
+      }
+    })());
+  return {
+    get world() {
+      return current.world;
+    },
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (request.method === 'POST' && path === '/demo/restart') {
+        await restart().catch(() => undefined);
+      } else if (restarting) {
+        await restarting.catch(() => undefined);
+      }
+      if (broken) return new Response(`The demo could not restart: ${broken.message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      if (path === '/demo/restart') return current.app.fetch(new Request(new URL('/demo/state', request.url)));
+      return current.app.fetch(request);
+    },
+    restart,
+    close: () => shut(current),
+  };
 }
 
 /** The cookie that says who the browser is signed in as for full-page navigations (the OAuth flow). */
@@ -187,14 +246,19 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     // issues the code; its redirect is passed on to the browser.
     const answer = await fetch(`https://zoom.us/oauth/authorize?${params}`, { redirect: 'manual' });
     const location = answer.headers.get('location');
-    if (answer.status !== 302 || !location?.startsWith(`${callbackUrl}?`)) return c.text(`The fake Zoom refused: ${await answer.text()}`, 400);
+    if (answer.status !== 302 || !location?.startsWith(`${callbackUrl}?`)) {
+      console.error(`[demo] the fake Zoom refused the consent: HTTP ${answer.status} ${await answer.text()}`);
+      return c.text('The fake Zoom did not accept this sign-in (the page may be out of date). Go back to the demo and connect again.', 400);
+    }
     return c.redirect(location, 302);
   });
 
   // "Ada removes the iTutor app in Zoom": the fake Zoom revokes her tokens. Her next booking finds out.
   app.post('/demo/tutors/:id/revoke-zoom', async (c) => {
     const revoked = await world.video.revokeAtZoom(c.req.param('id'));
-    return revoked ? c.json(await snapshot(world, zoom)) : c.json({ error: 'no Zoom connection to revoke' }, 404);
+    return revoked
+      ? c.json(await snapshot(world, zoom))
+      : c.json({ error: `${nameOf(c.req.param('id'))} has no Zoom connection to revoke.` }, 404);
   });
 
   app.get('/', async (c) => {
@@ -241,9 +305,6 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
         if (!session) return c.json({ error: 'sessionId required' }, 400);
         world.clock.travelTo(session.scheduledEndAt);
         break;
-      case 'reset':
-        world.clock.travelTo(world.t0);
-        break;
       default:
         return c.json({ error: 'unknown action' }, 400);
     }
@@ -252,10 +313,11 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
 
   app.post('/demo/tick', async (c) => c.json(await settle()));
 
-  // Confirming a booking = the booking's tutor calls create-for-booking (through the real route).
+  // Confirming a booking = the booking's tutor calls create-for-booking (through the real route). A refusal
+  // comes back with a sentence for people (`refusal`); the route's problem (`body`) keeps the code.
   app.post('/demo/bookings/:id/confirm', async (c) => {
     const booking = world.bookings.get(c.req.param('id'));
-    if (!booking) return c.json({ error: 'unknown booking' }, 404);
+    if (!booking) return c.json({ error: 'That booking does not exist.' }, 404);
     const response = await handle(
       new Request(new URL('/api/sessions/create-for-booking', origin()), {
         method: 'POST',
@@ -263,7 +325,9 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
         body: JSON.stringify({ bookingId: booking.bookingId }),
       }),
     );
-    return c.json({ status: response.status, body: await response.json() });
+    const body = (await response.json()) as { code?: string };
+    const refusal = response.status < 300 ? null : await confirmRefusal(world, booking, response.status, body.code);
+    return c.json({ status: response.status, body, refusal });
   });
 
   // What happens in the session's Zoom call, reported by Zoom's signed webhooks to /api/webhooks/zoom:
@@ -274,7 +338,7 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   app.post('/demo/sessions/:id/zoom', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { action?: string };
     const session = await world.core.getSession(c.req.param('id'));
-    if (!session) return c.json({ error: 'unknown session' }, 404);
+    if (!session) return c.json({ error: 'That session does not exist.' }, 404);
     const refusal = await zoomRefusal(world, session, zoom, body.action);
     if (refusal) return c.json({ error: refusal }, 409);
     switch (body.action) {
@@ -296,15 +360,47 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   return app;
 }
 
+/**
+ * Why confirming `booking` was refused, as a sentence for the people using the demo: names, not ids; the
+ * reason, not the code (the problem's `code` stays in the answer for programs).
+ */
+async function confirmRefusal(world: World, booking: DemoBooking, status: number, code: string | undefined): Promise<string> {
+  const tutor = nameOf(booking.tutorId);
+  const student = nameOf(booking.studentId);
+  switch (code) {
+    case 'PROVIDER_NOT_CONNECTED': {
+      const connection = await world.core.getProviderConnection(booking.tutorId);
+      if (!connection) {
+        return `${tutor} has not connected Zoom yet, so there is no meeting link to give this session. Connect Zoom on ${tutor}’s card above, then confirm again.`;
+      }
+      return (
+        `${tutor}’s Zoom connection has stopped working: Zoom refused its refresh token (the app was removed in Zoom, or the sign-in was revoked). ` +
+        `${tutor} must reconnect Zoom on the card above before accepting bookings; then confirm again.`
+      );
+    }
+    case 'NO_PAYMENT_METHOD':
+      return `${student} has no usable saved card, so the booking cannot be confirmed until ${student} saves one.`;
+    case 'BOOKING_CONFLICT':
+      return 'This booking already has a session with different details, so nothing was changed.';
+    case 'FORBIDDEN':
+    case 'NOT_SESSION_TUTOR':
+      return `Only ${tutor}, the booking’s tutor, can confirm it.`;
+    case 'NOT_FOUND':
+      return 'That booking does not exist (or is not confirmed), so no session was created.';
+    default:
+      return `The booking could not be confirmed (the server answered ${status}). Nothing was changed; try again.`;
+  }
+}
+
 const studentJoinedOnZoom = (attendance: readonly AttendanceEntry[]) => attendance.some((a) => a.role === 'student' && a.kind === 'joined');
 
 /** Why `action` makes no sense for the session now, or `null` when it does (the page shows only those). */
 async function zoomRefusal(world: World, session: Session, zoom: DemoZoomEvents, action: unknown): Promise<string | null> {
-  if (!ZOOM_ACTIONS.includes(action as ZoomAction)) return `action must be one of ${ZOOM_ACTIONS.join(', ')}`;
-  if (isFinalStatus(session.status)) return 'the session is already final';
+  if (!ZOOM_ACTIONS.includes(action as ZoomAction)) return 'The demo’s Zoom does not know that action.';
+  if (isFinalStatus(session.status)) return 'The session is already settled, so nothing more happens on Zoom.';
   const joined = studentJoinedOnZoom(await world.core.listAttendance(session.id));
   const available = zoomActionsAt(session, zoom.meetingState(session), joined, world.clock.now().getTime());
-  return available.includes(action as ZoomAction) ? null : `${String(action)} does not make sense for this session now`;
+  return available.includes(action as ZoomAction) ? null : 'That cannot happen on Zoom at this point of the session.';
 }
 
 /**

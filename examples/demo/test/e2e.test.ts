@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { subMinutes } from 'date-fns';
@@ -14,6 +14,8 @@ import { PortInUseError, startDemo, type RunningDemo } from '../start.mjs';
  * viewports go to test/__screenshots__/ (look at them after a change to the page).
  */
 const SHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
+/** The README's picture: taken from the current demo by this test, so it never shows an old one. */
+const README_PICTURE = fileURLToPath(new URL('../../../docs/demo.png', import.meta.url));
 const START = fileURLToPath(new URL('../start.mjs', import.meta.url));
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -27,6 +29,13 @@ let page: Page;
 
 const card = (bookingId: string, on: Page = page) => on.getByTestId(`booking-${bookingId}`);
 const shot = (name: string, on: Page = page, fullPage = true) => on.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
+/** A screenshot of one card, without the sticky bar over its top. */
+const cardShot = async (element: Locator, name: string) => {
+  const bar = page.locator('header.bar');
+  await bar.evaluate((el) => ((el as HTMLElement).style.visibility = 'hidden'));
+  await element.screenshot({ path: `${SHOTS}${name}.png` });
+  await bar.evaluate((el) => ((el as HTMLElement).style.visibility = ''));
+};
 const travel = async (bookingId: string, label: string) => {
   await card(bookingId).getByRole('button', { name: label, exact: true }).click();
   await page.waitForLoadState('networkidle');
@@ -43,6 +52,11 @@ const parseClock = (text: string) => Date.parse(text.replace(',', '').replace(' 
 const tutorCard = (tutorId: string) => page.getByTestId(`tutor-${tutorId}`);
 const videoState = (tutorId: string) => tutorCard(tutorId).locator('[data-itutor="video-provider"]').getAttribute('data-state');
 const outcomeOf = (tutorId: string) => tutorCard(tutorId).locator('[data-itutor-part="outcome"]');
+/** Where a refusal is shown to people: names and reasons, never ids ("tutor-ada") or codes ("PROVIDER_NOT_CONNECTED", "expired_state"). */
+const expectPeopleWords = (text: string | null) => {
+  expect(text).toBeTruthy();
+  expect(text).not.toMatch(/\b(tutor|student)-[a-z]+\b|\b[A-Z]{2,}(_[A-Z]+)+\b|\b[a-z]+_[a-z_]+\b|Refused:/);
+};
 /** Follows the tutor's "Connect Zoom" / "Reconnect Zoom" link to the fake Zoom's consent page. */
 const toZoomConsent = async (tutorId: string, link: string) => {
   await tutorCard(tutorId).getByRole('link', { name: link }).click();
@@ -113,7 +127,12 @@ describe('demo end to end', () => {
     await travel('bk-ada-sam-1', 'Join opens');
     await expect.poll(() => joinButton(student).isEnabled()).toBe(true);
     await expect.poll(() => card('bk-ada-sam-1').getByTestId('status').textContent()).toBe('Join open');
-    await page.screenshot({ path: `${SHOTS}laptop.png` }); // the README's picture: the join window just opened
+    // The README's picture (docs/demo.png): the join window just opened, on a laptop.
+    const takenFrom = Date.now();
+    await page.screenshot({ path: README_PICTURE });
+    expect(statSync(README_PICTURE).mtimeMs).toBeGreaterThanOrEqual(takenFrom - 1000);
+    const png = readFileSync(README_PICTURE);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([LAPTOP.width, LAPTOP.height]); // IHDR: width, height
     const popup = page.waitForEvent('popup');
     await joinButton(student).click();
     const meeting = await popup;
@@ -192,6 +211,9 @@ describe('demo end to end', () => {
     expect(await money.getByTestId('fee').textContent()).toMatch(/TTD\s15\.00/);
     expect(await money.getByTestId('charge-status').getAttribute('data-value')).toBe('succeeded');
     expect(await money.getByTestId('charge-status').textContent()).toBe('Succeeded');
+    // Sam joined: "Completed", as the rules say.
+    expect(await card('bk-ada-sam-1').getByTestId('status').textContent()).toBe('Completed');
+    expect(await card('bk-ada-sam-1').getByTestId('status').getAttribute('data-attendance')).toBeNull();
     await card('bk-ada-sam-1').scrollIntoViewIfNeeded();
     await shot('05-completed-assumed');
   });
@@ -259,7 +281,12 @@ describe('demo end to end', () => {
 
   it('a booking with the unconnected tutor is refused with the reason', async () => {
     await card('bk-ben-kim-1').getByTestId('confirm-booking').click();
-    await expect.poll(() => card('bk-ben-kim-1').getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
+    const message = card('bk-ben-kim-1').getByTestId('message');
+    await expect.poll(() => message.getAttribute('data-code')).toBe('PROVIDER_NOT_CONNECTED');
+    expect(await message.textContent()).toBe(
+      'Ben has not connected Zoom yet, so there is no meeting link to give this session. Connect Zoom on Ben’s card above, then confirm again.',
+    );
+    expectPeopleWords(await message.textContent());
     expect(await demo.world.core.getSessionByBooking('bk-ben-kim-1')).toBeNull();
     expect(await card('bk-ben-kim-1').getByTestId('status').textContent()).toBe('Awaiting confirmation');
     await card('bk-ben-kim-1').scrollIntoViewIfNeeded();
@@ -301,18 +328,14 @@ describe('demo end to end', () => {
     await expect.poll(() => onZoom('bk-ada-kim-2', 'Student joins on Zoom').count()).toBe(0); // once
 
     await travel('bk-ada-kim-2', 'No-show point');
-    // The page knows only the Join button's record, so the button is offered; the server knows Zoom's report.
-    const trigger = biology.getByTestId('tutor-view').getByRole('button', { name: /mark no-show/i });
-    await expect.poll(() => trigger.isEnabled()).toBe(true);
-    await trigger.click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('button', { name: /mark no-show/i }).click();
-    await expect.poll(() => dialog.getByRole('alert').textContent()).toBe(
-      'The student joined the meeting within the no-show wait (reported by the video provider)',
-    );
-    await shot('07b-no-show-refused-zoom-join', page, false);
-    await page.keyboard.press('Escape');
-    await expect.poll(() => biology.getByTestId('message').textContent()).toContain('No-show refused (STUDENT_JOINED)');
+    // The tutor's screen reads the session's attendance (the SDK's route) and passes Zoom's report to the
+    // button as providerStudentJoinedAt: no button to press, and the reason beside it.
+    const tutorView = biology.getByTestId('tutor-view');
+    await expect.poll(() => tutorView.locator('[data-itutor="attendance"]').textContent()).toBe('The student is in the meeting.');
+    expect(await tutorView.locator('[data-itutor="attendance"]').getAttribute('data-state')).toBe('in-meeting');
+    await page.waitForTimeout(1200); // a tick of the clock: the button stays hidden
+    expect(await tutorView.getByRole('button', { name: /mark no-show/i }).count()).toBe(0);
+    await biology.getByTestId('tutor-view').screenshot({ path: `${SHOTS}07b-no-show-hidden-zoom-join.png` });
     expect((await demo.world.core.getSession(session.id))?.status).not.toBe('NO_SHOW_STUDENT');
     expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-kim-2')).toHaveLength(0);
     // The route's problem names the source of the evidence and when the student joined.
@@ -342,10 +365,14 @@ describe('demo end to end', () => {
     await shot('09-connect-denied', page, false);
   });
 
+  let usedCallback = '';
+
   it('Ben connects Zoom via Allow, sees "connected", and his booking is then accepted with a working Join', async () => {
     const ben = PEOPLE_IDS.ben;
     await toZoomConsent(ben, 'Connect Zoom');
+    const callback = page.waitForRequest((request) => request.url().includes('/api/providers/zoom/callback?'));
     await decide('Allow', ben);
+    usedCallback = (await callback).url();
     await expect.poll(() => outcomeOf(ben).textContent()).toBe('Your video provider is connected.');
     expect(await videoState(ben)).toBe('connected');
     expect(await tutorCard(ben).textContent()).toMatch(/Zoom is connected.*Connected on \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
@@ -371,6 +398,20 @@ describe('demo end to end', () => {
     await expect.poll(() => events('bk-ben-kim-1').textContent()).toContain('Ben joined as the tutor');
   });
 
+  it('a used OAuth callback opened again (Back, a reload) changes nothing and says so in words, not an error code', async () => {
+    const ben = PEOPLE_IDS.ben;
+    const before = await demo.world.core.getProviderConnection(ben);
+    await page.goto(usedCallback);
+    await page.waitForURL((url) => url.pathname === '/' && url.hash === `#tutor-${ben}`);
+    await expect.poll(() => outcomeOf(ben).textContent()).toBe(
+      'That connection attempt expired or was already used, so nothing changed. Please try again.',
+    );
+    expect(await outcomeOf(ben).getAttribute('data-outcome')).toBe('expired_state');
+    expect(await page.locator('main').textContent()).not.toContain('expired_state');
+    expect(page.url()).not.toContain('expired_state'); // read once, then out of the address bar
+    expect(await demo.world.core.getProviderConnection(ben)).toEqual(before);
+  });
+
   it("Ada removes the app in Zoom: her next booking is refused with the reason, her card explains it, Reconnect fixes it", async () => {
     const ada = PEOPLE_IDS.ada;
     expect(await videoState(ada)).toBe('connected');
@@ -380,8 +421,12 @@ describe('demo end to end', () => {
 
     const geometry = card('bk-ada-sam-3');
     await geometry.getByTestId('confirm-booking').click();
-    await expect.poll(() => geometry.getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
-    expect(await geometry.getByTestId('message').textContent()).toMatch(/refresh token.*must reconnect/);
+    await expect.poll(() => geometry.getByTestId('message').getAttribute('data-code')).toBe('PROVIDER_NOT_CONNECTED');
+    expect(await geometry.getByTestId('message').textContent()).toBe(
+      'Ada’s Zoom connection has stopped working: Zoom refused its refresh token (the app was removed in Zoom, or the sign-in was revoked). ' +
+        'Ada must reconnect Zoom on the card above before accepting bookings; then confirm again.',
+    );
+    expectPeopleWords(await geometry.getByTestId('message').textContent());
     expect(await demo.world.core.getSessionByBooking('bk-ada-sam-3')).toBeNull();
     await expect.poll(() => videoState(ada)).toBe('invalid');
     const text = await tutorCard(ada).textContent();
@@ -397,7 +442,8 @@ describe('demo end to end', () => {
     const refreshes = demo.world.video.fake.count('token');
     await page.reload();
     await card('bk-ada-sam-3').getByTestId('confirm-booking').click();
-    await expect.poll(() => card('bk-ada-sam-3').getByTestId('message').textContent()).toContain('PROVIDER_NOT_CONNECTED');
+    await expect.poll(() => card('bk-ada-sam-3').getByTestId('message').getAttribute('data-code')).toBe('PROVIDER_NOT_CONNECTED');
+    expect(await card('bk-ada-sam-3').getByTestId('message').textContent()).toMatch(/^Ada’s Zoom connection has stopped working/);
     expect(demo.world.video.fake.count('token')).toBe(refreshes);
 
     await toZoomConsent(ada, 'Reconnect Zoom');
@@ -462,10 +508,23 @@ describe('demo end to end', () => {
     const declinedId = await first.getByTestId('payment-intent').textContent();
     const declined = demo.world.payments.fake.paymentIntents.find((p) => p.id === declinedId);
     expect(declined).toMatchObject({ status: 'requires_payment_method', last_payment_error: { decline_code: 'insufficient_funds' } });
-    expect(await lee.getByTestId('charge-status').getAttribute('data-value')).toBe('pending'); // still owed: a new attempt follows
+    // Still owed (chargeStatus pending), but not "Pending": the money panel says the card was declined.
+    expect(await lee.getByTestId('charge-status').getAttribute('data-value')).toBe('pending');
+    expect(await lee.getByTestId('charge-status').textContent()).toBe(
+      'Declined (insufficient_funds): a new attempt follows at the next settlement run after the retry wait',
+    );
+    expect(await lee.getByTestId('charge-status').textContent()).not.toMatch(/pending/i);
+    // Nobody joined Lee's lesson: charged by the rules, but not shown as a green "Completed".
+    expect(await lee.getByTestId('status').textContent()).toBe('Charged — no one recorded as joined');
+    expect(await lee.getByTestId('status').getAttribute('data-attendance')).toBe('none');
+    // The Join buttons, which name a final session by its status, say the same.
+    for (const view of ['tutor-view', 'student-view']) expect(await lee.getByTestId(view).textContent()).toContain('Charged — no one recorded as joined');
+    expect(await lee.getByTestId('tutor-view').textContent()).not.toContain('Completed');
+    expect(await lee.getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(
+      await card('bk-ada-sam-1').getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor),
+    );
     await expect.poll(() => events('bk-ada-lee-1').textContent()).toContain('Charge declined (insufficient_funds); a new attempt follows');
-    await lee.scrollIntoViewIfNeeded();
-    await shot('12-card-declined');
+    await cardShot(lee, '12-card-declined');
 
     // Too early for a retry: nothing new. Five minutes later the next tick opens attempt 2 under a new key.
     await page.getByTestId('settlement-tick').click();
@@ -479,6 +538,22 @@ describe('demo end to end', () => {
     expect(new Set(ids).size).toBe(2);
   });
 
+  it("Lee's charge fails for good after the fifth decline: the money panel says it needs attention, the core lists it", async () => {
+    const lee = card('bk-ada-lee-1');
+    for (const attempt of [3, 4, 5]) {
+      await page.getByRole('button', { name: '+5 min', exact: true }).click();
+      await page.getByTestId('settlement-tick').click();
+      await expect.poll(() => lee.getByTestId('ledger').locator('li').count()).toBe(attempt);
+    }
+    const status = lee.getByTestId('charge-status');
+    await expect.poll(() => status.getAttribute('data-value')).toBe('failed');
+    expect(await status.textContent()).toBe('Needs attention: all 5 attempts were declined (insufficient_funds). A person must look at it.');
+    expect(await status.getAttribute('data-tone')).toBe('attention');
+    await expect.poll(() => page.getByTestId('tick-result').textContent()).toContain('1 charge needing attention');
+    expect(await sessionOf('bk-ada-lee-1')).toMatchObject({ chargeStatus: 'failed' });
+    await cardShot(lee, '12b-needs-attention');
+  });
+
   it("Max's bank asks for authentication: the attempt fails with authentication_required and the host hook's message shows", async () => {
     const max = card('bk-ada-max-1');
     await travel('bk-ada-max-1', 'End');
@@ -488,6 +563,7 @@ describe('demo end to end', () => {
     await expect.poll(() => max.getByTestId('payment-notice').textContent()).toBe(
       'Max’s bank asks for authentication: the host emailed Max a link to confirm the card (3-D Secure) on-session.',
     );
+    expect(await max.getByTestId('charge-status').textContent()).toMatch(/^Declined \(authentication_required\): a new attempt follows/);
     await max.scrollIntoViewIfNeeded();
     await shot('13-authentication-required');
   });
@@ -508,6 +584,66 @@ describe('demo end to end', () => {
       await view.screenshot({ path: `${SHOTS}${name}-full.png`, fullPage: true });
       await context.close();
     }
+  });
+});
+
+describe('Restart', () => {
+  it('brings back the initial data, not just the clock: sessions, ledger, connections, the fake Zoom and Stripe', async () => {
+    const before = { stripe: demo.world.payments.fake, zoomMeetings: demo.world.video.fake.meetings.size };
+    expect(before.stripe.paymentIntents.length).toBeGreaterThan(0);
+    expect(await demo.world.core.getProviderConnection(PEOPLE_IDS.ben)).not.toBeNull();
+    expect(await card('bk-ada-sam-1').getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
+
+    const failedReads: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failedReads.push(`${response.status()} ${response.url()}`);
+    });
+    await page.getByTestId('restart').click();
+    await expect.poll(() => card('bk-ada-sam-1').getAttribute('data-status'), { timeout: 30_000 }).toBe('SCHEDULED');
+
+    // The clock is back where the demo started.
+    expect(Math.abs(simulatedNow() - demo.world.t0.getTime())).toBeLessThan(10_000);
+    await expect.poll(async () => Math.abs(parseClock((await page.getByTestId('simulated-time').textContent())!) - demo.world.t0.getTime())).toBeLessThan(10_000);
+    // Every booking as at the start: the five confirmed ones scheduled (one audit event each), the other three awaiting confirmation.
+    const statuses = await page.locator('article[data-testid^="booking-"]').evaluateAll((cards) =>
+      Object.fromEntries(cards.map((c) => [c.getAttribute('data-testid'), c.getAttribute('data-status')])),
+    );
+    expect(statuses).toEqual({
+      'booking-bk-ada-sam-1': 'SCHEDULED',
+      'booking-bk-ada-kim-1': 'SCHEDULED',
+      'booking-bk-ben-kim-1': 'UNCONFIRMED',
+      'booking-bk-ada-sam-2': 'SCHEDULED',
+      'booking-bk-ada-kim-2': 'UNCONFIRMED',
+      'booking-bk-ada-sam-3': 'UNCONFIRMED',
+      'booking-bk-ada-lee-1': 'SCHEDULED',
+      'booking-bk-ada-max-1': 'SCHEDULED',
+    });
+    for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) {
+      expect(await card(id).textContent()).toContain('Audit trail (1 event)');
+      expect(await card(id).getByTestId('ledger-empty').count()).toBe(1);
+    }
+    // No message of the world before on any card, no settlement report.
+    expect(await page.getByTestId('message').count()).toBe(0);
+    expect(await page.getByTestId('tick-result').count()).toBe(0);
+    // Connections: Ada's Zoom connected (as seeded), Ben without a provider again.
+    await expect.poll(() => videoState(PEOPLE_IDS.ada)).toBe('connected');
+    expect(await videoState(PEOPLE_IDS.ben)).toBe('none');
+    expect(await demo.world.core.getProviderConnection(PEOPLE_IDS.ben)).toBeNull();
+    // The fakes: a new fake Stripe with no PaymentIntents; the fake Zoom made afresh, holding only the new meetings.
+    expect(demo.world.payments.fake).not.toBe(before.stripe);
+    expect(demo.world.payments.fake.paymentIntents).toHaveLength(0);
+    expect(demo.world.video.fake.meetings.size).toBe(5);
+    expect(before.zoomMeetings).toBeGreaterThan(5);
+    // The page switched to the new world at once: no read of a session that no longer exists.
+    await page.waitForLoadState('networkidle');
+    expect(failedReads).toEqual([]);
+    await shot('14-after-restart', page, false);
+
+    // And everything works again from there: Ben's booking is refused for the same reason as at the start.
+    await card('bk-ben-kim-1').getByTestId('confirm-booking').click();
+    await expect.poll(() => card('bk-ben-kim-1').getByTestId('message').getAttribute('data-code')).toBe('PROVIDER_NOT_CONNECTED');
+    await travel('bk-ada-sam-1', 'Join opens');
+    await expect.poll(() => joinButton(card('bk-ada-sam-1').getByTestId('student-view')).isEnabled()).toBe(true);
   });
 });
 

@@ -5,9 +5,10 @@ import type { ChargeInstruction, ChargeResult, PaymentGateway, VideoProvider } f
 /*
  * PLACEHOLDERS — replace both before taking real bookings.
  *
- * The real Zoom / Google Meet OAuth and meeting creation, and a real payment gateway (Stripe), are future
- * work (see /DESIGN.md "Video providers" and "Payments"). The core only sees the two ports below, so
- * swapping them in is a change to `lib/sessions.ts` and nothing else.
+ * The real ones are in the SDK: `zoom()` / `googleMeet()` with their connect routes from
+ * `@itutor/sessions-video`, and `stripeGateway()` with its webhook route from `@itutor/sessions-stripe`
+ * (examples/demo wires both, against local fakes). The core only sees the two ports below, so swapping
+ * them in is a change to `lib/sessions.ts` and nothing else.
  */
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -17,8 +18,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
  * core's per-booking idempotency key, so a retried `create-for-booking` gets the very same meeting, as a
  * real provider that deduplicates would. URLs point at example.com (reserved, never a real meeting).
  *
- * Replace with a provider that calls Zoom (`POST /users/me/meetings`) or Google Calendar/Meet with the
- * tutor's OAuth tokens (`core`'s connection repository `findTokens(tutorId)`, server-side only).
+ * Replace with `videoProviders({ zoom: zoom(...), google_meet: googleMeet(...) })` from
+ * `@itutor/sessions-video`: meetings on the tutor's own account, its OAuth tokens sealed server-side.
  */
 export const placeholderVideoProvider: VideoProvider = {
   async createMeeting(input) {
@@ -40,7 +41,7 @@ export const placeholderVideoProvider: VideoProvider = {
 
 /**
  * PLACEHOLDER payment gateway: logs the charge instruction and reports success without moving money.
- * A real gateway must pass `instruction.idempotencyKey` to the processor (e.g. Stripe's
+ * Replace with `stripeGateway(...)` from `@itutor/sessions-stripe`. A real gateway must pass `instruction.idempotencyKey` to the processor (e.g. Stripe's
  * `Idempotency-Key`) so the core's retries never charge twice; throwing means "result unknown" and the
  * core retries later under the same key.
  */

@@ -54,6 +54,13 @@ export function checkReadme(readmePath = join(here, '..', 'README.md')): { block
     options: { ...config.options, noEmit: true, noUnusedLocals: false },
     host,
   });
+  // The README's imports must resolve to workspace sources (tsconfig.base.json `paths`): a file from a
+  // package's dist/ means a path is missing, and the check would pass only after a build.
+  const built = program
+    .getSourceFiles()
+    .map((f) => f.fileName)
+    .filter((f) => /\/packages\/[^/]+\/dist\//.test(f))
+    .map((f) => `resolved from a build, not the sources (add its subpath to tsconfig.base.json "paths"): ${f}`);
   const errors = ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file && virtual.has(d.file.fileName))
@@ -62,7 +69,7 @@ export function checkReadme(readmePath = join(here, '..', 'README.md')): { block
       const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
       return `README.md:${block.line + 1 + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
-  return { blocks: blocks.length, errors };
+  return { blocks: blocks.length, errors: [...built, ...errors] };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

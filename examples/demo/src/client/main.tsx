@@ -1,9 +1,10 @@
 import { StrictMode, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { effectiveStatus, formatMoney, fromSessionJson, STATUS_LABELS, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
-import { postSessionAction } from '@itutor/sessions-core/client';
+import { effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { getSessionAttendance, postSessionAction, type SessionRequestError } from '@itutor/sessions-core/client';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
-import { ConnectVideoProvider, videoConnectHref } from '@itutor/sessions-react/connect';
+import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';
+import { ConnectVideoProvider, DEFAULT_CONNECT_LABELS, videoConnectHref } from '@itutor/sessions-react/connect';
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
 import type { PageBoot } from '../page.mjs';
 import type { DemoState } from '../server';
@@ -28,6 +29,18 @@ const callback = (() => {
   window.history.replaceState(null, '', window.location.pathname + window.location.hash);
   return { outcome, tutorId: params.get('tutor') };
 })();
+
+/** The connect outcomes in words (the SDK's own labels), for an outcome that names no tutor's card. */
+const CONNECT_OUTCOME_TEXT: Record<string, string> = {
+  connected: DEFAULT_CONNECT_LABELS.outcomeConnected,
+  denied: DEFAULT_CONNECT_LABELS.outcomeDenied,
+  expired_state: DEFAULT_CONNECT_LABELS.outcomeExpiredState,
+  exchange_failed: DEFAULT_CONNECT_LABELS.outcomeExchangeFailed,
+  wrong_user: DEFAULT_CONNECT_LABELS.outcomeWrongUser,
+  unauthenticated: DEFAULT_CONNECT_LABELS.outcomeUnauthenticated,
+  forbidden: DEFAULT_CONNECT_LABELS.outcomeForbidden,
+  failed: DEFAULT_CONNECT_LABELS.outcomeFailed,
+};
 
 const money = (minor: unknown) => (typeof minor === 'number' ? formatMoney(minor, { locale: LOCALE }) : '—');
 const providerName = (provider: unknown) => (provider === 'google_meet' ? 'Google Meet' : provider === 'zoom' ? 'Zoom' : String(provider ?? 'no provider'));
@@ -88,13 +101,42 @@ function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
   }
 }
 
-const CHARGE_STATUS: Record<string, string> = {
-  none: 'Not sent',
-  pending: 'Pending',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  needs_attention: 'Needs attention',
+/** Why a charge failed for good (the reason of its `charge.needs_attention` event), in words. */
+const ATTENTION_REASON: Record<string, string> = {
+  deadline_passed: 'it was still not collected at its deadline',
+  gateway_halted: 'the payment gateway refused it for good',
+  late_success: 'Stripe took the money after the attempt was closed',
 };
+
+/**
+ * Where the session's money stands, from its `chargeStatus` and its ledger: "Pending" only while an
+ * attempt is really out; a declined attempt and a charge that failed for good say so.
+ */
+function paymentState(row: DemoSessionRow): { text: string; tone: 'done' | 'waiting' | 'declined' | 'attention' | 'none' } {
+  const session = row.session!;
+  if (session.chargeAmountMinor === 0) return { text: 'Nothing to charge', tone: 'none' };
+  const last = row.ledger.at(-1);
+  const declined = last?.status === 'failed' ? `Declined${last.failureCode ? ` (${last.failureCode})` : ''}` : null;
+  switch (session.chargeStatus) {
+    case 'succeeded':
+      return { text: 'Succeeded', tone: 'done' };
+    case 'failed': {
+      const attention = [...row.events].reverse().find((e) => e.type === 'charge.needs_attention');
+      const reason =
+        attention?.payload.reason === 'attempts_exhausted'
+          ? `all ${row.ledger.length} attempts were declined${last?.failureCode ? ` (${last.failureCode})` : ''}`
+          : (ATTENTION_REASON[String(attention?.payload.reason)] ?? 'it could not be collected');
+      return { text: `Needs attention: ${reason}. A person must look at it.`, tone: 'attention' };
+    }
+    case 'pending':
+      if (!last) return { text: 'Being sent to the payment gateway', tone: 'waiting' };
+      if (last.status === 'failed') return { text: `${declined}: a new attempt follows at the next settlement run after the retry wait`, tone: 'declined' };
+      if (last.status === 'unknown') return { text: 'No clear answer yet: retried under the same key', tone: 'waiting' };
+      return { text: 'Sent: waiting for the payment gateway’s answer', tone: 'waiting' };
+    default:
+      return { text: 'Not charged yet', tone: 'none' };
+  }
+}
 
 function SimulatedTime() {
   const now = useSessionClock();
@@ -124,6 +166,7 @@ function Timeline({ session }: { session: SessionJson }) {
 function Money({ row }: { row: DemoSessionRow }) {
   const session = row.session!;
   const settled = session.chargeAmountMinor !== null;
+  const payment = paymentState(row);
   return (
     <section className="panel" aria-label="Money">
       <h4>Money</h4>
@@ -145,10 +188,10 @@ function Money({ row }: { row: DemoSessionRow }) {
           <dt>Platform fee</dt>
           <dd data-testid="fee">{money(session.platformFeeMinor)}</dd>
         </div>
-        <div>
+        <div className="payment">
           <dt>Payment</dt>
-          <dd data-testid="charge-status" data-value={session.chargeStatus}>
-            {session.chargeAmountMinor === 0 ? 'Nothing to charge' : (CHARGE_STATUS[session.chargeStatus] ?? capitalise(String(session.chargeStatus)))}
+          <dd data-testid="charge-status" data-value={session.chargeStatus} data-tone={payment.tone}>
+            {payment.text}
           </dd>
         </div>
       </dl>
@@ -278,8 +321,20 @@ function AuditTrail({ row }: { row: DemoSessionRow }) {
   );
 }
 
-function StatusBadge({ session }: { session: SessionJson | null }) {
+/** Whether anyone's join is on record: by our Join button, or reported by the video provider. */
+const anyoneJoined = (row: DemoSessionRow) =>
+  !!row.session?.tutorJoinedAt || !!row.session?.studentJoinedAt || row.attendance.some((a) => a.kind === 'joined' && a.role !== 'unknown');
+
+/**
+ * A session settled `COMPLETED_ASSUMED` with no join on record by either side: the rules charged it in
+ * full (its meeting's end was unknown), but it is no green "Completed". The status stays what it is.
+ */
+const nobodyJoined = (row: DemoSessionRow) => row.session?.status === 'COMPLETED_ASSUMED' && !anyoneJoined(row);
+const NOBODY_JOINED_LABEL = 'Charged — no one recorded as joined';
+
+function StatusBadge({ row }: { row: DemoSessionRow }) {
   const now = useSessionClock();
+  const session = row.session;
   if (!session) {
     return (
       <span className="badge" data-testid="status" data-status="UNCONFIRMED">
@@ -288,6 +343,15 @@ function StatusBadge({ session }: { session: SessionJson | null }) {
     );
   }
   const status = now ? effectiveStatus(fromSessionJson(session), now) : session.status;
+  // COMPLETED_ASSUMED charges in full when the meeting's end is unknown, also when nobody joined (the
+  // seed's rule): not a green "Completed" then, but what happened.
+  if (status === 'COMPLETED_ASSUMED' && nobodyJoined(row)) {
+    return (
+      <span className="badge" data-testid="status" data-status={status} data-attendance="none" title="Completed (assumed): the meeting's end was unknown, so the rules charge in full">
+        {NOBODY_JOINED_LABEL}
+      </span>
+    );
+  }
   return (
     <span className="badge" data-testid="status" data-status={status}>
       {STATUS_LABELS[status]}
@@ -295,15 +359,75 @@ function StatusBadge({ session }: { session: SessionJson | null }) {
   );
 }
 
+/**
+ * Why the tutor's no-show was refused, as a sentence (the dialog shows the server's own words as well).
+ */
+function noShowRefusal(error: SessionRequestError, row: DemoSessionRow): string {
+  const { tutorName: tutor, studentName: student } = row;
+  switch (error.code) {
+    case 'STUDENT_JOINED':
+      return `${tutor} cannot mark ${student} absent: ${student} joined within the no-show wait (${
+        error.source === 'provider' ? 'Zoom reported the join' : 'through the Join button'
+      }).`;
+    case 'TOO_EARLY':
+      return `Too early: ${tutor} can mark ${student} absent from ${error.availableAt ? formatInstant(error.availableAt) : 'the end of the no-show wait'}.`;
+    case 'SESSION_FINAL':
+      return 'The session is already settled, so nothing was changed.';
+    case 'NOT_SESSION_TUTOR':
+      return `Only ${tutor}, the session’s tutor, can mark ${student} absent.`;
+    default:
+      return `The no-show was not recorded (the server answered ${error.status ?? 'nothing'}). Nothing was changed; try again.`;
+  }
+}
+
+/**
+ * The tutor's no-show button, told what the video provider reported (as the React kit's README shows):
+ * the session's attendance from the SDK's route, `summary.studentJoinedAt` passed as
+ * `providerStudentJoinedAt` (a join within the wait hides the button), and `SessionAttendanceStatus`
+ * beside it to say why. Read again whenever the page sees a new report.
+ */
+function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (error: SessionRequestError) => void }) {
+  const session = row.session!;
+  const tutorId = row.booking.tutorId;
+  const { attendance, refresh } = useSessionAttendance(session.id, {
+    fetchAttendance: (id, { signal }) => getSessionAttendance(id, { fetch: fetchAs(tutorId), signal }),
+    refreshIntervalMs: 0, // read on mount, then again below when the page's state shows a new report
+  });
+  const reports = row.attendance.length;
+  const seen = useRef(reports);
+  useEffect(() => {
+    if (seen.current === reports) return;
+    seen.current = reports;
+    refresh();
+  }, [reports, refresh]);
+  return (
+    <>
+      <MarkNoShowButton
+        session={session}
+        role="tutor"
+        providerStudentJoinedAt={attendance?.summary.studentJoinedAt}
+        markNoShow={(id) => postSessionAction(id, 'mark-no-show', { fetch: fetchAs(tutorId) })}
+        onSuccess={() => void onChange()}
+        onError={(error) => {
+          onRefused(error);
+          void onChange();
+        }}
+      />
+      {!isFinalStatus(session.status) && <SessionAttendanceStatus attendance={attendance} role="tutor" />}
+    </>
+  );
+}
+
 function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => Promise<void> }) {
-  const [message, setMessage] = useState<string | null>(null);
+  // What the last action did, in words; `code`: the SDK's code of a refusal (kept for programs, not shown).
+  const [message, setMessage] = useState<{ text: string; code?: string | undefined } | null>(null);
   const { booking, session } = row;
   const confirm = async () => {
-    const result = await post<{ status: number; body: { detail?: string; code?: string } }>(`/demo/bookings/${booking.bookingId}/confirm`);
+    const result = await post<{ status: number; body: { code?: string }; refusal: string | null }>(`/demo/bookings/${booking.bookingId}/confirm`);
     setMessage(
       result.status < 300
-        ? 'Booking confirmed: the session and its meeting were created.'
-        : `Refused: ${result.body.detail ?? 'the booking cannot be confirmed'} (${result.body.code})`,
+        ? { text: 'Booking confirmed: the session and its meeting were created.' }
+        : { text: result.refusal ?? 'The booking could not be confirmed.', code: result.body.code },
     );
     await onChange();
   };
@@ -313,16 +437,18 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
   };
   const onZoom = async (action: ZoomAction) => {
     const result = await post<ZoomActionResult>(`/demo/sessions/${session?.id}/zoom`, { action });
-    setMessage(describeZoomAction(result, row));
+    setMessage({ text: describeZoomAction(result, row) });
     await onChange();
   };
   const people = `${row.tutorName} (tutor) with ${row.studentName} (student)`;
+  // The Join buttons name a final session by its status: the same honest words as the badge when nobody joined.
+  const finalLabels = nobodyJoined(row) ? { status: { COMPLETED_ASSUMED: NOBODY_JOINED_LABEL } } : undefined;
   return (
     <article className="card" data-testid={`booking-${booking.bookingId}`} data-status={session?.status ?? 'UNCONFIRMED'} aria-labelledby={`t-${booking.bookingId}`}>
       <header className="card-head">
         <div className="title-row">
           <h2 id={`t-${booking.bookingId}`}>{booking.subject}</h2>
-          <StatusBadge session={session} />
+          <StatusBadge row={row} />
         </div>
         <p className="muted">
           {formatInstant(booking.scheduledStartAt)} · {booking.durationMinutes} min
@@ -339,8 +465,8 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
         </div>
       )}
       {message && (
-        <p className="message" role="status" data-testid="message">
-          {message}
+        <p className="message" role="status" data-testid="message" data-code={message.code}>
+          {message.text}
         </p>
       )}
       {session && (
@@ -360,18 +486,16 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
               <SessionJoinButton
                 session={session}
                 role="tutor"
+                labels={finalLabels}
                 join={(id) => postSessionAction(id, 'join', { fetch: fetchAs(booking.tutorId) })}
                 onJoined={() => void onChange()}
                 onError={() => void onChange()}
               />
-              <MarkNoShowButton
-                session={session}
-                role="tutor"
-                markNoShow={(id) => postSessionAction(id, 'mark-no-show', { fetch: fetchAs(booking.tutorId) })}
-                onSuccess={() => void onChange()}
-                onError={(error) => {
-                  if (error.code) setMessage(`No-show refused (${error.code}): ${error.message}`);
-                  void onChange();
+              <TutorNoShow
+                row={row}
+                onChange={onChange}
+                onRefused={(error) => {
+                  if (error.code) setMessage({ text: noShowRefusal(error, row), code: error.code });
                 }}
               />
             </section>
@@ -380,6 +504,7 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
               <SessionJoinButton
                 session={session}
                 role="student"
+                labels={finalLabels}
                 join={(id) => postSessionAction(id, 'join', { fetch: fetchAs(booking.studentId) })}
                 onJoined={() => void onChange()}
                 onError={() => void onChange()}
@@ -441,7 +566,7 @@ interface ZoomActionResult {
 
 /** The outcome of a Zoom button in words: what happened on Zoom, which webhooks reached the route, and (late case) what settlement did meanwhile. */
 function describeZoomAction(result: ZoomActionResult, row: DemoSessionRow): string {
-  if (result.error || !result.at || !result.deliveries) return `Refused: ${result.error ?? 'no answer'}`;
+  if (result.error || !result.at || !result.deliveries) return result.error ?? 'The demo’s Zoom did not answer; nothing happened.';
   const sent = result.deliveries.map((d) => `${d.event} at ${formatInstant(d.sentAt)} → HTTP ${d.status}`).join('; ');
   const webhooks = `Signed Zoom webhook${result.deliveries.length === 1 ? '' : 's'} to /api/webhooks/zoom: ${sent}.`;
   switch (result.action) {
@@ -491,7 +616,7 @@ function describeTick(status: number, report: TickReport | undefined): string {
   return parts.length ? `Settlement run: ${parts.join(', ')}.` : 'Settlement run: nothing was due.';
 }
 
-function TopBar({ onTravel, onTick }: { onTravel: (action: string) => void; onTick: () => void }) {
+function TopBar({ onTravel, onTick, onRestart }: { onTravel: (action: string) => void; onTick: () => void; onRestart: () => void }) {
   return (
     <header className="bar">
       <div className="bar-inner">
@@ -504,7 +629,15 @@ function TopBar({ onTravel, onTick }: { onTravel: (action: string) => void; onTi
         <div className="bar-actions" role="group" aria-label="Simulated clock">
           <button type="button" className="btn" onClick={() => onTravel('plus1')}>+1 min</button>
           <button type="button" className="btn" onClick={() => onTravel('plus5')}>+5 min</button>
-          <button type="button" className="btn" onClick={() => onTravel('reset')}>Restart</button>
+          <button
+            type="button"
+            className="btn"
+            onClick={onRestart}
+            data-testid="restart"
+            title="Start over: the initial sessions, payments, connections and fakes, and the clock at its start"
+          >
+            Restart
+          </button>
           <button type="button" className="btn primary" onClick={onTick} data-testid="settlement-tick">Run settlement</button>
         </div>
       </div>
@@ -530,13 +663,13 @@ function Intro({ state }: { state: DemoState }) {
  * browser in as this tutor (a demo cookie: a full-page navigation cannot carry the page's `x-demo-user`
  * header) and follows the SDK's connect route to the fake Zoom's consent page.
  */
-function TutorCard({ tutor, onChange }: { tutor: DemoTutor; onChange: () => Promise<void> }) {
+function TutorCard({ tutor, outcome, onChange }: { tutor: DemoTutor; outcome: string | null; onChange: () => Promise<void> }) {
   const [message, setMessage] = useState<string | null>(null);
   const revoke = async () => {
     const result = await post<{ error?: string }>(`/demo/tutors/${tutor.id}/revoke-zoom`);
     setMessage(
       result.error
-        ? `Refused: ${result.error}`
+        ? result.error
         : `Zoom revoked ${tutor.name}’s tokens (as if ${tutor.name} removed the app in Zoom). The SDK finds out at the next call to Zoom: confirm one of ${tutor.name}’s bookings.`,
     );
     await onChange();
@@ -546,7 +679,7 @@ function TutorCard({ tutor, onChange }: { tutor: DemoTutor; onChange: () => Prom
       <ConnectVideoProvider
         className="video-provider"
         connection={tutor.connection}
-        outcome={callback?.tutorId === tutor.id ? callback.outcome : null}
+        outcome={outcome}
         providers={['zoom']}
         connectHref={(provider) => `/demo/sign-in-as/${tutor.id}?next=${encodeURIComponent(videoConnectHref(provider))}`}
         labels={{
@@ -576,6 +709,10 @@ function App() {
   const [tick, setTick] = useState<{ text: string; raw: unknown } | null>(null);
   const offset = useRef(boot?.offsetMs ?? 0);
   const [failure, setFailure] = useState<string | null>(null);
+  // Where the OAuth callback sent the browser back (shown once on the tutor's card); and a count of
+  // restarts, so every card starts afresh after one (no message of the world before).
+  const [returned, setReturned] = useState(callback);
+  const [restarts, setRestarts] = useState(0);
   const refresh = useCallback(async () => {
     const response = await fetch('/demo/state').catch(() => null);
     if (!response?.ok) {
@@ -596,6 +733,24 @@ function App() {
     await post('/demo/clock', { action });
     await refresh();
   };
+  const restart = async () => {
+    // The answer is the new world's state; everything below is set at once (one render), so no card of
+    // the world before reads a session that no longer exists.
+    const response = await fetch('/demo/restart', { method: 'POST' }).catch(() => null);
+    const next = response?.ok ? ((await response.json()) as DemoState) : null;
+    const problem = response && !response.ok ? (await response.text()).trim() || `HTTP ${response.status}` : null;
+    setTick(null);
+    setReturned(null);
+    setRestarts((n) => n + 1);
+    if (next) {
+      offset.current = next.offsetMs;
+      setFailure(null);
+      setState(next);
+      window.scrollTo({ top: 0 }); // back to the start of the story
+    } else {
+      setFailure(problem ?? 'The demo server does not answer.');
+    }
+  };
   const runTick = async () => {
     const result = await post<{ status: number; body: { report?: TickReport } }>('/demo/tick');
     setTick({ text: describeTick(result.status, result.body.report), raw: result.body });
@@ -605,7 +760,7 @@ function App() {
   return (
     <SessionClockProvider now={now} locale={LOCALE} timeZone={TIME_ZONE} labels={{ startsAt: (date) => `Starts ${date} ${TIME_ZONE}` }}>
       <div className="app">
-        <TopBar onTravel={(a) => void travel(a)} onTick={() => void runTick()} />
+        <TopBar onTravel={(a) => void travel(a)} onTick={() => void runTick()} onRestart={() => void restart()} />
         <main>
           {tick && (
             <div className="message" role="status" data-testid="tick-result">
@@ -615,6 +770,11 @@ function App() {
                 <pre>{JSON.stringify(tick.raw, null, 2)}</pre>
               </details>
             </div>
+          )}
+          {returned && !state?.tutors.some((t) => t.id === returned.tutorId) && CONNECT_OUTCOME_TEXT[returned.outcome] && (
+            <p className="message" role="status" data-testid="connect-outcome">
+              {CONNECT_OUTCOME_TEXT[returned.outcome]}
+            </p>
           )}
           {failure && (
             <p className="message" role="alert">
@@ -626,11 +786,16 @@ function App() {
               <Intro state={state} />
               <div className="tutors">
                 {state.tutors.map((tutor) => (
-                  <TutorCard key={tutor.id} tutor={tutor} onChange={refresh} />
+                  <TutorCard
+                    key={`${restarts}:${tutor.id}`}
+                    tutor={tutor}
+                    outcome={returned?.tutorId === tutor.id ? returned.outcome : null}
+                    onChange={refresh}
+                  />
                 ))}
               </div>
               {state.sessions.map((row) => (
-                <SessionCard key={row.booking.bookingId} row={row} onChange={refresh} />
+                <SessionCard key={`${restarts}:${row.booking.bookingId}`} row={row} onChange={refresh} />
               ))}
             </>
           ) : (
