@@ -21,7 +21,7 @@ import type {
  * {@link SessionsAdapter} for a database: the four required ports (sessions, provider connections, the
  * event log, the charge ledger) and, when it can, the optional ones (refunds, video meetings,
  * attendance); the contract suite in `@itutor/sessions-core/testing` checks it (see
- * docs/writing-an-adapter.md). "Not found" is `null`, never an exception.
+ * docs/guide/writing-an-adapter.md). "Not found" is `null`, never an exception.
  */
 
 /** The source of "now". Services never read the system clock directly. */

@@ -191,7 +191,7 @@ async function insertPlain(h: AdapterContractHarness, s: Session): Promise<Sessi
  * claim (groups, order, leases, limits, racing claims), the ledgers' storage rules, append-only events,
  * the token version on every token change, the "newest" of every lookup that picks one, and, when the
  * adapter has them, refunds, attendance and video meetings (reported skipped otherwise). See
- * docs/writing-an-adapter.md.
+ * docs/guide/writing-an-adapter.md.
  */
 export function runAdapterContractSuite(options: AdapterContractOptions): void {
   const { describe, it } = options.test;
