@@ -59,8 +59,7 @@ export async function createWorld(options: WorldOptions) {
     videoProvider: video.provider,
     paymentGateway: gateway,
     clock,
-    // Under Stripe's 24-hour idempotency-key lifetime (createSessionsCore refuses the 3-day default with Stripe).
-    policy: { chargeDeadlineMinutes: 1380 },
+    // No policy needed: the charge deadline follows the Stripe gateway's 24-hour key lifetime (1380 minutes).
     // Who a Zoom participant is, by the e-mail Zoom reports (each demo person's Zoom account, see
     // zoomAccountOf). Anyone else — a guest, a signed-out participant without an e-mail — is 'unknown'
     // and never counts as the student.
