@@ -1,5 +1,6 @@
 import type { SqlClient } from './sql';
-import { SupabaseRpcError, type SupabaseRpcClient } from './supabase';
+import { rpcCaller, sqlCaller, type FunctionCall } from './function-calls';
+import type { SupabaseRpcClient } from './supabase';
 
 /**
  * One Meet space's Workspace Events subscription, as `@itutor/sessions-video` stores it (its
@@ -74,33 +75,8 @@ const FUNCTIONS = {
   itutor_remove_meet_subscription: [['p_space', 'text']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'text' | 'integer' | 'timestamptz']>>;
 
-type FunctionName = keyof typeof FUNCTIONS;
-type Call = (name: FunctionName, args: Readonly<Record<string, string | number | null>>) => Promise<unknown>;
+type Call = FunctionCall<typeof FUNCTIONS>;
 
-/** `select public.fn(p_a => $1::text, ...) as result`, built once per function. */
-const STATEMENTS = Object.fromEntries(
-  Object.entries(FUNCTIONS).map(([name, params]) => [
-    name,
-    `select public.${name}(${params.map(([param, type], i) => `${param} => $${i + 1}::${type}`).join(', ')}) as result`,
-  ]),
-) as Record<FunctionName, string>;
-
-function sqlCaller(client: SqlClient): Call {
-  return async (name, args) => {
-    const params = FUNCTIONS[name].map(([param]) => args[param] ?? null);
-    const { rows } = await client.query(STATEMENTS[name], params);
-    const row = rows[0] as { result?: unknown } | undefined;
-    return row?.result ?? null;
-  };
-}
-
-function supabaseCaller(client: SupabaseRpcClient): Call {
-  return async (name, args) => {
-    const { data, error } = await client.rpc(name, args);
-    if (error) throw new SupabaseRpcError(name, error);
-    return data ?? null;
-  };
-}
 
 const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value));
 
@@ -194,7 +170,7 @@ function createMeetSubscriptionStore(call: Call): SupabaseMeetSubscriptionStore 
  * ```
  */
 export function createSqlMeetSubscriptionStore(client: SqlClient): SupabaseMeetSubscriptionStore {
-  return createMeetSubscriptionStore(sqlCaller(client));
+  return createMeetSubscriptionStore(sqlCaller(FUNCTIONS, client));
 }
 
 /**
@@ -202,5 +178,5 @@ export function createSqlMeetSubscriptionStore(client: SqlClient): SupabaseMeetS
  * like `createSupabaseAdapter` (one `rpc` call per method; failures throw {@link SupabaseRpcError}).
  */
 export function createSupabaseMeetSubscriptionStore(client: SupabaseRpcClient): SupabaseMeetSubscriptionStore {
-  return createMeetSubscriptionStore(supabaseCaller(client));
+  return createMeetSubscriptionStore(rpcCaller<typeof FUNCTIONS>(client));
 }

@@ -1,5 +1,6 @@
 import type { SqlClient } from './sql';
-import { SupabaseRpcError, type SupabaseRpcClient } from './supabase';
+import { rpcCaller, sqlCaller, type FunctionCall } from './function-calls';
+import type { SupabaseRpcClient } from './supabase';
 
 /**
  * The video package's `OAuthStateStore` (what `createVideoConnectHandler({ stateStore })` takes) on the
@@ -38,33 +39,8 @@ const FUNCTIONS = {
   itutor_purge_oauth_states: [['p_before', 'timestamptz']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'text' | 'timestamptz']>>;
 
-type FunctionName = keyof typeof FUNCTIONS;
-type Call = (name: FunctionName, args: Readonly<Record<string, string>>) => Promise<unknown>;
+type Call = FunctionCall<typeof FUNCTIONS>;
 
-/** `select public.fn(p_a => $1::text, ...) as result`, built once per function. */
-const STATEMENTS = Object.fromEntries(
-  Object.entries(FUNCTIONS).map(([name, params]) => [
-    name,
-    `select public.${name}(${params.map(([param, type], i) => `${param} => $${i + 1}::${type}`).join(', ')}) as result`,
-  ]),
-) as Record<FunctionName, string>;
-
-function sqlCaller(client: SqlClient): Call {
-  return async (name, args) => {
-    const params = FUNCTIONS[name].map(([param]) => args[param] ?? null);
-    const { rows } = await client.query(STATEMENTS[name], params);
-    const row = rows[0] as { result?: unknown } | undefined;
-    return row?.result ?? null;
-  };
-}
-
-function supabaseCaller(client: SupabaseRpcClient): Call {
-  return async (name, args) => {
-    const { data, error } = await client.rpc(name, args);
-    if (error) throw new SupabaseRpcError(name, error);
-    return data ?? null;
-  };
-}
 
 function checkedDate(value: unknown, what: string): string {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${what} must be a valid Date`);
@@ -101,7 +77,7 @@ function createOAuthStateStore(call: Call): SupabaseOAuthStateStore {
  * ```
  */
 export function createSqlOAuthStateStore(client: SqlClient): SupabaseOAuthStateStore {
-  return createOAuthStateStore(sqlCaller(client));
+  return createOAuthStateStore(sqlCaller(FUNCTIONS, client));
 }
 
 /**
@@ -109,5 +85,5 @@ export function createSqlOAuthStateStore(client: SqlClient): SupabaseOAuthStateS
  * `createSupabaseAdapter` (one `rpc` call per method; failures throw {@link SupabaseRpcError}).
  */
 export function createSupabaseOAuthStateStore(client: SupabaseRpcClient): SupabaseOAuthStateStore {
-  return createOAuthStateStore(supabaseCaller(client));
+  return createOAuthStateStore(rpcCaller<typeof FUNCTIONS>(client));
 }

@@ -1,4 +1,5 @@
-import { REPOSITORY_FUNCTIONS, type CallRepositoryFunction, type RepositoryFunctionName } from './functions';
+import { sqlCaller } from './function-calls';
+import { REPOSITORY_FUNCTIONS, type CallRepositoryFunction } from './functions';
 import { createRepositories, type SupabaseSessionsAdapter } from './repositories';
 
 /**
@@ -10,29 +11,9 @@ export interface SqlClient {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-const CAST = { jsonb: '::text::jsonb', text: '::text', integer: '::integer', timestamptz: '::timestamptz' } as const;
-
-/** `select public.fn(p_a => $1::text::jsonb, ...) as result`, built once per function. */
-const STATEMENTS = Object.fromEntries(
-  Object.entries(REPOSITORY_FUNCTIONS).map(([name, params]) => [
-    name,
-    `select public.${name}(${params.map(([param, type], i) => `${param} => $${i + 1}${CAST[type]}`).join(', ')}) as result`,
-  ]),
-) as Record<RepositoryFunctionName, string>;
-
 /** Calls the repository functions with plain SQL over `client`. */
 export function sqlFunctionCaller(client: SqlClient): CallRepositoryFunction {
-  return async (name, args) => {
-    const params = REPOSITORY_FUNCTIONS[name].map(([param, type]) => {
-      const value = args[param];
-      if (value === null || value === undefined) return null;
-      // jsonb travels as its JSON text: the same bytes for node-postgres and PGlite.
-      return type === 'jsonb' ? JSON.stringify(value) : value;
-    });
-    const { rows } = await client.query(STATEMENTS[name], params);
-    const row = rows[0] as { result?: unknown } | undefined;
-    return row?.result ?? null;
-  };
+  return sqlCaller(REPOSITORY_FUNCTIONS, client);
 }
 
 /** Options of {@link createSqlAdapter}. */

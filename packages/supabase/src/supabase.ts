@@ -1,4 +1,5 @@
-import type { CallRepositoryFunction } from './functions';
+import { rpcCaller } from './function-calls';
+import type { CallRepositoryFunction, REPOSITORY_FUNCTIONS } from './functions';
 import { createRepositories, type SupabaseSessionsAdapter } from './repositories';
 
 /** An error PostgREST reported through supabase-js. */
@@ -39,11 +40,7 @@ export class SupabaseRpcError extends Error {
 
 /** Calls the repository functions through PostgREST (`POST /rest/v1/rpc/<fn>`). */
 export function supabaseFunctionCaller(client: SupabaseRpcClient): CallRepositoryFunction {
-  return async (name, args) => {
-    const { data, error } = await client.rpc(name, args);
-    if (error) throw new SupabaseRpcError(name, error);
-    return data ?? null;
-  };
+  return rpcCaller<typeof REPOSITORY_FUNCTIONS>(client);
 }
 
 /**
