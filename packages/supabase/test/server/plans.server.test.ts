@@ -55,7 +55,8 @@ async function seed(pool: pg.Pool) {
     );
   await insertSessions('upcoming-', UPCOMING, '2026-06-02T00:00:00Z', null);
   await insertSessions('final-', FINAL, '2025-01-01T00:00:00Z', 'paid');
-  await insertSessions('collect-', TO_COLLECT, '2026-05-20T00:00:00Z', 'pending');
+  // Charges to collect: settled in the last day, well inside the charge deadline (past it they would be failed for good, not sent).
+  await insertSessions('collect-', TO_COLLECT, '2026-05-31T00:00:00Z', 'pending');
   await pool.query(
     `insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd,
        currency, status, gateway_reference, calls, requested_at, answered_at)
