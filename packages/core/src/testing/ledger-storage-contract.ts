@@ -236,6 +236,30 @@ export function ledgerStorageContractCases(kit: LedgerStorageCaseKit): void {
     check(summaryText(await h.raw.session(s.id)) === summaryText(bumped as Session), 'the refused write must leave the session as it was');
   });
 
+  t('at most one succeeded attempt, also when two open attempts are answered', async (h) => {
+    // Attempt 1 still unknown, attempt 2 opened beside it (written directly: both allowed), then both
+    // answered succeeded. Only the one-success rule stands between them: no other rule refuses the second.
+    const s = await settled(h, 851);
+    await controlAttemptWrite(h, s); // attempt 1 is now unknown
+    const first = (await rowOf(h, s))!;
+    const second: ChargeAttempt = { ...first, attempt: 2, idempotencyKey: chargeIdempotencyKey(s.id, 'COMPLETED_ASSUMED', 2), status: 'pending', failureCode: null, gatewayReference: null, calls: 0, answeredAt: null, requestedAt: addMinutes(s.scheduledEndAt, 6) };
+    check(await h.raw.tryWriteCharge(second), 'positive control: storage must let a second attempt in while none has succeeded (tryWriteCharge must report it as true)');
+    const firstPaid: ChargeAttempt = { ...first, status: 'succeeded', failureCode: null, gatewayReference: 'pi_851_1', calls: first.calls + 1, answeredAt: addMinutes(s.scheduledEndAt, 7) };
+    check(await h.raw.tryWriteCharge(firstPaid), 'positive control: storage must let the unknown attempt 1 succeed directly');
+    check(attemptText(await rowOf(h, s)) === attemptText(firstPaid), 'positive control: the success of attempt 1 must be stored exactly');
+    const secondPaid: ChargeAttempt = { ...second, status: 'succeeded', gatewayReference: 'pi_851_2', calls: 1, answeredAt: addMinutes(s.scheduledEndAt, 8) };
+    check(!(await h.raw.tryWriteCharge(secondPaid)), 'storage must refuse a second succeeded attempt for one session, written directly');
+    check(attemptText(await rowOf(h, s, 2)) === attemptText(second), 'the refused second success must leave attempt 2 exactly as it was');
+    // Through the adapter: an answer recording attempt 2 as succeeded is refused too, nothing of it stored.
+    const current = (await h.raw.session(s.id))!;
+    const through = await apply(h, bump(current, {}, [
+      { type: 'answer', sessionId: s.id, attempt: 2, status: 'succeeded', gatewayReference: 'pi_851_2', failureCode: null, answeredAt: addMinutes(s.scheduledEndAt, 9) },
+    ]));
+    check(through === null || through === 'error', 'an answer write making a second succeeded attempt must be refused (null or an error)');
+    check(attemptText(await rowOf(h, s, 2)) === attemptText(second), 'the refused answer must leave attempt 2 exactly as it was');
+    check((await h.raw.charges(s.id)).filter((a) => a.status === 'succeeded').length === 1, 'exactly one succeeded attempt stays stored');
+  });
+
   t('a paid session never asks for money again: its charge summary never changes, whoever writes', async (h) => {
     const s = await settled(h, 841);
     const paid = await answered(h, s, { status: 'succeeded', reference: 'pi_841' });
