@@ -3,7 +3,7 @@ import type { CallRepositoryFunction } from './functions';
 import { eventToRow, rowToSession } from './rows';
 
 /**
- * The core's `AttendanceRepository` over the attendance functions of migration 20261125000700 (table
+ * The core's `AttendanceRepository` over the attendance functions of the schema (table
  * `session_attendance`, one row per (provider, event_id)). Every method is one function call, hence one
  * round trip and one atomic step.
  */

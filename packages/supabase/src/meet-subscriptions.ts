@@ -22,7 +22,7 @@ export interface SupabaseMeetSubscriptionRecord {
 /**
  * The video package's `MeetSubscriptionStore` (what `googleMeet({ eventSubscriptions: { store } })`,
  * `renewMeetSubscriptions({ store })` and `meetSpaceFromSubscriptions(store)` take) on the table
- * `meet_subscriptions` (migration `20261125000950_itutor_meet_subscriptions`): server-side only, RLS on,
+ * `meet_subscriptions` (schema file `20261201000400_itutor_attendance.sql`): server-side only, RLS on,
  * no client access. Structurally a `MeetSubscriptionStore`; this package does not depend on the video
  * package. Every method is one statement (one `rpc` call through supabase-js).
  *

@@ -11,7 +11,7 @@ import type { SqlClient } from './sql';
 
 /** One migration file. */
 export interface Migration {
-  /** The file name, e.g. `20260301000100_itutor_sessions_schema.sql` (the Supabase CLI layout). */
+  /** The file name, e.g. `20261201000100_itutor_sessions_schema.sql` (the Supabase CLI layout). */
   readonly name: string;
   /** The timestamp prefix, which the Supabase CLI records as the migration's version. */
   readonly version: string;

@@ -4,7 +4,7 @@ import type { SupabaseRpcClient } from './supabase';
 
 /**
  * The video package's `OAuthStateStore` (what `createVideoConnectHandler({ stateStore })` takes) on the
- * table `video_oauth_states` (migration `20261207000200_itutor_oauth_states`): server-side only, RLS on,
+ * table `video_oauth_states` (schema file `20261201000300_itutor_video_providers.sql`): server-side only, RLS on,
  * no client access. Structurally an `OAuthStateStore`; this package does not depend on the video package.
  * Give every server instance a store over the same database: a state used on one is refused on all.
  *

@@ -51,9 +51,9 @@ function flags(value: unknown, fn: string): boolean[] {
  */
 export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly meetings: MeetingRepository;
-  /** The refund ledger (table `session_refunds`, migration 20261125000600). */
+  /** The refund ledger (table `session_refunds`). */
   readonly refunds: RefundLedgerReader;
-  /** Provider-reported attendance (table `session_attendance`, migration 20261125000700). */
+  /** Provider-reported attendance (table `session_attendance`). */
   readonly attendance: AttendanceRepository;
 }
 
@@ -106,7 +106,7 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
           await call(fn, {
             p_writes: writes.map((w) => ({
               expected_version: w.expectedVersion,
-              // The write's id: a write sent again after a lost reply is recognised by it (migration 20261207000300).
+              // The write's id: a write sent again after a lost reply is recognised by it (`sessions.last_write_id`).
               write_id: w.writeId ?? null,
               session: sessionToRow(w.next),
               events: w.events.map(eventToRow),

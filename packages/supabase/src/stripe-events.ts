@@ -4,7 +4,7 @@ import { supabaseFunctionCaller, type SupabaseRpcClient } from './supabase';
 
 /**
  * The handled-events store of `@itutor/sessions-stripe`'s webhook handler (its `StripeEventStore`) on the
- * table `stripe_events` (migration `20261125000400_itutor_stripe_events`): server-side only, RLS on, no
+ * table `stripe_events` (schema file `20261201000500_itutor_stripe_events.sql`): server-side only, RLS on, no
  * client access. Structurally a `StripeEventStore`; this package does not depend on the Stripe package.
  */
 export interface SupabaseStripeEventStore {

@@ -6,7 +6,7 @@ import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
 
 /**
- * Charge answers committed without waiting for the WAL flush (migration 20261126000200): which writes
+ * Charge answers committed without waiting for the WAL flush (itutor_apply_charge_answers): which writes
  * take that path, that the setting stays inside their own transaction, and that an answer lost the way
  * a server crash would lose it is asked again under the same key, the money taken once.
  */

@@ -10,7 +10,7 @@ import { asRole } from '../support/privileges-suite';
  * charge succeeds through the SDK; then, as the service role, the attacker rewrites the record of money
  * taken (the attempt's status or reference, the session's summary back to pending, a new attempt), in
  * every combination the attack used. Every write is refused by the database, nothing changes, and the
- * next settlement runs never call the gateway again. Migration 20261207000100.
+ * next settlement runs never call the gateway again. The ledger's schema file, 20261201000200_itutor_charge_ledger.sql.
  */
 const db = await createServerDatabase('ledger_attack');
 afterAll(() => db.close());

@@ -1,0 +1,681 @@
+-- iTutor Sessions: the ledger — charge attempts, refunds, and the settlement's work list.
+--
+-- Every attempt to take a session's money is a row of public.session_charges with its own idempotency
+-- key. An unknown answer is retried under the same key; a definite decline closes the attempt and the
+-- next retry opens a new one with a new key. The session keeps a summary (charge_status, the key of the
+-- open attempt, how many attempts were opened, the reference of the succeeded charge).
+--
+-- The record of money taken is immutable, for every writer (the SDK's functions, the service role
+-- writing directly, the table owner, a superuser — only triggers switched off bypass it):
+--   - an attempt moves only forward, as the core writes it: an open one (`pending` or `unknown`) takes
+--     `unknown`, `succeeded`, `failed` or `halted`, never `pending` again; a `succeeded`, `failed`
+--     (declined) or `halted` attempt never changes again; an attempt's key, outcome, amounts, currency
+--     and requested time never change, its calls never go down, a stored gateway reference is never
+--     replaced or erased; attempts are never deleted;
+--   - no attempt is inserted for a session whose ledger holds a succeeded attempt;
+--   - the charge summary of a session whose charge succeeded (charge_status, charge_idempotency_key,
+--     charge_attempts, charge_reference) never changes, and no write sets a final session's
+--     charge_status to anything but `succeeded` while its ledger holds a succeeded attempt.
+-- So a session that was paid can never ask for money again: settlement collects only sessions whose
+-- charge_status is `pending`, and opens attempts only by inserting them. (Without these rules, an
+-- outside attack showed that the service role could set a succeeded attempt to `failed`, set the
+-- session's summary back to `pending`, and the next settlement took the student's money a second time.)
+--
+-- A halted attempt (the gateway halted it: the first call may have taken money) has a status of its own,
+-- `halted`, so that storage can tell it from an attempt still awaiting its answer. The core records a
+-- late success of a declined or halted attempt (a webhook saying it took money after all) as a new
+-- ledger row, already `succeeded`, after every attempt opened so far, under its own derived key (never
+-- sent to the gateway); the declined or halted row stays as it is.
+
+-- ---------------------------------------------------------------------------------------------------
+-- The ledger: one row per attempt.
+--
+-- Fillfactor 70: an attempt is opened (pending) and then answered (a larger row). At the default
+-- fillfactor of 100 a new attempt goes to whatever page the free-space map offers, on a ledger of
+-- millions of rows the few hundred bytes left on an old page (a random page per attempt, read and
+-- WAL-logged), and its answer to another one. Keeping 30 % of a page for updates makes new attempts go
+-- to pages with room (the newest) and their answers stay on the same page.
+-- ---------------------------------------------------------------------------------------------------
+
+create table public.session_charges (
+  session_id uuid not null,
+  attempt integer not null
+    constraint session_charges_attempt_is_positive check (attempt >= 1),
+  idempotency_key text not null,
+  outcome text not null
+    constraint session_charges_outcome_is_charged check (outcome in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT')),
+  charge_amount_ttd numeric(12, 2) not null
+    constraint session_charges_charge_is_positive check (charge_amount_ttd > 0),
+  payout_amount_ttd numeric(12, 2) not null
+    constraint session_charges_payout_is_not_negative check (payout_amount_ttd >= 0),
+  platform_fee_ttd numeric(12, 2) not null
+    constraint session_charges_fee_is_not_negative check (platform_fee_ttd >= 0),
+  currency text not null
+    constraint session_charges_currency_is_iso_4217 check (currency ~ '^[A-Z]{3}$'),
+  status text not null default 'pending'
+    constraint session_charges_status_is_known check (status in ('pending', 'unknown', 'succeeded', 'failed', 'halted')),
+  gateway_reference text,
+  failure_code text,
+  calls integer not null default 0
+    constraint session_charges_calls_is_not_negative check (calls >= 0),
+  requested_at timestamptz not null,
+  answered_at timestamptz,
+  updated_at timestamptz not null default now(),
+
+  constraint session_charges_pkey primary key (session_id, attempt),
+  constraint session_charges_charge_is_payout_plus_fee check (charge_amount_ttd = payout_amount_ttd + platform_fee_ttd),
+  -- Sessions with attempts cannot be deleted; the probe uses the primary key. That an attempt's outcome
+  -- and amounts are its session's is the constraint trigger session_charges_amounts_are_the_session_outcome
+  -- below.
+  constraint session_charges_session_id_fkey
+    foreign key (session_id) references public.sessions (id) on update restrict on delete restrict,
+  -- A key in the SDK's namespace must be the one derived from its own attempt
+  -- (`itutor-session-<session id>-<outcome>-<attempt>`, the core's chargeIdempotencyKey;
+  -- case-insensitively). Equal derived keys then name the same (session_id, attempt), which the primary
+  -- key keeps unique.
+  constraint session_charges_sdk_keys_are_derived check (
+    lower(idempotency_key) not like 'itutor-session-%'
+    or lower(idempotency_key) = lower('itutor-session-' || session_id::text || '-' || outcome || '-' || attempt::text)
+  )
+)
+with (fillfactor = 70);
+
+alter table public.session_charges enable row level security;
+
+comment on table public.session_charges is
+  'The charge ledger: one row per attempt to take a session''s money, with its own idempotency key. At most one succeeded attempt per session, and none opened after it; amounts always equal the session''s outcome amounts; succeeded, failed and halted attempts never change; attempts are never deleted. idempotency_key and gateway_reference are server-side only.';
+
+comment on column public.session_charges.idempotency_key is
+  'Server-side only: the gateway deduplicates on it. Never selectable by clients. Unique across the ledger: a key starting with itutor-session- must be the one derived from its attempt (unique with the primary key); any other key is kept unique by session_charges_other_idempotency_keys_key.';
+
+comment on column public.session_charges.status is
+  'pending (opened, no answer), unknown (retried under the same key), succeeded, failed (declined: the next retry opens a new attempt), halted (the gateway halted it: never sent again, may have taken money). Succeeded, failed and halted attempts never change.';
+
+comment on column public.session_charges.gateway_reference is 'The gateway''s id for the charge. Server-side only, never selectable by clients.';
+
+comment on column public.session_charges.failure_code is 'The gateway''s reason for a decline (e.g. card_declined), or why the answer is unknown.';
+
+comment on column public.session_charges.calls is 'Gateway calls made under this attempt''s key.';
+
+comment on column public.session_charges.requested_at is 'Business time at which the attempt was opened.';
+
+comment on column public.session_charges.answered_at is 'Business time of the last answer (or unknown outcome) recorded.';
+
+comment on column public.session_charges.updated_at is 'When the row was last written (the database''s clock).';
+
+-- At most one succeeded attempt per session.
+create unique index session_charges_one_success_per_session on public.session_charges (session_id)
+  where status = 'succeeded';
+
+-- The ledger's idempotency keys. Every key is unique across the whole ledger, and a reused key is
+-- refused with unique_violation (23505): the SDK's keys (pinned by session_charges_sdk_keys_are_derived)
+-- by the primary key, every other key (none written by the SDK) by this partial unique index. A derived
+-- key can never equal one of the others (they do not start with itutor-session-). Why not one unique
+-- index on every key: settling a session writes entries into every B-tree keyed by something random;
+-- on a ledger of millions of attempts those leaves are spread over far more pages than shared_buffers
+-- holds, so each attempt read, dirtied and (first after a checkpoint) WAL-logged a page of the widest
+-- random index of the ledger (about 70 bytes per entry). The SDK's attempts write none of it.
+create unique index session_charges_other_idempotency_keys_key on public.session_charges (idempotency_key)
+  where not (lower(idempotency_key) = lower('itutor-session-' || session_id::text || '-' || outcome || '-' || attempt::text));
+
+-- ---------------------------------------------------------------------------------------------------
+-- The ledger's rules for every writer.
+-- ---------------------------------------------------------------------------------------------------
+
+-- "An attempt's outcome, amounts and currency are its session's", without a second index on sessions.
+-- A composite foreign key to a unique constraint on sessions (id, status, amounts, currency) would say
+-- the same declaratively, but that unique index costs one more entry per non-HOT update of every
+-- session, is as large as the primary key and as randomly ordered: on a table grown to millions of
+-- sessions most of its pages are not in memory, and settlement paid a page read per entry (measured with
+-- 1,000,000 upcoming and 1,000,000 final sessions beside 10,000 due ones, it was one of the five indexes
+-- responsible for nearly all of the reads that the due-only table does not make). Instead: the plain
+-- foreign key on session_id above, and this constraint trigger. It is an AFTER trigger, so like a
+-- foreign key it runs at the end of the statement and sees the session as the statement left it
+-- (itutor_apply_session_writes finalizes a session and opens its first attempt in one statement). The
+-- other direction (a session's outcome changing under its attempts) needs nothing here: attempts exist
+-- only for final sessions, and sessions_final_outcome_is_frozen refuses any change of a final session's
+-- outcome, for every role.
+
+create function public.itutor_refuse_charge_not_matching_session()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform 1
+  from public.sessions as s
+  where s.id = new.session_id
+    and s.status = new.outcome
+    and s.charge_amount_ttd = new.charge_amount_ttd
+    and s.payout_amount_ttd = new.payout_amount_ttd
+    and s.platform_fee_ttd = new.platform_fee_ttd
+    and s.currency = new.currency;
+  if not found then
+    raise exception 'charge attempt % of session % does not match the session''s outcome, amounts and currency', new.attempt, new.session_id
+      using errcode = 'foreign_key_violation', hint = 'An attempt always charges exactly its session''s outcome amounts.';
+  end if;
+  return null;
+end
+$$;
+
+comment on function public.itutor_refuse_charge_not_matching_session() is
+  'Constraint trigger of public.session_charges: an attempt''s outcome, amounts and currency are its session''s.';
+
+-- Enforced for every role, the table owner included.
+create constraint trigger session_charges_amounts_are_the_session_outcome
+  after insert or update of session_id, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency
+  on public.session_charges
+  for each row
+  execute function public.itutor_refuse_charge_not_matching_session();
+
+-- ---------------------------------------------------------------------------------------------------
+-- The ledger's rules for every writer.
+-- ---------------------------------------------------------------------------------------------------
+
+-- An attempt as the core writes it: opened (inserted) only while its session's ledger holds no success;
+-- changed only forward; the record of money taken (and of a decline, and of a halt) never changed;
+-- never deleted. Reads nothing but the row, except one probe of session_charges_one_success_per_session
+-- per insert.
+create function public.itutor_keep_charge_record()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' then
+    raise exception 'charge attempt % of session % is part of the record of money taken: attempts are never deleted', old.attempt, old.session_id
+      using errcode = 'check_violation';
+  end if;
+
+  if tg_op = 'INSERT' then
+    if exists (
+      select 1 from public.session_charges as c
+      where c.session_id = new.session_id and c.status = 'succeeded'
+    ) then
+      raise exception 'session % already has a succeeded charge: no attempt may be opened after it', new.session_id
+        using errcode = 'check_violation', hint = 'Money taken is never asked for again.';
+    end if;
+    return new;
+  end if;
+
+  if new is not distinct from old then
+    return new;
+  end if;
+  if (new.session_id, new.attempt, new.idempotency_key, new.outcome, new.charge_amount_ttd, new.payout_amount_ttd,
+      new.platform_fee_ttd, new.currency, new.requested_at)
+     is distinct from
+     (old.session_id, old.attempt, old.idempotency_key, old.outcome, old.charge_amount_ttd, old.payout_amount_ttd,
+      old.platform_fee_ttd, old.currency, old.requested_at) then
+    raise exception 'charge attempt % of session %: an attempt''s key, outcome, amounts, currency and requested time never change', old.attempt, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if old.status in ('succeeded', 'failed', 'halted') then
+    raise exception 'charge attempt % of session % is %: it never changes again', old.attempt, old.session_id, old.status
+      using errcode = 'check_violation', hint = 'A late success of a declined or halted attempt is recorded as a new succeeded attempt.';
+  end if;
+  if new.status = 'pending' then
+    raise exception 'charge attempt % of session %: an answer never sets an attempt back to pending', old.attempt, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if old.gateway_reference is not null and new.gateway_reference is distinct from old.gateway_reference then
+    raise exception 'charge attempt % of session %: a stored gateway reference is never replaced or erased', old.attempt, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if new.calls < old.calls then
+    raise exception 'charge attempt % of session %: calls never go down', old.attempt, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  return new;
+end
+$$;
+
+comment on function public.itutor_keep_charge_record() is
+  'Trigger of public.session_charges: attempts move only forward; succeeded, failed and halted attempts never change; identity and amounts never change; a stored reference is never replaced; no attempt after a success; attempts are never deleted.';
+
+-- Enforced for every role, the table owner included.
+create trigger session_charges_record_is_kept
+  before insert or update or delete on public.session_charges
+  for each row
+  execute function public.itutor_keep_charge_record();
+
+-- A paid session never asks for money again. Fires only when it matters: on a session whose charge
+-- succeeded, and when a final session's charge_status changes to anything but succeeded (one probe of
+-- session_charges_one_success_per_session then: failing a charge for good, or a write outside the SDK).
+-- Non-final sessions have no attempts (an attempt's outcome is its session's, and a final outcome is
+-- frozen), and a settlement claim (claimed_until only) does not run it at all.
+create function public.itutor_keep_paid_charge()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if old.charge_status = 'succeeded' then
+    if (new.charge_status, new.charge_idempotency_key, new.charge_attempts, new.charge_reference)
+       is distinct from
+       (old.charge_status, old.charge_idempotency_key, old.charge_attempts, old.charge_reference) then
+      raise exception 'session %: its charge succeeded, its charge summary never changes', old.id
+        using errcode = 'check_violation', hint = 'Money taken is never asked for again.';
+    end if;
+    return new;
+  end if;
+  if exists (
+    select 1 from public.session_charges as c
+    where c.session_id = old.id and c.status = 'succeeded'
+  ) then
+    raise exception 'session %: its ledger holds a succeeded charge, its charge status can only become succeeded', old.id
+      using errcode = 'check_violation', hint = 'Money taken is never asked for again.';
+  end if;
+  return new;
+end
+$$;
+
+comment on function public.itutor_keep_paid_charge() is
+  'Trigger of public.sessions: the charge summary of a paid session never changes, and a final session whose ledger holds a success has charge_status succeeded only.';
+
+create trigger sessions_paid_charge_is_kept
+  before update of charge_status, charge_idempotency_key, charge_attempts, charge_reference on public.sessions
+  for each row
+  when (
+    old.charge_status = 'succeeded'
+    or (
+      new.charge_status is distinct from old.charge_status
+      and new.charge_status is distinct from 'succeeded'
+      and old.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+    )
+  )
+  execute function public.itutor_keep_paid_charge();
+
+-- A trigger function is never called directly; hosted Supabase grants EXECUTE on new functions in public
+-- to anon and authenticated by default.
+revoke all on function public.itutor_refuse_charge_not_matching_session() from public, anon, authenticated, service_role;
+
+-- Trigger functions are never called directly; hosted Supabase grants EXECUTE on new functions in public
+-- to anon and authenticated by default.
+revoke all on function public.itutor_keep_charge_record() from public, anon, authenticated, service_role;
+
+revoke all on function public.itutor_keep_paid_charge() from public, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Privileges. Clients never write; participants read their sessions' attempts without the key and the
+-- gateway's reference. The service role keeps exactly what the repository functions use: hosted
+-- Supabase grants ALL (including TRUNCATE, REFERENCES, TRIGGER and DELETE) on every table in public to
+-- it by default, so everything is revoked first.
+-- ---------------------------------------------------------------------------------------------------
+
+revoke all on table public.session_charges from public, anon, authenticated, service_role;
+
+grant select (
+  session_id, attempt, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency,
+  status, failure_code, calls, requested_at, answered_at, updated_at
+) on table public.session_charges to authenticated;
+
+grant select, insert, update on table public.session_charges to service_role;
+
+-- Row-level security. The service role bypasses RLS on Supabase; the explicit policies keep it working
+-- where it does not, for exactly its privileges (no delete).
+
+create policy "Participants can read the charge attempts of their sessions"
+  on public.session_charges
+  for select
+  to authenticated
+  using (
+    session_id in (
+      select s.id
+      from public.sessions as s
+      where s.tutor_id = (select auth.uid())::text or s.student_id = (select auth.uid())::text
+    )
+  );
+
+create policy "The service role can read charge attempts"
+  on public.session_charges
+  for select
+  to service_role
+  using (true);
+
+create policy "The service role can open charge attempts"
+  on public.session_charges
+  for insert
+  to service_role
+  with check (true);
+
+create policy "The service role can record charge answers"
+  on public.session_charges
+  for update
+  to service_role
+  using (true)
+  with check (true);
+
+-- ---------------------------------------------------------------------------------------------------
+-- Refunds.
+-- ---------------------------------------------------------------------------------------------------
+--
+-- A refund returns all or part of one succeeded charge attempt. Refunds are rows of their own table,
+-- public.session_refunds, rather than a kind of public.session_charges row: an attempt's amounts always
+-- equal its session's outcome amounts (a constraint trigger says so), while a charge may have several refunds whose
+-- sum is capped by it. Two small tables, each with one simple rule, instead of one table with two.
+--
+-- Each refund: its number n (1, 2, ... per session), the succeeded attempt it returns money from, its own
+-- idempotency key (itutor-refund-<session>-<attempt>-<n>, never reused), its amount split into the payout part
+-- (taken back from the tutor) and the fee part (taken back from the platform) by the core's refundSplit
+-- (amount = payout part + fee part, integer minor units as numeric(12,2)), status pending → succeeded /
+-- failed / unknown (unknown is retried under the same key), reason, who asked, requested_at / answered_at, the
+-- gateway's reference and failure code, and how many answers were recorded.
+--
+-- The rules are enforced here for every writer (the apply functions, the service role writing directly, a
+-- superuser): a refund belongs to a succeeded attempt, in the attempt's currency; the refunds of an attempt
+-- that have not failed never exceed its charge, its payout or its fee; a settled refund (succeeded or
+-- failed) never changes. The trigger locks the attempt's row first, so racing writers of one charge are
+-- checked one after the other against committed rows.
+--
+-- Refund rows are written only as ledger changes of a session write (itutor_apply_session_writes), in the
+-- same transaction as the session's compare-and-set:
+--   { "type": "refund_open", "refund": <session_refunds row> }
+--   { "type": "refund_answer", "session_id", "refund", "status", "gateway_reference", "failure_code", "answered_at" }
+-- Both the single-write path (itutor_apply_session_write) and the batch path
+-- (itutor_apply_session_writes_in_batch) apply them. The set-based batch statement handles charge changes only
+-- (itutor_apply_charge_writes_in_batch); a batch that carries a refund change — rare: refunds come one at a
+-- time from a person — applies its writes one after another through the single-write path.
+
+create table public.session_refunds (
+  session_id uuid not null,
+  refund integer not null
+    constraint session_refunds_refund_is_positive check (refund >= 1),
+  attempt integer not null,
+  idempotency_key text not null
+    constraint session_refunds_idempotency_key_key unique,
+  amount_ttd numeric(12, 2) not null
+    constraint session_refunds_amount_is_positive check (amount_ttd > 0),
+  payout_ttd numeric(12, 2) not null
+    constraint session_refunds_payout_is_not_negative check (payout_ttd >= 0),
+  fee_ttd numeric(12, 2) not null
+    constraint session_refunds_fee_is_not_negative check (fee_ttd >= 0),
+  currency text not null
+    constraint session_refunds_currency_is_iso_4217 check (currency ~ '^[A-Z]{3}$'),
+  status text not null default 'pending'
+    constraint session_refunds_status_is_known check (status in ('pending', 'unknown', 'succeeded', 'failed')),
+  reason text not null
+    constraint session_refunds_reason_length check (char_length(reason) between 1 and 200),
+  requested_by text not null
+    constraint session_refunds_requested_by_length check (char_length(requested_by) between 1 and 200),
+  gateway_reference text,
+  failure_code text,
+  calls integer not null default 0
+    constraint session_refunds_calls_is_not_negative check (calls >= 0),
+  requested_at timestamptz not null,
+  answered_at timestamptz,
+  updated_at timestamptz not null default now(),
+
+  constraint session_refunds_pkey primary key (session_id, refund),
+  constraint session_refunds_amount_is_payout_plus_fee check (amount_ttd = payout_ttd + fee_ttd),
+  constraint session_refunds_attempt_fkey foreign key (session_id, attempt)
+    references public.session_charges (session_id, attempt)
+);
+
+alter table public.session_refunds enable row level security;
+
+comment on table public.session_refunds is
+  'Refunds of succeeded charge attempts: one row per refund, its own idempotency key; written only through itutor_apply_session_writes.';
+
+comment on column public.session_refunds.idempotency_key is 'The refund''s own key at the gateway. Server-side only.';
+
+comment on column public.session_refunds.gateway_reference is 'The gateway''s id for the refund. Server-side only.';
+
+-- The retry pass reads refunds whose answer is unknown or that were never answered.
+create index session_refunds_to_retry_idx on public.session_refunds (requested_at, session_id, refund)
+  where status = 'unknown' or (status = 'pending' and answered_at is null);
+
+-- The refund rules, for every writer. Locks the refunded attempt's row, so writers of refunds of one charge
+-- run this check one after the other and each sees the rows the others committed.
+create function public.itutor_check_session_refund()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c public.session_charges;
+  v_amount numeric;
+  v_payout numeric;
+  v_fee numeric;
+begin
+  if tg_op = 'UPDATE' then
+    if (old.session_id, old.refund, old.attempt, old.idempotency_key, old.amount_ttd, old.payout_ttd, old.fee_ttd,
+        old.currency, old.reason, old.requested_by, old.requested_at)
+       is distinct from
+       (new.session_id, new.refund, new.attempt, new.idempotency_key, new.amount_ttd, new.payout_ttd, new.fee_ttd,
+        new.currency, new.reason, new.requested_by, new.requested_at) then
+      raise exception 'a refund''s identity, amounts and reason never change' using errcode = 'check_violation';
+    end if;
+    if old.status in ('succeeded', 'failed') and new.status is distinct from old.status then
+      raise exception 'refund % of session % is settled (%)', old.refund, old.session_id, old.status
+        using errcode = 'check_violation';
+    end if;
+  end if;
+
+  select * into c
+  from public.session_charges as a
+  where a.session_id = new.session_id and a.attempt = new.attempt
+  for update;
+  if not found or c.status <> 'succeeded' then
+    raise exception 'refund % of session % is not of a succeeded charge attempt', new.refund, new.session_id
+      using errcode = 'check_violation';
+  end if;
+  if new.currency <> c.currency then
+    raise exception 'refund % of session % is not in the charge''s currency', new.refund, new.session_id
+      using errcode = 'check_violation';
+  end if;
+
+  select coalesce(sum(r.amount_ttd), 0), coalesce(sum(r.payout_ttd), 0), coalesce(sum(r.fee_ttd), 0)
+  into v_amount, v_payout, v_fee
+  from public.session_refunds as r
+  where r.session_id = new.session_id and r.attempt = new.attempt and r.refund <> new.refund and r.status <> 'failed';
+  if new.status <> 'failed' then
+    v_amount := v_amount + new.amount_ttd;
+    v_payout := v_payout + new.payout_ttd;
+    v_fee := v_fee + new.fee_ttd;
+  end if;
+  if v_amount > c.charge_amount_ttd or v_payout > c.payout_amount_ttd or v_fee > c.platform_fee_ttd then
+    raise exception 'refunds of session % attempt % would exceed the charge, its payout or its fee', new.session_id, new.attempt
+      using errcode = 'check_violation';
+  end if;
+  return new;
+end
+$$;
+
+create trigger session_refunds_check
+  before insert or update on public.session_refunds
+  for each row execute function public.itutor_check_session_refund();
+
+revoke all on function public.itutor_check_session_refund() from public, anon, authenticated;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Privileges. Clients never write; participants read their sessions' refunds without the key and the
+-- gateway's reference. The service role: exactly what the adapter uses (read, open, answer; no delete).
+-- ---------------------------------------------------------------------------------------------------
+
+revoke all on table public.session_refunds from public, anon, authenticated, service_role;
+
+grant select (
+  session_id, refund, attempt, amount_ttd, payout_ttd, fee_ttd, currency, status, reason, requested_by,
+  failure_code, calls, requested_at, answered_at, updated_at
+) on table public.session_refunds to authenticated;
+
+grant select, insert, update on table public.session_refunds to service_role;
+
+create policy "Participants can read the refunds of their sessions"
+  on public.session_refunds
+  for select
+  to authenticated
+  using (
+    session_id in (
+      select s.id
+      from public.sessions as s
+      where s.tutor_id = (select auth.uid())::text or s.student_id = (select auth.uid())::text
+    )
+  );
+
+create policy "The service role can read refunds"
+  on public.session_refunds
+  for select
+  to service_role
+  using (true);
+
+create policy "The service role can open refunds"
+  on public.session_refunds
+  for insert
+  to service_role
+  with check (true);
+
+create policy "The service role can record refund answers"
+  on public.session_refunds
+  for update
+  to service_role
+  using (true)
+  with check (true);
+
+-- ---------------------------------------------------------------------------------------------------
+-- The settlement's work list, outside `sessions`, so that settling a session rewrites its row in place
+-- (a HOT update) instead of adding an entry to every index of the table.
+-- ---------------------------------------------------------------------------------------------------
+--
+-- Why. Were the claims to read partial indexes of `sessions` (due non-final sessions, charges to collect,
+-- charges failed for good), their predicates would name `status` and `charge_status`, and PostgreSQL could
+-- not make the settlement's update or the charge answer's update heap-only: each wrote a new entry into
+-- every index of the table, among them the primary key and (provider, meeting_id), whose keys are
+-- random. On a table that holds years of sessions those leaves are spread over far more pages than the
+-- buffer cache holds: every settled session read, dirtied and (first after a checkpoint) WAL-logged a
+-- page per such index, and settling 10,000 due sessions beside 2,000,000 others cost about 1.2× the same
+-- work on a table holding only them.
+--
+-- What. `session_work` holds one row per piece of work a session still has, keyed by
+-- (kind, due_at, session_id):
+--   settle   — the session is not final (SCHEDULED / JOIN_OPEN); due at its charge_scheduled_at;
+--   collect  — a final session whose charge is 'pending' (the retry claim);
+--   failed   — a session whose charge failed for good (the list a person must look at).
+-- A trigger on `sessions` keeps it exact for every writer (the SDK's functions, a host's own SQL, the
+-- table owner): the row of a kind exists exactly when the session's status / charge_status say so. The
+-- claims scan the work list in key order and fetch each session by its primary key. No index of
+-- `sessions` names status or charge_status, so the lease, the settlement and the charge answer
+-- are heap-only updates while the session's page has room (its fillfactor); the work list's own
+-- writes land near "now", in the part of its index that is in use.
+--
+-- The work list is bookkeeping derived from `sessions`: clients see nothing of it, the service role may
+-- only read it (the claims do), and only the trigger writes it. Sessions are the truth: the claims
+-- still check status and charge_status on the session itself.
+--
+-- Note: triggers do not fire while session_replication_role = replica (a logical-replication subscriber,
+-- or a bulk load that sets it). Rows written that way get no work-list entry; run
+-- `select public.itutor_rebuild_session_work()` afterwards (service role or owner).
+
+create table public.session_work (
+  kind text not null
+    constraint session_work_kind_is_known check (kind in ('settle', 'collect', 'failed')),
+  due_at timestamptz not null,
+  session_id uuid not null references public.sessions (id) on delete cascade,
+  constraint session_work_pkey primary key (kind, due_at, session_id)
+);
+
+alter table public.session_work enable row level security;
+
+comment on table public.session_work is
+  'The settlement''s work list, derived from sessions by a trigger: settle (not final), collect (charge pending), failed (charge failed for good). Server-side, read-only for the service role.';
+
+-- The kinds of work a session with this status and charge status has. The one place that says which
+-- sessions the claims and the attention list read.
+create function public.itutor_session_work_kinds(p_status text, p_charge_status text)
+returns text[]
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select array_remove(array[
+    case when p_status in ('SCHEDULED', 'JOIN_OPEN') then 'settle' end,
+    case when p_charge_status = 'pending' and p_status not in ('SCHEDULED', 'JOIN_OPEN') then 'collect' end,
+    case when p_charge_status = 'failed' then 'failed' end
+  ], null)
+$$;
+
+-- Keeps session_work exact. Security definer: the work list has no write grant to anyone, so whoever
+-- may write `sessions` keeps it right without being able to write it directly. Only the kinds that
+-- changed are written (a SCHEDULED → JOIN_OPEN update writes nothing).
+create function public.itutor_track_session_work()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_old text[] := '{}';
+  v_new text[] := '{}';
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    v_old := public.itutor_session_work_kinds(old.status, old.charge_status);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    v_new := public.itutor_session_work_kinds(new.status, new.charge_status);
+  end if;
+  if tg_op = 'UPDATE' and (old.id, old.charge_scheduled_at) is not distinct from (new.id, new.charge_scheduled_at) then
+    -- Same key: drop the kinds that ended, add the kinds that began.
+    if cardinality(v_old) > 0 and not (v_old <@ v_new) then
+      delete from public.session_work as w
+      where w.kind = any (v_old) and not (w.kind = any (v_new))
+        and w.due_at = old.charge_scheduled_at and w.session_id = old.id;
+    end if;
+    if cardinality(v_new) > 0 and not (v_new <@ v_old) then
+      insert into public.session_work (kind, due_at, session_id)
+      select k, new.charge_scheduled_at, new.id from unnest(v_new) as k where not (k = any (v_old))
+      on conflict do nothing;
+    end if;
+    return null;
+  end if;
+  if cardinality(v_old) > 0 then
+    delete from public.session_work as w
+    where w.kind = any (v_old) and w.due_at = old.charge_scheduled_at and w.session_id = old.id;
+  end if;
+  if cardinality(v_new) > 0 then
+    insert into public.session_work (kind, due_at, session_id)
+    select k, new.charge_scheduled_at, new.id from unnest(v_new) as k
+    on conflict do nothing;
+  end if;
+  return null;
+end
+$$;
+
+create trigger sessions_work_is_tracked
+  after insert or delete on public.sessions
+  for each row
+  execute function public.itutor_track_session_work();
+
+-- Fires only when what the work list depends on changed: a lease, a join or a charge attempt count
+-- does not run it.
+create trigger sessions_work_is_tracked_on_update
+  after update on public.sessions
+  for each row
+  when (
+    old.status is distinct from new.status
+    or old.charge_status is distinct from new.charge_status
+    or old.charge_scheduled_at is distinct from new.charge_scheduled_at
+    or old.id is distinct from new.id
+  )
+  execute function public.itutor_track_session_work();
+
+-- ---------------------------------------------------------------------------------------------------
+-- Privileges and row-level security: clients nothing; the service role reads (the claims run as it);
+-- nobody but the trigger (and the table owner) writes.
+-- ---------------------------------------------------------------------------------------------------
+
+revoke all on table public.session_work from public, anon, authenticated, service_role;
+
+grant select on table public.session_work to service_role;
+
+create policy "The service role can read the work list"
+  on public.session_work
+  for select
+  to service_role
+  using (true);
+
+revoke all on function public.itutor_session_work_kinds(text, text) from public, anon, authenticated;
+
+grant execute on function public.itutor_session_work_kinds(text, text) to service_role;
+
+revoke all on function public.itutor_track_session_work() from public, anon, authenticated;

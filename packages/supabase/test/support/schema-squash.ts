@@ -1,0 +1,174 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SqlClient } from '@itutor/sessions-supabase';
+
+/**
+ * The proof that the first-release schema (supabase/migrations, six files by concern) is the schema
+ * the migration chain of 2026-12-07 (test/fixtures/migration-chain-2026-12-07, 18 files, never shipped)
+ * built, except the differences listed in INTENDED_DIFFERENCES. Used by the pg_dump comparison on the
+ * PostgreSQL server (test/server/schema-squash.server.test.ts) and the catalog comparison on PGlite
+ * (test/schema-squash.test.ts).
+ */
+
+const fixtureDir = fileURLToPath(new URL('../fixtures/migration-chain-2026-12-07/', import.meta.url));
+
+/** The chain of 2026-12-07, oldest first, as the files it was shipped as (the Supabase CLI layout). */
+export function fixtureChain(): Array<{ readonly name: string; readonly sql: string }> {
+  return readdirSync(fixtureDir)
+    .filter((name) => /^\d{14}_[a-z0-9_]+\.sql$/.test(name))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(fixtureDir + name, 'utf8') }));
+}
+
+// How PostgreSQL prints the two accepted ledger-key forms (pg_dump, pg_get_constraintdef, pg_get_indexdef).
+const DERIVED_KEY =
+  "lower(idempotency_key) = lower(((((('itutor-session-'::text || (session_id)::text) || '-'::text) || outcome) || '-'::text) || (attempt)::text))";
+const LEGACY_KEY =
+  "(attempt = 1) AND (lower(idempotency_key) = lower(((('itutor-session-'::text || (session_id)::text) || '-'::text) || outcome)))";
+
+/**
+ * Every intended difference between the chain and the squashed schema, as a rewrite of the chain's
+ * printed schema: `from` must occur exactly `count` times in it (so an entry cannot go stale or hide
+ * more than it says), and after the rewrites both print the same.
+ */
+export const INTENDED_DIFFERENCES: ReadonlyArray<{ readonly reason: string; readonly from: string; readonly to: string; readonly count: number }> = [
+  {
+    // 20261125000800 let a key in the SDK's namespace also take the pre-ledger form
+    // `itutor-session-<session id>-<outcome>` for attempt 1, for rows written before the ledger. No
+    // release ever stored one: the first release accepts only the derived form, in the check
+    // session_charges_sdk_keys_are_derived and in the predicate of the partial unique index
+    // session_charges_other_idempotency_keys_key (which must name exactly the keys the check does not pin).
+    reason: 'the legacy (pre-ledger) ledger-key form is gone from the key check and the partial key index',
+    from: `((${DERIVED_KEY}) OR (${LEGACY_KEY}))`,
+    to: `(${DERIVED_KEY})`,
+    count: 2,
+  },
+  {
+    // A comment inside the body of itutor_apply_charge_writes_in_batch (so part of the function's
+    // definition) named a migration file that no longer exists; it points at the function's own comment,
+    // which now carries that explanation.
+    reason: 'a comment in the body of itutor_apply_charge_writes_in_batch no longer names a removed migration file',
+    from: 'on the ledger alone (see 20261125000810).',
+    to: 'on the ledger alone (see the comment above the function).',
+    count: 1,
+  },
+];
+
+/** The chain's printed schema with the intended differences applied; throws when an entry does not match as listed. */
+export function applyIntendedDifferences(printed: string): string {
+  let text = printed;
+  for (const difference of INTENDED_DIFFERENCES) {
+    const found = text.split(difference.from).length - 1;
+    if (found !== difference.count) {
+      throw new Error(`intended difference "${difference.reason}": expected ${difference.count} occurrence(s), found ${found}`);
+    }
+    text = text.split(difference.from).join(difference.to);
+  }
+  return text;
+}
+
+/**
+ * The top-level statements of a SQL script (semicolons inside quotes, comments and dollar-quoted bodies
+ * do not end one), each without its leading comment lines.
+ */
+export function topLevelStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    const rest = sql.slice(i, i + 2);
+    if (rest === '--') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (rest === '/*') {
+      i = sql.indexOf('*/', i + 2) + 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === c && sql[j + 1] !== c)) j += sql[j] === c ? 2 : 1;
+      i = j + 1;
+    } else if (c === '$' && /^\$[A-Za-z_]*\$/.test(sql.slice(i))) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))![0];
+      i = sql.indexOf(tag, i + tag.length) + tag.length;
+    } else if (c === ';') {
+      out.push(sql.slice(start, i));
+      i += 1;
+      start = i;
+    } else {
+      i += 1;
+    }
+  }
+  out.push(sql.slice(start));
+  return out
+    .map((statement) => statement.split('\n').filter((line) => !line.trim().startsWith('--')).join('\n').trim())
+    .filter(Boolean);
+}
+
+/**
+ * `pg_dump --schema-only` output as a sorted list of statements: without comment lines, session SETs,
+ * psql meta-commands (`\restrict` carries a random key) and blank-line runs, statements split where
+ * pg_dump separates them (a semicolon, a blank line, then an upper-case keyword — function bodies are
+ * lower case), each statement's trailing whitespace trimmed. Sorting makes the order in which files
+ * created things irrelevant; everything inside a statement (function bodies included) still compares
+ * character for character.
+ */
+export function normaliseDump(dump: string): string {
+  const lines = dump
+    .split('\n')
+    .filter((line) => !line.startsWith('--') && !line.startsWith('\\') && !/^SET |^SELECT pg_catalog\.set_config/.test(line))
+    .map((line) => line.replace(/\s+$/, ''));
+  return lines
+    .join('\n')
+    .split(/;\n\n+(?=[A-Z]|$)/)
+    .map((statement) => statement.trim().replace(/;$/, ''))
+    .filter(Boolean)
+    .sort()
+    .join(';\n\n');
+}
+
+/**
+ * The schema `public` as the catalog describes it, one sorted line per fact: tables and their columns
+ * (in order, with types, defaults, nullability and column privileges), storage options, table
+ * privileges, constraints, indexes, triggers, policies, functions (pg_get_functiondef, privileges) and
+ * comments. For PGlite, where pg_dump is not available.
+ */
+export async function catalogSnapshot(client: SqlClient): Promise<string> {
+  const { rows } = await client.query(`
+    select 'table ' || c.relname || ' kind=' || c.relkind::text || ' rls=' || c.relrowsecurity || ' options=' || coalesce(c.reloptions::text, '')
+      || ' acl=' || coalesce(c.relacl::text, '') as line
+    from pg_class as c where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'S', 'v', 'm')
+    union all
+    select 'column ' || c.relname || '.' || lpad(row_number() over (partition by c.oid order by a.attnum)::text, 3, '0') || ' ' || a.attname || ' '
+      || format_type(a.atttypid, a.atttypmod) || ' notnull=' || a.attnotnull || ' identity=' || a.attidentity::text
+      || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' acl=' || coalesce(a.attacl::text, '')
+    from pg_attribute as a
+    join pg_class as c on c.oid = a.attrelid
+    left join pg_attrdef as d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+    union all
+    select 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+    from pg_constraint where connamespace = 'public'::regnamespace
+    union all
+    select 'index ' || pg_get_indexdef(i.indexrelid)
+    from pg_index as i join pg_class as c on c.oid = i.indexrelid where c.relnamespace = 'public'::regnamespace
+    union all
+    select 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
+    from pg_trigger as t join pg_class as c on c.oid = t.tgrelid
+    where c.relnamespace = 'public'::regnamespace and not t.tgisinternal
+    union all
+    select 'policy ' || tablename || ' ' || policyname || ' ' || permissive || ' ' || roles::text || ' ' || cmd
+      || ' using=' || coalesce(qual, '') || ' check=' || coalesce(with_check, '')
+    from pg_policies where schemaname = 'public'
+    union all
+    select 'function ' || pg_get_functiondef(p.oid) || ' acl=' || coalesce(p.proacl::text, '')
+    from pg_proc as p where p.pronamespace = 'public'::regnamespace
+    union all
+    select 'comment ' || coalesce(c.relname, p.proname, '?') || ' ' || coalesce(a.attname, '') || ' ' || d.description
+    from pg_description as d
+    left join pg_class as c on d.classoid = 'pg_class'::regclass and c.oid = d.objoid and c.relnamespace = 'public'::regnamespace
+    left join pg_attribute as a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
+    left join pg_proc as p on d.classoid = 'pg_proc'::regclass and p.oid = d.objoid and p.pronamespace = 'public'::regnamespace
+    where c.oid is not null or p.oid is not null
+  `);
+  return (rows as Array<{ line: string }>).map((r) => r.line).sort().join('\n');
+}
