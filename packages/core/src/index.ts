@@ -54,6 +54,8 @@ export type {
   NoShowRefusalCode,
   SessionPhase,
 } from './guards';
+export { withDeadline } from './deadline';
+export type { DeadlineOptions } from './deadline';
 export { randomId, systemClock, timeOrderedId } from './ports';
 export type {
   Booking,

@@ -1,6 +1,7 @@
 import { subMilliseconds } from 'date-fns';
 import { isChargeHaltError } from './charge-halt';
 import { lostRace, retryUntilDecided } from './compare-and-set';
+import { withDeadline } from './deadline';
 import { SessionError } from './errors';
 import { classifyRefundResult, refundInstructionFor, transition, type RefundAnswer } from './machine';
 import type { SessionPolicy } from './policy';
@@ -68,27 +69,18 @@ export function createRefundService(deps: {
     const charge = (await charges.listBySession(refund.sessionId)).find((a) => a.attempt === refund.attempt);
     if (!charge) return { status: 'unknown', reason: 'charge_not_found', reference: null };
     const instruction = refundInstructionFor(refund, charge);
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<RefundAnswer>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`refund call timed out after ${timeoutMs} ms`));
-        resolve({ status: 'unknown', reason: 'timeout', reference: null });
-      }, timeoutMs);
-    });
-    const answered = Promise.resolve()
-      .then(() => gateway.refund!(instruction, { signal: controller.signal }))
-      .then(classifyRefundResult, (error: unknown): RefundAnswer =>
-        // A halting error (see CHARGE_HALT): failed for good with its code, never sent again.
-        isChargeHaltError(error)
-          ? { status: 'failed', failureCode: error.code, reference: null, halted: true }
-          : { status: 'unknown', reason: 'gateway_error', reference: null },
-      );
-    try {
-      return await Promise.race([answered, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(
+      (signal) =>
+        Promise.resolve()
+          .then(() => gateway.refund!(instruction, { signal }))
+          .then(classifyRefundResult, (error: unknown): RefundAnswer =>
+            // A halting error (see CHARGE_HALT): failed for good with its code, never sent again.
+            isChargeHaltError(error)
+              ? { status: 'failed', failureCode: error.code, reference: null, halted: true }
+              : { status: 'unknown', reason: 'gateway_error', reference: null },
+          ),
+      { timeoutMs, what: 'the refund call', onTimeout: () => ({ status: 'unknown', reason: 'timeout', reference: null }) },
+    );
   }
 
   /**

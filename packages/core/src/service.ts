@@ -1,4 +1,5 @@
-import { addMinutes } from 'date-fns';
+import { withDeadline } from './deadline';
+import { leaseEnd } from './lease';
 import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './charge-answers';
 import { retryCompareAndSet } from './compare-and-set';
 import { isSessionError, SessionError } from './errors';
@@ -119,7 +120,6 @@ export function createSessionsCore(config: SessionsCoreConfig) {
     video: config.videoProvider,
     attendance: config.adapter.attendance,
   });
-  const leaseFrom = (now: Date) => addMinutes(now, settlementOptions.leaseMinutes);
   const recordChargeAnswer = createChargeAnswerRecorder({ sessions, charges, events, clock, policy });
   const refunds = createRefundService({
     sessions,
@@ -140,25 +140,12 @@ export function createSessionsCore(config: SessionsCoreConfig) {
   });
 
   /** Runs one video-provider call under `meetingCallTimeoutMs`: its answer, or `'timeout'`. */
-  async function withinMeetingTimeLimit<T>(call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | 'timeout'> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`the video provider did not answer within ${meetingCallTimeoutMs} ms`));
-        resolve('timeout');
-      }, meetingCallTimeoutMs);
+  function withinMeetingTimeLimit<T>(call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | 'timeout'> {
+    return withDeadline<{ value: T } | 'timeout'>(async (signal) => ({ value: await call(signal) }), {
+      timeoutMs: meetingCallTimeoutMs,
+      what: 'the video provider',
+      onTimeout: () => 'timeout',
     });
-    try {
-      return await Promise.race([
-        Promise.resolve()
-          .then(() => call(controller.signal))
-          .then((value) => ({ value })),
-        timedOut,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -387,7 +374,7 @@ export function createSessionsCore(config: SessionsCoreConfig) {
       const { session } = await runCommand(input.sessionId, command, (next, now) => ({
         ...next,
         // Lease the charge to this call so a cron run does not send it at the same moment.
-        claimedUntil: next.chargeStatus === 'pending' ? leaseFrom(now) : next.claimedUntil,
+        claimedUntil: next.chargeStatus === 'pending' ? leaseEnd(now, settlementOptions.leaseMinutes) : next.claimedUntil,
       }));
       if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey === null) return session;
       return settlement.chargeNow(session);

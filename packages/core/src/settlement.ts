@@ -1,6 +1,8 @@
 import { addMinutes, isBefore } from 'date-fns';
 import { isChargeHaltError } from './charge-halt';
+import { withDeadline } from './deadline';
 import { SessionError } from './errors';
+import { leaseEnd } from './lease';
 import { chargeDeadline, chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from './machine';
 import type { SessionPolicy } from './policy';
 import type { AttendanceRepository } from './attendance';
@@ -176,7 +178,6 @@ export function createSettlement(deps: {
   readonly attendance?: AttendanceRepository;
 }) {
   const { sessions, gateway, clock, policy, options } = deps;
-  const leaseFrom = (now: Date) => addMinutes(now, options.leaseMinutes);
 
   /**
    * One gateway call for a session's open attempt, bounded by `chargeTimeoutMs`. Never throws: a thrown
@@ -184,27 +185,18 @@ export function createSettlement(deps: {
    */
   async function callGateway(session: Session): Promise<ChargeAnswer> {
     const instruction = chargeInstructionFor(session);
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<ChargeAnswer>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`charge call timed out after ${options.chargeTimeoutMs} ms`));
-        resolve({ status: 'unknown', reason: 'timeout', reference: null });
-      }, options.chargeTimeoutMs);
-    });
-    const answered = Promise.resolve()
-      .then(() => gateway.charge(instruction, { signal: controller.signal }))
-      .then(classifyChargeResult, (error: unknown): ChargeAnswer =>
-        // A halting error (see CHARGE_HALT) fails the charge for good at once, its code kept in the ledger.
-        isChargeHaltError(error)
-          ? { status: 'unknown', reason: error.code, reference: null, halted: true }
-          : { status: 'unknown', reason: 'gateway_error', reference: null },
-      );
-    try {
-      return await Promise.race([answered, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(
+      (signal) =>
+        Promise.resolve()
+          .then(() => gateway.charge(instruction, { signal }))
+          .then(classifyChargeResult, (error: unknown): ChargeAnswer =>
+            // A halting error (see CHARGE_HALT) fails the charge for good at once, its code kept in the ledger.
+            isChargeHaltError(error)
+              ? { status: 'unknown', reason: error.code, reference: null, halted: true }
+              : { status: 'unknown', reason: 'gateway_error', reference: null },
+          ),
+      { timeoutMs: options.chargeTimeoutMs, what: 'the charge call', onTimeout: () => ({ status: 'unknown', reason: 'timeout', reference: null }) },
+    );
   }
 
   /**
@@ -218,7 +210,7 @@ export function createSettlement(deps: {
     for (const [session, answer] of answers) {
       const result = transition(session, { type: 'RECORD_CHARGE_RESULT', attempt: session.chargeAttempts, result: answer }, now, policy);
       if (!result.ok) continue;
-      const claimedUntil = result.session.chargeStatus === 'pending' ? addMinutes(now, options.chargeRetryMinutes) : null;
+      const claimedUntil = result.session.chargeStatus === 'pending' ? leaseEnd(now, options.chargeRetryMinutes) : null;
       writes.push({ expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger });
       declined.push(answer.status === 'failed');
     }
@@ -257,34 +249,23 @@ export function createSettlement(deps: {
    * throws: a failure, a timeout and a malformed answer are all `unavailable`.
    */
   async function lookupMeetingEnd(session: Session): Promise<MeetingEndAnswer> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<MeetingEndAnswer>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`meeting lookup timed out after ${options.reconcileTimeoutMs} ms`));
-        resolve({ status: 'unavailable' });
-      }, options.reconcileTimeoutMs);
-    });
-    const answered = Promise.resolve()
-      .then(() =>
-        deps.video!.getMeetingTimes!({ provider: session.provider, tutorId: session.tutorId, meetingId: session.meetingId, signal: controller.signal }),
-      )
-      .then(
-        (times: MeetingTimes | null): MeetingEndAnswer => {
-          if (times === null) return { status: 'no_end' };
-          if (typeof times !== 'object') return { status: 'unavailable' };
-          if (times.endedAt === null) return { status: 'no_end' };
-          return times.endedAt instanceof Date && !Number.isNaN(times.endedAt.getTime())
-            ? { status: 'ended', endedAt: times.endedAt }
-            : { status: 'unavailable' };
-        },
-        (): MeetingEndAnswer => ({ status: 'unavailable' }),
-      );
-    try {
-      return await Promise.race([answered, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline(
+      (signal) =>
+        Promise.resolve()
+          .then(() => deps.video!.getMeetingTimes!({ provider: session.provider, tutorId: session.tutorId, meetingId: session.meetingId, signal }))
+          .then(
+            (times: MeetingTimes | null): MeetingEndAnswer => {
+              if (times === null) return { status: 'no_end' };
+              if (typeof times !== 'object') return { status: 'unavailable' };
+              if (times.endedAt === null) return { status: 'no_end' };
+              return times.endedAt instanceof Date && !Number.isNaN(times.endedAt.getTime())
+                ? { status: 'ended', endedAt: times.endedAt }
+                : { status: 'unavailable' };
+            },
+            (): MeetingEndAnswer => ({ status: 'unavailable' }),
+          ),
+      { timeoutMs: options.reconcileTimeoutMs, what: 'the meeting lookup', onTimeout: (): MeetingEndAnswer => ({ status: 'unavailable' }) },
+    );
   }
 
   /** Applies commands in turn; the result carries every event and ledger change, and the last session. */
@@ -439,7 +420,7 @@ export function createSettlement(deps: {
           while (queue.length >= options.batchSize) await new Promise<void>((resolve) => roomWaiters.push(resolve));
           batches++;
           const now = clock.now();
-          const claimed = await sessions.claimForSettlement({ now, limit: options.batchSize, claimUntil: leaseFrom(now) });
+          const claimed = await sessions.claimForSettlement({ now, limit: options.batchSize, claimUntil: leaseEnd(now, options.leaseMinutes) });
           if (claimed.length === 0) break;
 
           const writes: SessionWrite[] = [];

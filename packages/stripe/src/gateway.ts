@@ -1,5 +1,4 @@
-import type { ChargeCallOptions, ChargeInstruction, ChargeResult, PaymentGateway, RefundInstruction, RefundResult } from '@itutor/sessions-core';
-import { untilAborted } from './abort';
+import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type ChargeResult, type PaymentGateway, type RefundInstruction, type RefundResult } from '@itutor/sessions-core';
 import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 import type { StripeClientLike } from './client';
 import { StripeGatewayError } from './errors';
@@ -188,7 +187,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
 
       let customer: StripeCustomerRef | null;
       try {
-        const found = await untilAborted(Promise.resolve().then(() => customerFor(instruction.studentId)), signal);
+        const found = await untilAborted(() => customerFor(instruction.studentId), signal);
         if ('aborted' in found) return unknown('aborted');
         customer = found.value;
       } catch {
@@ -199,7 +198,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       }
       let destination: string | null;
       try {
-        const found = await untilAborted(Promise.resolve().then(() => connectedAccountFor(instruction.tutorId)), signal);
+        const found = await untilAborted(() => connectedAccountFor(instruction.tutorId), signal);
         if ('aborted' in found) return unknown('aborted');
         destination = found.value;
       } catch {
@@ -208,24 +207,27 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       if (!destination) return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noConnectedAccount };
 
       const params = paymentIntentParams(instruction, { customer: customer.customer, paymentMethod: customer.paymentMethod }, destination);
-      const request = stripe.paymentIntents
-        .create(params, { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout })
-        .then(
-          (paymentIntent) => ({ paymentIntent }),
-          (error: unknown) => ({ error }),
-        );
-      const answered = await untilAborted(request, signal);
+      const answered = await untilAborted(
+        () =>
+          stripe.paymentIntents.create(params, { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout }).then(
+            (paymentIntent) => ({ paymentIntent }),
+            (error: unknown) => ({ error }),
+          ),
+        signal,
+      );
       if ('aborted' in answered) return unknown('aborted');
 
       let classified = classifyStripeCharge(answered.value);
       // A retry under the same key gets Stripe's first answer again: for a PaymentIntent that was
       // `processing` that is a stale snapshot, so read its current status.
       if (classified.kind === 'answer' && classified.result.status === 'unknown' && classified.result.reason === 'processing' && classified.result.reference) {
+        const reference = classified.result.reference;
         const current = await untilAborted(
-          stripe.paymentIntents.retrieve(classified.result.reference, undefined, { maxNetworkRetries: 0, timeout }).then(
-            (paymentIntent) => ({ paymentIntent }),
-            () => null,
-          ),
+          () =>
+            stripe.paymentIntents.retrieve(reference, undefined, { maxNetworkRetries: 0, timeout }).then(
+              (paymentIntent) => ({ paymentIntent }),
+              () => null,
+            ),
           signal,
         );
         if ('aborted' in current) return classified.result;
@@ -256,26 +258,29 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       const signal = callOptions?.signal;
       assertRefund(instruction);
       if (signal?.aborted) return { status: 'unknown', reason: 'aborted' };
-      const request = stripe.refunds
-        .create(
-          {
-            payment_intent: instruction.gatewayReference,
-            amount: instruction.amountMinor,
-            reverse_transfer: true,
-            refund_application_fee: true,
-            metadata: {
-              [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
-              [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
-              [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
-            },
-          },
-          { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout },
-        )
-        .then(
-          (refund) => ({ refund }),
-          (error: unknown) => ({ error }),
-        );
-      const answered = await untilAborted(request, signal);
+      const answered = await untilAborted(
+        () =>
+          stripe.refunds
+            .create(
+              {
+                payment_intent: instruction.gatewayReference,
+                amount: instruction.amountMinor,
+                reverse_transfer: true,
+                refund_application_fee: true,
+                metadata: {
+                  [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
+                  [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
+                  [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
+                },
+              },
+              { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout },
+            )
+            .then(
+              (refund) => ({ refund }),
+              (error: unknown) => ({ error }),
+            ),
+        signal,
+      );
       if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
       const classified = classifyStripeRefund(answered.value);
       if (classified.kind === 'refused') {
@@ -287,4 +292,21 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       return classified.result;
     },
   };
+}
+
+/** What {@link untilAborted} answers once the core's signal has aborted. */
+const ABORTED = { aborted: true } as const;
+
+/**
+ * `call`'s answer, or `ABORTED` as soon as the core's signal aborts (at once when it already has, and then
+ * `call` is not made); the call is left to settle on its own. No time limit of its own: the core's is the
+ * signal.
+ */
+function untilAborted<T>(call: () => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<{ readonly value: T } | typeof ABORTED> {
+  return withDeadline<{ readonly value: T } | typeof ABORTED>(async () => ({ value: await call() }), {
+    timeoutMs: Infinity,
+    what: 'the Stripe call',
+    signal,
+    onAbort: () => ABORTED,
+  });
 }

@@ -1,4 +1,4 @@
-import { refundIdempotencyKey, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
+import { refundIdempotencyKey, withDeadline, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
 import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
 import { z } from 'zod';
 import { classifyStripeCharge, classifyStripeRefund } from './classify';
@@ -210,17 +210,6 @@ function refundOf(meta: Readonly<Record<string, string>> | null | undefined): { 
   return refundIdempotencyKey(attempt.sessionId, attempt.attempt, refundNumber) === key ? { ...attempt, refundNumber } : null;
 }
 
-/** `promise`, or a rejection once `ms` have passed. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
-}
-
-
 const ignored = (reason: string) => json({ received: true, ignored: reason });
 
 /**
@@ -257,7 +246,8 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
   if (!Number.isSafeInteger(readTimeout) || readTimeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
   // One retry by the client (same request, a read), within the handler's own time limit.
   const readOptions = { maxNetworkRetries: 1, timeout: readTimeout };
-  const read = <T>(promise: Promise<T>, what: string) => within(promise, readTimeout, `Stripe ${what}`);
+  // A read that passes the limit rejects (`TimeoutError`), like a failed one.
+  const read = <T>(promise: Promise<T>, what: string) => withDeadline(() => promise, { timeoutMs: readTimeout, what: `Stripe ${what}` });
 
   /** The answer a Refund of this SDK carries, or `null` for a refund `stripeGateway` did not make. */
   function answerFor(refund: StripeRefundLike, eventId: string): WebhookRefundAnswer | null {

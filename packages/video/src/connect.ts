@@ -1,4 +1,4 @@
-import { SessionError, type ProviderTokens, type SessionsCore, type VideoProviderName } from '@itutor/sessions-core';
+import { SessionError, withDeadline, type ProviderTokens, type SessionsCore, type VideoProviderName } from '@itutor/sessions-core';
 import { problem, type Authenticator } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
@@ -332,26 +332,17 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
   }
 
   async function exchange(provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Past the limit: rejects (`TimeoutError`), like a failed exchange.
+    const tokens = await withDeadline(() => provider.oauth.validateAuthorizationCode(code, verifier), { timeoutMs: exchangeTimeoutMs, what: 'the code exchange' });
+    const accessToken = tokens.accessToken();
+    if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
+    let expiresAt: Date | null = null;
     try {
-      const tokens = await Promise.race([
-        provider.oauth.validateAuthorizationCode(code, verifier),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the code exchange took longer than ${exchangeTimeoutMs} ms`)), exchangeTimeoutMs);
-        }),
-      ]);
-      const accessToken = tokens.accessToken();
-      if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
-      let expiresAt: Date | null = null;
-      try {
-        expiresAt = tokens.accessTokenExpiresAt();
-      } catch {
-        expiresAt = null;
-      }
-      return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
-    } finally {
-      clearTimeout(timer);
+      expiresAt = tokens.accessTokenExpiresAt();
+    } catch {
+      expiresAt = null;
     }
+    return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
   }
 
   /**
@@ -359,19 +350,13 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
    * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
    */
   async function consumeState(attempt: Attempt, now: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const answer: unknown = await Promise.race([
-        Promise.resolve().then(async () => stateStore!.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now))),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the OAuth state store did not answer within ${stateStoreTimeoutMs} ms`)), stateStoreTimeoutMs);
-        }),
-      ]);
-      if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
-      return answer;
-    } finally {
-      clearTimeout(timer);
-    }
+    // Past the limit: rejects (`TimeoutError`, "the OAuth state store did not answer within … ms").
+    const answer: unknown = await withDeadline(async () => stateStore!.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now)), {
+      timeoutMs: stateStoreTimeoutMs,
+      what: 'the OAuth state store',
+    });
+    if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
+    return answer;
   }
 
   async function callback(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {

@@ -1,3 +1,4 @@
+import { withDeadline } from '@itutor/sessions-core';
 import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { isVideoProviderError, VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
@@ -464,17 +465,14 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
       counts.deferred++;
       continue;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const outcome = await Promise.race([
-        handle(record, remaining),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`)),
-            remaining,
-          );
-        }),
-      ]);
+      const outcome = await withDeadline(() => handle(record, remaining), {
+        timeoutMs: remaining,
+        what: `renewing the subscription of ${record.space}`,
+        onTimeout: () => {
+          throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`);
+        },
+      });
       counts[outcome as Exclude<MeetSubscriptionOutcome, 'failed' | 'deferred'>]++;
     } catch (error) {
       counts.failed++;
@@ -493,8 +491,6 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
       } catch {
         // A reporting hook must not stop the others.
       }
-    } finally {
-      clearTimeout(timer);
     }
   }
   if (left() <= 0 && counts.deferred > 0) timedOut = true;

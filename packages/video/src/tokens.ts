@@ -1,4 +1,4 @@
-import type { ProviderTokens, SealedProviderTokens, VideoProviderName } from '@itutor/sessions-core';
+import { withDeadline, type ProviderTokens, type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
 import { VideoProviderError } from './errors';
 
@@ -199,14 +199,9 @@ export function createTokenManager(
     if (!lease.refreshToken) return markRefused(tutorId, lease, 'expired', 'no_refresh_token');
     const refreshToken = await decryptToken(keyRing, lease.refreshToken, context(tutorId, 'refresh'));
     let answer: RefreshedTokens;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      answer = await Promise.race([
-        oauth.refreshAccessToken(refreshToken),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the refresh took longer than ${refreshTimeout} ms`)), refreshTimeout);
-        }),
-      ]);
+      // Past the limit: rejects (`TimeoutError`), an unknown outcome like a network failure.
+      answer = await withDeadline(() => oauth.refreshAccessToken(refreshToken), { timeoutMs: refreshTimeout, what: 'the refresh' });
     } catch (error) {
       if (isOAuthError(error) && REFUSALS[provider].has(error.code)) {
         // Google answers every dead refresh token `invalid_grant` ("Token has been expired or revoked."):
@@ -218,8 +213,6 @@ export function createTokenManager(
       await store.compareAndSwap(tutorId, lease.version, { ...lease, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: clock.now() });
       const what = isOAuthError(error) ? `answered ${error.code}` : error instanceof Error ? error.constructor.name : 'failed';
       throw fail('PROVIDER_UNAVAILABLE', `refreshing tutor ${tutorId}'s ${provider} token failed (${what}); try again later`, error);
-    } finally {
-      clearTimeout(timer);
     }
     const now = clock.now();
     const accessToken = answer.accessToken();
