@@ -460,7 +460,9 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
 
   for (const record of due) {
     const remaining = left();
-    if (remaining <= 0) {
+    // A call that used up the rest of the budget has spent it, whatever the clock says now: a timer may
+    // fire a millisecond before Date.now() has moved that far, which would otherwise start one more call.
+    if (timedOut || remaining <= 0) {
       timedOut = true;
       counts.deferred++;
       continue;
@@ -470,6 +472,7 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
         timeoutMs: remaining,
         what: `renewing the subscription of ${record.space}`,
         onTimeout: () => {
+          timedOut = true;
           throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`);
         },
       });
