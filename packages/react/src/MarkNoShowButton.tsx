@@ -101,10 +101,10 @@ function usePart(): NoShowContextValue {
  * The tutor's "Mark no-show" button. Disabled with a countdown (`data-itutor-part="status"`, after the
  * parts) until the no-show wait is over, then asks for confirmation in a dialog that states what the
  * student is charged and what the tutor receives — the amounts the server put in the session JSON
- * (`noShowQuote`; nothing is computed in the browser, and without a quote the dialog states none) — and records the no-show through the server. Renders
- * nothing for a student, once the student joined within the wait, or once the session is final. When
- * the server refuses because the video provider reports the student in the meeting, the dialog says so
- * (the server's words, or the `studentInMeeting` label); `SessionAttendanceStatus` of
+ * (`noShowQuote`; nothing is computed in the browser, and without a quote the dialog states none) — and
+ * records the no-show through the server. Renders nothing for a student, once the student joined within
+ * the wait, or once the session is final. When the server refuses because the video provider reports the
+ * student in the meeting, the dialog says so (the server's words, or the `studentInMeeting` label); `SessionAttendanceStatus` of
  * `@itutor/sessions-react/attendance` says it beside the button before anyone clicks. After a recorded
  * no-show, "No-show recorded." (`role="status"`) in place of the button, and focus moves there.
  *
@@ -229,8 +229,8 @@ export interface MarkNoShowDialogProps extends Omit<ComponentPropsWithoutRef<typ
 
 /**
  * The confirmation: a modal dialog in a portal, over an overlay, titled and described by the labels
- * (what the student is charged and what the tutor receives, from the session JSON's `noShowQuote`), with the server's refusal when there is
- * one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
+ * (what the student is charged and what the tutor receives, from the session JSON's `noShowQuote`), with
+ * the server's refusal when there is one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
  * `STUDENT_JOINED` with source `provider`, the `studentInMeeting` label when it is set). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
  * `data-itutor-part="actions"` row. Focus is trapped inside and returns to the trigger on close.
  */
