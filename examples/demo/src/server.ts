@@ -440,7 +440,7 @@ export async function snapshot(world: World, zoom: DemoZoomEvents) {
         },
         tutorName: nameOf(booking.tutorId),
         studentName: nameOf(booking.studentId),
-        session: session ? toSessionJson(session) : null,
+        session: session ? toSessionJson(session, { policy: world.core.policy }) : null,
         card: DEMO_CARDS[booking.studentId]?.label ?? null,
         ledger: ledger.map((a) => ({
           attempt: a.attempt,

@@ -106,4 +106,4 @@ export type {
 export { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
 export { toChargeAttentionSummary } from './attention';
 export type { ChargeAttentionSummary } from './attention';
-export type { SessionJson } from './wire';
+export type { NoShowQuote, SessionJson } from './wire';

@@ -406,6 +406,44 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
   });
 });
 
+describe('the session JSON carries the no-show amounts (noShowQuote), computed on the server', () => {
+  const DEFAULT_QUOTE = { chargeBps: 5000, chargeMinor: 7500, payoutMinor: 6750, feeMinor: 750 };
+
+  it('create, join: the amounts of the default policy while a no-show is possible', async () => {
+    const created = await expectJson<{ session: SessionJsonBody }>(
+      await fx.send('POST', routes.create, { headers: asUser(TUTOR_A), body: { bookingId: BOOKING_A1 } }),
+      201,
+    );
+    expect(created.session.noShowQuote).toEqual(DEFAULT_QUOTE);
+    fx.clock.set(JOIN_OPENS_AT);
+    const joined = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.join(created.session.id), asUser(TUTOR_A))), 200);
+    expect(joined.session.noShowQuote).toEqual(DEFAULT_QUOTE);
+  });
+
+  it('null once the student joined within the wait: no no-show is possible any more', async () => {
+    const session = await fx.createSession(BOOKING_A1);
+    fx.clock.set(START);
+    const joined = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.join(session.id), asUser(STUDENT_A))), 200);
+    expect(joined.session).toMatchObject({ studentJoinedAt: START.toISOString(), noShowQuote: null });
+  });
+
+  it("the host's policy: the JSON states exactly what the no-show then charges, and null after it", async () => {
+    fx = await createHttpFixture({ policy: { noShowChargeBps: 3333, tutorPayoutBps: 8000 } });
+    fx.addBooking({ bookingId: 'booking-odd', priceMinor: 15_001 });
+    const created = await expectJson<{ session: SessionJsonBody }>(
+      await fx.send('POST', routes.create, { headers: asUser(TUTOR_A), body: { bookingId: 'booking-odd' } }),
+      201,
+    );
+    // floor(15001 × 0.3333) = 4999; floor(4999 × 0.8) = 3999; the fee takes the rest.
+    expect(created.session.noShowQuote).toEqual({ chargeBps: 3333, chargeMinor: 4999, payoutMinor: 3999, feeMinor: 1000 });
+    fx.clock.set(NO_SHOW_ELIGIBLE_AT);
+    const settled = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.noShow(created.session.id), asUser(TUTOR_A))), 200);
+    expect(settled.session).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeAmountMinor: 4999, payoutAmountMinor: 3999, platformFeeMinor: 1000 });
+    expect(fx.gateway.instructions[0]).toMatchObject({ amountMinor: 4999, payoutMinor: 3999, feeMinor: 1000 });
+    expect(settled.session.noShowQuote).toBeNull();
+  });
+});
+
 describe('GET/POST /api/cron/process-charges', () => {
   let session: Session;
   beforeEach(async () => {

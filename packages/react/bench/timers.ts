@@ -34,7 +34,7 @@ g.setTimeout = ((callback: () => void, ms?: number) => {
 
 const { act, createElement: h, Profiler } = await import('react');
 const { createRoot } = await import('react-dom/client');
-const { computeSessionTimings, toSessionJson } = await import('@itutor/sessions-core');
+const { DEFAULT_POLICY, computeSessionTimings, toSessionJson } = await import('@itutor/sessions-core');
 const { MarkNoShowButton, SessionClockProvider, SessionJoinButton } = await import('../src/index');
 
 const START = Date.parse('2026-01-15T15:00:00.000Z');
@@ -49,7 +49,7 @@ const session = (i: number) =>
     priceMinor: 15_000, currency: 'TTD', provider: 'zoom', studentJoinedAt: null, tutorJoinedAt: null,
     meetingEndedAt: null, finalizedAt: null, cancelledBy: null, chargeAmountMinor: null, payoutAmountMinor: null,
     platformFeeMinor: null, chargeStatus: 'none', chargeAttempts: 0, createdAt: new Date(START), updatedAt: new Date(START),
-  });
+  }, { policy: DEFAULT_POLICY });
 
 const renders = new Array<number>(BUTTONS).fill(0);
 const buttons = Array.from({ length: BUTTONS }, (_, i) => {

@@ -7,10 +7,12 @@ declare module 'next/navigation' {
 }
 
 declare module '@/server/sessions' {
-  import type { ProviderConnection, PublicSession } from '@itutor/sessions-core';
+  import type { ProviderConnection, PublicSession, SessionPolicy } from '@itutor/sessions-core';
   export function getCurrentUser(): Promise<{ id: string }>;
   export const sessionsCore: {
     getSessionFor(id: string, userId: string): Promise<PublicSession>;
     getProviderConnection(tutorId: string): Promise<ProviderConnection | null>;
+    /** The policy in force (the core's `core.policy`). */
+    readonly policy: SessionPolicy;
   };
 }

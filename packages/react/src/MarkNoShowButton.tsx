@@ -2,7 +2,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import type { ComponentPropsWithoutRef } from 'react';
 import {
-  amountsForOutcome,
   createContext,
   formatMoney,
   Slot,
@@ -18,7 +17,6 @@ import {
   type PublicSession,
   type ReactNode,
   type RefObject,
-  type SessionPolicy,
   type SessionRequestError,
 } from './deps';
 import { useSessionAction } from './action';
@@ -31,7 +29,10 @@ export type MarkNoShowButtonState = Exclude<NoShowPhase, 'hidden'> | 'pending' |
 
 /** Props of {@link MarkNoShowButton}. */
 export interface MarkNoShowButtonProps {
-  /** The session, as `PublicSession` or its JSON form. */
+  /**
+   * The session: its JSON form from the server (`toSessionJson(session, { policy: core.policy })`), whose
+   * `noShowQuote` holds the amounts the confirmation states, or a `PublicSession` (then it states none).
+   */
   readonly session: SessionInput;
   /** Who is looking. Nothing renders for a student. */
   readonly role: ParticipantRole;
@@ -53,8 +54,6 @@ export interface MarkNoShowButtonProps {
   readonly labels?: SessionLabelsInput;
   /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */
   readonly locale?: string;
-  /** The policy (no-show charge and payout rates). Default from the provider, else core `DEFAULT_POLICY`. */
-  readonly policy?: SessionPolicy;
   /** Class of the wrapper element (which carries `data-state`). */
   readonly className?: string;
   /** Whether the confirmation is open (controlled). Pair with `onOpenChange`. */
@@ -83,8 +82,8 @@ interface NoShowContextValue {
   readonly view: NoShowHookState;
   readonly pending: boolean;
   readonly error: SessionRequestError | null;
-  /** The charge and the payout, formatted. */
-  readonly amounts: readonly [string, string];
+  /** The charge, the payout and the fee of the server's quote, formatted; `null`s without a quote. */
+  readonly amounts: readonly [string | null, string | null, string | null];
   readonly confirm: () => void;
   readonly confirmRef: RefObject<HTMLButtonElement | null>;
   readonly cancelRef: RefObject<HTMLButtonElement | null>;
@@ -101,10 +100,11 @@ function usePart(): NoShowContextValue {
 /**
  * The tutor's "Mark no-show" button. Disabled with a countdown (`data-itutor-part="status"`, after the
  * parts) until the no-show wait is over, then asks for confirmation in a dialog that states what the
- * student is charged and what the tutor receives, and records the no-show through the server. Renders
- * nothing for a student, once the student joined within the wait, or once the session is final. When
- * the server refuses because the video provider reports the student in the meeting, the dialog says so
- * (the server's words, or the `studentInMeeting` label); `SessionAttendanceStatus` of
+ * student is charged and what the tutor receives — the amounts the server put in the session JSON
+ * (`noShowQuote`; nothing is computed in the browser, and without a quote the dialog states none) — and
+ * records the no-show through the server. Renders nothing for a student, once the student joined within
+ * the wait, or once the session is final. When the server refuses because the video provider reports the
+ * student in the meeting, the dialog says so (the server's words, or the `studentInMeeting` label); `SessionAttendanceStatus` of
  * `@itutor/sessions-react/attendance` says it beside the button before anyone clicks. After a recorded
  * no-show, "No-show recorded." (`role="status"`) in place of the button, and focus moves there.
  *
@@ -120,7 +120,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const resultRef = useRef<HTMLParagraphElement>(null);
-  const { config, labels, locale, session, state: action, pending, error, notBefore, run } = useSessionAction(
+  const { labels, locale, session, quote, state: action, pending, error, notBefore, run } = useSessionAction(
     props,
     'mark-no-show',
     props.markNoShow,
@@ -152,7 +152,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   }
   if (view.phase === 'hidden') return null;
 
-  const split = amountsForOutcome(session.priceMinor, 'NO_SHOW_STUDENT', props.policy ?? config.policy);
+  // The server's amounts (the session JSON's `noShowQuote`), only formatted here: no money rule in the browser.
   const money = (minor: number) => formatMoney(minor, { currency: session.currency, locale });
   const confirm = async () => {
     const result = await run();
@@ -166,7 +166,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
     view,
     pending,
     error,
-    amounts: [money(split.chargeMinor), money(split.payoutMinor)],
+    amounts: quote ? [money(quote.chargeMinor), money(quote.payoutMinor), money(quote.feeMinor)] : [null, null, null],
     confirm,
     confirmRef,
     cancelRef,
@@ -229,8 +229,8 @@ export interface MarkNoShowDialogProps extends Omit<ComponentPropsWithoutRef<typ
 
 /**
  * The confirmation: a modal dialog in a portal, over an overlay, titled and described by the labels
- * (what the student is charged and what the tutor receives), with the server's refusal when there is
- * one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
+ * (what the student is charged and what the tutor receives, from the session JSON's `noShowQuote`), with
+ * the server's refusal when there is one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
  * `STUDENT_JOINED` with source `provider`, the `studentInMeeting` label when it is set). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
  * `data-itutor-part="actions"` row. Focus is trapped inside and returns to the trigger on close.
  */

@@ -1,5 +1,5 @@
 'use client';
-import type { JoinFunction, JoinResult, ParticipantRole, ReactNode, SessionPolicy, SessionRequestError } from './deps';
+import type { JoinFunction, JoinResult, ParticipantRole, ReactNode, SessionRequestError } from './deps';
 import { Slot, useEffect, useId, useRef, useState } from './deps';
 import { useSessionAction } from './action';
 import { formatDateTime, formatPercent, visuallyHidden } from './format';
@@ -18,7 +18,11 @@ export interface SessionJoined extends JoinResult {
 
 /** Props of {@link SessionJoinButton}. */
 export interface SessionJoinButtonProps {
-  /** The session, as `PublicSession` or its JSON form (`toSessionJson`). */
+  /**
+   * The session: its JSON form from the server (`toSessionJson(session, { policy: core.policy })`), whose
+   * `noShowQuote.chargeBps` is the share the student's no-show warning states, or a `PublicSession`
+   * (then the warning states no share).
+   */
   readonly session: SessionInput;
   /** Who is looking: changes the no-show warning. */
   readonly role: ParticipantRole;
@@ -36,8 +40,6 @@ export interface SessionJoinButtonProps {
   readonly locale?: string;
   /** IANA time zone of the start date. Default from the provider, else the browser's. */
   readonly timeZone?: string;
-  /** The policy (no-show charge and payout rates). Default from the provider, else core `DEFAULT_POLICY`. */
-  readonly policy?: SessionPolicy;
   /** Class of the wrapper element (which carries `data-state`). */
   readonly className?: string;
   /**
@@ -72,7 +74,7 @@ function openBlankTab(): Window | null {
  */
 export function SessionJoinButton(props: SessionJoinButtonProps) {
   const { role, onJoined } = props;
-  const { config, labels, locale, session, state: action, pending, error, notBefore, run } = useSessionAction(props, 'join', props.join);
+  const { config, labels, locale, session, quote, state: action, pending, error, notBefore, run } = useSessionAction(props, 'join', props.join);
   // After a TOO_EARLY answer, `opensAt` is the server's instant: the countdown shows the server's wait.
   const view = useJoinState(session, { role, notBefore, labels: props.labels });
   const hydrated = useHydrated();
@@ -119,10 +121,12 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
     final: labels.status[view.status],
   } as Partial<Record<JoinPhase, string>>)[view.phase];
   const minutes = view.noShowWaitMinutes;
+  // The share the server stated (the session JSON's `noShowQuote`), only formatted here.
+  const bps = quote?.chargeBps ?? null;
   const warning =
     view.showNoShowWarning &&
     (role === 'student'
-      ? labels.studentNoShowWarning(minutes, formatPercent((props.policy ?? config.policy).noShowChargeBps, locale))
+      ? labels.studentNoShowWarning(minutes, bps === null ? null : formatPercent(bps, locale))
       : labels.tutorNoShowNotice(minutes));
   const describedBy = [statusText && `${id}s`, warning && `${id}w`, showError && `${id}e`].filter(Boolean).join(' ');
   const Button = props.asChild ? Slot : 'button';

@@ -7,13 +7,14 @@ import {
   useState,
   useSyncExternalStore,
   type ActionState,
+  type NoShowQuote,
   type PublicSession,
   type SessionAction,
   type SessionRequestError,
 } from './deps';
 import { useResolvedLabels } from './hooks';
 import type { SessionLabels, SessionLabelsInput } from './labels';
-import { toPublicSessionInput, type SessionInput } from './state';
+import { noShowQuoteOf, toPublicSessionInput, type SessionInput } from './state';
 
 /** The props both buttons share (internal). */
 interface ActionProps {
@@ -30,6 +31,8 @@ export interface SessionActionApi<T> {
   readonly labels: SessionLabels;
   readonly locale: string;
   readonly session: PublicSession;
+  /** What a no-show would cost, as the server put it in the session JSON (`noShowQuote`); else `null`. */
+  readonly quote: NoShowQuote | null;
   /** The action store's snapshot (core `@itutor/sessions-core/client`). */
   readonly state: ActionState<T>;
   readonly pending: boolean;
@@ -66,6 +69,7 @@ export function useSessionAction<T>(props: ActionProps, action: SessionAction, h
     labels,
     locale: props.locale ?? config.locale,
     session,
+    quote: noShowQuoteOf(props.session),
     state,
     pending: state.status === 'pending',
     error: state.status === 'failed' ? state.error : null,

@@ -1,7 +1,7 @@
 'use client';
 import type { NowSource, SessionClock } from './clock-store';
 import { createSessionClock, getDefaultSessionClock } from './clock-store';
-import { createContext, createElement, DEFAULT_POLICY, useContext, useMemo, useRef, type ReactNode, type SessionPolicy } from './deps';
+import { createContext, createElement, useContext, useMemo, useRef, type ReactNode } from './deps';
 import type { SessionLabelsInput } from './labels';
 
 /** What components read from {@link SessionClockProvider}: the shared clock and the settings. */
@@ -10,8 +10,6 @@ export interface SessionContextValue {
   readonly clock: SessionClock;
   /** The instant (epoch ms) used on the server and during hydration; `null` renders time-free markup. */
   readonly initialNow: number | null;
-  /** The policy (charge rates in texts and amounts). Default core `DEFAULT_POLICY`. */
-  readonly policy: SessionPolicy;
   /** Label overrides. */
   readonly labels: SessionLabelsInput;
   /** BCP 47 locale for money, percentages and dates. Default `en-TT`. */
@@ -39,7 +37,7 @@ export interface SessionClockProviderProps extends Partial<Omit<SessionContextVa
 }
 
 /**
- * Supplies the one shared clock, and the policy, labels, locale, time zone and API base path, to every
+ * Supplies the one shared clock, and the labels, locale, time zone and API base path, to every
  * component and hook below it. Pass `clock` (e.g. `createManualSessionClock()` from `/testing`) or `now` to control time in
  * tests and stories. Without a provider, components share a process-wide clock on `Date.now`.
  */
@@ -52,19 +50,18 @@ export function SessionClockProvider({ children, clock, now, intervalMs, initial
     () => (now ? createSessionClock({ now: () => nowRef.current!(), intervalMs }) : null),
     [!now, intervalMs], // eslint-disable-line react-hooks/exhaustive-deps
   );
-  const { policy, labels, locale, timeZone, basePath } = settings;
+  const { labels, locale, timeZone, basePath } = settings;
   const initial = initialNow == null ? parent.initialNow : new Date(initialNow).getTime();
   const value = useMemo<SessionContextValue>(
     () => ({
       clock: clock ?? own ?? parent.clock,
       initialNow: initial,
-      policy: policy ?? parent.policy,
       labels: { ...parent.labels, ...labels, status: { ...parent.labels.status, ...labels?.status } },
       locale: locale ?? parent.locale,
       timeZone: timeZone ?? parent.timeZone,
       basePath: basePath ?? parent.basePath,
     }),
-    [parent, clock, own, initial, policy, labels, locale, timeZone, basePath],
+    [parent, clock, own, initial, labels, locale, timeZone, basePath],
   );
   return createElement(SessionContext.Provider, { value }, children);
 }
@@ -74,5 +71,5 @@ let defaults: SessionContextValue | undefined;
 /** The clock and settings in effect (defaults when no provider is mounted). */
 export function useSessionContext(): SessionContextValue {
   return (useContext(SessionContext) ??
-    (defaults ??= { clock: getDefaultSessionClock(), initialNow: null, policy: DEFAULT_POLICY, labels: {}, locale: 'en-TT', basePath: '/api' }));
+    (defaults ??= { clock: getDefaultSessionClock(), initialNow: null, labels: {}, locale: 'en-TT', basePath: '/api' }));
 }

@@ -17,9 +17,7 @@ export {
 export type { ButtonHTMLAttributes, HTMLAttributes, ReactNode, RefObject } from 'react';
 export { Slot } from '@radix-ui/react-slot';
 export {
-  DEFAULT_POLICY,
   STATUS_LABELS,
-  amountsForOutcome,
   effectiveStatus,
   formatMoney,
   fromSessionJson,
@@ -29,11 +27,11 @@ export {
   sessionPhase,
 } from '@itutor/sessions-core';
 export type {
+  NoShowQuote,
   ParticipantRole,
   PublicSession,
   SessionJson,
   SessionPhase,
-  SessionPolicy,
   SessionStatus,
 } from '@itutor/sessions-core';
 export { createActionStore, postSessionAction } from '@itutor/sessions-core/client';

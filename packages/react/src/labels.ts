@@ -21,8 +21,11 @@ export interface SessionLabels {
   readonly startsAt: (date: string) => string;
   /** Announced once, politely, when Join opens while the component is on screen. */
   readonly joinOpenAnnouncement: string;
-  /** Student warning; `minutes` is the session's no-show wait, `percent` the no-show charge. */
-  readonly studentNoShowWarning: (minutes: number, percent: string) => string;
+  /**
+   * Student warning; `minutes` is the session's no-show wait, `percent` the share a no-show charges as
+   * the server stated it (the session JSON's `noShowQuote`), or `null` when the session carries none.
+   */
+  readonly studentNoShowWarning: (minutes: number, percent: string | null) => string;
   /** Tutor notice; `minutes` is the session's no-show wait. */
   readonly tutorNoShowNotice: (minutes: number) => string;
   /** Link to the meeting shown after a successful join (in case the new tab did not open). */
@@ -37,8 +40,12 @@ export interface SessionLabels {
   readonly noShowAvailableIn: (countdown: string) => string;
   /** Title of the confirmation dialog. */
   readonly confirmNoShowTitle: string;
-  /** Description of the confirmation dialog: what the student pays and the tutor receives. */
-  readonly confirmNoShowDescription: (charge: string, payout: string) => string;
+  /**
+   * Description of the confirmation dialog: what the student pays, the tutor receives and the platform
+   * keeps, formatted from the server's quote (the session JSON's `noShowQuote`); all three `null` when
+   * the session carries none.
+   */
+  readonly confirmNoShowDescription: (charge: string | null, payout: string | null, fee: string | null) => string;
   /** Cancel button of the confirmation dialog. */
   readonly cancel: string;
   /** Shown after a no-show was recorded from this component. */
@@ -80,7 +87,7 @@ export const DEFAULT_LABELS: SessionLabels = {
   ended: 'Scheduled time is over',
   startsAt: (d) => `Starts ${d}`,
   joinOpenAnnouncement: 'Join is now open.',
-  studentNoShowWarning: (m, p) => `Join within ${m} minutes of the start or you may be marked absent and charged ${p}.`,
+  studentNoShowWarning: (m, p) => `Join within ${m} minutes of the start or you may be marked absent${p ? ` and charged ${p}` : ''}.`,
   tutorNoShowNotice: (m) => `You can mark a no-show ${m} minutes after the start.`,
   openMeeting: 'Open the meeting',
   genericError: 'Something went wrong.',
@@ -89,7 +96,7 @@ export const DEFAULT_LABELS: SessionLabels = {
   noShowAvailableIn: (c) => `You can mark a no-show in ${c}`,
   confirmNoShowTitle: 'Mark the student as absent?',
   confirmNoShowDescription: (charge, payout) =>
-    `The student will be charged ${charge} and you will receive ${payout}. This cannot be undone.`,
+    `The student will be ${charge ? `charged ${charge} and you will receive ${payout}` : 'marked absent and charged the no-show rate'}. This cannot be undone.`,
   cancel: 'Cancel',
   noShowRecorded: 'No-show recorded.',
   countdown: formatCountdown,

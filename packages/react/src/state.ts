@@ -5,6 +5,7 @@ import {
   noShowGuard,
   secondsUntil,
   sessionPhase,
+  type NoShowQuote,
   type ParticipantRole,
   type PublicSession,
   type SessionJson,
@@ -27,6 +28,15 @@ export type SessionInput = PublicSession | SessionJson;
 /** Returns a `PublicSession` (instants as `Date`s) from either form (internal). */
 export function toPublicSessionInput(session: SessionInput): PublicSession {
   return session.scheduledStartAt instanceof Date ? (session as PublicSession) : fromSessionJson(session);
+}
+
+/**
+ * The server's {@link NoShowQuote} carried by the session JSON (`toSessionJson(session, { policy })`):
+ * what a no-show would cost. `null` for a `PublicSession` (no JSON), JSON without one (the policy was not
+ * known to the server, or no no-show is possible any more). The browser never computes it.
+ */
+export function noShowQuoteOf(session: SessionInput): NoShowQuote | null {
+  return ('noShowQuote' in session && session.noShowQuote) || null;
 }
 
 /** Where a session stands for the Join button. `unknown`: no instant yet (server render without one). */
@@ -52,6 +62,11 @@ export interface JoinState {
   readonly showNoShowWarning: boolean;
   /** The session's stored no-show wait, in minutes. */
   readonly noShowWaitMinutes: number;
+  /**
+   * Share of the price a no-show charges, in basis points, as the server stated it (the session JSON's
+   * `noShowQuote.chargeBps`); `null` when the session carries no quote.
+   */
+  readonly noShowChargeBps: number | null;
 }
 
 /** Options for {@link joinStateAt} and {@link noShowStateAt}. */
@@ -94,6 +109,7 @@ export function joinStateAt(session: SessionInput, now: number | null, options: 
     // Before an instant is known: shown unless a refusal no wait can lift (final, joined in time).
     showNoShowWarning: known ? !noShow.allowed && noShow.code === 'TOO_EARLY' : noShow.allowed,
     noShowWaitMinutes: s.noShowWaitMinutes,
+    noShowChargeBps: noShowQuoteOf(session)?.chargeBps ?? null,
   };
 }
 
@@ -113,6 +129,11 @@ export interface NoShowState {
   readonly eligibleAt: Date;
   /** Whole seconds until `eligibleAt` (0 once eligible); `null` when unknown or hidden. */
   readonly secondsUntilEligible: number | null;
+  /**
+   * What the no-show would cost, as the server stated it (the session JSON's `noShowQuote`): what the
+   * confirmation says. `null` when the session carries no quote.
+   */
+  readonly quote: NoShowQuote | null;
 }
 
 /**
@@ -134,5 +155,6 @@ export function noShowStateAt(session: SessionInput, now: number | null, options
     canMarkNoShow: known && guard.allowed && now >= +eligible,
     eligibleAt: eligible,
     secondsUntilEligible: known ? secondsUntil(eligible, new Date(now)) : null,
+    quote: noShowQuoteOf(session),
   };
 }

@@ -1,4 +1,4 @@
-import { formatMoney } from '@itutor/sessions-core';
+import { definePolicy, formatMoney } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
 import { SessionRequestError } from '@itutor/sessions-core/client';
@@ -86,6 +86,24 @@ export const ConfirmDialog: Story = {
     await expect(dialog).toHaveAccessibleDescription(
       `The student will be charged ${formatMoney(7500, { currency: 'TTD', locale: 'en-TT' })} and you will receive ${formatMoney(6750, { currency: 'TTD', locale: 'en-TT' })}. This cannot be undone.`,
     );
+  },
+};
+
+/** The server's policy charges a quarter and pays out 80 %: the dialog states what the session JSON carries. */
+export const ServerPolicy: Story = {
+  args: { session: sessionJson({}, definePolicy({ noShowChargeBps: 2500, tutorPayoutBps: 8000 })) },
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await expect(dialog).toHaveAccessibleDescription(/charged TTD\s37\.50 and you will receive TTD\s30\.00\./);
+  },
+};
+
+/** JSON built without the policy (`toSessionJson(session, { policy: null })`): the dialog states no amounts. */
+export const NoQuote: Story = {
+  args: { session: sessionJson({}, null) },
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await expect(dialog).toHaveAccessibleDescription('The student will be marked absent and charged the no-show rate. This cannot be undone.');
   },
 };
 

@@ -1,3 +1,4 @@
+import { definePolicy } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, waitFor, within } from 'storybook/test';
 import { SessionRequestError } from '@itutor/sessions-core/client';
@@ -48,6 +49,14 @@ export const WaitingStudent: Story = {
     await expect(button).toBeDisabled();
     await expect(button).toHaveAccessibleDescription(/Join opens in 25:00/);
     await expect(canvas.getByText(/marked absent and charged 50%/)).toBeVisible();
+  },
+};
+
+/** The server's policy charges a quarter for a no-show: the warning states the share the session JSON carries. */
+export const ServerPolicyStudent: Story = {
+  args: { minutesFromStart: -30, session: sessionJson({}, definePolicy({ noShowChargeBps: 2500 })) },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByText('Join within 19 minutes of the start or you may be marked absent and charged 25%.')).toBeVisible();
   },
 };
 
@@ -177,7 +186,7 @@ export const CustomLabelsAndLocale: Story = {
     labels: {
       join: 'Rejoindre la séance',
       joinOpensIn: (c) => `Ouverture dans ${c}`,
-      studentNoShowWarning: (m, p) => `Rejoignez dans les ${m} minutes suivant le début, sinon vous risquez d’être facturé ${p}.`,
+      studentNoShowWarning: (m, p) => `Rejoignez dans les ${m} minutes suivant le début, sinon vous risquez d’être facturé${p ? ` ${p}` : ''}.`,
       startsAt: (d) => `Début : ${d}`,
     },
   },

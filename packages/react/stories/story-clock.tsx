@@ -1,4 +1,4 @@
-import { toSessionJson, type PublicSession } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, toSessionJson, type PublicSession, type SessionPolicy } from '@itutor/sessions-core';
 import { useMemo, type ReactNode } from 'react';
 import { SessionClockProvider } from '../src/index';
 import { createManualSessionClock, type ManualSessionClock } from '../src/testing';
@@ -27,8 +27,13 @@ export function StoryClock({ id, minutesFromStart, children }: { id: string; min
   return <SessionClockProvider clock={clock}>{children}</SessionClockProvider>;
 }
 
-/** The fixture session as JSON (what a host gets from its API), with overrides. */
-export const sessionJson = (overrides: Partial<PublicSession> = {}) => toSessionJson(makeSession(overrides));
+/**
+ * The fixture session as JSON (what a host gets from its API, or builds on the server with
+ * `toSessionJson(session, { policy: core.policy })`), with overrides; `policy` is the server's (default
+ * `DEFAULT_POLICY`): the JSON's `noShowQuote` carries the no-show amounts the buttons state.
+ */
+export const sessionJson = (overrides: Partial<PublicSession> = {}, policy: SessionPolicy | null = DEFAULT_POLICY) =>
+  toSessionJson(makeSession(overrides), { policy });
 
 /** A promise that never settles: keeps a button in its pending state. */
 export const never = <T,>() => new Promise<T>(() => {});

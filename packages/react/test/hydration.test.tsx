@@ -1,4 +1,4 @@
-import { toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
 import { act } from '@testing-library/react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
@@ -7,7 +7,7 @@ import { MarkNoShowButton, SessionClockProvider, SessionJoinButton } from '../sr
 import { createManualSessionClock } from '../src/testing';
 import { at, makeSession } from './fixtures';
 
-const session = toSessionJson(makeSession());
+const session = toSessionJson(makeSession(), { policy: DEFAULT_POLICY });
 
 function Page({ clock, initialNow }: { clock: ReturnType<typeof createManualSessionClock>; initialNow?: string }) {
   return (

@@ -1,4 +1,4 @@
-import { STATUS_LABELS, toSessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, STATUS_LABELS, definePolicy, toSessionJson, type SessionStatus } from '@itutor/sessions-core';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import axe from 'axe-core';
 import { Profiler } from 'react';
@@ -8,7 +8,7 @@ import { createManualSessionClock } from '../src/testing';
 import { at, jsonResponse, makeSession, START } from './fixtures';
 
 const session = makeSession();
-const json = toSessionJson(session);
+const json = toSessionJson(session, { policy: DEFAULT_POLICY });
 
 function fakeTab() {
   return { opener: {} as unknown, closed: false, location: { href: '' }, close: vi.fn() };
@@ -53,7 +53,7 @@ describe('SessionJoinButton timing', () => {
   });
 
   it('explains the disabled button with aria-describedby (countdown and warning)', () => {
-    renderAt(at(-60), <SessionJoinButton session={session} role="student" />);
+    renderAt(at(-60), <SessionJoinButton session={json} role="student" />);
     const button = screen.getByRole('button', { name: 'Join session' });
     expect(button).toHaveAccessibleDescription(
       'Join opens in 55:00 Join within 19 minutes of the start or you may be marked absent and charged 50%.',
@@ -61,11 +61,28 @@ describe('SessionJoinButton timing', () => {
   });
 
   it('words the no-show wait for each role, using the session’s stored wait', () => {
-    const { unmount } = renderAt(at(-1), <SessionJoinButton session={session} role="student" />);
+    const { unmount } = renderAt(at(-1), <SessionJoinButton session={json} role="student" />);
     expect(screen.getByText(/Join within 19 minutes of the start or you may be marked absent and charged 50%/)).toBeInTheDocument();
     unmount();
     renderAt(at(-1), <SessionJoinButton session={makeSession({ durationMinutes: 90, noShowWaitMinutes: 29 })} role="tutor" />);
     expect(screen.getByText('You can mark a no-show 29 minutes after the start.')).toBeInTheDocument();
+  });
+
+  it("states the share the server put in the session JSON (noShowQuote.chargeBps), not a policy of the browser's", () => {
+    const quarter = toSessionJson(session, { policy: definePolicy({ noShowChargeBps: 2500 }) });
+    const { unmount } = renderAt(at(-1), <SessionJoinButton session={quarter} role="student" />);
+    expect(screen.getByText('Join within 19 minutes of the start or you may be marked absent and charged 25%.')).toBeInTheDocument();
+    unmount();
+    // Without a quote (a PublicSession, or JSON from a server that did not know its policy): no share stated.
+    for (const input of [session, toSessionJson(session, { policy: null })]) {
+      const { unmount: done } = renderAt(at(-1), <SessionJoinButton session={input} role="student" />);
+      expect(screen.getByText('Join within 19 minutes of the start or you may be marked absent.')).toBeInTheDocument();
+      done();
+    }
+    // A host label receives the formatted share, or null.
+    const studentNoShowWarning = vi.fn((m: number, p: string | null) => `${m} ${p}`);
+    renderAt(at(-1), <SessionJoinButton session={quarter} role="student" labels={{ studentNoShowWarning }} />);
+    expect(screen.getByText('19 25%')).toBeInTheDocument();
   });
 
   it('shows in progress (warning until the wait is over), then ended', () => {
@@ -98,7 +115,7 @@ describe('SessionJoinButton timing', () => {
     renderAt(
       at(-10),
       <SessionClockProvider labels={{ join: 'Rejoindre', status: { CANCELLED: 'Annulée' } }} locale="fr-FR">
-        <SessionJoinButton session={session} role="student" labels={{ joinOpensIn: (c) => `Ouvre dans ${c}` }} />
+        <SessionJoinButton session={json} role="student" labels={{ joinOpensIn: (c) => `Ouvre dans ${c}` }} />
         <SessionJoinButton session={makeSession({ status: 'CANCELLED' })} role="student" />
       </SessionClockProvider>,
     );

@@ -1,4 +1,4 @@
-import { formatMoney, toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, definePolicy, formatMoney, toSessionJson } from '@itutor/sessions-core';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import axe from 'axe-core';
 import { describe, expect, it, vi } from 'vitest';
@@ -7,9 +7,10 @@ import { createManualSessionClock } from '../src/testing';
 import { at, jsonResponse, makeSession } from './fixtures';
 
 const session = makeSession();
-const json = toSessionJson(session);
+const json = toSessionJson(session, { policy: DEFAULT_POLICY });
 const settled = toSessionJson(
   makeSession({ status: 'NO_SHOW_STUDENT', version: 2, finalizedAt: at(19), chargeAmountMinor: 7500, payoutAmountMinor: 6750, platformFeeMinor: 750 }),
+  { policy: DEFAULT_POLICY },
 );
 
 function renderAt(now: Date, ui: React.ReactElement) {
@@ -56,7 +57,7 @@ describe('MarkNoShowButton', () => {
   });
 
   it('confirms in a labelled, described dialog stating 50 % charged and 45 % paid of a 15000-cent session', async () => {
-    renderAt(at(20), <MarkNoShowButton session={session} role="tutor" />);
+    renderAt(at(20), <MarkNoShowButton session={json} role="tutor" />);
     fireEvent.click(trigger());
     const dialog = screen.getByRole('dialog', { name: 'Mark the student as absent?' });
     const charge = formatMoney(7500, { currency: 'TTD', locale: 'en-TT' });
@@ -70,9 +71,34 @@ describe('MarkNoShowButton', () => {
   });
 
   it('formats the amounts for the host’s locale', () => {
-    renderAt(at(20), <MarkNoShowButton session={session} role="tutor" locale="de-DE" />);
+    renderAt(at(20), <MarkNoShowButton session={json} role="tutor" locale="de-DE" />);
     fireEvent.click(trigger());
     expect(screen.getByRole('dialog')).toHaveAccessibleDescription(/75,00.*67,50/);
+  });
+
+  it('states the amounts the server put in the session JSON (noShowQuote), computing none itself', () => {
+    // The host's policy on the server: a quarter charged, 80 % of it paid out.
+    const quoted = toSessionJson(session, { policy: definePolicy({ noShowChargeBps: 2500, tutorPayoutBps: 8000 }) });
+    const { unmount } = renderAt(at(20), <MarkNoShowButton session={quoted} role="tutor" />);
+    fireEvent.click(trigger());
+    expect(screen.getByRole('dialog')).toHaveAccessibleDescription(/charged TTD\s37\.50 and you will receive TTD\s30\.00\./);
+    unmount();
+    // Whatever the server says is what is stated (no second computation in the browser); the fee goes to the label too.
+    const told = { ...json, noShowQuote: { chargeBps: 5000, chargeMinor: 1234, payoutMinor: 1000, feeMinor: 234 } };
+    renderAt(at(20), <MarkNoShowButton session={told} role="tutor" labels={{ confirmNoShowDescription: (c, p, f) => `${c} | ${p} | ${f}` }} />);
+    fireEvent.click(trigger());
+    expect(screen.getByRole('dialog')).toHaveAccessibleDescription(/^TTD\s12\.34 \| TTD\s10\.00 \| TTD\s2\.34$/);
+  });
+
+  it('states no amounts without a quote (a PublicSession, or JSON from a server that did not know its policy)', () => {
+    for (const input of [session, toSessionJson(session, { policy: null })]) {
+      const { unmount } = renderAt(at(20), <MarkNoShowButton session={input} role="tutor" />);
+      fireEvent.click(trigger());
+      expect(screen.getByRole('dialog')).toHaveAccessibleDescription(
+        'The student will be marked absent and charged the no-show rate. This cannot be undone.',
+      );
+      unmount();
+    }
   });
 
   it('returns focus to the trigger when the dialog closes', async () => {

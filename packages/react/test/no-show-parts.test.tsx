@@ -1,4 +1,4 @@
-import { toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
 import { SessionRequestError } from '@itutor/sessions-core/client';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
@@ -15,7 +15,7 @@ import { createManualSessionClock } from '../src/testing';
 import { at, makeSession } from './fixtures';
 
 const session = makeSession();
-const settled = toSessionJson(makeSession({ status: 'NO_SHOW_STUDENT', version: 2, finalizedAt: at(19) }));
+const settled = toSessionJson(makeSession({ status: 'NO_SHOW_STUDENT', version: 2, finalizedAt: at(19) }), { policy: DEFAULT_POLICY });
 
 function renderAt(now: Date, ui: React.ReactElement) {
   const clock = createManualSessionClock(now);

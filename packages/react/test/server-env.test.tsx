@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import * as connect from '../src/connect';
@@ -11,7 +11,7 @@ describe('the package entry in a plain server environment', () => {
     expect(typeof (globalThis as { document?: unknown }).document).toBe('undefined');
     expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
     const { SessionClockProvider, SessionJoinButton, MarkNoShowButton, joinStateAt } = entry;
-    const session = toSessionJson(makeSession());
+    const session = toSessionJson(makeSession(), { policy: DEFAULT_POLICY });
     const html = renderToString(
       <SessionClockProvider initialNow={at(-6)}>
         <SessionJoinButton session={session} role="student" />

@@ -1,4 +1,4 @@
-import { toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
 import { describe, expect, it } from 'vitest';
 import { formatCountdown } from '../src/labels';
 import { joinStateAt, noShowStateAt } from '../src/state';
@@ -17,7 +17,7 @@ describe('joinStateAt', () => {
   });
 
   it('accepts the JSON form and a later server instant', () => {
-    const json = toSessionJson(session);
+    const json = toSessionJson(session, { policy: DEFAULT_POLICY });
     const state = joinStateAt(json, ms(at(-5)), { notBefore: ms(at(-5)) + 30_000 });
     expect(state).toMatchObject({ phase: 'waiting', secondsUntilOpen: 30 });
   });
@@ -44,6 +44,16 @@ describe('noShowStateAt', () => {
   it('opens exactly at noShowEligibleAt', () => {
     expect(noShowStateAt(session, ms(session.noShowEligibleAt) - 1)).toMatchObject({ phase: 'waiting', canMarkNoShow: false, secondsUntilEligible: 1 });
     expect(noShowStateAt(session, ms(session.noShowEligibleAt))).toMatchObject({ phase: 'open', canMarkNoShow: true });
+  });
+
+  it("carries the server's quote from the session JSON, and null without one", () => {
+    const json = toSessionJson(session, { policy: DEFAULT_POLICY });
+    expect(noShowStateAt(json, ms(at(20))).quote).toEqual({ chargeBps: 5000, chargeMinor: 7500, payoutMinor: 6750, feeMinor: 750 });
+    expect(joinStateAt(json, ms(at(1))).noShowChargeBps).toBe(5000);
+    for (const input of [session, toSessionJson(session, { policy: null })]) {
+      expect(noShowStateAt(input, ms(at(20))).quote).toBeNull();
+      expect(joinStateAt(input, ms(at(1))).noShowChargeBps).toBeNull();
+    }
   });
 
   it('hides when the student joined at or before the end of the wait, or when final', () => {

@@ -158,19 +158,19 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
         return problem('FORBIDDEN', "Only the booking's tutor (or the server) can create its session");
       }
       const { session, created } = await core.createForBooking(booking, auth.isService ? 'system' : auth.userId);
-      return json({ session: toSessionJson(session), created }, created ? 201 : 200);
+      return json({ session: toSessionJson(session, { policy: core.policy }), created }, created ? 201 : 200);
     }),
 
     /** `POST /sessions/{id}/join` → 200 `{ joinUrl, session }` after the join is recorded. */
     join: sessionAction(async (sessionId, auth) => {
       const { session, joinUrl } = await core.join({ sessionId, userId: auth.userId });
-      return json({ joinUrl, session: toSessionJson(session) });
+      return json({ joinUrl, session: toSessionJson(session, { policy: core.policy }) });
     }),
 
     /** `POST /sessions/{id}/mark-no-show` → 200 `{ session }` (settled as `NO_SHOW_STUDENT`). */
     markNoShow: sessionAction(async (sessionId, auth) => {
       const session = await core.markNoShow({ sessionId, userId: auth.userId });
-      return json({ session: toSessionJson(session) });
+      return json({ session: toSessionJson(session, { policy: core.policy }) });
     }),
 
     /**

@@ -4,7 +4,7 @@
  * mounted behind `createSessionsHandler`. Plus request builders, problem assertions and state snapshots.
  */
 import { expect } from 'vitest';
-import { createSessionsCore, type Booking, type Session, type SessionsCore } from '@itutor/sessions-core';
+import { createSessionsCore, type Booking, type Session, type SessionPolicy, type SessionsCore } from '@itutor/sessions-core';
 import { createSessionsHandler, type AuthContext, type Authenticator } from '@itutor/sessions-core/http';
 import {
   createFakeVideoProvider,
@@ -139,6 +139,8 @@ export interface HttpFixture {
 
 export interface FixtureOptions {
   readonly maxBodyBytes?: number;
+  /** The host's policy overrides (`createSessionsCore({ policy })`). */
+  readonly policy?: Partial<SessionPolicy>;
 }
 
 export async function createHttpFixture(options: FixtureOptions = {}): Promise<HttpFixture> {
@@ -146,7 +148,7 @@ export async function createHttpFixture(options: FixtureOptions = {}): Promise<H
   const adapter = createInMemoryAdapter({ clock });
   const video = createFakeVideoProvider();
   const gateway = createRecordingPaymentGateway();
-  const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: gateway, clock });
+  const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: gateway, clock, ...(options.policy ? { policy: options.policy } : {}) });
   const bookings = new Map<string, Booking>();
   const unexpectedErrors: unknown[] = [];
 

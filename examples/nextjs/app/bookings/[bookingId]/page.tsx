@@ -19,8 +19,9 @@ const formatInstant = (date: Date) =>
 /**
  * The booking detail page of the original description's "UI Integration Example", as a server
  * component: the session is loaded on the server through the core (service role, so the page decides
- * who may see it), converted with `toSessionJson` (no meeting URL), and handed to the small client
- * component that renders the SDK's buttons.
+ * who may see it), converted with `toSessionJson` (no meeting URL; with the core's policy, so the JSON
+ * carries the no-show amounts the buttons state), and handed to the small client component that renders
+ * the SDK's buttons.
  */
 export default async function BookingPage({ params }: { params: Promise<{ bookingId: string }> }) {
   const { bookingId } = await params;
@@ -112,7 +113,7 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
         ) : null}
       </dl>
 
-      <SessionControls session={toSessionJson(session)} role={role} renderedAt={now.getTime()} />
+      <SessionControls session={toSessionJson(session, { policy: core.policy })} role={role} renderedAt={now.getTime()} />
     </main>
   );
 }

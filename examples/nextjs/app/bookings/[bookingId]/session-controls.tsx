@@ -8,8 +8,9 @@ import { DISPLAY_LOCALE, DISPLAY_TIME_ZONE } from '@/lib/display';
  * The only client component of the page: the SDK's buttons need a click handler that refreshes the
  * server-rendered page (`router.refresh()`), and functions cannot cross from a server component.
  *
- * `session` is `toSessionJson(session)`: it never contains the meeting URL. The Join button asks
- * `POST /api/sessions/{id}/join` for it, which records the join first.
+ * `session` is `toSessionJson(session, { policy: core.policy })`: it never contains the meeting URL (the
+ * Join button asks `POST /api/sessions/{id}/join` for it, which records the join first), and it carries
+ * the no-show amounts the buttons state (`noShowQuote`), computed on the server.
  */
 export function SessionControls({
   session,
