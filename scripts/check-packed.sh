@@ -67,7 +67,10 @@ declare const secretToken: string;
 declare function emailOf(userId: string): Promise<string | null>;
 declare module '@/server/sessions' {
   export function getCurrentUser(): Promise<{ id: string }>;
-  export const sessionsCore: { getSessionFor(id: string, userId: string): Promise<import('@itutor/sessions-core').PublicSession> };
+  export const sessionsCore: {
+    getSessionFor(id: string, userId: string): Promise<import('@itutor/sessions-core').PublicSession>;
+    readonly policy: import('@itutor/sessions-core').SessionPolicy;
+  };
 }
 TS
 
@@ -204,7 +207,7 @@ const { session } = await core.createForBooking({
 });
 export const sessionId = session.id;
 export const getCurrentUser = async () => ({ id: 'tutor-1' });
-export const sessionsCore = { getSessionFor: async (id) => toPublicSession(await core.getSession(id)) };
+export const sessionsCore = { getSessionFor: async (id) => toPublicSession(await core.getSession(id)), policy: core.policy };
 JS
 cat > run/host.mjs <<'JS'
 // Registers the hooks and gives the names the examples leave to the host harmless values.
