@@ -84,8 +84,6 @@ export type {
 export { createSessionsCore } from './service';
 export { decideChargeAnswer, LATE_SUCCESS_REASON } from './charge-answers';
 export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './charge-answers';
-export { CHARGE_HALT, isChargeHaltError, markChargeHalt } from './charge-halt';
-export type { ChargeHaltError } from './charge-halt';
 export { MAX_REFUND_REASON_LENGTH, refundedSoFar, refundIdempotencyKey, refundSplit, toPublicRefund } from './refunds';
 export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedgerReader, RefundResult, RefundStatus } from './refunds';
 export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';

@@ -103,8 +103,8 @@ export type MeetingEndSource = 'webhook' | 'reconciliation' | 'host';
 
 /**
  * A validated refund answer, as the state machine records it. `unknown` covers a call that threw or timed
- * out; `halted` (the gateway threw a `ChargeHaltError`) records the refund as failed for good with the
- * error's code, never sent again.
+ * out; `halted` (the gateway answered `halted`) records the refund as failed for good with the
+ * answer's code, never sent again.
  */
 export type RefundAnswer =
   | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
@@ -120,9 +120,9 @@ export type ChargeAnswer =
       readonly reason: string;
       readonly reference: string | null;
       /**
-       * The gateway halted the attempt (it threw a `ChargeHaltError`; `reason` is its code): the
-       * charge is failed for good at once and never sent again; the ledger row becomes `halted` (its
-       * `failureCode` the code) and never changes again. See `CHARGE_HALT`.
+       * The gateway halted the attempt (it answered `{ status: 'halted', code }`; `reason` is the code):
+       * the charge is failed for good at once and never sent again; the ledger row becomes `halted` (its
+       * `failureCode` the code) and never changes again. See `ChargeResult`.
        */
       readonly halted?: boolean;
     };
@@ -530,8 +530,8 @@ function recordRefundResult(
 
 /**
  * Validates a gateway's refund answer at the port, like `classifyChargeResult`: a well-formed `succeeded`,
- * `pending`, or `failed` with a failure code is taken as it is; anything else is `unknown` (retried under the
- * same key).
+ * `pending`, or `failed` with a failure code is taken as it is; a well-formed `halted` (with a `code`) is
+ * failed for good with that code (`halted: true`); anything else is `unknown` (retried under the same key).
  */
 export function classifyRefundResult(value: unknown): RefundAnswer {
   if (typeof value !== 'object' || value === null) return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
@@ -541,6 +541,9 @@ export function classifyRefundResult(value: unknown): RefundAnswer {
   if ((answer.status === 'succeeded' || answer.status === 'pending') && referenceOk) return { status: answer.status, reference };
   if (answer.status === 'failed' && referenceOk && text(answer.failureCode) !== null) {
     return { status: 'failed', failureCode: answer.failureCode as string, reference };
+  }
+  if (answer.status === 'halted' && referenceOk && text(answer.code) !== null) {
+    return { status: 'failed', failureCode: answer.code as string, reference, halted: true };
   }
   if (answer.status === 'unknown') return { status: 'unknown', reason: text(answer.reason) ?? 'gateway_unknown', reference };
   return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
@@ -743,8 +746,10 @@ const text = (value: unknown): string | null =>
 
 /**
  * Validates a gateway's answer at the port. A well-formed `succeeded`, or `failed` with a failure code,
- * is taken as it is; an explicit `unknown`, and anything else (another status, a missing or oversized
- * field, not an object at all), is `unknown` for that session alone, never an error for the batch.
+ * is taken as it is; a well-formed `halted` (with a `code`) is an `unknown` answer marked `halted` (its
+ * `reason` the code: the attempt is stored as `halted` and the charge failed for good); an explicit
+ * `unknown`, and anything else (another status, a missing or oversized field, not an object at all), is
+ * `unknown` for that session alone, never an error for the batch.
  */
 export function classifyChargeResult(value: unknown): ChargeAnswer {
   if (typeof value !== 'object' || value === null) return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
@@ -754,6 +759,9 @@ export function classifyChargeResult(value: unknown): ChargeAnswer {
   if (answer.status === 'succeeded' && referenceOk) return { status: 'succeeded', reference };
   if (answer.status === 'failed' && referenceOk && text(answer.failureCode) !== null) {
     return { status: 'failed', failureCode: answer.failureCode as string, reference };
+  }
+  if (answer.status === 'halted' && referenceOk && text(answer.code) !== null) {
+    return { status: 'unknown', reason: answer.code as string, reference, halted: true };
   }
   if (answer.status === 'unknown') return { status: 'unknown', reason: text(answer.reason) ?? 'gateway_unknown', reference };
   return { status: 'unknown', reason: 'unrecognised_answer', reference: null };

@@ -262,9 +262,10 @@ export interface ChargeInstruction {
 }
 
 /**
- * The gateway's answer. The core validates it: anything but a well-formed `succeeded` or `failed`
- * (with a `failureCode`) counts as `unknown`, and so does a call that throws or passes its time limit.
- * An unknown charge is retried under the same key; a failed one opens a new attempt with a new key.
+ * The gateway's answer. The core validates it (`classifyChargeResult`): anything but a well-formed
+ * `succeeded`, `failed` (with a `failureCode`) or `halted` (with a `code`) counts as `unknown`, and so does
+ * a call that throws or passes its time limit. An unknown charge is retried under the same key; a failed
+ * one opens a new attempt with a new key; a halted one is never sent again.
  */
 export type ChargeResult =
   | {
@@ -284,6 +285,24 @@ export type ChargeResult =
       readonly status: 'unknown';
       readonly reference?: string;
       readonly reason?: string;
+    }
+  | {
+      /**
+       * Stop: never send this attempt again, under its key or a new one; a person must look. For the few
+       * answers where retrying would be wrong — for example Stripe's `idempotency_error` (the attempt's key
+       * was already used with different parameters: retrying would either fail forever or, with a new key,
+       * risk charging twice), or an instruction the gateway can never accept. The core records the attempt
+       * as `halted` with `code` as its `failureCode` (the first call may have taken money: the attempt is
+       * not called failed; storage never changes a halted attempt again), fails the charge for good at once
+       * (`chargeStatus: 'failed'`, listed by `listChargesNeedingAttention`) with a `charge.needs_attention`
+       * event whose reason is `gateway_halted` and whose `code` is this one, and never calls the gateway for
+       * that session again. The session keeps the attempt's key, so a later webhook saying it succeeded is
+       * still matched (recorded as a late success on a ledger row of its own).
+       */
+      readonly status: 'halted';
+      /** Why, kept in the ledger as the attempt's `failureCode` (e.g. `IDEMPOTENCY_CONFLICT`; 1–200 characters). */
+      readonly code: string;
+      readonly reference?: string;
     };
 
 /** What the core passes along with every gateway call. */
@@ -295,9 +314,9 @@ export interface ChargeCallOptions {
 /** Takes money. `@itutor/sessions-stripe` implements it for Stripe. */
 export interface PaymentGateway {
   /**
-   * Takes the instruction's money under its idempotency key. May throw; a thrown error counts as an
-   * unknown answer (retried under the same key), except an error marked with `CHARGE_HALT`, which fails
-   * the charge for good at once and flags it for a person (see `CHARGE_HALT`).
+   * Takes the instruction's money under its idempotency key. To stop the attempt for good (a person must
+   * look), answer `{ status: 'halted', code }` (see `ChargeResult`). May throw; a thrown error, whatever
+   * it carries, always counts as an unknown answer (retried under the same key).
    */
   charge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<ChargeResult>;
   /**
@@ -311,8 +330,9 @@ export interface PaymentGateway {
   readonly idempotencyKeyLifetimeMinutes?: number;
   /**
    * Optional: returns all or part of a succeeded charge under the refund's own idempotency key (see
-   * `RefundInstruction`). May throw; an error marked with `CHARGE_HALT` means the refund must not be
-   * retried (a person must look), any other throw is an unknown answer.
+   * `RefundInstruction`). Answers `{ status: 'halted', code }` when the refund must never be sent again
+   * (a person must look: it is failed for good with that code). May throw; a thrown error always counts
+   * as an unknown answer (retried under the same key).
    */
   refund?(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }

@@ -1,5 +1,4 @@
 import { subMilliseconds } from 'date-fns';
-import { isChargeHaltError } from './charge-halt';
 import { lostRace, retryUntilDecided } from './compare-and-set';
 import { withDeadline } from './deadline';
 import { SessionError } from './errors';
@@ -73,12 +72,8 @@ export function createRefundService(deps: {
       (signal) =>
         Promise.resolve()
           .then(() => gateway.refund!(instruction, { signal }))
-          .then(classifyRefundResult, (error: unknown): RefundAnswer =>
-            // A halting error (see CHARGE_HALT): failed for good with its code, never sent again.
-            isChargeHaltError(error)
-              ? { status: 'failed', failureCode: error.code, reference: null, halted: true }
-              : { status: 'unknown', reason: 'gateway_error', reference: null },
-          ),
+          // A halt is an answer (`{ status: 'halted', code }`); a throw, whatever it carries, is unknown.
+          .then(classifyRefundResult, (): RefundAnswer => ({ status: 'unknown', reason: 'gateway_error', reference: null })),
       { timeoutMs, what: 'the refund call', onTimeout: () => ({ status: 'unknown', reason: 'timeout', reference: null }) },
     );
   }

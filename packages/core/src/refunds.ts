@@ -34,13 +34,17 @@ export interface RefundInstruction {
  * - `pending`: accepted, not final yet (Stripe's `pending` / `requires_action`): the gateway's webhook says
  *   how it ended;
  * - `failed`: a definite refusal (`failureCode`, e.g. `charge_already_refunded`, `amount_too_large`);
- * - `unknown`: the call threw, timed out or was rate-limited: retry under the same key.
+ * - `unknown`: the call threw, timed out or was rate-limited: retry under the same key;
+ * - `halted`: stop, never send this refund again, a person must look (`code`, 1–200 characters, e.g.
+ *   `IDEMPOTENCY_CONFLICT`): the refund is failed for good with `code` as its failure code, its
+ *   `refund.failed` event marked `halted: true`.
  */
 export type RefundResult =
   | { readonly status: 'succeeded'; readonly reference?: string }
   | { readonly status: 'pending'; readonly reference?: string }
   | { readonly status: 'failed'; readonly failureCode: string; readonly reference?: string }
-  | { readonly status: 'unknown'; readonly reason?: string; readonly reference?: string };
+  | { readonly status: 'unknown'; readonly reason?: string; readonly reference?: string }
+  | { readonly status: 'halted'; readonly code: string; readonly reference?: string };
 
 /** The idempotency key of refund number `refund` (1, 2, ...) of a session's succeeded attempt `attempt`. */
 export function refundIdempotencyKey(sessionId: string, attempt: number, refund: number): string {

@@ -23,8 +23,8 @@ export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
 /**
  * The status of one ledger attempt: `pending` (opened, no answer yet), `unknown` (the call threw, timed
  * out or answered something unclassifiable: retried under the same key), `succeeded`, `failed` (a
- * definite decline: the next retry opens a new attempt with a new key), or `halted` (the gateway threw a
- * `ChargeHaltError`: never sent again; the first call may have taken money, so it is not called failed).
+ * definite decline: the next retry opens a new attempt with a new key), or `halted` (the gateway answered
+ * `halted`: never sent again; the first call may have taken money, so it is not called failed).
  *
  * Storage keeps the record of money taken: an attempt moves only forward (`pending` → `unknown` /
  * `succeeded` / `failed` / `halted`, `unknown` → the same), and a `succeeded`, `failed` or `halted`

@@ -1,5 +1,4 @@
 import { addMinutes, isBefore } from 'date-fns';
-import { isChargeHaltError } from './charge-halt';
 import { withDeadline } from './deadline';
 import { SessionError } from './errors';
 import { leaseEnd } from './lease';
@@ -189,12 +188,8 @@ export function createSettlement(deps: {
       (signal) =>
         Promise.resolve()
           .then(() => gateway.charge(instruction, { signal }))
-          .then(classifyChargeResult, (error: unknown): ChargeAnswer =>
-            // A halting error (see CHARGE_HALT) fails the charge for good at once, its code kept in the ledger.
-            isChargeHaltError(error)
-              ? { status: 'unknown', reason: error.code, reference: null, halted: true }
-              : { status: 'unknown', reason: 'gateway_error', reference: null },
-          ),
+          // A halt is an answer (`{ status: 'halted', code }`); a throw, whatever it carries, is unknown.
+          .then(classifyChargeResult, (): ChargeAnswer => ({ status: 'unknown', reason: 'gateway_error', reference: null })),
       { timeoutMs: options.chargeTimeoutMs, what: 'the charge call', onTimeout: () => ({ status: 'unknown', reason: 'timeout', reference: null }) },
     );
   }

@@ -1,5 +1,5 @@
 import { addMinutes } from 'date-fns';
-import { createSessionsCore, isSessionError, markChargeHalt, type PaymentGateway } from '@itutor/sessions-core';
+import { classifyRefundResult, createSessionsCore, isSessionError, type ChargeResult, type PaymentGateway } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
@@ -243,7 +243,7 @@ describe('recordChargeAnswer: a gateway answer from outside settlement (webhooks
   });
 });
 
-describe('a halting gateway error (CHARGE_HALT)', () => {
+describe("a halting gateway answer ({ status: 'halted', code })", () => {
   it('fails the charge for good at once with its code in the ledger; a no-show is flagged the same way', async () => {
     const { core, gateway, clock, adapter } = await makeCore();
     const { session } = await core.createForBooking(booking());
@@ -298,17 +298,68 @@ describe('a halting gateway error (CHARGE_HALT)', () => {
     expect(gateway.instructions).toHaveLength(1);
   });
 
-  it('an error without a valid marker or code is an ordinary unknown answer (retried under the same key)', async () => {
-    const throwing = (error: unknown): PaymentGateway => ({ charge: () => Promise.reject(error) });
-    for (const error of [
-      Object.assign(new Error('x'), { [Symbol.for('@itutor/sessions-core/charge-halt')]: true }), // no code
-      Object.assign(new Error('x'), { code: 'IDEMPOTENCY_CONFLICT' }), // no marker
-      markChargeHalt(new Error('x'), 'x'.repeat(201)), // code too long
-    ]) {
-      const { core, session } = await withOpenAttempt({ paymentGateway: throwing(error) });
-      expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending' });
-      expect((await core.listCharges(session.id))[0]).toMatchObject({ status: 'unknown', failureCode: 'gateway_error' });
+  it('a thrown error is always an unknown answer, even one marked the old way (CHARGE_HALT + code): retried under the same key', async () => {
+    const recording = createRecordingPaymentGateway();
+    const keys: string[] = [];
+    let calls = 0;
+    const oldHalt = Object.assign(new Error('idempotency key reused with different parameters'), {
+      [Symbol.for('@itutor/sessions-core/charge-halt')]: true,
+      code: 'IDEMPOTENCY_CONFLICT',
+    });
+    const gateway: PaymentGateway = {
+      charge: (instruction, options) => {
+        keys.push(instruction.idempotencyKey);
+        return ++calls === 1 ? Promise.reject(oldHalt) : recording.charge(instruction, options);
+      },
+    };
+    const fx = await makeCore({ settlement: { chargeRetryMinutes: 5 }, paymentGateway: gateway });
+    const { session } = await fx.core.createForBooking(booking());
+    fx.clock.set(addMinutes(START, 60));
+    await fx.core.settleDueSessions();
+    expect(await fx.core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending' });
+    expect(await ledgerOf(fx.core, session.id)).toEqual(['1:unknown:gateway_error:']);
+    expect((await fx.adapter.raw.events(session.id)).filter((e) => e.type === 'charge.needs_attention')).toEqual([]);
+    fx.clock.advance({ minutes: 10 });
+    await fx.core.settleDueSessions();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await fx.core.getSession(session.id)).toMatchObject({ chargeStatus: 'succeeded' });
+  });
+
+  it('a malformed halted answer (code missing, empty, not a string, over 200 characters; a bad reference) is unknown, retried under the same key', async () => {
+    const malformed = [
+      { status: 'halted' },
+      { status: 'halted', code: '' },
+      { status: 'halted', code: 42 },
+      { status: 'halted', code: 'x'.repeat(201) },
+      { status: 'halted', code: 'IDEMPOTENCY_CONFLICT', reference: 'r'.repeat(201) },
+    ];
+    for (const answer of malformed) {
+      const keys: string[] = [];
+      const gateway: PaymentGateway = {
+        charge: (instruction) => {
+          keys.push(instruction.idempotencyKey);
+          return Promise.resolve(answer as unknown as ChargeResult);
+        },
+      };
+      const fx = await makeCore({ settlement: { chargeRetryMinutes: 5 }, paymentGateway: gateway });
+      const { session } = await fx.core.createForBooking(booking());
+      fx.clock.set(addMinutes(START, 60));
+      await fx.core.settleDueSessions();
+      expect(await fx.core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending' });
+      expect(await ledgerOf(fx.core, session.id)).toEqual(['1:unknown:unrecognised_answer:']);
+      fx.clock.advance({ minutes: 10 });
+      await fx.core.settleDueSessions();
+      expect(keys).toEqual([keys[0], keys[0]]);
     }
+    // The refund port validates the same way.
+    for (const answer of malformed) expect(classifyRefundResult(answer)).toEqual({ status: 'unknown', reason: 'unrecognised_answer', reference: null });
+    expect(classifyRefundResult({ status: 'halted', code: 'IDEMPOTENCY_CONFLICT', reference: 're_1' })).toEqual({
+      status: 'failed',
+      failureCode: 'IDEMPOTENCY_CONFLICT',
+      reference: 're_1',
+      halted: true,
+    });
   });
 });
 

@@ -159,12 +159,19 @@ describe('core.refundCharge', () => {
   });
 
   it('a hanging gateway is cut off at the time limit (unknown); a halting error fails the refund for good', async () => {
-    const { core, gateway, session } = await charged(15_000, { settlement: { chargeTimeoutMs: 50, runBudgetMs: 1_000 } });
+    const { core, gateway, session, adapter, clock } = await charged(15_000, { settlement: { chargeTimeoutMs: 50, runBudgetMs: 1_000 } });
     gateway.scriptRefunds('hang', 'halt');
     const hung = await core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'hang', actorId: 'a' });
     expect(hung.refund).toMatchObject({ status: 'unknown', failureCode: 'timeout' });
     const halted = await core.refundCharge({ sessionId: session.id, amountMinor: 100, reason: 'halt', actorId: 'a' });
     expect(halted.refund).toMatchObject({ status: 'failed', failureCode: 'IDEMPOTENCY_CONFLICT' });
+    const failed = (await adapter.raw.events(session.id)).filter((e) => e.type === 'refund.failed').map((e) => e.payload);
+    expect(failed).toEqual([{ refund: halted.refund.refund, attempt: 1, amountMinor: 100, failureCode: 'IDEMPOTENCY_CONFLICT', halted: true }]);
+    // Failed for good: never sent again.
+    const sent = gateway.refundInstructions.filter((i) => i.idempotencyKey === halted.refund.idempotencyKey).length;
+    clock.set(addMinutes(clock.now(), 30));
+    await core.retryRefunds();
+    expect(gateway.refundInstructions.filter((i) => i.idempotencyKey === halted.refund.idempotencyKey)).toHaveLength(sent);
   });
 
   it('a pending answer waits for the webhook: recordRefundAnswer finishes it; answers for settled refunds change nothing', async () => {

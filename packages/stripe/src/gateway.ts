@@ -1,7 +1,7 @@
 import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type ChargeResult, type PaymentGateway, type RefundInstruction, type RefundResult } from '@itutor/sessions-core';
 import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 import type { StripeClientLike } from './client';
-import { StripeGatewayError } from './errors';
+import { STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
 
 /** The student's Stripe customer and the saved payment method to charge off-session. */
 export interface StripeCustomerRef {
@@ -73,8 +73,8 @@ export interface StripeGateway extends PaymentGateway {
    * `reverse_transfer: true` and `refund_application_fee: true`, so the tutor's transfer and the platform's
    * fee are returned in proportion to the refund (Stripe computes the shares; a full refund returns both
    * whole), under the refund's own `Idempotency-Key`. Answers are classified by `classifyStripeRefund`;
-   * throws `StripeGatewayError` (`INVALID_INSTRUCTION`, `IDEMPOTENCY_CONFLICT` — both halting —, or
-   * `STRIPE_MISCONFIGURED`) like `charge`.
+   * like `charge`, answers `{ status: 'halted', code }` for `INVALID_INSTRUCTION` and `IDEMPOTENCY_CONFLICT`
+   * and throws `StripeGatewayError` for `STRIPE_MISCONFIGURED`.
    */
   refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }
@@ -92,7 +92,8 @@ export const STRIPE_METADATA_KEYS = {
 
 const wholeMinor = (value: unknown, min: number) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 
-function assertInstruction(instruction: ChargeInstruction): void {
+/** The problems that make `instruction` an invalid charge (none for a valid one). */
+function instructionProblems(instruction: ChargeInstruction): string[] {
   const problems: string[] = [];
   if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
   if (!wholeMinor(instruction.payoutMinor, 0)) problems.push('payoutMinor must be a whole number ≥ 0');
@@ -104,9 +105,7 @@ function assertInstruction(instruction: ChargeInstruction): void {
   if (typeof instruction.idempotencyKey !== 'string' || instruction.idempotencyKey.length === 0 || instruction.idempotencyKey.length > 255) {
     problems.push('idempotencyKey must be 1–255 characters');
   }
-  if (problems.length > 0) {
-    throw new StripeGatewayError('INVALID_INSTRUCTION', `Not a valid charge for session ${String(instruction.sessionId)}: ${problems.join('; ')}`);
-  }
+  return problems;
 }
 
 /**
@@ -135,7 +134,8 @@ export function paymentIntentParams(instruction: ChargeInstruction, customer: { 
 
 const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason });
 
-function assertRefund(instruction: RefundInstruction): void {
+/** The problems that make `instruction` an invalid refund (none for a valid one). */
+function refundProblems(instruction: RefundInstruction): string[] {
   const problems: string[] = [];
   if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
   if (typeof instruction.gatewayReference !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(instruction.gatewayReference)) {
@@ -146,9 +146,7 @@ function assertRefund(instruction: RefundInstruction): void {
     problems.push('idempotencyKey must be 1–255 characters');
   }
   if (!Number.isSafeInteger(instruction.attempt) || instruction.attempt < 1) problems.push('attempt must be a whole number ≥ 1');
-  if (problems.length > 0) {
-    throw new StripeGatewayError('INVALID_INSTRUCTION', `Not a valid refund for session ${String(instruction.sessionId)}: ${problems.join('; ')}`);
-  }
+  return problems;
 }
 
 /**
@@ -166,9 +164,10 @@ function assertRefund(instruction: RefundInstruction): void {
  * A `processing` answer is checked once more with a read of the PaymentIntent (a retry's replayed answer
  * is the first, stale snapshot), so a retry sees how the payment ended even without the webhook.
  *
- * Throws `StripeGatewayError` for `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (both halt the attempt:
- * the core flags it for a person at once, never retrying it) and `STRIPE_MISCONFIGURED` (the core records
- * it as an unknown answer, `gateway_error`, retried under the same key once the key is fixed).
+ * Answers `{ status: 'halted', code }` for `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (the codes of
+ * `STRIPE_HALTING_CODES`: the core flags the attempt for a person at once, never retrying it), and throws
+ * `StripeGatewayError` for `STRIPE_MISCONFIGURED` (the core records the throw as an unknown answer,
+ * `gateway_error`, retried under the same key once the key is fixed).
  *
  * Declares `idempotencyKeyLifetimeMinutes` (24 hours): with the default policy the core's charge deadline is
  * then 1 380 minutes; it refuses a `chargeDeadlineMinutes` of 1 440 or more set with this gateway.
@@ -182,7 +181,8 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
     idempotencyKeyLifetimeMinutes: STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES,
     async charge(instruction, callOptions) {
       const signal = callOptions?.signal;
-      assertInstruction(instruction);
+      // Nothing is sent: the same instruction would be refused again, so the attempt halts.
+      if (instructionProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
       if (signal?.aborted) return unknown('aborted');
 
       let customer: StripeCustomerRef | null;
@@ -234,6 +234,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
         if (current.value !== null) classified = classifyStripeCharge(current.value);
       }
       if (classified.kind === 'refused') {
+        if (STRIPE_HALTING_CODES.includes(classified.code)) return { status: 'halted', code: classified.code };
         throw new StripeGatewayError(classified.code, `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
           ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
           cause: 'error' in answered.value ? answered.value.error : undefined,
@@ -256,7 +257,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
 
     async refund(instruction, callOptions) {
       const signal = callOptions?.signal;
-      assertRefund(instruction);
+      if (refundProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
       if (signal?.aborted) return { status: 'unknown', reason: 'aborted' };
       const answered = await untilAborted(
         () =>
@@ -284,6 +285,7 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
       const classified = classifyStripeRefund(answered.value);
       if (classified.kind === 'refused') {
+        if (STRIPE_HALTING_CODES.includes(classified.code)) return { status: 'halted', code: classified.code };
         throw new StripeGatewayError(classified.code, `${classified.message} (refund of session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
           ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
           cause: 'error' in answered.value ? answered.value.error : undefined,

@@ -1,5 +1,4 @@
 import {
-  markChargeHalt,
   type ChargeCallOptions,
   type ChargeInstruction,
   type ChargeResult,
@@ -75,8 +74,8 @@ export function createFakeVideoProvider(): FakeVideoProvider {
  * - `hang`: never answers, until the core's time limit aborts the call;
  * - `processing`: answers `unknown` (Stripe's `processing`: not known yet), takes nothing yet;
  * - `malformed`: answers something that is not a charge result at all;
- * - `halt`: throws an error marked with `CHARGE_HALT` (code `IDEMPOTENCY_CONFLICT`) without taking
- *   anything, like Stripe's answer to a key reused with different parameters.
+ * - `halt`: answers `{ status: 'halted', code: 'IDEMPOTENCY_CONFLICT' }` without taking anything, like
+ *   the Stripe gateway's answer to a key reused with different parameters.
  */
 export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed' | 'halt';
 
@@ -109,7 +108,7 @@ export interface RecordingPaymentGateway extends PaymentGateway {
   /**
    * The next refund calls behave as given, in order (then `succeed` again): `succeed`, `decline` (failed,
    * `charge_already_refunded`, replayed for the key), `pending` (accepted, not final), `lose-response`
-   * (returns the money, then throws), `throw`, `hang`, `halt` (a `CHARGE_HALT` error).
+   * (returns the money, then throws), `throw`, `hang`, `halt` (answers `{ status: 'halted', code: 'IDEMPOTENCY_CONFLICT' }`).
    */
   scriptRefunds(...behaviours: FakeRefundBehaviour[]): void;
   refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
@@ -149,7 +148,7 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
         case 'throw':
           throw new Error('gateway unreachable');
         case 'halt':
-          throw markChargeHalt(new Error('idempotency key reused with different parameters'), 'IDEMPOTENCY_CONFLICT');
+          return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
         case 'decline': {
           const declined: RefundResult = { status: 'failed', failureCode: 'charge_already_refunded', reference };
           refundReplay.set(instruction.idempotencyKey, declined);
@@ -198,7 +197,7 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
           case 'throw':
             throw new Error('gateway unreachable');
           case 'halt':
-            throw markChargeHalt(new Error('idempotency key reused with different parameters'), 'IDEMPOTENCY_CONFLICT');
+            return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
           case 'processing':
             return { status: 'unknown', reason: 'processing', reference: `pi_${instruction.idempotencyKey}` };
           case 'malformed':

@@ -196,7 +196,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       await checkMoney(h, w, [s!]);
     });
 
-    t('a halting gateway error flags the attempt at once with its code, and the session is never sent again', async (h) => {
+    t('a halting gateway answer flags the attempt at once with its code, and the session is never sent again', async (h) => {
       const w = await world(h);
       const sessions = await book(w, 3, 'halt');
       w.clock.set(addMinutes(START, 120));
