@@ -7,15 +7,15 @@
  */
 export { ERROR_CODES, SessionError, isSessionError } from './errors';
 export type { SessionErrorCode, SessionErrorDetails } from './errors';
-export { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, DEFAULT_POLICY, chargeDeadlineForKeyLifetime, definePolicy } from './policy';
-export type { SessionPolicy } from './policy';
-export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './timing';
-export type { SessionTimings } from './timing';
-export { MAX_PRICE_MINOR, amountsForOutcome, formatMoney } from './money';
-export type { ChargeSplit, FormatMoneyOptions } from './money';
-export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './status';
-export type { SessionStatus } from './status';
-export { FINAL_SESSION_MUTABLE_FIELDS, toPublicChargeAttempt, toPublicSession } from './session';
+export { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, DEFAULT_POLICY, chargeDeadlineForKeyLifetime, definePolicy } from './rules/policy';
+export type { SessionPolicy } from './rules/policy';
+export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './rules/timing';
+export type { SessionTimings } from './rules/timing';
+export { MAX_PRICE_MINOR, amountsForOutcome, formatMoney } from './rules/money';
+export type { ChargeSplit, FormatMoneyOptions } from './rules/money';
+export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './rules/status';
+export type { SessionStatus } from './rules/status';
+export { FINAL_SESSION_MUTABLE_FIELDS, toPublicChargeAttempt, toPublicSession } from './session/model';
 export type {
   CancelledBy,
   ChargeAttempt,
@@ -39,10 +39,10 @@ export type {
   SessionEventDraft,
   SessionEventType,
   VideoProviderName,
-} from './session';
-export { SYSTEM_ACTOR, classifyRefundResult, effectiveStatus, refundInstructionFor, roleOf, transition } from './machine';
-export type { ChargeAnswer, MeetingEndSource, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './machine';
-export { joinGuard, noShowGuard, sessionPhase, studentJoinEvidence, studentJoinedInTime } from './guards';
+} from './session/model';
+export { SYSTEM_ACTOR, classifyRefundResult, effectiveStatus, refundInstructionFor, roleOf, transition } from './session/machine';
+export type { ChargeAnswer, MeetingEndSource, RefundAnswer, SessionCommand, SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './session/machine';
+export { joinGuard, noShowGuard, sessionPhase, studentJoinEvidence, studentJoinedInTime } from './session/guards';
 export type {
   StudentJoinEvidence,
   StudentJoinSource,
@@ -53,7 +53,7 @@ export type {
   JoinRefusalCode,
   NoShowRefusalCode,
   SessionPhase,
-} from './guards';
+} from './session/guards';
 export { withDeadline } from './deadline';
 export type { DeadlineOptions } from './deadline';
 export { randomId, systemClock, timeOrderedId } from './ports';
@@ -81,15 +81,15 @@ export type {
   SessionsAdapter,
   VideoProvider,
 } from './ports';
-export { createSessionsCore } from './service';
-export { decideChargeAnswer, LATE_SUCCESS_REASON } from './charge-answers';
-export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './charge-answers';
-export { MAX_REFUND_REASON_LENGTH, refundedSoFar, refundIdempotencyKey, refundSplit, toPublicRefund } from './refunds';
-export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedgerReader, RefundResult, RefundStatus } from './refunds';
-export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
-export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './service';
-export { fromSessionJson, toSessionJson } from './wire';
-export { assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './attendance';
+export { createSessionsCore } from './core';
+export { decideChargeAnswer, LATE_SUCCESS_REASON } from './ledger/answers';
+export type { ChargeAnswerDecision, ChargeAnswerInput, ChargeAnswerOutcome, ChargeAnswerReport } from './ledger/answers';
+export { MAX_REFUND_REASON_LENGTH, refundedSoFar, refundIdempotencyKey, refundSplit, toPublicRefund } from './ledger/refunds';
+export type { PublicRefund, Refund, RefundAmounts, RefundInstruction, RefundLedgerReader, RefundResult, RefundStatus } from './ledger/refunds';
+export type { RefundChargeInput, RefundReport, RefundRetryReport } from './ledger/refund-service';
+export type { SessionsCore, SessionsCoreConfig, SettlementOptions, SettlementReport } from './core';
+export { fromSessionJson, toSessionJson } from './session/wire';
+export { assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './session/attendance';
 export type {
   AutoNoShowEvidence,
   AttendanceEntry,
@@ -100,8 +100,8 @@ export type {
   MeetingEventKind,
   MeetingEventOutcome,
   MeetingParticipant,
-} from './attendance';
-export { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
-export { toChargeAttentionSummary } from './attention';
-export type { ChargeAttentionSummary } from './attention';
-export type { NoShowQuote, SessionJson } from './wire';
+} from './session/attendance';
+export { MEETING_END_CLOCK_SKEW_MINUTES } from './session/attendance-service';
+export { toChargeAttentionSummary } from './ledger/attention';
+export type { ChargeAttentionSummary } from './ledger/attention';
+export type { NoShowQuote, SessionJson } from './session/wire';

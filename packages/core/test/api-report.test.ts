@@ -3,10 +3,10 @@ import { itMatchesApiReports } from '../../../scripts/api-report-suite';
 
 /** The entry points and their committed API reports: see scripts/api-report-suite.ts. */
 const entries = {
-  index: () => import('../src/index'),
-  http: () => import('../src/http/index'),
-  client: () => import('../src/client/index'),
-  testing: () => import('../src/testing/index'),
+  index: () => import('../src'),
+  http: () => import('../src/http'),
+  client: () => import('../src/client'),
+  testing: () => import('../src/testing'),
 } as const;
 
 describe('@itutor/sessions-core API reports', () => {

@@ -26,8 +26,8 @@ describe('browser path of @itutor/sessions-core', () => {
     const output = Object.values(result.metafile.outputs)[0]!;
     const included = Object.entries(output.inputs).filter(([, info]) => info.bytesInOutput > 0).map(([path]) => path);
     expect(included.some((p) => p.includes('/zod/'))).toBe(false);
-    expect(included.some((p) => /src\/(service|http)/.test(p))).toBe(false);
-    expect(included.some((p) => p.endsWith('src/timing.ts'))).toBe(true);
+    expect(included.some((p) => /src\/(core\.ts|http|ledger|command)/.test(p))).toBe(false);
+    expect(included.some((p) => p.endsWith('src/rules/timing.ts'))).toBe(true);
     expect(output.bytes).toBeLessThan(12_000);
   });
 });

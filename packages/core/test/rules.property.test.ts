@@ -12,7 +12,7 @@ import {
   noShowWaitMinutes,
 } from '@itutor/sessions-core';
 // An implementation helper, not exported by the package: tested from its module.
-import { applyBasisPoints } from '../src/money';
+import { applyBasisPoints } from '../src/rules/money';
 
 const duration = fc.integer({ min: 1, max: 1440 });
 const price = fc.integer({ min: 0, max: 1_000_000_000 });

@@ -1,4 +1,4 @@
-import { SessionError } from './errors';
+import { SessionError } from '../errors';
 import { DEFAULT_POLICY, type SessionPolicy } from './policy';
 import type { SessionStatus } from './status';
 

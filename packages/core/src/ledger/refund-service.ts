@@ -1,12 +1,12 @@
 import { subMilliseconds } from 'date-fns';
-import { lostRace, retryUntilDecided } from './compare-and-set';
-import { withDeadline } from './deadline';
-import { SessionError } from './errors';
-import { classifyRefundResult, refundInstructionFor, transition, type RefundAnswer } from './machine';
-import type { SessionPolicy } from './policy';
-import type { ChargeLedgerReader, Clock, PaymentGateway, SessionRepository } from './ports';
+import { lostRace, retryUntilDecided } from '../command/compare-and-set';
+import { withDeadline } from '../deadline';
+import { SessionError } from '../errors';
+import { classifyRefundResult, refundInstructionFor, transition, type RefundAnswer } from '../session/machine';
+import type { SessionPolicy } from '../rules/policy';
+import type { ChargeLedgerReader, Clock, PaymentGateway, SessionRepository } from '../ports';
 import type { Refund, RefundLedgerReader } from './refunds';
-import type { Session } from './session';
+import type { Session } from '../session/model';
 
 /** Input of `core.refundCharge`. */
 export interface RefundChargeInput {

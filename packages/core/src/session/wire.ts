@@ -1,8 +1,8 @@
 import { noShowGuard } from './guards';
-import { amountsForOutcome } from './money';
-import type { SessionPolicy } from './policy';
-import type { PublicSession } from './session';
-import { toPublicSession, type Session } from './session';
+import { amountsForOutcome } from '../rules/money';
+import type { SessionPolicy } from '../rules/policy';
+import type { PublicSession } from './model';
+import { toPublicSession, type Session } from './model';
 
 /**
  * What marking a no-show would cost, computed by the server with the core's rule

@@ -1,6 +1,6 @@
 import { isBefore } from 'date-fns';
-import type { ParticipantRole, Session } from './session';
-import { isFinalStatus } from './status';
+import type { ParticipantRole, Session } from './model';
+import { isFinalStatus } from '../rules/status';
 
 /**
  * The guards of the participant actions, in one place: may this participant join / mark a no-show at

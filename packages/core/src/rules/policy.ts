@@ -1,4 +1,4 @@
-import { SessionError } from './errors';
+import { SessionError } from '../errors';
 
 /**
  * The business numbers a host may change. Percentages apply to the session duration (whole minutes,

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { AttendanceRepository } from './attendance';
-import type { RefundInstruction, RefundLedgerReader, RefundResult } from './refunds';
+import type { AttendanceRepository } from '../session/attendance';
+import type { RefundInstruction, RefundLedgerReader, RefundResult } from '../ledger/refunds';
 import type {
   ChargeAttempt,
   ChargedOutcome,
@@ -14,7 +14,7 @@ import type {
   SessionEventDraft,
   StoredProviderTokens,
   VideoProviderName,
-} from './session';
+} from '../session/model';
 
 /**
  * Ports: the interfaces the core's services need from the outside world. An adapter implements

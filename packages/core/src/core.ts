@@ -1,11 +1,11 @@
 import { withDeadline } from './deadline';
-import { leaseEnd } from './lease';
-import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './charge-answers';
-import { retryCompareAndSet } from './compare-and-set';
+import { leaseEnd } from './command/lease';
+import { createChargeAnswerRecorder, type ChargeAnswerInput, type ChargeAnswerReport } from './ledger/answers';
+import { retryCompareAndSet } from './command/compare-and-set';
 import { isSessionError, SessionError } from './errors';
-import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './machine';
-import { assertValidPriceMinor } from './money';
-import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from './policy';
+import { SYSTEM_ACTOR, transition, type SessionCommand, type SessionEffect } from './session/machine';
+import { assertValidPriceMinor } from './rules/money';
+import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from './rules/policy';
 import {
   timeOrderedId,
   systemClock,
@@ -27,18 +27,18 @@ import type {
   SessionEvent,
   SessionEventDraft,
   VideoProviderName,
-} from './session';
-import { earliestStudentJoin, type AttendanceEntry, type MatchParticipant, type MeetingEventInput, type MeetingEventOutcome } from './attendance';
-import { createAttendanceService } from './attendance-service';
-import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attention';
-import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './refund-service';
-import type { Refund } from './refunds';
-import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './settlement';
-import { withWriteIds } from './write-ids';
-import { assertValidInstant, computeSessionTimings } from './timing';
+} from './session/model';
+import { earliestStudentJoin, type AttendanceEntry, type MatchParticipant, type MeetingEventInput, type MeetingEventOutcome } from './session/attendance';
+import { createAttendanceService } from './session/attendance-service';
+import { toChargeAttentionSummary, type ChargeAttentionSummary } from './ledger/attention';
+import { createRefundService, type RefundChargeInput, type RefundReport, type RefundRetryReport } from './ledger/refund-service';
+import type { Refund } from './ledger/refunds';
+import { createSettlement, resolveSettlementOptions, type SettlementOptions, type SettlementReport } from './ledger/settlement';
+import { withWriteIds } from './command/write-ids';
+import { assertValidInstant, computeSessionTimings } from './rules/timing';
 
-export type { SettlementOptions, SettlementReport } from './settlement';
-export type { RefundChargeInput, RefundReport, RefundRetryReport } from './refund-service';
+export type { SettlementOptions, SettlementReport } from './ledger/settlement';
+export type { RefundChargeInput, RefundReport, RefundRetryReport } from './ledger/refund-service';
 
 /** Everything the services need. */
 export interface SessionsCoreConfig {

@@ -1,5 +1,5 @@
-import type { Refund } from './refunds';
-import type { SessionStatus } from './status';
+import type { Refund } from '../ledger/refunds';
+import type { SessionStatus } from '../rules/status';
 
 /** The two people in a session. */
 export type ParticipantRole = 'student' | 'tutor';

@@ -1,9 +1,9 @@
-import { retryCompareAndSet } from './compare-and-set';
-import { SessionError } from './errors';
-import { chargeIdempotencyKey, classifyChargeResult, SYSTEM_ACTOR, transition, type ChargeAnswer } from './machine';
-import type { SessionPolicy } from './policy';
-import type { ChargeLedgerReader, ChargeResult, Clock, EventLogReader, SessionRepository, SessionWrite } from './ports';
-import type { ChargeAttempt, LedgerWrite, Session, SessionEventDraft } from './session';
+import { retryCompareAndSet } from '../command/compare-and-set';
+import { SessionError } from '../errors';
+import { chargeIdempotencyKey, classifyChargeResult, SYSTEM_ACTOR, transition, type ChargeAnswer } from '../session/machine';
+import type { SessionPolicy } from '../rules/policy';
+import type { ChargeLedgerReader, ChargeResult, Clock, EventLogReader, SessionRepository, SessionWrite } from '../ports';
+import type { ChargeAttempt, LedgerWrite, Session, SessionEventDraft } from '../session/model';
 
 /** A gateway's answer for one ledger attempt, reported outside settlement (a payment webhook). */
 export interface ChargeAnswerInput {

@@ -1,4 +1,4 @@
-import { SessionError } from './errors';
+import { SessionError } from '../errors';
 
 /** How many times a command re-reads and retries after losing a compare-and-set race. */
 export const MAX_COMMAND_ATTEMPTS = 5;

@@ -1,4 +1,4 @@
-import { toPublicSession, type PublicSession, type Session, type SessionEvent } from './session';
+import { toPublicSession, type PublicSession, type Session, type SessionEvent } from '../session/model';
 
 /**
  * One charge that failed for good, as a person's work list may show it — in a browser too: the session

@@ -8,11 +8,11 @@ import {
   type MeetingEventInput,
   type MeetingEventOutcome,
 } from './attendance';
-import { SessionError, isSessionError } from './errors';
+import { SessionError, isSessionError } from '../errors';
 import { SYSTEM_ACTOR } from './machine';
-import type { Clock } from './ports';
-import type { Session, SessionEventDraft } from './session';
-import { isFinalStatus } from './status';
+import type { Clock } from '../ports';
+import type { Session, SessionEventDraft } from './model';
+import { isFinalStatus } from '../rules/status';
 
 /**
  * How far in the future (by our clock) a provider's meeting end may be and still count, as "now": the

@@ -1,14 +1,14 @@
 import { addMinutes, isBefore } from 'date-fns';
-import { withDeadline } from './deadline';
-import { SessionError } from './errors';
-import { leaseEnd } from './lease';
-import { chargeDeadline, chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from './machine';
-import type { SessionPolicy } from './policy';
-import type { AttendanceRepository } from './attendance';
-import { MEETING_END_CLOCK_SKEW_MINUTES } from './attendance-service';
-import type { Clock, MeetingTimes, PaymentGateway, SessionRepository, SessionWrite, VideoProvider } from './ports';
-import type { Session } from './session';
-import { isFinalStatus } from './status';
+import { withDeadline } from '../deadline';
+import { SessionError } from '../errors';
+import { leaseEnd } from '../command/lease';
+import { chargeDeadline, chargeInstructionFor, classifyChargeResult, transition, type ChargeAnswer, type SessionCommand, type TransitionResult } from '../session/machine';
+import type { SessionPolicy } from '../rules/policy';
+import type { AttendanceRepository } from '../session/attendance';
+import { MEETING_END_CLOCK_SKEW_MINUTES } from '../session/attendance-service';
+import type { Clock, MeetingTimes, PaymentGateway, SessionRepository, SessionWrite, VideoProvider } from '../ports';
+import type { Session } from '../session/model';
+import { isFinalStatus } from '../rules/status';
 
 /**
  * Settlement and charging: the cron's run over due sessions, and the charge calls of a no-show. The

@@ -1,5 +1,5 @@
 import { addMinutes, differenceInMilliseconds, subMinutes } from 'date-fns';
-import { SessionError } from './errors';
+import { SessionError } from '../errors';
 import { DEFAULT_POLICY, type SessionPolicy } from './policy';
 
 /**

@@ -1,4 +1,4 @@
-import type { SessionRepository, SessionWrite } from './ports';
+import type { SessionRepository, SessionWrite } from '../ports';
 
 /**
  * The one place the core stamps write ids (`SessionWrite.writeId`): the services write sessions only

@@ -1,6 +1,6 @@
 import { isBefore } from 'date-fns';
-import { SessionError } from './errors';
-import type { Session, SessionEventDraft, VideoProviderName } from './session';
+import { SessionError } from '../errors';
+import type { Session, SessionEventDraft, VideoProviderName } from './model';
 
 /**
  * Attendance: who really joined and left the meeting, as the video provider reports it (Zoom webhooks,

@@ -1,7 +1,7 @@
 import { addMinutes, isAfter, isBefore } from 'date-fns';
-import { SessionError } from './errors';
-import { amountsForOutcome } from './money';
-import { DEFAULT_POLICY, type SessionPolicy } from './policy';
+import { SessionError } from '../errors';
+import { amountsForOutcome } from '../rules/money';
+import { DEFAULT_POLICY, type SessionPolicy } from '../rules/policy';
 import type {
   CancelledBy,
   ChargeAttempt,
@@ -10,9 +10,9 @@ import type {
   ParticipantRole,
   Session,
   SessionEventDraft,
-} from './session';
-import { isFinalStatus, type SessionStatus, type SettledOutcome } from './status';
-import type { ChargeInstruction } from './ports';
+} from './model';
+import { isFinalStatus, type SessionStatus, type SettledOutcome } from '../rules/status';
+import type { ChargeInstruction } from '../ports';
 import {
   MAX_REFUND_REASON_LENGTH,
   refundedSoFar,
@@ -20,7 +20,7 @@ import {
   refundSplit,
   type Refund,
   type RefundInstruction,
-} from './refunds';
+} from '../ledger/refunds';
 import { joinGuard, noShowGuard, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
 import { autoNoShowEvidence, type AttendanceEntry } from './attendance';
 
