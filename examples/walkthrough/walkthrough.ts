@@ -6,13 +6,8 @@
  *   pnpm walkthrough
  */
 import { addMinutes, addSeconds } from 'date-fns';
-import {
-  createSessionsCore,
-  effectiveStatus,
-  formatMoney,
-  isSessionError,
-  type Session,
-} from '@itutor/sessions-core';
+import { createSessionsCore, isSessionError, type Session } from '@itutor/sessions-core';
+import { effectiveStatus, formatMoney } from '@itutor/sessions-core/rules';
 import {
   createFakeVideoProvider,
   createInMemoryAdapter,
@@ -47,14 +42,14 @@ console.log('iTutor Sessions SDK — one session, start to finish (in-memory ada
 
 step('Tutor Ada has no video provider yet; a booking for her is refused.');
 await attempt('create session', () =>
-  core.createForBooking({ bookingId: 'bk-1', tutorId: 'ada', studentId: 'sam', scheduledStartAt: start, durationMinutes: 60, priceMinor: 15_000 }),
+  core.sessions.create({ bookingId: 'bk-1', tutorId: 'ada', studentId: 'sam', scheduledStartAt: start, durationMinutes: 60, priceMinor: 15_000 }),
 );
 
 step('Ada connects Zoom; the booking is confirmed again.');
 // The fake provider needs no tokens; a real host passes the tokens sealed by @itutor/sessions-video
 // (its connect routes do all of this).
-await core.connectProvider({ tutorId: 'ada', provider: 'zoom', tokens: null });
-const { session } = await core.createForBooking({
+await core.providers.connect({ tutorId: 'ada', provider: 'zoom', tokens: null });
+const { session } = await core.sessions.create({
   bookingId: 'bk-1', tutorId: 'ada', studentId: 'sam', scheduledStartAt: start, durationMinutes: 60, priceMinor: 15_000,
 });
 console.log(`   session ${session.id.slice(0, 8)}…: ${session.durationMinutes} min at ${time(start)}, price ${money(session.priceMinor)}`);
@@ -62,37 +57,37 @@ console.log(`   join opens ${time(session.joinOpensAt)}, no-show wait ${session.
 
 clock.set(addSeconds(session.joinOpensAt, -1));
 step('One second before the join window, the student tries to join.');
-await attempt('student joins', () => core.join({ sessionId: session.id, userId: 'sam' }));
+await attempt('student joins', () => core.sessions.join({ sessionId: session.id, userId: 'sam' }));
 
 clock.set(session.joinOpensAt);
 step('At T−5 the tutor joins and gets the meeting link.');
-const joined = await core.join({ sessionId: session.id, userId: 'ada' });
+const joined = await core.sessions.join({ sessionId: session.id, userId: 'ada' });
 console.log(`   join URL handed out after recording the join: ${joined.joinUrl}`);
 show(joined.session);
 
 clock.set(addMinutes(start, 10));
 step('The student has not come. Ten minutes in, the tutor tries to mark a no-show.');
-await attempt('mark no-show', () => core.markNoShow({ sessionId: session.id, userId: 'ada' }));
+await attempt('mark no-show', () => core.sessions.markNoShow({ sessionId: session.id, userId: 'ada' }));
 
 clock.set(session.noShowEligibleAt);
 step(`After the ${session.noShowWaitMinutes}-minute wait the tutor marks the no-show: 50 % charged, tutor gets 90 % of that.`);
-show(await core.markNoShow({ sessionId: session.id, userId: 'ada' }));
+show(await core.sessions.markNoShow({ sessionId: session.id, userId: 'ada' }));
 
 clock.set(addMinutes(start, 60));
 step('A second session (bk-2) runs to its scheduled end; the cron settles it in full.');
-const second = await core.createForBooking({
+const second = await core.sessions.create({
   bookingId: 'bk-2', tutorId: 'ada', studentId: 'kim', scheduledStartAt: addMinutes(start, 60), durationMinutes: 90, priceMinor: 20_000,
 });
-const third = await core.createForBooking({
+const third = await core.sessions.create({
   bookingId: 'bk-3', tutorId: 'ada', studentId: 'lee', scheduledStartAt: addMinutes(start, 60), durationMinutes: 90, priceMinor: 20_000,
 });
 clock.set(addMinutes(start, 150));
-await core.recordMeetingEnded({ sessionId: third.session.id, endedAt: addMinutes(start, 120) });
+await core.sessions.recordMeetingEnded({ sessionId: third.session.id, endedAt: addMinutes(start, 120) });
 console.log('   bk-3\'s meeting ended 30 minutes early (provider webhook)');
-const report = await core.settleDueSessions();
+const report = await core.settlement.run();
 console.log(`   cron report: ${JSON.stringify(report)}`);
-show((await core.getSession(second.session.id))!);
-show((await core.getSession(third.session.id))!);
+show((await core.sessions.get(second.session.id))!);
+show((await core.sessions.get(third.session.id))!);
 
 step('Charges sent to the payment gateway (idempotency key per session and outcome):');
 for (const c of gateway.instructions) {
@@ -100,7 +95,7 @@ for (const c of gateway.instructions) {
 }
 
 step('Audit trail of the first session (append-only):');
-for (const e of await core.listEvents(session.id)) {
+for (const e of await core.sessions.listEvents(session.id)) {
   console.log(`   ${time(e.occurredAt)}  ${e.type.padEnd(22)} by ${e.actor.padEnd(6)} ${JSON.stringify(e.payload)}`);
 }
 console.log('\nDone.');

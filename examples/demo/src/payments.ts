@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import type { ChargeInstruction, SessionsCore } from '@itutor/sessions-core';
+import type { ChargeInstruction } from '@itutor/sessions-core/adapter';
+import type { SessionsCore } from '@itutor/sessions-core';
 import { coreChargeRecorder, stripeGateway, stripeWebhookHandler, type StripeEventStore } from '@itutor/sessions-stripe';
 import { createStripeFake, type FakeCardBehaviour, type StripeFake } from '@itutor/sessions-stripe/testing';
 

@@ -5,7 +5,8 @@
  */
 import { Hono } from 'hono';
 import { subMinutes } from 'date-fns';
-import { isFinalStatus, toSessionJson, type AttendanceEntry, type Session } from '@itutor/sessions-core';
+import { isFinalStatus } from '@itutor/sessions-core/rules';
+import { toSessionJson, type AttendanceEntry, type Session } from '@itutor/sessions-core';
 import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core/http';
 import { coreMeetingEventSink, createVideoConnectHandler, createZoomWebhookHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
 import { randomBytes } from 'node:crypto';
@@ -281,7 +282,7 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
 
   app.post('/demo/clock', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { action?: string; sessionId?: string };
-    const session = body.sessionId ? await world.core.getSession(body.sessionId) : null;
+    const session = body.sessionId ? await world.core.sessions.get(body.sessionId) : null;
     switch (body.action) {
       case 'plus1':
         world.clock.advance(1);
@@ -337,7 +338,7 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   //   LATE_WEBHOOK_MINUTES: the clock moves on, the settlement tick runs meanwhile, then it arrives.
   app.post('/demo/sessions/:id/zoom', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { action?: string };
-    const session = await world.core.getSession(c.req.param('id'));
+    const session = await world.core.sessions.get(c.req.param('id'));
     if (!session) return c.json({ error: 'That session does not exist.' }, 404);
     const refusal = await zoomRefusal(world, session, zoom, body.action);
     if (refusal) return c.json({ error: refusal }, 409);
@@ -369,7 +370,7 @@ async function confirmRefusal(world: World, booking: DemoBooking, status: number
   const student = nameOf(booking.studentId);
   switch (code) {
     case 'PROVIDER_NOT_CONNECTED': {
-      const connection = await world.core.getProviderConnection(booking.tutorId);
+      const connection = await world.core.providers.get(booking.tutorId);
       if (!connection) {
         return `${tutor} has not connected Zoom yet, so there is no meeting link to give this session. Connect Zoom on ${tutor}’s card above, then confirm again.`;
       }
@@ -398,7 +399,7 @@ const studentJoinedOnZoom = (attendance: readonly AttendanceEntry[]) => attendan
 async function zoomRefusal(world: World, session: Session, zoom: DemoZoomEvents, action: unknown): Promise<string | null> {
   if (!ZOOM_ACTIONS.includes(action as ZoomAction)) return 'The demo’s Zoom does not know that action.';
   if (isFinalStatus(session.status)) return 'The session is already settled, so nothing more happens on Zoom.';
-  const joined = studentJoinedOnZoom(await world.core.listAttendance(session.id));
+  const joined = studentJoinedOnZoom(await world.core.attendance.list(session.id));
   const available = zoomActionsAt(session, zoom.meetingState(session), joined, world.clock.now().getTime());
   return available.includes(action as ZoomAction) ? null : 'That cannot happen on Zoom at this point of the session.';
 }
@@ -421,13 +422,13 @@ export async function snapshot(world: World, zoom: DemoZoomEvents) {
   );
   const sessions = await Promise.all(
     bookings.map(async (booking) => {
-      const session = await world.core.getSessionByBooking(booking.bookingId);
-      const events = session ? await world.core.listEvents(session.id) : [];
+      const session = await world.core.sessions.getByBooking(booking.bookingId);
+      const events = session ? await world.core.sessions.listEvents(session.id) : [];
       // The charge ledger is server-side data: the page gets each attempt's PaymentIntent id and status,
       // never its idempotency key.
-      const ledger = session ? await world.core.listCharges(session.id) : [];
+      const ledger = session ? await world.core.charges.list(session.id) : [];
       // Provider-reported joins and leaves (Zoom's webhooks), oldest first. E-mails stay on the server.
-      const attendance = session ? await world.core.listAttendance(session.id) : [];
+      const attendance = session ? await world.core.attendance.list(session.id) : [];
       return {
         booking: {
           bookingId: booking.bookingId,
@@ -475,7 +476,7 @@ export async function snapshot(world: World, zoom: DemoZoomEvents) {
   );
   const tutors = await Promise.all(
     [PEOPLE.ada, PEOPLE.ben].map(async (tutor) => {
-      const c = await world.core.getProviderConnection(tutor.id);
+      const c = await world.core.providers.get(tutor.id);
       // The connection as ConnectVideoProvider takes it (ProviderConnectionJson): no token is in it.
       const connection = c && {
         tutorId: c.tutorId,

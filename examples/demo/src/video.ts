@@ -129,7 +129,7 @@ export function createDemoVideo(options: { origin: () => string; adapter: Supaba
     async seedConnection(core, tutorId) {
       const issued = fake.issueTokens(zoomAccountOf(tutorId));
       const tokens = await sealProviderTokens(keyRing, { tutorId, provider: 'zoom' }, issued);
-      await core.connectProvider({ tutorId, provider: 'zoom', externalAccountId: zoomAccountOf(tutorId), tokens });
+      await core.providers.connect({ tutorId, provider: 'zoom', externalAccountId: zoomAccountOf(tutorId), tokens });
     },
     async revokeAtZoom(tutorId) {
       const stored = await store.read(tutorId);

@@ -86,7 +86,7 @@ export async function createWorld(options: WorldOptions) {
   // Ada connected Zoom earlier (tokens from the fake Zoom, sealed into her connection row); Ben has no
   // provider yet and connects through the page (the full OAuth redirect flow).
   await video.seedConnection(core, PEOPLE.ada.id);
-  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) await core.createForBooking(bookings.get(id)!);
+  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) await core.sessions.create(bookings.get(id)!);
 
   return { t0, clock, database, core, gateway, payments, video, bookings };
 }

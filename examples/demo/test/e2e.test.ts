@@ -44,7 +44,7 @@ const joinButton = (view: Locator) => view.getByRole('button', { name: /join ses
 /** One of a session's "On Zoom" buttons (the demo's Zoom sends its signed webhook to /api/webhooks/zoom). */
 const onZoom = (bookingId: string, label: 'Student joins on Zoom' | 'Meeting ends early on Zoom' | 'Webhook arrives 20 min late') =>
   card(bookingId).getByTestId('zoom-actions').getByRole('button', { name: label, exact: true });
-const sessionOf = async (bookingId: string) => (await demo.world.core.getSessionByBooking(bookingId))!;
+const sessionOf = async (bookingId: string) => (await demo.world.core.sessions.getByBooking(bookingId))!;
 const events = (bookingId: string) => card(bookingId).getByTestId('events');
 const simulatedNow = () => demo.world.clock.now().getTime();
 /** The instant the page's clock shows ("25 Nov 2026, 13:35:07 UTC"). */
@@ -142,7 +142,7 @@ describe('demo end to end', () => {
     expect(await card('bk-ada-sam-1').textContent()).toContain('Audit trail (2 events)');
     expect(await card('bk-ada-sam-1').getByTestId('attendance').textContent()).toMatch(/Sam \(student\): joined \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
     expect(await card('bk-ada-sam-1').getByTestId('status').getAttribute('data-status')).toBe('JOIN_OPEN');
-    const stored = await demo.world.core.getSessionByBooking('bk-ada-sam-1');
+    const stored = await demo.world.core.sessions.getByBooking('bk-ada-sam-1');
     expect(stored?.studentJoinedAt).not.toBeNull();
     await shot('02-student-joined');
   });
@@ -226,7 +226,7 @@ describe('demo end to end', () => {
     expect(await attempt.textContent()).toMatch(/Attempt 1: TTD\s150\.00 · pi_\w+ · succeeded$/);
     // The id shown is the PaymentIntent the fake Stripe holds: succeeded, with the outcome's amount, fee and destination.
     const id = await attempt.getByTestId('payment-intent').textContent();
-    const session = (await demo.world.core.getSessionByBooking('bk-ada-sam-1'))!;
+    const session = (await demo.world.core.sessions.getByBooking('bk-ada-sam-1'))!;
     const pi = demo.world.payments.fake.paymentIntents.find((p) => p.id === id);
     expect(pi).toMatchObject({ status: 'succeeded', amount: 15_000, application_fee_amount: 1_500, currency: 'ttd', off_session: true, metadata: { itutor_session_id: session.id } });
     expect(session.chargeReference).toBe(id);
@@ -234,7 +234,7 @@ describe('demo end to end', () => {
     const succeededEvent = demo.world.payments.fake.events.find((e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === id)!;
     await expect.poll(() => demo.world.database.stripeEvents.remember(succeededEvent.id)).toBe(false);
     // The ledger's idempotency keys never reach the browser.
-    const [ledgerRow] = await demo.world.core.listCharges(session.id);
+    const [ledgerRow] = await demo.world.core.charges.list(session.id);
     expect(await page.content()).not.toContain(ledgerRow!.idempotencyKey);
     const state = await (await fetch(`${demo.url}/demo/state`)).text();
     expect(state).toContain(id!);
@@ -250,7 +250,7 @@ describe('demo end to end', () => {
     await expect.poll(() => physics.getByTestId('message').textContent()).toMatch(/ended early on Zoom at .*meeting\.ended at .* → HTTP 200/);
     // Zoom has the end (GET /past_meetings/{id} answers it), and the webhook recorded it on the session.
     expect(demo.world.video.fake.meetings.get(Number(session.meetingId))?.ended?.end_time).toBe(endsAt.toISOString());
-    expect((await demo.world.core.getSession(session.id))?.meetingEndedAt).toEqual(endsAt);
+    expect((await demo.world.core.sessions.get(session.id))?.meetingEndedAt).toEqual(endsAt);
     await expect.poll(() => events('bk-ada-sam-2').textContent()).toContain('reported the meeting ended');
     expect(await physics.getByTestId('attendance').textContent()).toContain('Meeting ended');
     // The meeting is over on Zoom: nothing more can happen there.
@@ -276,7 +276,7 @@ describe('demo end to end', () => {
       body,
     });
     expect(answer.status).toBe(401);
-    expect((await demo.world.core.listEvents(session.id)).filter((e) => e.type.startsWith('session.meeting_end'))).toHaveLength(1);
+    expect((await demo.world.core.sessions.listEvents(session.id)).filter((e) => e.type.startsWith('session.meeting_end'))).toHaveLength(1);
   });
 
   it('a booking with the unconnected tutor is refused with the reason', async () => {
@@ -287,7 +287,7 @@ describe('demo end to end', () => {
       'Ben has not connected Zoom yet, so there is no meeting link to give this session. Connect Zoom on Ben’s card above, then confirm again.',
     );
     expectPeopleWords(await message.textContent());
-    expect(await demo.world.core.getSessionByBooking('bk-ben-kim-1')).toBeNull();
+    expect(await demo.world.core.sessions.getByBooking('bk-ben-kim-1')).toBeNull();
     expect(await card('bk-ben-kim-1').getByTestId('status').textContent()).toBe('Awaiting confirmation');
     await card('bk-ben-kim-1').scrollIntoViewIfNeeded();
     await shot('07-booking-refused');
@@ -322,7 +322,7 @@ describe('demo end to end', () => {
     expect(await biology.textContent()).not.toContain('kim@zoom.example'); // e-mails stay on the server
     const session = await sessionOf('bk-ada-kim-2');
     expect(session.studentJoinedAt).toBeNull(); // not through the Join button: Zoom's report is the only evidence
-    expect(await demo.world.core.listAttendance(session.id)).toMatchObject([
+    expect(await demo.world.core.attendance.list(session.id)).toMatchObject([
       { provider: 'zoom', role: 'student', kind: 'joined', participantEmail: 'kim@zoom.example', participantName: 'Kim' },
     ]);
     await expect.poll(() => onZoom('bk-ada-kim-2', 'Student joins on Zoom').count()).toBe(0); // once
@@ -336,12 +336,12 @@ describe('demo end to end', () => {
     await page.waitForTimeout(1200); // a tick of the clock: the button stays hidden
     expect(await tutorView.getByRole('button', { name: /mark no-show/i }).count()).toBe(0);
     await biology.getByTestId('tutor-view').screenshot({ path: `${SHOTS}07b-no-show-hidden-zoom-join.png` });
-    expect((await demo.world.core.getSession(session.id))?.status).not.toBe('NO_SHOW_STUDENT');
+    expect((await demo.world.core.sessions.get(session.id))?.status).not.toBe('NO_SHOW_STUDENT');
     expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-kim-2')).toHaveLength(0);
     // The route's problem names the source of the evidence and when the student joined.
     const answer = await fetch(`${demo.url}/api/sessions/${session.id}/mark-no-show`, { method: 'POST', headers: { 'x-demo-user': PEOPLE_IDS.ada } });
     expect(answer.status).toBe(409);
-    const [joined] = await demo.world.core.listAttendance(session.id);
+    const [joined] = await demo.world.core.attendance.list(session.id);
     expect(await answer.json()).toMatchObject({ code: 'STUDENT_JOINED', source: 'provider', studentJoinedAt: joined!.occurredAt.toISOString() });
   });
 
@@ -360,7 +360,7 @@ describe('demo end to end', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-itutor-part'))).toBe('outcome');
     await expect.poll(() => new URL(page.url()).search).toBe(''); // read once, then out of the address bar
     expect(await videoState(ben)).toBe('none');
-    expect(await demo.world.core.getProviderConnection(ben)).toBeNull();
+    expect(await demo.world.core.providers.get(ben)).toBeNull();
     expect(demo.world.video.fake.count('token')).toBe(tokenCalls); // no code was exchanged
     await shot('09-connect-denied', page, false);
   });
@@ -378,7 +378,7 @@ describe('demo end to end', () => {
     expect(await tutorCard(ben).textContent()).toMatch(/Zoom is connected.*Connected on \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
     expect(await tutorCard(ben).textContent()).not.toContain('cannot accept bookings');
     expect(await tutorCard(ben).getByRole('link').count()).toBe(0); // Zoom only, connected: nothing to offer, never a disconnect
-    const stored = await demo.world.core.getProviderConnection(ben);
+    const stored = await demo.world.core.providers.get(ben);
     expect(stored).toMatchObject({ provider: 'zoom', status: 'connected' });
     await shot('10-connect-allowed', page, false);
 
@@ -400,7 +400,7 @@ describe('demo end to end', () => {
 
   it('a used OAuth callback opened again (Back, a reload) changes nothing and says so in words, not an error code', async () => {
     const ben = PEOPLE_IDS.ben;
-    const before = await demo.world.core.getProviderConnection(ben);
+    const before = await demo.world.core.providers.get(ben);
     await page.goto(usedCallback);
     await page.waitForURL((url) => url.pathname === '/' && url.hash === `#tutor-${ben}`);
     await expect.poll(() => outcomeOf(ben).textContent()).toBe(
@@ -409,7 +409,7 @@ describe('demo end to end', () => {
     expect(await outcomeOf(ben).getAttribute('data-outcome')).toBe('expired_state');
     expect(await page.locator('main').textContent()).not.toContain('expired_state');
     expect(page.url()).not.toContain('expired_state'); // read once, then out of the address bar
-    expect(await demo.world.core.getProviderConnection(ben)).toEqual(before);
+    expect(await demo.world.core.providers.get(ben)).toEqual(before);
   });
 
   it("Ada removes the app in Zoom: her next booking is refused with the reason, her card explains it, Reconnect fixes it", async () => {
@@ -427,14 +427,14 @@ describe('demo end to end', () => {
         'Ada must reconnect Zoom on the card above before accepting bookings; then confirm again.',
     );
     expectPeopleWords(await geometry.getByTestId('message').textContent());
-    expect(await demo.world.core.getSessionByBooking('bk-ada-sam-3')).toBeNull();
+    expect(await demo.world.core.sessions.getByBooking('bk-ada-sam-3')).toBeNull();
     await expect.poll(() => videoState(ada)).toBe('invalid');
     const text = await tutorCard(ada).textContent();
     expect(text).toContain('Zoom connection is no longer valid');
     expect(text).toMatch(/Stopped working on \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC/);
     expect(text).toContain('You cannot accept bookings until you reconnect Zoom: every session needs a meeting link from it.');
     expect(await tutorCard(ada).getByRole('link', { name: 'Reconnect Zoom' }).count()).toBe(1);
-    expect(await demo.world.core.getProviderConnection(ada)).toMatchObject({ status: 'invalid' });
+    expect(await demo.world.core.providers.get(ada)).toMatchObject({ status: 'invalid' });
     await tutorCard(ada).scrollIntoViewIfNeeded();
     await shot('11-connection-invalid', page, false);
 
@@ -478,7 +478,7 @@ describe('demo end to end', () => {
 
     // The late webhook reached the route and was recorded after the settlement, changing nothing.
     await expect.poll(() => events('bk-ada-sam-3').textContent()).toContain('the session was already settled, so the late report changed nothing');
-    const log = await demo.world.core.listEvents(session.id);
+    const log = await demo.world.core.sessions.listEvents(session.id);
     const settled = log.findIndex((e) => e.type === 'session.settled');
     const ignored = log.findIndex((e) => e.type === 'session.meeting_end_ignored');
     expect(settled).toBeGreaterThanOrEqual(0);
@@ -491,7 +491,7 @@ describe('demo end to end', () => {
     expect(log[reconciled]!.payload).toMatchObject({ endedAt: endedAt.toISOString(), source: 'reconciliation' });
     expect(await events('bk-ada-sam-3').textContent()).toContain('Settlement asked the video provider before deciding');
     expect(log[ignored]!.payload).toMatchObject({ provider: 'zoom', reason: 'session_final', endedAt: endedAt.toISOString() });
-    expect(await demo.world.core.getSession(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0 });
+    expect(await demo.world.core.sessions.get(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0 });
     await geometry.scrollIntoViewIfNeeded();
     await shot('11b-late-webhook');
   });
@@ -591,7 +591,7 @@ describe('Restart', () => {
   it('brings back the initial data, not just the clock: sessions, ledger, connections, the fake Zoom and Stripe', async () => {
     const before = { stripe: demo.world.payments.fake, zoomMeetings: demo.world.video.fake.meetings.size };
     expect(before.stripe.paymentIntents.length).toBeGreaterThan(0);
-    expect(await demo.world.core.getProviderConnection(PEOPLE_IDS.ben)).not.toBeNull();
+    expect(await demo.world.core.providers.get(PEOPLE_IDS.ben)).not.toBeNull();
     expect(await card('bk-ada-sam-1').getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
 
     const failedReads: string[] = [];
@@ -628,7 +628,7 @@ describe('Restart', () => {
     // Connections: Ada's Zoom connected (as seeded), Ben without a provider again.
     await expect.poll(() => videoState(PEOPLE_IDS.ada)).toBe('connected');
     expect(await videoState(PEOPLE_IDS.ben)).toBe('none');
-    expect(await demo.world.core.getProviderConnection(PEOPLE_IDS.ben)).toBeNull();
+    expect(await demo.world.core.providers.get(PEOPLE_IDS.ben)).toBeNull();
     // The fakes: a new fake Stripe with no PaymentIntents; the fake Zoom made afresh, holding only the new meetings.
     expect(demo.world.payments.fake).not.toBe(before.stripe);
     expect(demo.world.payments.fake.paymentIntents).toHaveLength(0);

@@ -1,4 +1,4 @@
-import { effectiveStatus, formatMoney, STATUS_LABELS } from '@itutor/sessions-core';
+import { effectiveStatus, formatMoney, STATUS_LABELS } from '@itutor/sessions-core/rules';
 import Link from 'next/link';
 import { DISPLAY_LOCALE, DISPLAY_TIME_ZONE } from '@/lib/display';
 import { listDevBookings } from '@/lib/local/bookings';
@@ -43,7 +43,7 @@ async function LocalDevelopmentPanel() {
   const server = (await getSessionsServer()) as LocalSessionsServer;
   const viewer = devPerson(await getViewerId());
   const bookings = viewer ? await listDevBookings(server.pool, viewer.id) : [];
-  const sessions = await Promise.all(bookings.map((booking) => server.core.getSessionByBooking(booking.bookingId)));
+  const sessions = await Promise.all(bookings.map((booking) => server.core.sessions.getByBooking(booking.bookingId)));
   const now = new Date();
 
   return (

@@ -1,6 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
-import type { ChargeInstruction, ChargeResult, PaymentGateway, VideoProvider } from '@itutor/sessions-core';
+import type { ChargeInstruction, ChargeResult } from '@itutor/sessions-core/adapter';
+import type { PaymentGateway, VideoProvider } from '@itutor/sessions-core';
 
 /*
  * PLACEHOLDERS — replace both before taking real bookings.

@@ -133,8 +133,8 @@ async function buildLocalServer(): Promise<LocalSessionsServer> {
 
   // The seeded tutors' video connections (Ben has none: his bookings are refused, as in real life).
   for (const person of DEV_PEOPLE) {
-    if (person.role === 'tutor' && person.provider && !(await core.canAcceptBookings(person.id))) {
-      await core.connectProvider({ tutorId: person.id, provider: person.provider, tokens: null, externalAccountId: `${person.name.toLowerCase()}@dev.example` });
+    if (person.role === 'tutor' && person.provider && !(await core.providers.canAcceptBookings(person.id))) {
+      await core.providers.connect({ tutorId: person.id, provider: person.provider, tokens: null, externalAccountId: `${person.name.toLowerCase()}@dev.example` });
     }
   }
 

@@ -13,7 +13,8 @@
  */
 import { addMinutes } from 'date-fns';
 import { performance } from 'node:perf_hooks';
-import { createSessionsCore, transition, type PaymentGateway } from '@itutor/sessions-core';
+import { createSessionsCore, type PaymentGateway } from '@itutor/sessions-core';
+import { transition } from '@itutor/sessions-core/adapter';
 import {
   buildSession,
   createFakeVideoProvider,
@@ -48,7 +49,7 @@ async function settleOnce(list = sessions): Promise<number> {
   const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
   collectGarbage();
   const t0 = performance.now();
-  const report = await core.settleDueSessions();
+  const report = await core.settlement.run();
   const elapsed = performance.now() - t0;
   if (report.completed !== COUNT || calls !== COUNT || report.chargesSucceeded !== COUNT) {
     throw new Error(`bench: settled ${report.completed} and charged ${calls}, expected ${COUNT}`);

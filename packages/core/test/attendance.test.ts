@@ -1,15 +1,9 @@
 import fc from 'fast-check';
 import { addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
-import {
-  noShowGuard,
-  studentJoinEvidence,
-  transition,
-  type MatchParticipant,
-  type MeetingEventInput,
-  type ParticipantRole,
-  type Session,
-} from '@itutor/sessions-core';
+import { noShowGuard, studentJoinEvidence } from '@itutor/sessions-core/rules';
+import { transition } from '@itutor/sessions-core/adapter';
+import { type MatchParticipant, type MeetingEventInput, type ParticipantRole, type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { booking, makeCore, START } from './support/core-fixture';
 
@@ -86,10 +80,10 @@ describe('noShowGuard with provider evidence (property)', () => {
 const byEmail: MatchParticipant = ({ participant }) =>
   participant.email === 'tutor@example.com' ? 'tutor' : participant.email === 'student@example.com' ? 'student' : 'unknown';
 
-describe('core.recordMeetingEvent', () => {
+describe('core.attendance.record', () => {
   const setup = async (config: { matchParticipant?: MatchParticipant } = { matchParticipant: byEmail }) => {
     const fixture = await makeCore(config);
-    const { session } = await fixture.core.createForBooking(booking());
+    const { session } = await fixture.core.sessions.create(booking());
     let n = 0;
     const event = (kind: MeetingEventInput['kind'], at: Date, overrides: Partial<MeetingEventInput> = {}): MeetingEventInput => ({
       provider: 'zoom',
@@ -111,9 +105,9 @@ describe('core.recordMeetingEvent', () => {
     const { core, adapter, clock, session, event } = await setup();
     clock.set(addMinutes(START, 3));
     const joined = event('participant.joined', addMinutes(START, 2));
-    expect(await core.recordMeetingEvent(joined)).toEqual({ status: 'recorded', sessionId: session.id, role: 'student', kind: 'joined' });
-    expect(await core.recordMeetingEvent(joined)).toEqual({ status: 'duplicate', sessionId: session.id });
-    const rows = await core.listAttendance(session.id);
+    expect(await core.attendance.record(joined)).toEqual({ status: 'recorded', sessionId: session.id, role: 'student', kind: 'joined' });
+    expect(await core.attendance.record(joined)).toEqual({ status: 'duplicate', sessionId: session.id });
+    const rows = await core.attendance.list(session.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ role: 'student', kind: 'joined', participantEmail: 'student@example.com', participantId: 'p-1' });
     const events = (await adapter.raw.events(session.id)).filter((e) => e.type === 'attendance.recorded');
@@ -126,9 +120,9 @@ describe('core.recordMeetingEvent', () => {
     const { core, adapter, clock, session, event } = await setup();
     clock.set(addMinutes(START, 10));
     const joined = event('participant.joined', addMinutes(START, 1));
-    const results = await Promise.all(Array.from({ length: 10 }, () => core.recordMeetingEvent(joined)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => core.attendance.record(joined)));
     expect(results.filter((r) => r.status === 'recorded')).toHaveLength(1);
-    expect(await core.listAttendance(session.id)).toHaveLength(1);
+    expect(await core.attendance.list(session.id)).toHaveLength(1);
     expect((await adapter.raw.events(session.id)).filter((e) => e.type === 'attendance.recorded')).toHaveLength(1);
   });
 
@@ -138,39 +132,39 @@ describe('core.recordMeetingEvent', () => {
     const guest = event('participant.joined', addMinutes(START, 1), {
       participant: { email: 'student@example.com', name: null, providerUserId: null, participantId: null },
     });
-    expect(await core.recordMeetingEvent(guest)).toMatchObject({ status: 'recorded', role: 'unknown' });
-    const marked = await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+    expect(await core.attendance.record(guest)).toMatchObject({ status: 'recorded', role: 'unknown' });
+    const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
     expect(marked.status).toBe('NO_SHOW_STUDENT');
   });
 
   it('without matchParticipant every participant is unknown', async () => {
     const { core, clock, event } = await setup({});
     clock.set(addMinutes(START, 5));
-    expect(await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 1)))).toMatchObject({ role: 'unknown' });
+    expect(await core.attendance.record(event('participant.joined', addMinutes(START, 1)))).toMatchObject({ role: 'unknown' });
   });
 
   it('a student the provider saw within the wait cannot be marked absent (STUDENT_JOINED, source provider)', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 30));
-    await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 19))); // wait is 19 minutes: at the boundary
-    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({
+    await core.attendance.record(event('participant.joined', addMinutes(START, 19))); // wait is 19 minutes: at the boundary
+    await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({
       code: 'STUDENT_JOINED',
       details: { source: 'provider', studentJoinedAt: addMinutes(START, 19) },
     });
-    expect((await core.getSession(session.id))!.status).not.toBe('NO_SHOW_STUDENT');
+    expect((await core.sessions.get(session.id))!.status).not.toBe('NO_SHOW_STUDENT');
   });
 
   it('a join by our button is reported with source join_button; a provider join after the wait does not block', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 30));
-    await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 20)));
-    expect((await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).status).toBe('NO_SHOW_STUDENT');
+    await core.attendance.record(event('participant.joined', addMinutes(START, 20)));
+    expect((await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).status).toBe('NO_SHOW_STUDENT');
 
     const other = await setup();
     other.clock.set(addMinutes(START, 1));
-    await other.core.join({ sessionId: other.session.id, userId: 'student-a' });
+    await other.core.sessions.join({ sessionId: other.session.id, userId: 'student-a' });
     other.clock.set(addMinutes(START, 30));
-    await expect(other.core.markNoShow({ sessionId: other.session.id, userId: 'tutor-a' })).rejects.toMatchObject({
+    await expect(other.core.sessions.markNoShow({ sessionId: other.session.id, userId: 'tutor-a' })).rejects.toMatchObject({
       code: 'STUDENT_JOINED',
       details: { source: 'join_button' },
     });
@@ -180,64 +174,64 @@ describe('core.recordMeetingEvent', () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 30));
     const tutor = { email: 'tutor@example.com', name: 'T', providerUserId: 'u-t', participantId: 'p-t' };
-    expect(await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 1), { participant: tutor }))).toMatchObject({ role: 'tutor' });
-    expect((await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).status).toBe('NO_SHOW_STUDENT');
+    expect(await core.attendance.record(event('participant.joined', addMinutes(START, 1), { participant: tutor }))).toMatchObject({ role: 'tutor' });
+    expect((await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).status).toBe('NO_SHOW_STUDENT');
   });
 
   it('meeting.ended goes through RECORD_MEETING_ENDED: the last end wins, replays change nothing', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 50));
     const first = event('meeting.ended', addMinutes(START, 30));
-    expect(await core.recordMeetingEvent(first)).toMatchObject({ status: 'meeting_ended', changed: true, meetingEndedAt: addMinutes(START, 30) });
-    expect(await core.recordMeetingEvent(first)).toMatchObject({ status: 'meeting_ended', changed: false });
-    expect(await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 20)))).toMatchObject({ changed: false, meetingEndedAt: addMinutes(START, 30) });
-    expect(await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 45)))).toMatchObject({ changed: true, meetingEndedAt: addMinutes(START, 45) });
-    expect((await core.getSession(session.id))!.meetingEndedAt).toEqual(addMinutes(START, 45));
+    expect(await core.attendance.record(first)).toMatchObject({ status: 'meeting_ended', changed: true, meetingEndedAt: addMinutes(START, 30) });
+    expect(await core.attendance.record(first)).toMatchObject({ status: 'meeting_ended', changed: false });
+    expect(await core.attendance.record(event('meeting.ended', addMinutes(START, 20)))).toMatchObject({ changed: false, meetingEndedAt: addMinutes(START, 30) });
+    expect(await core.attendance.record(event('meeting.ended', addMinutes(START, 45)))).toMatchObject({ changed: true, meetingEndedAt: addMinutes(START, 45) });
+    expect((await core.sessions.get(session.id))!.meetingEndedAt).toEqual(addMinutes(START, 45));
   });
 
   it('an end before the session could start is ignored and logged once, not an error', async () => {
     const { core, adapter, clock, session, event } = await setup();
     clock.set(addMinutes(START, 10));
     const early = event('meeting.ended', addMinutes(START, -30));
-    expect(await core.recordMeetingEvent(early)).toEqual({ status: 'ignored', sessionId: session.id, reason: 'end_before_start' });
-    expect(await core.recordMeetingEvent(early)).toEqual({ status: 'ignored', sessionId: session.id, reason: 'end_before_start' });
+    expect(await core.attendance.record(early)).toEqual({ status: 'ignored', sessionId: session.id, reason: 'end_before_start' });
+    expect(await core.attendance.record(early)).toEqual({ status: 'ignored', sessionId: session.id, reason: 'end_before_start' });
     const logged = (await adapter.raw.events(session.id)).filter((e) => e.type === 'session.meeting_end_ignored');
     expect(logged).toHaveLength(1);
     expect(logged[0]!.payload).toMatchObject({ reason: 'end_before_start', eventId: early.eventId });
-    expect((await core.getSession(session.id))!.meetingEndedAt).toBeNull();
+    expect((await core.sessions.get(session.id))!.meetingEndedAt).toBeNull();
   });
 
   it('an end slightly ahead of our clock counts as now; far ahead is ignored; after the outcome it is logged', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 30));
-    expect(await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 32)))).toMatchObject({
+    expect(await core.attendance.record(event('meeting.ended', addMinutes(START, 32)))).toMatchObject({
       status: 'meeting_ended',
       meetingEndedAt: addMinutes(START, 30),
     });
-    expect(await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 40)))).toMatchObject({ status: 'ignored', reason: 'end_in_future' });
+    expect(await core.attendance.record(event('meeting.ended', addMinutes(START, 40)))).toMatchObject({ status: 'ignored', reason: 'end_in_future' });
     clock.set(addMinutes(START, 61));
-    await core.settleDueSessions();
-    expect((await core.getSession(session.id))!.status).toBe('EARLY_END_SHORT');
-    expect(await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 55)))).toMatchObject({ status: 'ignored', reason: 'session_final' });
+    await core.settlement.run();
+    expect((await core.sessions.get(session.id))!.status).toBe('EARLY_END_SHORT');
+    expect(await core.attendance.record(event('meeting.ended', addMinutes(START, 55)))).toMatchObject({ status: 'ignored', reason: 'session_final' });
   });
 
   it('an unknown meeting is answered, not thrown; meeting.started is acknowledged', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 1));
-    expect(await core.recordMeetingEvent(event('participant.joined', START, { meetingId: '999' }))).toEqual({ status: 'unknown_meeting' });
-    expect(await core.recordMeetingEvent(event('meeting.ended', START, { provider: 'google_meet' }))).toEqual({ status: 'unknown_meeting' });
-    expect(await core.recordMeetingEvent(event('meeting.started', START))).toEqual({ status: 'ignored', sessionId: session.id, reason: 'meeting_started' });
+    expect(await core.attendance.record(event('participant.joined', START, { meetingId: '999' }))).toEqual({ status: 'unknown_meeting' });
+    expect(await core.attendance.record(event('meeting.ended', START, { provider: 'google_meet' }))).toEqual({ status: 'unknown_meeting' });
+    expect(await core.attendance.record(event('meeting.started', START))).toEqual({ status: 'ignored', sessionId: session.id, reason: 'meeting_started' });
   });
 
   it('refuses malformed events with INVALID_INPUT, and adapters without attendance with ATTENDANCE_NOT_SUPPORTED', async () => {
     const { core, adapter, video, gateway, clock, event } = await setup();
-    await expect(core.recordMeetingEvent({ ...event('participant.joined', START), participant: undefined })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.recordMeetingEvent({ ...event('meeting.ended', START), eventId: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.recordMeetingEvent({ ...event('meeting.ended', START), occurredAt: new Date('x') })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.attendance.record({ ...event('participant.joined', START), participant: undefined })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.attendance.record({ ...event('meeting.ended', START), eventId: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.attendance.record({ ...event('meeting.ended', START), occurredAt: new Date('x') })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     const { createSessionsCore } = await import('@itutor/sessions-core');
     const { attendance: _dropped, ...withoutAttendance } = adapter;
     const old = createSessionsCore({ adapter: withoutAttendance, videoProvider: video, paymentGateway: gateway, clock });
-    await expect(old.recordMeetingEvent(event('meeting.ended', START))).rejects.toMatchObject({ code: 'ATTENDANCE_NOT_SUPPORTED' });
-    expect(await old.listAttendance('x')).toEqual([]);
+    await expect(old.attendance.record(event('meeting.ended', START))).rejects.toMatchObject({ code: 'ATTENDANCE_NOT_SUPPORTED' });
+    expect(await old.attendance.list('x')).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * no HTTP route answers a secret field of such a session.
  */
 import { addMinutes } from 'date-fns';
-import { toChargeAttentionSummary, type Session, type SessionEvent } from '@itutor/sessions-core';
+import { toChargeAttentionSummary } from '@itutor/sessions-core/adapter';
+import { type Session, type SessionEvent } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { describe, expect, it } from 'vitest';
 import { booking, makeCore, START } from './support/core-fixture';
@@ -13,28 +14,28 @@ import { booking, makeCore, START } from './support/core-fixture';
 async function flagged() {
   const fx = await makeCore({ policy: { maxChargeAttempts: 1, chargeDeadlineMinutes: 10 }, settlement: { chargeRetryMinutes: 5 } });
   const { core, clock, gateway } = fx;
-  const halted = (await core.createForBooking(booking({ scheduledStartAt: START }))).session;
-  const declined = (await core.createForBooking(booking({ scheduledStartAt: addMinutes(START, 120) }))).session;
-  const late = (await core.createForBooking(booking({ scheduledStartAt: addMinutes(START, 240) }))).session;
+  const halted = (await core.sessions.create(booking({ scheduledStartAt: START }))).session;
+  const declined = (await core.sessions.create(booking({ scheduledStartAt: addMinutes(START, 120) }))).session;
+  const late = (await core.sessions.create(booking({ scheduledStartAt: addMinutes(START, 240) }))).session;
   clock.set(addMinutes(START, 60));
   gateway.script('halt');
-  await core.settleDueSessions();
+  await core.settlement.run();
   clock.set(addMinutes(START, 180));
   gateway.script('decline');
-  await core.settleDueSessions();
+  await core.settlement.run();
   clock.set(addMinutes(START, 300));
   gateway.script('processing');
-  await core.settleDueSessions();
+  await core.settlement.run();
   clock.set(addMinutes(START, 311));
   gateway.script('processing');
-  await core.settleDueSessions();
+  await core.settlement.run();
   const ids = [halted.id, declined.id, late.id];
   // Every secret these sessions have: join URLs, meeting ids, attempt keys and gateway references.
   const secrets = new Set<string>();
   for (const id of ids) {
-    const stored = (await core.getSession(id))!;
+    const stored = (await core.sessions.get(id))!;
     for (const value of [stored.joinUrl, stored.meetingId, stored.chargeIdempotencyKey, stored.chargeReference]) if (value) secrets.add(value);
-    for (const attempt of await core.listCharges(id)) {
+    for (const attempt of await core.charges.list(id)) {
       secrets.add(attempt.idempotencyKey);
       if (attempt.gatewayReference) secrets.add(attempt.gatewayReference);
     }
@@ -47,7 +48,7 @@ const leaks = (text: string, secrets: Set<string>) => [...secrets].filter((secre
 describe('the attention list: a server-only detail and a browser-safe summary', () => {
   it('listChargesNeedingAttention is the server-only detail: sessions as stored, keys included', async () => {
     const { core, ids } = await flagged();
-    const detail = await core.listChargesNeedingAttention();
+    const detail = await core.charges.listNeedingAttention();
     expect(detail.map((s) => s.id)).toEqual(ids);
     expect(detail.every((s) => s.chargeStatus === 'failed')).toBe(true);
     // The halted attempt keeps its key (a late success may still arrive under it): that is why this list is server-only.
@@ -58,7 +59,7 @@ describe('the attention list: a server-only detail and a browser-safe summary', 
   it('listChargeAttentionSummaries: same sessions and order, no secret field anywhere (even as JSON), and why each was flagged', async () => {
     const { core, ids, secrets } = await flagged();
     expect(secrets.size).toBeGreaterThanOrEqual(9);
-    const summaries = await core.listChargeAttentionSummaries();
+    const summaries = await core.charges.listAttentionSummaries();
     expect(summaries.map((s) => s.session.id)).toEqual(ids);
     for (const summary of summaries) {
       for (const field of ['joinUrl', 'meetingId', 'chargeIdempotencyKey', 'chargeReference', 'claimedUntil']) expect(summary.session).not.toHaveProperty(field);
@@ -73,10 +74,10 @@ describe('the attention list: a server-only detail and a browser-safe summary', 
     expect(summaries.map((s) => s.flaggedAt?.toISOString())).toEqual([addMinutes(START, 60), addMinutes(START, 180), addMinutes(START, 311)].map((d) => d.toISOString()));
     expect(summaries[1]!.session).toMatchObject({ chargeStatus: 'failed', chargeAmountMinor: 15_000, chargeAttempts: 1 });
     // The same limit rules as the detail.
-    expect((await core.listChargeAttentionSummaries({ limit: 2 })).map((s) => s.session.id)).toEqual(ids.slice(0, 2));
+    expect((await core.charges.listAttentionSummaries({ limit: 2 })).map((s) => s.session.id)).toEqual(ids.slice(0, 2));
     for (const limit of [0, 1001, 1.5]) {
-      expect(() => core.listChargesNeedingAttention({ limit })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-      await expect(core.listChargeAttentionSummaries({ limit })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      expect(() => core.charges.listNeedingAttention({ limit })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+      await expect(core.charges.listAttentionSummaries({ limit })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     }
   });
 
@@ -114,7 +115,7 @@ describe('the attention list: a server-only detail and a browser-safe summary', 
 
   it('no HTTP route answers a secret field of these sessions', async () => {
     const { core, ids, secrets } = await flagged();
-    const stored = await Promise.all(ids.map((id) => core.getSession(id)));
+    const stored = await Promise.all(ids.map((id) => core.sessions.get(id)));
     const bookings = new Map(stored.map((s) => [s!.bookingId, s!]));
     const handle = createSessionsHandler({
       core,

@@ -1,10 +1,11 @@
 /**
- * `POST /api/sessions/create-for-booking` (and `core.createForBooking`) when the video provider fails: before
+ * `POST /api/sessions/create-for-booking` (and `core.sessions.create`) when the video provider fails: before
  * creating, after creating (the answer lost), hanging, answering nonsense. Each is a documented problem (503
  * `PROVIDER_UNAVAILABLE` with `Retry-After`), stores nothing, leaves no orphan meeting (or only the one the
  * retry gets back under the booking's key), and the retry makes exactly one meeting and one session.
  */
-import { createSessionsCore, isSessionError, SessionError, type CreateMeetingInput, type Meeting, type VideoProvider } from '@itutor/sessions-core';
+import { createSessionsCore, isSessionError, SessionError, type VideoProvider } from '@itutor/sessions-core';
+import { type CreateMeetingInput, type Meeting } from '@itutor/sessions-core/adapter';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { addMinutes } from 'date-fns';
@@ -96,7 +97,7 @@ async function world() {
     clock,
     meetingCallTimeoutMs: TIME_LIMIT_MS,
   });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
   const unexpected: unknown[] = [];
   const booking = { bookingId: 'booking-1', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 };
   const handle = createSessionsHandler({
@@ -175,7 +176,7 @@ describe('create-for-booking when the video provider fails', () => {
     expect(response.headers.get('retry-after')).toBe('31');
     let caught: unknown;
     w.video.failNext('rate-limited');
-    await w.core.createForBooking(w.booking).catch((error: unknown) => (caught = error));
+    await w.core.sessions.create(w.booking).catch((error: unknown) => (caught = error));
     expect(isSessionError(caught, 'PROVIDER_UNAVAILABLE')).toBe(true);
     expect((caught as SessionError).details).toMatchObject({ provider: 'zoom', reason: 'error', retryAfterSeconds: 31, providerCode: 'RATE_LIMITED' });
 
@@ -189,8 +190,8 @@ describe('create-for-booking when the video provider fails', () => {
       },
       paymentGateway: createRecordingPaymentGateway(),
     });
-    await refusing.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
-    await expect(refusing.createForBooking(w.booking)).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
+    await refusing.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    await expect(refusing.sessions.create(w.booking)).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
   });
 
   it('the time limit is passed to the provider as an abort signal, and meetingCallTimeoutMs is validated', async () => {
@@ -207,10 +208,10 @@ describe('create-for-booking when the video provider fails', () => {
       paymentGateway: createRecordingPaymentGateway(),
       meetingCallTimeoutMs: TIME_LIMIT_MS,
     });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
     const b = { bookingId: 'b-signal', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 100 };
     const started = Date.now();
-    await expect(core.createForBooking(b)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: { reason: 'timeout', retryAfterSeconds: 5 } });
+    await expect(core.sessions.create(b)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: { reason: 'timeout', retryAfterSeconds: 5 } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(TIME_LIMIT_MS - 5);
     expect(signals).toHaveLength(1);
     expect(signals[0]!.aborted).toBe(true);
@@ -230,10 +231,10 @@ describe('create-for-booking when the video provider fails', () => {
       paymentGateway: createRecordingPaymentGateway(),
       meetingCallTimeoutMs: TIME_LIMIT_MS,
     });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
     const started = Date.now();
     await expect(
-      core.createForBooking({ bookingId: 'b-x', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 100 }),
+      core.sessions.create({ bookingId: 'b-x', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 100 }),
     ).rejects.toThrow('database down');
     expect(Date.now() - started).toBeLessThan(TIME_LIMIT_MS + 1_000);
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withDeadline } from '../src';
+import { withDeadline } from '../src/adapter';
 
 /** A call that never answers on its own: it records its signal and can be answered late by hand. */
 function pendingCall<T>() {

@@ -67,12 +67,12 @@ async function setup(options: { attendance?: boolean } = {}) {
     cronSecret: CRON_SECRET,
     onUnexpectedError: (error) => unexpected.push(error),
   });
-  await core.connectProvider({
+  await core.providers.connect({
     tutorId: TUTOR_A,
     provider: 'zoom',
     tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-at' }, refreshToken: null, expiresAt: null },
   });
-  const { session } = await core.createForBooking({
+  const { session } = await core.sessions.create({
     bookingId: 'booking-att-1',
     tutorId: TUTOR_A,
     studentId: STUDENT_A,
@@ -95,7 +95,7 @@ async function setup(options: { attendance?: boolean } = {}) {
       participant: { email: who.email, name: who.name ?? 'Someone', providerUserId: `zoom-user-${who.pid}`, participantId: who.pid },
     };
     if (options.attendance === false) throw new Error('no attendance storage in this setup');
-    await core.recordMeetingEvent(event);
+    await core.attendance.record(event);
   };
   const get = (userId: string | null, id = session.id) =>
     handle(makeRequest('GET', attendancePath(id), { headers: userId === null ? {} : asUser(userId) }));

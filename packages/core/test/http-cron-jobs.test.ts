@@ -15,7 +15,7 @@ async function setup(cronJobs?: Record<string, () => Promise<unknown>>) {
   const clock = createManualClock(new Date(START.getTime() - 24 * 3_600_000));
   const adapter = createInMemoryAdapter({ clock });
   const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway(), clock });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: null, expiresAt: null } });
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: null, expiresAt: null } });
   const unexpected: unknown[] = [];
   const handle = createSessionsHandler({
     core,
@@ -42,7 +42,7 @@ describe('cron route: cronJobs', () => {
         return undefined;
       },
     });
-    await core.createForBooking(booking());
+    await core.sessions.create(booking());
     clock.set(END);
     const response = await cron();
     expect(response.status).toBe(200);
@@ -65,7 +65,7 @@ describe('cron route: cronJobs', () => {
       },
       fine: async () => 'ok',
     });
-    await core.createForBooking(booking());
+    await core.sessions.create(booking());
     clock.set(END);
     const body = (await (await cron()).json()) as { report: { completed: number }; jobs: Record<string, unknown> };
     expect(body.report.completed).toBe(1);

@@ -158,14 +158,14 @@ describe('POST /api/sessions/create-for-booking', () => {
   });
 
   it("409 PROVIDER_NOT_CONNECTED: a tutor whose connection expired; reconnecting lets the booking through", async () => {
-    await fx.core.setProviderStatus({ tutorId: TUTOR_C, status: 'expired' });
+    await fx.core.providers.setStatus({ tutorId: TUTOR_C, status: 'expired' });
     const { problem } = await expectRefusal(fx, post(routes.create, asUser(TUTOR_C), { bookingId: BOOKING_C1 }), 409, 'PROVIDER_NOT_CONNECTED');
     expect(problem.detail).toContain('expired');
-    await fx.core.setProviderStatus({ tutorId: TUTOR_C, status: 'invalid' });
+    await fx.core.providers.setStatus({ tutorId: TUTOR_C, status: 'invalid' });
     await expectRefusal(fx, post(routes.create, asUser(TUTOR_C), { bookingId: BOOKING_C1 }), 409, 'PROVIDER_NOT_CONNECTED');
     expect(fx.video.calls).toHaveLength(0);
 
-    await fx.core.setProviderStatus({ tutorId: TUTOR_C, status: 'connected' });
+    await fx.core.providers.setStatus({ tutorId: TUTOR_C, status: 'connected' });
     const body = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.create, asUser(TUTOR_C), { bookingId: BOOKING_C1 })), 201);
     expect(body.session.provider).toBe('google_meet');
   });
@@ -279,7 +279,7 @@ describe('POST /api/sessions/{id}/join', () => {
 
   it('409 SESSION_FINAL after a cancellation (even once the join window is open)', async () => {
     fx.clock.set(addMinutes(START, -30));
-    await fx.core.cancel({ sessionId: session.id, userId: STUDENT_A, by: 'student' });
+    await fx.core.sessions.cancel({ sessionId: session.id, userId: STUDENT_A, by: 'student' });
     fx.clock.set(START);
     for (const userId of [TUTOR_A, STUDENT_A]) {
       await expectRefusal(fx, post(routes.join(session.id), asUser(userId)), 409, 'SESSION_FINAL');
@@ -493,13 +493,13 @@ describe('GET/POST /api/cron/process-charges', () => {
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
     expect(body.report).toMatchObject({ completed: 2, chargesSucceeded: 1, chargesPending: 1 });
     expect(fx.unexpectedErrors).toEqual([]);
-    const ledger = await fx.core.listCharges(fx.gateway.instructions[0]!.sessionId);
+    const ledger = await fx.core.charges.list(fx.gateway.instructions[0]!.sessionId);
     expect(ledger).toMatchObject([{ attempt: 1, status: 'unknown', calls: 1 }]);
   });
 
   it('a meeting that ended early settles as EARLY_END_SHORT with no charge and no instruction', async () => {
     fx.clock.set(addMinutes(START, 31));
-    await fx.core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) });
+    await fx.core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) });
     fx.clock.set(addMinutes(END, 1));
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
     expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
@@ -516,7 +516,7 @@ describe('GET/POST /api/cron/process-charges', () => {
 
   it('a meeting that ended at the scheduled end is charged in full', async () => {
     fx.clock.set(END);
-    await fx.core.recordMeetingEnded({ sessionId: session.id, endedAt: END });
+    await fx.core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: END });
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('GET', routes.cron, { headers: asCron() }), 200);
     expect(body.report.completed).toBe(1);
     expect((await fx.stored(session.id)).chargeAmountMinor).toBe(15_000);

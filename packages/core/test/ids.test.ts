@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { randomId, timeOrderedId } from '@itutor/sessions-core';
+import { randomId } from '@itutor/sessions-core';
+import { timeOrderedId } from '@itutor/sessions-core/adapter';
 import { booking, makeCore } from './support/core-fixture';
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -25,13 +26,13 @@ describe('session ids', () => {
 
   it('new sessions get time-ordered ids by default, random ones with ids: randomId', async () => {
     const { core } = await makeCore();
-    const first = await core.createForBooking(booking());
-    const second = await core.createForBooking(booking());
+    const first = await core.sessions.create(booking());
+    const second = await core.sessions.create(booking());
     expect(first.session.id).toMatch(V7);
     expect(second.session.id > first.session.id).toBe(true);
 
     const { core: random } = await makeCore({ ids: randomId });
-    const { session } = await random.createForBooking(booking());
+    const { session } = await random.sessions.create(booking());
     expect(session.id).toMatch(V4);
   });
 });

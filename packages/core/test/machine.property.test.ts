@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import { addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
-import {
-  definePolicy,
-  effectiveStatus,
-  isFinalStatus,
-  transition,
-  type ChargeAnswer,
-  type ChargeAttempt,
-  type Session,
-  type SessionCommand,
-} from '@itutor/sessions-core';
+import { definePolicy, type ChargeAttempt, type Session } from '@itutor/sessions-core';
+import { effectiveStatus, isFinalStatus } from '@itutor/sessions-core/rules';
+import { transition, type ChargeAnswer, type SessionCommand } from '@itutor/sessions-core/adapter';
 import { buildSession } from '@itutor/sessions-core/testing';
 
 const START = new Date('2026-06-01T15:00:00.000Z');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMoney, MAX_PRICE_MINOR } from '@itutor/sessions-core';
+import { formatMoney, MAX_PRICE_MINOR } from '@itutor/sessions-core/rules';
 
 /** Intl's separator between a currency code and the number: a no-break space, kept on purpose. */
 const NBSP = '\u00a0';

@@ -1,12 +1,6 @@
 import { addMinutes } from 'date-fns';
-import {
-  CHARGE_DEADLINE_KEY_MARGIN_MINUTES,
-  chargeDeadlineForKeyLifetime,
-  createSessionsCore,
-  DEFAULT_POLICY,
-  isSessionError,
-  type PaymentGateway,
-} from '@itutor/sessions-core';
+import { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, chargeDeadlineForKeyLifetime } from '@itutor/sessions-core/rules';
+import { createSessionsCore, DEFAULT_POLICY, isSessionError, type PaymentGateway } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
 import { booking, makeCore, START } from './support/core-fixture';
@@ -79,19 +73,19 @@ describe("the default charge deadline follows the gateway's idempotency-key life
     const run = async (paymentGateway: PaymentGateway | undefined, recording: ReturnType<typeof createRecordingPaymentGateway> | undefined) => {
       const fx = await makeCore({ ...(paymentGateway ? { paymentGateway } : {}), settlement: { chargeRetryMinutes: 5 } });
       const gateway = recording ?? fx.gateway;
-      const { session } = await fx.core.createForBooking(booking());
+      const { session } = await fx.core.sessions.create(booking());
       fx.clock.set(addMinutes(START, 60));
       gateway.script('processing');
-      expect(await fx.core.settleDueSessions()).toMatchObject({ completed: 1, chargesPending: 1 });
-      const settled = (await fx.core.getSession(session.id))!;
+      expect(await fx.core.settlement.run()).toMatchObject({ completed: 1, chargesPending: 1 });
+      const settled = (await fx.core.sessions.get(session.id))!;
       fx.clock.set(addMinutes(settled.finalizedAt!, 1379));
       gateway.script('processing');
-      await fx.core.settleDueSessions();
-      expect((await fx.core.getSession(session.id))!.chargeStatus).toBe('pending');
+      await fx.core.settlement.run();
+      expect((await fx.core.sessions.get(session.id))!.chargeStatus).toBe('pending');
       fx.clock.set(addMinutes(settled.finalizedAt!, 1385)); // past the 1379 run's 5-minute lease too
       gateway.script('processing');
-      const report = await fx.core.settleDueSessions();
-      return { report, session: (await fx.core.getSession(session.id))!, events: await fx.core.listEvents(session.id) };
+      const report = await fx.core.settlement.run();
+      return { report, session: (await fx.core.sessions.get(session.id))!, events: await fx.core.sessions.listEvents(session.id) };
     };
     const { gateway, recording } = withLifetime(1440);
     const stripeLike = await run(gateway, recording);
@@ -108,51 +102,51 @@ describe("the default charge deadline follows the gateway's idempotency-key life
 describe('a charge retry is never sent past the deadline', () => {
   it('a cron that was down past the deadline fails the unknown charge for good without calling the gateway again; a late answer is still recorded', async () => {
     const fx = await makeCore({ policy: { chargeDeadlineMinutes: 120 }, settlement: { chargeRetryMinutes: 5 } });
-    const { session } = await fx.core.createForBooking(booking());
+    const { session } = await fx.core.sessions.create(booking());
     fx.clock.set(addMinutes(START, 60));
     fx.gateway.script('processing');
-    expect(await fx.core.settleDueSessions()).toMatchObject({ completed: 1, chargesPending: 1 });
-    const settled = (await fx.core.getSession(session.id))!;
+    expect(await fx.core.settlement.run()).toMatchObject({ completed: 1, chargesPending: 1 });
+    const settled = (await fx.core.sessions.get(session.id))!;
     // Before the deadline an unknown attempt is sent again under its key.
     fx.clock.set(addMinutes(settled.finalizedAt!, 30));
     fx.gateway.script('processing');
-    await fx.core.settleDueSessions();
+    await fx.core.settlement.run();
     expect(fx.gateway.instructions).toHaveLength(2);
     // The cron was down from then until well past the deadline.
     fx.clock.set(addMinutes(settled.finalizedAt!, 600));
-    const report = await fx.core.settleDueSessions();
+    const report = await fx.core.settlement.run();
     expect(fx.gateway.instructions).toHaveLength(2);
     expect(report).toMatchObject({ chargesNeedingAttention: 1, chargesPending: 0, chargesSucceeded: 0 });
-    const after = (await fx.core.getSession(session.id))!;
+    const after = (await fx.core.sessions.get(session.id))!;
     expect(after).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1, chargeIdempotencyKey: settled.chargeIdempotencyKey });
-    const [row] = await fx.core.listCharges(session.id);
+    const [row] = await fx.core.charges.list(session.id);
     expect(row).toMatchObject({ status: 'unknown', calls: 2 });
-    const flags = (await fx.core.listEvents(session.id)).filter((e) => e.type === 'charge.needs_attention');
+    const flags = (await fx.core.sessions.listEvents(session.id)).filter((e) => e.type === 'charge.needs_attention');
     expect(flags.map((e) => e.payload)).toEqual([expect.objectContaining({ reason: 'deadline_passed', sent: false, attempt: 1 })]);
     // Nothing claims it again.
     fx.clock.set(addMinutes(settled.finalizedAt!, 700));
-    await fx.core.settleDueSessions();
+    await fx.core.settlement.run();
     expect(fx.gateway.instructions).toHaveLength(2);
     // The attempt's real answer, when it comes, is still recorded (money was taken after all).
-    const late = await fx.core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: `pi_${row!.idempotencyKey}` } });
+    const late = await fx.core.charges.recordAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: `pi_${row!.idempotencyKey}` } });
     expect(late.outcome).toBe('late_success');
     expect(late.session.chargeStatus).toBe('succeeded');
   });
 
   it('a declined charge whose retry falls past the deadline opens no new attempt: failed for good, flagged', async () => {
     const fx = await makeCore({ policy: { chargeDeadlineMinutes: 120 }, settlement: { chargeRetryMinutes: 5 } });
-    const { session } = await fx.core.createForBooking(booking());
+    const { session } = await fx.core.sessions.create(booking());
     fx.clock.set(addMinutes(START, 60));
     fx.gateway.script('decline');
-    expect(await fx.core.settleDueSessions()).toMatchObject({ completed: 1, chargesFailed: 1 });
-    const settled = (await fx.core.getSession(session.id))!;
+    expect(await fx.core.settlement.run()).toMatchObject({ completed: 1, chargesFailed: 1 });
+    const settled = (await fx.core.sessions.get(session.id))!;
     expect(settled).toMatchObject({ chargeStatus: 'pending', chargeIdempotencyKey: null, chargeAttempts: 1 });
     fx.clock.set(addMinutes(settled.finalizedAt!, 121));
-    expect(await fx.core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
+    expect(await fx.core.settlement.run()).toMatchObject({ chargesNeedingAttention: 1 });
     expect(fx.gateway.instructions).toHaveLength(1);
-    expect(await fx.core.listCharges(session.id)).toHaveLength(1);
-    expect((await fx.core.getSession(session.id))!).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
-    const flag = (await fx.core.listEvents(session.id)).find((e) => e.type === 'charge.needs_attention');
+    expect(await fx.core.charges.list(session.id)).toHaveLength(1);
+    expect((await fx.core.sessions.get(session.id))!).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
+    const flag = (await fx.core.sessions.listEvents(session.id)).find((e) => e.type === 'charge.needs_attention');
     expect(flag?.payload).toMatchObject({ reason: 'deadline_passed', lastAnswer: 'failed', sent: false });
   });
 });

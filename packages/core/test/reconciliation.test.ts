@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
+import { autoNoShowEvidence, transition, type MeetingLookup, type MeetingTimes } from '@itutor/sessions-core/adapter';
 import {
-  autoNoShowEvidence,
   createSessionsCore,
   definePolicy,
-  transition,
   type AttendanceEntry,
   type MatchParticipant,
   type MeetingEventInput,
-  type MeetingLookup,
-  type MeetingTimes,
   type SessionPolicy,
   type SettlementOptions,
   type VideoProvider,
@@ -65,12 +62,12 @@ async function setup(
     settlement: options.settlement,
     matchParticipant: byEmail,
   });
-  await core.connectProvider({
+  await core.providers.connect({
     tutorId: 'tutor-a',
     provider: 'zoom',
     tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-r' }, expiresAt: null },
   });
-  const { session } = await core.createForBooking(booking());
+  const { session } = await core.sessions.create(booking());
   let n = 0;
   const event = (kind: MeetingEventInput['kind'], at: Date, who?: 'tutor' | 'student' | 'stranger', participantId = `p-${who}`): MeetingEventInput => ({
     provider: 'zoom',
@@ -96,11 +93,11 @@ describe('reconciliation before settlement', () => {
       lookup: async () => ({ startedAt: START, endedAt: addMinutes(START, 20) }),
     });
     clock.set(END);
-    const report = await core.settleDueSessions();
+    const report = await core.settlement.run();
     expect(report).toMatchObject({ earlyEnded: 1, completed: 0, meetingEndsReconciled: 1, settlementsDeferred: 0 });
     expect(lookups).toEqual([expect.objectContaining({ provider: 'zoom', tutorId: 'tutor-a', meetingId: session.meetingId })]);
     expect(lookups[0]!.signal).toBeInstanceOf(AbortSignal);
-    const settled = (await core.getSession(session.id))!;
+    const settled = (await core.sessions.get(session.id))!;
     expect(settled).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0, meetingEndedAt: addMinutes(START, 20) });
     expect(settled.version).toBe(session.version + 2); // one write: the end and the outcome together
     expect(gateway.instructions).toHaveLength(0);
@@ -114,9 +111,9 @@ describe('reconciliation before settlement', () => {
     for (const answer of [null, { startedAt: START, endedAt: null }, { startedAt: START, endedAt: addMinutes(END, 2) }] as const) {
       const { core, clock, session, gateway } = await setup({ lookup: async () => answer });
       clock.set(addMinutes(END, 3));
-      const report = await core.settleDueSessions();
+      const report = await core.settlement.run();
       expect(report).toMatchObject({ completed: 1, settlementsDeferred: 0, meetingEndsReconciled: answer?.endedAt ? 1 : 0 });
-      const settled = (await core.getSession(session.id))!;
+      const settled = (await core.sessions.get(session.id))!;
       expect(settled.status).toBe('COMPLETED_ASSUMED');
       expect(settled.meetingEndedAt).toEqual(answer?.endedAt ?? null);
       expect(gateway.instructions).toHaveLength(1);
@@ -127,11 +124,11 @@ describe('reconciliation before settlement', () => {
   it('an end already reported by a webhook is not asked again', async () => {
     const { core, clock, session, lookups } = await setup({ lookup: async () => ({ startedAt: START, endedAt: addMinutes(START, 5) }) });
     clock.set(addMinutes(START, 40));
-    await core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 40) });
+    await core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 40) });
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 0 });
+    expect(await core.settlement.run()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 0 });
     expect(lookups).toHaveLength(0);
-    expect((await core.getSession(session.id))!.meetingEndedAt).toEqual(addMinutes(START, 40));
+    expect((await core.sessions.get(session.id))!.meetingEndedAt).toEqual(addMinutes(START, 40));
   });
 
   it('a provider that is down: not settled and not charged; the next run after the lease settles on its answer', async () => {
@@ -141,18 +138,18 @@ describe('reconciliation before settlement', () => {
       },
     });
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ settlementsDeferred: 1, completed: 0, earlyEnded: 0 });
-    const waiting = (await core.getSession(session.id))!;
+    expect(await core.settlement.run()).toMatchObject({ settlementsDeferred: 1, completed: 0, earlyEnded: 0 });
+    const waiting = (await core.sessions.get(session.id))!;
     expect(waiting).toMatchObject({ status: 'SCHEDULED', version: session.version, meetingEndedAt: null });
     expect(gateway.instructions).toHaveLength(0);
     // Within the lease nothing asks again (no hammering of a provider that is down).
     clock.set(addMinutes(END, 2));
-    expect(await core.settleDueSessions()).toMatchObject({ settlementsDeferred: 0, completed: 0 });
+    expect(await core.settlement.run()).toMatchObject({ settlementsDeferred: 0, completed: 0 });
     expect(lookups).toHaveLength(1);
     setLookup(async () => ({ startedAt: START, endedAt: addMinutes(START, 30) }));
     clock.set(addMinutes(END, 6));
-    expect(await core.settleDueSessions()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 1 });
-    expect((await core.getSession(session.id))!.status).toBe('EARLY_END_SHORT');
+    expect(await core.settlement.run()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 1 });
+    expect((await core.sessions.get(session.id))!.status).toBe('EARLY_END_SHORT');
     expect(gateway.instructions).toHaveLength(0);
   });
 
@@ -166,12 +163,12 @@ describe('reconciliation before settlement', () => {
     });
     clock.set(END);
     const started = Date.now();
-    expect(await core.settleDueSessions()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
+    expect(await core.settlement.run()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(190);
     expect(took).toBeLessThan(1_000);
     expect(lookups[0]!.signal!.aborted).toBe(true); // the provider call is told to stop
-    expect((await core.getSession(session.id))!.status).toBe('SCHEDULED');
+    expect((await core.sessions.get(session.id))!.status).toBe('SCHEDULED');
     expect(gateway.instructions).toHaveLength(0);
   });
 
@@ -180,12 +177,12 @@ describe('reconciliation before settlement', () => {
       lookup: () => new Promise((resolve) => setTimeout(() => resolve({ startedAt: START, endedAt: null }), 300)),
       settlement: { reconcileTimeoutMs: 900, chargeTimeoutMs: 100, runBudgetMs: 1_000, reconcileConcurrency: 1 },
     });
-    await core.createForBooking(booking());
+    await core.sessions.create(booking());
     clock.set(END);
     // The first lookup starts at once (900 ms fit in the 1 s budget) and answers after 300 ms; the
     // second would end after the budget, so it is not started.
     const started = Date.now();
-    expect(await core.settleDueSessions()).toMatchObject({ completed: 1, settlementsDeferred: 1 });
+    expect(await core.settlement.run()).toMatchObject({ completed: 1, settlementsDeferred: 1 });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(lookups).toHaveLength(1);
   });
@@ -198,7 +195,7 @@ describe('reconciliation before settlement', () => {
       settlement: { reconcileForMinutes: 30 },
     });
     clock.set(addMinutes(END, 31));
-    expect(await core.settleDueSessions()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
+    expect(await core.settlement.run()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
     expect(gateway.instructions).toHaveLength(1);
     const settled = (await adapter.raw.events(session.id)).find((e) => e.type === 'session.settled')!;
     expect(settled.payload).toMatchObject({ outcome: 'COMPLETED_ASSUMED', meetingEndUnknown: 'provider_unavailable' });
@@ -209,15 +206,15 @@ describe('reconciliation before settlement', () => {
       lookup: async () => ({ startedAt: null, endedAt: 'yesterday' as unknown as Date }),
     });
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ settlementsDeferred: 1 });
-    expect((await core.getSession(session.id))!.status).toBe('SCHEDULED');
+    expect(await core.settlement.run()).toMatchObject({ settlementsDeferred: 1 });
+    expect((await core.sessions.get(session.id))!.status).toBe('SCHEDULED');
   });
 
   it('an end before the session could start is not used (the usual rules apply)', async () => {
     const { core, clock, session } = await setup({ lookup: async () => ({ startedAt: null, endedAt: addMinutes(START, -30) }) });
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ completed: 1, meetingEndsReconciled: 0 });
-    expect((await core.getSession(session.id))!.meetingEndedAt).toBeNull();
+    expect(await core.settlement.run()).toMatchObject({ completed: 1, meetingEndsReconciled: 0 });
+    expect((await core.sessions.get(session.id))!.meetingEndedAt).toBeNull();
   });
 
   it('many due sessions: lookups run at most reconcileConcurrency at once, every session is settled once', async () => {
@@ -233,9 +230,9 @@ describe('reconciliation before settlement', () => {
       },
       settlement: { reconcileConcurrency: 4 },
     });
-    for (let i = 0; i < 30; i++) await core.createForBooking(booking());
+    for (let i = 0; i < 30; i++) await core.sessions.create(booking());
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ earlyEnded: 31, meetingEndsReconciled: 31 });
+    expect(await core.settlement.run()).toMatchObject({ earlyEnded: 31, meetingEndsReconciled: 31 });
     expect(most).toBe(4);
   });
 
@@ -258,12 +255,12 @@ describe('automatic no-show from provider attendance (policy autoNoShowFromAtten
   it('tutor in the meeting for the whole wait, student never: settled NO_SHOW_STUDENT at the scheduled end (50 %)', async () => {
     const { core, clock, session, event, gateway, adapter } = await setup({ policy: { autoNoShowFromAttendance: true } });
     clock.set(addMinutes(START, 30));
-    await core.recordMeetingEvent(event('participant.joined', addMinutes(START, -2), 'tutor'));
-    await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 1), 'stranger')); // an unknown guest is not the student
-    await core.recordMeetingEvent(event('participant.left', addMinutes(START, 25), 'tutor'));
+    await core.attendance.record(event('participant.joined', addMinutes(START, -2), 'tutor'));
+    await core.attendance.record(event('participant.joined', addMinutes(START, 1), 'stranger')); // an unknown guest is not the student
+    await core.attendance.record(event('participant.left', addMinutes(START, 25), 'tutor'));
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ noShows: 1, completed: 0 });
-    const settled = (await core.getSession(session.id))!;
+    expect(await core.settlement.run()).toMatchObject({ noShows: 1, completed: 0 });
+    const settled = (await core.sessions.get(session.id))!;
     expect(settled).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeAmountMinor: 7_500, payoutAmountMinor: 6_750, platformFeeMinor: 750 });
     expect(gateway.instructions[0]).toMatchObject({ outcome: 'NO_SHOW_STUDENT', amountMinor: 7_500 });
     const marked = (await adapter.raw.events(session.id)).find((e) => e.type === 'session.no_show_marked')!;
@@ -274,29 +271,29 @@ describe('automatic no-show from provider attendance (policy autoNoShowFromAtten
   it('off by default: the same attendance settles by the usual rules', async () => {
     const { core, clock, session, event } = await setup();
     clock.set(addMinutes(START, 30));
-    await core.recordMeetingEvent(event('participant.joined', START, 'tutor'));
+    await core.attendance.record(event('participant.joined', START, 'tutor'));
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ noShows: 0, completed: 1 });
-    expect((await core.getSession(session.id))!.status).toBe('COMPLETED_ASSUMED');
+    expect(await core.settlement.run()).toMatchObject({ noShows: 0, completed: 1 });
+    expect((await core.sessions.get(session.id))!.status).toBe('COMPLETED_ASSUMED');
   });
 
   it('never when the student came at all (late, or by our Join button), or the tutor was not there for the whole wait', async () => {
     const cases: Array<[string, (s: Awaited<ReturnType<typeof setup>>) => Promise<void>]> = [
       ['student joined late on Zoom', async ({ core, event }) => {
-        await core.recordMeetingEvent(event('participant.joined', START, 'tutor'));
-        await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 25), 'student'));
+        await core.attendance.record(event('participant.joined', START, 'tutor'));
+        await core.attendance.record(event('participant.joined', addMinutes(START, 25), 'student'));
       }],
       ['student clicked Join', async ({ core, event, session, clock }) => {
-        await core.recordMeetingEvent(event('participant.joined', START, 'tutor'));
+        await core.attendance.record(event('participant.joined', START, 'tutor'));
         clock.set(addMinutes(START, 40));
-        await core.join({ sessionId: session.id, userId: 'student-a' });
+        await core.sessions.join({ sessionId: session.id, userId: 'student-a' });
       }],
       ['tutor joined after the start', async ({ core, event }) => {
-        await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 2), 'tutor'));
+        await core.attendance.record(event('participant.joined', addMinutes(START, 2), 'tutor'));
       }],
       ['tutor left during the wait', async ({ core, event }) => {
-        await core.recordMeetingEvent(event('participant.joined', START, 'tutor'));
-        await core.recordMeetingEvent(event('participant.left', addMinutes(START, 10), 'tutor'));
+        await core.attendance.record(event('participant.joined', START, 'tutor'));
+        await core.attendance.record(event('participant.left', addMinutes(START, 10), 'tutor'));
       }],
       ['no attendance at all', async () => {}],
     ];
@@ -305,23 +302,23 @@ describe('automatic no-show from provider attendance (policy autoNoShowFromAtten
       fixture.clock.set(addMinutes(START, 30));
       await arrange(fixture);
       fixture.clock.set(END);
-      const report = await fixture.core.settleDueSessions();
+      const report = await fixture.core.settlement.run();
       expect(report.noShows, name).toBe(0);
-      expect((await fixture.core.getSession(fixture.session.id))!.status, name).toBe('COMPLETED_ASSUMED');
+      expect((await fixture.core.sessions.get(fixture.session.id))!.status, name).toBe('COMPLETED_ASSUMED');
     }
   });
 
   it('a tutor who rejoined (or was on two devices) without a gap is present; the early end then does not matter', async () => {
     const { core, clock, session, event } = await setup({ policy: { autoNoShowFromAttendance: true } });
     clock.set(addMinutes(START, 30));
-    await core.recordMeetingEvent(event('participant.joined', START, 'tutor', 'laptop'));
-    await core.recordMeetingEvent(event('participant.joined', addMinutes(START, 5), 'tutor', 'phone'));
-    await core.recordMeetingEvent(event('participant.left', addMinutes(START, 8), 'tutor', 'laptop'));
-    await core.recordMeetingEvent(event('participant.left', addMinutes(START, 21), 'tutor', 'phone'));
-    await core.recordMeetingEvent(event('meeting.ended', addMinutes(START, 21)));
+    await core.attendance.record(event('participant.joined', START, 'tutor', 'laptop'));
+    await core.attendance.record(event('participant.joined', addMinutes(START, 5), 'tutor', 'phone'));
+    await core.attendance.record(event('participant.left', addMinutes(START, 8), 'tutor', 'laptop'));
+    await core.attendance.record(event('participant.left', addMinutes(START, 21), 'tutor', 'phone'));
+    await core.attendance.record(event('meeting.ended', addMinutes(START, 21)));
     clock.set(END);
-    expect(await core.settleDueSessions()).toMatchObject({ noShows: 1 });
-    expect((await core.getSession(session.id))!.status).toBe('NO_SHOW_STUDENT');
+    expect(await core.settlement.run()).toMatchObject({ noShows: 1 });
+    expect((await core.sessions.get(session.id))!.status).toBe('NO_SHOW_STUDENT');
   });
 });
 

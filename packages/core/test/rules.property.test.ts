@@ -3,14 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   amountsForOutcome,
   computeSessionTimings,
-  DEFAULT_POLICY,
-  definePolicy,
   formatMoney,
-  isSessionError,
   MAX_PRICE_MINOR,
   minPayableMinutes,
   noShowWaitMinutes,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/rules';
+import { DEFAULT_POLICY, definePolicy, isSessionError } from '@itutor/sessions-core';
 // An implementation helper, not exported by the package: tested from its module.
 import { applyBasisPoints } from '../src/rules/money';
 

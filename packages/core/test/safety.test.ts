@@ -1,6 +1,7 @@
 import { addMinutes, addYears } from 'date-fns';
 import { describe, expect, it } from 'vitest';
-import { EARLIEST_INSTANT, LATEST_INSTANT, createSessionsCore, type SessionsAdapter } from '@itutor/sessions-core';
+import { EARLIEST_INSTANT, LATEST_INSTANT } from '@itutor/sessions-core/rules';
+import { createSessionsCore, type SessionsAdapter } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { START, booking, makeCore } from './support/core-fixture';
 
@@ -33,7 +34,7 @@ async function coreOver(adapter: SessionsAdapter) {
   const clock = createManualClock(addMinutes(START, -24 * 60));
   const video = createFakeVideoProvider();
   const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: createRecordingPaymentGateway(), clock });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
   return { core, video, clock };
 }
 
@@ -42,7 +43,7 @@ describe('session creation that cannot half-fail', () => {
     const { adapter, inner } = flakyInsertAdapter('commit-then-throw');
     const { core, video } = await coreOver(adapter);
     const b = booking();
-    const { session, created } = await core.createForBooking(b);
+    const { session, created } = await core.sessions.create(b);
     expect(created).toBe(true);
     expect(video.deleted).toEqual([]);
     expect(video.meetings.has(session.meetingId)).toBe(true);
@@ -53,10 +54,10 @@ describe('session creation that cannot half-fail', () => {
     const { adapter, inner } = flakyInsertAdapter('throw');
     const { core, video } = await coreOver(adapter);
     const b = booking();
-    await expect(core.createForBooking(b)).rejects.toThrow('connection reset by peer');
+    await expect(core.sessions.create(b)).rejects.toThrow('connection reset by peer');
     expect(video.deleted).toHaveLength(1);
     expect(await inner.raw.sessionsForBooking(b.bookingId)).toEqual([]);
-    const { session, created } = await core.createForBooking(b);
+    const { session, created } = await core.sessions.create(b);
     expect(created).toBe(true);
     expect(video.meetings.has(session.meetingId)).toBe(true);
     expect(video.calls.every((c) => c.idempotencyKey === `itutor-booking-${b.bookingId}`)).toBe(true);
@@ -65,7 +66,7 @@ describe('session creation that cannot half-fail', () => {
   it('when it cannot tell whether the insert committed, it keeps the meeting for the retry', async () => {
     const { adapter } = flakyInsertAdapter('throw-and-reads-fail');
     const { core, video } = await coreOver(adapter);
-    await expect(core.createForBooking(booking())).rejects.toThrow('connection reset by peer');
+    await expect(core.sessions.create(booking())).rejects.toThrow('connection reset by peer');
     expect(video.deleted).toEqual([]);
     expect(video.meetings.size).toBe(1);
   });
@@ -79,7 +80,7 @@ describe('instants', () => {
     ['the latest instant itself', LATEST_INSTANT],
   ])('a start in %s is refused with INVALID_INPUT on every adapter', async (_, scheduledStartAt) => {
     const { core } = await makeCore();
-    await expect(core.createForBooking(booking({ scheduledStartAt }))).rejects.toMatchObject({
+    await expect(core.sessions.create(booking({ scheduledStartAt }))).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       details: { issues: [{ path: 'scheduledStartAt', message: 'out of range' }] },
     });
@@ -87,8 +88,8 @@ describe('instants', () => {
 
   it('the ends of the range are accepted', async () => {
     const { core } = await makeCore();
-    await expect(core.createForBooking(booking({ scheduledStartAt: addMinutes(EARLIEST_INSTANT, 5) }))).resolves.toMatchObject({ created: true });
-    await expect(core.createForBooking(booking({ scheduledStartAt: new Date(LATEST_INSTANT.getTime() - 1), durationMinutes: 1440 }))).resolves.toMatchObject({
+    await expect(core.sessions.create(booking({ scheduledStartAt: addMinutes(EARLIEST_INSTANT, 5) }))).resolves.toMatchObject({ created: true });
+    await expect(core.sessions.create(booking({ scheduledStartAt: new Date(LATEST_INSTANT.getTime() - 1), durationMinutes: 1440 }))).resolves.toMatchObject({
       created: true,
     });
   });
@@ -97,17 +98,17 @@ describe('instants', () => {
 describe('meeting-end reports', () => {
   it('an end before the session could start or in the future is refused; the latest end wins', async () => {
     const { core, clock, adapter } = await makeCore();
-    const { session } = await core.createForBooking(booking());
+    const { session } = await core.sessions.create(booking());
     clock.set(addMinutes(START, 50));
-    await expect(core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, -30) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, -6) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 51) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.recordMeetingEnded({ sessionId: session.id, endedAt: addYears(START, 9000) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect((await core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) })).meetingEndedAt).toEqual(addMinutes(START, 30));
+    await expect(core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, -30) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, -6) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 51) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addYears(START, 9000) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect((await core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) })).meetingEndedAt).toEqual(addMinutes(START, 30));
     // An earlier report after a later one changes nothing (no version bump, no event).
-    const earlier = await core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 10) });
+    const earlier = await core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 10) });
     expect(earlier.meetingEndedAt).toEqual(addMinutes(START, 30));
-    const later = await core.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 45) });
+    const later = await core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 45) });
     expect(later.meetingEndedAt).toEqual(addMinutes(START, 45));
     expect(later.version).toBe(earlier.version + 1);
     const ends = (await adapter.raw.events(session.id)).filter((e) => e.type === 'session.meeting_ended');
@@ -116,16 +117,16 @@ describe('meeting-end reports', () => {
       { endedAt: addMinutes(START, 45).toISOString(), previousEndedAt: addMinutes(START, 30).toISOString() },
     ]);
     clock.set(addMinutes(START, 60));
-    expect(await core.settleDueSessions()).toMatchObject({ earlyEnded: 1 });
+    expect(await core.settlement.run()).toMatchObject({ earlyEnded: 1 });
   });
 });
 
 describe('joins', () => {
   it('sixty concurrent joins by the same student all succeed with the URL; one change, one event', async () => {
     const { core, clock, adapter } = await makeCore();
-    const { session } = await core.createForBooking(booking());
+    const { session } = await core.sessions.create(booking());
     clock.set(addMinutes(START, 1));
-    const results = await Promise.allSettled(Array.from({ length: 60 }, () => core.join({ sessionId: session.id, userId: 'student-a' })));
+    const results = await Promise.allSettled(Array.from({ length: 60 }, () => core.sessions.join({ sessionId: session.id, userId: 'student-a' })));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     for (const r of results) if (r.status === 'fulfilled') expect(r.value.joinUrl).toBe(session.joinUrl);
     const stored = await adapter.raw.session(session.id);
@@ -135,10 +136,10 @@ describe('joins', () => {
 
   it('the tutor and the student joining at once both succeed', async () => {
     const { core, clock, adapter } = await makeCore();
-    const { session } = await core.createForBooking(booking());
+    const { session } = await core.sessions.create(booking());
     clock.set(START);
     const all = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => core.join({ sessionId: session.id, userId: i % 2 ? 'tutor-a' : 'student-a' })),
+      Array.from({ length: 20 }, (_, i) => core.sessions.join({ sessionId: session.id, userId: i % 2 ? 'tutor-a' : 'student-a' })),
     );
     expect(all).toHaveLength(20);
     expect(await adapter.raw.session(session.id)).toMatchObject({ tutorJoinedAt: START, studentJoinedAt: START });

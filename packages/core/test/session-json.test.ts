@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, definePolicy, fromSessionJson, toPublicSession, toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, definePolicy, toPublicSession, toSessionJson } from '@itutor/sessions-core';
+import { fromSessionJson } from '@itutor/sessions-core/rules';
 import { buildSession } from '@itutor/sessions-core/testing';
 
 const session = buildSession({ priceMinor: 15_000 });

@@ -20,7 +20,7 @@ describe('in-process concurrency', () => {
         paymentGateway: gateway,
         clock,
         settlement: { batchSize: 37, chargeConcurrency: 8 },
-      }).settleDueSessions(),
+      }).settlement.run(),
     );
     const reports = await Promise.all(runs);
     expect(reports.reduce((n, r) => n + r.completed, 0)).toBe(1000);
@@ -44,8 +44,8 @@ describe('in-process concurrency', () => {
       const s = buildSession({ scheduledStartAt: START, id: `race-${trial}` });
       await adapter.sessions.insert(s, []);
       const [noShow, settle] = await Promise.allSettled([
-        core.markNoShow({ sessionId: s.id, userId: 'tutor-a' }),
-        core.settleDueSessions(),
+        core.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-a' }),
+        core.settlement.run(),
       ]);
       const stored = await adapter.raw.session(s.id);
       expect(['NO_SHOW_STUDENT', 'COMPLETED_ASSUMED']).toContain(stored?.status);
@@ -75,7 +75,7 @@ describe('settlement options', () => {
       clock,
       settlement: { concurrency: 4, batchSize: 25 },
     });
-    const report = await core.settleDueSessions();
+    const report = await core.settlement.run();
     expect(report).toMatchObject({ completed: 300, chargesSucceeded: 300, conflicts: 0 });
     expect(new Set(gateway.instructions.map((i) => i.sessionId)).size).toBe(300);
     expect(gateway.instructions).toHaveLength(300);
@@ -117,7 +117,7 @@ describe('settlement options', () => {
       clock,
       settlement: { concurrency: 2, batchSize: 10, chargeConcurrency: 5 },
     });
-    const report = await core.settleDueSessions();
+    const report = await core.settlement.run();
     expect(report).toMatchObject({ completed: 400, chargesSucceeded: 400, conflicts: 0 });
     // At most `concurrency` answer writes at once, whatever the number due (unbounded, 400 sessions
     // would mean up to 40 batches waiting at once).
@@ -136,9 +136,9 @@ describe('settlement options', () => {
       clock,
       settlement: { batchSize: 10, maxBatches: 2 },
     });
-    expect((await core.settleDueSessions()).completed).toBe(20);
-    expect((await core.settleDueSessions()).completed).toBe(20);
-    expect((await core.settleDueSessions()).completed).toBe(10);
+    expect((await core.settlement.run()).completed).toBe(20);
+    expect((await core.settlement.run()).completed).toBe(20);
+    expect((await core.settlement.run()).completed).toBe(10);
   });
 
   it('refuses settlement options that would stall a run', () => {

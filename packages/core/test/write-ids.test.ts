@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addMinutes } from 'date-fns';
-import { createSessionsCore, type SessionsAdapter, type SessionWrite } from '@itutor/sessions-core';
+import { createSessionsCore, type SessionsAdapter } from '@itutor/sessions-core';
+import { type SessionWrite } from '@itutor/sessions-core/adapter';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { START, booking } from './support/core-fixture';
 
@@ -39,12 +40,12 @@ describe('write ids', () => {
   it('every session write the services make carries its own UUID', async () => {
     const { clock, adapter, writes } = losingReplies();
     const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway(), clock });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking(booking());
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create(booking());
     clock.set(addMinutes(START, 1));
-    await core.join({ sessionId: session.id, userId: 'tutor-a' });
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' });
     clock.set(addMinutes(START, 120));
-    await core.settleDueSessions();
+    await core.settlement.run();
     expect(writes.length).toBeGreaterThanOrEqual(3);
     for (const w of writes) expect(w.writeId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(writes.map((w) => w.writeId)).size).toBe(writes.length);
@@ -54,12 +55,12 @@ describe('write ids', () => {
     const { clock, inner, adapter } = losingReplies();
     const gateway = createRecordingPaymentGateway();
     const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking(booking());
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create(booking());
     clock.set(addMinutes(START, 1));
-    await core.join({ sessionId: session.id, userId: 'tutor-a' });
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' });
     clock.set(session.noShowEligibleAt);
-    const marked = await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+    const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded', version: 4 });
     expect(gateway.instructions).toHaveLength(1);
     const types = (await inner.raw.events(session.id)).map((e) => e.type);
@@ -71,11 +72,11 @@ describe('write ids', () => {
     const { clock, inner, adapter } = losingReplies();
     const gateway = createRecordingPaymentGateway();
     const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
     const sessions = [];
-    for (let i = 0; i < 5; i++) sessions.push((await core.createForBooking(booking({ scheduledStartAt: addMinutes(START, i) }))).session);
+    for (let i = 0; i < 5; i++) sessions.push((await core.sessions.create(booking({ scheduledStartAt: addMinutes(START, i) }))).session);
     clock.set(addMinutes(START, 180));
-    const report = await core.settleDueSessions();
+    const report = await core.settlement.run();
     expect(report).toMatchObject({ completed: 5, chargesSucceeded: 5, conflicts: 0 });
     expect(gateway.instructions).toHaveLength(5);
     for (const s of sessions) {

@@ -34,7 +34,7 @@ g.setTimeout = ((callback: () => void, ms?: number) => {
 
 const { act, createElement: h, Profiler } = await import('react');
 const { createRoot } = await import('react-dom/client');
-const { DEFAULT_POLICY, computeSessionTimings, toSessionJson } = await import('@itutor/sessions-core');
+const { DEFAULT_POLICY, computeSessionTimings, toSessionJson } = await import('@itutor/sessions-core/rules');
 const { MarkNoShowButton, SessionClockProvider, SessionJoinButton } = await import('../src/index');
 
 const START = Date.parse('2026-01-15T15:00:00.000Z');

@@ -25,15 +25,9 @@ export {
   noShowGuard,
   secondsUntil,
   sessionPhase,
-} from '@itutor/sessions-core';
-export type {
-  NoShowQuote,
-  ParticipantRole,
-  PublicSession,
-  SessionJson,
-  SessionPhase,
-  SessionStatus,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/rules';
+export type { NoShowQuote, SessionPhase } from '@itutor/sessions-core/rules';
+export type { ParticipantRole, PublicSession, SessionJson, SessionStatus } from '@itutor/sessions-core';
 export { createActionStore, postSessionAction } from '@itutor/sessions-core/client';
 export type {
   ActionState,

@@ -1,4 +1,5 @@
-import { definePolicy, formatMoney } from '@itutor/sessions-core';
+import { definePolicy } from '@itutor/sessions-core';
+import { formatMoney } from '@itutor/sessions-core/rules';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
 import { SessionRequestError } from '@itutor/sessions-core/client';

@@ -1,4 +1,5 @@
-import { DEFAULT_POLICY, STATUS_LABELS, definePolicy, toSessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, definePolicy, toSessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { STATUS_LABELS } from '@itutor/sessions-core/rules';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import axe from 'axe-core';
 import { Profiler } from 'react';

@@ -1,4 +1,5 @@
-import { DEFAULT_POLICY, definePolicy, formatMoney, toSessionJson } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, definePolicy, toSessionJson } from '@itutor/sessions-core';
+import { formatMoney } from '@itutor/sessions-core/rules';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import axe from 'axe-core';
 import { describe, expect, it, vi } from 'vitest';

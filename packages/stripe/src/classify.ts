@@ -1,4 +1,4 @@
-import type { ChargeResult, RefundResult } from '@itutor/sessions-core';
+import type { ChargeResult, RefundResult } from '@itutor/sessions-core/adapter';
 import type { StripePaymentIntentLike, StripeRefundLike } from './client';
 import type { StripeGatewayErrorCode } from './errors';
 

@@ -1,9 +1,9 @@
 import { isSessionError, type ChargeAnswerInput, type ChargeAnswerReport, type RefundReport, type SessionError } from '@itutor/sessions-core';
 import type { WebhookChargeAnswer, WebhookRefundAnswer } from './webhooks';
 
-/** The part of the core the webhook needs: `recordChargeAnswer`. A `SessionsCore` fits. */
+/** The part of the core the webhook needs: `core.charges.recordAnswer`. A `SessionsCore` fits. */
 export interface ChargeAnswerSink {
-  recordChargeAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport>;
+  readonly charges: { recordAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport> };
 }
 
 /** Options of {@link coreChargeRecorder}. */
@@ -32,7 +32,7 @@ const tell = (hook: (() => void | Promise<void>) | undefined) => {
 /**
  * The webhook recorder's `recordChargeAnswer` over the core: each charge answer Stripe reports
  * (`payment_intent.succeeded` / `.payment_failed` / `.processing`, with the session id and attempt from the
- * PaymentIntent's metadata) goes to `core.recordChargeAnswer`, through the same compare-and-set as
+ * PaymentIntent's metadata) goes to `core.charges.recordAnswer`, through the same compare-and-set as
  * settlement. Idempotent (a repeat changes nothing), and resolves for answers that no longer apply, as the
  * recorder must. Other errors (the database is down, the compare-and-set kept losing) are thrown, so the
  * handler answers 500 and Stripe delivers the event again.
@@ -45,7 +45,7 @@ export function coreChargeRecorder(core: ChargeAnswerSink, options: CoreChargeRe
   return async (answer) => {
     let report: ChargeAnswerReport;
     try {
-      report = await core.recordChargeAnswer({ sessionId: answer.sessionId, attempt: answer.attempt, result: answer.result });
+      report = await core.charges.recordAnswer({ sessionId: answer.sessionId, attempt: answer.attempt, result: answer.result });
     } catch (error) {
       if (isSessionError(error, 'NOT_FOUND')) {
         const hook = options.onUnknownCharge;
@@ -59,9 +59,9 @@ export function coreChargeRecorder(core: ChargeAnswerSink, options: CoreChargeRe
   };
 }
 
-/** The part of the core `coreRefundRecorder` needs: `recordRefundAnswer`. A `SessionsCore` fits. */
+/** The part of the core `coreRefundRecorder` needs: `core.refunds.recordAnswer`. A `SessionsCore` fits. */
 export interface RefundAnswerSink {
-  recordRefundAnswer(input: { sessionId: string; refund: number; result: unknown }): Promise<RefundReport>;
+  readonly refunds: { recordAnswer(input: { sessionId: string; refund: number; result: unknown }): Promise<RefundReport> };
 }
 
 /** Options of {@link coreRefundRecorder}. */
@@ -82,7 +82,7 @@ export interface CoreRefundRecorderOptions {
 
 /**
  * The webhook recorder's `recordRefundAnswer` over the core: each answer Stripe reports for a refund made by
- * `stripeGateway.refund` goes to `core.recordRefundAnswer({ sessionId, refund, result })`, through the
+ * `stripeGateway.refund` goes to `core.refunds.recordAnswer({ sessionId, refund, result })`, through the
  * state machine's compare-and-set. Only an open refund (`pending` or `unknown`) takes it, so a repeated or
  * late answer changes nothing, and a `pending` answer changes nothing for a refund already accepted. Resolves
  * for answers about refunds the core does not know (`onUnknownRefund`); other errors are thrown, so the
@@ -96,7 +96,7 @@ export function coreRefundRecorder(core: RefundAnswerSink, options: CoreRefundRe
   return async (answer) => {
     let report: RefundReport;
     try {
-      report = await core.recordRefundAnswer({ sessionId: answer.sessionId, refund: answer.refundNumber, result: answer.result });
+      report = await core.refunds.recordAnswer({ sessionId: answer.sessionId, refund: answer.refundNumber, result: answer.result });
     } catch (error) {
       if (isSessionError(error, 'NOT_FOUND')) {
         const hook = options.onUnknownRefund;

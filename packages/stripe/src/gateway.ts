@@ -1,4 +1,5 @@
-import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type ChargeResult, type PaymentGateway, type RefundInstruction, type RefundResult } from '@itutor/sessions-core';
+import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type ChargeResult, type RefundInstruction, type RefundResult } from '@itutor/sessions-core/adapter';
+import { type PaymentGateway } from '@itutor/sessions-core';
 import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 import type { StripeClientLike } from './client';
 import { STRIPE_HALTING_CODES, StripeGatewayError } from './errors';

@@ -1,4 +1,5 @@
-import { refundIdempotencyKey, withDeadline, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
+import { refundIdempotencyKey, withDeadline, type ChargeResult, type RefundResult } from '@itutor/sessions-core/adapter';
+import { type Clock } from '@itutor/sessions-core';
 import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
 import { z } from 'zod';
 import { classifyStripeCharge, classifyStripeRefund } from './classify';
@@ -93,7 +94,7 @@ export interface StripeWebhookRecorder {
   /**
    * The answer for one refund made by `stripeGateway.refund`: from each refund of the charge in
    * `charge.refunded`, and from `refund.created` / `refund.updated` / `refund.failed` /
-   * `charge.refund.updated`. `coreRefundRecorder(core)` passes it to `core.recordRefundAnswer`. Called once
+   * `charge.refund.updated`. `coreRefundRecorder(core)` passes it to `core.refunds.recordAnswer`. Called once
    * per refund of the charge for `charge.refunded` (earlier refunds included), so it must be idempotent.
    * Without it, refund events are acknowledged and ignored.
    */

@@ -1,4 +1,4 @@
-import type { ChargeResult } from '@itutor/sessions-core';
+import type { ChargeResult } from '@itutor/sessions-core/adapter';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { classifyStripeCharge, type StripeChargeClassification } from '../src/index';

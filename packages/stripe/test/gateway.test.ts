@@ -1,4 +1,4 @@
-import { amountsForOutcome } from '@itutor/sessions-core';
+import { amountsForOutcome } from '@itutor/sessions-core/rules';
 import Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
 import { isStripeGatewayError, STRIPE_FAILURE_CODES, STRIPE_HALTING_CODES, StripeGatewayError } from '../src/index';

@@ -1,4 +1,4 @@
-import { refundIdempotencyKey, type RefundInstruction } from '@itutor/sessions-core';
+import { refundIdempotencyKey, type RefundInstruction } from '@itutor/sessions-core/adapter';
 import { describe, expect, it } from 'vitest';
 import { classifyStripeRefund } from '../src/index';
 import { gatewayFor, instruction, useStripeFake } from './support';

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { amountsForOutcome, createSessionsCore, isSessionError, type SessionsCore, type SessionStatus, type SettlementReport } from '@itutor/sessions-core';
+import { amountsForOutcome } from '@itutor/sessions-core/rules';
+import { createSessionsCore, isSessionError, type SessionsCore, type SessionStatus, type SettlementReport } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createManualClock } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, createSqlStripeEventStore } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../../supabase/test/support/db';
@@ -15,7 +16,7 @@ import { WEBHOOK_SECRET } from './support';
  * session. The official client talks to the fake Stripe in process (`Stripe.createFetchHttpClient(fake.fetch)`),
  * with injected 429s, 500s, dropped connections and hangs; every `payment_intent.*` event is delivered 2–3
  * times while the workers run (so many arrive before settlement has recorded the answer itself) through
- * three webhook handlers sharing the SQL event store and `core.recordChargeAnswer`.
+ * three webhook handlers sharing the SQL event store and `core.charges.recordAnswer`.
  */
 
 const COUNT = 2000;
@@ -84,11 +85,13 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
     const webhookOutcomes = new Map<string, number>();
     const recorder = {
       recordChargeAnswer: coreChargeRecorder({
-        async recordChargeAnswer(input) {
-          const report = await workers[0]!.recordChargeAnswer(input);
-          const key = `${input.result.status}:${report.outcome}`;
-          webhookOutcomes.set(key, (webhookOutcomes.get(key) ?? 0) + 1);
-          return report;
+        charges: {
+          async recordAnswer(input) {
+            const report = await workers[0]!.charges.recordAnswer(input);
+            const key = `${input.result.status}:${report.outcome}`;
+            webhookOutcomes.set(key, (webhookOutcomes.get(key) ?? 0) + 1);
+            return report;
+          },
         },
       }),
     };
@@ -158,12 +161,12 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
     );
     const reports: SettlementReport[] = [];
     const [round1] = await Promise.all([
-      Promise.all(workers.map((w) => w.settleDueSessions())),
+      Promise.all(workers.map((w) => w.settlement.run())),
       Promise.all(
         noShowRows.map(async ({ id, tutor_id }, k) => {
           await sleep(k * 3);
           try {
-            await workers[k % WORKERS]!.markNoShow({ sessionId: id, userId: tutor_id });
+            await workers[k % WORKERS]!.sessions.markNoShow({ sessionId: id, userId: tutor_id });
           } catch (error) {
             if (!isSessionError(error, 'SESSION_FINAL') && !isSessionError(error, 'CONFLICT')) throw error;
           }
@@ -187,7 +190,7 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
       const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from public.sessions where charge_status in ('pending', 'failed') or status not in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT')`);
       if (rows[0]!.n === 0) break;
       clock.advance({ minutes: 6 });
-      reports.push(...(await Promise.all(workers.map((w) => w.settleDueSessions()))));
+      reports.push(...(await Promise.all(workers.map((w) => w.settlement.run()))));
       finishProcessing();
       fake.releaseHangs();
     }

@@ -1,4 +1,5 @@
-import { amountsForOutcome, createSessionsCore, DEFAULT_POLICY, type Session } from '@itutor/sessions-core';
+import { amountsForOutcome } from '@itutor/sessions-core/rules';
+import { createSessionsCore, DEFAULT_POLICY, type Session } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
 import { coreChargeRecorder, stripeCardSetup, stripeGateway, stripeWebhookHandler } from '../src/index';
@@ -39,11 +40,11 @@ async function setUp(students: number, cards: (i: number) => FakeCardBehaviour =
     settlement,
     policy: { maxChargeAttempts: 4, chargeDeadlineMinutes: 1380 },
   });
-  for (const tutorId of accounts.keys()) await core.connectProvider({ tutorId, provider: 'zoom', tokens: null });
+  for (const tutorId of accounts.keys()) await core.providers.connect({ tutorId, provider: 'zoom', tokens: null });
   const prices = [1, 99, 15_001, 15_000, 7_777, 1_000, 12_345, 99_999];
   const sessions: Session[] = [];
   for (let i = 0; i < students; i++) {
-    const { session } = await core.createForBooking({
+    const { session } = await core.sessions.create({
       bookingId: `bk-${i}`,
       tutorId: i % 2 === 0 ? 'tutor-a' : 'tutor-b',
       studentId: `student-${i}`,
@@ -59,7 +60,7 @@ async function setUp(students: number, cards: (i: number) => FakeCardBehaviour =
 /** Exactly one succeeded PaymentIntent per charged session, with the outcome's amounts, fee and destination. */
 async function expectOneSucceededChargeEach(env: Awaited<ReturnType<typeof setUp>>) {
   for (const s of env.sessions) {
-    const stored = (await env.core.getSession(s.id))!;
+    const stored = (await env.core.sessions.get(s.id))!;
     const split = amountsForOutcome(stored.priceMinor, stored.status);
     const intents = world.fake.paymentIntents.filter((pi) => pi.metadata.itutor_session_id === s.id);
     const succeeded = intents.filter((pi) => pi.status === 'succeeded');
@@ -81,7 +82,7 @@ async function expectOneSucceededChargeEach(env: Awaited<ReturnType<typeof setUp
     expect(stored.chargeStatus).toBe('succeeded');
     expect(stored.chargeReference).toBe(pi!.id);
     // Every ledger attempt has its own key, and Stripe saw at most one PaymentIntent per key.
-    const ledger = await env.core.listCharges(s.id);
+    const ledger = await env.core.charges.list(s.id);
     expect(new Set(ledger.map((a) => a.idempotencyKey)).size).toBe(ledger.length);
     for (const attempt of ledger) {
       expect(intents.filter((i) => i.metadata.itutor_attempt === String(attempt.attempt)).length, `${s.bookingId} attempt ${attempt.attempt}`).toBeLessThanOrEqual(1);
@@ -93,10 +94,10 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
   it('completed and no-show sessions at odd prices: one PaymentIntent each with the exact amounts, fee and destination', async () => {
     const env = await setUp(8);
     env.clock.set(addMinutes(START, 25));
-    await env.core.markNoShow({ sessionId: env.sessions[0]!.id, userId: 'tutor-a' }); // price 1 → a no-show charges 0
-    await env.core.markNoShow({ sessionId: env.sessions[2]!.id, userId: 'tutor-a' }); // 15001 → 7500 / 6750 / 750
+    await env.core.sessions.markNoShow({ sessionId: env.sessions[0]!.id, userId: 'tutor-a' }); // price 1 → a no-show charges 0
+    await env.core.sessions.markNoShow({ sessionId: env.sessions[2]!.id, userId: 'tutor-a' }); // 15001 → 7500 / 6750 / 750
     env.clock.set(addMinutes(START, 120));
-    const report = await env.core.settleDueSessions();
+    const report = await env.core.settlement.run();
     expect(report).toMatchObject({ completed: 6, chargesSucceeded: 6, chargesFailed: 0, chargesPending: 0 });
     await expectOneSucceededChargeEach(env);
     const noShow = world.fake.paymentIntents.find((pi) => pi.metadata.itutor_session_id === env.sessions[2]!.id)!;
@@ -111,7 +112,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     world.fake.failNext({ kind: 'server_error' });
     world.fake.failNext({ kind: 'drop' }, { times: 2 }); // the client retries once by itself; the second drop is an unknown
     world.fake.failNext({ kind: 'hang' });
-    const first = await env.core.settleDueSessions();
+    const first = await env.core.settlement.run();
     expect(first.completed).toBe(10);
     // 429 ×2, the unsaved 500, the second drop (the client retried the first), the hang and processing are
     // unknown; the decline and the authentication are failed, unless a fault reached their card first.
@@ -131,19 +132,19 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     });
     const succeededEvent = world.fake.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
     expect((await handle(await world.fake.webhookRequest(succeededEvent, { secret: WEBHOOK_SECRET }))).status).toBe(200);
-    expect((await env.core.getSession(processing.metadata.itutor_session_id!))!.chargeStatus).toBe('succeeded');
+    expect((await env.core.sessions.get(processing.metadata.itutor_session_id!))!.chargeStatus).toBe('succeeded');
 
     for (let run = 0; run < 4; run++) {
       env.clock.advance({ minutes: 6 });
       world.fake.releaseHangs();
-      await env.core.settleDueSessions();
+      await env.core.settlement.run();
     }
     await expectOneSucceededChargeEach(env);
     // A card fixed before its attempt was answered succeeds under the same key; a declined attempt is
     // followed by a new attempt with a new key.
-    const declined = (await env.core.listCharges(env.sessions[8]!.id)).map((a) => `${a.attempt}:${a.status}:${a.failureCode ?? ''}`);
+    const declined = (await env.core.charges.list(env.sessions[8]!.id)).map((a) => `${a.attempt}:${a.status}:${a.failureCode ?? ''}`);
     expect([['1:failed:insufficient_funds', '2:succeeded:'], ['1:succeeded:']]).toContainEqual(declined);
-    const authenticated = (await env.core.listCharges(env.sessions[9]!.id)).map((a) => `${a.attempt}:${a.status}:${a.failureCode ?? ''}`);
+    const authenticated = (await env.core.charges.list(env.sessions[9]!.id)).map((a) => `${a.attempt}:${a.status}:${a.failureCode ?? ''}`);
     expect([['1:failed:authentication_required', '2:succeeded:'], ['1:succeeded:']]).toContainEqual(authenticated);
     expect(env.authentications).toEqual(authenticated.length === 2 ? [env.sessions[9]!.id] : []);
   });
@@ -157,7 +158,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
       requestTimeoutMs: 250,
     }), clock: env.clock, policy: { chargeDeadlineMinutes: 1380 }, settlement: { chargeTimeoutMs: 400, runBudgetMs: 20_000, batchSize: 3, chargeConcurrency: 3 } }))];
     env.clock.set(addMinutes(START, 120));
-    await Promise.all(workers.map((w) => w.settleDueSessions()));
+    await Promise.all(workers.map((w) => w.settlement.run()));
     for (const pi of world.fake.paymentIntents.filter((p) => p.status === 'processing')) world.fake.finishProcessing(pi.id, 'succeeded');
     const store = createMemoryEventStore();
     const recorder = { recordChargeAnswer: coreChargeRecorder(env.core) };
@@ -168,7 +169,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     env.clock.advance({ minutes: 6 });
-    await Promise.all(workers.map((w) => w.settleDueSessions()));
+    await Promise.all(workers.map((w) => w.settlement.run()));
     await expectOneSucceededChargeEach(env);
   });
 });
@@ -181,8 +182,8 @@ describe('the core and the Stripe package together: halts, late successes, the k
     const core = createSessionsCore(base);
     expect(core.policy).toEqual({ ...DEFAULT_POLICY, chargeDeadlineMinutes: 1380 });
     // It works, not just starts: a booking gets its session.
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
-    const { created } = await core.createForBooking({ bookingId: 'bk-default', tutorId: 'tutor-a', studentId: 'student-0', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const { created } = await core.sessions.create({ bookingId: 'bk-default', tutorId: 'tutor-a', studentId: 'student-0', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
     expect(created).toBe(true);
     expect(createSessionsCore({ ...base, policy: { maxChargeAttempts: 3 } }).policy.chargeDeadlineMinutes).toBe(1380);
     expect(() => createSessionsCore({ ...base, policy: { chargeDeadlineMinutes: 1440 } })).toThrow(/idempotency-key lifetime \(1440 minutes\)/);
@@ -193,22 +194,22 @@ describe('the core and the Stripe package together: halts, late successes, the k
   it('a card changed between two calls of one attempt: IDEMPOTENCY_CONFLICT halts it at once (flagged, never resent); the first call\'s late success is then recorded', async () => {
     const env = await setUp(1, () => 'processing');
     env.clock.set(addMinutes(START, 120));
-    expect(await env.core.settleDueSessions()).toMatchObject({ completed: 1, chargesPending: 1 });
+    expect(await env.core.settlement.run()).toMatchObject({ completed: 1, chargesPending: 1 });
     const [s] = env.sessions;
     // The student saves a new card while the first PaymentIntent is still processing.
     const customer = env.customers.get('student-0')!;
     env.customers.set('student-0', { customer: customer.customer, paymentMethod: world.fake.addPaymentMethod(customer.customer) });
     env.clock.advance({ minutes: 6 });
-    expect(await env.core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
-    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
-    expect((await env.core.listCharges(s!.id)).map((a) => [a.attempt, a.status, a.failureCode])).toEqual([[1, 'halted', 'IDEMPOTENCY_CONFLICT']]);
-    const [halted] = await env.core.listCharges(s!.id);
-    const flag = (await env.core.listEvents(s!.id)).find((e) => e.type === 'charge.needs_attention');
+    expect(await env.core.settlement.run()).toMatchObject({ chargesNeedingAttention: 1 });
+    expect(await env.core.sessions.get(s!.id)).toMatchObject({ chargeStatus: 'failed', chargeAttempts: 1 });
+    expect((await env.core.charges.list(s!.id)).map((a) => [a.attempt, a.status, a.failureCode])).toEqual([[1, 'halted', 'IDEMPOTENCY_CONFLICT']]);
+    const [halted] = await env.core.charges.list(s!.id);
+    const flag = (await env.core.sessions.listEvents(s!.id)).find((e) => e.type === 'charge.needs_attention');
     expect(flag?.payload).toMatchObject({ reason: 'gateway_halted', code: 'IDEMPOTENCY_CONFLICT' });
     const creates = () => world.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents').length;
     const sent = creates();
     env.clock.advance({ minutes: 30 });
-    await env.core.settleDueSessions();
+    await env.core.settlement.run();
     expect(creates()).toBe(sent); // never resent, with the old parameters or the new
 
     // The first PaymentIntent succeeds after all; Stripe says so by webhook.
@@ -223,20 +224,20 @@ describe('the core and the Stripe package together: halts, late successes, the k
     });
     const event = world.fake.events.filter((e) => e.type === 'payment_intent.succeeded').at(-1)!;
     expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(200);
-    expect(await env.core.getSession(s!.id)).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi!.id, chargeAttempts: 2, chargeIdempotencyKey: null });
+    expect(await env.core.sessions.get(s!.id)).toMatchObject({ chargeStatus: 'succeeded', chargeReference: pi!.id, chargeAttempts: 2, chargeIdempotencyKey: null });
     expect(late).toEqual([`${s!.id}#1`]);
     // The halted attempt never changes; the money taken is recorded on a row of its own (attempt 2, never sent).
-    const ledger = await env.core.listCharges(s!.id);
+    const ledger = await env.core.charges.list(s!.id);
     expect(ledger[0]).toEqual(halted);
     expect(ledger.map((a) => [a.attempt, a.status, a.gatewayReference, a.calls])).toEqual([
       [1, 'halted', pi!.id, 2],
       [2, 'succeeded', pi!.id, 0],
     ]);
-    expect((await env.core.listEvents(s!.id)).find((e) => e.type === 'charge.succeeded')?.payload).toMatchObject({ attempt: 2, answeredAttempt: 1, late: true });
+    expect((await env.core.sessions.listEvents(s!.id)).find((e) => e.type === 'charge.succeeded')?.payload).toMatchObject({ attempt: 2, answeredAttempt: 1, late: true });
     env.clock.advance({ minutes: 30 });
-    await env.core.settleDueSessions();
+    await env.core.settlement.run();
     expect(creates()).toBe(sent);
-    expect((await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason)).toEqual([
+    expect((await env.core.sessions.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload.reason)).toEqual([
       'gateway_halted',
       'late_success',
     ]);
@@ -245,10 +246,10 @@ describe('the core and the Stripe package together: halts, late successes, the k
   it('a declined attempt that Stripe later reports succeeded (confirmed on-session) while attempt 2 collected: flagged as charged twice, once', async () => {
     const env = await setUp(1, () => ({ decline: 'insufficient_funds' }));
     env.clock.set(addMinutes(START, 120));
-    await env.core.settleDueSessions();
+    await env.core.settlement.run();
     world.fake.setBehaviour(env.customers.get('student-0')!.paymentMethod, 'succeed');
     env.clock.advance({ minutes: 6 });
-    expect(await env.core.settleDueSessions()).toMatchObject({ chargesSucceeded: 1 });
+    expect(await env.core.settlement.run()).toMatchObject({ chargesSucceeded: 1 });
     const [s] = env.sessions;
     const failed = world.fake.events.find((e) => e.type === 'payment_intent.payment_failed')!;
     const object = failed.data.object as Record<string, unknown>;
@@ -260,10 +261,10 @@ describe('the core and the Stripe package together: halts, late successes, the k
       recorder: { recordChargeAnswer: coreChargeRecorder(env.core) },
     });
     for (let i = 0; i < 2; i++) expect((await handle(await world.fake.webhookRequest(succeeded, { secret: WEBHOOK_SECRET }))).status).toBe(200);
-    const flags = (await env.core.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention');
+    const flags = (await env.core.sessions.listEvents(s!.id)).filter((e) => e.type === 'charge.needs_attention');
     expect(flags.map((e) => e.payload)).toEqual([expect.objectContaining({ reason: 'late_success', attempt: 1, chargedTwice: true, succeededAttempt: 2 })]);
     // The ledger keeps its one success; the declined attempt stays declined.
-    expect((await env.core.listCharges(s!.id)).map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect((await env.core.charges.list(s!.id)).map((a) => a.status)).toEqual(['failed', 'succeeded']);
   });
 
   it('an answer for a session the core does not know is acknowledged (200) and reported to onUnknownCharge', async () => {
@@ -300,9 +301,9 @@ describe('the core and the Stripe package together: halts, late successes, the k
       policy: { chargeDeadlineMinutes: 1380 },
       paymentMethodCheck: cards.hasUsablePaymentMethod,
     });
-    await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
     const book = (studentId: string) =>
-      core.createForBooking({ bookingId: `bk-${studentId}`, tutorId: 'tutor-a', studentId, scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
+      core.sessions.create({ bookingId: `bk-${studentId}`, tutorId: 'tutor-a', studentId, scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
     expect((await book('student-card')).created).toBe(true);
     for (const studentId of ['student-none', 'student-gone', 'student-unknown']) {
       await expect(book(studentId)).rejects.toMatchObject({ code: 'NO_PAYMENT_METHOD' });

@@ -31,8 +31,8 @@ async function paid() {
     settlement: { chargeTimeoutMs: 400, runBudgetMs: 20_000 },
     policy: { chargeDeadlineMinutes: 1380 },
   });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
-  const { session } = await core.createForBooking({
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+  const { session } = await core.sessions.create({
     bookingId: 'bk-1',
     tutorId: 'tutor-a',
     studentId: 'student-a',
@@ -41,8 +41,8 @@ async function paid() {
     priceMinor: 15_000,
   });
   clock.set(addMinutes(START, 60));
-  expect((await core.settleDueSessions()).chargesSucceeded).toBe(1);
-  const paymentIntent = (await core.getSession(session.id))!.chargeReference!;
+  expect((await core.settlement.run()).chargesSucceeded).toBe(1);
+  const paymentIntent = (await core.sessions.get(session.id))!.chargeReference!;
   return { core, clock, sessionId: session.id, paymentIntent };
 }
 
@@ -78,15 +78,15 @@ const lastEvent = (type: string): FakeEvent => {
 
 /** What a webhook could change: the session's version and events, and its refund rows. */
 async function ledgerOf(core: SessionsCore, sessionId: string) {
-  const session = (await core.getSession(sessionId))!;
-  return { version: session.version, refunds: await core.listRefunds(sessionId) };
+  const session = (await core.sessions.get(sessionId))!;
+  return { version: session.version, refunds: await core.refunds.list(sessionId) };
 }
 
 describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', () => {
   it('a refund whose answer was lost (unknown) is completed by charge.refunded (refunds read with refunds.list)', async () => {
     const { core, sessionId } = await paid();
     world.fake.failNext({ kind: 'drop', processed: true }, { path: '/v1/refunds' });
-    const lost = await core.refundCharge({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
+    const lost = await core.refunds.create({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
     expect(lost.refund).toMatchObject({ refund: 1, status: 'unknown', gatewayReference: null });
     const [stripeRefund] = world.fake.refunds;
 
@@ -102,15 +102,15 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
     ]);
     expect(foreign).toEqual([]);
     expect(store.seen.has(event.id)).toBe(true);
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ refund: 1, status: 'succeeded', gatewayReference: stripeRefund!.id, amountMinor: 5_000 }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ refund: 1, status: 'succeeded', gatewayReference: stripeRefund!.id, amountMinor: 5_000 }]);
     // Nothing is sent to Stripe again: the refund is settled.
-    expect((await core.retryRefunds()).retried).toBe(0);
+    expect((await core.refunds.retry()).retried).toBe(0);
   });
 
   it('refunds embedded in the Charge (API versions before 2022-11-15) are read from the event, without a request', async () => {
     const { core, sessionId } = await paid();
     world.fake.failNext({ kind: 'drop', processed: true }, { path: '/v1/refunds' });
-    await core.refundCharge({ sessionId, amountMinor: 1_000, reason: 'part', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 1_000, reason: 'part', actorId: 'admin-1' });
     const [stripeRefund] = world.fake.refunds;
     const event = lastEvent('charge.refunded');
     const charge = event.data.object as Record<string, unknown>;
@@ -118,13 +118,13 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
     const { deliver } = webhook(core);
     expect((await deliver(withRefunds)).status).toBe(200);
     expect(world.fake.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v1/refunds'))).toBe(false);
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ status: 'succeeded', gatewayReference: stripeRefund!.id }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ status: 'succeeded', gatewayReference: stripeRefund!.id }]);
   });
 
   it('a refund Stripe accepted (pending) and then failed is recorded as failed with Stripe\'s failure_reason (refund.failed)', async () => {
     const { core, sessionId } = await paid();
     world.fake.setRefundBehaviour('pending');
-    const { refund } = await core.refundCharge({ sessionId, amountMinor: 4_000, reason: 'dispute', actorId: 'admin-1' });
+    const { refund } = await core.refunds.create({ sessionId, amountMinor: 4_000, reason: 'dispute', actorId: 'admin-1' });
     expect(refund.status).toBe('pending');
     const { deliver } = webhook(core);
     // charge.refunded while the refund is still pending: nothing changes.
@@ -134,9 +134,9 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
 
     world.fake.finishRefund(world.fake.refunds[0]!.id, { failure: 'lost_or_stolen_card' });
     expect((await deliver(lastEvent('refund.failed'))).status).toBe(200);
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ refund: 1, status: 'failed', failureCode: 'lost_or_stolen_card' }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ refund: 1, status: 'failed', failureCode: 'lost_or_stolen_card' }]);
     // The failed refund's amount is free again: the whole charge can be refunded.
-    expect((await core.refundCharge({ sessionId, reason: 'again', actorId: 'admin-1' })).refund).toMatchObject({ refund: 2, amountMinor: 15_000 });
+    expect((await core.refunds.create({ sessionId, reason: 'again', actorId: 'admin-1' })).refund).toMatchObject({ refund: 2, amountMinor: 15_000 });
   });
 
   it('the fake embeds the refunds in charge.refunded under embedRefundsInCharge, and lists them newest first', async () => {
@@ -166,15 +166,15 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
   it('a pending refund that succeeds is finished by refund.updated; a canceled one fails with `canceled`', async () => {
     const { core, sessionId } = await paid();
     world.fake.setRefundBehaviour('pending');
-    await core.refundCharge({ sessionId, amountMinor: 2_000, reason: 'one', actorId: 'admin-1' });
-    await core.refundCharge({ sessionId, amountMinor: 3_000, reason: 'two', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 2_000, reason: 'one', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 3_000, reason: 'two', actorId: 'admin-1' });
     const [first, second] = world.fake.refunds;
     const { deliver } = webhook(core);
     world.fake.finishRefund(first!.id, 'succeeded');
     expect((await deliver(lastEvent('refund.updated'))).status).toBe(200);
     world.fake.finishRefund(second!.id, 'canceled');
     expect((await deliver(lastEvent('charge.refund.updated'))).status).toBe(200);
-    expect(await core.listRefunds(sessionId)).toMatchObject([
+    expect(await core.refunds.list(sessionId)).toMatchObject([
       { refund: 1, status: 'succeeded', gatewayReference: first!.id },
       { refund: 2, status: 'failed', failureCode: 'canceled' },
     ]);
@@ -209,12 +209,12 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
   it('replays change nothing: the same event again is a duplicate, and other events about a settled refund are no-ops', async () => {
     const { core, sessionId } = await paid();
     world.fake.failNext({ kind: 'drop', processed: true }, { path: '/v1/refunds' });
-    await core.refundCharge({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
     const { deliver, store } = webhook(core);
     const event = lastEvent('charge.refunded');
     expect((await deliver(event)).status).toBe(200);
     const after = await ledgerOf(core, sessionId);
-    const version = (await core.getSession(sessionId))!.version;
+    const version = (await core.sessions.get(sessionId))!.version;
 
     const again = await deliver(event);
     expect(await again.json()).toEqual({ received: true, duplicate: true });
@@ -225,13 +225,13 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
     // refund.created (another event id, the same refund): recorded again, changes nothing.
     expect((await deliver(lastEvent('refund.created'))).status).toBe(200);
     expect(await ledgerOf(core, sessionId)).toEqual(after);
-    expect((await core.getSession(sessionId))!.version).toBe(version);
+    expect((await core.sessions.get(sessionId))!.version).toBe(version);
   });
 
   it('a refunds.list failure → 500, the event is not remembered, and Stripe\'s next delivery records it', async () => {
     const { core, sessionId } = await paid();
     world.fake.failNext({ kind: 'drop', processed: true }, { path: '/v1/refunds' });
-    await core.refundCharge({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
     const onError = vi.fn();
     const { deliver, store, answers } = webhook(core, { onError });
     // Both tries (the client retries a read once) answer 500.
@@ -243,16 +243,16 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
     expect(store.seen.size).toBe(0);
     expect(answers).toEqual([]);
     expect(onError).toHaveBeenCalledTimes(1);
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ status: 'unknown' }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ status: 'unknown' }]);
 
     expect((await deliver(event)).status).toBe(200);
     expect(store.seen.has(event.id)).toBe(true);
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ status: 'succeeded' }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ status: 'succeeded' }]);
   });
 
   it('a refunds.list that hangs → 500 within requestTimeoutMs, nothing remembered', async () => {
     const { core, sessionId } = await paid();
-    await core.refundCharge({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
+    await core.refunds.create({ sessionId, amountMinor: 5_000, reason: 'short lesson', actorId: 'admin-1' });
     world.fake.failNext({ kind: 'hang' }, { method: 'GET', path: '/v1/refunds', times: 2 });
     const { deliver, store } = webhook(core, { requestTimeoutMs: 200 });
     const started = Date.now();
@@ -265,7 +265,7 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
 
   it('coreRefundRecorder: an answer for a refund the core does not know → onUnknownRefund, acknowledged; a failure after success → onLateRefundFailure', async () => {
     const { core, sessionId } = await paid();
-    const { refund } = await core.refundCharge({ sessionId, amountMinor: 1_000, reason: 'part', actorId: 'admin-1' });
+    const { refund } = await core.refunds.create({ sessionId, amountMinor: 1_000, reason: 'part', actorId: 'admin-1' });
     expect(refund.status).toBe('succeeded');
     const onUnknownRefund = vi.fn();
     const onLateRefundFailure = vi.fn();
@@ -280,7 +280,7 @@ describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', (
     expect((await deliver(lastEvent('refund.failed'))).status).toBe(200);
     await vi.waitFor(() => expect(onLateRefundFailure).toHaveBeenCalledTimes(1));
     expect(onLateRefundFailure.mock.calls[0]![0]).toMatchObject({ sessionId, refundNumber: 1, result: { status: 'failed', failureCode: 'expired_or_canceled_card' } });
-    expect(await core.listRefunds(sessionId)).toMatchObject([{ status: 'succeeded' }]);
+    expect(await core.refunds.list(sessionId)).toMatchObject([{ status: 'succeeded' }]);
   });
 
   it('refund metadata that does not match this SDK\'s key format is foreign, not a ledger answer', async () => {

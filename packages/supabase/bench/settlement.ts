@@ -306,7 +306,7 @@ async function sdk(pool: pg.Pool, options: { latencyMs?: number; hangEvery?: num
       }, 1000)
     : undefined;
   const began = performance.now();
-  const report: SettlementReport = await core.settleDueSessions();
+  const report: SettlementReport = await core.settlement.run();
   const seconds = (performance.now() - began) / 1000;
   clearInterval(sampler);
   clearInterval(retained);

@@ -4,7 +4,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx packages/supabase/bench/webhooks.ts
  *
  * Signed Zoom `meeting.participant_joined` deliveries through the real route
- * (`createZoomWebhookHandler` → `coreMeetingEventSink(core)` → `core.recordMeetingEvent` on the SQL
+ * (`createZoomWebhookHandler` → `coreMeetingEventSink(core)` → `core.attendance.record` on the SQL
  * adapter: signature check, session lookup by meeting, participant matching, attendance stored once per
  * event with its audit event), against a bare route that parses the body and does one
  * `INSERT … ON CONFLICT DO NOTHING` (the floor). Both get the same deliveries at the same fixed rate

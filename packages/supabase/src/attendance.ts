@@ -1,4 +1,5 @@
-import type { AttendanceEntry, AttendanceRepository, AttendanceRole } from '@itutor/sessions-core';
+import type { AttendanceEntry } from '@itutor/sessions-core';
+import type { AttendanceRepository, AttendanceRole } from '@itutor/sessions-core/adapter';
 import type { CallRepositoryFunction } from './functions';
 import { eventToRow, rowToSession } from './rows';
 

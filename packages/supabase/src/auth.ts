@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR } from '@itutor/sessions-core';
+import { SYSTEM_ACTOR } from '@itutor/sessions-core/adapter';
 import type { AuthContext, Authenticator } from '@itutor/sessions-core/http';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 

@@ -1,4 +1,4 @@
-import { MAX_PRICE_MINOR } from '@itutor/sessions-core';
+import { MAX_PRICE_MINOR } from '@itutor/sessions-core/rules';
 
 /**
  * Money at the database boundary. The core counts integer minor units (cents); the tables store exact

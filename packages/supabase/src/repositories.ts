@@ -1,16 +1,18 @@
 import type {
   AttendanceRepository,
-  ChargeAttempt,
-  Refund,
   RefundLedgerReader,
   MeetingRepository,
   ClaimOptions,
   InsertSessionResult,
+  SessionWrite,
+} from '@itutor/sessions-core/adapter';
+import type {
+  ChargeAttempt,
+  Refund,
   ProviderConnection,
   Session,
   SessionEvent,
   SessionsAdapter,
-  SessionWrite,
 } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
 import { createAttendanceRepository } from './attendance';

@@ -1,18 +1,20 @@
 import type {
   ChargeAttempt,
+  ProviderConnection,
+  Refund,
+  Session,
+  SessionEvent,
+} from '@itutor/sessions-core';
+import type {
   ConnectionMark,
   LedgerWrite,
   Meeting,
-  ProviderConnection,
   ProviderTokensWrite,
-  Refund,
   SealedToken,
-  Session,
-  SessionEvent,
   SessionEventDraft,
   StoredProviderTokens,
   TokensToSave,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/adapter';
 import { centsToDecimal, decimalToCents } from './money';
 
 /**

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { decideChargeAnswer, DEFAULT_POLICY, transition } from '@itutor/sessions-core';
+import { decideChargeAnswer, transition } from '@itutor/sessions-core/adapter';
+import { DEFAULT_POLICY } from '@itutor/sessions-core';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap, migrations, supabaseBootstrapSql } from '@itutor/sessions-supabase/migrations';
 import { createRawReader } from './support/raw';
@@ -158,7 +159,7 @@ describe('migrations export', () => {
       await expect(db.query(`update public.sessions set charge_status = 'pending' where id = $1::uuid`, [id(3)])).rejects.toMatchObject({ code: '23514' });
       await expect(db.query(`update public.session_charges set status = 'succeeded' where session_id = $1::uuid`, [id(1)])).rejects.toMatchObject({ code: '23514' });
       const halted = (await adapter.sessions.findById(id(1)))!;
-      const decision = decideChargeAnswer(halted, await adapter.charges.listBySession(id(1)), 1, { status: 'succeeded', reference: 'pi_1' }, now, DEFAULT_POLICY, false);
+      const decision = decideChargeAnswer({ session: halted, ledger: await adapter.charges.listBySession(id(1)), attempt: 1, answer: { status: 'succeeded', reference: 'pi_1' }, now, policy: DEFAULT_POLICY, lateSuccessFlagged: false });
       const [paid] = await adapter.sessions.applyWrites([{ expectedVersion: halted.version, ...decision.write! }]);
       expect(paid).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 2, chargeReference: 'pi_1' });
       const raw = createRawReader(db);

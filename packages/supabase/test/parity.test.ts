@@ -1,16 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  FINAL_SESSION_MUTABLE_FIELDS,
-  MAX_PRICE_MINOR,
-  definePolicy,
-  minPayableMinutes,
-  toPublicChargeAttempt,
-  type ChargeAttempt,
-  noShowWaitMinutes,
-  transition,
-  type Session,
-} from '@itutor/sessions-core';
+import { FINAL_SESSION_MUTABLE_FIELDS, transition } from '@itutor/sessions-core/adapter';
+import { MAX_PRICE_MINOR, minPayableMinutes, toPublicChargeAttempt, noShowWaitMinutes } from '@itutor/sessions-core/rules';
+import { definePolicy, type ChargeAttempt, type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { centsToDecimal, decimalToCents } from '../src/money';

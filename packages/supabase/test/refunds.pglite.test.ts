@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { transition, type Session, type SessionWrite, type TransitionResult } from '@itutor/sessions-core';
+import { transition, type SessionWrite, type TransitionResult } from '@itutor/sessions-core/adapter';
+import { type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { createPgliteDatabase } from './support/db';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { transition } from '@itutor/sessions-core';
+import { transition } from '@itutor/sessions-core/adapter';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { createPgliteDatabase } from './support/db';

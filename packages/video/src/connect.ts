@@ -1,4 +1,5 @@
-import { SessionError, withDeadline, type ProviderTokens, type SessionsCore, type VideoProviderName } from '@itutor/sessions-core';
+import { SessionError, type ProvidersResource, type VideoProviderName } from '@itutor/sessions-core';
+import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
 import { problem, type Authenticator } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
@@ -70,8 +71,8 @@ export interface VideoConnectProvider {
 
 /** Options of {@link createVideoConnectHandler}. */
 export interface VideoConnectOptions {
-  /** The core's services (only `connectProvider` is used: connect or switch in one step). */
-  readonly core: Pick<SessionsCore, 'connectProvider'>;
+  /** The core's services (only `core.providers.connect` is used: connect or switch in one step). A `SessionsCore` fits. */
+  readonly core: { readonly providers: Pick<ProvidersResource, 'connect'> };
   /** The same authenticator as the core's HTTP handlers (e.g. `createSupabaseAuthenticator`). */
   readonly authenticate: Authenticator;
   /** The providers tutors may connect. A provider missing here answers 404. */
@@ -219,7 +220,7 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  * - `GET {basePath}/providers/{provider}/callback`: checks the cookie's signature and age, that the same
  *   user is signed in, and the `state` against the cookie (constant time; CSRF); refuses a state used
  *   before, on any instance sharing `stateStore` (fail closed); exchanges the code (with the verifier) for tokens; seals them; and connects or switches the
- *   tutor's provider in one step (`core.connectProvider`). Always clears the cookie and redirects to
+ *   tutor's provider in one step (`core.providers.connect`). Always clears the cookie and redirects to
  *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
  *   `connected` changes nothing.
  *
@@ -397,7 +398,7 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     }
     try {
       const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
-      await options.core.connectProvider({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
+      await options.core.providers.connect({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
     } catch (cause) {
       options.onError?.(cause);
       return done('failed');

@@ -1,9 +1,4 @@
-import {
-  SYSTEM_ACTOR,
-  type ConnectionMark,
-  type ProviderConnectionRepository,
-  type ProviderTokensWrite,
-} from '@itutor/sessions-core';
+import { SYSTEM_ACTOR, type ConnectionMark, type ProviderConnectionRepository, type ProviderTokensWrite } from '@itutor/sessions-core/adapter';
 import { VideoProviderError } from './errors';
 import type { StoredTokens, TokenStore } from './tokens';
 
@@ -19,9 +14,9 @@ import type { StoredTokens, TokenStore } from './tokens';
  *   `{ provider, from, to, reason }`, never a token). From then on the core refuses the tutor's bookings
  *   with `PROVIDER_NOT_CONNECTED`; the host's `onConnectionInvalid` hook only has to tell the tutor.
  * - No other token write ever changes the connection's status: only connecting again
- *   (`core.connectProvider`, which the connect routes call) makes it `connected`.
+ *   (`core.providers.connect`, which the connect routes call) makes it `connected`.
  * - Tokens for a tutor without a stored connection cannot be created here: connect with
- *   `core.connectProvider` and sealed tokens (`TokenManager.sealTokens`). `TokenManager.saveTokens`
+ *   `core.providers.connect` and sealed tokens (`TokenManager.sealTokens`). `TokenManager.saveTokens`
  *   over this store only replaces the tokens of an existing connection and does not change its status.
  *
  * ```ts
@@ -39,7 +34,7 @@ export function tokenStoreFromConnections(connections: ProviderConnectionReposit
         throw new VideoProviderError(
           'NOT_CONNECTED',
           next.provider,
-          `tutor ${tutorId} has no ${next.provider} connection holding tokens: connect through the connect routes (or core.connectProvider with sealed tokens) first`,
+          `tutor ${tutorId} has no ${next.provider} connection holding tokens: connect through the connect routes (or core.providers.connect with sealed tokens) first`,
         );
       }
       const write: ProviderTokensWrite = {

@@ -1,4 +1,4 @@
-import { withDeadline } from '@itutor/sessions-core';
+import { withDeadline } from '@itutor/sessions-core/adapter';
 import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { isVideoProviderError, VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';

@@ -1,4 +1,4 @@
-import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core';
+import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
 import { createGoogleOAuthClient, resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';

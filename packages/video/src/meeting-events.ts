@@ -81,15 +81,15 @@ export type MeetingEventSink = (event: ProviderMeetingEvent) => Promise<void>;
 
 /**
  * Anything that records provider meeting events as the core does: a `SessionsCore` of
- * `@itutor/sessions-core` fits (`core.recordMeetingEvent`). Typed structurally, so this package needs
+ * `@itutor/sessions-core` fits (`core.attendance.record`). Typed structurally, so this package needs
  * nothing of the core at run time.
  */
 export interface MeetingEventRecorder {
-  recordMeetingEvent(event: ProviderMeetingEvent): Promise<unknown>;
+  readonly attendance: { record(event: ProviderMeetingEvent): Promise<unknown> };
 }
 
 /**
- * The sink that hands every verified event to the core — `(e) => core.recordMeetingEvent(e)`:
+ * The sink that hands every verified event to the core — `(e) => core.attendance.record(e)`:
  * attendance stored once per (provider, eventId) and matched by the core's `matchParticipant`, meeting
  * ends through the state machine. An unknown meeting is acknowledged (the core answers
  * `unknown_meeting`); `onOutcome` sees each answer (for logs). A throw (the database is down) makes the
@@ -104,7 +104,7 @@ export function coreMeetingEventSink(
   options: { readonly onOutcome?: (outcome: unknown, event: ProviderMeetingEvent) => void } = {},
 ): MeetingEventSink {
   return async (event) => {
-    const outcome = await core.recordMeetingEvent(event);
+    const outcome = await core.attendance.record(event);
     options.onOutcome?.(outcome, event);
   };
 }

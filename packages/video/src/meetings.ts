@@ -1,4 +1,5 @@
-import type { CreateMeetingInput, Meeting, VideoProviderName } from '@itutor/sessions-core';
+import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
+import type { VideoProviderName } from '@itutor/sessions-core';
 import { VideoProviderError } from './errors';
 
 /**

@@ -1,4 +1,5 @@
-import { withDeadline, type ProviderTokens, type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
+import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
+import { type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
 import { VideoProviderError } from './errors';
 

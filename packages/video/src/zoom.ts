@@ -1,4 +1,5 @@
-import type { CreateMeetingInput, Meeting, VideoProvider } from '@itutor/sessions-core';
+import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
+import type { VideoProvider } from '@itutor/sessions-core';
 import { createZoomOAuthClient, resolveZoomEndpoints, type ProviderOAuthClient, type ZoomEndpoints } from './endpoints';
 import { VideoProviderError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';

@@ -169,14 +169,14 @@ describe('GET /api/providers/{provider}/callback', () => {
     expect(location.toString()).toBe(`${RETURN}?video=connected&provider=zoom`);
     expect(setCookie(response).attributes).toContain('Max-Age=0');
     expect(setCookie(response).pair).toBe('itutor_video_oauth=');
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ provider: 'zoom', status: 'connected' });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ provider: 'zoom', status: 'connected' });
     const stored = (await h.adapter.raw.tokens('tutor-1'))!;
     const access = await decryptToken(h.keyRing, stored.accessToken, 'tutor-1:zoom:access');
     expect(access).toMatch(/^zoom_at/);
     expect((await h.adapter.raw.tutorEvents('tutor-1')).map((e) => [e.type, e.actor])).toEqual([['provider.connected', 'tutor-1']]);
     expect(JSON.stringify(await h.adapter.raw.tutorEvents('tutor-1'))).not.toContain(access);
     // The token works: a booking makes a Zoom meeting on the tutor's account.
-    const { session } = await h.core.createForBooking({ bookingId: 'b1', tutorId: 'tutor-1', studentId: 's1', scheduledStartAt: new Date('2030-03-02T10:00:00.000Z'), durationMinutes: 60, priceMinor: 15_000 });
+    const { session } = await h.core.sessions.create({ bookingId: 'b1', tutorId: 'tutor-1', studentId: 's1', scheduledStartAt: new Date('2030-03-02T10:00:00.000Z'), durationMinutes: 60, priceMinor: 15_000 });
     expect(fakes.zoom.meetings.get(Number(session.meetingId))).toBeDefined();
     expect(h.errors).toEqual([]);
   });
@@ -188,7 +188,7 @@ describe('GET /api/providers/{provider}/callback', () => {
     const second = await start(h, 'google_meet');
     const { outcome } = await finish(h, second.callbackUrl, second.cookie);
     expect(outcome).toBe('connected');
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ provider: 'google_meet', status: 'connected', version: 2 });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ provider: 'google_meet', status: 'connected', version: 2 });
     expect((await h.adapter.raw.tokens('tutor-1'))!.provider).toBe('google_meet');
     expect((await h.adapter.raw.tutorEvents('tutor-1')).map((e) => [e.type, e.payload])).toEqual([
       ['provider.connected', { provider: 'zoom', previousProvider: null }],
@@ -200,10 +200,10 @@ describe('GET /api/providers/{provider}/callback', () => {
     const h = host();
     const first = await start(h, 'zoom');
     await finish(h, first.callbackUrl, first.cookie);
-    await h.core.setProviderStatus({ tutorId: 'tutor-1', status: 'invalid' });
+    await h.core.providers.setStatus({ tutorId: 'tutor-1', status: 'invalid' });
     const again = await start(h, 'zoom');
     expect((await finish(h, again.callbackUrl, again.cookie)).outcome).toBe('connected');
-    expect(await h.core.canAcceptBookings('tutor-1')).toBe(true);
+    expect(await h.core.providers.canAcceptBookings('tutor-1')).toBe(true);
   });
 
   describe('refusals change nothing', () => {
@@ -345,7 +345,7 @@ describe('GET /api/providers/{provider}/callback', () => {
     it('a storage failure: video=failed, reported to onError', async () => {
       const h = host();
       const { cookie, callbackUrl } = await start(h, 'zoom');
-      const failing = host({ core: { connectProvider: async () => Promise.reject(new Error('database down')) } });
+      const failing = host({ core: { providers: { connect: async () => Promise.reject(new Error('database down')) } } });
       // The same signed cookie works on a handler with the same secret (e.g. another server).
       const { outcome } = await finish(failing, callbackUrl, cookie);
       expect(outcome).toBe('failed');

@@ -43,7 +43,7 @@ function host(options: { onConnectionInvalid?: (e: ConnectionInvalidEvent) => vo
 async function connectZoom(h: ReturnType<typeof host>, opts: { expiresInSeconds?: number } = {}) {
   const issued = fakes.zoom.issueTokens('zoom-user-1', { expiresInSeconds: opts.expiresInSeconds ?? 3600 });
   const tokens = { ...issued, expiresAt: new Date(START.getTime() + (opts.expiresInSeconds ?? 3600) * 1000) };
-  await h.core.connectProvider({ tutorId: 'tutor-1', provider: 'zoom', tokens: await h.zoomProvider.tokens.sealTokens('tutor-1', tokens) });
+  await h.core.providers.connect({ tutorId: 'tutor-1', provider: 'zoom', tokens: await h.zoomProvider.tokens.sealTokens('tutor-1', tokens) });
   return issued;
 }
 
@@ -66,17 +66,17 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     expect(JSON.stringify(stored)).not.toContain(issued.refreshToken);
     expect(await decryptToken(keyRing, stored.refreshToken!, 'tutor-1:zoom:refresh')).toBe(issued.refreshToken);
 
-    const { session } = await h.core.createForBooking(booking(1));
+    const { session } = await h.core.sessions.create(booking(1));
     expect(fakes.zoom.meetings.get(Number(session.meetingId))).toMatchObject({ user: 'zoom-user-1' });
     expect(await h.adapter.meetings.find('zoom', 'itutor-booking-bk-1')).toEqual({ meetingId: session.meetingId, joinUrl: session.joinUrl });
-    const visible = JSON.stringify([await h.adapter.raw.tutorEvents('tutor-1'), await h.core.getProviderConnection('tutor-1'), session]);
+    const visible = JSON.stringify([await h.adapter.raw.tutorEvents('tutor-1'), await h.core.providers.get('tutor-1'), session]);
     for (const secret of [issued.accessToken, issued.refreshToken, stored.accessToken.ciphertext]) expect(visible).not.toContain(secret);
   });
 
   it('20 concurrent bookings with an expired access token refresh once; the rotated refresh token is stored', async () => {
     const h = host();
     const issued = await connectZoom(h, { expiresInSeconds: -10 });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => h.core.createForBooking(booking(i))));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => h.core.sessions.create(booking(i))));
     expect(results.every((r) => r.created)).toBe(true);
     expect(fakes.zoom.count('token')).toBe(1);
     expect(fakes.zoom.meetings.size).toBe(20);
@@ -87,7 +87,7 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     expect(fakes.zoom.isRefreshTokenValid(issued.refreshToken)).toBe(false);
     expect(stored.refreshLeaseUntil).toBeNull();
     // The lease and the refresh were token writes only: the connection itself did not change.
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ status: 'connected', version: 1 });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ status: 'connected', version: 1 });
     expect((await h.adapter.raw.tutorEvents('tutor-1')).filter((e) => e.type.startsWith('provider.')).map((e) => e.type)).toEqual(['provider.connected']);
   });
 
@@ -98,7 +98,7 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     const refreshing = h.zoomProvider.tokens.getAccessToken('tutor-1').catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     const google = fakes.google.issueTokens('google-user-1');
-    await h.core.connectProvider({ tutorId: 'tutor-1', provider: 'google_meet', tokens: await h.meetProvider.tokens.sealTokens('tutor-1', google) });
+    await h.core.providers.connect({ tutorId: 'tutor-1', provider: 'google_meet', tokens: await h.meetProvider.tokens.sealTokens('tutor-1', google) });
     expect(await refreshing).toMatchObject({ code: 'REFRESH_IN_PROGRESS' });
     const stored = (await h.adapter.raw.tokens('tutor-1'))!;
     expect(stored.provider).toBe('google_meet');
@@ -109,7 +109,7 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     const h = host();
     await expect(h.zoomProvider.tokens.saveTokens('tutor-1', fakes.zoom.issueTokens('zoom-user-1'))).rejects.toMatchObject({
       code: 'NOT_CONNECTED',
-      message: expect.stringContaining('connectProvider'),
+      message: expect.stringContaining('core.providers.connect'),
     });
     expect(await h.adapter.raw.connections('tutor-1')).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     fakes.zoom.revokeRefreshToken(issued.refreshToken);
 
     // Concurrent bookings: one refresh attempt, all refused with the core's code, no meeting made.
-    const settled = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => h.core.createForBooking(booking(i))));
+    const settled = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => h.core.sessions.create(booking(i))));
     for (const result of settled) {
       expect(result).toMatchObject({ status: 'rejected', reason: { code: 'PROVIDER_NOT_CONNECTED', details: { provider: 'zoom', reason: 'CONNECTION_INVALID' } } });
       expect(String((result as PromiseRejectedResult).reason.message)).not.toContain(issued.refreshToken);
@@ -139,9 +139,9 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     expect(fakes.zoom.count('token')).toBe(1);
     expect(fakes.zoom.meetings.size).toBe(0);
 
-    const connection = await h.core.getProviderConnection('tutor-1');
+    const connection = await h.core.providers.get('tutor-1');
     expect(connection).toMatchObject({ provider: 'zoom', status: 'invalid', version: 2 });
-    expect(await h.core.canAcceptBookings('tutor-1')).toBe(false);
+    expect(await h.core.providers.canAcceptBookings('tutor-1')).toBe(false);
     const changes = (await h.adapter.raw.tutorEvents('tutor-1')).filter((e) => e.type === 'provider.status_changed');
     expect(changes.map((e) => [e.actor, e.payload])).toEqual([['system', { provider: 'zoom', from: 'connected', to: 'invalid', reason: 'invalid_request' }]]);
     expect(JSON.stringify(changes)).not.toContain(issued.refreshToken);
@@ -149,27 +149,27 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     expect(hook).toHaveBeenCalledWith({ tutorId: 'tutor-1', provider: 'zoom', status: 'invalid', reason: 'invalid_request' });
 
     // From now on the core refuses before asking any provider; nothing was switched to Meet.
-    await expect(h.core.createForBooking(booking(9))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', message: expect.stringContaining('zoom connection is invalid') });
+    await expect(h.core.sessions.create(booking(9))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', message: expect.stringContaining('zoom connection is invalid') });
     expect(fakes.zoom.count('token')).toBe(1);
     expect(fakes.google.requests).toEqual([]);
     expect(await h.adapter.raw.sessionsForBooking('bk-9')).toEqual([]);
 
     // Reconnecting (the OAuth callback) makes bookings work again.
     await connectZoom(h);
-    expect((await h.core.createForBooking(booking(9))).created).toBe(true);
+    expect((await h.core.sessions.create(booking(9))).created).toBe(true);
     expect(hook).toHaveBeenCalledTimes(1);
   });
 
   it('Google invalid_grant marks the Meet connection invalid; a 5xx does not', async () => {
     const h = host();
     const google = fakes.google.issueTokens('google-user-1', { expiresInSeconds: -10 });
-    await h.core.connectProvider({ tutorId: 'tutor-1', provider: 'google_meet', tokens: await h.meetProvider.tokens.sealTokens('tutor-1', { ...google, expiresAt: new Date(START.getTime() - 10_000) }) });
+    await h.core.providers.connect({ tutorId: 'tutor-1', provider: 'google_meet', tokens: await h.meetProvider.tokens.sealTokens('tutor-1', { ...google, expiresAt: new Date(START.getTime() - 10_000) }) });
     fakes.google.failNext('token', { status: 503 });
-    await expect(h.core.createForBooking(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ status: 'connected', version: 1 });
+    await expect(h.core.sessions.create(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ status: 'connected', version: 1 });
     fakes.google.revokeRefreshToken(google.refreshToken);
-    await expect(h.core.createForBooking(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ provider: 'google_meet', status: 'invalid' });
+    await expect(h.core.sessions.create(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ provider: 'google_meet', status: 'invalid' });
   });
 
   it('a hook that throws does not undo the marking or hide the refusal', async () => {
@@ -180,8 +180,8 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     });
     const issued = await connectZoom(h, { expiresInSeconds: -10 });
     fakes.zoom.revokeRefreshToken(issued.refreshToken);
-    await expect(h.core.createForBooking(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ status: 'invalid' });
+    await expect(h.core.sessions.create(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ status: 'invalid' });
   });
 
   it('a tutor who reconnected while the refused refresh ran is not marked, and not told', async () => {
@@ -194,9 +194,9 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     await new Promise((r) => setTimeout(r, 50));
     await connectZoom(h);
     expect(await refused).toMatchObject({ code: 'CONNECTION_INVALID' });
-    expect(await h.core.getProviderConnection('tutor-1')).toMatchObject({ status: 'connected' });
+    expect(await h.core.providers.get('tutor-1')).toMatchObject({ status: 'connected' });
     expect(hook).not.toHaveBeenCalled();
-    expect((await h.core.createForBooking(booking(1))).created).toBe(true);
+    expect((await h.core.sessions.create(booking(1))).created).toBe(true);
   });
 });
 
@@ -206,25 +206,25 @@ describe('reconciliation before settlement through videoProviders() and the real
   it('an early end Zoom knows but never delivered: the cron asks Zoom’s past meeting and settles EARLY_END_SHORT', async () => {
     const h = host();
     await connectZoom(h);
-    const { session } = await h.core.createForBooking(booking(1));
+    const { session } = await h.core.sessions.create(booking(1));
     fakes.zoom.endMeeting(session.meetingId, { startedAt: new Date('2030-03-02T15:01:00Z'), endedAt: new Date('2030-03-02T15:25:00Z') });
     h.clock.set(end);
-    expect(await h.core.settleDueSessions()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 1 });
-    expect(await h.core.getSession(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0, meetingEndedAt: new Date('2030-03-02T15:25:00Z') });
+    expect(await h.core.settlement.run()).toMatchObject({ earlyEnded: 1, meetingEndsReconciled: 1 });
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'EARLY_END_SHORT', chargeAmountMinor: 0, meetingEndedAt: new Date('2030-03-02T15:25:00Z') });
     expect(fakes.zoom.count('zoom.pastMeeting')).toBe(1);
   });
 
   it('Zoom answering 500: the session is neither settled nor charged; the next run after the lease settles on Zoom’s answer', async () => {
     const h = host();
     await connectZoom(h);
-    const { session } = await h.core.createForBooking(booking(2));
+    const { session } = await h.core.sessions.create(booking(2));
     fakes.zoom.failNext('zoom.pastMeeting', { status: 500, body: { code: 500, message: 'Internal error' } });
     h.clock.set(end);
-    expect(await h.core.settleDueSessions()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
-    expect(await h.core.getSession(session.id)).toMatchObject({ status: 'SCHEDULED', chargeStatus: 'none' });
+    expect(await h.core.settlement.run()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'SCHEDULED', chargeStatus: 'none' });
     // Zoom is back and has no past meeting (404: never held): the usual rules, a full charge.
     h.clock.set(new Date(end.getTime() + 6 * 60_000));
-    expect(await h.core.settleDueSessions()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
+    expect(await h.core.settlement.run()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
     expect(fakes.zoom.count('zoom.pastMeeting')).toBe(2);
   });
 

@@ -24,8 +24,8 @@ async function setup() {
     clock,
     matchParticipant: ({ participant }) => (participant.email === 'sam@student.example' ? 'student' : 'unknown'),
   });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed' }, refreshToken: null, expiresAt: null } });
-  const { session } = await core.createForBooking({ bookingId: 'b-1', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed' }, refreshToken: null, expiresAt: null } });
+  const { session } = await core.sessions.create({ bookingId: 'b-1', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
   const outcomes: MeetingEventOutcome[] = [];
   const handle = createZoomWebhookHandler({
     secretToken: SECRET,
@@ -53,7 +53,7 @@ const joined = (meetingId: string, joinTime: string) => ({
 });
 
 describe('coreMeetingEventSink', () => {
-  it('a signed Zoom join reaches core.recordMeetingEvent: stored once, matched, and the student cannot be marked absent', async () => {
+  it('a signed Zoom join reaches core.attendance.record: stored once, matched, and the student cannot be marked absent', async () => {
     const { core, clock, session, handle, outcomes } = await setup();
     clock.set(addMinutes(START, 3));
     const body = joined(session.meetingId, '2030-03-01T15:02:00Z');
@@ -62,9 +62,9 @@ describe('coreMeetingEventSink', () => {
       expect(response.status).toBe(200);
     }
     expect(outcomes.map((o) => o.status)).toEqual(['recorded', 'duplicate']);
-    expect(await core.listAttendance(session.id)).toMatchObject([{ role: 'student', kind: 'joined', participantEmail: 'sam@student.example' }]);
+    expect(await core.attendance.list(session.id)).toMatchObject([{ role: 'student', kind: 'joined', participantEmail: 'sam@student.example' }]);
     clock.set(addMinutes(START, 25));
-    await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED', details: { source: 'provider' } });
+    await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED', details: { source: 'provider' } });
   });
 
   it('an unknown meeting is acknowledged', async () => {

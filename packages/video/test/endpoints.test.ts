@@ -95,7 +95,7 @@ describe('configurable provider endpoints', () => {
     expect(outcome).toBe('connected');
     expect(h.errors).toEqual([]);
 
-    const { session } = await h.core.createForBooking(booking);
+    const { session } = await h.core.sessions.create(booking);
     expect(gov.meetings.get(Number(session.meetingId))).toBeDefined();
     gov.endMeeting(session.meetingId!, { startedAt: new Date('2030-03-02T10:00:00Z'), endedAt: new Date('2030-03-02T11:00:00Z') });
     expect(await h.video.getMeetingTimes({ tutorId: 'tutor-1', meetingId: session.meetingId! })).toEqual({
@@ -137,7 +137,7 @@ describe('configurable provider endpoints', () => {
     expect(authorizeUrl.origin + authorizeUrl.pathname).toBe('http://localhost:4012/o/oauth2/v2/auth');
     expect(outcome).toBe('connected');
 
-    const { session } = await h.core.createForBooking(booking);
+    const { session } = await h.core.sessions.create(booking);
     const space = local.spaces.get(session.meetingId!)!;
     expect(space).toBeDefined();
     expect(local.subscriptions.size).toBe(1);

@@ -1,6 +1,7 @@
 import { StrictMode, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS } from '@itutor/sessions-core/rules';
+import { type SessionJson, type SessionStatus } from '@itutor/sessions-core';
 import { getSessionAttendance, postSessionAction, type SessionRequestError } from '@itutor/sessions-core/client';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
 import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';

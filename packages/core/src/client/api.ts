@@ -1,4 +1,5 @@
-import type { PublicSession, SessionErrorCode, SessionJson, StudentJoinSource } from '@itutor/sessions-core';
+import type { PublicSession, SessionErrorCode, SessionJson } from '@itutor/sessions-core';
+import type { StudentJoinSource } from '@itutor/sessions-core/rules';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 
 /**

@@ -1,4 +1,5 @@
-import { earliestStudentJoin, type AttendanceEntry, type AttendanceRole, type VideoProviderName } from '@itutor/sessions-core';
+import { earliestStudentJoin, type AttendanceRole } from '@itutor/sessions-core/adapter';
+import { type AttendanceEntry, type VideoProviderName } from '@itutor/sessions-core';
 
 /**
  * The wire form of a session's provider-reported attendance: what `GET {basePath}/sessions/{id}/attendance`

@@ -1,4 +1,5 @@
-import { SessionError, isSessionError, roleOf, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
+import { SessionError, isSessionError, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
+import { roleOf } from '@itutor/sessions-core/rules';
 import { toSessionAttendanceJson } from './attendance-wire';
 import { bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
 import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
@@ -36,7 +37,7 @@ export interface SessionsHttpOptions {
   /**
    * More work for the cron route, run beside settlement in the same call, each under its name:
    * renewing Google Meet event subscriptions (`meet: () => renewMeetSubscriptions({ client, store })`
-   * from `@itutor/sessions-video`), retrying refunds (`refunds: () => core.retryRefunds()`). A job's
+   * from `@itutor/sessions-video`), retrying refunds (`refunds: () => core.refunds.retry()`). A job's
    * result is answered under `jobs.<name>`; a job that throws is answered as `{ error: <code> }` (its
    * error goes to `onUnexpectedError`) and never stops settlement or the other jobs. Keep each within
    * the cron's interval (they run concurrently with settlement's `runBudgetMs`). Names: letters, digits,
@@ -157,19 +158,19 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!auth.isService && auth.userId !== booking.tutorId) {
         return problem('FORBIDDEN', "Only the booking's tutor (or the server) can create its session");
       }
-      const { session, created } = await core.createForBooking(booking, auth.isService ? 'system' : auth.userId);
+      const { session, created } = await core.sessions.create(booking, auth.isService ? 'system' : auth.userId);
       return json({ session: toSessionJson(session, { policy: core.policy }), created }, created ? 201 : 200);
     }),
 
     /** `POST /sessions/{id}/join` → 200 `{ joinUrl, session }` after the join is recorded. */
     join: sessionAction(async (sessionId, auth) => {
-      const { session, joinUrl } = await core.join({ sessionId, userId: auth.userId });
+      const { session, joinUrl } = await core.sessions.join({ sessionId, userId: auth.userId });
       return json({ joinUrl, session: toSessionJson(session, { policy: core.policy }) });
     }),
 
     /** `POST /sessions/{id}/mark-no-show` → 200 `{ session }` (settled as `NO_SHOW_STUDENT`). */
     markNoShow: sessionAction(async (sessionId, auth) => {
-      const session = await core.markNoShow({ sessionId, userId: auth.userId });
+      const session = await core.sessions.markNoShow({ sessionId, userId: auth.userId });
       return json({ session: toSessionJson(session, { policy: core.policy }) });
     }),
 
@@ -184,15 +185,15 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (auth instanceof Response) return auth;
       const id = params.id ?? '';
       if (!isSessionId(id)) return problem('NOT_FOUND', `Session ${id} was not found`);
-      const session = await core.getSession(id);
+      const session = await core.sessions.get(id);
       if (!session) return problem('NOT_FOUND', `Session ${id} was not found`);
       if (roleOf(session, auth.userId) === null) {
         return problem('NOT_SESSION_PARTICIPANT', "Only the session's tutor or student may see its attendance");
       }
-      if (!core.attendanceSupported) {
+      if (!core.attendance.supported) {
         return problem('ATTENDANCE_NOT_SUPPORTED', 'This server stores no attendance from the video provider');
       }
-      return json(toSessionAttendanceJson(session.id, await core.listAttendance(session.id)));
+      return json(toSessionAttendanceJson(session.id, await core.attendance.list(session.id)));
     }),
 
     /**
@@ -206,7 +207,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!ok || token === null) return problem('UNAUTHENTICATED', 'A valid cron secret is required');
       const body = await readJsonBody(request, emptyBody, maxBytes);
       if (!body.ok) return body.response;
-      if (cronJobs.length === 0) return json({ report: await core.settleDueSessions() });
+      if (cronJobs.length === 0) return json({ report: await core.settlement.run() });
       const runJob = async (job: () => Promise<unknown>): Promise<unknown> => {
         try {
           return (await job()) ?? null;
@@ -216,7 +217,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
           return { error: code };
         }
       };
-      const [report, ...results] = await Promise.all([core.settleDueSessions(), ...cronJobs.map(([, job]) => runJob(job))]);
+      const [report, ...results] = await Promise.all([core.settlement.run(), ...cronJobs.map(([, job]) => runJob(job))]);
       return json({ report, jobs: Object.fromEntries(cronJobs.map(([name], i) => [name, results[i]])) });
     }),
   };

@@ -1,4 +1,5 @@
-import { isSessionError, secondsUntil, type SessionErrorCode } from '@itutor/sessions-core';
+import { isSessionError, type SessionErrorCode } from '@itutor/sessions-core';
+import { secondsUntil } from '@itutor/sessions-core/rules';
 
 /** Codes produced by the HTTP layer itself, before any service runs. */
 export type HttpProblemCode =

@@ -1,9 +1,151 @@
-import { retryCompareAndSet } from '../command/compare-and-set';
+import { isBefore } from 'date-fns';
 import { SessionError } from '../errors';
-import { chargeIdempotencyKey, classifyChargeResult, SYSTEM_ACTOR, transition, type ChargeAnswer } from '../session/machine';
 import type { SessionPolicy } from '../rules/policy';
-import type { ChargeLedgerReader, ChargeResult, Clock, EventLogReader, SessionRepository, SessionWrite } from '../ports';
-import type { ChargeAttempt, LedgerWrite, Session, SessionEventDraft } from '../session/model';
+import type { ChargeResult, SessionWrite } from '../ports';
+import type { ChargeAttempt, LedgerWrite, Session } from '../session/model';
+import { accepted, refuse, SYSTEM_ACTOR, transitionContext, type TransitionContext, type TransitionResult } from '../session/transition';
+import { chargeDeadline, chargeIdempotencyKey } from './charges';
+
+/**
+ * The one decider of gateway answers, early or late: what the gateway said (validated here, the same way
+ * for charges and refunds), and what a charge answer changes — for the open attempt as settlement records
+ * it, or for any other attempt (a late success). Refund answers are recorded in `refunds.ts`.
+ */
+
+/** A validated gateway answer, as the ledger records it. */
+export type ChargeAnswer =
+  | { readonly status: 'succeeded'; readonly reference: string | null }
+  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null }
+  | {
+      readonly status: 'unknown';
+      readonly reason: string;
+      readonly reference: string | null;
+      /**
+       * The gateway halted the attempt (it answered `{ status: 'halted', code }`; `reason` is the code):
+       * the charge is failed for good at once and never sent again; the ledger row becomes `halted` (its
+       * `failureCode` the code) and never changes again. See `ChargeResult`.
+       */
+      readonly halted?: boolean;
+    };
+
+/**
+ * A validated refund answer, as the ledger records it. `unknown` covers a call that threw or timed
+ * out; `halted` (the gateway answered `halted`) records the refund as failed for good with the
+ * answer's code, never sent again.
+ */
+export type RefundAnswer =
+  | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
+  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null; readonly halted?: boolean }
+  | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
+
+const MAX_TEXT = 200;
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT ? value : null;
+
+/** What any gateway answer says, read once for charges and refunds alike. */
+type ReadAnswer =
+  | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
+  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null }
+  | { readonly status: 'halted'; readonly code: string; readonly reference: string | null }
+  | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
+
+function readAnswer(value: unknown): ReadAnswer {
+  const unrecognised = { status: 'unknown', reason: 'unrecognised_answer', reference: null } as const;
+  if (typeof value !== 'object' || value === null) return unrecognised;
+  const answer = value as Record<string, unknown>;
+  const reference = answer.reference === undefined || answer.reference === null ? null : text(answer.reference);
+  // An explicit `unknown` is taken whatever its reference; any other answer needs a well-formed one.
+  if (answer.status === 'unknown') return { status: 'unknown', reason: text(answer.reason) ?? 'gateway_unknown', reference };
+  if (reference === null && answer.reference !== undefined && answer.reference !== null) return unrecognised;
+  if (answer.status === 'succeeded' || answer.status === 'pending') return { status: answer.status, reference };
+  const failureCode = text(answer.failureCode);
+  if (answer.status === 'failed' && failureCode !== null) return { status: 'failed', failureCode, reference };
+  const code = text(answer.code);
+  if (answer.status === 'halted' && code !== null) return { status: 'halted', code, reference };
+  return unrecognised;
+}
+
+/**
+ * Validates a gateway's answer at the port. A well-formed `succeeded`, or `failed` with a failure code,
+ * is taken as it is; a well-formed `halted` (with a `code`) is an `unknown` answer marked `halted` (its
+ * `reason` the code: the attempt is stored as `halted` and the charge failed for good); an explicit
+ * `unknown`, and anything else (another status, a missing or oversized field, not an object at all), is
+ * `unknown` for that session alone, never an error for the batch.
+ */
+export function classifyChargeResult(value: unknown): ChargeAnswer {
+  const answer = readAnswer(value);
+  switch (answer.status) {
+    case 'pending': // a charge is never `pending`: not an answer the ledger can take
+      return { status: 'unknown', reason: 'unrecognised_answer', reference: null };
+    case 'halted':
+      return { status: 'unknown', reason: answer.code, reference: answer.reference, halted: true };
+    case 'succeeded':
+      return { status: 'succeeded', reference: answer.reference };
+    default:
+      return answer;
+  }
+}
+
+/**
+ * Validates a gateway's refund answer at the port, like `classifyChargeResult`: a well-formed `succeeded`,
+ * `pending`, or `failed` with a failure code is taken as it is; a well-formed `halted` (with a `code`) is
+ * failed for good with that code (`halted: true`); anything else is `unknown` (retried under the same key).
+ */
+export function classifyRefundResult(value: unknown): RefundAnswer {
+  const answer = readAnswer(value);
+  return answer.status === 'halted' ? { status: 'failed', failureCode: answer.code, reference: answer.reference, halted: true } : answer;
+}
+
+/**
+ * `RECORD_CHARGE_RESULT`: the gateway's answer for the open attempt. A success collects the charge; a
+ * decline closes the attempt (the next retry opens a new key); an unknown answer keeps it open; the
+ * attempt cap, the deadline and a halt fail the charge for good, flagged for a person.
+ */
+export function recordChargeResult(ctx: TransitionContext, attempt: number, result: ChargeAnswer): TransitionResult {
+  const { session, now, policy } = ctx;
+  // The only change a final session accepts: bookkeeping of its own charge, never its outcome.
+  if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey === null) {
+    return refuse('NO_CHARGE_PENDING', `Session has no charge awaiting an answer (${session.chargeStatus})`);
+  }
+  if (attempt !== session.chargeAttempts) {
+    return refuse('NO_CHARGE_PENDING', `Attempt ${attempt} is not the open attempt (${session.chargeAttempts})`);
+  }
+  // A halted attempt is stored as `halted` (never changed again), not `unknown` (which may still take an answer).
+  const halted = result.status === 'unknown' && result.halted === true;
+  const answer: LedgerWrite = {
+    type: 'answer',
+    sessionId: session.id,
+    attempt,
+    status: halted ? 'halted' : result.status,
+    gatewayReference: result.reference,
+    failureCode: result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null,
+    answeredAt: now,
+  };
+  const facts = { attempt, amountMinor: session.chargeAmountMinor };
+  if (result.status === 'succeeded') {
+    return accepted(ctx.next({ chargeStatus: 'succeeded', chargeReference: result.reference }), [ctx.event('charge.succeeded', SYSTEM_ACTOR, facts)], [answer]);
+  }
+  const deadline = chargeDeadline(session, policy);
+  const pastDeadline = deadline !== null && !isBefore(now, deadline);
+  const events = [
+    result.status === 'failed'
+      ? ctx.event('charge.failed', SYSTEM_ACTOR, { ...facts, failureCode: result.failureCode })
+      : ctx.event('charge.unknown', SYSTEM_ACTOR, { ...facts, reason: result.reason }),
+  ];
+  // A definite failure closes the attempt (the next retry opens a new key); an unknown keeps it open.
+  const closed = result.status === 'failed' ? { chargeIdempotencyKey: null } : {};
+  const attemptsUsed = result.status === 'failed' && attempt >= policy.maxChargeAttempts;
+  if (!attemptsUsed && !pastDeadline && !halted) return accepted(ctx.next(closed), events, [answer]);
+  events.push(
+    ctx.event('charge.needs_attention', SYSTEM_ACTOR, {
+      ...facts,
+      reason: halted ? 'gateway_halted' : attemptsUsed ? 'attempts_exhausted' : 'deadline_passed',
+      lastAnswer: result.status,
+      ...(halted ? { code: result.reason } : {}),
+    }),
+  );
+  return accepted(ctx.next({ chargeStatus: 'failed', ...closed }), events, [answer]);
+}
 
 /** A gateway's answer for one ledger attempt, reported outside settlement (a payment webhook). */
 export interface ChargeAnswerInput {
@@ -44,8 +186,8 @@ export interface ChargeAnswerDecision {
 export const LATE_SUCCESS_REASON = 'late_success';
 
 /**
- * Decides what a gateway's answer for ledger attempt `attempt` changes (pure: no I/O, no clock).
- * `ledger` is the session's attempts; `lateSuccessFlagged` says whether a late success of this attempt
+ * Decides what a gateway's answer for ledger attempt `attempt` changes (pure: no I/O, no clock), early
+ * or late: the one decider of charge answers. `ledger` is the session's attempts; `lateSuccessFlagged` says whether a late success of this attempt
  * was already flagged (read from the audit log; it matters only when another attempt succeeded).
  *
  * - The open attempt (`chargeStatus: 'pending'`, a key, `attempt = chargeAttempts`): a `succeeded` or
@@ -85,15 +227,18 @@ export const LATE_SUCCESS_REASON = 'late_success';
  * - Any other attempt, answered `failed` or `unknown`, or `succeeded` when its row already says so:
  *   nothing changes.
  */
-export function decideChargeAnswer(
-  session: Session,
-  ledger: readonly ChargeAttempt[],
-  attempt: number,
-  answer: ChargeAnswer,
-  now: Date,
-  policy: SessionPolicy,
-  lateSuccessFlagged: boolean,
-): ChargeAnswerDecision {
+export function decideChargeAnswer(input: {
+  readonly session: Session;
+  readonly ledger: readonly ChargeAttempt[];
+  readonly attempt: number;
+  readonly answer: ChargeAnswer;
+  readonly now: Date;
+  /** Default: `DEFAULT_POLICY`. */
+  readonly policy?: SessionPolicy;
+  readonly lateSuccessFlagged: boolean;
+}): ChargeAnswerDecision {
+  const { session, ledger, attempt, answer, now, lateSuccessFlagged } = input;
+  const ctx = transitionContext(session, now, input.policy);
   const row = ledger.find((a) => a.attempt === attempt);
   if (!row) throw new SessionError('NOT_FOUND', `Session ${session.id} has no charge attempt ${attempt}`, { attempt });
   const open = session.chargeStatus === 'pending' && session.chargeIdempotencyKey !== null && attempt === session.chargeAttempts;
@@ -102,7 +247,7 @@ export function decideChargeAnswer(
   const ownReference = answer.reference === null || row.gatewayReference === null || answer.reference === row.gatewayReference;
   if (open && ownReference) {
     if (answer.status === 'unknown') return { outcome: 'unchanged', write: null };
-    const result = transition(session, { type: 'RECORD_CHARGE_RESULT', attempt, result: answer }, now, policy);
+    const result = recordChargeResult(ctx, attempt, answer);
     if (!result.ok) throw result.error;
     return { outcome: 'recorded', write: { next: result.session, events: result.events, ledger: result.ledger } };
   }
@@ -110,14 +255,7 @@ export function decideChargeAnswer(
 
   const other = ledger.find((a) => a.status === 'succeeded');
   if (other && lateSuccessFlagged) return { outcome: 'unchanged', write: null };
-  const event = (type: SessionEventDraft['type'], payload: Record<string, unknown>): SessionEventDraft => ({
-    type,
-    sessionId: session.id,
-    tutorId: session.tutorId,
-    actor: SYSTEM_ACTOR,
-    occurredAt: now,
-    payload,
-  });
+  const event = (type: 'charge.needs_attention' | 'charge.succeeded', payload: Record<string, unknown>) => ctx.event(type, SYSTEM_ACTOR, payload);
   // Where the success is (or already was) recorded: the answered row while it may still take this answer
   // (open to one, and no other reference stored on it), else a new row after every attempt opened so far.
   const takesAnswer = (row.status === 'pending' || row.status === 'unknown') && ownReference;
@@ -175,42 +313,3 @@ export function decideChargeAnswer(
   };
 }
 
-/** Records gateway answers reported outside settlement: `core.recordChargeAnswer`. */
-export function createChargeAnswerRecorder(deps: {
-  readonly sessions: SessionRepository;
-  readonly charges: ChargeLedgerReader;
-  readonly events: EventLogReader;
-  readonly clock: Clock;
-  readonly policy: SessionPolicy;
-}) {
-  const { sessions, charges, events, clock, policy } = deps;
-  return async function recordChargeAnswer(input: ChargeAnswerInput): Promise<ChargeAnswerReport> {
-    const issues: Array<{ path: string; message: string }> = [];
-    if (typeof input?.sessionId !== 'string' || input.sessionId === '' || input.sessionId.length > 200) {
-      issues.push({ path: 'sessionId', message: 'must be a non-empty string of at most 200 characters' });
-    }
-    if (!Number.isSafeInteger(input?.attempt) || input.attempt < 1) issues.push({ path: 'attempt', message: 'must be a whole number ≥ 1' });
-    if (issues.length > 0) {
-      throw new SessionError('INVALID_INPUT', `Invalid charge answer: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
-    }
-    const answer = classifyChargeResult(input.result);
-    return retryCompareAndSet('The session', async () => {
-      const current = await sessions.findById(input.sessionId);
-      if (!current) throw new SessionError('NOT_FOUND', `Session ${input.sessionId} was not found`);
-      const ledger = await charges.listBySession(current.id);
-      // The audit log is read only when the decision needs it: a success of an attempt after another succeeded.
-      const needsHistory = answer.status === 'succeeded' && ledger.some((a) => a.status === 'succeeded' && a.attempt !== input.attempt);
-      const flagged =
-        needsHistory &&
-        (await events.listBySession(current.id)).some(
-          (e) => e.type === 'charge.needs_attention' && e.payload.reason === LATE_SUCCESS_REASON && e.payload.attempt === input.attempt,
-        );
-      const decision = decideChargeAnswer(current, ledger, input.attempt, answer, clock.now(), policy, flagged);
-      if (decision.write === null) return { session: current, outcome: decision.outcome };
-      // Settlement's lease stays as it is while the charge is still to be collected; none once it is settled.
-      const next = { ...decision.write.next, claimedUntil: decision.write.next.chargeStatus === 'pending' ? current.claimedUntil : null };
-      const [stored] = await sessions.applyWrites([{ expectedVersion: current.version, ...decision.write, next }]);
-      return stored ? { session: stored, outcome: decision.outcome } : null;
-    });
-  };
-}

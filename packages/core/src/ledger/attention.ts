@@ -4,8 +4,8 @@ import { toPublicSession, type PublicSession, type Session, type SessionEvent } 
  * One charge that failed for good, as a person's work list may show it — in a browser too: the session
  * without its secret fields (`PublicSession`: no join URL or meeting id, no idempotency key, no gateway
  * reference) and why it was flagged. Built by {@link toChargeAttentionSummary}; listed by
- * `core.listChargeAttentionSummaries()`. For the server-only detail (keys and references, to reconcile with
- * the gateway) use `core.listChargesNeedingAttention()` and `core.listCharges(sessionId)` on the server.
+ * `core.charges.listAttentionSummaries()`. For the server-only detail (keys and references, to reconcile with
+ * the gateway) use `core.charges.listNeedingAttention()` and `core.charges.list(sessionId)` on the server.
  */
 export interface ChargeAttentionSummary {
   readonly session: PublicSession;

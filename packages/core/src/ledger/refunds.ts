@@ -1,3 +1,8 @@
+import { SessionError } from '../errors';
+import type { ChargeAttempt } from '../session/model';
+import { accepted, refuse, SYSTEM_ACTOR, unchanged, type TransitionContext, type TransitionResult } from '../session/transition';
+import type { RefundAnswer } from './answers';
+
 /**
  * Refunds (issue #9, point 4): the refund side of the `PaymentGateway` port, the refund rows of the ledger,
  * and the one rule that splits a refund into the tutor's and the platform's parts.
@@ -56,7 +61,7 @@ export function refundIdempotencyKey(sessionId: string, attempt: number, refund:
  * - `pending`: opened (persisted before the gateway is called), no answer yet — or the gateway accepted it
  *   and has not said how it ended (then `answeredAt` is set and the gateway's webhook finishes it);
  * - `unknown`: the call threw, timed out or answered something unclassifiable: retried under the same key
- *   (`core.retryRefunds()`);
+ *   (`core.refunds.retry()`);
  * - `succeeded`: the money is on its way back;
  * - `failed`: refused for good; its amount no longer counts against the charge.
  */
@@ -166,3 +171,128 @@ export interface RefundLedgerReader {
    */
   listToRetry(options: { readonly before: Date; readonly limit: number }): Promise<Refund[]>;
 }
+
+/** The ledger's refund effect: send this refund to the gateway (after the write that opened it succeeded). */
+export type RefundEffect = { readonly type: 'REFUND'; readonly instruction: RefundInstruction };
+
+/**
+ * A refund request as the machine takes it: `amountMinor` (whole, ≥ 1), or, when `null`, all that is left
+ * of the charge. `charges` and `refunds` are the session's ledger as read with the session (the write's
+ * compare-and-set on the session's version guarantees they were current).
+ */
+export interface RefundRequest {
+  readonly amountMinor: number | null;
+  readonly reason: string;
+  readonly actorId: string;
+  readonly charges: readonly ChargeAttempt[];
+  readonly refunds: readonly Refund[];
+}
+
+/** The refund instruction for one of a session's refunds (its own key, the refunded attempt's reference). */
+export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt, 'gatewayReference'>): RefundInstruction {
+  if (charge.gatewayReference === null) {
+    throw new SessionError('NOTHING_TO_REFUND', `Charge attempt ${refund.attempt} of session ${refund.sessionId} has no gateway reference`);
+  }
+  return {
+    idempotencyKey: refund.idempotencyKey,
+    sessionId: refund.sessionId,
+    attempt: refund.attempt,
+    gatewayReference: charge.gatewayReference,
+    amountMinor: refund.amountMinor,
+    currency: refund.currency,
+  };
+}
+
+/** `REQUEST_REFUND`: opens a refund of the session's succeeded charge (see `SessionCommand`). */
+export function requestRefund(ctx: TransitionContext, command: RefundRequest): TransitionResult {
+  const { session, now } = ctx;
+  const issues: Array<{ path: string; message: string }> = [];
+  if (command.amountMinor !== null && (!Number.isSafeInteger(command.amountMinor) || command.amountMinor < 1)) {
+    issues.push({ path: 'amountMinor', message: 'must be a whole number of minor units ≥ 1' });
+  }
+  if (typeof command.reason !== 'string' || command.reason.trim() === '' || command.reason.length > MAX_REFUND_REASON_LENGTH) {
+    issues.push({ path: 'reason', message: `must be a non-empty string of at most ${MAX_REFUND_REASON_LENGTH} characters` });
+  }
+  if (typeof command.actorId !== 'string' || command.actorId === '' || command.actorId.length > 200) {
+    issues.push({ path: 'actorId', message: 'must be a non-empty string of at most 200 characters' });
+  }
+  if (issues.length > 0) {
+    return refuse('INVALID_INPUT', `Invalid refund: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
+  }
+  const charge = command.charges.find((a) => a.status === 'succeeded');
+  if (session.chargeStatus !== 'succeeded' || charge === undefined || charge.gatewayReference === null) {
+    return refuse('NOTHING_TO_REFUND', `Session has no succeeded charge to refund (${session.chargeStatus})`, { chargeStatus: session.chargeStatus });
+  }
+  const before = refundedSoFar(command.refunds.filter((r) => r.attempt === charge.attempt));
+  const left = charge.amountMinor - before.amountMinor;
+  if (left <= 0) return refuse('NOTHING_TO_REFUND', 'The charge is already refunded in full', { refundableMinor: 0 });
+  const amountMinor = command.amountMinor ?? left;
+  if (amountMinor > left) {
+    return refuse('REFUND_EXCEEDS_CHARGE', `A refund of ${amountMinor} exceeds what is left of the charge (${left})`, {
+      refundableMinor: left,
+      requestedMinor: amountMinor,
+    });
+  }
+  const split = refundSplit(charge, before, amountMinor);
+  const number = command.refunds.reduce((max, r) => Math.max(max, r.refund), 0) + 1;
+  const refund: Refund = {
+    sessionId: session.id,
+    refund: number,
+    attempt: charge.attempt,
+    idempotencyKey: refundIdempotencyKey(session.id, charge.attempt, number),
+    amountMinor,
+    payoutMinor: split.payoutMinor,
+    feeMinor: split.feeMinor,
+    currency: charge.currency,
+    status: 'pending',
+    reason: command.reason,
+    requestedBy: command.actorId,
+    gatewayReference: null,
+    failureCode: null,
+    calls: 0,
+    requestedAt: now,
+    answeredAt: null,
+  };
+  const requested = ctx.event('refund.requested', command.actorId, {
+    refund: number,
+    attempt: charge.attempt,
+    amountMinor,
+    payoutMinor: split.payoutMinor,
+    feeMinor: split.feeMinor,
+    reason: command.reason,
+  });
+  return accepted(ctx.next({}), [requested], [{ type: 'refund_open', refund }], [{ type: 'REFUND', instruction: refundInstructionFor(refund, charge) }]);
+}
+
+/**
+ * `RECORD_REFUND_RESULT`: the gateway's answer for refund number `number`. Only an open refund
+ * (`pending` or `unknown`) takes an answer; an answer for a settled one changes nothing.
+ */
+export function recordRefundResult(
+  ctx: TransitionContext,
+  answered: { readonly refund: number; readonly result: RefundAnswer; readonly refunds: readonly Refund[] },
+): TransitionResult {
+  const { session, now } = ctx;
+  const { refund: number, result, refunds } = answered;
+  const refund = refunds.find((r) => r.refund === number);
+  if (!refund) return refuse('NOT_FOUND', `Session has no refund ${number}`, { refund: number });
+  // Only an open refund takes an answer: a settled one (succeeded / failed) never changes again, and a
+  // refund the gateway accepted (`pending` with an answer) takes only its final answer.
+  const settled = refund.status === 'succeeded' || refund.status === 'failed';
+  const acceptedByGateway = refund.status === 'pending' && refund.answeredAt !== null;
+  if (settled || (acceptedByGateway && (result.status === 'pending' || result.status === 'unknown'))) return unchanged(session);
+  const facts = { refund: number, attempt: refund.attempt, amountMinor: refund.amountMinor };
+  const failureCode = result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null;
+  const payload =
+    result.status === 'failed'
+      ? { ...facts, failureCode: result.failureCode, ...(result.halted ? { halted: true } : {}) }
+      : result.status === 'unknown'
+        ? { ...facts, reason: result.reason }
+        : facts;
+  return accepted(
+    ctx.next({}),
+    [ctx.event(`refund.${result.status}`, SYSTEM_ACTOR, payload)],
+    [{ type: 'refund_answer', sessionId: session.id, refund: number, status: result.status, gatewayReference: result.reference, failureCode, answeredAt: now }],
+  );
+}
+

@@ -370,7 +370,7 @@ export interface SessionsAdapter {
   readonly events: EventLogReader;
   readonly charges: ChargeLedgerReader;
   /**
-   * Optional: the refund ledger (the bundled adapters have it). Without it `core.refundCharge` refuses with
+   * Optional: the refund ledger (the bundled adapters have it). Without it `core.refunds.create` refuses with
    * `REFUNDS_NOT_SUPPORTED`. An adapter that has it also applies the `refund_open` / `refund_answer` ledger
    * changes of `SessionWrite.ledger` and enforces the refund rules in storage.
    */
@@ -379,7 +379,7 @@ export interface SessionsAdapter {
   readonly meetings?: MeetingRepository;
   /**
    * Optional: provider-reported attendance (the bundled adapters have it). Optional so adapters written
-   * before it keep compiling and working: without it `core.recordMeetingEvent` refuses with
+   * before it keep compiling and working: without it `core.attendance.record` refuses with
    * `ATTENDANCE_NOT_SUPPORTED` and a no-show is judged on the Join button alone.
    */
   readonly attendance?: AttendanceRepository;

@@ -47,7 +47,7 @@ export interface SessionPolicy {
    * Settle as `NO_SHOW_STUDENT` automatically at the scheduled end when the video provider's attendance
    * shows the tutor in the meeting for the whole no-show wait and the student never there (by our Join
    * button or any provider report; see `autoNoShowEvidence`). Needs attendance storage on the adapter
-   * and provider webhooks feeding `core.recordMeetingEvent`. Default `false`: a no-show is the tutor's
+   * and provider webhooks feeding `core.attendance.record`. Default `false`: a no-show is the tutor's
    * call, and a session nobody reported on settles by the usual rules.
    */
   readonly autoNoShowFromAttendance: boolean;

@@ -2,6 +2,13 @@ import { isBefore } from 'date-fns';
 import { SessionError } from '../errors';
 import type { Session, SessionEventDraft, VideoProviderName } from './model';
 
+
+/**
+ * How far in the future (by our clock) a provider's meeting end may be and still count, as "now": the
+ * provider's clock and ours differ by a little. Further ahead, the report is ignored and logged.
+ */
+export const MEETING_END_CLOCK_SKEW_MINUTES = 5;
+
 /**
  * Attendance: who really joined and left the meeting, as the video provider reports it (Zoom webhooks,
  * Google Meet Workspace Events). The core stores every reported join and leave once (deduplicated by the
@@ -9,7 +16,7 @@ import type { Session, SessionEventDraft, VideoProviderName } from './model';
  * participants are kept but never count as the student.
  *
  * The input shape mirrors `ProviderMeetingEvent` of `@itutor/sessions-video` structurally, so the video
- * package's webhook routes can hand their events to `core.recordMeetingEvent` directly; the core does not
+ * package's webhook routes can hand their events to `core.attendance.record` directly; the core does not
  * depend on the video package.
  */
 
@@ -26,7 +33,7 @@ export interface MeetingParticipant {
 }
 
 /**
- * A verified, normalised provider meeting event: the core-side input of `core.recordMeetingEvent`. A
+ * A verified, normalised provider meeting event: the core-side input of `core.attendance.record`. A
  * `ProviderMeetingEvent` from `@itutor/sessions-video` fits as it is.
  */
 export interface MeetingEventInput {
@@ -79,7 +86,7 @@ export interface AttendanceEntry {
 }
 
 /**
- * Storage of provider-reported attendance (optional on the adapter: without it `core.recordMeetingEvent`
+ * Storage of provider-reported attendance (optional on the adapter: without it `core.attendance.record`
  * refuses with `ATTENDANCE_NOT_SUPPORTED` and a no-show is judged on the Join button alone).
  */
 export interface AttendanceRepository {
@@ -114,7 +121,7 @@ export function earliestStudentJoin(entries: readonly Pick<AttendanceEntry, 'rol
   return earliest;
 }
 
-/** What `core.recordMeetingEvent` did with an event. */
+/** What `core.attendance.record` did with an event. */
 export type MeetingEventOutcome =
   /** No session has this meeting: acknowledge the delivery (it is not ours, or the session is gone). */
   | { readonly status: 'unknown_meeting' }

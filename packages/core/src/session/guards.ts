@@ -1,6 +1,6 @@
 import { isBefore } from 'date-fns';
 import type { ParticipantRole, Session } from './model';
-import { isFinalStatus } from '../rules/status';
+import { isFinalStatus, type SessionStatus } from '../rules/status';
 
 /**
  * The guards of the participant actions, in one place: may this participant join / mark a no-show at
@@ -132,4 +132,23 @@ export function sessionPhase(
   if (isBefore(now, session.scheduledStartAt)) return 'open';
   if (isBefore(now, session.scheduledEndAt)) return 'in-progress';
   return 'ended';
+}
+
+/**
+ * The status a reader should show at `now`: the stored status, except that a stored `SCHEDULED`
+ * session counts as `JOIN_OPEN` from `joinOpensAt` on (the stored status lags until someone joins).
+ */
+export function effectiveStatus(
+  session: Pick<Session, 'status' | 'joinOpensAt'>,
+  now: Date,
+): SessionStatus {
+  if (session.status === 'SCHEDULED' && !isBefore(now, session.joinOpensAt)) return 'JOIN_OPEN';
+  return session.status;
+}
+
+/** The role of `userId` in the session, or `null` if they take no part. */
+export function roleOf(session: Pick<Session, 'tutorId' | 'studentId'>, userId: string): ParticipantRole | null {
+  if (userId === session.tutorId) return 'tutor';
+  if (userId === session.studentId) return 'student';
+  return null;
 }

@@ -16,7 +16,7 @@ export type VideoProviderName = 'zoom' | 'google_meet';
  *   summary (`chargeStatus`, `chargeIdempotencyKey`, `chargeAttempts`, `chargeReference`), and any
  *   `chargeStatus` but `succeeded` for a session whose ledger holds a succeeded attempt;
  * - `failed`: failed for good (attempts or time used up): a person must look at it
- *   (`core.listChargesNeedingAttention()`).
+ *   (`core.charges.listNeedingAttention()`).
  */
 export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
 

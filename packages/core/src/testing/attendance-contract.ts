@@ -1,4 +1,5 @@
-import type { AttendanceEntry, Session, SessionEventDraft } from '@itutor/sessions-core';
+import type { AttendanceEntry, Session } from '@itutor/sessions-core';
+import type { SessionEventDraft } from '@itutor/sessions-core/adapter';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
 import type { AdapterContractHarness, ContractCaseKit } from './contract';

@@ -1,4 +1,5 @@
-import { DEFAULT_POLICY, computeSessionTimings, type Session, type SessionPolicy } from '@itutor/sessions-core';
+import { DEFAULT_POLICY, type Session, type SessionPolicy } from '@itutor/sessions-core';
+import { computeSessionTimings } from '@itutor/sessions-core/rules';
 import { addMinutes } from 'date-fns';
 
 let sequence = 0;

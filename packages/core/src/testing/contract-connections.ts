@@ -1,12 +1,11 @@
 import type {
   ConnectionMark,
-  ProviderConnection,
   ProviderTokensWrite,
-  SealedProviderTokens,
   SessionEventDraft,
   StoredProviderTokens,
   TokensToSave,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/adapter';
+import type { ProviderConnection, SealedProviderTokens } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
 import type { AdapterContractHarness, ContractCaseKit } from './contract';
 import { CONNECTION_KEYS, TOKEN_KEYS, check, checkEvents, checkRecord, show, type World } from './contract-kit';

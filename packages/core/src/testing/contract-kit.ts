@@ -1,19 +1,21 @@
 import {
   transition,
-  DEFAULT_POLICY,
-  type AttendanceEntry,
-  type ChargeAttempt,
   type ClaimOptions,
-  type ProviderConnection,
-  type Refund,
-  type Session,
   type SessionCommand,
-  type SessionEvent,
   type SessionEventDraft,
-  type SessionPolicy,
   type SessionWrite,
   type StoredProviderTokens,
   type TransitionResult,
+} from '@itutor/sessions-core/adapter';
+import {
+  DEFAULT_POLICY,
+  type AttendanceEntry,
+  type ChargeAttempt,
+  type ProviderConnection,
+  type Refund,
+  type Session,
+  type SessionEvent,
+  type SessionPolicy,
 } from '@itutor/sessions-core';
 import type { AdapterContractHarness } from './contract';
 

@@ -1,14 +1,6 @@
-import {
-  DEFAULT_POLICY,
-  EARLIEST_INSTANT,
-  LATEST_INSTANT,
-  refundIdempotencyKey,
-  transition,
-  type ChargeAnswer,
-  type Refund,
-  type RefundAnswer,
-  type Session,
-} from '@itutor/sessions-core';
+import { DEFAULT_POLICY, type Refund, type Session } from '@itutor/sessions-core';
+import { EARLIEST_INSTANT, LATEST_INSTANT } from '@itutor/sessions-core/rules';
+import { refundIdempotencyKey, transition, type ChargeAnswer, type RefundAnswer } from '@itutor/sessions-core/adapter';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
 import type { AdapterContractHarness, ContractCaseKit } from './contract';

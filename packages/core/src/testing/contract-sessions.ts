@@ -1,4 +1,5 @@
-import { transition, type Session, type SessionEventDraft, type SessionWrite } from '@itutor/sessions-core';
+import { transition, type SessionEventDraft, type SessionWrite } from '@itutor/sessions-core/adapter';
+import { type Session } from '@itutor/sessions-core';
 import { addMinutes, addSeconds } from 'date-fns';
 import { buildSession } from './builders';
 import type { ContractCaseKit } from './contract';

@@ -5,10 +5,9 @@ import type {
   Refund,
   Session,
   SessionEvent,
-  SessionEventDraft,
   SessionsAdapter,
-  StoredProviderTokens,
 } from '@itutor/sessions-core';
+import type { SessionEventDraft, StoredProviderTokens } from '@itutor/sessions-core/adapter';
 import { attendanceContractCases } from './attendance-contract';
 import { claimContractCases } from './contract-claims';
 import { connectionContractCases } from './contract-connections';

@@ -4,11 +4,10 @@ import {
   type ChargeResult,
   type CreateMeetingInput,
   type Meeting,
-  type PaymentGateway,
   type RefundInstruction,
   type RefundResult,
-  type VideoProvider,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/adapter';
+import { type PaymentGateway, type VideoProvider } from '@itutor/sessions-core';
 
 /** A video provider that makes meetings in memory and deduplicates by idempotency key. */
 export interface FakeVideoProvider extends VideoProvider {

@@ -65,7 +65,7 @@ async function world(h: AdapterContractHarness, workers = 1, policy: Partial<Ses
   const cores = Array.from({ length: workers }, () =>
     createSessionsCore({ adapter: h.adapter, videoProvider, paymentGateway: gateway, clock, policy, settlement }),
   );
-  await cores[0]!.connectProvider({ tutorId: 'tutor-f', provider: 'zoom', tokens: null });
+  await cores[0]!.providers.connect({ tutorId: 'tutor-f', provider: 'zoom', tokens: null });
   return { clock, gateway, workers: cores, core: cores[0]! };
 }
 
@@ -80,7 +80,7 @@ async function book(w: World, count: number, prefix: string, startAt = START): P
       durationMinutes: 60,
       priceMinor: 1_001 + i * 997, // odd prices; even a no-show charges something
     };
-    made.push((await w.core.createForBooking(booking)).session);
+    made.push((await w.core.sessions.create(booking)).session);
   }
   return made;
 }
@@ -140,7 +140,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       w.clock.set(addMinutes(START, 120));
       w.gateway.script('succeed', 'succeed', 'hang', 'succeed');
       const began = Date.now();
-      const report = await w.core.settleDueSessions();
+      const report = await w.core.settlement.run();
       const took = Date.now() - began;
       check(report.completed === 10, `expected 10 settled, got ${report.completed}`);
       check(report.chargesSucceeded === 9 && report.chargesPending === 1, `expected 9 succeeded and 1 unknown, got ${JSON.stringify(report)}`);
@@ -150,7 +150,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       check(ledger.length === 1 && ledger[0]!.status === 'unknown' && ledger[0]!.failureCode === 'timeout', 'the hanging call counts as unknown');
       await checkMoney(h, w, sessions);
       w.clock.advance({ minutes: 5 });
-      const retry = await w.core.settleDueSessions();
+      const retry = await w.core.settlement.run();
       check(retry.chargesSucceeded === 1, `the unknown charge is retried and succeeds, got ${JSON.stringify(retry)}`);
       const keys = w.gateway.instructions.filter((i) => i.sessionId === hung.sessionId).map((i) => i.idempotencyKey);
       check(keys.length === 2 && keys[0] === keys[1], 'an unknown answer is retried under the same key');
@@ -162,7 +162,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       const sessions = await book(w, 6, 'odd');
       w.clock.set(addMinutes(START, 120));
       w.gateway.script('throw', 'lose-response', 'malformed', 'processing', 'succeed', 'decline');
-      const report = await w.core.settleDueSessions();
+      const report = await w.core.settlement.run();
       check(
         report.completed === 6 && report.chargesSucceeded === 1 && report.chargesFailed === 1 && report.chargesPending === 4,
         `expected 1 succeeded, 1 declined, 4 unknown, got ${JSON.stringify(report)}`,
@@ -170,7 +170,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       for (const s of sessions) check((await h.raw.session(s.id))?.status === 'COMPLETED_ASSUMED', 'every session is settled');
       await checkMoney(h, w, sessions);
       w.clock.advance({ minutes: 5 });
-      const second = await w.core.settleDueSessions();
+      const second = await w.core.settlement.run();
       check(second.chargesSucceeded === 5, `all but none succeed on the retry, got ${JSON.stringify(second)}`);
       const all = await Promise.all(sessions.map((s) => h.raw.session(s.id)));
       check(all.every((s) => s?.chargeStatus === 'succeeded'), 'every charge is collected in the end');
@@ -182,11 +182,11 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       const [s] = await book(w, 1, 'decline');
       w.clock.set(addMinutes(START, 120));
       w.gateway.script('decline', 'decline');
-      await w.core.settleDueSessions();
+      await w.core.settlement.run();
       w.clock.advance({ minutes: 5 });
-      await w.core.settleDueSessions();
+      await w.core.settlement.run();
       w.clock.advance({ minutes: 5 });
-      await w.core.settleDueSessions();
+      await w.core.settlement.run();
       const ledger = await h.raw.charges(s!.id);
       check(
         ledger.map((a) => `${a.attempt}:${a.status}`).join() === '1:failed,2:failed,3:succeeded',
@@ -201,7 +201,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       const sessions = await book(w, 3, 'halt');
       w.clock.set(addMinutes(START, 120));
       w.gateway.script('succeed', 'halt', 'succeed');
-      const report = await w.core.settleDueSessions();
+      const report = await w.core.settlement.run();
       check(
         report.chargesSucceeded === 2 && report.chargesNeedingAttention === 1 && report.chargesFailed === 0,
         `expected 2 succeeded and 1 flagged, got ${JSON.stringify(report)}`,
@@ -223,7 +223,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       const calls = w.gateway.instructions.length;
       for (let round = 0; round < 3; round++) {
         w.clock.advance({ minutes: 6 });
-        await w.core.settleDueSessions();
+        await w.core.settlement.run();
       }
       check(w.gateway.instructions.length === calls, 'no call after the halt: neither under the same key nor under a new one');
       await checkMoney(h, w, sessions);
@@ -235,14 +235,14 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       w.clock.set(addMinutes(START, 120));
       w.gateway.script(...Array.from({ length: 12 }, (): FakeChargeBehaviour => 'hang'));
       const began = Date.now();
-      const report = await w.core.settleDueSessions();
+      const report = await w.core.settlement.run();
       const took = Date.now() - began;
       check(took < 700 + 200 + 1_000, `the run took ${took} ms, budget 700 ms`);
       check(report.chargesPending + report.chargesDeferred > 0, `expected unknown or deferred charges, got ${JSON.stringify(report)}`);
       await checkMoney(h, w, sessions);
       for (let round = 0; round < 30; round++) {
         w.clock.advance({ minutes: 6 });
-        await w.core.settleDueSessions();
+        await w.core.settlement.run();
       }
       const all = await Promise.all(sessions.map((s) => h.raw.session(s.id)));
       check(all.every((s) => s?.status === 'COMPLETED_ASSUMED' && s.chargeStatus === 'succeeded'), 'later runs settle and collect everything');
@@ -255,11 +255,11 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       w.clock.set(addMinutes(START, 19));
       w.gateway.script('hang');
       const began = Date.now();
-      const marked = await w.core.markNoShow({ sessionId: s!.id, userId: 'tutor-f' });
+      const marked = await w.core.sessions.markNoShow({ sessionId: s!.id, userId: 'tutor-f' });
       check(Date.now() - began < 5_000, 'the no-show must answer within the call limit');
       check(marked.status === 'NO_SHOW_STUDENT' && marked.chargeStatus === 'pending', 'the no-show is recorded with its charge to collect');
       w.clock.advance({ minutes: 6 });
-      await w.core.settleDueSessions();
+      await w.core.settlement.run();
       check((await h.raw.session(s!.id))?.chargeStatus === 'succeeded', 'the cron collects it');
       await checkMoney(h, w, [s!]);
     });
@@ -281,8 +281,8 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
         const noShows = sessions.filter(() => next() < 0.2);
         for (let tick = 0; tick < 12; tick++) {
           w.gateway.script(...Array.from({ length: perRound }, () => faults[Math.floor(next() * faults.length)]!));
-          const runs = w.workers.map((core) => core.settleDueSessions());
-          const marks = tick === 0 ? noShows.map((s) => w.core.markNoShow({ sessionId: s.id, userId: 'tutor-f' }).catch(() => null)) : [];
+          const runs = w.workers.map((core) => core.settlement.run());
+          const marks = tick === 0 ? noShows.map((s) => w.core.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-f' }).catch(() => null)) : [];
           await Promise.all([...runs, ...marks]);
           await checkMoney(h, w, sessions);
           w.clock.advance({ minutes: 6 });
@@ -290,7 +290,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
         // Then the gateway recovers: everything not failed for good is collected.
         w.gateway.clearScript();
         for (let tick = 0; tick < 6; tick++) {
-          await Promise.all(w.workers.map((core) => core.settleDueSessions()));
+          await Promise.all(w.workers.map((core) => core.settlement.run()));
           w.clock.advance({ minutes: 6 });
         }
         for (const s of sessions) {

@@ -1,13 +1,11 @@
 import {
   decideChargeAnswer,
-  DEFAULT_POLICY,
   transition,
   type ChargeAnswer,
-  type ChargeAttempt,
-  type Session,
   type SessionWrite,
   type TransitionResult,
-} from '@itutor/sessions-core';
+} from '@itutor/sessions-core/adapter';
+import { DEFAULT_POLICY, type ChargeAttempt, type Session } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
 import { buildSession } from './builders';
 import type { AdapterContractHarness } from './contract';
@@ -308,7 +306,7 @@ export function ledgerStorageContractCases(kit: LedgerStorageCaseKit): void {
     const afterDecline = await answered(h, s, { status: 'failed', failureCode: 'card_declined', reference: 'pi_851' });
     const declined = (await rowOf(h, s))!;
     const at = addMinutes(s.scheduledEndAt, 30);
-    const decision = decideChargeAnswer(afterDecline, await h.raw.charges(s.id), 1, { status: 'succeeded', reference: 'pi_851' }, at, DEFAULT_POLICY, false);
+    const decision = decideChargeAnswer({ session: afterDecline, ledger: await h.raw.charges(s.id), attempt: 1, answer: { status: 'succeeded', reference: 'pi_851' }, now: at, policy: DEFAULT_POLICY, lateSuccessFlagged: false });
     check(decision.outcome === 'late_success' && decision.write !== null, 'the core records a late success');
     const stored = await apply(h, { expectedVersion: afterDecline.version, ...decision.write! });
     check(stored !== null && stored !== 'error', 'the late success write must win');

@@ -1,25 +1,27 @@
 import {
   FINAL_SESSION_MUTABLE_FIELDS,
-  isFinalStatus,
   systemClock,
-  type AttendanceEntry,
   type AttendanceRepository,
-  type ChargeAttempt,
   type ClaimOptions,
-  type Clock,
   type InsertSessionResult,
   type LedgerWrite,
   type Meeting,
   type MeetingRepository,
+  type SessionEventDraft,
+  type SessionWrite,
+  type StoredProviderTokens,
+} from '@itutor/sessions-core/adapter';
+import { isFinalStatus } from '@itutor/sessions-core/rules';
+import {
+  type AttendanceEntry,
+  type ChargeAttempt,
+  type Clock,
   type Refund,
   type ProviderConnection,
   type SealedProviderTokens,
   type Session,
   type SessionEvent,
-  type SessionEventDraft,
-  type SessionWrite,
   type SessionsAdapter,
-  type StoredProviderTokens,
   type VideoProviderName,
 } from '@itutor/sessions-core';
 import type { RawStorageReader } from './contract';

@@ -32,6 +32,6 @@ export async function makeCore(config: Partial<SessionsCoreConfig> = {}) {
   const video = createFakeVideoProvider();
   const gateway = createRecordingPaymentGateway();
   const core = createSessionsCore({ adapter, videoProvider: video, paymentGateway: gateway, clock, ...config });
-  await core.connectProvider({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-r' }, expiresAt: null } });
+  await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-r' }, expiresAt: null } });
   return { clock, adapter, video, gateway, core };
 }

@@ -161,8 +161,8 @@ export async function createHttpFixture(options: FixtureOptions = {}): Promise<H
     onUnexpectedError: (error) => unexpectedErrors.push(error),
   });
 
-  await core.connectProvider({ tutorId: TUTOR_A, provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-zoom-at' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-zoom-rt' }, expiresAt: null } });
-  await core.connectProvider({ tutorId: TUTOR_C, provider: 'google_meet', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-meet-at' }, refreshToken: null, expiresAt: null } });
+  await core.providers.connect({ tutorId: TUTOR_A, provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-zoom-at' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-zoom-rt' }, expiresAt: null } });
+  await core.providers.connect({ tutorId: TUTOR_C, provider: 'google_meet', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-meet-at' }, refreshToken: null, expiresAt: null } });
 
   const addBooking = (booking: Partial<Booking> & { bookingId: string }): Booking => {
     const full: Booking = {
@@ -201,7 +201,7 @@ export async function createHttpFixture(options: FixtureOptions = {}): Promise<H
     async createSession(bookingId = BOOKING_A1) {
       const booking = bookings.get(bookingId);
       if (!booking) throw new Error(`no booking ${bookingId}`);
-      return (await core.createForBooking(booking)).session;
+      return (await core.sessions.create(booking)).session;
     },
     stored,
     async snapshot() {

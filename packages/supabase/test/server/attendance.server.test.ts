@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionsCore, type MeetingEventInput, type MeetingEventOutcome, type MeetingTimes, type Session, type VideoProvider } from '@itutor/sessions-core';
+import { createSessionsCore, type MeetingEventInput, type MeetingEventOutcome, type Session, type VideoProvider } from '@itutor/sessions-core';
+import { type MeetingTimes } from '@itutor/sessions-core/adapter';
 import { buildSession, createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
@@ -95,7 +96,7 @@ describe('attendance on the PostgreSQL server', () => {
         const core = workers[lane % workers.length]!;
         while (next < deliveries.length) {
           const delivery = deliveries[next++]!;
-          outcomes.push(await core.recordMeetingEvent(delivery));
+          outcomes.push(await core.attendance.record(delivery));
         }
       }),
     );
@@ -170,17 +171,17 @@ describe('attendance on the PostgreSQL server', () => {
     );
     let next = 0;
     const [settledA, settledB] = await Promise.all([
-      a!.settleDueSessions(),
-      b!.settleDueSessions(),
+      a!.settlement.run(),
+      b!.settlement.run(),
       ...Array.from({ length: 8 }, async () => {
-        while (next < ends.length) await b!.recordMeetingEvent(ends[next++]!);
+        while (next < ends.length) await b!.attendance.record(ends[next++]!);
       }),
     ]);
     // A settlement write that lost its compare-and-set to an end recorded meanwhile leaves the session
     // leased and unsettled (a conflict, not a guess); the next run, after the lease, settles it.
     const settledInRace = [settledA!, settledB!].reduce((n, r) => n + r.completed + r.earlyEnded, 0);
     clock.advance({ minutes: 6 });
-    const after = await a!.settleDueSessions();
+    const after = await a!.settlement.run();
     expect(settledInRace + after.completed + after.earlyEnded).toBe(200);
 
     const { rows } = await db.pool.query(
@@ -265,7 +266,7 @@ describe('attendance on the PostgreSQL server', () => {
       });
     });
     const started = Date.now();
-    const first = await Promise.all([a!.settleDueSessions(), b!.settleDueSessions()]);
+    const first = await Promise.all([a!.settlement.run(), b!.settlement.run()]);
     expect(Date.now() - started).toBeLessThan(budget + 1_000);
     const sum = (key: 'completed' | 'earlyEnded' | 'settlementsDeferred' | 'meetingEndsReconciled') => first.reduce((n, r) => n + r[key], 0);
     expect({ completed: sum('completed'), earlyEnded: sum('earlyEnded'), deferred: sum('settlementsDeferred'), reconciled: sum('meetingEndsReconciled') }).toEqual({
@@ -300,7 +301,7 @@ describe('attendance on the PostgreSQL server', () => {
     // The provider recovers; after the lease the next run settles the rest on its answer (ended early).
     recovered = true;
     clock.advance({ minutes: 6 });
-    const second = await a!.settleDueSessions();
+    const second = await a!.settlement.run();
     expect(second).toMatchObject({ earlyEnded: 150, completed: 0, settlementsDeferred: 0, meetingEndsReconciled: 150 });
     for (const r of await state()) {
       expect(r.settled_events).toBe(1);

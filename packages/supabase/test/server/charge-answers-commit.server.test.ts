@@ -60,7 +60,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
     const session = await seedSession();
     const calls: string[] = [];
     const { core, gateway } = coreOver(createSqlAdapter(recordingPool(calls)));
-    const marked = await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+    const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
 
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     const writes = calls.filter((fn) => fn.startsWith('itutor_apply_'));
@@ -81,7 +81,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
         const session = await seedSession();
         const calls: string[] = [];
         const { core } = coreOver(adapter(calls));
-        await expect(core.markNoShow({ sessionId: session.id, userId: 'tutor-a' }), name).resolves.toMatchObject({ chargeStatus: 'succeeded' });
+        await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' }), name).resolves.toMatchObject({ chargeStatus: 'succeeded' });
         expect(calls.filter((fn) => fn.startsWith('itutor_apply_')), name).toEqual(['itutor_apply_session_writes', 'itutor_apply_session_writes']);
       }
     } finally {
@@ -114,7 +114,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
         },
       };
       const { core } = coreOver(createSqlAdapter(inTransactions, { chargeAnswerCommit: 'async' }));
-      await core.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
+      await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
       expect(seen.filter(([fn]) => fn.startsWith('itutor_apply_'))).toEqual([
         ['itutor_apply_session_writes', 'on'],
         ['itutor_apply_charge_answers', 'off'],
@@ -153,13 +153,13 @@ describe('charge answers: committed without waiting for the disk flush over a Po
     };
     const gateway = createRecordingPaymentGateway();
     const first = coreOver(createSqlAdapter(losing, { chargeAnswerCommit: 'async' }), gateway);
-    await first.core.markNoShow({ sessionId: session.id, userId: 'tutor-a' }).catch(() => undefined);
+    await first.core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' }).catch(() => undefined);
     expect(await ledger(session.id)).toMatchObject([{ attempt: 1, status: 'pending' }]);
     expect(gateway.charges.size).toBe(1);
 
     // The cron, after the call's lease: same key, the gateway's first answer, recorded once.
     const later = coreOver(createSqlAdapter(db.pool), gateway, addMinutes(NO_SHOW_AT, 30));
-    const report = await later.core.settleDueSessions();
+    const report = await later.core.settlement.run();
     expect(report.chargesSucceeded).toBe(1);
     const rows = await ledger(session.id);
     expect(rows).toMatchObject([{ attempt: 1, status: 'succeeded' }]);

@@ -42,7 +42,7 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       ),
     );
 
-    const reports: SettlementReport[] = await Promise.all(workers.map((core) => core.settleDueSessions()));
+    const reports: SettlementReport[] = await Promise.all(workers.map((core) => core.settlement.run()));
 
     const total = (key: keyof SettlementReport) => reports.reduce((sum, r) => sum + r[key], 0);
     expect(total('completed')).toBe(5000);
@@ -110,8 +110,8 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       clock.set(session.scheduledEndAt);
 
       const [noShow, settlement] = await Promise.allSettled([
-        tutorSide.markNoShow({ sessionId: id, userId: session.tutorId }),
-        cron.settleDueSessions(),
+        tutorSide.sessions.markNoShow({ sessionId: id, userId: session.tutorId }),
+        cron.settlement.run(),
       ]);
       if (settlement.status === 'rejected') throw settlement.reason;
 

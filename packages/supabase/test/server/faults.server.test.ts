@@ -77,8 +77,8 @@ describe('faults on the PostgreSQL server', () => {
     const db = await database;
     await db.reset();
     const { core, video } = await coreOver(losingReplyOnce(db.pool, 'itutor_insert_session', 'after-commit'));
-    await core.connectProvider({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
-    const { session, created } = await core.createForBooking(booking('lost-reply'));
+    await core.providers.connect({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
+    const { session, created } = await core.sessions.create(booking('lost-reply'));
     expect(created).toBe(true);
     expect(video.deleted).toEqual([]);
     const { rows } = await db.pool.query(`select meeting_id, join_url from public.sessions where booking_id = 'lost-reply'`);
@@ -90,10 +90,10 @@ describe('faults on the PostgreSQL server', () => {
     const db = await database;
     await db.reset();
     const { core, video } = await coreOver(losingReplyOnce(db.pool, 'itutor_insert_session', 'before-run'));
-    await core.connectProvider({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
-    await expect(core.createForBooking(booking('never-ran'))).rejects.toThrow('Connection terminated unexpectedly');
+    await core.providers.connect({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
+    await expect(core.sessions.create(booking('never-ran'))).rejects.toThrow('Connection terminated unexpectedly');
     expect(video.deleted).toHaveLength(1);
-    const { session } = await core.createForBooking(booking('never-ran'));
+    const { session } = await core.sessions.create(booking('never-ran'));
     const { rows } = await db.pool.query(`select meeting_id from public.sessions where booking_id = 'never-ran'`);
     expect(rows).toEqual([{ meeting_id: session.meetingId }]);
     expect([...video.meetings.keys()]).toEqual([session.meetingId]);
@@ -103,10 +103,10 @@ describe('faults on the PostgreSQL server', () => {
     const db = await database;
     await db.reset();
     const { core, clock } = await coreOver(db.pool);
-    await core.connectProvider({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking(booking('joins'));
+    await core.providers.connect({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create(booking('joins'));
     clock.set(addMinutes(START, 1));
-    const results = await Promise.allSettled(Array.from({ length: 60 }, () => core.join({ sessionId: session.id, userId: 'student-x' })));
+    const results = await Promise.allSettled(Array.from({ length: 60 }, () => core.sessions.join({ sessionId: session.id, userId: 'student-x' })));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const { rows } = await db.pool.query(
       `select s.version, (select count(*)::int from public.session_events e where e.session_id = s.id and e.type = 'session.joined') as joins
@@ -134,7 +134,7 @@ describe('faults on the PostgreSQL server', () => {
       clock,
       settlement,
     });
-    const run = doomed.settleDueSessions().then(
+    const run = doomed.settlement.run().then(
       () => 'finished',
       () => 'failed',
     );
@@ -156,7 +156,7 @@ describe('faults on the PostgreSQL server', () => {
     });
     for (let round = 0; round < 4; round++) {
       clock.set(addMinutes(clock.now(), 6));
-      await healthy.settleDueSessions();
+      await healthy.settlement.run();
     }
     const { rows } = await db.pool.query(
       `select count(*)::int as sessions,

@@ -85,8 +85,8 @@ const ATTACK = (succeededAttempt: number, nextAttempt: number) =>
 describe('the record of money taken, attacked as the service role on the PostgreSQL server', () => {
   it('settle, succeed, then every rewrite of the success is refused and settlement never calls the gateway again', async () => {
     const { clock, gateway, core } = world();
-    await core.connectProvider({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking({
+    await core.providers.connect({ tutorId: 'tutor-x', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create({
       bookingId: 'attack-1',
       tutorId: 'tutor-x',
       studentId: 'student-x',
@@ -95,7 +95,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
       priceMinor: 15_000,
     });
     clock.set(addMinutes(START, 61));
-    expect(await core.settleDueSessions()).toMatchObject({ completed: 1, chargesSucceeded: 1 });
+    expect(await core.settlement.run()).toMatchObject({ completed: 1, chargesSucceeded: 1 });
     expect(gateway.instructions).toHaveLength(1);
     expect(gateway.charges.size).toBe(1);
     const paid = await moneyOf(session.id);
@@ -112,7 +112,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
     // The next settlement runs, over the following days, never ask for the money again.
     for (const minutes of [6, 60, 24 * 60, 3 * 24 * 60]) {
       clock.set(addMinutes(START, 61 + minutes));
-      expect(await core.settleDueSessions()).toMatchObject({ chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 });
+      expect(await core.settlement.run()).toMatchObject({ chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0 });
     }
     expect(gateway.instructions).toHaveLength(1);
     expect(gateway.charges.size).toBe(1);
@@ -121,8 +121,8 @@ describe('the record of money taken, attacked as the service role on the Postgre
 
   it('a declined attempt that succeeds late is recorded on a new row: neither row can be rewritten, and nothing is ever sent again', async () => {
     const { clock, gateway, core } = world();
-    await core.connectProvider({ tutorId: 'tutor-y', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking({
+    await core.providers.connect({ tutorId: 'tutor-y', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create({
       bookingId: 'attack-2',
       tutorId: 'tutor-y',
       studentId: 'student-y',
@@ -132,17 +132,17 @@ describe('the record of money taken, attacked as the service role on the Postgre
     });
     clock.set(addMinutes(START, 61));
     gateway.script('decline', 'processing');
-    await core.settleDueSessions(); // attempt 1 declined
+    await core.settlement.run(); // attempt 1 declined
     clock.set(addMinutes(START, 67));
-    await core.settleDueSessions(); // attempt 2 open, its answer unknown
-    const declined = (await core.listCharges(session.id))[0]!;
+    await core.settlement.run(); // attempt 2 open, its answer unknown
+    const declined = (await core.charges.list(session.id))[0]!;
     expect(declined).toMatchObject({ attempt: 1, status: 'failed', failureCode: 'card_declined' });
 
     // The student confirmed attempt 1's PaymentIntent on-session: the webhook reports it succeeded.
-    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: declined.gatewayReference! } });
+    const late = await core.charges.recordAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: declined.gatewayReference! } });
     expect(late.outcome).toBe('late_success');
     expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 3, chargeIdempotencyKey: null });
-    const ledger = await core.listCharges(session.id);
+    const ledger = await core.charges.list(session.id);
     expect(ledger.map((a) => [a.attempt, a.status, a.calls])).toEqual([[1, 'failed', 1], [2, 'unknown', 1], [3, 'succeeded', 0]]);
     expect(ledger[0]).toEqual(declined);
     expect(ledger[2]).toMatchObject({ idempotencyKey: `itutor-session-${session.id}-COMPLETED_ASSUMED-3`, gatewayReference: declined.gatewayReference });
@@ -161,7 +161,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
 
     for (const minutes of [6, 60, 24 * 60]) {
       clock.set(addMinutes(START, 90 + minutes));
-      await core.settleDueSessions();
+      await core.settlement.run();
     }
     expect(gateway.instructions).toHaveLength(sent);
     expect(await moneyOf(session.id)).toEqual(before);
@@ -169,8 +169,8 @@ describe('the record of money taken, attacked as the service role on the Postgre
 
   it('a halted attempt never changes; its late success is a new row and the session is never sent again', async () => {
     const { clock, gateway, core } = world();
-    await core.connectProvider({ tutorId: 'tutor-z', provider: 'zoom', tokens: null });
-    const { session } = await core.createForBooking({
+    await core.providers.connect({ tutorId: 'tutor-z', provider: 'zoom', tokens: null });
+    const { session } = await core.sessions.create({
       bookingId: 'attack-3',
       tutorId: 'tutor-z',
       studentId: 'student-z',
@@ -180,7 +180,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
     });
     clock.set(addMinutes(START, 61));
     gateway.script('halt');
-    expect(await core.settleDueSessions()).toMatchObject({ chargesNeedingAttention: 1 });
+    expect(await core.settlement.run()).toMatchObject({ chargesNeedingAttention: 1 });
     const halted = await moneyOf(session.id);
     expect(halted.ledger.map((r) => [r.attempt, r.status, r.failure_code])).toEqual([[1, 'halted', 'IDEMPOTENCY_CONFLICT']]);
     await expectRefused(
@@ -194,7 +194,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
     expect(await moneyOf(session.id)).toEqual(halted);
 
     clock.set(addMinutes(START, 90));
-    const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_first_call' } });
+    const late = await core.charges.recordAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_first_call' } });
     expect(late.outcome).toBe('late_success');
     const after = await moneyOf(session.id);
     expect(after.ledger[0]).toEqual(halted.ledger[0]);
@@ -205,7 +205,7 @@ describe('the record of money taken, attacked as the service role on the Postgre
     await expectRefused(ATTACK(2, 3), session.id);
     for (const minutes of [6, 24 * 60]) {
       clock.set(addMinutes(START, 90 + minutes));
-      await core.settleDueSessions();
+      await core.settlement.run();
     }
     expect(gateway.instructions).toHaveLength(1);
     expect(await moneyOf(session.id)).toEqual(after);

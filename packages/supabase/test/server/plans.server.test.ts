@@ -107,7 +107,7 @@ describe('settlement plans on the PostgreSQL server', () => {
       clock: createManualClock(now),
       settlement: { batchSize: BATCH, chargeConcurrency: 8, concurrency: 1 }, // one claim loop: the count of claims below is exact
     });
-    const report = await core.settleDueSessions();
+    const report = await core.settlement.run();
     expect(report).toMatchObject({ completed: DUE, chargesSucceeded: DUE + TO_COLLECT, conflicts: 0 });
     listening = false;
 
@@ -219,7 +219,7 @@ describe('settlement plans on the PostgreSQL server', () => {
         paymentGateway: createRecordingPaymentGateway(),
         clock: createManualClock(eligible),
       });
-      const marked = await core.markNoShow({ sessionId: session.id, userId: session.tutor_id });
+      const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: session.tutor_id });
       expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     } finally {
       await single.end();

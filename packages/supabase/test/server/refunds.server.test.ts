@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSessionsCore, refundedSoFar } from '@itutor/sessions-core';
+import { createSessionsCore } from '@itutor/sessions-core';
+import { refundedSoFar } from '@itutor/sessions-core/adapter';
 import { createFakeVideoProvider, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../support/db';
@@ -32,7 +33,7 @@ async function paidSessions(count: number, prefix: string) {
   const core = async () =>
     createSessionsCore({ adapter: createSqlAdapter(await newPool()), videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
   const first = await core();
-  expect((await first.settleDueSessions()).chargesSucceeded).toBe(count);
+  expect((await first.settlement.run()).chargesSucceeded).toBe(count);
   const { rows } = await db.pool.query<{ id: string }>(`select id::text from public.sessions where booking_id like $1 order by booking_id`, [`${prefix}%`]);
   return { db, clock, gateway, core, ids: rows.map((r) => r.id) };
 }
@@ -42,7 +43,7 @@ describe('refunds on the PostgreSQL server', () => {
     const { db, gateway, core, ids } = await paidSessions(20, 'refund-race-');
     const workers = await Promise.all(Array.from({ length: 8 }, core));
     const results = await Promise.allSettled(
-      ids.flatMap((sessionId) => workers.map((w, i) => w.refundCharge({ sessionId, amountMinor: 6_000, reason: `race ${i}`, actorId: 'admin' }))),
+      ids.flatMap((sessionId) => workers.map((w, i) => w.refunds.create({ sessionId, amountMinor: 6_000, reason: `race ${i}`, actorId: 'admin' }))),
     );
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     // A loser is judged again against the winners: refused only because a third refund never fits.
@@ -70,7 +71,7 @@ describe('refunds on the PostgreSQL server', () => {
     const workers = await Promise.all(Array.from({ length: 8 }, core));
     for (const sessionId of ids) {
       // 8 × 18.00 = 144.00 of 150.00: every one fits, so every one must succeed, however the races go.
-      const results = await Promise.allSettled(workers.map((w, i) => w.refundCharge({ sessionId, amountMinor: 1_800, reason: `part ${i}`, actorId: 'admin' })));
+      const results = await Promise.allSettled(workers.map((w, i) => w.refunds.create({ sessionId, amountMinor: 1_800, reason: `part ${i}`, actorId: 'admin' })));
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason?.code ?? String(r.reason));
       expect(refused).toEqual([]);
       for (const r of results) if (r.status === 'fulfilled') expect(r.value.refund).toMatchObject({ status: 'succeeded', amountMinor: 1_800 });
@@ -90,7 +91,7 @@ describe('refunds on the PostgreSQL server', () => {
     const workers = await Promise.all(Array.from({ length: 8 }, core));
     for (const sessionId of ids) {
       // 8 × 25.00 = 200.00 > 150.00: six fit, two are refused with REFUND_EXCEEDS_CHARGE or NOTHING_TO_REFUND.
-      const results = await Promise.allSettled(workers.map((w, i) => w.refundCharge({ sessionId, amountMinor: 2_500, reason: `over ${i}`, actorId: 'admin' })));
+      const results = await Promise.allSettled(workers.map((w, i) => w.refunds.create({ sessionId, amountMinor: 2_500, reason: `over ${i}`, actorId: 'admin' })));
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason?.code ?? String(r.reason));
       expect(refused).toHaveLength(2);
       for (const code of refused) expect(['REFUND_EXCEEDS_CHARGE', 'NOTHING_TO_REFUND']).toContain(code);
@@ -136,12 +137,12 @@ describe('refunds on the PostgreSQL server', () => {
     const [sessionId] = ids as [string];
     const one = await core();
     gateway.scriptRefunds('lose-response');
-    const lost = await one.refundCharge({ sessionId, amountMinor: 5_001, reason: 'lost answer', actorId: 'admin' });
+    const lost = await one.refunds.create({ sessionId, amountMinor: 5_001, reason: 'lost answer', actorId: 'admin' });
     expect(lost.refund).toMatchObject({ status: 'unknown', amountMinor: 5_001, payoutMinor: 4_501, feeMinor: 500 });
     clock.set(addMinutes(clock.now(), 1));
-    const [a, b] = await Promise.all([(await core()).retryRefunds(), (await core()).retryRefunds()]);
+    const [a, b] = await Promise.all([(await core()).refunds.retry(), (await core()).refunds.retry()]);
     expect(a.retried + b.retried).toBeGreaterThanOrEqual(1);
-    const refunds = await one.listRefunds(sessionId);
+    const refunds = await one.refunds.list(sessionId);
     expect(refunds).toMatchObject([{ refund: 1, status: 'succeeded', idempotencyKey: lost.refund.idempotencyKey }]);
     expect(new Set(gateway.refundInstructions.map((i) => i.idempotencyKey))).toEqual(new Set([lost.refund.idempotencyKey]));
     expect(gateway.refunds.size).toBe(1);

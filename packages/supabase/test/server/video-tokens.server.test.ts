@@ -51,9 +51,9 @@ describe('video tokens on the PostgreSQL server', () => {
     const { db, adapter, server, core } = await world();
     const first = server();
     const issued = fake.issueTokens('zoom-user-z', { expiresInSeconds: -30 });
-    await core(first).connectProvider({ tutorId: 'tutor-z', provider: 'zoom', tokens: await first.tokens.sealTokens('tutor-z', { ...issued, expiresAt: new Date(Date.now() - 30_000) }) });
+    await core(first).providers.connect({ tutorId: 'tutor-z', provider: 'zoom', tokens: await first.tokens.sealTokens('tutor-z', { ...issued, expiresAt: new Date(Date.now() - 30_000) }) });
 
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => core().createForBooking(booking(i))));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => core().sessions.create(booking(i))));
     expect(results.filter((r) => r.created)).toHaveLength(20);
     expect(fake.count('token')).toBe(1);
     expect(fake.meetings.size).toBe(20);
@@ -96,10 +96,10 @@ describe('video tokens on the PostgreSQL server', () => {
     const { adapter, server, core } = await world(invalid);
     const first = server();
     const issued = fake.issueTokens('zoom-user-z', { expiresInSeconds: -30 });
-    await core(first).connectProvider({ tutorId: 'tutor-z', provider: 'zoom', tokens: await first.tokens.sealTokens('tutor-z', { ...issued, expiresAt: new Date(Date.now() - 30_000) }) });
+    await core(first).providers.connect({ tutorId: 'tutor-z', provider: 'zoom', tokens: await first.tokens.sealTokens('tutor-z', { ...issued, expiresAt: new Date(Date.now() - 30_000) }) });
     fake.revokeRefreshToken(issued.refreshToken);
 
-    const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => core().createForBooking(booking(i))));
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => core().sessions.create(booking(i))));
     expect(settled.map((s) => s.status === 'rejected' && (s.reason as { code?: string }).code)).toEqual(Array(10).fill('PROVIDER_NOT_CONNECTED'));
     expect(fake.count('token')).toBe(1);
     expect(fake.meetings.size).toBe(0);
@@ -107,7 +107,7 @@ describe('video tokens on the PostgreSQL server', () => {
     const changes = (await adapter.events.listByTutor('tutor-z')).filter((e) => e.type === 'provider.status_changed');
     expect(changes.map((e) => e.payload)).toEqual([{ provider: 'zoom', from: 'connected', to: 'invalid', reason: 'invalid_request' }]);
     expect(invalid).toEqual([{ tutorId: 'tutor-z', provider: 'zoom', status: 'invalid', reason: 'invalid_request' }]);
-    await expect(core().createForBooking(booking(99))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
+    await expect(core().sessions.create(booking(99))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
     expect(fake.count('token')).toBe(1);
   });
 });

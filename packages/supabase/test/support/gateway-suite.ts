@@ -1,6 +1,6 @@
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { transition } from '@itutor/sessions-core';
+import { transition } from '@itutor/sessions-core/adapter';
 import { buildSession, runAdapterContractSuite } from '@itutor/sessions-core/testing';
 import { createSupabaseAdapter, SupabaseRpcError } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';

@@ -131,11 +131,11 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       const { cookie, callbackUrl } = await start(a);
       expect(await finish(a, callbackUrl, cookie)).toBe('connected');
       expect(fake.count('token')).toBe(1);
-      const connection = await a.core.getProviderConnection('tutor-1');
+      const connection = await a.core.providers.get('tutor-1');
       expect(await finish(b, callbackUrl, cookie)).toBe('expired_state');
       expect(await finish(a, callbackUrl, cookie)).toBe('expired_state');
       expect(fake.count('token')).toBe(1);
-      expect(await b.core.getProviderConnection('tutor-1')).toEqual(connection);
+      expect(await b.core.providers.get('tutor-1')).toEqual(connection);
       expect([...a.errors, ...b.errors]).toEqual([]);
       // The table holds the state's hash, never the state.
       const state = callbackUrl.searchParams.get('state')!;
@@ -152,7 +152,7 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       expect(outcomes.filter((o) => o === 'connected')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'expired_state')).toHaveLength(9);
       expect(fake.count('token')).toBe(1);
-      expect(await a.core.getProviderConnection('tutor-1')).toMatchObject({ provider: 'zoom', status: 'connected', version: 1 });
+      expect(await a.core.providers.get('tutor-1')).toMatchObject({ provider: 'zoom', status: 'connected', version: 1 });
       expect([...a.errors, ...b.errors]).toEqual([]);
     });
 

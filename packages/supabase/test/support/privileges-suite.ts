@@ -148,7 +148,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         policy: { maxChargeAttempts: 2 },
         matchParticipant: ({ session, participant }) => (participant.providerUserId === session.studentId ? 'student' : 'unknown'),
       });
-      await core.connectProvider({
+      await core.providers.connect({
         tutorId: 'tutor-p',
         provider: 'zoom',
         tokens: {
@@ -157,7 +157,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
           expiresAt: null,
         },
       });
-      await core.connectProvider({ tutorId: 'tutor-p', provider: 'google_meet', tokens: null });
+      await core.providers.connect({ tutorId: 'tutor-p', provider: 'google_meet', tokens: null });
       const booking = (n: number) => ({
         bookingId: `priv-${n}`,
         tutorId: 'tutor-p',
@@ -166,8 +166,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         durationMinutes: 60,
         priceMinor: 15_000,
       });
-      const { session: a } = await core.createForBooking(booking(1));
-      const { session: b } = await core.createForBooking(booking(2));
+      const { session: a } = await core.sessions.create(booking(1));
+      const { session: b } = await core.sessions.create(booking(2));
 
       // Provider attendance: recorded once (a replay changes nothing), found by the meeting, listed.
       clock.set(new Date(start.getTime() + 62 * 60_000));
@@ -181,28 +181,28 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         receivedAt: new Date(start.getTime() + 62 * 60_000),
         participant: { email: null, name: 'Student 1', providerUserId: 'student-1', participantId: 'p1' },
       };
-      expect(await core.recordMeetingEvent(joined)).toMatchObject({ status: 'recorded', role: 'student' });
-      expect(await core.recordMeetingEvent(joined)).toMatchObject({ status: 'duplicate' });
-      expect(await core.listAttendance(a.id)).toHaveLength(1);
+      expect(await core.attendance.record(joined)).toMatchObject({ status: 'recorded', role: 'student' });
+      expect(await core.attendance.record(joined)).toMatchObject({ status: 'duplicate' });
+      expect(await core.attendance.list(a.id)).toHaveLength(1);
 
       clock.set(new Date(start.getTime() + 121 * 60_000));
       gateway.failNext(2); // a and b are declined once
-      const first = await core.settleDueSessions();
+      const first = await core.settlement.run();
       expect(first).toMatchObject({ completed: 2, chargesFailed: 2 });
 
       clock.set(new Date(start.getTime() + 130 * 60_000));
       gateway.script('succeed', 'decline'); // a's second attempt succeeds, b's is declined: b has used its two
-      const second = await core.settleDueSessions();
+      const second = await core.settlement.run();
       expect(second).toMatchObject({ chargesSucceeded: 1, chargesNeedingAttention: 1 });
 
-      const paid = (await core.getSession(a.id))!.chargeStatus === 'succeeded' ? a : b;
+      const paid = (await core.sessions.get(a.id))!.chargeStatus === 'succeeded' ? a : b;
       const failed = paid === a ? b : a;
-      const ledger = await core.listCharges(paid.id);
+      const ledger = await core.charges.list(paid.id);
       expect(ledger.map((c) => [c.attempt, c.status, c.calls])).toEqual([[1, 'failed', 1], [2, 'succeeded', 1]]);
       expect(ledger[0]!.idempotencyKey).not.toBe(ledger[1]!.idempotencyKey);
-      expect((await core.listChargesNeedingAttention()).map((s) => s.id)).toEqual([failed.id]);
-      expect((await core.listEvents(failed.id)).map((e) => e.type)).toContain('charge.needs_attention');
-      expect(await core.getProviderConnection('tutor-p')).toMatchObject({ provider: 'google_meet' });
+      expect((await core.charges.listNeedingAttention()).map((s) => s.id)).toEqual([failed.id]);
+      expect((await core.sessions.listEvents(failed.id)).map((e) => e.type)).toContain('charge.needs_attention');
+      expect(await core.providers.get('tutor-p')).toMatchObject({ provider: 'google_meet' });
 
       // And what it must not do, it cannot.
       for (const statement of [

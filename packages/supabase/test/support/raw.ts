@@ -4,8 +4,8 @@ import {
   type Refund,
   type Session,
   type SessionEvent,
-  type StoredProviderTokens,
 } from '@itutor/sessions-core';
+import { type StoredProviderTokens } from '@itutor/sessions-core/adapter';
 import type { RawStorageReader } from '@itutor/sessions-core/testing';
 import type { SqlClient } from '@itutor/sessions-supabase';
 

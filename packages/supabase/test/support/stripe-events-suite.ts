@@ -118,8 +118,8 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
         clock,
         settlement: { chargeRetryMinutes: 5 },
       });
-      await core.connectProvider({ tutorId: 'tutor-w', provider: 'zoom', tokens: null });
-      const { session } = await core.createForBooking({
+      await core.providers.connect({ tutorId: 'tutor-w', provider: 'zoom', tokens: null });
+      const { session } = await core.sessions.create({
         bookingId: 'webhook-1',
         tutorId: 'tutor-w',
         studentId: 'student-w',
@@ -129,22 +129,22 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
       });
       clock.set(new Date(start.getTime() + 121 * 60_000));
       gateway.script('decline', 'processing');
-      await core.settleDueSessions();
+      await core.settlement.run();
       clock.set(new Date(start.getTime() + 127 * 60_000));
-      await core.settleDueSessions();
-      expect(await core.getSession(session.id)).toMatchObject({ chargeStatus: 'pending', chargeAttempts: 2 });
+      await core.settlement.run();
+      expect(await core.sessions.get(session.id)).toMatchObject({ chargeStatus: 'pending', chargeAttempts: 2 });
 
-      const [declined, open] = await core.listCharges(session.id);
-      const late = await core.recordChargeAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_one' } });
+      const [declined, open] = await core.charges.list(session.id);
+      const late = await core.charges.recordAnswer({ sessionId: session.id, attempt: 1, result: { status: 'succeeded', reference: 'pi_one' } });
       expect(late.outcome).toBe('late_success');
       expect(late.session).toMatchObject({ chargeStatus: 'succeeded', chargeReference: 'pi_one', chargeAttempts: 3, chargeIdempotencyKey: null, claimedUntil: null });
-      const twice = await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } });
+      const twice = await core.charges.recordAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } });
       expect(twice.outcome).toBe('late_success');
-      expect((await core.recordChargeAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } })).outcome).toBe('unchanged');
+      expect((await core.charges.recordAnswer({ sessionId: session.id, attempt: 2, result: { status: 'succeeded', reference: open!.gatewayReference! } })).outcome).toBe('unchanged');
 
       // The declined attempt and the open one are stored exactly as they were; the late success of attempt 1
       // is attempt 3, under its own derived key, never sent.
-      const ledger = await core.listCharges(session.id);
+      const ledger = await core.charges.list(session.id);
       expect(ledger.slice(0, 2)).toEqual([declined, open]);
       expect(ledger.map((a) => [a.attempt, a.status, a.gatewayReference, a.calls])).toEqual([
         [1, 'failed', `pi_${declined!.idempotencyKey}`, 1],
@@ -153,7 +153,7 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
       ]);
       expect(ledger[2]!.idempotencyKey).toBe(`itutor-session-${session.id}-COMPLETED_ASSUMED-3`);
       expect(ledger[2]!.amountMinor).toBe(15_001);
-      const flags = (await core.listEvents(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
+      const flags = (await core.sessions.listEvents(session.id)).filter((e) => e.type === 'charge.needs_attention').map((e) => e.payload);
       expect(flags).toMatchObject([
         { reason: 'late_success', attempt: 1, chargedTwice: false, openAttempt: 2, recordedAttempt: 3 },
         { reason: 'late_success', attempt: 2, chargedTwice: true, succeededAttempt: 3 },

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LATEST_INSTANT, transition, type Session, type SessionWrite } from '@itutor/sessions-core';
+import { LATEST_INSTANT } from '@itutor/sessions-core/rules';
+import { transition, type SessionWrite } from '@itutor/sessions-core/adapter';
+import { type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, createSqlMeetSubscriptionStore, type SqlClient } from '@itutor/sessions-supabase';
 import { eventToRow, sessionToRow } from '../../src/rows';

@@ -1,4 +1,5 @@
-import type { Meeting, VideoProviderName } from '@itutor/sessions-core';
+import type { Meeting } from '@itutor/sessions-core/adapter';
+import type { VideoProviderName } from '@itutor/sessions-core';
 import type { MeetingStore } from '../meetings';
 import type { StoredTokens, TokenStore } from '../tokens';
 

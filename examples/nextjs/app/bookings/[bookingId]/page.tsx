@@ -1,4 +1,5 @@
-import { effectiveStatus, formatMoney, isFinalStatus, roleOf, STATUS_LABELS, toSessionJson } from '@itutor/sessions-core';
+import { effectiveStatus, formatMoney, isFinalStatus, roleOf, STATUS_LABELS } from '@itutor/sessions-core/rules';
+import { toSessionJson } from '@itutor/sessions-core';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { DISPLAY_LOCALE, DISPLAY_TIME_ZONE } from '@/lib/display';
@@ -45,7 +46,7 @@ export default async function BookingPage({ params }: { params: Promise<{ bookin
 
   // The booking (host's table) first: it canonicalises the id, and only its tutor and student may look.
   const booking = await getBooking(bookingId);
-  const session = booking ? await core.getSessionByBooking(booking.bookingId) : null;
+  const session = booking ? await core.sessions.getByBooking(booking.bookingId) : null;
   const role = session ? roleOf(session, viewerId) : booking ? roleOf(booking, viewerId) : null;
   // Same answer for "no such booking" and "not yours": the page does not reveal which.
   if (!booking || !role) notFound();

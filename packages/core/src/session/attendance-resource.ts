@@ -1,5 +1,6 @@
 import { addMinutes, isAfter, isBefore } from 'date-fns';
 import {
+  MEETING_END_CLOCK_SKEW_MINUTES,
   assertValidMeetingEvent,
   toAttendanceRole,
   type AttendanceEntry,
@@ -9,28 +10,47 @@ import {
   type MeetingEventOutcome,
 } from './attendance';
 import { SessionError, isSessionError } from '../errors';
-import { SYSTEM_ACTOR } from './machine';
-import type { Clock } from '../ports';
+import { SYSTEM_ACTOR } from './transition';
+import type { CoreContext } from '../command/context';
 import type { Session, SessionEventDraft } from './model';
 import { isFinalStatus } from '../rules/status';
 
-/**
- * How far in the future (by our clock) a provider's meeting end may be and still count, as "now": the
- * provider's clock and ours differ by a little. Further ahead, the report is ignored and logged.
- */
-export const MEETING_END_CLOCK_SKEW_MINUTES = 5;
 
-interface AttendanceServiceDeps {
-  readonly attendance: AttendanceRepository | undefined;
-  readonly clock: Clock;
-  readonly matchParticipant: MatchParticipant | undefined;
-  /** Runs `RECORD_MEETING_ENDED` through the state machine's compare-and-set; resolves to the stored session. */
-  readonly recordMeetingEnded: (sessionId: string, endedAt: Date) => Promise<Session>;
+/**
+ * `core.attendance`: what the video provider reported about a session's meeting — joins, leaves and its
+ * end — stored once per provider event, and read back.
+ */
+export interface AttendanceResource {
+  /** Whether the adapter stores provider-reported attendance (`SessionsAdapter.attendance`). */
+  readonly supported: boolean;
+  /**
+   * Records a verified provider meeting event (a `ProviderMeetingEvent` of `@itutor/sessions-video` fits:
+   * `onMeetingEvent: (e) => core.attendance.record(e)`). Finds the session by (provider, meetingId):
+   * none → `{ status: 'unknown_meeting' }` (acknowledge it; never a throw). Joins and leaves are stored
+   * once per (provider, eventId) with an `attendance.recorded` event, matched by `matchParticipant`
+   * (`duplicate` for a replay). A meeting end goes through `RECORD_MEETING_ENDED` (the last end wins); an
+   * end before `joinOpensAt`, far in the future or after the session became final is ignored and logged
+   * as a `session.meeting_end_ignored` event. `meeting.started` is acknowledged (`ignored`). Refuses
+   * malformed events with `INVALID_INPUT` and an adapter without attendance storage with
+   * `ATTENDANCE_NOT_SUPPORTED`.
+   */
+  record(event: MeetingEventInput): Promise<MeetingEventOutcome>;
+  /**
+   * A session's provider-reported joins and leaves, by time (server-side: includes participants'
+   * e-mails). Empty when the adapter has no attendance storage.
+   */
+  list(sessionId: string): Promise<AttendanceEntry[]>;
 }
 
-/** The attendance services behind `core.recordMeetingEvent` / `core.listAttendance`. */
-export function createAttendanceService(deps: AttendanceServiceDeps) {
-  const { clock } = deps;
+/** `core.attendance` over the core's context. */
+export function createAttendanceResource(ctx: CoreContext): AttendanceResource {
+  const deps = {
+    attendance: ctx.adapter.attendance,
+    matchParticipant: ctx.matchParticipant,
+    recordMeetingEnded: async (sessionId: string, endedAt: Date) =>
+      (await ctx.runner.run(sessionId, { type: 'RECORD_MEETING_ENDED', endedAt, source: 'webhook' })).session,
+  };
+  const { clock } = ctx;
 
   const repository = (): AttendanceRepository => {
     if (!deps.attendance) {
@@ -119,7 +139,9 @@ export function createAttendanceService(deps: AttendanceServiceDeps) {
   }
 
   return {
-    async recordMeetingEvent(event: MeetingEventInput): Promise<MeetingEventOutcome> {
+    supported: deps.attendance !== undefined,
+
+    async record(event: MeetingEventInput): Promise<MeetingEventOutcome> {
       const attendance = repository();
       assertValidMeetingEvent(event);
       const session = await attendance.findSessionByMeeting(event.provider, event.meetingId);
@@ -134,7 +156,7 @@ export function createAttendanceService(deps: AttendanceServiceDeps) {
       }
     },
 
-    async listAttendance(sessionId: string): Promise<AttendanceEntry[]> {
+    async list(sessionId: string): Promise<AttendanceEntry[]> {
       return deps.attendance ? deps.attendance.listBySession(sessionId) : [];
     },
   };

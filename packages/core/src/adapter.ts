@@ -1,0 +1,88 @@
+/**
+ * `@itutor/sessions-core/adapter`: for the authors of adapters (storage) and integrations (payment
+ * gateways, video providers) — every port, the records a port stores, the shared time-limit helper, and
+ * the machines an adapter's tests drive. Check an adapter with the contract suite of
+ * `@itutor/sessions-core/testing` (see docs/guide/writing-an-adapter.md).
+ */
+// Ports: storage.
+export type {
+  ChargeLedgerReader,
+  ClaimOptions,
+  EventLogReader,
+  InsertSessionResult,
+  MeetingRepository,
+  ProviderConnectionRepository,
+  SessionRepository,
+  SessionWrite,
+  SessionsAdapter,
+  TokensToSave,
+} from './ports';
+export type { RefundLedgerReader } from './ledger/refunds';
+export type { AttendanceRepository } from './session/attendance';
+// Ports: the outside services.
+export type {
+  Booking,
+  ChargeCallOptions,
+  ChargeInstruction,
+  ChargeResult,
+  Clock,
+  CreateMeetingInput,
+  IdGenerator,
+  Meeting,
+  MeetingLookup,
+  MeetingTimes,
+  PaymentGateway,
+  VideoProvider,
+} from './ports';
+export type { RefundInstruction, RefundResult } from './ledger/refunds';
+export { randomId, systemClock, timeOrderedId } from './ports';
+export { withDeadline } from './deadline';
+export type { DeadlineOptions } from './deadline';
+// The records ports store.
+export { FINAL_SESSION_MUTABLE_FIELDS } from './session/model';
+export type {
+  CancelledBy,
+  ChargeAttempt,
+  ChargeAttemptStatus,
+  ChargeStatus,
+  ChargedOutcome,
+  ConnectionMark,
+  EventActor,
+  LedgerWrite,
+  ProviderConnection,
+  ProviderTokens,
+  ProviderTokensWrite,
+  SealedProviderTokens,
+  SealedToken,
+  Session,
+  SessionEvent,
+  SessionEventDraft,
+  SessionEventType,
+  StoredProviderTokens,
+  VideoProviderName,
+} from './session/model';
+export { MAX_REFUND_REASON_LENGTH, refundIdempotencyKey, refundedSoFar, refundSplit } from './ledger/refunds';
+export type { Refund, RefundAmounts, RefundStatus } from './ledger/refunds';
+export { MEETING_END_CLOCK_SKEW_MINUTES, assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './session/attendance';
+export type {
+  AttendanceEntry,
+  AttendanceRole,
+  AutoNoShowEvidence,
+  MatchParticipant,
+  MeetingEventInput,
+  MeetingEventKind,
+  MeetingEventOutcome,
+  MeetingParticipant,
+} from './session/attendance';
+export { toChargeAttentionSummary } from './ledger/attention';
+// The machines, for tests that drive storage through real transitions.
+export { transition } from './session/machine';
+export type { MeetingEndSource, SessionCommand } from './session/machine';
+export { SYSTEM_ACTOR } from './session/transition';
+export type { SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './session/transition';
+export { chargeIdempotencyKey } from './ledger/charges';
+export type { ChargeEffect } from './ledger/charges';
+export type { RefundEffect } from './ledger/refunds';
+export { LATE_SUCCESS_REASON, classifyChargeResult, classifyRefundResult, decideChargeAnswer } from './ledger/answers';
+export type { ChargeAnswer, ChargeAnswerDecision, RefundAnswer } from './ledger/answers';
+export { refundInstructionFor } from './ledger/refunds';
