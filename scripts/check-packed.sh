@@ -75,34 +75,34 @@ declare module '@/server/sessions' {
 TS
 
 cat > src/sessions.ts <<'TS'
-// README "A tour from the host app's side", steps 2–3, on step 1's `sessions` (src/readme/root.ts).
+// README "A tour from the host app's side", steps 2–3, on step 1's `core` (src/readme/root.ts).
 import { isSessionError } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createSupabaseAuthenticator, withSupabaseSessionCookie } from '@itutor/sessions-supabase';
-import { sessions } from './readme/root.js';
+import { core } from './readme/root.js';
 
 declare function loadConfirmedBooking(bookingId: string): Promise<{
   bookingId: string; tutorId: string; studentId: string; scheduledStartAt: Date; durationMinutes: number; priceMinor: number;
 } | null>;
 
 export async function tour(tutorId: string, studentId: string, userId: string) {
-  const { session, created } = await sessions.createForBooking({
+  const { session, created } = await core.sessions.create({
     bookingId: 'bk_123', tutorId, studentId,
     scheduledStartAt: new Date('2026-12-01T15:00:00Z'), durationMinutes: 60, priceMinor: 15_000,
   });
-  const { joinUrl } = await sessions.join({ sessionId: session.id, userId });
+  const { joinUrl } = await core.sessions.join({ sessionId: session.id, userId });
   try {
-    await sessions.markNoShow({ sessionId: session.id, userId: tutorId });
+    await core.sessions.markNoShow({ sessionId: session.id, userId: tutorId });
   } catch (error) {
     if (isSessionError(error, 'TOO_EARLY')) console.log('possible from', error.details.availableAt);
   }
-  const report = await sessions.settleDueSessions();
+  const report = await core.settlement.run();
   return { created, joinUrl, report };
 }
 
 // app/api/[...path]/route.ts (Next.js App Router)
 const handle = createSessionsHandler({
-  core: sessions,
+  core,
   authenticate: withSupabaseSessionCookie(
     createSupabaseAuthenticator({ jwtSecret: process.env.SUPABASE_JWT_SECRET! }),
     { supabaseUrl: process.env.SUPABASE_URL! },
@@ -247,7 +247,7 @@ cat > run/example.mjs <<'JS'
 import { pathToFileURL } from 'node:url';
 const file = process.argv[2];
 const exported = await import(pathToFileURL(file).href);
-if (file.endsWith('/root.js') && typeof exported.sessions?.createForBooking !== 'function') throw new Error('root README: no sessions core');
+if (file.endsWith('/root.js') && typeof exported.core?.sessions?.create !== 'function') throw new Error('root README: no sessions core');
 if (file.endsWith('/react.js')) {
   const { renderToString } = await import('react-dom/server');
   const { sessionId } = await import('@/server/sessions');

@@ -62,7 +62,7 @@ export type {
   VideoProviderName,
 } from './session/model';
 export { MAX_REFUND_REASON_LENGTH, refundIdempotencyKey, refundedSoFar, refundSplit } from './ledger/refunds';
-export type { Refund, RefundAmounts, RefundStatus } from './ledger/refunds';
+export type { Refund, RefundAmounts, RefundRequest, RefundStatus } from './ledger/refunds';
 export { MEETING_END_CLOCK_SKEW_MINUTES, assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './session/attendance';
 export type {
   AttendanceEntry,
@@ -76,13 +76,13 @@ export type {
 } from './session/attendance';
 export { toChargeAttentionSummary } from './ledger/attention';
 // The machines, for tests that drive storage through real transitions.
-export { transition } from './session/machine';
-export type { MeetingEndSource, SessionCommand } from './session/machine';
+export { openSession, transition } from './session/machine';
+export type { MeetingEndSource, SessionCommand, SessionOpening } from './session/machine';
 export { SYSTEM_ACTOR } from './session/transition';
 export type { SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './session/transition';
 export { chargeIdempotencyKey } from './ledger/charges';
 export type { ChargeEffect } from './ledger/charges';
 export type { RefundEffect } from './ledger/refunds';
-export { LATE_SUCCESS_REASON, classifyChargeResult, classifyRefundResult, decideChargeAnswer } from './ledger/answers';
+export { LATE_SUCCESS_REASON, classifyRefundResult, decideChargeAnswer } from './ledger/answers';
 export type { ChargeAnswer, ChargeAnswerDecision, RefundAnswer } from './ledger/answers';
 export { refundInstructionFor } from './ledger/refunds';

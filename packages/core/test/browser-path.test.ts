@@ -11,7 +11,7 @@ describe('browser path of @itutor/sessions-core', () => {
   it('tree-shakes to timing, money and status code without zod or the services', async () => {
     const result = await build({
       stdin: {
-        contents: `export { computeSessionTimings, effectiveStatus, amountsForOutcome, formatMoney, secondsUntil, STATUS_LABELS, isFinalStatus, fromSessionJson } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};`,
+        contents: `export { computeSessionTimings, effectiveStatus, amountsForOutcome, formatMoney, secondsUntil, STATUS_LABELS, isFinalStatus, fromSessionJson } from ${JSON.stringify(fileURLToPath(new URL('../src/rules.ts', import.meta.url)))};`,
         resolveDir: fileURLToPath(new URL('..', import.meta.url)),
         loader: 'ts',
       },

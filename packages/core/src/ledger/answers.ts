@@ -166,7 +166,7 @@ export interface ChargeAnswerInput {
  * - `late_success`: money was taken on an attempt the core had closed (declined, superseded, halted, or
  *   failed for good): recorded — on the attempt's own row while it may still take an answer, else on a new
  *   `succeeded` row, the declined or halted one never changing — and flagged for a person (see
- *   {@link decideChargeAnswer}).
+ *   `decideChargeAnswer`).
  */
 export type ChargeAnswerOutcome = 'recorded' | 'unchanged' | 'late_success';
 

@@ -3,7 +3,7 @@ import { toPublicSession, type PublicSession, type Session, type SessionEvent } 
 /**
  * One charge that failed for good, as a person's work list may show it — in a browser too: the session
  * without its secret fields (`PublicSession`: no join URL or meeting id, no idempotency key, no gateway
- * reference) and why it was flagged. Built by {@link toChargeAttentionSummary}; listed by
+ * reference) and why it was flagged. Built by `toChargeAttentionSummary`; listed by
  * `core.charges.listAttentionSummaries()`. For the server-only detail (keys and references, to reconcile with
  * the gateway) use `core.charges.listNeedingAttention()` and `core.charges.list(sessionId)` on the server.
  */
@@ -21,7 +21,7 @@ export interface ChargeAttentionSummary {
 }
 
 /**
- * The browser-safe summary of a session whose charge needs a person: {@link toPublicSession} of it, and the
+ * The browser-safe summary of a session whose charge needs a person: `toPublicSession` of it, and the
  * reason, code and time of the latest `charge.needs_attention` among `events` (the session's audit events;
  * other sessions' events and other types are ignored). Never copies anything else from the events.
  */

@@ -19,7 +19,7 @@ import type { RefundAnswer } from './answers';
 export interface RefundInstruction {
   /**
    * The refund's own key (never a charge attempt's key): the same for every call of one refund, so a retry
-   * of an unknown answer never returns the money twice. See {@link refundIdempotencyKey}. Server-side only.
+   * of an unknown answer never returns the money twice. See `refundIdempotencyKey`. Server-side only.
    */
   readonly idempotencyKey: string;
   readonly sessionId: string;
@@ -73,7 +73,7 @@ export const MAX_REFUND_REASON_LENGTH = 200;
 /**
  * One refund: a row of the refund ledger, identified by (`sessionId`, `refund`). Its idempotency key is its
  * own and never changes; every amount is in integer minor units with `amountMinor = payoutMinor + feeMinor`
- * (see {@link refundSplit}).
+ * (see `refundSplit`).
  */
 export interface Refund {
   readonly sessionId: string;
@@ -81,7 +81,7 @@ export interface Refund {
   readonly refund: number;
   /** The succeeded charge attempt it returns money from. */
   readonly attempt: number;
-  /** Server-side only: {@link refundIdempotencyKey}(sessionId, attempt, refund). */
+  /** Server-side only: `refundIdempotencyKey`(sessionId, attempt, refund). */
   readonly idempotencyKey: string;
   readonly amountMinor: number;
   /** The part taken back from the tutor's payout (Stripe: the reversed transfer). */

@@ -39,7 +39,7 @@ export interface SessionPolicy {
    * Minutes after the outcome (`finalizedAt`) after which a charge not yet collected is failed for
    * good and flagged for a person, however many attempts it had. Default 4320 (three days) — but when
    * the payment gateway declares a shorter idempotency-key lifetime and the host does not set this,
-   * `createSessionsCore` uses {@link chargeDeadlineForKeyLifetime} instead (Stripe: 1 380, 23 hours).
+   * `createSessionsCore` uses `chargeDeadlineForKeyLifetime` instead (Stripe: 1 380, 23 hours).
    * The policy in force is `core.policy`.
    */
   readonly chargeDeadlineMinutes: number;
@@ -57,7 +57,7 @@ export interface SessionPolicy {
  * The defaults from the product rules (DESIGN.md). One of them depends on the payment gateway:
  * `chargeDeadlineMinutes` is 4320 here, and `createSessionsCore` lowers it to fit under a gateway's
  * declared idempotency-key lifetime when the host leaves it unset (see
- * {@link chargeDeadlineForKeyLifetime}; the effective policy is `core.policy`).
+ * `chargeDeadlineForKeyLifetime`; the effective policy is `core.policy`).
  */
 export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   joinLeadMinutes: 5,

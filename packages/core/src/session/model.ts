@@ -119,7 +119,7 @@ export interface Session {
   readonly bookingId: string;
   readonly tutorId: string;
   readonly studentId: string;
-  /** The stored status; may lag behind time. Readers use {@link effectiveStatus}. */
+  /** The stored status; may lag behind time. Readers use `effectiveStatus`. */
   readonly status: SessionStatus;
   /** Incremented by every accepted change; the compare-and-set token. */
   readonly version: number;
