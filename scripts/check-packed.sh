@@ -200,14 +200,14 @@ import { createSessionsCore, toPublicSession } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 
 const core = createSessionsCore({ adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway() });
-await core.connectProvider({ tutorId: 'tutor-1', provider: 'zoom', tokens: null });
-const { session } = await core.createForBooking({
+await core.providers.connect({ tutorId: 'tutor-1', provider: 'zoom', tokens: null });
+const { session } = await core.sessions.create({
   bookingId: 'bk-1', tutorId: 'tutor-1', studentId: 'student-1',
   scheduledStartAt: new Date(Date.now() + 60 * 60_000), durationMinutes: 60, priceMinor: 15_000,
 });
 export const sessionId = session.id;
 export const getCurrentUser = async () => ({ id: 'tutor-1' });
-export const sessionsCore = { getSessionFor: async (id) => toPublicSession(await core.getSession(id)), policy: core.policy };
+export const sessionsCore = { getSessionFor: async (id) => toPublicSession(await core.sessions.get(id)), policy: core.policy };
 JS
 cat > run/host.mjs <<'JS'
 // Registers the hooks and gives the names the examples leave to the host harmless values.
@@ -283,8 +283,8 @@ const core = createSessionsCore({
   videoProvider: createFakeVideoProvider(),
   paymentGateway: createRecordingPaymentGateway(),
 });
-await core.connectProvider({ tutorId: 'tutor-1', provider: 'zoom', tokens: null });
-const { session, created } = await core.createForBooking({
+await core.providers.connect({ tutorId: 'tutor-1', provider: 'zoom', tokens: null });
+const { session, created } = await core.sessions.create({
   bookingId: 'bk-1', tutorId: 'tutor-1', studentId: 'student-1',
   scheduledStartAt: new Date(Date.now() + 60 * 60_000), durationMinutes: 60, priceMinor: 15_000,
 });

@@ -1,6 +1,6 @@
 /**
  * Settlement throughput on the in-memory adapter: 10,000 due sessions settled by one
- * `settleDueSessions()` run (claims, state machine, batched compare-and-set, charges through a recording
+ * `core.settlement.run()` run (claims, state machine, batched compare-and-set, charges through a recording
  * gateway), against a floor measured in the same run: the state machine alone over the same sessions.
  * Then linearity: µs per settled session with 1,000 and with 50,000 due sessions (goal: within 1.2×),
  * each on a fresh adapter, rounds rotated. A 1,000-due run takes about 40 ms, so one pause of the

@@ -1,6 +1,6 @@
 /**
- * The attention list: the server-only detail (`listChargesNeedingAttention`: sessions as stored, with keys
- * and references) and the browser-safe summary (`listChargeAttentionSummaries` / `toChargeAttentionSummary`);
+ * The attention list: the server-only detail (`core.charges.listNeedingAttention`: sessions as stored, with keys
+ * and references) and the browser-safe summary (`core.charges.listAttentionSummaries` / `toChargeAttentionSummary`);
  * no HTTP route answers a secret field of such a session.
  */
 import { addMinutes } from 'date-fns';

@@ -11,7 +11,7 @@ declare module '@/server/sessions' {
   export function getCurrentUser(): Promise<{ id: string }>;
   export const sessionsCore: {
     getSessionFor(id: string, userId: string): Promise<PublicSession>;
-    getProviderConnection(tutorId: string): Promise<ProviderConnection | null>;
+    readonly providers: { get(tutorId: string): Promise<ProviderConnection | null> };
     /** The policy in force (the core's `core.policy`). */
     readonly policy: SessionPolicy;
   };

@@ -32,7 +32,7 @@ import { formatDateTime } from './format';
 /** Props of {@link ConnectVideoProvider}. */
 export interface ConnectVideoProviderProps {
   /**
-   * The tutor's connection: core `ProviderConnection` (e.g. from `getProviderConnection(tutorId)`) or its
+   * The tutor's connection: core `ProviderConnection` (e.g. from `core.providers.get(tutorId)`) or its
    * JSON form; `null` when the tutor has none. It never carries tokens.
    */
   readonly connection: ProviderConnectionInput | null | undefined;

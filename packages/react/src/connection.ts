@@ -4,7 +4,7 @@ import type { ProviderConnection, VideoProviderName } from '@itutor/sessions-cor
  * The tutor's video-provider connection as `ConnectVideoProvider` sees it: which actions it offers and
  * why bookings are blocked. No rule of its own: a connection that is not `connected` cannot take bookings
  * (core `canAcceptBookings`), switching replaces the provider in one step and a bare disconnect does not
- * exist (core `connectProvider` / `disconnectProvider`). No React, no clock reads.
+ * exist (core `core.providers.connect` / `core.providers.disconnect`). No React, no clock reads.
  */
 
 /**

@@ -47,7 +47,7 @@ describe("'use client' in the build", () => {
     const esm = await readFile(join(out, 'index.js'), 'utf8');
     expect(esm).toMatch(/from "react"/);
     expect(esm).toMatch(/from "@radix-ui\/react-dialog"/);
-    expect(esm).toMatch(/from "@itutor\/sessions-core"/);
+    expect(esm).toMatch(/from "@itutor\/sessions-core\/rules"/);
     expect(esm).not.toMatch(/function differenceInSeconds|zod/);
   });
 });

@@ -414,7 +414,7 @@ const PENDING_RETRY_MS = 5 * 60_000;
  * - otherwise renewed for another ttl; a suspended one is reactivated too; one Google no longer has
  *   (404: it expired before it was renewed, or was deleted) is created anew.
  *
- * Meant for the host's cron tick, beside the core's `settleDueSessions()` (see the README): it is
+ * Meant for the host's cron tick, beside the core's `core.settlement.run()` (see the README): it is
  * idempotent, so overlapping or repeated runs are harmless (a second creation finds the first through
  * Google's `ALREADY_EXISTS`).
  */

@@ -103,7 +103,7 @@ export interface TokenManager {
   /**
    * Encrypts plaintext tokens for `tutorId` the way this manager reads them (the ring's current key,
    * bound to the tutor, provider and field), without storing them: pass the result to the core's
-   * `connectProvider` to connect or switch in one step (the connect routes do).
+   * `core.providers.connect` to connect or switch in one step (the connect routes do).
    */
   sealTokens(tutorId: string, tokens: ProviderTokens): Promise<SealedProviderTokens>;
 }

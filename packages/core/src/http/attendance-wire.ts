@@ -72,7 +72,7 @@ function firstJoin(entries: readonly PresenceInput[], role: AttendanceRole): str
 }
 
 /**
- * A session's stored attendance (core `listAttendance`) in its wire form: the entries without e-mails,
+ * A session's stored attendance (core `core.attendance.list`) in its wire form: the entries without e-mails,
  * names or provider ids, and their summary. Entries are taken in time order (a join before a leave of
  * the same instant). For hosts that answer the route themselves or render the first state on the server.
  */

@@ -157,7 +157,7 @@ export interface ChargeAnswerInput {
 }
 
 /**
- * What `recordChargeAnswer` did:
+ * What `core.charges.recordAnswer` did:
  * - `recorded`: the answer of the open attempt, recorded exactly as settlement records a gateway's answer
  *   (a success collects the charge, a decline closes the attempt, the caps and deadline apply);
  * - `unchanged`: nothing to record — a repeated answer, an `unknown` answer (the attempt is already
@@ -170,7 +170,7 @@ export interface ChargeAnswerInput {
  */
 export type ChargeAnswerOutcome = 'recorded' | 'unchanged' | 'late_success';
 
-/** The result of `recordChargeAnswer`: the session after the answer, and what was done. */
+/** The result of `core.charges.recordAnswer`: the session after the answer, and what was done. */
 export interface ChargeAnswerReport {
   readonly session: Session;
   readonly outcome: ChargeAnswerOutcome;

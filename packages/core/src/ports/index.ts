@@ -294,7 +294,7 @@ export type ChargeResult =
        * risk charging twice), or an instruction the gateway can never accept. The core records the attempt
        * as `halted` with `code` as its `failureCode` (the first call may have taken money: the attempt is
        * not called failed; storage never changes a halted attempt again), fails the charge for good at once
-       * (`chargeStatus: 'failed'`, listed by `listChargesNeedingAttention`) with a `charge.needs_attention`
+       * (`chargeStatus: 'failed'`, listed by `core.charges.listNeedingAttention`) with a `charge.needs_attention`
        * event whose reason is `gateway_halted` and whose `code` is this one, and never calls the gateway for
        * that session again. The session keeps the attempt's key, so a later webhook saying it succeeded is
        * still matched (recorded as a late success on a ledger row of its own).
