@@ -1,6 +1,6 @@
 import { SessionError, type ProvidersResource, type VideoProviderName } from '@itutor/sessions-core';
 import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
-import { problem, type Authenticator } from '@itutor/sessions-core/http';
+import { problem, secretsEqual, type Authenticator } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
 import type { OAuthStateStore } from './oauth-states';
@@ -169,19 +169,6 @@ const isAttempt = (value: unknown): value is Attempt => {
 async function stateHash(state: string): Promise<string> {
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', encoder.encode(`itutor-video-oauth-state:v1:${state}`)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Constant-time comparison of two strings (both hashed first, so length and content do not leak). */
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([
-    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(a)),
-    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(b)),
-  ]);
-  const p = new Uint8Array(x);
-  const q = new Uint8Array(y);
-  let diff = 0;
-  for (let i = 0; i < p.length; i++) diff |= p[i]! ^ q[i]!;
-  return diff === 0;
 }
 
 function cookieValue(header: string | null, name: string): string | null {
@@ -429,9 +416,10 @@ async function callback(ctx: ConnectContext, request: Request, name: VideoProvid
   if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
   const user = await options.authenticate(request);
   if (!user) return done('unauthenticated');
-  if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
+  // Constant time (both sides hashed first), so neither the user id nor the state leaks through timing.
+  if (!(await secretsEqual(user.userId, attempt.u))) return done('wrong_user');
   const state = params.get('state');
-  if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
+  if (state === null || !(await secretsEqual(state, attempt.s))) return done('expired_state');
   // Single use across every instance sharing the store; before anything else, so a replayed
   // callback never reaches the provider. A store that cannot answer refuses the callback.
   let first: boolean;

@@ -1,7 +1,7 @@
 import { withDeadline } from '@itutor/sessions-core/adapter';
 import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { isVideoProviderError, VideoProviderError } from './errors';
-import { callApi, discard, type ApiCallOptions } from './http';
+import { callApi, discard, sleep, type ApiCallOptions } from './http';
 import type { MeetEventReference } from './meet-events';
 import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
 import type { TokenManager } from './tokens';
@@ -108,8 +108,6 @@ interface Operation {
 
 /** google.rpc.Code values the client tells apart. */
 const RPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6, DEADLINE_EXCEEDED: 4, INTERNAL: 13, UNAVAILABLE: 14, ABORTED: 10, RESOURCE_EXHAUSTED: 8 } as const;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function assertSpace(space: string): void {
   if (typeof space !== 'string' || !SPACE.test(space)) {

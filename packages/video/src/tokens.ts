@@ -2,6 +2,7 @@ import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter
 import { type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
 import { VideoProviderError } from './errors';
+import { sleep } from './http';
 
 /** A connection's status, as in the core's `ProviderConnection`. Only `connected` is usable. */
 export type TokenStatus = 'connected' | 'expired' | 'invalid';
@@ -139,8 +140,6 @@ interface OAuthErrorLike {
 }
 const isOAuthError = (e: unknown): e is OAuthErrorLike =>
   e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'description' in e;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The token lifecycle for one provider: encrypted storage, refresh under a lock, refusals. */
 export function createTokenManager(
