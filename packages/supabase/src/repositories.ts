@@ -59,11 +59,6 @@ export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly attendance: AttendanceRepository;
 }
 
-/**
- * The repositories (sessions, connections, events, charge ledger, refunds, video meetings) over a way to call the repository functions. Every method is exactly one
- * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
- * differ only in how they make the call.
- */
 /** How the repositories write; set by the adapter that knows its connection. */
 export interface RepositoryOptions {
   /**
@@ -78,156 +73,185 @@ export interface RepositoryOptions {
 const onlyChargeAnswers = (writes: readonly SessionWrite[]) =>
   writes.every((w) => w.ledger !== undefined && w.ledger.length > 0 && w.ledger.every((change) => change.type === 'answer'));
 
+/**
+ * The repositories (sessions, connections, events, charge ledger, refunds, video meetings) over a way to call the repository functions. Every method is exactly one
+ * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
+ * differ only in how they make the call.
+ */
 export function createRepositories(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions = {}): SupabaseSessionsAdapter {
   return {
-    sessions: {
-      async insert(session, events): Promise<InsertSessionResult> {
-        const result = (await call('itutor_insert_session', {
-          p_session: sessionToRow(session),
-          p_events: events.map(eventToRow),
-        })) as { inserted: boolean; session: Row };
-        return { inserted: result.inserted === true, session: rowToSession(result.session) } as InsertSessionResult;
-      },
-
-      async findById(id) {
-        if (typeof id !== 'string') return null;
-        const row = (await call('itutor_find_session', { p_id: id })) as Row | null;
-        return row === null ? null : rowToSession(row);
-      },
-
-      async findByBookingId(bookingId) {
-        if (typeof bookingId !== 'string') return null;
-        const row = (await call('itutor_find_session_by_booking', { p_booking_id: bookingId })) as Row | null;
-        return row === null ? null : rowToSession(row);
-      },
-
-      async applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>> {
-        if (writes.length === 0) return [];
-        const fn = repositoryOptions.asyncChargeAnswers === true && onlyChargeAnswers(writes) ? 'itutor_apply_charge_answers' : 'itutor_apply_session_writes';
-        const result = flags(
-          await call(fn, {
-            p_writes: writes.map((w) => ({
-              expected_version: w.expectedVersion,
-              // The write's id: a write sent again after a lost reply is recognised by it (`sessions.last_write_id`).
-              write_id: w.writeId ?? null,
-              session: sessionToRow(w.next),
-              events: w.events.map(eventToRow),
-              ledger: (w.ledger ?? []).map(ledgerWriteToRow),
-            })),
-          }),
-          fn,
-        );
-        if (result.length !== writes.length) {
-          throw new Error(`${fn} answered ${result.length} writes, expected ${writes.length}`);
-        }
-        // A winning write stored exactly `next` (the function sets every column from it); so did the
-        // earlier send of a write recognised by its id as sent again.
-        return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));
-      },
-
-      async claimForSettlement(options: ClaimOptions): Promise<Session[]> {
-        const result = await call('itutor_claim_sessions_for_settlement', {
-          p_now: options.now.toISOString(),
-          p_limit: Math.max(0, Math.floor(options.limit)),
-          p_claim_until: options.claimUntil.toISOString(),
-        });
-        return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
-      },
-    },
-
-    connections: {
-      async findByTutor(tutorId): Promise<ProviderConnection | null> {
-        const row = (await call('itutor_find_provider_connection', { p_tutor_id: tutorId })) as Row | null;
-        return row === null ? null : rowToConnection(row);
-      },
-
-      async save(connection, tokens, event, expectedVersion) {
-        const row = (await call('itutor_save_provider_connection', {
-          p_connection: connectionToRow(connection),
-          p_tokens: tokensToRow(tokens),
-          p_event: eventToRow(event),
-          p_expected_version: expectedVersion,
-        })) as Row | null;
-        return row === null ? null : rowToConnection(row);
-      },
-
-      async findTokens(tutorId) {
-        const row = (await call('itutor_find_provider_tokens', { p_tutor_id: tutorId })) as Row | null;
-        return row === null ? null : rowToTokens(row);
-      },
-
-      async compareAndSetTokens(tutorId, expectedVersion, next, mark) {
-        const won = await call('itutor_compare_and_set_provider_tokens', {
-          p_tutor_id: tutorId,
-          p_expected_version: expectedVersion,
-          p_tokens: tokensWriteToRow(next),
-          p_mark: mark === null ? null : markToRow(mark),
-        });
-        if (typeof won !== 'boolean') throw new TypeError(`itutor_compare_and_set_provider_tokens returned ${JSON.stringify(won)}, expected a boolean`);
-        return won;
-      },
-    },
-
-    meetings: {
-      async find(provider, idempotencyKey) {
-        const row = (await call('itutor_find_video_meeting', { p_provider: provider, p_idempotency_key: idempotencyKey })) as Row | null;
-        return row === null ? null : rowToMeeting(row);
-      },
-      async insertIfAbsent(provider, idempotencyKey, meeting) {
-        const row = (await call('itutor_insert_video_meeting', {
-          p_provider: provider,
-          p_idempotency_key: idempotencyKey,
-          p_meeting: { meeting_id: meeting.meetingId, join_url: meeting.joinUrl },
-        })) as Row | null;
-        if (row === null) throw new TypeError('itutor_insert_video_meeting returned null, expected the stored meeting');
-        return rowToMeeting(row);
-      },
-      async remove(provider, meetingId) {
-        await call('itutor_remove_video_meeting', { p_provider: provider, p_meeting_id: meetingId });
-      },
-    },
-
-    events: {
-      async listBySession(sessionId): Promise<SessionEvent[]> {
-        return rows(await call('itutor_list_session_events', { p_session_id: sessionId }), 'itutor_list_session_events').map(rowToEvent);
-      },
-      async listByTutor(tutorId): Promise<SessionEvent[]> {
-        return rows(await call('itutor_list_tutor_events', { p_tutor_id: tutorId }), 'itutor_list_tutor_events').map(rowToEvent);
-      },
-    },
-
-    refunds: {
-      async listBySession(sessionId): Promise<Refund[]> {
-        if (typeof sessionId !== 'string') return [];
-        return rows(await call('itutor_list_session_refunds', { p_session_id: sessionId }), 'itutor_list_session_refunds').map(rowToRefund);
-      },
-      async listToRetry(options): Promise<Refund[]> {
-        const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
-        if (!Number.isFinite(limit) || limit === 0) return [];
-        return rows(
-          await call('itutor_list_refunds_to_retry', { p_before: options.before.toISOString(), p_limit: limit }),
-          'itutor_list_refunds_to_retry',
-        ).map(rowToRefund);
-      },
-    },
-
+    sessions: sessionRepository(call, repositoryOptions),
+    connections: connectionRepository(call),
+    meetings: meetingRepository(call),
+    events: eventReader(call),
+    refunds: refundReader(call),
     attendance: createAttendanceRepository(call),
+    charges: chargeReader(call),
+  };
+}
 
-    charges: {
-      async listBySession(sessionId): Promise<ChargeAttempt[]> {
-        if (typeof sessionId !== 'string') return [];
-        return rows(await call('itutor_list_session_charges', { p_session_id: sessionId }), 'itutor_list_session_charges').map(
-          rowToChargeAttempt,
-        );
-      },
-      async listNeedingAttention(options): Promise<Session[]> {
-        const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
-        if (!Number.isFinite(limit) || limit === 0) return [];
-        return rows(
-          await call('itutor_list_sessions_needing_attention', { p_limit: limit }),
-          'itutor_list_sessions_needing_attention',
-        ).map(rowToSession);
-      },
+/** Sessions (table `sessions`): insert, find, the atomic writes and the settlement claim. */
+function sessionRepository(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions): SessionsAdapter['sessions'] {
+  return {
+    async insert(session, events): Promise<InsertSessionResult> {
+      const result = (await call('itutor_insert_session', {
+        p_session: sessionToRow(session),
+        p_events: events.map(eventToRow),
+      })) as { inserted: boolean; session: Row };
+      return { inserted: result.inserted === true, session: rowToSession(result.session) } as InsertSessionResult;
+    },
+
+    async findById(id) {
+      if (typeof id !== 'string') return null;
+      const row = (await call('itutor_find_session', { p_id: id })) as Row | null;
+      return row === null ? null : rowToSession(row);
+    },
+
+    async findByBookingId(bookingId) {
+      if (typeof bookingId !== 'string') return null;
+      const row = (await call('itutor_find_session_by_booking', { p_booking_id: bookingId })) as Row | null;
+      return row === null ? null : rowToSession(row);
+    },
+
+    async applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>> {
+      if (writes.length === 0) return [];
+      const fn = repositoryOptions.asyncChargeAnswers === true && onlyChargeAnswers(writes) ? 'itutor_apply_charge_answers' : 'itutor_apply_session_writes';
+      const result = flags(
+        await call(fn, {
+          p_writes: writes.map((w) => ({
+            expected_version: w.expectedVersion,
+            // The write's id: a write sent again after a lost reply is recognised by it (`sessions.last_write_id`).
+            write_id: w.writeId ?? null,
+            session: sessionToRow(w.next),
+            events: w.events.map(eventToRow),
+            ledger: (w.ledger ?? []).map(ledgerWriteToRow),
+          })),
+        }),
+        fn,
+      );
+      if (result.length !== writes.length) {
+        throw new Error(`${fn} answered ${result.length} writes, expected ${writes.length}`);
+      }
+      // A winning write stored exactly `next` (the function sets every column from it); so did the
+      // earlier send of a write recognised by its id as sent again.
+      return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));
+    },
+
+    async claimForSettlement(options: ClaimOptions): Promise<Session[]> {
+      const result = await call('itutor_claim_sessions_for_settlement', {
+        p_now: options.now.toISOString(),
+        p_limit: Math.max(0, Math.floor(options.limit)),
+        p_claim_until: options.claimUntil.toISOString(),
+      });
+      return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
+    },
+  };
+}
+
+/** Tutors' provider connections and their sealed tokens (table `tutor_video_provider_connections`). */
+function connectionRepository(call: CallRepositoryFunction): SessionsAdapter['connections'] {
+  return {
+    async findByTutor(tutorId): Promise<ProviderConnection | null> {
+      const row = (await call('itutor_find_provider_connection', { p_tutor_id: tutorId })) as Row | null;
+      return row === null ? null : rowToConnection(row);
+    },
+
+    async save(connection, tokens, event, expectedVersion) {
+      const row = (await call('itutor_save_provider_connection', {
+        p_connection: connectionToRow(connection),
+        p_tokens: tokensToRow(tokens),
+        p_event: eventToRow(event),
+        p_expected_version: expectedVersion,
+      })) as Row | null;
+      return row === null ? null : rowToConnection(row);
+    },
+
+    async findTokens(tutorId) {
+      const row = (await call('itutor_find_provider_tokens', { p_tutor_id: tutorId })) as Row | null;
+      return row === null ? null : rowToTokens(row);
+    },
+
+    async compareAndSetTokens(tutorId, expectedVersion, next, mark) {
+      const won = await call('itutor_compare_and_set_provider_tokens', {
+        p_tutor_id: tutorId,
+        p_expected_version: expectedVersion,
+        p_tokens: tokensWriteToRow(next),
+        p_mark: mark === null ? null : markToRow(mark),
+      });
+      if (typeof won !== 'boolean') throw new TypeError(`itutor_compare_and_set_provider_tokens returned ${JSON.stringify(won)}, expected a boolean`);
+      return won;
+    },
+  };
+}
+
+/** The video providers' meeting idempotency (table `video_provider_meetings`). */
+function meetingRepository(call: CallRepositoryFunction): MeetingRepository {
+  return {
+    async find(provider, idempotencyKey) {
+      const row = (await call('itutor_find_video_meeting', { p_provider: provider, p_idempotency_key: idempotencyKey })) as Row | null;
+      return row === null ? null : rowToMeeting(row);
+    },
+    async insertIfAbsent(provider, idempotencyKey, meeting) {
+      const row = (await call('itutor_insert_video_meeting', {
+        p_provider: provider,
+        p_idempotency_key: idempotencyKey,
+        p_meeting: { meeting_id: meeting.meetingId, join_url: meeting.joinUrl },
+      })) as Row | null;
+      if (row === null) throw new TypeError('itutor_insert_video_meeting returned null, expected the stored meeting');
+      return rowToMeeting(row);
+    },
+    async remove(provider, meetingId) {
+      await call('itutor_remove_video_meeting', { p_provider: provider, p_meeting_id: meetingId });
+    },
+  };
+}
+
+/** The audit log (table `session_events`), read by session or tutor. */
+function eventReader(call: CallRepositoryFunction): SessionsAdapter['events'] {
+  return {
+    async listBySession(sessionId): Promise<SessionEvent[]> {
+      return rows(await call('itutor_list_session_events', { p_session_id: sessionId }), 'itutor_list_session_events').map(rowToEvent);
+    },
+    async listByTutor(tutorId): Promise<SessionEvent[]> {
+      return rows(await call('itutor_list_tutor_events', { p_tutor_id: tutorId }), 'itutor_list_tutor_events').map(rowToEvent);
+    },
+  };
+}
+
+/** The refund ledger (table `session_refunds`). */
+function refundReader(call: CallRepositoryFunction): RefundLedgerReader {
+  return {
+    async listBySession(sessionId): Promise<Refund[]> {
+      if (typeof sessionId !== 'string') return [];
+      return rows(await call('itutor_list_session_refunds', { p_session_id: sessionId }), 'itutor_list_session_refunds').map(rowToRefund);
+    },
+    async listToRetry(options): Promise<Refund[]> {
+      const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
+      if (!Number.isFinite(limit) || limit === 0) return [];
+      return rows(
+        await call('itutor_list_refunds_to_retry', { p_before: options.before.toISOString(), p_limit: limit }),
+        'itutor_list_refunds_to_retry',
+      ).map(rowToRefund);
+    },
+  };
+}
+
+/** The charge ledger (table `session_charges`) and the attention list. */
+function chargeReader(call: CallRepositoryFunction): SessionsAdapter['charges'] {
+  return {
+    async listBySession(sessionId): Promise<ChargeAttempt[]> {
+      if (typeof sessionId !== 'string') return [];
+      return rows(await call('itutor_list_session_charges', { p_session_id: sessionId }), 'itutor_list_session_charges').map(
+        rowToChargeAttempt,
+      );
+    },
+    async listNeedingAttention(options): Promise<Session[]> {
+      const limit = Math.max(0, Math.min(Math.floor(options.limit), 2_147_483_647));
+      if (!Number.isFinite(limit) || limit === 0) return [];
+      return rows(
+        await call('itutor_list_sessions_needing_attention', { p_limit: limit }),
+        'itutor_list_sessions_needing_attention',
+      ).map(rowToSession);
     },
   };
 }

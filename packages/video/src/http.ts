@@ -42,7 +42,8 @@ export async function discard(response: Response): Promise<void> {
   await response.arrayBuffer().catch(() => undefined);
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` milliseconds (between polls, retries and `Retry-After` waits). */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The provider's own error text (Zoom `{code, message}`, Google `{error: {status, message}}`), trimmed. */
 async function describe(response: Response): Promise<string> {

@@ -1,7 +1,7 @@
 import { withDeadline } from '@itutor/sessions-core/adapter';
 import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
 import { isVideoProviderError, VideoProviderError } from './errors';
-import { callApi, discard, type ApiCallOptions } from './http';
+import { callApi, discard, sleep, type ApiCallOptions } from './http';
 import type { MeetEventReference } from './meet-events';
 import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
 import type { TokenManager } from './tokens';
@@ -109,8 +109,6 @@ interface Operation {
 /** google.rpc.Code values the client tells apart. */
 const RPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6, DEADLINE_EXCEEDED: 4, INTERNAL: 13, UNAVAILABLE: 14, ABORTED: 10, RESOURCE_EXHAUSTED: 8 } as const;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function assertSpace(space: string): void {
   if (typeof space !== 'string' || !SPACE.test(space)) {
     throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${String(space).slice(0, 80)}" is not a Meet space name (spaces/…)`);
@@ -157,157 +155,29 @@ function operationFailure(error: GoogleStatus, what: string): VideoProviderError
 export function createMeetSubscriptionClient(
   options: MeetSubscriptionClientOptions & ApiCallOptions & { readonly tokens: TokenManager; readonly endpoints?: GoogleEndpoints },
 ): MeetSubscriptionClient {
-  const EVENTS_API = resolveGoogleEndpoints(options.endpoints).workspaceEventsApi;
-  if (typeof options.pubsubTopic !== 'string' || !TOPIC.test(options.pubsubTopic)) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
-  }
-  const ttlSeconds = options.ttlSeconds ?? 0;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.ttlSeconds must be a whole number of seconds (0: the longest Google allows)');
-  }
-  const pollMs = options.operationPollMs ?? 500;
-  const operationTimeoutMs = options.operationTimeoutMs ?? 5_000;
-  const { tokens } = options;
-
-  /** The API options for one call, within the caller's remaining time. */
-  function limits(deadline: number | null): ApiCallOptions {
-    if (deadline === null) return options;
-    const left = Math.max(1, deadline - Date.now());
-    return {
-      ...options,
-      timeoutMs: Math.min(options.timeoutMs ?? 10_000, left),
-      maxRetryAfterMs: Math.min(options.maxRetryAfterMs ?? 10_000, left),
-    };
-  }
+  const ctx = subscriptionContext(options);
   const deadlineOf = (call?: MeetSubscriptionCallOptions) => (call?.timeoutMs === undefined ? null : Date.now() + call.timeoutMs);
-
-  async function request(
-    tutorId: string,
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    what: string,
-    deadline: number | null,
-    body?: unknown,
-  ): Promise<{ status: number; json: unknown }> {
-    const response = await callApi({ provider: 'google_meet', tokens, tutorId, method, url, what, ...(body === undefined ? {} : { body }) }, limits(deadline));
-    if (response.status === 404) {
-      await discard(response);
-      return { status: 404, json: null };
-    }
-    const json = await response.json().catch(() => null);
-    return { status: response.status, json };
-  }
-
-  /** Waits for a long-running operation; its `response`, or `{ notFound }` for an operation that failed with NOT_FOUND. */
-  async function settle(tutorId: string, first: unknown, what: string, deadline: number | null): Promise<Record<string, unknown> | GoogleStatus & { failed: true }> {
-    let operation = (first ?? {}) as Operation;
-    const until = Math.min(Date.now() + operationTimeoutMs, deadline ?? Number.POSITIVE_INFINITY);
-    for (;;) {
-      if (operation.done === true) {
-        if (operation.error) return { ...operation.error, failed: true };
-        return operation.response ?? {};
-      }
-      const name = typeof operation.name === 'string' && OPERATION.test(operation.name) ? operation.name : null;
-      if (!name) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a long-running operation`);
-      if (Date.now() + pollMs > until) {
-        throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} was not done within ${operationTimeoutMs} ms`);
-      }
-      await sleep(pollMs);
-      const polled = await request(tutorId, 'GET', `${EVENTS_API}/${name}`, `${what} (reading ${name})`, deadline);
-      if (polled.status === 404) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} is unknown to Google`);
-      operation = (polled.json ?? {}) as Operation;
-    }
-  }
-
-  function subscriptionFrom(value: unknown, what: string): MeetEventSubscription {
-    const subscription = toSubscription(value);
-    if (!subscription) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a Meet space subscription`);
-    return subscription;
-  }
-
-  async function find(tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription | null> {
-    assertSpace(space);
-    const types = MEET_SUBSCRIPTION_EVENT_TYPES.map((t) => `event_types:"${t}"`).join(' OR ');
-    const filter = encodeURIComponent(`(${types}) AND target_resource="//meet.googleapis.com/${space}"`);
-    const answer = await request(tutorId, 'GET', `${EVENTS_API}/subscriptions?filter=${filter}`, `listing the subscriptions of ${space}`, deadline);
-    if (answer.status === 404) return null;
-    const list = (answer.json as { subscriptions?: unknown } | null)?.subscriptions;
-    const found = (Array.isArray(list) ? list : []).map(toSubscription).filter((s): s is MeetEventSubscription => s !== null && s.space === space);
-    // Google deletes expired subscriptions; one that is still listed but past its expiry is as good as gone.
-    const live = found.filter((s) => s.state !== 'DELETED' && s.expireTime.getTime() > Date.now());
-    return live.sort((a, b) => b.expireTime.getTime() - a.expireTime.getTime())[0] ?? null;
-  }
-
-  async function createOrFind(tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription> {
-    assertSpace(space);
-    const what = `subscribing to the events of ${space}`;
-    const body = {
-      targetResource: `//meet.googleapis.com/${space}`,
-      eventTypes: [...MEET_SUBSCRIPTION_EVENT_TYPES],
-      notificationEndpoint: { pubsubTopic: options.pubsubTopic },
-      ttl: `${ttlSeconds}s`,
-      ...(options.includeResource ? { payloadOptions: { includeResource: true } } : {}),
-    };
-    const lookUp = async (cause: unknown) => {
-      const existing = await find(tutorId, space, deadline);
-      if (existing) return existing;
-      throw cause;
-    };
-    let answer: { status: number; json: unknown };
-    try {
-      answer = await request(tutorId, 'POST', `${EVENTS_API}/subscriptions`, what, deadline, body);
-    } catch (error) {
-      // 409 ALREADY_EXISTS: this user already subscribed to this space (an earlier attempt): use it.
-      if (isVideoProviderError(error) && error.status === 409) return lookUp(error);
-      throw error;
-    }
-    if (answer.status === 404) throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `${what}: Google answered 404 (no such space for this user?)`, { status: 404 });
-    const result = await settle(tutorId, answer.json, what, deadline);
-    if ('failed' in result) {
-      const failure = operationFailure(result, what);
-      if (result.code === RPC.ALREADY_EXISTS) return lookUp(failure);
-      throw failure;
-    }
-    return subscriptionFrom(result, what);
-  }
-
-  async function change(
-    tutorId: string,
-    subscription: string,
-    method: 'PATCH' | 'POST',
-    url: string,
-    what: string,
-    deadline: number | null,
-    body: unknown,
-  ): Promise<MeetEventSubscription | null> {
-    const answer = await request(tutorId, method, url, what, deadline, body);
-    if (answer.status === 404) return null;
-    const result = await settle(tutorId, answer.json, what, deadline);
-    if ('failed' in result) {
-      if (result.code === RPC.NOT_FOUND) return null;
-      throw operationFailure(result, what);
-    }
-    return subscriptionFrom(result, what);
-  }
-
+  const eventsApi = ctx.eventsApi;
   return {
-    create: ({ tutorId, space }, call) => createOrFind(tutorId, space, deadlineOf(call)),
-    find: ({ tutorId, space }, call) => find(tutorId, space, deadlineOf(call)),
+    create: ({ tutorId, space }, call) => createOrFind(ctx, tutorId, space, deadlineOf(call)),
+    find: ({ tutorId, space }, call) => find(ctx, tutorId, space, deadlineOf(call)),
     renew({ tutorId, subscription }, call) {
       assertSubscription(subscription);
-      return change(tutorId, subscription, 'PATCH', `${EVENTS_API}/${subscription}?updateMask=ttl`, `renewing ${subscription}`, deadlineOf(call), { ttl: `${ttlSeconds}s` });
+      return change(ctx, { tutorId, method: 'PATCH', url: `${eventsApi}/${subscription}?updateMask=ttl`, what: `renewing ${subscription}`, deadline: deadlineOf(call) }, {
+        ttl: `${ctx.ttlSeconds}s`,
+      });
     },
     reactivate({ tutorId, subscription }, call) {
       assertSubscription(subscription);
-      return change(tutorId, subscription, 'POST', `${EVENTS_API}/${subscription}:reactivate`, `reactivating ${subscription}`, deadlineOf(call), {});
+      return change(ctx, { tutorId, method: 'POST', url: `${eventsApi}/${subscription}:reactivate`, what: `reactivating ${subscription}`, deadline: deadlineOf(call) }, {});
     },
     async delete({ tutorId, subscription }, call) {
       assertSubscription(subscription);
       const deadline = deadlineOf(call);
       const what = `deleting ${subscription}`;
-      const answer = await request(tutorId, 'DELETE', `${EVENTS_API}/${subscription}`, what, deadline);
+      const answer = await request(ctx, { tutorId, method: 'DELETE', url: `${eventsApi}/${subscription}`, what, deadline });
       if (answer.status === 404) return false;
-      const result = await settle(tutorId, answer.json, what, deadline);
+      const result = await settle(ctx, tutorId, answer.json, what, deadline);
       if ('failed' in result) {
         if (result.code === RPC.NOT_FOUND) return false;
         throw operationFailure(result, what);
@@ -315,6 +185,170 @@ export function createMeetSubscriptionClient(
       return true;
     },
   };
+}
+
+/** The client's options, checked once, with their defaults filled in. */
+interface SubscriptionContext {
+  readonly options: ApiCallOptions;
+  readonly tokens: TokenManager;
+  readonly pubsubTopic: string;
+  readonly includeResource: boolean;
+  /** The Workspace Events API's base URL. */
+  readonly eventsApi: string;
+  readonly ttlSeconds: number;
+  readonly pollMs: number;
+  readonly operationTimeoutMs: number;
+}
+
+function subscriptionContext(
+  options: MeetSubscriptionClientOptions & ApiCallOptions & { readonly tokens: TokenManager; readonly endpoints?: GoogleEndpoints },
+): SubscriptionContext {
+  const eventsApi = resolveGoogleEndpoints(options.endpoints).workspaceEventsApi;
+  if (typeof options.pubsubTopic !== 'string' || !TOPIC.test(options.pubsubTopic)) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
+  }
+  const ttlSeconds = options.ttlSeconds ?? 0;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) {
+    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.ttlSeconds must be a whole number of seconds (0: the longest Google allows)');
+  }
+  return {
+    options,
+    tokens: options.tokens,
+    pubsubTopic: options.pubsubTopic,
+    includeResource: Boolean(options.includeResource),
+    eventsApi,
+    ttlSeconds,
+    pollMs: options.operationPollMs ?? 500,
+    operationTimeoutMs: options.operationTimeoutMs ?? 5_000,
+  };
+}
+
+/** One Workspace Events call. */
+interface EventsCall {
+  readonly tutorId: string;
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  /** What the call does, for error messages. */
+  readonly what: string;
+  /** Epoch ms the caller's time runs out, or `null` for the API options' own limits. */
+  readonly deadline: number | null;
+}
+
+/** The API options for one call, within the caller's remaining time. */
+function limits(ctx: SubscriptionContext, deadline: number | null): ApiCallOptions {
+  const { options } = ctx;
+  if (deadline === null) return options;
+  const left = Math.max(1, deadline - Date.now());
+  return {
+    ...options,
+    timeoutMs: Math.min(options.timeoutMs ?? 10_000, left),
+    maxRetryAfterMs: Math.min(options.maxRetryAfterMs ?? 10_000, left),
+  };
+}
+
+async function request(ctx: SubscriptionContext, call: EventsCall, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const { tutorId, method, url, what, deadline } = call;
+  const response = await callApi(
+    { provider: 'google_meet', tokens: ctx.tokens, tutorId, method, url, what, ...(body === undefined ? {} : { body }) },
+    limits(ctx, deadline),
+  );
+  if (response.status === 404) {
+    await discard(response);
+    return { status: 404, json: null };
+  }
+  const json = await response.json().catch(() => null);
+  return { status: response.status, json };
+}
+
+/** Waits for a long-running operation; its `response`, or the operation's error marked `failed`. */
+async function settle(
+  ctx: SubscriptionContext,
+  tutorId: string,
+  first: unknown,
+  what: string,
+  deadline: number | null,
+): Promise<Record<string, unknown> | (GoogleStatus & { failed: true })> {
+  let operation = (first ?? {}) as Operation;
+  const until = Math.min(Date.now() + ctx.operationTimeoutMs, deadline ?? Number.POSITIVE_INFINITY);
+  for (;;) {
+    if (operation.done === true) {
+      if (operation.error) return { ...operation.error, failed: true };
+      return operation.response ?? {};
+    }
+    const name = typeof operation.name === 'string' && OPERATION.test(operation.name) ? operation.name : null;
+    if (!name) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a long-running operation`);
+    if (Date.now() + ctx.pollMs > until) {
+      throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} was not done within ${ctx.operationTimeoutMs} ms`);
+    }
+    await sleep(ctx.pollMs);
+    const polled = await request(ctx, { tutorId, method: 'GET', url: `${ctx.eventsApi}/${name}`, what: `${what} (reading ${name})`, deadline });
+    if (polled.status === 404) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} is unknown to Google`);
+    operation = (polled.json ?? {}) as Operation;
+  }
+}
+
+function subscriptionFrom(value: unknown, what: string): MeetEventSubscription {
+  const subscription = toSubscription(value);
+  if (!subscription) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a Meet space subscription`);
+  return subscription;
+}
+
+async function find(ctx: SubscriptionContext, tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription | null> {
+  assertSpace(space);
+  const types = MEET_SUBSCRIPTION_EVENT_TYPES.map((t) => `event_types:"${t}"`).join(' OR ');
+  const filter = encodeURIComponent(`(${types}) AND target_resource="//meet.googleapis.com/${space}"`);
+  const answer = await request(ctx, { tutorId, method: 'GET', url: `${ctx.eventsApi}/subscriptions?filter=${filter}`, what: `listing the subscriptions of ${space}`, deadline });
+  if (answer.status === 404) return null;
+  const list = (answer.json as { subscriptions?: unknown } | null)?.subscriptions;
+  const found = (Array.isArray(list) ? list : []).map(toSubscription).filter((s): s is MeetEventSubscription => s !== null && s.space === space);
+  // Google deletes expired subscriptions; one that is still listed but past its expiry is as good as gone.
+  const live = found.filter((s) => s.state !== 'DELETED' && s.expireTime.getTime() > Date.now());
+  return live.sort((a, b) => b.expireTime.getTime() - a.expireTime.getTime())[0] ?? null;
+}
+
+async function createOrFind(ctx: SubscriptionContext, tutorId: string, space: string, deadline: number | null): Promise<MeetEventSubscription> {
+  assertSpace(space);
+  const what = `subscribing to the events of ${space}`;
+  const body = {
+    targetResource: `//meet.googleapis.com/${space}`,
+    eventTypes: [...MEET_SUBSCRIPTION_EVENT_TYPES],
+    notificationEndpoint: { pubsubTopic: ctx.pubsubTopic },
+    ttl: `${ctx.ttlSeconds}s`,
+    ...(ctx.includeResource ? { payloadOptions: { includeResource: true } } : {}),
+  };
+  const lookUp = async (cause: unknown) => {
+    const existing = await find(ctx, tutorId, space, deadline);
+    if (existing) return existing;
+    throw cause;
+  };
+  let answer: { status: number; json: unknown };
+  try {
+    answer = await request(ctx, { tutorId, method: 'POST', url: `${ctx.eventsApi}/subscriptions`, what, deadline }, body);
+  } catch (error) {
+    // 409 ALREADY_EXISTS: this user already subscribed to this space (an earlier attempt): use it.
+    if (isVideoProviderError(error) && error.status === 409) return lookUp(error);
+    throw error;
+  }
+  if (answer.status === 404) throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `${what}: Google answered 404 (no such space for this user?)`, { status: 404 });
+  const result = await settle(ctx, tutorId, answer.json, what, deadline);
+  if ('failed' in result) {
+    const failure = operationFailure(result, what);
+    if (result.code === RPC.ALREADY_EXISTS) return lookUp(failure);
+    throw failure;
+  }
+  return subscriptionFrom(result, what);
+}
+
+/** A renewal or reactivation: the changed subscription, or `null` when Google no longer has it. */
+async function change(ctx: SubscriptionContext, call: EventsCall, body: unknown): Promise<MeetEventSubscription | null> {
+  const answer = await request(ctx, call, body);
+  if (answer.status === 404) return null;
+  const result = await settle(ctx, call.tutorId, answer.json, call.what, call.deadline);
+  if ('failed' in result) {
+    if (result.code === RPC.NOT_FOUND) return null;
+    throw operationFailure(result, call.what);
+  }
+  return subscriptionFrom(result, call.what);
 }
 
 // ---------------------------------------------------------------------------------------------------

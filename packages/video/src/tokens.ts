@@ -2,6 +2,7 @@ import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter
 import { type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
 import { VideoProviderError } from './errors';
+import { sleep } from './http';
 
 /** A connection's status, as in the core's `ProviderConnection`. Only `connected` is usable. */
 export type TokenStatus = 'connected' | 'expired' | 'invalid';
@@ -140,163 +141,207 @@ interface OAuthErrorLike {
 const isOAuthError = (e: unknown): e is OAuthErrorLike =>
   e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && 'description' in e;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** The token lifecycle for one provider: encrypted storage, refresh under a lock, refusals. */
 export function createTokenManager(
   options: TokenOptions & { readonly provider: VideoProviderName; readonly oauth: OAuthRefreshClient },
 ): TokenManager {
-  const { store, keyRing, provider, oauth } = options;
-  const clock = options.clock ?? { now: () => new Date() };
-  const skew = options.refreshSkewMs ?? 60_000;
-  const refreshTimeout = options.refreshTimeoutMs ?? 15_000;
-  const leaseMs = options.leaseMs ?? refreshTimeout + 15_000;
-  const poll = options.pollIntervalMs ?? 50;
+  const ctx = tokenContext(options);
+  const { store, keyRing, provider, clock } = ctx;
   /** In-process coalescing: one refresh (or wait) per tutor at a time. */
   const inflight = new Map<string, Promise<string>>();
-
-  const context = (tutorId: string, field: 'access' | 'refresh') => `${tutorId}:${provider}:${field}`;
-  const fail = (code: 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED' | 'PROVIDER_UNAVAILABLE' | 'REFRESH_IN_PROGRESS', message: string, cause?: unknown) =>
-    new VideoProviderError(code, provider, message, cause === undefined ? {} : { cause });
-
-  function usable(record: StoredTokens | null, tutorId: string): StoredTokens {
-    if (!record) throw fail('NOT_CONNECTED', `tutor ${tutorId} has no ${provider} connection`);
-    if (record.provider !== provider) {
-      throw fail('NOT_CONNECTED', `tutor ${tutorId} is connected to ${record.provider}, not ${provider} (providers are never switched silently)`);
-    }
-    if (record.status === 'invalid') throw fail('CONNECTION_INVALID', `tutor ${tutorId}'s ${provider} connection is invalid: they must reconnect`);
-    if (record.status === 'expired') throw fail('CONNECTION_EXPIRED', `tutor ${tutorId}'s ${provider} connection has expired: they must reconnect`);
-    return record;
-  }
-
-  const isFresh = (record: StoredTokens, now: Date) => record.expiresAt === null || record.expiresAt.getTime() - skew > now.getTime();
-
-  async function markRefused(tutorId: string, lease: StoredTokens, status: 'expired' | 'invalid', reason: string): Promise<never> {
-    const now = clock.now();
-    const marked = await store.compareAndSwap(tutorId, lease.version, {
-      ...lease,
-      status,
-      statusReason: reason,
-      version: lease.version + 1,
-      refreshLeaseUntil: null,
-      updatedAt: now,
-    });
-    // Only the write that marked the connection tells the host: a lost write means the connection was
-    // replaced (the tutor reconnected) or the lease was taken over, and nobody must be told it is bad.
-    if (marked) {
-      try {
-        await options.onConnectionInvalid?.({ tutorId, provider, status, reason });
-      } catch {
-        // The hook cannot undo the marking; its failure must not hide the refusal.
-      }
-    }
-    throw fail(
-      status === 'invalid' ? 'CONNECTION_INVALID' : 'CONNECTION_EXPIRED',
-      `${provider} refused tutor ${tutorId}'s refresh token (${reason}): the connection is now ${status}`,
-    );
-  }
-
-  async function refreshUnderLease(tutorId: string, lease: StoredTokens): Promise<string> {
-    if (!lease.refreshToken) return markRefused(tutorId, lease, 'expired', 'no_refresh_token');
-    const refreshToken = await decryptToken(keyRing, lease.refreshToken, context(tutorId, 'refresh'));
-    let answer: RefreshedTokens;
-    try {
-      // Past the limit: rejects (`TimeoutError`), an unknown outcome like a network failure.
-      answer = await withDeadline(() => oauth.refreshAccessToken(refreshToken), { timeoutMs: refreshTimeout, what: 'the refresh' });
-    } catch (error) {
-      if (isOAuthError(error) && REFUSALS[provider].has(error.code)) {
-        // Google answers every dead refresh token `invalid_grant` ("Token has been expired or revoked."):
-        // the tutor must reconnect either way, so it is `invalid`. Zoom's expiry answer names it.
-        const expired = provider === 'zoom' && /expire/i.test(error.description ?? '');
-        return markRefused(tutorId, lease, expired ? 'expired' : 'invalid', error.code);
-      }
-      // Unknown outcome (network, 5xx, time-out): release the lock, keep the old tokens, report a failure.
-      await store.compareAndSwap(tutorId, lease.version, { ...lease, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: clock.now() });
-      const what = isOAuthError(error) ? `answered ${error.code}` : error instanceof Error ? error.constructor.name : 'failed';
-      throw fail('PROVIDER_UNAVAILABLE', `refreshing tutor ${tutorId}'s ${provider} token failed (${what}); try again later`, error);
-    }
-    const now = clock.now();
-    const accessToken = answer.accessToken();
-    let expiresIn: number | null = null;
-    try {
-      expiresIn = answer.accessTokenExpiresInSeconds();
-    } catch {
-      expiresIn = null;
-    }
-    // The rotated refresh token replaces the old one in the same write; without a new one the old stays.
-    const next: StoredTokens = {
-      ...lease,
-      version: lease.version + 1,
-      accessToken: await encryptToken(keyRing, accessToken, context(tutorId, 'access')),
-      refreshToken: answer.hasRefreshToken() ? await encryptToken(keyRing, answer.refreshToken(), context(tutorId, 'refresh')) : lease.refreshToken,
-      expiresAt: expiresIn === null ? null : new Date(now.getTime() + expiresIn * 1000),
-      refreshLeaseUntil: null,
-      updatedAt: now,
-    };
-    if (!(await store.compareAndSwap(tutorId, lease.version, next))) {
-      throw fail('REFRESH_IN_PROGRESS', `the refresh lock of tutor ${tutorId} was taken over before the refreshed ${provider} token was stored`);
-    }
-    return accessToken;
-  }
-
-  async function obtain(tutorId: string, rejected: string | undefined): Promise<string> {
-    const deadline = clock.now().getTime() + leaseMs + refreshTimeout;
-    let forced = rejected !== undefined;
-    for (;;) {
-      const record = usable(await store.read(tutorId), tutorId);
-      const now = clock.now();
-      if (isFresh(record, now) && !record.refreshLeaseUntil) {
-        const token = await decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
-        if (!forced || token !== rejected) return token;
-        forced = true;
-      }
-      if (record.refreshLeaseUntil && record.refreshLeaseUntil.getTime() > now.getTime()) {
-        if (now.getTime() > deadline) throw fail('REFRESH_IN_PROGRESS', `tutor ${tutorId}'s ${provider} token is being refreshed elsewhere for too long`);
-        await sleep(poll);
-        continue;
-      }
-      if (isFresh(record, now) && !forced) {
-        // A lease that passed without a write: read the token as it is.
-        const token = await decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
-        return token;
-      }
-      const lease: StoredTokens = { ...record, version: record.version + 1, refreshLeaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now };
-      if (!(await store.compareAndSwap(tutorId, record.version, lease))) continue;
-      return refreshUnderLease(tutorId, lease);
-    }
-  }
 
   return {
     provider,
     async getAccessToken(tutorId, opts) {
-      const record = usable(await store.read(tutorId), tutorId);
-      if (opts?.rejected === undefined && isFresh(record, clock.now()) && !record.refreshLeaseUntil) {
-        return decryptToken(keyRing, record.accessToken, context(tutorId, 'access'));
+      const record = usable(ctx, await store.read(tutorId), tutorId);
+      if (opts?.rejected === undefined && isFresh(ctx, record, clock.now()) && !record.refreshLeaseUntil) {
+        return decryptToken(keyRing, record.accessToken, fieldContext(ctx, tutorId, 'access'));
       }
       const key = `${tutorId}\u0000${opts?.rejected === undefined ? '' : 'forced'}`;
       const running = inflight.get(key);
       if (running) return running;
-      const promise = obtain(tutorId, opts?.rejected).finally(() => inflight.delete(key));
+      const promise = obtain(ctx, tutorId, opts?.rejected).finally(() => inflight.delete(key));
       inflight.set(key, promise);
       return promise;
     },
     sealTokens: (tutorId, tokens) => sealProviderTokens(keyRing, { tutorId, provider }, tokens),
-    async saveTokens(tutorId, tokens) {
-      for (;;) {
-        const current = await store.read(tutorId);
-        const now = clock.now();
-        const next: StoredTokens = {
-          provider,
-          status: 'connected',
-          version: (current?.version ?? 0) + 1,
-          accessToken: await encryptToken(keyRing, tokens.accessToken, context(tutorId, 'access')),
-          refreshToken: tokens.refreshToken === null ? null : await encryptToken(keyRing, tokens.refreshToken, context(tutorId, 'refresh')),
-          expiresAt: tokens.expiresAt,
-          refreshLeaseUntil: null,
-          updatedAt: now,
-        };
-        if (await store.compareAndSwap(tutorId, current?.version ?? null, next)) return;
-      }
-    },
+    saveTokens: (tutorId, tokens) => saveTokens(ctx, tutorId, tokens),
   };
+}
+
+/** A token manager's options with their defaults filled in. */
+interface TokenContext {
+  readonly options: TokenOptions;
+  readonly store: TokenOptions['store'];
+  readonly keyRing: KeyRing;
+  readonly provider: VideoProviderName;
+  readonly oauth: OAuthRefreshClient;
+  readonly clock: { now(): Date };
+  /** Refresh this long before the access token expires. */
+  readonly skewMs: number;
+  readonly refreshTimeoutMs: number;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+}
+
+function tokenContext(options: TokenOptions & { readonly provider: VideoProviderName; readonly oauth: OAuthRefreshClient }): TokenContext {
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? 15_000;
+  return {
+    options,
+    store: options.store,
+    keyRing: options.keyRing,
+    provider: options.provider,
+    oauth: options.oauth,
+    clock: options.clock ?? { now: () => new Date() },
+    skewMs: options.refreshSkewMs ?? 60_000,
+    refreshTimeoutMs,
+    leaseMs: options.leaseMs ?? refreshTimeoutMs + 15_000,
+    pollMs: options.pollIntervalMs ?? 50,
+  };
+}
+
+/** What each encrypted token is bound to: a ciphertext moved to another tutor, provider or field does not decrypt. */
+const fieldContext = (ctx: TokenContext, tutorId: string, field: 'access' | 'refresh') => `${tutorId}:${ctx.provider}:${field}`;
+
+function fail(
+  ctx: TokenContext,
+  code: 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED' | 'PROVIDER_UNAVAILABLE' | 'REFRESH_IN_PROGRESS',
+  message: string,
+  cause?: unknown,
+): VideoProviderError {
+  return new VideoProviderError(code, ctx.provider, message, cause === undefined ? {} : { cause });
+}
+
+/** The stored connection, if it is this provider's and usable; else the refusal that says why. */
+function usable(ctx: TokenContext, record: StoredTokens | null, tutorId: string): StoredTokens {
+  const { provider } = ctx;
+  if (!record) throw fail(ctx, 'NOT_CONNECTED', `tutor ${tutorId} has no ${provider} connection`);
+  if (record.provider !== provider) {
+    throw fail(ctx, 'NOT_CONNECTED', `tutor ${tutorId} is connected to ${record.provider}, not ${provider} (providers are never switched silently)`);
+  }
+  if (record.status === 'invalid') throw fail(ctx, 'CONNECTION_INVALID', `tutor ${tutorId}'s ${provider} connection is invalid: they must reconnect`);
+  if (record.status === 'expired') throw fail(ctx, 'CONNECTION_EXPIRED', `tutor ${tutorId}'s ${provider} connection has expired: they must reconnect`);
+  return record;
+}
+
+const isFresh = (ctx: TokenContext, record: StoredTokens, now: Date) =>
+  record.expiresAt === null || record.expiresAt.getTime() - ctx.skewMs > now.getTime();
+
+async function markRefused(ctx: TokenContext, tutorId: string, lease: StoredTokens, status: 'expired' | 'invalid', reason: string): Promise<never> {
+  const { provider } = ctx;
+  const now = ctx.clock.now();
+  const marked = await ctx.store.compareAndSwap(tutorId, lease.version, {
+    ...lease,
+    status,
+    statusReason: reason,
+    version: lease.version + 1,
+    refreshLeaseUntil: null,
+    updatedAt: now,
+  });
+  // Only the write that marked the connection tells the host: a lost write means the connection was
+  // replaced (the tutor reconnected) or the lease was taken over, and nobody must be told it is bad.
+  if (marked) {
+    try {
+      await ctx.options.onConnectionInvalid?.({ tutorId, provider, status, reason });
+    } catch {
+      // The hook cannot undo the marking; its failure must not hide the refusal.
+    }
+  }
+  throw fail(
+    ctx,
+    status === 'invalid' ? 'CONNECTION_INVALID' : 'CONNECTION_EXPIRED',
+    `${provider} refused tutor ${tutorId}'s refresh token (${reason}): the connection is now ${status}`,
+  );
+}
+
+async function refreshUnderLease(ctx: TokenContext, tutorId: string, lease: StoredTokens): Promise<string> {
+  const { store, keyRing, provider, clock } = ctx;
+  if (!lease.refreshToken) return markRefused(ctx, tutorId, lease, 'expired', 'no_refresh_token');
+  const refreshToken = await decryptToken(keyRing, lease.refreshToken, fieldContext(ctx, tutorId, 'refresh'));
+  let answer: RefreshedTokens;
+  try {
+    // Past the limit: rejects (`TimeoutError`), an unknown outcome like a network failure.
+    answer = await withDeadline(() => ctx.oauth.refreshAccessToken(refreshToken), { timeoutMs: ctx.refreshTimeoutMs, what: 'the refresh' });
+  } catch (error) {
+    if (isOAuthError(error) && REFUSALS[provider].has(error.code)) {
+      // Google answers every dead refresh token `invalid_grant` ("Token has been expired or revoked."):
+      // the tutor must reconnect either way, so it is `invalid`. Zoom's expiry answer names it.
+      const expired = provider === 'zoom' && /expire/i.test(error.description ?? '');
+      return markRefused(ctx, tutorId, lease, expired ? 'expired' : 'invalid', error.code);
+    }
+    // Unknown outcome (network, 5xx, time-out): release the lock, keep the old tokens, report a failure.
+    await store.compareAndSwap(tutorId, lease.version, { ...lease, version: lease.version + 1, refreshLeaseUntil: null, updatedAt: clock.now() });
+    const what = isOAuthError(error) ? `answered ${error.code}` : error instanceof Error ? error.constructor.name : 'failed';
+    throw fail(ctx, 'PROVIDER_UNAVAILABLE', `refreshing tutor ${tutorId}'s ${provider} token failed (${what}); try again later`, error);
+  }
+  const now = clock.now();
+  const accessToken = answer.accessToken();
+  let expiresIn: number | null = null;
+  try {
+    expiresIn = answer.accessTokenExpiresInSeconds();
+  } catch {
+    expiresIn = null;
+  }
+  // The rotated refresh token replaces the old one in the same write; without a new one the old stays.
+  const next: StoredTokens = {
+    ...lease,
+    version: lease.version + 1,
+    accessToken: await encryptToken(keyRing, accessToken, fieldContext(ctx, tutorId, 'access')),
+    refreshToken: answer.hasRefreshToken() ? await encryptToken(keyRing, answer.refreshToken(), fieldContext(ctx, tutorId, 'refresh')) : lease.refreshToken,
+    expiresAt: expiresIn === null ? null : new Date(now.getTime() + expiresIn * 1000),
+    refreshLeaseUntil: null,
+    updatedAt: now,
+  };
+  if (!(await store.compareAndSwap(tutorId, lease.version, next))) {
+    throw fail(ctx, 'REFRESH_IN_PROGRESS', `the refresh lock of tutor ${tutorId} was taken over before the refreshed ${provider} token was stored`);
+  }
+  return accessToken;
+}
+
+/** A usable access token: the stored one while fresh (and not `rejected`), else refreshed under the lease. */
+async function obtain(ctx: TokenContext, tutorId: string, rejected: string | undefined): Promise<string> {
+  const { store, keyRing, provider, clock, leaseMs } = ctx;
+  const deadline = clock.now().getTime() + leaseMs + ctx.refreshTimeoutMs;
+  let forced = rejected !== undefined;
+  for (;;) {
+    const record = usable(ctx, await store.read(tutorId), tutorId);
+    const now = clock.now();
+    if (isFresh(ctx, record, now) && !record.refreshLeaseUntil) {
+      const token = await decryptToken(keyRing, record.accessToken, fieldContext(ctx, tutorId, 'access'));
+      if (!forced || token !== rejected) return token;
+      forced = true;
+    }
+    if (record.refreshLeaseUntil && record.refreshLeaseUntil.getTime() > now.getTime()) {
+      if (now.getTime() > deadline) throw fail(ctx, 'REFRESH_IN_PROGRESS', `tutor ${tutorId}'s ${provider} token is being refreshed elsewhere for too long`);
+      await sleep(ctx.pollMs);
+      continue;
+    }
+    if (isFresh(ctx, record, now) && !forced) {
+      // A lease that passed without a write: read the token as it is.
+      const token = await decryptToken(keyRing, record.accessToken, fieldContext(ctx, tutorId, 'access'));
+      return token;
+    }
+    const lease: StoredTokens = { ...record, version: record.version + 1, refreshLeaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now };
+    if (!(await store.compareAndSwap(tutorId, record.version, lease))) continue;
+    return refreshUnderLease(ctx, tutorId, lease);
+  }
+}
+
+async function saveTokens(ctx: TokenContext, tutorId: string, tokens: ProviderTokens): Promise<void> {
+  const { store, keyRing, provider, clock } = ctx;
+  for (;;) {
+    const current = await store.read(tutorId);
+    const now = clock.now();
+    const next: StoredTokens = {
+      provider,
+      status: 'connected',
+      version: (current?.version ?? 0) + 1,
+      accessToken: await encryptToken(keyRing, tokens.accessToken, fieldContext(ctx, tutorId, 'access')),
+      refreshToken: tokens.refreshToken === null ? null : await encryptToken(keyRing, tokens.refreshToken, fieldContext(ctx, tutorId, 'refresh')),
+      expiresAt: tokens.expiresAt,
+      refreshLeaseUntil: null,
+      updatedAt: now,
+    };
+    if (await store.compareAndSwap(tutorId, current?.version ?? null, next)) return;
+  }
 }

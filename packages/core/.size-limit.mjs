@@ -1,0 +1,45 @@
+// Size budgets of @itutor/sessions-core, measured as a host bundles it: see scripts/size-budgets.mjs.
+import { hostBudgets } from '../../scripts/size-budgets.mjs';
+
+export default hostBudgets(import.meta.url, [
+  {
+    name: 'core "/rules" for the browser: what a page pulls for timing, money and status display (computeSessionTimings, effectiveStatus, amountsForOutcome, formatMoney, secondsUntil, STATUS_LABELS, isFinalStatus, fromSessionJson, DEFAULT_POLICY), date-fns included',
+    import: { '@itutor/sessions-core/rules': '{ computeSessionTimings, effectiveStatus, amountsForOutcome, formatMoney, secondsUntil, STATUS_LABELS, isFinalStatus, fromSessionJson, DEFAULT_POLICY }' },
+    limit: '1.75 kB',
+  },
+  {
+    name: 'core "/rules" whole entry (every pure rule, for the browser), date-fns included',
+    import: { '@itutor/sessions-core/rules': '*' },
+    limit: '3.05 kB',
+  },
+  {
+    name: 'core "." whole entry (the host entry: createSessionsCore, errors, policy), date-fns and uuid included',
+    import: { '@itutor/sessions-core': '*' },
+    platform: 'node',
+    limit: '16.9 kB',
+  },
+  {
+    name: 'core "/adapter" whole entry (what adapter authors build on: ports, ledger keys, deadline helper) with what it pulls from ".", date-fns and uuid included',
+    import: { '@itutor/sessions-core/adapter': '*' },
+    platform: 'node',
+    limit: '7.9 kB',
+  },
+  {
+    name: 'core "/http" whole entry (the Web handlers) with the core it pulls; zod excluded (server-only, a host has it)',
+    import: { '@itutor/sessions-core/http': '*' },
+    platform: 'node',
+    external: ['zod'],
+    limit: '5.7 kB',
+  },
+  {
+    name: 'core "/client" whole entry (the browser fetch client), nothing excluded',
+    import: { '@itutor/sessions-core/client': '*' },
+    limit: '900 B',
+  },
+  {
+    name: 'core "/testing" whole entry (in-memory adapter, fakes, contract and fault suites) with the core it pulls',
+    import: { '@itutor/sessions-core/testing': '*' },
+    platform: 'node',
+    limit: '41.5 kB',
+  },
+]);
