@@ -5,7 +5,6 @@ import {
   toAttendanceRole,
   type AttendanceEntry,
   type AttendanceRepository,
-  type MatchParticipant,
   type MeetingEventInput,
   type MeetingEventOutcome,
 } from './attendance';

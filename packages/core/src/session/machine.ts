@@ -8,7 +8,7 @@ import { isFinalStatus, type SettledOutcome } from '../rules/status';
 import { recordChargeResult, type ChargeAnswer, type RefundAnswer } from '../ledger/answers';
 import { expireCharge, openAttempt, openNextAttempt } from '../ledger/charges';
 import { recordRefundResult, requestRefund, type Refund, type RefundRequest } from '../ledger/refunds';
-import type { CancelledBy, ParticipantRole, Session, SessionEventDraft, VideoProviderName } from './model';
+import type { CancelledBy, Session, SessionEventDraft, VideoProviderName } from './model';
 import { joinGuard, noShowGuard, roleOf, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
 import { autoNoShowEvidence, type AttendanceEntry } from './attendance';
 import {
