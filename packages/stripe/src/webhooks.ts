@@ -1,5 +1,5 @@
 import { refundIdempotencyKey, withDeadline, type ChargeResult, type Clock, type RefundResult } from '@itutor/sessions-core';
-import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
+import { json, problem, readBodyBytes, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { z } from 'zod';
 import { classifyStripeCharge, classifyStripeRefund } from './classify';
 import type { StripeClientLike, StripeEventLike, StripeRefundLike } from './client';
@@ -102,8 +102,10 @@ export interface StripeWebhookRecorder {
   recordCardSaved?(card: WebhookCardSaved): Promise<void>;
 }
 
-/** Options of {@link stripeWebhookHandler}. */
+/** Options of {@link stripeWebhookRoutes}. */
 export interface StripeWebhookOptions {
+  /** The route's path under the mount's base path. Default `/webhooks/stripe` (`POST /api/webhooks/stripe`). */
+  readonly path?: string;
   readonly stripe: StripeClientLike;
   /** The endpoint's signing secret (`whsec_...`); several while rolling it (any one may match). */
   readonly webhookSecret: string | readonly string[];
@@ -213,8 +215,10 @@ function refundOf(meta: Readonly<Record<string, string>> | null | undefined): { 
 const ignored = (reason: string) => json({ received: true, ignored: reason });
 
 /**
- * The Web `Request → Response` handler for `POST /api/webhooks/stripe` (mount it on that route; it does no
- * routing of its own). It:
+ * The Stripe webhook route, `POST /api/webhooks/stripe`, as a route plug-in of the core's one mount
+ * (`createSessionsHandler({ ..., routes: [stripeWebhookRoutes({ ... })] })` from
+ * `@itutor/sessions-core/http`). It authenticates itself (the mount hands it the request untouched, never
+ * calls the host's authenticator) and:
  *
  * 1. verifies `Stripe-Signature` over the raw body with the client's own check
  *    (`stripe.webhooks.constructEventAsync`, `toleranceSeconds`): a missing, wrong or stale signature → 400,
@@ -232,9 +236,28 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  * Stripe dashboard) go to `onForeignRefund`. `refund.created`, `refund.updated`, `refund.failed` and
  * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's.
  *
- * Errors are `application/problem+json` like the core's routes (400 `INVALID_INPUT`, 405, 413, 500).
+ * Errors are `application/problem+json` like the core's routes (400 `INVALID_INPUT`, 413, 500; the mount
+ * answers 405 for other methods than POST).
+ *
+ * ```ts
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [
+ *     stripeWebhookRoutes({
+ *       stripe, webhookSecret: process.env.STRIPE_WEBHOOK_SECRET!, events: stripeEvents,
+ *       recorder: { recordChargeAnswer: coreChargeRecorder(core), recordRefundAnswer: coreRefundRecorder(core) },
+ *     }),
+ *   ],
+ * });
+ * ```
  */
-export function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
+export function stripeWebhookRoutes(options: StripeWebhookOptions): SessionsRoutePlugin {
+  const handle = stripeWebhookHandler(options);
+  return { id: 'stripe-webhook', routes: [{ methods: ['POST'], path: options.path ?? '/webhooks/stripe', auth: 'none', handle }] };
+}
+
+/** The route's handler: verifies, deduplicates and records one delivery (see {@link stripeWebhookRoutes}). */
+function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
   const secrets = typeof options.webhookSecret === 'string' ? [options.webhookSecret] : [...options.webhookSecret];
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.trim() === '')) {
     throw new TypeError('webhookSecret must be the endpoint signing secret (whsec_...)');
@@ -369,9 +392,6 @@ export function stripeWebhookHandler(options: StripeWebhookOptions): (request: R
   }
 
   return async (request) => {
-    if (request.method.toUpperCase() !== 'POST') {
-      return problem('METHOD_NOT_ALLOWED', 'Use POST for this route', { headers: { allow: 'POST' } });
-    }
     const body = await readBodyBytes(request, maxBodyBytes);
     if (body === null) return problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBodyBytes} bytes`);
     const header = request.headers.get('stripe-signature');
