@@ -1,5 +1,5 @@
 import { SessionError, withDeadline, type ProviderTokens, type SessionsCore, type VideoProviderName } from '@itutor/sessions-core';
-import { problem, type Authenticator } from '@itutor/sessions-core/http';
+import { problem, type AuthContext, type Authenticator, type SessionsPluginRoute, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
 import type { OAuthStateStore } from './oauth-states';
@@ -68,12 +68,17 @@ export interface VideoConnectProvider {
   readonly authorizationUrl?: (url: URL) => URL;
 }
 
-/** Options of {@link createVideoConnectHandler}. */
+/** Options of {@link videoConnectRoutes}. */
 export interface VideoConnectOptions {
   /** The core's services (only `connectProvider` is used: connect or switch in one step). */
   readonly core: Pick<SessionsCore, 'connectProvider'>;
-  /** The same authenticator as the core's HTTP handlers (e.g. `createSupabaseAuthenticator`). */
-  readonly authenticate: Authenticator;
+  /**
+   * Who is signed in, for these routes only. Default: the mount's authenticator (`createSessionsHandler`'s
+   * `authenticate`). The tutor reaches these routes by full-page navigation (a link, the provider's
+   * redirect), which carries cookies but no `Authorization` header: give an authenticator that reads the
+   * session cookie when the mount's does not.
+   */
+  readonly authenticate?: Authenticator;
   /** The providers tutors may connect. A provider missing here answers 404. */
   readonly providers: Partial<Record<VideoProviderName, VideoConnectProvider>>;
   /**
@@ -95,8 +100,6 @@ export interface VideoConnectOptions {
    * URL, or a function of the outcome and request. `video=<outcome>` and `provider=<name>` are added.
    */
   readonly returnTo: string | ((outcome: VideoConnectOutcome, request: Request) => string);
-  /** Path prefix of the routes. Default `/api`: `GET /api/providers/{zoom|google_meet}/connect|callback`. */
-  readonly basePath?: string;
   /** Who may connect a provider (e.g. only tutors). Default: every signed-in user. */
   readonly canConnect?: (userId: string) => boolean | Promise<boolean>;
   /** How long a connect attempt may take. Default 600 000 (10 minutes). */
@@ -115,7 +118,7 @@ export interface VideoConnectOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** The shortest cookie secret {@link createVideoConnectHandler} accepts. */
+/** The shortest cookie secret {@link videoConnectRoutes} accepts. */
 export const MIN_COOKIE_SECRET_LENGTH = 32;
 
 const PROVIDERS: readonly VideoProviderName[] = ['zoom', 'google_meet'];
@@ -209,8 +212,10 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
 }
 
 /**
- * The OAuth connect routes for Zoom and Google Meet, as one Web-standard handler (`Request` →
- * `Response`) to mount beside the core's `/http` handler (server only):
+ * The OAuth connect routes for Zoom and Google Meet, as a route plug-in of the core's one mount
+ * (`createSessionsHandler({ ..., routes: [videoConnectRoutes({ ... })] })` from
+ * `@itutor/sessions-core/http`; server only). Two routes for each provider in `providers`, under the
+ * mount's base path:
  *
  * - `GET {basePath}/providers/{zoom|google_meet}/connect`: sends the signed-in tutor to the provider's
  *   consent page (authorization code with PKCE, S256), with a random `state`; the state, the PKCE
@@ -223,24 +228,29 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
  *   `connected` changes nothing.
  *
- * Unknown paths answer 404 and other methods 405, as `application/problem+json`. Tokens never reach the
- * browser, a log or an error.
+ * The routes take the signed-in user from the mount (`auth: 'optional'`: a signed-out visitor is sent back
+ * with `unauthenticated`, not answered 401), through `authenticate` when given. A provider missing from
+ * `providers` has no routes (404); other methods answer 405, as `application/problem+json`. Tokens never
+ * reach the browser, a log or an error.
  *
  * ```ts
- * // app/api/providers/[...path]/route.ts (Next.js)
- * const handle = createVideoConnectHandler({
- *   core, authenticate, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
- *   returnTo: 'https://tutor.example/settings/video',
- *   stateStore: createSqlOAuthStateStore(pool), // shared by every instance (@itutor/sessions-supabase)
- *   providers: {
- *     zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens },
- *     google_meet: { oauth: meetProvider.oauth, tokens: meetProvider.tokens },
- *   },
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [
+ *     videoConnectRoutes({
+ *       core, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
+ *       returnTo: 'https://tutor.example/settings/video',
+ *       stateStore: createSqlOAuthStateStore(pool), // shared by every instance (@itutor/sessions-supabase)
+ *       providers: {
+ *         zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens },
+ *         google_meet: { oauth: meetProvider.oauth, tokens: meetProvider.tokens },
+ *       },
+ *     }),
+ *   ],
  * });
- * export { handle as GET };
  * ```
  */
-export function createVideoConnectHandler(options: VideoConnectOptions): (request: Request) => Promise<Response> {
+export function videoConnectRoutes(options: VideoConnectOptions): SessionsRoutePlugin {
   assertUsableSecret(options.cookieSecret);
   // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
   // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
@@ -260,11 +270,10 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
       throw new SessionError('INVALID_INPUT', 'returnTo must be an absolute URL', { issues: [{ path: 'returnTo', message: 'not an absolute URL' }] });
     }
   }
-  const base = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const route = new RegExp(`^${escaped}/providers/([^/]+)/(connect|callback)/?$`);
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    throw new SessionError('INVALID_INPUT', 'authenticate must be a function', { issues: [{ path: 'authenticate', message: 'is not a function' }] });
+  }
   const cookieName = options.cookieName ?? 'itutor_video_oauth';
-  const cookiePath = `${base}/providers`;
   const ttlMs = options.stateTtlMs ?? 600_000;
   const exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
   const stateStoreTimeoutMs = options.stateStoreTimeoutMs ?? 5_000;
@@ -275,8 +284,9 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     'verify',
   ]);
 
-  const cookie = (value: string, maxAgeSeconds: number) =>
-    `${cookieName}=${value}; Path=${cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  // The cookie goes only to the connect routes: `{basePath}/providers`, the mount's base path per request.
+  const cookie = (basePath: string, value: string, maxAgeSeconds: number) =>
+    `${cookieName}=${value}; Path=${basePath}/providers; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 
   async function sign(attempt: Attempt): Promise<string> {
     const payload = base64url(encoder.encode(JSON.stringify(attempt)));
@@ -310,8 +320,7 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     return new Response(null, { status: 302, headers });
   }
 
-  async function connect(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-    const user = await options.authenticate(request);
+  async function connect(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
     if (!user) return back(request, 'unauthenticated', name);
     if (options.canConnect && !(await options.canConnect(user.userId))) return back(request, 'forbidden', name);
     const state = generateState();
@@ -327,7 +336,7 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     const value = await sign({ v: 1, u: user.userId, p: name, s: state, c: verifier, e: clock.now().getTime() + ttlMs });
     return new Response(null, {
       status: 302,
-      headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(value, Math.ceil(ttlMs / 1000)) },
+      headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(basePath, value, Math.ceil(ttlMs / 1000)) },
     });
   }
 
@@ -359,15 +368,14 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     return answer;
   }
 
-  async function callback(request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-    const clear: [string, string][] = [['set-cookie', cookie('', 0)]];
+  async function callback(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
+    const clear: [string, string][] = [['set-cookie', cookie(basePath, '', 0)]];
     const done = (outcome: VideoConnectOutcome) => back(request, outcome, name, clear);
     const params = new URL(request.url).searchParams;
     const now = clock.now().getTime();
 
     const attempt = await readAttempt(request);
     if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
-    const user = await options.authenticate(request);
     if (!user) return done('unauthenticated');
     if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
     const state = params.get('state');
@@ -405,24 +413,31 @@ export function createVideoConnectHandler(options: VideoConnectOptions): (reques
     return done('connected');
   }
 
-  return async (request) => {
-    let pathname: string;
-    try {
-      pathname = new URL(request.url).pathname;
-    } catch {
-      return problem('ROUTE_NOT_FOUND', 'Malformed request URL');
+  const routes: SessionsPluginRoute[] = [];
+  for (const name of PROVIDERS) {
+    const provider = options.providers[name];
+    if (!provider) continue;
+    for (const step of ['connect', 'callback'] as const) {
+      routes.push({
+        methods: ['GET'],
+        path: `/providers/${name}/${step}`,
+        auth: 'optional',
+        ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+        handle: async (request, { user, basePath }) => {
+          try {
+            return await (step === 'connect' ? connect(request, user, basePath, name, provider) : callback(request, user, basePath, name, provider));
+          } catch (error) {
+            // The host's returnTo / canConnect threw: a server error, never a token. (An authenticator that
+            // throws is answered by the mount alike, and told to its onUnexpectedError.)
+            options.onError?.(error);
+            return problem('INTERNAL', 'An unexpected error occurred');
+          }
+        },
+      });
     }
-    const match = route.exec(pathname);
-    const name = match?.[1] as VideoProviderName | undefined;
-    const provider = name && PROVIDERS.includes(name) ? options.providers[name] : undefined;
-    if (!match || !name || !provider) return problem('ROUTE_NOT_FOUND', `No route for ${pathname.slice(0, 200)}`);
-    if (request.method.toUpperCase() !== 'GET') return problem('METHOD_NOT_ALLOWED', 'Use GET for this route', { headers: { allow: 'GET' } });
-    try {
-      return await (match[2] === 'connect' ? connect(request, name, provider) : callback(request, name, provider));
-    } catch (error) {
-      // The authenticator or the host's returnTo / canConnect threw: a server error, never a token.
-      options.onError?.(error);
-      return problem('INTERNAL', 'An unexpected error occurred');
-    }
-  };
+  }
+  if (routes.length === 0) {
+    throw new SessionError('INVALID_INPUT', 'providers must configure zoom or google_meet', { issues: [{ path: 'providers', message: 'names no provider' }] });
+  }
+  return { id: 'video-connect', routes };
 }
