@@ -83,18 +83,26 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       });
       const core = createSessionsCore({ adapter, videoProvider: videoProviders({ zoom: provider }), paymentGateway: createRecordingPaymentGateway(), clock });
       const errors: unknown[] = [];
-      const handle = createVideoConnectHandler({
+      // The connect routes as a host mounts them: plugged into the core's one handler.
+      const handle = createSessionsHandler({
         core,
         authenticate: (request) => {
           const user = request.headers.get('x-user');
           return user ? { userId: user } : null;
         },
-        cookieSecret: COOKIE_SECRET,
-        returnTo: `${ORIGIN}/settings`,
-        stateStore: createSqlOAuthStateStore(client),
-        clock,
-        onError: (e) => errors.push(e),
-        providers: { zoom: { oauth: provider.oauth, tokens: provider.tokens } },
+        getBooking: async () => null,
+        cronSecret: 'oauth-states-cron-secret-0123456789abcdef',
+        routes: [
+          videoConnectRoutes({
+            core,
+            cookieSecret: COOKIE_SECRET,
+            returnTo: `${ORIGIN}/settings`,
+            stateStore: createSqlOAuthStateStore(client),
+            clock,
+            onError: (e) => errors.push(e),
+            providers: { zoom: { oauth: provider.oauth, tokens: provider.tokens } },
+          }),
+        ],
       });
       return { handle, core, errors };
     }
