@@ -424,8 +424,15 @@ describe('examples/nextjs end to end (local development mode)', () => {
   });
 
   it('one mount: the connect routes send a signed-in tutor to Zoom (PKCE, state cookie); the attendance route answers', async () => {
-    await signInAs('Ada');
-    const cookie = (await context.cookies(baseUrl)).map((c) => `${c.name}=${c.value}`).join('; ');
+    // Ada signs in (the development sign-in route), as the page's form would.
+    const signIn = await fetch(`${baseUrl}/api/dev/sign-in`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `userId=${PEOPLE.ada}`,
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toMatch(/^itutor_dev_user=/);
     const connect = await fetch(`${baseUrl}/api/providers/zoom/connect`, { headers: { cookie }, redirect: 'manual' });
     expect(connect.status).toBe(302);
     const consent = new URL(connect.headers.get('location')!);

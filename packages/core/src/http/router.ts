@@ -1,3 +1,4 @@
+import type { AuthContext } from './auth';
 import { createSessionsRouteHandlers, type RouteHandler, type SessionsHttpOptions } from './handlers';
 import { compileRoute, mountPlugins, type CompiledRoute, type SessionsPluginRoute, type SessionsRoutePlugin } from './plugins';
 import { problem, problemFromError } from './problem';
@@ -56,7 +57,7 @@ export function createSessionsHandler(options: SessionsHandlerOptions): (request
   /** A plug-in's route: authenticated as it declares, its request untouched; a throw is answered like the core's. */
   async function runPlugin(route: SessionsPluginRoute, request: Request, params: Record<string, string>): Promise<Response> {
     try {
-      let user = null;
+      let user: AuthContext | null = null;
       if (route.auth !== 'none') {
         const found = await (route.authenticate ?? options.authenticate)(request);
         user = found && typeof found.userId === 'string' && found.userId !== '' ? found : null;
