@@ -291,6 +291,17 @@ const { session, created } = await core.sessions.create({
 assert.equal(created, true);
 assert.equal(session.noShowWaitMinutes, 19);
 console.log('ESM: a session created through the packed core:', session.status);
+
+// One mount: the video package's route plug-in on the core's handler (separately packed packages).
+const { coreMeetingEventSink, zoomWebhookRoutes } = await import('@itutor/sessions-video');
+const mount = (routes) => createSessionsHandler({ core, authenticate: () => null, getBooking: async () => null, cronSecret: 'c'.repeat(32), routes });
+const zoomWebhook = zoomWebhookRoutes({ secretToken: 'zoom-secret-token', onMeetingEvent: coreMeetingEventSink(core) });
+const handle = mount([zoomWebhook]);
+const unsigned = await handle(new Request('http://localhost/api/webhooks/zoom', { method: 'POST', body: '{}' }));
+assert.equal(unsigned.status, 401); // reached the plug-in, which refused the unsigned delivery
+assert.equal((await handle(new Request('http://localhost/api/webhooks/zoom'))).headers.get('allow'), 'POST');
+assert.throws(() => mount([zoomWebhook, zoomWebhookRoutes({ secretToken: 'x', onMeetingEvent: async () => {}, path: '/webhooks/zoom' })]), { code: 'INVALID_INPUT' });
+console.log('ESM: a route plug-in of the video package mounted on the core handler');
 JS
 node src/smoke.mjs
 node -e "
@@ -299,8 +310,8 @@ const supabase = require('@itutor/sessions-supabase');
 const react = require('@itutor/sessions-react');
 const video = require('@itutor/sessions-video');
 const stripe = require('@itutor/sessions-stripe');
-if (typeof video.zoom !== 'function' || typeof video.createVideoConnectHandler !== 'function') throw new Error('video exports');
-if (typeof stripe.stripeGateway !== 'function' || typeof stripe.stripeWebhookHandler !== 'function') throw new Error('stripe exports');
+if (typeof video.zoom !== 'function' || typeof video.videoConnectRoutes !== 'function' || typeof video.zoomWebhookRoutes !== 'function') throw new Error('video exports');
+if (typeof stripe.stripeGateway !== 'function' || typeof stripe.stripeWebhookRoutes !== 'function') throw new Error('stripe exports');
 if (core.formatMoney(7500) !== 'TTD\u00a075.00') throw new Error('formatMoney');
 if (typeof supabase.createSqlAdapter !== 'function' || typeof react.SessionJoinButton !== 'function') throw new Error('exports');
 console.log('CJS: core, supabase, react, video and stripe load');

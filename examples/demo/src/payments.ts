@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import type { ChargeInstruction } from '@itutor/sessions-core/adapter';
 import type { SessionsCore } from '@itutor/sessions-core';
-import { coreChargeRecorder, stripeGateway, stripeWebhookHandler, type StripeEventStore } from '@itutor/sessions-stripe';
+import type { SessionsRoutePlugin } from '@itutor/sessions-core/http';
+import { coreChargeRecorder, stripeGateway, stripeWebhookRoutes, type StripeEventStore } from '@itutor/sessions-stripe';
 import { createStripeFake, type FakeCardBehaviour, type StripeFake } from '@itutor/sessions-stripe/testing';
 
 /**
@@ -30,8 +31,8 @@ export interface DemoPayments {
   readonly gateway: ReturnType<typeof stripeGateway> & { readonly instructions: readonly ChargeInstruction[] };
   /** What the host's `onAuthenticationRequired` hook told each student, by session id. */
   readonly notices: ReadonlyMap<string, string>;
-  /** The webhook route, once the core exists. */
-  webhookHandler(core: SessionsCore, events: StripeEventStore): (request: Request) => Promise<Response>;
+  /** The webhook route (`POST /api/webhooks/stripe`), a plug-in of the core's one mount, once the core exists. */
+  webhookRoutes(core: SessionsCore, events: StripeEventStore): SessionsRoutePlugin;
   /**
    * Delivers the fake's events not yet delivered to `deliver` (the webhook route), as Stripe would,
    * each signed with the endpoint's secret. Resolves to the number delivered.
@@ -75,8 +76,8 @@ export function createDemoPayments(options: { nameOf: (userId: string) => string
     fake,
     gateway,
     notices,
-    webhookHandler: (core, events) =>
-      stripeWebhookHandler({
+    webhookRoutes: (core, events) =>
+      stripeWebhookRoutes({
         stripe,
         webhookSecret: DEMO_WEBHOOK_SECRET,
         events,

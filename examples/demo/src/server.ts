@@ -1,5 +1,6 @@
 /**
- * The demo host app: the core's HTTP handlers under /api, the demo's own controls under /demo, the page.
+ * The demo host app: the SDK's routes under /api (one handler: the core's routes and the Stripe, Zoom and
+ * connect route plug-ins), the demo's own controls under /demo, the page.
  * `start.mjs` bundles this file (see build.mjs), listens on a port before the database is up, and
  * hands requests to {@link createDemo}'s app once it is.
  */
@@ -8,7 +9,7 @@ import { subMinutes } from 'date-fns';
 import { isFinalStatus } from '@itutor/sessions-core/rules';
 import { toSessionJson, type AttendanceEntry, type Session } from '@itutor/sessions-core';
 import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core/http';
-import { coreMeetingEventSink, createVideoConnectHandler, createZoomWebhookHandler, type VideoConnectOutcome } from '@itutor/sessions-video';
+import { coreMeetingEventSink, videoConnectRoutes, zoomWebhookRoutes, type VideoConnectOutcome } from '@itutor/sessions-video';
 import { randomBytes } from 'node:crypto';
 import { renderPage } from './page.mjs';
 import { DEMO_CARDS } from './payments';
@@ -143,7 +144,9 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     return userId ? { userId } : null;
   };
   const callbackUrl = world.video.redirectUri();
-  const connect = createVideoConnectHandler({
+  // The OAuth connect routes (`GET /api/providers/zoom/connect|callback`). A full-page navigation carries the
+  // demo's cookie, not its header: these routes get their own authenticator, which reads either.
+  const connect = videoConnectRoutes({
     core: world.core,
     authenticate: authenticateBrowser,
     // Per start: a restart forgets the attempts in flight, as the in-memory database forgets everything else.
@@ -170,29 +173,33 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     onError: (error) => console.error('[demo] connect route:', error instanceof Error ? error.message : error),
   });
 
+  // Stripe's webhook route, as a host mounts it (events deduplicated in the database's stripe_events table).
+  const stripeWebhook = world.payments.webhookRoutes(world.core, world.database.stripeEvents);
+
+  // Zoom's webhook route, as a host mounts it: deliveries verified with the app's Secret Token and handed
+  // to the core (attendance stored once per event and matched by the core's matchParticipant; meeting
+  // ends through the state machine). The demo's clock, so Zoom's timestamps are checked in simulated time.
+  const zoomWebhook = zoomWebhookRoutes({
+    secretToken: ZOOM_WEBHOOK_SECRET_TOKEN,
+    onMeetingEvent: coreMeetingEventSink(world.core),
+    clock: world.clock,
+    onError: (error) => console.error('[demo] Zoom webhook:', error instanceof Error ? error.message : error),
+  });
+
+  // One handler for every SDK route: the core's, the Stripe webhook, the Zoom webhook, the connect routes.
   const handle = createSessionsHandler({
     core: world.core,
     authenticate,
     getBooking: async (bookingId) => world.bookings.get(bookingId) ?? null,
     cronSecret: CRON_SECRET,
     onUnexpectedError: (error) => console.error('[demo] unexpected error', error),
+    routes: [stripeWebhook, zoomWebhook, connect],
   });
 
-  // Stripe's webhook route, as a host mounts it (events deduplicated in the database's stripe_events table).
-  const stripeWebhook = world.payments.webhookHandler(world.core, world.database.stripeEvents);
-  /** Stripe delivering the fake's new events to the route above, signed with the endpoint's secret. */
+  /** Stripe delivering the fake's new events to the webhook route, signed with the endpoint's secret. */
   const deliverStripeEvents = () =>
     world.payments.deliverEvents(async (request) => app.fetch(new Request(new URL('/api/webhooks/stripe', origin()), request)));
 
-  // Zoom's webhook route, as a host mounts it: deliveries verified with the app's Secret Token and handed
-  // to the core (attendance stored once per event and matched by the core's matchParticipant; meeting
-  // ends through the state machine). The demo's clock, so Zoom's timestamps are checked in simulated time.
-  const zoomWebhook = createZoomWebhookHandler({
-    secretToken: ZOOM_WEBHOOK_SECRET_TOKEN,
-    onMeetingEvent: coreMeetingEventSink(world.core),
-    clock: world.clock,
-    onError: (error) => console.error('[demo] Zoom webhook:', error instanceof Error ? error.message : error),
-  });
   /** The demo playing Zoom: its webhooks go over HTTP to the route above, on this demo's own origin. */
   const zoom = createDemoZoomEvents(world, () => new URL('/api/webhooks/zoom', origin()).toString());
 
@@ -207,9 +214,6 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
   };
 
   const app = new Hono();
-  app.post('/api/webhooks/stripe', (c) => stripeWebhook(c.req.raw));
-  app.post('/api/webhooks/zoom', (c) => zoomWebhook(c.req.raw));
-  app.all('/api/providers/*', (c) => connect(c.req.raw));
   app.all('/api/*', (c) => handle(c.req.raw));
 
   // Signs the browser in as a demo user (a cookie) and follows `next`: how the page's Connect links

@@ -121,3 +121,54 @@ export function readMeetPushEnv(env: NodeJS.ProcessEnv = process.env): MeetPushE
   }
   return { audience: env.GOOGLE_MEET_PUSH_AUDIENCE!.trim(), serviceAccountEmail: env.GOOGLE_MEET_PUSH_SERVICE_ACCOUNT!.trim() };
 }
+
+/** Zoom and Google Meet on the tutors' own accounts, and their connect routes (`lib/video.ts`). */
+export interface VideoEnv {
+  /** The app's public origin (`APP_URL`): the OAuth redirect URIs are `<APP_URL>/api/providers/<provider>/callback`. */
+  readonly appUrl: string;
+  /** `ZOOM_CLIENT_ID` / `ZOOM_CLIENT_SECRET` of the Zoom OAuth app, when Zoom is offered. */
+  readonly zoom: { readonly clientId: string; readonly clientSecret: string } | null;
+  /** `GOOGLE_CLIENT_ID` / `GOOGLE_CLIENT_SECRET` of the Google OAuth client, when Google Meet is offered. */
+  readonly googleMeet: { readonly clientId: string; readonly clientSecret: string } | null;
+  /** `VIDEO_TOKEN_KEY`: 32 random bytes, base64 (`openssl rand -base64 32`); seals the tutors' OAuth tokens. */
+  readonly tokenKey: string;
+  /** `VIDEO_TOKEN_KEY_ID`: the key's id, stored beside each sealed token (rotate by adding a new id). Default `k1`. */
+  readonly tokenKeyId: string;
+  /** `VIDEO_COOKIE_SECRET`: at least 32 characters; signs the connect routes' state cookie. */
+  readonly cookieSecret: string;
+}
+
+/**
+ * Reads the video providers' configuration: `null` when no provider's credentials are set (the example
+ * keeps its placeholder provider, and the connect routes answer that they are not configured). Throws
+ * {@link SessionsConfigError} naming what is missing when it is set only in part.
+ */
+export function readVideoEnv(env: NodeJS.ProcessEnv = process.env): VideoEnv | null {
+  const value = (name: string) => env[name]?.trim() ?? '';
+  const pair = (id: string, secret: string) => (value(id) || value(secret) ? { clientId: value(id), clientSecret: value(secret) } : null);
+  const zoom = pair('ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET');
+  const googleMeet = pair('GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET');
+  if (!zoom && !googleMeet) return null;
+  const required = [
+    ...(zoom ? ['ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET'] : []),
+    ...(googleMeet ? ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'] : []),
+    'VIDEO_TOKEN_KEY',
+    'VIDEO_COOKIE_SECRET',
+    'APP_URL',
+  ];
+  const missing = required.filter((name) => !value(name));
+  if (missing.length > 0) {
+    throw new SessionsConfigError(
+      `The video providers are not configured: missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
+        '(see examples/nextjs/README.md, "Zoom and Google Meet").',
+    );
+  }
+  return {
+    appUrl: value('APP_URL'),
+    zoom,
+    googleMeet,
+    tokenKey: value('VIDEO_TOKEN_KEY'),
+    tokenKeyId: value('VIDEO_TOKEN_KEY_ID') || 'k1',
+    cookieSecret: value('VIDEO_COOKIE_SECRET'),
+  };
+}

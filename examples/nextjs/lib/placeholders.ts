@@ -7,9 +7,10 @@ import type { PaymentGateway, VideoProvider } from '@itutor/sessions-core';
  * PLACEHOLDERS — replace both before taking real bookings.
  *
  * The real ones are in the SDK: `zoom()` / `googleMeet()` with their connect routes from
- * `@itutor/sessions-video`, and `stripeGateway()` with its webhook route from `@itutor/sessions-stripe`
- * (examples/demo wires both, against local fakes). The core only sees the two ports below, so swapping
- * them in is a change to `lib/sessions.ts` and nothing else.
+ * `@itutor/sessions-video` (lib/video.ts uses them as soon as the environment configures them: README
+ * "Zoom and Google Meet"), and `stripeGateway()` with its webhook route plug-in from
+ * `@itutor/sessions-stripe` (examples/demo wires both, against local fakes). The core only sees the two
+ * ports below, and the routes join the one handler, so swapping them in is a change to `lib/sessions.ts`.
  */
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');

@@ -1,24 +1,31 @@
 import 'server-only';
 import { createSessionsCore, type Booking, type SessionsCore } from '@itutor/sessions-core';
-import { createSessionsRouteHandlers, problem, type Authenticator, type SessionsRouteHandlers } from '@itutor/sessions-core/http';
+import { createSessionsHandler, problem, type Authenticator, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import {
+  type SupabaseSessionsAdapter,
   createSqlAdapter,
+  createSqlOAuthStateStore,
   createSupabaseAdapter,
   createSupabaseAuthenticator,
+  createSupabaseOAuthStateStore,
   withSupabaseSessionCookie,
 } from '@itutor/sessions-supabase';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { Pool } from 'pg';
+import type { OAuthStateStore } from '@itutor/sessions-video';
 import { matchParticipantByEmail } from './attendance';
 import { createBookingLoader } from './bookings';
-import { readLocalSessionsEnv, readSessionsEnv, SessionsConfigError } from './env';
+import { readLocalSessionsEnv, readSessionsEnv, readVideoEnv, SessionsConfigError, type VideoEnv } from './env';
 import { createSqlBookingLoader } from './local/bookings';
 import { openLocalDatabase } from './local/database';
 import { createDevAuthenticator } from './local/dev-auth';
 import { createLocalPaymentGateway, createLocalVideoProvider } from './local/fakes';
 import { DEV_PEOPLE } from './local/people';
 import { sessionsMode } from './mode';
+import { configProblem, notConfigured } from './not-configured';
 import { placeholderPaymentGateway, placeholderVideoProvider } from './placeholders';
+import { createVideoSetup } from './video';
+import { webhookRoutes } from './webhooks';
 
 interface SessionsServerBase {
   readonly core: SessionsCore;
@@ -26,8 +33,11 @@ interface SessionsServerBase {
   readonly authenticate: Authenticator;
   /** The host's confirmed booking by id, or `null` (see `lib/bookings.ts`). */
   readonly getBooking: (bookingId: string) => Promise<Booking | null>;
-  /** The four routes of the HTTP contract. */
-  readonly routes: SessionsRouteHandlers;
+  /**
+   * Every SDK route in one handler (`app/api/[...path]/route.ts`): the core's (create-for-booking, join,
+   * mark-no-show, attendance, the cron) and the plug-ins' (the Zoom and Meet webhooks, the video connect routes).
+   */
+  readonly handle: (request: Request) => Promise<Response>;
 }
 
 /** Production: Supabase for data and sign-in. */
@@ -76,9 +86,12 @@ function buildSupabaseServer(): SupabaseSessionsServer {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   });
 
+  const adapter = createSupabaseAdapter(supabase);
+  // Zoom / Google Meet on the tutors' accounts when configured (lib/video.ts); else the placeholder.
+  const video = videoSetup(() => createSupabaseOAuthStateStore(supabase), adapter);
   const core = createSessionsCore({
-    adapter: createSupabaseAdapter(supabase),
-    videoProvider: placeholderVideoProvider, // PLACEHOLDER: see lib/placeholders.ts
+    adapter,
+    videoProvider: video.setup?.provider ?? placeholderVideoProvider, // PLACEHOLDER unless configured: see lib/placeholders.ts
     paymentGateway: placeholderPaymentGateway, // PLACEHOLDER: see lib/placeholders.ts
     // policy: { ... }, // optional overrides of the defaults (33 % wait, 66 % payable, 50 % no-show charge…)
     // Provider webhooks (app/api/webhooks/*): a reported participant is the tutor or the student when the
@@ -104,15 +117,9 @@ function buildSupabaseServer(): SupabaseSessionsServer {
 
   const getBooking = createBookingLoader(supabase);
 
-  const routes = createSessionsRouteHandlers({
-    core,
-    authenticate,
-    getBooking,
-    cronSecret: env.cronSecret,
-    onUnexpectedError: (error) => console.error('[itutor sessions] unexpected error', error),
-  });
+  const handle = mountSessions({ core, authenticate, getBooking, cronSecret: env.cronSecret, connectRoutes: video.connectRoutes(core) });
 
-  return { mode: 'supabase', supabase, core, authenticate, getBooking, routes };
+  return { mode: 'supabase', supabase, core, authenticate, getBooking, handle };
 }
 
 /** DEVELOPMENT ONLY (see `lib/mode.ts`): the SQL adapter over node-postgres, development sign-in, fakes. */
@@ -120,8 +127,11 @@ async function buildLocalServer(): Promise<LocalSessionsServer> {
   const env = readLocalSessionsEnv(); // refuses production builds without ITUTOR_DEV_MODE=1, and Vercel
   const pool = await openLocalDatabase(env.databaseUrl); // bootstrap + the SDK's migrations + bookings + people
 
+  const adapter = createSqlAdapter(pool);
+  // The connect routes when Zoom / Google Meet are configured; meetings still come from the local fake.
+  const video = videoSetup(() => createSqlOAuthStateStore(pool), adapter);
   const core = createSessionsCore({
-    adapter: createSqlAdapter(pool),
+    adapter,
     videoProvider: createLocalVideoProvider(process.env.APP_URL?.trim() || `http://localhost:${process.env.PORT ?? 3000}`),
     paymentGateway: createLocalPaymentGateway(),
     // The seeded people's e-mails (`<name>@dev.example` in auth.users), as in the Supabase mode.
@@ -140,38 +150,70 @@ async function buildLocalServer(): Promise<LocalSessionsServer> {
 
   const authenticate = createDevAuthenticator(env.cronSecret);
   const getBooking = createSqlBookingLoader(pool);
-  const routes = createSessionsRouteHandlers({
-    core,
-    authenticate,
-    getBooking,
-    cronSecret: env.cronSecret,
-    onUnexpectedError: (error) => console.error('[itutor sessions] unexpected error', error),
-  });
+  const handle = mountSessions({ core, authenticate, getBooking, cronSecret: env.cronSecret, connectRoutes: video.connectRoutes(core) });
   console.info('[itutor sessions] LOCAL DEVELOPMENT MODE: PostgreSQL at DATABASE_URL, development sign-in, fake video provider and payments');
-  return { mode: 'local', pool, cronSecret: env.cronSecret, core, authenticate, getBooking, routes };
+  return { mode: 'local', pool, cronSecret: env.cronSecret, core, authenticate, getBooking, handle };
 }
 
-/** Answers a configuration problem: logged with its full explanation, a problem+json 500 for the client. */
-export function configProblem(error: unknown): Response {
-  if (!(error instanceof SessionsConfigError)) throw error;
-  console.error(`[itutor sessions] ${error.message}`);
-  return problem('INTERNAL', 'The sessions API is not configured on this server');
+/** The connect routes' paths for every provider, kept on the mount when they are not configured. */
+const CONNECT_PATHS = ['zoom', 'google_meet'].flatMap((provider) =>
+  ['connect', 'callback'].map((step) => ({ methods: ['GET'] as const, path: `/providers/${provider}/${step}` })),
+);
+
+/**
+ * The video configuration (`readVideoEnv`): the providers and the connect routes when it is set; else no
+ * providers (the placeholder stays) and connect routes that answer what is missing.
+ */
+function videoSetup(stateStore: () => OAuthStateStore, adapter: SupabaseSessionsAdapter) {
+  let env: VideoEnv | null;
+  try {
+    env = readVideoEnv();
+  } catch (error) {
+    if (!(error instanceof SessionsConfigError)) throw error;
+    return { setup: null, connectRoutes: () => notConfigured('video-connect', CONNECT_PATHS, error) };
+  }
+  if (!env) {
+    const missing = new SessionsConfigError(
+      'The video connect routes are not configured: set ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (or GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET), ' +
+        'VIDEO_TOKEN_KEY, VIDEO_COOKIE_SECRET and APP_URL (see examples/nextjs/README.md, "Zoom and Google Meet").',
+    );
+    return { setup: null, connectRoutes: () => notConfigured('video-connect', CONNECT_PATHS, missing) };
+  }
+  const setup = createVideoSetup(env, { adapter, stateStore: stateStore() });
+  return { setup, connectRoutes: (core: SessionsCore): SessionsRoutePlugin => setup.connectRoutes(core) };
+}
+
+/** One handler for every SDK route: the core's, the webhooks', the connect routes'. */
+function mountSessions(options: {
+  core: SessionsCore;
+  authenticate: Authenticator;
+  getBooking: (bookingId: string) => Promise<Booking | null>;
+  cronSecret: string;
+  connectRoutes: SessionsRoutePlugin;
+}): (request: Request) => Promise<Response> {
+  return createSessionsHandler({
+    core: options.core,
+    authenticate: options.authenticate,
+    getBooking: options.getBooking,
+    cronSecret: options.cronSecret,
+    onUnexpectedError: (error) => console.error('[itutor sessions] unexpected error', error),
+    routes: [...webhookRoutes(options.core), options.connectRoutes],
+  });
 }
 
 /**
- * Runs a route against the handlers. A missing configuration is logged with its full explanation and
- * answered as a problem+json 500 (the body does not describe the server's configuration).
+ * Answers any request under `/api` (but `/api/dev/*`) with the one handler. A missing configuration is
+ * logged with its full explanation and answered as a problem+json 500 (the body does not describe the
+ * server's configuration).
  */
-export async function handleSessionsRoute(
-  run: (routes: SessionsRouteHandlers) => Promise<Response>,
-): Promise<Response> {
-  let routes: SessionsRouteHandlers;
+export async function handleSessionsRequest(request: Request): Promise<Response> {
+  let server: SessionsServer;
   try {
-    routes = (await getSessionsServer()).routes;
+    server = await getSessionsServer();
   } catch (error) {
     return configProblem(error);
   }
-  return run(routes);
+  return server.handle(request);
 }
 
 /** DEVELOPMENT: runs a `/api/dev/*` route in the local mode; in the Supabase mode those routes do not exist (404). */

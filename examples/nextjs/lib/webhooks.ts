@@ -1,22 +1,20 @@
 import 'server-only';
 import type { SessionsCore } from '@itutor/sessions-core';
-import { coreMeetingEventSink, createGoogleMeetEventsHandler, createZoomWebhookHandler, type MeetingEventSink } from '@itutor/sessions-video';
-import { readMeetPushEnv, readZoomWebhookEnv } from './env';
-import { configProblem, getSessionsServer } from './sessions';
+import type { SessionsRoutePlugin } from '@itutor/sessions-core/http';
+import { coreMeetingEventSink, meetEventRoutes, zoomWebhookRoutes, type MeetingEventSink } from '@itutor/sessions-video';
+import { readMeetPushEnv, readZoomWebhookEnv, SessionsConfigError } from './env';
+import { notConfigured } from './not-configured';
 
 /*
- * The video providers' webhook routes (server only): Zoom's Event Subscriptions and Google Meet's events
- * through a Pub/Sub push subscription. Both verify the delivery (Zoom: the x-zm-signature HMAC under the
- * app's Secret Token; Meet: the push request's OIDC token) and hand each event to the core
- * (`coreMeetingEventSink`): joins and leaves stored once per event and matched to the tutor or student by
- * `matchParticipant` (lib/attendance.ts), meeting ends through the state machine. Built on first request
- * (never at import time, so `next build` needs no environment) and kept for the process.
+ * The video providers' webhook routes (server only), as route plug-ins of the one mount (lib/sessions.ts):
+ * Zoom's Event Subscriptions and Google Meet's events through a Pub/Sub push subscription. Both verify the
+ * delivery themselves (Zoom: the x-zm-signature HMAC under the app's Secret Token; Meet: the push request's
+ * OIDC token; the mount hands them the request untouched and never runs the user authenticator) and hand
+ * each event to the core (`coreMeetingEventSink`): joins and leaves stored once per event and matched to
+ * the tutor or student by `matchParticipant` (lib/attendance.ts), meeting ends through the state machine.
+ * A route whose environment is missing answers 500 and logs what is missing; the other routes still work.
  * Registering them with Zoom and Google: packages/video/README.md.
  */
-
-type Handler = (request: Request) => Promise<Response>;
-
-const cache = globalThis as typeof globalThis & { __itutorWebhookRoutes?: Partial<Record<'zoom' | 'google_meet', Promise<Handler>>> };
 
 /** The core's sink, with a log line for deliveries the core could not place (a meeting this app did not make). */
 function sinkFor(core: SessionsCore, provider: string): MeetingEventSink {
@@ -29,53 +27,38 @@ function sinkFor(core: SessionsCore, provider: string): MeetingEventSink {
   });
 }
 
-const builders = {
-  /** `POST /api/webhooks/zoom`: `ZOOM_WEBHOOK_SECRET_TOKEN`. Answers Zoom's URL validation itself. */
-  async zoom(): Promise<Handler> {
-    const { secretToken } = readZoomWebhookEnv();
-    const { core } = await getSessionsServer();
-    return createZoomWebhookHandler({
-      secretToken,
-      onMeetingEvent: sinkFor(core, 'Zoom'),
-      onError: (error) => console.error('[itutor sessions] Zoom webhook: the event could not be stored (Zoom retries)', error),
-    });
-  },
-  /**
-   * `POST /api/webhooks/google-meet`: `GOOGLE_MEET_PUSH_AUDIENCE`, `GOOGLE_MEET_PUSH_SERVICE_ACCOUNT`.
-   * The meeting space comes from the event's `ce-subject`; a host that subscribes spaces with
-   * `googleMeet({ eventSubscriptions })` adds `resolveSpace: meetSpaceFromSubscriptions(store)`.
-   */
-  async google_meet(): Promise<Handler> {
-    const { audience, serviceAccountEmail } = readMeetPushEnv();
-    const { core } = await getSessionsServer();
-    return createGoogleMeetEventsHandler({
-      audience,
-      serviceAccountEmail,
-      onMeetingEvent: sinkFor(core, 'Google Meet'),
-      onError: (error) => console.error('[itutor sessions] Google Meet events: the event could not be stored (Pub/Sub redelivers)', error),
-    });
-  },
-};
-
-/**
- * Runs a provider webhook route. A missing configuration is logged with its full explanation and
- * answered as a problem+json 500 (the provider retries; the body does not describe the server).
- */
-export async function handleWebhookRoute(provider: 'zoom' | 'google_meet', request: Request): Promise<Response> {
-  const routes = (cache.__itutorWebhookRoutes ??= {});
-  let building = routes[provider];
-  if (!building) {
-    building = builders[provider]();
-    routes[provider] = building;
-    building.catch(() => {
-      if (routes[provider] === building) delete routes[provider]; // not cached: fixed configuration is picked up
-    });
-  }
-  let handler: Handler;
+/** Builds a plug-in from its environment, or the stand-in that answers the configuration problem. */
+function configured(id: string, path: string, build: () => SessionsRoutePlugin): SessionsRoutePlugin {
   try {
-    handler = await building;
+    return build();
   } catch (error) {
-    return configProblem(error);
+    if (!(error instanceof SessionsConfigError)) throw error;
+    return notConfigured(id, [{ methods: ['POST'], path }], error);
   }
-  return handler(request);
+}
+
+/** `POST /api/webhooks/zoom` and `POST /api/webhooks/google-meet` over `core`. */
+export function webhookRoutes(core: SessionsCore): SessionsRoutePlugin[] {
+  return [
+    // ZOOM_WEBHOOK_SECRET_TOKEN. Answers Zoom's URL validation itself.
+    configured('zoom-webhook', '/webhooks/zoom', () =>
+      zoomWebhookRoutes({
+        secretToken: readZoomWebhookEnv().secretToken,
+        onMeetingEvent: sinkFor(core, 'Zoom'),
+        onError: (error) => console.error('[itutor sessions] Zoom webhook: the event could not be stored (Zoom retries)', error),
+      }),
+    ),
+    // GOOGLE_MEET_PUSH_AUDIENCE, GOOGLE_MEET_PUSH_SERVICE_ACCOUNT. The meeting space comes from the event's
+    // `ce-subject`; a host that subscribes spaces with `googleMeet({ eventSubscriptions })` adds
+    // `resolveSpace: meetSpaceFromSubscriptions(store)`.
+    configured('google-meet-events', '/webhooks/google-meet', () => {
+      const { audience, serviceAccountEmail } = readMeetPushEnv();
+      return meetEventRoutes({
+        audience,
+        serviceAccountEmail,
+        onMeetingEvent: sinkFor(core, 'Google Meet'),
+        onError: (error) => console.error('[itutor sessions] Google Meet events: the event could not be stored (Pub/Sub redelivers)', error),
+      });
+    }),
+  ];
 }

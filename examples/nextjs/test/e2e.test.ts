@@ -157,6 +157,12 @@ beforeAll(async () => {
     ZOOM_WEBHOOK_SECRET_TOKEN, // the Zoom app's webhook Secret Token (app/api/webhooks/zoom)
     GOOGLE_MEET_PUSH_AUDIENCE: MEET_PUSH.audience, // the Pub/Sub push subscription (app/api/webhooks/google-meet)
     GOOGLE_MEET_PUSH_SERVICE_ACCOUNT: MEET_PUSH.serviceAccount,
+    // Zoom's OAuth app: mounts the connect routes (app/api/[...path] → videoConnectRoutes). Meetings still
+    // come from the local fake; the test only follows the connect route to Zoom's consent page address.
+    ZOOM_CLIENT_ID: 'e2e-zoom-client',
+    ZOOM_CLIENT_SECRET: 'e2e-zoom-client-secret',
+    VIDEO_TOKEN_KEY: randomBytes(32).toString('base64'),
+    VIDEO_COOKIE_SECRET: randomBytes(32).toString('hex'),
   }));
   baseUrl = server.url;
 
@@ -415,6 +421,36 @@ describe('examples/nextjs end to end (local development mode)', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect((await fetch(`${baseUrl}/api/webhooks/google-meet`)).status).toBe(405);
+  });
+
+  it('one mount: the connect routes send a signed-in tutor to Zoom (PKCE, state cookie); the attendance route answers', async () => {
+    // Ada signs in (the development sign-in route), as the page's form would.
+    const signIn = await fetch(`${baseUrl}/api/dev/sign-in`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `userId=${PEOPLE.ada}`,
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toMatch(/^itutor_dev_user=/);
+    const connect = await fetch(`${baseUrl}/api/providers/zoom/connect`, { headers: { cookie }, redirect: 'manual' });
+    expect(connect.status).toBe(302);
+    const consent = new URL(connect.headers.get('location')!);
+    expect(consent.origin + consent.pathname).toBe('https://zoom.us/oauth/authorize');
+    expect(consent.searchParams.get('client_id')).toBe('e2e-zoom-client');
+    expect(consent.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(consent.searchParams.get('redirect_uri')).toBe(`${baseUrl}/api/providers/zoom/callback`);
+    expect(connect.headers.get('set-cookie')).toMatch(/^itutor_video_oauth=[^;]+; Path=\/api\/providers;.*HttpOnly/);
+    // Signed out: back to the app with the outcome, no cookie, no trip to Zoom.
+    const signedOut = await fetch(`${baseUrl}/api/providers/zoom/connect`, { redirect: 'manual' });
+    expect(new URL(signedOut.headers.get('location')!).searchParams.get('video')).toBe('unauthenticated');
+    // Google Meet is not configured here: its routes are not on the mount.
+    expect((await fetch(`${baseUrl}/api/providers/google_meet/connect`, { headers: { cookie }, redirect: 'manual' })).status).toBe(404);
+    // The core's attendance route comes with the same catch-all (it had no route file before).
+    const attendance = await fetch(`${baseUrl}/api/sessions/00000000-0000-4000-8000-000000000001/attendance`);
+    expect(attendance.status).toBe(401);
+    expect(attendance.headers.get('content-type')).toBe('application/problem+json');
+    expect((await fetch(`${baseUrl}/api/nothing-here`)).status).toBe(404);
   });
 
   it('the development mode refuses to start under next start without ITUTOR_DEV_MODE=1, and on Vercel', async () => {

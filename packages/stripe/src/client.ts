@@ -64,7 +64,7 @@ export interface StripeEventLike {
   readonly data: { readonly object: unknown };
 }
 
-/** What `stripeGateway`, `stripeCardSetup` and `stripeWebhookHandler` call on the Stripe client. */
+/** What `stripeGateway`, `stripeCardSetup` and `stripeWebhookRoutes` call on the Stripe client. */
 export interface StripeClientLike {
   readonly paymentIntents: {
     create(params: Record<string, unknown> & { amount: number; currency: string }, options?: StripeRequestOptions): Promise<StripePaymentIntentLike>;

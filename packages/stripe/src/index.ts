@@ -1,6 +1,6 @@
 /**
  * `@itutor/sessions-stripe`: the core's `PaymentGateway` on Stripe (off-session Connect destination
- * charges), the Stripe webhook handler, and card setup at booking time. Server-side only.
+ * charges), the Stripe webhook route (a plug-in of the core's one mount), and card setup at booking time. Server-side only.
  */
 export { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 export type { StripeChargeClassification, StripeChargeOutcome, StripeRefundClassification, StripeRefundOutcome } from './classify';
@@ -30,7 +30,7 @@ export type {
 } from './gateway';
 export { stripeCardSetup } from './setup';
 export type { CardSetup, StripeCardSetup, StripeCardSetupOptions } from './setup';
-export { STRIPE_STUDENT_METADATA_KEY, STRIPE_WEBHOOK_EVENTS, stripeWebhookHandler } from './webhooks';
+export { STRIPE_STUDENT_METADATA_KEY, STRIPE_WEBHOOK_EVENTS, stripeWebhookRoutes } from './webhooks';
 export type {
   StripeWebhookOptions,
   StripeWebhookRecorder,

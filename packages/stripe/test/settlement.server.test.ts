@@ -6,9 +6,9 @@ import { createFakeVideoProvider, createManualClock } from '@itutor/sessions-cor
 import { createSqlAdapter, createSqlStripeEventStore } from '@itutor/sessions-supabase';
 import { createServerDatabase } from '../../supabase/test/support/db';
 import { seedDueSessions } from '../../supabase/test/support/seed';
-import { coreChargeRecorder, stripeGateway, stripeWebhookHandler } from '../src/index';
+import { coreChargeRecorder, stripeGateway } from '../src/index';
 import { createStripeFake, type FakeCardBehaviour, type FakeEvent } from '../src/testing/index';
-import { WEBHOOK_SECRET } from './support';
+import { mountStripeWebhook, WEBHOOK_SECRET } from './support';
 
 /**
  * Issue #9, point 5: on the PostgreSQL server, 8 settlement workers (separate cores over one pool) and a
@@ -97,7 +97,7 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
     };
     const recorderErrors: unknown[] = [];
     const handlers = [0, 1, 2].map(() =>
-      stripeWebhookHandler({
+      mountStripeWebhook({
         stripe,
         webhookSecret: WEBHOOK_SECRET,
         events: createSqlStripeEventStore(db.pool),

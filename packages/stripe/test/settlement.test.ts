@@ -2,9 +2,9 @@ import { amountsForOutcome } from '@itutor/sessions-core/rules';
 import { createSessionsCore, DEFAULT_POLICY, type Session } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock } from '@itutor/sessions-core/testing';
 import { describe, expect, it } from 'vitest';
-import { coreChargeRecorder, stripeCardSetup, stripeGateway, stripeWebhookHandler } from '../src/index';
+import { coreChargeRecorder, stripeCardSetup, stripeGateway } from '../src/index';
 import { createMemoryEventStore, type FakeCardBehaviour } from '../src/testing/index';
-import { useStripeFake, WEBHOOK_SECRET } from './support';
+import { mountStripeWebhook, useStripeFake, WEBHOOK_SECRET } from './support';
 
 const world = useStripeFake();
 const START = new Date('2026-06-01T14:00:00.000Z');
@@ -124,7 +124,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     world.fake.setBehaviour(env.customers.get('student-9')!.paymentMethod, 'succeed');
     const processing = world.fake.paymentIntents.find((pi) => pi.status === 'processing')!;
     world.fake.finishProcessing(processing.id, 'succeeded');
-    const handle = stripeWebhookHandler({
+    const handle = mountStripeWebhook({
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),
@@ -162,7 +162,7 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
     for (const pi of world.fake.paymentIntents.filter((p) => p.status === 'processing')) world.fake.finishProcessing(pi.id, 'succeeded');
     const store = createMemoryEventStore();
     const recorder = { recordChargeAnswer: coreChargeRecorder(env.core) };
-    const handlers = [1, 2, 3].map(() => stripeWebhookHandler({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: store, recorder }));
+    const handlers = [1, 2, 3].map(() => mountStripeWebhook({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: store, recorder }));
     const deliveries = world.fake.events.filter((e) => e.type.startsWith('payment_intent.'));
     const responses = await Promise.all(
       deliveries.flatMap((event) => handlers.flatMap((handle) => [0, 1].map(async () => handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))))),
@@ -216,7 +216,7 @@ describe('the core and the Stripe package together: halts, late successes, the k
     const [pi] = world.fake.paymentIntents;
     world.fake.finishProcessing(pi!.id, 'succeeded');
     const late: string[] = [];
-    const handle = stripeWebhookHandler({
+    const handle = mountStripeWebhook({
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),
@@ -254,7 +254,7 @@ describe('the core and the Stripe package together: halts, late successes, the k
     const failed = world.fake.events.find((e) => e.type === 'payment_intent.payment_failed')!;
     const object = failed.data.object as Record<string, unknown>;
     const succeeded = { ...failed, id: 'evt_late_success', type: 'payment_intent.succeeded', data: { object: { ...object, status: 'succeeded', last_payment_error: null } } };
-    const handle = stripeWebhookHandler({
+    const handle = mountStripeWebhook({
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),
@@ -270,7 +270,7 @@ describe('the core and the Stripe package together: halts, late successes, the k
   it('an answer for a session the core does not know is acknowledged (200) and reported to onUnknownCharge', async () => {
     const env = await setUp(0);
     const unknown: string[] = [];
-    const handle = stripeWebhookHandler({
+    const handle = mountStripeWebhook({
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),

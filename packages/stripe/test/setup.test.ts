@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isStripeGatewayError, stripeCardSetup, stripeWebhookHandler, type WebhookCardSaved } from '../src/index';
+import { isStripeGatewayError, stripeCardSetup, type WebhookCardSaved } from '../src/index';
 import { createMemoryEventStore } from '../src/testing/index';
-import { gatewayFor, instruction, useStripeFake, WEBHOOK_SECRET } from './support';
+import { gatewayFor, instruction, mountStripeWebhook, useStripeFake, WEBHOOK_SECRET } from './support';
 
 const world = useStripeFake();
 
@@ -27,7 +27,7 @@ describe('stripeCardSetup', () => {
     // The browser confirms it with Stripe Elements; Stripe sends setup_intent.succeeded; the host stores the card.
     world.fake.completeSetup(card.setupIntentId);
     const cards: WebhookCardSaved[] = [];
-    const handle = stripeWebhookHandler({
+    const handle = mountStripeWebhook({
       stripe: world.stripe,
       webhookSecret: WEBHOOK_SECRET,
       events: createMemoryEventStore(),

@@ -1,6 +1,9 @@
 import Stripe from 'stripe';
 import { afterEach, beforeEach } from 'vitest';
-import { stripeGateway, type StripeGatewayOptions } from '../src/index';
+import { createSessionsCore, type SessionsCore } from '@itutor/sessions-core';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
+import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
+import { stripeGateway, stripeWebhookRoutes, type StripeGatewayOptions, type StripeWebhookOptions } from '../src/index';
 import { createStripeFake, startStripeFakeServer, type StripeFake, type StripeFakeServer } from '../src/testing/index';
 
 export const WEBHOOK_SECRET = 'whsec_test_itutor_0123456789abcdef';
@@ -59,3 +62,21 @@ export const instruction = (overrides: Partial<Parameters<ReturnType<typeof stri
   currency: 'TTD',
   ...overrides,
 });
+
+/**
+ * The Stripe webhook route as a host mounts it: `stripeWebhookRoutes(options)` plugged into the core's one
+ * handler (`createSessionsHandler`, default base path `/api`, so `POST /api/webhooks/stripe`). The core
+ * behind it is a spare in-memory one unless given; its authenticator throws, so a test fails loudly if the
+ * mount ever authenticated this self-authenticating route.
+ */
+export function mountStripeWebhook(options: StripeWebhookOptions, core?: SessionsCore): (request: Request) => Promise<Response> {
+  return createSessionsHandler({
+    core: core ?? createSessionsCore({ adapter: createInMemoryAdapter(), videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway() }),
+    authenticate: () => {
+      throw new Error('the Stripe webhook route authenticates itself: the mount must not call the authenticator');
+    },
+    getBooking: async () => null,
+    cronSecret: 'stripe-tests-cron-secret-0123456789abcdef',
+    routes: [stripeWebhookRoutes(options)],
+  });
+}

@@ -4,14 +4,13 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   coreRefundRecorder,
   stripeGateway,
-  stripeWebhookHandler,
   type StripeWebhookOptions,
   type WebhookForeignRefund,
   type WebhookRefundAnswer,
 } from '../src/index';
 import Stripe from 'stripe';
 import { createMemoryEventStore, createStripeFake, type FakeEvent } from '../src/testing/index';
-import { useStripeFake, WEBHOOK_SECRET } from './support';
+import { mountStripeWebhook, useStripeFake, WEBHOOK_SECRET } from './support';
 
 const world = useStripeFake();
 const START = new Date('2026-06-01T14:00:00.000Z');
@@ -52,7 +51,7 @@ function webhook(core: SessionsCore, extra: Partial<StripeWebhookOptions> = {}) 
   const foreign: WebhookForeignRefund[] = [];
   const store = createMemoryEventStore();
   const record = coreRefundRecorder(core);
-  const handle = stripeWebhookHandler({
+  const handle = mountStripeWebhook({
     stripe: world.stripe,
     webhookSecret: WEBHOOK_SECRET,
     events: store,
@@ -82,7 +81,7 @@ async function ledgerOf(core: SessionsCore, sessionId: string) {
   return { version: session.version, refunds: await core.refunds.list(sessionId) };
 }
 
-describe('stripeWebhookHandler + coreRefundRecorder: refunds into the ledger', () => {
+describe('stripeWebhookRoutes + coreRefundRecorder: refunds into the ledger', () => {
   it('a refund whose answer was lost (unknown) is completed by charge.refunded (refunds read with refunds.list)', async () => {
     const { core, sessionId } = await paid();
     world.fake.failNext({ kind: 'drop', processed: true }, { path: '/v1/refunds' });

@@ -1,9 +1,9 @@
 import { createManualClock } from '@itutor/sessions-core/testing';
 import Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
-import { stripeWebhookHandler, type StripeWebhookRecorder, type WebhookChargeAnswer, type WebhookRefund } from '../src/index';
+import { stripeWebhookRoutes, type StripeWebhookRecorder, type WebhookChargeAnswer, type WebhookRefund } from '../src/index';
 import { createMemoryEventStore, type FakeEvent } from '../src/testing/index';
-import { gatewayFor, instruction, useStripeFake, WEBHOOK_SECRET } from './support';
+import { gatewayFor, instruction, mountStripeWebhook, useStripeFake, WEBHOOK_SECRET } from './support';
 
 const world = useStripeFake();
 
@@ -36,11 +36,11 @@ async function signedByClient(payload: string, options: { secret?: string; times
   return new Request('https://tutor.example/api/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': header, 'content-type': 'application/json' }, body: payload });
 }
 
-function handler(store = createMemoryEventStore(), rec = recorder(), extra: Partial<Parameters<typeof stripeWebhookHandler>[0]> = {}) {
-  return { handle: stripeWebhookHandler({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: store, recorder: rec.impl, ...extra }), store, rec };
+function handler(store = createMemoryEventStore(), rec = recorder(), extra: Partial<Parameters<typeof stripeWebhookRoutes>[0]> = {}) {
+  return { handle: mountStripeWebhook({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: store, recorder: rec.impl, ...extra }), store, rec };
 }
 
-describe('stripeWebhookHandler: signatures', () => {
+describe('stripeWebhookRoutes: signatures', () => {
   it('a good signature (the client\'s own test header) → 200, the charge answer recorded for its session and attempt', async () => {
     await gatewayFor(world).charge(instruction({ attempt: 2, idempotencyKey: 'k2' }));
     const event = lastEvent('payment_intent.succeeded');
@@ -107,7 +107,7 @@ describe('stripeWebhookHandler: signatures', () => {
   });
 });
 
-describe('stripeWebhookHandler: deduplication', () => {
+describe('stripeWebhookRoutes: deduplication', () => {
   it('a replayed event → 200 duplicate, recorded once', async () => {
     await gatewayFor(world).charge(instruction());
     const event = lastEvent('payment_intent.succeeded');
@@ -169,7 +169,7 @@ describe('stripeWebhookHandler: deduplication', () => {
   });
 });
 
-describe('stripeWebhookHandler: what is recorded', () => {
+describe('stripeWebhookRoutes: what is recorded', () => {
   it('payment_failed → failed with the decline code; processing → unknown; both for the charge\'s attempt', async () => {
     world.fake.setBehaviour(world.paymentMethod, { decline: 'insufficient_funds' });
     await gatewayFor(world).charge(instruction());
@@ -222,7 +222,7 @@ describe('stripeWebhookHandler: what is recorded', () => {
   it('a recorder without recordRefund / recordCardSaved acknowledges those events', async () => {
     const customerSetup = await world.stripe.setupIntents.create({ customer: world.customer, usage: 'off_session', metadata: { itutor_student_id: 'student-1' } });
     world.fake.completeSetup(customerSetup.id);
-    const handle = stripeWebhookHandler({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: createMemoryEventStore(), recorder: { recordChargeAnswer: async () => undefined } });
+    const handle = mountStripeWebhook({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: createMemoryEventStore(), recorder: { recordChargeAnswer: async () => undefined } });
     const response = await handle(await world.fake.webhookRequest(lastEvent('setup_intent.succeeded'), { secret: WEBHOOK_SECRET }));
     expect(await response.json()).toMatchObject({ ignored: 'saved cards are not recorded' });
   });
@@ -236,8 +236,33 @@ describe('stripeWebhookHandler: what is recorded', () => {
     expect(big.status).toBe(413);
   });
 
+  it('is a route plug-in: POST /webhooks/stripe under the mount, or the path given', async () => {
+    const plugin = stripeWebhookRoutes({ stripe: world.stripe, webhookSecret: WEBHOOK_SECRET, events: createMemoryEventStore(), recorder: recorder().impl });
+    expect(plugin.routes.map(({ methods, path, auth }) => ({ methods, path, auth }))).toEqual([{ methods: ['POST'], path: '/webhooks/stripe', auth: 'none' }]);
+    await gatewayFor(world).charge(instruction());
+    const event = lastEvent('payment_intent.succeeded');
+    const { handle, rec } = handler(undefined, undefined, { path: '/hooks/stripe-live' });
+    expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(404);
+    const moved = await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET, url: 'http://localhost/api/hooks/stripe-live' }));
+    expect(moved.status).toBe(200);
+    expect(rec.answers).toHaveLength(1);
+  });
+
+  it('the body reaches the signature check byte for byte through the mount: pretty-printed JSON and non-ASCII text verify, one changed space does not', async () => {
+    await gatewayFor(world).charge(instruction());
+    const event = lastEvent('payment_intent.succeeded');
+    // Spacing, CRLF line ends and a non-ASCII description: any re-encoding on the way would break the signature.
+    const payload = JSON.stringify({ ...event, data: { object: { ...(event.data.object as object), description: 'Séance — 60 min ✓' } } }, null, 3).replace(/\n/g, '\r\n');
+    const { handle, rec } = handler();
+    expect((await handle(await signedByClient(payload))).status).toBe(200);
+    expect(rec.answers).toHaveLength(1);
+    const signed = await signedByClient(payload.replace('\r\n', '\r\n '));
+    const altered = new Request(signed.url, { method: 'POST', headers: { 'stripe-signature': (await signedByClient(payload)).headers.get('stripe-signature')! }, body: await signed.text() });
+    expect((await handle(altered)).status).toBe(400);
+  });
+
   it('refuses to start without a signing secret', () => {
-    expect(() => stripeWebhookHandler({ stripe: new Stripe('sk_test_x'), webhookSecret: ' ', events: createMemoryEventStore(), recorder: { recordChargeAnswer: async () => undefined } })).toThrow(
+    expect(() => mountStripeWebhook({ stripe: new Stripe('sk_test_x'), webhookSecret: ' ', events: createMemoryEventStore(), recorder: { recordChargeAnswer: async () => undefined } })).toThrow(
       /webhookSecret/,
     );
   });

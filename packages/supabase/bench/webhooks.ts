@@ -4,7 +4,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx packages/supabase/bench/webhooks.ts
  *
  * Signed Zoom `meeting.participant_joined` deliveries through the real route
- * (`createZoomWebhookHandler` → `coreMeetingEventSink(core)` → `core.attendance.record` on the SQL
+ * (`zoomWebhookRoutes` on `createSessionsHandler` → `coreMeetingEventSink(core)` → `core.attendance.record` on the SQL
  * adapter: signature check, session lookup by meeting, participant matching, attendance stored once per
  * event with its audit event), against a bare route that parses the body and does one
  * `INSERT … ON CONFLICT DO NOTHING` (the floor). Both get the same deliveries at the same fixed rate
@@ -17,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { createSessionsCore } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
-import { coreMeetingEventSink, createZoomWebhookHandler } from '@itutor/sessions-video';
+import { coreMeetingEventSink, zoomWebhookRoutes } from '@itutor/sessions-video';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { zoomWebhookRequest } from '@itutor/sessions-video/testing';
 import { createServerDatabase } from '../test/support/db';
 
@@ -61,7 +62,14 @@ const core = createSessionsCore({
   matchParticipant: ({ session, participant }) =>
     participant.email === `${session.studentId}@students.example` ? 'student' : participant.email === `${session.tutorId}@tutors.example` ? 'tutor' : 'unknown',
 });
-const route = createZoomWebhookHandler({ secretToken: SECRET, onMeetingEvent: coreMeetingEventSink(core) });
+// The Zoom route as a host mounts it: a plug-in of the core's one handler (its routing is part of the cost).
+const route = createSessionsHandler({
+  core,
+  authenticate: () => null,
+  getBooking: async () => null,
+  cronSecret: 'bench-cron-secret-0123456789-abcdef',
+  routes: [zoomWebhookRoutes({ secretToken: SECRET, onMeetingEvent: coreMeetingEventSink(core) })],
+});
 
 /** The floor: the same request, no verification, one insert. */
 async function bare(request: Request): Promise<Response> {

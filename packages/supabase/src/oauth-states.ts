@@ -3,7 +3,7 @@ import { rpcCaller, sqlCaller, type FunctionCall } from './function-calls';
 import type { SupabaseRpcClient } from './supabase';
 
 /**
- * The video package's `OAuthStateStore` (what `createVideoConnectHandler({ stateStore })` takes) on the
+ * The video package's `OAuthStateStore` (what `videoConnectRoutes({ stateStore })` takes) on the
  * table `video_oauth_states` (schema file `20261201000300_itutor_video_providers.sql`): server-side only, RLS on,
  * no client access. Structurally an `OAuthStateStore`; this package does not depend on the video package.
  * Give every server instance a store over the same database: a state used on one is refused on all.
@@ -71,7 +71,7 @@ function createOAuthStateStore(call: Call): SupabaseOAuthStateStore {
  *
  * ```ts
  * const oauthStates = createSqlOAuthStateStore(pool);
- * const connect = createVideoConnectHandler({ ...options, stateStore: oauthStates });
+ * const connect = videoConnectRoutes({ ...options, stateStore: oauthStates }); // a route plug-in of createSessionsHandler
  * // In the cron tick (core's cronJobs): forget expired states.
  * cronJobs: { oauthStates: () => oauthStates.purgeExpired(subHours(new Date(), 1)) }
  * ```

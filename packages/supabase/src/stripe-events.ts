@@ -50,7 +50,7 @@ function createStripeEventStore(call: CallRepositoryFunction): SupabaseStripeEve
  *
  * ```ts
  * const events = createSqlStripeEventStore(pool);
- * export const POST = stripeWebhookHandler({ stripe, webhookSecret, events, recorder });
+ * const stripeWebhook = stripeWebhookRoutes({ stripe, webhookSecret, events, recorder }); // in createSessionsHandler({ routes })
  * ```
  */
 export function createSqlStripeEventStore(client: SqlClient): SupabaseStripeEventStore {

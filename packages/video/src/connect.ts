@@ -1,6 +1,6 @@
 import { SessionError, type ProvidersResource, type VideoProviderName } from '@itutor/sessions-core';
 import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
-import { problem, secretsEqual, type Authenticator } from '@itutor/sessions-core/http';
+import { problem, type AuthContext, type Authenticator, type SessionsPluginRoute, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
 import type { OAuthStateStore } from './oauth-states';
@@ -69,12 +69,17 @@ export interface VideoConnectProvider {
   readonly authorizationUrl?: (url: URL) => URL;
 }
 
-/** Options of {@link createVideoConnectHandler}. */
+/** Options of {@link videoConnectRoutes}. */
 export interface VideoConnectOptions {
   /** The core's services (only `core.providers.connect` is used: connect or switch in one step). A `SessionsCore` fits. */
   readonly core: { readonly providers: Pick<ProvidersResource, 'connect'> };
-  /** The same authenticator as the core's HTTP handlers (e.g. `createSupabaseAuthenticator`). */
-  readonly authenticate: Authenticator;
+  /**
+   * Who is signed in, for these routes only. Default: the mount's authenticator (`createSessionsHandler`'s
+   * `authenticate`). The tutor reaches these routes by full-page navigation (a link, the provider's
+   * redirect), which carries cookies but no `Authorization` header: give an authenticator that reads the
+   * session cookie when the mount's does not.
+   */
+  readonly authenticate?: Authenticator;
   /** The providers tutors may connect. A provider missing here answers 404. */
   readonly providers: Partial<Record<VideoProviderName, VideoConnectProvider>>;
   /**
@@ -96,8 +101,6 @@ export interface VideoConnectOptions {
    * URL, or a function of the outcome and request. `video=<outcome>` and `provider=<name>` are added.
    */
   readonly returnTo: string | ((outcome: VideoConnectOutcome, request: Request) => string);
-  /** Path prefix of the routes. Default `/api`: `GET /api/providers/{zoom|google_meet}/connect|callback`. */
-  readonly basePath?: string;
   /** Who may connect a provider (e.g. only tutors). Default: every signed-in user. */
   readonly canConnect?: (userId: string) => boolean | Promise<boolean>;
   /** How long a connect attempt may take. Default 600 000 (10 minutes). */
@@ -116,7 +119,7 @@ export interface VideoConnectOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** The shortest cookie secret {@link createVideoConnectHandler} accepts. */
+/** The shortest cookie secret {@link videoConnectRoutes} accepts. */
 export const MIN_COOKIE_SECRET_LENGTH = 32;
 
 const PROVIDERS: readonly VideoProviderName[] = ['zoom', 'google_meet'];
@@ -171,6 +174,19 @@ async function stateHash(state: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Constant-time comparison of two strings (both hashed first, so length and content do not leak). */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([
+    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  const p = new Uint8Array(x);
+  const q = new Uint8Array(y);
+  let diff = 0;
+  for (let i = 0; i < p.length; i++) diff |= p[i]! ^ q[i]!;
+  return diff === 0;
+}
+
 function cookieValue(header: string | null, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -197,8 +213,10 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
 }
 
 /**
- * The OAuth connect routes for Zoom and Google Meet, as one Web-standard handler (`Request` →
- * `Response`) to mount beside the core's `/http` handler (server only):
+ * The OAuth connect routes for Zoom and Google Meet, as a route plug-in of the core's one mount
+ * (`createSessionsHandler({ ..., routes: [videoConnectRoutes({ ... })] })` from
+ * `@itutor/sessions-core/http`; server only). Two routes for each provider in `providers`, under the
+ * mount's base path:
  *
  * - `GET {basePath}/providers/{zoom|google_meet}/connect`: sends the signed-in tutor to the provider's
  *   consent page (authorization code with PKCE, S256), with a random `state`; the state, the PKCE
@@ -211,66 +229,29 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
  *   `connected` changes nothing.
  *
- * Unknown paths answer 404 and other methods 405, as `application/problem+json`. Tokens never reach the
- * browser, a log or an error.
+ * The routes take the signed-in user from the mount (`auth: 'optional'`: a signed-out visitor is sent back
+ * with `unauthenticated`, not answered 401), through `authenticate` when given. A provider missing from
+ * `providers` has no routes (404); other methods answer 405, as `application/problem+json`. Tokens never
+ * reach the browser, a log or an error.
  *
  * ```ts
- * // app/api/providers/[...path]/route.ts (Next.js)
- * const handle = createVideoConnectHandler({
- *   core, authenticate, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
- *   returnTo: 'https://tutor.example/settings/video',
- *   stateStore: createSqlOAuthStateStore(pool), // shared by every instance (@itutor/sessions-supabase)
- *   providers: {
- *     zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens },
- *     google_meet: { oauth: meetProvider.oauth, tokens: meetProvider.tokens },
- *   },
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [
+ *     videoConnectRoutes({
+ *       core, cookieSecret: process.env.VIDEO_COOKIE_SECRET!,
+ *       returnTo: 'https://tutor.example/settings/video',
+ *       stateStore: createSqlOAuthStateStore(pool), // shared by every instance (@itutor/sessions-supabase)
+ *       providers: {
+ *         zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens },
+ *         google_meet: { oauth: meetProvider.oauth, tokens: meetProvider.tokens },
+ *       },
+ *     }),
+ *   ],
  * });
- * export { handle as GET };
  * ```
  */
-export function createVideoConnectHandler(options: VideoConnectOptions): (request: Request) => Promise<Response> {
-  const ctx = connectContext(options);
-  return async (request) => {
-    let pathname: string;
-    try {
-      pathname = new URL(request.url).pathname;
-    } catch {
-      return problem('ROUTE_NOT_FOUND', 'Malformed request URL');
-    }
-    const match = ctx.route.exec(pathname);
-    const name = match?.[1] as VideoProviderName | undefined;
-    const provider = name && PROVIDERS.includes(name) ? options.providers[name] : undefined;
-    if (!match || !name || !provider) return problem('ROUTE_NOT_FOUND', `No route for ${pathname.slice(0, 200)}`);
-    if (request.method.toUpperCase() !== 'GET') return problem('METHOD_NOT_ALLOWED', 'Use GET for this route', { headers: { allow: 'GET' } });
-    try {
-      return await (match[2] === 'connect' ? connect(ctx, request, name, provider) : callback(ctx, request, name, provider));
-    } catch (error) {
-      // The authenticator or the host's returnTo / canConnect threw: a server error, never a token.
-      options.onError?.(error);
-      return problem('INTERNAL', 'An unexpected error occurred');
-    }
-  };
-}
-
-/** What every connect route reads: the host's options, checked once, and the values made from them. */
-interface ConnectContext {
-  readonly options: VideoConnectOptions;
-  readonly stateStore: OAuthStateStore;
-  /** Matches `{basePath}/providers/{provider}/{connect|callback}`. */
-  readonly route: RegExp;
-  readonly cookieName: string;
-  readonly cookiePath: string;
-  readonly secure: boolean;
-  readonly ttlMs: number;
-  readonly exchangeTimeoutMs: number;
-  readonly stateStoreTimeoutMs: number;
-  readonly clock: { now(): Date };
-  /** The cookie's HMAC-SHA256 key, derived from `cookieSecret`. */
-  readonly hmacKey: Promise<CryptoKey>;
-}
-
-/** Checks the options (refusing a short secret, a missing state store, a relative `returnTo`) and fills the defaults. */
-function connectContext(options: VideoConnectOptions): ConnectContext {
+export function videoConnectRoutes(options: VideoConnectOptions): SessionsRoutePlugin {
   assertUsableSecret(options.cookieSecret);
   // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
   // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
@@ -290,165 +271,174 @@ function connectContext(options: VideoConnectOptions): ConnectContext {
       throw new SessionError('INVALID_INPUT', 'returnTo must be an absolute URL', { issues: [{ path: 'returnTo', message: 'not an absolute URL' }] });
     }
   }
-  const base = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return {
-    options,
-    stateStore,
-    route: new RegExp(`^${escaped}/providers/([^/]+)/(connect|callback)/?$`),
-    cookieName: options.cookieName ?? 'itutor_video_oauth',
-    cookiePath: `${base}/providers`,
-    ttlMs: options.stateTtlMs ?? 600_000,
-    exchangeTimeoutMs: options.exchangeTimeoutMs ?? 15_000,
-    stateStoreTimeoutMs: options.stateStoreTimeoutMs ?? 5_000,
-    secure: options.secureCookie ?? true,
-    clock: options.clock ?? { now: () => new Date() },
-    hmacKey: globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ]),
-  };
-}
-
-function stateCookie(ctx: ConnectContext, value: string, maxAgeSeconds: number): string {
-  return `${ctx.cookieName}=${value}; Path=${ctx.cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${ctx.secure ? '; Secure' : ''}`;
-}
-
-async function signAttempt(ctx: ConnectContext, attempt: Attempt): Promise<string> {
-  const payload = base64url(encoder.encode(JSON.stringify(attempt)));
-  const signature = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await ctx.hmacKey, encoder.encode(payload)));
-  return `${payload}.${base64url(signature)}`;
-}
-
-/** The attempt in the request's cookie, if its signature holds (checked in constant time by Web Crypto). */
-async function readAttempt(ctx: ConnectContext, request: Request): Promise<Attempt | null> {
-  const raw = cookieValue(request.headers.get('cookie'), ctx.cookieName);
-  if (!raw || raw.length > 4096) return null;
-  const [payload, signature, extra] = raw.split('.');
-  if (payload === undefined || signature === undefined || extra !== undefined) return null;
-  const sig = fromBase64url(signature);
-  if (!sig || !(await globalThis.crypto.subtle.verify('HMAC', await ctx.hmacKey, sig as Uint8Array<ArrayBuffer>, encoder.encode(payload)))) return null;
-  try {
-    const bytes = fromBase64url(payload);
-    const value: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
-    return isAttempt(value) ? value : null;
-  } catch {
-    return null;
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    throw new SessionError('INVALID_INPUT', 'authenticate must be a function', { issues: [{ path: 'authenticate', message: 'is not a function' }] });
   }
-}
+  const cookieName = options.cookieName ?? 'itutor_video_oauth';
+  const ttlMs = options.stateTtlMs ?? 600_000;
+  const exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
+  const stateStoreTimeoutMs = options.stateStoreTimeoutMs ?? 5_000;
+  const secure = options.secureCookie ?? true;
+  const clock = options.clock ?? { now: () => new Date() };
+  const hmacKey = globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 
-/** The redirect back to the host's `returnTo` with `?video=<outcome>&provider=<name>`. */
-function back(
-  ctx: ConnectContext,
-  request: Request,
-  outcome: VideoConnectOutcome,
-  provider: VideoProviderName,
-  extraHeaders: [string, string][] = [],
-): Response {
-  const { returnTo } = ctx.options;
-  const target = new URL(typeof returnTo === 'function' ? returnTo(outcome, request) : returnTo);
-  target.searchParams.set('video', outcome);
-  target.searchParams.set('provider', provider);
-  const headers = new Headers({ location: target.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  for (const [name, value] of extraHeaders) headers.append(name, value);
-  return new Response(null, { status: 302, headers });
-}
+  // The cookie goes only to the connect routes: `{basePath}/providers`, the mount's base path per request.
+  const cookie = (basePath: string, value: string, maxAgeSeconds: number) =>
+    `${cookieName}=${value}; Path=${basePath}/providers; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 
-/** `GET …/connect`: the signed attempt cookie and the redirect to the provider's consent page. */
-async function connect(ctx: ConnectContext, request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-  const user = await ctx.options.authenticate(request);
-  if (!user) return back(ctx, request, 'unauthenticated', name);
-  if (ctx.options.canConnect && !(await ctx.options.canConnect(user.userId))) return back(ctx, request, 'forbidden', name);
-  const state = generateState();
-  const verifier = generateCodeVerifier();
-  const scopes = [...(provider.scopes ?? (name === 'google_meet' ? GOOGLE_MEET_SCOPES : []))];
-  let url = provider.oauth.createAuthorizationURL(state, verifier, scopes);
-  if (name === 'google_meet') {
-    // Without these Google issues no refresh token (or only on the very first consent).
-    if (!url.searchParams.has('access_type')) url.searchParams.set('access_type', 'offline');
-    if (!url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
+  async function sign(attempt: Attempt): Promise<string> {
+    const payload = base64url(encoder.encode(JSON.stringify(attempt)));
+    const signature = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await hmacKey, encoder.encode(payload)));
+    return `${payload}.${base64url(signature)}`;
   }
-  if (provider.authorizationUrl) url = provider.authorizationUrl(url);
-  const value = await signAttempt(ctx, { v: 1, u: user.userId, p: name, s: state, c: verifier, e: ctx.clock.now().getTime() + ctx.ttlMs });
-  return new Response(null, {
-    status: 302,
-    headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': stateCookie(ctx, value, Math.ceil(ctx.ttlMs / 1000)) },
-  });
-}
 
-async function exchange(ctx: ConnectContext, provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
-  // Past the limit: rejects (`TimeoutError`), like a failed exchange.
-  const tokens = await withDeadline(() => provider.oauth.validateAuthorizationCode(code, verifier), { timeoutMs: ctx.exchangeTimeoutMs, what: 'the code exchange' });
-  const accessToken = tokens.accessToken();
-  if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
-  let expiresAt: Date | null = null;
-  try {
-    expiresAt = tokens.accessTokenExpiresAt();
-  } catch {
-    expiresAt = null;
+  /** The attempt in the request's cookie, if its signature holds (checked in constant time by Web Crypto). */
+  async function readAttempt(request: Request): Promise<Attempt | null> {
+    const raw = cookieValue(request.headers.get('cookie'), cookieName);
+    if (!raw || raw.length > 4096) return null;
+    const [payload, signature, extra] = raw.split('.');
+    if (payload === undefined || signature === undefined || extra !== undefined) return null;
+    const sig = fromBase64url(signature);
+    if (!sig || !(await globalThis.crypto.subtle.verify('HMAC', await hmacKey, sig as Uint8Array<ArrayBuffer>, encoder.encode(payload)))) return null;
+    try {
+      const bytes = fromBase64url(payload);
+      const value: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
+      return isAttempt(value) ? value : null;
+    } catch {
+      return null;
+    }
   }
-  return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
-}
 
-/**
- * Marks the attempt's state used in the shared store: `true` only when this call is the first and the
- * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
- */
-async function consumeState(ctx: ConnectContext, attempt: Attempt, now: number): Promise<boolean> {
-  // Past the limit: rejects (`TimeoutError`, "the OAuth state store did not answer within … ms").
-  const answer: unknown = await withDeadline(async () => ctx.stateStore.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now)), {
-    timeoutMs: ctx.stateStoreTimeoutMs,
-    what: 'the OAuth state store',
-  });
-  if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
-  return answer;
-}
-
-/** `GET …/callback`: checks the attempt, consumes its state, exchanges the code and connects the provider. */
-async function callback(ctx: ConnectContext, request: Request, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-  const clear: [string, string][] = [['set-cookie', stateCookie(ctx, '', 0)]];
-  const done = (outcome: VideoConnectOutcome) => back(ctx, request, outcome, name, clear);
-  const { options } = ctx;
-  const params = new URL(request.url).searchParams;
-  const now = ctx.clock.now().getTime();
-
-  const attempt = await readAttempt(ctx, request);
-  if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
-  const user = await options.authenticate(request);
-  if (!user) return done('unauthenticated');
-  // Constant time (both sides hashed first), so neither the user id nor the state leaks through timing.
-  if (!(await secretsEqual(user.userId, attempt.u))) return done('wrong_user');
-  const state = params.get('state');
-  if (state === null || !(await secretsEqual(state, attempt.s))) return done('expired_state');
-  // Single use across every instance sharing the store; before anything else, so a replayed
-  // callback never reaches the provider. A store that cannot answer refuses the callback.
-  let first: boolean;
-  try {
-    first = await consumeState(ctx, attempt, now);
-  } catch (cause) {
-    options.onError?.(cause);
-    return done('failed');
+  function back(request: Request, outcome: VideoConnectOutcome, provider: VideoProviderName, extraHeaders: [string, string][] = []): Response {
+    const target = new URL(typeof options.returnTo === 'function' ? options.returnTo(outcome, request) : options.returnTo);
+    target.searchParams.set('video', outcome);
+    target.searchParams.set('provider', provider);
+    const headers = new Headers({ location: target.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    for (const [name, value] of extraHeaders) headers.append(name, value);
+    return new Response(null, { status: 302, headers });
   }
-  if (!first) return done('expired_state');
 
-  const error = params.get('error');
-  if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');
-  const code = params.get('code');
-  if (code === null || code === '' || code.length > 2048) return done('exchange_failed');
+  async function connect(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
+    if (!user) return back(request, 'unauthenticated', name);
+    if (options.canConnect && !(await options.canConnect(user.userId))) return back(request, 'forbidden', name);
+    const state = generateState();
+    const verifier = generateCodeVerifier();
+    const scopes = [...(provider.scopes ?? (name === 'google_meet' ? GOOGLE_MEET_SCOPES : []))];
+    let url = provider.oauth.createAuthorizationURL(state, verifier, scopes);
+    if (name === 'google_meet') {
+      // Without these Google issues no refresh token (or only on the very first consent).
+      if (!url.searchParams.has('access_type')) url.searchParams.set('access_type', 'offline');
+      if (!url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
+    }
+    if (provider.authorizationUrl) url = provider.authorizationUrl(url);
+    const value = await sign({ v: 1, u: user.userId, p: name, s: state, c: verifier, e: clock.now().getTime() + ttlMs });
+    return new Response(null, {
+      status: 302,
+      headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(basePath, value, Math.ceil(ttlMs / 1000)) },
+    });
+  }
 
-  let tokens: ProviderTokens;
-  try {
-    tokens = await exchange(ctx, provider, code, attempt.c);
-  } catch (cause) {
-    options.onError?.(cause);
-    return done('exchange_failed');
+  async function exchange(provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
+    // Past the limit: rejects (`TimeoutError`), like a failed exchange.
+    const tokens = await withDeadline(() => provider.oauth.validateAuthorizationCode(code, verifier), { timeoutMs: exchangeTimeoutMs, what: 'the code exchange' });
+    const accessToken = tokens.accessToken();
+    if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
+    let expiresAt: Date | null = null;
+    try {
+      expiresAt = tokens.accessTokenExpiresAt();
+    } catch {
+      expiresAt = null;
+    }
+    return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
   }
-  try {
-    const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
-    await options.core.providers.connect({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
-  } catch (cause) {
-    options.onError?.(cause);
-    return done('failed');
+
+  /**
+   * Marks the attempt's state used in the shared store: `true` only when this call is the first and the
+   * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
+   */
+  async function consumeState(attempt: Attempt, now: number): Promise<boolean> {
+    // Past the limit: rejects (`TimeoutError`, "the OAuth state store did not answer within … ms").
+    const answer: unknown = await withDeadline(async () => stateStore!.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now)), {
+      timeoutMs: stateStoreTimeoutMs,
+      what: 'the OAuth state store',
+    });
+    if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
+    return answer;
   }
-  return done('connected');
+
+  async function callback(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
+    const clear: [string, string][] = [['set-cookie', cookie(basePath, '', 0)]];
+    const done = (outcome: VideoConnectOutcome) => back(request, outcome, name, clear);
+    const params = new URL(request.url).searchParams;
+    const now = clock.now().getTime();
+
+    const attempt = await readAttempt(request);
+    if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
+    if (!user) return done('unauthenticated');
+    if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
+    const state = params.get('state');
+    if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
+    // Single use across every instance sharing the store; before anything else, so a replayed
+    // callback never reaches the provider. A store that cannot answer refuses the callback.
+    let first: boolean;
+    try {
+      first = await consumeState(attempt, now);
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('failed');
+    }
+    if (!first) return done('expired_state');
+
+    const error = params.get('error');
+    if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');
+    const code = params.get('code');
+    if (code === null || code === '' || code.length > 2048) return done('exchange_failed');
+
+    let tokens: ProviderTokens;
+    try {
+      tokens = await exchange(provider, code, attempt.c);
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('exchange_failed');
+    }
+    try {
+      const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
+      await options.core.providers.connect({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
+    } catch (cause) {
+      options.onError?.(cause);
+      return done('failed');
+    }
+    return done('connected');
+  }
+
+  const routes: SessionsPluginRoute[] = [];
+  for (const name of PROVIDERS) {
+    const provider = options.providers[name];
+    if (!provider) continue;
+    for (const step of ['connect', 'callback'] as const) {
+      routes.push({
+        methods: ['GET'],
+        path: `/providers/${name}/${step}`,
+        auth: 'optional',
+        ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+        handle: async (request, { user, basePath }) => {
+          try {
+            return await (step === 'connect' ? connect(request, user, basePath, name, provider) : callback(request, user, basePath, name, provider));
+          } catch (error) {
+            // The host's returnTo / canConnect threw: a server error, never a token. (An authenticator that
+            // throws is answered by the mount alike, and told to its onUnexpectedError.)
+            options.onError?.(error);
+            return problem('INTERNAL', 'An unexpected error occurred');
+          }
+        },
+      });
+    }
+  }
+  if (routes.length === 0) {
+    throw new SessionError('INVALID_INPUT', 'providers must configure zoom or google_meet', { issues: [{ path: 'providers', message: 'names no provider' }] });
+  }
+  return { id: 'video-connect', routes };
 }

@@ -1,4 +1,4 @@
-export { createVideoConnectHandler, MIN_COOKIE_SECRET_LENGTH } from './connect';
+export { MIN_COOKIE_SECRET_LENGTH, videoConnectRoutes } from './connect';
 export type { AuthorizationCodeTokens, OAuthAuthorizationClient, VideoConnectOptions, VideoConnectOutcome, VideoConnectProvider } from './connect';
 export { createKeyRing, decryptToken, encryptToken, needsReencryption, TokenCryptoError } from './crypto';
 export type { EncryptedToken, KeyRing, KeyRingOptions, TokenCryptoErrorCode } from './crypto';
@@ -19,7 +19,7 @@ export type {
   ProviderMeetingEventKind,
   ProviderParticipant,
 } from './meeting-events';
-export { createGoogleMeetEventsHandler, GOOGLE_MEET_EVENT_TYPES, GOOGLE_OIDC_ISSUERS, GOOGLE_OIDC_JWKS_URL } from './meet-events';
+export { GOOGLE_MEET_EVENT_TYPES, GOOGLE_OIDC_ISSUERS, GOOGLE_OIDC_JWKS_URL, meetEventRoutes } from './meet-events';
 export type { GoogleMeetEventsOptions, MeetEventReference, MeetParticipantDetails } from './meet-events';
 export { GOOGLE_MEET_SCOPES, googleMeet } from './meet';
 export type { GoogleMeetOptions, GoogleMeetProvider, MeetAccessType } from './meet';
@@ -53,6 +53,6 @@ export type {
   TokenStore,
 } from './tokens';
 export { DEFAULT_ZOOM_SETTINGS, zoom } from './zoom';
-export { createZoomWebhookHandler } from './zoom-webhook';
+export { zoomWebhookRoutes } from './zoom-webhook';
 export type { ZoomWebhookOptions } from './zoom-webhook';
 export type { ConnectedVideoProvider, MeetingTimes, ZoomMeetingSettings, ZoomOptions } from './zoom';

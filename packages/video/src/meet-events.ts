@@ -1,5 +1,5 @@
 import { SessionError } from '@itutor/sessions-core';
-import { bearerToken, problem } from '@itutor/sessions-core/http';
+import { bearerToken, problem, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import {
   accepted,
@@ -52,8 +52,10 @@ export interface MeetParticipantDetails {
   readonly providerUserId?: string | null;
 }
 
-/** Options of {@link createGoogleMeetEventsHandler}. */
+/** Options of {@link meetEventRoutes}. */
 export interface GoogleMeetEventsOptions {
+  /** The route's path under the mount's base path. Default `/webhooks/google-meet` (`POST /api/webhooks/google-meet`). */
+  readonly path?: string;
   /**
    * The audience the push subscription puts in its token (`--push-auth-token-audience`; Pub/Sub's default
    * is the push endpoint URL). One value or several (during a change).
@@ -126,9 +128,12 @@ function assertOption(ok: boolean, path: string, message: string): void {
 }
 
 /**
- * The Google Meet events route (`POST /api/webhooks/google-meet`, server only) as a Web-standard handler
- * (`Request` → `Response`): the push endpoint of a Pub/Sub subscription on the topic that the Meet
- * spaces' Google Workspace Events subscriptions publish to.
+ * The Google Meet events route (`POST /api/webhooks/google-meet`, server only) as a route plug-in of the
+ * core's one mount (`createSessionsHandler({ ..., routes: [meetEventRoutes({ ... })] })` from
+ * `@itutor/sessions-core/http`): the push endpoint of a Pub/Sub subscription on the topic that the Meet
+ * spaces' Google Workspace Events subscriptions publish to. It authenticates itself (the push request's
+ * OIDC token): the mount never calls the host's authenticator for it, and answers 405 for other methods
+ * than POST.
  *
  * 1. Verifies the push request's `Authorization: Bearer <OIDC token>` with jose against Google's key set
  *    (`jwksUrl`, fetched and cached): RS256 signature, issuer `https://accounts.google.com` (or
@@ -152,15 +157,25 @@ function assertOption(ok: boolean, path: string, message: string): void {
  * should be given a dead-letter topic.
  *
  * ```ts
- * // app/api/webhooks/google-meet/route.ts (Next.js)
- * export const POST = createGoogleMeetEventsHandler({
- *   audience: 'https://tutor.example/api/webhooks/google-meet',
- *   serviceAccountEmail: 'meet-push@my-project.iam.gserviceaccount.com',
- *   onMeetingEvent: (event) => attendance.record(event),
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [
+ *     meetEventRoutes({
+ *       audience: 'https://tutor.example/api/webhooks/google-meet',
+ *       serviceAccountEmail: 'meet-push@my-project.iam.gserviceaccount.com',
+ *       onMeetingEvent: coreMeetingEventSink(core),
+ *     }),
+ *   ],
  * });
  * ```
  */
-export function createGoogleMeetEventsHandler(options: GoogleMeetEventsOptions): (request: Request) => Promise<Response> {
+export function meetEventRoutes(options: GoogleMeetEventsOptions): SessionsRoutePlugin {
+  const handle = meetEventsHandler(options);
+  return { id: 'google-meet-events', routes: [{ methods: ['POST'], path: options.path ?? '/webhooks/google-meet', auth: 'none', handle }] };
+}
+
+/** The route's handler (see {@link meetEventRoutes}). */
+function meetEventsHandler(options: GoogleMeetEventsOptions): (request: Request) => Promise<Response> {
   const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
   assertOption(audiences.length > 0 && audiences.every((a) => typeof a === 'string' && a.trim() !== ''), 'audience', 'must be a non-empty string (or strings)');
   assertOption(typeof options.serviceAccountEmail === 'string' && options.serviceAccountEmail.includes('@'), 'serviceAccountEmail', 'must be the push subscription\'s service account e-mail');
@@ -279,7 +294,6 @@ export function createGoogleMeetEventsHandler(options: GoogleMeetEventsOptions):
   }
 
   return async (request) => {
-    if (request.method.toUpperCase() !== 'POST') return problem('METHOD_NOT_ALLOWED', 'Use POST for this route', { headers: { allow: 'POST' } });
     const now = clock.now();
     const refused = await authenticate(request, now);
     if (refused) return refused;

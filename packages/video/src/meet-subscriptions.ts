@@ -535,13 +535,13 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
 }
 
 /**
- * A `resolveSpace` for `createGoogleMeetEventsHandler` backed by the subscription store: the space of
+ * A `resolveSpace` for `meetEventRoutes` backed by the subscription store: the space of
  * the subscription that delivered the event (the CloudEvent `ce-source`,
  * `//workspaceevents.googleapis.com/subscriptions/{id}`), or `null` when the event names none or the
  * store does not know it (the route then acknowledges it as `unknown_space`).
  *
  * ```ts
- * createGoogleMeetEventsHandler({ ..., resolveSpace: meetSpaceFromSubscriptions(subscriptionStore) });
+ * meetEventRoutes({ ..., resolveSpace: meetSpaceFromSubscriptions(subscriptionStore) });
  * ```
  */
 export function meetSpaceFromSubscriptions(store: MeetSubscriptionStore): (reference: MeetEventReference) => Promise<string | null> {

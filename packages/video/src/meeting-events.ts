@@ -96,7 +96,7 @@ export interface MeetingEventRecorder {
  * route answer 500, and the provider delivers the event again.
  *
  * ```ts
- * export const POST = createZoomWebhookHandler({ secretToken, onMeetingEvent: coreMeetingEventSink(core) });
+ * const zoomWebhook = zoomWebhookRoutes({ secretToken, onMeetingEvent: coreMeetingEventSink(core) }); // a route plug-in
  * ```
  */
 export function coreMeetingEventSink(

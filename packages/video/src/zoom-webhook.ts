@@ -1,5 +1,5 @@
 import { SessionError } from '@itutor/sessions-core';
-import { json, problem, secretsEqual } from '@itutor/sessions-core/http';
+import { json, problem, secretsEqual, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import {
   accepted,
   DEFAULT_WEBHOOK_MAX_BODY_BYTES,
@@ -17,8 +17,10 @@ import {
   type ProviderParticipant,
 } from './meeting-events';
 
-/** Options of {@link createZoomWebhookHandler}. */
+/** Options of {@link zoomWebhookRoutes}. */
 export interface ZoomWebhookOptions {
+  /** The route's path under the mount's base path. Default `/webhooks/zoom` (`POST /api/webhooks/zoom`). */
+  readonly path?: string;
   /**
    * The app's webhook **Secret Token** (Zoom App Marketplace → your app → Features → Access → Secret
    * Token; not the OAuth client secret). Signs every delivery and answers `endpoint.url_validation`.
@@ -65,10 +67,13 @@ function meetingIdOf(value: unknown): string | null {
 }
 
 /**
- * The Zoom webhook route (`POST /api/webhooks/zoom`, server only) as a Web-standard handler (`Request`
- * → `Response`), for the app's Event Subscription:
+ * The Zoom webhook route (`POST /api/webhooks/zoom`, server only) as a route plug-in of the core's one
+ * mount (`createSessionsHandler({ ..., routes: [zoomWebhookRoutes({ ... })] })` from
+ * `@itutor/sessions-core/http`), for the app's Event Subscription. It authenticates itself: the mount never
+ * calls the host's authenticator for it and hands it the request untouched (the mount answers 405 for other
+ * methods than POST).
  *
- * 1. Reads the raw body (413 past `maxBodyBytes`; 405 for other methods than POST).
+ * 1. Reads the raw body (413 past `maxBodyBytes`).
  * 2. Verifies the request before reading it: `x-zm-signature` must be `v0=` + the hex HMAC-SHA256, under
  *    `secretToken`, of `v0:{x-zm-request-timestamp}:{raw body}` (compared in constant time), and the
  *    timestamp (Unix seconds) within `toleranceSeconds` of now. A missing header, a stale or future
@@ -87,14 +92,24 @@ function meetingIdOf(value: unknown): string | null {
  * the rest. Deduplicate in the sink on `provider` + `eventId` (Zoom delivers at least once and retries).
  *
  * ```ts
- * // app/api/webhooks/zoom/route.ts (Next.js)
- * export const POST = createZoomWebhookHandler({
- *   secretToken: process.env.ZOOM_WEBHOOK_SECRET_TOKEN!,
- *   onMeetingEvent: (event) => attendance.record(event), // an insert … on conflict do nothing
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [
+ *     zoomWebhookRoutes({
+ *       secretToken: process.env.ZOOM_WEBHOOK_SECRET_TOKEN!,
+ *       onMeetingEvent: coreMeetingEventSink(core), // attendance stored once per event, meeting ends recorded
+ *     }),
+ *   ],
  * });
  * ```
  */
-export function createZoomWebhookHandler(options: ZoomWebhookOptions): (request: Request) => Promise<Response> {
+export function zoomWebhookRoutes(options: ZoomWebhookOptions): SessionsRoutePlugin {
+  const handle = zoomWebhookHandler(options);
+  return { id: 'zoom-webhook', routes: [{ methods: ['POST'], path: options.path ?? '/webhooks/zoom', auth: 'none', handle }] };
+}
+
+/** The route's handler (see {@link zoomWebhookRoutes}). */
+function zoomWebhookHandler(options: ZoomWebhookOptions): (request: Request) => Promise<Response> {
   if (typeof options.secretToken !== 'string' || options.secretToken.trim() === '') {
     throw new SessionError('INVALID_INPUT', 'secretToken is missing: use the Secret Token of the Zoom app', {
       issues: [{ path: 'secretToken', message: 'is missing or empty' }],
@@ -173,7 +188,6 @@ export function createZoomWebhookHandler(options: ZoomWebhookOptions): (request:
   }
 
   return async (request) => {
-    if (request.method.toUpperCase() !== 'POST') return problem('METHOD_NOT_ALLOWED', 'Use POST for this route', { headers: { allow: 'POST' } });
     const raw = await readRawBody(request, maxBytes);
     if (!raw.ok) return raw.response;
     const now = clock.now();

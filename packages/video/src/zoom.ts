@@ -63,7 +63,7 @@ export interface ConnectedVideoProvider extends VideoProvider {
   readonly tokens: TokenManager;
   /**
    * The app's OAuth client at the provider's configured endpoints, for the connect routes:
-   * `createVideoConnectHandler({ providers: { zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens } } })`.
+   * `videoConnectRoutes({ providers: { zoom: { oauth: zoomProvider.oauth, tokens: zoomProvider.tokens } } })`.
    */
   readonly oauth: ProviderOAuthClient;
   /** The meeting's actual start and end as the provider reports them; `null` when it has no record. */

@@ -1,20 +1,21 @@
 import { Google, Zoom } from 'arctic';
 import { describe, expect, it, vi } from 'vitest';
 import { createSessionsCore, type SessionsAdapter } from '@itutor/sessions-core';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import {
   createInMemoryOAuthStateStore,
   createKeyRing,
-  createVideoConnectHandler,
   decryptToken,
   googleMeet,
   tokenStoreFromConnections,
+  videoConnectRoutes,
   videoProviders,
   zoom,
   type OAuthStateStore,
   type VideoConnectOptions,
 } from '../src/index';
-import { fakes, KEY_A, useProviderFakes } from './support';
+import { fakes, KEY_A, mountVideoConnect, useProviderFakes } from './support';
 
 useProviderFakes();
 
@@ -39,9 +40,9 @@ function host(over: Partial<VideoConnectOptions> = {}) {
     clock,
   });
   const errors: unknown[] = [];
-  const handle = createVideoConnectHandler({
+  const handle = mountVideoConnect({
     core,
-    // The demo's style of authenticator: the signed-in user from a header.
+    // The mount's authenticator (the connect routes take the user from it): the user from a header.
     authenticate: (request) => {
       const user = request.headers.get('x-user');
       return user ? { userId: user } : null;
@@ -56,7 +57,7 @@ function host(over: Partial<VideoConnectOptions> = {}) {
       google_meet: { oauth: new Google(client.id, client.secret, redirect('google_meet')), tokens: meetProvider.tokens },
     },
     ...over,
-  });
+  }, { core, onUnexpectedError: (e) => errors.push(e) });
   return { clock, adapter, core, handle, keyRing, errors };
 }
 
@@ -150,6 +151,79 @@ describe('GET /api/providers/{provider}/connect', () => {
     const post = await h.handle(new Request(`${ORIGIN}/api/providers/zoom/connect`, { method: 'POST', headers: { 'x-user': 'tutor-1' } }));
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET');
+  });
+
+  it("is a route plug-in: GET connect and callback for each configured provider, the user taken from the mount ('optional')", () => {
+    const zoomOnly = videoConnectRoutes({
+      core: { providers: { connect: async () => undefined as never } },
+      cookieSecret: SECRET,
+      returnTo: RETURN,
+      stateStore: createInMemoryOAuthStateStore(),
+      providers: { zoom: { oauth: new Zoom(client.id, client.secret, redirect('zoom')), tokens: { sealTokens: vi.fn() } } },
+    });
+    expect(zoomOnly.routes.map(({ methods, path, auth, authenticate }) => ({ methods, path, auth, own: authenticate !== undefined }))).toEqual([
+      { methods: ['GET'], path: '/providers/zoom/connect', auth: 'optional', own: false },
+      { methods: ['GET'], path: '/providers/zoom/callback', auth: 'optional', own: false },
+    ]);
+    expect(() => videoConnectRoutes({ core: { providers: { connect: async () => undefined as never } }, cookieSecret: SECRET, returnTo: RETURN, stateStore: createInMemoryOAuthStateStore(), providers: {} })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/providers/) }),
+    );
+  });
+
+  it('its own authenticator (e.g. a session cookie for full-page navigations) replaces the mount\'s for these routes only', async () => {
+    const mountAuth = vi.fn(() => null);
+    const own = vi.fn((request: Request) => (request.headers.get('cookie')?.includes('session=tutor-1') ? { userId: 'tutor-1' } : null));
+    const clock = createManualClock(new Date('2030-03-01T12:00:00.000Z'));
+    const core = createSessionsCore({ adapter: createInMemoryAdapter({ clock }), videoProvider: videoProviders({}), paymentGateway: createRecordingPaymentGateway(), clock });
+    const handle = createSessionsHandler({
+      core,
+      authenticate: mountAuth,
+      getBooking: async () => null,
+      cronSecret: 'connect-tests-cron-secret-0123456789abcdef',
+      basePath: '/v2',
+      routes: [
+        videoConnectRoutes({
+          core,
+          authenticate: own,
+          cookieSecret: SECRET,
+          returnTo: RETURN,
+          stateStore: createInMemoryOAuthStateStore(),
+          providers: { zoom: { oauth: new Zoom(client.id, client.secret, redirect('zoom')), tokens: { sealTokens: vi.fn() } } },
+        }),
+      ],
+    });
+    const signedIn = await handle(get('/v2/providers/zoom/connect', { cookie: 'session=tutor-1' }));
+    expect(signedIn.status).toBe(302);
+    expect(new URL(signedIn.headers.get('location')!).origin).toBe('https://zoom.us');
+    // The state cookie is scoped to the mount's base path.
+    expect(setCookie(signedIn).attributes).toContain('Path=/v2/providers');
+    const signedOut = await handle(get('/v2/providers/zoom/connect'));
+    expect(new URL(signedOut.headers.get('location')!).searchParams.get('video')).toBe('unauthenticated');
+    expect(own).toHaveBeenCalledTimes(2);
+    expect(mountAuth).not.toHaveBeenCalled();
+  });
+
+  it('an authenticator that throws: 500 problem+json, nothing redirected, the mount told', async () => {
+    const h = host({});
+    const errors: unknown[] = [];
+    const handle = mountVideoConnect(
+      {
+        core: h.core,
+        authenticate: () => {
+          throw new Error('auth backend down');
+        },
+        cookieSecret: SECRET,
+        returnTo: RETURN,
+        stateStore: createInMemoryOAuthStateStore(),
+        providers: { zoom: { oauth: new Zoom(client.id, client.secret, redirect('zoom')), tokens: { sealTokens: vi.fn() } } },
+      },
+      { core: h.core, onUnexpectedError: (e) => errors.push(e) },
+    );
+    const response = await handle(get('/api/providers/zoom/connect'));
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('location')).toBeNull();
+    expect(errors).toEqual([new Error('auth backend down')]);
   });
 
   it('refuses a cookie secret that cannot protect anything, and a relative return URL', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createSessionsCore, type MeetingEventOutcome, type SessionsCore } from '@itutor/sessions-core';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
-import { coreMeetingEventSink, createZoomWebhookHandler, type MeetingEventRecorder } from '../src/index';
+import { coreMeetingEventSink, type MeetingEventRecorder } from '../src/index';
 import { zoomWebhookRequest } from '../src/testing/index';
+import { mountZoomWebhook } from './support';
 
 const SECRET = 'zoom-webhook-secret-token-for-core-sink';
 const URL_ = 'https://tutor.example/api/webhooks/zoom';
@@ -27,7 +28,7 @@ async function setup() {
   await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed' }, refreshToken: null, expiresAt: null } });
   const { session } = await core.sessions.create({ bookingId: 'b-1', tutorId: 'tutor-a', studentId: 'student-a', scheduledStartAt: START, durationMinutes: 60, priceMinor: 15_000 });
   const outcomes: MeetingEventOutcome[] = [];
-  const handle = createZoomWebhookHandler({
+  const handle = mountZoomWebhook({
     secretToken: SECRET,
     clock,
     onMeetingEvent: coreMeetingEventSink(core, { onOutcome: (o) => outcomes.push(o as MeetingEventOutcome) }),

@@ -7,7 +7,6 @@ import {
   createInMemoryOAuthStateStore,
   createKeyRing,
   createMeetSubscriptionClient,
-  createVideoConnectHandler,
   createZoomOAuthClient,
   GOOGLE_ENDPOINTS,
   googleMeet,
@@ -21,7 +20,7 @@ import {
   type ZoomEndpoints,
 } from '../src/index';
 import { createGoogleFake, createMemoryMeetSubscriptionStore, createZoomFake, type GoogleFake, type ZoomFake } from '../src/testing/index';
-import { credentials, KEY_A, setup } from './support';
+import { credentials, KEY_A, mountVideoConnect, setup } from './support';
 
 /** Zoom for Government (Zoom's documented ZfG hosts), with a trailing slash on the API base to prove it is trimmed. */
 const ZOOM_GOV: ZoomEndpoints = {
@@ -53,7 +52,7 @@ function host(name: 'zoom' | 'google_meet', provider: (env: ReturnType<typeof sh
   const video = provider(env);
   const core = createSessionsCore({ adapter, videoProvider: videoProviders({ [name]: video }), paymentGateway: createRecordingPaymentGateway(), clock });
   const errors: unknown[] = [];
-  const handle = createVideoConnectHandler({
+  const handle = mountVideoConnect({
     core,
     authenticate: () => ({ userId: 'tutor-1' }),
     cookieSecret: SECRET,

@@ -2,8 +2,9 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGoogleMeetEventsHandler, type GoogleMeetEventsOptions, type ProviderMeetingEvent } from '../src/index';
+import { meetEventRoutes, type GoogleMeetEventsOptions, type ProviderMeetingEvent } from '../src/index';
 import { createGooglePushFake, type GooglePushFake } from '../src/testing/index';
+import { mountMeetEvents } from './support';
 
 const ROUTE = 'https://tutor.example/api/webhooks/google-meet';
 const JWKS = 'https://keys.itutor.test/oauth2/v3/certs';
@@ -34,7 +35,7 @@ function host(over: Partial<GoogleMeetEventsOptions> = {}) {
   const events: ProviderMeetingEvent[] = [];
   const errors: unknown[] = [];
   const ignored: { reason: string; type: string | null }[] = [];
-  const handle = createGoogleMeetEventsHandler({
+  const handle = mountMeetEvents({
     audience: ROUTE,
     serviceAccountEmail: fake.serviceAccountEmail,
     jwksUrl: JWKS,
@@ -53,7 +54,7 @@ const subject = `//meet.googleapis.com/${SPACE}`;
 const conference = (type: string, extra: Record<string, unknown> = {}) => ({ type, subject, time: new Date('2030-03-01T15:02:03Z'), data: { conferenceRecord: { name: RECORD } }, ...extra });
 const session = (type: string, extra: Record<string, unknown> = {}) => ({ type, subject, time: new Date('2030-03-01T15:04:05Z'), data: { participantSession: { name: SESSION } }, ...extra });
 
-describe('createGoogleMeetEventsHandler: the push token', () => {
+describe('meetEventRoutes: the push token', () => {
   it('accepts a token signed by the key set, for the audience, from the service account', async () => {
     const { handle, events } = host();
     const response = await handle(await fake.request(ROUTE, conference(TYPES.started, { messageId: '2070443601311540' }), { at: NOW }));
@@ -118,7 +119,7 @@ describe('createGoogleMeetEventsHandler: the push token', () => {
   });
 });
 
-describe('createGoogleMeetEventsHandler: events', () => {
+describe('meetEventRoutes: events', () => {
   it('maps conference started / ended: the space as googleMeet() stores it, the conference record, the messageId', async () => {
     const { handle, events } = host();
     await handle(await fake.request(ROUTE, conference(TYPES.started, { messageId: '1001' }), { at: NOW }));
@@ -211,7 +212,7 @@ describe('createGoogleMeetEventsHandler: events', () => {
   });
 });
 
-describe('createGoogleMeetEventsHandler: malformed envelopes', () => {
+describe('meetEventRoutes: malformed envelopes', () => {
   const post = async (body: string) =>
     new Request(ROUTE, { method: 'POST', body, headers: { authorization: `Bearer ${await fake.token({ at: NOW })}`, 'content-type': 'application/json' } });
 
@@ -245,9 +246,9 @@ describe('createGoogleMeetEventsHandler: malformed envelopes', () => {
 
   it('refuses to start without an audience, a service account or a valid key-set URL', () => {
     const base = { audience: ROUTE, serviceAccountEmail: 'a@b.iam.gserviceaccount.com', onMeetingEvent: async () => {} };
-    expect(() => createGoogleMeetEventsHandler({ ...base, audience: '' })).toThrow(/audience/);
-    expect(() => createGoogleMeetEventsHandler({ ...base, audience: [] })).toThrow(/audience/);
-    expect(() => createGoogleMeetEventsHandler({ ...base, serviceAccountEmail: 'nobody' })).toThrow(/serviceAccountEmail/);
-    expect(() => createGoogleMeetEventsHandler({ ...base, jwksUrl: 'not a url' })).toThrow(/jwksUrl/);
+    expect(() => meetEventRoutes({ ...base, audience: '' })).toThrow(/audience/);
+    expect(() => meetEventRoutes({ ...base, audience: [] })).toThrow(/audience/);
+    expect(() => meetEventRoutes({ ...base, serviceAccountEmail: 'nobody' })).toThrow(/serviceAccountEmail/);
+    expect(() => meetEventRoutes({ ...base, jwksUrl: 'not a url' })).toThrow(/jwksUrl/);
   });
 });

@@ -1,6 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  createGoogleMeetEventsHandler,
   createMeetSubscriptionClient,
   googleMeet,
   MEET_SUBSCRIPTION_EVENT_TYPES,
@@ -10,7 +9,7 @@ import {
   type ProviderMeetingEvent,
 } from '../src/index';
 import { createGooglePushFake, createMemoryMeetSubscriptionStore, type GooglePushFake, type MemoryMeetSubscriptionStore } from '../src/testing/index';
-import { booking, credentials, fakes, setup, useProviderFakes } from './support';
+import { booking, credentials, fakes, mountMeetEvents, setup, useProviderFakes } from './support';
 
 const server = useProviderFakes();
 
@@ -337,7 +336,7 @@ describe('resolveSpace backed by the store (meetSpaceFromSubscriptions)', () => 
     const meeting = await provider.createMeeting(booking(1, 'google_meet'));
     const subscription = subscriptionStore.records.get(meeting.meetingId)!.subscription!;
     const events: ProviderMeetingEvent[] = [];
-    const handle = createGoogleMeetEventsHandler({
+    const handle = mountMeetEvents({
       audience: ROUTE,
       serviceAccountEmail: push.serviceAccountEmail,
       jwksUrl: JWKS,

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { createZoomWebhookHandler, type ProviderMeetingEvent, type ZoomWebhookOptions } from '../src/index';
+import { zoomWebhookRoutes, type ProviderMeetingEvent, type ZoomWebhookOptions } from '../src/index';
 import { signZoomWebhook, zoomWebhookRequest } from '../src/testing/index';
+import { mountZoomWebhook } from './support';
 
 const URL_ = 'https://tutor.example/api/webhooks/zoom';
 const SECRET = 'zoom-webhook-secret-token-for-tests';
@@ -11,7 +12,7 @@ function host(over: Partial<ZoomWebhookOptions> = {}) {
   const events: ProviderMeetingEvent[] = [];
   const errors: unknown[] = [];
   const ignoredTypes: (string | null)[] = [];
-  const handle = createZoomWebhookHandler({
+  const handle = mountZoomWebhook({
     secretToken: SECRET,
     clock: { now: () => NOW },
     onMeetingEvent: async (event) => {
@@ -46,7 +47,7 @@ const left = {
   },
 };
 
-describe('createZoomWebhookHandler: signatures', () => {
+describe('zoomWebhookRoutes: signatures', () => {
   it('accepts a delivery signed as Zoom signs it (v0=HMAC-SHA256 of v0:{timestamp}:{raw body})', async () => {
     const { handle, events } = host();
     const body = JSON.stringify(started);
@@ -105,7 +106,7 @@ describe('createZoomWebhookHandler: signatures', () => {
   });
 });
 
-describe('createZoomWebhookHandler: endpoint.url_validation', () => {
+describe('zoomWebhookRoutes: endpoint.url_validation', () => {
   // Zoom's documented challenge body ("Validate your webhook endpoint").
   const challenge = { payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' }, event_ts: 1654503849680, event: 'endpoint.url_validation' };
 
@@ -138,7 +139,7 @@ describe('createZoomWebhookHandler: endpoint.url_validation', () => {
   });
 });
 
-describe('createZoomWebhookHandler: events', () => {
+describe('zoomWebhookRoutes: events', () => {
   it('maps meeting.started and meeting.ended (meeting id as the core stores it, the meeting uuid, start/end time)', async () => {
     const { handle, events } = host();
     expect((await send(handle, started)).status).toBe(200);
@@ -252,7 +253,7 @@ describe('createZoomWebhookHandler: events', () => {
   });
 });
 
-describe('createZoomWebhookHandler: malformed requests', () => {
+describe('zoomWebhookRoutes: malformed requests', () => {
   it('answers 400 to signed but malformed JSON and payloads without the meeting id or time', async () => {
     const { handle, events } = host();
     const bad = await send(handle, '{"event":"meeting.started",');
@@ -277,9 +278,19 @@ describe('createZoomWebhookHandler: malformed requests', () => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it('is a self-authenticating route plug-in: POST /webhooks/zoom under the mount, or the path given', async () => {
+    const plugin = zoomWebhookRoutes({ secretToken: SECRET, onMeetingEvent: async () => {} });
+    expect(plugin.routes.map(({ methods, path, auth }) => ({ methods, path, auth }))).toEqual([{ methods: ['POST'], path: '/webhooks/zoom', auth: 'none' }]);
+    const { handle, events } = host({ path: '/hooks/zoom-events' });
+    expect((await send(handle, started)).status).toBe(404);
+    const moved = await zoomWebhookRequest('https://tutor.example/api/hooks/zoom-events', { secretToken: SECRET, body: started, at: NOW }).then(handle);
+    expect(moved.status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+
   it('refuses to start without a secret token or a sink', () => {
-    expect(() => createZoomWebhookHandler({ secretToken: ' ', onMeetingEvent: async () => {} })).toThrow(/secretToken/);
-    expect(() => createZoomWebhookHandler({ secretToken: SECRET } as unknown as ZoomWebhookOptions)).toThrow(/onMeetingEvent/);
-    expect(() => createZoomWebhookHandler({ secretToken: SECRET, onMeetingEvent: async () => {}, toleranceSeconds: -1 })).toThrow(/toleranceSeconds/);
+    expect(() => zoomWebhookRoutes({ secretToken: ' ', onMeetingEvent: async () => {} })).toThrow(/secretToken/);
+    expect(() => zoomWebhookRoutes({ secretToken: SECRET } as unknown as ZoomWebhookOptions)).toThrow(/onMeetingEvent/);
+    expect(() => zoomWebhookRoutes({ secretToken: SECRET, onMeetingEvent: async () => {}, toleranceSeconds: -1 })).toThrow(/toleranceSeconds/);
   });
 });

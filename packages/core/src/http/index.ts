@@ -1,6 +1,7 @@
 /**
  * `@itutor/sessions-core/http`: the SDK's HTTP contract as Web-standard handlers
- * (`(Request) => Promise<Response>`), with zod-validated input and `application/problem+json` errors.
+ * (`(Request) => Promise<Response>`), with zod-validated input and `application/problem+json` errors, and
+ * the route plug-ins other packages add to the one mount.
  */
 export { toSessionAttendanceJson } from './attendance-wire';
 export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson } from './attendance-wire';
@@ -9,6 +10,8 @@ export type { AuthContext, Authenticator } from './auth';
 export { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from './body';
 export { MIN_CRON_SECRET_LENGTH, createSessionsRouteHandlers } from './handlers';
 export type { RouteHandler, SessionsHttpOptions, SessionsRouteHandlers } from './handlers';
+export type { HttpMethod, RouteAuth, SessionsPluginRoute, SessionsRouteContext, SessionsRoutePlugin } from './plugins';
 export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
 export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';
 export { createSessionsHandler } from './router';
+export type { SessionsHandlerOptions } from './router';

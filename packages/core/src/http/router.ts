@@ -1,35 +1,73 @@
+import type { AuthContext } from './auth';
 import { createSessionsRouteHandlers, type RouteHandler, type SessionsHttpOptions } from './handlers';
-import { problem } from './problem';
+import { compileRoute, mountPlugins, type CompiledRoute, type SessionsPluginRoute, type SessionsRoutePlugin } from './plugins';
+import { problem, problemFromError } from './problem';
 
-interface Route {
-  readonly methods: readonly string[];
-  readonly pattern: RegExp;
-  readonly handler: RouteHandler;
+/** Options of {@link createSessionsHandler}: the core's routes' options, plus route plug-ins. */
+export interface SessionsHandlerOptions extends SessionsHttpOptions {
+  /**
+   * Routes from the other packages (and the host's own), mounted beside the core's under `basePath`:
+   * `stripeWebhookRoutes(...)` from `@itutor/sessions-stripe`; `zoomWebhookRoutes(...)`,
+   * `meetEventRoutes(...)` and `videoConnectRoutes(...)` from `@itutor/sessions-video`. Two routes that
+   * could match the same path (between plug-ins or with the core's) are refused here with `INVALID_INPUT`.
+   */
+  readonly routes?: readonly SessionsRoutePlugin[];
+}
+
+/** A core route's handler, told apart from a plug-in's route in the one table. */
+interface CoreTarget {
+  readonly core: RouteHandler;
 }
 
 /**
- * One Web-standard handler for all the routes (create-for-booking, join, mark-no-show, attendance, the
- * cron route): mount it on a catch-all route of any framework that
- * speaks `Request`/`Response` (Next.js, Hono, Remix, Bun, Deno, or `node:http` through an adapter).
- * Unknown paths get 404, known paths with the wrong method 405 with an `Allow` header; all errors are
- * `application/problem+json`.
+ * One Web-standard handler for all the routes: the core's (create-for-booking, join, mark-no-show,
+ * attendance, the cron route) and every route plug-in's (the Stripe webhook, the video webhooks and connect
+ * routes, ...). Mount it on one catch-all route of any framework that speaks `Request`/`Response`
+ * (Next.js, Hono, Remix, Bun, Deno, or `node:http` through an adapter). Unknown paths get 404
+ * `ROUTE_NOT_FOUND`, known paths with the wrong method 405 `METHOD_NOT_ALLOWED` with an `Allow` header;
+ * all errors are `application/problem+json`.
+ *
+ * Throws `INVALID_INPUT` when called with unusable options: a cron secret that cannot work, badly named cron
+ * jobs, a malformed plug-in, or two routes that could match the same path (each issue names where).
  *
  * ```ts
- * const handle = createSessionsHandler({ core, authenticate, getBooking, cronSecret });
+ * const handle = createSessionsHandler({
+ *   core, authenticate, getBooking, cronSecret,
+ *   routes: [stripeWebhookRoutes({ ... }), zoomWebhookRoutes({ ... }), videoConnectRoutes({ ... })],
+ * });
  * export { handle as GET, handle as POST }; // app/api/[...path]/route.ts
  * ```
  */
-export function createSessionsHandler(options: SessionsHttpOptions): (request: Request) => Promise<Response> {
+export function createSessionsHandler(options: SessionsHandlerOptions): (request: Request) => Promise<Response> {
   const handlers = createSessionsRouteHandlers(options);
   const base = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const routes: Route[] = [
-    { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/create-for-booking/?$`), handler: handlers.createForBooking },
-    { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/join/?$`), handler: handlers.join },
-    { methods: ['POST'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/mark-no-show/?$`), handler: handlers.markNoShow },
-    { methods: ['GET'], pattern: new RegExp(`^${escaped}/sessions/(?<id>[^/]+)/attendance/?$`), handler: handlers.attendance },
-    { methods: ['GET', 'POST'], pattern: new RegExp(`^${escaped}/cron/process-charges/?$`), handler: handlers.processCharges },
-  ];
+  const core = (path: string, methods: readonly string[], handler: RouteHandler) => compileRoute<CoreTarget>('core', base, path, methods, { core: handler });
+  const routes = mountPlugins(
+    [
+      core('/sessions/create-for-booking', ['POST'], handlers.createForBooking),
+      core('/sessions/:id/join', ['POST'], handlers.join),
+      core('/sessions/:id/mark-no-show', ['POST'], handlers.markNoShow),
+      core('/sessions/:id/attendance', ['GET'], handlers.attendance),
+      core('/cron/process-charges', ['GET', 'POST'], handlers.processCharges),
+    ],
+    options.routes,
+    base,
+  );
+
+  /** A plug-in's route: authenticated as it declares, its request untouched; a throw is answered like the core's. */
+  async function runPlugin(route: SessionsPluginRoute, request: Request, params: Record<string, string>): Promise<Response> {
+    try {
+      let user: AuthContext | null = null;
+      if (route.auth !== 'none') {
+        const found = await (route.authenticate ?? options.authenticate)(request);
+        user = found && typeof found.userId === 'string' && found.userId !== '' ? found : null;
+        if (user === null && route.auth === 'required') return problem('UNAUTHENTICATED', 'Sign in to continue');
+      }
+      return await route.handle(request, { params, user, basePath: base });
+    } catch (error) {
+      return problemFromError(error, options.core.clock.now(), options.onUnexpectedError);
+    }
+  }
 
   return async (request) => {
     let pathname: string;
@@ -38,7 +76,8 @@ export function createSessionsHandler(options: SessionsHttpOptions): (request: R
     } catch {
       return problem('ROUTE_NOT_FOUND', 'Malformed request URL');
     }
-    for (const route of routes) {
+    // Overlapping routes are refused at construction, so at most one route matches.
+    for (const route of routes as ReadonlyArray<CompiledRoute<CoreTarget | SessionsPluginRoute>>) {
       const match = route.pattern.exec(pathname);
       if (!match) continue;
       if (!route.methods.includes(request.method.toUpperCase())) {
@@ -46,15 +85,14 @@ export function createSessionsHandler(options: SessionsHttpOptions): (request: R
           headers: { allow: route.methods.join(', ') },
         });
       }
-      let id: string | undefined;
-      if (match.groups?.id !== undefined) {
-        try {
-          id = decodeURIComponent(match.groups.id);
-        } catch {
-          return problem('NOT_FOUND', 'Session was not found');
-        }
+      const params: Record<string, string> = {};
+      try {
+        for (const [name, value] of Object.entries(match.groups ?? {})) params[name] = decodeURIComponent(value);
+      } catch {
+        return 'core' in route.target ? problem('NOT_FOUND', 'Session was not found') : problem('ROUTE_NOT_FOUND', `No route for ${pathname.slice(0, 200)}`);
       }
-      return route.handler(request, id === undefined ? {} : { id });
+      if ('core' in route.target) return route.target.core(request, params.id === undefined ? {} : { id: params.id });
+      return runPlugin(route.target, request, params);
     }
     return problem('ROUTE_NOT_FOUND', `No route for ${pathname}`);
   };

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionsCore } from '@itutor/sessions-core';
+import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, createSqlOAuthStateStore, createSupabaseOAuthStateStore, type SqlClient } from '@itutor/sessions-supabase';
-import { createKeyRing, createVideoConnectHandler, tokenStoreFromConnections, videoProviders, zoom } from '@itutor/sessions-video';
+import { createKeyRing, tokenStoreFromConnections, videoConnectRoutes, videoProviders, zoom } from '@itutor/sessions-video';
 import { createZoomFake, interceptProviders, oauthStateStoreContract, type ProviderInterception, type ZoomFake } from '@itutor/sessions-video/testing';
 import type { TestDatabase } from './db';
 import { startTestGateway } from './gateway';
@@ -82,18 +83,26 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
       });
       const core = createSessionsCore({ adapter, videoProvider: videoProviders({ zoom: provider }), paymentGateway: createRecordingPaymentGateway(), clock });
       const errors: unknown[] = [];
-      const handle = createVideoConnectHandler({
+      // The connect routes as a host mounts them: plugged into the core's one handler.
+      const handle = createSessionsHandler({
         core,
         authenticate: (request) => {
           const user = request.headers.get('x-user');
           return user ? { userId: user } : null;
         },
-        cookieSecret: COOKIE_SECRET,
-        returnTo: `${ORIGIN}/settings`,
-        stateStore: createSqlOAuthStateStore(client),
-        clock,
-        onError: (e) => errors.push(e),
-        providers: { zoom: { oauth: provider.oauth, tokens: provider.tokens } },
+        getBooking: async () => null,
+        cronSecret: 'oauth-states-cron-secret-0123456789abcdef',
+        routes: [
+          videoConnectRoutes({
+            core,
+            cookieSecret: COOKIE_SECRET,
+            returnTo: `${ORIGIN}/settings`,
+            stateStore: createSqlOAuthStateStore(client),
+            clock,
+            onError: (e) => errors.push(e),
+            providers: { zoom: { oauth: provider.oauth, tokens: provider.tokens } },
+          }),
+        ],
       });
       return { handle, core, errors };
     }

@@ -93,7 +93,7 @@ export interface GooglePushFake {
 
 /**
  * A local key pair standing in for Google's OIDC keys, its key set as msw handlers, and Pub/Sub push
- * requests signed with it. Point `createGoogleMeetEventsHandler`'s `jwksUrl` at `fake.jwksUrl` (or leave
+ * requests signed with it. Point `meetEventRoutes`' `jwksUrl` at `fake.jwksUrl` (or leave
  * both at Google's URL and intercept it with the handlers).
  */
 export async function createGooglePushFake(options: GooglePushFakeOptions = {}): Promise<GooglePushFake> {
