@@ -86,3 +86,5 @@ export type { RefundEffect } from './ledger/refunds';
 export { LATE_SUCCESS_REASON, classifyRefundResult, decideChargeAnswer } from './ledger/answers';
 export type { ChargeAnswer, ChargeAnswerDecision, RefundAnswer } from './ledger/answers';
 export { refundInstructionFor } from './ledger/refunds';
+// The integrations' stores (Stripe webhook events, OAuth states, Meet subscriptions).
+export type { MeetSubscriptionRecord, MeetSubscriptionStore, OAuthStateStore, StripeEventStore } from './ports/stores';

@@ -29,3 +29,5 @@ export { toPublicChargeAttempt, toPublicSession } from './session/model';
 export type { ParticipantRole, PublicChargeAttempt, PublicSession, Session, VideoProviderName } from './session/model';
 export { toPublicRefund } from './ledger/refunds';
 export type { PublicRefund } from './ledger/refunds';
+export { VIDEO_CONNECT_OUTCOMES } from './providers/connect-outcome';
+export type { VideoConnectOutcome } from './providers/connect-outcome';
