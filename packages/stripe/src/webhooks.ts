@@ -257,8 +257,24 @@ export function stripeWebhookRoutes(options: StripeWebhookOptions): SessionsRout
   return { id: 'stripe-webhook', routes: [{ methods: ['POST'], path: options.path ?? '/webhooks/stripe', auth: 'none', handle }] };
 }
 
-/** The route's handler: verifies, deduplicates and records one delivery (see {@link stripeWebhookRoutes}). */
-function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
+/** What every delivery shares: the options, their defaults applied. */
+interface WebhookContext {
+  readonly options: StripeWebhookOptions;
+  readonly secrets: readonly string[];
+  readonly tolerance: number;
+  readonly maxBodyBytes: number;
+  readonly stripe: StripeClientLike;
+  readonly events: StripeEventStore;
+  readonly recorder: StripeWebhookRecorder;
+  readonly readTimeout: number;
+  readonly readOptions: { readonly maxNetworkRetries: number; readonly timeout: number };
+}
+
+/** What to record for a verified event, or why it is ignored. */
+type Recording = { run: () => Promise<void> } | { ignore: string };
+
+/** Checks the options (throws `TypeError`) and applies their defaults. */
+function webhookContext(options: StripeWebhookOptions): WebhookContext {
   const secrets = typeof options.webhookSecret === 'string' ? [options.webhookSecret] : [...options.webhookSecret];
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.trim() === '')) {
     throw new TypeError('webhookSecret must be the endpoint signing secret (whsec_...)');
@@ -270,163 +286,192 @@ function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request)
   if (!Number.isSafeInteger(readTimeout) || readTimeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
   // One retry by the client (same request, a read), within the handler's own time limit.
   const readOptions = { maxNetworkRetries: 1, timeout: readTimeout };
+  return { options, secrets, tolerance, maxBodyBytes, stripe, events, recorder, readTimeout, readOptions };
+}
+
+/** One Stripe read under the handler's time limit. */
+function read<T>(ctx: WebhookContext, promise: Promise<T>, what: string): Promise<T> {
   // A read that passes the limit rejects (`TimeoutError`), like a failed one.
-  const read = <T>(promise: Promise<T>, what: string) => withDeadline(() => promise, { timeoutMs: readTimeout, what: `Stripe ${what}` });
+  return withDeadline(() => promise, { timeoutMs: ctx.readTimeout, what: `Stripe ${what}` });
+}
 
-  /** The answer a Refund of this SDK carries, or `null` for a refund `stripeGateway` did not make. */
-  function answerFor(refund: StripeRefundLike, eventId: string): WebhookRefundAnswer | null {
-    const ours = refundOf(refund.metadata);
-    if (!ours) return null;
-    const classified = classifyStripeRefund({ refund });
-    if (classified.kind !== 'answer') return null;
-    return { ...ours, result: classified.result, refundId: refund.id, eventId };
+/** The answer a Refund of this SDK carries, or `null` for a refund `stripeGateway` did not make. */
+function answerFor(refund: StripeRefundLike, eventId: string): WebhookRefundAnswer | null {
+  const ours = refundOf(refund.metadata);
+  if (!ours) return null;
+  const classified = classifyStripeRefund({ refund });
+  if (classified.kind !== 'answer') return null;
+  return { ...ours, result: classified.result, refundId: refund.id, eventId };
+}
+
+/**
+ * A charge's refunds: those embedded in the Charge (API versions before 2022-11-15), else read with
+ * `refunds.list({ charge, limit: 100 })`, page after page, each read under the time limit. Throws when
+ * Stripe cannot be read (the event is answered 500 and delivered again).
+ */
+async function refundsOf(ctx: WebhookContext, chargeId: string, embedded: unknown): Promise<StripeRefundLike[]> {
+  const inline = embeddedRefunds.safeParse(embedded);
+  if (inline.success && inline.data && !inline.data.has_more) return inline.data.data;
+  const all: StripeRefundLike[] = [];
+  for (let page = 0; page < 100; page++) {
+    const params: Record<string, unknown> = { charge: chargeId, limit: 100, ...(all.length > 0 ? { starting_after: all.at(-1)!.id } : {}) };
+    const listed = await read(ctx, ctx.stripe.refunds.list(params, ctx.readOptions), 'refunds.list');
+    all.push(...listed.data);
+    if (!listed.has_more || listed.data.length === 0) return all;
   }
+  return all;
+}
 
-  /**
-   * A charge's refunds: those embedded in the Charge (API versions before 2022-11-15), else read with
-   * `refunds.list({ charge, limit: 100 })`, page after page, each read under the time limit. Throws when
-   * Stripe cannot be read (the event is answered 500 and delivered again).
-   */
-  async function refundsOf(chargeId: string, embedded: unknown): Promise<StripeRefundLike[]> {
-    const inline = embeddedRefunds.safeParse(embedded);
-    if (inline.success && inline.data && !inline.data.has_more) return inline.data.data;
-    const all: StripeRefundLike[] = [];
-    for (let page = 0; page < 100; page++) {
-      const params: Record<string, unknown> = { charge: chargeId, limit: 100, ...(all.length > 0 ? { starting_after: all.at(-1)!.id } : {}) };
-      const listed = await read(stripe.refunds.list(params, readOptions), 'refunds.list');
-      all.push(...listed.data);
-      if (!listed.has_more || listed.data.length === 0) return all;
-    }
-    return all;
-  }
-
-  async function verify(body: Uint8Array, header: string): Promise<StripeEventLike | null> {
-    for (const secret of secrets) {
-      try {
-        return await stripe.webhooks.constructEventAsync(body, header, secret, tolerance, undefined, options.clock?.now().getTime());
-      } catch {
-        // Try the next secret; none matching is a bad signature.
-      }
-    }
-    return null;
-  }
-
-  /** What to record for a verified event, or why it is ignored. */
-  async function recordingFor(event: StripeEventLike): Promise<{ run: () => Promise<void> } | { ignore: string }> {
-    if (event.type.startsWith('payment_intent.')) {
-      const pi = paymentIntentSchema.safeParse(event.data.object);
-      if (!pi.success) return { ignore: 'not a PaymentIntent' };
-      const attempt = attemptOf(pi.data.metadata);
-      if (!attempt) return { ignore: 'not a charge of this SDK' };
-      const classified = classifyStripeCharge({ paymentIntent: pi.data });
-      if (classified.kind !== 'answer') return { ignore: 'unclassifiable' };
-      const expected = { 'payment_intent.succeeded': 'succeeded', 'payment_intent.payment_failed': 'failed', 'payment_intent.processing': 'unknown' }[
-        event.type
-      ];
-      // The snapshot's status and the event type agree for Stripe's events; if not, record nothing.
-      if (classified.result.status !== expected) return { ignore: `status ${pi.data.status} does not match ${event.type}` };
-      const answer: WebhookChargeAnswer = { ...attempt, result: classified.result, eventId: event.id };
-      return { run: () => recorder.recordChargeAnswer(answer) };
-    }
-    if (event.type === 'charge.refunded') {
-      const recordTotal = recorder.recordRefund?.bind(recorder);
-      const recordAnswer = recorder.recordRefundAnswer?.bind(recorder);
-      const onForeign = options.onForeignRefund;
-      if (!recordTotal && !recordAnswer) return { ignore: 'refunds are not recorded' };
-      const charge = chargeSchema.safeParse(event.data.object);
-      if (!charge.success) return { ignore: 'not a charge' };
-      const paymentIntentId = idString(charge.data.payment_intent);
-      if (!paymentIntentId) return { ignore: 'not a charge of this SDK' };
-      // Charges usually carry their PaymentIntent's metadata; when not, ask Stripe (a failure → 500, retried).
-      const attempt = attemptOf(charge.data.metadata) ?? attemptOf((await read(stripe.paymentIntents.retrieve(paymentIntentId, undefined, readOptions), 'paymentIntents.retrieve')).metadata);
-      if (!attempt) return { ignore: 'not a charge of this SDK' };
-      const refund: WebhookRefund = {
-        ...attempt,
-        paymentIntentId,
-        chargeId: charge.data.id,
-        amountMinor: charge.data.amount,
-        amountRefundedMinor: charge.data.amount_refunded,
-        fullyRefunded: charge.data.refunded,
-        eventId: event.id,
-      };
-      // Which refunds: read before the event is remembered, so a failed read (→ 500) leaves it unseen.
-      const answers: WebhookRefundAnswer[] = [];
-      const foreign: WebhookForeignRefund[] = [];
-      if (recordAnswer || onForeign) {
-        for (const r of await refundsOf(charge.data.id, charge.data.refunds)) {
-          const ours = answerFor(r, event.id);
-          if (ours) answers.push(ours);
-          else foreign.push({ refundId: r.id, ...attempt, chargeId: charge.data.id, paymentIntentId, amountMinor: r.amount, status: r.status, eventId: event.id });
-        }
-      }
-      return {
-        run: async () => {
-          if (recordTotal) await recordTotal(refund);
-          if (recordAnswer) for (const answer of answers) await recordAnswer(answer);
-          if (onForeign) for (const f of foreign) await onForeign(f);
-        },
-      };
-    }
-    if (REFUND_OBJECT_EVENTS.includes(event.type)) {
-      const recordAnswer = recorder.recordRefundAnswer?.bind(recorder);
-      if (!recordAnswer) return { ignore: 'refunds are not recorded' };
-      const parsed = refundSchema.safeParse(event.data.object);
-      if (!parsed.success) return { ignore: 'not a refund' };
-      // Refunds this SDK did not make are reported by `charge.refunded` (onForeignRefund), not here.
-      const answer = answerFor(parsed.data, event.id);
-      if (!answer) return { ignore: 'not a refund of this SDK' };
-      return { run: () => recordAnswer(answer) };
-    }
-    if (event.type === 'setup_intent.succeeded') {
-      if (!recorder.recordCardSaved) return { ignore: 'saved cards are not recorded' };
-      const si = setupIntentSchema.safeParse(event.data.object);
-      if (!si.success) return { ignore: 'not a SetupIntent' };
-      const studentId = si.data.metadata?.[STRIPE_STUDENT_METADATA_KEY];
-      const customer = idString(si.data.customer);
-      const paymentMethod = idString(si.data.payment_method);
-      if (!studentId || !customer || !paymentMethod) return { ignore: 'not a card setup of this SDK' };
-      const card: WebhookCardSaved = { studentId, customer, paymentMethod, setupIntentId: si.data.id, eventId: event.id };
-      const record = recorder.recordCardSaved.bind(recorder);
-      return { run: () => record(card) };
-    }
-    return { ignore: 'event type not handled' };
-  }
-
-  return async (request) => {
-    const body = await readBodyBytes(request, maxBodyBytes);
-    if (body === null) return problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBodyBytes} bytes`);
-    const header = request.headers.get('stripe-signature');
-    if (!header) return problem('INVALID_INPUT', 'Missing Stripe-Signature header');
-    const event = await verify(body, header);
-    if (event === null) return problem('INVALID_INPUT', 'Invalid Stripe-Signature: wrong signature, unknown secret, or timestamp outside the tolerance');
-    if (typeof event.id !== 'string' || typeof event.type !== 'string' || !(STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(event.type)) {
-      return ignored('event type not handled');
-    }
-
-    let plan: Awaited<ReturnType<typeof recordingFor>>;
+/** The event, if the signature holds for any of the secrets; `null` otherwise. */
+async function verify(ctx: WebhookContext, body: Uint8Array, header: string): Promise<StripeEventLike | null> {
+  for (const secret of ctx.secrets) {
     try {
-      plan = await recordingFor(event);
-    } catch (error) {
-      options.onError?.(error, event);
-      return problem('INTERNAL', 'The event could not be handled; Stripe will deliver it again');
+      return await ctx.stripe.webhooks.constructEventAsync(body, header, secret, ctx.tolerance, undefined, ctx.options.clock?.now().getTime());
+    } catch {
+      // Try the next secret; none matching is a bad signature.
     }
-    if ('ignore' in plan) return ignored(plan.ignore);
+  }
+  return null;
+}
 
-    let first: boolean;
-    try {
-      first = await events.remember(event.id);
-    } catch (error) {
-      options.onError?.(error, event);
-      return problem('INTERNAL', 'The event store is unavailable; Stripe will deliver the event again');
-    }
-    if (!first) return json({ received: true, duplicate: true });
-    try {
-      await plan.run();
-    } catch (error) {
-      await events.forget(event.id).catch(() => undefined);
-      options.onError?.(error, event);
-      return problem('INTERNAL', 'The event could not be recorded; Stripe will deliver it again');
-    }
-    return json({ received: true });
+/** `payment_intent.*`: the charge answer of a ledger attempt. */
+function paymentIntentRecording(ctx: WebhookContext, event: StripeEventLike): Recording {
+  const pi = paymentIntentSchema.safeParse(event.data.object);
+  if (!pi.success) return { ignore: 'not a PaymentIntent' };
+  const attempt = attemptOf(pi.data.metadata);
+  if (!attempt) return { ignore: 'not a charge of this SDK' };
+  const classified = classifyStripeCharge({ paymentIntent: pi.data });
+  if (classified.kind !== 'answer') return { ignore: 'unclassifiable' };
+  const expected = { 'payment_intent.succeeded': 'succeeded', 'payment_intent.payment_failed': 'failed', 'payment_intent.processing': 'unknown' }[
+    event.type
+  ];
+  // The snapshot's status and the event type agree for Stripe's events; if not, record nothing.
+  if (classified.result.status !== expected) return { ignore: `status ${pi.data.status} does not match ${event.type}` };
+  const answer: WebhookChargeAnswer = { ...attempt, result: classified.result, eventId: event.id };
+  const { recorder } = ctx;
+  return { run: () => recorder.recordChargeAnswer(answer) };
+}
+
+/** `charge.refunded`: the charge's refunded total, the answers of its refunds of this SDK, and the foreign ones. */
+async function chargeRefundedRecording(ctx: WebhookContext, event: StripeEventLike): Promise<Recording> {
+  const { recorder } = ctx;
+  const recordTotal = recorder.recordRefund?.bind(recorder);
+  const recordAnswer = recorder.recordRefundAnswer?.bind(recorder);
+  const onForeign = ctx.options.onForeignRefund;
+  if (!recordTotal && !recordAnswer) return { ignore: 'refunds are not recorded' };
+  const charge = chargeSchema.safeParse(event.data.object);
+  if (!charge.success) return { ignore: 'not a charge' };
+  const paymentIntentId = idString(charge.data.payment_intent);
+  if (!paymentIntentId) return { ignore: 'not a charge of this SDK' };
+  // Charges usually carry their PaymentIntent's metadata; when not, ask Stripe (a failure → 500, retried).
+  const attempt = attemptOf(charge.data.metadata) ?? attemptOf((await read(ctx, ctx.stripe.paymentIntents.retrieve(paymentIntentId, undefined, ctx.readOptions), 'paymentIntents.retrieve')).metadata);
+  if (!attempt) return { ignore: 'not a charge of this SDK' };
+  const refund: WebhookRefund = {
+    ...attempt,
+    paymentIntentId,
+    chargeId: charge.data.id,
+    amountMinor: charge.data.amount,
+    amountRefundedMinor: charge.data.amount_refunded,
+    fullyRefunded: charge.data.refunded,
+    eventId: event.id,
   };
+  // Which refunds: read before the event is remembered, so a failed read (→ 500) leaves it unseen.
+  const answers: WebhookRefundAnswer[] = [];
+  const foreign: WebhookForeignRefund[] = [];
+  if (recordAnswer || onForeign) {
+    for (const r of await refundsOf(ctx, charge.data.id, charge.data.refunds)) {
+      const ours = answerFor(r, event.id);
+      if (ours) answers.push(ours);
+      else foreign.push({ refundId: r.id, ...attempt, chargeId: charge.data.id, paymentIntentId, amountMinor: r.amount, status: r.status, eventId: event.id });
+    }
+  }
+  return {
+    run: async () => {
+      if (recordTotal) await recordTotal(refund);
+      if (recordAnswer) for (const answer of answers) await recordAnswer(answer);
+      if (onForeign) for (const f of foreign) await onForeign(f);
+    },
+  };
+}
+
+/** `refund.*` / `charge.refund.updated`: the answer of one refund of this SDK. */
+function refundRecording(ctx: WebhookContext, event: StripeEventLike): Recording {
+  const recordAnswer = ctx.recorder.recordRefundAnswer?.bind(ctx.recorder);
+  if (!recordAnswer) return { ignore: 'refunds are not recorded' };
+  const parsed = refundSchema.safeParse(event.data.object);
+  if (!parsed.success) return { ignore: 'not a refund' };
+  // Refunds this SDK did not make are reported by `charge.refunded` (onForeignRefund), not here.
+  const answer = answerFor(parsed.data, event.id);
+  if (!answer) return { ignore: 'not a refund of this SDK' };
+  return { run: () => recordAnswer(answer) };
+}
+
+/** `setup_intent.succeeded`: a card saved through `createCardSetup`. */
+function setupIntentRecording(ctx: WebhookContext, event: StripeEventLike): Recording {
+  const { recorder } = ctx;
+  if (!recorder.recordCardSaved) return { ignore: 'saved cards are not recorded' };
+  const si = setupIntentSchema.safeParse(event.data.object);
+  if (!si.success) return { ignore: 'not a SetupIntent' };
+  const studentId = si.data.metadata?.[STRIPE_STUDENT_METADATA_KEY];
+  const customer = idString(si.data.customer);
+  const paymentMethod = idString(si.data.payment_method);
+  if (!studentId || !customer || !paymentMethod) return { ignore: 'not a card setup of this SDK' };
+  const card: WebhookCardSaved = { studentId, customer, paymentMethod, setupIntentId: si.data.id, eventId: event.id };
+  const record = recorder.recordCardSaved.bind(recorder);
+  return { run: () => record(card) };
+}
+
+/** What to record for a verified event, or why it is ignored. */
+async function recordingFor(ctx: WebhookContext, event: StripeEventLike): Promise<Recording> {
+  if (event.type.startsWith('payment_intent.')) return paymentIntentRecording(ctx, event);
+  if (event.type === 'charge.refunded') return chargeRefundedRecording(ctx, event);
+  if (REFUND_OBJECT_EVENTS.includes(event.type)) return refundRecording(ctx, event);
+  if (event.type === 'setup_intent.succeeded') return setupIntentRecording(ctx, event);
+  return { ignore: 'event type not handled' };
+}
+
+/** One delivery: verify, plan, deduplicate, record (see {@link stripeWebhookRoutes}). */
+async function handleDelivery(ctx: WebhookContext, request: Request): Promise<Response> {
+  const { options, events, maxBodyBytes } = ctx;
+  const body = await readBodyBytes(request, maxBodyBytes);
+  if (body === null) return problem('PAYLOAD_TOO_LARGE', `Request body must be at most ${maxBodyBytes} bytes`);
+  const header = request.headers.get('stripe-signature');
+  if (!header) return problem('INVALID_INPUT', 'Missing Stripe-Signature header');
+  const event = await verify(ctx, body, header);
+  if (event === null) return problem('INVALID_INPUT', 'Invalid Stripe-Signature: wrong signature, unknown secret, or timestamp outside the tolerance');
+  if (typeof event.id !== 'string' || typeof event.type !== 'string' || !(STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(event.type)) {
+    return ignored('event type not handled');
+  }
+
+  let plan: Recording;
+  try {
+    plan = await recordingFor(ctx, event);
+  } catch (error) {
+    options.onError?.(error, event);
+    return problem('INTERNAL', 'The event could not be handled; Stripe will deliver it again');
+  }
+  if ('ignore' in plan) return ignored(plan.ignore);
+
+  let first: boolean;
+  try {
+    first = await events.remember(event.id);
+  } catch (error) {
+    options.onError?.(error, event);
+    return problem('INTERNAL', 'The event store is unavailable; Stripe will deliver the event again');
+  }
+  if (!first) return json({ received: true, duplicate: true });
+  try {
+    await plan.run();
+  } catch (error) {
+    await events.forget(event.id).catch(() => undefined);
+    options.onError?.(error, event);
+    return problem('INTERNAL', 'The event could not be recorded; Stripe will deliver it again');
+  }
+  return json({ received: true });
+}
+
+/** The route's handler: verifies, deduplicates and records one delivery (see {@link stripeWebhookRoutes}). */
+function stripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
+  const ctx = webhookContext(options);
+  return (request) => handleDelivery(ctx, request);
 }

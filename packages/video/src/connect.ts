@@ -212,6 +212,205 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
   }
 }
 
+/** What every connect route shares: the options, their defaults applied, and the cookie's signing key. */
+interface ConnectContext {
+  readonly options: VideoConnectOptions;
+  readonly stateStore: OAuthStateStore;
+  readonly cookieName: string;
+  readonly ttlMs: number;
+  readonly exchangeTimeoutMs: number;
+  readonly stateStoreTimeoutMs: number;
+  readonly secure: boolean;
+  readonly clock: { now(): Date };
+  readonly hmacKey: Promise<CryptoKey>;
+}
+
+/** One request to a connect route: who is signed in, the mount's base path, and the provider. */
+interface ConnectCall {
+  readonly request: Request;
+  readonly user: AuthContext | null;
+  readonly basePath: string;
+  readonly name: VideoProviderName;
+  readonly provider: VideoConnectProvider;
+}
+
+/** Checks the options (throws `INVALID_INPUT`) and applies their defaults. */
+function connectContext(options: VideoConnectOptions): ConnectContext {
+  assertUsableSecret(options.cookieSecret);
+  // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
+  // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
+  // by another instance and its code exchanged again. A single-process host opts in explicitly.
+  const stateStore = options.stateStore as OAuthStateStore | undefined;
+  if (typeof stateStore !== 'object' || stateStore === null || typeof stateStore.consume !== 'function') {
+    throw new SessionError(
+      'INVALID_INPUT',
+      'stateStore is required: a store of used OAuth states shared by every server instance (e.g. createSqlOAuthStateStore from @itutor/sessions-supabase; createInMemoryOAuthStateStore() for tests or a single process)',
+      { issues: [{ path: 'stateStore', message: 'is missing or has no consume()' }] },
+    );
+  }
+  if (typeof options.returnTo === 'string') {
+    try {
+      new URL(options.returnTo);
+    } catch {
+      throw new SessionError('INVALID_INPUT', 'returnTo must be an absolute URL', { issues: [{ path: 'returnTo', message: 'not an absolute URL' }] });
+    }
+  }
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    throw new SessionError('INVALID_INPUT', 'authenticate must be a function', { issues: [{ path: 'authenticate', message: 'is not a function' }] });
+  }
+  return {
+    options,
+    stateStore,
+    cookieName: options.cookieName ?? 'itutor_video_oauth',
+    ttlMs: options.stateTtlMs ?? 600_000,
+    exchangeTimeoutMs: options.exchangeTimeoutMs ?? 15_000,
+    stateStoreTimeoutMs: options.stateStoreTimeoutMs ?? 5_000,
+    secure: options.secureCookie ?? true,
+    clock: options.clock ?? { now: () => new Date() },
+    hmacKey: globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]),
+  };
+}
+
+/** The `set-cookie` value of the state cookie. */
+function stateCookie(ctx: ConnectContext, basePath: string, value: string, maxAgeSeconds: number): string {
+  // The cookie goes only to the connect routes: `{basePath}/providers`, the mount's base path per request.
+  return `${ctx.cookieName}=${value}; Path=${basePath}/providers; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${ctx.secure ? '; Secure' : ''}`;
+}
+
+async function signAttempt(ctx: ConnectContext, attempt: Attempt): Promise<string> {
+  const payload = base64url(encoder.encode(JSON.stringify(attempt)));
+  const signature = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await ctx.hmacKey, encoder.encode(payload)));
+  return `${payload}.${base64url(signature)}`;
+}
+
+/** The attempt in the request's cookie, if its signature holds (checked in constant time by Web Crypto). */
+async function readAttempt(ctx: ConnectContext, request: Request): Promise<Attempt | null> {
+  const raw = cookieValue(request.headers.get('cookie'), ctx.cookieName);
+  if (!raw || raw.length > 4096) return null;
+  const [payload, signature, extra] = raw.split('.');
+  if (payload === undefined || signature === undefined || extra !== undefined) return null;
+  const sig = fromBase64url(signature);
+  if (!sig || !(await globalThis.crypto.subtle.verify('HMAC', await ctx.hmacKey, sig as Uint8Array<ArrayBuffer>, encoder.encode(payload)))) return null;
+  try {
+    const bytes = fromBase64url(payload);
+    const value: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
+    return isAttempt(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The redirect to `returnTo` with `?video=<outcome>&provider=<name>`. */
+function redirectBack(ctx: ConnectContext, request: Request, outcome: VideoConnectOutcome, provider: VideoProviderName, extraHeaders: [string, string][] = []): Response {
+  const { returnTo } = ctx.options;
+  const target = new URL(typeof returnTo === 'function' ? returnTo(outcome, request) : returnTo);
+  target.searchParams.set('video', outcome);
+  target.searchParams.set('provider', provider);
+  const headers = new Headers({ location: target.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  for (const [name, value] of extraHeaders) headers.append(name, value);
+  return new Response(null, { status: 302, headers });
+}
+
+/** `GET …/connect`: sends the signed-in tutor to the provider's consent page, the attempt in a signed cookie. */
+async function connectRoute(ctx: ConnectContext, { request, user, basePath, name, provider }: ConnectCall): Promise<Response> {
+  const { options } = ctx;
+  if (!user) return redirectBack(ctx, request, 'unauthenticated', name);
+  if (options.canConnect && !(await options.canConnect(user.userId))) return redirectBack(ctx, request, 'forbidden', name);
+  const state = generateState();
+  const verifier = generateCodeVerifier();
+  const scopes = [...(provider.scopes ?? (name === 'google_meet' ? GOOGLE_MEET_SCOPES : []))];
+  let url = provider.oauth.createAuthorizationURL(state, verifier, scopes);
+  if (name === 'google_meet') {
+    // Without these Google issues no refresh token (or only on the very first consent).
+    if (!url.searchParams.has('access_type')) url.searchParams.set('access_type', 'offline');
+    if (!url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
+  }
+  if (provider.authorizationUrl) url = provider.authorizationUrl(url);
+  const value = await signAttempt(ctx, { v: 1, u: user.userId, p: name, s: state, c: verifier, e: ctx.clock.now().getTime() + ctx.ttlMs });
+  return new Response(null, {
+    status: 302,
+    headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': stateCookie(ctx, basePath, value, Math.ceil(ctx.ttlMs / 1000)) },
+  });
+}
+
+async function exchangeCode(ctx: ConnectContext, provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
+  // Past the limit: rejects (`TimeoutError`), like a failed exchange.
+  const tokens = await withDeadline(() => provider.oauth.validateAuthorizationCode(code, verifier), { timeoutMs: ctx.exchangeTimeoutMs, what: 'the code exchange' });
+  const accessToken = tokens.accessToken();
+  if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
+  let expiresAt: Date | null = null;
+  try {
+    expiresAt = tokens.accessTokenExpiresAt();
+  } catch {
+    expiresAt = null;
+  }
+  return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
+}
+
+/**
+ * Marks the attempt's state used in the shared store: `true` only when this call is the first and the
+ * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
+ */
+async function consumeState(ctx: ConnectContext, attempt: Attempt, now: number): Promise<boolean> {
+  // Past the limit: rejects (`TimeoutError`, "the OAuth state store did not answer within … ms").
+  const answer: unknown = await withDeadline(async () => ctx.stateStore.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now)), {
+    timeoutMs: ctx.stateStoreTimeoutMs,
+    what: 'the OAuth state store',
+  });
+  if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
+  return answer;
+}
+
+/** `GET …/callback`: checks the attempt, exchanges the code, and connects the provider; always clears the cookie. */
+async function callbackRoute(ctx: ConnectContext, { request, user, basePath, name, provider }: ConnectCall): Promise<Response> {
+  const { options } = ctx;
+  const clear: [string, string][] = [['set-cookie', stateCookie(ctx, basePath, '', 0)]];
+  const done = (outcome: VideoConnectOutcome) => redirectBack(ctx, request, outcome, name, clear);
+  const params = new URL(request.url).searchParams;
+  const now = ctx.clock.now().getTime();
+
+  const attempt = await readAttempt(ctx, request);
+  if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
+  if (!user) return done('unauthenticated');
+  if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
+  const state = params.get('state');
+  if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
+  // Single use across every instance sharing the store; before anything else, so a replayed
+  // callback never reaches the provider. A store that cannot answer refuses the callback.
+  let first: boolean;
+  try {
+    first = await consumeState(ctx, attempt, now);
+  } catch (cause) {
+    options.onError?.(cause);
+    return done('failed');
+  }
+  if (!first) return done('expired_state');
+
+  const error = params.get('error');
+  if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');
+  const code = params.get('code');
+  if (code === null || code === '' || code.length > 2048) return done('exchange_failed');
+
+  let tokens: ProviderTokens;
+  try {
+    tokens = await exchangeCode(ctx, provider, code, attempt.c);
+  } catch (cause) {
+    options.onError?.(cause);
+    return done('exchange_failed');
+  }
+  try {
+    const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
+    await options.core.providers.connect({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
+  } catch (cause) {
+    options.onError?.(cause);
+    return done('failed');
+  }
+  return done('connected');
+}
+
 /**
  * The OAuth connect routes for Zoom and Google Meet, as a route plug-in of the core's one mount
  * (`createSessionsHandler({ ..., routes: [videoConnectRoutes({ ... })] })` from
@@ -252,168 +451,7 @@ function assertUsableSecret(secret: unknown): asserts secret is string {
  * ```
  */
 export function videoConnectRoutes(options: VideoConnectOptions): SessionsRoutePlugin {
-  assertUsableSecret(options.cookieSecret);
-  // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
-  // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
-  // by another instance and its code exchanged again. A single-process host opts in explicitly.
-  const stateStore = options.stateStore as OAuthStateStore | undefined;
-  if (typeof stateStore !== 'object' || stateStore === null || typeof stateStore.consume !== 'function') {
-    throw new SessionError(
-      'INVALID_INPUT',
-      'stateStore is required: a store of used OAuth states shared by every server instance (e.g. createSqlOAuthStateStore from @itutor/sessions-supabase; createInMemoryOAuthStateStore() for tests or a single process)',
-      { issues: [{ path: 'stateStore', message: 'is missing or has no consume()' }] },
-    );
-  }
-  if (typeof options.returnTo === 'string') {
-    try {
-      new URL(options.returnTo);
-    } catch {
-      throw new SessionError('INVALID_INPUT', 'returnTo must be an absolute URL', { issues: [{ path: 'returnTo', message: 'not an absolute URL' }] });
-    }
-  }
-  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
-    throw new SessionError('INVALID_INPUT', 'authenticate must be a function', { issues: [{ path: 'authenticate', message: 'is not a function' }] });
-  }
-  const cookieName = options.cookieName ?? 'itutor_video_oauth';
-  const ttlMs = options.stateTtlMs ?? 600_000;
-  const exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
-  const stateStoreTimeoutMs = options.stateStoreTimeoutMs ?? 5_000;
-  const secure = options.secureCookie ?? true;
-  const clock = options.clock ?? { now: () => new Date() };
-  const hmacKey = globalThis.crypto.subtle.importKey('raw', encoder.encode(`itutor-video-oauth:v1:${options.cookieSecret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
-
-  // The cookie goes only to the connect routes: `{basePath}/providers`, the mount's base path per request.
-  const cookie = (basePath: string, value: string, maxAgeSeconds: number) =>
-    `${cookieName}=${value}; Path=${basePath}/providers; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
-
-  async function sign(attempt: Attempt): Promise<string> {
-    const payload = base64url(encoder.encode(JSON.stringify(attempt)));
-    const signature = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await hmacKey, encoder.encode(payload)));
-    return `${payload}.${base64url(signature)}`;
-  }
-
-  /** The attempt in the request's cookie, if its signature holds (checked in constant time by Web Crypto). */
-  async function readAttempt(request: Request): Promise<Attempt | null> {
-    const raw = cookieValue(request.headers.get('cookie'), cookieName);
-    if (!raw || raw.length > 4096) return null;
-    const [payload, signature, extra] = raw.split('.');
-    if (payload === undefined || signature === undefined || extra !== undefined) return null;
-    const sig = fromBase64url(signature);
-    if (!sig || !(await globalThis.crypto.subtle.verify('HMAC', await hmacKey, sig as Uint8Array<ArrayBuffer>, encoder.encode(payload)))) return null;
-    try {
-      const bytes = fromBase64url(payload);
-      const value: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
-      return isAttempt(value) ? value : null;
-    } catch {
-      return null;
-    }
-  }
-
-  function back(request: Request, outcome: VideoConnectOutcome, provider: VideoProviderName, extraHeaders: [string, string][] = []): Response {
-    const target = new URL(typeof options.returnTo === 'function' ? options.returnTo(outcome, request) : options.returnTo);
-    target.searchParams.set('video', outcome);
-    target.searchParams.set('provider', provider);
-    const headers = new Headers({ location: target.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    for (const [name, value] of extraHeaders) headers.append(name, value);
-    return new Response(null, { status: 302, headers });
-  }
-
-  async function connect(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-    if (!user) return back(request, 'unauthenticated', name);
-    if (options.canConnect && !(await options.canConnect(user.userId))) return back(request, 'forbidden', name);
-    const state = generateState();
-    const verifier = generateCodeVerifier();
-    const scopes = [...(provider.scopes ?? (name === 'google_meet' ? GOOGLE_MEET_SCOPES : []))];
-    let url = provider.oauth.createAuthorizationURL(state, verifier, scopes);
-    if (name === 'google_meet') {
-      // Without these Google issues no refresh token (or only on the very first consent).
-      if (!url.searchParams.has('access_type')) url.searchParams.set('access_type', 'offline');
-      if (!url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
-    }
-    if (provider.authorizationUrl) url = provider.authorizationUrl(url);
-    const value = await sign({ v: 1, u: user.userId, p: name, s: state, c: verifier, e: clock.now().getTime() + ttlMs });
-    return new Response(null, {
-      status: 302,
-      headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(basePath, value, Math.ceil(ttlMs / 1000)) },
-    });
-  }
-
-  async function exchange(provider: VideoConnectProvider, code: string, verifier: string): Promise<ProviderTokens> {
-    // Past the limit: rejects (`TimeoutError`), like a failed exchange.
-    const tokens = await withDeadline(() => provider.oauth.validateAuthorizationCode(code, verifier), { timeoutMs: exchangeTimeoutMs, what: 'the code exchange' });
-    const accessToken = tokens.accessToken();
-    if (typeof accessToken !== 'string' || accessToken === '') throw new Error('the token answer has no access token');
-    let expiresAt: Date | null = null;
-    try {
-      expiresAt = tokens.accessTokenExpiresAt();
-    } catch {
-      expiresAt = null;
-    }
-    return { accessToken, refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null, expiresAt };
-  }
-
-  /**
-   * Marks the attempt's state used in the shared store: `true` only when this call is the first and the
-   * store answered `true` in time. A store that fails, hangs or answers a non-boolean throws (fail closed).
-   */
-  async function consumeState(attempt: Attempt, now: number): Promise<boolean> {
-    // Past the limit: rejects (`TimeoutError`, "the OAuth state store did not answer within … ms").
-    const answer: unknown = await withDeadline(async () => stateStore!.consume(await stateHash(attempt.s), new Date(attempt.e), new Date(now)), {
-      timeoutMs: stateStoreTimeoutMs,
-      what: 'the OAuth state store',
-    });
-    if (typeof answer !== 'boolean') throw new TypeError(`the OAuth state store answered ${typeof answer}, not a boolean`);
-    return answer;
-  }
-
-  async function callback(request: Request, user: AuthContext | null, basePath: string, name: VideoProviderName, provider: VideoConnectProvider): Promise<Response> {
-    const clear: [string, string][] = [['set-cookie', cookie(basePath, '', 0)]];
-    const done = (outcome: VideoConnectOutcome) => back(request, outcome, name, clear);
-    const params = new URL(request.url).searchParams;
-    const now = clock.now().getTime();
-
-    const attempt = await readAttempt(request);
-    if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
-    if (!user) return done('unauthenticated');
-    if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
-    const state = params.get('state');
-    if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
-    // Single use across every instance sharing the store; before anything else, so a replayed
-    // callback never reaches the provider. A store that cannot answer refuses the callback.
-    let first: boolean;
-    try {
-      first = await consumeState(attempt, now);
-    } catch (cause) {
-      options.onError?.(cause);
-      return done('failed');
-    }
-    if (!first) return done('expired_state');
-
-    const error = params.get('error');
-    if (error !== null) return done(error === 'access_denied' ? 'denied' : 'exchange_failed');
-    const code = params.get('code');
-    if (code === null || code === '' || code.length > 2048) return done('exchange_failed');
-
-    let tokens: ProviderTokens;
-    try {
-      tokens = await exchange(provider, code, attempt.c);
-    } catch (cause) {
-      options.onError?.(cause);
-      return done('exchange_failed');
-    }
-    try {
-      const sealed = await provider.tokens.sealTokens(attempt.u, tokens);
-      await options.core.providers.connect({ tutorId: attempt.u, provider: name, tokens: sealed, actorId: attempt.u });
-    } catch (cause) {
-      options.onError?.(cause);
-      return done('failed');
-    }
-    return done('connected');
-  }
-
+  const ctx = connectContext(options);
   const routes: SessionsPluginRoute[] = [];
   for (const name of PROVIDERS) {
     const provider = options.providers[name];
@@ -425,8 +463,9 @@ export function videoConnectRoutes(options: VideoConnectOptions): SessionsRouteP
         auth: 'optional',
         ...(options.authenticate ? { authenticate: options.authenticate } : {}),
         handle: async (request, { user, basePath }) => {
+          const call: ConnectCall = { request, user, basePath, name, provider };
           try {
-            return await (step === 'connect' ? connect(request, user, basePath, name, provider) : callback(request, user, basePath, name, provider));
+            return await (step === 'connect' ? connectRoute(ctx, call) : callbackRoute(ctx, call));
           } catch (error) {
             // The host's returnTo / canConnect threw: a server error, never a token. (An authenticator that
             // throws is answered by the mount alike, and told to its onUnexpectedError.)
