@@ -753,8 +753,11 @@ grant execute on function public.itutor_apply_charge_answers(jsonb) to service_r
 -- session's own status / charge status are checked again (the sessions are the truth). Custom plans:
 -- each statement is planned with the actual p_now and limit. Sorts and bitmap scans are off inside the
 -- function: with them a planner short of statistics (a work list not yet analyzed) may fetch every due
--- entry and sort it, where the ordered index scan stops at the limit. The lease does not change version.
--- Returns plain json (see itutor_session_row_json).
+-- entry and sort it, where the ordered index scan stops at the limit. Sequential scans are off too:
+-- told that sessions is empty (never analyzed, or analyzed while empty), the planner joined the lease's
+-- picked ids to a Seq Scan of the whole table; with them off the lease reaches each session by its
+-- primary key whatever the statistics say (test/server/empty-stats-plans.server.test.ts). The lease
+-- does not change version. Returns plain json (see itutor_session_row_json).
 create function public.itutor_claim_sessions_for_settlement(
   p_now timestamptz,
   p_limit integer,
@@ -766,6 +769,7 @@ set search_path = ''
 set plan_cache_mode = force_custom_plan
 set enable_sort = off
 set enable_bitmapscan = off
+set enable_seqscan = off
 set "TimeZone" = 'UTC'
 as $$
 declare
