@@ -88,12 +88,13 @@ revoke all on function public.itutor_event_json(public.session_events) from publ
 grant execute on function public.itutor_event_json(public.session_events) to service_role;
 
 -- The uuid in `value`, or null when it is not a canonical uuid (lookups of malformed ids find nothing).
+-- No `set search_path`, so it inlines into the lookups that use it; it references nothing but its
+-- argument and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_parse_uuid(value text)
 returns uuid
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select case
     when value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then value::uuid
@@ -204,11 +205,12 @@ grant execute on function public.itutor_list_tutor_events(text) to service_role;
 
 -- True when a ledger change is well-formed for the write of session p_session_id: a charge open or answer
 -- (unknown, succeeded, failed or halted) or a refund open or answer of that session.
+-- No `set search_path`, so it inlines into its callers (each checks every change of a write with it);
+-- it references nothing but its arguments and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_ledger_change_is_valid(p_change jsonb, p_session_id text)
 returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select case p_change ->> 'type'
     when 'open' then (p_change -> 'attempt' ->> 'session_id') is not distinct from p_session_id
