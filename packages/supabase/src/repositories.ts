@@ -13,7 +13,7 @@ import type {
   SessionWrite,
 } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
-import { createAttendanceRepository } from './attendance';
+import { createAttendanceRepository, rowToAttendance } from './attendance';
 import {
   connectionToRow,
   eventToRow,
@@ -76,7 +76,67 @@ export interface RepositoryOptions {
 const onlyChargeAnswers = (writes: readonly SessionWrite[]) =>
   writes.every((w) => w.ledger !== undefined && w.ledger.length > 0 && w.ledger.every((change) => change.type === 'answer'));
 
+/**
+ * Reads of a session and of its attendance that are asked for in the same tick share one call. A no-show
+ * reads both side by side (the session, and the provider's evidence of the student's join): as one
+ * call (`itutor_find_session_with_attendance`, one statement) that is one round trip, one pooled
+ * connection and one statement for the database instead of two. Each read waits one microtask for a
+ * partner, then goes alone or together; results and errors are exactly those of the separate calls.
+ */
+function sessionReads(call: CallRepositoryFunction) {
+  interface Waiting<T> {
+    readonly promise: Promise<T>;
+    resolve(value: T): void;
+    reject(error: unknown): void;
+  }
+  const waiting = <T>(): Waiting<T> => {
+    let resolve!: (value: T) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+  interface Pending {
+    session?: Waiting<unknown>;
+    attendance?: Waiting<unknown>;
+  }
+  const pending = new Map<string, Pending>();
+
+  const send = async (id: string, reads: Pending) => {
+    const { session, attendance } = reads;
+    try {
+      if (session && attendance) {
+        const both = (await call('itutor_find_session_with_attendance', { p_id: id })) as { session?: unknown; attendance?: unknown } | null;
+        session.resolve(both?.session ?? null);
+        attendance.resolve(both?.attendance ?? null);
+      } else if (session) session.resolve(await call('itutor_find_session', { p_id: id }));
+      else if (attendance) attendance.resolve(await call('itutor_list_session_attendance', { p_session_id: id }));
+    } catch (error) {
+      session?.reject(error);
+      attendance?.reject(error);
+    }
+  };
+  const read = (id: string, what: keyof Pending): Promise<unknown> => {
+    let reads = pending.get(id);
+    if (!reads) {
+      const fresh: Pending = {};
+      reads = fresh;
+      pending.set(id, fresh);
+      queueMicrotask(() => {
+        pending.delete(id);
+        void send(id, fresh);
+      });
+    }
+    return (reads[what] ??= waiting<unknown>()).promise;
+  };
+  return { session: (id: string) => read(id, 'session'), attendance: (id: string) => read(id, 'attendance') };
+}
+
 export function createRepositories(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions = {}): SupabaseSessionsAdapter {
+  const reads = sessionReads(call);
+  const attendance = createAttendanceRepository(call);
   return {
     sessions: {
       async insert(session, events): Promise<InsertSessionResult> {
@@ -89,7 +149,7 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
 
       async findById(id) {
         if (typeof id !== 'string') return null;
-        const row = (await call('itutor_find_session', { p_id: id })) as Row | null;
+        const row = (await reads.session(id)) as Row | null;
         return row === null ? null : rowToSession(row);
       },
 
@@ -209,7 +269,15 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
       },
     },
 
-    attendance: createAttendanceRepository(call),
+    attendance: {
+      ...attendance,
+      async listBySession(sessionId) {
+        if (typeof sessionId !== 'string') return [];
+        const result = await reads.attendance(sessionId);
+        if (!Array.isArray(result)) throw new TypeError(`itutor_list_session_attendance returned ${JSON.stringify(result)}, expected an array`);
+        return (result as Row[]).map(rowToAttendance);
+      },
+    },
 
     charges: {
       async listBySession(sessionId): Promise<ChargeAttempt[]> {

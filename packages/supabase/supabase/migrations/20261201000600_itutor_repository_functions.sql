@@ -1381,6 +1381,26 @@ $$;
 revoke all on function public.itutor_list_session_attendance(text) from public, anon, authenticated;
 grant execute on function public.itutor_list_session_attendance(text) to service_role;
 
+-- A session and its attendance in one call: `{ "session": <itutor_find_session>, "attendance":
+-- <itutor_list_session_attendance> }` (session null when there is none), both read in one statement (one
+-- snapshot). The adapter sends it when the core asks for both in the same tick (a no-show reads the
+-- session and the provider's evidence of the student's join side by side): one round trip instead of two.
+create function public.itutor_find_session_with_attendance(p_id text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select jsonb_build_object(
+    'session', public.itutor_find_session(p_id),
+    'attendance', public.itutor_list_session_attendance(p_id)
+  )
+$$;
+
+revoke all on function public.itutor_find_session_with_attendance(text) from public, anon, authenticated;
+grant execute on function public.itutor_find_session_with_attendance(text) to service_role;
+
 -- Logs a provider report the rules ignored (type 'session.meeting_end_ignored' only), once per session
 -- and payload eventId (a transaction-scoped advisory lock per session serialises racing replays).
 -- True if it appended the event.

@@ -26,12 +26,24 @@ const DERIVED_KEY =
 const LEGACY_KEY =
   "(attempt = 1) AND (lower(idempotency_key) = lower(((('itutor-session-'::text || (session_id)::text) || '-'::text) || outcome)))";
 
+/** The body of itutor_find_session_with_attendance as both printed forms show it. */
+const FIND_WITH_ATTENDANCE_BODY = `  select jsonb_build_object(
+    'session', public.itutor_find_session(p_id),
+    'attendance', public.itutor_list_session_attendance(p_id)
+  )`;
+
 /**
  * Every intended difference between the chain and the squashed schema, as a rewrite of the chain's
  * printed schema: `from` must occur exactly `count` times in it (so an entry cannot go stale or hide
  * more than it says), and after the rewrites both print the same.
  */
-export const INTENDED_DIFFERENCES: ReadonlyArray<{ readonly reason: string; readonly from: string | RegExp; readonly to: string; readonly count: number }> = [
+export const INTENDED_DIFFERENCES: ReadonlyArray<{
+  readonly reason: string;
+  readonly from: string | RegExp;
+  readonly to: string;
+  /** Occurrences of `from` in both printed forms, or in each (an entry that only one form prints). */
+  readonly count: number | { readonly catalog: number; readonly dump: number };
+}> = [
   {
     // 20261125000800 let a key in the SDK's namespace also take the pre-ledger form
     // `itutor-session-<session id>-<outcome>` for attempt 1, for rows written before the ledger. No
@@ -83,16 +95,47 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{ readonly reason: string; read
     to: '$1',
     count: 3,
   },
+  // A function the chain did not have: itutor_find_session_with_attendance, a session and its attendance
+  // in one call (the adapter sends it when a no-show reads both side by side: one round trip, not two).
+  // The catalog prints it as one line with its privileges; pg_dump as its statement and its grants.
+  {
+    reason: 'new function itutor_find_session_with_attendance (catalog)',
+    from: 'function CREATE OR REPLACE FUNCTION public.itutor_find_video_meeting(',
+    to:
+      "function CREATE OR REPLACE FUNCTION public.itutor_find_session_with_attendance(p_id text)\n RETURNS jsonb\n LANGUAGE sql\n STABLE\n SET search_path TO ''\n SET \"TimeZone\" TO 'UTC'\nAS $function$\n" +
+      FIND_WITH_ATTENDANCE_BODY +
+      '\n$function$\n acl={postgres=X/postgres,service_role=X/postgres}\nfunction CREATE OR REPLACE FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 1, dump: 0 },
+  },
+  {
+    reason: 'new function itutor_find_session_with_attendance (pg_dump: the function)',
+    from: '\nCREATE FUNCTION public.itutor_find_video_meeting(',
+    to:
+      "\nCREATE FUNCTION public.itutor_find_session_with_attendance(p_id text) RETURNS jsonb\n    LANGUAGE sql STABLE\n    SET search_path TO ''\n    SET \"TimeZone\" TO 'UTC'\n    AS $$\n" +
+      FIND_WITH_ATTENDANCE_BODY +
+      '\n$$;\n\nCREATE FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 0, dump: 1 },
+  },
+  {
+    reason: 'new function itutor_find_session_with_attendance (pg_dump: its privileges)',
+    from: '\nREVOKE ALL ON FUNCTION public.itutor_find_video_meeting(',
+    to:
+      '\nREVOKE ALL ON FUNCTION public.itutor_find_session_with_attendance(p_id text) FROM PUBLIC;\n' +
+      'GRANT ALL ON FUNCTION public.itutor_find_session_with_attendance(p_id text) TO service_role;\n\n' +
+      'REVOKE ALL ON FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 0, dump: 1 },
+  },
 ];
 
 /** The chain's printed schema with the intended differences applied; throws when an entry does not match as listed. */
-export function applyIntendedDifferences(printed: string): string {
+export function applyIntendedDifferences(printed: string, form: 'catalog' | 'dump'): string {
   let text = printed;
   for (const difference of INTENDED_DIFFERENCES) {
     const { from } = difference;
     const found = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
-    if (found !== difference.count) {
-      throw new Error(`intended difference "${difference.reason}": expected ${difference.count} occurrence(s), found ${found}`);
+    const count = typeof difference.count === 'number' ? difference.count : difference.count[form];
+    if (found !== count) {
+      throw new Error(`intended difference "${difference.reason}": expected ${count} occurrence(s) in the ${form}, found ${found}`);
     }
     text = typeof from === 'string' ? text.split(from).join(difference.to) : text.replace(from, difference.to);
   }
