@@ -13,7 +13,7 @@ import type {
   SessionWrite,
 } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
-import { createAttendanceRepository, rowToAttendance } from './attendance';
+import { attendanceList, createAttendanceRepository } from './attendance';
 import {
   connectionToRow,
   eventToRow,
@@ -273,9 +273,7 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
       ...attendance,
       async listBySession(sessionId) {
         if (typeof sessionId !== 'string') return [];
-        const result = await reads.attendance(sessionId);
-        if (!Array.isArray(result)) throw new TypeError(`itutor_list_session_attendance returned ${JSON.stringify(result)}, expected an array`);
-        return (result as Row[]).map(rowToAttendance);
+        return attendanceList(await reads.attendance(sessionId));
       },
     },
 
