@@ -59,6 +59,12 @@ function boolean(value: unknown, fn: string): boolean {
   return value;
 }
 
+/** A session's attendance as the functions return it (a jsonb array of rows) → the entries. */
+export function attendanceList(result: unknown): AttendanceEntry[] {
+  if (!Array.isArray(result)) throw new TypeError(`itutor_list_session_attendance returned ${JSON.stringify(result)}, expected an array`);
+  return (result as Json[]).map(rowToAttendance);
+}
+
 /** The attendance repository over a way to call the repository functions. */
 export function createAttendanceRepository(call: CallRepositoryFunction): AttendanceRepository {
   return {
@@ -72,9 +78,7 @@ export function createAttendanceRepository(call: CallRepositoryFunction): Attend
     },
     async listBySession(sessionId) {
       if (typeof sessionId !== 'string') return [];
-      const result = await call('itutor_list_session_attendance', { p_session_id: sessionId });
-      if (!Array.isArray(result)) throw new TypeError(`itutor_list_session_attendance returned ${JSON.stringify(result)}, expected an array`);
-      return (result as Json[]).map(rowToAttendance);
+      return attendanceList(await call('itutor_list_session_attendance', { p_session_id: sessionId }));
     },
     async logIgnoredReport(event) {
       return boolean(await call('itutor_log_ignored_provider_report', { p_event: eventToRow(event) }), 'itutor_log_ignored_provider_report');

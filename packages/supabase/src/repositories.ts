@@ -15,7 +15,7 @@ import type {
   SessionsAdapter,
 } from '@itutor/sessions-core';
 import type { CallRepositoryFunction } from './functions';
-import { createAttendanceRepository } from './attendance';
+import { attendanceList, createAttendanceRepository } from './attendance';
 import {
   connectionToRow,
   eventToRow,
@@ -74,24 +74,94 @@ const onlyChargeAnswers = (writes: readonly SessionWrite[]) =>
   writes.every((w) => w.ledger !== undefined && w.ledger.length > 0 && w.ledger.every((change) => change.type === 'answer'));
 
 /**
+ * Reads of a session and of its attendance that are asked for in the same tick share one call. A no-show
+ * reads both side by side (the session, and the provider's evidence of the student's join): as one
+ * call (`itutor_find_session_with_attendance`, one statement) that is one round trip, one pooled
+ * connection and one statement for the database instead of two. Each read waits one microtask for a
+ * partner, then goes alone or together; results and errors are exactly those of the separate calls.
+ */
+function sessionReads(call: CallRepositoryFunction) {
+  interface Waiting<T> {
+    readonly promise: Promise<T>;
+    resolve(value: T): void;
+    reject(error: unknown): void;
+  }
+  const waiting = <T>(): Waiting<T> => {
+    let resolve!: (value: T) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+  interface Pending {
+    session?: Waiting<unknown>;
+    attendance?: Waiting<unknown>;
+  }
+  const pending = new Map<string, Pending>();
+
+  const send = async (id: string, reads: Pending) => {
+    const { session, attendance } = reads;
+    try {
+      if (session && attendance) {
+        const both = (await call('itutor_find_session_with_attendance', { p_id: id })) as { session?: unknown; attendance?: unknown } | null;
+        session.resolve(both?.session ?? null);
+        attendance.resolve(both?.attendance ?? null);
+      } else if (session) session.resolve(await call('itutor_find_session', { p_id: id }));
+      else if (attendance) attendance.resolve(await call('itutor_list_session_attendance', { p_session_id: id }));
+    } catch (error) {
+      session?.reject(error);
+      attendance?.reject(error);
+    }
+  };
+  const read = (id: string, what: keyof Pending): Promise<unknown> => {
+    let reads = pending.get(id);
+    if (!reads) {
+      const fresh: Pending = {};
+      reads = fresh;
+      pending.set(id, fresh);
+      queueMicrotask(() => {
+        pending.delete(id);
+        void send(id, fresh);
+      });
+    }
+    return (reads[what] ??= waiting<unknown>()).promise;
+  };
+  return { session: (id: string) => read(id, 'session'), attendance: (id: string) => read(id, 'attendance') };
+}
+
+/**
  * The repositories (sessions, connections, events, charge ledger, refunds, video meetings) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
 export function createRepositories(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions = {}): SupabaseSessionsAdapter {
+  const reads = sessionReads(call);
+  const attendance = createAttendanceRepository(call);
   return {
-    sessions: sessionRepository(call, repositoryOptions),
+    sessions: sessionRepository(call, repositoryOptions, reads),
     connections: connectionRepository(call),
     meetings: meetingRepository(call),
     events: eventReader(call),
     refunds: refundReader(call),
-    attendance: createAttendanceRepository(call),
+    attendance: {
+      ...attendance,
+      async listBySession(sessionId) {
+        if (typeof sessionId !== 'string') return [];
+        return attendanceList(await reads.attendance(sessionId));
+      },
+    },
     charges: chargeReader(call),
   };
 }
 
 /** Sessions (table `sessions`): insert, find, the atomic writes and the settlement claim. */
-function sessionRepository(call: CallRepositoryFunction, repositoryOptions: RepositoryOptions): SessionsAdapter['sessions'] {
+function sessionRepository(
+  call: CallRepositoryFunction,
+  repositoryOptions: RepositoryOptions,
+  reads: ReturnType<typeof sessionReads>,
+): SessionsAdapter['sessions'] {
   return {
     async insert(session, events): Promise<InsertSessionResult> {
       const result = (await call('itutor_insert_session', {
@@ -103,7 +173,8 @@ function sessionRepository(call: CallRepositoryFunction, repositoryOptions: Repo
 
     async findById(id) {
       if (typeof id !== 'string') return null;
-      const row = (await call('itutor_find_session', { p_id: id })) as Row | null;
+      // Shares one call with an attendance read of the same session in the same tick (a no-show).
+      const row = (await reads.session(id)) as Row | null;
       return row === null ? null : rowToSession(row);
     },
 

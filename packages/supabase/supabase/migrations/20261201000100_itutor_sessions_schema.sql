@@ -230,10 +230,16 @@ end
 $$;
 
 -- Enforced for every role, the table owner included: a final session never changes its outcome.
+-- The WHEN clause holds the whole test, so the trigger function runs only to refuse: a write of a final
+-- session's charge bookkeeping (every charge answer) costs a comparison of its columns, evaluated
+-- inline (itutor_session_keeps_outcome has no SET clause), not a call of a plpgsql function.
 create trigger sessions_final_outcome_is_frozen
   before update on public.sessions
   for each row
-  when (old.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'))
+  when (
+    old.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+    and not public.itutor_session_keeps_outcome(old, new)
+  )
   execute function public.itutor_refuse_final_session_change();
 
 -- ---------------------------------------------------------------------------------------------------

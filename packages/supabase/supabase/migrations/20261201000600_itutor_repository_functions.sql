@@ -88,12 +88,13 @@ revoke all on function public.itutor_event_json(public.session_events) from publ
 grant execute on function public.itutor_event_json(public.session_events) to service_role;
 
 -- The uuid in `value`, or null when it is not a canonical uuid (lookups of malformed ids find nothing).
+-- No `set search_path`, so it inlines into the lookups that use it; it references nothing but its
+-- argument and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_parse_uuid(value text)
 returns uuid
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select case
     when value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then value::uuid
@@ -204,11 +205,12 @@ grant execute on function public.itutor_list_tutor_events(text) to service_role;
 
 -- True when a ledger change is well-formed for the write of session p_session_id: a charge open or answer
 -- (unknown, succeeded, failed or halted) or a refund open or answer of that session.
+-- No `set search_path`, so it inlines into its callers (each checks every change of a write with it);
+-- it references nothing but its arguments and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_ledger_change_is_valid(p_change jsonb, p_session_id text)
 returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select case p_change ->> 'type'
     when 'open' then (p_change -> 'attempt' ->> 'session_id') is not distinct from p_session_id
@@ -753,8 +755,11 @@ grant execute on function public.itutor_apply_charge_answers(jsonb) to service_r
 -- session's own status / charge status are checked again (the sessions are the truth). Custom plans:
 -- each statement is planned with the actual p_now and limit. Sorts and bitmap scans are off inside the
 -- function: with them a planner short of statistics (a work list not yet analyzed) may fetch every due
--- entry and sort it, where the ordered index scan stops at the limit. The lease does not change version.
--- Returns plain json (see itutor_session_row_json).
+-- entry and sort it, where the ordered index scan stops at the limit. Sequential scans are off too:
+-- told that sessions is empty (never analyzed, or analyzed while empty), the planner joined the lease's
+-- picked ids to a Seq Scan of the whole table; with them off the lease reaches each session by its
+-- primary key whatever the statistics say (test/server/empty-stats-plans.server.test.ts). The lease
+-- does not change version. Returns plain json (see itutor_session_row_json).
 create function public.itutor_claim_sessions_for_settlement(
   p_now timestamptz,
   p_limit integer,
@@ -766,6 +771,7 @@ set search_path = ''
 set plan_cache_mode = force_custom_plan
 set enable_sort = off
 set enable_bitmapscan = off
+set enable_seqscan = off
 set "TimeZone" = 'UTC'
 as $$
 declare
@@ -1374,6 +1380,26 @@ $$;
 
 revoke all on function public.itutor_list_session_attendance(text) from public, anon, authenticated;
 grant execute on function public.itutor_list_session_attendance(text) to service_role;
+
+-- A session and its attendance in one call: `{ "session": <itutor_find_session>, "attendance":
+-- <itutor_list_session_attendance> }` (session null when there is none), both read in one statement (one
+-- snapshot). The adapter sends it when the core asks for both in the same tick (a no-show reads the
+-- session and the provider's evidence of the student's join side by side): one round trip instead of two.
+create function public.itutor_find_session_with_attendance(p_id text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select jsonb_build_object(
+    'session', public.itutor_find_session(p_id),
+    'attendance', public.itutor_list_session_attendance(p_id)
+  )
+$$;
+
+revoke all on function public.itutor_find_session_with_attendance(text) from public, anon, authenticated;
+grant execute on function public.itutor_find_session_with_attendance(text) to service_role;
 
 -- Logs a provider report the rules ignored (type 'session.meeting_end_ignored' only), once per session
 -- and payload eventId (a transaction-scoped advisory lock per session serialises racing replays).

@@ -26,12 +26,24 @@ const DERIVED_KEY =
 const LEGACY_KEY =
   "(attempt = 1) AND (lower(idempotency_key) = lower(((('itutor-session-'::text || (session_id)::text) || '-'::text) || outcome)))";
 
+/** The body of itutor_find_session_with_attendance as both printed forms show it. */
+const FIND_WITH_ATTENDANCE_BODY = `  select jsonb_build_object(
+    'session', public.itutor_find_session(p_id),
+    'attendance', public.itutor_list_session_attendance(p_id)
+  )`;
+
 /**
  * Every intended difference between the chain and the squashed schema, as a rewrite of the chain's
  * printed schema: `from` must occur exactly `count` times in it (so an entry cannot go stale or hide
  * more than it says), and after the rewrites both print the same.
  */
-export const INTENDED_DIFFERENCES: ReadonlyArray<{ readonly reason: string; readonly from: string; readonly to: string; readonly count: number }> = [
+export const INTENDED_DIFFERENCES: ReadonlyArray<{
+  readonly reason: string;
+  readonly from: string | RegExp;
+  readonly to: string;
+  /** Occurrences of `from` in both printed forms, or in each (an entry that only one form prints). */
+  readonly count: number | { readonly catalog: number; readonly dump: number };
+}> = [
   {
     // 20261125000800 let a key in the SDK's namespace also take the pre-ledger form
     // `itutor-session-<session id>-<outcome>` for attempt 1, for rows written before the ledger. No
@@ -52,17 +64,89 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{ readonly reason: string; read
     to: 'on the ledger alone (see the comment above the function).',
     count: 1,
   },
+  // The next two add a SET clause to a function. pg_dump and pg_get_functiondef indent a function's SET
+  // lines differently (four spaces, one), so these match with a pattern that captures the indentation
+  // and the neighbouring lines that name the function (global regular expressions; `to` may use $n).
+  {
+    // Sequential scans off in the claim as well: told that sessions is empty (never analyzed, or analyzed
+    // while empty), the planner leased the claimed sessions through a Seq Scan of the whole table
+    // (test/server/empty-stats-plans.server.test.ts).
+    reason: 'itutor_claim_sessions_for_settlement runs with enable_seqscan off (its lease never scans sessions)',
+    from: /SET enable_bitmapscan TO 'off'(\n\s*)(SET "TimeZone" TO 'UTC'\n\s*AS \$(?:function)?\$\n\s*declare\n\s*v_limit integer := greatest)/g,
+    to: "SET enable_bitmapscan TO 'off'$1SET enable_seqscan TO 'off'$1$2",
+    count: 1,
+  },
+  {
+    // The ledger probe of the trigger "no attempt after a success" kept a Seq Scan planned while the
+    // ledger's statistics said it was empty, once per attempt inserted (test/server/empty-stats-plans.server.test.ts).
+    reason: 'itutor_keep_charge_record runs with enable_seqscan off (its ledger probe always reads an index)',
+    from: /(\n(\s*)SET search_path TO ''\n)(\s*AS \$(?:function)?\$\n\s*begin\n\s*if tg_op = 'DELETE' then\n\s*raise exception 'charge attempt % of session % is part of the record)/g,
+    to: "$1$2SET enable_seqscan TO 'off'\n$3",
+    count: 1,
+  },
+  {
+    // Three small pure SQL functions lose their SET clause so that the planner inlines them into their
+    // callers (as itutor_session_keeps_outcome and itutor_session_row_json always were): a call through a
+    // SET clause saves and restores the setting, about 9 µs each, and the work-list trigger calls
+    // itutor_session_work_kinds twice per session written. They reference only their arguments and
+    // built-in operators; every caller runs with search_path = ''.
+    reason: 'itutor_session_work_kinds, itutor_ledger_change_is_valid and itutor_parse_uuid have no SET search_path (they inline)',
+    from: /((?:itutor_session_work_kinds\(p_status text, p_charge_status text\)|itutor_ledger_change_is_valid\(p_change jsonb, p_session_id text\)|itutor_parse_uuid\(value text\))[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
+    to: '$1',
+    count: 3,
+  },
+  {
+    // The frozen-outcome trigger's WHEN clause holds the whole test (a final session keeps its outcome),
+    // so its plpgsql function runs only to refuse: a charge answer of a final session costs a column
+    // comparison evaluated inline instead of a function call. Same rule, same refusals.
+    reason: 'sessions_final_outcome_is_frozen fires only when the outcome would change (the test moved into its WHEN clause)',
+    from: /WHEN \(\(old\.status = ANY \(ARRAY\['COMPLETED_ASSUMED'::text, 'NO_SHOW_STUDENT'::text, 'EARLY_END_SHORT'::text, 'CANCELLED'::text\]\)\)\) EXECUTE FUNCTION (public\.)?itutor_refuse_final_session_change\(\)/g,
+    to: "WHEN (((old.status = ANY (ARRAY['COMPLETED_ASSUMED'::text, 'NO_SHOW_STUDENT'::text, 'EARLY_END_SHORT'::text, 'CANCELLED'::text])) AND (NOT $1itutor_session_keeps_outcome(old.*, new.*)))) EXECUTE FUNCTION $1itutor_refuse_final_session_change()",
+    count: 1,
+  },
+  // A function the chain did not have: itutor_find_session_with_attendance, a session and its attendance
+  // in one call (the adapter sends it when a no-show reads both side by side: one round trip, not two).
+  // The catalog prints it as one line with its privileges; pg_dump as its statement and its grants.
+  {
+    reason: 'new function itutor_find_session_with_attendance (catalog)',
+    from: 'function CREATE OR REPLACE FUNCTION public.itutor_find_video_meeting(',
+    to:
+      "function CREATE OR REPLACE FUNCTION public.itutor_find_session_with_attendance(p_id text)\n RETURNS jsonb\n LANGUAGE sql\n STABLE\n SET search_path TO ''\n SET \"TimeZone\" TO 'UTC'\nAS $function$\n" +
+      FIND_WITH_ATTENDANCE_BODY +
+      '\n$function$\n acl={postgres=X/postgres,service_role=X/postgres}\nfunction CREATE OR REPLACE FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 1, dump: 0 },
+  },
+  {
+    reason: 'new function itutor_find_session_with_attendance (pg_dump: the function)',
+    from: '\nCREATE FUNCTION public.itutor_find_video_meeting(',
+    to:
+      "\nCREATE FUNCTION public.itutor_find_session_with_attendance(p_id text) RETURNS jsonb\n    LANGUAGE sql STABLE\n    SET search_path TO ''\n    SET \"TimeZone\" TO 'UTC'\n    AS $$\n" +
+      FIND_WITH_ATTENDANCE_BODY +
+      '\n$$;\n\nCREATE FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 0, dump: 1 },
+  },
+  {
+    reason: 'new function itutor_find_session_with_attendance (pg_dump: its privileges)',
+    from: '\nREVOKE ALL ON FUNCTION public.itutor_find_video_meeting(',
+    to:
+      '\nREVOKE ALL ON FUNCTION public.itutor_find_session_with_attendance(p_id text) FROM PUBLIC;\n' +
+      'GRANT ALL ON FUNCTION public.itutor_find_session_with_attendance(p_id text) TO service_role;\n\n' +
+      'REVOKE ALL ON FUNCTION public.itutor_find_video_meeting(',
+    count: { catalog: 0, dump: 1 },
+  },
 ];
 
 /** The chain's printed schema with the intended differences applied; throws when an entry does not match as listed. */
-export function applyIntendedDifferences(printed: string): string {
+export function applyIntendedDifferences(printed: string, form: 'catalog' | 'dump'): string {
   let text = printed;
   for (const difference of INTENDED_DIFFERENCES) {
-    const found = text.split(difference.from).length - 1;
-    if (found !== difference.count) {
-      throw new Error(`intended difference "${difference.reason}": expected ${difference.count} occurrence(s), found ${found}`);
+    const { from } = difference;
+    const found = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
+    const count = typeof difference.count === 'number' ? difference.count : difference.count[form];
+    if (found !== count) {
+      throw new Error(`intended difference "${difference.reason}": expected ${count} occurrence(s) in the ${form}, found ${found}`);
     }
-    text = text.split(difference.from).join(difference.to);
+    text = typeof from === 'string' ? text.split(from).join(difference.to) : text.replace(from, difference.to);
   }
   return text;
 }

@@ -200,6 +200,7 @@ export function runTimeZoneSuite(
       ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
       ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
       ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
+      ['itutor_find_session_with_attendance', `select public.itutor_find_session_with_attendance($1) as r`, [seeded.paid.id]],
       ['itutor_find_meet_subscription', `select public.itutor_find_meet_subscription('spaces/tz') as r`, []],
       ['itutor_find_meet_subscription_by_name', `select public.itutor_find_meet_subscription_by_name('subscriptions/tz') as r`, []],
       ['itutor_list_expiring_meet_subscriptions', `select public.itutor_list_expiring_meet_subscriptions('2030-01-01T00:00:00Z', 10) as r`, []],

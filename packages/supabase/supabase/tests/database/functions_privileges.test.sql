@@ -2,7 +2,7 @@
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
 -- default, so the migration revokes it. The timing functions are pure and stay public.
 begin;
-select plan(44);
+select plan(45);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -76,14 +76,20 @@ select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['t
   'the claim with p_max_charge_attempts is gone');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname like 'itutor\_%' and p.proname not in ('itutor_session_keeps_outcome', 'itutor_session_row_json')
+  where p.proname like 'itutor\_%' and p.proname not in ('itutor_session_keeps_outcome', 'itutor_session_row_json',
+      'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
     and not coalesce('search_path=""' = any (p.proconfig), false)
-$$, 'every function but the two inlined per-row helpers (itutor_session_keeps_outcome, itutor_session_row_json) runs with search_path = ''''');
+$$, 'every function but the inlined helpers (itutor_session_keeps_outcome, itutor_session_row_json, itutor_session_work_kinds, itutor_ledger_change_is_valid, itutor_parse_uuid) runs with search_path = ''''');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json')
+  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json', 'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
     and (p.proconfig is not null or p.prolang <> (select oid from pg_language where lanname = 'sql') or p.prosecdef)
 $$, 'the inlined helpers have no SET clause, are plain SQL and not security definer (so they inline, and run as the caller)');
+select is_empty($$
+  select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+  where p.proname in ('itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
+    and p.provolatile <> 'i'
+$$, 'the inlined helpers without a pinned search_path are immutable (they read no table, only their arguments)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
   where p.proname like 'itutor\_%' and p.prorettype in ('jsonb'::regtype, 'json'::regtype) and p.proname not in ('itutor_apply_session_writes', 'itutor_apply_session_writes_in_batch', 'itutor_apply_charge_writes_in_batch', 'itutor_session_row_json')
