@@ -86,7 +86,7 @@ describe('reads of a session and its attendance in the same tick', () => {
       paymentGateway: createRecordingPaymentGateway(),
       clock: createManualClock(new Date(session.noShowEligibleAt.getTime() + 60_000)),
     });
-    const marked = await core.markNoShow({ sessionId: session.id, userId: session.tutorId });
+    const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: session.tutorId });
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     expect(calls).toEqual(['itutor_find_session_with_attendance', 'itutor_apply_session_writes', 'itutor_apply_session_writes']);
   });
