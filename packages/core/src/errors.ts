@@ -102,7 +102,7 @@ export class SessionError extends Error {
 /**
  * True when `value` is a `SessionError`, optionally with the given code. Recognised by shape, so an error
  * from another copy of the package counts too: an object whose `name` is `'SessionError'`, with a string
- * `message`, a `details` object and a `code` among {@link ERROR_CODES} (an unknown code is refused: this
+ * `message`, a `details` object and a `code` among `ERROR_CODES` (an unknown code is refused: this
  * copy could not tell what it means).
  */
 export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {

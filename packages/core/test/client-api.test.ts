@@ -34,19 +34,22 @@ describe('postSessionAction', () => {
     expect(failed).toMatchObject({ message: 'offline', cause: offline });
     const html = await postSessionAction('s', 'join', { fetch: async () => new Response('<html>', { status: 502 }) }).catch((e: unknown) => e);
     expect(html).toMatchObject({ code: 'REQUEST_FAILED', details: { httpStatus: 502 } });
-    expect((html as SessionError).details).not.toHaveProperty('problemCode');
+    expect((html as SessionError).details.problemCode).toBeUndefined();
     const internal = postSessionAction('s', 'join', { fetch: async () => json(500, { detail: 'An unexpected error occurred', code: 'INTERNAL' }) });
     await expect(internal).rejects.toMatchObject({ code: 'REQUEST_FAILED', details: { httpStatus: 500, problemCode: 'INTERNAL' } });
   });
 });
 
 describe('toSessionError', () => {
-  it('keeps a SessionError as it is, also one of another copy of the package', () => {
-    const same = new SessionError('TOO_EARLY', 'wait', { availableAt: new Date('2026-01-15T15:00:00.000Z') });
-    expect(toSessionError(same)).toBe(same);
-    // What another copy's class makes: the same own fields, another prototype.
-    const otherCopy = Object.assign(new Error('wait'), { name: 'SessionError', code: 'TOO_EARLY', details: {} });
-    expect(toSessionError(otherCopy)).toBe(otherCopy);
+  it('keeps a SessionError’s code, message and details, also one of another copy of the package', () => {
+    const availableAt = new Date('2026-01-15T15:00:00.000Z');
+    const same = new SessionError('TOO_EARLY', 'wait', { availableAt, httpStatus: 409 });
+    const normalised = toSessionError(same);
+    expect(normalised).toMatchObject({ name: 'SessionError', code: 'TOO_EARLY', message: 'wait', details: { availableAt, httpStatus: 409 }, cause: same });
+    expect(isSessionError(normalised, 'TOO_EARLY')).toBe(true);
+    // What another copy's class makes: the same own fields, another prototype (`availableAt` as it was serialised).
+    const otherCopy = Object.assign(new Error('joined'), { name: 'SessionError', code: 'STUDENT_JOINED', details: { source: 'provider', availableAt: availableAt.toISOString() } });
+    expect(toSessionError(otherCopy)).toMatchObject({ code: 'STUDENT_JOINED', message: 'joined', details: { source: 'provider', availableAt } });
   });
 
   it('reads a known code, availableAt and source from anything else; an unknown code becomes REQUEST_FAILED', () => {
@@ -54,11 +57,20 @@ describe('toSessionError', () => {
     const coded = toSessionError({ message: 'joined', code: 'STUDENT_JOINED', details: { source: 'provider', availableAt: at.toISOString() } });
     expect(coded).toBeInstanceOf(SessionError);
     expect(coded).toMatchObject({ code: 'STUDENT_JOINED', message: 'joined', details: { source: 'provider', availableAt: at } });
+    expect(toSessionError({ message: 'later', code: 'TOO_EARLY', availableAt: at.getTime() })).toMatchObject({ details: { availableAt: at } });
     expect(toSessionError(Object.assign(new Error('nope'), { code: 'MY_HOST_CODE' }))).toMatchObject({
       code: 'REQUEST_FAILED',
       message: 'nope',
       details: { problemCode: 'MY_HOST_CODE' },
     });
-    expect(toSessionError(undefined)).toMatchObject({ message: '', code: 'REQUEST_FAILED', details: {} });
+    // A code from a later release this copy does not know is not passed off as a known one.
+    expect(toSessionError(Object.assign(new Error('new'), { name: 'SessionError', code: 'SOMETHING_NEWER', details: {} }))).toMatchObject({
+      code: 'REQUEST_FAILED',
+      details: { problemCode: 'SOMETHING_NEWER' },
+    });
+    const empty = toSessionError(undefined);
+    expect(empty).toMatchObject({ message: '', code: 'REQUEST_FAILED' });
+    expect(empty.details.availableAt).toBeUndefined();
+    expect(empty.details.problemCode).toBeUndefined();
   });
 });

@@ -26,7 +26,7 @@ export type VideoErrorCode = Extract<
   | 'PROVIDER_REFRESH_IN_PROGRESS'
 >;
 
-/** `details.reason` of a `PROVIDER_NOT_CONNECTED` from this package (see {@link VideoErrorCode}). */
+/** `details.reason` of a `PROVIDER_NOT_CONNECTED` from this package (see `providerError`'s codes above). */
 export type ConnectionRefusalReason = 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED';
 
 /** A `SessionError` for a failed call to `provider` (internal: keeps the details uniform). */

@@ -1,5 +1,5 @@
 import type { SessionError } from '@itutor/sessions-core';
-import { toEpoch, toSessionError } from './api';
+import { toSessionError } from './api';
 
 /**
  * The state of one participant action (a Join, a no-show) as a framework-free store, shaped for
@@ -68,8 +68,8 @@ export function createActionStore<T>(): ActionStore<T> {
         outcome = { status: 'succeeded', result: await perform(), notBefore: null };
       } catch (thrown) {
         const error = toSessionError(thrown);
-        // A SessionError from another copy may carry `availableAt` as it was serialised: read it as an instant.
-        outcome = { status: 'failed', error, notBefore: error.code === 'TOO_EARLY' ? toEpoch(error.details.availableAt) : notBefore };
+        // `toSessionError` made `availableAt` a `Date` (or left it out), whatever the thrown value carried.
+        outcome = { status: 'failed', error, notBefore: error.code === 'TOO_EARLY' ? (error.details.availableAt?.getTime() ?? null) : notBefore };
       }
       set(outcome);
       return outcome;

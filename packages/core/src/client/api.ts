@@ -1,4 +1,4 @@
-import { ERROR_CODES, isSessionError, SessionError } from '@itutor/sessions-core';
+import { ERROR_CODES, SessionError } from '@itutor/sessions-core';
 import type { PublicSession, SessionErrorCode, SessionJson } from '@itutor/sessions-core';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 
@@ -23,39 +23,32 @@ export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
 /** A host-supplied no-show: records it server-side and returns the settled session. */
 export type MarkNoShowFunction = (sessionId: string) => Promise<{ readonly session: SessionJson | PublicSession }>;
 
-/** An instant (`Date`, ISO string or epoch ms) as epoch ms; `null` when missing or not an instant. */
-export const toEpoch = (value: unknown): number | null => {
-  const ms = value == null || typeof value === 'boolean' ? NaN : +new Date(value as string);
-  return ms === ms ? ms : null; // NaN is the one value not equal to itself
+/** An instant (`Date`, ISO string or epoch ms) as a `Date`; `undefined` when missing or not an instant. */
+const instant = (value: unknown): Date | undefined => {
+  const at = new Date(value == null || typeof value === 'boolean' ? NaN : (value as string));
+  return at.getTime() === at.getTime() ? at : undefined; // NaN is the one value not equal to itself
 };
 
 /**
  * A `SessionError` from a problem body or anything thrown: a known `code` is kept; anything else (no
  * answer, an abort, an HTTP-layer code such as `INTERNAL`) becomes `REQUEST_FAILED`, the unknown code kept
- * as `details.problemCode`. Details left empty are dropped. (Compact on purpose: it is in every button's bundle.)
+ * as `details.problemCode`. (Compact on purpose: it is in every button's bundle.)
  */
 function requestError(message: string, code: unknown, details: Record<string, unknown>, cause?: unknown): SessionError {
   const known = (ERROR_CODES as readonly unknown[]).includes(code);
   if (!known && typeof code === 'string') details.problemCode = code;
-  for (const key in details) if (details[key] == null) delete details[key];
   return new SessionError(known ? (code as SessionErrorCode) : 'REQUEST_FAILED', message, details, cause === undefined ? undefined : { cause });
 }
 
-/** `availableAt` as a `Date`, when it is an instant. */
-const instant = (value: unknown) => {
-  const ms = toEpoch(value);
-  return ms === null ? null : new Date(ms);
-};
-
 /**
- * Normalises anything thrown by a host function or by {@link postSessionAction} into a `SessionError`: a
- * `SessionError` (of any copy of the package) as it is; anything else with its `message`, its `code` when
- * it is a known one (else `REQUEST_FAILED`), and `availableAt` / `source` from the value or its `details`.
+ * Normalises anything thrown by a host function or by {@link postSessionAction} into a `SessionError` with
+ * the same `message` and `details`: the thrown value's `code` when it is a known one (a `SessionError` of
+ * any copy of the package keeps its code), else `REQUEST_FAILED`; `details.availableAt` (from the value or
+ * its `details`) as a `Date`. The thrown value is the result's `cause`.
  */
 export function toSessionError(error: unknown): SessionError {
-  if (isSessionError(error)) return error;
-  const e = (error ?? {}) as { message?: unknown; code?: unknown; availableAt?: unknown; details?: { availableAt?: unknown; source?: unknown } };
-  return requestError(String(e.message ?? ''), e.code, { availableAt: instant(e.availableAt ?? e.details?.availableAt), source: e.details?.source }, error);
+  const e = Object(error) as { message?: unknown; code?: unknown; availableAt?: unknown; details?: Record<string, unknown> };
+  return requestError(String(e.message ?? ''), e.code, { ...e.details, availableAt: instant(e.availableAt ?? e.details?.availableAt) }, error);
 }
 
 /** Options for {@link postSessionAction}. */
@@ -103,7 +96,7 @@ export async function postSessionAction<T>(
   const retryAfter = Number(response.headers.get('retry-after'));
   throw requestError(body?.detail || body?.title || '', body?.code, {
     httpStatus: response.status,
-    availableAt: instant(toEpoch(body?.availableAt) ?? (retryAfter > 0 ? (options.now ?? Date.now)() + retryAfter * 1000 : null)),
+    availableAt: instant(body?.availableAt) ?? (retryAfter > 0 ? new Date((options.now ?? Date.now)() + retryAfter * 1000) : undefined),
     source: body?.source,
   });
 }
