@@ -1,4 +1,4 @@
-import type { SessionError } from '@itutor/sessions-core';
+import type { SessionError } from '../errors';
 import { toSessionError } from './api';
 
 /**

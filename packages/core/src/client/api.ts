@@ -1,5 +1,6 @@
-import { ERROR_CODES, SessionError } from '@itutor/sessions-core';
-import type { PublicSession, SessionErrorCode, SessionJson } from '@itutor/sessions-core';
+import { ERROR_CODES, SessionError } from '../errors';
+import type { PublicSession, SessionJson } from '@itutor/sessions-core';
+import type { SessionErrorCode } from '../errors';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 
 /**

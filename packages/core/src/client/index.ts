@@ -8,9 +8,11 @@
 export { createActionStore } from './action-store';
 export type { ActionOutcome, ActionState, ActionStatus, ActionStore } from './action-store';
 export { getSessionAttendance, postSessionAction, toSessionError } from './api';
-// The root's error type and recogniser, so a page that imports only this entry can tell refusals by code.
-export { isSessionError } from '@itutor/sessions-core';
-export type { SessionError, SessionErrorCode, SessionErrorDetails } from '@itutor/sessions-core';
+// The error type and its recogniser, so a page that imports only this entry can tell refusals by code. This
+// entry bundles its own copy of them (a browser then loads nothing of the host entry); `isSessionError`
+// recognises by shape, so an error of either copy is recognised by both.
+export { isSessionError, SessionError } from '../errors';
+export type { SessionErrorCode, SessionErrorDetails } from '../errors';
 export type {
   GetSessionAttendanceOptions,
   JoinFunction,
