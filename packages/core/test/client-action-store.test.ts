@@ -97,6 +97,7 @@ describe('browser path of @itutor/sessions-core/client', () => {
     const output = Object.values(result.metafile.outputs)[0]!;
     const included = Object.keys(output.inputs);
     expect(included.some((p) => p.includes('/zod/') || /src\/(service|http|machine)/.test(p))).toBe(false);
-    expect(output.bytes).toBeLessThan(2_500);
+    // ~2 900 B minified: the client carries its own copy of the error class and the ERROR_CODES list (~700 B).
+    expect(output.bytes).toBeLessThan(3_200);
   });
 });
