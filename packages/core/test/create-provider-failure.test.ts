@@ -194,6 +194,34 @@ describe('create-for-booking when the video provider fails', () => {
     await expect(refusing.sessions.create(w.booking)).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED' });
   });
 
+  it("a provider failure thrown as a SessionError (the video package's codes) is an outage like any other throw, its message kept server-side", async () => {
+    const failing = (error: SessionError) =>
+      createSessionsCore({
+        adapter: createInMemoryAdapter(),
+        videoProvider: {
+          createMeeting: async () => {
+            throw error;
+          },
+          deleteMeeting: async () => undefined,
+        },
+        paymentGateway: createRecordingPaymentGateway(),
+      });
+    const w = await world();
+    const limited = new SessionError('PROVIDER_RATE_LIMITED', 'zoom answered 429 {"account":"host-internal"}', { provider: 'zoom', retryAfterSeconds: 31 });
+    const core = failing(limited);
+    await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+    const caught = await core.sessions.create(w.booking).catch((error: unknown) => error);
+    expect(isSessionError(caught, 'PROVIDER_UNAVAILABLE')).toBe(true);
+    expect(caught).toMatchObject({ details: { provider: 'zoom', reason: 'error', retryAfterSeconds: 31, providerCode: 'PROVIDER_RATE_LIMITED' }, cause: limited });
+    expect((caught as Error).message).not.toContain('host-internal');
+
+    for (const code of ['PROVIDER_UNAVAILABLE', 'PROVIDER_REQUEST_FAILED', 'TOKEN_DECRYPTION_FAILED', 'STORAGE_FAILED'] as const) {
+      const other = failing(new SessionError(code, 'inner'));
+      await other.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: null });
+      await expect(other.sessions.create(w.booking), code).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: { reason: 'error', retryAfterSeconds: 5, providerCode: code } });
+    }
+  });
+
   it('the time limit is passed to the provider as an abort signal, and meetingCallTimeoutMs is validated', async () => {
     const signals: AbortSignal[] = [];
     const core = createSessionsCore({

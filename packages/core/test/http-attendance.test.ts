@@ -12,7 +12,7 @@ import {
   type Session,
   type SessionsAdapter,
 } from '@itutor/sessions-core';
-import { getSessionAttendance, postSessionAction, SessionRequestError } from '@itutor/sessions-core/client';
+import { getSessionAttendance, isSessionError, postSessionAction } from '@itutor/sessions-core/client';
 import { createSessionsHandler, toSessionAttendanceJson, type SessionAttendanceJson } from '@itutor/sessions-core/http';
 import {
   createFakeVideoProvider,
@@ -254,16 +254,19 @@ describe('the browser side over the real handler', () => {
     expect(seen[0]!.method ?? 'GET').toBe('GET');
   });
 
-  it('getSessionAttendance throws SessionRequestErrors with the status and code of a refusal', async () => {
+  it('getSessionAttendance throws SessionErrors with the status and code of a refusal', async () => {
     const { handle, session } = await setup({ attendance: false });
     await expect(getSessionAttendance(session.id, { fetch: fetchAs(handle, TUTOR_A) })).rejects.toMatchObject({
-      name: 'SessionRequestError',
-      status: 501,
+      name: 'SessionError',
       code: 'ATTENDANCE_NOT_SUPPORTED',
+      details: { httpStatus: 501 },
     });
-    await expect(getSessionAttendance(session.id, { fetch: fetchAs(handle, STUDENT_B) })).rejects.toMatchObject({ status: 403, code: 'NOT_SESSION_PARTICIPANT' });
-    const offline = getSessionAttendance(session.id, { fetch: async () => Promise.reject(new TypeError('offline')) });
-    await expect(offline).rejects.toBeInstanceOf(SessionRequestError);
+    await expect(getSessionAttendance(session.id, { fetch: fetchAs(handle, STUDENT_B) })).rejects.toMatchObject({
+      code: 'NOT_SESSION_PARTICIPANT',
+      details: { httpStatus: 403 },
+    });
+    const offline = await getSessionAttendance(session.id, { fetch: async () => Promise.reject(new TypeError('offline')) }).catch((e: unknown) => e);
+    expect(isSessionError(offline, 'REQUEST_FAILED')).toBe(true);
   });
 
   it('a no-show refused on the provider’s report reaches the browser with source "provider"', async () => {
@@ -271,6 +274,6 @@ describe('the browser side over the real handler', () => {
     await report('joined', 10, student);
     clock.set(NO_SHOW_ELIGIBLE_AT);
     const refusal = postSessionAction<{ session: Session }>(session.id, 'mark-no-show', { fetch: fetchAs(handle, TUTOR_A) });
-    await expect(refusal).rejects.toMatchObject({ status: 409, code: 'STUDENT_JOINED', source: 'provider' });
+    await expect(refusal).rejects.toMatchObject({ code: 'STUDENT_JOINED', details: { httpStatus: 409, source: 'provider' } });
   });
 });

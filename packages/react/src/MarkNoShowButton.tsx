@@ -17,7 +17,7 @@ import {
   type PublicSession,
   type ReactNode,
   type RefObject,
-  type SessionRequestError,
+  type SessionError,
 } from './deps';
 import { useSessionAction } from './action';
 import { useNoShowState, type NoShowHookState } from './hooks';
@@ -49,7 +49,7 @@ export interface MarkNoShowButtonProps {
   /** Called with the settled session after the no-show was recorded. */
   readonly onSuccess?: (session: PublicSession) => void;
   /** Called when the server refused or the request failed. */
-  readonly onError?: (error: SessionRequestError) => void;
+  readonly onError?: (error: SessionError) => void;
   /** Label overrides (merged over the provider's). */
   readonly labels?: SessionLabelsInput;
   /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */
@@ -81,7 +81,7 @@ interface NoShowContextValue {
   readonly labels: SessionLabels;
   readonly view: NoShowHookState;
   readonly pending: boolean;
-  readonly error: SessionRequestError | null;
+  readonly error: SessionError | null;
   /** The charge, the payout and the fee of the server's quote, formatted; `null`s without a quote. */
   readonly amounts: readonly [string | null, string | null, string | null];
   readonly confirm: () => void;
@@ -246,7 +246,7 @@ export function MarkNoShowDialog({ overlayClassName, container, children, ...res
         <Dialog.Description data-itutor-part="description">{labels.confirmNoShowDescription(...amounts)}</Dialog.Description>
         {error && (
           <p id={`${id}e`} role="alert" data-itutor-part="error">
-            {(error.source === 'provider' && labels.studentInMeeting) || error.message || labels.genericError}
+            {(error.details.source === 'provider' && labels.studentInMeeting) || error.message || labels.genericError}
           </p>
         )}
         {children ?? (

@@ -1,5 +1,5 @@
 'use client';
-import type { JoinFunction, JoinResult, ParticipantRole, ReactNode, SessionRequestError } from './deps';
+import type { JoinFunction, JoinResult, ParticipantRole, ReactNode, SessionError } from './deps';
 import { Slot, useEffect, useId, useRef, useState } from './deps';
 import { useSessionAction } from './action';
 import { formatDateTime, formatPercent, visuallyHidden } from './format';
@@ -33,7 +33,7 @@ export interface SessionJoinButtonProps {
   /** Called after the join was recorded and the meeting opened. */
   readonly onJoined?: (joined: SessionJoined) => void;
   /** Called when the join was refused or failed (including a handled `TOO_EARLY`). */
-  readonly onError?: (error: SessionRequestError) => void;
+  readonly onError?: (error: SessionError) => void;
   /** Label overrides for this button (merged over the provider's). */
   readonly labels?: SessionLabelsInput;
   /** BCP 47 locale for money, percentages and dates. Default from the provider, else `en-TT`. */

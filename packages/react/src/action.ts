@@ -10,7 +10,7 @@ import {
   type NoShowQuote,
   type PublicSession,
   type SessionAction,
-  type SessionRequestError,
+  type SessionError,
 } from './deps';
 import { useResolvedLabels } from './hooks';
 import type { SessionLabels, SessionLabelsInput } from './labels';
@@ -22,7 +22,7 @@ interface ActionProps {
   readonly basePath?: string;
   readonly labels?: SessionLabelsInput;
   readonly locale?: string;
-  readonly onError?: (error: SessionRequestError) => void;
+  readonly onError?: (error: SessionError) => void;
 }
 
 /** What {@link useSessionAction} returns (internal). */
@@ -37,7 +37,7 @@ export interface SessionActionApi<T> {
   readonly state: ActionState<T>;
   readonly pending: boolean;
   /** The last failure (its `message` may be empty: show `labels.genericError` then). */
-  readonly error: SessionRequestError | null;
+  readonly error: SessionError | null;
   /** The server's `availableAt` after a `TOO_EARLY`. */
   readonly notBefore: number | null;
   /** Calls the host function or the endpoint, once at a time; the result, or `undefined` on failure. */

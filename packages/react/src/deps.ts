@@ -27,7 +27,7 @@ export {
   sessionPhase,
 } from '@itutor/sessions-core/rules';
 export type { NoShowQuote, SessionPhase } from '@itutor/sessions-core/rules';
-export type { ParticipantRole, PublicSession, SessionJson, SessionStatus } from '@itutor/sessions-core';
+export type { ParticipantRole, PublicSession, SessionError, SessionJson, SessionStatus } from '@itutor/sessions-core';
 export { createActionStore, postSessionAction } from '@itutor/sessions-core/client';
 export type {
   ActionState,
@@ -35,5 +35,4 @@ export type {
   JoinResult,
   MarkNoShowFunction,
   SessionAction,
-  SessionRequestError,
 } from '@itutor/sessions-core/client';

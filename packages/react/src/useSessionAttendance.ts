@@ -1,5 +1,5 @@
 'use client';
-import { getSessionAttendance, toSessionRequestError, type SessionAttendanceJson, type SessionRequestError } from '@itutor/sessions-core/client';
+import { getSessionAttendance, toSessionError, type SessionAttendanceJson, type SessionError } from '@itutor/sessions-core/client';
 // The main entry, not `./context`: this module is built into its own entry point (see `ConnectVideoProvider`).
 import { useSessionContext } from '@itutor/sessions-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -34,7 +34,7 @@ export interface UseSessionAttendanceOptions {
   /** What to show before the first answer, e.g. read on the server for the first render. */
   readonly initialAttendance?: SessionAttendanceJson | null;
   /** Called with each failed read. */
-  readonly onError?: (error: SessionRequestError) => void;
+  readonly onError?: (error: SessionError) => void;
 }
 
 /** What {@link useSessionAttendance} returns. */
@@ -43,7 +43,7 @@ export interface SessionAttendanceState {
   readonly attendance: SessionAttendanceJson | null;
   readonly status: AttendanceReadStatus;
   /** The last read's failure (cleared by a successful read). */
-  readonly error: SessionRequestError | null;
+  readonly error: SessionError | null;
   /** True while a read is in flight. */
   readonly pending: boolean;
   /** Reads now (and resumes polling that a refusal stopped). Resolves when the read is over; never rejects. */
@@ -54,7 +54,7 @@ interface State {
   readonly sessionId: string;
   readonly attendance: SessionAttendanceJson | null;
   readonly status: AttendanceReadStatus;
-  readonly error: SessionRequestError | null;
+  readonly error: SessionError | null;
   readonly pending: boolean;
 }
 
@@ -70,8 +70,8 @@ const initialState = (sessionId: string, attendance: SessionAttendanceJson | nul
  * Refusals polling cannot change: the caller is not signed in or not a participant, the session does
  * not exist, or the server stores no attendance. Polling stops after them; `refresh()` tries again.
  */
-const isSettledRefusal = (error: SessionRequestError) =>
-  error.code === 'ATTENDANCE_NOT_SUPPORTED' || (error.status !== null && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429);
+const isSettledRefusal = ({ code, details: { httpStatus: status = 0 } }: SessionError) =>
+  code === 'ATTENDANCE_NOT_SUPPORTED' || (status >= 400 && status < 500 && status !== 408 && status !== 429);
 
 const pageHidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
 
@@ -139,7 +139,7 @@ export function useSessionAttendance(sessionId: string, options: UseSessionAtten
       } catch (thrown) {
         if (own.signal.aborted) return;
         inFlight = false;
-        const error = toSessionRequestError(thrown);
+        const error = toSessionError(thrown);
         if (isSettledRefusal(error)) polling = false;
         const unsupported = error.code === 'ATTENDANCE_NOT_SUPPORTED';
         update(() => ({ status: unsupported ? 'unsupported' : 'error', error, pending: false, ...(unsupported ? { attendance: null } : {}) }));

@@ -1,8 +1,7 @@
-import { definePolicy } from '@itutor/sessions-core';
+import { definePolicy, SessionError } from '@itutor/sessions-core';
 import { formatMoney } from '@itutor/sessions-core/rules';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, waitFor, within } from 'storybook/test';
-import { SessionRequestError } from '@itutor/sessions-core/client';
 import { SessionAttendanceStatus, useSessionAttendance } from '../src/attendance';
 import { MarkNoShowButton, MarkNoShowCancel, MarkNoShowConfirm, MarkNoShowDialog, MarkNoShowTrigger } from '../src/index';
 import { at, attendanceJson } from '../test/fixtures';
@@ -133,7 +132,7 @@ export const ErrorState: Story = {
   name: 'Error',
   args: {
     markNoShow: fn(async () => {
-      throw new SessionRequestError('The student joined within the no-show wait', { status: 409, code: 'STUDENT_JOINED' });
+      throw new SessionError('STUDENT_JOINED', 'The student joined within the no-show wait', { httpStatus: 409 });
     }),
   },
   play: async ({ canvasElement, userEvent }) => {
@@ -279,9 +278,8 @@ export const AboveStickyHeader: Story = {
 /** The server's refusal when the video provider reports the student in the meeting within the wait. */
 const providerRefusal = () =>
   fn(async () => {
-    throw new SessionRequestError('The student joined the meeting within the no-show wait (reported by the video provider)', {
-      status: 409,
-      code: 'STUDENT_JOINED',
+    throw new SessionError('STUDENT_JOINED', 'The student joined the meeting within the no-show wait (reported by the video provider)', {
+      httpStatus: 409,
       source: 'provider',
     });
   });

@@ -1,9 +1,8 @@
 import type { SessionAttendanceJson } from '@itutor/sessions-core/client';
-import { SessionRequestError } from '@itutor/sessions-core/client';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, waitFor, within } from 'storybook/test';
 import { SessionAttendanceStatus, useSessionAttendance, type FetchAttendanceFunction, type SessionAttendanceLabelsInput } from '../src/attendance';
-import type { ParticipantRole } from '@itutor/sessions-core';
+import { SessionError, type ParticipantRole } from '@itutor/sessions-core';
 import { at, attendanceJson } from '../test/fixtures';
 import { never, sessionJson } from './story-clock';
 
@@ -28,7 +27,7 @@ const fetchFor =
     onRead(sessionId);
     if (answer === 'pending') return never();
     if (answer === 'unsupported') {
-      throw new SessionRequestError('This server stores no attendance from the video provider', { status: 501, code: 'ATTENDANCE_NOT_SUPPORTED' });
+      throw new SessionError('ATTENDANCE_NOT_SUPPORTED', 'This server stores no attendance from the video provider', { httpStatus: 501 });
     }
     if (answer === 'offline') throw new TypeError('Failed to fetch');
     return answer;

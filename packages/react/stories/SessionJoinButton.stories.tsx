@@ -1,7 +1,6 @@
-import { definePolicy } from '@itutor/sessions-core';
+import { definePolicy, SessionError } from '@itutor/sessions-core';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, waitFor, within } from 'storybook/test';
-import { SessionRequestError } from '@itutor/sessions-core/client';
 import { SessionJoinButton } from '../src/index';
 import { StoryClock, clockOf, never, sessionJson } from './story-clock';
 
@@ -131,7 +130,7 @@ export const ErrorState: Story = {
   args: {
     minutesFromStart: 2,
     join: fn(async () => {
-      throw new SessionRequestError('Session is already final (CANCELLED)', { status: 409, code: 'SESSION_FINAL' });
+      throw new SessionError('SESSION_FINAL', 'Session is already final (CANCELLED)', { httpStatus: 409 });
     }),
   },
   play: async ({ canvasElement, userEvent }) => {
@@ -147,10 +146,9 @@ export const TooEarlyByServerClock: Story = {
     minutesFromStart: -5,
     join: fn(async () => {
       // The server's clock is 30 s behind the browser's: it opens Join 30 s later by ours.
-      throw new SessionRequestError('Join is not open yet', {
-        status: 409,
-        code: 'TOO_EARLY',
-        availableAt: Date.parse('2026-01-15T14:55:30.000Z'),
+      throw new SessionError('TOO_EARLY', 'Join is not open yet', {
+        httpStatus: 409,
+        availableAt: new Date('2026-01-15T14:55:30.000Z'),
       });
     }),
   },

@@ -77,7 +77,7 @@ describe('useSessionAttendance', () => {
     const { result } = renderHook(() => useSessionAttendance(SESSION, { refreshIntervalMs: 1_000 }));
     await flush();
     expect(result.current).toMatchObject({ status: 'unsupported', attendance: null });
-    expect(result.current.error).toMatchObject({ status: 501, code: 'ATTENDANCE_NOT_SUPPORTED' });
+    expect(result.current.error).toMatchObject({ code: 'ATTENDANCE_NOT_SUPPORTED', details: { httpStatus: 501 } });
     await act(async () => void (await vi.advanceTimersByTimeAsync(10_000)));
     expect(fetch).toHaveBeenCalledTimes(1);
     fetch.mockImplementation(async () => jsonResponse(200, inMeeting));
@@ -92,7 +92,7 @@ describe('useSessionAttendance', () => {
     const fetch = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => problem(403, 'NOT_SESSION_PARTICIPANT'));
     const { result, unmount } = renderHook(() => useSessionAttendance(SESSION, { refreshIntervalMs: 1_000 }));
     await flush();
-    expect(result.current).toMatchObject({ status: 'error', error: { status: 403, code: 'NOT_SESSION_PARTICIPANT' } });
+    expect(result.current).toMatchObject({ status: 'error', error: { code: 'NOT_SESSION_PARTICIPANT', details: { httpStatus: 403 } } });
     await act(async () => void (await vi.advanceTimersByTimeAsync(5_000)));
     expect(fetch).toHaveBeenCalledTimes(1);
     unmount();

@@ -211,7 +211,7 @@ describe('SessionJoinButton joining', () => {
     const { clock, container } = renderAt(session.joinOpensAt, <SessionJoinButton session={json} role="student" onError={onError} />);
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Join session' })));
     expect(tab.close).toHaveBeenCalled();
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'TOO_EARLY', availableAt: availableAt.getTime() }));
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'TOO_EARLY', details: expect.objectContaining({ availableAt }) }));
     expect(screen.getByRole('button', { name: 'Join session' })).toBeDisabled();
     expect(screen.getByText('Join opens in 0:20')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();

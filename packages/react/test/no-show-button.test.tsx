@@ -166,7 +166,7 @@ describe('MarkNoShowButton', () => {
     await act(async () => fireEvent.click(screen.getAllByRole('button', { name: 'Mark no-show' }).at(-1)!));
     expect(screen.getByRole('alert')).toHaveTextContent('The student joined within the no-show wait');
     expect(screen.getByRole('dialog')).toBeInTheDocument();
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', status: 409 }));
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', details: expect.objectContaining({ httpStatus: 409 }) }));
     // Focus is back on Confirm (the action's trigger).
     const confirm = screen.getAllByRole('button', { name: 'Mark no-show' }).at(-1)!;
     await waitFor(() => expect(confirm).toHaveFocus());

@@ -1,5 +1,4 @@
-import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
-import { SessionRequestError } from '@itutor/sessions-core/client';
+import { DEFAULT_POLICY, SessionError, toSessionJson } from '@itutor/sessions-core';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
@@ -134,7 +133,7 @@ describe('no-show parts', () => {
 
   it('moves focus to Cancel after a refusal that disables Confirm (TOO_EARLY by the server’s clock)', async () => {
     const markNoShow = vi.fn(async () => {
-      throw new SessionRequestError('Not yet', { status: 409, code: 'TOO_EARLY', availableAt: at(20, 30).getTime() });
+      throw new SessionError('TOO_EARLY', 'Not yet', { httpStatus: 409, availableAt: at(20, 30) });
     });
     renderAt(at(20), <MarkNoShowButton session={session} role="tutor" markNoShow={markNoShow} defaultOpen />);
     const confirm = screen.getAllByRole('button', { name: 'Mark no-show' }).at(-1)!;

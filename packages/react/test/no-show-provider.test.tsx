@@ -41,7 +41,7 @@ describe('MarkNoShowButton refused on the provider’s report', () => {
     const onError = vi.fn();
     await confirmNoShow(<MarkNoShowButton session={session} role="tutor" onError={onError} />);
     expect(screen.getByRole('alert')).toHaveTextContent(PROVIDER_DETAIL);
-    expect(onError.mock.calls[0]![0]).toMatchObject({ code: 'STUDENT_JOINED', source: 'provider', status: 409 });
+    expect(onError.mock.calls[0]![0]).toMatchObject({ code: 'STUDENT_JOINED', details: { source: 'provider', httpStatus: 409 } });
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
 

@@ -1,6 +1,5 @@
 import type { ChargeResult, RefundResult } from '@itutor/sessions-core/adapter';
 import type { StripePaymentIntentLike, StripeRefundLike } from './client';
-import type { StripeGatewayErrorCode } from './errors';
 
 /**
  * Failure codes this package itself puts on a `failed` charge (Stripe's own decline codes, such as
@@ -23,14 +22,14 @@ export type StripeChargeOutcome = { readonly paymentIntent: StripePaymentIntentL
 /**
  * The classification of one Stripe answer:
  * - `answer`: a `ChargeResult` for the core; `authenticationRequired` when the student must authenticate;
- * - `refused`: an answer that must not be turned into a result (`IDEMPOTENCY_CONFLICT`,
- *   `STRIPE_MISCONFIGURED`): the gateway throws a `StripeGatewayError` with that code.
+ * - `refused`: an answer that must not be turned into a result: `IDEMPOTENCY_CONFLICT` (the gateway answers
+ *   `halted`) or `STRIPE_MISCONFIGURED` (the gateway throws the core's `SessionError` `GATEWAY_MISCONFIGURED`).
  */
 export type StripeChargeClassification =
   | { readonly kind: 'answer'; readonly result: ChargeResult; readonly authenticationRequired: boolean }
   | {
       readonly kind: 'refused';
-      readonly code: Extract<StripeGatewayErrorCode, 'IDEMPOTENCY_CONFLICT' | 'STRIPE_MISCONFIGURED'>;
+      readonly code: 'IDEMPOTENCY_CONFLICT' | 'STRIPE_MISCONFIGURED';
       readonly message: string;
       readonly requestId: string | undefined;
     };

@@ -2,7 +2,7 @@ import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type Char
 import { type PaymentGateway } from '@itutor/sessions-core';
 import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
 import type { StripeClientLike } from './client';
-import { STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
+import { isHaltCode, misconfigured } from './errors';
 
 /** The student's Stripe customer and the saved payment method to charge off-session. */
 export interface StripeCustomerRef {
@@ -75,7 +75,7 @@ export interface StripeGateway extends PaymentGateway {
    * fee are returned in proportion to the refund (Stripe computes the shares; a full refund returns both
    * whole), under the refund's own `Idempotency-Key`. Answers are classified by `classifyStripeRefund`;
    * like `charge`, answers `{ status: 'halted', code }` for `INVALID_INSTRUCTION` and `IDEMPOTENCY_CONFLICT`
-   * and throws `StripeGatewayError` for `STRIPE_MISCONFIGURED`.
+   * and throws the core's `SessionError` `GATEWAY_MISCONFIGURED` when Stripe refuses the key.
    */
   refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
 }
@@ -167,7 +167,8 @@ function refundProblems(instruction: RefundInstruction): string[] {
  *
  * Answers `{ status: 'halted', code }` for `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (the codes of
  * `STRIPE_HALTING_CODES`: the core flags the attempt for a person at once, never retrying it), and throws
- * `StripeGatewayError` for `STRIPE_MISCONFIGURED` (the core records the throw as an unknown answer,
+ * the core's `SessionError` `GATEWAY_MISCONFIGURED` when Stripe refuses the API key or the account's
+ * permissions (the core records the throw as an unknown answer,
  * `gateway_error`, retried under the same key once the key is fixed).
  *
  * Declares `idempotencyKeyLifetimeMinutes` (24 hours): with the default policy the core's charge deadline is
@@ -235,11 +236,12 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
         if (current.value !== null) classified = classifyStripeCharge(current.value);
       }
       if (classified.kind === 'refused') {
-        if (STRIPE_HALTING_CODES.includes(classified.code)) return { status: 'halted', code: classified.code };
-        throw new StripeGatewayError(classified.code, `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
-          ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
-          cause: 'error' in answered.value ? answered.value.error : undefined,
-        });
+        if (isHaltCode(classified.code)) return { status: 'halted', code: classified.code };
+        throw misconfigured(
+          `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`,
+          classified.requestId,
+          'error' in answered.value ? answered.value.error : undefined,
+        );
       }
       if (classified.authenticationRequired && onAuthenticationRequired) {
         const info: AuthenticationRequiredInfo = {
@@ -286,11 +288,12 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
       if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
       const classified = classifyStripeRefund(answered.value);
       if (classified.kind === 'refused') {
-        if (STRIPE_HALTING_CODES.includes(classified.code)) return { status: 'halted', code: classified.code };
-        throw new StripeGatewayError(classified.code, `${classified.message} (refund of session ${instruction.sessionId}, attempt ${instruction.attempt})`, {
-          ...(classified.requestId === undefined ? {} : { requestId: classified.requestId }),
-          cause: 'error' in answered.value ? answered.value.error : undefined,
-        });
+        if (isHaltCode(classified.code)) return { status: 'halted', code: classified.code };
+        throw misconfigured(
+          `${classified.message} (refund of session ${instruction.sessionId}, attempt ${instruction.attempt})`,
+          classified.requestId,
+          'error' in answered.value ? answered.value.error : undefined,
+        );
       }
       return classified.result;
     },

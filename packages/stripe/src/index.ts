@@ -16,8 +16,8 @@ export type {
 } from './client';
 export { coreChargeRecorder, coreRefundRecorder } from './core';
 export type { ChargeAnswerSink, CoreChargeRecorderOptions, CoreRefundRecorderOptions, RefundAnswerSink } from './core';
-export { isStripeGatewayError, STRIPE_HALTING_CODES, StripeGatewayError } from './errors';
-export type { StripeGatewayErrorCode } from './errors';
+export { STRIPE_HALTING_CODES } from './errors';
+export type { StripeHaltCode } from './errors';
 export type { StripeEventStore } from './events';
 export { paymentIntentParams, STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES, STRIPE_METADATA_KEYS, STRIPE_REFUND_METADATA_KEY, stripeGateway } from './gateway';
 export type {

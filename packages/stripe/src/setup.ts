@@ -1,5 +1,5 @@
+import { SessionError } from '@itutor/sessions-core';
 import type { StripeClientLike } from './client';
-import { StripeGatewayError } from './errors';
 import type { CustomerLookup } from './gateway';
 import { STRIPE_STUDENT_METADATA_KEY } from './webhooks';
 
@@ -44,7 +44,7 @@ export function stripeCardSetup(options: StripeCardSetupOptions): StripeCardSetu
   return {
     async createCardSetup({ studentId, idempotencyKey }) {
       const ref = await customerFor(studentId);
-      if (!ref?.customer) throw new StripeGatewayError('NO_CUSTOMER', `Student ${studentId} has no Stripe customer`);
+      if (!ref?.customer) throw new SessionError('NO_GATEWAY_CUSTOMER', `Student ${studentId} has no Stripe customer`, { gateway: 'stripe' });
       const intent = await stripe.setupIntents.create(
         {
           customer: ref.customer,

@@ -1,7 +1,8 @@
+import { isSessionError } from '@itutor/sessions-core';
 import { amountsForOutcome } from '@itutor/sessions-core/rules';
 import Stripe from 'stripe';
 import { describe, expect, it, vi } from 'vitest';
-import { isStripeGatewayError, STRIPE_FAILURE_CODES, STRIPE_HALTING_CODES, StripeGatewayError } from '../src/index';
+import { STRIPE_FAILURE_CODES, STRIPE_HALTING_CODES } from '../src/index';
 import { createStripeFake } from '../src/testing/index';
 import { gatewayFor, instruction, useStripeFake } from './support';
 
@@ -211,7 +212,7 @@ describe('stripeGateway: idempotency', () => {
     expect(creates().map((r) => r.status)).toEqual([200, 400]);
   });
 
-  it("what the gateway does for each of its refusals: IDEMPOTENCY_CONFLICT and INVALID_INSTRUCTION answer halted, STRIPE_MISCONFIGURED throws (an unknown answer, retried once fixed)", async () => {
+  it("what the gateway does for each of its refusals: IDEMPOTENCY_CONFLICT and INVALID_INSTRUCTION answer halted, a refused key throws GATEWAY_MISCONFIGURED (an unknown answer, retried once fixed)", async () => {
     expect(STRIPE_HALTING_CODES).toEqual(['IDEMPOTENCY_CONFLICT', 'INVALID_INSTRUCTION']);
     const gateway = gatewayFor(world);
     await gateway.charge(instruction());
@@ -221,12 +222,12 @@ describe('stripeGateway: idempotency', () => {
     const table: Array<[string, () => Promise<unknown>, unknown]> = [
       ['IDEMPOTENCY_CONFLICT', () => changed.charge(instruction()), { answer: { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' } }],
       ['INVALID_INSTRUCTION', () => gateway.charge(instruction({ feeMinor: 1 })), { answer: { status: 'halted', code: 'INVALID_INSTRUCTION' } }],
-      ['STRIPE_MISCONFIGURED', () => wrongKey.charge(instruction({ idempotencyKey: 'k-misconfigured' })), { thrown: 'STRIPE_MISCONFIGURED' }],
+      ['STRIPE_MISCONFIGURED', () => wrongKey.charge(instruction({ idempotencyKey: 'k-misconfigured' })), { thrown: 'GATEWAY_MISCONFIGURED' }],
     ];
     for (const [code, call, expected] of table) {
       const got = await call().then(
         (answer) => ({ answer }),
-        (error: unknown) => ({ thrown: error instanceof StripeGatewayError || isStripeGatewayError(error) ? (error as StripeGatewayError).code : String(error) }),
+        (error: unknown) => ({ thrown: isSessionError(error) ? error.code : String(error) }),
       );
       expect([code, got]).toEqual([code, expected]);
     }
@@ -270,9 +271,12 @@ describe('stripeGateway: host functions and configuration', () => {
     expect(world.fake.requests).toHaveLength(0);
   });
 
-  it('a wrong API key → a loud STRIPE_MISCONFIGURED', async () => {
+  it('a wrong API key → a loud GATEWAY_MISCONFIGURED, with Stripe’s error as its cause and never the key', async () => {
     const stripe = new Stripe('sk_test_wrong', { ...world.server.clientOptions, telemetry: false });
-    await expect(gatewayFor(world, { stripe }).charge(instruction())).rejects.toSatisfy((e) => isStripeGatewayError(e, 'STRIPE_MISCONFIGURED'));
+    const error = await gatewayFor(world, { stripe }).charge(instruction()).catch((e: unknown) => e);
+    expect(isSessionError(error, 'GATEWAY_MISCONFIGURED')).toBe(true);
+    expect(error).toMatchObject({ details: { gateway: 'stripe' }, cause: expect.objectContaining({ type: 'StripeAuthenticationError' }) });
+    expect(JSON.stringify({ message: (error as Error).message, details: (error as { details: unknown }).details })).not.toContain('sk_test_wrong');
   });
 
   it('a destination Stripe does not know → failed resource_missing (a person must look once the attempts are used up)', async () => {

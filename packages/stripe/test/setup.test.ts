@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isStripeGatewayError, stripeCardSetup, type WebhookCardSaved } from '../src/index';
+import { isSessionError } from '@itutor/sessions-core';
+import { stripeCardSetup, type WebhookCardSaved } from '../src/index';
 import { createMemoryEventStore } from '../src/testing/index';
 import { gatewayFor, instruction, mountStripeWebhook, useStripeFake, WEBHOOK_SECRET } from './support';
 
@@ -46,9 +47,9 @@ describe('stripeCardSetup', () => {
     expect(await gatewayFor(world, { customerFor }).charge(instruction())).toMatchObject({ status: 'succeeded' });
   });
 
-  it('createCardSetup refuses a student without a customer (NO_CUSTOMER)', async () => {
+  it('createCardSetup refuses a student without a customer (NO_GATEWAY_CUSTOMER)', async () => {
     const setup = stripeCardSetup({ stripe: world.stripe, customerFor: () => null });
-    await expect(setup.createCardSetup({ studentId: 'student-x' })).rejects.toSatisfy((e) => isStripeGatewayError(e, 'NO_CUSTOMER'));
+    await expect(setup.createCardSetup({ studentId: 'student-x' })).rejects.toSatisfy((e) => isSessionError(e, 'NO_GATEWAY_CUSTOMER'));
   });
 
   it('hasUsablePaymentMethod: false for no customer, no card, a card Stripe does not have, another customer\'s card, an expired card', async () => {

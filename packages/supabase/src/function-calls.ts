@@ -1,5 +1,5 @@
 import type { SqlClient } from './sql';
-import { SupabaseRpcError, type SupabaseRpcClient } from './supabase';
+import { storageFailed, type SupabaseRpcClient } from './supabase';
 
 /** The SQL types of the functions' parameters. */
 export type SqlParamType = 'jsonb' | 'text' | 'integer' | 'timestamptz';
@@ -51,7 +51,7 @@ export function sqlCaller<T extends FunctionTable>(functions: T, client: SqlClie
 export function rpcCaller<T extends FunctionTable>(client: SupabaseRpcClient): FunctionCall<T> {
   return async (name, args) => {
     const { data, error } = await client.rpc(name, args);
-    if (error) throw new SupabaseRpcError(name, error);
+    if (error) throw storageFailed(name, error);
     return data ?? null;
   };
 }

@@ -15,7 +15,7 @@
 export { createSqlAdapter } from './sql';
 export type { SupabaseSessionsAdapter } from './repositories';
 export type { SqlAdapterOptions, SqlClient } from './sql';
-export { createSupabaseAdapter, SupabaseRpcError } from './supabase';
+export { createSupabaseAdapter } from './supabase';
 export type { PostgrestErrorLike, SupabaseRpcClient } from './supabase';
 export { createSupabaseAuthenticator } from './auth';
 export { accessTokenFromCookieHeader, isSameOriginRequest, supabaseAuthCookieName, withSupabaseSessionCookie } from './cookie';

@@ -175,7 +175,7 @@ export function createSqlMeetSubscriptionStore(client: SqlClient): SupabaseMeetS
 
 /**
  * The video package's `MeetSubscriptionStore` over a supabase-js client with the **service role** key,
- * like `createSupabaseAdapter` (one `rpc` call per method; failures throw {@link SupabaseRpcError}).
+ * like `createSupabaseAdapter` (one `rpc` call per method; failures throw the core's `SessionError` `STORAGE_FAILED`).
  */
 export function createSupabaseMeetSubscriptionStore(client: SupabaseRpcClient): SupabaseMeetSubscriptionStore {
   return createMeetSubscriptionStore(rpcCaller<typeof FUNCTIONS>(client));

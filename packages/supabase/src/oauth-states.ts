@@ -82,7 +82,7 @@ export function createSqlOAuthStateStore(client: SqlClient): SupabaseOAuthStateS
 
 /**
  * The video package's `OAuthStateStore` over a supabase-js client with the **service role** key, like
- * `createSupabaseAdapter` (one `rpc` call per method; failures throw {@link SupabaseRpcError}).
+ * `createSupabaseAdapter` (one `rpc` call per method; failures throw the core's `SessionError` `STORAGE_FAILED`).
  */
 export function createSupabaseOAuthStateStore(client: SupabaseRpcClient): SupabaseOAuthStateStore {
   return createOAuthStateStore(rpcCaller<typeof FUNCTIONS>(client));

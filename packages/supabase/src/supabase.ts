@@ -1,3 +1,4 @@
+import { SessionError } from '@itutor/sessions-core';
 import { rpcCaller } from './function-calls';
 import type { CallRepositoryFunction, REPOSITORY_FUNCTIONS } from './functions';
 import { createRepositories, type SupabaseSessionsAdapter } from './repositories';
@@ -19,23 +20,19 @@ export interface SupabaseRpcClient {
   rpc(fn: string, args?: object): PromiseLike<{ data: unknown; error: PostgrestErrorLike | null }>;
 }
 
-/** Raised when a repository function called through PostgREST fails; carries PostgREST's error. */
-export class SupabaseRpcError extends Error {
-  override readonly name = 'SupabaseRpcError';
-  /** The PostgreSQL SQLSTATE or PostgREST error code (e.g. `42501`, `PGRST202`). */
-  readonly code: string | undefined;
-  readonly details: string | null;
-  readonly hint: string | null;
-  /** The function that failed. */
-  readonly functionName: string;
-
-  constructor(functionName: string, error: PostgrestErrorLike) {
-    super(`${functionName}: ${error.message}`);
-    this.functionName = functionName;
-    this.code = error.code;
-    this.details = error.details ?? null;
-    this.hint = error.hint ?? null;
-  }
+/**
+ * The error thrown when a repository function called through PostgREST fails: the core's `SessionError`
+ * `STORAGE_FAILED`, with `details.functionName` (the function that failed), `details.providerCode` (the
+ * PostgreSQL SQLSTATE or PostgREST code, e.g. `42501`, `PGRST202`), `details.providerDetails` and
+ * `details.hint` as PostgREST gave them. The HTTP handlers answer it 500 without its message.
+ */
+export function storageFailed(functionName: string, error: PostgrestErrorLike): SessionError {
+  return new SessionError('STORAGE_FAILED', `${functionName}: ${error.message}`, {
+    functionName,
+    ...(typeof error.code === 'string' ? { providerCode: error.code } : {}),
+    providerDetails: error.details ?? null,
+    hint: error.hint ?? null,
+  });
 }
 
 /** Calls the repository functions through PostgREST (`POST /rest/v1/rpc/<fn>`). */

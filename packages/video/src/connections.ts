@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR, type ConnectionMark, type ProviderConnectionRepository, type ProviderTokensWrite } from '@itutor/sessions-core/adapter';
-import { VideoProviderError } from './errors';
+import { notConnected } from './errors';
 import type { StoredTokens, TokenStore } from './tokens';
 
 /**
@@ -31,9 +31,9 @@ export function tokenStoreFromConnections(connections: ProviderConnectionReposit
     },
     async compareAndSwap(tutorId, expectedVersion, next: StoredTokens) {
       if (expectedVersion === null) {
-        throw new VideoProviderError(
-          'NOT_CONNECTED',
+        throw notConnected(
           next.provider,
+          'NOT_CONNECTED',
           `tutor ${tutorId} has no ${next.provider} connection holding tokens: connect through the connect routes (or core.providers.connect with sealed tokens) first`,
         );
       }

@@ -4,24 +4,23 @@
  * key of the ring. Errors never contain plaintext, keys or ciphertext.
  */
 
+import { SessionError } from '@itutor/sessions-core';
+
 /** One encrypted token as stored: the key id beside the ciphertext (IV ‖ ciphertext ‖ GCM tag, base64url). */
 export interface EncryptedToken {
   readonly keyId: string;
   readonly ciphertext: string;
 }
 
-/** Why a token could not be encrypted or decrypted. */
-export type TokenCryptoErrorCode = 'INVALID_KEY' | 'UNKNOWN_KEY_ID' | 'MALFORMED_CIPHERTEXT' | 'DECRYPTION_FAILED';
-
-/** A crypto failure. The message names the key id at most, never the token or the key. */
-export class TokenCryptoError extends Error {
-  override readonly name = 'TokenCryptoError';
-  readonly code: TokenCryptoErrorCode;
-  constructor(code: TokenCryptoErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+/**
+ * A crypto failure: the core's `SessionError` with `TOKEN_KEY_INVALID` (a key or key id of the ring is not
+ * usable), `TOKEN_KEY_UNKNOWN` (no key with that id in the ring), `TOKEN_CIPHERTEXT_MALFORMED` or
+ * `TOKEN_DECRYPTION_FAILED`. The message names the key id at most, never the token or the key.
+ */
+const cryptoError = (
+  code: 'TOKEN_KEY_INVALID' | 'TOKEN_KEY_UNKNOWN' | 'TOKEN_CIPHERTEXT_MALFORMED' | 'TOKEN_DECRYPTION_FAILED',
+  message: string,
+): SessionError => new SessionError(code, message);
 
 /** The host's keys: 32 random bytes each, as base64 / base64url text or bytes. */
 export interface KeyRingOptions {
@@ -71,16 +70,16 @@ function encodeBase64Url(bytes: Uint8Array): string {
 export function createKeyRing(options: KeyRingOptions): KeyRing {
   const prepared = new Map<string, () => Promise<CryptoKey>>();
   for (const [id, material] of Object.entries(options.keys)) {
-    if (!KEY_ID.test(id)) throw new TokenCryptoError('INVALID_KEY', `key id "${id.slice(0, 64)}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    if (!KEY_ID.test(id)) throw cryptoError('TOKEN_KEY_INVALID', `key id "${id.slice(0, 64)}" must be 1-64 letters, digits, ".", "_" or "-"`);
     const bytes = typeof material === 'string' ? decodeBase64(material) : new Uint8Array(material);
     if (!bytes || bytes.length !== 32) {
-      throw new TokenCryptoError('INVALID_KEY', `key "${id}" must be 32 bytes (base64 text of 32 random bytes, e.g. \`openssl rand -base64 32\`)`);
+      throw cryptoError('TOKEN_KEY_INVALID', `key "${id}" must be 32 bytes (base64 text of 32 random bytes, e.g. \`openssl rand -base64 32\`)`);
     }
     let imported: Promise<CryptoKey> | undefined;
     prepared.set(id, () => (imported ??= globalThis.crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])));
   }
   if (!prepared.has(options.currentKeyId)) {
-    throw new TokenCryptoError('UNKNOWN_KEY_ID', `the current key id "${options.currentKeyId.slice(0, 64)}" is not among the keys`);
+    throw cryptoError('TOKEN_KEY_UNKNOWN', `the current key id "${options.currentKeyId.slice(0, 64)}" is not among the keys`);
   }
   const ring: KeyRing = Object.freeze({ currentKeyId: options.currentKeyId, keyIds: Object.freeze([...prepared.keys()]) });
   secretKeys.set(ring, (keyId) => prepared.get(keyId)?.());
@@ -95,7 +94,7 @@ const aad = (context: string | undefined) => new TextEncoder().encode(`itutor-vi
  */
 export async function encryptToken(ring: KeyRing, plaintext: string, context?: string): Promise<EncryptedToken> {
   const keyPromise = keyOf(ring, ring.currentKeyId);
-  if (!keyPromise) throw new TokenCryptoError('INVALID_KEY', 'not a key ring made by createKeyRing');
+  if (!keyPromise) throw cryptoError('TOKEN_KEY_INVALID', 'not a key ring made by createKeyRing');
   const key = await keyPromise;
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
@@ -108,18 +107,18 @@ export async function encryptToken(ring: KeyRing, plaintext: string, context?: s
 }
 
 /**
- * Decrypts with the key named by `token.keyId` (any key of the ring). Throws {@link TokenCryptoError}:
- * `UNKNOWN_KEY_ID` when the ring lacks that key, `MALFORMED_CIPHERTEXT`, or `DECRYPTION_FAILED` when the
- * ciphertext, IV, tag or context were altered.
+ * Decrypts with the key named by `token.keyId` (any key of the ring). Throws the core's `SessionError`:
+ * `TOKEN_KEY_UNKNOWN` when the ring lacks that key, `TOKEN_CIPHERTEXT_MALFORMED`, or `TOKEN_DECRYPTION_FAILED`
+ * when the ciphertext, IV, tag or context were altered.
  */
 export async function decryptToken(ring: KeyRing, token: EncryptedToken, context?: string): Promise<string> {
   const keyPromise = typeof token.keyId === 'string' ? keyOf(ring, token.keyId) : undefined;
   if (!keyPromise) {
-    throw new TokenCryptoError('UNKNOWN_KEY_ID', `no key with id "${String(token.keyId).slice(0, 64)}" in the key ring (known: ${ring.keyIds.join(', ')})`);
+    throw cryptoError('TOKEN_KEY_UNKNOWN', `no key with id "${String(token.keyId).slice(0, 64)}" in the key ring (known: ${ring.keyIds.join(', ')})`);
   }
   const bytes = typeof token.ciphertext === 'string' ? decodeBase64(token.ciphertext) : null;
   if (!bytes || bytes.length < IV_BYTES + TAG_BYTES) {
-    throw new TokenCryptoError('MALFORMED_CIPHERTEXT', `the ciphertext (key "${token.keyId}") is not base64url of IV, data and tag`);
+    throw cryptoError('TOKEN_CIPHERTEXT_MALFORMED', `the ciphertext (key "${token.keyId}") is not base64url of IV, data and tag`);
   }
   try {
     const plain = await globalThis.crypto.subtle.decrypt(
@@ -129,8 +128,8 @@ export async function decryptToken(ring: KeyRing, token: EncryptedToken, context
     );
     return new TextDecoder().decode(plain);
   } catch {
-    throw new TokenCryptoError(
-      'DECRYPTION_FAILED',
+    throw cryptoError(
+      'TOKEN_DECRYPTION_FAILED',
       `the token (key "${token.keyId}") does not decrypt: the ciphertext was altered, belongs to another tutor or field, or the key with this id changed`,
     );
   }

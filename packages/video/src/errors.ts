@@ -1,52 +1,50 @@
-import type { VideoProviderName } from '@itutor/sessions-core';
+import { SessionError, type SessionErrorCode, type VideoProviderName } from '@itutor/sessions-core';
 
 /**
- * Why a video-provider call failed. None of these carries a token, a ciphertext or a provider
- * response body that could hold one.
- * - `NOT_CONNECTED`: the tutor has no stored connection for this provider (or one for another provider).
- * - `CONNECTION_INVALID` / `CONNECTION_EXPIRED`: the provider refused the refresh token; the connection is
- *   marked so and `onConnectionInvalid` was called. The tutor must reconnect.
- * - `RATE_LIMITED`: 429 after the bounded retries (or a `Retry-After` longer than allowed).
+ * The codes of the core's `SessionError` that video-provider calls fail with (recognise them with
+ * `isSessionError(error, code)`). None of these errors carries a token, a ciphertext or a provider
+ * response body that could hold one; `details.provider` names the provider, `details.httpStatus` its HTTP
+ * status when there was an answer.
+ * - `PROVIDER_NOT_CONNECTED`: the tutor's connection is unusable; `details.reason` says why: `NOT_CONNECTED`
+ *   (no stored connection for this provider, or one for another provider), `CONNECTION_INVALID` /
+ *   `CONNECTION_EXPIRED` (the provider refused the refresh token; the connection is marked so and
+ *   `onConnectionInvalid` was called). The tutor must reconnect.
+ * - `PROVIDER_RATE_LIMITED`: 429 after the bounded retries (or a `Retry-After` longer than allowed);
+ *   `details.retryAfterSeconds` is the wait the provider asked for.
  * - `PROVIDER_UNAVAILABLE`: 5xx, a network failure or a time-out. The core treats it as a failure.
- * - `REQUEST_FAILED`: any other refusal by the provider (4xx).
- * - `WRONG_PROVIDER`: the input names another provider than the one called. Never switched silently.
- * - `REFRESH_IN_PROGRESS`: another process held the refresh lock for longer than allowed.
+ * - `PROVIDER_REQUEST_FAILED`: any other refusal by the provider (4xx).
+ * - `PROVIDER_MISMATCH`: the input names another provider than the one called. Never switched silently.
+ * - `PROVIDER_REFRESH_IN_PROGRESS`: another process held the refresh lock for longer than allowed.
  */
-export type VideoProviderErrorCode =
-  | 'NOT_CONNECTED'
-  | 'CONNECTION_INVALID'
-  | 'CONNECTION_EXPIRED'
-  | 'RATE_LIMITED'
+export type VideoErrorCode = Extract<
+  SessionErrorCode,
+  | 'PROVIDER_NOT_CONNECTED'
+  | 'PROVIDER_RATE_LIMITED'
   | 'PROVIDER_UNAVAILABLE'
-  | 'REQUEST_FAILED'
-  | 'WRONG_PROVIDER'
-  | 'REFRESH_IN_PROGRESS';
+  | 'PROVIDER_REQUEST_FAILED'
+  | 'PROVIDER_MISMATCH'
+  | 'PROVIDER_REFRESH_IN_PROGRESS'
+>;
 
-/** An error from `zoom()`, `googleMeet()` or the token manager. Messages never contain secrets. */
-export class VideoProviderError extends Error {
-  override readonly name = 'VideoProviderError';
-  readonly code: VideoProviderErrorCode;
-  readonly provider: VideoProviderName;
-  /** The provider's HTTP status, when there was an answer. */
-  readonly status: number | undefined;
-  /** For `RATE_LIMITED`: how long the provider asked to wait. */
-  readonly retryAfterMs: number | undefined;
+/** `details.reason` of a `PROVIDER_NOT_CONNECTED` from this package (see `providerError`'s codes above). */
+export type ConnectionRefusalReason = 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED';
 
-  constructor(
-    code: VideoProviderErrorCode,
-    provider: VideoProviderName,
-    message: string,
-    details: { readonly status?: number; readonly retryAfterMs?: number; readonly cause?: unknown } = {},
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
-    this.provider = provider;
-    this.status = details.status;
-    this.retryAfterMs = details.retryAfterMs;
-  }
+/** A `SessionError` for a failed call to `provider` (internal: keeps the details uniform). */
+export function providerError(
+  code: VideoErrorCode,
+  provider: VideoProviderName,
+  message: string,
+  details: {
+    readonly httpStatus?: number;
+    readonly retryAfterSeconds?: number;
+    readonly reason?: ConnectionRefusalReason;
+    readonly cause?: unknown;
+  } = {},
+): SessionError {
+  const { cause, ...rest } = details;
+  return new SessionError(code, message, { provider, ...rest }, cause === undefined ? undefined : { cause });
 }
 
-/** True for a {@link VideoProviderError} (also across bundle copies). */
-export function isVideoProviderError(error: unknown): error is VideoProviderError {
-  return error instanceof VideoProviderError || (error instanceof Error && error.name === 'VideoProviderError' && 'code' in error);
-}
+/** `PROVIDER_NOT_CONNECTED` with its `details.reason`. */
+export const notConnected = (provider: VideoProviderName, reason: ConnectionRefusalReason, message: string, cause?: unknown): SessionError =>
+  providerError('PROVIDER_NOT_CONNECTED', provider, message, { reason, ...(cause === undefined ? {} : { cause }) });

@@ -1,5 +1,5 @@
 import type { VideoProviderName } from '@itutor/sessions-core';
-import { VideoProviderError } from './errors';
+import { providerError } from './errors';
 import type { TokenManager } from './tokens';
 
 /** Options for the provider API calls (not the OAuth token calls, which arctic makes). */
@@ -58,7 +58,7 @@ async function describe(response: Response): Promise<string> {
 
 /**
  * One authenticated API call: a 401 forces one token refresh and one retry; a 429 waits `Retry-After`
- * (bounded); a 5xx, network failure or time-out throws `PROVIDER_UNAVAILABLE` (never retried: a POST may
+ * (bounded); a 5xx, network failure or time-out throws the core's `SessionError` `PROVIDER_UNAVAILABLE` (never retried: a POST may
  * have taken effect). Returns the response for 2xx and for 404 (the caller decides what 404 means).
  */
 export async function callApi(call: Call, options: ApiCallOptions): Promise<Response> {
@@ -84,7 +84,7 @@ export async function callApi(call: Call, options: ApiCallOptions): Promise<Resp
       });
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new VideoProviderError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'the request failed'}`, {
+      throw providerError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'the request failed'}`, {
         cause: error,
       });
     }
@@ -103,19 +103,19 @@ export async function callApi(call: Call, options: ApiCallOptions): Promise<Resp
         await sleep(wait);
         continue;
       }
-      throw new VideoProviderError('RATE_LIMITED', call.provider, `${call.what}: rate limited (retry after ${Math.ceil(wait / 1000)} s)`, {
-        status: 429,
-        retryAfterMs: wait,
+      throw providerError('PROVIDER_RATE_LIMITED', call.provider, `${call.what}: rate limited (retry after ${Math.ceil(wait / 1000)} s)`, {
+        httpStatus: 429,
+        retryAfterSeconds: Math.ceil(wait / 1000),
       });
     }
     const detail = await describe(response);
     if (response.status >= 500) {
-      throw new VideoProviderError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: ${call.provider} answered ${response.status}${detail}`, {
-        status: response.status,
+      throw providerError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: ${call.provider} answered ${response.status}${detail}`, {
+        httpStatus: response.status,
       });
     }
-    throw new VideoProviderError('REQUEST_FAILED', call.provider, `${call.what}: ${call.provider} answered ${response.status}${detail}`, {
-      status: response.status,
+    throw providerError('PROVIDER_REQUEST_FAILED', call.provider, `${call.what}: ${call.provider} answered ${response.status}${detail}`, {
+      httpStatus: response.status,
     });
   }
 }

@@ -1,11 +1,10 @@
 export { MIN_COOKIE_SECRET_LENGTH, videoConnectRoutes } from './connect';
 export type { AuthorizationCodeTokens, OAuthAuthorizationClient, VideoConnectOptions, VideoConnectOutcome, VideoConnectProvider } from './connect';
-export { createKeyRing, decryptToken, encryptToken, needsReencryption, TokenCryptoError } from './crypto';
-export type { EncryptedToken, KeyRing, KeyRingOptions, TokenCryptoErrorCode } from './crypto';
+export { createKeyRing, decryptToken, encryptToken, needsReencryption } from './crypto';
+export type { EncryptedToken, KeyRing, KeyRingOptions } from './crypto';
 export { createGoogleOAuthClient, createZoomOAuthClient, GOOGLE_ENDPOINTS, ZOOM_ENDPOINTS } from './endpoints';
 export type { GoogleEndpoints, ProviderOAuthClient, ProviderOAuthClientOptions, ZoomEndpoints } from './endpoints';
-export { isVideoProviderError, VideoProviderError } from './errors';
-export type { VideoProviderErrorCode } from './errors';
+export type { ConnectionRefusalReason } from './errors';
 export { parseRetryAfter } from './http';
 export type { ApiCallOptions } from './http';
 export type { MeetingStore } from './meetings';

@@ -1,6 +1,7 @@
+import { isSessionError, type SessionError } from '@itutor/sessions-core';
 import { withDeadline } from '@itutor/sessions-core/adapter';
 import { resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
-import { isVideoProviderError, VideoProviderError } from './errors';
+import { providerError } from './errors';
 import { callApi, discard, sleep, type ApiCallOptions } from './http';
 import type { MeetEventReference } from './meet-events';
 import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
@@ -71,7 +72,7 @@ export interface MeetSubscriptionCallOptions {
  * The Workspace Events calls the Meet provider makes, with the tutor's OAuth token (the user who
  * created the space; scope `meetings.space.created`). 401 refreshes the token once through the token
  * manager; 429 waits `Retry-After` (bounded); 5xx, network failures and time-outs throw
- * `PROVIDER_UNAVAILABLE`; other refusals `REQUEST_FAILED` with the HTTP status.
+ * `PROVIDER_UNAVAILABLE`; other refusals `PROVIDER_REQUEST_FAILED` with the HTTP status (`details.httpStatus`).
  */
 export interface MeetSubscriptionClient {
   /**
@@ -111,12 +112,12 @@ const RPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6, DEADLINE_EXCEEDED: 4, INTERNAL: 1
 
 function assertSpace(space: string): void {
   if (typeof space !== 'string' || !SPACE.test(space)) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${String(space).slice(0, 80)}" is not a Meet space name (spaces/…)`);
+    throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', `"${String(space).slice(0, 80)}" is not a Meet space name (spaces/…)`);
   }
 }
 function assertSubscription(name: string): void {
   if (typeof name !== 'string' || !SUBSCRIPTION.test(name)) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${String(name).slice(0, 80)}" is not a Workspace Events subscription name (subscriptions/…)`);
+    throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', `"${String(name).slice(0, 80)}" is not a Workspace Events subscription name (subscriptions/…)`);
   }
 }
 
@@ -138,12 +139,12 @@ function toSubscription(value: unknown): MeetEventSubscription | null {
 }
 
 /** A failed operation as the provider error it means. */
-function operationFailure(error: GoogleStatus, what: string): VideoProviderError {
+function operationFailure(error: GoogleStatus, what: string): SessionError {
   const code = typeof error.code === 'number' ? error.code : 2;
   const detail = [error.status, error.message].filter((p) => typeof p === 'string').join(' ').slice(0, 200);
   const transient = code === RPC.UNAVAILABLE || code === RPC.DEADLINE_EXCEEDED || code === RPC.INTERNAL || code === RPC.ABORTED;
-  if (code === RPC.RESOURCE_EXHAUSTED) return new VideoProviderError('RATE_LIMITED', 'google_meet', `${what}: the operation failed (${detail || code})`, { status: 429 });
-  return new VideoProviderError(transient ? 'PROVIDER_UNAVAILABLE' : 'REQUEST_FAILED', 'google_meet', `${what}: the operation failed (${detail || code})`);
+  if (code === RPC.RESOURCE_EXHAUSTED) return providerError('PROVIDER_RATE_LIMITED', 'google_meet', `${what}: the operation failed (${detail || code})`, { httpStatus: 429 });
+  return providerError(transient ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REQUEST_FAILED', 'google_meet', `${what}: the operation failed (${detail || code})`);
 }
 
 /**
@@ -205,11 +206,11 @@ function subscriptionContext(
 ): SubscriptionContext {
   const eventsApi = resolveGoogleEndpoints(options.endpoints).workspaceEventsApi;
   if (typeof options.pubsubTopic !== 'string' || !TOPIC.test(options.pubsubTopic)) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
+    throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', 'eventSubscriptions.pubsubTopic must be a Pub/Sub topic name (projects/{project}/topics/{topic})');
   }
   const ttlSeconds = options.ttlSeconds ?? 0;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) {
-    throw new VideoProviderError('REQUEST_FAILED', 'google_meet', 'eventSubscriptions.ttlSeconds must be a whole number of seconds (0: the longest Google allows)');
+    throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', 'eventSubscriptions.ttlSeconds must be a whole number of seconds (0: the longest Google allows)');
   }
   return {
     options,
@@ -276,20 +277,20 @@ async function settle(
       return operation.response ?? {};
     }
     const name = typeof operation.name === 'string' && OPERATION.test(operation.name) ? operation.name : null;
-    if (!name) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a long-running operation`);
+    if (!name) throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a long-running operation`);
     if (Date.now() + ctx.pollMs > until) {
-      throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} was not done within ${ctx.operationTimeoutMs} ms`);
+      throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} was not done within ${ctx.operationTimeoutMs} ms`);
     }
     await sleep(ctx.pollMs);
     const polled = await request(ctx, { tutorId, method: 'GET', url: `${ctx.eventsApi}/${name}`, what: `${what} (reading ${name})`, deadline });
-    if (polled.status === 404) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} is unknown to Google`);
+    if (polled.status === 404) throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: operation ${name} is unknown to Google`);
     operation = (polled.json ?? {}) as Operation;
   }
 }
 
 function subscriptionFrom(value: unknown, what: string): MeetEventSubscription {
   const subscription = toSubscription(value);
-  if (!subscription) throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a Meet space subscription`);
+  if (!subscription) throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `${what}: the answer is not a Meet space subscription`);
   return subscription;
 }
 
@@ -326,10 +327,10 @@ async function createOrFind(ctx: SubscriptionContext, tutorId: string, space: st
     answer = await request(ctx, { tutorId, method: 'POST', url: `${ctx.eventsApi}/subscriptions`, what, deadline }, body);
   } catch (error) {
     // 409 ALREADY_EXISTS: this user already subscribed to this space (an earlier attempt): use it.
-    if (isVideoProviderError(error) && error.status === 409) return lookUp(error);
+    if (isSessionError(error, 'PROVIDER_REQUEST_FAILED') && error.details.httpStatus === 409) return lookUp(error);
     throw error;
   }
-  if (answer.status === 404) throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `${what}: Google answered 404 (no such space for this user?)`, { status: 404 });
+  if (answer.status === 404) throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', `${what}: Google answered 404 (no such space for this user?)`, { httpStatus: 404 });
   const result = await settle(ctx, tutorId, answer.json, what, deadline);
   if ('failed' in result) {
     const failure = operationFailure(result, what);
@@ -507,7 +508,7 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
         what: `renewing the subscription of ${record.space}`,
         onTimeout: () => {
           timedOut = true;
-          throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`);
+          throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `renewing the subscription of ${record.space}: no answer within the job's time budget`);
         },
       });
       counts[outcome as Exclude<MeetSubscriptionOutcome, 'failed' | 'deferred'>]++;
@@ -516,7 +517,7 @@ export async function renewMeetSubscriptions(options: RenewMeetSubscriptionsOpti
       failures.push({
         space: record.space,
         subscription: record.subscription,
-        code: isVideoProviderError(error) ? error.code : 'UNEXPECTED',
+        code: isSessionError(error) ? error.code : 'UNEXPECTED',
         message: error instanceof Error ? error.message.slice(0, 300) : 'failed',
       });
       if (record.subscription === null) {

@@ -1,6 +1,6 @@
 import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
 import { createGoogleOAuthClient, resolveGoogleEndpoints, type GoogleEndpoints } from './endpoints';
-import { VideoProviderError } from './errors';
+import { providerError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
 import { createMeetSubscriptionClient, createSpaceSubscriber, type MeetEventSubscriptionsOptions, type MeetSubscriptionClient } from './meet-subscriptions';
@@ -71,7 +71,7 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
   const subscriber = eventSubscriptions && options.eventSubscriptions ? createSpaceSubscriber(eventSubscriptions, options.eventSubscriptions) : null;
   const spacePath = (meetingId: string) => {
     if (!/^spaces\/[A-Za-z0-9_-]+$/.test(meetingId)) {
-      throw new VideoProviderError('REQUEST_FAILED', 'google_meet', `"${meetingId.slice(0, 80)}" is not a Meet space name (spaces/…)`);
+      throw providerError('PROVIDER_REQUEST_FAILED', 'google_meet', `"${meetingId.slice(0, 80)}" is not a Meet space name (spaces/…)`);
     }
     return meetingId;
   };
@@ -100,7 +100,7 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
     );
     const body = (await response.json().catch(() => ({}))) as { name?: unknown; meetingUri?: unknown };
     if (response.status === 404 || typeof body.name !== 'string' || typeof body.meetingUri !== 'string') {
-      throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'google_meet', 'creating a Meet space: the answer has no name or meetingUri', { status: response.status });
+      throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', 'creating a Meet space: the answer has no name or meetingUri', { httpStatus: response.status });
     }
     return { meetingId: body.name, joinUrl: body.meetingUri };
   }

@@ -1,6 +1,6 @@
 import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
 import type { VideoProviderName } from '@itutor/sessions-core';
-import { VideoProviderError } from './errors';
+import { providerError } from './errors';
 
 /**
  * Remembers the meeting made for each idempotency key (the core's key, one per booking), so a retry
@@ -30,7 +30,7 @@ interface Steps {
 
 export function assertProvider(expected: VideoProviderName, actual: VideoProviderName): void {
   if (actual !== expected) {
-    throw new VideoProviderError('WRONG_PROVIDER', expected, `asked to use ${actual} through the ${expected} provider (providers are never switched silently)`);
+    throw providerError('PROVIDER_MISMATCH', expected, `asked to use ${actual} through the ${expected} provider (providers are never switched silently)`);
   }
 }
 

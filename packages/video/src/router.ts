@@ -1,25 +1,23 @@
-import { SessionError, type VideoProvider, type VideoProviderName } from '@itutor/sessions-core';
-import { isVideoProviderError, VideoProviderError } from './errors';
-
-/** Provider errors that mean the tutor's own connection is unusable (not the provider or the host). */
-const CONNECTION_ERRORS = new Set(['NOT_CONNECTED', 'CONNECTION_INVALID', 'CONNECTION_EXPIRED']);
+import { isSessionError, SessionError, type VideoProvider, type VideoProviderName } from '@itutor/sessions-core';
+import { notConnected } from './errors';
 
 /**
  * One `VideoProvider` for the core that sends each call to the provider the input names (the tutor's
- * connection). A provider that is not configured fails with `NOT_CONNECTED`: never another provider.
+ * connection). A provider that is not configured fails with `PROVIDER_NOT_CONNECTED` (`details.reason`
+ * `NOT_CONNECTED`): never another provider.
  * `getMeetingTimes` (reconciliation before settlement) answers `null` for a provider that is not
  * configured or cannot be asked.
  *
  * When creating a meeting fails because the tutor's connection is unusable (no tokens stored, or the
- * provider refused the refresh token: `NOT_CONNECTED`, `CONNECTION_INVALID`, `CONNECTION_EXPIRED` from
- * the provider), the error becomes the core's `SessionError` `PROVIDER_NOT_CONNECTED` (HTTP 409), with
- * `details.provider` and `details.reason` (the provider error's code), so the booking is refused with
- * the same reason as every later one.
+ * provider refused the refresh token: `PROVIDER_NOT_CONNECTED` from the provider, `details.reason`
+ * `NOT_CONNECTED`, `CONNECTION_INVALID` or `CONNECTION_EXPIRED`), the booking is refused with
+ * `PROVIDER_NOT_CONNECTED` (HTTP 409), its message saying the tutor must reconnect, with
+ * `details.provider` and `details.reason`, so the booking is refused with the same reason as every later one.
  */
 export function videoProviders(providers: Partial<Record<VideoProviderName, VideoProvider>>): VideoProvider {
   const pick = (name: VideoProviderName) => {
     const provider = providers[name];
-    if (!provider) throw new VideoProviderError('NOT_CONNECTED', name, `no ${name} provider is configured`);
+    if (!provider) throw notConnected(name, 'NOT_CONNECTED', `no ${name} provider is configured`);
     return provider;
   };
   return {
@@ -28,10 +26,10 @@ export function videoProviders(providers: Partial<Record<VideoProviderName, Vide
       try {
         return await provider.createMeeting(input);
       } catch (error) {
-        if (isVideoProviderError(error) && CONNECTION_ERRORS.has(error.code)) {
+        if (isSessionError(error, 'PROVIDER_NOT_CONNECTED')) {
           throw new SessionError('PROVIDER_NOT_CONNECTED', `${error.message}; they must reconnect before accepting bookings`, {
             provider: input.provider,
-            reason: error.code,
+            ...(error.details.reason === undefined ? {} : { reason: error.details.reason }),
           });
         }
         throw error;

@@ -1,7 +1,7 @@
 import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
-import { type SealedProviderTokens, type VideoProviderName } from '@itutor/sessions-core';
+import { type SealedProviderTokens, type SessionError, type VideoProviderName } from '@itutor/sessions-core';
 import { decryptToken, encryptToken, type EncryptedToken, type KeyRing } from './crypto';
-import { VideoProviderError } from './errors';
+import { notConnected, providerError, type ConnectionRefusalReason } from './errors';
 import { sleep } from './http';
 
 /** A connection's status, as in the core's `ProviderConnection`. Only `connected` is usable. */
@@ -205,11 +205,13 @@ const fieldContext = (ctx: TokenContext, tutorId: string, field: 'access' | 'ref
 
 function fail(
   ctx: TokenContext,
-  code: 'NOT_CONNECTED' | 'CONNECTION_INVALID' | 'CONNECTION_EXPIRED' | 'PROVIDER_UNAVAILABLE' | 'REFRESH_IN_PROGRESS',
+  code: ConnectionRefusalReason | 'PROVIDER_UNAVAILABLE' | 'PROVIDER_REFRESH_IN_PROGRESS',
   message: string,
   cause?: unknown,
-): VideoProviderError {
-  return new VideoProviderError(code, ctx.provider, message, cause === undefined ? {} : { cause });
+): SessionError {
+  return code === 'PROVIDER_UNAVAILABLE' || code === 'PROVIDER_REFRESH_IN_PROGRESS'
+    ? providerError(code, ctx.provider, message, cause === undefined ? {} : { cause })
+    : notConnected(ctx.provider, code, message, cause);
 }
 
 /** The stored connection, if it is this provider's and usable; else the refusal that says why. */
@@ -293,7 +295,7 @@ async function refreshUnderLease(ctx: TokenContext, tutorId: string, lease: Stor
     updatedAt: now,
   };
   if (!(await store.compareAndSwap(tutorId, lease.version, next))) {
-    throw fail(ctx, 'REFRESH_IN_PROGRESS', `the refresh lock of tutor ${tutorId} was taken over before the refreshed ${provider} token was stored`);
+    throw fail(ctx, 'PROVIDER_REFRESH_IN_PROGRESS', `the refresh lock of tutor ${tutorId} was taken over before the refreshed ${provider} token was stored`);
   }
   return accessToken;
 }
@@ -312,7 +314,7 @@ async function obtain(ctx: TokenContext, tutorId: string, rejected: string | und
       forced = true;
     }
     if (record.refreshLeaseUntil && record.refreshLeaseUntil.getTime() > now.getTime()) {
-      if (now.getTime() > deadline) throw fail(ctx, 'REFRESH_IN_PROGRESS', `tutor ${tutorId}'s ${provider} token is being refreshed elsewhere for too long`);
+      if (now.getTime() > deadline) throw fail(ctx, 'PROVIDER_REFRESH_IN_PROGRESS', `tutor ${tutorId}'s ${provider} token is being refreshed elsewhere for too long`);
       await sleep(ctx.pollMs);
       continue;
     }

@@ -1,7 +1,7 @@
 import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
 import type { VideoProvider } from '@itutor/sessions-core';
 import { createZoomOAuthClient, resolveZoomEndpoints, type ProviderOAuthClient, type ZoomEndpoints } from './endpoints';
-import { VideoProviderError } from './errors';
+import { providerError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
 import { createTokenManager, type OAuthRefreshClient, type TokenManager, type TokenOptions } from './tokens';
@@ -118,11 +118,11 @@ export function zoom(options: ZoomOptions): ConnectedVideoProvider {
     );
     if (response.status === 404) {
       await discard(response);
-      throw new VideoProviderError('REQUEST_FAILED', 'zoom', 'creating a Zoom meeting: Zoom answered 404 (user not found)', { status: 404 });
+      throw providerError('PROVIDER_REQUEST_FAILED', 'zoom', 'creating a Zoom meeting: Zoom answered 404 (user not found)', { httpStatus: 404 });
     }
     const body = (await response.json().catch(() => ({}))) as ZoomMeetingBody;
     if ((typeof body.id !== 'number' && typeof body.id !== 'string') || typeof body.join_url !== 'string') {
-      throw new VideoProviderError('PROVIDER_UNAVAILABLE', 'zoom', 'creating a Zoom meeting: the answer has no id or join_url', { status: response.status });
+      throw providerError('PROVIDER_UNAVAILABLE', 'zoom', 'creating a Zoom meeting: the answer has no id or join_url', { httpStatus: response.status });
     }
     return { meetingId: String(body.id), joinUrl: body.join_url };
   }

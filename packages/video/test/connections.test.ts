@@ -99,7 +99,7 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     await new Promise((r) => setTimeout(r, 50));
     const google = fakes.google.issueTokens('google-user-1');
     await h.core.providers.connect({ tutorId: 'tutor-1', provider: 'google_meet', tokens: await h.meetProvider.tokens.sealTokens('tutor-1', google) });
-    expect(await refreshing).toMatchObject({ code: 'REFRESH_IN_PROGRESS' });
+    expect(await refreshing).toMatchObject({ code: 'PROVIDER_REFRESH_IN_PROGRESS' });
     const stored = (await h.adapter.raw.tokens('tutor-1'))!;
     expect(stored.provider).toBe('google_meet');
     expect(await decryptToken(keyRing, stored.accessToken, 'tutor-1:google_meet:access')).toBe(google.accessToken);
@@ -108,7 +108,8 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
   it('cannot create tokens without a connection, and says how to connect', async () => {
     const h = host();
     await expect(h.zoomProvider.tokens.saveTokens('tutor-1', fakes.zoom.issueTokens('zoom-user-1'))).rejects.toMatchObject({
-      code: 'NOT_CONNECTED',
+      code: 'PROVIDER_NOT_CONNECTED',
+      details: { provider: 'zoom', reason: 'NOT_CONNECTED' },
       message: expect.stringContaining('core.providers.connect'),
     });
     expect(await h.adapter.raw.connections('tutor-1')).toEqual([]);
@@ -118,8 +119,8 @@ describe('tokenStoreFromConnections(): tokens in the connection row', () => {
     const sealed = await sealProviderTokens(keyRing, { tutorId: 'tutor-1', provider: 'zoom' }, { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: null });
     expect(sealed.accessToken.ciphertext).not.toContain('at-1');
     expect(await decryptToken(keyRing, sealed.accessToken, 'tutor-1:zoom:access')).toBe('at-1');
-    await expect(decryptToken(keyRing, sealed.accessToken, 'tutor-2:zoom:access')).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
-    await expect(decryptToken(keyRing, sealed.refreshToken!, 'tutor-1:zoom:access')).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+    await expect(decryptToken(keyRing, sealed.accessToken, 'tutor-2:zoom:access')).rejects.toMatchObject({ code: 'TOKEN_DECRYPTION_FAILED' });
+    await expect(decryptToken(keyRing, sealed.refreshToken!, 'tutor-1:zoom:access')).rejects.toMatchObject({ code: 'TOKEN_DECRYPTION_FAILED' });
   });
 });
 
@@ -193,7 +194,7 @@ describe('a refused refresh: the connection goes bad in the core, bookings are r
     const refused = h.zoomProvider.tokens.getAccessToken('tutor-1').catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     await connectZoom(h);
-    expect(await refused).toMatchObject({ code: 'CONNECTION_INVALID' });
+    expect(await refused).toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { reason: 'CONNECTION_INVALID' } });
     expect(await h.core.providers.get('tutor-1')).toMatchObject({ status: 'connected' });
     expect(hook).not.toHaveBeenCalled();
     expect((await h.core.sessions.create(booking(1))).created).toBe(true);

@@ -128,7 +128,7 @@ describe('googleMeet({ eventSubscriptions }): one subscription per created space
     fakes.google.failNext('events.createSubscription', { status: 503 });
     const meeting = await provider.createMeeting(booking(1, 'google_meet'));
     expect(meeting.meetingId).toMatch(/^spaces\//);
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', status: 503 }), { space: meeting.meetingId, tutorId: 'tutor-1' });
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', details: expect.objectContaining({ httpStatus: 503 }) }), { space: meeting.meetingId, tutorId: 'tutor-1' });
     expect(subscriptionStore.records.get(meeting.meetingId)).toMatchObject({ subscription: null });
 
     const report = await renewMeetSubscriptions({ client, store: subscriptionStore });
@@ -185,9 +185,9 @@ describe('the Workspace Events client', () => {
     fakes.google.failNext('events.patchSubscription', { status: 429, retryAfter: 0 });
     await expect(client.renew({ tutorId: 'tutor-1', subscription: name })).resolves.toMatchObject({ name });
     fakes.google.failNext('events.patchSubscription', { status: 429, retryAfter: 60 });
-    await expect(client.renew({ tutorId: 'tutor-1', subscription: name })).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 60_000 });
+    await expect(client.renew({ tutorId: 'tutor-1', subscription: name })).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED', details: { retryAfterSeconds: 60 } });
     fakes.google.failNext('events.patchSubscription', { status: 502 });
-    await expect(client.renew({ tutorId: 'tutor-1', subscription: name })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 502 });
+    await expect(client.renew({ tutorId: 'tutor-1', subscription: name })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: expect.objectContaining({ httpStatus: 502 }) });
     await expect(client.renew({ tutorId: 'tutor-1', subscription: 'subscriptions/unknown' })).resolves.toBeNull();
     await expect(client.delete({ tutorId: 'tutor-1', subscription: name })).resolves.toBe(true);
     await expect(client.delete({ tutorId: 'tutor-1', subscription: name })).resolves.toBe(false);
@@ -196,7 +196,7 @@ describe('the Workspace Events client', () => {
 
   it('a subscription request refused for good is REQUEST_FAILED (no retry)', async () => {
     const { client } = await connected();
-    await expect(client.create({ tutorId: 'tutor-1', space: 'spaces/notMine' })).rejects.toMatchObject({ code: 'REQUEST_FAILED', status: 403 });
+    await expect(client.create({ tutorId: 'tutor-1', space: 'spaces/notMine' })).rejects.toMatchObject({ code: 'PROVIDER_REQUEST_FAILED', details: { httpStatus: 403 } });
     expect(fakes.google.count('events.createSubscription')).toBe(1);
   });
 
@@ -308,7 +308,7 @@ describe('renewMeetSubscriptions', () => {
     await env.subscriptionStore.save({ ...[...env.subscriptionStore.records.values()][0]!, space: 'spaces/otherTutor', tutorId: 'tutor-2' });
     const report = await renewMeetSubscriptions({ client: env.client, store: env.subscriptionStore, now: nearExpiry() });
     expect(report).toMatchObject({ examined: 3, renewed: 2, failed: 1 });
-    expect(report.failures[0]).toMatchObject({ space: 'spaces/otherTutor', code: 'NOT_CONNECTED' });
+    expect(report.failures[0]).toMatchObject({ space: 'spaces/otherTutor', code: 'PROVIDER_NOT_CONNECTED' });
   });
 });
 

@@ -44,7 +44,7 @@ describe('googleMeet()', () => {
     const hook = vi.fn();
     const env = await connected({ onConnectionInvalid: hook });
     fakes.google.revokeRefreshToken(env.seeded.refreshToken);
-    await expect(env.provider.createMeeting(booking(1, 'google_meet'))).rejects.toMatchObject({ code: 'CONNECTION_INVALID', provider: 'google_meet' });
+    await expect(env.provider.createMeeting(booking(1, 'google_meet'))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { provider: 'google_meet', reason: 'CONNECTION_INVALID' } });
     expect(hook).toHaveBeenCalledWith({ tutorId: 'tutor-1', provider: 'google_meet', status: 'invalid', reason: 'invalid_grant' });
     expect(env.store.records.get('tutor-1')!.status).toBe('invalid');
     expect(fakes.google.spaces.size).toBe(0);
@@ -75,7 +75,7 @@ describe('googleMeet()', () => {
     fakes.google.failNext('meet.createSpace', { status: 429, retryAfter: 0 });
     await expect(provider.createMeeting(booking(1, 'google_meet'))).resolves.toMatchObject({ meetingId: expect.stringMatching(/^spaces\//) });
     fakes.google.failNext('meet.createSpace', { status: 503 });
-    await expect(provider.createMeeting(booking(2, 'google_meet'))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 503 });
+    await expect(provider.createMeeting(booking(2, 'google_meet'))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: expect.objectContaining({ httpStatus: 503 }) });
   });
 });
 
@@ -86,7 +86,7 @@ describe('videoProviders()', () => {
     await meet.tokens.saveTokens('tutor-1', fakes.google.issueTokens('google-user-1'));
     const onlyMeet = videoProviders({ google_meet: meet });
     await expect(onlyMeet.createMeeting(booking(1, 'google_meet'))).resolves.toMatchObject({ meetingId: expect.stringMatching(/^spaces\//) });
-    await expect(onlyMeet.createMeeting(booking(2, 'zoom'))).rejects.toMatchObject({ code: 'NOT_CONNECTED', provider: 'zoom' });
+    await expect(onlyMeet.createMeeting(booking(2, 'zoom'))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { provider: 'zoom', reason: 'NOT_CONNECTED' } });
 
     // A tutor whose stored connection is Meet is not served by Zoom.
     const both = videoProviders({ google_meet: meet, zoom: zoom({ ...credentials, ...env }) });

@@ -64,7 +64,7 @@ describe('the refresh lock', () => {
     expect(fakes.zoom.count('token')).toBe(1);
   });
 
-  it('a lease held elsewhere for too long fails with REFRESH_IN_PROGRESS instead of refreshing twice', async () => {
+  it('a lease held elsewhere for too long fails with PROVIDER_REFRESH_IN_PROGRESS instead of refreshing twice', async () => {
     const env = setup();
     const manager = createTokenManager({
       ...env,
@@ -77,7 +77,7 @@ describe('the refresh lock', () => {
     await manager.saveTokens('tutor-1', fakes.zoom.issueTokens('zoom-user-1', { expiresInSeconds: -10 }));
     const record = env.store.records.get('tutor-1')!;
     await env.store.compareAndSwap('tutor-1', record.version, { ...record, version: record.version + 1, refreshLeaseUntil: new Date(Date.now() + 60_000) });
-    await expect(manager.getAccessToken('tutor-1')).rejects.toMatchObject({ code: 'REFRESH_IN_PROGRESS' });
+    await expect(manager.getAccessToken('tutor-1')).rejects.toMatchObject({ code: 'PROVIDER_REFRESH_IN_PROGRESS' });
     expect(fakes.zoom.count('token')).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createKeyRing, decryptToken, isVideoProviderError, VideoProviderError, zoom, type ConnectionInvalidEvent } from '../src/index';
+import { isSessionError, type SessionError } from '@itutor/sessions-core';
+import { createKeyRing, decryptToken, zoom, type ConnectionInvalidEvent } from '../src/index';
 import { booking, credentials, fakes, KEY_A, KEY_B, setup, useProviderFakes } from './support';
 
 useProviderFakes();
@@ -77,7 +78,7 @@ describe('zoom(): meetings', () => {
 
   it('refuses an input for another provider instead of switching', async () => {
     const { provider } = await connected({ fresh: true });
-    await expect(provider.createMeeting(booking(1, 'google_meet'))).rejects.toMatchObject({ code: 'WRONG_PROVIDER' });
+    await expect(provider.createMeeting(booking(1, 'google_meet'))).rejects.toMatchObject({ code: 'PROVIDER_MISMATCH', details: { provider: 'zoom' } });
     expect(fakes.zoom.count('zoom.createMeeting')).toBe(0);
   });
 });
@@ -133,9 +134,9 @@ describe('zoom(): token lifecycle', () => {
     const settled = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => env.provider.createMeeting(booking(i))));
     for (const result of settled) {
       expect(result.status).toBe('rejected');
-      const error = (result as PromiseRejectedResult).reason as VideoProviderError;
-      expect(isVideoProviderError(error)).toBe(true);
-      expect(error.code).toBe('CONNECTION_INVALID');
+      const error = (result as PromiseRejectedResult).reason as SessionError;
+      expect(isSessionError(error, 'PROVIDER_NOT_CONNECTED')).toBe(true);
+      expect(error.details.reason).toBe('CONNECTION_INVALID');
       expect(error.message).not.toContain(env.seeded.refreshToken);
       expect(error.message).not.toContain(env.seeded.accessToken);
     }
@@ -146,7 +147,7 @@ describe('zoom(): token lifecycle', () => {
     expect(env.store.records.get('tutor-1')!.status).toBe('invalid');
     expect(fakes.zoom.meetings.size).toBe(0);
     // Later calls fail at once, without asking Zoom again.
-    await expect(env.provider.createMeeting(booking(9))).rejects.toMatchObject({ code: 'CONNECTION_INVALID' });
+    await expect(env.provider.createMeeting(booking(9))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { reason: 'CONNECTION_INVALID' } });
     expect(fakes.zoom.count('token')).toBe(1);
   });
 
@@ -199,8 +200,8 @@ describe('zoom(): rate limits and failures', () => {
     const { provider } = await connected({ fresh: true });
     fakes.zoom.failNext('zoom.createMeeting', { status: 429, retryAfter: 3600 });
     const started = Date.now();
-    const error = (await provider.createMeeting(booking(1)).catch((e: unknown) => e)) as VideoProviderError;
-    expect(error).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterMs: 3_600_000 });
+    const error = (await provider.createMeeting(booking(1)).catch((e: unknown) => e)) as SessionError;
+    expect(error).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', details: { provider: 'zoom', httpStatus: 429, retryAfterSeconds: 3_600 } });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(fakes.zoom.meetings.size).toBe(0);
   });
@@ -210,14 +211,14 @@ describe('zoom(): rate limits and failures', () => {
     const provider = zoom({ ...credentials, ...env, maxRetries: 2 });
     await provider.tokens.saveTokens('tutor-1', fakes.zoom.issueTokens('zoom-user-1'));
     fakes.zoom.failNext('zoom.createMeeting', { status: 429, retryAfter: 0 }, 5);
-    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED' });
     expect(fakes.zoom.count('zoom.createMeeting')).toBe(3);
   });
 
   it('a 5xx is a failure, not retried (a POST may have taken effect), and the key is not remembered', async () => {
     const { provider, meetings } = await connected({ fresh: true });
     fakes.zoom.failNext('zoom.createMeeting', { status: 500 });
-    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 500 });
+    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE', details: expect.objectContaining({ httpStatus: 500 }) });
     expect(fakes.zoom.count('zoom.createMeeting')).toBe(1);
     expect(meetings.meetings.size).toBe(0);
   });
@@ -227,14 +228,14 @@ describe('zoom(): rate limits and failures', () => {
     const provider = zoom({ ...credentials, ...env, timeoutMs: 200 });
     await provider.tokens.saveTokens('tutor-1', fakes.zoom.issueTokens('zoom-user-1'));
     fakes.zoom.failNext('zoom.createMeeting', { delayMs: 1_000 });
-    const error = (await provider.createMeeting(booking(1)).catch((e: unknown) => e)) as VideoProviderError;
+    const error = (await provider.createMeeting(booking(1)).catch((e: unknown) => e)) as SessionError;
     expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
     expect(error.message).toMatch(/200 ms/);
   });
 
-  it('a tutor without a connection gets NOT_CONNECTED', async () => {
+  it('a tutor without a connection gets PROVIDER_NOT_CONNECTED (reason NOT_CONNECTED)', async () => {
     const env = setup();
     const provider = zoom({ ...credentials, ...env });
-    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
+    await expect(provider.createMeeting(booking(1))).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONNECTED', details: { reason: 'NOT_CONNECTED' } });
   });
 });

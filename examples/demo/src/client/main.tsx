@@ -1,8 +1,8 @@
 import { StrictMode, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS } from '@itutor/sessions-core/rules';
-import { type SessionJson, type SessionStatus } from '@itutor/sessions-core';
-import { getSessionAttendance, postSessionAction, type SessionRequestError } from '@itutor/sessions-core/client';
+import { type SessionError, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
+import { getSessionAttendance, postSessionAction } from '@itutor/sessions-core/client';
 import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
 import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';
 import { ConnectVideoProvider, DEFAULT_CONNECT_LABELS, videoConnectHref } from '@itutor/sessions-react/connect';
@@ -363,21 +363,21 @@ function StatusBadge({ row }: { row: DemoSessionRow }) {
 /**
  * Why the tutor's no-show was refused, as a sentence (the dialog shows the server's own words as well).
  */
-function noShowRefusal(error: SessionRequestError, row: DemoSessionRow): string {
+function noShowRefusal(error: SessionError, row: DemoSessionRow): string {
   const { tutorName: tutor, studentName: student } = row;
   switch (error.code) {
     case 'STUDENT_JOINED':
       return `${tutor} cannot mark ${student} absent: ${student} joined within the no-show wait (${
-        error.source === 'provider' ? 'Zoom reported the join' : 'through the Join button'
+        error.details.source === 'provider' ? 'Zoom reported the join' : 'through the Join button'
       }).`;
     case 'TOO_EARLY':
-      return `Too early: ${tutor} can mark ${student} absent from ${error.availableAt ? formatInstant(error.availableAt) : 'the end of the no-show wait'}.`;
+      return `Too early: ${tutor} can mark ${student} absent from ${error.details.availableAt ? formatInstant(error.details.availableAt) : 'the end of the no-show wait'}.`;
     case 'SESSION_FINAL':
       return 'The session is already settled, so nothing was changed.';
     case 'NOT_SESSION_TUTOR':
       return `Only ${tutor}, the session’s tutor, can mark ${student} absent.`;
     default:
-      return `The no-show was not recorded (the server answered ${error.status ?? 'nothing'}). Nothing was changed; try again.`;
+      return `The no-show was not recorded (the server answered ${error.details.httpStatus ?? 'nothing'}). Nothing was changed; try again.`;
   }
 }
 
@@ -387,7 +387,7 @@ function noShowRefusal(error: SessionRequestError, row: DemoSessionRow): string 
  * `providerStudentJoinedAt` (a join within the wait hides the button), and `SessionAttendanceStatus`
  * beside it to say why. Read again whenever the page sees a new report.
  */
-function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (error: SessionRequestError) => void }) {
+function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (error: SessionError) => void }) {
   const session = row.session!;
   const tutorId = row.booking.tutorId;
   const { attendance, refresh } = useSessionAttendance(session.id, {
@@ -496,7 +496,9 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
                 row={row}
                 onChange={onChange}
                 onRefused={(error) => {
-                  if (error.code) setMessage({ text: noShowRefusal(error, row), code: error.code });
+                  // A request that got no coded answer (`REQUEST_FAILED` without a server code) shows no message.
+                  const code = error.code === 'REQUEST_FAILED' ? error.details.problemCode : error.code;
+                  if (code) setMessage({ text: noShowRefusal(error, row), code });
                 }}
               />
             </section>

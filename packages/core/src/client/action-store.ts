@@ -1,4 +1,5 @@
-import { toSessionRequestError, type SessionRequestError } from './api';
+import type { SessionError } from '../errors';
+import { toSessionError } from './api';
 
 /**
  * The state of one participant action (a Join, a no-show) as a framework-free store, shaped for
@@ -17,7 +18,7 @@ export type ActionState<T> =
   | { readonly status: 'idle'; readonly notBefore: number | null }
   | { readonly status: 'pending'; readonly notBefore: number | null }
   | { readonly status: 'succeeded'; readonly result: T; readonly notBefore: null }
-  | { readonly status: 'failed'; readonly error: SessionRequestError; readonly notBefore: number | null };
+  | { readonly status: 'failed'; readonly error: SessionError; readonly notBefore: number | null };
 
 /** A settled run: what {@link ActionStore.run} resolves to. */
 export type ActionOutcome<T> = Extract<ActionState<T>, { readonly status: 'succeeded' | 'failed' }>;
@@ -30,7 +31,7 @@ export interface ActionStore<T> {
   getSnapshot(): ActionState<T>;
   /**
    * Runs `perform` unless a run is already pending (then resolves `null` at once: no double
-   * submission). Never rejects: a thrown error becomes a `failed` state with a `SessionRequestError`.
+   * submission). Never rejects: a thrown error becomes a `failed` state with a `SessionError`.
    */
   run(perform: () => Promise<T>): Promise<ActionOutcome<T> | null>;
 }
@@ -66,8 +67,9 @@ export function createActionStore<T>(): ActionStore<T> {
       try {
         outcome = { status: 'succeeded', result: await perform(), notBefore: null };
       } catch (thrown) {
-        const error = toSessionRequestError(thrown);
-        outcome = { status: 'failed', error, notBefore: error.code === 'TOO_EARLY' ? error.availableAt : notBefore };
+        const error = toSessionError(thrown);
+        // `toSessionError` made `availableAt` a `Date` (or left it out), whatever the thrown value carried.
+        outcome = { status: 'failed', error, notBefore: error.code === 'TOO_EARLY' ? (error.details.availableAt?.getTime() ?? null) : notBefore };
       }
       set(outcome);
       return outcome;

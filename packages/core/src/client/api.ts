@@ -1,5 +1,6 @@
-import type { PublicSession, SessionErrorCode, SessionJson } from '@itutor/sessions-core';
-import type { StudentJoinSource } from '@itutor/sessions-core/rules';
+import { ERROR_CODES, SessionError } from '../errors';
+import type { PublicSession, SessionJson } from '@itutor/sessions-core';
+import type { SessionErrorCode } from '../errors';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 
 /**
@@ -23,53 +24,32 @@ export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
 /** A host-supplied no-show: records it server-side and returns the settled session. */
 export type MarkNoShowFunction = (sessionId: string) => Promise<{ readonly session: SessionJson | PublicSession }>;
 
-/** A refusal or failure, normalised from a problem+json response or from a thrown error. */
-export class SessionRequestError extends Error {
-  /** HTTP status, when the error came from a response. */
-  declare readonly status: number | null;
-  /** The stable core error code (`TOO_EARLY`, `SESSION_FINAL`, ...), when known. */
-  declare readonly code: SessionErrorCode | string | null;
-  /** For `TOO_EARLY`: when the action becomes possible by the server's clock (epoch ms). */
-  declare readonly availableAt: number | null;
-  /**
-   * For `STUDENT_JOINED`: where the evidence of the student's join comes from, our Join button
-   * (`join_button`) or the video provider's report (`provider`: the student is or was in the meeting);
-   * else `null`.
-   */
-  declare readonly source: StudentJoinSource | (string & {}) | null;
-
-  constructor(
-    message: string,
-    init: { status?: number | null; code?: string | null; availableAt?: number | null; source?: string | null } = {},
-  ) {
-    super(message);
-    this.name = 'SessionRequestError';
-    this.status = init.status ?? null;
-    this.code = init.code ?? null;
-    this.availableAt = init.availableAt ?? null;
-    this.source = init.source ?? null;
-  }
-}
-
-/** An instant (`Date`, ISO string or epoch ms) as epoch ms; `null` when missing or not an instant. */
-const toEpoch = (value: unknown): number | null => {
-  const ms = value == null || typeof value === 'boolean' ? NaN : +new Date(value as string);
-  return ms === ms ? ms : null; // NaN is the one value not equal to itself
+/** An instant (`Date`, ISO string or epoch ms) as a `Date`; `undefined` when missing or not an instant. */
+const instant = (value: unknown): Date | undefined => {
+  const at = new Date(value == null || typeof value === 'boolean' ? NaN : (value as string));
+  return at.getTime() === at.getTime() ? at : undefined; // NaN is the one value not equal to itself
 };
 
 /**
- * Normalises anything thrown by a host function or by {@link postSessionAction}: a
- * `SessionRequestError`, a core `SessionError` (`code`, `details.availableAt`, `details.source`), or
- * any `Error`.
+ * A `SessionError` from a problem body or anything thrown: a known `code` is kept; anything else (no
+ * answer, an abort, an HTTP-layer code such as `INTERNAL`) becomes `REQUEST_FAILED`, the unknown code kept
+ * as `details.problemCode`. (Compact on purpose: it is in every button's bundle.)
  */
-export function toSessionRequestError(error: unknown): SessionRequestError {
-  if (error instanceof SessionRequestError) return error;
-  const e = (error ?? {}) as { message?: string; code?: string; availableAt?: unknown; details?: { availableAt?: unknown; source?: string } };
-  return new SessionRequestError(String(e.message ?? ''), {
-    code: e.code,
-    availableAt: toEpoch(e.availableAt ?? e.details?.availableAt),
-    source: e.details?.source,
-  });
+function requestError(message: string, code: unknown, details: Record<string, unknown>, cause?: unknown): SessionError {
+  const known = (ERROR_CODES as readonly unknown[]).includes(code);
+  if (!known && typeof code === 'string') details.problemCode = code;
+  return new SessionError(known ? (code as SessionErrorCode) : 'REQUEST_FAILED', message, details, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Normalises anything thrown by a host function or by {@link postSessionAction} into a `SessionError` with
+ * the same `message` and `details`: the thrown value's `code` when it is a known one (a `SessionError` of
+ * any copy of the package keeps its code), else `REQUEST_FAILED`; `details.availableAt` (from the value or
+ * its `details`) as a `Date`. The thrown value is the result's `cause`.
+ */
+export function toSessionError(error: unknown): SessionError {
+  const e = Object(error) as { message?: unknown; code?: unknown; availableAt?: unknown; details?: Record<string, unknown> };
+  return requestError(String(e.message ?? ''), e.code, { ...e.details, availableAt: instant(e.availableAt ?? e.details?.availableAt) }, error);
 }
 
 /** Options for {@link postSessionAction}. */
@@ -88,14 +68,15 @@ export interface GetSessionAttendanceOptions {
   readonly basePath?: string;
   /** `fetch` to use. Default the global one. */
   readonly fetch?: typeof fetch;
-  /** Aborts the request (it then rejects with a `SessionRequestError` named after the abort). */
+  /** Aborts the request (it then rejects with a `REQUEST_FAILED` `SessionError` carrying the abort as `cause`). */
   readonly signal?: AbortSignal;
 }
 
 /**
  * Posts `{}` to `{basePath}/sessions/{id}/{action}` with the page's cookies and returns the JSON body.
- * Throws a {@link SessionRequestError} carrying the problem's `detail` (else `title`), `code`,
- * `availableAt` (from the body, else from `Retry-After`) and, for `STUDENT_JOINED`, `source`.
+ * Throws a `SessionError` carrying the problem's `detail` (else `title`) as its message, its `code`
+ * (`REQUEST_FAILED` when the request failed or the code is not a `SessionErrorCode`), and in `details`
+ * the HTTP status (`httpStatus`), `availableAt` (from the body, else from `Retry-After`) and, for `STUDENT_JOINED`, `source`.
  */
 export async function postSessionAction<T>(
   sessionId: string,
@@ -109,15 +90,14 @@ export async function postSessionAction<T>(
       { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' },
     );
   } catch (error) {
-    throw toSessionRequestError(error);
+    throw toSessionError(error);
   }
   const body = await response.json().catch(() => null);
   if (response.ok && body) return body as T;
   const retryAfter = Number(response.headers.get('retry-after'));
-  throw new SessionRequestError(body?.detail || body?.title || '', {
-    status: response.status,
-    code: body?.code,
-    availableAt: toEpoch(body?.availableAt) ?? (retryAfter > 0 ? (options.now ?? Date.now)() + retryAfter * 1000 : null),
+  throw requestError(body?.detail || body?.title || '', body?.code, {
+    httpStatus: response.status,
+    availableAt: instant(body?.availableAt) ?? (retryAfter > 0 ? new Date((options.now ?? Date.now)() + retryAfter * 1000) : undefined),
     source: body?.source,
   });
 }
@@ -125,9 +105,9 @@ export async function postSessionAction<T>(
 /**
  * `GET {basePath}/sessions/{id}/attendance` with the page's cookies: the session's attendance as the
  * video provider reports it ({@link SessionAttendanceJson}), for its tutor or student. Throws a
- * {@link SessionRequestError}: 401/403/404 as for the other session routes, 501 with code
- * `ATTENDANCE_NOT_SUPPORTED` when the server stores no attendance, and the abort's error when `signal`
- * aborts it.
+ * `SessionError`: 401/403/404 as for the other session routes, 501 with code
+ * `ATTENDANCE_NOT_SUPPORTED` when the server stores no attendance, and `REQUEST_FAILED` (the abort's error
+ * as its `cause`) when `signal` aborts it.
  */
 export async function getSessionAttendance(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<SessionAttendanceJson> {
   let response: Response;
@@ -138,10 +118,10 @@ export async function getSessionAttendance(sessionId: string, options: GetSessio
       signal: options.signal ?? null,
     });
   } catch (error) {
-    throw toSessionRequestError(error);
+    throw toSessionError(error);
   }
   const body = await response.json().catch(() => null);
   if (response.ok && body) return body as SessionAttendanceJson;
   // A read has no `availableAt` or `source` to carry: the problem's text, status and code.
-  throw new SessionRequestError(body?.detail || body?.title || '', { status: response.status, code: body?.code });
+  throw requestError(body?.detail || body?.title || '', body?.code, { httpStatus: response.status });
 }

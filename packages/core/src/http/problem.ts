@@ -56,6 +56,18 @@ export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
   REFUNDS_NOT_SUPPORTED: 501,
   ATTENDANCE_NOT_SUPPORTED: 501,
   PROVIDER_UNAVAILABLE: 503,
+  NO_GATEWAY_CUSTOMER: 409,
+  PROVIDER_RATE_LIMITED: 503,
+  PROVIDER_REFRESH_IN_PROGRESS: 503,
+  PROVIDER_REQUEST_FAILED: 502,
+  PROVIDER_MISMATCH: 500,
+  GATEWAY_MISCONFIGURED: 500,
+  TOKEN_KEY_INVALID: 500,
+  TOKEN_KEY_UNKNOWN: 500,
+  TOKEN_CIPHERTEXT_MALFORMED: 500,
+  TOKEN_DECRYPTION_FAILED: 500,
+  STORAGE_FAILED: 500,
+  REQUEST_FAILED: 502,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_POLICY: 500,
@@ -73,6 +85,7 @@ const TITLES: Partial<Record<number, string>> = {
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
   501: 'Not Implemented',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
@@ -117,15 +130,35 @@ export function problem(
 }
 
 /**
- * Turns a thrown value into a problem response: `SessionError`s by code, anything else as 500. `onUnexpected`
- * gets the errors answered 500 and the `PROVIDER_UNAVAILABLE` ones (a provider outage, with the provider's
- * error as its `cause`), for logging.
+ * Failures of the host's own systems (storage, keys, the gateway's or provider's account): their messages
+ * may name functions, key ids or what the outside service answered, so a response carries the code and a
+ * fixed text, and the message stays in the server's logs (`onUnexpected`).
+ */
+const SERVER_SIDE_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'GATEWAY_MISCONFIGURED',
+  'PROVIDER_RATE_LIMITED',
+  'PROVIDER_REFRESH_IN_PROGRESS',
+  'PROVIDER_REQUEST_FAILED',
+  'PROVIDER_MISMATCH',
+  'TOKEN_KEY_INVALID',
+  'TOKEN_KEY_UNKNOWN',
+  'TOKEN_CIPHERTEXT_MALFORMED',
+  'TOKEN_DECRYPTION_FAILED',
+  'STORAGE_FAILED',
+  'REQUEST_FAILED',
+]);
+
+/**
+ * Turns a thrown value into a problem response: `SessionError`s (of any copy of the package) by code,
+ * anything else as 500. `onUnexpected` gets the errors answered 500, 502 or 503 (a provider outage such
+ * as `PROVIDER_UNAVAILABLE` has the provider's error as its `cause`), for logging.
  */
 export function problemFromError(error: unknown, now: Date, onUnexpected?: (error: unknown) => void): Response {
   if (isSessionError(error)) {
     const { availableAt, source, studentJoinedAt, retryAfterSeconds } = error.details;
-    if (error.code === 'PROVIDER_UNAVAILABLE' || STATUS_BY_CODE[error.code] === 500) onUnexpected?.(error);
-    return problem(error.code, error.message, {
+    const status = STATUS_BY_CODE[error.code];
+    if (status === 500 || status === 502 || status === 503) onUnexpected?.(error);
+    return problem(error.code, SERVER_SIDE_CODES.has(error.code) ? 'The request could not be completed; try again later' : error.message, {
       ...(error.details.issues ? { issues: error.details.issues } : {}),
       ...(availableAt instanceof Date ? { availableAt, now } : {}),
       ...(source === 'join_button' || source === 'provider' ? { source } : {}),

@@ -1,5 +1,5 @@
 import { withDeadline } from '../deadline';
-import { isSessionError, SessionError } from '../errors';
+import { isSessionError, SessionError, type SessionErrorCode } from '../errors';
 import type { Booking, CreateMeetingInput, Meeting } from '../ports';
 import type { CoreContext } from '../command/context';
 import { openSession, validateBooking } from './machine';
@@ -43,15 +43,15 @@ export function createSessionCreator(ctx: CoreContext) {
    * answer's meeting, deleted when it names one no session holds.
    */
   async function createMeeting(input: Omit<CreateMeetingInput, 'signal'>, bookingId: string): Promise<Meeting> {
-    let answer: unknown;
+    let raced: { value: unknown } | 'timeout';
     try {
-      const raced = await withinMeetingTimeLimit((signal) => ctx.video.createMeeting({ ...input, signal }));
-      if (raced === 'timeout') throw providerUnavailable(input.provider, 'timeout');
-      answer = raced.value;
+      raced = await withinMeetingTimeLimit((signal) => ctx.video.createMeeting({ ...input, signal }));
     } catch (error) {
-      if (isSessionError(error)) throw error;
+      if (isSessionError(error) && !PROVIDER_FAILURES.includes(error.code)) throw error;
       throw providerUnavailable(input.provider, 'error', error);
     }
+    if (raced === 'timeout') throw providerUnavailable(input.provider, 'timeout');
+    const answer = raced.value;
     if (isMeeting(answer)) return { meetingId: answer.meetingId, joinUrl: answer.joinUrl };
     const named = (answer as { meetingId?: unknown } | null)?.meetingId;
     if (isMeetingId(named)) {
@@ -150,6 +150,23 @@ function isMeeting(value: unknown): value is Meeting {
 }
 
 /**
+ * The codes of a video provider's failures (an outage, a refused call, the host's keys or storage): turned
+ * into `PROVIDER_UNAVAILABLE` like any other throw; a provider's other `SessionError`s refuse as they are.
+ */
+const PROVIDER_FAILURES: readonly SessionErrorCode[] = [
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_RATE_LIMITED',
+  'PROVIDER_REQUEST_FAILED',
+  'PROVIDER_MISMATCH',
+  'PROVIDER_REFRESH_IN_PROGRESS',
+  'TOKEN_KEY_INVALID',
+  'TOKEN_KEY_UNKNOWN',
+  'TOKEN_CIPHERTEXT_MALFORMED',
+  'TOKEN_DECRYPTION_FAILED',
+  'STORAGE_FAILED',
+];
+
+/**
  * `PROVIDER_UNAVAILABLE`: the video provider could not create the meeting (threw, passed the time limit, or
  * answered something that is not a meeting). `details`: `provider`, `reason` (`error`, `timeout`,
  * `malformed_answer`), `retryAfterSeconds` (the provider's own requested wait when it gave one, e.g. a rate
@@ -157,7 +174,9 @@ function isMeeting(value: unknown): value is Meeting {
  * repeats the provider's (it may hold details of the host's account); the error is its `cause`.
  */
 function providerUnavailable(provider: VideoProviderName, reason: 'error' | 'timeout' | 'malformed_answer', cause?: unknown): SessionError {
-  const asked = (cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  const c = cause as { retryAfterMs?: unknown; details?: { retryAfterSeconds?: unknown } } | undefined;
+  const askedSeconds = c?.details?.retryAfterSeconds;
+  const asked = c?.retryAfterMs ?? (typeof askedSeconds === 'number' ? askedSeconds * 1000 : undefined);
   const retryAfterSeconds =
     typeof asked === 'number' && Number.isFinite(asked) && asked > 0
       ? Math.min(MAX_PROVIDER_RETRY_AFTER_SECONDS, Math.ceil(asked / 1000))

@@ -1,8 +1,9 @@
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isSessionError } from '@itutor/sessions-core';
 import { transition } from '@itutor/sessions-core/adapter';
 import { buildSession, runAdapterContractSuite } from '@itutor/sessions-core/testing';
-import { createSupabaseAdapter, SupabaseRpcError } from '@itutor/sessions-supabase';
+import { createSupabaseAdapter } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 import { startTestGateway, type TestGateway } from './gateway';
 import { createRawReader } from './raw';
@@ -66,14 +67,17 @@ export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>)
       await createSupabaseAdapter(client(gateway, gateway.serviceRoleKey)).sessions.insert(s, []);
 
       const anon = createSupabaseAdapter(client(gateway, gateway.anonKey));
-      await expect(anon.sessions.findById(s.id)).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
+      await expect(anon.sessions.findById(s.id)).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
 
       const studentToken = await gateway.userToken('30000000-0000-4000-8000-000000000001');
       const student = createSupabaseAdapter(client(gateway, gateway.anonKey, studentToken));
       const error = await student.sessions.findById(s.id).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SupabaseRpcError);
-      expect((error as SupabaseRpcError).code).toBe('42501');
-      await expect(student.sessions.applyWrites([{ expectedVersion: 1, next: { ...s, version: 2, status: 'CANCELLED' }, events: [] }])).rejects.toMatchObject({ code: '42501' });
+      expect(isSessionError(error, 'STORAGE_FAILED')).toBe(true);
+      expect(error).toMatchObject({ details: { functionName: expect.any(String), providerCode: '42501' } });
+      await expect(student.sessions.applyWrites([{ expectedVersion: 1, next: { ...s, version: 2, status: 'CANCELLED' }, events: [] }])).rejects.toMatchObject({
+        code: 'STORAGE_FAILED',
+        details: { providerCode: '42501' },
+      });
       expect((await createRawReader(db.client).session(s.id))?.status).toBe('SCHEDULED');
     });
 
@@ -131,7 +135,7 @@ export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>)
       expect(await stranger.from('session_charges').select('attempt').eq('session_id', s.id)).toMatchObject({ data: [], error: null });
       expect((await client(gateway, gateway.anonKey).from('session_charges').select('attempt')).error?.code).toBe('42501');
       // Clients reach no repository function, the ledger's included.
-      await expect(createSupabaseAdapter(student).charges.listBySession(s.id)).rejects.toMatchObject({ code: '42501' });
+      await expect(createSupabaseAdapter(student).charges.listBySession(s.id)).rejects.toMatchObject({ code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
     });
 
     it("a participant reads their session's attendance as the HTTP route shows it, nobody's e-mail, name or ids; the adapter keeps every field", async () => {
@@ -175,7 +179,7 @@ export function runGatewaySuite(name: string, open: () => Promise<TestDatabase>)
       const stranger = client(gateway, gateway.anonKey, await gateway.userToken('30000000-0000-4000-8000-00000000002c'));
       expect(await stranger.from('session_attendance').select('kind').eq('session_id', s.id)).toMatchObject({ data: [], error: null });
       expect((await client(gateway, gateway.anonKey).from('session_attendance').select('kind')).error?.code).toBe('42501');
-      await expect(createSupabaseAdapter(student).attendance.listBySession(s.id)).rejects.toMatchObject({ code: '42501' });
+      await expect(createSupabaseAdapter(student).attendance.listBySession(s.id)).rejects.toMatchObject({ code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
     });
   });
 }

@@ -343,17 +343,17 @@ export function runMeetSubscriptionsSuite(name: string, open: () => Promise<Test
         expect(await store.listExpiring(new Date(BASE + 10 * DAY), 1)).toEqual([record(2, { subscription: null, expireTime: new Date(BASE - MINUTE) })]);
         await store.remove('spaces/space2');
         expect(await store.findBySpace('spaces/space2')).toBeNull();
-        await expect(store.save(record(3, { subscription: 'subscriptions/sub1' }))).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '23505' });
+        await expect(store.save(record(3, { subscription: 'subscriptions/sub1' }))).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '23505' } });
 
         const anon = createSupabaseMeetSubscriptionStore(client(gateway.anonKey));
-        await expect(anon.findBySpace('spaces/space1')).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
-        await expect(anon.save(record(9))).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
+        await expect(anon.findBySpace('spaces/space1')).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
+        await expect(anon.save(record(9))).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
         const user = createSupabaseMeetSubscriptionStore(createClient(gateway.url, gateway.anonKey, {
           auth: { persistSession: false, autoRefreshToken: false },
           realtime: { transport: NoRealtime as never },
           global: { headers: { Authorization: `Bearer ${await gateway.userToken('11111111-1111-4111-8111-111111111111')}` } },
         }));
-        await expect(user.listExpiring(new Date(BASE + 10 * DAY), 10)).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
+        await expect(user.listExpiring(new Date(BASE + 10 * DAY), 10)).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
         expect(await store.findBySpace('spaces/space1')).toEqual(record(1));
       } finally {
         await gateway.close();

@@ -276,8 +276,8 @@ export function runOAuthStatesSuite(name: string, open: () => Promise<OAuthState
           createSupabaseOAuthStateStore(client(gateway.anonKey)),
           createSupabaseOAuthStateStore(client(gateway.anonKey, await gateway.userToken('11111111-1111-4111-8111-111111111111'))),
         ]) {
-          await expect(refused.consume(hash('anon'), expires, now)).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
-          await expect(refused.purgeExpired(expires)).rejects.toMatchObject({ name: 'SupabaseRpcError', code: '42501' });
+          await expect(refused.consume(hash('anon'), expires, now)).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
+          await expect(refused.purgeExpired(expires)).rejects.toMatchObject({ name: 'SessionError', code: 'STORAGE_FAILED', details: { providerCode: '42501' } });
         }
       } finally {
         await gateway.close();

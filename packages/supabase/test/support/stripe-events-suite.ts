@@ -97,8 +97,9 @@ export function runStripeEventsSuite(name: string, open: () => Promise<TestDatab
         expect(await events.remember('evt_js')).toBe(true);
         expect(await events.forgetBefore(new Date(Date.now() + 60_000))).toBe(1);
         await expect(createSupabaseStripeEventStore(client(gateway.anonKey)).remember('evt_anon')).rejects.toMatchObject({
-          name: 'SupabaseRpcError',
-          code: '42501',
+          name: 'SessionError',
+          code: 'STORAGE_FAILED',
+          details: { providerCode: '42501' },
         });
       } finally {
         await gateway.close();
