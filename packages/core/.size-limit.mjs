@@ -29,7 +29,8 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-core/http': '*' },
     platform: 'node',
     external: ['zod'],
-    limit: '5.7 kB',
+    // 6.36 kB measured 2026-12-07 after the route plug-ins (the one mount) and the shared error codes came in.
+    limit: '7 kB',
   },
   {
     // 798 B before the one error class; the client now carries SessionError, isSessionError and the list of
