@@ -37,7 +37,7 @@ export interface ConnectVideoProviderProps {
    */
   readonly connection: ProviderConnectionInput | null | undefined;
   /**
-   * The OAuth callback's `?video=` value after its redirect back (a {@link VideoConnectOutcome}:
+   * The OAuth callback's `?video=` value after its redirect back (a `VideoConnectOutcome`:
    * `connected`, `denied`, `expired_state`, `exchange_failed`, `wrong_user`, `unauthenticated`,
    * `forbidden`, `failed`), shown as a status message. Anything else, `null` or absent shows nothing.
    */

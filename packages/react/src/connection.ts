@@ -1,4 +1,5 @@
 import type { ProviderConnection, VideoProviderName } from '@itutor/sessions-core';
+import { VIDEO_CONNECT_OUTCOMES, type VideoConnectOutcome } from '@itutor/sessions-core/rules';
 
 /**
  * The tutor's video-provider connection as `ConnectVideoProvider` sees it: which actions it offers and
@@ -34,36 +35,9 @@ export interface VideoConnectionAction {
   readonly intent: VideoConnectionIntent;
 }
 
-/**
- * Where the OAuth callback sent the tutor back, from its `?video=` query parameter — exactly the values
- * the connect routes of `@itutor/sessions-video` send (its `VideoConnectOutcome`; a test checks they
- * agree): `connected`, or a reason nothing changed: `denied` (the tutor refused consent),
- * `expired_state` (the attempt timed out or was used already), `exchange_failed` (the provider did not
- * complete the sign-in), `wrong_user` (the attempt was started by another signed-in user),
- * `unauthenticated` (nobody was signed in), `forbidden` (the host does not let this user connect one),
- * `failed` (the connection could not be stored).
- */
-export type VideoConnectOutcome =
-  | 'connected'
-  | 'denied'
-  | 'expired_state'
-  | 'exchange_failed'
-  | 'wrong_user'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'failed';
-
-/** Every {@link VideoConnectOutcome}, in a fixed order. */
-export const VIDEO_CONNECT_OUTCOMES: readonly VideoConnectOutcome[] = [
-  'connected',
-  'denied',
-  'expired_state',
-  'exchange_failed',
-  'wrong_user',
-  'unauthenticated',
-  'forbidden',
-  'failed',
-];
+/** Where a connect attempt ended (the callback's `?video=` value): the core's, shared with the connect routes. */
+export { VIDEO_CONNECT_OUTCOMES };
+export type { VideoConnectOutcome };
 
 /** Both providers, Zoom first: the default of what a host offers. */
 export const VIDEO_PROVIDERS: readonly VideoProviderName[] = ['zoom', 'google_meet'];
@@ -111,7 +85,7 @@ export function videoConnectionView(connection: ProviderConnectionInput | null |
   };
 }
 
-/** `outcome` when it is a {@link VideoConnectOutcome}, else `null` (a query value can be anything). */
+/** `outcome` when it is a `VideoConnectOutcome`, else `null` (a query value can be anything). */
 export function toVideoConnectOutcome(outcome: string | null | undefined): VideoConnectOutcome | null {
   return VIDEO_CONNECT_OUTCOMES.includes(outcome as VideoConnectOutcome) ? (outcome as VideoConnectOutcome) : null;
 }

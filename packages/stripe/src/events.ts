@@ -1,7 +1,8 @@
 /**
  * Where the webhook handler remembers which Stripe events it has handled, so a replayed or duplicated
  * delivery (Stripe delivers at least once, and retries for days) is handled once — also after a restart,
- * when the store is a database table.
+ * when the store is a database table. The port is the core's (`@itutor/sessions-core/adapter`), defined
+ * once so adapters implement it without depending on this package.
  *
  * `@itutor/sessions-supabase` implements it on Supabase / PostgreSQL (`createSupabaseStripeEventStore`,
  * `createSqlStripeEventStore`, table `stripe_events`). Elsewhere a database implementation needs one table,
@@ -15,12 +16,4 @@
  *
  * and may delete rows older than Stripe's retry window (3 days) plus a margin.
  */
-export interface StripeEventStore {
-  /**
-   * Records `eventId` as handled. Atomic: resolves `true` for exactly one caller per id (the first), `false`
-   * for every other — also when two deliveries of one event race.
-   */
-  remember(eventId: string): Promise<boolean>;
-  /** Removes `eventId` again (its handling failed), so Stripe's next delivery of it is handled. */
-  forget(eventId: string): Promise<void>;
-}
+export type { StripeEventStore } from '@itutor/sessions-core/adapter';

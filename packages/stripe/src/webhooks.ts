@@ -226,7 +226,7 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  *    nothing recorded;
  * 2. acknowledges every event type it does not act on (200, ignored), and PaymentIntents / charges
  *    without this SDK's metadata;
- * 3. deduplicates by event id through the {@link StripeEventStore} (a duplicate → 200, nothing recorded);
+ * 3. deduplicates by event id through the `StripeEventStore` (a duplicate → 200, nothing recorded);
  * 4. hands the event to the {@link StripeWebhookRecorder}; if that throws, forgets the event id again and
  *    answers 500, so Stripe delivers it again.
  *

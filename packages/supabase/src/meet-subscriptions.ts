@@ -1,56 +1,22 @@
 import type { SqlClient } from './sql';
 import { rpcCaller, sqlCaller, type FunctionCall } from './function-calls';
 import type { SupabaseRpcClient } from './supabase';
+import type { MeetSubscriptionRecord, MeetSubscriptionStore } from '@itutor/sessions-core/adapter';
+
+/** One Meet space's Workspace Events subscription: the core's `MeetSubscriptionRecord`. */
+export type SupabaseMeetSubscriptionRecord = MeetSubscriptionRecord;
 
 /**
- * One Meet space's Workspace Events subscription, as `@itutor/sessions-video` stores it (its
- * `MeetSubscriptionRecord`, declared here structurally: this package does not depend on the video package).
- */
-export interface SupabaseMeetSubscriptionRecord {
-  /** The Meet space (`spaces/{id}`, the session's `meetingId`): the key. */
-  readonly space: string;
-  /** The tutor whose OAuth connection created the space. */
-  readonly tutorId: string;
-  /** `subscriptions/{id}`, or `null` while none exists (the renewal job creates it at `expireTime`). */
-  readonly subscription: string | null;
-  /** When Google deletes the subscription unless renewed; for `subscription: null`, when to try again. */
-  readonly expireTime: Date;
-  /** Renew until then (the meeting's scheduled end plus `keepAfterEndMinutes`). */
-  readonly keepUntil: Date;
-}
-
-/**
- * The video package's `MeetSubscriptionStore` (what `googleMeet({ eventSubscriptions: { store } })`,
+ * The core's `MeetSubscriptionStore` port (what `googleMeet({ eventSubscriptions: { store } })`,
  * `renewMeetSubscriptions({ store })` and `meetSpaceFromSubscriptions(store)` take) on the table
  * `meet_subscriptions` (schema file `20261201000400_itutor_attendance.sql`): server-side only, RLS on,
- * no client access. Structurally a `MeetSubscriptionStore`; this package does not depend on the video
- * package. Every method is one statement (one `rpc` call through supabase-js).
+ * no client access. Every method is one statement (one `rpc` call through supabase-js).
  *
  * Malformed input is refused with a `TypeError` before the database is called: a space that is not
  * `spaces/{id}`, a subscription that is not `subscriptions/{id}` (or `null` in a record), a tutor id
  * that is not 1–255 characters, an invalid `Date`, a limit that is not a whole number ≥ 0.
  */
-export interface SupabaseMeetSubscriptionStore {
-  /** The record of `space`, or `null`. */
-  findBySpace(space: string): Promise<SupabaseMeetSubscriptionRecord | null>;
-  /** The record whose `subscription` is `subscription` (`subscriptions/{id}`), or `null`. */
-  findBySubscription(subscription: string): Promise<SupabaseMeetSubscriptionRecord | null>;
-  /**
-   * Inserts or replaces the record of `record.space` (every field at once; the last save wins). Two
-   * saves racing on a new space both succeed (one `insert … on conflict (space) do update`). A
-   * subscription watches one space: saving a `subscription` that another space's record holds is
-   * refused by the table's unique constraint (SQLSTATE `23505`).
-   */
-  save(record: SupabaseMeetSubscriptionRecord): Promise<void>;
-  /**
-   * At most `limit` records whose `expireTime` is at or before `before`, soonest first (ties by space).
-   * One index range scan; at most 1 000 per call whatever `limit` says (the renewal job's next run takes
-   * the rest).
-   */
-  listExpiring(before: Date, limit: number): Promise<readonly SupabaseMeetSubscriptionRecord[]>;
-  /** Forgets the record of `space` (no-op when there is none). */
-  remove(space: string): Promise<void>;
-}
+export type SupabaseMeetSubscriptionStore = MeetSubscriptionStore;
 
 /** The most records one `listExpiring` call returns (the SQL function's bound too). */
 const MAX_LIST = 1000;

@@ -1,6 +1,7 @@
 import type { SqlClient } from './sql';
 import { rpcCaller, sqlCaller, type FunctionCall } from './function-calls';
 import type { SupabaseRpcClient } from './supabase';
+import type { OAuthStateStore } from '@itutor/sessions-core/adapter';
 
 /**
  * The video package's `OAuthStateStore` (what `videoConnectRoutes({ stateStore })` takes) on the
@@ -11,7 +12,7 @@ import type { SupabaseRpcClient } from './supabase';
  * Malformed input is refused with a `TypeError` before the database is called: a hash that is not 64
  * lowercase hex digits, an invalid `Date`.
  */
-export interface SupabaseOAuthStateStore {
+export interface SupabaseOAuthStateStore extends OAuthStateStore {
   /**
    * Records `stateHash` (the state's SHA-256, hex) as used: `true` for exactly one caller per hash (the
    * first), also when callbacks race on several instances (one `insert … on conflict do nothing`);

@@ -1,13 +1,14 @@
 import type { CallRepositoryFunction } from './functions';
 import { sqlFunctionCaller, type SqlClient } from './sql';
 import { supabaseFunctionCaller, type SupabaseRpcClient } from './supabase';
+import type { StripeEventStore } from '@itutor/sessions-core/adapter';
 
 /**
  * The handled-events store of `@itutor/sessions-stripe`'s webhook handler (its `StripeEventStore`) on the
  * table `stripe_events` (schema file `20261201000500_itutor_stripe_events.sql`): server-side only, RLS on, no
  * client access. Structurally a `StripeEventStore`; this package does not depend on the Stripe package.
  */
-export interface SupabaseStripeEventStore {
+export interface SupabaseStripeEventStore extends StripeEventStore {
   /**
    * Records `eventId` as handled: `true` for exactly one caller per id (the first), `false` for every
    * other — also when two deliveries race (one `insert … on conflict do nothing`).

@@ -5,32 +5,10 @@ import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
 import type { OAuthStateStore } from './oauth-states';
 import type { RefreshedTokens, TokenManager } from './tokens';
+import type { VideoConnectOutcome } from '@itutor/sessions-core/rules';
 
-/**
- * Where the connect routes send the tutor back, as `?video=<outcome>&provider=<provider>` on the
- * host's return URL:
- * - `connected`: the provider is connected (or switched to, or reconnected).
- * - `denied`: the tutor refused consent at the provider (`error=access_denied`).
- * - `expired_state`: the attempt is unknown, older than its 10 minutes, already used, or its `state`
- *   does not match the cookie (a forged or mixed-up callback).
- * - `exchange_failed`: the provider did not turn the code into tokens (refusal, 5xx, 429, garbage, time-out).
- * - `wrong_user`: the attempt was started by another signed-in user than the one finishing it.
- * - `unauthenticated`: nobody is signed in.
- * - `forbidden`: the host's `canConnect` refused this user (e.g. not a tutor).
- * - `failed`: storing the connection failed, or the state store failed, hung or answered nonsense
- *   (the host's `onError` is told); nothing was changed and the state was not accepted.
- *
- * Every outcome but `connected` changes nothing.
- */
-export type VideoConnectOutcome =
-  | 'connected'
-  | 'denied'
-  | 'expired_state'
-  | 'exchange_failed'
-  | 'wrong_user'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'failed';
+/** Where a connect attempt ended (the `?video=` value of the redirect back): the core's, shared with the React kit. */
+export type { VideoConnectOutcome };
 
 /** What arctic's `Zoom` / `Google` answer from `validateAuthorizationCode` (only these methods are used). */
 export interface AuthorizationCodeTokens extends RefreshedTokens {
@@ -425,7 +403,7 @@ async function callbackRoute(ctx: ConnectContext, { request, user, basePath, nam
  *   user is signed in, and the `state` against the cookie (constant time; CSRF); refuses a state used
  *   before, on any instance sharing `stateStore` (fail closed); exchanges the code (with the verifier) for tokens; seals them; and connects or switches the
  *   tutor's provider in one step (`core.providers.connect`). Always clears the cookie and redirects to
- *   `returnTo` with `?video=<outcome>&provider=<name>` ({@link VideoConnectOutcome}); every outcome but
+ *   `returnTo` with `?video=<outcome>&provider=<name>` (`VideoConnectOutcome`); every outcome but
  *   `connected` changes nothing.
  *
  * The routes take the signed-in user from the mount (`auth: 'optional'`: a signed-out visitor is sent back

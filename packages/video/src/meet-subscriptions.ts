@@ -6,6 +6,7 @@ import { callApi, discard, sleep, type ApiCallOptions } from './http';
 import type { MeetEventReference } from './meet-events';
 import { GOOGLE_MEET_EVENT_TYPES } from './meet-events';
 import type { TokenManager } from './tokens';
+import type { MeetSubscriptionRecord, MeetSubscriptionStore } from '@itutor/sessions-core/adapter';
 
 /**
  * The event types every Meet space subscription asks for: the four the Meet events route maps
@@ -356,44 +357,13 @@ async function change(ctx: SubscriptionContext, call: EventsCall, body: unknown)
 // The store and the renewal job
 // ---------------------------------------------------------------------------------------------------
 
-/** What the host stores per Meet space: its subscription, when that expires, and how long to keep it. */
-export interface MeetSubscriptionRecord {
-  /** The Meet space (`spaces/{id}`, the session's `meetingId`): the key. */
-  readonly space: string;
-  /** The tutor whose OAuth connection created the space (and makes the Workspace Events calls). */
-  readonly tutorId: string;
-  /**
-   * `subscriptions/{id}`, or `null` while none exists (creating it failed; the renewal job creates it
-   * at `expireTime`).
-   */
-  readonly subscription: string | null;
-  /** When Google deletes the subscription unless renewed; for `subscription: null`, when to try again. */
-  readonly expireTime: Date;
-  /**
-   * Renew until then: the meeting's scheduled end plus `keepAfterEndMinutes`. Past it the job drops the
-   * record (the subscription lapses on its own).
-   */
-  readonly keepUntil: Date;
-}
 
 /**
- * Where the host keeps each Meet space's Workspace Events subscription (server-side; e.g. a table
- * keyed by `space` with a unique `subscription` column and an index on `expire_time`). Used by
- * `googleMeet({ eventSubscriptions })`, {@link renewMeetSubscriptions} and
- * {@link meetSpaceFromSubscriptions}.
+ * What the host stores per Meet space, and where (used by `googleMeet({ eventSubscriptions })`,
+ * {@link renewMeetSubscriptions} and {@link meetSpaceFromSubscriptions}): the core's ports
+ * (`@itutor/sessions-core/adapter`), defined once so adapters implement them without this package.
  */
-export interface MeetSubscriptionStore {
-  /** The record of `space`, or `null`. */
-  findBySpace(space: string): Promise<MeetSubscriptionRecord | null>;
-  /** The record whose `subscription` is `subscription` (`subscriptions/{id}`), or `null`. */
-  findBySubscription(subscription: string): Promise<MeetSubscriptionRecord | null>;
-  /** Inserts or replaces the record of `record.space`. */
-  save(record: MeetSubscriptionRecord): Promise<void>;
-  /** At most `limit` records whose `expireTime` is at or before `before`, soonest first. */
-  listExpiring(before: Date, limit: number): Promise<readonly MeetSubscriptionRecord[]>;
-  /** Forgets the record of `space` (no-op when there is none). */
-  remove(space: string): Promise<void>;
-}
+export type { MeetSubscriptionRecord, MeetSubscriptionStore };
 
 /** Options of {@link renewMeetSubscriptions}. */
 export interface RenewMeetSubscriptionsOptions {

@@ -1,37 +1,16 @@
 import type { VideoProviderName } from '@itutor/sessions-core';
 import { json, problem, readBodyBytes } from '@itutor/sessions-core/http';
+import type { MeetingEventKind, MeetingParticipant } from '@itutor/sessions-core/adapter';
 
 /**
- * What a provider reported about a meeting, in one shape for Zoom and Google Meet:
- * - `meeting.started` / `meeting.ended`: a meeting (Zoom) or conference (Meet) started or ended;
- * - `participant.joined` / `participant.left`: someone joined or left it.
+ * What a provider reported about a meeting, in one shape for Zoom and Google Meet (the core's
+ * `MeetingEventKind`): `meeting.started` / `meeting.ended` (a meeting or conference started or ended),
+ * `participant.joined` / `participant.left` (someone joined or left it).
  */
-export type ProviderMeetingEventKind = 'meeting.started' | 'meeting.ended' | 'participant.joined' | 'participant.left';
+export type ProviderMeetingEventKind = MeetingEventKind;
 
-/**
- * Who joined or left, as far as the provider tells. Every field may be `null`: guests have no account,
- * Zoom omits the e-mail of people who are not signed in, and Meet's events carry no identity at all
- * (only a participant resource name) unless the host's `describeParticipant` fills it in. Matching a
- * participant to the session's tutor or student is the host's job; an unmatched participant must never
- * count as the student.
- */
-export interface ProviderParticipant {
-  /** The e-mail the provider reports (Zoom: `participant.email`, often empty for guests). */
-  readonly email: string | null;
-  /** The display name (Zoom: `participant.user_name`; Meet: only through `describeParticipant`). */
-  readonly name: string | null;
-  /**
-   * The provider account of a signed-in participant (Zoom: `participant_user_id`, else `participant.id`;
-   * Meet: `signedinUser.user`, only through `describeParticipant`).
-   */
-  readonly providerUserId: string | null;
-  /**
-   * This participant's identity inside the meeting, which pairs a join with its leave (Zoom:
-   * `participant_uuid`, else the per-meeting `user_id`; Meet: the participant resource
-   * `conferenceRecords/{c}/participants/{p}`).
-   */
-  readonly participantId: string | null;
-}
+/** Who joined or left, as far as the provider tells: the core's `MeetingParticipant`. */
+export type ProviderParticipant = MeetingParticipant;
 
 /**
  * A meeting event reported by a provider, verified (signature or OIDC token) and normalised. Handed to

@@ -1,23 +1,14 @@
-import type { CreateMeetingInput, Meeting } from '@itutor/sessions-core/adapter';
+import type { CreateMeetingInput, Meeting, MeetingRepository } from '@itutor/sessions-core/adapter';
 import type { VideoProviderName } from '@itutor/sessions-core';
 import { providerError } from './errors';
 
 /**
  * Remembers the meeting made for each idempotency key (the core's key, one per booking), so a retry
  * returns it instead of making a second one: neither Zoom's nor Meet's create call has an idempotency
- * header. Server-side storage (e.g. a table keyed by `(provider, idempotency_key)`).
+ * header. The core's `MeetingRepository` port (an adapter's `meetings`), under the name this package's
+ * options use.
  */
-export interface MeetingStore {
-  /** The meeting stored for this key, or `null`. */
-  find(provider: VideoProviderName, idempotencyKey: string): Promise<Meeting | null>;
-  /**
-   * Stores `meeting` for the key unless one is stored already; returns the stored one (ours, or the one
-   * that won a race: the provider then deletes ours). Must be atomic (insert … on conflict do nothing).
-   */
-  insertIfAbsent(provider: VideoProviderName, idempotencyKey: string, meeting: Meeting): Promise<Meeting>;
-  /** Forgets a deleted meeting, so its key may make a new one. */
-  remove(provider: VideoProviderName, meetingId: string): Promise<void>;
-}
+export type MeetingStore = MeetingRepository;
 
 /** The steps a provider supplies; {@link idempotentCreate} adds the remembering around them. */
 interface Steps {

@@ -1,31 +1,8 @@
-/**
- * Where the connect routes remember which OAuth `state`s were used, so that each connect attempt is
- * finished at most once **across every process that serves the callback** (replicas, serverless
- * instances): a replayed callback (the same `state` and the same signed cookie) is refused on any
- * instance, and its code is never exchanged a second time.
- *
- * It is given a hash of the state (SHA-256, 64 lowercase hex digits), never the state itself, and the
- * attempt's expiry. The host's store must be shared by every instance, e.g. a table keyed by the hash
- * (`insert … on conflict do nothing`): `@itutor/sessions-supabase`'s `createSqlOAuthStateStore` /
- * `createSupabaseOAuthStateStore`. {@link createInMemoryOAuthStateStore} is for tests and a single
- * long-lived server process only.
- */
-export interface OAuthStateStore {
-  /**
-   * Records `stateHash` as used and says whether this call was the first: `true` for exactly one caller
-   * per hash — also when callers race, in this process or any other sharing the store — and `false`
-   * for every later one for as long as the record is kept (at least until `expiresAt`). A state whose
-   * `expiresAt` is not after `now` is refused (`false`) and not recorded, so records past their expiry
-   * may be purged at any time without ever accepting a state again.
-   *
-   * @param stateHash - the state's SHA-256, 64 lowercase hex digits
-   * @param expiresAt - when the connect attempt expires (its cookie is refused from then on)
-   * @param now - the handler's "now"
-   */
-  consume(stateHash: string, expiresAt: Date, now: Date): Promise<boolean>;
-}
+/** The port the connect routes take: the core's (`@itutor/sessions-core/adapter`), defined once. */
+export type { OAuthStateStore };
+import type { OAuthStateStore } from '@itutor/sessions-core/adapter';
 
-/** What {@link createInMemoryOAuthStateStore} returns: an {@link OAuthStateStore} of one process. */
+/** What {@link createInMemoryOAuthStateStore} returns: an `OAuthStateStore` of one process. */
 export interface InMemoryOAuthStateStore extends OAuthStateStore {
   /** How many used states are remembered right now (expired ones are dropped on each `consume`). */
   readonly size: number;
@@ -43,7 +20,7 @@ export function assertConsumeArguments(stateHash: unknown, expiresAt: unknown, n
 }
 
 /**
- * An {@link OAuthStateStore} in this process's memory. **One process only**: a second server
+ * An `OAuthStateStore` in this process's memory. **One process only**: a second server
  * instance (another replica, a serverless instance, a restart) has its own memory and would accept a
  * state this one already used, and exchange its code again. Use it in tests, and only for a host that
  * runs exactly one long-lived server process; every other host needs a shared store (e.g.

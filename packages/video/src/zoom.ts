@@ -5,6 +5,10 @@ import { providerError } from './errors';
 import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
 import { createTokenManager, type OAuthRefreshClient, type TokenManager, type TokenOptions } from './tokens';
+import type { MeetingTimes } from '@itutor/sessions-core/adapter';
+
+/** A past meeting's actual times, for reconciliation: the core's port type. */
+export type { MeetingTimes };
 
 /** Zoom meeting settings (`settings` of `POST /v2/users/me/meetings`); any documented field may be given. */
 export interface ZoomMeetingSettings {
@@ -50,12 +54,6 @@ export interface ZoomOptions extends TokenOptions, ApiCallOptions {
   readonly oauth?: OAuthRefreshClient;
 }
 
-/** A past meeting's actual times, for reconciliation. */
-export interface MeetingTimes {
-  readonly startedAt: Date | null;
-  /** `null` while the meeting has not ended (or never took place). */
-  readonly endedAt: Date | null;
-}
 
 /** A `VideoProvider` for one provider, plus what reconciliation and the OAuth callback need. */
 export interface ConnectedVideoProvider extends VideoProvider {

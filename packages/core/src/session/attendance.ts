@@ -23,12 +23,28 @@ export const MEETING_END_CLOCK_SKEW_MINUTES = 5;
 /** What a provider reported about a meeting (same kinds as the video package's `ProviderMeetingEventKind`). */
 export type MeetingEventKind = 'meeting.started' | 'meeting.ended' | 'participant.joined' | 'participant.left';
 
-/** Who joined or left, as far as the provider tells; every field may be `null`. */
+/**
+ * Who joined or left, as far as the provider tells. Every field may be `null`: guests have no account,
+ * Zoom omits the e-mail of people who are not signed in, and Meet's events carry no identity at all
+ * (only a participant resource name) unless the host's `describeParticipant` fills it in. Matching a
+ * participant to the session's tutor or student is the host's job; an unmatched participant must never
+ * count as the student.
+ */
 export interface MeetingParticipant {
+  /** The e-mail the provider reports (Zoom: `participant.email`, often empty for guests). */
   readonly email: string | null;
+  /** The display name (Zoom: `participant.user_name`; Meet: only through `describeParticipant`). */
   readonly name: string | null;
+  /**
+   * The provider account of a signed-in participant (Zoom: `participant_user_id`, else `participant.id`;
+   * Meet: `signedinUser.user`, only through `describeParticipant`).
+   */
   readonly providerUserId: string | null;
-  /** The participant's identity inside the meeting (pairs a join with its leave). */
+  /**
+   * This participant's identity inside the meeting, which pairs a join with its leave (Zoom:
+   * `participant_uuid`, else the per-meeting `user_id`; Meet: the participant resource
+   * `conferenceRecords/{c}/participants/{p}`).
+   */
   readonly participantId: string | null;
 }
 
