@@ -1,6 +1,6 @@
 import { SessionError, type ProvidersResource, type VideoProviderName } from '@itutor/sessions-core';
 import { withDeadline, type ProviderTokens } from '@itutor/sessions-core/adapter';
-import { problem, type AuthContext, type Authenticator, type SessionsPluginRoute, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
+import { assertUsableSecret, problem, secretsEqual, type AuthContext, type Authenticator, type SessionsPluginRoute, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { GOOGLE_MEET_SCOPES } from './meet';
 import type { OAuthStateStore } from './oauth-states';
@@ -152,18 +152,6 @@ async function stateHash(state: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Constant-time comparison of two strings (both hashed first, so length and content do not leak). */
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([
-    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(a)),
-    globalThis.crypto.subtle.digest('SHA-256', encoder.encode(b)),
-  ]);
-  const p = new Uint8Array(x);
-  const q = new Uint8Array(y);
-  let diff = 0;
-  for (let i = 0; i < p.length; i++) diff |= p[i]! ^ q[i]!;
-  return diff === 0;
-}
 
 function cookieValue(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -174,21 +162,6 @@ function cookieValue(header: string | null, name: string): string | null {
   return null;
 }
 
-function assertUsableSecret(secret: unknown): asserts secret is string {
-  const issue =
-    typeof secret !== 'string'
-      ? 'is missing'
-      : secret.trim() === ''
-        ? 'is empty or whitespace'
-        : secret.trim() !== secret
-          ? 'starts or ends with whitespace'
-          : secret.length < MIN_COOKIE_SECRET_LENGTH
-            ? `is ${secret.length} characters long; use at least ${MIN_COOKIE_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
-            : null;
-  if (issue !== null) {
-    throw new SessionError('INVALID_INPUT', `cookieSecret ${issue}`, { issues: [{ path: 'cookieSecret', message: issue }] });
-  }
-}
 
 /** What every connect route shares: the options, their defaults applied, and the cookie's signing key. */
 interface ConnectContext {
@@ -214,7 +187,7 @@ interface ConnectCall {
 
 /** Checks the options (throws `INVALID_INPUT`) and applies their defaults. */
 function connectContext(options: VideoConnectOptions): ConnectContext {
-  assertUsableSecret(options.cookieSecret);
+  assertUsableSecret(options.cookieSecret, { path: 'cookieSecret', minLength: MIN_COOKIE_SECRET_LENGTH });
   // Required, not defaulted to memory: a default in-process store would be silently wrong for every host
   // with more than one instance (replicas, serverless), where a replayed callback would then be accepted
   // by another instance and its code exchanged again. A single-process host opts in explicitly.
@@ -353,9 +326,9 @@ async function callbackRoute(ctx: ConnectContext, { request, user, basePath, nam
   const attempt = await readAttempt(ctx, request);
   if (!attempt || attempt.e <= now || attempt.p !== name) return done('expired_state');
   if (!user) return done('unauthenticated');
-  if (!(await sameSecret(user.userId, attempt.u))) return done('wrong_user');
+  if (!(await secretsEqual(user.userId, attempt.u))) return done('wrong_user');
   const state = params.get('state');
-  if (state === null || !(await sameSecret(state, attempt.s))) return done('expired_state');
+  if (state === null || !(await secretsEqual(state, attempt.s))) return done('expired_state');
   // Single use across every instance sharing the store; before anything else, so a replayed
   // callback never reaches the provider. A store that cannot answer refuses the callback.
   let first: boolean;

@@ -1,7 +1,7 @@
 import { SessionError, isSessionError, toSessionJson, type Booking, type SessionsCore } from '@itutor/sessions-core';
 import { roleOf } from '@itutor/sessions-core/rules';
 import { toSessionAttendanceJson } from './attendance-wire';
-import { bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
+import { assertUsableSecret, bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
 import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
 import { json, problem, problemFromError } from './problem';
 
@@ -79,22 +79,17 @@ const UNSENDABLE = /[^\x21-\x7E]/;
  * message names the position, never the secret.
  */
 function assertUsableCronSecret(secret: unknown): void {
-  const bad = typeof secret === 'string' ? UNSENDABLE.exec(secret) : null;
-  const problemWith =
-    typeof secret !== 'string'
-      ? 'is missing (pass the CRON_SECRET your scheduler sends)'
-      : secret.trim() === ''
-        ? 'is empty or whitespace'
-        : secret.trim() !== secret
-          ? 'starts or ends with whitespace'
-          : bad !== null
-            ? `contains ${/\s/.test(bad[0]) ? 'whitespace' : 'a control or non-ASCII character'} at character ${bad.index + 1}, which an \`Authorization: Bearer\` header cannot carry; use printable ASCII without spaces (e.g. \`openssl rand -hex 32\`)`
-            : secret.length < MIN_CRON_SECRET_LENGTH
-              ? `is ${secret.length} characters long; use at least ${MIN_CRON_SECRET_LENGTH} (e.g. \`openssl rand -hex 32\`)`
-              : null;
-  if (problemWith !== null) {
-    throw new SessionError('INVALID_INPUT', `cronSecret ${problemWith}`, { issues: [{ path: 'cronSecret', message: problemWith }] });
-  }
+  assertUsableSecret(secret, {
+    path: 'cronSecret',
+    minLength: MIN_CRON_SECRET_LENGTH,
+    whenMissing: 'pass the CRON_SECRET your scheduler sends',
+    extra: (text) => {
+      const bad = UNSENDABLE.exec(text);
+      return bad === null
+        ? null
+        : `contains ${/\s/.test(bad[0]) ? 'whitespace' : 'a control or non-ASCII character'} at character ${bad.index + 1}, which an \`Authorization: Bearer\` header cannot carry; use printable ASCII without spaces (e.g. \`openssl rand -hex 32\`)`;
+    },
+  });
 }
 
 /** A route handler: the request plus the path parameters the router extracted. */

@@ -5,7 +5,7 @@
  */
 export { toSessionAttendanceJson } from './attendance-wire';
 export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson } from './attendance-wire';
-export { bearerToken, secretsEqual } from './auth';
+export { assertUsableSecret, bearerToken, secretsEqual } from './auth';
 export type { AuthContext, Authenticator } from './auth';
 export { DEFAULT_MAX_BODY_BYTES, readBodyBytes } from './body';
 export { MIN_CRON_SECRET_LENGTH, createSessionsRouteHandlers } from './handlers';
