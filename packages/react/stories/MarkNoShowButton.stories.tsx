@@ -293,7 +293,7 @@ export const ProviderReportsStudent: Story = {
     await waitFor(() =>
       expect(within(dialog).getByRole('alert')).toHaveTextContent('The student joined the meeting within the no-show wait (reported by the video provider)'),
     );
-    await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', source: 'provider' }));
+    await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STUDENT_JOINED', details: expect.objectContaining({ source: 'provider' }) }));
     await expect(canvasElement.querySelector('[data-itutor="no-show"]')).toHaveAttribute('data-state', 'error');
   },
 };

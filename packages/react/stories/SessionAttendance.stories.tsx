@@ -138,7 +138,7 @@ export const ReadFailed: Story = {
   args: { answer: 'offline' },
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(readStatus(canvasElement)).toHaveTextContent('error'));
-    await expect(within(canvasElement).getByTestId('read-error')).toHaveTextContent('Failed to fetch');
+    await expect(within(canvasElement).getByTestId('read-error')).toHaveTextContent('REQUEST_FAILED');
     await expect(within(canvasElement).queryByRole('status')).toBeNull();
   },
 };
