@@ -114,7 +114,7 @@ export { handle as GET, handle as POST };
 TS
 
 cat > src/local-database.ts <<'TS'
-// packages/supabase README "On plain PostgreSQL 15+": the SQL adapter over node-postgres.
+// docs/guide/supabase.md "On plain PostgreSQL 15+": the SQL adapter over node-postgres.
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap } from '@itutor/sessions-supabase/migrations';
 import pg from 'pg';
