@@ -6,7 +6,7 @@
  * scratch project, `docs/.check/`, which resolves `@itutor/sessions-*` the way a host does: through the
  * docs workspace package's dependencies (`docs/node_modules/@itutor/*` → `packages/*`) and each package's
  * `exports`, i.e. its built `dist/*.d.ts` (run `pnpm build` first). Third-party imports (stripe, hono,
- * arctic, @supabase/supabase-js, pg, react) resolve to the docs package's dependencies. The project is
+ * arctic, @supabase/supabase-js, pg, ws, @electric-sql/pglite, date-fns, react) resolve to the docs package's dependencies. The project is
  * checked as a host's would be: strict, ESM, bundler resolution, lib checks skipped.
  *
  * How blocks become files:

@@ -114,7 +114,7 @@ export { handle as GET, handle as POST };
 TS
 
 cat > src/local-database.ts <<'TS'
-// packages/supabase README "On plain PostgreSQL 15+": the SQL adapter over node-postgres.
+// docs/guide/supabase.md "On plain PostgreSQL 15+": the SQL adapter over node-postgres.
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { applyMigrations, applySupabaseBootstrap } from '@itutor/sessions-supabase/migrations';
 import pg from 'pg';
@@ -269,7 +269,8 @@ done
 
 # 4. They load and run under Node, ESM and CommonJS (the in-memory adapter and fakes of /testing).
 cat > src/smoke.mjs <<'JS'
-import { createSessionsCore, formatMoney } from '@itutor/sessions-core';
+import { createSessionsCore } from '@itutor/sessions-core';
+import { formatMoney } from '@itutor/sessions-core/rules';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
@@ -312,7 +313,7 @@ const video = require('@itutor/sessions-video');
 const stripe = require('@itutor/sessions-stripe');
 if (typeof video.zoom !== 'function' || typeof video.videoConnectRoutes !== 'function' || typeof video.zoomWebhookRoutes !== 'function') throw new Error('video exports');
 if (typeof stripe.stripeGateway !== 'function' || typeof stripe.stripeWebhookRoutes !== 'function') throw new Error('stripe exports');
-if (core.formatMoney(7500) !== 'TTD\u00a075.00') throw new Error('formatMoney');
+if (require('@itutor/sessions-core/rules').formatMoney(7500) !== 'TTD\u00a075.00') throw new Error('formatMoney');
 if (typeof supabase.createSqlAdapter !== 'function' || typeof react.SessionJoinButton !== 'function') throw new Error('exports');
 console.log('CJS: core, supabase, react, video and stripe load');
 "

@@ -31,7 +31,13 @@ const guides: DefaultTheme.SidebarItem[] = [
       { text: 'Stripe', link: '/guide/stripe' },
       { text: 'Zoom and Google Meet', link: '/guide/zoom-and-meet' },
       { text: 'Webhooks and attendance', link: '/guide/webhooks-and-attendance' },
+      { text: 'Supabase and PostgreSQL', link: '/guide/supabase' },
+      { text: 'Video package reference', link: '/guide/video-reference' },
     ],
+  },
+  {
+    text: 'React kit',
+    items: [{ text: 'React components', link: '/guide/react-components' }],
   },
   {
     text: 'Running it',
