@@ -32,6 +32,7 @@ const guides: DefaultTheme.SidebarItem[] = [
       { text: 'Zoom and Google Meet', link: '/guide/zoom-and-meet' },
       { text: 'Webhooks and attendance', link: '/guide/webhooks-and-attendance' },
       { text: 'Supabase and PostgreSQL', link: '/guide/supabase' },
+      { text: 'Stripe reference', link: '/guide/stripe-reference' },
       { text: 'Video package reference', link: '/guide/video-reference' },
     ],
   },
