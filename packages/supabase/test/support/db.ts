@@ -63,6 +63,9 @@ export async function createServerDatabase(
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle connection closed by the server (drop database ... with (force)) must not crash the run.
   pool.on('error', () => undefined);
+  // pool.end() resolves before its sockets have closed; the forced drop in close() may then terminate a
+  // client still ending, which emits 'error' on the client itself (57P01): that is teardown, not a failure.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await applySupabaseBootstrap(pool);
   await applyMigrations(pool);
   return {
