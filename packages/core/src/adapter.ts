@@ -30,6 +30,7 @@ export type {
   IdGenerator,
   Meeting,
   MeetingLookup,
+  MoveMeetingInput,
   MeetingTimes,
   PaymentGateway,
   VideoProvider,
@@ -63,7 +64,16 @@ export type {
 } from './session/model';
 export { MAX_REFUND_REASON_LENGTH, refundIdempotencyKey, refundedSoFar, refundSplit } from './ledger/refunds';
 export type { Refund, RefundAmounts, RefundRequest, RefundStatus } from './ledger/refunds';
-export { MEETING_END_CLOCK_SKEW_MINUTES, assertValidMeetingEvent, autoNoShowEvidence, earliestStudentJoin } from './session/attendance';
+export {
+  MEETING_END_CLOCK_SKEW_MINUTES,
+  assertValidMeetingEvent,
+  autoNoShowEvidence,
+  autoTutorNoShowEvidence,
+  earliestJoin,
+  earliestStudentJoin,
+  nobodyJoinedEvidence,
+  providerJoins,
+} from './session/attendance';
 export type {
   AttendanceEntry,
   AttendanceRole,
@@ -73,6 +83,7 @@ export type {
   MeetingEventKind,
   MeetingEventOutcome,
   MeetingParticipant,
+  NobodyJoinedEvidence,
 } from './session/attendance';
 export { toChargeAttentionSummary } from './ledger/attention';
 // The machines, for tests that drive storage through real transitions.

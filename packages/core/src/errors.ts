@@ -18,6 +18,12 @@
  * - the browser client (`@itutor/sessions-core/client`): `REQUEST_FAILED`, a request that got no answer
  *   carrying one of these codes (network failure, abort, or an HTTP-layer problem such as `INTERNAL`:
  *   `details.httpStatus` and `details.problemCode` say which).
+ *
+ * The codes after `REQUEST_FAILED` come with the third release's outcomes: `TUTOR_NOT_PRESENT` (the tutor
+ * marks the student absent without their own presence recorded), `STUDENT_NOT_PRESENT` (the same for the
+ * student reporting the tutor), `NOT_SESSION_STUDENT` (only the student may report the tutor absent),
+ * `TUTOR_JOINED` (the tutor joined within the wait), `CANCELLATION_FEE_CHANGED` (the fee the student
+ * confirmed is no longer the fee: `details.quote` holds the current one).
  */
 export const ERROR_CODES = [
   'INVALID_INPUT',
@@ -54,6 +60,11 @@ export const ERROR_CODES = [
   'TOKEN_DECRYPTION_FAILED',
   'STORAGE_FAILED',
   'REQUEST_FAILED',
+  'TUTOR_NOT_PRESENT',
+  'STUDENT_NOT_PRESENT',
+  'NOT_SESSION_STUDENT',
+  'TUTOR_JOINED',
+  'CANCELLATION_FEE_CHANGED',
 ] as const;
 
 /** A stable error code. */

@@ -4,14 +4,27 @@
  * browser bundle (the React kit) imports, and what a host needs to show a session.
  */
 export { CHARGE_DEADLINE_KEY_MARGIN_MINUTES, DEFAULT_POLICY, chargeDeadlineForKeyLifetime, definePolicy } from './rules/policy';
-export type { SessionPolicy } from './rules/policy';
+export type { CancellationTier, SessionPolicy } from './rules/policy';
+export { cancellationQuote, cancellationTierAt, toCancellationQuoteJson } from './rules/cancellation';
+export type { CancellationQuote, CancellationQuoteJson } from './rules/cancellation';
 export { EARLIEST_INSTANT, LATEST_INSTANT, computeSessionTimings, minPayableMinutes, noShowWaitMinutes, secondsUntil } from './rules/timing';
 export type { SessionTimings } from './rules/timing';
 export { MAX_PRICE_MINOR, amountsForOutcome, formatMoney } from './rules/money';
 export type { ChargeSplit, FormatMoneyOptions } from './rules/money';
 export { FINAL_STATUSES, SESSION_STATUSES, STATUS_LABELS, isFinalStatus } from './rules/status';
 export type { SessionStatus } from './rules/status';
-export { effectiveStatus, joinGuard, noShowGuard, roleOf, sessionPhase, studentJoinEvidence, studentJoinedInTime } from './session/guards';
+export {
+  effectiveStatus,
+  isPresent,
+  joinGuard,
+  noShowGuard,
+  roleOf,
+  sessionPhase,
+  studentJoinEvidence,
+  studentJoinedInTime,
+  tutorAbsentGuard,
+  tutorJoinEvidence,
+} from './session/guards';
 export type {
   GuardAllowed,
   GuardRefused,
@@ -19,9 +32,11 @@ export type {
   GuardSession,
   JoinRefusalCode,
   NoShowRefusalCode,
+  ProviderJoins,
   SessionPhase,
   StudentJoinEvidence,
   StudentJoinSource,
+  TutorAbsentRefusalCode,
 } from './session/guards';
 export { fromSessionJson, toSessionJson } from './session/wire';
 export type { NoShowQuote, SessionJson } from './session/wire';

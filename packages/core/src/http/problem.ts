@@ -1,5 +1,8 @@
 import { isSessionError, type SessionErrorCode } from '@itutor/sessions-core';
-import { secondsUntil } from '@itutor/sessions-core/rules';
+import { secondsUntil, toCancellationQuoteJson, type CancellationQuote, type CancellationQuoteJson } from '@itutor/sessions-core/rules';
+
+const isQuote = (value: unknown): value is CancellationQuote =>
+  typeof value === 'object' && value !== null && (value as { validUntil?: unknown }).validUntil instanceof Date;
 
 /** Codes produced by the HTTP layer itself, before any service runs. */
 export type HttpProblemCode =
@@ -28,6 +31,8 @@ export interface ProblemBody {
   readonly source?: 'join_button' | 'provider';
   /** For `STUDENT_JOINED`: the ISO instant of that join. */
   readonly studentJoinedAt?: string;
+  /** For `CANCELLATION_FEE_CHANGED`: the cancellation as it would be now (the JSON of `CancellationQuote`). */
+  readonly quote?: CancellationQuoteJson;
 }
 
 /** The HTTP status for each code. */
@@ -68,6 +73,11 @@ export const STATUS_BY_CODE: Readonly<Record<ProblemCode, number>> = {
   TOKEN_DECRYPTION_FAILED: 500,
   STORAGE_FAILED: 500,
   REQUEST_FAILED: 502,
+  TUTOR_NOT_PRESENT: 409,
+  STUDENT_NOT_PRESENT: 409,
+  NOT_SESSION_STUDENT: 403,
+  TUTOR_JOINED: 409,
+  CANCELLATION_FEE_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_POLICY: 500,
@@ -100,6 +110,7 @@ export function problem(
     headers?: Record<string, string>;
     source?: ProblemBody['source'];
     studentJoinedAt?: Date;
+    quote?: CancellationQuoteJson;
     /** Whole seconds for `Retry-After` (e.g. `PROVIDER_UNAVAILABLE`), when there is no `availableAt`. */
     retryAfterSeconds?: number;
   } = {},
@@ -115,6 +126,7 @@ export function problem(
     ...(extra.issues ? { issues: extra.issues } : {}),
     ...(extra.source ? { source: extra.source } : {}),
     ...(extra.studentJoinedAt ? { studentJoinedAt: extra.studentJoinedAt.toISOString() } : {}),
+    ...(extra.quote ? { quote: extra.quote } : {}),
   };
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
@@ -164,6 +176,7 @@ export function problemFromError(error: unknown, now: Date, onUnexpected?: (erro
       ...(source === 'join_button' || source === 'provider' ? { source } : {}),
       ...(studentJoinedAt instanceof Date ? { studentJoinedAt } : {}),
       ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
+      ...(isQuote(error.details.quote) ? { quote: toCancellationQuoteJson(error.details.quote) } : {}),
     });
   }
   onUnexpected?.(error);

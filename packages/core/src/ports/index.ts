@@ -213,6 +213,25 @@ export interface MeetingTimes {
   readonly startedAt: Date | null;
   /** `null` while the meeting has not ended, or when it never took place. */
   readonly endedAt: Date | null;
+  /**
+   * `true` only when the provider positively reports that the meeting never started (Meet: no conference
+   * record for the space; Zoom: no past meeting, and the meeting itself still waiting to start). Settlement
+   * takes it as reliable evidence for `NOBODY_JOINED` when neither participant joined by any source. Leave
+   * it out whenever the provider cannot tell (a lookup that is not found is not proof).
+   */
+  readonly neverStarted?: boolean;
+}
+
+/** Where a meeting moves to: a reschedule (`core.sessions.reschedule`). */
+export interface MoveMeetingInput {
+  readonly provider: VideoProviderName;
+  readonly tutorId: string;
+  readonly meetingId: string;
+  /** The new start (the session's new `scheduledStartAt`). */
+  readonly startAt: Date;
+  readonly durationMinutes: number;
+  /** Aborted when the core stops waiting (`meetingCallTimeoutMs`). */
+  readonly signal?: AbortSignal;
 }
 
 /** Which meeting to look up: the session's provider, tutor and meeting. */
@@ -238,6 +257,13 @@ export interface VideoProvider {
    * providers and `videoProviders()` have it.
    */
   getMeetingTimes?(input: MeetingLookup): Promise<MeetingTimes | null>;
+  /**
+   * Optional: moves the meeting to a new start (a reschedule), keeping its id and join link (Zoom: the
+   * meeting's update, `PATCH /meetings/{id}`). Must be idempotent: moving a meeting to where it already is
+   * succeeds. Without it (a Meet space has no time) a reschedule moves only the session. A throw or a
+   * timeout refuses the reschedule with `PROVIDER_UNAVAILABLE`, and the core moves the meeting back.
+   */
+  moveMeeting?(input: MoveMeetingInput): Promise<void>;
 }
 
 /** A charge the core asks the payment gateway to make: one ledger attempt. */

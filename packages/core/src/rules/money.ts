@@ -55,12 +55,17 @@ export function splitCharge(chargeMinor: number, policy: SessionPolicy = DEFAULT
 
 /**
  * The amounts for a session of `priceMinor` that ends in `outcome`: 100 % / 90 % for
- * `COMPLETED_ASSUMED`, 50 % / 90 % of that for `NO_SHOW_STUDENT`, nothing otherwise.
+ * `COMPLETED_ASSUMED`, 50 % / 90 % of that for `NO_SHOW_STUDENT`, `nobodyJoinedChargePercent` (default
+ * 0) for `NOBODY_JOINED`, and for `CANCELLED_LATE` the percent of the tier the cancellation fell in,
+ * which only the moment of cancelling decides: pass it as `cancellationChargePercent` (see
+ * `cancellationQuote`; without it `CANCELLED_LATE` is refused with `INVALID_INPUT`). Nothing for every
+ * other status (`NO_SHOW_TUTOR`, `EARLY_END_SHORT`, `CANCELLED`, and the open ones).
  */
 export function amountsForOutcome(
   priceMinor: number,
   outcome: SessionStatus,
   policy: SessionPolicy = DEFAULT_POLICY,
+  cancellationChargePercent?: number,
 ): ChargeSplit {
   assertValidPriceMinor(priceMinor);
   switch (outcome) {
@@ -68,6 +73,17 @@ export function amountsForOutcome(
       return splitCharge(applyBasisPoints(priceMinor, policy.completedChargeBps), policy);
     case 'NO_SHOW_STUDENT':
       return splitCharge(applyBasisPoints(priceMinor, policy.noShowChargeBps), policy);
+    case 'NOBODY_JOINED':
+      return splitCharge(applyBasisPoints(priceMinor, policy.nobodyJoinedChargePercent * 100), policy);
+    case 'CANCELLED_LATE': {
+      const percent = cancellationChargePercent;
+      if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
+        throw new SessionError('INVALID_INPUT', 'CANCELLED_LATE needs the whole percent of its cancellation tier (0–100)', {
+          issues: [{ path: 'cancellationChargePercent', message: 'not a whole percent' }],
+        });
+      }
+      return splitCharge(applyBasisPoints(priceMinor, percent * 100), policy);
+    }
     default:
       return ZERO;
   }

@@ -51,6 +51,42 @@ export interface SessionPolicy {
    * call, and a session nobody reported on settles by the usual rules.
    */
   readonly autoNoShowFromAttendance: boolean;
+  /**
+   * Settle as `NO_SHOW_TUTOR` (no charge, no payout) automatically at the scheduled end when the video
+   * provider's attendance shows the student in the meeting and the tutor never there by any source (our
+   * Join button or a provider report). Needs attendance storage and provider webhooks, like
+   * `autoNoShowFromAttendance`. Default `false`: the student reports a tutor no-show
+   * (`core.sessions.reportTutorAbsent`).
+   */
+  readonly autoTutorNoShowFromAttendance: boolean;
+  /**
+   * Share of the price (whole percent) charged when settlement finds, from reliable attendance evidence,
+   * that nobody joined (`NOBODY_JOINED`). Default 0: nothing is charged and nothing paid out.
+   */
+  readonly nobodyJoinedChargePercent: number;
+  /**
+   * The student's cancellation fee by how long before the start they cancel, judged at the moment of the
+   * cancellation: the tier with the greatest `minutesBefore` not above the whole minutes left before the
+   * start applies (none applies: free). A tier of 0 % cancels as `CANCELLED`, any other as
+   * `CANCELLED_LATE`, charged through the charge ledger. A tutor or the platform cancelling is always free
+   * for the student. Default: 24 h or more before, free; later, 50 %. At most 10 tiers, distinct
+   * `minutesBefore`.
+   */
+  readonly cancellationTiers: readonly CancellationTier[];
+  /**
+   * The least notice, in minutes, of a reschedule: both the session's start and its new start must be at
+   * least this far ahead when it is asked for. Default 1440 (one day). Later than that the reschedule is
+   * refused (`TOO_LATE`); the host may offer a (late) cancellation instead.
+   */
+  readonly rescheduleMinNoticeMinutes: number;
+}
+
+/** One tier of the cancellation fee: cancelled `minutesBefore` or more before the start → `chargePercent` of the price. */
+export interface CancellationTier {
+  /** Whole minutes before the scheduled start from which this tier applies (0: up to the start). */
+  readonly minutesBefore: number;
+  /** Whole percent of the price charged, 0–100. */
+  readonly chargePercent: number;
 }
 
 /**
@@ -73,6 +109,13 @@ export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   maxChargeAttempts: 5,
   chargeDeadlineMinutes: 4320,
   autoNoShowFromAttendance: false,
+  autoTutorNoShowFromAttendance: false,
+  nobodyJoinedChargePercent: 0,
+  cancellationTiers: Object.freeze([
+    Object.freeze({ minutesBefore: 1440, chargePercent: 0 }),
+    Object.freeze({ minutesBefore: 0, chargePercent: 50 }),
+  ]),
+  rescheduleMinNoticeMinutes: 1440,
 });
 
 /**
@@ -111,7 +154,29 @@ const INT_RULES: readonly IntRule[] = [
   ['maxDurationMinutes', 1, 1440],
   ['maxChargeAttempts', 1, 100],
   ['chargeDeadlineMinutes', 1, 525_600],
+  ['nobodyJoinedChargePercent', 0, 100],
+  ['rescheduleMinNoticeMinutes', 0, 525_600],
 ];
+
+const MAX_CANCELLATION_TIERS = 10;
+
+/** The issues of a list of cancellation tiers (empty when valid). */
+function cancellationTierIssues(tiers: unknown): Array<{ path: string; message: string }> {
+  const path = 'cancellationTiers';
+  if (!Array.isArray(tiers)) return [{ path, message: 'must be an array of { minutesBefore, chargePercent }' }];
+  if (tiers.length > MAX_CANCELLATION_TIERS) return [{ path, message: `must have at most ${MAX_CANCELLATION_TIERS} tiers` }];
+  const issues: Array<{ path: string; message: string }> = [];
+  const seen = new Set<number>();
+  tiers.forEach((tier: unknown, i) => {
+    const t = (tier ?? {}) as Partial<CancellationTier>;
+    const whole = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+    if (!whole(t.minutesBefore, 525_600)) issues.push({ path: `${path}.${i}.minutesBefore`, message: 'must be a whole number from 0 to 525600' });
+    else if (seen.has(t.minutesBefore!)) issues.push({ path: `${path}.${i}.minutesBefore`, message: 'must differ from every other tier' });
+    else seen.add(t.minutesBefore!);
+    if (!whole(t.chargePercent, 100)) issues.push({ path: `${path}.${i}.chargePercent`, message: 'must be a whole number from 0 to 100' });
+  });
+  return issues;
+}
 
 /**
  * Returns a complete, validated, frozen policy: `DEFAULT_POLICY` with `overrides` applied.
@@ -138,7 +203,8 @@ export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPol
   if (policy.noShowWaitPercent > policy.minPayablePercent) {
     issues.push({ path: 'noShowWaitPercent', message: 'must not exceed minPayablePercent' });
   }
-  for (const key of ['chargeEarlyEndAfterMinPayable', 'autoNoShowFromAttendance'] as const) {
+  issues.push(...cancellationTierIssues(policy.cancellationTiers));
+  for (const key of ['chargeEarlyEndAfterMinPayable', 'autoNoShowFromAttendance', 'autoTutorNoShowFromAttendance'] as const) {
     if (typeof policy[key] !== 'boolean') issues.push({ path: key, message: 'must be a boolean' });
   }
   if (typeof policy.currency !== 'string' || !/^[A-Z]{3}$/.test(policy.currency)) {
@@ -150,6 +216,11 @@ export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPol
       `Invalid session policy: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
       { issues },
     );
+  }
+  if (overrides.cancellationTiers !== undefined) {
+    // Kept sorted (greatest notice first) and frozen: the rule reads them in that order.
+    const tiers = [...policy.cancellationTiers].sort((a, b) => b.minutesBefore - a.minutesBefore);
+    return Object.freeze({ ...policy, cancellationTiers: Object.freeze(tiers.map((t) => Object.freeze({ minutesBefore: t.minutesBefore, chargePercent: t.chargePercent }))) });
   }
   return Object.freeze(policy);
 }

@@ -127,14 +127,66 @@ export interface AttendanceRepository {
   logIgnoredReport(event: SessionEventDraft): Promise<boolean>;
 }
 
-/** The earliest provider-reported join of the student (role `student`), or `null`. */
-export function earliestStudentJoin(entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[]): Date | null {
+/** The earliest provider-reported join of the participant the host matched to `role`, or `null`. */
+export function earliestJoin(entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[], role: 'student' | 'tutor'): Date | null {
   let earliest: Date | null = null;
   for (const e of entries) {
-    if (e.role !== 'student' || e.kind !== 'joined') continue;
+    if (e.role !== role || e.kind !== 'joined') continue;
     if (earliest === null || isBefore(e.occurredAt, earliest)) earliest = e.occurredAt;
   }
   return earliest;
+}
+
+/** The earliest provider-reported join of the student (role `student`), or `null`. */
+export function earliestStudentJoin(entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[]): Date | null {
+  return earliestJoin(entries, 'student');
+}
+
+/** Both participants' earliest provider-reported joins (the `ProviderJoins` of the guards). */
+export function providerJoins(entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[]): { studentJoinedAt: Date | null; tutorJoinedAt: Date | null } {
+  return { studentJoinedAt: earliestJoin(entries, 'student'), tutorJoinedAt: earliestJoin(entries, 'tutor') };
+}
+
+/**
+ * Why settlement may call a session `NOBODY_JOINED`: the provider reported attendance for its meeting
+ * (`provider_attendance`: at least one provider-reported join or leave is stored for the session, and
+ * none of them is a participant the host matched to the tutor or the student), or the provider reported
+ * that the meeting never started (`never_started`: `MeetingTimes.neverStarted` when settlement asked).
+ */
+export type NobodyJoinedEvidence = 'provider_attendance' | 'never_started';
+
+/**
+ * The reliable evidence that nobody joined, or `null` (then the seed's rules decide). Neither participant
+ * may have joined by any source: not by our Join button (`studentJoinedAt`, `tutorJoinedAt`), not by any
+ * provider report matched to them. Then the evidence is the provider's: it reported that the meeting never
+ * started, or it reported attendance for the meeting in which neither of them appears (people the host
+ * could not match count for neither side, as everywhere). Without either, nothing is known: a provider
+ * without attendance webhooks reports nothing, which is no evidence that nobody came.
+ */
+export function nobodyJoinedEvidence(
+  session: Pick<Session, 'studentJoinedAt' | 'tutorJoinedAt'>,
+  entries: readonly Pick<AttendanceEntry, 'role' | 'kind'>[],
+  meetingNeverStarted = false,
+): NobodyJoinedEvidence | null {
+  if (session.studentJoinedAt !== null || session.tutorJoinedAt !== null) return null;
+  if (entries.some((e) => e.kind === 'joined' && (e.role === 'student' || e.role === 'tutor'))) return null;
+  if (meetingNeverStarted) return 'never_started';
+  return entries.length > 0 ? 'provider_attendance' : null;
+}
+
+/**
+ * The evidence for settling a session as `NO_SHOW_TUTOR` automatically (policy
+ * `autoTutorNoShowFromAttendance`), or `null`: the provider reported the student in the meeting (a join
+ * of the participant the host matched to the student) and the tutor never joined by any source (no Join
+ * button join, no provider-reported join matched to the tutor), at any time.
+ */
+export function autoTutorNoShowEvidence(
+  session: Pick<Session, 'tutorJoinedAt'>,
+  entries: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt'>[],
+): { readonly studentJoinedAt: Date } | null {
+  if (session.tutorJoinedAt !== null || earliestJoin(entries, 'tutor') !== null) return null;
+  const studentJoinedAt = earliestJoin(entries, 'student');
+  return studentJoinedAt ? { studentJoinedAt } : null;
 }
 
 /** What `core.attendance.record` did with an event. */

@@ -12,8 +12,18 @@ import { isFinalStatus, type SessionStatus } from '../rules/status';
 /** The session fields the guards read. A `PublicSession` or a full `Session` fits. */
 export type GuardSession = Pick<
   Session,
-  'status' | 'joinOpensAt' | 'scheduledStartAt' | 'scheduledEndAt' | 'noShowEligibleAt' | 'studentJoinedAt'
+  'status' | 'joinOpensAt' | 'scheduledStartAt' | 'scheduledEndAt' | 'noShowEligibleAt' | 'studentJoinedAt' | 'tutorJoinedAt'
 >;
+
+/**
+ * The participants' earliest joins as the video provider reported them (matched by the host; see
+ * `earliestJoin`), beside the Join button's `studentJoinedAt` / `tutorJoinedAt` on the session. Either may
+ * be left out: no provider report.
+ */
+export interface ProviderJoins {
+  readonly studentJoinedAt?: Date | null;
+  readonly tutorJoinedAt?: Date | null;
+}
 
 /** An allowed action. */
 export interface GuardAllowed {
@@ -30,6 +40,8 @@ export interface GuardRefused<Code extends string> {
   readonly studentJoinedAt?: Date;
   /** For `STUDENT_JOINED`: where that join comes from (our Join button, or the video provider's report). */
   readonly source?: StudentJoinSource;
+  /** For `TUTOR_JOINED`: when the tutor's join was recorded (and `source`, where it comes from). */
+  readonly tutorJoinedAt?: Date;
 }
 
 /** Where the evidence of a student's join comes from: our Join button, or the video provider's report. */
@@ -48,8 +60,11 @@ export type GuardResult<Code extends string> = GuardAllowed | GuardRefused<Code>
 /** Why a participant may not join. */
 export type JoinRefusalCode = 'NOT_SESSION_PARTICIPANT' | 'SESSION_FINAL' | 'TOO_EARLY';
 
-/** Why a participant may not mark a no-show. */
-export type NoShowRefusalCode = 'NOT_SESSION_TUTOR' | 'SESSION_FINAL' | 'TOO_EARLY' | 'STUDENT_JOINED';
+/** Why a participant may not mark the student absent. */
+export type NoShowRefusalCode = 'NOT_SESSION_TUTOR' | 'SESSION_FINAL' | 'STUDENT_JOINED' | 'TOO_EARLY' | 'TUTOR_NOT_PRESENT';
+
+/** Why a participant may not report the tutor absent. */
+export type TutorAbsentRefusalCode = 'NOT_SESSION_STUDENT' | 'SESSION_FINAL' | 'TUTOR_JOINED' | 'TOO_EARLY' | 'STUDENT_NOT_PRESENT';
 
 const ALLOWED: GuardAllowed = { allowed: true };
 
@@ -92,26 +107,82 @@ export function studentJoinEvidence(
       : null;
 }
 
+/** A join recorded at or before `now` (null, undefined and an invalid Date are none). */
+const joinedBy = (at: Date | null | undefined, now: Date) => +(at ?? NaN) <= +now;
+
+/**
+ * The presence rule (DESIGN, third release): is `role`'s presence recorded at `now`, by our Join button
+ * (`session.studentJoinedAt` / `tutorJoinedAt`) or by a provider report (`provider`)? Only a participant
+ * who showed up may report the other absent.
+ */
+export function isPresent(session: Pick<Session, 'studentJoinedAt' | 'tutorJoinedAt'>, role: ParticipantRole, now: Date, provider: ProviderJoins = {}): boolean {
+  return role === 'tutor'
+    ? joinedBy(session.tutorJoinedAt, now) || joinedBy(provider.tutorJoinedAt, now)
+    : joinedBy(session.studentJoinedAt, now) || joinedBy(provider.studentJoinedAt, now);
+}
+
 /**
  * May a participant with `role` mark the student absent at `now`? Only the tutor; only while not
  * final; only if the student had not joined within the wait — by our Join button or, when
- * `providerStudentJoinedAt` is given (the student's earliest provider-reported join), by the video
- * provider's report; only from `noShowEligibleAt`. Refusals are checked in that order, so a final
- * session answers `SESSION_FINAL` whatever the time. `STUDENT_JOINED` carries the join's time and source.
+ * `provider.studentJoinedAt` is given (the student's earliest provider-reported join), by the video
+ * provider's report; only from `noShowEligibleAt`; and only while the tutor's own presence is recorded
+ * (the presence rule: {@link isPresent}). Refusals are checked in that order, so a final session answers
+ * `SESSION_FINAL` whatever the time. `STUDENT_JOINED` carries the join's time and source.
  */
 export function noShowGuard(
   session: GuardSession,
   role: ParticipantRole | null,
   now: Date,
-  providerStudentJoinedAt: Date | null = null,
+  provider: ProviderJoins = {},
 ): GuardResult<NoShowRefusalCode> {
   if (role !== 'tutor') return { allowed: false, code: 'NOT_SESSION_TUTOR' };
   if (isFinalStatus(session.status)) return { allowed: false, code: 'SESSION_FINAL' };
-  const evidence = studentJoinEvidence(session, providerStudentJoinedAt);
+  const evidence = studentJoinEvidence(session, provider.studentJoinedAt ?? null);
   if (evidence) return { allowed: false, code: 'STUDENT_JOINED', ...evidence };
   if (isBefore(now, session.noShowEligibleAt)) {
     return { allowed: false, code: 'TOO_EARLY', availableAt: session.noShowEligibleAt };
   }
+  if (!isPresent(session, 'tutor', now, provider)) return { allowed: false, code: 'TUTOR_NOT_PRESENT' };
+  return ALLOWED;
+}
+
+/**
+ * The evidence that the tutor joined within the no-show wait (at or before `noShowEligibleAt`), by our
+ * Join button first, else by the provider's report, or `null`. A tutor who came later is still absent
+ * for the rule (DESIGN: "the tutor not having joined by then").
+ */
+export function tutorJoinEvidence(
+  session: Pick<Session, 'tutorJoinedAt' | 'noShowEligibleAt'>,
+  providerTutorJoinedAt: Date | null = null,
+): { readonly source: StudentJoinSource; readonly tutorJoinedAt: Date } | null {
+  const inTime = (at: Date | null) => +(at ?? NaN) <= +session.noShowEligibleAt;
+  return inTime(session.tutorJoinedAt)
+    ? { source: 'join_button', tutorJoinedAt: session.tutorJoinedAt as Date }
+    : inTime(providerTutorJoinedAt)
+      ? { source: 'provider', tutorJoinedAt: providerTutorJoinedAt as Date }
+      : null;
+}
+
+/**
+ * May a participant with `role` report the tutor absent at `now` (`NO_SHOW_TUTOR`)? Only the student;
+ * only while not final; only if the tutor had not joined by the end of the wait (`noShowEligibleAt`, by
+ * any source: `TUTOR_JOINED`); only from `noShowEligibleAt`; and only while the student's own presence is
+ * recorded (the presence rule). Checked in that order.
+ */
+export function tutorAbsentGuard(
+  session: GuardSession,
+  role: ParticipantRole | null,
+  now: Date,
+  provider: ProviderJoins = {},
+): GuardResult<TutorAbsentRefusalCode> {
+  if (role !== 'student') return { allowed: false, code: 'NOT_SESSION_STUDENT' };
+  if (isFinalStatus(session.status)) return { allowed: false, code: 'SESSION_FINAL' };
+  const evidence = tutorJoinEvidence(session, provider.tutorJoinedAt ?? null);
+  if (evidence) return { allowed: false, code: 'TUTOR_JOINED', ...evidence };
+  if (isBefore(now, session.noShowEligibleAt)) {
+    return { allowed: false, code: 'TOO_EARLY', availableAt: session.noShowEligibleAt };
+  }
+  if (!isPresent(session, 'student', now, provider)) return { allowed: false, code: 'STUDENT_NOT_PRESENT' };
   return ALLOWED;
 }
 

@@ -1,7 +1,8 @@
 import { addMinutes, isAfter, isBefore } from 'date-fns';
 import { SessionError } from '../errors';
 import { amountsForOutcome, assertValidPriceMinor } from '../rules/money';
-import { computeSessionTimings } from '../rules/timing';
+import { cancellationQuote } from '../rules/cancellation';
+import { computeSessionTimings, EARLIEST_INSTANT, LATEST_INSTANT } from '../rules/timing';
 import type { Booking, Meeting } from '../ports';
 import { DEFAULT_POLICY, type SessionPolicy } from '../rules/policy';
 import { isFinalStatus, type SettledOutcome } from '../rules/status';
@@ -9,8 +10,17 @@ import { recordChargeResult, type ChargeAnswer, type RefundAnswer } from '../led
 import { expireCharge, openAttempt, openNextAttempt } from '../ledger/charges';
 import { recordRefundResult, requestRefund, type Refund, type RefundRequest } from '../ledger/refunds';
 import type { CancelledBy, Session, SessionEventDraft, VideoProviderName } from './model';
-import { joinGuard, noShowGuard, roleOf, type GuardRefused, type JoinRefusalCode, type NoShowRefusalCode } from './guards';
-import { autoNoShowEvidence, type AttendanceEntry } from './attendance';
+import {
+  joinGuard,
+  noShowGuard,
+  roleOf,
+  tutorAbsentGuard,
+  type GuardRefused,
+  type JoinRefusalCode,
+  type NoShowRefusalCode,
+  type TutorAbsentRefusalCode,
+} from './guards';
+import { autoNoShowEvidence, autoTutorNoShowEvidence, nobodyJoinedEvidence, type AttendanceEntry } from './attendance';
 import {
   accepted,
   finalRefusal,
@@ -37,20 +47,39 @@ export type SessionCommand =
   /** A participant asks to join (record the join, then hand out the URL). */
   | { readonly type: 'JOIN'; readonly actorId: string }
   /**
-   * The tutor marks the student absent. `providerStudentJoinedAt`: the student's earliest join as the
-   * video provider reported it (the service loads it from the attendance; see `earliestStudentJoin`), so
-   * a student in the meeting within the wait cannot be marked absent either.
+   * The tutor marks the student absent. `providerStudentJoinedAt` / `providerTutorJoinedAt`: the
+   * participants' earliest joins as the video provider reported them (the service loads them from the
+   * attendance; see `providerJoins`), so a student in the meeting within the wait cannot be marked absent,
+   * and a tutor in the meeting counts as present (the presence rule).
    */
-  | { readonly type: 'MARK_NO_SHOW'; readonly actorId: string; readonly providerStudentJoinedAt?: Date | null }
+  | {
+      readonly type: 'MARK_NO_SHOW';
+      readonly actorId: string;
+      readonly providerStudentJoinedAt?: Date | null;
+      readonly providerTutorJoinedAt?: Date | null;
+    }
+  /**
+   * The student reports the tutor absent (`NO_SHOW_TUTOR`: no charge, no payout), with the provider's
+   * joins as for `MARK_NO_SHOW`. See `tutorAbsentGuard`.
+   */
+  | {
+      readonly type: 'REPORT_TUTOR_ABSENT';
+      readonly actorId: string;
+      readonly providerStudentJoinedAt?: Date | null;
+      readonly providerTutorJoinedAt?: Date | null;
+    }
   /**
    * The cron job settles the session at its scheduled end. `attendance`: the session's provider-reported
-   * attendance, read when the policy's `autoNoShowFromAttendance` is on (see `autoNoShowEvidence`).
-   * `meetingEndUnknown`: the run could not learn the meeting's actual end from the provider within
-   * the reconciliation window, and settles on what it knows (kept in the audit event).
+   * attendance (read when the adapter stores attendance and it can matter: see `settlementWrite`), the
+   * evidence of `NOBODY_JOINED` and of the automatic no-shows. `meetingNeverStarted`: the provider said,
+   * when asked, that the meeting never started (`MeetingTimes.neverStarted`). `meetingEndUnknown`: the run
+   * could not learn the meeting's actual end from the provider within the reconciliation window, and
+   * settles on what it knows (kept in the audit event).
    */
   | {
       readonly type: 'SETTLE';
       readonly attendance?: readonly Pick<AttendanceEntry, 'role' | 'kind' | 'occurredAt' | 'participantId'>[];
+      readonly meetingNeverStarted?: boolean;
       readonly meetingEndUnknown?: 'provider_unavailable';
     }
   /**
@@ -58,8 +87,26 @@ export type SessionCommand =
    * provider before it decides). `source` is kept in the audit event.
    */
   | { readonly type: 'RECORD_MEETING_ENDED'; readonly endedAt: Date; readonly source?: MeetingEndSource }
-  /** A participant or the platform cancels before the start. */
-  | { readonly type: 'CANCEL'; readonly actorId: string; readonly by: CancelledBy; readonly reason?: string }
+  /**
+   * A participant or the platform cancels before the start; the student's cancellation costs the fee of
+   * its tier (`cancellationQuote`). `expectedChargeMinor`: the fee the canceller was shown and confirmed;
+   * when given and no longer the fee, refused with `CANCELLATION_FEE_CHANGED` (`details.quote`: the fee now).
+   */
+  | {
+      readonly type: 'CANCEL';
+      readonly actorId: string;
+      readonly by: CancelledBy;
+      readonly reason?: string;
+      readonly expectedChargeMinor?: number;
+    }
+  /**
+   * Moves the session to start at `startAt` (same duration, id, booking and meeting), by a participant or
+   * the platform, before the start and at least `rescheduleMinNoticeMinutes` ahead of both the old and
+   * the new start. The timings move with the start by the session's own stored numbers (its join lead,
+   * no-show wait and minimum payable length), never by today's policy. A move to where the session
+   * already is changes nothing (a retry after a lost answer).
+   */
+  | { readonly type: 'RESCHEDULE'; readonly actorId: string; readonly by: CancelledBy; readonly startAt: Date; readonly reason?: string }
   /**
    * The payment gateway answered for ledger attempt `attempt` (already validated: see
    * `classifyChargeResult` in the settlement runner). `unknown` covers a call that threw or timed out.
@@ -93,20 +140,27 @@ export type SessionCommand =
 /** Where a recorded meeting end comes from: a provider webhook, settlement's reconciliation, or the host. */
 export type MeetingEndSource = 'webhook' | 'reconciliation' | 'host';
 
-const REFUSAL_MESSAGES: Record<JoinRefusalCode | NoShowRefusalCode, string> = {
+type GuardCode = JoinRefusalCode | NoShowRefusalCode | TutorAbsentRefusalCode;
+
+const REFUSAL_MESSAGES: Record<GuardCode, string> = {
   NOT_SESSION_PARTICIPANT: "Only the session's tutor or student may join",
   NOT_SESSION_TUTOR: "Only the session's tutor may mark a no-show",
+  NOT_SESSION_STUDENT: "Only the session's student may report the tutor absent",
   SESSION_FINAL: 'Session is already final',
   TOO_EARLY: 'Not possible yet',
   STUDENT_JOINED: 'The student joined within the no-show wait',
+  TUTOR_JOINED: 'The tutor joined within the no-show wait',
+  TUTOR_NOT_PRESENT: 'Only a tutor who is in the session may mark the student absent: join first',
+  STUDENT_NOT_PRESENT: 'Only a student who is in the session may report the tutor absent: join first',
 };
 
 /** The state machine's refusal for a guard's answer (the same codes and details). */
-function refuseBy(guard: GuardRefused<JoinRefusalCode | NoShowRefusalCode>, session: Session): TransitionRefused {
+function refuseBy(guard: GuardRefused<GuardCode>, session: Session): TransitionRefused {
   if (guard.code === 'SESSION_FINAL') return finalRefusal(session);
   const details: Record<string, unknown> = {};
   if (guard.availableAt) details.availableAt = guard.availableAt;
   if (guard.studentJoinedAt) details.studentJoinedAt = guard.studentJoinedAt;
+  if (guard.tutorJoinedAt) details.tutorJoinedAt = guard.tutorJoinedAt;
   if (guard.source) details.source = guard.source;
   const message =
     guard.code === 'TOO_EARLY' && guard.availableAt
@@ -132,10 +186,17 @@ export function transition(
     case 'JOIN':
       return join(ctx, command.actorId);
     case 'MARK_NO_SHOW': {
-      const guard = noShowGuard(session, roleOf(session, command.actorId), now, command.providerStudentJoinedAt ?? null);
+      const guard = noShowGuard(session, roleOf(session, command.actorId), now, providerJoinsOf(command));
       if (!guard.allowed) return refuseBy(guard, session);
       return settleAs(ctx, 'NO_SHOW_STUDENT', command.actorId);
     }
+    case 'REPORT_TUTOR_ABSENT': {
+      const guard = tutorAbsentGuard(session, roleOf(session, command.actorId), now, providerJoinsOf(command));
+      if (!guard.allowed) return refuseBy(guard, session);
+      return settleAs(ctx, 'NO_SHOW_TUTOR', command.actorId);
+    }
+    case 'RESCHEDULE':
+      return reschedule(ctx, command);
     case 'SETTLE':
       return settle(ctx, command);
     case 'RECORD_MEETING_ENDED':
@@ -158,6 +219,11 @@ export function transition(
 
 type CommandOf<T extends SessionCommand['type']> = Extract<SessionCommand, { type: T }>;
 
+const providerJoinsOf = (c: { readonly providerStudentJoinedAt?: Date | null; readonly providerTutorJoinedAt?: Date | null }) => ({
+  studentJoinedAt: c.providerStudentJoinedAt ?? null,
+  tutorJoinedAt: c.providerTutorJoinedAt ?? null,
+});
+
 /** `JOIN`: the first join time per role; a repeated join changes nothing (idempotent clicks). */
 function join(ctx: TransitionContext, actorId: string): TransitionResult {
   const { session, now } = ctx;
@@ -178,6 +244,17 @@ function settle(ctx: TransitionContext, command: CommandOf<'SETTLE'>): Transitio
   if (isFinalStatus(session.status)) return finalRefusal(session);
   if (isBefore(now, session.chargeScheduledAt)) {
     return refuse('TOO_EARLY', 'Settlement happens at the scheduled end', { availableAt: session.chargeScheduledAt });
+  }
+  const entries = command.attendance ?? [];
+  // Reliable evidence that nobody came comes first: neither may be charged or paid for a meeting the
+  // provider says nobody attended.
+  const nobody = nobodyJoinedEvidence(session, entries, command.meetingNeverStarted === true);
+  if (nobody) return settleAs(ctx, 'NOBODY_JOINED', SYSTEM_ACTOR, { evidence: nobody });
+  // The automatic tutor no-show (a policy switch, off by default): the provider saw the student, and
+  // the tutor never came by any source.
+  const tutorAbsent = policy.autoTutorNoShowFromAttendance && command.attendance ? autoTutorNoShowEvidence(session, entries) : null;
+  if (tutorAbsent) {
+    return settleAs(ctx, 'NO_SHOW_TUTOR', SYSTEM_ACTOR, { automatic: true, studentJoinedAt: tutorAbsent.studentJoinedAt.toISOString() });
   }
   // The automatic no-show (a policy switch, off by default): the provider's attendance shows the
   // tutor in the meeting for the whole wait and the student never there.
@@ -216,16 +293,47 @@ function recordMeetingEnded(ctx: TransitionContext, command: CommandOf<'RECORD_M
   ]);
 }
 
-/** `CANCEL`: before the scheduled start, by the tutor, the student or the platform; free. */
-function cancel(ctx: TransitionContext, command: CommandOf<'CANCEL'>): TransitionResult {
-  const { session, now } = ctx;
-  const role = roleOf(session, command.actorId);
-  if (command.by !== 'platform' && role !== command.by) {
-    return refuse('NOT_SESSION_PARTICIPANT', `Only the session's ${command.by} may cancel as ${command.by}`);
+/** Refuses `by` unless the actor is that participant (the platform may act for anyone). */
+function actingAs(session: Session, actorId: string, by: CancelledBy, what: string): TransitionRefused | null {
+  if (by !== 'platform' && roleOf(session, actorId) !== by) {
+    return refuse('NOT_SESSION_PARTICIPANT', `Only the session's ${by} may ${what} as ${by}`);
   }
+  return null;
+}
+
+/**
+ * `CANCEL`: before the scheduled start, by the tutor, the student or the platform. The student pays the
+ * fee of the tier the moment falls in (`cancellationQuote`): `CANCELLED_LATE` takes it through the charge
+ * ledger like any charged outcome; a free cancellation is `CANCELLED`.
+ */
+function cancel(ctx: TransitionContext, command: CommandOf<'CANCEL'>): TransitionResult {
+  const { session, now, policy } = ctx;
+  const notActor = actingAs(session, command.actorId, command.by, 'cancel');
+  if (notActor) return notActor;
   if (isFinalStatus(session.status)) return finalRefusal(session);
   if (!isBefore(now, session.scheduledStartAt)) {
     return refuse('TOO_LATE', 'A session can only be cancelled before its scheduled start');
+  }
+  const quote = cancellationQuote(session, command.by, now, policy);
+  if (command.expectedChargeMinor !== undefined && command.expectedChargeMinor !== quote.chargeMinor) {
+    return refuse('CANCELLATION_FEE_CHANGED', `The cancellation fee is now ${quote.chargeMinor} (${quote.chargePercent} %), not ${String(command.expectedChargeMinor)}`, {
+      quote,
+    });
+  }
+  const detail = { by: command.by, reason: command.reason ?? null, chargePercent: quote.chargePercent, minutesBefore: quote.minutesBefore };
+  if (quote.status === 'CANCELLED_LATE') {
+    const settled = ctx.next({
+      status: 'CANCELLED_LATE',
+      finalizedAt: now,
+      cancelledBy: command.by,
+      chargeAmountMinor: quote.chargeMinor,
+      payoutAmountMinor: quote.payoutMinor,
+      platformFeeMinor: quote.feeMinor,
+      chargeStatus: 'none',
+      chargeIdempotencyKey: null,
+    });
+    const amounts = { chargeMinor: quote.chargeMinor, payoutMinor: quote.payoutMinor, feeMinor: quote.feeMinor };
+    return openAttempt(ctx, { attempt: 1, actor: command.actorId, settled, events: [ctx.event('session.cancelled', command.actorId, { ...detail, outcome: 'CANCELLED_LATE', ...amounts })] });
   }
   const cancelled = ctx.next({
     status: 'CANCELLED',
@@ -236,7 +344,55 @@ function cancel(ctx: TransitionContext, command: CommandOf<'CANCEL'>): Transitio
     platformFeeMinor: 0,
     chargeStatus: 'none',
   });
-  return accepted(cancelled, [ctx.event('session.cancelled', command.actorId, { by: command.by, reason: command.reason ?? null })]);
+  return accepted(cancelled, [ctx.event('session.cancelled', command.actorId, detail)]);
+}
+
+/**
+ * `RESCHEDULE`: the session moves to `startAt` with its own stored timings (join lead, no-show wait,
+ * minimum payable length and duration), before anyone joined and with at least the policy's
+ * `rescheduleMinNoticeMinutes` before both the old and the new start.
+ */
+function reschedule(ctx: TransitionContext, command: CommandOf<'RESCHEDULE'>): TransitionResult {
+  const { session, now, policy } = ctx;
+  const notActor = actingAs(session, command.actorId, command.by, 'reschedule');
+  if (notActor) return notActor;
+  if (isFinalStatus(session.status)) return finalRefusal(session);
+  const startAt = command.startAt;
+  if (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()) || startAt < EARLIEST_INSTANT || startAt > LATEST_INSTANT) {
+    return refuse('INVALID_INPUT', 'startAt must be a valid instant', { issues: [{ path: 'startAt', message: 'not a valid instant' }] });
+  }
+  if (startAt.getTime() === session.scheduledStartAt.getTime()) return unchanged(session);
+  const notice = policy.rescheduleMinNoticeMinutes;
+  const lastMoment = addMinutes(session.scheduledStartAt, -notice);
+  if (isAfter(now, lastMoment) || session.studentJoinedAt !== null || session.tutorJoinedAt !== null) {
+    return refuse('TOO_LATE', `A session can only be rescheduled up to ${notice} minutes before its start, before anyone joined`, {
+      availableUntil: lastMoment,
+    });
+  }
+  if (isBefore(startAt, addMinutes(now, notice))) {
+    return refuse('INVALID_INPUT', `The new start must be at least ${notice} minutes ahead`, {
+      issues: [{ path: 'startAt', message: `less than ${notice} minutes ahead` }],
+    });
+  }
+  const shift = (at: Date) => new Date(at.getTime() + (startAt.getTime() - session.scheduledStartAt.getTime()));
+  const moved = ctx.next({
+    status: 'SCHEDULED',
+    scheduledStartAt: startAt,
+    scheduledEndAt: shift(session.scheduledEndAt),
+    joinOpensAt: shift(session.joinOpensAt),
+    noShowEligibleAt: shift(session.noShowEligibleAt),
+    chargeScheduledAt: shift(session.chargeScheduledAt),
+  });
+  return accepted(moved, [
+    ctx.event('session.rescheduled', command.actorId, {
+      by: command.by,
+      reason: command.reason ?? null,
+      previousStartAt: session.scheduledStartAt.toISOString(),
+      previousEndAt: session.scheduledEndAt.toISOString(),
+      startAt: moved.scheduledStartAt.toISOString(),
+      endAt: moved.scheduledEndAt.toISOString(),
+    }),
+  ]);
 }
 
 /** The outcome settlement gives a non-final session, per the early-end rule and policy switch. */
@@ -271,9 +427,8 @@ function settleAs(ctx: TransitionContext, outcome: SettledOutcome, actor: string
     chargeIdempotencyKey: null,
   });
   const amounts = { chargeMinor: split.chargeMinor, payoutMinor: split.payoutMinor, feeMinor: split.feeMinor };
-  const events = [
-    ctx.event(outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : 'session.settled', actor, { outcome, ...amounts, ...detail }),
-  ];
+  const type = outcome === 'NO_SHOW_STUDENT' ? 'session.no_show_marked' : outcome === 'NO_SHOW_TUTOR' ? 'session.tutor_no_show_marked' : 'session.settled';
+  const events = [ctx.event(type, actor, { outcome, ...amounts, ...detail })];
   if (split.chargeMinor === 0) return accepted(settled, events);
   return openAttempt(ctx, { attempt: 1, actor, settled, events });
 }

@@ -1,5 +1,5 @@
 import type { Refund } from '../ledger/refunds';
-import type { SessionStatus } from '../rules/status';
+import type { CHARGED_OUTCOMES, SessionStatus } from '../rules/status';
 
 /** The two people in a session. */
 export type ParticipantRole = 'student' | 'tutor';
@@ -33,8 +33,8 @@ export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
  */
 export type ChargeAttemptStatus = 'pending' | 'unknown' | 'succeeded' | 'failed' | 'halted';
 
-/** The outcomes that take money. */
-export type ChargedOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT';
+/** The outcomes that take money (see `CHARGED_OUTCOMES`). */
+export type ChargedOutcome = (typeof CHARGED_OUTCOMES)[number];
 
 /**
  * One attempt to take a session's money: a row of the charge ledger. Identified by
@@ -199,6 +199,8 @@ export type SessionEventType =
   | 'session.created'
   | 'session.joined'
   | 'session.no_show_marked'
+  | 'session.tutor_no_show_marked'
+  | 'session.rescheduled'
   | 'session.settled'
   | 'session.meeting_ended'
   | 'session.meeting_end_ignored'

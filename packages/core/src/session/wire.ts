@@ -1,4 +1,5 @@
-import { noShowGuard } from './guards';
+import { studentJoinEvidence } from './guards';
+import { isFinalStatus } from '../rules/status';
 import { amountsForOutcome } from '../rules/money';
 import type { SessionPolicy } from '../rules/policy';
 import type { PublicSession } from './model';
@@ -68,11 +69,12 @@ export function toSessionJson(session: Session | PublicSession, options: { reado
 
 /**
  * The {@link NoShowQuote} of `session` under `policy`; `null` without a policy or once no no-show is
- * possible whatever the time (core `noShowGuard` asked at `noShowEligibleAt`: final, or the student
- * joined within the wait).
+ * possible whatever the time (final, or the student joined within the wait).
  */
 function noShowQuoteFor(session: Session | PublicSession, policy: SessionPolicy | null): NoShowQuote | null {
-  if (!policy || !noShowGuard(session, 'tutor', session.noShowEligibleAt).allowed) return null;
+  // Whether the tutor is present is not asked: the quote states what a no-show costs, the button says
+  // whether the tutor may mark it now.
+  if (!policy || isFinalStatus(session.status) || studentJoinEvidence(session) !== null) return null;
   return { chargeBps: policy.noShowChargeBps, ...amountsForOutcome(session.priceMinor, 'NO_SHOW_STUDENT', policy) };
 }
 
