@@ -2,11 +2,13 @@ import { ERROR_CODES, SessionError } from '../errors';
 import type { PublicSession, SessionJson } from '@itutor/sessions-core';
 import type { SessionErrorCode } from '../errors';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
+import type { CancellationQuoteJson } from '../rules/cancellation';
 
 /**
- * The browser side of the HTTP contract: `POST {basePath}/sessions/{id}/join` and
- * `.../mark-no-show`, with cookies, an empty JSON body, and `application/problem+json` refusals; and
- * `GET {basePath}/sessions/{id}/attendance`.
+ * The browser side of the HTTP contract: `POST {basePath}/sessions/{id}/join`, `.../mark-no-show`,
+ * `.../report-tutor-absent`, `.../cancel` and `.../reschedule`, with cookies, a JSON body, and
+ * `application/problem+json` refusals; and `GET {basePath}/sessions/{id}/attendance` and
+ * `.../cancellation` (the fee preview).
  */
 
 /** What a join returns: the meeting URL, and the updated session when the server sends it. */
@@ -15,8 +17,8 @@ export interface JoinResult {
   readonly session?: SessionJson | PublicSession;
 }
 
-/** The two participant actions a browser posts: `POST {basePath}/sessions/{id}/{action}`. */
-export type SessionAction = 'join' | 'mark-no-show';
+/** The participant actions a browser posts: `POST {basePath}/sessions/{id}/{action}`. */
+export type SessionAction = 'join' | 'mark-no-show' | 'report-tutor-absent' | 'cancel' | 'reschedule';
 
 /** A host-supplied join: records the join server-side and returns the meeting URL. */
 export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
@@ -60,6 +62,11 @@ export interface PostSessionActionOptions {
   readonly fetch?: typeof fetch;
   /** "Now" in epoch ms, to turn a `Retry-After` header into an instant. Default `Date.now()`. */
   readonly now?: () => number;
+  /**
+   * The JSON body. Default `{}`. `cancel`: `{ expectedChargeMinor, reason? }`; `reschedule`:
+   * `{ startAt: <ISO instant>, reason? }`.
+   */
+  readonly body?: Readonly<Record<string, unknown>>;
 }
 
 /** Options for {@link getSessionAttendance}. */
@@ -73,10 +80,11 @@ export interface GetSessionAttendanceOptions {
 }
 
 /**
- * Posts `{}` to `{basePath}/sessions/{id}/{action}` with the page's cookies and returns the JSON body.
- * Throws a `SessionError` carrying the problem's `detail` (else `title`) as its message, its `code`
- * (`REQUEST_FAILED` when the request failed or the code is not a `SessionErrorCode`), and in `details`
- * the HTTP status (`httpStatus`), `availableAt` (from the body, else from `Retry-After`) and, for `STUDENT_JOINED`, `source`.
+ * Posts `options.body` (default `{}`) to `{basePath}/sessions/{id}/{action}` with the page's cookies and
+ * returns the JSON body. Throws a `SessionError` carrying the problem's `detail` (else `title`) as its
+ * message, its `code` (`REQUEST_FAILED` when the request failed or the code is not a `SessionErrorCode`),
+ * and in `details` the HTTP status (`httpStatus`), `availableAt` (from the body, else from `Retry-After`),
+ * for `STUDENT_JOINED` `source`, and for `CANCELLATION_FEE_CHANGED` `quote` (the fee now, as JSON).
  */
 export async function postSessionAction<T>(
   sessionId: string,
@@ -87,7 +95,7 @@ export async function postSessionAction<T>(
   try {
     response = await (options.fetch ?? fetch)(
       `${options.basePath ?? '/api'}/sessions/${encodeURIComponent(sessionId)}/${action}`,
-      { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' },
+      { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(options.body ?? {}) },
     );
   } catch (error) {
     throw toSessionError(error);
@@ -99,7 +107,36 @@ export async function postSessionAction<T>(
     httpStatus: response.status,
     availableAt: instant(body?.availableAt) ?? (retryAfter > 0 ? new Date((options.now ?? Date.now)() + retryAfter * 1000) : undefined),
     source: body?.source,
+    quote: body?.quote,
   });
+}
+
+/**
+ * `GET {basePath}/sessions/{id}/cancellation` with the page's cookies: what cancelling now would be for
+ * the signed-in participant (`CancellationQuoteJson`: status, fee, and `validUntil`, the last instant it
+ * holds). Throws a `SessionError` as {@link getSessionAttendance} does (`SESSION_FINAL`, `TOO_LATE` from the
+ * start on).
+ */
+export async function getCancellationPreview(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<CancellationQuoteJson> {
+  return (await getJson<{ quote: CancellationQuoteJson }>(sessionId, 'cancellation', options)).quote;
+}
+
+/** `GET {basePath}/sessions/{id}/{what}` with the page's cookies, or the `SessionError` of its refusal. */
+async function getJson<T>(sessionId: string, what: string, options: GetSessionAttendanceOptions): Promise<T> {
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(`${options.basePath ?? '/api'}/sessions/${encodeURIComponent(sessionId)}/${what}`, {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+      signal: options.signal ?? null,
+    });
+  } catch (error) {
+    throw toSessionError(error);
+  }
+  const body = await response.json().catch(() => null);
+  if (response.ok && body) return body as T;
+  // A read has no `availableAt` or `source` to carry: the problem's text, status and code.
+  throw requestError(body?.detail || body?.title || '', body?.code, { httpStatus: response.status });
 }
 
 /**
@@ -110,18 +147,5 @@ export async function postSessionAction<T>(
  * as its `cause`) when `signal` aborts it.
  */
 export async function getSessionAttendance(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<SessionAttendanceJson> {
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(`${options.basePath ?? '/api'}/sessions/${encodeURIComponent(sessionId)}/attendance`, {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-      signal: options.signal ?? null,
-    });
-  } catch (error) {
-    throw toSessionError(error);
-  }
-  const body = await response.json().catch(() => null);
-  if (response.ok && body) return body as SessionAttendanceJson;
-  // A read has no `availableAt` or `source` to carry: the problem's text, status and code.
-  throw requestError(body?.detail || body?.title || '', body?.code, { httpStatus: response.status });
+  return getJson<SessionAttendanceJson>(sessionId, 'attendance', options);
 }

@@ -1,13 +1,14 @@
 /**
  * `@itutor/sessions-core/client`: the browser side of the participant actions, framework-free. The
  * HTTP call the Join and No-show buttons make (`postSessionAction`, refusing with the core's `SessionError`), the read of
- * a session's provider-reported attendance (`getSessionAttendance` and its wire types), and the action
+ * a session's provider-reported attendance (`getSessionAttendance` and its wire types), the cancellation
+ * fee preview (`getCancellationPreview`), and the action
  * state store (`createActionStore`) the React hooks wrap, for hosts that draw their own UI in any
  * framework. Browser-safe: no zod, no services.
  */
 export { createActionStore } from './action-store';
 export type { ActionOutcome, ActionState, ActionStatus, ActionStore } from './action-store';
-export { getSessionAttendance, postSessionAction, toSessionError } from './api';
+export { getCancellationPreview, getSessionAttendance, postSessionAction, toSessionError } from './api';
 // The error type and its recogniser, so a page that imports only this entry can tell refusals by code. This
 // entry bundles its own copy of them (a browser then loads nothing of the host entry); `isSessionError`
 // recognises by shape, so an error of either copy is recognised by both.
@@ -22,3 +23,4 @@ export type {
   SessionAction,
 } from './api';
 export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson } from '../http/attendance-wire';
+export type { CancellationQuoteJson } from '../rules/cancellation';

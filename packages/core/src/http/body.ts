@@ -13,6 +13,23 @@ export const createForBookingBody = z.strictObject({
 /** Input of the join and no-show routes: an empty object (or no body). */
 export const emptyBody = z.strictObject({});
 
+const reason = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+
+/**
+ * Input of `POST /sessions/{id}/cancel`: the fee the canceller was shown (`expectedChargeMinor`, from the
+ * preview; refused with `CANCELLATION_FEE_CHANGED` when it is no longer the fee) and an optional reason.
+ */
+export const cancelBody = z.strictObject({
+  expectedChargeMinor: z.number().int('must be a whole number of minor units').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER).optional(),
+  reason: reason.optional(),
+});
+
+/** Input of `POST /sessions/{id}/reschedule`: the new start as an ISO 8601 instant with a zone, and an optional reason. */
+export const rescheduleBody = z.strictObject({
+  startAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone' }),
+  reason: reason.optional(),
+});
+
 /**
  * Reads a request body, uninterpreted, up to `maxBytes` (checked on `content-length` and while
  * streaming, so an oversized body is not buffered): its bytes, or `null` when it is larger. An absent

@@ -59,6 +59,10 @@ export interface SettlementReport {
   readonly earlyEnded: number;
   /** Sessions settled as `NO_SHOW_STUDENT` automatically (policy `autoNoShowFromAttendance`). */
   readonly noShows: number;
+  /** Sessions settled as `NO_SHOW_TUTOR` automatically (policy `autoTutorNoShowFromAttendance`). */
+  readonly tutorNoShows: number;
+  /** Sessions settled as `NOBODY_JOINED` on reliable attendance evidence. */
+  readonly nobodyJoined: number;
   /** Sessions another actor changed first (for example a no-show racing the cron); not an error. */
   readonly conflicts: number;
   readonly chargesSucceeded: number;
@@ -132,6 +136,8 @@ export interface Tally {
   completed: number;
   earlyEnded: number;
   noShows: number;
+  tutorNoShows: number;
+  nobodyJoined: number;
   conflicts: number;
   chargesSucceeded: number;
   chargesFailed: number;
@@ -148,6 +154,8 @@ export const emptyTally = (): Tally => ({
   completed: 0,
   earlyEnded: 0,
   noShows: 0,
+  tutorNoShows: 0,
+  nobodyJoined: 0,
   conflicts: 0,
   chargesSucceeded: 0,
   chargesFailed: 0,

@@ -33,8 +33,10 @@ export interface SettlementResource {
 
 type MeetingEndAnswer =
   | { readonly status: 'ended'; readonly endedAt: Date }
-  /** The provider has no end (still running, or never held): the usual rules apply. */
+  /** The provider has no end (still running, or it cannot tell): the usual rules apply. */
   | { readonly status: 'no_end' }
+  /** The provider reports that the meeting never started (`MeetingTimes.neverStarted`). */
+  | { readonly status: 'never_started' }
   /** The provider did not answer in time, failed, or answered something unusable. */
   | { readonly status: 'unavailable' };
 
@@ -106,6 +108,7 @@ function lookupMeetingEnd(env: SettlementEnv, session: Session): Promise<Meeting
           (times: MeetingTimes | null): MeetingEndAnswer => {
             if (times === null) return { status: 'no_end' };
             if (typeof times !== 'object') return { status: 'unavailable' };
+            if (times.neverStarted === true && times.startedAt === null && times.endedAt === null) return { status: 'never_started' };
             if (times.endedAt === null) return { status: 'no_end' };
             return times.endedAt instanceof Date && !Number.isNaN(times.endedAt.getTime())
               ? { status: 'ended', endedAt: times.endedAt }
@@ -145,6 +148,7 @@ async function settlementWrite(env: SettlementEnv, session: Session, now: Date, 
   const { ctx, options } = env;
   const commands: SessionCommand[] = [];
   let meetingEndUnknown: 'provider_unavailable' | undefined;
+  let meetingNeverStarted = false;
   if (ctx.video.getMeetingTimes && session.meetingEndedAt === null && session.meetingId) {
     const answer = canLookup() ? await lookupMeetingEnd(env, session) : ({ status: 'unavailable' } as const);
     if (answer.status === 'unavailable') {
@@ -154,6 +158,8 @@ async function settlementWrite(env: SettlementEnv, session: Session, now: Date, 
         return null;
       }
       meetingEndUnknown = 'provider_unavailable';
+    } else if (answer.status === 'never_started') {
+      meetingNeverStarted = true;
     } else if (answer.status === 'ended') {
       // A provider clock a little ahead of ours: within the tolerance the end is taken as now.
       const endedAt = answer.endedAt > now && answer.endedAt <= addMinutes(now, MEETING_END_CLOCK_SKEW_MINUTES) ? now : answer.endedAt;
@@ -165,21 +171,35 @@ async function settlementWrite(env: SettlementEnv, session: Session, now: Date, 
       }
     }
   }
-  const attendance =
-    ctx.policy.autoNoShowFromAttendance && ctx.adapter.attendance && session.studentJoinedAt === null
-      ? await ctx.adapter.attendance.listBySession(session.id)
-      : undefined;
-  commands.push({ type: 'SETTLE', ...(attendance ? { attendance } : {}), ...(meetingEndUnknown ? { meetingEndUnknown } : {}) });
+  const attendance = needsAttendance(env, session) ? await ctx.adapter.attendance!.listBySession(session.id) : undefined;
+  commands.push({
+    type: 'SETTLE',
+    ...(attendance ? { attendance } : {}),
+    ...(meetingNeverStarted ? { meetingNeverStarted } : {}),
+    ...(meetingEndUnknown ? { meetingEndUnknown } : {}),
+  });
   const result = chain(env, session, commands, now);
   if (!result.ok) return null;
   return { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+}
+
+/**
+ * Whether settling `session` reads its provider-reported attendance: only with attendance storage, and
+ * only when it can change the outcome — nobody joined by our Join button (`NOBODY_JOINED` may follow), or
+ * an automatic no-show is on and its absent side has no Join button join.
+ */
+function needsAttendance(env: SettlementEnv, session: Session): boolean {
+  const { policy, adapter } = env.ctx;
+  if (!adapter.attendance) return false;
+  if (session.studentJoinedAt === null && session.tutorJoinedAt === null) return true;
+  return (policy.autoNoShowFromAttendance && session.studentJoinedAt === null) || (policy.autoTutorNoShowFromAttendance && session.tutorJoinedAt === null);
 }
 
 /** {@link settlementWrite} for a batch, at most `reconcileConcurrency` provider lookups at once. */
 async function settlementWrites(env: SettlementEnv, due: readonly Session[], now: Date, canLookup: () => boolean, tally: Tally) {
   const { ctx, options } = env;
   const writes: Array<SessionWrite | null> = new Array(due.length).fill(null);
-  const needsIo = ctx.video.getMeetingTimes !== undefined || (ctx.policy.autoNoShowFromAttendance && ctx.adapter.attendance !== undefined);
+  const needsIo = ctx.video.getMeetingTimes !== undefined || due.some((session) => needsAttendance(env, session));
   if (!needsIo) {
     // The common case without reconciliation: no awaits per session.
     due.forEach((session, i) => {
@@ -326,6 +346,8 @@ class SettlementRun {
     if (settled && s.status === 'COMPLETED_ASSUMED') tally.completed++;
     else if (settled && s.status === 'EARLY_END_SHORT') tally.earlyEnded++;
     else if (settled && s.status === 'NO_SHOW_STUDENT') tally.noShows++;
+    else if (settled && s.status === 'NO_SHOW_TUTOR') tally.tutorNoShows++;
+    else if (settled && s.status === 'NOBODY_JOINED') tally.nobodyJoined++;
     if (s.chargeStatus === 'pending' && s.chargeIdempotencyKey !== null) this.enqueue(s);
   }
 

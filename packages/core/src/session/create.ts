@@ -153,7 +153,7 @@ function isMeeting(value: unknown): value is Meeting {
  * The codes of a video provider's failures (an outage, a refused call, the host's keys or storage): turned
  * into `PROVIDER_UNAVAILABLE` like any other throw; a provider's other `SessionError`s refuse as they are.
  */
-const PROVIDER_FAILURES: readonly SessionErrorCode[] = [
+export const PROVIDER_FAILURES: readonly SessionErrorCode[] = [
   'PROVIDER_UNAVAILABLE',
   'PROVIDER_RATE_LIMITED',
   'PROVIDER_REQUEST_FAILED',
@@ -167,13 +167,18 @@ const PROVIDER_FAILURES: readonly SessionErrorCode[] = [
 ];
 
 /**
- * `PROVIDER_UNAVAILABLE`: the video provider could not create the meeting (threw, passed the time limit, or
+ * `PROVIDER_UNAVAILABLE`: the video provider could not create (or, `doing`, move) the meeting (threw, passed the time limit, or
  * answered something that is not a meeting). `details`: `provider`, `reason` (`error`, `timeout`,
  * `malformed_answer`), `retryAfterSeconds` (the provider's own requested wait when it gave one, e.g. a rate
  * limit, else 5), and `providerCode` when the provider's error carried a string `code`. The message never
  * repeats the provider's (it may hold details of the host's account); the error is its `cause`.
  */
-function providerUnavailable(provider: VideoProviderName, reason: 'error' | 'timeout' | 'malformed_answer', cause?: unknown): SessionError {
+export function providerUnavailable(
+  provider: VideoProviderName,
+  reason: 'error' | 'timeout' | 'malformed_answer',
+  cause?: unknown,
+  doing = 'creating the meeting',
+): SessionError {
   const c = cause as { retryAfterMs?: unknown; details?: { retryAfterSeconds?: unknown } } | undefined;
   const askedSeconds = c?.details?.retryAfterSeconds;
   const asked = c?.retryAfterMs ?? (typeof askedSeconds === 'number' ? askedSeconds * 1000 : undefined);
@@ -184,7 +189,7 @@ function providerUnavailable(provider: VideoProviderName, reason: 'error' | 'tim
   const code = (cause as { code?: unknown } | undefined)?.code;
   const what =
     reason === 'timeout' ? 'did not answer in time' : reason === 'malformed_answer' ? 'answered something that is not a meeting' : 'failed';
-  const error = new SessionError('PROVIDER_UNAVAILABLE', `The video provider (${provider}) ${what} while creating the meeting; try again shortly`, {
+  const error = new SessionError('PROVIDER_UNAVAILABLE', `The video provider (${provider}) ${what} while ${doing}; try again shortly`, {
     provider,
     reason,
     retryAfterSeconds,

@@ -1,10 +1,15 @@
 import type { CoreContext } from '../command/context';
+import { SessionError } from '../errors';
 import type { Booking } from '../ports';
+import { cancellationQuote, type CancellationQuote } from '../rules/cancellation';
 import { assertValidInstant } from '../rules/timing';
-import { earliestStudentJoin } from './attendance';
+import { providerJoins } from './attendance';
 import { createSessionCreator } from './create';
 import type { SessionCommand } from './machine';
 import type { CancelledBy, Session, SessionEvent } from './model';
+import { roleOf } from './guards';
+import { isFinalStatus } from '../rules/status';
+import { createRescheduler } from './reschedule';
 
 /**
  * `core.sessions`: a session's life — created for a booking, joined, marked no-show, ended, cancelled —
@@ -37,11 +42,46 @@ export interface SessionsResource {
   /**
    * The tutor marks the student absent: `NO_SHOW_STUDENT`, 50 % charged, and the charge is sent at
    * once under the call's time limit. Returns the session after that attempt; a charge whose answer
-   * is unknown (or that timed out) stays `pending` and the cron completes it.
+   * is unknown (or that timed out) stays `pending` and the cron completes it. The presence rule: refused
+   * with `TUTOR_NOT_PRESENT` unless the tutor's own presence is recorded (our Join button, or a provider
+   * report matched to the tutor); `STUDENT_JOINED` when the student joined within the wait.
    */
   markNoShow(input: { sessionId: string; userId: string }): Promise<Session>;
-  /** Cancels before the scheduled start, by the tutor, the student or the platform. No charge. */
-  cancel(input: { sessionId: string; userId: string; by: CancelledBy; reason?: string }): Promise<Session>;
+  /**
+   * The student reports the tutor absent: `NO_SHOW_TUTOR`, nothing charged, nothing paid, and the
+   * tutor's audit trail shows it (`session.tutor_no_show_marked`). From the end of the no-show wait
+   * (`TOO_EARLY` before), if the tutor had not joined by then by any source (`TUTOR_JOINED`), and only
+   * while the student's own presence is recorded (`STUDENT_NOT_PRESENT`); only the student
+   * (`NOT_SESSION_STUDENT`).
+   */
+  reportTutorAbsent(input: { sessionId: string; userId: string }): Promise<Session>;
+  /**
+   * What cancelling now would be, for the confirmation dialog: `CANCELLED` (free) or `CANCELLED_LATE`
+   * with the fee of the student's tier, and until when it holds (`validUntil`). Refused for someone who
+   * may not cancel as `by`, a final session (`SESSION_FINAL`) and from the start on (`TOO_LATE`).
+   */
+  previewCancellation(input: { sessionId: string; userId: string; by: CancelledBy }): Promise<CancellationQuote>;
+  /**
+   * Cancels before the scheduled start, by the tutor, the student or the platform. The student pays the
+   * fee of the tier the moment falls in (`policy.cancellationTiers`; default: free 24 h or more before,
+   * 50 % later): `CANCELLED_LATE`, charged through the charge ledger and sent at once like a no-show's
+   * charge; a tutor or the platform cancelling is free (`CANCELLED`). `expectedChargeMinor`: the fee the
+   * canceller confirmed (from `previewCancellation`); when the fee is no longer that (the tier changed
+   * while the dialog was open) the cancel is refused with `CANCELLATION_FEE_CHANGED`, `details.quote`
+   * holding the fee now. Leave it out only where no one is shown a fee.
+   */
+  cancel(input: { sessionId: string; userId: string; by: CancelledBy; reason?: string; expectedChargeMinor?: number }): Promise<Session>;
+  /**
+   * Moves the session to start at `startAt`, by a participant or the platform: same id, booking, meeting
+   * and join link, same duration; the timings move by the session's own stored numbers. Allowed before
+   * anyone joined and while both the start and the new start are at least `rescheduleMinNoticeMinutes`
+   * away (`TOO_LATE` / `INVALID_INPUT`). The provider's meeting is moved first (Zoom's update; a Meet
+   * space has no time), under `meetingCallTimeoutMs`: a provider failure or timeout refuses with
+   * `PROVIDER_UNAVAILABLE` and the meeting is moved back; the session is then as it was. A repeated call
+   * (a lost answer) finishes the move: moving the meeting is idempotent and a session already at
+   * `startAt` is not written again.
+   */
+  reschedule(input: { sessionId: string; userId: string; by: CancelledBy; startAt: Date; reason?: string }): Promise<Session>;
   /**
    * Records when the meeting ended (provider webhooks, reconciliation). Refuses an end before the
    * session could start (before `joinOpensAt`) or in the future with `INVALID_INPUT`, and any report
@@ -57,6 +97,26 @@ export interface SessionsResource {
 export function createSessionsResource(ctx: CoreContext, deps: { readonly chargeNow: (session: Session) => Promise<Session>; readonly leaseMinutes: number }): SessionsResource {
   const { runner, sessions } = ctx;
   const create = createSessionCreator(ctx);
+  const reschedule = createRescheduler(ctx);
+
+  /**
+   * A participant's report with the provider's evidence of both joins (the presence rule, and the
+   * other side's join within the wait), read beside the session. Without attendance storage: the Join
+   * button alone.
+   */
+  const withProviderJoins = (input: { sessionId: string; userId: string }, type: 'MARK_NO_SHOW' | 'REPORT_TUTOR_ABSENT'): Promise<SessionCommand> => {
+    const attendance = ctx.adapter.attendance;
+    return (attendance && typeof input.sessionId === 'string' ? attendance.listBySession(input.sessionId) : Promise.resolve(null)).then((entries) => {
+      const joins = entries ? providerJoins(entries) : { studentJoinedAt: null, tutorJoinedAt: null };
+      return { type, actorId: input.userId, providerStudentJoinedAt: joins.studentJoinedAt, providerTutorJoinedAt: joins.tutorJoinedAt };
+    });
+  };
+
+  /** An outcome that opened a charge sends it now, under the call's time limit (settlement's `chargeNow`). */
+  const chargeAtOnce = (session: Session, effects: readonly { readonly type: string }[]) =>
+    effects.some((effect) => effect.type === 'CHARGE') && session.chargeStatus === 'pending' && session.chargeIdempotencyKey !== null
+      ? deps.chargeNow(session)
+      : Promise.resolve(session);
   return {
     create,
     get: (sessionId) => sessions.findById(sessionId),
@@ -68,23 +128,43 @@ export function createSessionsResource(ctx: CoreContext, deps: { readonly charge
     },
 
     async markNoShow(input) {
-      // The provider's evidence of the student's join (the machine refuses with STUDENT_JOINED, source
-      // 'provider', when it falls within the wait). Without attendance storage: the Join button alone.
-      const attendance = ctx.adapter.attendance;
-      const command: Promise<SessionCommand> = (
-        attendance && typeof input.sessionId === 'string' ? attendance.listBySession(input.sessionId) : Promise.resolve(null)
-      ).then((entries) => ({ type: 'MARK_NO_SHOW', actorId: input.userId, providerStudentJoinedAt: entries ? earliestStudentJoin(entries) : null }));
       // The charge is leased to this call so a cron run does not send it at the same moment.
-      const { session, effects } = await runner.run(input.sessionId, command, { lease: { minutes: deps.leaseMinutes } });
-      return effects.some((effect) => effect.type === 'CHARGE') && session.chargeStatus === 'pending' && session.chargeIdempotencyKey !== null
-        ? deps.chargeNow(session)
-        : session;
+      const { session, effects } = await runner.run(input.sessionId, withProviderJoins(input, 'MARK_NO_SHOW'), { lease: { minutes: deps.leaseMinutes } });
+      return chargeAtOnce(session, effects);
+    },
+
+    async reportTutorAbsent(input) {
+      return (await runner.run(input.sessionId, withProviderJoins(input, 'REPORT_TUTOR_ABSENT'))).session;
+    },
+
+    async previewCancellation(input) {
+      const session = await runner.load(input.sessionId);
+      // The same refusals as the cancel itself, without writing: judge the command on the session as read.
+      if (input.by !== 'platform' && roleOf(session, input.userId) !== input.by) {
+        throw new SessionError('NOT_SESSION_PARTICIPANT', `Only the session's ${String(input.by)} may cancel as ${String(input.by)}`);
+      }
+      if (isFinalStatus(session.status)) throw new SessionError('SESSION_FINAL', `Session is already final (${session.status})`, { status: session.status });
+      return cancellationQuote(session, input.by, ctx.clock.now(), ctx.policy);
     },
 
     async cancel(input) {
-      const command: SessionCommand = { type: 'CANCEL', actorId: input.userId, by: input.by };
-      return (await runner.run(input.sessionId, input.reason ? { ...command, reason: input.reason } : command)).session;
+      if (input.expectedChargeMinor !== undefined && (!Number.isSafeInteger(input.expectedChargeMinor) || input.expectedChargeMinor < 0)) {
+        throw new SessionError('INVALID_INPUT', 'expectedChargeMinor must be a whole number of minor units', {
+          issues: [{ path: 'expectedChargeMinor', message: 'not a whole number of minor units' }],
+        });
+      }
+      const command: SessionCommand = {
+        type: 'CANCEL',
+        actorId: input.userId,
+        by: input.by,
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.expectedChargeMinor !== undefined ? { expectedChargeMinor: input.expectedChargeMinor } : {}),
+      };
+      const { session, effects } = await runner.run(input.sessionId, command, { lease: { minutes: deps.leaseMinutes } });
+      return chargeAtOnce(session, effects);
     },
+
+    reschedule,
 
     async recordMeetingEnded(input) {
       assertValidInstant(input.endedAt, 'endedAt');
