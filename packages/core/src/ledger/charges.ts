@@ -1,7 +1,7 @@
 import { addMinutes, isBefore } from 'date-fns';
 import { SessionError } from '../errors';
 import { DEFAULT_POLICY, type SessionPolicy } from '../rules/policy';
-import type { SessionStatus } from '../rules/status';
+import { CHARGED_OUTCOMES, type SessionStatus } from '../rules/status';
 import type { ChargeInstruction } from '../ports';
 import type { ChargeAttempt, ChargedOutcome, Session, SessionEventDraft } from '../session/model';
 import { accepted, refuse, SYSTEM_ACTOR, type TransitionContext, type TransitionOk, type TransitionResult } from '../session/transition';
@@ -29,7 +29,7 @@ export function chargeInstructionFor(session: Session): ChargeInstruction {
   if (
     session.chargeIdempotencyKey === null ||
     session.chargeAmountMinor === null ||
-    (session.status !== 'COMPLETED_ASSUMED' && session.status !== 'NO_SHOW_STUDENT')
+    !(CHARGED_OUTCOMES as readonly string[]).includes(session.status)
   ) {
     throw new SessionError('NO_CHARGE_PENDING', `Session ${session.id} has no open charge attempt`);
   }

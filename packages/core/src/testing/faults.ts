@@ -254,6 +254,7 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       const [s] = await book(w, 1, 'noshow');
       w.clock.set(addMinutes(START, 19));
       w.gateway.script('hang');
+      await w.core.sessions.join({ sessionId: s!.id, userId: 'tutor-f' }); // the presence rule: the tutor is there
       const began = Date.now();
       const marked = await w.core.sessions.markNoShow({ sessionId: s!.id, userId: 'tutor-f' });
       check(Date.now() - began < 5_000, 'the no-show must answer within the call limit');
@@ -282,7 +283,16 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
         for (let tick = 0; tick < 12; tick++) {
           w.gateway.script(...Array.from({ length: perRound }, () => faults[Math.floor(next() * faults.length)]!));
           const runs = w.workers.map((core) => core.settlement.run());
-          const marks = tick === 0 ? noShows.map((s) => w.core.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-f' }).catch(() => null)) : [];
+          // The tutor joins (the presence rule) and marks the absent student at once.
+          const marks =
+            tick === 0
+              ? noShows.map((s) =>
+                  w.core.sessions
+                    .join({ sessionId: s.id, userId: 'tutor-f' })
+                    .then(() => w.core.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-f' }))
+                    .catch(() => null),
+                )
+              : [];
           await Promise.all([...runs, ...marks]);
           await checkMoney(h, w, sessions);
           w.clock.advance({ minutes: 6 });
