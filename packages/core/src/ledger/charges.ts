@@ -40,7 +40,7 @@ export function chargeInstructionFor(session: Session): ChargeInstruction {
     bookingId: session.bookingId,
     studentId: session.studentId,
     tutorId: session.tutorId,
-    outcome: session.status,
+    outcome: session.status as ChargedOutcome,
     amountMinor: session.chargeAmountMinor,
     payoutMinor: session.payoutAmountMinor ?? 0,
     feeMinor: session.platformFeeMinor ?? 0,

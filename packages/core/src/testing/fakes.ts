@@ -4,6 +4,8 @@ import {
   type ChargeResult,
   type CreateMeetingInput,
   type Meeting,
+  type MeetingTimes,
+  type MoveMeetingInput,
   type RefundInstruction,
   type RefundResult,
 } from '@itutor/sessions-core/adapter';
@@ -19,23 +21,69 @@ export interface FakeVideoProvider extends VideoProvider {
   readonly calls: readonly CreateMeetingInput[];
   /** The next `createMeeting` call rejects with `error`. */
   failNextCreate(error?: Error): void;
+  /** Every `moveMeeting` call, including failed ones. */
+  readonly moves: readonly MoveMeetingInput[];
+  /**
+   * The next `moveMeeting` calls behave as given, in order (then `succeed` again): `succeed` moves the
+   * meeting; `throw` rejects without moving; `lose-response` moves it, then rejects (the answer lost on
+   * the way back); `hang` never answers until the call's signal aborts it.
+   */
+  scriptMoves(...behaviours: Array<'succeed' | 'throw' | 'lose-response' | 'hang'>): void;
+  /** What `getMeetingTimes` answers for a meeting (only with `{ meetingTimes: true }`); unset: `null`. */
+  setMeetingTimes(meetingId: string, times: MeetingTimes | null): void;
+}
+
+/** Options of {@link createFakeVideoProvider}. */
+export interface FakeVideoProviderOptions {
+  /**
+   * Give the fake `getMeetingTimes` (answering what `setMeetingTimes` set, else `null`), so settlement
+   * reconciles with it. Default `false`: the port's optional method is absent, as with a provider that
+   * cannot tell.
+   */
+  readonly meetingTimes?: boolean;
 }
 
 /** Creates a {@link FakeVideoProvider}. Join URLs look like the real providers' (`zoom.us/j/…`, `meet.google.com/…`). */
-export function createFakeVideoProvider(): FakeVideoProvider {
+export function createFakeVideoProvider(options: FakeVideoProviderOptions = {}): FakeVideoProvider {
   const meetings = new Map<string, CreateMeetingInput & Meeting>();
   const byKey = new Map<string, string>();
   const deleted: string[] = [];
   const calls: CreateMeetingInput[] = [];
+  const moves: MoveMeetingInput[] = [];
+  const moveScript: Array<'succeed' | 'throw' | 'lose-response' | 'hang'> = [];
+  const times = new Map<string, MeetingTimes | null>();
   let failure: Error | null = null;
   let counter = 0;
+  const moveTo = (input: MoveMeetingInput) => {
+    const meeting = meetings.get(input.meetingId);
+    if (!meeting) throw new Error(`no meeting ${input.meetingId}`);
+    meetings.set(input.meetingId, { ...meeting, startAt: input.startAt, durationMinutes: input.durationMinutes });
+  };
   return {
     meetings,
     deleted,
     calls,
+    moves,
     failNextCreate(error = new Error('video provider unavailable')) {
       failure = error;
     },
+    scriptMoves(...behaviours) {
+      moveScript.push(...behaviours);
+    },
+    setMeetingTimes(meetingId, answer) {
+      times.set(meetingId, answer);
+    },
+    async moveMeeting(input) {
+      moves.push(input);
+      const behaviour = moveScript.shift() ?? 'succeed';
+      if (behaviour === 'throw') throw new Error('video provider unavailable');
+      if (behaviour === 'hang') {
+        return new Promise<void>((_resolve, reject) => input.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+      }
+      moveTo(input);
+      if (behaviour === 'lose-response') throw new Error('connection reset after the move');
+    },
+    ...(options.meetingTimes ? { getMeetingTimes: async ({ meetingId }: { meetingId: string }) => times.get(meetingId) ?? null } : {}),
     async createMeeting(input) {
       calls.push(input);
       if (failure) {
