@@ -34,6 +34,20 @@ export function claimContractCases({ t, start, uuid }: ContractCaseKit): void {
     await w.claim({ now, limit: 10, claimUntil: addMinutes(now, 5) }, ids(oldest, tieLow, tieHigh, later, exactlyNow), 'the first claim');
   });
 
+  t('a rescheduled session is claimed at its new end, never at its old one; a late cancellation is claimed for its charge', async (_h, w) => {
+    const moved = await w.insert(session(1, start));
+    const newStart = addMinutes(start, 3 * 24 * 60);
+    const stored = await w.step(moved.id, { type: 'RESCHEDULE', actorId: moved.studentId, by: 'student', startAt: newStart }, addMinutes(start, -2 * 24 * 60));
+    check(stored.scheduledStartAt.getTime() === newStart.getTime() && stored.chargeScheduledAt.getTime() === addMinutes(newStart, stored.durationMinutes).getTime(), 'the reschedule moves every timing');
+    await w.claim({ now: addMinutes(moved.chargeScheduledAt, 1), limit: 10, claimUntil: addMinutes(moved.chargeScheduledAt, 6) }, [], 'a claim at the old end');
+    // A student's cancellation inside the late window opens a charge to collect (CANCELLED_LATE).
+    const late = await w.insert(session(2, addMinutes(start, -600)));
+    const cancelled = await w.step(late.id, { type: 'CANCEL', actorId: late.studentId, by: 'student' }, addMinutes(late.scheduledStartAt, -60), { claimedUntil: null });
+    check(cancelled.status === 'CANCELLED_LATE' && cancelled.chargeStatus === 'pending', 'the suite expected a late cancellation with its charge to collect');
+    const now = addMinutes(stored.chargeScheduledAt, 1);
+    await w.claim({ now, limit: 10, claimUntil: addMinutes(now, 5) }, ids(stored, cancelled), 'a claim after the new end (the due session, then the charge)');
+  });
+
   t('a leased session is not handed out before its lease has passed, and is at its end (both groups)', async (_h, w) => {
     const now = addMinutes(start, 120);
     const due = await w.insert(session(1, start));

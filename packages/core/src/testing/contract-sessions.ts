@@ -68,6 +68,31 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
     check(marked.status === 'NO_SHOW_STUDENT' && marked.chargeStatus === 'pending' && marked.finalizedAt !== null, 'the suite expected a no-show with a charge to collect');
   });
 
+  t("the third release's outcomes round-trip every field: a tutor no-show, nobody joined, a late cancellation with its attempt", async (_h, w) => {
+    const absent = await w.insert(session(1));
+    await w.step(absent.id, { type: 'JOIN', actorId: absent.studentId }, addMinutes(start, 1));
+    const reported = await w.step(absent.id, { type: 'REPORT_TUTOR_ABSENT', actorId: absent.studentId }, absent.noShowEligibleAt);
+    check(reported.status === 'NO_SHOW_TUTOR' && reported.chargeAmountMinor === 0 && reported.chargeStatus === 'none', 'the suite expected a tutor no-show without a charge');
+    const empty = await w.insert(session(2));
+    const nobody = await w.step(empty.id, { type: 'SETTLE', meetingNeverStarted: true }, empty.chargeScheduledAt);
+    check(nobody.status === 'NOBODY_JOINED' && nobody.chargeAmountMinor === 0, 'the suite expected nobody joined without a charge');
+    const late = await w.insert(session(3, { priceMinor: 15_001 }));
+    const cancelled = await w.step(late.id, { type: 'CANCEL', actorId: late.studentId, by: 'student', reason: 'ill', expectedChargeMinor: 7500 }, addMinutes(start, -30));
+    check(
+      cancelled.status === 'CANCELLED_LATE' && cancelled.cancelledBy === 'student' && cancelled.chargeAmountMinor === 7500 && cancelled.chargeStatus === 'pending',
+      'the suite expected a late cancellation charged half of 15001',
+    );
+  });
+
+  t('a reschedule round-trips every moved timing, with its event; the old and new times are in the payload', async (_h, w) => {
+    const s = await w.insert(session(1));
+    const moved = await w.step(s.id, { type: 'RESCHEDULE', actorId: s.tutorId, by: 'tutor', startAt: addMinutes(start, 2 * 24 * 60 + 7), reason: 'conference' }, addMinutes(start, -2 * 24 * 60));
+    check(moved.joinOpensAt.getTime() === addMinutes(moved.scheduledStartAt, -(s.scheduledStartAt.getTime() - s.joinOpensAt.getTime()) / 60_000).getTime(), 'the join window moves with the start');
+    // Moved again, back: still the same row, id and meeting.
+    const back = await w.step(s.id, { type: 'RESCHEDULE', actorId: s.studentId, by: 'student', startAt: addMinutes(start, 5 * 24 * 60) }, addMinutes(start, -2 * 24 * 60));
+    check(back.meetingId === s.meetingId && back.joinUrl === s.joinUrl && back.bookingId === s.bookingId, 'a reschedule keeps the meeting and the booking');
+  });
+
   t('a settlement round-trips every field (charged in full), with its charge attempt', async (_h, w) => {
     const s = await w.insert(session(1, { priceMinor: 15_001 }));
     const settled = await w.step(s.id, { type: 'SETTLE' }, addMinutes(s.chargeScheduledAt, 3), { claimedUntil: addMinutes(s.chargeScheduledAt, 8) });

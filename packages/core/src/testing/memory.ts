@@ -505,7 +505,10 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           if (!plan) return null;
           if (plan.retried) return copySession(plan.retried);
           const stored = copySession(next);
+          const before = sessions.get(next.id);
           sessions.set(next.id, stored);
+          // A reschedule moves the due time: a new entry in due order (the old one is stale and skipped).
+          if (before && before.chargeScheduledAt.getTime() !== stored.chargeScheduledAt.getTime()) track(stored);
           if (writeId !== undefined) lastWriteIds.set(next.id, writeId);
           else lastWriteIds.delete(next.id);
           if (plan.planned) {
@@ -537,6 +540,9 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           const entry = dueOrder[i]!;
           if (entry.chargeScheduledAt.getTime() > now.getTime()) break;
           const s = sessions.get(entry.id)!;
+          // An entry left behind by a reschedule: the session is due at its new time, further on.
+          // (Moved away and back, it has two entries: taken once.)
+          if (s.chargeScheduledAt.getTime() !== entry.chargeScheduledAt.getTime() || picked.includes(s)) continue;
           if (!isFinalStatus(s.status) && free(s)) picked.push(s);
         }
         // (b) final sessions with a charge still to collect, with what is left of the limit.
