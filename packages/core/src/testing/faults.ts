@@ -7,6 +7,8 @@ import {
   type SettlementOptions,
 } from '@itutor/sessions-core';
 import { addMinutes } from 'date-fns';
+import { amountsForOutcome } from '../rules/money';
+import { isFinalStatus } from '../rules/status';
 import { createManualClock, type ManualClock } from './clock';
 import { ContractViolation, type AdapterContractHarness, type AdapterContractOptions } from './contract';
 import { createFakeVideoProvider, createRecordingPaymentGateway, type FakeChargeBehaviour, type RecordingPaymentGateway } from './fakes';
@@ -48,6 +50,9 @@ function random(seed: number) {
 }
 
 const START = new Date('2026-03-02T14:00:00.000Z');
+
+/** The audit events that decide a session's outcome: exactly one per final session. */
+const OUTCOME_EVENTS: readonly string[] = ['session.settled', 'session.no_show_marked', 'session.tutor_no_show_marked', 'session.cancelled'];
 const FAST: SettlementOptions = { chargeTimeoutMs: 150, runBudgetMs: 20_000, chargeRetryMinutes: 5, batchSize: 7 };
 
 interface World {
@@ -92,8 +97,19 @@ async function checkMoney(h: AdapterContractHarness, w: World, sessions: readonl
     const stored = await h.raw.session(s.id);
     check(stored !== null, `session ${s.bookingId} disappeared`);
     const events = await h.raw.events(s.id);
-    const outcomes = events.filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked').length;
-    check(outcomes <= 1, `${s.bookingId} settled ${outcomes} times`);
+    const outcomeEvents = events.filter((e) => OUTCOME_EVENTS.includes(e.type));
+    check(outcomeEvents.length <= 1, `${s.bookingId} settled ${outcomeEvents.length} times`);
+    check(isFinalStatus(stored.status) === (outcomeEvents.length === 1), `${s.bookingId}: status ${stored.status} but ${outcomeEvents.length} outcome events`);
+    if (isFinalStatus(stored.status)) {
+      // Exactly the money the outcome says: the policy's amounts, or the tier the cancel fell in.
+      const percent = outcomeEvents[0]!.payload.chargePercent;
+      const expected =
+        stored.status === 'CANCELLED' ? { chargeMinor: 0, payoutMinor: 0, feeMinor: 0 } : amountsForOutcome(stored.priceMinor, stored.status, w.core.policy, typeof percent === 'number' ? percent : undefined);
+      check(
+        stored.chargeAmountMinor === expected.chargeMinor && stored.payoutAmountMinor === expected.payoutMinor && stored.platformFeeMinor === expected.feeMinor,
+        `${s.bookingId}: ${stored.status} stores ${stored.chargeAmountMinor}/${stored.payoutAmountMinor}/${stored.platformFeeMinor}, the rule says ${JSON.stringify(expected)}`,
+      );
+    }
     const ledger = await h.raw.charges(s.id);
     const succeeded = ledger.filter((a) => a.status === 'succeeded');
     check(succeeded.length <= 1, `${s.bookingId} has ${succeeded.length} succeeded attempts`);
@@ -263,6 +279,93 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       await w.core.settlement.run();
       check((await h.raw.session(s!.id))?.chargeStatus === 'succeeded', 'the cron collects it');
       await checkMoney(h, w, [s!]);
+    });
+
+    t('a late cancellation whose charge hangs answers within the call limit; the cron collects exactly the tier, once', async (h) => {
+      const w = await world(h);
+      const [s] = await book(w, 1, 'late');
+      w.clock.set(addMinutes(START, -90));
+      w.gateway.script('hang');
+      const began = Date.now();
+      const cancelled = await w.core.sessions.cancel({ sessionId: s!.id, userId: s!.studentId, by: 'student', expectedChargeMinor: Math.floor(s!.priceMinor / 2) });
+      check(Date.now() - began < 5_000, 'the cancel must answer within the call limit');
+      check(cancelled.status === 'CANCELLED_LATE' && cancelled.chargeStatus === 'pending', 'the late cancel is recorded with its fee to collect');
+      await checkMoney(h, w, [s!]);
+      w.clock.advance({ minutes: 6 });
+      await w.core.settlement.run();
+      const stored = await h.raw.session(s!.id);
+      check(stored?.chargeStatus === 'succeeded' && stored.chargeAmountMinor === Math.floor(s!.priceMinor / 2), 'the cron collects the fee');
+      await checkMoney(h, w, [s!]);
+    });
+
+    t('before the start: racing cancels (student and tutor) and reschedules end in one state; a fee at most once', async (h) => {
+      const w = await world(h, 2, { rescheduleMinNoticeMinutes: 60 });
+      const sessions = await book(w, 12, 'pre');
+      w.clock.set(addMinutes(START, -90));
+      await Promise.all(
+        sessions.map((s, i) => {
+          const later = (d: number) => addMinutes(s.scheduledStartAt, d * 24 * 60);
+          const actions = [
+            () => w.workers[0]!.sessions.cancel({ sessionId: s.id, userId: s.studentId, by: 'student' }),
+            () => w.workers[1]!.sessions.reschedule({ sessionId: s.id, userId: 'tutor-f', by: 'tutor', startAt: later(1) }),
+            () => w.workers[0]!.sessions.reschedule({ sessionId: s.id, userId: s.studentId, by: 'student', startAt: later(2) }),
+            () => w.workers[1]!.sessions.join({ sessionId: s.id, userId: s.studentId }),
+            ...(i % 3 === 0 ? [() => w.workers[1]!.sessions.cancel({ sessionId: s.id, userId: 'tutor-f', by: 'tutor' })] : []),
+          ];
+          return Promise.allSettled(actions.map((act) => act()));
+        }),
+      );
+      for (const s of sessions) {
+        const stored = await h.raw.session(s.id);
+        check(stored !== null, 'the session is there');
+        const moves = (await h.raw.events(s.id)).filter((e) => e.type === 'session.rescheduled');
+        if (stored.status === 'CANCELLED_LATE') {
+          check(stored.cancelledBy === 'student' && stored.scheduledStartAt.getTime() === s.scheduledStartAt.getTime(), `${s.bookingId}: a late fee only for a cancel of the session as it was`);
+        } else if (!isFinalStatus(stored.status)) {
+          check(moves.length >= 1 && stored.scheduledStartAt.getTime() === Date.parse(String(moves.at(-1)!.payload.startAt)), `${s.bookingId}: moved, and stored where the last move says`);
+        }
+      }
+      // The fees still to collect are collected; nothing twice.
+      w.clock.advance({ minutes: 6 });
+      await Promise.all(w.workers.map((core) => core.settlement.run()));
+      await checkMoney(h, w, sessions);
+    });
+
+    t('after the wait: racing absence reports of both sides, late joins and settlement runs → one outcome each, money exactly as it says', async (h) => {
+      const w = await world(h, 2);
+      const sessions = await book(w, 12, 'ends');
+      for (const s of sessions) {
+        // Both came only after the wait: each may report the other absent (both present, neither in time).
+        w.clock.set(addMinutes(s.noShowEligibleAt, 1));
+        await w.core.sessions.join({ sessionId: s.id, userId: 'tutor-f' });
+        await w.core.sessions.join({ sessionId: s.id, userId: s.studentId });
+      }
+      w.clock.set(addMinutes(START, 12 + 60 + 1)); // every session is also due
+      w.gateway.script(...Array.from({ length: 24 }, (_, i) => (['succeed', 'lose-response', 'hang', 'decline'] as const)[i % 4]!));
+      await Promise.all([
+        ...sessions.flatMap((s) => [
+          w.workers[0]!.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-f' }).catch(() => null),
+          w.workers[1]!.sessions.reportTutorAbsent({ sessionId: s.id, userId: s.studentId }).catch(() => null),
+          w.workers[0]!.sessions.join({ sessionId: s.id, userId: s.studentId }).catch(() => null),
+          w.workers[1]!.sessions.cancel({ sessionId: s.id, userId: s.studentId, by: 'student' }).catch(() => null),
+        ]),
+        ...w.workers.map((core) => core.settlement.run()),
+      ]);
+      await checkMoney(h, w, sessions);
+      w.gateway.clearScript();
+      for (let tick = 0; tick < 4; tick++) {
+        w.clock.advance({ minutes: 6 });
+        await Promise.all(w.workers.map((core) => core.settlement.run()));
+      }
+      for (const s of sessions) {
+        const stored = await h.raw.session(s.id);
+        check(
+          stored !== null && ['NO_SHOW_STUDENT', 'NO_SHOW_TUTOR', 'COMPLETED_ASSUMED'].includes(stored.status),
+          `${s.bookingId}: one of the three outcomes, got ${stored?.status}`,
+        );
+        check(stored.chargeStatus === (stored.status === 'NO_SHOW_TUTOR' ? 'none' : 'succeeded'), `${s.bookingId}: ${stored.status} with charge ${stored.chargeStatus}`);
+      }
+      await checkMoney(h, w, sessions);
     });
 
     t('random gateway faults and concurrent runs: each session settled once, money taken at most once', async (h) => {
