@@ -9,6 +9,7 @@ import { MEETING_END_CLOCK_SKEW_MINUTES } from '../session/attendance';
 import { transition, type SessionCommand } from '../session/machine';
 import type { Session } from '../session/model';
 import type { TransitionResult } from '../session/transition';
+import type { AttendanceEntry } from '../session/attendance';
 import { classifyChargeResult, type ChargeAnswer } from './answers';
 import { chargeDeadline, chargeInstructionFor } from './charges';
 import { emptyTally, type SettlementOptions, type SettlementReport, type Tally } from './settlement-options';
@@ -144,7 +145,14 @@ function chain(env: SettlementEnv, session: Session, commands: readonly SessionC
  * source `reconciliation`) in the same write as the settlement, so the outcome follows the real end.
  * With the automatic no-show on, the session's attendance goes with the `SETTLE` command.
  */
-async function settlementWrite(env: SettlementEnv, session: Session, now: Date, canLookup: () => boolean, tally: Tally): Promise<SessionWrite | null> {
+async function settlementWrite(
+  env: SettlementEnv,
+  session: Session,
+  now: Date,
+  canLookup: () => boolean,
+  tally: Tally,
+  prefetched: ReadonlyMap<string, AttendanceEntry[]> | null,
+): Promise<SessionWrite | null> {
   const { ctx, options } = env;
   const commands: SessionCommand[] = [];
   let meetingEndUnknown: 'provider_unavailable' | undefined;
@@ -171,7 +179,11 @@ async function settlementWrite(env: SettlementEnv, session: Session, now: Date, 
       }
     }
   }
-  const attendance = needsAttendance(env, session) ? await ctx.adapter.attendance!.listBySession(session.id) : undefined;
+  const attendance = !needsAttendance(env, session)
+    ? undefined
+    : prefetched
+      ? (prefetched.get(session.id) ?? [])
+      : await ctx.adapter.attendance!.listBySession(session.id);
   commands.push({
     type: 'SETTLE',
     ...(attendance ? { attendance } : {}),
@@ -199,18 +211,29 @@ function needsAttendance(env: SettlementEnv, session: Session): boolean {
 async function settlementWrites(env: SettlementEnv, due: readonly Session[], now: Date, canLookup: () => boolean, tally: Tally) {
   const { ctx, options } = env;
   const writes: Array<SessionWrite | null> = new Array(due.length).fill(null);
-  const needsIo = ctx.video.getMeetingTimes !== undefined || due.some((session) => needsAttendance(env, session));
-  if (!needsIo) {
+  // The batch's attendance in one read when the adapter can (else one read per session that needs it).
+  const needing = due.filter((session) => needsAttendance(env, session)).map((session) => session.id);
+  const many = ctx.adapter.attendance?.listBySessions;
+  let prefetched: Map<string, AttendanceEntry[]> | null = null;
+  if (needing.length > 0 && many) {
+    prefetched = new Map();
+    // At most 1000 ids a call (the port's limit).
+    for (let i = 0; i < needing.length; i += 1000) {
+      for (const [id, entries] of await many.call(ctx.adapter.attendance, needing.slice(i, i + 1000))) prefetched.set(id, entries);
+    }
+  }
+  if (ctx.video.getMeetingTimes === undefined && (needing.length === 0 || prefetched !== null)) {
     // The common case without reconciliation: no awaits per session.
     due.forEach((session, i) => {
-      const result = transition(session, { type: 'SETTLE' }, now, ctx.policy);
+      const attendance = prefetched && needsAttendance(env, session) ? (prefetched.get(session.id) ?? []) : undefined;
+      const result = transition(session, attendance ? { type: 'SETTLE', attendance } : { type: 'SETTLE' }, now, ctx.policy);
       if (result.ok) writes[i] = { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
     });
     return writes;
   }
   let nextIndex = 0;
   const worker = async () => {
-    for (let i = nextIndex++; i < due.length; i = nextIndex++) writes[i] = await settlementWrite(env, due[i]!, now, canLookup, tally);
+    for (let i = nextIndex++; i < due.length; i = nextIndex++) writes[i] = await settlementWrite(env, due[i]!, now, canLookup, tally, prefetched);
   };
   await Promise.all(Array.from({ length: Math.min(options.reconcileConcurrency, due.length) }, worker));
   return writes;

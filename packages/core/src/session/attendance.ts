@@ -121,6 +121,12 @@ export interface AttendanceRepository {
   /** A session's entries, by `occurredAt` (then `eventId`). */
   listBySession(sessionId: string): Promise<AttendanceEntry[]>;
   /**
+   * Optional: the entries of several sessions in one read, each list as `listBySession` answers it; a
+   * session without entries may be left out of the map. Settlement reads a batch's attendance with it in
+   * one round trip (without it, one `listBySession` per session that needs it). At most 1000 ids a call.
+   */
+  listBySessions?(sessionIds: readonly string[]): Promise<ReadonlyMap<string, AttendanceEntry[]>>;
+  /**
    * Appends a `session.meeting_end_ignored` event (a provider's end report the rules ignored), unless the
    * session already has one for the same `payload.eventId`. Resolves whether it wrote.
    */

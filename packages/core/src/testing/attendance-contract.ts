@@ -44,6 +44,13 @@ export function attendanceContractCases({ t, start, uuid }: ContractCaseKit): vo
   const verify = async (h: AdapterContractHarness, w: World, s: Session, expected: readonly AttendanceEntry[], where: string) => {
     check(h.raw.attendance, 'an adapter with `attendance` needs a raw reader with `attendance`');
     checkRecords(await h.adapter.attendance!.listBySession(s.id), ordered(expected), ATTENDANCE_KEYS, `${where}: attendance.listBySession (by occurredAt, then eventId)`);
+    const many = h.adapter.attendance!.listBySessions;
+    if (many) {
+      // The batched read answers the same lists, and nothing for sessions without entries.
+      const batch = await many.call(h.adapter.attendance, [s.id, 'no-such-session', s.id]);
+      checkRecords(batch.get(s.id) ?? [], ordered(expected), ATTENDANCE_KEYS, `${where}: attendance.listBySessions`);
+      check((batch.get('no-such-session') ?? []).length === 0, `${where}: listBySessions answers no entries for an unknown session`);
+    }
     checkRecords(ordered(await h.raw.attendance(s.id)), ordered(expected), ATTENDANCE_KEYS, `${where}: raw attendance`);
     await w.verify(s.id, where);
   };

@@ -274,6 +274,12 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     else toCollect.delete(s.id);
   };
 
+  /** A session's attendance as `listBySession` answers it: copies, by `occurredAt`, then `eventId`. */
+  const attendanceOf = (sessionId: string): AttendanceEntry[] =>
+    (attendanceBySession.get(sessionId) ?? [])
+      .map(copy)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+
   const append = (drafts: readonly SessionEventDraft[]) => {
     const recordedAt = clock.now();
     for (const draft of drafts) {
@@ -630,9 +636,13 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       },
       async listBySession(sessionId) {
         await tick();
-        return (attendanceBySession.get(sessionId) ?? [])
-          .map(copy)
-          .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+        return attendanceOf(sessionId);
+      },
+      async listBySessions(sessionIds) {
+        await tick();
+        const found = new Map<string, AttendanceEntry[]>();
+        for (const id of new Set(sessionIds)) if (attendanceBySession.has(id)) found.set(id, attendanceOf(id));
+        return found;
       },
       async logIgnoredReport(event) {
         await tick();
