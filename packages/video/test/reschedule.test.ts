@@ -338,6 +338,22 @@ describe('googleMeet(): moveMeeting', () => {
     expect(fakes.google.subscriptions.size).toBe(1);
   });
 
+  it('a move while the booking’s subscription is still being created waits for it: the move’s end wins', async () => {
+    const { provider, subscriptionStore } = await meetConnected();
+    // The creation's operation is done only after a few polls: the move arrives meanwhile.
+    fakes.google.deferOperations(40);
+    const creating = provider.createMeeting(booking(1, 'google_meet'));
+    await vi.waitFor(() => expect(fakes.google.count('events.createSubscription')).toBe(1));
+    const [space] = [...fakes.google.spaces.keys()];
+    await provider.moveMeeting(meetMove(space!));
+    await creating;
+    expect(subscriptionStore.records.get(space!)).toMatchObject({
+      subscription: expect.stringMatching(/^subscriptions\//),
+      keepUntil: new Date(new Date('2030-03-04T19:00:00Z').getTime() + DAY),
+    });
+    expect(fakes.google.subscriptions.size).toBe(1);
+  });
+
   it('without eventSubscriptions there is nothing to do: no call to Google', async () => {
     const { provider } = await meetConnected({ events: false });
     const meeting = await provider.createMeeting(booking(1, 'google_meet'));

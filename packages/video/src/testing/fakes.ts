@@ -121,7 +121,10 @@ export interface FakeZoomMeeting {
   ended?: { readonly start_time: string; readonly end_time: string };
 }
 
-/** The Zoom fake: `zoom.us/oauth/*` and `api.zoom.us/v2`. */
+/**
+ * The Zoom fake: `zoom.us/oauth/*` and `api.zoom.us/v2` (create, get, update and delete a meeting, and
+ * the past meeting). Updating a meeting (`PATCH /meetings/{id}`) changes the fields given and answers 204.
+ */
 export interface ZoomFake extends ProviderFake {
   readonly meetings: ReadonlyMap<number, FakeZoomMeeting>;
   /**
@@ -159,7 +162,11 @@ export interface FakeWorkspaceSubscription {
   renewals: number;
 }
 
-/** The Google fake: `accounts.google.com`, `oauth2.googleapis.com`, `meet.googleapis.com/v2` and `workspaceevents.googleapis.com/v1`. */
+/**
+ * The Google fake: `accounts.google.com`, `oauth2.googleapis.com`, `meet.googleapis.com/v2` and
+ * `workspaceevents.googleapis.com/v1`. `spaces.get` shows a space's settings (`config`) and active
+ * conference to its owner only, and the conference records list only the caller's own spaces, as Meet does.
+ */
 export interface GoogleFake extends ProviderFake {
   readonly spaces: ReadonlyMap<string, FakeMeetSpace>;
   /** Adds a conference record to a space (no `endedAt`: still running). */
