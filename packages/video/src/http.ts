@@ -23,6 +23,11 @@ interface Call {
   readonly body?: unknown;
   /** What the call is, for error messages. */
   readonly what: string;
+  /**
+   * The caller's signal (the core's `MoveMeetingInput.signal`, `MeetingLookup.signal`): aborting it stops
+   * the request, or the `Retry-After` wait, at once, with `PROVIDER_UNAVAILABLE`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** `Retry-After` in milliseconds: delta-seconds or an HTTP date; `null` when absent or unreadable. */
@@ -42,8 +47,47 @@ export async function discard(response: Response): Promise<void> {
   await response.arrayBuffer().catch(() => undefined);
 }
 
-/** Waits `ms` milliseconds (between polls, retries and `Retry-After` waits). */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits `ms` milliseconds (between polls, retries and `Retry-After` waits); with `signal`, rejects with
+ * its reason as soon as it is aborted.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A signal aborted when either is: the call's own time limit or the caller's signal. `AbortSignal.any`
+ * where the runtime has it (Node 20.3+); the package supports Node 20.0, hence the fallback.
+ */
+function eitherSignal(timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal {
+  if (!caller) return timeout;
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (typeof any === 'function') return any.call(AbortSignal, [timeout, caller]);
+  const controller = new AbortController();
+  for (const signal of [timeout, caller]) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}
 
 /** The provider's own error text (Zoom `{code, message}`, Google `{error: {status, message}}`), trimmed. */
 async function describe(response: Response): Promise<string> {
@@ -59,17 +103,23 @@ async function describe(response: Response): Promise<string> {
 /**
  * One authenticated API call: a 401 forces one token refresh and one retry; a 429 waits `Retry-After`
  * (bounded); a 5xx, network failure or time-out throws the core's `SessionError` `PROVIDER_UNAVAILABLE` (never retried: a POST may
- * have taken effect). Returns the response for 2xx and for 404 (the caller decides what 404 means).
+ * have taken effect). So does the caller's `signal` when it is aborted (before the call, during the
+ * request or during a `Retry-After` wait). Returns the response for 2xx and for 404 (the caller decides
+ * what 404 means).
  */
 export async function callApi(call: Call, options: ApiCallOptions): Promise<Response> {
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRetries = options.maxRetries ?? 2;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+  const stopped = (cause: unknown) =>
+    providerError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: stopped, the caller stopped waiting`, { cause });
+  if (call.signal?.aborted) throw stopped(call.signal.reason);
   let token = await call.tokens.getAccessToken(call.tutorId);
   let refreshed = false;
   let retries = 0;
   for (;;) {
+    if (call.signal?.aborted) throw stopped(call.signal.reason);
     let response: Response;
     try {
       response = await doFetch(call.url, {
@@ -80,9 +130,10 @@ export async function callApi(call: Call, options: ApiCallOptions): Promise<Resp
           ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: eitherSignal(AbortSignal.timeout(timeoutMs), call.signal),
       });
     } catch (error) {
+      if (call.signal?.aborted) throw stopped(error);
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw providerError('PROVIDER_UNAVAILABLE', call.provider, `${call.what}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'the request failed'}`, {
         cause: error,
@@ -100,7 +151,11 @@ export async function callApi(call: Call, options: ApiCallOptions): Promise<Resp
       await discard(response);
       if (retries < maxRetries && wait <= maxRetryAfterMs) {
         retries++;
-        await sleep(wait);
+        try {
+          await sleep(wait, call.signal);
+        } catch (error) {
+          throw stopped(error);
+        }
         continue;
       }
       throw providerError('PROVIDER_RATE_LIMITED', call.provider, `${call.what}: rate limited (retry after ${Math.ceil(wait / 1000)} s)`, {

@@ -538,33 +538,65 @@ export interface MeetEventSubscriptionsOptions extends MeetSubscriptionClientOpt
 /**
  * Subscribes a space once: the store first, one in-flight creation per space, then Google (whose
  * `ALREADY_EXISTS` the client turns into the existing subscription). Internal to `googleMeet()`.
+ *
+ * `ensure` also records how long the subscription is kept (`keepUntil`, from the meeting's end): a
+ * stored subscription whose `keepUntil` differs (the meeting moved) is saved with the new one, so the
+ * renewal job keeps it alive for the moved session. It resolves to whether the store now holds the
+ * space's record with that `keepUntil` (`false` only when the store itself failed); it never rejects.
  */
 export function createSpaceSubscriber(client: MeetSubscriptionClient, options: MeetEventSubscriptionsOptions) {
-  const inflight = new Map<string, Promise<void>>();
+  const inflight = new Map<string, { readonly keepUntil: number; readonly promise: Promise<boolean> }>();
   const keepAfterEnd = (options.keepAfterEndMinutes ?? 1440) * 60_000;
+  const report = (error: unknown, input: { readonly space: string; readonly tutorId: string }) => {
+    try {
+      options.onError?.(error, { space: input.space, tutorId: input.tutorId });
+    } catch {
+      // ignore
+    }
+  };
+
+  async function once(input: { readonly space: string; readonly tutorId: string }, keepUntil: Date): Promise<boolean> {
+    let existing: MeetSubscriptionRecord | null = null;
+    try {
+      existing = await options.store.findBySpace(input.space);
+      if (existing && existing.subscription !== null) {
+        if (existing.keepUntil.getTime() !== keepUntil.getTime()) await options.store.save({ ...existing, keepUntil });
+        return true;
+      }
+      const subscription = await client.create({ tutorId: input.tutorId, space: input.space });
+      await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: subscription.name, expireTime: subscription.expireTime, keepUntil });
+      return true;
+    } catch (error) {
+      report(error, input);
+      // The job creates it later: stored as due now, without a subscription (a known one is kept).
+      const record: MeetSubscriptionRecord =
+        existing && existing.subscription !== null
+          ? { ...existing, keepUntil }
+          : { space: input.space, tutorId: input.tutorId, subscription: null, expireTime: new Date(), keepUntil };
+      return options.store.save(record).then(
+        () => true,
+        () => false,
+      );
+    }
+  }
+
   return {
-    ensure(input: { readonly space: string; readonly tutorId: string; readonly endsAt: Date }): Promise<void> {
+    ensure(input: { readonly space: string; readonly tutorId: string; readonly endsAt: Date }): Promise<boolean> {
+      const keepUntil = new Date(input.endsAt.getTime() + keepAfterEnd);
       const running = inflight.get(input.space);
-      if (running) return running;
-      const promise = (async () => {
-        const keepUntil = new Date(input.endsAt.getTime() + keepAfterEnd);
-        try {
-          const existing = await options.store.findBySpace(input.space);
-          if (existing && existing.subscription !== null) return;
-          const subscription = await client.create({ tutorId: input.tutorId, space: input.space });
-          await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: subscription.name, expireTime: subscription.expireTime, keepUntil });
-        } catch (error) {
-          // The job creates it later: stored as due now, without a subscription.
-          await options.store.save({ space: input.space, tutorId: input.tutorId, subscription: null, expireTime: new Date(), keepUntil }).catch(() => undefined);
-          try {
-            options.onError?.(error, { space: input.space, tutorId: input.tutorId });
-          } catch {
-            // ignore
-          }
-        }
-      })().finally(() => inflight.delete(input.space));
-      inflight.set(input.space, promise);
-      return promise;
+      // The same request already running: share it. Another end (a move racing a creation): run after it.
+      if (running && running.keepUntil === keepUntil.getTime()) return running.promise;
+      const entry = {
+        keepUntil: keepUntil.getTime(),
+        promise: (async () => {
+          if (running) await running.promise;
+          return once(input, keepUntil);
+        })().finally(() => {
+          if (inflight.get(input.space) === entry) inflight.delete(input.space);
+        }),
+      };
+      inflight.set(input.space, entry);
+      return entry.promise;
     },
     async forget(input: { readonly space: string; readonly tutorId: string }): Promise<void> {
       const record = await options.store.findBySpace(input.space);

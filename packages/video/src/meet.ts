@@ -5,7 +5,7 @@ import { callApi, discard, type ApiCallOptions } from './http';
 import { assertProvider, idempotentCreate, type MeetingStore } from './meetings';
 import { createMeetSubscriptionClient, createSpaceSubscriber, type MeetEventSubscriptionsOptions, type MeetSubscriptionClient } from './meet-subscriptions';
 import { createTokenManager, type OAuthRefreshClient, type TokenOptions } from './tokens';
-import type { ConnectedVideoProvider } from './zoom';
+import type { ConnectedVideoProvider, MeetingTimes } from './zoom';
 
 /** Who may join a Meet space without asking (`SpaceConfig.accessType`). */
 export type MeetAccessType = 'OPEN' | 'TRUSTED' | 'RESTRICTED';
@@ -60,6 +60,19 @@ export const GOOGLE_MEET_SCOPES: readonly string[] = Object.freeze(['https://www
  * `ALREADY_EXISTS` is answered with the existing one). A failed subscription does not fail the booking:
  * the space is stored without one and `renewMeetSubscriptions` creates it. `deleteMeeting` deletes
  * the space's subscription and forgets it.
+ *
+ * - `moveMeeting`: a space has no time, so nothing moves at Google. With `eventSubscriptions`, the
+ *   space's subscription is ensured again for the new end (`startAt + durationMinutes`): its stored
+ *   `keepUntil` follows the session, so the renewal job keeps it alive until after the moved session (a
+ *   missing subscription is created, as on `createMeeting`). Idempotent. It fails
+ *   (`PROVIDER_UNAVAILABLE`) only when the subscription store could not record the new end.
+ * - `getMeetingTimes` reads the space's conference records (Meet lists running conferences too). When
+ *   there are none, it asks for the space (`GET /spaces/{id}`): only when Google answers it with the
+ *   space's settings (`config`, which Google shows the space's owner alone: the tutor's account, whose
+ *   conference records are the complete list) and no active conference is the answer
+ *   `{ startedAt: null, endedAt: null, neverStarted: true }`. An active conference (one that began
+ *   between the two calls) is `{ startedAt: null, endedAt: null }`; a space Google does not know (404),
+ *   or one the token's account does not own (another Google account reconnected since), is `null`.
  */
 export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
   const endpoints = resolveGoogleEndpoints(options.endpoints);
@@ -90,6 +103,27 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
       options,
     );
     await discard(response);
+  }
+
+  /**
+   * No conference record for the space: never started, but only if the list is the owner's. Meet
+   * lists only the conferences the token's account may see, so an empty list proves nothing unless
+   * that account owns the space: `spaces.get` shows `config` to the owner only.
+   */
+  async function quietSpace(tutorId: string, meetingId: string, signal: AbortSignal | undefined): Promise<MeetingTimes | null> {
+    const response = await callApi(
+      { provider: 'google_meet', tokens, tutorId, method: 'GET', url: `${API}/${spacePath(meetingId)}`, what: `reading Meet space ${meetingId}`, ...(signal ? { signal } : {}) },
+      options,
+    );
+    if (response.status === 404) {
+      await discard(response);
+      return null;
+    }
+    const space = (await response.json().catch(() => ({}))) as { name?: unknown; config?: unknown; activeConference?: unknown };
+    if (space.name !== meetingId || typeof space.config !== 'object' || space.config === null) return null;
+    // A conference that began after the list was read: running, not "never started".
+    if (typeof space.activeConference === 'object' && space.activeConference !== null) return { startedAt: null, endedAt: null };
+    return { startedAt: null, endedAt: null, neverStarted: true };
   }
 
   async function create(input: CreateMeetingInput): Promise<Meeting> {
@@ -123,10 +157,27 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
       await options.meetings.remove('google_meet', input.meetingId);
       await subscriber?.forget({ space: input.meetingId, tutorId: input.tutorId });
     },
-    async getMeetingTimes({ tutorId, meetingId }) {
+    async moveMeeting(input) {
+      assertProvider('google_meet', input.provider);
+      const space = spacePath(input.meetingId);
+      if (!subscriber) return;
+      const endsAt = new Date(input.startAt.getTime() + input.durationMinutes * 60_000);
+      if (!(await subscriber.ensure({ space, tutorId: input.tutorId, endsAt }))) {
+        throw providerError('PROVIDER_UNAVAILABLE', 'google_meet', `moving Meet space ${space}: the subscription store could not record the new end`);
+      }
+    },
+    async getMeetingTimes({ tutorId, meetingId, signal }) {
       const filter = encodeURIComponent(`space.name = "${spacePath(meetingId)}"`);
       const response = await callApi(
-        { provider: 'google_meet', tokens, tutorId, method: 'GET', url: `${API}/conferenceRecords?filter=${filter}`, what: `reading conference records of ${meetingId}` },
+        {
+          provider: 'google_meet',
+          tokens,
+          tutorId,
+          method: 'GET',
+          url: `${API}/conferenceRecords?filter=${filter}`,
+          what: `reading conference records of ${meetingId}`,
+          ...(signal ? { signal } : {}),
+        },
         options,
       );
       if (response.status === 404) {
@@ -135,7 +186,7 @@ export function googleMeet(options: GoogleMeetOptions): GoogleMeetProvider {
       }
       const body = (await response.json().catch(() => ({}))) as { conferenceRecords?: Array<{ startTime?: unknown; endTime?: unknown }> };
       const records = Array.isArray(body.conferenceRecords) ? body.conferenceRecords : [];
-      if (records.length === 0) return null;
+      if (records.length === 0) return quietSpace(tutorId, meetingId, signal);
       const time = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? Date.parse(value) : null);
       const starts = records.map((r) => time(r.startTime)).filter((t): t is number => t !== null);
       const ends = records.map((r) => time(r.endTime));

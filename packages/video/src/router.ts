@@ -7,6 +7,9 @@ import { notConnected } from './errors';
  * `NOT_CONNECTED`): never another provider.
  * `getMeetingTimes` (reconciliation before settlement) answers `null` for a provider that is not
  * configured or cannot be asked.
+ * `moveMeeting` (a reschedule) goes to the provider that made the meeting, as `deleteMeeting` does: one
+ * that is not configured fails with `PROVIDER_NOT_CONNECTED` (the reschedule is refused); one configured
+ * without `moveMeeting` has nothing to move, as the core treats a `VideoProvider` without it.
  *
  * When creating a meeting fails because the tutor's connection is unusable (no tokens stored, or the
  * provider refused the refresh token: `PROVIDER_NOT_CONNECTED` from the provider, `details.reason`
@@ -36,6 +39,11 @@ export function videoProviders(providers: Partial<Record<VideoProviderName, Vide
       }
     },
     deleteMeeting: async (input) => pick(input.provider).deleteMeeting(input),
+    moveMeeting: async (input) => {
+      const provider = pick(input.provider);
+      // A provider without a time to move (the core moves only the session then).
+      if (provider.moveMeeting) await provider.moveMeeting(input);
+    },
     // Reconciliation before settlement: the provider that made the meeting answers. One that cannot be
     // asked (not configured, or without `getMeetingTimes`) has no record: the usual rules apply.
     getMeetingTimes: async (input) => {

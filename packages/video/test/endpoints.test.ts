@@ -101,6 +101,9 @@ describe('configurable provider endpoints', () => {
       startedAt: new Date('2030-03-02T10:00:00Z'),
       endedAt: new Date('2030-03-02T11:00:00Z'),
     });
+    // A reschedule moves the meeting at the configured API too.
+    await h.video.moveMeeting({ provider: 'zoom', tutorId: 'tutor-1', meetingId: session.meetingId!, startAt: new Date('2030-03-03T10:00:00Z'), durationMinutes: 60 });
+    expect(gov.meetings.get(Number(session.meetingId))!.start_time).toBe('2030-03-03T10:00:00Z');
     // Zoom refuses the access token (401): one refresh at the configured token endpoint, then the call again.
     gov.expireAccessTokens();
     await h.video.deleteMeeting({ provider: 'zoom', tutorId: 'tutor-1', meetingId: session.meetingId! });
@@ -111,8 +114,9 @@ describe('configurable provider endpoints', () => {
       token: gov.count('token'),
       create: gov.count('zoom.createMeeting'),
       past: gov.count('zoom.pastMeeting'),
+      move: gov.count('zoom.updateMeeting'),
       delete: gov.count('zoom.deleteMeeting'),
-    }).toEqual({ authorize: 1, token: 2, create: 1, past: 1, delete: 2 });
+    }).toEqual({ authorize: 1, token: 2, create: 1, past: 1, move: 1, delete: 2 });
     expect(publicZoom.requests).toEqual([]);
   });
 

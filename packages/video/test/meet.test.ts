@@ -58,11 +58,11 @@ describe('googleMeet()', () => {
     expect(meetings.meetings.size).toBe(0);
   });
 
-  it('reads the actual end from conference records: null before, null while running, the last end after', async () => {
+  it('reads the actual end from conference records: never started before, null while running, the last end after', async () => {
     const { provider } = await connected({ fresh: true });
     const meeting = await provider.createMeeting(booking(1, 'google_meet'));
     const read = () => provider.getMeetingTimes({ tutorId: 'tutor-1', meetingId: meeting.meetingId });
-    expect(await read()).toBeNull();
+    expect(await read()).toEqual({ startedAt: null, endedAt: null, neverStarted: true });
     fakes.google.addConference(meeting.meetingId, { startedAt: new Date('2030-03-01T15:01:00Z'), endedAt: new Date('2030-03-01T15:20:00Z') });
     fakes.google.addConference(meeting.meetingId, { startedAt: new Date('2030-03-01T15:25:00Z') });
     expect(await read()).toEqual({ startedAt: new Date('2030-03-01T15:01:00Z'), endedAt: null });

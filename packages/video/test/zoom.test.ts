@@ -65,10 +65,10 @@ describe('zoom(): meetings', () => {
     expect(again.meetingId).not.toBe(meeting.meetingId);
   });
 
-  it('reads a past meeting’s actual start and end; null before it took place', async () => {
+  it('reads a past meeting’s actual start and end; before it took place, Zoom reports it waiting (never started)', async () => {
     const { provider } = await connected({ fresh: true });
     const meeting = await provider.createMeeting(booking(1));
-    expect(await provider.getMeetingTimes({ tutorId: 'tutor-1', meetingId: meeting.meetingId })).toBeNull();
+    expect(await provider.getMeetingTimes({ tutorId: 'tutor-1', meetingId: meeting.meetingId })).toEqual({ startedAt: null, endedAt: null, neverStarted: true });
     fakes.zoom.endMeeting(meeting.meetingId, { startedAt: new Date('2030-03-01T15:02:00Z'), endedAt: new Date('2030-03-01T15:58:30Z') });
     expect(await provider.getMeetingTimes({ tutorId: 'tutor-1', meetingId: meeting.meetingId })).toEqual({
       startedAt: new Date('2030-03-01T15:02:00Z'),

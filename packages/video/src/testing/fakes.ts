@@ -15,8 +15,11 @@ export type FakeRoute =
   | 'revoke'
   | 'zoom.createMeeting'
   | 'zoom.deleteMeeting'
+  | 'zoom.updateMeeting'
+  | 'zoom.getMeeting'
   | 'zoom.pastMeeting'
   | 'meet.createSpace'
+  | 'meet.getSpace'
   | 'meet.patchSpace'
   | 'meet.conferenceRecords'
   | 'events.createSubscription'
@@ -104,18 +107,32 @@ export interface FakeZoomMeeting {
   readonly user: string;
   readonly topic: string;
   readonly type: number;
-  readonly start_time: string;
-  readonly duration: number;
-  readonly timezone: string;
+  /** Changed by `PATCH /meetings/{id}` (a move), as are `duration` and `timezone`. */
+  start_time: string;
+  duration: number;
+  timezone: string;
   readonly settings: Record<string, unknown>;
   readonly join_url: string;
+  /**
+   * What `GET /meetings/{id}` reports: `waiting` until {@link ZoomFake.startMeeting}, `started` while it
+   * runs, `waiting` again once {@link ZoomFake.endMeeting} ended it (a scheduled meeting can be started again).
+   */
+  status: 'waiting' | 'started';
   ended?: { readonly start_time: string; readonly end_time: string };
 }
 
-/** The Zoom fake: `zoom.us/oauth/*` and `api.zoom.us/v2`. */
+/**
+ * The Zoom fake: `zoom.us/oauth/*` and `api.zoom.us/v2` (create, get, update and delete a meeting, and
+ * the past meeting). Updating a meeting (`PATCH /meetings/{id}`) changes the fields given and answers 204.
+ */
 export interface ZoomFake extends ProviderFake {
   readonly meetings: ReadonlyMap<number, FakeZoomMeeting>;
-  /** Records that the meeting took place (`GET /past_meetings/{id}` answers it from then on). */
+  /**
+   * The host started the meeting: `GET /meetings/{id}` reports `status: "started"`, and
+   * `GET /past_meetings/{id}` still answers 404 until it ends (as Zoom does for a live meeting).
+   */
+  startMeeting(id: number | string): void;
+  /** Records that the meeting took place (`GET /past_meetings/{id}` answers it from then on; its status is `waiting` again). */
   endMeeting(id: number | string, times: { readonly startedAt: Date; readonly endedAt: Date }): void;
 }
 
@@ -145,7 +162,11 @@ export interface FakeWorkspaceSubscription {
   renewals: number;
 }
 
-/** The Google fake: `accounts.google.com`, `oauth2.googleapis.com`, `meet.googleapis.com/v2` and `workspaceevents.googleapis.com/v1`. */
+/**
+ * The Google fake: `accounts.google.com`, `oauth2.googleapis.com`, `meet.googleapis.com/v2` and
+ * `workspaceevents.googleapis.com/v1`. `spaces.get` shows a space's settings (`config`) and active
+ * conference to its owner only, and the conference records list only the caller's own spaces, as Meet does.
+ */
 export interface GoogleFake extends ProviderFake {
   readonly spaces: ReadonlyMap<string, FakeMeetSpace>;
   /** Adds a conference record to a space (no `endedAt`: still running). */
@@ -387,13 +408,47 @@ export function createZoomFake(options: ZoomFakeOptions = {}): ZoomFake {
         timezone: typeof body.timezone === 'string' ? body.timezone : 'UTC',
         settings: (body.settings as Record<string, unknown>) ?? {},
         join_url: `https://us05web.zoom.us/j/${id}?pwd=fake${id % 997}`,
+        status: 'waiting',
       };
       meetings.set(id, meeting);
-      const { user: _user, ended: _ended, ...shown } = meeting;
+      const { user: _user, ended: _ended, status: _status, ...shown } = meeting;
       return done(
         'zoom.createMeeting',
         HttpResponse.json({ ...shown, uuid: `uuid-${id}`, host_id: who.user, start_url: `https://us05web.zoom.us/s/${id}?zak=secret`, password: 'fake' }, { status: 201 }),
       );
+    }),
+    http.get(`${api}/meetings/:id`, async ({ request, params }) => {
+      const fault = await enter('zoom.getMeeting');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('zoom.getMeeting', who);
+      const meeting = meetings.get(Number(params.id));
+      if (!meeting || meeting.user !== who.user) return done('zoom.getMeeting', notFound(String(params.id)));
+      const { user: _user, ended: _ended, ...shown } = meeting;
+      return done(
+        'zoom.getMeeting',
+        HttpResponse.json({ ...shown, uuid: `uuid-${meeting.id}`, host_id: who.user, start_url: `https://us05web.zoom.us/s/${meeting.id}?zak=secret`, password: 'fake' }),
+      );
+    }),
+    // Update a meeting: only the fields given change; 204 No Content, as Zoom answers.
+    http.patch(`${api}/meetings/:id`, async ({ request, params }) => {
+      const fault = await enter('zoom.updateMeeting');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('zoom.updateMeeting', who);
+      const meeting = meetings.get(Number(params.id));
+      if (!meeting || meeting.user !== who.user) return done('zoom.updateMeeting', notFound(String(params.id)));
+      const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
+      const invalid =
+        !body ||
+        (body.start_time !== undefined && (typeof body.start_time !== 'string' || Number.isNaN(Date.parse(body.start_time)))) ||
+        (body.duration !== undefined && (typeof body.duration !== 'number' || !Number.isInteger(body.duration) || body.duration <= 0)) ||
+        (body.timezone !== undefined && typeof body.timezone !== 'string');
+      if (invalid) return done('zoom.updateMeeting', HttpResponse.json({ code: 300, message: 'Validation Failed.' }, { status: 400 }));
+      if (typeof body.start_time === 'string') meeting.start_time = body.start_time;
+      if (typeof body.duration === 'number') meeting.duration = body.duration;
+      if (typeof body.timezone === 'string') meeting.timezone = body.timezone;
+      return done('zoom.updateMeeting', new HttpResponse(null, { status: 204 }));
     }),
     http.delete(`${api}/meetings/:id`, async ({ request, params }) => {
       const fault = await enter('zoom.deleteMeeting');
@@ -423,10 +478,16 @@ export function createZoomFake(options: ZoomFakeOptions = {}): ZoomFake {
     ...core.fake,
     handlers,
     meetings,
+    startMeeting(id) {
+      const meeting = meetings.get(Number(id));
+      if (!meeting) throw new Error(`no fake Zoom meeting ${id}`);
+      meeting.status = 'started';
+    },
     endMeeting(id, times) {
       const meeting = meetings.get(Number(id));
       if (!meeting) throw new Error(`no fake Zoom meeting ${id}`);
       meeting.ended = { start_time: times.startedAt.toISOString(), end_time: times.endedAt.toISOString() };
+      meeting.status = 'waiting';
     },
   };
 }
@@ -490,6 +551,12 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
     meetingCode: space.meetingCode,
     config: { accessType: space.accessType, entryPointAccess: 'ALL' },
   });
+  /** What `spaces.get` shows: the settings (`config`) and the active conference to the owner only. */
+  const seenBy = (space: FakeMeetSpace, user: string) => {
+    if (space.user !== user) return { name: space.name, meetingUri: space.meetingUri, meetingCode: space.meetingCode };
+    const running = space.conferences.find((c) => c.endTime === undefined);
+    return { ...shown(space), ...(running ? { activeConference: { conferenceRecord: running.name } } : {}) };
+  };
 
   const handlers = [
     http.get(endpoints.authorization, core.authorize),
@@ -514,6 +581,17 @@ export function createGoogleFake(options: GoogleFakeOptions = {}): GoogleFake {
       };
       spaces.set(space.name, space);
       return done('meet.createSpace', HttpResponse.json(shown(space)));
+    }),
+    http.get(`${api}/spaces/:id`, async ({ request, params }) => {
+      const fault = await enter('meet.getSpace');
+      if (fault) return fault;
+      const who = authenticate(request);
+      if (who instanceof Response) return done('meet.getSpace', who);
+      const id = String(params.id);
+      // `spaces/{space}` or its alias `spaces/{meetingCode}`.
+      const space = spaces.get(`spaces/${id}`) ?? [...spaces.values()].find((s) => s.meetingCode === id.toLowerCase());
+      if (!space) return done('meet.getSpace', googleError(404, 'NOT_FOUND', 'Requested entity was not found.'));
+      return done('meet.getSpace', HttpResponse.json(seenBy(space, who.user)));
     }),
     http.patch(`${api}/spaces/:id`, async ({ request, params }) => {
       const fault = await enter('meet.patchSpace');
