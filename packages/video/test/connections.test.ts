@@ -223,10 +223,23 @@ describe('reconciliation before settlement through videoProviders() and the real
     h.clock.set(end);
     expect(await h.core.settlement.run()).toMatchObject({ settlementsDeferred: 1, completed: 0 });
     expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'SCHEDULED', chargeStatus: 'none' });
-    // Zoom is back and has no past meeting (404: never held): the usual rules, a full charge.
+    // Zoom is back: no past meeting (404), and the meeting itself still waiting to start — Zoom says it
+    // never started, and nobody pressed Join: NOBODY_JOINED, nothing charged (#22).
     h.clock.set(new Date(end.getTime() + 6 * 60_000));
-    expect(await h.core.settlement.run()).toMatchObject({ completed: 1, settlementsDeferred: 0 });
+    expect(await h.core.settlement.run()).toMatchObject({ nobodyJoined: 1, completed: 0, settlementsDeferred: 0 });
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'NOBODY_JOINED', chargeAmountMinor: 0, chargeStatus: 'none' });
     expect(fakes.zoom.count('zoom.pastMeeting')).toBe(2);
+  });
+
+  it('Zoom has no past meeting but the student pressed Join: not nobody, the usual rules (a full charge)', async () => {
+    const h = host();
+    await connectZoom(h);
+    const { session } = await h.core.sessions.create(booking(5));
+    h.clock.set(new Date('2030-03-02T15:01:00Z'));
+    await h.core.sessions.join({ sessionId: session.id, userId: session.studentId });
+    h.clock.set(end);
+    expect(await h.core.settlement.run()).toMatchObject({ completed: 1, nobodyJoined: 0 });
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'COMPLETED_ASSUMED', chargeAmountMinor: session.priceMinor });
   });
 
   it('a provider not configured in videoProviders() has no record: the usual rules apply', async () => {
