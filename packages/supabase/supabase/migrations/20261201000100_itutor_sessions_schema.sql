@@ -60,6 +60,8 @@ comment on function public.itutor_min_payable_minutes(integer, integer) is
 -- (as itutor_session_keeps_outcome, below): it references nothing but its argument and built-in
 -- operators, its callers run with search_path = '' or are trigger WHEN clauses, and without a SET clause
 -- the planner inlines it into them (`status = ANY (...)`), so the lists stay one rule at no cost per row.
+-- Pure, so it keeps the default EXECUTE for every role, like the timing functions: the triggers ask it
+-- for whoever writes sessions (a host's own roles included), and even an inlined call needs EXECUTE.
 create function public.itutor_is_final_status(p_status text)
 returns boolean
 language sql
@@ -466,10 +468,6 @@ revoke all on function public.itutor_session_keeps_outcome(public.sessions, publ
 grant execute on function public.itutor_session_keeps_outcome(public.sessions, public.sessions) to service_role;
 
 revoke all on function public.itutor_refuse_final_session_change() from public, anon, authenticated;
-
-revoke all on function public.itutor_is_final_status(text) from public, anon, authenticated;
-
-grant execute on function public.itutor_is_final_status(text) to service_role;
 
 revoke all on function public.itutor_cancellation_quote(timestamptz, bigint, text, timestamptz, jsonb, integer) from public, anon, authenticated;
 
