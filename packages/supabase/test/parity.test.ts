@@ -1,8 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FINAL_SESSION_MUTABLE_FIELDS, transition } from '@itutor/sessions-core/adapter';
-import { MAX_PRICE_MINOR, minPayableMinutes, toPublicChargeAttempt, noShowWaitMinutes } from '@itutor/sessions-core/rules';
-import { definePolicy, type ChargeAttempt, type Session } from '@itutor/sessions-core';
+import { FINAL_SESSION_MUTABLE_FIELDS, transition, type CancelledBy, type ChargedOutcome } from '@itutor/sessions-core/adapter';
+import {
+  MAX_PRICE_MINOR,
+  SESSION_STATUSES,
+  cancellationQuote,
+  isFinalStatus,
+  minPayableMinutes,
+  toCancellationQuoteJson,
+  toPublicChargeAttempt,
+  noShowWaitMinutes,
+  type CancellationTier,
+} from '@itutor/sessions-core/rules';
+import { definePolicy, isSessionError, type ChargeAttempt, type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { centsToDecimal, decimalToCents } from '../src/money';
@@ -211,5 +221,148 @@ describe('SQL ↔ TypeScript parity', () => {
     expect(selectable.map((c) => fieldOf[c] ?? camel(c)).sort()).toEqual(publicFields.sort());
     expect(selectable).not.toContain('idempotency_key');
     expect(selectable).not.toContain('gateway_reference');
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  // The third release's outcomes (issue #22).
+  // ---------------------------------------------------------------------------------------------------
+
+  /** The values a check constraint's `col = ANY (ARRAY[...])` lists, as PostgreSQL prints it. */
+  const listedIn = async (table: string, constraint: string) => {
+    const { client } = await database;
+    const { rows } = await client.query(
+      `select pg_get_constraintdef(c.oid) as def from pg_constraint c where c.conrelid = $1::regclass and c.conname = $2`,
+      [table, constraint],
+    );
+    const def = (rows as Array<{ def: string }>)[0]!.def;
+    return [...def.matchAll(/'([A-Z_]+)'::text/g)].map((m) => m[1]!);
+  };
+
+  it('statuses: the status check takes exactly the core\'s SESSION_STATUSES, itutor_is_final_status is isFinalStatus, the ledger takes exactly the charged outcomes', async () => {
+    const { client } = await database;
+    expect((await listedIn('public.sessions', 'sessions_status_is_known')).sort()).toEqual([...SESSION_STATUSES].sort());
+    const { rows } = await client.query(`select s, public.itutor_is_final_status(s) as final from unnest($1::text[]) as s`, [[...SESSION_STATUSES, 'DONE']]);
+    expect(Object.fromEntries((rows as Array<{ s: string; final: boolean }>).map((r) => [r.s, r.final]))).toEqual({
+      ...Object.fromEntries(SESSION_STATUSES.map((status) => [status, isFinalStatus(status)])),
+      DONE: false,
+    });
+    // Every ChargedOutcome, and nothing else (a new charged outcome in the core fails to compile here).
+    const charged: Record<ChargedOutcome, true> = { COMPLETED_ASSUMED: true, NO_SHOW_STUDENT: true, NOBODY_JOINED: true, CANCELLED_LATE: true };
+    expect((await listedIn('public.session_charges', 'session_charges_outcome_is_charged')).sort()).toEqual(Object.keys(charged).sort());
+  });
+
+  /** The SQL quote, or the SQLSTATE it raised. */
+  const sqlQuote = async (startAt: Date, priceMinor: number, by: string, now: Date, tiers: unknown, payoutBps: number) => {
+    const { client } = await database;
+    try {
+      const { rows } = await client.query(
+        `select public.itutor_cancellation_quote($1::timestamptz, $2::bigint, $3::text, $4::timestamptz, $5::jsonb, $6::integer) as q`,
+        [startAt.toISOString(), String(priceMinor), by, now.toISOString(), JSON.stringify(tiers), payoutBps],
+      );
+      return { ok: true as const, quote: (rows as Array<{ q: Record<string, unknown> }>)[0]!.q };
+    } catch (error) {
+      return { ok: false as const, code: (error as { code?: string }).code };
+    }
+  };
+
+  const MINUTE = 60_000;
+  const validTiers = fc.uniqueArray(
+    fc.record({
+      minutesBefore: fc.oneof(fc.integer({ min: 0, max: 525_600 }), fc.constantFrom(0, 1, 59, 60, 1440, 2880, 525_600)),
+      chargePercent: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 1, 50, 99, 100)),
+    }),
+    { selector: (t) => t.minutesBefore, maxLength: 10 },
+  );
+  // How long before the start the cancellation is asked, in ms: at or after the start (too late), a tier's
+  // boundary exactly or a millisecond either side, within a minute of one, or anywhere (sub-minute too).
+  const leadFor = (tiers: readonly CancellationTier[]) =>
+    fc.oneof(
+      fc.integer({ min: -2 * 60 * MINUTE, max: 0 }),
+      fc.integer({ min: 1, max: MINUTE }),
+      ...(tiers.length > 0
+        ? [
+            fc.tuple(fc.constantFrom(...tiers), fc.constantFrom(-1, 0, 1)).map(([t, d]) => t.minutesBefore * MINUTE + d),
+            fc.tuple(fc.constantFrom(...tiers), fc.integer({ min: -MINUTE, max: MINUTE })).map(([t, d]) => t.minutesBefore * MINUTE + d),
+          ]
+        : []),
+      fc.integer({ min: 1, max: 600_000 * MINUTE }),
+    );
+  const quoteCase = validTiers.chain((tiers) =>
+    fc.record({
+      tiers: fc.constant(tiers),
+      lead: leadFor(tiers),
+      priceMinor: fc.oneof(fc.integer({ min: 0, max: MAX_PRICE_MINOR }), fc.integer({ min: 0, max: 20_000 }), fc.constantFrom(0, 1, 99, 100, MAX_PRICE_MINOR)),
+      payoutBps: fc.oneof(fc.constant(9000), fc.integer({ min: 0, max: 10_000 })),
+      by: fc.constantFrom<CancelledBy>('student', 'student', 'tutor', 'platform'),
+      startAt: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }),
+    }),
+  );
+
+  it('cancellation: itutor_cancellation_quote is the core\'s cancellationQuote for any price, tiers (in any order), canceller and moment (property)', async () => {
+    let tooLate = 0;
+    let charged = 0;
+    await fc.assert(
+      fc.asyncProperty(quoteCase, async ({ tiers, lead, priceMinor, payoutBps, by, startAt }) => {
+        // definePolicy sorts the tiers (greatest notice first); the SQL gets them as generated.
+        const policy = definePolicy({ cancellationTiers: tiers, tutorPayoutBps: payoutBps });
+        const start = new Date(startAt);
+        const now = new Date(startAt - lead);
+        const sql = await sqlQuote(start, priceMinor, by, now, tiers, payoutBps);
+        let core;
+        try {
+          core = toCancellationQuoteJson(cancellationQuote({ scheduledStartAt: start, priceMinor }, by, now, policy));
+        } catch (error) {
+          if (!isSessionError(error, 'TOO_LATE')) throw error;
+          tooLate++;
+          expect(sql).toEqual({ ok: false, code: '55000' });
+          return;
+        }
+        if (!sql.ok) throw new Error(`SQL refused (${sql.code}) what the core quoted: ${JSON.stringify(core)}`);
+        const { validUntil, ...rest } = sql.quote;
+        const { validUntil: coreValidUntil, ...coreRest } = core;
+        expect(rest).toEqual(coreRest);
+        expect(new Date(validUntil as string).getTime()).toBe(new Date(coreValidUntil).getTime());
+        if (core.chargeMinor > 0) charged++;
+      }),
+      {
+        numRuns: 1000,
+        examples: [
+          // The default tiers: exactly 24 h before (free), a millisecond later (50 %), the last millisecond, the start.
+          ...[1440 * MINUTE, 1440 * MINUTE - 1, 1, 0].map((lead) => [
+            { tiers: [{ minutesBefore: 1440, chargePercent: 0 }, { minutesBefore: 0, chargePercent: 50 }], lead, priceMinor: 15_000, payoutBps: 9000, by: 'student' as const, startAt: Date.UTC(2026, 4, 1, 10) },
+          ] as [{ tiers: CancellationTier[]; lead: number; priceMinor: number; payoutBps: number; by: CancelledBy; startAt: number }]),
+        ],
+      },
+    );
+    // The cases reached both refusals and fees (not only free cancellations).
+    expect(tooLate).toBeGreaterThan(0);
+    expect(charged).toBeGreaterThan(0);
+  });
+
+  it('cancellation: the SQL refuses exactly the tier lists definePolicy refuses (property)', async () => {
+    const loose = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -2, max: 525_602 }), fc.constantFrom(0.5, 1.5, -1, 101, 525_601, Number.NaN));
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ minutesBefore: loose, chargePercent: fc.oneof(loose, fc.integer({ min: 0, max: 100 })) }), { maxLength: 12 }),
+        async (tiers) => {
+          let valid = true;
+          try {
+            definePolicy({ cancellationTiers: tiers });
+          } catch (error) {
+            if (!isSessionError(error, 'INVALID_POLICY')) throw error;
+            valid = false;
+          }
+          const sql = await sqlQuote(new Date('2026-05-01T10:00:00.000Z'), 15_000, 'student', new Date('2026-05-01T09:00:00.000Z'), tiers, 9000);
+          if (valid) expect(sql.ok).toBe(true);
+          else {
+            refused++;
+            expect(sql).toEqual({ ok: false, code: '22023' });
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(refused).toBeGreaterThan(0);
   });
 });

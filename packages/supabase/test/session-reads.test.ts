@@ -80,12 +80,17 @@ describe('reads of a session and its attendance in the same tick', () => {
     const { db, calls, repositories } = await recording();
     const session = buildSession({ id: '0190a0b0-0000-7000-8000-000000000002', bookingId: 'reads-2', scheduledStartAt: start });
     await createSqlAdapter(db.client as SqlClient).sessions.insert(session, []);
+    const clock = createManualClock(session.scheduledStartAt);
     const core = createSessionsCore({
       adapter: repositories,
       videoProvider: createFakeVideoProvider(),
       paymentGateway: createRecordingPaymentGateway(),
-      clock: createManualClock(new Date(session.noShowEligibleAt.getTime() + 60_000)),
+      clock,
     });
+    // Only a tutor who is in the session may mark the student absent (the presence rule, issue #22).
+    await core.sessions.join({ sessionId: session.id, userId: session.tutorId });
+    clock.set(new Date(session.noShowEligibleAt.getTime() + 60_000));
+    calls.length = 0;
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: session.tutorId });
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     expect(calls).toEqual(['itutor_find_session_with_attendance', 'itutor_apply_session_writes', 'itutor_apply_session_writes']);

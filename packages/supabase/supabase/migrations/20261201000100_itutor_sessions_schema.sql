@@ -52,6 +52,134 @@ comment on function public.itutor_min_payable_minutes(integer, integer) is
   'floor(duration × percent / 100) in integer arithmetic: the minimum payable length of a meeting. Same as the core''s minPayableMinutes.';
 
 -- ---------------------------------------------------------------------------------------------------
+-- Status and cancellation rules: exactly the core's `isFinalStatus` and `cancellationQuote`.
+-- ---------------------------------------------------------------------------------------------------
+
+-- The final statuses, in one place: every trigger and claim that asks whether a session is final asks
+-- this (the core's FINAL_STATUSES: all but SCHEDULED and JOIN_OPEN). No `set search_path` on purpose
+-- (as itutor_session_keeps_outcome, below): it references nothing but its argument and built-in
+-- operators, its callers run with search_path = '' or are trigger WHEN clauses, and without a SET clause
+-- the planner inlines it into them (`status = ANY (...)`), so the lists stay one rule at no cost per row.
+-- Pure, so it keeps the default EXECUTE for every role, like the timing functions: the triggers ask it
+-- for whoever writes sessions (a host's own roles included), and even an inlined call needs EXECUTE.
+create function public.itutor_is_final_status(p_status text)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select p_status in (
+    'COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED',
+    'NO_SHOW_TUTOR', 'NOBODY_JOINED', 'CANCELLED_LATE'
+  )
+$$;
+
+comment on function public.itutor_is_final_status(text) is
+  'True for the statuses after which a session''s outcome never changes (all but SCHEDULED and JOIN_OPEN). Same as the core''s isFinalStatus.';
+
+-- What cancelling a session costs, as the core's `cancellationQuote` decides it, in integer minor units:
+-- the student pays the percent of the tier the moment falls in (the tier with the greatest
+-- minutesBefore not above the whole minutes left before the start, rounded down); a tutor or the
+-- platform cancelling is free. Charge = floor(price × percent / 100), payout = floor(charge × bps /
+-- 10000), fee = charge − payout. A fee above zero is CANCELLED_LATE, none is CANCELLED. `validUntil` is
+-- the last instant the quote holds (the end of its tier, or the start). The tiers are
+-- `[{"minutesBefore": m, "chargePercent": p}, ...]` in any order, checked as the core's definePolicy
+-- checks them (at most 10, whole minutes 0–525600, whole percents 0–100, distinct minutesBefore).
+-- Refuses a cancellation at or after the start (55000, hint TOO_LATE) and invalid arguments (22023).
+-- The SDK does not call it (the core decides cancellations); it is for a host's own SQL (reports, a
+-- database-side preview) and proves in a property test (test/parity.test.ts) that both sides agree.
+create function public.itutor_cancellation_quote(
+  p_scheduled_start_at timestamptz,
+  p_price_minor bigint,
+  p_by text,
+  p_now timestamptz,
+  p_tiers jsonb,
+  p_tutor_payout_bps integer default 9000
+)
+returns jsonb
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+declare
+  v_minutes bigint;
+  v_tier jsonb;
+  v_percent integer := 0;
+  v_charge bigint;
+  v_payout bigint;
+begin
+  if p_scheduled_start_at is null or p_now is null or not isfinite(p_scheduled_start_at) or not isfinite(p_now) then
+    raise exception 'the scheduled start and now must be valid instants' using errcode = 'invalid_parameter_value';
+  end if;
+  if p_price_minor is null or p_price_minor not between 0 and 999999999999 then
+    raise exception 'the price must be a whole number of minor units from 0 to 999999999999, got %', p_price_minor
+      using errcode = 'invalid_parameter_value';
+  end if;
+  if p_by is null or p_by not in ('tutor', 'student', 'platform') then
+    raise exception 'by must be tutor, student or platform, got %', p_by using errcode = 'invalid_parameter_value';
+  end if;
+  if p_tutor_payout_bps is null or p_tutor_payout_bps not between 0 and 10000 then
+    raise exception 'the tutor payout must be whole basis points from 0 to 10000, got %', p_tutor_payout_bps
+      using errcode = 'invalid_parameter_value';
+  end if;
+  if jsonb_typeof(p_tiers) is distinct from 'array' or jsonb_array_length(p_tiers) > 10 or exists (
+    select 1
+    from jsonb_array_elements(p_tiers) as t (tier)
+    where jsonb_typeof(t.tier) is distinct from 'object'
+      or jsonb_typeof(t.tier -> 'minutesBefore') is distinct from 'number'
+      or jsonb_typeof(t.tier -> 'chargePercent') is distinct from 'number'
+      or (t.tier ->> 'minutesBefore')::numeric not between 0 and 525600
+      or (t.tier ->> 'minutesBefore')::numeric <> trunc((t.tier ->> 'minutesBefore')::numeric)
+      or (t.tier ->> 'chargePercent')::numeric not between 0 and 100
+      or (t.tier ->> 'chargePercent')::numeric <> trunc((t.tier ->> 'chargePercent')::numeric)
+  ) or (
+    select count(*) <> count(distinct (t.tier ->> 'minutesBefore')::numeric) from jsonb_array_elements(p_tiers) as t (tier)
+  ) then
+    raise exception 'the tiers must be at most 10 of {"minutesBefore": 0–525600, "chargePercent": 0–100}, whole numbers, with distinct minutesBefore'
+      using errcode = 'invalid_parameter_value';
+  end if;
+  if p_now >= p_scheduled_start_at then
+    raise exception 'A session can only be cancelled before its scheduled start'
+      using errcode = 'object_not_in_prerequisite_state', hint = 'TOO_LATE';
+  end if;
+
+  -- Whole minutes left, rounded down: epochs are exact numerics (microseconds), never floats.
+  v_minutes := floor((extract(epoch from p_scheduled_start_at) - extract(epoch from p_now)) / 60);
+  if p_by = 'student' then
+    select jsonb_build_object('minutesBefore', (t.tier ->> 'minutesBefore')::numeric::integer, 'chargePercent', (t.tier ->> 'chargePercent')::numeric::integer)
+    into v_tier
+    from jsonb_array_elements(p_tiers) as t (tier)
+    where (t.tier ->> 'minutesBefore')::numeric::integer <= v_minutes
+    order by (t.tier ->> 'minutesBefore')::numeric::integer desc
+    limit 1;
+    v_percent := coalesce((v_tier ->> 'chargePercent')::integer, 0);
+  end if;
+  -- The core's applyBasisPoints: floor(amount × bps / 10000), exact in bigint (at most about 10^16).
+  v_charge := (p_price_minor * (v_percent * 100)) / 10000;
+  v_payout := (v_charge * p_tutor_payout_bps) / 10000;
+  return jsonb_build_object(
+    'status', case when v_charge > 0 then 'CANCELLED_LATE' else 'CANCELLED' end,
+    'by', p_by,
+    'chargePercent', v_percent,
+    'chargeMinor', v_charge,
+    'payoutMinor', v_payout,
+    'feeMinor', v_charge - v_payout,
+    'tier', v_tier,
+    'minutesBefore', v_minutes,
+    'validUntil', case
+      when v_tier is null then p_scheduled_start_at
+      else p_scheduled_start_at - (v_tier ->> 'minutesBefore')::numeric::integer * interval '1 minute'
+    end
+  );
+end
+$$;
+
+comment on function public.itutor_cancellation_quote(timestamptz, bigint, text, timestamptz, jsonb, integer) is
+  'What cancelling costs at p_now, in integer minor units: status (CANCELLED or CANCELLED_LATE), by, chargePercent, chargeMinor, payoutMinor, feeMinor, tier, minutesBefore, validUntil. Same as the core''s cancellationQuote.';
+
+-- ---------------------------------------------------------------------------------------------------
 -- Sessions.
 --
 -- Fillfactor 30: room on each page for the row versions a settlement writes. Settling a session
@@ -79,7 +207,10 @@ create table public.sessions (
   student_id text not null,
   status text not null default 'SCHEDULED'
     constraint sessions_status_is_known check (
-      status in ('SCHEDULED', 'JOIN_OPEN', 'COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+      status in (
+        'SCHEDULED', 'JOIN_OPEN', 'COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED',
+        'NO_SHOW_TUTOR', 'NOBODY_JOINED', 'CANCELLED_LATE'
+      )
     ),
   version integer not null default 1
     constraint sessions_version_is_positive check (version >= 1),
@@ -150,14 +281,24 @@ create table public.sessions (
     (status in ('SCHEDULED', 'JOIN_OPEN')) = (finalized_at is null)
     and (status in ('SCHEDULED', 'JOIN_OPEN')) = (charge_amount_ttd is null)
   ),
-  constraint sessions_only_cancelled_sessions_have_a_canceller check ((status = 'CANCELLED') = (cancelled_by is not null))
+  constraint sessions_only_cancelled_sessions_have_a_canceller
+    check ((status in ('CANCELLED', 'CANCELLED_LATE')) = (cancelled_by is not null)),
+  -- The outcomes that never take money charge nothing and have no charge to collect; a late cancellation
+  -- is the student's (a tutor or the platform cancelling is free) and always charges something (without
+  -- a fee it is CANCELLED). COMPLETED_ASSUMED, NO_SHOW_STUDENT and NOBODY_JOINED charge what the policy
+  -- of the day said (zero included), which the ledger's attempts then match.
+  constraint sessions_uncharged_outcomes_charge_nothing check (
+    status not in ('EARLY_END_SHORT', 'CANCELLED', 'NO_SHOW_TUTOR') or (charge_amount_ttd = 0 and charge_status = 'none')
+  ),
+  constraint sessions_late_cancellations_are_charged_to_the_student
+    check (status <> 'CANCELLED_LATE' or (cancelled_by = 'student' and charge_amount_ttd > 0))
 )
 with (fillfactor = 30);
 
 alter table public.sessions enable row level security;
 
 comment on table public.sessions is
-  'Paid tutoring sessions, one per booking. Timings are computed once at creation. A final session (COMPLETED_ASSUMED, NO_SHOW_STUDENT, EARLY_END_SHORT, CANCELLED) only changes its charge bookkeeping.';
+  'Paid tutoring sessions, one per booking. Timings are computed once at creation and move together only when a session that is not final is rescheduled. A final session (COMPLETED_ASSUMED, NO_SHOW_STUDENT, EARLY_END_SHORT, CANCELLED, NO_SHOW_TUTOR, NOBODY_JOINED, CANCELLED_LATE: itutor_is_final_status) only changes its charge bookkeeping.';
 
 comment on column public.sessions.join_url is 'Handed out only by the join endpoint after the join is recorded; not selectable by clients.';
 
@@ -237,7 +378,7 @@ create trigger sessions_final_outcome_is_frozen
   before update on public.sessions
   for each row
   when (
-    old.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+    public.itutor_is_final_status(old.status)
     and not public.itutor_session_keeps_outcome(old, new)
   )
   execute function public.itutor_refuse_final_session_change();
@@ -327,6 +468,10 @@ revoke all on function public.itutor_session_keeps_outcome(public.sessions, publ
 grant execute on function public.itutor_session_keeps_outcome(public.sessions, public.sessions) to service_role;
 
 revoke all on function public.itutor_refuse_final_session_change() from public, anon, authenticated;
+
+revoke all on function public.itutor_cancellation_quote(timestamptz, bigint, text, timestamptz, jsonb, integer) from public, anon, authenticated;
+
+grant execute on function public.itutor_cancellation_quote(timestamptz, bigint, text, timestamptz, jsonb, integer) to service_role;
 
 revoke all on function public.itutor_refuse_event_change() from public, anon, authenticated;
 

@@ -42,8 +42,11 @@ create table public.session_charges (
   attempt integer not null
     constraint session_charges_attempt_is_positive check (attempt >= 1),
   idempotency_key text not null,
+  -- The outcomes that can take money (the core's CHARGED_OUTCOMES): NOBODY_JOINED only when the host
+  -- charges for it, CANCELLED_LATE the fee of its cancellation tier.
   outcome text not null
-    constraint session_charges_outcome_is_charged check (outcome in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT')),
+    constraint session_charges_outcome_is_charged
+      check (outcome in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'NOBODY_JOINED', 'CANCELLED_LATE')),
   charge_amount_ttd numeric(12, 2) not null
     constraint session_charges_charge_is_positive check (charge_amount_ttd > 0),
   payout_amount_ttd numeric(12, 2) not null
@@ -289,7 +292,7 @@ create trigger sessions_paid_charge_is_kept
     or (
       new.charge_status is distinct from old.charge_status
       and new.charge_status is distinct from 'succeeded'
-      and old.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+      and public.itutor_is_final_status(old.status)
     )
   )
   execute function public.itutor_keep_paid_charge();

@@ -808,7 +808,7 @@ begin
       join public.sessions as s on s.id = w.session_id
       where w.kind = 'collect'
         and s.charge_status = 'pending'
-        and s.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')
+        and public.itutor_is_final_status(s.status)
         and (s.claimed_until is null or s.claimed_until <= p_now)
       order by w.due_at, w.session_id
       limit v_limit - cardinality(v_due)

@@ -39,7 +39,8 @@ function recordingPool(calls: string[]): pg.Pool {
 }
 
 async function seedSession() {
-  const session = buildSession({ id: '7a000000-0000-7000-8000-000000000001', bookingId: 'answers-1', scheduledStartAt: START });
+  // The tutor is in the session (only a present tutor may mark the student absent: the presence rule, issue #22).
+  const session = buildSession({ id: '7a000000-0000-7000-8000-000000000001', bookingId: 'answers-1', scheduledStartAt: START, status: 'JOIN_OPEN', tutorJoinedAt: START });
   await createSqlAdapter(db.pool).sessions.insert(session, []);
   return session;
 }

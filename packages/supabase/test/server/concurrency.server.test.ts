@@ -105,7 +105,8 @@ describe('settlement concurrency on the PostgreSQL server', () => {
     for (let trial = 0; trial < 200; trial++) {
       const scheduledStartAt = addMinutes(start, trial * 120);
       const id = `50000000-0000-4000-8000-${String(trial).padStart(12, '0')}`;
-      const session = buildSession({ id, bookingId: `race-${trial}`, scheduledStartAt, durationMinutes: 60 });
+      // The tutor is in the session (only a present tutor may mark the student absent: the presence rule, issue #22).
+      const session = buildSession({ id, bookingId: `race-${trial}`, scheduledStartAt, durationMinutes: 60, status: 'JOIN_OPEN', tutorJoinedAt: scheduledStartAt });
       await adapter.sessions.insert(session, []);
       clock.set(session.scheduledEndAt);
 

@@ -214,12 +214,18 @@ describe('settlement plans on the PostgreSQL server', () => {
     single.on('connect', (c) => c.on('notice', (n) => notices.push(n.message ?? '')).on('error', () => undefined));
     try {
       const eligible = new Date('2026-06-02T00:30:00.000Z'); // the session starts at 00:07, its wait is 19 minutes
+      const clock = createManualClock(new Date('2026-06-02T00:07:00.000Z'));
       const core = createSessionsCore({
         adapter: createSqlAdapter(single),
         videoProvider: createFakeVideoProvider(),
         paymentGateway: createRecordingPaymentGateway(),
-        clock: createManualClock(eligible),
+        clock,
       });
+      // Only a tutor who is in the session may mark the student absent (the presence rule, issue #22):
+      // the tutor joins at the start, then the no-show's own writes are the ones whose plans are read.
+      await core.sessions.join({ sessionId: session.id, userId: session.tutor_id });
+      clock.set(eligible);
+      notices.length = 0;
       const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: session.tutor_id });
       expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     } finally {

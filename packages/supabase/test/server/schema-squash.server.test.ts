@@ -7,7 +7,8 @@ import { serverUrl } from '../support/db';
 import { applyIntendedDifferences, fixtureChain, normaliseDump } from '../support/schema-squash';
 
 /**
- * The first-release schema (six files) against the chain it replaces (test/fixtures/migration-chain-2026-12-07):
+ * The first-release schema (six files) against the chain it replaces followed by the third release's
+ * outcomes delta (test/fixtures/migration-chain-2026-12-07, see test/support/schema-squash.ts):
  * each applied to a fresh database on the PostgreSQL server after the same Supabase bootstrap, then
  * `pg_dump --schema-only --no-owner` of both, normalised (statements sorted, comments and SETs dropped)
  * and compared, with only the intended differences of test/support/schema-squash.ts allowed.
@@ -43,7 +44,7 @@ async function databaseWith(files: ReadonlyArray<{ readonly sql: string }>): Pro
 const dump = (url: string) => execFileSync(PG_DUMP, ['--schema-only', '--no-owner', '--dbname', url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 describe('the squashed schema on the PostgreSQL server', () => {
-  it('dumps (pg_dump --schema-only) exactly as the 2026-12-07 chain does, except the intended differences', async () => {
+  it('dumps (pg_dump --schema-only) exactly as the 2026-12-07 chain plus the third release\'s outcomes delta does, except the intended differences', async () => {
     const chain = await databaseWith(fixtureChain());
     const squashed = await databaseWith(migrations);
     try {

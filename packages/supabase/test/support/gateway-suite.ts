@@ -8,7 +8,8 @@ import type { TestDatabase } from './db';
 import { startTestGateway, type TestGateway } from './gateway';
 import { createRawReader } from './raw';
 
-const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
+/** The gateway's JWT secret in these tests. */
+export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 
 /**
  * supabase-js builds a realtime client eagerly and, on Node 20 (no global WebSocket), needs a
@@ -20,7 +21,8 @@ class NoRealtime {
   }
 }
 
-const client = (gateway: TestGateway, key: string, accessToken?: string) =>
+/** A supabase-js client of the test gateway with `key` (and a user's access token). */
+export const client = (gateway: TestGateway, key: string, accessToken?: string) =>
   createClient(gateway.url, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: NoRealtime as never },

@@ -4,15 +4,26 @@ import type { SqlClient } from '@itutor/sessions-supabase';
 
 /**
  * The proof that the first-release schema (supabase/migrations, six files by concern) is the schema
- * the migration chain of 2026-12-07 (test/fixtures/migration-chain-2026-12-07, 18 files, never shipped)
- * built, except the differences listed in INTENDED_DIFFERENCES. Used by the pg_dump comparison on the
- * PostgreSQL server (test/server/schema-squash.server.test.ts) and the catalog comparison on PGlite
+ * the migration chain of 2026-12-07 (test/fixtures/migration-chain-2026-12-07, never shipped) built,
+ * followed by the third release's outcomes (issue #22), except the differences listed in
+ * INTENDED_DIFFERENCES. Used by the pg_dump comparison on the PostgreSQL server
+ * (test/server/schema-squash.server.test.ts) and the catalog comparison on PGlite
  * (test/schema-squash.test.ts).
+ *
+ * The fixture directory holds the 18 files of the chain and, last, one delta:
+ * `20261207000400_itutor_third_release_outcomes.sql`, written as the migration a released package would
+ * ship for issue #22 (constraints dropped and added, functions created or replaced, triggers recreated).
+ * While the first release is unreleased its six files are edited in place; the comparison then proves
+ * that those edits are exactly that delta. A later change to the squashed schema adds its own delta file
+ * here the same way.
  */
 
 const fixtureDir = fileURLToPath(new URL('../fixtures/migration-chain-2026-12-07/', import.meta.url));
 
-/** The chain of 2026-12-07, oldest first, as the files it was shipped as (the Supabase CLI layout). */
+/**
+ * The chain of 2026-12-07 followed by the deltas since (the third release's outcomes), oldest first, as
+ * the files they were written as (the Supabase CLI layout).
+ */
 export function fixtureChain(): Array<{ readonly name: string; readonly sql: string }> {
   return readdirSync(fixtureDir)
     .filter((name) => /^\d{14}_[a-z0-9_]+\.sql$/.test(name))
@@ -64,18 +75,14 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{
     to: 'on the ledger alone (see the comment above the function).',
     count: 1,
   },
-  // The next two add a SET clause to a function. pg_dump and pg_get_functiondef indent a function's SET
-  // lines differently (four spaces, one), so these match with a pattern that captures the indentation
-  // and the neighbouring lines that name the function (global regular expressions; `to` may use $n).
-  {
-    // Sequential scans off in the claim as well: told that sessions is empty (never analyzed, or analyzed
-    // while empty), the planner leased the claimed sessions through a Seq Scan of the whole table
-    // (test/server/empty-stats-plans.server.test.ts).
-    reason: 'itutor_claim_sessions_for_settlement runs with enable_seqscan off (its lease never scans sessions)',
-    from: /SET enable_bitmapscan TO 'off'(\n\s*)(SET "TimeZone" TO 'UTC'\n\s*AS \$(?:function)?\$\n\s*declare\n\s*v_limit integer := greatest)/g,
-    to: "SET enable_bitmapscan TO 'off'$1SET enable_seqscan TO 'off'$1$2",
-    count: 1,
-  },
+  // Two differences of the chain are no longer listed because the third release's delta restates the
+  // objects they were in, whole, as the first release has them: the claim
+  // (itutor_claim_sessions_for_settlement, which also runs with enable_seqscan off) and the frozen-outcome
+  // trigger (sessions_final_outcome_is_frozen, whose WHEN clause also holds the keeps-outcome test).
+  //
+  // The next one adds a SET clause to a function. pg_dump and pg_get_functiondef indent a function's SET
+  // lines differently (four spaces, one), so it matches with a pattern that captures the indentation
+  // and the neighbouring lines that name the function (a global regular expression; `to` may use $n).
   {
     // The ledger probe of the trigger "no attempt after a success" kept a Seq Scan planned while the
     // ledger's statistics said it was empty, once per attempt inserted (test/server/empty-stats-plans.server.test.ts).
@@ -94,15 +101,6 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{
     from: /((?:itutor_session_work_kinds\(p_status text, p_charge_status text\)|itutor_ledger_change_is_valid\(p_change jsonb, p_session_id text\)|itutor_parse_uuid\(value text\))[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
     to: '$1',
     count: 3,
-  },
-  {
-    // The frozen-outcome trigger's WHEN clause holds the whole test (a final session keeps its outcome),
-    // so its plpgsql function runs only to refuse: a charge answer of a final session costs a column
-    // comparison evaluated inline instead of a function call. Same rule, same refusals.
-    reason: 'sessions_final_outcome_is_frozen fires only when the outcome would change (the test moved into its WHEN clause)',
-    from: /WHEN \(\(old\.status = ANY \(ARRAY\['COMPLETED_ASSUMED'::text, 'NO_SHOW_STUDENT'::text, 'EARLY_END_SHORT'::text, 'CANCELLED'::text\]\)\)\) EXECUTE FUNCTION (public\.)?itutor_refuse_final_session_change\(\)/g,
-    to: "WHEN (((old.status = ANY (ARRAY['COMPLETED_ASSUMED'::text, 'NO_SHOW_STUDENT'::text, 'EARLY_END_SHORT'::text, 'CANCELLED'::text])) AND (NOT $1itutor_session_keeps_outcome(old.*, new.*)))) EXECUTE FUNCTION $1itutor_refuse_final_session_change()",
-    count: 1,
   },
   // A function the chain did not have: itutor_find_session_with_attendance, a session and its attendance
   // in one call (the adapter sends it when a no-show reads both side by side: one round trip, not two).

@@ -204,6 +204,12 @@ export function runTimeZoneSuite(
       ['itutor_find_meet_subscription', `select public.itutor_find_meet_subscription('spaces/tz') as r`, []],
       ['itutor_find_meet_subscription_by_name', `select public.itutor_find_meet_subscription_by_name('subscriptions/tz') as r`, []],
       ['itutor_list_expiring_meet_subscriptions', `select public.itutor_list_expiring_meet_subscriptions('2030-01-01T00:00:00Z', 10) as r`, []],
+      // A pure rule, but its answer carries an instant (validUntil): the night Europe moves its clocks.
+      [
+        'itutor_cancellation_quote',
+        `select public.itutor_cancellation_quote('2026-03-29T02:30:00Z', 15000, 'student', '2026-03-29T01:00:00.500Z', '[{"minutesBefore": 60, "chargePercent": 50}]') as r`,
+        [],
+      ],
     ];
   }
 

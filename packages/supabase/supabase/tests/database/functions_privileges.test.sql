@@ -1,8 +1,9 @@
 -- The repository functions (which bypass nothing but do everything the adapter does) are executable by
 -- the service role only; hosted Supabase grants EXECUTE on new functions to anon and authenticated by
--- default, so the migration revokes it. The timing functions are pure and stay public.
+-- default, so the migration revokes it. The timing functions and the status rule (itutor_is_final_status,
+-- which the triggers ask for every writer) are pure and stay public.
 begin;
-select plan(45);
+select plan(47);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -12,7 +13,7 @@ select is_empty($$
   join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
   cross join (values ('anon'), ('authenticated'), ('public')) as r (role)
   where p.proname like 'itutor\_%'
-    and p.proname not in ('itutor_no_show_wait_minutes', 'itutor_min_payable_minutes')
+    and p.proname not in ('itutor_no_show_wait_minutes', 'itutor_min_payable_minutes', 'itutor_is_final_status')
     and case when r.role = 'public'
       then exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')
       else has_function_privilege(r.role, p.oid, 'execute') end
@@ -57,6 +58,8 @@ select throws_ok($$ select public.itutor_record_attendance('{}', '{}') $$, '4250
 select throws_ok($$ select public.itutor_list_session_attendance('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot list attendance through the functions (the table, under RLS, is theirs to read)');
 select throws_ok($$ select public.itutor_log_ignored_provider_report('{}') $$, '42501', null, 'a tutor cannot log a provider report through the functions');
 select is(public.itutor_no_show_wait_minutes(60), 19, 'the timing functions stay callable by clients');
+select is(public.itutor_is_final_status('CANCELLED_LATE'), true, 'the status rule stays callable by clients');
+select throws_ok($$ select public.itutor_cancellation_quote(now() + interval '1 day', 15000, 'student', now(), '[]') $$, '42501', null, 'a tutor cannot call the cancellation quote (server-side, like every other rule function but the pure ones above)');
 reset role;
 
 set local role service_role;
@@ -77,17 +80,17 @@ select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['t
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
   where p.proname like 'itutor\_%' and p.proname not in ('itutor_session_keeps_outcome', 'itutor_session_row_json',
-      'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
+      'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and not coalesce('search_path=""' = any (p.proconfig), false)
-$$, 'every function but the inlined helpers (itutor_session_keeps_outcome, itutor_session_row_json, itutor_session_work_kinds, itutor_ledger_change_is_valid, itutor_parse_uuid) runs with search_path = ''''');
+$$, 'every function but the inlined helpers (itutor_session_keeps_outcome, itutor_session_row_json, itutor_session_work_kinds, itutor_ledger_change_is_valid, itutor_parse_uuid, itutor_is_final_status) runs with search_path = ''''');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json', 'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
+  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json', 'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and (p.proconfig is not null or p.prolang <> (select oid from pg_language where lanname = 'sql') or p.prosecdef)
 $$, 'the inlined helpers have no SET clause, are plain SQL and not security definer (so they inline, and run as the caller)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname in ('itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid')
+  where p.proname in ('itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and p.provolatile <> 'i'
 $$, 'the inlined helpers without a pinned search_path are immutable (they read no table, only their arguments)');
 select is_empty($$
