@@ -6,7 +6,7 @@ import { DEFAULT_POLICY, type CancellationTier, type SessionPolicy } from './pol
 /**
  * The cancellation rule, in one place: who cancels and how long before the start decide the status and
  * the fee. The state machine's `CANCEL`, the fee preview (`core.sessions.previewCancellation`, its HTTP
- * route) and the SQL function `itutor_cancellation_charge_percent` all follow it; a property test proves
+ * route) and the SQL function `itutor_cancellation_quote` all follow it; a property test proves
  * the SQL agrees.
  */
 
