@@ -80,6 +80,15 @@ export function createAttendanceRepository(call: CallRepositoryFunction): Attend
       if (typeof sessionId !== 'string') return [];
       return attendanceList(await call('itutor_list_session_attendance', { p_session_id: sessionId }));
     },
+    async listBySessions(sessionIds) {
+      const ids = [...new Set(sessionIds.filter((id): id is string => typeof id === 'string'))];
+      if (ids.length === 0) return new Map();
+      const result = await call('itutor_list_attendance_for_sessions', { p_session_ids: ids.slice(0, 1000) });
+      if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+        throw new TypeError(`itutor_list_attendance_for_sessions returned ${JSON.stringify(result)}, expected an object`);
+      }
+      return new Map(Object.entries(result as Json).map(([id, rows]) => [id, attendanceList(rows)]));
+    },
     async logIgnoredReport(event) {
       return boolean(await call('itutor_log_ignored_provider_report', { p_event: eventToRow(event) }), 'itutor_log_ignored_provider_report');
     },

@@ -65,6 +65,7 @@ export const REPOSITORY_FUNCTIONS = {
     ['p_event', 'jsonb'],
   ],
   itutor_list_session_attendance: [['p_session_id', 'text']],
+  itutor_list_attendance_for_sessions: [['p_session_ids', 'jsonb']],
   itutor_find_session_with_attendance: [['p_id', 'text']],
   itutor_log_ignored_provider_report: [['p_event', 'jsonb']],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;

@@ -1381,6 +1381,32 @@ $$;
 revoke all on function public.itutor_list_session_attendance(text) from public, anon, authenticated;
 grant execute on function public.itutor_list_session_attendance(text) to service_role;
 
+-- The attendance of several sessions in one read, for settlement's batches: `{ "<session id>": [<rows as
+-- itutor_list_session_attendance answers them>], ... }`, sessions without entries left out. Ids that are
+-- not UUIDs match nothing; at most the first 1000 ids are read (the port's limit).
+create function public.itutor_list_attendance_for_sessions(p_session_ids jsonb)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(jsonb_object_agg(g.session_id::text, g.entries), '{}'::jsonb)
+  from (
+    select a.session_id, jsonb_agg(public.itutor_attendance_json(a) order by a.occurred_at, a.event_id) as entries
+    from public.session_attendance as a
+    where a.session_id = any (array(
+      select public.itutor_parse_uuid(x.id)
+      from jsonb_array_elements_text(case when jsonb_typeof(p_session_ids) = 'array' then p_session_ids else '[]'::jsonb end) as x (id)
+      limit 1000
+    ))
+    group by a.session_id
+  ) as g
+$$;
+
+revoke all on function public.itutor_list_attendance_for_sessions(jsonb) from public, anon, authenticated;
+grant execute on function public.itutor_list_attendance_for_sessions(jsonb) to service_role;
+
 -- A session and its attendance in one call: `{ "session": <itutor_find_session>, "attendance":
 -- <itutor_list_session_attendance> }` (session null when there is none), both read in one statement (one
 -- snapshot). The adapter sends it when the core asks for both in the same tick (a no-show reads the
