@@ -86,6 +86,9 @@ describe('reads of a session and its attendance in the same tick', () => {
       paymentGateway: createRecordingPaymentGateway(),
       clock: createManualClock(new Date(session.noShowEligibleAt.getTime() + 60_000)),
     });
+    // The presence rule: the tutor joins first (its own read and write), then the no-show's calls are counted.
+    await core.sessions.join({ sessionId: session.id, userId: session.tutorId });
+    calls.length = 0;
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: session.tutorId });
     expect(marked).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeStatus: 'succeeded' });
     expect(calls).toEqual(['itutor_find_session_with_attendance', 'itutor_apply_session_writes', 'itutor_apply_session_writes']);

@@ -108,6 +108,8 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       const session = buildSession({ id, bookingId: `race-${trial}`, scheduledStartAt, durationMinutes: 60 });
       await adapter.sessions.insert(session, []);
       clock.set(session.scheduledEndAt);
+      // The tutor is in the session (the presence rule), so the no-show is allowed until settlement makes it final.
+      await tutorSide.sessions.join({ sessionId: id, userId: session.tutorId });
 
       const [noShow, settlement] = await Promise.allSettled([
         tutorSide.sessions.markNoShow({ sessionId: id, userId: session.tutorId }),
