@@ -70,7 +70,7 @@ step('The student has not come. Ten minutes in, the tutor tries to mark a no-sho
 await attempt('mark no-show', () => core.sessions.markNoShow({ sessionId: session.id, userId: 'ada' }));
 
 clock.set(session.noShowEligibleAt);
-step(`After the ${session.noShowWaitMinutes}-minute wait the tutor marks the no-show: 50 % charged, tutor gets 90 % of that.`);
+step(`After the ${session.noShowWaitMinutes}-minute wait the tutor, who is in the session (only a present tutor may), marks the no-show: 50 % charged, tutor gets 90 % of that.`);
 show(await core.sessions.markNoShow({ sessionId: session.id, userId: 'ada' }));
 
 clock.set(addMinutes(start, 60));

@@ -251,7 +251,10 @@ describe('examples/nextjs end to end (local development mode)', () => {
     expect(['SCHEDULED', 'JOIN_OPEN']).toContain(row.status);
   });
 
-  it('the tutor marks the no-show (the student never joined): NO_SHOW_STUDENT, 75.00 / 67.50 / 7.50', async () => {
+  it('the tutor joins, then marks the no-show (the student never joined): NO_SHOW_STUDENT, 75.00 / 67.50 / 7.50', async () => {
+    // The presence rule: only a tutor who is in the session may mark the student absent.
+    await joinFromPage();
+    expect((await sessionRow(noShowBooking)).tutor_joined_at).toBeInstanceOf(Date);
     const trigger = page.getByRole('button', { name: /mark no-show/i });
     await expect.poll(() => trigger.isEnabled()).toBe(true);
     await trigger.click();
@@ -397,6 +400,9 @@ describe('examples/nextjs end to end (local development mode)', () => {
     const attendance = await db!.query('select role, kind, occurred_at from public.session_attendance where session_id = $1', [session.id]);
     expect(attendance.rows).toEqual([{ role: 'student', kind: 'joined', occurred_at: joinedAt }]);
 
+    // Ada is in the session (the presence rule), so the refusal is Kim's join alone.
+    await page.reload();
+    await joinFromPage();
     await page.reload();
     const trigger = page.getByRole('button', { name: /mark no-show/i });
     await expect.poll(() => trigger.isEnabled()).toBe(true); // the page knows only the Join button's record

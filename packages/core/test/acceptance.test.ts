@@ -44,6 +44,9 @@ describe('seed acceptance tests', () => {
   it('4. a no-show after the 19-minute wait charges 50 %: 7500 / 6750 / 750', async () => {
     const { core, clock, gateway } = await makeCore();
     const { session } = await core.sessions.create(booking());
+    // The presence rule: only a tutor who is in the session may mark the student absent.
+    clock.set(START);
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' });
     clock.set(addMinutes(START, 19));
     const settled = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
     expect(settled).toMatchObject({

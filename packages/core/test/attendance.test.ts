@@ -14,11 +14,14 @@ describe('noShowGuard with provider evidence (property)', () => {
   const instant = fc.option(fc.integer({ min: -7_200, max: 10_800 }).map((s) => addSeconds(START, s)), { nil: null });
   const roleArb = fc.constantFrom<ParticipantRole | null>('tutor', 'student', null);
 
-  it('refuses STUDENT_JOINED exactly when a join (button or provider) is at or before noShowEligibleAt, with its source', () => {
+  /** A join recorded at or before `now` (the presence rule's test; `null` is none). */
+  const by = (at: Date | null, now: Date) => at !== null && at.getTime() <= now.getTime();
+
+  it('refuses STUDENT_JOINED exactly when a join (button or provider) is at or before noShowEligibleAt, with its source; then TOO_EARLY, then TUTOR_NOT_PRESENT', () => {
     fc.assert(
-      fc.property(instant, instant, instant.filter((d) => d !== null), (button, provider, now) => {
-        const s = session({ studentJoinedAt: button });
-        const guard = noShowGuard(s, 'tutor', now!, provider);
+      fc.property(instant, instant, instant, instant, instant.filter((d) => d !== null), (button, provider, tutorButton, tutorProvider, now) => {
+        const s = session({ studentJoinedAt: button, tutorJoinedAt: tutorButton });
+        const guard = noShowGuard(s, 'tutor', now!, { studentJoinedAt: provider, tutorJoinedAt: tutorProvider });
         const buttonInTime = button !== null && button.getTime() <= s.noShowEligibleAt.getTime();
         const providerInTime = provider !== null && provider.getTime() <= s.noShowEligibleAt.getTime();
         if (buttonInTime || providerInTime) {
@@ -29,21 +32,32 @@ describe('noShowGuard with provider evidence (property)', () => {
           expect(guard.studentJoinedAt).toEqual(buttonInTime ? button : provider);
         } else if (now!.getTime() < s.noShowEligibleAt.getTime()) {
           expect(guard).toMatchObject({ allowed: false, code: 'TOO_EARLY', availableAt: s.noShowEligibleAt });
+        } else if (!by(tutorButton, now!) && !by(tutorProvider, now!)) {
+          // The presence rule: the tutor's own join (button or provider) must be recorded by now.
+          expect(guard).toEqual({ allowed: false, code: 'TUTOR_NOT_PRESENT' });
         } else {
           expect(guard).toEqual({ allowed: true });
         }
       }),
-      { numRuns: 2_000 },
+      { numRuns: 3_000 },
     );
   });
 
-  it('provider evidence never allows what the Join button alone refuses, and only the tutor may mark', () => {
+  it("the student's provider evidence never allows what the Join button alone refuses; the tutor's only lifts TUTOR_NOT_PRESENT; only the tutor may mark", () => {
     fc.assert(
-      fc.property(instant, instant, instant.filter((d) => d !== null), roleArb, (button, provider, now, role) => {
-        const s = session({ studentJoinedAt: button });
-        const without = noShowGuard(s, role, now!);
-        const withEvidence = noShowGuard(s, role, now!, provider);
+      fc.property(instant, instant, instant, instant, instant.filter((d) => d !== null), roleArb, (button, provider, tutorButton, tutorProvider, now, role) => {
+        const s = session({ studentJoinedAt: button, tutorJoinedAt: tutorButton });
+        const without = noShowGuard(s, role, now!, { tutorJoinedAt: tutorProvider });
+        const withEvidence = noShowGuard(s, role, now!, { studentJoinedAt: provider, tutorJoinedAt: tutorProvider });
         if (!without.allowed) expect(withEvidence.allowed).toBe(false);
+        // The tutor's provider-reported join changes an answer only from TUTOR_NOT_PRESENT to allowed, and
+        // only when that join is at or before now.
+        const withoutTutor = noShowGuard(s, role, now!, { studentJoinedAt: provider });
+        if (withoutTutor.allowed) expect(withEvidence).toEqual({ allowed: true });
+        else if (withEvidence.allowed) {
+          expect(withoutTutor.code).toBe('TUTOR_NOT_PRESENT');
+          expect(by(tutorProvider, now!)).toBe(true);
+        } else expect(withEvidence).toEqual(withoutTutor);
         if (role !== 'tutor') expect(withEvidence).toEqual({ allowed: false, code: 'NOT_SESSION_TUTOR' });
       }),
       { numRuns: 1_000 },
@@ -52,12 +66,17 @@ describe('noShowGuard with provider evidence (property)', () => {
 
   it('the state machine refuses MARK_NO_SHOW with the guard’s code, time and source, and changes nothing', () => {
     fc.assert(
-      fc.property(instant, fc.integer({ min: 0, max: 200 }), (provider, minutes) => {
-        const s = session();
+      fc.property(instant, instant, instant, fc.integer({ min: 0, max: 200 }), (provider, tutorButton, tutorProvider, minutes) => {
+        const s = session({ tutorJoinedAt: tutorButton });
         const now = addMinutes(START, minutes);
-        const guard = noShowGuard(s, 'tutor', now, provider);
-        const result = transition(s, { type: 'MARK_NO_SHOW', actorId: s.tutorId, providerStudentJoinedAt: provider }, now);
+        const guard = noShowGuard(s, 'tutor', now, { studentJoinedAt: provider, tutorJoinedAt: tutorProvider });
+        const result = transition(
+          s,
+          { type: 'MARK_NO_SHOW', actorId: s.tutorId, providerStudentJoinedAt: provider, providerTutorJoinedAt: tutorProvider },
+          now,
+        );
         expect(result.ok).toBe(guard.allowed);
+        if (result.ok) expect(result.session.status).toBe('NO_SHOW_STUDENT');
         if (!result.ok && !guard.allowed) {
           expect(result.error.code).toBe(guard.code);
           if (guard.code === 'STUDENT_JOINED') expect(result.error.details).toMatchObject({ source: 'provider', studentJoinedAt: provider });
@@ -133,6 +152,9 @@ describe('core.attendance.record', () => {
       participant: { email: 'student@example.com', name: null, providerUserId: null, participantId: null },
     });
     expect(await core.attendance.record(guest)).toMatchObject({ status: 'recorded', role: 'unknown' });
+    // Nor do they count as the tutor's presence (the presence rule): the tutor has to join.
+    await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'TUTOR_NOT_PRESENT' });
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' });
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
     expect(marked.status).toBe('NO_SHOW_STUDENT');
   });
@@ -156,12 +178,15 @@ describe('core.attendance.record', () => {
 
   it('a join by our button is reported with source join_button; a provider join after the wait does not block', async () => {
     const { core, clock, session, event } = await setup();
+    clock.set(START);
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' }); // the presence rule
     clock.set(addMinutes(START, 30));
     await core.attendance.record(event('participant.joined', addMinutes(START, 20)));
     expect((await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).status).toBe('NO_SHOW_STUDENT');
 
     const other = await setup();
     other.clock.set(addMinutes(START, 1));
+    await other.core.sessions.join({ sessionId: other.session.id, userId: 'tutor-a' });
     await other.core.sessions.join({ sessionId: other.session.id, userId: 'student-a' });
     other.clock.set(addMinutes(START, 30));
     await expect(other.core.sessions.markNoShow({ sessionId: other.session.id, userId: 'tutor-a' })).rejects.toMatchObject({

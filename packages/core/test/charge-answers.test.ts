@@ -248,6 +248,8 @@ describe("a halting gateway answer ({ status: 'halted', code })", () => {
   it('fails the charge for good at once with its code in the ledger; a no-show is flagged the same way', async () => {
     const { core, gateway, clock, adapter } = await makeCore();
     const { session } = await core.sessions.create(booking());
+    clock.set(START);
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' }); // the presence rule
     clock.set(addMinutes(START, 19));
     gateway.script('halt');
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
@@ -263,6 +265,8 @@ describe("a halting gateway answer ({ status: 'halted', code })", () => {
   it("the halted attempt never changes: its late success is recorded on a new row, the session paid, never sent again", async () => {
     const { core, gateway, clock, adapter } = await makeCore();
     const { session } = await core.sessions.create(booking());
+    clock.set(START);
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' }); // the presence rule
     clock.set(addMinutes(START, 19));
     gateway.script('halt');
     await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });

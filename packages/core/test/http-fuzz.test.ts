@@ -1,10 +1,12 @@
 /**
- * Fuzzing the HTTP layer: 10,000 generated bodies per body-taking route, authenticated as the session's
- * tutor at a time where a valid request would change state, so body validation is what is exercised.
+ * Fuzzing the HTTP layer: 10,000 generated bodies per body-taking route, authenticated as the participant
+ * a valid request needs (present where the presence rule asks for it) at a time where a valid request
+ * would change state, so body validation is what is exercised.
  * Every one must be a 4xx problem+json and leave storage, the gateway and the video provider untouched.
  * The cron route is fuzzed on its Authorization header: always 401, and the due session stays unsettled.
  */
 import fc from 'fast-check';
+import { addDays } from 'date-fns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '@itutor/sessions-core';
 import {
@@ -16,6 +18,8 @@ import {
   END,
   makeRequest,
   routes,
+  START,
+  STUDENT_B,
   TUTOR_A,
   type HttpFixture,
 } from './support/http-fixture';
@@ -23,7 +27,7 @@ import {
 const RUNS = 10_000;
 const TIMEOUT_MS = 120_000;
 
-type RouteName = 'create' | 'join' | 'noShow';
+type RouteName = 'create' | 'join' | 'noShow' | 'reportTutorAbsent' | 'cancel' | 'reschedule';
 const CONTENT_TYPES = ['application/json', 'text/plain', null] as const;
 
 const encoder = new TextEncoder();
@@ -50,7 +54,18 @@ function acceptedBody(route: RouteName, bytes: Uint8Array, contentType: string |
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const keys = Object.keys(value);
-  if (route === 'create') return keys.length === 1 && keys[0] === 'bookingId' && typeof (value as { bookingId: unknown }).bookingId === 'string';
+  const body = value as Record<string, unknown>;
+  if (route === 'create') return keys.length === 1 && keys[0] === 'bookingId' && typeof body.bookingId === 'string';
+  const only = (allowed: readonly string[]) => keys.every((key) => allowed.includes(key));
+  // Generous on the reason (any string) and on the fee's upper bound and the instant's form.
+  const reasonOk = !('reason' in body) || typeof body.reason === 'string';
+  if (route === 'cancel') {
+    const fee = body.expectedChargeMinor;
+    return only(['expectedChargeMinor', 'reason']) && reasonOk && (fee === undefined || (typeof fee === 'number' && Number.isInteger(fee) && fee >= 0));
+  }
+  if (route === 'reschedule') {
+    return only(['startAt', 'reason']) && reasonOk && typeof body.startAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(body.startAt);
+  }
   return keys.length === 0;
 }
 
@@ -65,24 +80,61 @@ const wrongTypeValue = fc.oneof(
 const randomObject = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
 const bookingIdish = fc.oneof(fc.constant(BOOKING_A1), fc.string({ maxLength: 20 }));
 
+/** The fields each route reads (the others take none; `bookingId` is their near miss) and values near valid ones. */
+const FIELDS: Record<RouteName, Record<string, fc.Arbitrary<unknown>>> = {
+  create: { bookingId: bookingIdish },
+  join: { bookingId: bookingIdish },
+  noShow: { bookingId: bookingIdish },
+  reportTutorAbsent: { bookingId: bookingIdish },
+  cancel: {
+    expectedChargeMinor: fc.oneof(fc.integer({ min: -10, max: 10 }), fc.double({ min: -1, max: 1 }), fc.constant(2 ** 53), fc.constant(-0)),
+    reason: fc.oneof(fc.string({ maxLength: 8 }), fc.constant(' '.repeat(3)), fc.constant('x'.repeat(501))),
+  },
+  reschedule: {
+    startAt: fc.oneof(
+      fc.string({ maxLength: 24 }),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19)), // no zone
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), // a date alone
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString().replace('T', ' ')),
+    ),
+    reason: fc.oneof(fc.string({ maxLength: 8 }), fc.constant('x'.repeat(501))),
+  },
+};
+
+/** Near-valid JSON texts each route's broken-JSON bodies start from. */
+const SEEDS: Record<RouteName, readonly string[]> = {
+  create: ['{"bookingId":"booking-a1"}', '{}', '[]'],
+  join: ['{"bookingId":"booking-a1"}', '{}', '[]'],
+  noShow: ['{"bookingId":"booking-a1"}', '{}', '[]'],
+  reportTutorAbsent: ['{"bookingId":"booking-a1"}', '{}', '[]'],
+  cancel: ['{"expectedChargeMinor":0,"reason":"ill"}', '{}', '[]'],
+  reschedule: ['{"startAt":"2026-03-19T15:00:00.000Z"}', '{}', '[]'],
+};
+
 /** Bodies as bytes, so the runtime adds no content type of its own. */
-const bodyArb: fc.Arbitrary<Uint8Array> = fc.oneof(
-  fc.jsonValue().map((v) => encoder.encode(JSON.stringify(v))),
-  fc.string().map((s) => encoder.encode(s)),
-  fc.string({ unit: 'binary', maxLength: 40 }).map((s) => encoder.encode(s)),
-  fc.uint8Array({ maxLength: 64 }),
-  // The valid key with a wrong-type value, alone or among random keys.
-  wrongTypeValue.map((v) => encoder.encode(JSON.stringify({ bookingId: v }))),
-  fc.tuple(randomObject, fc.oneof(wrongTypeValue, bookingIdish)).map(([extra, v]) => encoder.encode(JSON.stringify({ ...extra, bookingId: v }))),
-  // A valid body with extra keys, and objects with random keys.
-  fc.tuple(bookingIdish, randomObject).map(([id, extra]) => encoder.encode(JSON.stringify({ bookingId: id, ...extra }))),
-  randomObject.map((o) => encoder.encode(JSON.stringify(o))),
-  // Broken JSON near valid JSON.
-  fc.tuple(fc.constantFrom('{"bookingId":"booking-a1"}', '{}', '[]'), fc.nat(), fc.string({ maxLength: 3 })).map(([text, at, junk]) => {
-    const i = at % (text.length + 1);
-    return encoder.encode(text.slice(0, i) + junk + text.slice(i + (junk.length > 0 ? 1 : 0)));
-  }),
-);
+function bodyArbFor(route: RouteName): fc.Arbitrary<Uint8Array> {
+  const fields = Object.entries(FIELDS[route]);
+  const key = fc.constantFrom(...fields.map(([name]) => name));
+  const nearValue = fc.oneof(...fields.map(([name, arb]) => arb.map((v) => [name, v] as const)));
+  return fc.oneof(
+    fc.jsonValue().map((v) => encoder.encode(JSON.stringify(v))),
+    fc.string().map((s) => encoder.encode(s)),
+    fc.string({ unit: 'binary', maxLength: 40 }).map((s) => encoder.encode(s)),
+    fc.uint8Array({ maxLength: 64 }),
+    // A field the route reads with a wrong-type value, alone or among random keys.
+    fc.tuple(key, wrongTypeValue).map(([k, v]) => encoder.encode(JSON.stringify({ [k]: v }))),
+    fc.tuple(randomObject, key, fc.oneof(wrongTypeValue, FIELDS[route][fields[0]![0]]!)).map(([extra, k, v]) => encoder.encode(JSON.stringify({ ...extra, [k]: v }))),
+    // Fields with values near valid ones (the valid ones are excluded), and with extra keys.
+    fc.array(nearValue, { minLength: 1, maxLength: 3 }).map((pairs) => encoder.encode(JSON.stringify(Object.fromEntries(pairs)))),
+    fc.tuple(nearValue, randomObject).map(([[k, v], extra]) => encoder.encode(JSON.stringify({ [k]: v, ...extra }))),
+    randomObject.map((o) => encoder.encode(JSON.stringify(o))),
+    // Broken JSON near valid JSON.
+    fc.tuple(fc.constantFrom(...SEEDS[route]), fc.nat(), fc.string({ maxLength: 3 })).map(([text, at, junk]) => {
+      const i = at % (text.length + 1);
+      return encoder.encode(text.slice(0, i) + junk + text.slice(i + (junk.length > 0 ? 1 : 0)));
+    }),
+  );
+}
 
 interface Counts {
   readonly version: number;
@@ -131,18 +183,55 @@ const describeBytes = (bytes: Uint8Array) => {
   }
 };
 
-describe.each<{ route: RouteName }>([{ route: 'create' }, { route: 'join' }, { route: 'noShow' }])('fuzzing the $route body', ({ route }) => {
+/** A body each route accepts (the oracle's check that a valid request changes state). */
+const VALID: Record<RouteName, Record<string, unknown>> = {
+  create: { bookingId: BOOKING_A1 },
+  join: {},
+  noShow: {},
+  reportTutorAbsent: {},
+  cancel: { expectedChargeMinor: 0, reason: 'The tutor is ill' },
+  reschedule: { startAt: addDays(START, 8).toISOString() },
+};
+
+describe.each<{ route: RouteName }>([
+  { route: 'create' },
+  { route: 'join' },
+  { route: 'noShow' },
+  { route: 'reportTutorAbsent' },
+  { route: 'cancel' },
+  { route: 'reschedule' },
+])('fuzzing the $route body', ({ route }) => {
   let fx: HttpFixture;
-  let session: Session; // booking-a2's session for join / no-show; for create a witness that must not change
+  // booking-a2's session for join / no-show / tutor absent; a session a week ahead for cancel and
+  // reschedule; for create a witness that must not change
+  let session: Session;
   let path: string;
   let baseline: Counts;
+  // The student reports the tutor absent; the tutor does everything else.
+  const sender = asUser(route === 'reportTutorAbsent' ? STUDENT_B : TUTOR_A);
 
   beforeAll(async () => {
     fx = await createHttpFixture();
-    session = await fx.createSession('booking-a2');
-    // Join open and no-show eligible: a valid body on any of the three routes would change state.
-    fx.clock.set(session.noShowEligibleAt);
-    path = route === 'create' ? routes.create : route === 'join' ? routes.join(session.id) : routes.noShow(session.id);
+    if (route === 'cancel' || route === 'reschedule') {
+      fx.addBooking({ bookingId: 'booking-later', studentId: STUDENT_B, scheduledStartAt: addDays(START, 7) });
+      session = await fx.createSession('booking-later');
+      fx.clock.set((await fx.createSession('booking-a2')).noShowEligibleAt);
+    } else {
+      session = await fx.createSession('booking-a2');
+      // Join open and no-show eligible: a valid body on any of these routes would change state.
+      fx.clock.set(session.noShowEligibleAt);
+    }
+    // The presence rule: the one reporting the other absent is in the session.
+    if (route === 'noShow') await fx.core.sessions.join({ sessionId: session.id, userId: TUTOR_A });
+    if (route === 'reportTutorAbsent') await fx.core.sessions.join({ sessionId: session.id, userId: STUDENT_B });
+    path = {
+      create: routes.create,
+      join: routes.join(session.id),
+      noShow: routes.noShow(session.id),
+      reportTutorAbsent: routes.reportTutorAbsent(session.id),
+      cancel: routes.cancel(session.id),
+      reschedule: routes.reschedule(session.id),
+    }[route];
     baseline = await counts(fx, session);
     expect(baseline.bookingRows).toBe(0);
   });
@@ -153,12 +242,12 @@ describe.each<{ route: RouteName }>([{ route: 'create' }, { route: 'join' }, { r
       let tried = 0;
       await fc.assert(
         fc.asyncProperty(
-          bodyArb,
+          bodyArbFor(route),
           fc.constantFrom(...CONTENT_TYPES),
           async (bytes, contentType) => {
             fc.pre(!acceptedBody(route, bytes, contentType));
             tried += 1;
-            const response = await fx.handle(makeRequest('POST', path, { headers: asUser(TUTOR_A), body: bytes, contentType }));
+            const response = await fx.handle(makeRequest('POST', path, { headers: sender, body: bytes, contentType }));
             const input = () => `${describeBytes(bytes)} as ${String(contentType)} (answered ${response.status})`;
             await expect4xxProblem(response, input);
             expect(await counts(fx, session), `state changed by ${input()}`).toEqual(baseline);
@@ -172,9 +261,7 @@ describe.each<{ route: RouteName }>([{ route: 'create' }, { route: 'join' }, { r
       expect(fx.unexpectedErrors).toEqual([]);
 
       // The oracle is meaningful: a valid request at this moment does change state.
-      const valid = await fx.handle(
-        makeRequest('POST', path, { headers: asUser(TUTOR_A), body: route === 'create' ? { bookingId: BOOKING_A1 } : {} }),
-      );
+      const valid = await fx.handle(makeRequest('POST', path, { headers: sender, body: VALID[route] }));
       expect(valid.status).toBeLessThan(300);
       expect(await counts(fx, session)).not.toEqual(baseline);
     },

@@ -2,8 +2,11 @@
  * Bad input on every route: malformed JSON, wrong types, unknown fields, oversized bodies, wrong content
  * types, wrong methods, unknown routes and bad credentials. Each is a 4xx problem+json whose message
  * says what is wrong, and nothing stored changes. The clock stands where a valid request would succeed
- * (join open and no-show eligible), so the body check is what stops each request.
+ * (join open and no-show eligible; a later session that can still be cancelled or moved), and each
+ * route's sender is the one a valid request needs, present where the presence rule asks for it, so the
+ * body check is what stops each request.
  */
+import { addDays } from 'date-fns';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '@itutor/sessions-core';
 import {
@@ -20,17 +23,28 @@ import {
   MAX_BODY_BYTES,
   NO_SHOW_ELIGIBLE_AT,
   routes,
+  START,
   STUDENT_A,
+  STUDENT_B,
   TUTOR_A,
   type Body,
   type HttpFixture,
 } from './support/http-fixture';
 
+/** A week after booking-a2's start: a session that can still be cancelled and moved (a day's notice). */
+const LATER_BOOKING = 'booking-later';
+const LATER_START = addDays(START, 7);
+/** Where the reschedule route's valid body moves it. */
+const MOVED_START = addDays(START, 8);
+
 let fx: HttpFixture;
 let session: Session; // for booking-a2 (tutor-a / student-b); booking-a1 stays uncreated for the create route
+let later: Session; // for booking-later (tutor-a / student-b), a week ahead: for cancel and reschedule
 beforeEach(async () => {
   fx = await createHttpFixture();
   session = await fx.createSession('booking-a2');
+  fx.addBooking({ bookingId: LATER_BOOKING, studentId: STUDENT_B, scheduledStartAt: LATER_START });
+  later = await fx.createSession(LATER_BOOKING);
   // Past booking-a1's eligibility and booking-a2's join opening: any valid request would change state.
   fx.clock.set(session.noShowEligibleAt);
   expect(fx.clock.now() >= NO_SHOW_ELIGIBLE_AT).toBe(true);
@@ -41,24 +55,49 @@ interface BodyRoute {
   readonly path: () => string;
   /** A body the route accepts. */
   readonly valid: Record<string, unknown>;
+  /** Who sends it: the one a valid request needs (default: the tutor). */
+  readonly as?: Record<string, string>;
+  /** What a valid request needs first besides the time: the sender's presence (the presence rule). */
+  readonly prepare?: () => Promise<unknown>;
 }
+const tutor = asUser(TUTOR_A);
 const bodyRoutes: BodyRoute[] = [
   { name: 'create-for-booking', path: () => routes.create, valid: { bookingId: BOOKING_A1 } },
   { name: 'join', path: () => routes.join(session.id), valid: {} },
-  { name: 'mark-no-show', path: () => routes.noShow(session.id), valid: {} },
+  {
+    name: 'mark-no-show',
+    path: () => routes.noShow(session.id),
+    valid: {},
+    prepare: () => fx.core.sessions.join({ sessionId: session.id, userId: TUTOR_A }),
+  },
+  {
+    name: 'report-tutor-absent',
+    path: () => routes.reportTutorAbsent(session.id),
+    valid: {},
+    as: asUser(STUDENT_B),
+    prepare: () => fx.core.sessions.join({ sessionId: session.id, userId: STUDENT_B }),
+  },
+  { name: 'cancel', path: () => routes.cancel(later.id), valid: { expectedChargeMinor: 0, reason: 'The tutor is ill' } },
+  { name: 'reschedule', path: () => routes.reschedule(later.id), valid: { startAt: MOVED_START.toISOString(), reason: 'A clash' } },
 ];
 
-const tutor = asUser(TUTOR_A);
-const send = (route: BodyRoute, body: Body, contentType: string | null = 'application/json', headers: Record<string, string> = tutor) =>
+const send = (route: BodyRoute, body: Body, contentType: string | null = 'application/json', headers: Record<string, string> = route.as ?? tutor) =>
   makeRequest('POST', route.path(), { headers, body, contentType });
 
 const encoder = new TextEncoder();
 const padTo = (json: string, bytes: number) => json + ' '.repeat(bytes - encoder.encode(json).byteLength);
 
 describe.each(bodyRoutes)('POST $name', (route) => {
+  const sender = route.as ?? tutor;
+  beforeEach(async () => {
+    await route.prepare?.();
+  });
+
   it('accepts its valid body (so the refusals below are about the body)', async () => {
+    const before = await fx.snapshot();
     const response = await fx.handle(send(route, route.valid));
     expect(response.status).toBeLessThan(300);
+    expect(await fx.snapshot()).not.toEqual(before); // a valid request does change state
   });
 
   it.each([
@@ -116,7 +155,7 @@ describe.each(bodyRoutes)('POST $name', (route) => {
   });
 
   it('400 INVALID_INPUT: a "__proto__" key is an unknown field too', async () => {
-    const text = `{${JSON.stringify(route.valid).slice(1, -1)}${route.name === 'create-for-booking' ? ',' : ''}"__proto__":{"admin":true}}`;
+    const text = `{${JSON.stringify(route.valid).slice(1, -1)}${Object.keys(route.valid).length > 0 ? ',' : ''}"__proto__":{"admin":true}}`;
     expect(Object.keys(JSON.parse(text) as object)).toContain('__proto__');
     await expectRefusal(fx, send(route, text), 400, 'INVALID_INPUT');
   });
@@ -124,7 +163,7 @@ describe.each(bodyRoutes)('POST $name', (route) => {
   it('413 PAYLOAD_TOO_LARGE with a truthful Content-Length', async () => {
     const text = padTo(JSON.stringify(route.valid), MAX_BODY_BYTES + 1);
     const request = makeRequest('POST', route.path(), {
-      headers: { ...tutor, 'content-length': String(MAX_BODY_BYTES + 1) },
+      headers: { ...sender, 'content-length': String(MAX_BODY_BYTES + 1) },
       body: text,
     });
     const { problem } = await expectRefusal(fx, request, 413, 'PAYLOAD_TOO_LARGE');
@@ -133,7 +172,7 @@ describe.each(bodyRoutes)('POST $name', (route) => {
 
   it('413 PAYLOAD_TOO_LARGE with a Content-Length that understates the body', async () => {
     const text = padTo(JSON.stringify(route.valid), MAX_BODY_BYTES + 1);
-    const request = makeRequest('POST', route.path(), { headers: { ...tutor, 'content-length': '2' }, body: text });
+    const request = makeRequest('POST', route.path(), { headers: { ...sender, 'content-length': '2' }, body: text });
     await expectRefusal(fx, request, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -145,7 +184,7 @@ describe.each(bodyRoutes)('POST $name', (route) => {
         controller.enqueue(encoder.encode(pulls === 1 ? `{"bookingId":"${'x'.repeat(1000)}` : 'x'.repeat(1024)));
       },
     });
-    const request = makeRequest('POST', route.path(), { headers: tutor, body: endless });
+    const request = makeRequest('POST', route.path(), { headers: sender, body: endless });
     expect(request.headers.get('content-length')).toBeNull();
     const { problem } = await expectRefusal(fx, request, 413, 'PAYLOAD_TOO_LARGE');
     expect(problem.detail).toContain(`${MAX_BODY_BYTES} bytes`);
@@ -160,12 +199,12 @@ describe.each(bodyRoutes)('POST $name', (route) => {
         controller.close();
       },
     });
-    await expectRefusal(fx, makeRequest('POST', route.path(), { headers: tutor, body: stream }), 413, 'PAYLOAD_TOO_LARGE');
+    await expectRefusal(fx, makeRequest('POST', route.path(), { headers: sender, body: stream }), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('a body of exactly the limit is accepted (the limit is inclusive)', async () => {
     const text = padTo(JSON.stringify(route.valid), MAX_BODY_BYTES);
-    const response = await fx.handle(makeRequest('POST', route.path(), { headers: tutor, body: text }));
+    const response = await fx.handle(makeRequest('POST', route.path(), { headers: sender, body: text }));
     expect(response.status).toBeLessThan(300);
   });
 
@@ -187,7 +226,7 @@ describe.each(bodyRoutes)('POST $name', (route) => {
 
   it.each(['PUT', 'DELETE', 'GET', 'PATCH', 'OPTIONS', 'HEAD'])('405 METHOD_NOT_ALLOWED for %s, with Allow: POST', async (method) => {
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const request = makeRequest(method, route.path(), hasBody ? { headers: tutor, body: route.valid } : { headers: tutor });
+    const request = makeRequest(method, route.path(), hasBody ? { headers: sender, body: route.valid } : { headers: sender });
     const { response, problem } = await expectRefusal(fx, request, 405, 'METHOD_NOT_ALLOWED');
     expect(response.headers.get('allow')).toBe('POST');
     expect(problem.detail).toContain('POST');
@@ -209,12 +248,82 @@ describe.each(bodyRoutes)('POST $name', (route) => {
   });
 });
 
+describe('POST cancel: the fields (expectedChargeMinor: a whole number ≥ 0; reason: 1 to 500 characters)', () => {
+  const cancel = (body: Body) => makeRequest('POST', routes.cancel(later.id), { headers: tutor, body });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a negative fee', { expectedChargeMinor: -1 }],
+    ['a fractional fee', { expectedChargeMinor: 1.5 }],
+    ['a fee as a string', { expectedChargeMinor: '0' }],
+    ['a null fee', { expectedChargeMinor: null }],
+    ['a fee past the safe integers', { expectedChargeMinor: 2 ** 53 }],
+    ['a fee of 1e300', { expectedChargeMinor: 1e300 }],
+    ['an empty reason', { expectedChargeMinor: 0, reason: '' }],
+    ['a reason of spaces', { expectedChargeMinor: 0, reason: '   ' }],
+    ['a reason of 501 characters', { expectedChargeMinor: 0, reason: 'x'.repeat(501) }],
+    ['a reason that is a number', { expectedChargeMinor: 0, reason: 42 }],
+    ['a null reason', { expectedChargeMinor: 0, reason: null }],
+  ])('400 INVALID_INPUT: %s, naming the field', async (_name, body) => {
+    const { problem } = await expectRefusal(fx, cancel(body), 400, 'INVALID_INPUT');
+    const field = 'reason' in body ? 'reason' : 'expectedChargeMinor';
+    expect(problem.issues?.length).toBeGreaterThan(0);
+    expect(new Set(problem.issues?.map((issue) => issue.path))).toEqual(new Set([field]));
+    expect(problem.detail).toContain(field);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no fields', {}],
+    ['a reason of exactly 500 characters', { reason: 'x'.repeat(500) }],
+    ['the fee alone', { expectedChargeMinor: 0 }],
+  ])('200: %s', async (_name, body) => {
+    const answer = await expectJson<{ session: { status: string } }>(await fx.handle(cancel(body)), 200);
+    expect(answer.session.status).toBe('CANCELLED');
+    expect((await fx.stored(later.id)).status).toBe('CANCELLED');
+  });
+});
+
+describe('POST reschedule: the fields (startAt: an ISO 8601 instant with a zone; reason: 1 to 500 characters)', () => {
+  const reschedule = (body: Body) => makeRequest('POST', routes.reschedule(later.id), { headers: tutor, body });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no startAt', {}],
+    ['startAt null', { startAt: null }],
+    ['startAt a number', { startAt: MOVED_START.getTime() }],
+    ['startAt empty', { startAt: '' }],
+    ['startAt a word', { startAt: 'tomorrow' }],
+    ['startAt without a zone', { startAt: '2026-03-19T15:00:00' }],
+    ['startAt a date alone', { startAt: '2026-03-19' }],
+    ['startAt a day that does not exist', { startAt: '2026-02-30T15:00:00Z' }],
+    ['startAt an hour past 23', { startAt: '2026-03-19T25:00:00Z' }],
+    ['an empty reason', { startAt: MOVED_START.toISOString(), reason: '' }],
+    ['a reason of 501 characters', { startAt: MOVED_START.toISOString(), reason: 'x'.repeat(501) }],
+  ])('400 INVALID_INPUT: %s, naming the field', async (_name, body) => {
+    const { problem } = await expectRefusal(fx, reschedule(body), 400, 'INVALID_INPUT');
+    const field = 'reason' in body ? 'reason' : 'startAt';
+    expect(problem.issues?.length).toBeGreaterThan(0);
+    expect(new Set(problem.issues?.map((issue) => issue.path))).toEqual(new Set([field]));
+    expect(problem.detail).toContain(field);
+  });
+
+  it('200: an instant with an offset is the same instant (17:00+02:00 is 15:00Z)', async () => {
+    const answer = await expectJson<{ session: { scheduledStartAt: string } }>(
+      await fx.handle(reschedule({ startAt: '2026-03-19T17:00:00+02:00' })),
+      200,
+    );
+    expect(answer.session.scheduledStartAt).toBe(MOVED_START.toISOString());
+    expect((await fx.stored(later.id)).scheduledStartAt).toEqual(MOVED_START);
+  });
+});
+
 describe('session id in the path', () => {
+  const sessionRoutes = [routes.join, routes.noShow, routes.reportTutorAbsent, routes.cancel, routes.reschedule];
   it.each(['not-a-uuid', '%E0%A4%A', '%2F', ' ', `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(11)}g`])(
-    '404 NOT_FOUND for id %j on join and mark-no-show',
+    '404 NOT_FOUND for id %j on join, mark-no-show, report-tutor-absent, cancel, reschedule and the cancellation preview',
     async (id) => {
-      await expectRefusal(fx, makeRequest('POST', routes.join(id), { headers: asUser(TUTOR_A) }), 404, 'NOT_FOUND');
-      await expectRefusal(fx, makeRequest('POST', routes.noShow(id), { headers: asUser(TUTOR_A) }), 404, 'NOT_FOUND');
+      for (const route of sessionRoutes) {
+        await expectRefusal(fx, makeRequest('POST', route(id), { headers: asUser(TUTOR_A) }), 404, 'NOT_FOUND');
+      }
+      await expectRefusal(fx, makeRequest('GET', routes.cancellation(id), { headers: asUser(TUTOR_A) }), 404, 'NOT_FOUND');
     },
   );
 });
@@ -305,7 +414,8 @@ describe('unknown routes', () => {
     ['POST', '/api/sessions/create-for-bookings'],
     ['POST', '/api/sessions/create-for-booking/extra'],
     ['POST', '/api/sessions//join'],
-    ['POST', '/api/sessions/00000000-0000-4000-8000-000000000001/cancel'],
+    ['POST', '/api/sessions/00000000-0000-4000-8000-000000000001/cancelled'],
+    ['POST', '/api/sessions/00000000-0000-4000-8000-000000000001/cancel/now'],
     ['POST', '/api/sessions/00000000-0000-4000-8000-000000000001/join/now'],
     ['GET', '/api/cron'],
     ['POST', '/api/cron/process-charge'],

@@ -294,6 +294,8 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
   });
 
   it('200: the tutor at start + wait gets the settled session; 7500 / 6750 / 750 and one charge instruction', async () => {
+    fx.clock.set(START);
+    await expectJson(await fx.handle(post(routes.join(session.id), asUser(TUTOR_A))), 200); // the presence rule
     fx.clock.set(NO_SHOW_ELIGIBLE_AT);
     const body = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.noShow(session.id), asUser(TUTOR_A))), 200);
     expect(body.session).toMatchObject({
@@ -324,11 +326,25 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
     const stored = await fx.stored(session.id);
     expect(stored).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeIdempotencyKey: key, chargeStatus: 'succeeded', chargeAmountMinor: 7500 });
     const events = await fx.adapter.raw.events(session.id);
-    expect(events.map((e) => e.type)).toEqual(['session.created', 'session.no_show_marked', 'charge.requested', 'charge.succeeded']);
-    expect(events[1]!.actor).toBe(TUTOR_A);
+    expect(events.map((e) => e.type)).toEqual(['session.created', 'session.joined', 'session.no_show_marked', 'charge.requested', 'charge.succeeded']);
+    expect(events[2]!.actor).toBe(TUTOR_A);
+  });
+
+  it('409 TUTOR_NOT_PRESENT: a tutor who has not joined may not mark the student absent; after joining they may', async () => {
+    fx.clock.set(NO_SHOW_ELIGIBLE_AT);
+    const { problem } = await expectRefusal(fx, post(routes.noShow(session.id), asUser(TUTOR_A)), 409, 'TUTOR_NOT_PRESENT');
+    expect(problem.detail).toMatch(/join/);
+    expect(fx.gateway.instructions).toHaveLength(0);
+    expect(await fx.stored(session.id)).toMatchObject({ status: 'SCHEDULED', chargeStatus: 'none' });
+    await expectJson(await fx.handle(post(routes.join(session.id), asUser(TUTOR_A))), 200);
+    const body = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.noShow(session.id), asUser(TUTOR_A))), 200);
+    expect(body.session.status).toBe('NO_SHOW_STUDENT');
+    expect(fx.gateway.instructions).toHaveLength(1);
   });
 
   it('200: a student who joined only after the wait does not block the no-show', async () => {
+    fx.clock.set(START);
+    await expectJson(await fx.handle(post(routes.join(session.id), asUser(TUTOR_A))), 200); // the presence rule
     fx.clock.set(addSeconds(NO_SHOW_ELIGIBLE_AT, 1));
     await expectJson(await fx.handle(post(routes.join(session.id), asUser(STUDENT_A))), 200);
     const body = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.noShow(session.id), asUser(TUTOR_A))), 200);
@@ -384,6 +400,8 @@ describe('POST /api/sessions/{id}/mark-no-show', () => {
   });
 
   it('409 SESSION_FINAL: a second no-show; exactly one charge instruction in total', async () => {
+    fx.clock.set(START);
+    await expectJson(await fx.handle(post(routes.join(session.id), asUser(TUTOR_A))), 200); // the presence rule
     fx.clock.set(NO_SHOW_ELIGIBLE_AT);
     await expectJson(await fx.handle(post(routes.noShow(session.id), asUser(TUTOR_A))), 200);
     fx.clock.advance({ minutes: 1 });
@@ -436,6 +454,8 @@ describe('the session JSON carries the no-show amounts (noShowQuote), computed o
     );
     // floor(15001 × 0.3333) = 4999; floor(4999 × 0.8) = 3999; the fee takes the rest.
     expect(created.session.noShowQuote).toEqual({ chargeBps: 3333, chargeMinor: 4999, payoutMinor: 3999, feeMinor: 1000 });
+    fx.clock.set(START);
+    await expectJson(await fx.handle(post(routes.join(created.session.id), asUser(TUTOR_A))), 200); // the presence rule
     fx.clock.set(NO_SHOW_ELIGIBLE_AT);
     const settled = await expectJson<{ session: SessionJsonBody }>(await fx.handle(post(routes.noShow(created.session.id), asUser(TUTOR_A))), 200);
     expect(settled.session).toMatchObject({ status: 'NO_SHOW_STUDENT', chargeAmountMinor: 4999, payoutAmountMinor: 3999, platformFeeMinor: 1000 });
@@ -453,7 +473,7 @@ describe('GET/POST /api/cron/process-charges', () => {
   it.each(['GET', 'POST'])('%s with the secret settles a due session: COMPLETED_ASSUMED 15000 / 13500 / 1500', async (method) => {
     fx.clock.set(END);
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
+    expect(body.report).toEqual({ completed: 1, earlyEnded: 0, conflicts: 0, chargesSucceeded: 1, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, tutorNoShows: 0, nobodyJoined: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     const stored = await fx.stored(session.id);
     expect(stored).toMatchObject({
       status: 'COMPLETED_ASSUMED',
@@ -474,7 +494,7 @@ describe('GET/POST /api/cron/process-charges', () => {
 
     // A second run finds nothing to do.
     const again = await expectJson<{ report: Record<string, number> }>(await fx.send(method, routes.cron, { headers: asCron() }), 200);
-    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
+    expect(again.report).toEqual({ completed: 0, earlyEnded: 0, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, tutorNoShows: 0, nobodyJoined: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     expect(fx.gateway.instructions).toHaveLength(1);
   });
 
@@ -502,7 +522,7 @@ describe('GET/POST /api/cron/process-charges', () => {
     await fx.core.sessions.recordMeetingEnded({ sessionId: session.id, endedAt: addMinutes(START, 30) });
     fx.clock.set(addMinutes(END, 1));
     const body = await expectJson<{ report: Record<string, number> }>(await fx.send('POST', routes.cron, { headers: asCron() }), 200);
-    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
+    expect(body.report).toEqual({ completed: 0, earlyEnded: 1, conflicts: 0, chargesSucceeded: 0, chargesFailed: 0, chargesPending: 0, chargesNeedingAttention: 0, chargesDeferred: 0, noShows: 0, tutorNoShows: 0, nobodyJoined: 0, meetingEndsReconciled: 0, settlementsDeferred: 0 });
     expect(await fx.stored(session.id)).toMatchObject({
       status: 'EARLY_END_SHORT',
       chargeAmountMinor: 0,

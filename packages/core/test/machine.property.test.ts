@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { addMinutes, addSeconds } from 'date-fns';
 import { describe, expect, it } from 'vitest';
 import { definePolicy, type ChargeAttempt, type Session } from '@itutor/sessions-core';
-import { effectiveStatus, isFinalStatus } from '@itutor/sessions-core/rules';
+import { effectiveStatus, FINAL_STATUSES, isFinalStatus } from '@itutor/sessions-core/rules';
 import { transition, type ChargeAnswer, type SessionCommand } from '@itutor/sessions-core/adapter';
 import { buildSession } from '@itutor/sessions-core/testing';
 
@@ -11,6 +11,7 @@ const START = new Date('2026-06-01T15:00:00.000Z');
 const commandArb: fc.Arbitrary<SessionCommand> = fc.oneof(
   fc.constantFrom('tutor-a', 'student-a', 'stranger').map((actorId) => ({ type: 'JOIN' as const, actorId })),
   fc.constantFrom('tutor-a', 'student-a', 'stranger').map((actorId) => ({ type: 'MARK_NO_SHOW' as const, actorId })),
+  fc.constantFrom('tutor-a', 'student-a', 'stranger').map((actorId) => ({ type: 'REPORT_TUTOR_ABSENT' as const, actorId })),
   fc.constant({ type: 'SETTLE' as const }),
   fc.integer({ min: -10, max: 200 }).map((m) => ({ type: 'RECORD_MEETING_ENDED' as const, endedAt: addMinutes(START, m) })),
   fc
@@ -69,7 +70,9 @@ describe('state machine properties', () => {
             expect(now.getTime()).toBeGreaterThanOrEqual(addMinutes(before.finalizedAt!, policy.chargeDeadlineMinutes).getTime());
           }
           session = result.session;
-          outcomes += result.events.filter((e) => e.type === 'session.settled' || e.type === 'session.no_show_marked' || e.type === 'session.cancelled').length;
+          outcomes += result.events.filter((e) =>
+            ['session.settled', 'session.no_show_marked', 'session.tutor_no_show_marked', 'session.cancelled'].includes(e.type),
+          ).length;
           for (const w of result.ledger) {
             if (w.type === 'open') {
               expect(ledger.has(w.attempt.attempt)).toBe(false);
@@ -119,7 +122,8 @@ describe('state machine properties', () => {
   });
 
   it('final statuses are shown as stored whatever the time', () => {
-    for (const status of ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'] as const) {
+    expect(FINAL_STATUSES).toHaveLength(7); // the seed's four and NO_SHOW_TUTOR, NOBODY_JOINED, CANCELLED_LATE
+    for (const status of FINAL_STATUSES) {
       expect(effectiveStatus(buildSession({ scheduledStartAt: START, status }), addMinutes(START, 5))).toBe(status);
     }
   });
@@ -144,18 +148,35 @@ describe('state machine rules', () => {
 
   it('no-show: each refusal has its own code', () => {
     const eligible = addMinutes(START, 19);
-    const byStudent = transition(s(), { type: 'MARK_NO_SHOW', actorId: 'student-a' }, eligible);
+    // The tutor's presence is recorded (Join button) unless a case says otherwise, so each refusal is its own.
+    const present = () => ({ ...s(), status: 'JOIN_OPEN' as const, tutorJoinedAt: START });
+    const byStudent = transition(present(), { type: 'MARK_NO_SHOW', actorId: 'student-a' }, eligible);
     expect(!byStudent.ok && byStudent.error.code).toBe('NOT_SESSION_TUTOR');
-    const early = transition(s(), { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addSeconds(eligible, -1));
+    const early = transition(present(), { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addSeconds(eligible, -1));
     expect(!early.ok && early.error.code).toBe('TOO_EARLY');
-    const joinedAtWait = { ...s(), studentJoinedAt: eligible };
+    const joinedAtWait = { ...present(), studentJoinedAt: eligible };
     const joined = transition(joinedAtWait, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible);
     expect(!joined.ok && joined.error.code).toBe('STUDENT_JOINED');
-    const final = transition({ ...s(), status: 'COMPLETED_ASSUMED' }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible);
+    const final = transition({ ...present(), status: 'COMPLETED_ASSUMED' }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible);
     expect(!final.ok && final.error.code).toBe('SESSION_FINAL');
-    const lateJoin = { ...s(), studentJoinedAt: addSeconds(eligible, 1) };
+    const lateJoin = { ...present(), studentJoinedAt: addSeconds(eligible, 1) };
     const ok = transition(lateJoin, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addMinutes(eligible, 1));
     expect(ok.ok && ok.session.status).toBe('NO_SHOW_STUDENT');
+
+    // The presence rule: a tutor whose presence is not recorded by now is refused, last in the order.
+    const absentTutor = { ...s(), studentJoinedAt: addSeconds(eligible, 1) };
+    const notPresent = transition(absentTutor, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addMinutes(eligible, 1));
+    expect(!notPresent.ok && notPresent.error.code).toBe('TUTOR_NOT_PRESENT');
+    expect(!notPresent.ok && notPresent.error.details).toEqual({});
+    const joinLater = transition({ ...s(), tutorJoinedAt: addMinutes(eligible, 2) }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addMinutes(eligible, 1));
+    expect(!joinLater.ok && joinLater.error.code).toBe('TUTOR_NOT_PRESENT'); // a join recorded after now is not presence now
+    // The earlier refusals win over it: the guard order NOT_SESSION_TUTOR, SESSION_FINAL, STUDENT_JOINED, TOO_EARLY, TUTOR_NOT_PRESENT.
+    expect(transition({ ...s(), studentJoinedAt: eligible }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible)).toMatchObject({ ok: false, error: { code: 'STUDENT_JOINED' } });
+    expect(transition(s(), { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, addSeconds(eligible, -1))).toMatchObject({ ok: false, error: { code: 'TOO_EARLY' } });
+    expect(transition({ ...s(), status: 'COMPLETED_ASSUMED' }, { type: 'MARK_NO_SHOW', actorId: 'tutor-a' }, eligible)).toMatchObject({ ok: false, error: { code: 'SESSION_FINAL' } });
+    // A provider-reported join matched to the tutor is presence too.
+    const byProvider = transition(absentTutor, { type: 'MARK_NO_SHOW', actorId: 'tutor-a', providerTutorJoinedAt: START }, addMinutes(eligible, 1));
+    expect(byProvider.ok && byProvider.session.status).toBe('NO_SHOW_STUDENT');
   });
 
   it('cancel: only before the start, only by a participant in their own role or the platform', () => {

@@ -158,15 +158,41 @@ describe('join, no-show, cancel', () => {
     await expect(core.sessions.join({ sessionId: 'nope', userId: 'tutor-a' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('cancel before the start: CANCELLED, no charge, not settled later', async () => {
+  it('a free cancel before the start (the student 24 h or more before, the tutor at any time): CANCELLED, no charge, not settled later', async () => {
+    const { core, clock, gateway } = await makeCore();
+    const early = (await core.sessions.create(booking())).session;
+    const byTutor = (await core.sessions.create(booking())).session;
+    clock.set(addMinutes(START, -24 * 60)); // exactly 24 h before: the free tier still applies
+    const cancelled = await core.sessions.cancel({ sessionId: early.id, userId: 'student-a', by: 'student', reason: 'sick' });
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelledBy: 'student', chargeAmountMinor: 0 });
+    clock.set(addMinutes(START, -30));
+    const tutorCancelled = await core.sessions.cancel({ sessionId: byTutor.id, userId: 'tutor-a', by: 'tutor', reason: 'sick' });
+    expect(tutorCancelled).toMatchObject({ status: 'CANCELLED', cancelledBy: 'tutor', chargeAmountMinor: 0, chargeStatus: 'none' });
+    clock.set(addMinutes(START, 120));
+    expect(await core.settlement.run()).toMatchObject({ completed: 0, earlyEnded: 0 });
+    expect(gateway.instructions).toHaveLength(0);
+    for (const id of [early.id, byTutor.id]) expect((await core.sessions.get(id))!.status).toBe('CANCELLED');
+  });
+
+  it('a student cancelling less than 24 h before: CANCELLED_LATE, 50 % charged at once, not settled later', async () => {
     const { core, clock, gateway } = await makeCore();
     const { session } = await core.sessions.create(booking());
     clock.set(addMinutes(START, -30));
     const cancelled = await core.sessions.cancel({ sessionId: session.id, userId: 'student-a', by: 'student', reason: 'sick' });
-    expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelledBy: 'student', chargeAmountMinor: 0 });
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED_LATE',
+      cancelledBy: 'student',
+      chargeAmountMinor: 7500,
+      payoutAmountMinor: 6750,
+      platformFeeMinor: 750,
+      chargeStatus: 'succeeded',
+    });
+    expect(gateway.instructions).toHaveLength(1);
+    expect(gateway.instructions[0]).toMatchObject({ outcome: 'CANCELLED_LATE', amountMinor: 7500, payoutMinor: 6750, feeMinor: 750 });
     clock.set(addMinutes(START, 120));
-    expect(await core.settlement.run()).toMatchObject({ completed: 0, earlyEnded: 0 });
-    expect(gateway.instructions).toHaveLength(0);
+    expect(await core.settlement.run()).toMatchObject({ completed: 0, earlyEnded: 0, chargesSucceeded: 0 });
+    expect(gateway.instructions).toHaveLength(1);
+    expect((await core.sessions.get(session.id))!.status).toBe('CANCELLED_LATE');
   });
 });
 
@@ -204,6 +230,8 @@ describe('charges', () => {
   it('a lost gateway response stays pending and the retry does not charge twice', async () => {
     const { core, clock, gateway } = await makeCore();
     const { session } = await core.sessions.create(booking());
+    clock.set(START);
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' }); // the presence rule
     clock.set(addMinutes(START, 19));
     gateway.loseNextResponse();
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });

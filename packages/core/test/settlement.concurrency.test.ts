@@ -43,6 +43,8 @@ describe('in-process concurrency', () => {
       const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock });
       const s = buildSession({ scheduledStartAt: START, id: `race-${trial}` });
       await adapter.sessions.insert(s, []);
+      // The tutor is in the session (the presence rule), so the no-show is allowed until settlement makes it final.
+      await core.sessions.join({ sessionId: s.id, userId: 'tutor-a' });
       const [noShow, settle] = await Promise.allSettled([
         core.sessions.markNoShow({ sessionId: s.id, userId: 'tutor-a' }),
         core.settlement.run(),

@@ -93,6 +93,9 @@ async function expectOneSucceededChargeEach(env: Awaited<ReturnType<typeof setUp
 describe('end to end: the core settles due sessions through the Stripe gateway against the fake', () => {
   it('completed and no-show sessions at odd prices: one PaymentIntent each with the exact amounts, fee and destination', async () => {
     const env = await setUp(8);
+    // The presence rule: the tutor is in both sessions before marking the student absent.
+    env.clock.set(START);
+    for (const i of [0, 2]) await env.core.sessions.join({ sessionId: env.sessions[i]!.id, userId: 'tutor-a' });
     env.clock.set(addMinutes(START, 25));
     await env.core.sessions.markNoShow({ sessionId: env.sessions[0]!.id, userId: 'tutor-a' }); // price 1 → a no-show charges 0
     await env.core.sessions.markNoShow({ sessionId: env.sessions[2]!.id, userId: 'tutor-a' }); // 15001 → 7500 / 6750 / 750

@@ -65,6 +65,8 @@ describe('coreMeetingEventSink', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['recorded', 'duplicate']);
     expect(await core.attendance.list(session.id)).toMatchObject([{ role: 'student', kind: 'joined', participantEmail: 'sam@student.example' }]);
     clock.set(addMinutes(START, 25));
+    // The tutor is in the session (the presence rule), so the refusal is the student's provider-reported join alone.
+    await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' });
     await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' })).rejects.toMatchObject({ code: 'STUDENT_JOINED', details: { source: 'provider' } });
   });
 

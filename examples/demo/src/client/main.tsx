@@ -592,6 +592,8 @@ interface TickReport {
   completed?: number;
   earlyEnded?: number;
   noShows?: number;
+  tutorNoShows?: number;
+  nobodyJoined?: number;
   meetingEndsReconciled?: number;
   settlementsDeferred?: number;
   conflicts?: number;
@@ -609,6 +611,8 @@ function describeTick(status: number, report: TickReport | undefined): string {
     report.completed ? plural(report.completed, 'session') + ' completed' : null,
     report.earlyEnded ? plural(report.earlyEnded, 'session') + ' ended early' : null,
     report.noShows ? plural(report.noShows, 'session') + ' settled as a no-show from attendance' : null,
+    report.tutorNoShows ? plural(report.tutorNoShows, 'session') + ' settled as a tutor no-show from attendance' : null,
+    report.nobodyJoined ? plural(report.nobodyJoined, 'session') + ' settled as nobody joined' : null,
     report.settlementsDeferred ? plural(report.settlementsDeferred, 'session') + ' waiting for the video provider' : null,
     report.chargesSucceeded ? plural(report.chargesSucceeded, 'charge') + ' succeeded' : null,
     report.chargesFailed ? plural(report.chargesFailed, 'charge') + ' declined' : null,

@@ -99,6 +99,10 @@ export const routes = {
   create: '/api/sessions/create-for-booking',
   join: (id: string) => `/api/sessions/${id}/join`,
   noShow: (id: string) => `/api/sessions/${id}/mark-no-show`,
+  reportTutorAbsent: (id: string) => `/api/sessions/${id}/report-tutor-absent`,
+  cancellation: (id: string) => `/api/sessions/${id}/cancellation`,
+  cancel: (id: string) => `/api/sessions/${id}/cancel`,
+  reschedule: (id: string) => `/api/sessions/${id}/reschedule`,
   cron: '/api/cron/process-charges',
 };
 

@@ -45,6 +45,21 @@ async function seedSession() {
   return session;
 }
 
+/**
+ * {@link seedSession} with the tutor in it (the presence rule: only a tutor who joined may mark the
+ * student absent), joined through the services over an unrecorded adapter at the start.
+ */
+async function seedSessionTutorIn() {
+  const session = await seedSession();
+  const core = createSessionsCore({
+    adapter: createSqlAdapter(db.pool),
+    videoProvider: createFakeVideoProvider(),
+    paymentGateway: createRecordingPaymentGateway(),
+    clock: createManualClock(START),
+  });
+  return (await core.sessions.join({ sessionId: session.id, userId: 'tutor-a' })).session;
+}
+
 const coreOver = (adapter: ReturnType<typeof createSqlAdapter>, gateway = createRecordingPaymentGateway(), at = NO_SHOW_AT) => {
   const clock = createManualClock(at);
   return { clock, gateway, core: createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: gateway, clock }) };
@@ -58,7 +73,7 @@ const ledger = async (sessionId: string) =>
 
 describe('charge answers: committed without waiting for the disk flush over a Pool', () => {
   it('over a Pool, the answer goes through itutor_apply_charge_answers and the attempt through itutor_apply_session_writes', async () => {
-    const session = await seedSession();
+    const session = await seedSessionTutorIn();
     const calls: string[] = [];
     const { core, gateway } = coreOver(createSqlAdapter(recordingPool(calls)));
     const marked = await core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' });
@@ -79,7 +94,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
         ['a Pool with durable', (calls: string[]) => createSqlAdapter(recordingPool(calls), { chargeAnswerCommit: 'durable' })],
       ] as const) {
         await db.reset();
-        const session = await seedSession();
+        const session = await seedSessionTutorIn();
         const calls: string[] = [];
         const { core } = coreOver(adapter(calls));
         await expect(core.sessions.markNoShow({ sessionId: session.id, userId: 'tutor-a' }), name).resolves.toMatchObject({ chargeStatus: 'succeeded' });
@@ -95,7 +110,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
   });
 
   it('synchronous_commit is off in the answer’s own transaction only; the attempt’s commit is durable', async () => {
-    const session = await seedSession();
+    const session = await seedSessionTutorIn();
     const connection = await db.pool.connect();
     const seen: Array<[string, string]> = [];
     try {
@@ -146,7 +161,7 @@ describe('charge answers: committed without waiting for the disk flush over a Po
   });
 
   it('an answer lost as a crash would lose it leaves the attempt pending; the retry asks again under the same key, the money taken once', async () => {
-    const session = await seedSession();
+    const session = await seedSessionTutorIn();
     // The answer's statement never reaches the server (what a crash before its WAL flush leaves).
     const losing: SqlClient = {
       query: (text, params) =>

@@ -109,6 +109,8 @@ describe('settlement concurrency on the PostgreSQL server', () => {
       const session = buildSession({ id, bookingId: `race-${trial}`, scheduledStartAt, durationMinutes: 60, status: 'JOIN_OPEN', tutorJoinedAt: scheduledStartAt });
       await adapter.sessions.insert(session, []);
       clock.set(session.scheduledEndAt);
+      // The tutor is in the session (the presence rule), so the no-show is allowed until settlement makes it final.
+      await tutorSide.sessions.join({ sessionId: id, userId: session.tutorId });
 
       const [noShow, settlement] = await Promise.allSettled([
         tutorSide.sessions.markNoShow({ sessionId: id, userId: session.tutorId }),

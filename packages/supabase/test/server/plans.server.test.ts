@@ -203,6 +203,13 @@ describe('settlement plans on the PostgreSQL server', () => {
       `select id, tutor_id from public.sessions where booking_id like 'upcoming-%' order by booking_id limit 1`,
     );
     const session = rows[0] as { id: string; tutor_id: string };
+    // The presence rule: the tutor joins first, over the shared pool, so only the no-show's writes are explained.
+    await createSessionsCore({
+      adapter: createSqlAdapter(db.pool),
+      videoProvider: createFakeVideoProvider(),
+      paymentGateway: createRecordingPaymentGateway(),
+      clock: createManualClock(new Date('2026-06-02T00:07:00.000Z')),
+    }).sessions.join({ sessionId: session.id, userId: session.tutor_id });
     const single = new pg.Pool({
       connectionString: db.url,
       max: 1,
