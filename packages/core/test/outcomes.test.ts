@@ -439,3 +439,14 @@ describe('reschedule', () => {
     }
   });
 });
+
+describe('the charged outcomes', () => {
+  it('the ledger type and the rule list are the same set, and exactly the outcomes the money rule can charge', async () => {
+    const { CHARGED_OUTCOMES, SESSION_STATUSES } = await import('../src/rules/status');
+    const typed: readonly import('@itutor/sessions-core').ChargeAttempt['outcome'][] = ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'CANCELLED_LATE', 'NOBODY_JOINED'];
+    expect([...CHARGED_OUTCOMES].sort()).toEqual([...typed].sort());
+    const policy = definePolicy({ nobodyJoinedChargePercent: 10 });
+    const charging = SESSION_STATUSES.filter((status) => amountsForOutcome(15_000, status, policy, 50).chargeMinor > 0);
+    expect([...charging].sort()).toEqual([...CHARGED_OUTCOMES].sort());
+  });
+});

@@ -51,4 +51,4 @@ export const STATUS_LABELS: Readonly<Record<SessionStatus, string>> = {
 export type SettledOutcome = 'COMPLETED_ASSUMED' | 'NO_SHOW_STUDENT' | 'EARLY_END_SHORT' | 'NO_SHOW_TUTOR' | 'NOBODY_JOINED';
 
 /** The outcomes that can take money (by the policy's amounts; `NOBODY_JOINED` only when its percent is set). */
-export const CHARGED_OUTCOMES = ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'CANCELLED_LATE', 'NOBODY_JOINED'] as const;
+export const CHARGED_OUTCOMES: readonly SessionStatus[] = ['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'CANCELLED_LATE', 'NOBODY_JOINED'];
