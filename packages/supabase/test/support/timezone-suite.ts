@@ -200,6 +200,7 @@ export function runTimeZoneSuite(
       ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
       ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
       ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
+      ['itutor_list_attendance_for_sessions', `select public.itutor_list_attendance_for_sessions(jsonb_build_array($1::text)) as r`, [seeded.paid.id]],
       ['itutor_find_session_with_attendance', `select public.itutor_find_session_with_attendance($1) as r`, [seeded.paid.id]],
       ['itutor_find_meet_subscription', `select public.itutor_find_meet_subscription('spaces/tz') as r`, []],
       ['itutor_find_meet_subscription_by_name', `select public.itutor_find_meet_subscription_by_name('subscriptions/tz') as r`, []],
