@@ -11,13 +11,15 @@ import {
   useState,
   type CancellationQuoteJson,
   type PublicSession,
+  type RefObject,
   type SessionError,
   type SessionJson,
 } from './deps';
 import { useSessionAction } from './action';
 import { formatPercent } from './format';
 import { useClockSelector, useOutcomeLabels } from './hooks';
-import type { SessionLabelsInput } from './labels';
+import type { SessionLabels, SessionLabelsInput } from './labels';
+import type { SessionOutcomeLabels } from './outcome-labels';
 import { toPublicSessionInput, type SessionInput } from './state';
 
 /**
@@ -95,6 +97,75 @@ function asQuote(value: unknown): CancellationQuoteJson | null {
 /** The refusal no retry can lift, if `error` is one. */
 const refusalOf = (error: SessionError | null | undefined) => (error?.code === 'TOO_LATE' || error?.code === 'SESSION_FINAL' ? error.code : null);
 
+/** The fee preview of an open dialog (internal): what {@link useFeePreview} keeps. */
+interface FeePreview {
+  readonly preview: Preview;
+  /** Asks for the fee; `shown` is the fee on screen, to tell a change. */
+  readonly load: (shown: CancellationQuoteJson | null) => void;
+  /** Shows `quote` as the fee now (the server's, from a refusal), changed from the one on screen. */
+  readonly show: (quote: CancellationQuoteJson) => void;
+}
+
+/**
+ * The fee preview (internal): asked for each time the dialog opens, dropped (aborted) when it closes or
+ * when a later ask replaces it, and asked for again once per quote when the shared clock passes its
+ * `validUntil` (another tier applies). A server whose clock is behind ours answers the same quote: it is
+ * not asked again, and the cancellation itself is judged by the server, which refuses a stale fee.
+ */
+function useFeePreview(props: CancelSessionButtonProps, sessionId: string, basePath: string, open: boolean, pending: boolean): FeePreview {
+  const [preview, setPreview] = useState<Preview>({ status: 'loading' });
+  const request = useRef<AbortController | null>(null);
+  const drop = () => {
+    request.current?.abort();
+    request.current = null;
+  };
+  const load = (shown: CancellationQuoteJson | null) => {
+    drop();
+    const controller = new AbortController();
+    request.current = controller;
+    setPreview({ status: 'loading' });
+    const fetchQuote: FetchCancellationPreviewFunction =
+      props.fetchCancellationPreview ?? ((id, { signal }) => getCancellationPreview(id, { basePath, signal }));
+    const settle = (next: Preview) => request.current === controller && setPreview(next);
+    fetchQuote(sessionId, { signal: controller.signal }).then(
+      (answer) => {
+        const quote = asQuote(answer);
+        // Not a quote: a failed preview (a `REQUEST_FAILED` without words), never a fee to confirm.
+        settle(quote ? { status: 'ready', quote, changed: !!shown && shown.chargeMinor !== quote.chargeMinor } : { status: 'error', error: toSessionError({}) });
+      },
+      (thrown) => settle({ status: 'error', error: toSessionError(thrown) }),
+    );
+  };
+
+  useEffect(() => {
+    if (!open) return;
+    load(null);
+    return () => {
+      drop();
+      // Closed: the next opening starts from "checking", never from a fee shown before.
+      setPreview({ status: 'loading' });
+    };
+  }, [open]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const until = preview.status === 'ready' ? new Date(preview.quote.validUntil).getTime() : NaN;
+  const expired = useClockSelector(useCallback((now: number | null) => now !== null && now > until, [until]), Object.is);
+  const askedFor = useRef(NaN);
+  useEffect(() => {
+    if (!open || pending || !expired || preview.status !== 'ready' || askedFor.current === until) return;
+    askedFor.current = until;
+    load(preview.quote);
+  });
+
+  return {
+    preview,
+    load,
+    show: (quote) => {
+      drop();
+      setPreview({ status: 'ready', quote, changed: true });
+    },
+  };
+}
+
 /**
  * "Cancel session": a dialog that states what cancelling costs **now**, asked from the server when it
  * opens (`GET {basePath}/sessions/{id}/cancellation`, or `fetchCancellationPreview`): "Cancelling now is
@@ -121,80 +192,38 @@ export function CancelSessionButton(props: CancelSessionButtonProps) {
     setOwnOpen(next);
     props.onOpenChange?.(next);
   };
-  const [preview, setPreview] = useState<Preview>({ status: 'loading' });
+  const { preview, load, show } = useFeePreview(props, session.id, props.basePath ?? config.basePath, open, pending);
   const [attemptError, setAttemptError] = useState<SessionError | null>(null);
-  const request = useRef<AbortController | null>(null);
-  const refs = { confirm: useRef<HTMLButtonElement>(null), keep: useRef<HTMLButtonElement>(null), retry: useRef<HTMLButtonElement>(null), result: useRef<HTMLParagraphElement>(null) };
+  // A closed dialog forgets the last failure: the next opening shows only what it finds.
+  useEffect(() => void (open || setAttemptError(null)), [open]);
+  const refs: CancelRefs = { confirm: useRef(null), keep: useRef(null), retry: useRef(null) };
+  const resultRef = useRef<HTMLParagraphElement>(null);
   const done = action.status === 'succeeded';
-
-  /** Asks for the fee; `shown` is the fee on screen, to tell a change. A later ask or a close drops the answer. */
-  const load = (shown: CancellationQuoteJson | null) => {
-    request.current?.abort();
-    const controller = new AbortController();
-    request.current = controller;
-    setPreview({ status: 'loading' });
-    const fetchQuote: FetchCancellationPreviewFunction =
-      props.fetchCancellationPreview ?? ((id, { signal }) => getCancellationPreview(id, { basePath: props.basePath ?? config.basePath, signal }));
-    const settle = (next: Preview) => request.current === controller && setPreview(next);
-    fetchQuote(session.id, { signal: controller.signal }).then(
-      (answer) => {
-        const quote = asQuote(answer);
-        settle(quote ? { status: 'ready', quote, changed: !!shown && shown.chargeMinor !== quote.chargeMinor } : { status: 'error', error: toSessionError({ message: '' }) });
-      },
-      (thrown) => settle({ status: 'error', error: toSessionError(thrown) }),
-    );
-  };
-
-  // The fee is asked for each time the dialog opens; closing drops the request in flight.
-  useEffect(() => {
-    if (!open) return;
-    setAttemptError(null);
-    load(null);
-    return () => {
-      request.current?.abort();
-      request.current = null;
-    };
-  }, [open]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  // Past `validUntil` another tier applies: ask again, once per quote (a server clock behind ours
-  // answers the same quote; the cancellation itself is then judged by the server, which refuses a stale fee).
-  const until = preview.status === 'ready' ? new Date(preview.quote.validUntil).getTime() : NaN;
-  const expired = useClockSelector(useCallback((now: number | null) => now !== null && now > until, [until]), Object.is);
-  const askedFor = useRef(NaN);
-  useEffect(() => {
-    if (!open || pending || !expired || preview.status !== 'ready' || askedFor.current === until) return;
-    askedFor.current = until;
-    load(preview.quote);
-  }); // eslint-disable-line react-hooks/exhaustive-deps
-
   const started = useClockSelector(
     useCallback((now: number | null) => (now === null ? null : now >= +session.scheduledStartAt), [session]),
     Object.is,
   );
   const refused = refusalOf(preview.status === 'error' ? preview.error : null) ?? refusalOf(attemptError);
-  const ready = preview.status === 'ready' && !refused;
 
-  // Focus: on the result after success; on Try again after a failed preview; after a failed cancellation
-  // on Confirm (on Keep when a refusal disabled it).
+  // Focus: on the result after success; on Keep after a refusal; on Try again after a failed preview;
+  // after a failed cancellation on Confirm (on Keep when it is now disabled).
   useEffect(() => {
     const confirm = refs.confirm.current;
     const target = done
-      ? refs.result.current
+      ? resultRef.current
       : refused && (attemptError || preview.status === 'error')
         ? refs.keep.current
         : preview.status === 'error'
           ? refs.retry.current
-          : attemptError
-            ? confirm?.matches(':disabled')
-              ? refs.keep.current
-              : confirm
+          : attemptError && !confirm?.matches(':disabled')
+            ? confirm
             : null;
     target?.focus();
   }, [done, attemptError, preview]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (done) {
     return (
-      <p ref={refs.result} tabIndex={-1} role="status" className={props.className} data-itutor="cancel" data-state="done">
+      <p ref={resultRef} tabIndex={-1} role="status" className={props.className} data-itutor="cancel" data-state="done">
         {labels.sessionCancelled}
       </p>
     );
@@ -202,7 +231,7 @@ export function CancelSessionButton(props: CancelSessionButtonProps) {
   if (!open && (isFinalStatus(session.status) || started)) return null;
 
   const confirm = async () => {
-    if (!ready || pending) return;
+    if (preview.status !== 'ready' || refused || pending) return;
     setAttemptError(null);
     const quote = preview.quote;
     const reason = props.reason?.trim();
@@ -217,25 +246,35 @@ export function CancelSessionButton(props: CancelSessionButtonProps) {
     if (outcome.error.code !== 'CANCELLATION_FEE_CHANGED') return;
     // The fee now, as the server judged it: shown, and confirmed again (or asked for, if it sent none).
     const next = asQuote(outcome.error.details.quote);
-    if (!next) return load(quote);
-    request.current?.abort();
-    request.current = null;
-    setPreview({ status: 'ready', quote: next, changed: true });
+    if (next) show(next);
+    else load(quote);
   };
 
   const fee = (quote: CancellationQuoteJson) =>
     quote.chargeMinor === 0
       ? labels.cancelFree
       : labels.cancelFee(formatMoney(quote.chargeMinor, { currency: session.currency, locale }), formatPercent(quote.chargePercent * 100, locale));
-  const alert = refused
-    ? refused === 'TOO_LATE'
-      ? labels.cancelTooLate
-      : labels.cancelSessionFinal
-    : preview.status === 'error'
-      ? `${labels.cancelPreviewError} ${preview.error.message}`.trim()
-      : ready && preview.changed
-        ? labels.cancelFeeChanged
-        : attemptError && (attemptError.message || labels.genericError);
+  const view: CancelView = {
+    labels,
+    refs,
+    pending,
+    refused,
+    loading: preview.status === 'loading',
+    previewFailed: preview.status === 'error' && !refused,
+    ready: preview.status === 'ready' && !refused,
+    description: preview.status === 'loading' ? labels.cancelPreviewLoading : preview.status === 'ready' && !refused ? fee(preview.quote) : '',
+    alert: refused
+      ? refused === 'TOO_LATE'
+        ? labels.cancelTooLate
+        : labels.cancelSessionFinal
+      : preview.status === 'error'
+        ? `${labels.cancelPreviewError} ${preview.error.message}`.trim()
+        : preview.status === 'ready' && preview.changed
+          ? labels.cancelFeeChanged
+          : attemptError && (attemptError.message || labels.genericError),
+    retry: () => load(null),
+    confirm,
+  };
   const state: CancelSessionButtonState = !open
     ? started === null
       ? 'unknown'
@@ -261,42 +300,73 @@ export function CancelSessionButton(props: CancelSessionButtonProps) {
         </Dialog.Trigger>
         <Dialog.Portal>
           <Dialog.Overlay className={props.overlayClassName} data-itutor="cancel-overlay" />
-          <Dialog.Content className={props.dialogClassName} data-itutor="cancel-dialog" aria-busy={preview.status === 'loading'}>
-            <Dialog.Title data-itutor-part="title">{labels.confirmCancelTitle}</Dialog.Title>
-            {/* Live, so the fee is read when it arrives (and when it changes), not only on opening. */}
-            <Dialog.Description data-itutor-part="description" aria-live="polite">
-              {preview.status === 'loading' ? labels.cancelPreviewLoading : ready ? fee(preview.quote) : ''}
-            </Dialog.Description>
-            {alert && (
-              <p role="alert" data-itutor-part="error">
-                {alert}
-              </p>
-            )}
-            <div data-itutor-part="actions">
-              <Dialog.Close ref={refs.keep} data-itutor-part="cancel" disabled={pending}>
-                {labels.keepSession}
-              </Dialog.Close>
-              {preview.status === 'error' && !refused && (
-                <button ref={refs.retry} type="button" data-itutor-part="retry" onClick={() => load(null)}>
-                  {labels.retry}
-                </button>
-              )}
-              {/* Focusable while no fee is shown (`aria-disabled`), so a re-ask never drops focus; a click then does nothing. */}
-              <button
-                ref={refs.confirm}
-                type="button"
-                data-itutor-part="confirm"
-                disabled={!!refused}
-                aria-disabled={!ready || pending || undefined}
-                aria-busy={pending}
-                onClick={confirm}
-              >
-                {pending ? labels.cancellingSession : labels.cancelSession}
-              </button>
-            </div>
-          </Dialog.Content>
+          <CancelDialogContent className={props.dialogClassName} view={view} />
         </Dialog.Portal>
       </Dialog.Root>
     </div>
+  );
+}
+
+/** The dialog's buttons that take focus (internal). */
+interface CancelRefs {
+  readonly confirm: RefObject<HTMLButtonElement | null>;
+  readonly keep: RefObject<HTMLButtonElement | null>;
+  readonly retry: RefObject<HTMLButtonElement | null>;
+}
+
+/** What the dialog shows (internal): decided by the root. */
+interface CancelView {
+  readonly labels: SessionLabels & SessionOutcomeLabels;
+  readonly refs: CancelRefs;
+  readonly pending: boolean;
+  readonly refused: string | null;
+  readonly loading: boolean;
+  readonly previewFailed: boolean;
+  /** A fee is shown and may be confirmed. */
+  readonly ready: boolean;
+  readonly description: string;
+  readonly alert: string | null;
+  readonly retry: () => void;
+  readonly confirm: () => void;
+}
+
+/** The cancellation dialog's content (internal): title, the fee (a polite live region), the alert, the actions. */
+function CancelDialogContent({ className, view }: { className: string | undefined; view: CancelView }) {
+  const { labels, refs, pending } = view;
+  return (
+    <Dialog.Content className={className} data-itutor="cancel-dialog" aria-busy={view.loading}>
+      <Dialog.Title data-itutor-part="title">{labels.confirmCancelTitle}</Dialog.Title>
+      {/* Live, so the fee is read when it arrives (and when it changes), not only on opening. */}
+      <Dialog.Description data-itutor-part="description" aria-live="polite">
+        {view.description}
+      </Dialog.Description>
+      {view.alert && (
+        <p role="alert" data-itutor-part="error">
+          {view.alert}
+        </p>
+      )}
+      <div data-itutor-part="actions">
+        <Dialog.Close ref={refs.keep} data-itutor-part="cancel" disabled={pending}>
+          {labels.keepSession}
+        </Dialog.Close>
+        {view.previewFailed && (
+          <button ref={refs.retry} type="button" data-itutor-part="retry" onClick={view.retry}>
+            {labels.retry}
+          </button>
+        )}
+        {/* Focusable while no fee is shown (`aria-disabled`), so asking again never drops focus; a click then does nothing. */}
+        <button
+          ref={refs.confirm}
+          type="button"
+          data-itutor-part="confirm"
+          disabled={!!view.refused}
+          aria-disabled={!view.ready || pending || undefined}
+          aria-busy={pending}
+          onClick={view.confirm}
+        >
+          {pending ? labels.cancellingSession : labels.cancelSession}
+        </button>
+      </div>
+    </Dialog.Content>
   );
 }

@@ -315,6 +315,23 @@ describe('CancelSessionButton: confirming', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Session cancelled.');
   });
 
+  it('a closed dialog forgets its fee and its failure: reopening shows neither before the new answer', async () => {
+    let answer!: (r: Response) => void;
+    routeFetch([() => jsonResponse(200, { quote: FREE }), () => new Promise((r) => (answer = r))], [() => problem(500, 'INTERNAL')]);
+    renderAt(at(-1500), <CancelSessionButton session={session} />);
+    fireEvent.click(trigger());
+    await flush();
+    await act(async () => fireEvent.click(confirmButton()));
+    expect(screen.getByRole('alert')).toHaveTextContent('INTERNAL detail');
+    fireEvent.click(keep());
+    fireEvent.click(trigger());
+    expect(description()).toHaveTextContent('Checking the cancellation fee…');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(confirmButton()).toHaveAttribute('aria-disabled', 'true');
+    await act(async () => answer(jsonResponse(200, { quote: FREE })));
+    expect(description()).toHaveTextContent(FREE_TEXT);
+  });
+
   it('works from the keyboard: Enter opens (focus on Keep), Tab to Confirm, Enter cancels', async () => {
     const user = userEvent.setup();
     const fetchMock = routeFetch([() => jsonResponse(200, { quote: LATE })], [() => jsonResponse(200, { session: cancelledLate })]);
