@@ -110,7 +110,8 @@ function usePart(): NoShowContextValue {
  * parts) until the no-show wait is over. Then, while the tutor's own presence is not recorded (the
  * presence rule: the session's `tutorJoinedAt` from our Join button, or `providerTutorJoinedAt`), it stays
  * disabled and says why ("Join the session first to mark the student absent.", `data-state="not-present"`),
- * as it does after the server's `TUTOR_NOT_PRESENT` refusal until the host passes a new session or report.
+ * as it does after the server's `TUTOR_NOT_PRESENT` refusal until the host passes a newer session (another
+ * `version`) or another report.
  * Otherwise it asks for confirmation in a dialog that states what the
  * student is charged and what the tutor receives — the amounts the server put in the session JSON
  * (`noShowQuote`; nothing is computed in the browser, and without a quote the dialog states none) — and
@@ -140,9 +141,11 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   const { providerStudentJoinedAt, providerTutorJoinedAt } = props;
   const guarded = useNoShowState(session, { notBefore, labels: props.labels, providerStudentJoinedAt, providerTutorJoinedAt });
   // The server's `TUTOR_NOT_PRESENT` (its record of the tutor's presence is what counts) holds like the
-  // guard's own answer for the inputs it was given on; a new session or report from the host lifts it.
-  const [refusedFor, setRefusedFor] = useState<readonly unknown[] | null>(null);
-  const serverNotPresent = refusedFor?.[0] === props.session && refusedFor[1] === providerTutorJoinedAt;
+  // guard's own answer while what it was judged on is unchanged: the session's version and the provider's
+  // report, by value (a host may rebuild both on every render). A newer session or report lifts it.
+  const presence = `${session.version} ${providerTutorJoinedAt && +new Date(providerTutorJoinedAt)}`;
+  const [refusedFor, setRefusedFor] = useState<string | null>(null);
+  const serverNotPresent = refusedFor === presence;
   const view: NoShowHookState =
     serverNotPresent && guarded.phase !== 'hidden' ? { ...guarded, phase: 'not-present', canMarkNoShow: false, countdown: null } : guarded;
   // `open` is the host's when it passes one (controlled), else kept here: Radix's controllable-state model.
@@ -175,7 +178,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   const money = (minor: number) => formatMoney(minor, { currency: session.currency, locale });
   const confirm = async () => {
     const outcome = await run();
-    if (outcome?.status === 'failed' && outcome.error.code === 'TUTOR_NOT_PRESENT') setRefusedFor([props.session, providerTutorJoinedAt]);
+    if (outcome?.status === 'failed' && outcome.error.code === 'TUTOR_NOT_PRESENT') setRefusedFor(presence);
     if (outcome?.status !== 'succeeded') return;
     setOpen(false);
     props.onSuccess?.(toPublicSessionInput(outcome.result.session));

@@ -110,7 +110,7 @@ function usePart(): TutorAbsentContextValue {
  * while the student's own presence is not recorded (the presence rule: the session's `studentJoinedAt`
  * from our Join button, or `providerStudentJoinedAt`), it stays disabled and says why ("Join the session
  * first to report your tutor absent.", `data-state="not-present"`), as it does after the server's
- * `STUDENT_NOT_PRESENT` refusal until the host passes a new session or report. Otherwise it asks for
+ * `STUDENT_NOT_PRESENT` refusal until the host passes a newer session (another `version`) or another report. Otherwise it asks for
  * confirmation in a dialog that says nothing is charged, and records the absence through the server
  * (`POST {basePath}/sessions/{id}/report-tutor-absent`: the session settles as `NO_SHOW_TUTOR`). A
  * polite live region announces once when the report becomes possible (or, instead, that the student
@@ -136,10 +136,11 @@ function StudentRoot(props: ReportTutorAbsentButtonProps) {
   const labels = useOutcomeLabels(api.labels);
   const { providerStudentJoinedAt, providerTutorJoinedAt } = props;
   const guarded = useTutorAbsentState(session, { notBefore, labels: props.labels, providerStudentJoinedAt, providerTutorJoinedAt });
-  // The server's `STUDENT_NOT_PRESENT` holds like the guard's own answer for the inputs it was given on;
-  // a new session or report from the host lifts it (as `MarkNoShowButton` does for the tutor).
-  const [refusedFor, setRefusedFor] = useState<readonly unknown[] | null>(null);
-  const serverNotPresent = refusedFor?.[0] === props.session && refusedFor[1] === providerStudentJoinedAt;
+  // The server's `STUDENT_NOT_PRESENT` holds like the guard's own answer while the session's version and
+  // the provider's report are unchanged (by value); a newer one lifts it (as `MarkNoShowButton` does).
+  const presence = `${session.version} ${providerStudentJoinedAt && +new Date(providerStudentJoinedAt)}`;
+  const [refusedFor, setRefusedFor] = useState<string | null>(null);
+  const serverNotPresent = refusedFor === presence;
   const view: TutorAbsentHookState =
     serverNotPresent && guarded.phase !== 'hidden' ? { ...guarded, phase: 'not-present', canReport: false, countdown: null } : guarded;
   const [ownOpen, setOwnOpen] = useState(!!props.defaultOpen);
@@ -174,7 +175,7 @@ function StudentRoot(props: ReportTutorAbsentButtonProps) {
 
   const confirm = async () => {
     const outcome = await run();
-    if (outcome?.status === 'failed' && outcome.error.code === 'STUDENT_NOT_PRESENT') setRefusedFor([props.session, providerStudentJoinedAt]);
+    if (outcome?.status === 'failed' && outcome.error.code === 'STUDENT_NOT_PRESENT') setRefusedFor(presence);
     if (outcome?.status !== 'succeeded') return;
     setOpen(false);
     props.onSuccess?.(toPublicSessionInput(outcome.result.session));

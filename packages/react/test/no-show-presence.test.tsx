@@ -81,7 +81,7 @@ describe('MarkNoShowButton and the tutor’s own presence', () => {
     expect(trigger()).toHaveAccessibleDescription(EXPLANATION);
   });
 
-  it('lifts the server’s refusal when the host passes a new session, and then records the no-show', async () => {
+  it('lifts the server’s refusal when the host passes a newer session (not an equal copy), and then records the no-show', async () => {
     const markNoShow = vi
       .fn()
       .mockRejectedValueOnce(new SessionError('TUTOR_NOT_PRESENT', 'not present', { httpStatus: 409 }))
@@ -99,8 +99,11 @@ describe('MarkNoShowButton and the tutor’s own presence', () => {
     // Clicking a disabled Confirm posts nothing more.
     fireEvent.click(confirmButton());
     expect(markNoShow).toHaveBeenCalledTimes(1);
-    // The host refreshed the session (a new object from the server): the button may try again.
+    // The host rebuilt the same session (another object, same version): nothing changed, the refusal holds.
     rerender(ui({ ...present }));
+    expect(confirmButton()).toBeDisabled();
+    // The host re-read the session and it changed (a newer version): the button may try again.
+    rerender(ui({ ...present, version: present.version + 1 }));
     expect(confirmButton()).toBeEnabled();
     await act(async () => fireEvent.click(confirmButton()));
     expect(markNoShow).toHaveBeenCalledTimes(2);

@@ -219,6 +219,26 @@ describe('ReportTutorAbsentButton: the confirmation', () => {
     expect(trigger()).toHaveAccessibleDescription(NOT_PRESENT);
   });
 
+  it('lifts the server’s STUDENT_NOT_PRESENT when the provider’s report changes, not when it is rebuilt equal', async () => {
+    const reportTutorAbsent = vi.fn(async () => {
+      throw new SessionError('STUDENT_NOT_PRESENT', 'not present', { httpStatus: 409 });
+    });
+    const clock = createManualSessionClock(at(20));
+    const ui = (joined: Date) => (
+      <SessionClockProvider clock={clock}>
+        <ReportTutorAbsentButton session={session} role="student" reportTutorAbsent={reportTutorAbsent} providerStudentJoinedAt={joined} />
+      </SessionClockProvider>
+    );
+    const { rerender } = render(ui(at(2)));
+    fireEvent.click(trigger());
+    await act(async () => fireEvent.click(confirmButton()));
+    expect(confirmButton()).toBeDisabled();
+    rerender(ui(new Date(at(2).getTime()))); // another Date, the same instant
+    expect(confirmButton()).toBeDisabled();
+    rerender(ui(at(1)));
+    expect(confirmButton()).toBeEnabled();
+  });
+
   it('a TOO_EARLY by the server’s clock counts down to the server’s instant', async () => {
     const reportTutorAbsent = vi.fn(async () => {
       throw new SessionError('TOO_EARLY', 'Not yet', { httpStatus: 409, availableAt: at(19, 30) });
