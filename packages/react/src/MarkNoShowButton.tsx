@@ -46,6 +46,13 @@ export interface MarkNoShowButtonProps {
    * the button, as a join through our Join button does: the student is in the meeting.
    */
   readonly providerStudentJoinedAt?: Date | string | null;
+  /**
+   * The tutor's earliest join as the video provider reports it (`useSessionAttendance(id).attendance
+   * ?.summary.tutorJoinedAt`). The presence rule: a tutor may mark the student absent only once their own
+   * presence is recorded, by our Join button (the session's `tutorJoinedAt`) or by this report; without
+   * either the button stays disabled after the wait and says why (`tutorNotPresent`).
+   */
+  readonly providerTutorJoinedAt?: Date | string | null;
   /** Called with the settled session after the no-show was recorded. */
   readonly onSuccess?: (session: PublicSession) => void;
   /** Called when the server refused or the request failed. */
@@ -89,7 +96,8 @@ interface NoShowContextValue {
   readonly cancelRef: RefObject<HTMLButtonElement | null>;
 }
 
-const NoShowContext = createContext<NoShowContextValue | null>(null);
+// Pure: a page without the no-show button drops it (a bare call would stay in every bundle).
+const NoShowContext = /* @__PURE__ */ createContext<NoShowContextValue | null>(null);
 
 function usePart(): NoShowContextValue {
   const context = useContext(NoShowContext);
@@ -99,7 +107,12 @@ function usePart(): NoShowContextValue {
 
 /**
  * The tutor's "Mark no-show" button. Disabled with a countdown (`data-itutor-part="status"`, after the
- * parts) until the no-show wait is over, then asks for confirmation in a dialog that states what the
+ * parts) until the no-show wait is over. Then, while the tutor's own presence is not recorded (the
+ * presence rule: the session's `tutorJoinedAt` from our Join button, or `providerTutorJoinedAt`), it stays
+ * disabled and says why ("Join the session first to mark the student absent.", `data-state="not-present"`),
+ * as it does after the server's `TUTOR_NOT_PRESENT` refusal until the host passes a newer session (another
+ * `version`) or another report.
+ * Otherwise it asks for confirmation in a dialog that states what the
  * student is charged and what the tutor receives — the amounts the server put in the session JSON
  * (`noShowQuote`; nothing is computed in the browser, and without a quote the dialog states none) — and
  * records the no-show through the server. Renders nothing for a student, once the student joined within
@@ -125,7 +138,16 @@ function TutorRoot(props: MarkNoShowButtonProps) {
     'mark-no-show',
     props.markNoShow,
   );
-  const view = useNoShowState(session, { notBefore, labels: props.labels, providerStudentJoinedAt: props.providerStudentJoinedAt });
+  const { providerStudentJoinedAt, providerTutorJoinedAt } = props;
+  const guarded = useNoShowState(session, { notBefore, labels: props.labels, providerStudentJoinedAt, providerTutorJoinedAt });
+  // The server's `TUTOR_NOT_PRESENT` (its record of the tutor's presence is what counts) holds like the
+  // guard's own answer while what it was judged on is unchanged: the session's version and the provider's
+  // report, by value (a host may rebuild both on every render). A newer session or report lifts it.
+  const presence = `${session.version} ${providerTutorJoinedAt && +new Date(providerTutorJoinedAt)}`;
+  const [refusedFor, setRefusedFor] = useState<string | null>(null);
+  const serverNotPresent = refusedFor === presence;
+  const view: NoShowHookState =
+    serverNotPresent && guarded.phase !== 'hidden' ? { ...guarded, phase: 'not-present', canMarkNoShow: false, countdown: null } : guarded;
   // `open` is the host's when it passes one (controlled), else kept here: Radix's controllable-state model.
   const [ownOpen, setOwnOpen] = useState(!!props.defaultOpen);
   const open = props.open ?? ownOpen;
@@ -141,7 +163,7 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   useEffect(() => {
     const confirm = confirmRef.current;
     (done ? resultRef.current : action.status === 'failed' ? (confirm?.matches(':disabled') ? cancelRef.current : confirm) : null)?.focus();
-  }, [action, done]);
+  }, [action, done, serverNotPresent]);
 
   if (done) {
     return (
@@ -155,10 +177,11 @@ function TutorRoot(props: MarkNoShowButtonProps) {
   // The server's amounts (the session JSON's `noShowQuote`), only formatted here: no money rule in the browser.
   const money = (minor: number) => formatMoney(minor, { currency: session.currency, locale });
   const confirm = async () => {
-    const result = await run();
-    if (!result) return;
+    const outcome = await run();
+    if (outcome?.status === 'failed' && outcome.error.code === 'TUTOR_NOT_PRESENT') setRefusedFor(presence);
+    if (outcome?.status !== 'succeeded') return;
     setOpen(false);
-    props.onSuccess?.(toPublicSessionInput(result.session));
+    props.onSuccess?.(toPublicSessionInput(outcome.result.session));
   };
   const value: NoShowContextValue = {
     id,
@@ -171,7 +194,9 @@ function TutorRoot(props: MarkNoShowButtonProps) {
     confirmRef,
     cancelRef,
   };
-  const state: MarkNoShowButtonState = pending ? 'pending' : error ? 'error' : view.phase;
+  // `not-present` explains itself (beside the trigger, and in the dialog after the server's refusal).
+  const state: MarkNoShowButtonState = pending ? 'pending' : error && view.phase !== 'not-present' ? 'error' : view.phase;
+  const status = view.countdown ? labels.noShowAvailableIn(view.countdown) : view.phase === 'not-present' && labels.tutorNotPresent;
 
   return (
     <NoShowContext.Provider value={value}>
@@ -183,9 +208,9 @@ function TutorRoot(props: MarkNoShowButtonProps) {
             <MarkNoShowDialog key="d" className={props.dialogClassName} overlayClassName={props.overlayClassName} />,
           ]}
         </Dialog.Root>
-        {view.countdown && (
+        {status && (
           <p id={`${id}s`} data-itutor-part="status">
-            {labels.noShowAvailableIn(view.countdown)}
+            {status}
           </p>
         )}
       </div>
@@ -201,8 +226,9 @@ export interface MarkNoShowPartProps extends ButtonHTMLAttributes<HTMLButtonElem
 
 /**
  * Opens the confirmation. Disabled until a no-show can be marked, and described meanwhile by the
- * countdown ("You can mark a no-show in 14:00", which the root renders after its children). Content:
- * children, else the `markNoShow` label.
+ * countdown ("You can mark a no-show in 14:00", which the root renders after its children) or, after
+ * the wait while the tutor's presence is not recorded, by why ("Join the session first to mark the
+ * student absent."). Content: children, else the `markNoShow` label.
  */
 export function MarkNoShowTrigger({ asChild, children, ...rest }: MarkNoShowPartProps) {
   const { id, view, labels } = usePart();
@@ -212,7 +238,7 @@ export function MarkNoShowTrigger({ asChild, children, ...rest }: MarkNoShowPart
       asChild={asChild}
       data-itutor-part="button"
       disabled={!view.canMarkNoShow}
-      aria-describedby={view.countdown ? `${id}s` : undefined}
+      aria-describedby={view.countdown || view.phase === 'not-present' ? `${id}s` : undefined}
     >
       {children ?? labels.markNoShow}
     </Dialog.Trigger>
@@ -231,7 +257,7 @@ export interface MarkNoShowDialogProps extends Omit<ComponentPropsWithoutRef<typ
  * The confirmation: a modal dialog in a portal, over an overlay, titled and described by the labels
  * (what the student is charged and what the tutor receives, from the session JSON's `noShowQuote`), with
  * the server's refusal when there is one (`role="alert"`; for a refusal on the video provider's report that the student is in the meeting,
- * `STUDENT_JOINED` with source `provider`, the `studentInMeeting` label when it is set). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
+ * `STUDENT_JOINED` with source `provider`, the `studentInMeeting` label when it is set; for `TUTOR_NOT_PRESENT`, the `tutorNotPresent` label). Children: its actions, default `MarkNoShowCancel` and `MarkNoShowConfirm` in a
  * `data-itutor-part="actions"` row. Focus is trapped inside and returns to the trigger on close.
  */
 export function MarkNoShowDialog({ overlayClassName, container, children, ...rest }: MarkNoShowDialogProps) {
@@ -246,7 +272,10 @@ export function MarkNoShowDialog({ overlayClassName, container, children, ...res
         <Dialog.Description data-itutor-part="description">{labels.confirmNoShowDescription(...amounts)}</Dialog.Description>
         {error && (
           <p id={`${id}e`} role="alert" data-itutor-part="error">
-            {(error.details.source === 'provider' && labels.studentInMeeting) || error.message || labels.genericError}
+            {(error.code === 'TUTOR_NOT_PRESENT' && labels.tutorNotPresent) ||
+              (error.details.source === 'provider' && labels.studentInMeeting) ||
+              error.message ||
+              labels.genericError}
           </p>
         )}
         {children ?? (

@@ -100,8 +100,9 @@ export function SessionJoinButton(props: SessionJoinButtonProps) {
     if (pending) return;
     // Opened synchronously inside the click so popup blockers allow it; pointed at the meeting later.
     const tab = openBlankTab();
-    const result = await run();
-    if (!result) return tab?.close();
+    const outcome = await run();
+    if (outcome?.status !== 'succeeded') return tab?.close();
+    const result = outcome.result;
     if (tab && !tab.closed) tab.location.href = result.joinUrl;
     else window.open(result.joinUrl, '_blank', 'noopener,noreferrer');
     setJoinedUrl(result.joinUrl);

@@ -6,6 +6,7 @@ import {
   useMemo,
   useState,
   useSyncExternalStore,
+  type ActionOutcome,
   type ActionState,
   type NoShowQuote,
   type PublicSession,
@@ -16,7 +17,7 @@ import { useResolvedLabels } from './hooks';
 import type { SessionLabels, SessionLabelsInput } from './labels';
 import { noShowQuoteOf, toPublicSessionInput, type SessionInput } from './state';
 
-/** The props both buttons share (internal). */
+/** The props every action component shares (internal). */
 interface ActionProps {
   readonly session: SessionInput;
   readonly basePath?: string;
@@ -26,7 +27,7 @@ interface ActionProps {
 }
 
 /** What {@link useSessionAction} returns (internal). */
-export interface SessionActionApi<T> {
+export interface SessionActionApi<T, B extends Readonly<Record<string, unknown>> = Readonly<Record<string, unknown>>> {
   readonly config: SessionContextValue;
   readonly labels: SessionLabels;
   readonly locale: string;
@@ -40,29 +41,38 @@ export interface SessionActionApi<T> {
   readonly error: SessionError | null;
   /** The server's `availableAt` after a `TOO_EARLY`. */
   readonly notBefore: number | null;
-  /** Calls the host function or the endpoint, once at a time; the result, or `undefined` on failure. */
-  readonly run: () => Promise<T | undefined>;
+  /**
+   * Calls the host function (with the session id and `body`) or posts `body` to the endpoint, once at a
+   * time; the settled outcome, or `null` when a run was already pending.
+   */
+  readonly run: (body?: B) => Promise<ActionOutcome<T> | null>;
 }
 
 /**
- * What both buttons need (internal): settings, labels, the session with `Date`s, and the action's state
- * in a core action store (`createActionStore`, one per component) read with `useSyncExternalStore`.
+ * What every action component needs (internal): settings, labels, the session with `Date`s, and the
+ * action's state in a core action store (`createActionStore`, one per component) read with
+ * `useSyncExternalStore`.
  */
-export function useSessionAction<T>(props: ActionProps, action: SessionAction, host?: (sessionId: string) => Promise<T>): SessionActionApi<T> {
+export function useSessionAction<T, B extends Readonly<Record<string, unknown>> = Readonly<Record<string, unknown>>>(
+  props: ActionProps,
+  action: SessionAction,
+  host?: (sessionId: string, body: B) => Promise<T>,
+): SessionActionApi<T, B> {
   const config = useSessionContext();
   const labels = useResolvedLabels(props.labels);
   const session = useMemo(() => toPublicSessionInput(props.session), [props.session]);
   const [store] = useState(createActionStore<T>);
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 
-  const run = async (): Promise<T | undefined> => {
+  const run = async (body?: B) => {
     const outcome = await store.run(() =>
       host
-        ? host(session.id)
-        : postSessionAction<T>(session.id, action, { basePath: props.basePath ?? config.basePath, now: () => config.clock.getSnapshot() }),
+        ? // The session id alone when there is no body: the buttons' host functions take only that.
+          body ? host(session.id, body) : (host as (sessionId: string) => Promise<T>)(session.id)
+        : postSessionAction<T>(session.id, action, { basePath: props.basePath ?? config.basePath, now: () => config.clock.getSnapshot(), body }),
     );
     if (outcome?.status === 'failed') props.onError?.(outcome.error);
-    return outcome?.status === 'succeeded' ? outcome.result : undefined;
+    return outcome;
   };
   return {
     config,

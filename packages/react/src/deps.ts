@@ -21,16 +21,21 @@ export {
   effectiveStatus,
   formatMoney,
   fromSessionJson,
+  isFinalStatus,
   joinGuard,
   noShowGuard,
   secondsUntil,
   sessionPhase,
+  tutorAbsentGuard,
 } from '@itutor/sessions-core/rules';
-export type { NoShowQuote, SessionPhase } from '@itutor/sessions-core/rules';
+export type { GuardResult, NoShowQuote, SessionPhase } from '@itutor/sessions-core/rules';
 export type { ParticipantRole, PublicSession, SessionError, SessionJson, SessionStatus } from '@itutor/sessions-core';
-export { createActionStore, postSessionAction } from '@itutor/sessions-core/client';
+export { createActionStore, getCancellationPreview, postSessionAction, toSessionError } from '@itutor/sessions-core/client';
 export type {
+  ActionOutcome,
   ActionState,
+  ActionStatus,
+  CancellationQuoteJson,
   JoinFunction,
   JoinResult,
   MarkNoShowFunction,

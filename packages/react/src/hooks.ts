@@ -3,7 +3,19 @@ import type { ParticipantRole } from './deps';
 import { useCallback, useMemo, useRef, useSyncExternalStore } from './deps';
 import { useSessionContext } from './context';
 import { resolveLabels, type SessionLabels, type SessionLabelsInput } from './labels';
-import { joinStateAt, noShowStateAt, type JoinState, type JoinStateOptions, type NoShowState, type NoShowStateOptions, type SessionInput } from './state';
+import { DEFAULT_OUTCOME_LABELS, type SessionOutcomeLabels } from './outcome-labels';
+import {
+  joinStateAt,
+  noShowStateAt,
+  tutorAbsentStateAt,
+  type JoinState,
+  type JoinStateOptions,
+  type NoShowState,
+  type NoShowStateOptions,
+  type SessionInput,
+  type TutorAbsentState,
+  type TutorAbsentStateOptions,
+} from './state';
 
 /** Shallow equality of two plain objects: the default comparison of {@link useClockSelector} (internal). */
 export function shallowEqual<T>(a: T, b: T): boolean {
@@ -115,18 +127,49 @@ export interface NoShowHookState extends Omit<NoShowState, 'secondsUntilEligible
 }
 
 /**
- * The no-show state of `session` on the shared clock: phase, countdown text, `canMarkNoShow`, and
- * whether to hide (final session, or the student joined within the wait).
+ * The no-show state of `session` on the shared clock: phase, countdown text, `canMarkNoShow`, whether to
+ * hide (final session, or the student joined within the wait), and `not-present` while the tutor's own
+ * presence is not recorded after the wait.
  */
 export function useNoShowState(session: SessionInput, options: UseNoShowStateOptions = {}): NoShowHookState {
-  const { notBefore, providerStudentJoinedAt } = options;
+  const { notBefore, providerStudentJoinedAt, providerTutorJoinedAt } = options;
   const labels = useResolvedLabels(options.labels);
   const select = useCallback(
     (now: number | null): NoShowHookState => {
-      const { secondsUntilEligible, eligibleAt, ...state } = noShowStateAt(session, now, { notBefore, providerStudentJoinedAt });
+      const { secondsUntilEligible, eligibleAt, ...state } = noShowStateAt(session, now, { notBefore, providerStudentJoinedAt, providerTutorJoinedAt });
       return { ...state, countdown: state.phase === 'waiting' ? labels.countdown(secondsUntilEligible!) : null };
     },
-    [session, notBefore, providerStudentJoinedAt, labels],
+    [session, notBefore, providerStudentJoinedAt, providerTutorJoinedAt, labels],
+  );
+  return useClockSelector(select);
+}
+
+/** Options of {@link useTutorAbsentState}. */
+export interface UseTutorAbsentStateOptions extends TutorAbsentStateOptions {
+  /** Label overrides (for the countdown format). */
+  readonly labels?: SessionLabelsInput;
+}
+
+/** What a tutor-absence UI shows (see {@link JoinHookState} on raw seconds). */
+export interface TutorAbsentHookState extends Omit<TutorAbsentState, 'secondsUntilEligible' | 'eligibleAt'> {
+  /** Formatted countdown until the tutor can be reported absent (`waiting`), else `null`. */
+  readonly countdown: string | null;
+}
+
+/**
+ * The tutor-absence state of `session` on the shared clock (the student's side): phase, countdown text,
+ * `canReport`, whether to hide (final session, or the tutor joined within the wait), and `not-present`
+ * while the student's own presence is not recorded after the wait.
+ */
+export function useTutorAbsentState(session: SessionInput, options: UseTutorAbsentStateOptions = {}): TutorAbsentHookState {
+  const { notBefore, providerStudentJoinedAt, providerTutorJoinedAt } = options;
+  const labels = useResolvedLabels(options.labels);
+  const select = useCallback(
+    (now: number | null): TutorAbsentHookState => {
+      const { secondsUntilEligible, eligibleAt, ...state } = tutorAbsentStateAt(session, now, { notBefore, providerStudentJoinedAt, providerTutorJoinedAt });
+      return { ...state, countdown: state.phase === 'waiting' ? labels.countdown(secondsUntilEligible!) : null };
+    },
+    [session, notBefore, providerStudentJoinedAt, providerTutorJoinedAt, labels],
   );
   return useClockSelector(select);
 }
@@ -135,4 +178,14 @@ export function useNoShowState(session: SessionInput, options: UseNoShowStateOpt
 export function useResolvedLabels(overrides?: SessionLabelsInput): SessionLabels {
   const { labels } = useSessionContext();
   return useMemo(() => resolveLabels(labels, overrides), [labels, overrides]);
+}
+
+/**
+ * {@link SessionLabels} with the tutor-absence and cancellation texts (`DEFAULT_OUTCOME_LABELS` under
+ * the overrides of `SessionClockProvider` and of the component), for the components that show them
+ * (internal: resolved from what `useResolvedLabels` returned).
+ */
+export function useOutcomeLabels(labels: SessionLabels): SessionLabels & SessionOutcomeLabels {
+  // `resolveLabels` keeps every override it was given, these texts included: they win over the defaults.
+  return useMemo(() => ({ ...DEFAULT_OUTCOME_LABELS, ...labels }) as SessionLabels & SessionOutcomeLabels, [labels]);
 }

@@ -1,4 +1,5 @@
 import { STATUS_LABELS, type SessionStatus } from './deps';
+import type { SessionOutcomeLabels } from './outcome-labels';
 
 /**
  * Every piece of text the components show. Hosts override any subset through the `labels` prop or
@@ -38,6 +39,11 @@ export interface SessionLabels {
   readonly markingNoShow: string;
   /** Shown (and linked to the disabled button) until a no-show can be marked. */
   readonly noShowAvailableIn: (countdown: string) => string;
+  /**
+   * Shown (and linked to the disabled button) once the wait is over while the tutor's own presence is not
+   * recorded (the presence rule: core `TUTOR_NOT_PRESENT`), and in the dialog when the server refuses so.
+   */
+  readonly tutorNotPresent: string;
   /** Title of the confirmation dialog. */
   readonly confirmNoShowTitle: string;
   /**
@@ -63,10 +69,14 @@ export interface SessionLabels {
   readonly status: Readonly<Record<SessionStatus, string>>;
 }
 
-/** Label overrides: any subset, `status` merged per key. */
-export type SessionLabelsInput = Partial<Omit<SessionLabels, 'status'>> & {
-  readonly status?: Partial<Record<SessionStatus, string>>;
-};
+/**
+ * Label overrides: any subset of {@link SessionLabels} and of `SessionOutcomeLabels` (the tutor-absence
+ * report's and the cancellation's texts), `status` merged per key.
+ */
+export type SessionLabelsInput = Partial<Omit<SessionLabels, 'status'>> &
+  Partial<SessionOutcomeLabels> & {
+    readonly status?: Partial<Record<SessionStatus, string>>;
+  };
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -94,6 +104,7 @@ export const DEFAULT_LABELS: SessionLabels = {
   markNoShow: 'Mark no-show',
   markingNoShow: 'Marking…',
   noShowAvailableIn: (c) => `You can mark a no-show in ${c}`,
+  tutorNotPresent: 'Join the session first to mark the student absent.',
   confirmNoShowTitle: 'Mark the student as absent?',
   confirmNoShowDescription: (charge, payout) =>
     `The student will be ${charge ? `charged ${charge} and you will receive ${payout}` : 'marked absent and charged the no-show rate'}. This cannot be undone.`,

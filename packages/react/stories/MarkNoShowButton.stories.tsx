@@ -5,11 +5,14 @@ import { expect, fn, screen, waitFor, within } from 'storybook/test';
 import { SessionAttendanceStatus, useSessionAttendance } from '../src/attendance';
 import { MarkNoShowButton, MarkNoShowCancel, MarkNoShowConfirm, MarkNoShowDialog, MarkNoShowTrigger } from '../src/index';
 import { at, attendanceJson } from '../test/fixtures';
-import { StoryClock, clockOf, never, sessionJson } from './story-clock';
+import { StoryClock, clockOf, fromStart, never, sessionJson } from './story-clock';
 
 type Args = React.ComponentProps<typeof MarkNoShowButton> & { minutesFromStart: number };
 
-const settled = sessionJson({ status: 'NO_SHOW_STUDENT', version: 2, chargeAmountMinor: 7500, payoutAmountMinor: 6750, platformFeeMinor: 750 });
+/** The tutor joined through our Join button two minutes before the start: the presence rule is met. */
+const TUTOR_JOINED = { tutorJoinedAt: fromStart(-2) };
+const settled = sessionJson({ ...TUTOR_JOINED, status: 'NO_SHOW_STUDENT', version: 2, chargeAmountMinor: 7500, payoutAmountMinor: 6750, platformFeeMinor: 750 });
+const NOT_PRESENT = 'Join the session first to mark the student absent.';
 
 const meta = {
   title: 'Sessions/MarkNoShowButton',
@@ -17,7 +20,7 @@ const meta = {
   args: {
     minutesFromStart: 25,
     role: 'tutor',
-    session: sessionJson(),
+    session: sessionJson(TUTOR_JOINED),
     markNoShow: fn(async () => ({ session: settled })),
     onSuccess: fn(),
     onError: fn(),
@@ -91,7 +94,7 @@ export const ConfirmDialog: Story = {
 
 /** The server's policy charges a quarter and pays out 80 %: the dialog states what the session JSON carries. */
 export const ServerPolicy: Story = {
-  args: { session: sessionJson({}, definePolicy({ noShowChargeBps: 2500, tutorPayoutBps: 8000 })) },
+  args: { session: sessionJson(TUTOR_JOINED, definePolicy({ noShowChargeBps: 2500, tutorPayoutBps: 8000 })) },
   play: async ({ canvasElement, userEvent }) => {
     const dialog = await openDialog(canvasElement, userEvent);
     await expect(dialog).toHaveAccessibleDescription(/charged TTD\s37\.50 and you will receive TTD\s30\.00\./);
@@ -100,7 +103,7 @@ export const ServerPolicy: Story = {
 
 /** JSON built without the policy (`toSessionJson(session, { policy: null })`): the dialog states no amounts. */
 export const NoQuote: Story = {
-  args: { session: sessionJson({}, null) },
+  args: { session: sessionJson(TUTOR_JOINED, null) },
   play: async ({ canvasElement, userEvent }) => {
     const dialog = await openDialog(canvasElement, userEvent);
     await expect(dialog).toHaveAccessibleDescription('The student will be marked absent and charged the no-show rate. This cannot be undone.');
@@ -336,5 +339,49 @@ export const WithAttendance: Story = {
     await expect(await canvas.findByRole('status')).toHaveTextContent('The student is in the meeting.');
     // Joined after the wait: the rules still allow the no-show, so the button stays; the line tells the tutor.
     await expect(canvas.getByRole('button', { name: 'Mark no-show' })).toBeEnabled();
+  },
+};
+
+/** The presence rule: the wait is over, but nothing records the tutor's own presence (no Join, no provider report). */
+export const TutorNotPresent: Story = {
+  name: 'Not present: the tutor has not joined',
+  args: { minutesFromStart: 18, session: sessionJson() },
+  play: async ({ canvasElement, id }) => {
+    const canvas = within(canvasElement);
+    const button = canvas.getByRole('button', { name: 'Mark no-show' });
+    await expect(button).toHaveAccessibleDescription('You can mark a no-show in 1:00');
+    clockOf(id).advance({ minutes: 1 });
+    await waitFor(() => expect(button).toHaveAccessibleDescription(NOT_PRESENT));
+    await expect(button).toBeDisabled();
+    await expect(canvasElement.querySelector('[data-itutor="no-show"]')).toHaveAttribute('data-state', 'not-present');
+  },
+};
+
+/** The video provider reports the tutor in the meeting (`providerTutorJoinedAt`): that records the presence too. */
+export const TutorPresentByProvider: Story = {
+  name: 'Present by the provider’s report',
+  args: { session: sessionJson(), providerTutorJoinedAt: fromStart(1).toISOString() },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('button', { name: 'Mark no-show' })).toBeEnabled();
+  },
+};
+
+/** The server's record decides: its 409 `TUTOR_NOT_PRESENT` is shown like the guard's own answer. */
+export const ServerSaysNotPresent: Story = {
+  name: 'Refused: the server has no record of the tutor’s presence',
+  args: {
+    markNoShow: fn(async () => {
+      throw new SessionError('TUTOR_NOT_PRESENT', 'Your own presence is not recorded', { httpStatus: 409 });
+    }),
+  },
+  play: async ({ canvasElement, userEvent }) => {
+    const dialog = await openDialog(canvasElement, userEvent);
+    await userEvent.click(confirmButton(dialog));
+    await waitFor(() => expect(within(dialog).getByRole('alert')).toHaveTextContent(NOT_PRESENT));
+    await expect(confirmButton(dialog)).toBeDisabled();
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus());
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await expect(within(canvasElement).getByRole('button', { name: 'Mark no-show' })).toHaveAccessibleDescription(NOT_PRESENT);
   },
 };

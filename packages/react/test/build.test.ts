@@ -97,8 +97,10 @@ describe("'use client' in the sources", () => {
     }
     expect(marked.sort()).toEqual(
       [
+        'CancelSessionButton.tsx',
         'ConnectVideoProvider.tsx',
         'MarkNoShowButton.tsx',
+        'ReportTutorAbsentButton.tsx',
         'SessionJoinButton.tsx',
         'action.ts',
         'attendance.ts',
@@ -106,6 +108,7 @@ describe("'use client' in the sources", () => {
         'context.ts',
         'hooks.ts',
         'index.ts',
+        'useRescheduleSession.ts',
         'useSessionAttendance.ts',
       ].sort(),
     );

@@ -3,7 +3,7 @@ import { act } from '@testing-library/react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MarkNoShowButton, SessionClockProvider, SessionJoinButton } from '../src/index';
+import { CancelSessionButton, MarkNoShowButton, ReportTutorAbsentButton, SessionClockProvider, SessionJoinButton } from '../src/index';
 import { createManualSessionClock } from '../src/testing';
 import { at, makeSession } from './fixtures';
 
@@ -15,6 +15,8 @@ function Page({ clock, initialNow }: { clock: ReturnType<typeof createManualSess
       <SessionJoinButton session={session} role="student" />
       <SessionJoinButton session={session} role="tutor" />
       <MarkNoShowButton session={session} role="tutor" />
+      <ReportTutorAbsentButton session={session} role="student" />
+      <CancelSessionButton session={session} />
     </SessionClockProvider>
   );
 }
@@ -47,6 +49,7 @@ describe('server render then hydrate', () => {
     expect(errors).not.toHaveBeenCalled();
     expect(recoverable).not.toHaveBeenCalled();
     expect(container!.textContent).toContain('Join opens in 1:57');
+    expect(container!.textContent).toContain('You can report your tutor absent in 25:57');
     // Time-zone-dependent text appears only after hydration.
     expect(html).not.toContain('Starts 15 Jan');
     expect(container!.textContent).toContain('Starts 15 Jan 2026');

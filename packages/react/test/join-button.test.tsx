@@ -102,7 +102,7 @@ describe('SessionJoinButton timing', () => {
     expect(screen.getByRole('button', { name: 'Join session' })).toBeEnabled();
   });
 
-  it.each(['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED'] as SessionStatus[])(
+  it.each(['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED', 'NO_SHOW_TUTOR', 'NOBODY_JOINED', 'CANCELLED_LATE'] as SessionStatus[])(
     'shows the label of the final status %s and no button',
     (status) => {
       const { container } = renderAt(at(-30), <SessionJoinButton session={makeSession({ status })} role="student" />);
@@ -111,6 +111,18 @@ describe('SessionJoinButton timing', () => {
       expect(screen.queryByRole('button')).not.toBeInTheDocument();
     },
   );
+
+  it('names the third release’s final statuses, each label overridable like the others', () => {
+    const { container } = renderAt(
+      at(-30),
+      <SessionClockProvider labels={{ status: { NO_SHOW_TUTOR: 'Tuteur absent' } }}>
+        <SessionJoinButton session={makeSession({ status: 'NO_SHOW_TUTOR' })} role="student" />
+        <SessionJoinButton session={makeSession({ status: 'NOBODY_JOINED' })} role="student" />
+        <SessionJoinButton session={makeSession({ status: 'CANCELLED_LATE' })} role="student" labels={{ status: { CANCELLED_LATE: 'Annulée tard' } }} />
+      </SessionClockProvider>,
+    );
+    expect([...container.querySelectorAll('[data-itutor-part="status"]')].map((p) => p.textContent)).toEqual(['Tuteur absent', 'Nobody joined', 'Annulée tard']);
+  });
 
   it('lets the host override labels and locale', () => {
     renderAt(

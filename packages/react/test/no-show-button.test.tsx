@@ -7,7 +7,8 @@ import { MarkNoShowButton, SessionClockProvider } from '../src/index';
 import { createManualSessionClock } from '../src/testing';
 import { at, jsonResponse, makeSession } from './fixtures';
 
-const session = makeSession();
+// The tutor joined through our Join button before the start: the presence rule lets them mark a no-show.
+const session = makeSession({ tutorJoinedAt: at(-2) });
 const json = toSessionJson(session, { policy: DEFAULT_POLICY });
 const settled = toSessionJson(
   makeSession({ status: 'NO_SHOW_STUDENT', version: 2, finalizedAt: at(19), chargeAmountMinor: 7500, payoutAmountMinor: 6750, platformFeeMinor: 750 }),
@@ -174,10 +175,10 @@ describe('MarkNoShowButton', () => {
   });
 
   it('hides once the student joined within the wait, but not for a join after it', () => {
-    const { unmount, container } = renderAt(at(25), <MarkNoShowButton session={makeSession({ studentJoinedAt: at(19) })} role="tutor" />);
+    const { unmount, container } = renderAt(at(25), <MarkNoShowButton session={makeSession({ tutorJoinedAt: at(-2), studentJoinedAt: at(19) })} role="tutor" />);
     expect(container.querySelector('main')).toBeEmptyDOMElement();
     unmount();
-    renderAt(at(25), <MarkNoShowButton session={makeSession({ studentJoinedAt: at(19, 1) })} role="tutor" />);
+    renderAt(at(25), <MarkNoShowButton session={makeSession({ tutorJoinedAt: at(-2), studentJoinedAt: at(19, 1) })} role="tutor" />);
     expect(trigger()).toBeEnabled();
   });
 

@@ -13,7 +13,8 @@ import {
 import { createManualSessionClock } from '../src/testing';
 import { at, makeSession } from './fixtures';
 
-const session = makeSession();
+// The tutor joined through our Join button before the start: the presence rule lets them mark a no-show.
+const session = makeSession({ tutorJoinedAt: at(-2) });
 const settled = toSessionJson(makeSession({ status: 'NO_SHOW_STUDENT', version: 2, finalizedAt: at(19) }), { policy: DEFAULT_POLICY });
 
 function renderAt(now: Date, ui: React.ReactElement) {

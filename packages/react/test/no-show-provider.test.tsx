@@ -11,7 +11,8 @@ import { MarkNoShowButton, SessionClockProvider, type SessionLabelsInput } from 
 import { createManualSessionClock } from '../src/testing';
 import { at, attendanceJson, jsonResponse, makeSession } from './fixtures';
 
-const session = makeSession();
+// The tutor joined through our Join button before the start: the presence rule lets them mark a no-show.
+const session = makeSession({ tutorJoinedAt: at(-2) });
 const PROVIDER_DETAIL = 'The student joined the meeting within the no-show wait (reported by the video provider)';
 
 const refusal = (source: 'provider' | 'join_button', detail = PROVIDER_DETAIL) =>

@@ -24,6 +24,20 @@ describe('the package entry in a plain server environment', () => {
     expect(joinStateAt(session, at(-5).getTime()).phase).toBe('open');
   });
 
+  it('renders the tutor-absence report and the cancellation to string (AbortController and fetch are not touched)', () => {
+    const { SessionClockProvider, ReportTutorAbsentButton, CancelSessionButton } = entry;
+    const session = toSessionJson(makeSession({ studentJoinedAt: at(1) }), { policy: DEFAULT_POLICY });
+    const html = renderToString(
+      <SessionClockProvider initialNow={at(-6)}>
+        <ReportTutorAbsentButton session={session} role="student" />
+        <CancelSessionButton session={session} />
+      </SessionClockProvider>,
+    );
+    expect(html).toContain('You can report your tutor absent in 25:00');
+    expect(html).toContain('data-itutor="cancel" data-state="available"');
+    expect(html).toContain('Cancel session');
+  });
+
   it('renders without a provider (time-free markup)', () => {
     const html = renderToString(<entry.SessionJoinButton session={makeSession()} role="tutor" />);
     expect(html).toContain('data-state="unknown"');
