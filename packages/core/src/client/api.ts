@@ -84,7 +84,8 @@ export interface GetSessionAttendanceOptions {
  * returns the JSON body. Throws a `SessionError` carrying the problem's `detail` (else `title`) as its
  * message, its `code` (`REQUEST_FAILED` when the request failed or the code is not a `SessionErrorCode`),
  * and in `details` the HTTP status (`httpStatus`), `availableAt` (from the body, else from `Retry-After`),
- * for `STUDENT_JOINED` `source`, and for `CANCELLATION_FEE_CHANGED` `quote` (the fee now, as JSON).
+ * for `STUDENT_JOINED` `source`, for `CANCELLATION_FEE_CHANGED` `quote` (the fee now, as JSON), and for
+ * `INVALID_INPUT` `issues`.
  */
 export async function postSessionAction<T>(
   sessionId: string,
@@ -108,6 +109,7 @@ export async function postSessionAction<T>(
     availableAt: instant(body?.availableAt) ?? (retryAfter > 0 ? new Date((options.now ?? Date.now)() + retryAfter * 1000) : undefined),
     source: body?.source,
     quote: body?.quote,
+    issues: body?.issues,
   });
 }
 

@@ -75,7 +75,7 @@ export function cancellationQuote(
   };
 }
 
-/** The JSON form of a {@link CancellationQuote} (the preview route's answer): `validUntil` as an ISO string. */
+/** The JSON form of a `CancellationQuote` (`@itutor/sessions-core/rules`) (the preview route's answer): `validUntil` as an ISO string. */
 export type CancellationQuoteJson = Omit<CancellationQuote, 'validUntil'> & { readonly validUntil: string };
 
 /** A {@link CancellationQuote} as JSON-ready data. */

@@ -95,7 +95,7 @@ export interface CancellationTier {
  * declared idempotency-key lifetime when the host leaves it unset (see
  * `chargeDeadlineForKeyLifetime`; the effective policy is `core.policy`).
  */
-export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
+export const DEFAULT_POLICY: SessionPolicy = /* @__PURE__ */ Object.freeze({
   joinLeadMinutes: 5,
   noShowWaitPercent: 33,
   minPayablePercent: 66,
@@ -111,9 +111,9 @@ export const DEFAULT_POLICY: SessionPolicy = Object.freeze({
   autoNoShowFromAttendance: false,
   autoTutorNoShowFromAttendance: false,
   nobodyJoinedChargePercent: 0,
-  cancellationTiers: Object.freeze([
-    Object.freeze({ minutesBefore: 1440, chargePercent: 0 }),
-    Object.freeze({ minutesBefore: 0, chargePercent: 50 }),
+  cancellationTiers: /* @__PURE__ */ Object.freeze([
+    /* @__PURE__ */ Object.freeze({ minutesBefore: 1440, chargePercent: 0 }),
+    /* @__PURE__ */ Object.freeze({ minutesBefore: 0, chargePercent: 50 }),
   ]),
   rescheduleMinNoticeMinutes: 1440,
 });
