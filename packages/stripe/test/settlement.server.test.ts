@@ -166,6 +166,8 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
         noShowRows.map(async ({ id, tutor_id }, k) => {
           await sleep(k * 3);
           try {
+            // The presence rule: the tutor is in the session when marking the student absent.
+            await workers[k % WORKERS]!.sessions.join({ sessionId: id, userId: tutor_id });
             await workers[k % WORKERS]!.sessions.markNoShow({ sessionId: id, userId: tutor_id });
           } catch (error) {
             if (!isSessionError(error, 'SESSION_FINAL') && !isSessionError(error, 'CONFLICT')) throw error;
