@@ -7,7 +7,7 @@
 -- (provider, event_id), with its audit event), and nobody — the service role and the table owner included
 -- — updates or deletes a row.
 begin;
-select plan(59);
+select plan(63);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -54,9 +54,14 @@ select throws_ok($$ insert into public.session_attendance (provider, event_id, s
 select throws_ok($$ update public.session_attendance set role = 'student' $$, '42501', null, 'anon cannot update attendance');
 select throws_ok($$ delete from public.session_attendance $$, '42501', null, 'anon cannot delete attendance');
 select throws_ok($$ select public.itutor_record_attendance('{}', '{}') $$, '42501', null, 'anon cannot record attendance through the functions');
+select throws_ok($$ select public.itutor_list_attendance_for_sessions('["aaaaaaaa-0000-4000-8000-00000000000a"]') $$, '42501', null, 'anon cannot read attendance in a batch through the functions');
 reset role;
 
 -- tutor A -------------------------------------------------------------------------------------------
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
+select throws_ok($$ select public.itutor_list_attendance_for_sessions('["aaaaaaaa-0000-4000-8000-00000000000a"]') $$, '42501', null, 'a tutor cannot read attendance in a batch through the functions');
+reset role;
 set local role authenticated;
 set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
 select results_eq($$ select session_id::text || ':' || provider || ':' || role || ':' || kind || ':' || to_char(occurred_at at time zone 'UTC', 'HH24:MI')
@@ -142,6 +147,15 @@ select is(
   ), false, 'a replay of the same (provider, event_id) writes nothing');
 select is((select count(*)::integer from public.session_events where type = 'attendance.recorded'), 1, 'one audit event for the recorded leave, none for the replay');
 select is(public.itutor_list_session_attendance('aaaaaaaa-0000-4000-8000-00000000000a') -> 2 ->> 'role', 'student', 'the replay did not change the stored row');
+-- The batched read (settlement's): the same lists per session, sessions without entries left out, ids that
+-- are not UUIDs and anything but an array matching nothing.
+select is(
+  public.itutor_list_attendance_for_sessions('["aaaaaaaa-0000-4000-8000-00000000000a", "bbbbbbbb-0000-4000-8000-00000000000b", "not-a-uuid", "cccccccc-0000-4000-8000-00000000000c"]'),
+  jsonb_build_object('aaaaaaaa-0000-4000-8000-00000000000a', public.itutor_list_session_attendance('aaaaaaaa-0000-4000-8000-00000000000a'),
+                     'bbbbbbbb-0000-4000-8000-00000000000b', public.itutor_list_session_attendance('bbbbbbbb-0000-4000-8000-00000000000b')),
+  'the batched read answers each session''s list as the single read does, and nothing for the others');
+select is(public.itutor_list_attendance_for_sessions('{"ids": ["aaaaaaaa-0000-4000-8000-00000000000a"]}'), '{}'::jsonb, 'anything but an array of ids reads nothing');
+
 select throws_ok($$ insert into public.session_attendance (provider, event_id, session_id, role, kind, occurred_at, received_at) values ('zoom', 'a-student-joined', 'aaaaaaaa-0000-4000-8000-00000000000a', 'student', 'joined', now(), now()) $$, '23505', null, 'one row per (provider, event_id)');
 select throws_ok($$ insert into public.session_attendance (provider, event_id, session_id, role, kind, occurred_at, received_at) values ('zoom', 'z', 'aaaaaaaa-0000-4000-8000-00000000000a', 'absent', 'joined', now(), now()) $$, '23514', null, 'roles are tutor, student or unknown');
 select throws_ok($$ update public.session_attendance set role = 'student' $$, '42501', null, 'service_role cannot update attendance');
