@@ -362,6 +362,8 @@ describe('demo end to end', () => {
     expect(await timeline.locator('li').first().getAttribute('data-role')).toBe('student');
     expect(await biology.getByTestId('attendance').textContent()).toMatch(/Kim \(student\): joined .* UTC \(Zoom report\)/);
     expect(await events('bk-ada-kim-2').textContent()).toContain('Zoom reported the student joined');
+    // Zoom's API agrees with its webhook: the meeting is live (settlement would otherwise read "never started").
+    expect(demo.world.video.fake.meetings.get(Number((await sessionOf('bk-ada-kim-2')).meetingId))?.status).toBe('started');
     expect(await biology.textContent()).not.toContain('kim@zoom.example'); // e-mails stay on the server
     const session = await sessionOf('bk-ada-kim-2');
     expect(session.studentJoinedAt).toBeNull(); // not through the Join button: Zoom's report is the only evidence
