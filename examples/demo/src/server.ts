@@ -419,14 +419,21 @@ function attendee(entry: AttendanceEntry, tutorId: string, studentId: string): s
   return name && !name.includes('@') ? name : 'a participant Zoom did not identify';
 }
 
-/** Everything the page shows, sessions in time order. Nothing secret: no meeting URLs, keys or tokens. */
+/**
+ * Everything the page shows, sessions in time order (a rescheduled session at its new start). Nothing
+ * secret: no keys, tokens or idempotency keys. The meeting's id and join link are shown on the tutor's
+ * screen (the demo's links are its own meeting pages; a real host shows a join link only to the session's
+ * participants, as the Join route does).
+ */
 export async function snapshot(world: World, zoom: DemoZoomEvents) {
-  const bookings = [...world.bookings.values()].sort(
-    (a, b) => a.scheduledStartAt.getTime() - b.scheduledStartAt.getTime() || a.bookingId.localeCompare(b.bookingId),
+  const rows = await Promise.all(
+    [...world.bookings.values()].map(async (booking) => ({ booking, session: await world.core.sessions.getByBooking(booking.bookingId) })),
   );
+  // A reschedule moves the session, not the demo's booking record: the session's start is the lesson's start.
+  const startOf = ({ booking, session }: (typeof rows)[number]) => (session ?? booking).scheduledStartAt.getTime();
+  rows.sort((a, b) => startOf(a) - startOf(b) || a.booking.bookingId.localeCompare(b.booking.bookingId));
   const sessions = await Promise.all(
-    bookings.map(async (booking) => {
-      const session = await world.core.sessions.getByBooking(booking.bookingId);
+    rows.map(async ({ booking, session }) => {
       const events = session ? await world.core.sessions.listEvents(session.id) : [];
       // The charge ledger is server-side data: the page gets each attempt's PaymentIntent id and status,
       // never its idempotency key.
@@ -439,7 +446,7 @@ export async function snapshot(world: World, zoom: DemoZoomEvents) {
           subject: booking.subject,
           tutorId: booking.tutorId,
           studentId: booking.studentId,
-          scheduledStartAt: booking.scheduledStartAt.toISOString(),
+          scheduledStartAt: (session ?? booking).scheduledStartAt.toISOString(),
           durationMinutes: booking.durationMinutes,
           priceMinor: booking.priceMinor,
         },
@@ -456,6 +463,7 @@ export async function snapshot(world: World, zoom: DemoZoomEvents) {
         })),
         notice: session ? (world.payments.notices.get(session.id) ?? null) : null,
         zoom: session ? zoom.meetingState(session) : null,
+        meeting: session ? { id: session.meetingId, joinUrl: session.joinUrl } : null,
         studentJoinedOnZoom: studentJoinedOnZoom(attendance),
         attendance: [...attendance]
           .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.receivedAt.getTime() - b.receivedAt.getTime())

@@ -60,16 +60,19 @@ function acquireFake(): { fake: ZoomFake; release: () => void } {
   };
 }
 
-/** What the core's settlement asks the provider before deciding: the meeting's actual times (Zoom's past meeting). */
-type MeetingTimesReader = Required<Pick<VideoProvider, 'getMeetingTimes'>>;
+/**
+ * What the demo's provider does besides creating and deleting meetings: settlement asks for the meeting's
+ * actual times (Zoom's past meeting, or that it never started), and a reschedule moves the meeting.
+ */
+type ProviderExtras = Required<Pick<VideoProvider, 'getMeetingTimes' | 'moveMeeting'>>;
 
 export interface DemoVideo {
   /**
    * The `VideoProvider` the core gets: Zoom through the fake, join links mapped to the demo's meeting
-   * page, and `getMeetingTimes` (`GET /past_meetings/{id}` at the fake Zoom) for reconciliation before
-   * settlement.
+   * page, `getMeetingTimes` (`GET /past_meetings/{id}`, then `GET /meetings/{id}` at the fake Zoom) for
+   * reconciliation before settlement, and `moveMeeting` (`PATCH /meetings/{id}`) for a reschedule.
    */
-  readonly provider: VideoProvider & MeetingTimesReader;
+  readonly provider: VideoProvider & ProviderExtras;
   /** The SDK's Zoom provider (its `tokens` seal the tokens of the connect callback). */
   readonly zoom: ConnectedVideoProvider;
   /** The fake Zoom answering this process. */
@@ -110,12 +113,14 @@ export function createDemoVideo(options: { origin: () => string; adapter: Supaba
   const routed = videoProviders({ zoom: zoomProvider });
   // Zoom's join links (https://us05web.zoom.us/j/…) need the internet: the demo opens its own meeting page
   // for the same meeting instead. A real host keeps the provider's link.
-  const provider: VideoProvider & MeetingTimesReader = {
+  const provider: VideoProvider & ProviderExtras = {
     async createMeeting(input) {
       const meeting = await routed.createMeeting(input);
       return { ...meeting, joinUrl: `${options.origin()}/demo/meeting/${encodeURIComponent(meeting.meetingId)}?provider=${input.provider}` };
     },
     deleteMeeting: (input) => routed.deleteMeeting(input),
+    // A reschedule moves the meeting at Zoom (`PATCH /meetings/{id}`); its id and join link stay.
+    moveMeeting: (input) => routed.moveMeeting!(input),
     // Reconciliation before settlement: the meeting's actual start and end as its provider reports them.
     getMeetingTimes: (input) => routed.getMeetingTimes!(input),
   };

@@ -42,6 +42,20 @@ export interface WorldOptions {
 /** The instant simulated time begins at when the demo starts at `realStart`: the next whole minute. */
 export const simulatedStart = (realStart: Date) => startOfMinute(addMinutes(realStart, 1));
 
+/** The bookings confirmed before the demo starts (their sessions and Zoom meetings exist); the others await their tutor. */
+export const CONFIRMED_AT_START = [
+  'bk-ada-sam-1',
+  'bk-ada-kim-1',
+  'bk-ada-sam-2',
+  'bk-ada-lee-1',
+  'bk-ada-max-1',
+  'bk-ada-lee-2',
+  'bk-ada-kim-3',
+  'bk-ada-sam-4',
+  'bk-ada-sam-5',
+  'bk-ada-kim-4',
+] as const;
+
 /** Everything the demo server holds: database, core, clock, bookings. */
 export async function createWorld(options: WorldOptions) {
   const t0 = options.anchor?.simulated ?? simulatedStart(options.startAt ?? new Date());
@@ -82,11 +96,21 @@ export async function createWorld(options: WorldOptions) {
   book({ bookingId: 'bk-ada-lee-1', subject: 'Statistics', tutorId: PEOPLE.ada.id, studentId: PEOPLE.lee.id, scheduledStartAt: addMinutes(t0, 400), durationMinutes: 60, priceMinor: 15_000 });
   book({ bookingId: 'bk-ada-max-1', subject: 'French', tutorId: PEOPLE.ada.id, studentId: PEOPLE.max.id, scheduledStartAt: addMinutes(t0, 480), durationMinutes: 60, priceMinor: 12_500 });
   book({ bookingId: 'bk-ben-kim-1', subject: 'History', tutorId: PEOPLE.ben.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 60), durationMinutes: 60, priceMinor: 10_000 });
+  // Every way a session really ends (#22), after the lessons above:
+  // - nobody joins Lee's second lesson: Zoom says its meeting never started, so nothing is charged;
+  book({ bookingId: 'bk-ada-lee-2', subject: 'Probability', tutorId: PEOPLE.ada.id, studentId: PEOPLE.lee.id, scheduledStartAt: addMinutes(t0, 600), durationMinutes: 60, priceMinor: 15_000 });
+  // - Kim joins, Ada never does: Kim reports the tutor absent (nothing charged);
+  book({ bookingId: 'bk-ada-kim-3', subject: 'Spanish', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 720), durationMinutes: 60, priceMinor: 15_000 });
+  // - Sam cancels a lesson less than 24 hours ahead (50 % charged at once), and one 2 days ahead (free);
+  book({ bookingId: 'bk-ada-sam-4', subject: 'Calculus', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 20 * 60), durationMinutes: 60, priceMinor: 15_000 });
+  book({ bookingId: 'bk-ada-sam-5', subject: 'Trigonometry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 48 * 60), durationMinutes: 60, priceMinor: 15_000 });
+  // - Kim moves a lesson more than 24 hours ahead by a day: same session, same meeting link, Zoom's meeting moved.
+  book({ bookingId: 'bk-ada-kim-4', subject: 'Literature', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 50 * 60), durationMinutes: 60, priceMinor: 12_000 });
 
   // Ada connected Zoom earlier (tokens from the fake Zoom, sealed into her connection row); Ben has no
   // provider yet and connects through the page (the full OAuth redirect flow).
   await video.seedConnection(core, PEOPLE.ada.id);
-  for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) await core.sessions.create(bookings.get(id)!);
+  for (const id of CONFIRMED_AT_START) await core.sessions.create(bookings.get(id)!);
 
   return { t0, clock, database, core, gateway, payments, video, bookings };
 }

@@ -2,6 +2,7 @@
  * Which of the demo's "on Zoom" buttons make sense for a session now. Shared by the page (which shows
  * only those) and the server (which refuses the others). Plain data in, no I/O: safe in the browser.
  */
+import { isFinalStatus, type SessionStatus } from '@itutor/sessions-core/rules';
 
 /** The demo's Zoom actions (see `/demo/sessions/:id/zoom` in server.ts). */
 export type ZoomAction = 'student-joins' | 'ends-early' | 'ends-early-late-webhook';
@@ -17,7 +18,6 @@ export interface ZoomActionInput {
   readonly scheduledEndAt: Date | string;
 }
 
-const FINAL = new Set(['COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED']);
 
 /**
  * The actions available at `now` (epoch ms): none for a final session, one without a Zoom meeting,
@@ -31,7 +31,7 @@ export function zoomActionsAt(
   studentJoinedOnZoom: boolean,
   now: number,
 ): ZoomAction[] {
-  if (FINAL.has(session.status) || session.provider !== 'zoom' || session.meetingId === null) return [];
+  if (isFinalStatus(session.status as SessionStatus) || session.provider !== 'zoom' || session.meetingId === null) return [];
   if (!zoom || zoom.endedAt !== null || now < +new Date(session.joinOpensAt)) return [];
   const actions: ZoomAction[] = [];
   if (!studentJoinedOnZoom && now < +new Date(session.scheduledEndAt)) actions.push('student-joins');

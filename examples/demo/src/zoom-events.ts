@@ -41,6 +41,8 @@ export interface ZoomMeetingState {
   readonly started: boolean;
   /** When the meeting ended on Zoom (ISO), or `null` while it has not. */
   readonly endedAt: string | null;
+  /** When the meeting is scheduled on Zoom (ISO; a reschedule moves it), or `null` without a Zoom meeting. */
+  readonly startTime: string | null;
 }
 
 export interface DemoZoomEvents {
@@ -99,14 +101,21 @@ export function createDemoZoomEvents(world: World, routeUrl: () => string): Demo
     const id = String(meetingOf(session).id);
     if (started.has(id)) return [];
     started.set(id, at);
+    // Zoom's API says what its webhook says: the meeting is live (`GET /meetings/{id}` → "started"). Without
+    // this the fake would still answer "waiting", and settlement would read a meeting that never started.
+    world.video.fake.startMeeting(id);
     return [await send('meeting.started', object(session))];
   }
 
   return {
     meetingState(session) {
-      if (!session.meetingId || session.provider !== 'zoom') return { started: false, endedAt: null };
+      if (!session.meetingId || session.provider !== 'zoom') return { started: false, endedAt: null, startTime: null };
       const meeting = world.video.fake.meetings.get(Number(session.meetingId));
-      return { started: started.has(session.meetingId), endedAt: meeting?.ended?.end_time ?? null };
+      return {
+        started: started.has(session.meetingId),
+        endedAt: meeting?.ended?.end_time ?? null,
+        startTime: meeting ? new Date(meeting.start_time).toISOString() : null,
+      };
     },
 
     async studentJoins(session) {

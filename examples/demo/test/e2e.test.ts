@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { subMinutes } from 'date-fns';
+import { addDays, subMinutes } from 'date-fns';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumLaunchOptions } from '../../../scripts/chromium';
+import { formatInstant } from '../src/format.mjs';
 import { PortInUseError, startDemo, type RunningDemo } from '../start.mjs';
 
 /**
@@ -21,6 +22,19 @@ const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 const PEOPLE_IDS = { ada: 'tutor-ada', ben: 'tutor-ben' } as const;
+/** The bookings whose sessions (and Zoom meetings) exist when the demo starts; the three others await their tutor. */
+const CONFIRMED_AT_START = [
+  'bk-ada-sam-1',
+  'bk-ada-kim-1',
+  'bk-ada-sam-2',
+  'bk-ada-lee-1',
+  'bk-ada-max-1',
+  'bk-ada-lee-2',
+  'bk-ada-kim-3',
+  'bk-ada-sam-4',
+  'bk-ada-sam-5',
+  'bk-ada-kim-4',
+] as const;
 
 let demo: RunningDemo;
 let browser: Browser;
@@ -41,6 +55,15 @@ const travel = async (bookingId: string, label: string) => {
   await page.waitForLoadState('networkidle');
 };
 const joinButton = (view: Locator) => view.getByRole('button', { name: /join session/i });
+/** A participant clicks Join session (the meeting opens in a new tab, closed again) and the audit trail says so. */
+const joinThroughTheButton = async (bookingId: string, view: 'tutor-view' | 'student-view', recorded: string) => {
+  const button = joinButton(card(bookingId).getByTestId(view));
+  await expect.poll(() => button.isEnabled()).toBe(true);
+  const popup = page.waitForEvent('popup');
+  await button.click();
+  await (await popup).close();
+  await expect.poll(() => events(bookingId).textContent()).toContain(recorded);
+};
 /** One of a session's "On Zoom" buttons (the demo's Zoom sends its signed webhook to /api/webhooks/zoom). */
 const onZoom = (bookingId: string, label: 'Student joins on Zoom' | 'Meeting ends early on Zoom' | 'Webhook arrives 20 min late') =>
   card(bookingId).getByTestId('zoom-actions').getByRole('button', { name: label, exact: true });
@@ -101,6 +124,11 @@ describe('demo end to end', () => {
       'booking-bk-ada-sam-3',
       'booking-bk-ada-lee-1',
       'booking-bk-ada-max-1',
+      'booking-bk-ada-lee-2',
+      'booking-bk-ada-kim-3',
+      'booking-bk-ada-sam-4',
+      'booking-bk-ada-sam-5',
+      'booking-bk-ada-kim-4',
     ]);
 
     // Visible text (the raw payloads folded away): no 12-hour times, and every hh:mm is followed by the zone.
@@ -110,7 +138,12 @@ describe('demo end to end', () => {
       return copy.textContent ?? '';
     });
     expect(text).not.toMatch(/\d:\d\d\s?(AM|PM)/i);
-    const times = [...text.matchAll(/\b\d{2}:\d{2}(:\d{2})?\b( UTC)?/g)];
+    // Countdowns ("Join opens in 11:54:56", lessons hours or days ahead) are durations, not instants: each
+    // in the SDK's format (m:ss, then h:mm:ss), and taken out before the instants are checked.
+    const countdowns = [...text.matchAll(/ in (\d+:)?\d{1,2}:\d{2}(?!\d)/g)].map((m) => m[0]);
+    expect(countdowns.some((c) => /^ in \d{2,}:\d{2}:\d{2}$/.test(c))).toBe(true); // one over ten hours ahead, at least
+    const instants = text.replace(/ in (\d+:)?\d{1,2}:\d{2}(?!\d)/g, ' in <countdown>');
+    const times = [...instants.matchAll(/\b\d{2}:\d{2}(:\d{2})?\b( UTC)?/g)];
     expect(times.length).toBeGreaterThan(10);
     expect(times.filter((m) => !m[2]).map((m) => m[0])).toEqual([]);
     expect(await page.getByTestId('simulated-time').textContent()).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
@@ -181,11 +214,21 @@ describe('demo end to end', () => {
     await fresh.close();
   });
 
-  it('the tutor marks a no-show after the wait and sees NO_SHOW_STUDENT with 50 / 45 / 5', async () => {
-    await travel('bk-ada-kim-1', 'No-show point');
+  it('the tutor joins, waits, marks a no-show after the wait and sees NO_SHOW_STUDENT with 50 / 45 / 5', async () => {
+    // The presence rule: only a tutor who showed up may mark the student absent, so Ada joins first.
+    await travel('bk-ada-kim-1', 'Join opens');
     const tutor = card('bk-ada-kim-1').getByTestId('tutor-view');
+    await expect.poll(() => joinButton(tutor).isEnabled()).toBe(true);
+    const popup = page.waitForEvent('popup');
+    await joinButton(tutor).click();
+    await (await popup).close();
+    await expect.poll(() => events('bk-ada-kim-1').textContent()).toContain('Ada joined as the tutor');
+    expect((await sessionOf('bk-ada-kim-1')).tutorJoinedAt).not.toBeNull();
+
+    await travel('bk-ada-kim-1', 'No-show point');
     const trigger = tutor.getByRole('button', { name: /mark no-show/i });
     await expect.poll(() => trigger.isEnabled()).toBe(true);
+    expect(await tutor.textContent()).not.toContain('Join the session first');
     await trigger.click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.textContent()).toMatch(/TTD\s75\.00[\s\S]*TTD\s67\.50/);
@@ -319,6 +362,8 @@ describe('demo end to end', () => {
     expect(await timeline.locator('li').first().getAttribute('data-role')).toBe('student');
     expect(await biology.getByTestId('attendance').textContent()).toMatch(/Kim \(student\): joined .* UTC \(Zoom report\)/);
     expect(await events('bk-ada-kim-2').textContent()).toContain('Zoom reported the student joined');
+    // Zoom's API agrees with its webhook: the meeting is live (settlement would otherwise read "never started").
+    expect(demo.world.video.fake.meetings.get(Number((await sessionOf('bk-ada-kim-2')).meetingId))?.status).toBe('started');
     expect(await biology.textContent()).not.toContain('kim@zoom.example'); // e-mails stay on the server
     const session = await sessionOf('bk-ada-kim-2');
     expect(session.studentJoinedAt).toBeNull(); // not through the Join button: Zoom's report is the only evidence
@@ -499,6 +544,10 @@ describe('demo end to end', () => {
   it("Lee's card is declined: the ledger shows the declined PaymentIntent, and the next tick after the retry wait opens attempt 2", async () => {
     const lee = card('bk-ada-lee-1');
     expect(await lee.textContent()).toContain('a card that is declined (insufficient funds)');
+    // Both come to the lesson, so it is charged in full at the end (a lesson nobody joins is not: see Lee's second one).
+    await travel('bk-ada-lee-1', 'Join opens');
+    await joinThroughTheButton('bk-ada-lee-1', 'tutor-view', 'Ada joined as the tutor');
+    await joinThroughTheButton('bk-ada-lee-1', 'student-view', 'Lee joined as the student');
     await travel('bk-ada-lee-1', 'End');
     await page.getByTestId('settlement-tick').click();
     await expect.poll(() => lee.getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
@@ -514,15 +563,9 @@ describe('demo end to end', () => {
       'Declined (insufficient_funds): a new attempt follows at the next settlement run after the retry wait',
     );
     expect(await lee.getByTestId('charge-status').textContent()).not.toMatch(/pending/i);
-    // Nobody joined Lee's lesson: charged by the rules, but not shown as a green "Completed".
-    expect(await lee.getByTestId('status').textContent()).toBe('Charged — no one recorded as joined');
-    expect(await lee.getByTestId('status').getAttribute('data-attendance')).toBe('none');
-    // The Join buttons, which name a final session by its status, say the same.
-    for (const view of ['tutor-view', 'student-view']) expect(await lee.getByTestId(view).textContent()).toContain('Charged — no one recorded as joined');
-    expect(await lee.getByTestId('tutor-view').textContent()).not.toContain('Completed');
-    expect(await lee.getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(
-      await card('bk-ada-sam-1').getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor),
-    );
+    // Both joined: "Completed", the lesson took place; only the card failed.
+    expect(await lee.getByTestId('status').textContent()).toBe('Completed');
+    expect(await lee.getByTestId('status').getAttribute('data-attendance')).toBeNull();
     await expect.poll(() => events('bk-ada-lee-1').textContent()).toContain('Charge declined (insufficient_funds); a new attempt follows');
     await cardShot(lee, '12-card-declined');
 
@@ -556,6 +599,10 @@ describe('demo end to end', () => {
 
   it("Max's bank asks for authentication: the attempt fails with authentication_required and the host hook's message shows", async () => {
     const max = card('bk-ada-max-1');
+    // Both come to the lesson, so it is charged at the end.
+    await travel('bk-ada-max-1', 'Join opens');
+    await joinThroughTheButton('bk-ada-max-1', 'tutor-view', 'Ada joined as the tutor');
+    await joinThroughTheButton('bk-ada-max-1', 'student-view', 'Max joined as the student');
     await travel('bk-ada-max-1', 'End');
     await page.getByTestId('settlement-tick').click();
     await expect.poll(() => max.getByTestId('attempt-1').getAttribute('data-status')).toBe('failed');
@@ -566,6 +613,212 @@ describe('demo end to end', () => {
     expect(await max.getByTestId('charge-status').textContent()).toMatch(/^Declined \(authentication_required\): a new attempt follows/);
     await max.scrollIntoViewIfNeeded();
     await shot('13-authentication-required');
+  });
+
+  it("nobody joins Lee's second lesson: both screens say join first, and settlement asks Zoom, which says the meeting never started: NOBODY_JOINED, nothing charged", async () => {
+    const lesson = card('bk-ada-lee-2');
+    const session = await sessionOf('bk-ada-lee-2');
+    await travel('bk-ada-lee-2', 'No-show point');
+    // The presence rule on both screens: neither may report the other absent without having joined.
+    const tutorView = lesson.getByTestId('tutor-view');
+    const studentView = lesson.getByTestId('student-view');
+    await expect.poll(() => tutorView.locator('[data-itutor="no-show"]').getAttribute('data-state')).toBe('not-present');
+    expect(await tutorView.getByRole('button', { name: /mark no-show/i }).isDisabled()).toBe(true);
+    expect(await tutorView.textContent()).toContain('Join the session first to mark the student absent.');
+    await expect.poll(() => studentView.locator('[data-itutor="tutor-absent"]').getAttribute('data-state')).toBe('not-present');
+    expect(await studentView.getByRole('button', { name: 'Report tutor absent' }).isDisabled()).toBe(true);
+    expect(await studentView.textContent()).toContain('Join the session first to report your tutor absent.');
+    await cardShot(lesson.getByTestId('tutor-view').locator('..'), '15-join-first');
+    // The server says the same: a tutor who never joined cannot mark the student absent.
+    const refused = await fetch(`${demo.url}/api/sessions/${session.id}/mark-no-show`, { method: 'POST', headers: { 'x-demo-user': PEOPLE_IDS.ada } });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'TUTOR_NOT_PRESENT' });
+
+    // At the end, settlement asks Zoom: no past meeting, and the meeting itself is still "waiting".
+    const reads = { past: demo.world.video.fake.count('zoom.pastMeeting'), meeting: demo.world.video.fake.count('zoom.getMeeting') };
+    await travel('bk-ada-lee-2', 'End');
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => page.getByTestId('tick-result').textContent()).toContain('1 session settled as nobody joined');
+    await expect.poll(() => lesson.getAttribute('data-status')).toBe('NOBODY_JOINED');
+    expect(demo.world.video.fake.count('zoom.pastMeeting')).toBeGreaterThan(reads.past);
+    expect(demo.world.video.fake.count('zoom.getMeeting')).toBeGreaterThan(reads.meeting);
+    expect(demo.world.video.fake.meetings.get(Number(session.meetingId))?.status).toBe('waiting');
+    expect(demo.world.video.fake.meetings.get(Number(session.meetingId))?.ended).toBeUndefined();
+    // What people see: "Nobody joined", not a green "Completed"; nothing to pay, and Lee's declined card is never tried.
+    expect(await lesson.getByTestId('status').textContent()).toBe('Nobody joined');
+    expect(await lesson.getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(
+      await card('bk-ada-sam-1').getByTestId('status').evaluate((el) => getComputedStyle(el).backgroundColor),
+    );
+    const money = lesson.getByTestId('money');
+    expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('payout').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
+    expect(await lesson.getByTestId('ledger-empty').count()).toBe(1);
+    await expect.poll(() => events('bk-ada-lee-2').textContent()).toContain('Settled as “Nobody joined” (Zoom said the meeting never started): TTD');
+    // Stored: the outcome, its evidence, no charge sent.
+    expect(await sessionOf('bk-ada-lee-2')).toMatchObject({ status: 'NOBODY_JOINED', chargeAmountMinor: 0, payoutAmountMinor: 0, chargeStatus: 'none' });
+    const settled = (await demo.world.core.sessions.listEvents(session.id)).find((e) => e.type === 'session.settled');
+    expect(settled?.payload).toMatchObject({ outcome: 'NOBODY_JOINED', evidence: 'never_started', chargeMinor: 0 });
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-lee-2')).toHaveLength(0);
+    expect(demo.world.payments.fake.paymentIntents.filter((p) => p.metadata.itutor_session_id === session.id)).toHaveLength(0);
+    await cardShot(lesson, '16-nobody-joined');
+  });
+
+  it("Ada never joins Kim's Spanish lesson: Kim joins, waits, and reports the tutor absent: NO_SHOW_TUTOR, nothing charged", async () => {
+    const spanish = card('bk-ada-kim-3');
+    const session = await sessionOf('bk-ada-kim-3');
+    const studentView = spanish.getByTestId('student-view');
+    const report = studentView.getByRole('button', { name: 'Report tutor absent', exact: true });
+    await travel('bk-ada-kim-3', 'Join opens');
+    await joinThroughTheButton('bk-ada-kim-3', 'student-view', 'Kim joined as the student');
+    // Kim waits: the report opens when the no-show wait is over, the same instant a tutor's no-show would.
+    await expect.poll(() => studentView.textContent()).toMatch(/You can report your tutor absent in \d+:\d\d/);
+    expect(await report.isDisabled()).toBe(true);
+
+    await travel('bk-ada-kim-3', 'No-show point');
+    await expect.poll(() => report.isEnabled()).toBe(true);
+    // Kim joined in time, so Ada's screen offers no no-show.
+    expect(await spanish.getByTestId('tutor-view').getByRole('button', { name: /mark no-show/i }).count()).toBe(0);
+    await report.click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toContain('The session ends now and nothing is charged: you pay nothing.');
+    await shot('17-report-tutor-absent', page, false);
+    await dialog.getByRole('button', { name: 'Report tutor absent', exact: true }).click();
+    await expect.poll(() => spanish.getAttribute('data-status')).toBe('NO_SHOW_TUTOR');
+    expect(await studentView.textContent()).toContain('Tutor absence reported. You will not be charged.');
+    expect(await spanish.getByTestId('status').textContent()).toBe('Tutor no-show');
+    // The money panel: nothing to pay, nothing paid out.
+    const money = spanish.getByTestId('money');
+    expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('payout').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('fee').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await money.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
+    await expect.poll(() => events('bk-ada-kim-3').textContent()).toMatch(/Kim reported Ada absent: TTD\s0\.00 to charge/);
+    // Stored: the outcome, by Kim, and no charge anywhere.
+    expect(await sessionOf('bk-ada-kim-3')).toMatchObject({ status: 'NO_SHOW_TUTOR', chargeAmountMinor: 0, payoutAmountMinor: 0, chargeStatus: 'none', tutorJoinedAt: null });
+    const marked = (await demo.world.core.sessions.listEvents(session.id)).find((e) => e.type === 'session.tutor_no_show_marked');
+    expect(marked).toMatchObject({ actor: 'student-kim', payload: { outcome: 'NO_SHOW_TUTOR', chargeMinor: 0 } });
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-kim-3')).toHaveLength(0);
+    expect(demo.world.payments.fake.paymentIntents.filter((p) => p.metadata.itutor_session_id === session.id)).toHaveLength(0);
+    await cardShot(spanish, '18-tutor-no-show');
+  });
+
+  it('Sam cancels the Calculus lesson less than 24 hours ahead: the dialog states TTD 75.00, and that exact fee is charged at once (CANCELLED_LATE)', async () => {
+    const calculus = card('bk-ada-sam-4');
+    const session = await sessionOf('bk-ada-sam-4');
+    const ahead = session.scheduledStartAt.getTime() - simulatedNow();
+    expect(ahead).toBeGreaterThan(0);
+    expect(ahead).toBeLessThan(24 * 60 * 60_000); // inside the last 24 hours: the student's 50 % tier
+    const intents = demo.world.payments.fake.paymentIntents.length;
+    await calculus.getByTestId('student-view').getByRole('button', { name: 'Cancel session', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toMatch(/You will be charged TTD\s75\.00 \(50\s?%\)\./);
+    await shot('19-late-cancel-fee', page, false);
+    await dialog.getByRole('button', { name: 'Cancel session', exact: true }).click();
+    await expect.poll(() => calculus.getAttribute('data-status')).toBe('CANCELLED_LATE');
+    expect(await calculus.getByTestId('student-view').textContent()).toContain('Session cancelled.');
+    expect(await calculus.getByTestId('status').textContent()).toBe('Cancelled late');
+    const money = calculus.getByTestId('money');
+    expect(await money.getByTestId('charged').textContent()).toMatch(/TTD\s75\.00/);
+    expect(await money.getByTestId('payout').textContent()).toMatch(/TTD\s67\.50/);
+    expect(await money.getByTestId('fee').textContent()).toMatch(/TTD\s7\.50/);
+    await expect.poll(() => money.getByTestId('charge-status').textContent()).toBe('Succeeded');
+    expect(await calculus.getByTestId('attempt-1').textContent()).toMatch(/^Attempt 1: TTD\s75\.00 · pi_\w+ · succeeded$/);
+    expect(await events('bk-ada-sam-4').textContent()).toMatch(/Cancelled late by Sam \d+ h( \d+ min)? before the start: a 50% fee, TTD\s75\.00 to charge, TTD\s67\.50 to the tutor/);
+    // The fake Stripe holds exactly one charge for it, of exactly the fee shown, taken at once (no settlement run).
+    const charged = demo.world.payments.fake.paymentIntents.filter((p) => p.metadata.itutor_session_id === session.id);
+    expect(charged).toHaveLength(1);
+    expect(charged[0]).toMatchObject({ amount: 7_500, application_fee_amount: 750, currency: 'ttd', status: 'succeeded' });
+    expect(demo.world.payments.fake.paymentIntents).toHaveLength(intents + 1);
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-4').map((i) => i.amountMinor)).toEqual([7_500]);
+    expect(await sessionOf('bk-ada-sam-4')).toMatchObject({
+      status: 'CANCELLED_LATE',
+      cancelledBy: 'student',
+      chargeAmountMinor: 7_500,
+      payoutAmountMinor: 6_750,
+      platformFeeMinor: 750,
+      chargeStatus: 'succeeded',
+      chargeReference: charged[0]!.id,
+    });
+    await cardShot(calculus, '20-cancelled-late');
+  });
+
+  it('Sam cancels the Trigonometry lesson two days ahead for free: CANCELLED, nothing charged', async () => {
+    const trigonometry = card('bk-ada-sam-5');
+    const session = await sessionOf('bk-ada-sam-5');
+    expect(session.scheduledStartAt.getTime() - simulatedNow()).toBeGreaterThanOrEqual(24 * 60 * 60_000);
+    const intents = demo.world.payments.fake.paymentIntents.length;
+    await trigonometry.getByTestId('student-view').getByRole('button', { name: 'Cancel session', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toContain('Cancelling now is free: nothing is charged.');
+    await dialog.getByRole('button', { name: 'Cancel session', exact: true }).click();
+    await expect.poll(() => trigonometry.getAttribute('data-status')).toBe('CANCELLED');
+    expect(await trigonometry.getByTestId('status').textContent()).toBe('Cancelled');
+    expect(await trigonometry.getByTestId('money').getByTestId('charged').textContent()).toMatch(/TTD\s0\.00/);
+    expect(await trigonometry.getByTestId('charge-status').textContent()).toBe('Nothing to charge');
+    expect(await events('bk-ada-sam-5').textContent()).toMatch(/Cancelled by Sam \d+ h( \d+ min)? before the start: free, nothing charged/);
+    expect(await sessionOf('bk-ada-sam-5')).toMatchObject({ status: 'CANCELLED', cancelledBy: 'student', chargeAmountMinor: 0, chargeStatus: 'none' });
+    expect(demo.world.payments.fake.paymentIntents).toHaveLength(intents);
+    expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-5')).toHaveLength(0);
+  });
+
+  it("Kim moves the Literature lesson by a day: the same session and join link, new times, and Zoom's meeting moved", async () => {
+    const literature = card('bk-ada-kim-4');
+    const before = await sessionOf('bk-ada-kim-4');
+    const zoomMeeting = () => demo.world.video.fake.meetings.get(Number(before.meetingId))!;
+    const tutorView = literature.getByTestId('tutor-view');
+    const picker = literature.getByTestId('reschedule');
+    // What Ada's screen shows of the meeting: its id, its join link, and its time on Zoom.
+    expect(await tutorView.getByTestId('meeting-id').textContent()).toBe(before.meetingId);
+    expect(await tutorView.getByTestId('meeting-link').textContent()).toBe(before.joinUrl);
+    expect(await tutorView.getByTestId('meeting-link').getAttribute('href')).toBe(before.joinUrl);
+    expect(await tutorView.getByTestId('zoom-start').getAttribute('data-value')).toBe(before.scheduledStartAt.toISOString());
+    expect(Date.parse(zoomMeeting().start_time)).toBe(before.scheduledStartAt.getTime());
+    const moves = demo.world.video.fake.count('zoom.updateMeeting');
+
+    // One day earlier would be less than 24 hours ahead: refused in words, and nothing moves anywhere.
+    await picker.getByLabel('Move this lesson to').selectOption('-1');
+    await picker.getByRole('button', { name: 'Move', exact: true }).click();
+    const result = literature.getByTestId('reschedule-result');
+    await expect.poll(() => result.getAttribute('data-code')).toBe('INVALID_INPUT');
+    expect(await result.textContent()).toBe('Not moved: the new start must be at least 24 hours ahead. Nothing changed.');
+    expect(await sessionOf('bk-ada-kim-4')).toMatchObject({ scheduledStartAt: before.scheduledStartAt, version: before.version });
+    expect(Date.parse(zoomMeeting().start_time)).toBe(before.scheduledStartAt.getTime());
+    expect(demo.world.video.fake.count('zoom.updateMeeting')).toBe(moves);
+
+    // One day later: moved.
+    const startAt = addDays(before.scheduledStartAt, 1);
+    await picker.getByLabel('Move this lesson to').selectOption('1');
+    await picker.getByRole('button', { name: 'Move', exact: true }).click();
+    await expect.poll(() => result.textContent()).toBe(`Moved to ${formatInstant(startAt)}. The meeting and its join link stay the same.`);
+    const after = await sessionOf('bk-ada-kim-4');
+    expect(after).toMatchObject({
+      id: before.id,
+      bookingId: before.bookingId,
+      status: 'SCHEDULED',
+      meetingId: before.meetingId,
+      joinUrl: before.joinUrl,
+      scheduledStartAt: startAt,
+      scheduledEndAt: addDays(before.scheduledEndAt, 1),
+      joinOpensAt: addDays(before.joinOpensAt, 1),
+      noShowEligibleAt: addDays(before.noShowEligibleAt, 1),
+      chargeScheduledAt: addDays(before.chargeScheduledAt, 1),
+    });
+    // Zoom's meeting moved (PATCH /meetings/{id}), the same meeting: its id and join link unchanged.
+    expect(demo.world.video.fake.count('zoom.updateMeeting')).toBe(moves + 1);
+    expect(Date.parse(zoomMeeting().start_time)).toBe(startAt.getTime());
+    expect(zoomMeeting().duration).toBe(before.durationMinutes);
+    // The page: the new times, the same id and link on Ada's screen, Zoom's new time beside them.
+    await expect.poll(() => tutorView.getByTestId('zoom-start').getAttribute('data-value')).toBe(startAt.toISOString());
+    expect(await tutorView.getByTestId('meeting-id').textContent()).toBe(before.meetingId);
+    expect(await tutorView.getByTestId('meeting-link').textContent()).toBe(before.joinUrl);
+    expect(await literature.locator('.card-head').textContent()).toContain(formatInstant(startAt));
+    expect(await literature.getByRole('list', { name: 'Timeline' }).textContent()).toContain(`${formatInstant(startAt)} Starts`);
+    expect(await literature.getAttribute('data-status')).toBe('SCHEDULED');
+    expect(await events('bk-ada-kim-4').textContent()).toContain(
+      `Kim moved the session from ${formatInstant(before.scheduledStartAt)} to ${formatInstant(startAt)}: the same meeting and join link`,
+    );
+    await cardShot(literature, '21-rescheduled');
   });
 
   it('reads on a laptop and on a phone: no sideways scrolling, a slim sticky bar', async () => {
@@ -604,7 +857,7 @@ describe('Restart', () => {
     // The clock is back where the demo started.
     expect(Math.abs(simulatedNow() - demo.world.t0.getTime())).toBeLessThan(10_000);
     await expect.poll(async () => Math.abs(parseClock((await page.getByTestId('simulated-time').textContent())!) - demo.world.t0.getTime())).toBeLessThan(10_000);
-    // Every booking as at the start: the five confirmed ones scheduled (one audit event each), the other three awaiting confirmation.
+    // Every booking as at the start: the ten confirmed ones scheduled (one audit event each, at their first times), the other three awaiting confirmation.
     const statuses = await page.locator('article[data-testid^="booking-"]').evaluateAll((cards) =>
       Object.fromEntries(cards.map((c) => [c.getAttribute('data-testid'), c.getAttribute('data-status')])),
     );
@@ -617,11 +870,20 @@ describe('Restart', () => {
       'booking-bk-ada-sam-3': 'UNCONFIRMED',
       'booking-bk-ada-lee-1': 'SCHEDULED',
       'booking-bk-ada-max-1': 'SCHEDULED',
+      'booking-bk-ada-lee-2': 'SCHEDULED',
+      'booking-bk-ada-kim-3': 'SCHEDULED',
+      'booking-bk-ada-sam-4': 'SCHEDULED',
+      'booking-bk-ada-sam-5': 'SCHEDULED',
+      'booking-bk-ada-kim-4': 'SCHEDULED',
     });
-    for (const id of ['bk-ada-sam-1', 'bk-ada-kim-1', 'bk-ada-sam-2', 'bk-ada-lee-1', 'bk-ada-max-1']) {
+    for (const id of CONFIRMED_AT_START) {
       expect(await card(id).textContent()).toContain('Audit trail (1 event)');
       expect(await card(id).getByTestId('ledger-empty').count()).toBe(1);
+      expect((await sessionOf(id)).scheduledStartAt).toEqual(demo.world.bookings.get(id)!.scheduledStartAt);
     }
+    // The rescheduled lesson is back at its first time, on Zoom too (a new meeting of the new fake).
+    const literature = await sessionOf('bk-ada-kim-4');
+    expect(Date.parse(demo.world.video.fake.meetings.get(Number(literature.meetingId))!.start_time)).toBe(literature.scheduledStartAt.getTime());
     // No message of the world before on any card, no settlement report.
     expect(await page.getByTestId('message').count()).toBe(0);
     expect(await page.getByTestId('tick-result').count()).toBe(0);
@@ -632,8 +894,8 @@ describe('Restart', () => {
     // The fakes: a new fake Stripe with no PaymentIntents; the fake Zoom made afresh, holding only the new meetings.
     expect(demo.world.payments.fake).not.toBe(before.stripe);
     expect(demo.world.payments.fake.paymentIntents).toHaveLength(0);
-    expect(demo.world.video.fake.meetings.size).toBe(5);
-    expect(before.zoomMeetings).toBeGreaterThan(5);
+    expect(demo.world.video.fake.meetings.size).toBe(CONFIRMED_AT_START.length);
+    expect(before.zoomMeetings).toBeGreaterThan(CONFIRMED_AT_START.length);
     // The page switched to the new world at once: no read of a session that no longer exists.
     await page.waitForLoadState('networkidle');
     expect(failedReads).toEqual([]);

@@ -1,9 +1,17 @@
 import { StrictMode, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS } from '@itutor/sessions-core/rules';
+import { DEFAULT_POLICY, effectiveStatus, formatMoney, fromSessionJson, isFinalStatus, STATUS_LABELS } from '@itutor/sessions-core/rules';
 import { type SessionError, type SessionJson, type SessionStatus } from '@itutor/sessions-core';
-import { getSessionAttendance, postSessionAction } from '@itutor/sessions-core/client';
-import { MarkNoShowButton, SessionClockProvider, SessionJoinButton, useSessionClock } from '@itutor/sessions-react';
+import { getCancellationPreview, getSessionAttendance, postSessionAction } from '@itutor/sessions-core/client';
+import {
+  CancelSessionButton,
+  MarkNoShowButton,
+  ReportTutorAbsentButton,
+  SessionClockProvider,
+  SessionJoinButton,
+  useRescheduleSession,
+  useSessionClock,
+} from '@itutor/sessions-react';
 import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';
 import { ConnectVideoProvider, DEFAULT_CONNECT_LABELS, videoConnectHref } from '@itutor/sessions-react/connect';
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
@@ -43,6 +51,12 @@ const CONNECT_OUTCOME_TEXT: Record<string, string> = {
   failed: DEFAULT_CONNECT_LABELS.outcomeFailed,
 };
 
+/** "7 h 45 min before the start" (from whole minutes). */
+const beforeTheStart = (minutes: number) => {
+  const [h, m] = [Math.floor(minutes / 60), minutes % 60];
+  return `${h ? `${h} h ` : ''}${h && !m ? '' : `${m} min `}before the start`;
+};
+
 const money = (minor: unknown) => (typeof minor === 'number' ? formatMoney(minor, { locale: LOCALE }) : '—');
 const providerName = (provider: unknown) => (provider === 'google_meet' ? 'Google Meet' : provider === 'zoom' ? 'Zoom' : String(provider ?? 'no provider'));
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -68,8 +82,20 @@ function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
       return `${who} joined${p.role ? ` as the ${String(p.role)}` : ''}`;
     case 'session.no_show_marked':
       return `${who} marked ${row.studentName} absent: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
-    case 'session.settled':
-      return `Settled as “${outcome}”: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
+    case 'session.tutor_no_show_marked':
+      return `${who} reported ${row.tutorName} absent: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
+    case 'session.settled': {
+      // NOBODY_JOINED says on what evidence: the provider's word, never a guess.
+      const evidence =
+        p.evidence === 'never_started'
+          ? ` (${providerName(row.session?.provider)} said the meeting never started)`
+          : p.evidence === 'provider_attendance'
+            ? ` (${providerName(row.session?.provider)} reported the meeting without either of them)`
+            : '';
+      return `Settled as “${outcome}”${evidence}: ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`;
+    }
+    case 'session.rescheduled':
+      return `${who} moved the session from ${formatInstant(String(p.previousStartAt))} to ${formatInstant(String(p.startAt))}: the same meeting and join link`;
     case 'session.meeting_ended': {
       const at = typeof p.endedAt === 'string' ? ` at ${formatInstant(p.endedAt)}` : '';
       // `source`: the provider's webhook, settlement asking the provider (reconciliation), or the host.
@@ -85,8 +111,13 @@ function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
       return `${providerName(p.provider)} reported the ${p.role === 'tutor' || p.role === 'student' ? String(p.role) : 'unidentified participant'} ${
         p.kind === 'left' ? 'left' : 'joined'
       }${typeof p.at === 'string' ? ` at ${formatInstant(p.at)}` : ''}`;
-    case 'session.cancelled':
-      return `Cancelled${p.by ? ` by the ${String(p.by)}` : ''}`;
+    case 'session.cancelled': {
+      const by = p.by === 'platform' ? 'the platform' : p.by === 'tutor' ? row.tutorName : p.by === 'student' ? row.studentName : who;
+      const ahead = typeof p.minutesBefore === 'number' ? ` ${beforeTheStart(p.minutesBefore)}` : '';
+      return p.outcome === 'CANCELLED_LATE'
+        ? `Cancelled late by ${by}${ahead}: a ${String(p.chargePercent)}% fee, ${money(p.chargeMinor)} to charge, ${money(p.payoutMinor)} to the tutor`
+        : `Cancelled by ${by}${ahead}: free, nothing charged`;
+    }
     case 'charge.requested':
       return `Charge of ${money(p.amountMinor)} sent to the payment gateway${p.attempt ? ` (attempt ${String(p.attempt)})` : ''}`;
     case 'charge.succeeded':
@@ -217,7 +248,9 @@ function Ledger({ row }: { row: DemoSessionRow }) {
       <h4>Payments (Stripe)</h4>
       {row.card && <p className="muted">{row.studentName}’s saved card: {row.card}.</p>}
       {row.ledger.length === 0 ? (
-        <p className="muted" data-testid="ledger-empty">No charge attempt yet.</p>
+        <p className="muted" data-testid="ledger-empty">
+          {row.session?.chargeAmountMinor === 0 ? 'Nothing to charge, so no charge attempt.' : 'No charge attempt yet.'}
+        </p>
       ) : (
         <ol className="plain" data-testid="ledger">
           {row.ledger.map((a) => (
@@ -327,8 +360,10 @@ const anyoneJoined = (row: DemoSessionRow) =>
   !!row.session?.tutorJoinedAt || !!row.session?.studentJoinedAt || row.attendance.some((a) => a.kind === 'joined' && a.role !== 'unknown');
 
 /**
- * A session settled `COMPLETED_ASSUMED` with no join on record by either side: the rules charged it in
- * full (its meeting's end was unknown), but it is no green "Completed". The status stays what it is.
+ * A session settled `COMPLETED_ASSUMED` with no join on record by either side. When Zoom answers,
+ * settlement calls such a lesson `NOBODY_JOINED` (nothing charged: Zoom says the meeting never started);
+ * only without that evidence — Zoom could not be asked in time — do the rules charge it in full as
+ * completed. Then it is no green "Completed" either. The status stays what it is.
  */
 const nobodyJoined = (row: DemoSessionRow) => row.session?.status === 'COMPLETED_ASSUMED' && !anyoneJoined(row);
 const NOBODY_JOINED_LABEL = 'Charged — no one recorded as joined';
@@ -344,8 +379,8 @@ function StatusBadge({ row }: { row: DemoSessionRow }) {
     );
   }
   const status = now ? effectiveStatus(fromSessionJson(session), now) : session.status;
-  // COMPLETED_ASSUMED charges in full when the meeting's end is unknown, also when nobody joined (the
-  // seed's rule): not a green "Completed" then, but what happened.
+  // COMPLETED_ASSUMED charges in full when the meeting's end is unknown, also when no join is on record
+  // and the provider gave no evidence that nobody came: not a green "Completed" then, but what happened.
   if (status === 'COMPLETED_ASSUMED' && nobodyJoined(row)) {
     return (
       <span className="badge" data-testid="status" data-status={status} data-attendance="none" title="Completed (assumed): the meeting's end was unknown, so the rules charge in full">
@@ -372,6 +407,8 @@ function noShowRefusal(error: SessionError, row: DemoSessionRow): string {
       }).`;
     case 'TOO_EARLY':
       return `Too early: ${tutor} can mark ${student} absent from ${error.details.availableAt ? formatInstant(error.details.availableAt) : 'the end of the no-show wait'}.`;
+    case 'TUTOR_NOT_PRESENT':
+      return `${tutor} has not joined the session, so ${tutor} cannot mark ${student} absent: only someone who showed up can report the other absent. ${tutor} joins first.`;
     case 'SESSION_FINAL':
       return 'The session is already settled, so nothing was changed.';
     case 'NOT_SESSION_TUTOR':
@@ -381,17 +418,48 @@ function noShowRefusal(error: SessionError, row: DemoSessionRow): string {
   }
 }
 
+/** Why the student's report of an absent tutor was refused, as a sentence (the dialog shows the server's own words as well). */
+function tutorAbsentRefusal(error: SessionError, row: DemoSessionRow): string {
+  const { tutorName: tutor, studentName: student } = row;
+  switch (error.code) {
+    case 'TUTOR_JOINED':
+      return `${student} cannot report ${tutor} absent: ${tutor} joined within the wait.`;
+    case 'STUDENT_NOT_PRESENT':
+      return `${student} has not joined the session, so ${student} cannot report ${tutor} absent: only someone who showed up can report the other absent.`;
+    case 'TOO_EARLY':
+      return `Too early: ${student} can report ${tutor} absent from ${error.details.availableAt ? formatInstant(error.details.availableAt) : 'the end of the wait'}.`;
+    case 'SESSION_FINAL':
+      return 'The session is already settled, so nothing was changed.';
+    default:
+      return `The report was not recorded (the server answered ${error.details.httpStatus ?? 'nothing'}). Nothing was changed; try again.`;
+  }
+}
+
+/** Why a reschedule was refused, as a sentence (the SDK's code stays on the message for programs). */
+function rescheduleRefusal(error: SessionError): string {
+  const hours = DEFAULT_POLICY.rescheduleMinNoticeMinutes / 60;
+  switch (error.code) {
+    case 'INVALID_INPUT':
+      return `Not moved: the new start must be at least ${hours} hours ahead. Nothing changed.`;
+    case 'TOO_LATE':
+      return `Not moved: a lesson can only be moved up to ${hours} hours before its start, and before anyone joined. Nothing changed.`;
+    case 'PROVIDER_UNAVAILABLE':
+      return 'Not moved: Zoom could not move the meeting, so nothing changed. Try again in a moment.';
+    case 'SESSION_FINAL':
+      return 'Not moved: the session is already over or cancelled.';
+    default:
+      return `Not moved (${error.message || `the server answered ${error.details.httpStatus ?? 'nothing'}`}). Nothing changed.`;
+  }
+}
+
 /**
- * The tutor's no-show button, told what the video provider reported (as the React kit's README shows):
- * the session's attendance from the SDK's route, `summary.studentJoinedAt` passed as
- * `providerStudentJoinedAt` (a join within the wait hides the button), and `SessionAttendanceStatus`
- * beside it to say why. Read again whenever the page sees a new report.
+ * The session's attendance as the video provider reports it, read through the SDK's route as `userId`
+ * (a participant): on mount, then again whenever the page's state shows a new report.
  */
-function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (error: SessionError) => void }) {
+function useAttendanceAs(row: DemoSessionRow, userId: string) {
   const session = row.session!;
-  const tutorId = row.booking.tutorId;
   const { attendance, refresh } = useSessionAttendance(session.id, {
-    fetchAttendance: (id, { signal }) => getSessionAttendance(id, { fetch: fetchAs(tutorId), signal }),
+    fetchAttendance: (id, { signal }) => getSessionAttendance(id, { fetch: fetchAs(userId), signal }),
     refreshIntervalMs: 0, // read on mount, then again below when the page's state shows a new report
   });
   const reports = row.attendance.length;
@@ -401,12 +469,28 @@ function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChan
     seen.current = reports;
     refresh();
   }, [reports, refresh]);
+  return attendance;
+}
+
+/**
+ * The tutor's no-show button, told what the video provider reported (as the React kit's README shows):
+ * the session's attendance from the SDK's route, `summary.studentJoinedAt` passed as
+ * `providerStudentJoinedAt` (a join within the wait hides the button) and `summary.tutorJoinedAt` as
+ * `providerTutorJoinedAt` (the presence rule: until the tutor's own join is on record the button stays
+ * disabled and says "join first"), and `SessionAttendanceStatus` beside it to say why. Read again
+ * whenever the page sees a new report.
+ */
+function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (error: SessionError) => void }) {
+  const session = row.session!;
+  const tutorId = row.booking.tutorId;
+  const attendance = useAttendanceAs(row, tutorId);
   return (
     <>
       <MarkNoShowButton
         session={session}
         role="tutor"
         providerStudentJoinedAt={attendance?.summary.studentJoinedAt}
+        providerTutorJoinedAt={attendance?.summary.tutorJoinedAt}
         markNoShow={(id) => postSessionAction(id, 'mark-no-show', { fetch: fetchAs(tutorId) })}
         onSuccess={() => void onChange()}
         onError={(error) => {
@@ -416,6 +500,129 @@ function TutorNoShow({ row, onChange, onRefused }: { row: DemoSessionRow; onChan
       />
       {!isFinalStatus(session.status) && <SessionAttendanceStatus attendance={attendance} role="tutor" />}
     </>
+  );
+}
+
+/**
+ * The student's side of the #22 outcomes, with the React kit's own components: **Report tutor absent**
+ * (`ReportTutorAbsentButton`, fed the provider's joins as the presence rule needs), **Cancel session**
+ * (`CancelSessionButton`: the fee the server quotes now, confirmed as shown) and a reschedule picker of
+ * the demo's own on `useRescheduleSession`. Every call goes as the student (the demo's sign-in header).
+ */
+function StudentActions({ row, onChange, onRefused }: { row: DemoSessionRow; onChange: () => Promise<void>; onRefused: (text: string, code: string) => void }) {
+  const session = row.session!;
+  const studentId = row.booking.studentId;
+  const attendance = useAttendanceAs(row, studentId);
+  return (
+    <>
+      <ReportTutorAbsentButton
+        session={session}
+        role="student"
+        providerTutorJoinedAt={attendance?.summary.tutorJoinedAt}
+        providerStudentJoinedAt={attendance?.summary.studentJoinedAt}
+        reportTutorAbsent={(id) => postSessionAction(id, 'report-tutor-absent', { fetch: fetchAs(studentId) })}
+        onSuccess={() => void onChange()}
+        onError={(error) => {
+          const code = error.code === 'REQUEST_FAILED' ? error.details.problemCode : error.code;
+          if (code) onRefused(tutorAbsentRefusal(error, row), code);
+          void onChange();
+        }}
+      />
+      <CancelSessionButton
+        session={session}
+        className="cancel-session"
+        fetchCancellationPreview={(id, { signal }) => getCancellationPreview(id, { fetch: fetchAs(studentId), signal })}
+        cancelSession={(id, body) => postSessionAction(id, 'cancel', { fetch: fetchAs(studentId), body })}
+        onCancelled={() => void onChange()}
+      />
+      <ReschedulePicker row={row} userId={studentId} onChange={onChange} />
+    </>
+  );
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+/** The picker's choices, in whole days from the current start (one day earlier shows the notice rule refusing). */
+const RESCHEDULE_DAYS = [-1, 1, 2, 7] as const;
+const daysLabel = (days: number) => `${Math.abs(days)} day${Math.abs(days) === 1 ? '' : 's'} ${days < 0 ? 'earlier' : 'later'}`;
+
+/**
+ * "Move this lesson": the demo's own small time picker on the kit's `useRescheduleSession` (a host brings
+ * its own picker). Offered while the session may be moved: not settled, nobody joined, and at least the
+ * policy's notice (24 hours) before its start. The server decides; a refusal comes back in words.
+ */
+function ReschedulePicker({ row, userId, onChange }: { row: DemoSessionRow; userId: string; onChange: () => Promise<void> }) {
+  const session = row.session!;
+  const now = useSessionClock();
+  const start = Date.parse(session.scheduledStartAt);
+  const [days, setDays] = useState<number>(1);
+  const { reschedule, pending, error, session: moved } = useRescheduleSession(session.id, {
+    reschedule: (id, body) => postSessionAction(id, 'reschedule', { fetch: fetchAs(userId), body }),
+    onSuccess: () => void onChange(),
+  });
+  const notice = DEFAULT_POLICY.rescheduleMinNoticeMinutes * 60_000;
+  const movable =
+    now !== null && !isFinalStatus(session.status) && !session.studentJoinedAt && !session.tutorJoinedAt && now.getTime() <= start - notice;
+  const id = `move-${session.id}`;
+  const result = error ? (
+    <p className="message" role="alert" data-testid="reschedule-result" data-code={error.code}>
+      {rescheduleRefusal(error)}
+    </p>
+  ) : moved ? (
+    <p className="message" role="status" data-testid="reschedule-result">
+      Moved to {formatInstant(moved.scheduledStartAt)}. The meeting and its join link stay the same.
+    </p>
+  ) : null;
+  if (!movable) return result;
+  return (
+    <div className="reschedule" data-testid="reschedule">
+      <label htmlFor={id}>Move this lesson to</label>
+      <div className="reschedule-row">
+        <select id={id} value={days} disabled={pending} onChange={(event) => setDays(Number(event.target.value))} data-testid="reschedule-to">
+          {RESCHEDULE_DAYS.map((d) => (
+            <option key={d} value={d}>
+              {formatInstant(start + d * DAY_MS)} ({daysLabel(d)})
+            </option>
+          ))}
+        </select>
+        <button type="button" className="btn" disabled={pending} onClick={() => void reschedule(new Date(start + days * DAY_MS))}>
+          {pending ? 'Moving…' : 'Move'}
+        </button>
+      </div>
+      {result}
+    </div>
+  );
+}
+
+/**
+ * The session's meeting as the tutor sees it: the meeting id, the join link, and when the meeting is
+ * scheduled on Zoom (a reschedule moves it there; the id and the link stay).
+ */
+function MeetingDetails({ row }: { row: DemoSessionRow }) {
+  const meeting = row.meeting;
+  if (!meeting?.id) return null;
+  return (
+    <dl className="meeting" data-testid="meeting">
+      <div>
+        <dt>{providerName(row.session?.provider)} meeting</dt>
+        <dd data-testid="meeting-id">{meeting.id}</dd>
+      </div>
+      <div>
+        <dt>Join link</dt>
+        <dd>
+          <a href={meeting.joinUrl} target="_blank" rel="noreferrer" data-testid="meeting-link">
+            {meeting.joinUrl}
+          </a>
+        </dd>
+      </div>
+      {row.zoom?.startTime && (
+        <div>
+          <dt>Scheduled on Zoom for</dt>
+          <dd data-testid="zoom-start" data-value={row.zoom.startTime}>
+            {formatInstant(row.zoom.startTime)}
+          </dd>
+        </div>
+      )}
+    </dl>
   );
 }
 
@@ -501,6 +708,7 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
                   if (code) setMessage({ text: noShowRefusal(error, row), code });
                 }}
               />
+              <MeetingDetails row={row} />
             </section>
             <section className="view" data-testid="student-view" aria-label={`${row.studentName}'s screen (student)`}>
               <h3>{row.studentName}’s screen (student)</h3>
@@ -512,7 +720,7 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
                 onJoined={() => void onChange()}
                 onError={() => void onChange()}
               />
-              <MarkNoShowButton session={session} role="student" />
+              <StudentActions row={row} onChange={onChange} onRefused={(text, code) => setMessage({ text, code })} />
             </section>
           </div>
           <div className="facts">
@@ -656,10 +864,11 @@ function Intro({ state }: { state: DemoState }) {
   return (
     <section className="intro">
       <p>
-        Each session shows the tutor’s and the student’s screen with the SDK’s Join and No-show buttons. Every click goes
-        through the SDK’s HTTP routes; data lives in {state.database}. Move the simulated clock to try the join window,
-        the no-show rule and the settlement. Meetings are made by the SDK’s Zoom provider against a fake Zoom the demo
-        runs itself: no Zoom account, keys or internet.
+        Each session shows the tutor’s and the student’s screen with the SDK’s buttons: Join, Mark no-show, Report tutor
+        absent, Cancel session, and a small picker that moves a lesson. Every click goes through the SDK’s HTTP routes;
+        data lives in {state.database}. Move the simulated clock to try the join window, the no-show rules, late
+        cancellations and the settlement. Meetings are made by the SDK’s Zoom provider against a fake Zoom the demo runs
+        itself: no Zoom account, keys or internet.
       </p>
     </section>
   );
