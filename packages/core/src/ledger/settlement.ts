@@ -3,12 +3,12 @@ import type { CoreContext } from '../command/context';
 import { leaseEnd } from '../command/lease';
 import { leaseFor } from '../command/runner';
 import { withDeadline } from '../deadline';
-import type { MeetingTimes, SessionWrite } from '../ports';
+import type { ClaimOptions, MeetingTimes, SessionWrite } from '../ports';
 import { isFinalStatus } from '../rules/status';
 import { MEETING_END_CLOCK_SKEW_MINUTES } from '../session/attendance';
 import { transition, type SessionCommand } from '../session/machine';
 import type { Session } from '../session/model';
-import type { TransitionResult } from '../session/transition';
+import type { TransitionOk, TransitionResult } from '../session/transition';
 import type { AttendanceEntry } from '../session/attendance';
 import { classifyChargeResult, type ChargeAnswer } from './answers';
 import { chargeDeadline, chargeInstructionFor } from './charges';
@@ -160,10 +160,10 @@ async function settlementWrite(
   if (ctx.video.getMeetingTimes && session.meetingEndedAt === null && session.meetingId) {
     const answer = canLookup() ? await lookupMeetingEnd(env, session) : ({ status: 'unavailable' } as const);
     if (answer.status === 'unavailable') {
-      // Not guessed while the window lasts: the session keeps its lease and a later run asks again.
+      // Not guessed while the window lasts: a later run asks again after `leaseMinutes`.
       if (isBefore(now, addMinutes(session.chargeScheduledAt, options.reconcileForMinutes))) {
         tally.settlementsDeferred++;
-        return null;
+        return deferralWrite(env, session, now);
       }
       meetingEndUnknown = 'provider_unavailable';
     } else if (answer.status === 'never_started') {
@@ -192,7 +192,31 @@ async function settlementWrite(
   });
   const result = chain(env, session, commands, now);
   if (!result.ok) return null;
-  return { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+  return settledWrite(env, session, result, now);
+}
+
+/**
+ * The settlement write of a due session: its charge, when one is opened, leased for `leaseMinutes` to
+ * this run (which sends it next), so no other run sends it at the same moment. Due sessions are claimed
+ * without a lease: this write is where a settled session's lease begins.
+ */
+function settledWrite(env: SettlementEnv, session: Session, result: TransitionOk, now: Date): SessionWrite {
+  const claimedUntil = leaseFor({ minutes: env.options.leaseMinutes }, session, result.session, now);
+  return { expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger };
+}
+
+/**
+ * The write of a due session whose settlement is deferred (the provider could not tell its meeting's
+ * end): only a lease of `leaseMinutes`, so that no run asks the provider again before it passes (due
+ * sessions are claimed without a lease, and a claim skips a leased one). A compare-and-set like any
+ * other write: it grows the version and changes nothing else; it loses to any write made meanwhile.
+ */
+function deferralWrite(env: SettlementEnv, session: Session, now: Date): SessionWrite {
+  return {
+    expectedVersion: session.version,
+    next: { ...session, version: session.version + 1, claimedUntil: leaseEnd(now, env.options.leaseMinutes), updatedAt: now },
+    events: [],
+  };
 }
 
 /**
@@ -227,7 +251,7 @@ async function settlementWrites(env: SettlementEnv, due: readonly Session[], now
     due.forEach((session, i) => {
       const attendance = prefetched && needsAttendance(env, session) ? (prefetched.get(session.id) ?? []) : undefined;
       const result = transition(session, attendance ? { type: 'SETTLE', attendance } : { type: 'SETTLE' }, now, ctx.policy);
-      if (result.ok) writes[i] = { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+      if (result.ok) writes[i] = settledWrite(env, session, result, now);
     });
     return writes;
   }
@@ -282,6 +306,13 @@ class SettlementRun {
   private batches = 0;
   private claimError: unknown = null;
   private writeError: unknown = null;
+  /**
+   * The last due session claimed so far: the next claim starts after it. Due sessions are claimed
+   * without a lease, so the run's claim loops page through the due list with this cursor, one claim at
+   * a time (`claims` chains them), instead of handing each other the same sessions.
+   */
+  private cursor: ClaimOptions['after'] = undefined;
+  private claims: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly env: SettlementEnv) {
     this.deadline = Date.now() + env.options.runBudgetMs;
@@ -327,11 +358,37 @@ class SettlementRun {
     });
   }
 
+  /**
+   * One claim, after the previous one of this run has answered (see `cursor`); the cursor moves to the
+   * last due (non-final) session it returned. A failed claim leaves the cursor as it was.
+   */
+  private claim(now: Date): Promise<Session[]> {
+    const { ctx, options } = this.env;
+    const claimed = this.claims.then(async () => {
+      const sessions = await ctx.sessions.claimForSettlement({
+        now,
+        limit: options.batchSize,
+        claimUntil: leaseEnd(now, options.leaseMinutes),
+        ...(this.cursor ? { after: this.cursor } : {}),
+      });
+      // Group (a) comes first: the last non-final session is the last due one.
+      for (let i = sessions.length - 1; i >= 0; i--) {
+        const s = sessions[i]!;
+        if (isFinalStatus(s.status)) continue;
+        this.cursor = { chargeScheduledAt: s.chargeScheduledAt, id: s.id };
+        break;
+      }
+      return sessions;
+    });
+    this.claims = claimed.catch(() => undefined);
+    return claimed;
+  }
+
   /** Claims one batch and writes its settlements and charge openings; false when there is no more work. */
   private async claimBatch(): Promise<boolean> {
     const { ctx, options } = this.env;
     const now = ctx.clock.now();
-    const claimed = await ctx.sessions.claimForSettlement({ now, limit: options.batchSize, claimUntil: leaseEnd(now, options.leaseMinutes) });
+    const claimed = await this.claim(now);
     if (claimed.length === 0) return false;
     const writes: SessionWrite[] = [];
     const settles: boolean[] = [];

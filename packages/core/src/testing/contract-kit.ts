@@ -17,6 +17,7 @@ import {
   type SessionEvent,
   type SessionPolicy,
 } from '@itutor/sessions-core';
+import { isFinalStatus } from '@itutor/sessions-core/rules';
 import type { AdapterContractHarness } from './contract';
 
 /**
@@ -368,7 +369,10 @@ export class World {
     return this.expected(id);
   }
 
-  /** Claims with `options`; the claim must answer exactly `expected` (ids, in order), leased, every field. */
+  /**
+   * Claims with `options`; the claim must answer exactly `expected` (ids, in order), every field: due
+   * sessions (not final) as stored, charges to collect (final) leased until `claimUntil`.
+   */
   async claim(options: ClaimOptions, expected: readonly string[], where: string): Promise<Session[]> {
     const claimed = await this.h.adapter.sessions.claimForSettlement(options);
     check(Array.isArray(claimed), `${where}: claimForSettlement must answer a list`);
@@ -378,8 +382,13 @@ export class World {
       `${where}: claimed [${names(claimed.map((s) => s.id))}], expected [${names(expected)}] (groups in order: due sessions, then charges to collect; each oldest chargeScheduledAt first, then id)`,
     );
     for (const s of claimed) {
-      const leased = { ...this.expected(s.id), claimedUntil: options.claimUntil };
-      checkSession(s, leased, `${where}: claimed ${leased.bookingId} (the lease is set, nothing else changes, not even version)`);
+      const stored = this.expected(s.id);
+      if (!isFinalStatus(stored.status)) {
+        checkSession(s, stored, `${where}: claimed due session ${stored.bookingId} (returned as stored: no lease, nothing changes, not even version)`);
+        continue;
+      }
+      const leased = { ...stored, claimedUntil: options.claimUntil };
+      checkSession(s, leased, `${where}: claimed charge to collect ${leased.bookingId} (the lease is set, nothing else changes, not even version)`);
       this.sessions.set(s.id, leased);
     }
     await this.verifyAll(`${where}: after the claim`);
