@@ -215,6 +215,7 @@ function sessionRepository(
         p_claim_until: options.claimUntil.toISOString(),
         p_after_at: options.after ? options.after.chargeScheduledAt.toISOString() : null,
         p_after_id: options.after ? options.after.id : null,
+        p_lease_due: options.leaseDue === true,
       });
       return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
     },

@@ -160,10 +160,11 @@ async function settlementWrite(
   if (ctx.video.getMeetingTimes && session.meetingEndedAt === null && session.meetingId) {
     const answer = canLookup() ? await lookupMeetingEnd(env, session) : ({ status: 'unavailable' } as const);
     if (answer.status === 'unavailable') {
-      // Not guessed while the window lasts: a later run asks again after `leaseMinutes`.
+      // Not guessed while the window lasts: the session keeps the lease of its claim (due sessions are
+      // leased when the provider can be asked) and a later run asks again after `leaseMinutes`.
       if (isBefore(now, addMinutes(session.chargeScheduledAt, options.reconcileForMinutes))) {
         tally.settlementsDeferred++;
-        return deferralWrite(env, session, now);
+        return null;
       }
       meetingEndUnknown = 'provider_unavailable';
     } else if (answer.status === 'never_started') {
@@ -197,26 +198,13 @@ async function settlementWrite(
 
 /**
  * The settlement write of a due session: its charge, when one is opened, leased for `leaseMinutes` to
- * this run (which sends it next), so no other run sends it at the same moment. Due sessions are claimed
- * without a lease: this write is where a settled session's lease begins.
+ * this run (which sends it next), so no other run sends it at the same moment; none when nothing is to
+ * be collected. Due sessions are usually claimed without a lease: this write is where a settled
+ * session's lease begins.
  */
 function settledWrite(env: SettlementEnv, session: Session, result: TransitionOk, now: Date): SessionWrite {
   const claimedUntil = leaseFor({ minutes: env.options.leaseMinutes }, session, result.session, now);
   return { expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger };
-}
-
-/**
- * The write of a due session whose settlement is deferred (the provider could not tell its meeting's
- * end): only a lease of `leaseMinutes`, so that no run asks the provider again before it passes (due
- * sessions are claimed without a lease, and a claim skips a leased one). A compare-and-set like any
- * other write: it grows the version and changes nothing else; it loses to any write made meanwhile.
- */
-function deferralWrite(env: SettlementEnv, session: Session, now: Date): SessionWrite {
-  return {
-    expectedVersion: session.version,
-    next: { ...session, version: session.version + 1, claimedUntil: leaseEnd(now, env.options.leaseMinutes), updatedAt: now },
-    events: [],
-  };
 }
 
 /**
@@ -370,6 +358,9 @@ class SettlementRun {
         limit: options.batchSize,
         claimUntil: leaseEnd(now, options.leaseMinutes),
         ...(this.cursor ? { after: this.cursor } : {}),
+        // Settling calls out when the provider can be asked for the meeting's end: then due sessions are
+        // leased at claim, so concurrent runs never ask twice and a deferred one waits out its lease.
+        ...(ctx.video.getMeetingTimes ? { leaseDue: true } : {}),
       });
       // Group (a) comes first: the last non-final session is the last due one.
       for (let i = sessions.length - 1; i >= 0; i--) {

@@ -92,6 +92,13 @@ export interface ClaimOptions {
    * sessions are not leased). Absent: from the start of the list.
    */
   readonly after?: { readonly chargeScheduledAt: Date; readonly id: string };
+  /**
+   * Lease the due sessions (group (a)) until `claimUntil` too, like the charges to collect, so that
+   * concurrent claims never return the same due session. A settlement run asks for it when settling
+   * calls out (reconciliation asks the video provider for each meeting's end: two runs must not both
+   * ask). Default false: due sessions are returned as stored, without any write.
+   */
+  readonly leaseDue?: boolean;
 }
 
 /** Storage of sessions. Every method is atomic on its own. */
@@ -119,16 +126,16 @@ export interface SessionRepository {
    * `claimedUntil` is null or `<= now`:
    * (a) non-final sessions with `chargeScheduledAt <= now` (after `after`, when given), oldest
    * `chargeScheduledAt` first, then `id` (ascending). They are returned as stored, **without a lease and
-   * without any write**: settling one is a compare-and-set on its version, so two runs that get the same
-   * due session settle it once (the other's write loses). Then, with what is left of `limit`,
+   * without any write** (unless `leaseDue`: then leased like group (b)): settling one is a compare-and-set
+   * on its version, so two runs that get the same due session settle it once (the other's write loses).
+   * Then, with what is left of `limit`,
    * (b) final sessions whose `chargeStatus` is `pending` whose charge is due: oldest first by the time
    * it became collectable — `chargeScheduledAt`, or `finalizedAt` when the session was made final before
    * then (a late cancellation, a no-show), which must be `<= now` — then `id`. These are leased until
    * `claimUntil` (the lease is what stops two runs from sending one charge at once): concurrent claims
    * never return the same group-(b) session. The lease is bookkeeping: it does not change `version`.
    * A write whose `next.claimedUntil` is null releases a lease (the session is claimable again at once);
-   * a write that sets one (a deferred settlement, an opened charge) holds the session back until it
-   * passes. The cost must depend on `limit`, not on the size of the table.
+   * a write that sets one (an opened charge) holds the session back until it passes. The cost must depend on `limit`, not on the size of the table.
    */
   claimForSettlement(options: ClaimOptions): Promise<Session[]>;
 }

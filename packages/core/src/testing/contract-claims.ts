@@ -151,6 +151,31 @@ export function claimContractCases({ t, start, uuid }: ContractCaseKit): void {
     check(claimed.length === 30, `expected all 30 claimed once, got ${claimed.length}`);
   });
 
+  t('with leaseDue, due sessions are leased like charges to collect: not handed out again before the lease passes, never to two racing claims', async (h, w) => {
+    const now = addMinutes(start, 600);
+    const due = await w.insert(session(1, start));
+    const collect = await toCollect(w, session(2, addMinutes(start, -600)));
+    const lease = addMinutes(now, 5);
+    await w.claim({ now, limit: 10, claimUntil: lease, leaseDue: true }, ids(due, collect), 'the first claim, leasing due sessions');
+    await w.claim({ now, limit: 10, claimUntil: lease }, [], 'a claim while both are leased');
+    await w.claim({ now: addMilliseconds(lease, -1), limit: 10, claimUntil: addMinutes(now, 6), leaseDue: true }, [], 'a claim a millisecond before the lease ends');
+    await w.claim({ now: lease, limit: 10, claimUntil: addMinutes(lease, 5), leaseDue: true }, ids(due, collect), 'a claim when the lease ends');
+    const racers: Session[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = session(300 + i, addMinutes(start, i), { tutorId: 'tutor-race' });
+      await h.adapter.sessions.insert(s, [created(s)]);
+      racers.push(s);
+    }
+    const later = addMinutes(lease, 10);
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, () => h.adapter.sessions.claimForSettlement({ now: later, limit: 6, claimUntil: addMinutes(later, 5), leaseDue: true })),
+    );
+    const claimed = claims.flat().map((s) => s.id);
+    check(new Set(claimed).size === claimed.length, 'a due session was claimed twice with leaseDue');
+    check(claimed.length === 32, `expected the 30 due sessions and the 2 earlier ones claimed once each, got ${claimed.length}`);
+    check(claims.flat().every((s) => s.claimedUntil?.getTime() === addMinutes(later, 5).getTime()), 'a session claimed with leaseDue was not leased');
+  });
+
   t('paging with the cursor hands out every due session exactly once, in due order', async (h, w) => {
     const now = addMinutes(start, 600);
     const due: Session[] = [];

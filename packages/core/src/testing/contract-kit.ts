@@ -371,7 +371,8 @@ export class World {
 
   /**
    * Claims with `options`; the claim must answer exactly `expected` (ids, in order), every field: due
-   * sessions (not final) as stored, charges to collect (final) leased until `claimUntil`.
+   * sessions (not final) as stored (leased until `claimUntil` with `leaseDue`), charges to collect
+   * (final) leased until `claimUntil`.
    */
   async claim(options: ClaimOptions, expected: readonly string[], where: string): Promise<Session[]> {
     const claimed = await this.h.adapter.sessions.claimForSettlement(options);
@@ -383,12 +384,12 @@ export class World {
     );
     for (const s of claimed) {
       const stored = this.expected(s.id);
-      if (!isFinalStatus(stored.status)) {
+      if (!isFinalStatus(stored.status) && !options.leaseDue) {
         checkSession(s, stored, `${where}: claimed due session ${stored.bookingId} (returned as stored: no lease, nothing changes, not even version)`);
         continue;
       }
       const leased = { ...stored, claimedUntil: options.claimUntil };
-      checkSession(s, leased, `${where}: claimed charge to collect ${leased.bookingId} (the lease is set, nothing else changes, not even version)`);
+      checkSession(s, leased, `${where}: claimed ${leased.bookingId} (the lease is set, nothing else changes, not even version)`);
       this.sessions.set(s.id, leased);
     }
     await this.verifyAll(`${where}: after the claim`);

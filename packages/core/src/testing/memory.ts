@@ -533,7 +533,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           return copySession(next);
         });
       },
-      async claimForSettlement({ now, limit, claimUntil, after }: ClaimOptions) {
+      async claimForSettlement({ now, limit, claimUntil, after, leaseDue }: ClaimOptions) {
         await tick();
         const max = Math.max(0, Math.floor(limit));
         const free = (s: Session) => s.claimedUntil === null || s.claimedUntil.getTime() <= now.getTime();
@@ -544,7 +544,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         }
         const picked: Session[] = [];
         // (a) due non-final sessions, in due order, after the cursor; final ones at the front are passed
-        // for good. Returned as stored: no lease, no write.
+        // for good. Returned as stored (no lease, no write) unless `leaseDue`.
         while (dueHead < dueOrder.length && isFinalStatus(sessions.get(dueOrder[dueHead]!.id)!.status)) dueHead++;
         if (dueHead > 1024 && dueHead * 2 > dueOrder.length) {
           dueOrder = dueOrder.slice(dueHead);
@@ -560,7 +560,12 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           if (s.chargeScheduledAt.getTime() !== entry.chargeScheduledAt.getTime() || picked.includes(s)) continue;
           if (!isFinalStatus(s.status) && free(s)) picked.push(s);
         }
-        const due = picked.map(copySession);
+        const due = picked.map((s) => {
+          if (!leaseDue) return copySession(s);
+          const leased = { ...s, claimedUntil: claimUntil };
+          sessions.set(s.id, leased);
+          return copySession(leased);
+        });
         // (b) final sessions with a charge due to be collected, with what is left of the limit: leased.
         if (picked.length < max && toCollect.size > 0) {
           const retries = [...toCollect]

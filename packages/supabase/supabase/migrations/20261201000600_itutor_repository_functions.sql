@@ -749,7 +749,9 @@ grant execute on function public.itutor_apply_charge_answers(jsonb) to service_r
 --   p_after_id) when one is given: returned as they are, without a lease and without a row lock (no
 --   write at all: settling them is a compare-and-set on their version, so a run that races another for
 --   the same due session simply loses it; one run pages through the due list with the cursor, so its
---   own claim loops never overlap);
+--   own claim loops never overlap). With p_lease_due they are locked and leased until p_claim_until
+--   like the charges to collect (a run whose settling calls out, such as reconciliation asking the
+--   video provider, so that concurrent runs do not ask twice);
 --   then, with what is left of p_limit, final sessions whose charge is still to be collected
 --   (charge_status 'pending'), oldest first, leased until p_claim_until (FOR UPDATE SKIP LOCKED: two
 --   runs never send the same charge at once). A charge failed for good ('failed') is never claimed (the
@@ -770,7 +772,8 @@ create function public.itutor_claim_sessions_for_settlement(
   p_limit integer,
   p_claim_until timestamptz,
   p_after_at timestamptz default null,
-  p_after_id uuid default null
+  p_after_id uuid default null,
+  p_lease_due boolean default false
 )
 returns json
 language plpgsql
@@ -785,6 +788,7 @@ declare
   v_limit integer := greatest(coalesce(p_limit, 0), 0);
   v_due_count integer;
   v_due json;
+  v_due_ids uuid[] := '{}';
   v_retry_ids uuid[];
   v_retry json;
 begin
@@ -792,24 +796,46 @@ begin
     return '[]'::json;
   end if;
 
-  -- The due sessions, read in one statement with their rows (what is returned is what was checked).
-  -- No cursor: from the start of the list ('-infinity' sorts before every due time).
-  select count(*)::integer, coalesce(json_agg(d.row_json order by d.due_at, d.id), '[]'::json)
-  into v_due_count, v_due
-  from (
-    select s.id, w.due_at, public.itutor_session_row_json(s) as row_json
-    from public.session_work as w
-    join public.sessions as s on s.id = w.session_id
-    where w.kind = 'cron'
-      and w.due_at <= p_now
-      and (w.due_at, w.session_id) > (coalesce(p_after_at, '-infinity'::timestamptz), coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid))
-      and s.status in ('SCHEDULED', 'JOIN_OPEN')
-      and (s.claimed_until is null or s.claimed_until <= p_now)
-    order by w.due_at, w.session_id
-    limit v_limit
-  ) as d;
+  if p_lease_due then
+    -- Due sessions leased too (a run whose settling calls out, e.g. to ask the video provider for the
+    -- meeting's end): locked and leased like the charges to collect, so concurrent runs never get the same.
+    select coalesce(array_agg(d.id order by d.due_at, d.id), '{}')
+    into v_due_ids
+    from (
+      select s.id, w.due_at
+      from public.session_work as w
+      join public.sessions as s on s.id = w.session_id
+      where w.kind = 'cron'
+        and w.due_at <= p_now
+        and (w.due_at, w.session_id) > (coalesce(p_after_at, '-infinity'::timestamptz), coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid))
+        and s.status in ('SCHEDULED', 'JOIN_OPEN')
+        and (s.claimed_until is null or s.claimed_until <= p_now)
+      order by w.due_at, w.session_id
+      limit v_limit
+      for update of s skip locked
+    ) as d;
+    v_due_count := cardinality(v_due_ids);
+    v_due := '[]'::json;
+  else
+    -- The due sessions, read in one statement with their rows (what is returned is what was checked).
+    -- No cursor: from the start of the list ('-infinity' sorts before every due time).
+    select count(*)::integer, coalesce(json_agg(d.row_json order by d.due_at, d.id), '[]'::json)
+    into v_due_count, v_due
+    from (
+      select s.id, w.due_at, public.itutor_session_row_json(s) as row_json
+      from public.session_work as w
+      join public.sessions as s on s.id = w.session_id
+      where w.kind = 'cron'
+        and w.due_at <= p_now
+        and (w.due_at, w.session_id) > (coalesce(p_after_at, '-infinity'::timestamptz), coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid))
+        and s.status in ('SCHEDULED', 'JOIN_OPEN')
+        and (s.claimed_until is null or s.claimed_until <= p_now)
+      order by w.due_at, w.session_id
+      limit v_limit
+    ) as d;
+  end if;
 
-  if v_due_count = v_limit then
+  if v_due_count = v_limit and not p_lease_due then
     return v_due;
   end if;
 
@@ -828,6 +854,9 @@ begin
     limit v_limit - v_due_count
     for update of s skip locked
   ) as r;
+  if p_lease_due then
+    v_retry_ids := v_due_ids || v_retry_ids;
+  end if;
 
   -- The lease, by primary key (a join with the picked ids, never a scan of the table), returning the
   -- rows as plain json in claim order.
@@ -842,7 +871,9 @@ begin
   into v_retry
   from claimed as c;
 
-  if v_retry is null then
+  if p_lease_due then
+    return coalesce(v_retry, '[]'::json);
+  elsif v_retry is null then
     return v_due;
   elsif v_due_count = 0 then
     return v_retry;
@@ -852,8 +883,8 @@ begin
 end
 $$;
 
-revoke all on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid) from public, anon, authenticated;
-grant execute on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid) to service_role;
+revoke all on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean) from public, anon, authenticated;
+grant execute on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean) to service_role;
 
 -- Sessions whose charge failed for good (charge_status 'failed'): a person must look at them. Oldest
 -- charge_scheduled_at first, at most p_limit; one ordered scan of the work list's 'failed' kind.
