@@ -650,34 +650,42 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_old text[] := '{}';
-  v_new text[] := '{}';
+  -- The due time of each entry the old and the new row have (null: no such entry). OLD is null in an
+  -- insert, NEW in a delete; a changed id counts as a delete and an insert.
+  v_old_cron timestamptz;
+  v_old_failed timestamptz;
+  v_new_cron timestamptz;
+  v_new_failed timestamptz;
+  v_same_id boolean := tg_op = 'UPDATE' and new.id = old.id;
 begin
   if tg_op in ('UPDATE', 'DELETE') then
-    v_old := public.itutor_session_work_kinds(old.status, old.charge_status);
+    if 'cron' = any (public.itutor_session_work_kinds(old.status, old.charge_status)) then
+      v_old_cron := public.itutor_session_work_due_at('cron', old.status, old.charge_scheduled_at, old.finalized_at);
+    end if;
+    if old.charge_status = 'failed' then
+      v_old_failed := old.charge_scheduled_at;
+    end if;
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
-    v_new := public.itutor_session_work_kinds(new.status, new.charge_status);
+    if 'cron' = any (public.itutor_session_work_kinds(new.status, new.charge_status)) then
+      v_new_cron := public.itutor_session_work_due_at('cron', new.status, new.charge_scheduled_at, new.finalized_at);
+    end if;
+    if new.charge_status = 'failed' then
+      v_new_failed := new.charge_scheduled_at;
+    end if;
   end if;
-  -- The entries that ended (the old row's, unless the new row has the same), then the ones that began.
-  -- (OLD is null in an insert, NEW in a delete.)
-  if cardinality(v_old) > 0 then
-    delete from public.session_work as w
-    using (
-      select k, public.itutor_session_work_due_at(k, old.status, old.charge_scheduled_at, old.finalized_at) as due_at
-      from unnest(v_old) as k
-      except
-      select k, public.itutor_session_work_due_at(k, new.status, new.charge_scheduled_at, new.finalized_at)
-      from unnest(v_new) as k
-      where new.id = old.id
-    ) as e
-    where w.kind = e.k and w.due_at = e.due_at and w.session_id = old.id;
+  -- Only the entries that changed: one simple statement each, by the work list's primary key.
+  if v_old_cron is not null and (not v_same_id or v_old_cron is distinct from v_new_cron) then
+    delete from public.session_work as w where w.kind = 'cron' and w.due_at = v_old_cron and w.session_id = old.id;
   end if;
-  if cardinality(v_new) > 0 then
-    insert into public.session_work (kind, due_at, session_id)
-    select k, public.itutor_session_work_due_at(k, new.status, new.charge_scheduled_at, new.finalized_at), new.id
-    from unnest(v_new) as k
-    on conflict do nothing;
+  if v_old_failed is not null and (not v_same_id or v_old_failed is distinct from v_new_failed) then
+    delete from public.session_work as w where w.kind = 'failed' and w.due_at = v_old_failed and w.session_id = old.id;
+  end if;
+  if v_new_cron is not null and (not v_same_id or v_new_cron is distinct from v_old_cron) then
+    insert into public.session_work (kind, due_at, session_id) values ('cron', v_new_cron, new.id) on conflict do nothing;
+  end if;
+  if v_new_failed is not null and (not v_same_id or v_new_failed is distinct from v_old_failed) then
+    insert into public.session_work (kind, due_at, session_id) values ('failed', v_new_failed, new.id) on conflict do nothing;
   end if;
   return null;
 end
