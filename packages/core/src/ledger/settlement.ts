@@ -26,8 +26,10 @@ export interface SettlementResource {
   /**
    * Settles every session whose scheduled end has passed, and sends every charge still to be
    * collected (unknown answers under the same key, declined ones under a new attempt's key). Works in
-   * claimed batches within `settlement.runBudgetMs`; safe to run concurrently (each session is settled
-   * once, by whichever run claims it; a racing no-show simply wins or loses its compare-and-set).
+   * claimed batches within `settlement.runBudgetMs`; safe to run concurrently: each session is settled
+   * once, by whichever write wins its compare-and-set (due sessions are claimed without a lease, so runs
+   * that overlap may both try one; the loser counts a conflict, and only the winner sends the charge), and
+   * a racing no-show simply wins or loses the same way. Charges to collect are leased to one run.
    */
   run(): Promise<SettlementReport>;
 }
