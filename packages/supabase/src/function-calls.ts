@@ -2,7 +2,7 @@ import type { SqlClient } from './sql';
 import { storageFailed, type SupabaseRpcClient } from './supabase';
 
 /** The SQL types of the functions' parameters. */
-export type SqlParamType = 'jsonb' | 'text' | 'integer' | 'timestamptz';
+export type SqlParamType = 'jsonb' | 'text' | 'integer' | 'timestamptz' | 'uuid' | 'boolean';
 
 /** A set of database functions with their parameters in declaration order. */
 export type FunctionTable = Readonly<Record<string, ReadonlyArray<readonly [param: string, type: SqlParamType]>>>;
@@ -10,7 +10,7 @@ export type FunctionTable = Readonly<Record<string, ReadonlyArray<readonly [para
 /** Calls one of `T`'s functions with named arguments and resolves to its result (`null` for none). */
 export type FunctionCall<T extends FunctionTable> = (name: keyof T & string, args: Readonly<Record<string, unknown>>) => Promise<unknown>;
 
-const CAST: Record<SqlParamType, string> = { jsonb: '::text::jsonb', text: '::text', integer: '::integer', timestamptz: '::timestamptz' };
+const CAST: Record<SqlParamType, string> = { jsonb: '::text::jsonb', text: '::text', integer: '::integer', timestamptz: '::timestamptz', uuid: '::uuid', boolean: '::boolean' };
 
 /** `select public.fn(p_a => $1::text, ...) as result` per function, built once per table. */
 const statementsByTable = new WeakMap<FunctionTable, Record<string, string>>();

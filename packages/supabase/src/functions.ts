@@ -16,6 +16,9 @@ export const REPOSITORY_FUNCTIONS = {
     ['p_now', 'timestamptz'],
     ['p_limit', 'integer'],
     ['p_claim_until', 'timestamptz'],
+    ['p_after_at', 'timestamptz'],
+    ['p_after_id', 'uuid'],
+    ['p_lease_due', 'boolean'],
   ],
   itutor_find_provider_connection: [['p_tutor_id', 'text']],
   itutor_find_provider_tokens: [['p_tutor_id', 'text']],
@@ -68,7 +71,7 @@ export const REPOSITORY_FUNCTIONS = {
   itutor_list_attendance_for_sessions: [['p_session_ids', 'jsonb']],
   itutor_find_session_with_attendance: [['p_id', 'text']],
   itutor_log_ignored_provider_report: [['p_event', 'jsonb']],
-} as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz']>>;
+} as const satisfies Record<string, ReadonlyArray<readonly [string, 'jsonb' | 'text' | 'integer' | 'timestamptz' | 'uuid' | 'boolean']>>;
 
 /** The name of a repository function. */
 export type RepositoryFunctionName = keyof typeof REPOSITORY_FUNCTIONS;

@@ -213,6 +213,9 @@ function sessionRepository(
         p_now: options.now.toISOString(),
         p_limit: Math.max(0, Math.floor(options.limit)),
         p_claim_until: options.claimUntil.toISOString(),
+        p_after_at: options.after ? options.after.chargeScheduledAt.toISOString() : null,
+        p_after_id: options.after ? options.after.id : null,
+        p_lease_due: options.leaseDue === true,
       });
       return rows(result, 'itutor_claim_sessions_for_settlement').map(rowToSession);
     },

@@ -16,7 +16,10 @@ export interface SettlementOptions {
    * a cron tick is bounded by `runBudgetMs`; this is a cap on top of it.
    */
   readonly maxBatches?: number;
-  /** Lease on claimed sessions, in minutes; a crashed worker's sessions are retried after it. Default 5. */
+  /**
+   * Lease in minutes on the charges a run claims or opens (and on due sessions when the run asks the
+   * video provider before settling them); a crashed worker's charges are retried after it. Default 5.
+   */
   readonly leaseMinutes?: number;
   /**
    * Gateway calls in flight at once. Default 100: enough to hide a gateway's latency (10,000 charges at
@@ -31,8 +34,8 @@ export interface SettlementOptions {
   readonly chargeTimeoutMs?: number;
   /**
    * Time budget of one settlement run in ms (default 50 000, under one cron minute). No batch is
-   * claimed and no gateway call is started that could not finish within it; sessions left over keep
-   * their lease and are taken by a later run. Must exceed `chargeTimeoutMs`.
+   * claimed and no gateway call is started that could not finish within it; sessions left over are
+   * taken by a later run (charges once their lease has passed). Must exceed `chargeTimeoutMs`.
    */
   readonly runBudgetMs?: number;
   /**

@@ -3,12 +3,12 @@ import type { CoreContext } from '../command/context';
 import { leaseEnd } from '../command/lease';
 import { leaseFor } from '../command/runner';
 import { withDeadline } from '../deadline';
-import type { MeetingTimes, SessionWrite } from '../ports';
+import type { ClaimOptions, MeetingTimes, SessionWrite } from '../ports';
 import { isFinalStatus } from '../rules/status';
 import { MEETING_END_CLOCK_SKEW_MINUTES } from '../session/attendance';
 import { transition, type SessionCommand } from '../session/machine';
 import type { Session } from '../session/model';
-import type { TransitionResult } from '../session/transition';
+import type { TransitionOk, TransitionResult } from '../session/transition';
 import type { AttendanceEntry } from '../session/attendance';
 import { classifyChargeResult, type ChargeAnswer } from './answers';
 import { chargeDeadline, chargeInstructionFor } from './charges';
@@ -26,8 +26,10 @@ export interface SettlementResource {
   /**
    * Settles every session whose scheduled end has passed, and sends every charge still to be
    * collected (unknown answers under the same key, declined ones under a new attempt's key). Works in
-   * claimed batches within `settlement.runBudgetMs`; safe to run concurrently (each session is settled
-   * once, by whichever run claims it; a racing no-show simply wins or loses its compare-and-set).
+   * claimed batches within `settlement.runBudgetMs`; safe to run concurrently: each session is settled
+   * once, by whichever write wins its compare-and-set (due sessions are claimed without a lease, so runs
+   * that overlap may both try one; the loser counts a conflict, and only the winner sends the charge), and
+   * a racing no-show simply wins or loses the same way. Charges to collect are leased to one run.
    */
   run(): Promise<SettlementReport>;
 }
@@ -160,7 +162,8 @@ async function settlementWrite(
   if (ctx.video.getMeetingTimes && session.meetingEndedAt === null && session.meetingId) {
     const answer = canLookup() ? await lookupMeetingEnd(env, session) : ({ status: 'unavailable' } as const);
     if (answer.status === 'unavailable') {
-      // Not guessed while the window lasts: the session keeps its lease and a later run asks again.
+      // Not guessed while the window lasts: the session keeps the lease of its claim (due sessions are
+      // leased when the provider can be asked) and a later run asks again after `leaseMinutes`.
       if (isBefore(now, addMinutes(session.chargeScheduledAt, options.reconcileForMinutes))) {
         tally.settlementsDeferred++;
         return null;
@@ -192,7 +195,18 @@ async function settlementWrite(
   });
   const result = chain(env, session, commands, now);
   if (!result.ok) return null;
-  return { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+  return settledWrite(env, session, result, now);
+}
+
+/**
+ * The settlement write of a due session: its charge, when one is opened, leased for `leaseMinutes` to
+ * this run (which sends it next), so no other run sends it at the same moment; none when nothing is to
+ * be collected. Due sessions are usually claimed without a lease: this write is where a settled
+ * session's lease begins.
+ */
+function settledWrite(env: SettlementEnv, session: Session, result: TransitionOk, now: Date): SessionWrite {
+  const claimedUntil = leaseFor({ minutes: env.options.leaseMinutes }, session, result.session, now);
+  return { expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger };
 }
 
 /**
@@ -227,7 +241,7 @@ async function settlementWrites(env: SettlementEnv, due: readonly Session[], now
     due.forEach((session, i) => {
       const attendance = prefetched && needsAttendance(env, session) ? (prefetched.get(session.id) ?? []) : undefined;
       const result = transition(session, attendance ? { type: 'SETTLE', attendance } : { type: 'SETTLE' }, now, ctx.policy);
-      if (result.ok) writes[i] = { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+      if (result.ok) writes[i] = settledWrite(env, session, result, now);
     });
     return writes;
   }
@@ -282,6 +296,13 @@ class SettlementRun {
   private batches = 0;
   private claimError: unknown = null;
   private writeError: unknown = null;
+  /**
+   * The last due session claimed so far: the next claim starts after it. Due sessions are claimed
+   * without a lease, so the run's claim loops page through the due list with this cursor, one claim at
+   * a time (`claims` chains them), instead of handing each other the same sessions.
+   */
+  private cursor: ClaimOptions['after'] = undefined;
+  private claims: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly env: SettlementEnv) {
     this.deadline = Date.now() + env.options.runBudgetMs;
@@ -327,11 +348,40 @@ class SettlementRun {
     });
   }
 
+  /**
+   * One claim, after the previous one of this run has answered (see `cursor`); the cursor moves to the
+   * last due (non-final) session it returned. A failed claim leaves the cursor as it was.
+   */
+  private claim(now: Date): Promise<Session[]> {
+    const { ctx, options } = this.env;
+    const claimed = this.claims.then(async () => {
+      const sessions = await ctx.sessions.claimForSettlement({
+        now,
+        limit: options.batchSize,
+        claimUntil: leaseEnd(now, options.leaseMinutes),
+        ...(this.cursor ? { after: this.cursor } : {}),
+        // Settling calls out when the provider can be asked for the meeting's end: then due sessions are
+        // leased at claim, so concurrent runs never ask twice and a deferred one waits out its lease.
+        ...(ctx.video.getMeetingTimes ? { leaseDue: true } : {}),
+      });
+      // Group (a) comes first: the last non-final session is the last due one.
+      for (let i = sessions.length - 1; i >= 0; i--) {
+        const s = sessions[i]!;
+        if (isFinalStatus(s.status)) continue;
+        this.cursor = { chargeScheduledAt: s.chargeScheduledAt, id: s.id };
+        break;
+      }
+      return sessions;
+    });
+    this.claims = claimed.catch(() => undefined);
+    return claimed;
+  }
+
   /** Claims one batch and writes its settlements and charge openings; false when there is no more work. */
   private async claimBatch(): Promise<boolean> {
     const { ctx, options } = this.env;
     const now = ctx.clock.now();
-    const claimed = await ctx.sessions.claimForSettlement({ now, limit: options.batchSize, claimUntil: leaseEnd(now, options.leaseMinutes) });
+    const claimed = await this.claim(now);
     if (claimed.length === 0) return false;
     const writes: SessionWrite[] = [];
     const settles: boolean[] = [];

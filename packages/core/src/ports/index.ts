@@ -83,8 +83,22 @@ export interface ClaimOptions {
   readonly now: Date;
   /** At most this many sessions. */
   readonly limit: number;
-  /** The lease given to claimed sessions; others skip them until then. */
+  /** The lease given to the charges to collect it returns (group (b)); others skip them until then. */
   readonly claimUntil: Date;
+  /**
+   * A cursor into the due sessions (group (a)): only those after it in due order (`chargeScheduledAt`,
+   * then `id`) are returned. A settlement run passes the last due session of its previous claim, so
+   * that its claim loops page through the due list without handing the same session out twice (due
+   * sessions are not leased). Absent: from the start of the list.
+   */
+  readonly after?: { readonly chargeScheduledAt: Date; readonly id: string };
+  /**
+   * Lease the due sessions (group (a)) until `claimUntil` too, like the charges to collect, so that
+   * concurrent claims never return the same due session. A settlement run asks for it when settling
+   * calls out (reconciliation asks the video provider for each meeting's end: two runs must not both
+   * ask). Default false: due sessions are returned as stored, without any write.
+   */
+  readonly leaseDue?: boolean;
 }
 
 /** Storage of sessions. Every method is atomic on its own. */
@@ -108,14 +122,20 @@ export interface SessionRepository {
    */
   applyWrites(writes: readonly SessionWrite[]): Promise<Array<Session | null>>;
   /**
-   * Claims up to `limit` sessions needing settlement work and leases them until `claimUntil`:
-   * (a) non-final sessions with `chargeScheduledAt <= now`, then, with what is left of `limit`,
-   * (b) final sessions whose `chargeStatus` is `pending`,
-   * in both cases only when `claimedUntil` is null or `<= now`. Concurrent claims never return the same
-   * session. The lease is bookkeeping: it does not change `version`. Within each group the order is
-   * oldest `chargeScheduledAt` first, then `id` (ascending). A write whose `next.claimedUntil` is null
-   * releases the lease (the session is claimable again at once). The cost must depend on `limit`, not on
-   * the size of the table.
+   * Claims up to `limit` sessions needing settlement work, in two groups, in both only when
+   * `claimedUntil` is null or `<= now`:
+   * (a) non-final sessions with `chargeScheduledAt <= now` (after `after`, when given), oldest
+   * `chargeScheduledAt` first, then `id` (ascending). They are returned as stored, **without a lease and
+   * without any write** (unless `leaseDue`: then leased like group (b)): settling one is a compare-and-set
+   * on its version, so two runs that get the same due session settle it once (the other's write loses).
+   * Then, with what is left of `limit`,
+   * (b) final sessions whose `chargeStatus` is `pending` whose charge is due: oldest first by the time
+   * it became collectable — `chargeScheduledAt`, or `finalizedAt` when the session was made final before
+   * then (a late cancellation, a no-show), which must be `<= now` — then `id`. These are leased until
+   * `claimUntil` (the lease is what stops two runs from sending one charge at once): concurrent claims
+   * never return the same group-(b) session. The lease is bookkeeping: it does not change `version`.
+   * A write whose `next.claimedUntil` is null releases a lease (the session is claimable again at once);
+   * a write that sets one (an opened charge) holds the session back until it passes. The cost must depend on `limit`, not on the size of the table.
    */
   claimForSettlement(options: ClaimOptions): Promise<Session[]>;
 }

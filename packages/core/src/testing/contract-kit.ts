@@ -17,6 +17,7 @@ import {
   type SessionEvent,
   type SessionPolicy,
 } from '@itutor/sessions-core';
+import { isFinalStatus } from '@itutor/sessions-core/rules';
 import type { AdapterContractHarness } from './contract';
 
 /**
@@ -368,7 +369,11 @@ export class World {
     return this.expected(id);
   }
 
-  /** Claims with `options`; the claim must answer exactly `expected` (ids, in order), leased, every field. */
+  /**
+   * Claims with `options`; the claim must answer exactly `expected` (ids, in order), every field: due
+   * sessions (not final) as stored (leased until `claimUntil` with `leaseDue`), charges to collect
+   * (final) leased until `claimUntil`.
+   */
   async claim(options: ClaimOptions, expected: readonly string[], where: string): Promise<Session[]> {
     const claimed = await this.h.adapter.sessions.claimForSettlement(options);
     check(Array.isArray(claimed), `${where}: claimForSettlement must answer a list`);
@@ -378,7 +383,12 @@ export class World {
       `${where}: claimed [${names(claimed.map((s) => s.id))}], expected [${names(expected)}] (groups in order: due sessions, then charges to collect; each oldest chargeScheduledAt first, then id)`,
     );
     for (const s of claimed) {
-      const leased = { ...this.expected(s.id), claimedUntil: options.claimUntil };
+      const stored = this.expected(s.id);
+      if (!isFinalStatus(stored.status) && !options.leaseDue) {
+        checkSession(s, stored, `${where}: claimed due session ${stored.bookingId} (returned as stored: no lease, nothing changes, not even version)`);
+        continue;
+      }
+      const leased = { ...stored, claimedUntil: options.claimUntil };
       checkSession(s, leased, `${where}: claimed ${leased.bookingId} (the lease is set, nothing else changes, not even version)`);
       this.sessions.set(s.id, leased);
     }

@@ -209,7 +209,14 @@ function checkRefunds(sessionId: string, refunds: readonly Refund[], attempts: r
   }
 }
 
-const byDueOrder = (a: Session, b: Session) =>
+/**
+ * When a final session's pending charge became the cron's to collect: its `chargeScheduledAt`, or its
+ * `finalizedAt` when it was made final before then (a late cancellation, a no-show).
+ */
+const collectableAt = (s: Session) =>
+  s.finalizedAt !== null && s.finalizedAt.getTime() < s.chargeScheduledAt.getTime() ? s.finalizedAt.getTime() : s.chargeScheduledAt.getTime();
+
+const byDueOrder = (a: Pick<Session, 'chargeScheduledAt' | 'id'>, b: Pick<Session, 'chargeScheduledAt' | 'id'>) =>
   a.chargeScheduledAt.getTime() - b.chargeScheduledAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -526,7 +533,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           return copySession(next);
         });
       },
-      async claimForSettlement({ now, limit, claimUntil }: ClaimOptions) {
+      async claimForSettlement({ now, limit, claimUntil, after, leaseDue }: ClaimOptions) {
         await tick();
         const max = Math.max(0, Math.floor(limit));
         const free = (s: Session) => s.claimedUntil === null || s.claimedUntil.getTime() <= now.getTime();
@@ -536,7 +543,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           dueSorted = true;
         }
         const picked: Session[] = [];
-        // (a) due non-final sessions, in due order; final ones at the front are passed for good.
+        // (a) due non-final sessions, in due order, after the cursor; final ones at the front are passed
+        // for good. Returned as stored (no lease, no write) unless `leaseDue`.
         while (dueHead < dueOrder.length && isFinalStatus(sessions.get(dueOrder[dueHead]!.id)!.status)) dueHead++;
         if (dueHead > 1024 && dueHead * 2 > dueOrder.length) {
           dueOrder = dueOrder.slice(dueHead);
@@ -545,22 +553,33 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         for (let i = dueHead; i < dueOrder.length && picked.length < max; i++) {
           const entry = dueOrder[i]!;
           if (entry.chargeScheduledAt.getTime() > now.getTime()) break;
+          if (after && byDueOrder(entry, after) <= 0) continue;
           const s = sessions.get(entry.id)!;
           // An entry left behind by a reschedule: the session is due at its new time, further on.
           // (Moved away and back, it has two entries: taken once.)
           if (s.chargeScheduledAt.getTime() !== entry.chargeScheduledAt.getTime() || picked.includes(s)) continue;
           if (!isFinalStatus(s.status) && free(s)) picked.push(s);
         }
-        // (b) final sessions with a charge still to collect, with what is left of the limit.
-        if (picked.length < max && toCollect.size > 0) {
-          const retries = [...toCollect].map((id) => sessions.get(id)!).filter(free).sort(byDueOrder);
-          picked.push(...retries.slice(0, max - picked.length));
-        }
-        return picked.map((s) => {
+        const due = picked.map((s) => {
+          if (!leaseDue) return copySession(s);
           const leased = { ...s, claimedUntil: claimUntil };
           sessions.set(s.id, leased);
           return copySession(leased);
         });
+        // (b) final sessions with a charge due to be collected, with what is left of the limit: leased.
+        if (picked.length < max && toCollect.size > 0) {
+          const retries = [...toCollect]
+            .map((id) => sessions.get(id)!)
+            .filter((s) => free(s) && collectableAt(s) <= now.getTime())
+            .sort((a, b) => collectableAt(a) - collectableAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .slice(0, max - picked.length);
+          for (const s of retries) {
+            const leased = { ...s, claimedUntil: claimUntil };
+            sessions.set(s.id, leased);
+            due.push(copySession(leased));
+          }
+        }
+        return due;
       },
     },
     connections: {

@@ -183,8 +183,9 @@ comment on function public.itutor_cancellation_quote(timestamptz, bigint, text, 
 -- Sessions.
 --
 -- Fillfactor 30: room on each page for the row versions a settlement writes. Settling a session
--- rewrites its row three times (the claim's lease, the settlement with the charge attempt opened, the
--- charge answer), and a row about doubles at settlement (about 210 bytes scheduled, 410 final: outcome,
+-- rewrites its row twice (the settlement with the charge attempt opened, the charge answer; the claim
+-- writes nothing to a due session, and three times when the run leases due sessions because it asks
+-- the video provider first), and a row about doubles at settlement (about 210 bytes scheduled, 410 final: outcome,
 -- amounts, the ledger key and the gateway's reference). Each rewrite stays on its page (a heap-only
 -- update: no new entry in any index of sessions) only if the page has room for the new version beside
 -- the ones the same batch has not yet released, and sessions booked together settle together. A
@@ -315,7 +316,7 @@ comment on column public.sessions.last_write_id is
   'The write id (SessionWrite.writeId) of the last write applied to the session, or null: a write sent again after its reply was lost is recognised by it and answers as a win without writing again. Bookkeeping, server-side only.';
 
 -- No index of sessions names status or charge_status: the settlement's claims read the work list
--- (public.session_work, in the ledger file), so the lease, the settlement and the charge answer can be
+-- (public.session_work, in the ledger file), so the settlement, the charge answer and a lease can be
 -- heap-only updates.
 -- A participant's sessions (RLS reads and host dashboards).
 create index sessions_tutor_id_idx on public.sessions (tutor_id, scheduled_start_at);

@@ -560,15 +560,21 @@ create policy "The service role can record refund answers"
 --
 -- What. `session_work` holds one row per piece of work a session still has, keyed by
 -- (kind, due_at, session_id):
---   settle   — the session is not final (SCHEDULED / JOIN_OPEN); due at its charge_scheduled_at;
---   collect  — a final session whose charge is 'pending' (the retry claim);
---   failed   — a session whose charge failed for good (the list a person must look at).
+--   cron     — the cron still has work for the session: it is not final (SCHEDULED / JOIN_OPEN: to be
+--              settled), or it is final with its charge 'pending' (to be collected). One entry for both,
+--              so settling a session (not final → final with its charge pending) writes nothing to the
+--              work list, and the answer that settles the charge deletes the entry. Due at its
+--              charge_scheduled_at; a session made final before that (a late cancellation, a no-show)
+--              with a charge to collect is due at its finalized_at instead, so every entry of a charge
+--              to collect is due by the time the claims look for it (see itutor_session_work_due_at);
+--   failed   — a session whose charge failed for good (the list a person must look at); due at its
+--              charge_scheduled_at.
 -- A trigger on `sessions` keeps it exact for every writer (the SDK's functions, a host's own SQL, the
 -- table owner): the row of a kind exists exactly when the session's status / charge_status say so. The
 -- claims scan the work list in key order and fetch each session by its primary key. No index of
--- `sessions` names status or charge_status, so the lease, the settlement and the charge answer
--- are heap-only updates while the session's page has room (its fillfactor); the work list's own
--- writes land near "now", in the part of its index that is in use.
+-- `sessions` names status or charge_status, so the settlement and the charge answer are heap-only
+-- updates while the session's page has room (its fillfactor); the work list's own writes land near
+-- "now", in the part of its index that is in use.
 --
 -- The work list is bookkeeping derived from `sessions`: clients see nothing of it, the service role may
 -- only read it (the claims do), and only the trigger writes it. Sessions are the truth: the claims
@@ -580,7 +586,7 @@ create policy "The service role can record refund answers"
 
 create table public.session_work (
   kind text not null
-    constraint session_work_kind_is_known check (kind in ('settle', 'collect', 'failed')),
+    constraint session_work_kind_is_known check (kind in ('cron', 'failed')),
   due_at timestamptz not null,
   session_id uuid not null references public.sessions (id) on delete cascade,
   constraint session_work_pkey primary key (kind, due_at, session_id)
@@ -589,14 +595,15 @@ create table public.session_work (
 alter table public.session_work enable row level security;
 
 comment on table public.session_work is
-  'The settlement''s work list, derived from sessions by a trigger: settle (not final), collect (charge pending), failed (charge failed for good). Server-side, read-only for the service role.';
+  'The settlement''s work list, derived from sessions by a trigger: cron (not final, or final with its charge pending), failed (charge failed for good). Server-side, read-only for the service role.';
 
--- The kinds of work a session with this status and charge status has. The one place that says which
--- sessions the claims and the attention list read.
+-- The kinds of work a session with this status and charge status has: 'cron' while it is not final or
+-- its charge is still to be collected, 'failed' once its charge failed for good. The one place that
+-- says which sessions the claims and the attention list read.
 -- No `set search_path` on purpose (as itutor_session_keeps_outcome): it references nothing but its
 -- arguments and built-in operators, and a SET clause stops the planner from inlining it. The work-list
--- trigger calls it twice per session written; as a call with a SET clause each cost about 9 µs (the
--- GUC saved and restored), inlined well under 1 µs.
+-- trigger's WHEN clause calls it twice per session written; as a call with a SET clause each cost about
+-- 9 µs (the GUC saved and restored), inlined well under 1 µs.
 create function public.itutor_session_work_kinds(p_status text, p_charge_status text)
 returns text[]
 language sql
@@ -604,15 +611,38 @@ immutable
 parallel safe
 as $$
   select array_remove(array[
-    case when p_status in ('SCHEDULED', 'JOIN_OPEN') then 'settle' end,
-    case when p_charge_status = 'pending' and p_status not in ('SCHEDULED', 'JOIN_OPEN') then 'collect' end,
+    case when p_status in ('SCHEDULED', 'JOIN_OPEN') or p_charge_status = 'pending' then 'cron' end,
     case when p_charge_status = 'failed' then 'failed' end
   ], null)
 $$;
 
+-- When a session's entry of a kind is due: its charge_scheduled_at, except a charge to collect of a
+-- session made final before then (a late cancellation, a no-show marked during the meeting), due at its
+-- finalized_at: the claims look for charges to collect among the entries due by now, and such a charge
+-- is to be collected at once. A session settled at or after its end keeps the entry it had while it was
+-- not final (same key: settling writes nothing to the work list). Inlined like itutor_session_work_kinds.
+create function public.itutor_session_work_due_at(
+  p_kind text,
+  p_status text,
+  p_charge_scheduled_at timestamptz,
+  p_finalized_at timestamptz
+)
+returns timestamptz
+language sql
+immutable
+parallel safe
+as $$
+  select case
+    when p_kind = 'cron' and p_status not in ('SCHEDULED', 'JOIN_OPEN') and p_finalized_at < p_charge_scheduled_at
+      then p_finalized_at
+    else p_charge_scheduled_at
+  end
+$$;
+
 -- Keeps session_work exact. Security definer: the work list has no write grant to anyone, so whoever
--- may write `sessions` keeps it right without being able to write it directly. Only the kinds that
--- changed are written (a SCHEDULED → JOIN_OPEN update writes nothing).
+-- may write `sessions` keeps it right without being able to write it directly. Only the entries that
+-- changed are written (the update trigger's WHEN clause skips writes that change none: a settlement, a
+-- lease, a join).
 create function public.itutor_track_session_work()
 returns trigger
 language plpgsql
@@ -620,37 +650,42 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_old text[] := '{}';
-  v_new text[] := '{}';
+  -- The due time of each entry the old and the new row have (null: no such entry). OLD is null in an
+  -- insert, NEW in a delete; a changed id counts as a delete and an insert.
+  v_old_cron timestamptz;
+  v_old_failed timestamptz;
+  v_new_cron timestamptz;
+  v_new_failed timestamptz;
+  v_same_id boolean := tg_op = 'UPDATE' and new.id = old.id;
 begin
   if tg_op in ('UPDATE', 'DELETE') then
-    v_old := public.itutor_session_work_kinds(old.status, old.charge_status);
+    if 'cron' = any (public.itutor_session_work_kinds(old.status, old.charge_status)) then
+      v_old_cron := public.itutor_session_work_due_at('cron', old.status, old.charge_scheduled_at, old.finalized_at);
+    end if;
+    if old.charge_status = 'failed' then
+      v_old_failed := old.charge_scheduled_at;
+    end if;
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
-    v_new := public.itutor_session_work_kinds(new.status, new.charge_status);
-  end if;
-  if tg_op = 'UPDATE' and (old.id, old.charge_scheduled_at) is not distinct from (new.id, new.charge_scheduled_at) then
-    -- Same key: drop the kinds that ended, add the kinds that began.
-    if cardinality(v_old) > 0 and not (v_old <@ v_new) then
-      delete from public.session_work as w
-      where w.kind = any (v_old) and not (w.kind = any (v_new))
-        and w.due_at = old.charge_scheduled_at and w.session_id = old.id;
+    if 'cron' = any (public.itutor_session_work_kinds(new.status, new.charge_status)) then
+      v_new_cron := public.itutor_session_work_due_at('cron', new.status, new.charge_scheduled_at, new.finalized_at);
     end if;
-    if cardinality(v_new) > 0 and not (v_new <@ v_old) then
-      insert into public.session_work (kind, due_at, session_id)
-      select k, new.charge_scheduled_at, new.id from unnest(v_new) as k where not (k = any (v_old))
-      on conflict do nothing;
+    if new.charge_status = 'failed' then
+      v_new_failed := new.charge_scheduled_at;
     end if;
-    return null;
   end if;
-  if cardinality(v_old) > 0 then
-    delete from public.session_work as w
-    where w.kind = any (v_old) and w.due_at = old.charge_scheduled_at and w.session_id = old.id;
+  -- Only the entries that changed: one simple statement each, by the work list's primary key.
+  if v_old_cron is not null and (not v_same_id or v_old_cron is distinct from v_new_cron) then
+    delete from public.session_work as w where w.kind = 'cron' and w.due_at = v_old_cron and w.session_id = old.id;
   end if;
-  if cardinality(v_new) > 0 then
-    insert into public.session_work (kind, due_at, session_id)
-    select k, new.charge_scheduled_at, new.id from unnest(v_new) as k
-    on conflict do nothing;
+  if v_old_failed is not null and (not v_same_id or v_old_failed is distinct from v_new_failed) then
+    delete from public.session_work as w where w.kind = 'failed' and w.due_at = v_old_failed and w.session_id = old.id;
+  end if;
+  if v_new_cron is not null and (not v_same_id or v_new_cron is distinct from v_old_cron) then
+    insert into public.session_work (kind, due_at, session_id) values ('cron', v_new_cron, new.id) on conflict do nothing;
+  end if;
+  if v_new_failed is not null and (not v_same_id or v_new_failed is distinct from v_old_failed) then
+    insert into public.session_work (kind, due_at, session_id) values ('failed', v_new_failed, new.id) on conflict do nothing;
   end if;
   return null;
 end
@@ -661,16 +696,24 @@ create trigger sessions_work_is_tracked
   for each row
   execute function public.itutor_track_session_work();
 
--- Fires only when what the work list depends on changed: a lease, a join or a charge attempt count
--- does not run it.
+-- Fires only when the session's entries may have changed: a lease, a join, a charge
+-- attempt count, or a settlement that leaves a charge to collect does not run it. Built-in operators
+-- only (the same rules as itutor_session_work_kinds and itutor_session_work_due_at), so whoever writes
+-- sessions needs no EXECUTE on a helper; a null comparison fires it, and the function then writes only
+-- what changed.
 create trigger sessions_work_is_tracked_on_update
   after update on public.sessions
   for each row
   when (
-    old.status is distinct from new.status
-    or old.charge_status is distinct from new.charge_status
+    old.id is distinct from new.id
     or old.charge_scheduled_at is distinct from new.charge_scheduled_at
-    or old.id is distinct from new.id
+    or (old.status in ('SCHEDULED', 'JOIN_OPEN') or old.charge_status = 'pending')
+      is distinct from (new.status in ('SCHEDULED', 'JOIN_OPEN') or new.charge_status = 'pending')
+    or (old.charge_status = 'failed') is distinct from (new.charge_status = 'failed')
+    or (old.status not in ('SCHEDULED', 'JOIN_OPEN') and old.finalized_at < old.charge_scheduled_at)
+      is distinct from (new.status not in ('SCHEDULED', 'JOIN_OPEN') and new.finalized_at < new.charge_scheduled_at)
+    or (new.status not in ('SCHEDULED', 'JOIN_OPEN') and new.finalized_at < new.charge_scheduled_at
+      and old.finalized_at is distinct from new.finalized_at)
   )
   execute function public.itutor_track_session_work();
 
@@ -692,5 +735,9 @@ create policy "The service role can read the work list"
 revoke all on function public.itutor_session_work_kinds(text, text) from public, anon, authenticated;
 
 grant execute on function public.itutor_session_work_kinds(text, text) to service_role;
+
+revoke all on function public.itutor_session_work_due_at(text, text, timestamptz, timestamptz) from public, anon, authenticated;
+
+grant execute on function public.itutor_session_work_due_at(text, text, timestamptz, timestamptz) to service_role;
 
 revoke all on function public.itutor_track_session_work() from public, anon, authenticated;

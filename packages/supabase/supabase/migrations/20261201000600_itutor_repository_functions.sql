@@ -743,27 +743,37 @@ grant execute on function public.itutor_apply_charge_answers(jsonb) to service_r
 -- Settlement: the claims and the attention list over the work list.
 -- ---------------------------------------------------------------------------------------------------
 
--- Claims up to p_limit sessions needing settlement work and leases them until p_claim_until, only when
--- not leased (claimed_until null or <= p_now):
---   first, non-final sessions due at p_now (work kind 'settle'), oldest (due_at, id) first;
+-- Claims up to p_limit sessions needing settlement work, only when not leased (claimed_until null or
+-- <= p_now), both groups from the work list's 'cron' entries due by p_now:
+--   first, non-final sessions due at p_now, oldest (due_at, id) first, after the cursor (p_after_at,
+--   p_after_id) when one is given: returned as they are, without a lease and without a row lock (no
+--   write at all: settling them is a compare-and-set on their version, so a run that races another for
+--   the same due session simply loses it; one run pages through the due list with the cursor, so its
+--   own claim loops never overlap). With p_lease_due they are locked and leased until p_claim_until
+--   like the charges to collect (a run whose settling calls out, such as reconciliation asking the
+--   video provider, so that concurrent runs do not ask twice);
 --   then, with what is left of p_limit, final sessions whose charge is still to be collected
---   (charge_status 'pending', kind 'collect'), oldest first. A charge failed for good ('failed') is
---   never claimed (the cap on attempts is the core's policy).
--- Each group is one ordered scan of session_work's primary key for its kind that stops at its LIMIT,
--- joined to sessions by primary key, with FOR UPDATE OF the session SKIP LOCKED: concurrent claims never
--- return the same session, and the cost depends on p_limit, not on the size of either table. The
--- session's own status / charge status are checked again (the sessions are the truth). Custom plans:
--- each statement is planned with the actual p_now and limit. Sorts and bitmap scans are off inside the
--- function: with them a planner short of statistics (a work list not yet analyzed) may fetch every due
--- entry and sort it, where the ordered index scan stops at the limit. Sequential scans are off too:
--- told that sessions is empty (never analyzed, or analyzed while empty), the planner joined the lease's
--- picked ids to a Seq Scan of the whole table; with them off the lease reaches each session by its
--- primary key whatever the statistics say (test/server/empty-stats-plans.server.test.ts). The lease
--- does not change version. Returns plain json (see itutor_session_row_json).
+--   (charge_status 'pending'), oldest first, leased until p_claim_until (FOR UPDATE SKIP LOCKED: two
+--   runs never send the same charge at once). A charge failed for good ('failed') is never claimed (the
+--   cap on attempts is the core's policy).
+-- Each group is one ordered scan of session_work's primary key for the 'cron' kind that stops at its
+-- LIMIT, joined to sessions by primary key: the cost depends on p_limit, not on the size of either
+-- table (a charge to collect is due by the time it is to be collected: see itutor_session_work_due_at).
+-- The session's own status / charge status are checked again (the sessions are the truth). Custom
+-- plans: each statement is planned with the actual p_now and limit. Sorts and bitmap scans are off
+-- inside the function: with them a planner short of statistics (a work list not yet analyzed) may fetch
+-- every due entry and sort it, where the ordered index scan stops at the limit. Sequential scans are off
+-- too: told that sessions is empty (never analyzed, or analyzed while empty), the planner joined the
+-- lease's picked ids to a Seq Scan of the whole table; with them off the lease reaches each session by
+-- its primary key whatever the statistics say (test/server/empty-stats-plans.server.test.ts). The lease
+-- does not change version. Returns plain json (see itutor_session_row_json), due sessions first.
 create function public.itutor_claim_sessions_for_settlement(
   p_now timestamptz,
   p_limit integer,
-  p_claim_until timestamptz
+  p_claim_until timestamptz,
+  p_after_at timestamptz default null,
+  p_after_id uuid default null,
+  p_lease_due boolean default false
 )
 returns json
 language plpgsql
@@ -776,44 +786,76 @@ set "TimeZone" = 'UTC'
 as $$
 declare
   v_limit integer := greatest(coalesce(p_limit, 0), 0);
-  v_due uuid[];
-  v_retry uuid[] := '{}';
-  v_result json;
+  v_due_count integer;
+  v_due json;
+  v_due_ids uuid[] := '{}';
+  v_retry_ids uuid[];
+  v_retry json;
 begin
   if v_limit = 0 then
     return '[]'::json;
   end if;
 
-  select coalesce(array_agg(d.id order by d.due_at, d.id), '{}')
-  into v_due
-  from (
-    select s.id, w.due_at
-    from public.session_work as w
-    join public.sessions as s on s.id = w.session_id
-    where w.kind = 'settle'
-      and w.due_at <= p_now
-      and s.status in ('SCHEDULED', 'JOIN_OPEN')
-      and (s.claimed_until is null or s.claimed_until <= p_now)
-    order by w.due_at, w.session_id
-    limit v_limit
-    for update of s skip locked
-  ) as d;
-
-  if cardinality(v_due) < v_limit then
-    select coalesce(array_agg(r.id order by r.due_at, r.id), '{}')
-    into v_retry
+  if p_lease_due then
+    -- Due sessions leased too (a run whose settling calls out, e.g. to ask the video provider for the
+    -- meeting's end): locked and leased like the charges to collect, so concurrent runs never get the same.
+    select coalesce(array_agg(d.id order by d.due_at, d.id), '{}')
+    into v_due_ids
     from (
       select s.id, w.due_at
       from public.session_work as w
       join public.sessions as s on s.id = w.session_id
-      where w.kind = 'collect'
-        and s.charge_status = 'pending'
-        and public.itutor_is_final_status(s.status)
+      where w.kind = 'cron'
+        and w.due_at <= p_now
+        and (w.due_at, w.session_id) > (coalesce(p_after_at, '-infinity'::timestamptz), coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid))
+        and s.status in ('SCHEDULED', 'JOIN_OPEN')
         and (s.claimed_until is null or s.claimed_until <= p_now)
       order by w.due_at, w.session_id
-      limit v_limit - cardinality(v_due)
+      limit v_limit
       for update of s skip locked
-    ) as r;
+    ) as d;
+    v_due_count := cardinality(v_due_ids);
+    v_due := '[]'::json;
+  else
+    -- The due sessions, read in one statement with their rows (what is returned is what was checked).
+    -- No cursor: from the start of the list ('-infinity' sorts before every due time).
+    select count(*)::integer, coalesce(json_agg(d.row_json order by d.due_at, d.id), '[]'::json)
+    into v_due_count, v_due
+    from (
+      select s.id, w.due_at, public.itutor_session_row_json(s) as row_json
+      from public.session_work as w
+      join public.sessions as s on s.id = w.session_id
+      where w.kind = 'cron'
+        and w.due_at <= p_now
+        and (w.due_at, w.session_id) > (coalesce(p_after_at, '-infinity'::timestamptz), coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid))
+        and s.status in ('SCHEDULED', 'JOIN_OPEN')
+        and (s.claimed_until is null or s.claimed_until <= p_now)
+      order by w.due_at, w.session_id
+      limit v_limit
+    ) as d;
+  end if;
+
+  if v_due_count = v_limit and not p_lease_due then
+    return v_due;
+  end if;
+
+  select coalesce(array_agg(r.id order by r.due_at, r.id), '{}')
+  into v_retry_ids
+  from (
+    select s.id, w.due_at
+    from public.session_work as w
+    join public.sessions as s on s.id = w.session_id
+    where w.kind = 'cron'
+      and w.due_at <= p_now
+      and s.charge_status = 'pending'
+      and public.itutor_is_final_status(s.status)
+      and (s.claimed_until is null or s.claimed_until <= p_now)
+    order by w.due_at, w.session_id
+    limit v_limit - v_due_count
+    for update of s skip locked
+  ) as r;
+  if p_lease_due then
+    v_retry_ids := v_due_ids || v_retry_ids;
   end if;
 
   -- The lease, by primary key (a join with the picked ids, never a scan of the table), returning the
@@ -821,20 +863,28 @@ begin
   with claimed as (
     update public.sessions as s
     set claimed_until = p_claim_until
-    from unnest(v_due || v_retry) with ordinality as p (id, ord)
+    from unnest(v_retry_ids) with ordinality as p (id, ord)
     where s.id = p.id
     returning p.ord, public.itutor_session_row_json(s) as row_json
   )
-  select coalesce(json_agg(c.row_json order by c.ord), '[]'::json)
-  into v_result
+  select json_agg(c.row_json order by c.ord)
+  into v_retry
   from claimed as c;
 
-  return v_result;
+  if p_lease_due then
+    return coalesce(v_retry, '[]'::json);
+  elsif v_retry is null then
+    return v_due;
+  elsif v_due_count = 0 then
+    return v_retry;
+  end if;
+  -- Both groups (a run's last due sessions and its first charges to collect): one array.
+  return (left(v_due::text, -1) || ',' || substr(v_retry::text, 2))::json;
 end
 $$;
 
-revoke all on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz) from public, anon, authenticated;
-grant execute on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz) to service_role;
+revoke all on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean) from public, anon, authenticated;
+grant execute on function public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean) to service_role;
 
 -- Sessions whose charge failed for good (charge_status 'failed'): a person must look at them. Oldest
 -- charge_scheduled_at first, at most p_limit; one ordered scan of the work list's 'failed' kind.
@@ -876,7 +926,7 @@ begin
   lock table public.session_work in exclusive mode;
   delete from public.session_work;
   insert into public.session_work (kind, due_at, session_id)
-  select k, s.charge_scheduled_at, s.id
+  select k, public.itutor_session_work_due_at(k, s.status, s.charge_scheduled_at, s.finalized_at), s.id
   from public.sessions as s, unnest(public.itutor_session_work_kinds(s.status, s.charge_status)) as k;
   get diagnostics v_count = row_count;
   return v_count;

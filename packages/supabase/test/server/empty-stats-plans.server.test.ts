@@ -9,8 +9,9 @@ import { seedDueSessions } from '../support/seed';
  * cached plan, or the plan of one statement that fills the table): a sequential scan chosen for "no
  * rows" goes on scanning a table that grows, once per row written.
  *
- * - The claim's lease: the UPDATE that leases the claimed sessions finds them by primary key (or by
- *   their tuple ids), never by a Seq Scan of sessions.
+ * - The claim: due sessions are read through the work list's key and each session's primary key (no
+ *   write), page after page with the cursor; the UPDATE that leases the charges to collect finds them by
+ *   primary key (or by their tuple ids), never by a Seq Scan of sessions.
  * - The ledger's rule "no attempt after a success" (trigger itutor_keep_charge_record) probes the ledger
  *   for each inserted attempt: by an index, never by a Seq Scan of session_charges, also for a writer
  *   that is not one of the SDK's functions (which run with sequential scans off) — here a set-based
@@ -58,7 +59,7 @@ describe.each([
   const database = createServerDatabase(stats === 'never analyzed' ? 'plans_fresh' : 'plans_empty');
   afterAll(async () => (await database).close());
 
-  it('the claim leases the claimed sessions by key, never by a Seq Scan of sessions', async () => {
+  it('the claim reads due sessions and leases charges to collect by key, never by a Seq Scan of sessions', async () => {
     const db = await database;
     // Autovacuum never analyzes these tables meanwhile: the statistics stay as `prepare` left them.
     for (const table of ['sessions', 'session_charges', 'session_work']) {
@@ -71,16 +72,46 @@ describe.each([
     );
     // What the planner is told: no rows at all (-1: never analyzed, 0: analyzed while empty).
     for (const r of analyzed) expect(Number(r.reltuples)).toBeLessThanOrEqual(0);
+    const claimUntil = new Date(now.getTime() + 5 * 60_000).toISOString();
+    type Row = { id: string; charge_scheduled_at: string; claimed_until: string | null };
 
-    const plans = await plansOf(db.url, async (client) => {
-      // Two claims on one connection: the first plans with the statistics as they are, the second reuses
-      // whatever the connection cached.
+    // Due sessions: two pages on one connection (the first plans with the statistics as they are, the
+    // second reuses whatever the connection cached), the second after the first's last session.
+    const pages: Row[][] = [];
+    const duePlans = await plansOf(db.url, async (client) => {
       for (let i = 0; i < 2; i++) {
-        const { rows } = await client.query('select public.itutor_claim_sessions_for_settlement($1, $2, $3) as claimed', [
+        const last = pages[pages.length - 1]?.at(-1);
+        const { rows } = await client.query('select public.itutor_claim_sessions_for_settlement($1, $2, $3, $4, $5) as claimed', [
           now.toISOString(),
           150,
-          new Date(now.getTime() + 5 * 60_000).toISOString(),
+          claimUntil,
+          last?.charge_scheduled_at ?? null,
+          last?.id ?? null,
         ]);
+        pages.push(rows[0].claimed as Row[]);
+      }
+    });
+    expect(pages.map((p) => p.length)).toEqual([150, 150]);
+    expect(new Set(pages.flat().map((r) => r.id)).size).toBe(300);
+    expect(pages.flat().every((r) => r.claimed_until === null)).toBe(true);
+    expect(duePlans.filter((p) => /(Update|Insert|Delete) on (public\.)?\w+/.test(p)), duePlans.join('\n---\n')).toEqual([]);
+    expect(duePlans.filter((p) => /Index (Only )?Scan using session_work_pkey/.test(p)).length).toBeGreaterThanOrEqual(2);
+    expect(duePlans.filter((p) => seqScan('sessions').test(p) || seqScan('session_work').test(p))).toEqual([]);
+
+    // Charges to collect: every session settled set-based with its charge pending (the statistics still
+    // say empty), then two claims that lease them.
+    await db.pool.query(
+      `update public.sessions as s
+       set status = 'COMPLETED_ASSUMED', version = s.version + 1, finalized_at = $1,
+           charge_amount_ttd = s.price_ttd, payout_amount_ttd = trunc(s.price_ttd * 0.9, 2),
+           platform_fee_ttd = s.price_ttd - trunc(s.price_ttd * 0.9, 2), charge_status = 'pending', charge_attempts = 1,
+           charge_idempotency_key = 'itutor-session-' || s.id || '-COMPLETED_ASSUMED-1', claimed_until = null, updated_at = $1
+       where s.status = 'SCHEDULED'`,
+      [now],
+    );
+    const plans = await plansOf(db.url, async (client) => {
+      for (let i = 0; i < 2; i++) {
+        const { rows } = await client.query('select public.itutor_claim_sessions_for_settlement($1, $2, $3) as claimed', [now.toISOString(), 150, claimUntil]);
         expect((rows[0].claimed as unknown[]).length).toBe(150);
       }
     });
@@ -99,8 +130,9 @@ describe.each([
     const db = await database;
     const plans = await plansOf(db.url, async (client) => {
       await client.query('begin');
-      // Settle the due sessions set-based (as the bench's floor does), then open their attempts in one
-      // INSERT: the trigger's probe runs once per attempt, planned while the ledger's statistics say it is empty.
+      // Settle the due sessions set-based (as the bench's floor does; the claim test above has settled
+      // them already), then open their attempts in one INSERT: the trigger's probe runs once per
+      // attempt, planned while the ledger's statistics say it is empty.
       await client.query(
         `update public.sessions as s
          set status = 'COMPLETED_ASSUMED', version = s.version + 1, finalized_at = $1,

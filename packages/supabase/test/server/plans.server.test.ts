@@ -142,28 +142,38 @@ describe('settlement plans on the PostgreSQL server', () => {
     expect(everyPlan.filter((p) => /Seq Scan on (public\.)?(sessions|session_charges|session_work)\b/.test(p))).toEqual([]);
 
     const nested = (call: Call) => call.plans.slice(0, -1);
-    // Both claims read the work list in key order for their kind (settle, collect), then each session by
-    // its primary key: a nested loop under the lock and the limit, never a sort or a hash of a table.
-    const dueScan = (p: string) => /Index Cond: \(\(kind = 'settle'::text\) AND \(due_at <=/.test(p);
-    const pendingScan = (p: string) => /Index Cond: \(kind = 'collect'::text\)/.test(p);
-    const claimShape = /Limit[\s\S]*LockRows[\s\S]*Nested Loop[\s\S]*Index Scan using session_work_pkey on session_work[\s\S]*Index Scan using sessions_pkey on sessions/;
+    // Both groups of the claim read the work list's 'cron' entries due by now in key order, then each
+    // session by its primary key: a nested loop under the limit, never a sort or a hash of a table. Due
+    // sessions (after the run's cursor, a row comparison in the index condition) are read without a lock;
+    // charges to collect are locked (SKIP LOCKED) and leased.
+    const cronScan = /Index Cond: \(\(kind = 'cron'::text\) AND \(due_at <= /;
+    const dueScan = (p: string) => cronScan.test(p) && /ROW\(due_at, session_id\) > ROW\(/.test(p);
+    const pendingScan = (p: string) => cronScan.test(p) && !/ROW\(due_at, session_id\)/.test(p) && /LockRows/.test(p);
+    const join = /Nested Loop[\s\S]*Index (?:Only )?Scan using session_work_pkey on session_work[\s\S]*Index Scan using sessions_pkey on sessions/;
 
-    // The first claim: only due sessions (a full batch), one ordered scan of the due index that stops at
-    // its limit; the lease update finds the rows by primary key.
+    // The first claim: only due sessions (a full batch), one ordered scan that stops at its limit; no
+    // lock, no lease, no write of any kind.
     const first = claims[0]!;
     const firstDue = nested(first).find(dueScan);
     expect(firstDue, nested(first).join('\n---\n')).toBeDefined();
-    expect(firstDue).toMatch(claimShape);
+    expect(firstDue).toMatch(new RegExp(`Limit[\\s\\S]*${join.source}`));
+    expect(firstDue).not.toMatch(/LockRows/);
     expect(firstDue).not.toMatch(/->\s+(Sort|Hash|Merge Join)\b/);
     expect(nested(first).some(pendingScan)).toBe(false);
-    expect(nested(first).find((p) => /Update on (public\.)?sessions/.test(p))).toMatch(/Index Scan (using|on) sessions_pkey/);
+    expect(nested(first).some((p) => /(Update|Insert|Delete) on (public\.)?\w+/.test(p))).toBe(false);
+    // Later due claims start after the cursor (the last due session of the previous claim).
+    const second = nested(claims[1]!).find(dueScan);
+    expect(second, nested(claims[1]!).join('\n---\n')).toBeDefined();
+    expect(second).not.toMatch(/ROW\('-infinity'/);
 
-    // A later claim, after the due sessions are done: the charges to collect, by their own index.
+    // A later claim, after the due sessions are done: the charges to collect, locked, then leased by
+    // primary key.
     const later = claims[DUE / BATCH + 1]!;
     const laterPending = nested(later).find(pendingScan);
     expect(laterPending, nested(later).join('\n---\n')).toBeDefined();
-    expect(laterPending).toMatch(claimShape);
+    expect(laterPending).toMatch(new RegExp(`Limit[\\s\\S]*LockRows[\\s\\S]*${join.source}`));
     expect(laterPending).not.toMatch(/->\s+(Sort|Hash|Merge Join)\b/);
+    expect(nested(later).find((p) => /Update on (public\.)?sessions/.test(p))).toMatch(/Index Scan (using|on) sessions_pkey/);
 
     // Apply-writes, first (settling, opening attempts) and later (answers): primary-key lookups.
     for (const call of [applies[0]!, applies[applies.length - 1]!]) {

@@ -92,15 +92,15 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{
     count: 1,
   },
   {
-    // Three small pure SQL functions lose their SET clause so that the planner inlines them into their
+    // Two small pure SQL functions lose their SET clause so that the planner inlines them into their
     // callers (as itutor_session_keeps_outcome and itutor_session_row_json always were): a call through a
-    // SET clause saves and restores the setting, about 9 µs each, and the work-list trigger calls
-    // itutor_session_work_kinds twice per session written. They reference only their arguments and
-    // built-in operators; every caller runs with search_path = ''.
-    reason: 'itutor_session_work_kinds, itutor_ledger_change_is_valid and itutor_parse_uuid have no SET search_path (they inline)',
-    from: /((?:itutor_session_work_kinds\(p_status text, p_charge_status text\)|itutor_ledger_change_is_valid\(p_change jsonb, p_session_id text\)|itutor_parse_uuid\(value text\))[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
+    // SET clause saves and restores the setting, about 9 µs each. They reference only their arguments and
+    // built-in operators; every caller runs with search_path = ''. (itutor_session_work_kinds, the third,
+    // is restated whole by the delta, without its SET clause.)
+    reason: 'itutor_ledger_change_is_valid and itutor_parse_uuid have no SET search_path (they inline)',
+    from: /((?:itutor_ledger_change_is_valid\(p_change jsonb, p_session_id text\)|itutor_parse_uuid\(value text\))[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
     to: '$1',
-    count: 3,
+    count: 2,
   },
   // A function the chain did not have: itutor_find_session_with_attendance, a session and its attendance
   // in one call (the adapter sends it when a no-show reads both side by side: one round trip, not two).

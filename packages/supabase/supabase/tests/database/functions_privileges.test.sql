@@ -3,7 +3,7 @@
 -- default, so the migration revokes it. The timing functions and the status rule (itutor_is_final_status,
 -- which the triggers ask for every writer) are pure and stay public.
 begin;
-select plan(47);
+select plan(48);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -77,20 +77,22 @@ reset role;
 
 select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['timestamp with time zone', 'integer', 'timestamp with time zone', 'integer'],
   'the claim with p_max_charge_attempts is gone');
+select hasnt_function('public', 'itutor_claim_sessions_for_settlement', array['timestamp with time zone', 'integer', 'timestamp with time zone'],
+  'the claim without its cursor is gone (one signature: PostgREST picks it by its parameter names)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
   where p.proname like 'itutor\_%' and p.proname not in ('itutor_session_keeps_outcome', 'itutor_session_row_json',
-      'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
+      'itutor_session_work_kinds', 'itutor_session_work_due_at', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and not coalesce('search_path=""' = any (p.proconfig), false)
-$$, 'every function but the inlined helpers (itutor_session_keeps_outcome, itutor_session_row_json, itutor_session_work_kinds, itutor_ledger_change_is_valid, itutor_parse_uuid, itutor_is_final_status) runs with search_path = ''''');
+$$, 'every function but the inlined helpers (itutor_session_keeps_outcome, itutor_session_row_json, itutor_session_work_kinds, itutor_session_work_due_at, itutor_ledger_change_is_valid, itutor_parse_uuid, itutor_is_final_status) runs with search_path = ''''');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json', 'itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
+  where p.proname in ('itutor_session_keeps_outcome', 'itutor_session_row_json', 'itutor_session_work_kinds', 'itutor_session_work_due_at', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and (p.proconfig is not null or p.prolang <> (select oid from pg_language where lanname = 'sql') or p.prosecdef)
 $$, 'the inlined helpers have no SET clause, are plain SQL and not security definer (so they inline, and run as the caller)');
 select is_empty($$
   select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-  where p.proname in ('itutor_session_work_kinds', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
+  where p.proname in ('itutor_session_work_kinds', 'itutor_session_work_due_at', 'itutor_ledger_change_is_valid', 'itutor_parse_uuid', 'itutor_is_final_status')
     and p.provolatile <> 'i'
 $$, 'the inlined helpers without a pinned search_path are immutable (they read no table, only their arguments)');
 select is_empty($$

@@ -2,13 +2,13 @@
 -- anon, a signed-in user, service_role × select / insert / update / delete / truncate, the rebuild
 -- function; then the trigger keeping it exact through a session's life, for any writer.
 begin;
-select plan(32);
+select plan(33);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
 -- What the work list must hold: the kinds each session's status and charge status give it.
 create temporary view expected_work as
-  select k as kind, s.charge_scheduled_at as due_at, s.id as session_id
+  select k as kind, public.itutor_session_work_due_at(k, s.status, s.charge_scheduled_at, s.finalized_at) as due_at, s.id as session_id
   from public.sessions as s, unnest(public.itutor_session_work_kinds(s.status, s.charge_status)) as k;
 grant select on expected_work to service_role;
 
@@ -18,7 +18,7 @@ select ok((select relrowsecurity from pg_class where oid = 'public.session_work'
 set local role anon;
 set local "request.jwt.claims" to '{"role": "anon"}';
 select throws_ok($$ select * from public.session_work $$, '42501', null, 'anon cannot select the work list');
-select throws_ok($$ insert into public.session_work values ('settle', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'anon cannot insert work');
+select throws_ok($$ insert into public.session_work values ('cron', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'anon cannot insert work');
 select throws_ok($$ update public.session_work set due_at = now() $$, '42501', null, 'anon cannot update work');
 select throws_ok($$ delete from public.session_work $$, '42501', null, 'anon cannot delete work');
 select throws_ok($$ truncate public.session_work $$, '42501', null, 'anon cannot truncate the work list');
@@ -29,7 +29,7 @@ reset role;
 set local role authenticated;
 set local "request.jwt.claims" to '{"sub": "11111111-1111-4111-8111-111111111111", "role": "authenticated"}';
 select throws_ok($$ select * from public.session_work $$, '42501', null, 'a tutor cannot select the work list, not even their own session''s work');
-select throws_ok($$ insert into public.session_work values ('settle', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot insert work');
+select throws_ok($$ insert into public.session_work values ('cron', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot insert work');
 select throws_ok($$ update public.session_work set due_at = now() $$, '42501', null, 'a tutor cannot move their session''s work');
 select throws_ok($$ delete from public.session_work $$, '42501', null, 'a tutor cannot delete work');
 select throws_ok($$ truncate public.session_work $$, '42501', null, 'a tutor cannot truncate the work list');
@@ -41,35 +41,43 @@ set local role service_role;
 set local "request.jwt.claims" to '{"role": "service_role"}';
 select results_eq(
   $$ select kind, due_at, session_id from public.session_work order by session_id $$,
-  $$ values ('settle'::text, '2026-03-02 15:00Z'::timestamptz, 'aaaaaaaa-0000-4000-8000-00000000000a'::uuid),
-            ('settle', '2026-03-02 17:30Z', 'bbbbbbbb-0000-4000-8000-00000000000b') $$,
-  'service_role reads the work list: both scheduled sessions are to settle at their scheduled end'
+  $$ values ('cron'::text, '2026-03-02 15:00Z'::timestamptz, 'aaaaaaaa-0000-4000-8000-00000000000a'::uuid),
+            ('cron', '2026-03-02 17:30Z', 'bbbbbbbb-0000-4000-8000-00000000000b') $$,
+  'service_role reads the work list: both scheduled sessions are the cron''s at their scheduled end'
 );
-select throws_ok($$ insert into public.session_work values ('collect', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'service_role cannot insert work (only the trigger writes it)');
+select throws_ok($$ insert into public.session_work values ('cron', now(), 'aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'service_role cannot insert work (only the trigger writes it)');
 select throws_ok($$ update public.session_work set due_at = now() $$, '42501', null, 'service_role cannot move work');
 select throws_ok($$ delete from public.session_work $$, '42501', null, 'service_role cannot delete work');
 select throws_ok($$ truncate public.session_work $$, '42501', null, 'service_role cannot truncate the work list');
 
 -- The trigger, through a session's life, as the service role writes sessions.
 update public.sessions set status = 'JOIN_OPEN', version = version + 1 where booking_id = 'booking-a';
-select set_eq($$ select * from public.session_work $$, $$ select * from expected_work $$, 'SCHEDULED → JOIN_OPEN keeps the settle entry');
+select set_eq($$ select * from public.session_work $$, $$ select * from expected_work $$, 'SCHEDULED → JOIN_OPEN keeps the cron entry');
 update public.sessions set claimed_until = '2026-03-02 15:05Z', charge_attempts = 0 where booking_id = 'booking-a';
 select set_eq($$ select * from public.session_work $$, $$ select * from expected_work $$, 'a lease leaves the work list alone');
 
+create temporary table work_before_settling on commit drop as
+  select ctid::text as at, xmin::text as tx from public.session_work where session_id = 'aaaaaaaa-0000-4000-8000-00000000000a';
+grant select on work_before_settling to service_role;
 update public.sessions
-set status = 'COMPLETED_ASSUMED', version = version + 1, finalized_at = '2026-03-02 15:00Z',
+set status = 'COMPLETED_ASSUMED', version = version + 1, finalized_at = '2026-03-02 15:05Z',
     charge_amount_ttd = 150.00, payout_amount_ttd = 135.00, platform_fee_ttd = 15.00, charge_status = 'pending'
 where booking_id = 'booking-a';
 select results_eq(
   $$ select kind from public.session_work where session_id = 'aaaaaaaa-0000-4000-8000-00000000000a' $$,
-  array['collect'],
-  'settled with the charge pending: the settle entry is replaced by a collect entry'
+  array['cron'],
+  'settled with the charge pending: still the cron''s (its charge is to be collected)'
+);
+select results_eq(
+  $$ select ctid::text, xmin::text from public.session_work where session_id = 'aaaaaaaa-0000-4000-8000-00000000000a' $$,
+  $$ select at, tx from work_before_settling $$,
+  'settling wrote nothing to the work list: the same row version as before'
 );
 update public.sessions set charge_status = 'failed', version = version + 1 where booking_id = 'booking-a';
 select results_eq(
   $$ select kind from public.session_work where session_id = 'aaaaaaaa-0000-4000-8000-00000000000a' $$,
   array['failed'],
-  'a charge failed for good: on the attention list, no longer to collect'
+  'a charge failed for good: on the attention list, no longer the cron''s'
 );
 update public.sessions set charge_status = 'pending', version = version + 1 where booking_id = 'booking-a';
 update public.sessions set charge_status = 'succeeded', version = version + 1 where booking_id = 'booking-a';
@@ -82,7 +90,7 @@ update public.sessions
 set scheduled_start_at = '2026-03-03 16:00Z', scheduled_end_at = '2026-03-03 17:30Z', join_opens_at = '2026-03-03 15:55Z',
     no_show_eligible_at = '2026-03-03 16:29Z', charge_scheduled_at = '2026-03-03 17:30Z', version = version + 1
 where booking_id = 'booking-b';
-select set_eq($$ select * from public.session_work $$, $$ select * from expected_work $$, 'a rescheduled session''s settle entry moves to its new end');
+select set_eq($$ select * from public.session_work $$, $$ select * from expected_work $$, 'a rescheduled session''s cron entry moves to its new end');
 select is((select due_at from public.session_work where session_id = 'bbbbbbbb-0000-4000-8000-00000000000b'), '2026-03-03 17:30Z'::timestamptz, 'due at the new end');
 
 update public.sessions

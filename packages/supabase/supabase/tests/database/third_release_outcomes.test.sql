@@ -1,7 +1,7 @@
 -- The third release's outcomes (issue #22), as the schema enforces them for every writer: the statuses
 -- NO_SHOW_TUTOR, NOBODY_JOINED and CANCELLED_LATE, the amounts each outcome may take, the ledger's
 -- charged outcomes, the one rule of final statuses (frozen outcome, retry claim, work list), a
--- reschedule moving a session's settle entry, what participants read of the new outcomes and events,
+-- reschedule moving a session's cron entry, what participants read of the new outcomes and events,
 -- and the cancellation tier rule in SQL (itutor_cancellation_quote).
 begin;
 select plan(60);
@@ -93,8 +93,9 @@ select throws_ok($$ insert into public.session_charges (session_id, attempt, ide
 select lives_ok($$ insert into public.session_charges (session_id, attempt, idempotency_key, outcome, charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, currency, requested_at)
   values ('bbbbbbbb-0000-4000-8000-00000000000b', 1, 'itutor-session-bbbbbbbb-0000-4000-8000-00000000000b-CANCELLED_LATE-1', 'CANCELLED_LATE', 100.00, 90.00, 10.00, 'TTD', '2026-03-02 15:30Z') $$,
   'the ledger takes the late cancellation''s attempt');
-select results_eq($$ select kind from public.session_work where session_id = 'bbbbbbbb-0000-4000-8000-00000000000b' $$, array['collect'],
-  'a late cancellation with its charge pending is on the work list to collect');
+select results_eq($$ select kind || '@' || to_char(due_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from public.session_work where session_id = 'bbbbbbbb-0000-4000-8000-00000000000b' $$,
+  array['cron@2026-03-02 15:30'],
+  'a late cancellation with its charge pending is the cron''s to collect, due at once (at its cancellation, before its end)');
 select throws_ok($$ update public.sessions set status = 'CANCELLED', charge_amount_ttd = 0, payout_amount_ttd = 0, platform_fee_ttd = 0, charge_status = 'none',
   version = 3 where booking_id = 'booking-b' $$,
   '23514', 'session bbbbbbbb-0000-4000-8000-00000000000b is final (CANCELLED_LATE): only its charge bookkeeping may change', 'a late cancellation is final: its fee is never waived by rewriting it');
@@ -123,10 +124,10 @@ select results_eq($$ select x ->> 'booking_id' from json_array_elements(public.i
   array['booking-e', 'booking-b', 'booking-d'],
   'the claim: E due to settle, then the pending charges of the late cancellation B and of D (nobody joined, charged)');
 select results_eq($$ select booking_id from public.sessions where claimed_until = '2026-03-02 18:05Z' order by booking_id $$,
-  array['booking-b', 'booking-d', 'booking-e'], 'the claim leased exactly those three');
+  array['booking-b', 'booking-d'], 'the claim leased exactly the two charges to collect (E, due to settle, is returned without a lease)');
 reset role;
 
--- A reschedule: session E (not final) moves by one day, its settle entry with it --------------------------
+-- A reschedule: session E (not final) moves by one day, its cron entry with it --------------------------
 set local role service_role;
 update public.sessions set claimed_until = null, version = version + 1 where booking_id = 'booking-e';
 select lives_ok($$ update public.sessions
@@ -137,7 +138,7 @@ select lives_ok($$ update public.sessions
 select throws_ok($$ update public.sessions set scheduled_start_at = scheduled_start_at + interval '1 hour', version = version + 1 where booking_id = 'booking-e' $$,
   '23514', null, 'a half move (the start without the end) is refused');
 select results_eq($$ select kind || '@' || to_char(due_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from public.session_work where session_id = 'eeeeeeee-0000-4000-8000-00000000000e' $$,
-  array['settle@2026-03-03 15:00'], 'its settle entry moved to the new end');
+  array['cron@2026-03-03 15:00'], 'its cron entry moved to the new end');
 select is(json_array_length(public.itutor_claim_sessions_for_settlement('2026-03-02 18:04Z', 10, '2026-03-02 18:15Z')), 0,
   'a claim after the old end (B and D still leased) finds nothing: E is no longer due');
 select results_eq($$ select x ->> 'booking_id' from json_array_elements(public.itutor_claim_sessions_for_settlement('2026-03-03 15:00Z', 1, '2026-03-03 15:05Z')) as x $$,
