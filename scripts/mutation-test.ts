@@ -56,19 +56,19 @@ const MUTANTS: readonly Mutant[] = [
     id: 'mem-drop-meeting-ended',
     group: 'memory',
     bug: 'an update silently keeps the old meetingEndedAt',
-    edits: [{ find: '          const stored = copySession(next);\n          sessions.set(next.id, stored);', replace: '          const stored = { ...copySession(next), meetingEndedAt: sessions.get(next.id)!.meetingEndedAt };\n          sessions.set(next.id, stored);' }],
+    edits: [{ find: '          const stored = copySession(next);\n          const before = sessions.get(next.id);', replace: '          const stored = { ...copySession(next), meetingEndedAt: sessions.get(next.id)!.meetingEndedAt };\n          const before = sessions.get(next.id);' }],
   },
   {
     id: 'mem-drop-finalized-at',
     group: 'memory',
     bug: 'an update silently keeps the old finalizedAt',
-    edits: [{ find: '          const stored = copySession(next);\n          sessions.set(next.id, stored);', replace: '          const stored = { ...copySession(next), finalizedAt: sessions.get(next.id)!.finalizedAt };\n          sessions.set(next.id, stored);' }],
+    edits: [{ find: '          const stored = copySession(next);\n          const before = sessions.get(next.id);', replace: '          const stored = { ...copySession(next), finalizedAt: sessions.get(next.id)!.finalizedAt };\n          const before = sessions.get(next.id);' }],
   },
   {
     id: 'mem-drop-cancelled-by',
     group: 'memory',
     bug: 'an update silently keeps the old cancelledBy',
-    edits: [{ find: '          const stored = copySession(next);\n          sessions.set(next.id, stored);', replace: '          const stored = { ...copySession(next), cancelledBy: sessions.get(next.id)!.cancelledBy };\n          sessions.set(next.id, stored);' }],
+    edits: [{ find: '          const stored = copySession(next);\n          const before = sessions.get(next.id);', replace: '          const stored = { ...copySession(next), cancelledBy: sessions.get(next.id)!.cancelledBy };\n          const before = sessions.get(next.id);' }],
   },
   {
     id: 'mem-charge-answer-erases-reference',
@@ -86,25 +86,42 @@ const MUTANTS: readonly Mutant[] = [
     id: 'mem-collect-newest-first',
     group: 'memory',
     bug: 'charges to collect are claimed newest first',
-    edits: [{ find: '.filter(free).sort(byDueOrder);', replace: '.filter(free).sort((a, b) => byDueOrder(b, a));' }],
+    edits: [
+      {
+        find: '.sort((a, b) => collectableAt(a) - collectableAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+        replace: '.sort((a, b) => collectableAt(b) - collectableAt(a) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0))',
+      },
+    ],
   },
   {
     id: 'mem-collect-while-leased',
     group: 'memory',
     bug: 'charges to collect are claimed while still leased',
-    edits: [{ find: '.map((id) => sessions.get(id)!).filter(free).sort(byDueOrder);', replace: '.map((id) => sessions.get(id)!).sort(byDueOrder);' }],
+    edits: [{ find: '.filter((s) => free(s) && collectableAt(s) <= now.getTime())', replace: '.filter((s) => collectableAt(s) <= now.getTime())' }],
   },
   {
     id: 'mem-limit-not-across-groups',
     group: 'memory',
     bug: 'the claim limit is not held across the two groups',
-    edits: [{ find: 'picked.push(...retries.slice(0, max - picked.length));', replace: 'picked.push(...retries);' }],
+    edits: [{ find: '            .slice(0, max - picked.length);', replace: '            .slice(0);' }],
   },
   {
     id: 'mem-claim-bumps-version',
     group: 'memory',
     bug: 'a claim changes the version',
-    edits: [{ find: 'const leased = { ...s, claimedUntil: claimUntil };', replace: 'const leased = { ...s, claimedUntil: claimUntil, version: s.version + 1 };' }],
+    edits: [{ find: 'const leased = { ...s, claimedUntil: claimUntil };', replace: 'const leased = { ...s, claimedUntil: claimUntil, version: s.version + 1 };', count: 2 }],
+  },
+  {
+    id: 'mem-due-always-leased',
+    group: 'memory',
+    bug: 'due sessions are leased at claim even without leaseDue',
+    edits: [{ find: '          if (!leaseDue) return copySession(s);\n', replace: '' }],
+  },
+  {
+    id: 'mem-cursor-ignored',
+    group: 'memory',
+    bug: 'the claim ignores its cursor and hands out the same due sessions again',
+    edits: [{ find: '          if (after && byDueOrder(entry, after) <= 0) continue;\n', replace: '' }],
   },
   {
     id: 'mem-token-clear-keeps-version',
@@ -195,8 +212,8 @@ const MUTANTS: readonly Mutant[] = [
     bug: 'attendance is listed in arrival order',
     edits: [
       {
-        find: '          .map(copy)\n          .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));',
-        replace: '          .map(copy);',
+        find: '      .map(copy)\n      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));',
+        replace: '      .map(copy);',
       },
     ],
   },
@@ -301,10 +318,10 @@ const MUTANTS: readonly Mutant[] = [
     bug: 'charges to collect are claimed newest first',
     functions: [
       {
-        signature: 'public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz)',
+        signature: 'public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean)',
         edits: [
           { find: "select coalesce(array_agg(r.id order by r.due_at, r.id), '{}')", replace: "select coalesce(array_agg(r.id order by r.due_at desc, r.id desc), '{}')" },
-          { find: '    order by w.due_at, w.session_id\n      limit v_limit - cardinality(v_due)', replace: '    order by w.due_at desc, w.session_id desc\n      limit v_limit - cardinality(v_due)' },
+          { find: '    order by w.due_at, w.session_id\n    limit v_limit - v_due_count', replace: '    order by w.due_at desc, w.session_id desc\n    limit v_limit - v_due_count' },
         ],
       },
     ],
@@ -315,11 +332,11 @@ const MUTANTS: readonly Mutant[] = [
     bug: 'charges to collect are claimed while still leased',
     functions: [
       {
-        signature: 'public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz)',
+        signature: 'public.itutor_claim_sessions_for_settlement(timestamptz, integer, timestamptz, timestamptz, uuid, boolean)',
         edits: [
           {
-            find: "        and s.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')\n        and (s.claimed_until is null or s.claimed_until <= p_now)\n",
-            replace: "        and s.status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT', 'CANCELLED')\n",
+            find: '      and public.itutor_is_final_status(s.status)\n      and (s.claimed_until is null or s.claimed_until <= p_now)\n',
+            replace: '      and public.itutor_is_final_status(s.status)\n',
           },
         ],
       },
