@@ -5,10 +5,8 @@ import { cancellationQuote, type CancellationQuote } from '../rules/cancellation
 import { assertValidInstant } from '../rules/timing';
 import { providerJoins } from './attendance';
 import { createSessionCreator } from './create';
-import type { SessionCommand } from './machine';
+import { transition, type SessionCommand } from './machine';
 import type { CancelledBy, Session, SessionEvent } from './model';
-import { roleOf } from './guards';
-import { isFinalStatus } from '../rules/status';
 import { createRescheduler } from './reschedule';
 
 /**
@@ -139,12 +137,12 @@ export function createSessionsResource(ctx: CoreContext, deps: { readonly charge
 
     async previewCancellation(input) {
       const session = await runner.load(input.sessionId);
-      // The same refusals as the cancel itself, without writing: judge the command on the session as read.
-      if (input.by !== 'platform' && roleOf(session, input.userId) !== input.by) {
-        throw new SessionError('NOT_SESSION_PARTICIPANT', `Only the session's ${String(input.by)} may cancel as ${String(input.by)}`);
-      }
-      if (isFinalStatus(session.status)) throw new SessionError('SESSION_FINAL', `Session is already final (${session.status})`, { status: session.status });
-      return cancellationQuote(session, input.by, ctx.clock.now(), ctx.policy);
+      // The machine judges the cancel on the session as read, nothing written: the preview refuses exactly
+      // as the cancel would, and quotes the same rule at the same instant.
+      const now = ctx.clock.now();
+      const judged = transition(session, { type: 'CANCEL', actorId: input.userId, by: input.by }, now, ctx.policy);
+      if (!judged.ok) throw judged.error;
+      return cancellationQuote(session, input.by, now, ctx.policy);
     },
 
     async cancel(input) {
