@@ -18,6 +18,8 @@ export type {
   TokensToSave,
 } from './ports';
 export type { RefundLedgerReader } from './ledger/refunds';
+export type { PayoutLedgerReader } from './ledger/payouts';
+export type { DisputeReader } from './ledger/disputes';
 export type { AttendanceRepository } from './session/attendance';
 // Ports: the outside services.
 export type {
@@ -36,6 +38,7 @@ export type {
   VideoProvider,
 } from './ports';
 export type { RefundInstruction, RefundResult } from './ledger/refunds';
+export type { PayoutInstruction, PayoutResult } from './ledger/payouts';
 export { randomId, systemClock, timeOrderedId } from './ports';
 export { withDeadline } from './deadline';
 export type { DeadlineOptions } from './deadline';
@@ -64,6 +67,10 @@ export type {
 } from './session/model';
 export { MAX_REFUND_REASON_LENGTH, refundIdempotencyKey, refundedSoFar, refundSplit } from './ledger/refunds';
 export type { Refund, RefundAmounts, RefundRequest, RefundStatus } from './ledger/refunds';
+export { payoutIdempotencyKey, payoutLeft, payoutsFromLedger, PAYOUT_TIMINGS } from './ledger/payouts';
+export type { Payout, PayoutEffect, PayoutStatus, PayoutTiming } from './ledger/payouts';
+export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
+export type { Dispute, DisputeAction, DisputeActionType, DisputeDecision, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from './ledger/disputes';
 export {
   MEETING_END_CLOCK_SKEW_MINUTES,
   assertValidMeetingEvent,

@@ -24,6 +24,13 @@
  * student reporting the tutor), `NOT_SESSION_STUDENT` (only the student may report the tutor absent),
  * `TUTOR_JOINED` (the tutor joined within the wait), `CANCELLATION_FEE_CHANGED` (the fee the student
  * confirmed is no longer the fee: `details.quote` holds the current one).
+ *
+ * The codes after `CANCELLATION_FEE_CHANGED` come with money after the session (payouts and disputes):
+ * `NOTHING_TO_DISPUTE` (no succeeded charge to dispute), `DISPUTE_EXISTS` (the session's one dispute is
+ * open or closed already), `DISPUTE_WINDOW_CLOSED` (`details.closedAt`), `DISPUTE_NOT_ALLOWED` (this role
+ * may not take this step now), `DISPUTE_RESOLVED` (the dispute is final), `PAYOUT_IN_FLIGHT` (a transfer's
+ * answer is awaited: try again shortly), `PAYOUT_HELD` (a dispute holds the payout), `NO_PAYOUT_DUE`,
+ * `PAYOUTS_NOT_SUPPORTED` / `DISPUTES_NOT_SUPPORTED` (the adapter or gateway lacks the optional part).
  */
 export const ERROR_CODES = [
   'INVALID_INPUT',
@@ -65,6 +72,16 @@ export const ERROR_CODES = [
   'NOT_SESSION_STUDENT',
   'TUTOR_JOINED',
   'CANCELLATION_FEE_CHANGED',
+  'NOTHING_TO_DISPUTE',
+  'DISPUTE_EXISTS',
+  'DISPUTE_WINDOW_CLOSED',
+  'DISPUTE_NOT_ALLOWED',
+  'DISPUTE_RESOLVED',
+  'PAYOUT_IN_FLIGHT',
+  'PAYOUT_HELD',
+  'NO_PAYOUT_DUE',
+  'PAYOUTS_NOT_SUPPORTED',
+  'DISPUTES_NOT_SUPPORTED',
 ] as const;
 
 /** A stable error code. */

@@ -5,6 +5,19 @@ import type { ChargeResult, SessionWrite } from '../ports';
 import type { ChargeAttempt, LedgerWrite, Session } from '../session/model';
 import { accepted, refuse, SYSTEM_ACTOR, transitionContext, type TransitionContext, type TransitionResult } from '../session/transition';
 import { chargeDeadline, chargeIdempotencyKey } from './charges';
+import { scheduledPayout } from './payouts';
+
+/** The payout row a collected charge opens (`after_review` only), as a ledger write. */
+function payoutOpened(ctx: TransitionContext, collected: Session): LedgerWrite[] {
+  const payout = scheduledPayout(ctx, collected);
+  return payout ? [{ type: 'payout_open', payout }] : [];
+}
+
+/** Its `payout.scheduled` event. */
+function payoutScheduled(ctx: TransitionContext, collected: Session) {
+  const payout = scheduledPayout(ctx, collected);
+  return payout ? [ctx.event('payout.scheduled', SYSTEM_ACTOR, { payout: payout.payout, amountMinor: payout.amountMinor, dueAt: payout.dueAt.toISOString() })] : [];
+}
 
 /**
  * The one decider of gateway answers, early or late: what the gateway said (validated here, the same way
@@ -37,6 +50,9 @@ export type RefundAnswer =
   | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
   | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null; readonly halted?: boolean }
   | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
+
+/** A validated payout answer: like a charge's (`halted` is an `unknown` marked `halted`: failed for good). */
+export type PayoutAnswer = ChargeAnswer;
 
 const MAX_TEXT = 200;
 const text = (value: unknown): string | null =>
@@ -96,6 +112,11 @@ export function classifyRefundResult(value: unknown): RefundAnswer {
   return answer.status === 'halted' ? { status: 'failed', failureCode: answer.code, reference: answer.reference, halted: true } : answer;
 }
 
+/** Validates a gateway's payout (transfer) answer at the port, exactly like a charge's (`classifyChargeResult`). */
+export function classifyPayoutResult(value: unknown): PayoutAnswer {
+  return classifyChargeResult(value);
+}
+
 /**
  * `RECORD_CHARGE_RESULT`: the gateway's answer for the open attempt. A success collects the charge; a
  * decline closes the attempt (the next retry opens a new key); an unknown answer keeps it open; the
@@ -123,7 +144,8 @@ export function recordChargeResult(ctx: TransitionContext, attempt: number, resu
   };
   const facts = { attempt, amountMinor: session.chargeAmountMinor };
   if (result.status === 'succeeded') {
-    return accepted(ctx.next({ chargeStatus: 'succeeded', chargeReference: result.reference }), [ctx.event('charge.succeeded', SYSTEM_ACTOR, facts)], [answer]);
+    const collected = ctx.next({ chargeStatus: 'succeeded', chargeReference: result.reference });
+    return accepted(collected, [ctx.event('charge.succeeded', SYSTEM_ACTOR, facts), ...payoutScheduled(ctx, collected)], [answer, ...payoutOpened(ctx, collected)]);
   }
   const deadline = chargeDeadline(session, policy);
   const pastDeadline = deadline !== null && !isBefore(now, deadline);
@@ -297,18 +319,19 @@ export function decideChargeAnswer(input: {
   const succeeded = takesAnswer
     ? { attempt, amountMinor: row.amountMinor, late: true }
     : { attempt: recordedAttempt, amountMinor: row.amountMinor, late: true, answeredAttempt: attempt };
+  const collected: Session = {
+    ...bumped,
+    chargeStatus: 'succeeded',
+    chargeReference: reference,
+    chargeIdempotencyKey: null,
+    chargeAttempts: Math.max(session.chargeAttempts, recordedAttempt),
+  };
   return {
     outcome: 'late_success',
     write: {
-      next: {
-        ...bumped,
-        chargeStatus: 'succeeded',
-        chargeReference: reference,
-        chargeIdempotencyKey: null,
-        chargeAttempts: Math.max(session.chargeAttempts, recordedAttempt),
-      },
-      events: [event('charge.succeeded', succeeded), attention],
-      ledger: [recorded],
+      next: collected,
+      events: [event('charge.succeeded', succeeded), attention, ...payoutScheduled(ctx, collected)],
+      ledger: [recorded, ...payoutOpened(ctx, collected)],
     },
   };
 }

@@ -45,6 +45,7 @@ export function chargeInstructionFor(session: Session): ChargeInstruction {
     payoutMinor: session.payoutAmountMinor ?? 0,
     feeMinor: session.platformFeeMinor ?? 0,
     currency: session.currency,
+    payoutTiming: session.payoutTiming,
   };
 }
 

@@ -2,6 +2,7 @@ import { SessionError } from '../errors';
 import type { ChargeAttempt } from '../session/model';
 import { accepted, refuse, SYSTEM_ACTOR, unchanged, type TransitionContext, type TransitionResult } from '../session/transition';
 import type { RefundAnswer } from './answers';
+import type { Payout } from './payouts';
 
 /**
  * Refunds (issue #9, point 4): the refund side of the `PaymentGateway` port, the refund rows of the ledger,
@@ -31,6 +32,20 @@ export interface RefundInstruction {
   readonly amountMinor: number;
   /** The charge's currency (ISO 4217). */
   readonly currency: string;
+  /**
+   * Set when the tutor was already paid by a transfer of its own (`payoutTiming: 'after_review'`, the payout
+   * succeeded): take the refund's payout part back from that transfer too (Stripe: a transfer reversal under
+   * `idempotencyKey`). Absent for destination charges (`with_charge`), whose refund reverses the tutor's
+   * share itself, and for payouts not yet sent (they are reduced instead).
+   */
+  readonly reverseTransfer?: {
+    /** The payout's gateway reference (Stripe: the transfer id). */
+    readonly transferReference: string;
+    /** The refund's payout part: whole minor units, at least 1. */
+    readonly amountMinor: number;
+    /** The reversal's own key (server-side only): the refund's key with `-reversal`. */
+    readonly idempotencyKey: string;
+  };
 }
 
 /**
@@ -186,13 +201,20 @@ export interface RefundRequest {
   readonly actorId: string;
   readonly charges: readonly ChargeAttempt[];
   readonly refunds: readonly Refund[];
+  /** The session's stored payout rows (`after_review`); absent or empty for `with_charge`. */
+  readonly payouts?: readonly Payout[];
 }
 
-/** The refund instruction for one of a session's refunds (its own key, the refunded attempt's reference). */
-export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt, 'gatewayReference'>): RefundInstruction {
+/**
+ * The refund instruction for one of a session's refunds (its own key, the refunded attempt's reference),
+ * reversing the tutor's transfer for its payout part when a separate payout succeeded before the refund was
+ * opened (`paidBefore`: that payout).
+ */
+export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt, 'gatewayReference'>, paidBefore?: Payout | null): RefundInstruction {
   if (charge.gatewayReference === null) {
     throw new SessionError('NOTHING_TO_REFUND', `Charge attempt ${refund.attempt} of session ${refund.sessionId} has no gateway reference`);
   }
+  const reverse = paidBefore && paidBefore.gatewayReference !== null && refund.payoutMinor > 0;
   return {
     idempotencyKey: refund.idempotencyKey,
     sessionId: refund.sessionId,
@@ -200,7 +222,20 @@ export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt,
     gatewayReference: charge.gatewayReference,
     amountMinor: refund.amountMinor,
     currency: refund.currency,
+    ...(reverse
+      ? { reverseTransfer: { transferReference: paidBefore.gatewayReference!, amountMinor: refund.payoutMinor, idempotencyKey: `${refund.idempotencyKey}-reversal` } }
+      : {}),
   };
+}
+
+/**
+ * The separate payout a refund must reverse: the session's succeeded `after_review` payout, when it
+ * succeeded before the refund was opened (a refund opened while the payout was still scheduled reduced it
+ * instead). `null` when there is none.
+ */
+export function payoutToReverse(refund: Pick<Refund, 'requestedAt'>, payouts: readonly Payout[] | undefined): Payout | null {
+  const paid = payouts?.find((p) => p.status === 'succeeded' && p.timing === 'after_review');
+  return paid && paid.sentAt !== null && paid.sentAt.getTime() <= refund.requestedAt.getTime() ? paid : null;
 }
 
 /** `REQUEST_REFUND`: opens a refund of the session's succeeded charge (see `SessionCommand`). */
@@ -233,6 +268,9 @@ export function requestRefund(ctx: TransitionContext, command: RefundRequest): T
       requestedMinor: amountMinor,
     });
   }
+  if (command.payouts?.some((p) => p.status === 'pending' || p.status === 'unknown')) {
+    return refuse('PAYOUT_IN_FLIGHT', 'The tutor’s payout is being sent; try again in a minute');
+  }
   const split = refundSplit(charge, before, amountMinor);
   const number = command.refunds.reduce((max, r) => Math.max(max, r.refund), 0) + 1;
   const refund: Refund = {
@@ -261,7 +299,8 @@ export function requestRefund(ctx: TransitionContext, command: RefundRequest): T
     feeMinor: split.feeMinor,
     reason: command.reason,
   });
-  return accepted(ctx.next({}), [requested], [{ type: 'refund_open', refund }], [{ type: 'REFUND', instruction: refundInstructionFor(refund, charge) }]);
+  const instruction = refundInstructionFor(refund, charge, payoutToReverse(refund, command.payouts));
+  return accepted(ctx.next({}), [requested], [{ type: 'refund_open', refund }], [{ type: 'REFUND', instruction }]);
 }
 
 /**

@@ -1,6 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AttendanceRepository } from '../session/attendance';
 import type { RefundInstruction, RefundLedgerReader, RefundResult } from '../ledger/refunds';
+import type { PayoutInstruction, PayoutLedgerReader, PayoutResult } from '../ledger/payouts';
+import type { DisputeReader } from '../ledger/disputes';
+import type { PayoutTiming } from '../rules/policy';
 import type {
   ChargeAttempt,
   ChargedOutcome,
@@ -305,6 +308,12 @@ export interface ChargeInstruction {
   readonly payoutMinor: number;
   readonly feeMinor: number;
   readonly currency: string;
+  /**
+   * The session's `payoutTiming`: `with_charge` pays the tutor with the charge (Stripe: a destination charge
+   * with `application_fee_amount` = `feeMinor`); `after_review` takes the whole charge for the platform
+   * (Stripe: `transfer_group` = the session id), the tutor being paid later by `transfer`.
+   */
+  readonly payoutTiming: PayoutTiming;
 }
 
 /**
@@ -381,6 +390,13 @@ export interface PaymentGateway {
    * as an unknown answer (retried under the same key).
    */
   refund?(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
+  /**
+   * Optional (needed for `payoutTiming: 'after_review'`): pays the tutor their share of a succeeded charge
+   * under the payout's own idempotency key (Stripe: a transfer with `source_transaction` and
+   * `transfer_group`). Answers like `charge` (`halted` to stop it for good). May throw; a thrown error
+   * always counts as an unknown answer (sent again under the same key).
+   */
+  transfer?(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
 }
 
 /** A booking as the host's booking system knows it (the host is the source of truth for price). */
@@ -429,4 +445,17 @@ export interface SessionsAdapter {
    * `ATTENDANCE_NOT_SUPPORTED` and a no-show is judged on the Join button alone.
    */
   readonly attendance?: AttendanceRepository;
+  /**
+   * Optional: the payout ledger (the bundled adapters have it). Needed for `payoutTiming: 'after_review'`
+   * (without it `createSessionsCore` refuses that policy with `PAYOUTS_NOT_SUPPORTED`). An adapter that has
+   * it applies the `payout_open` / `payout_send` / `payout_answer` ledger changes and enforces the payout
+   * rules in storage (see `LedgerWrite`).
+   */
+  readonly payouts?: PayoutLedgerReader;
+  /**
+   * Optional: disputes (the bundled adapters have it). Without it `core.disputes` refuses with
+   * `DISPUTES_NOT_SUPPORTED`. An adapter that has it applies the `dispute_open` / `dispute_update` ledger
+   * changes and enforces the dispute rules in storage.
+   */
+  readonly disputes?: DisputeReader;
 }

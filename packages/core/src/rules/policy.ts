@@ -79,7 +79,21 @@ export interface SessionPolicy {
    * refused (`TOO_LATE`); the host may offer a (late) cancellation instead.
    */
   readonly rescheduleMinNoticeMinutes: number;
+  /**
+   * When the tutor is paid, kept on each session when it is created (`Session.payoutTiming`):
+   * `with_charge` (default: the charge pays the tutor at once, Stripe destination charges) or
+   * `after_review` (the platform takes the charge; the tutor's payout is transferred once
+   * `reviewWindowMinutes` have passed since the outcome, and not while a dispute is open).
+   */
+  readonly payoutTiming: PayoutTiming;
+  /** Minutes after the outcome before an `after_review` payout is sent. Default 4320 (72 hours). */
+  readonly reviewWindowMinutes: number;
+  /** Minutes after a charged outcome during which the student may open a dispute. Default 4320 (72 hours). */
+  readonly disputeWindowMinutes: number;
 }
+
+/** When the tutor is paid: with the charge (destination charges) or after the review window. */
+export type PayoutTiming = 'with_charge' | 'after_review';
 
 /** One tier of the cancellation fee: cancelled `minutesBefore` or more before the start → `chargePercent` of the price. */
 export interface CancellationTier {
@@ -116,6 +130,9 @@ export const DEFAULT_POLICY: SessionPolicy = /* @__PURE__ */ Object.freeze({
     /* @__PURE__ */ Object.freeze({ minutesBefore: 0, chargePercent: 50 }),
   ]),
   rescheduleMinNoticeMinutes: 1440,
+  payoutTiming: 'with_charge',
+  reviewWindowMinutes: 4320,
+  disputeWindowMinutes: 4320,
 });
 
 /**
@@ -156,6 +173,8 @@ const INT_RULES: readonly IntRule[] = [
   ['chargeDeadlineMinutes', 1, 525_600],
   ['nobodyJoinedChargePercent', 0, 100],
   ['rescheduleMinNoticeMinutes', 0, 525_600],
+  ['reviewWindowMinutes', 0, 525_600],
+  ['disputeWindowMinutes', 0, 525_600],
 ];
 
 const MAX_CANCELLATION_TIERS = 10;
@@ -206,6 +225,9 @@ export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPol
   issues.push(...cancellationTierIssues(policy.cancellationTiers));
   for (const key of ['chargeEarlyEndAfterMinPayable', 'autoNoShowFromAttendance', 'autoTutorNoShowFromAttendance'] as const) {
     if (typeof policy[key] !== 'boolean') issues.push({ path: key, message: 'must be a boolean' });
+  }
+  if (policy.payoutTiming !== 'with_charge' && policy.payoutTiming !== 'after_review') {
+    issues.push({ path: 'payoutTiming', message: "must be 'with_charge' or 'after_review'" });
   }
   if (typeof policy.currency !== 'string' || !/^[A-Z]{3}$/.test(policy.currency)) {
     issues.push({ path: 'currency', message: 'must be a three-letter ISO 4217 code' });

@@ -9,6 +9,9 @@ import { isFinalStatus, type SettledOutcome } from '../rules/status';
 import { recordChargeResult, type ChargeAnswer, type RefundAnswer } from '../ledger/answers';
 import { expireCharge, openAttempt, openNextAttempt } from '../ledger/charges';
 import { recordRefundResult, requestRefund, type Refund, type RefundRequest } from '../ledger/refunds';
+import { recordPayoutResult, sendPayout, type Payout, type PayoutLedger } from '../ledger/payouts';
+import { actOnDispute, openDispute, type DisputeAction, type DisputeReason, type DisputeRole } from '../ledger/disputes';
+import type { PayoutAnswer } from '../ledger/answers';
 import type { CancelledBy, Session, SessionEventDraft, VideoProviderName } from './model';
 import {
   joinGuard,
@@ -135,7 +138,25 @@ export type SessionCommand =
    * The gateway answered for refund number `refund` (validated: see `classifyRefundResult`). Only an open
    * refund (`pending` or `unknown`) takes an answer; an answer for a settled one changes nothing.
    */
-  | { readonly type: 'RECORD_REFUND_RESULT'; readonly refund: number; readonly result: RefundAnswer; readonly refunds: readonly Refund[] };
+  | { readonly type: 'RECORD_REFUND_RESULT'; readonly refund: number; readonly result: RefundAnswer; readonly refunds: readonly Refund[] }
+  /**
+   * Sends payout `payout` (`after_review`): due, no dispute holding it, for what is left to pay; or sends a
+   * sent, unanswered one again under its key. `ledger` is the session's ledger as read with it.
+   */
+  | { readonly type: 'SEND_PAYOUT'; readonly payout: number; readonly ledger: PayoutLedger }
+  /** The gateway answered for payout `payout` (validated: see `classifyPayoutResult`). */
+  | { readonly type: 'RECORD_PAYOUT_RESULT'; readonly payout: number; readonly result: PayoutAnswer; readonly payouts: readonly Payout[] }
+  /** The session's student opens its one dispute (see `ledger/disputes.ts`). */
+  | { readonly type: 'OPEN_DISPUTE'; readonly actorId: string; readonly reason: DisputeReason; readonly message: string; readonly ledger: PayoutLedger }
+  /** A step on the session's dispute by `role` (checked by the caller for `platform`). */
+  | {
+      readonly type: 'DISPUTE_ACTION';
+      readonly actorId: string;
+      readonly role: DisputeRole;
+      readonly action: DisputeAction;
+      readonly message?: string;
+      readonly ledger: PayoutLedger;
+    };
 
 /** Where a recorded meeting end comes from: a provider webhook, settlement's reconciliation, or the host. */
 export type MeetingEndSource = 'webhook' | 'reconciliation' | 'host';
@@ -214,6 +235,14 @@ export function transition(
       return requestRefund(ctx, command);
     case 'RECORD_REFUND_RESULT':
       return recordRefundResult(ctx, command);
+    case 'SEND_PAYOUT':
+      return sendPayout(ctx, command.payout, command.ledger);
+    case 'RECORD_PAYOUT_RESULT':
+      return recordPayoutResult(ctx, command.payout, command.result, command.payouts);
+    case 'OPEN_DISPUTE':
+      return openDispute(ctx, command);
+    case 'DISPUTE_ACTION':
+      return actOnDispute(ctx, command);
   }
 }
 
@@ -461,6 +490,7 @@ export function openSession(booking: Booking, opening: SessionOpening): { readon
     ...computeSessionTimings(booking.scheduledStartAt, booking.durationMinutes, policy),
     priceMinor: booking.priceMinor,
     currency: booking.currency ?? policy.currency,
+    payoutTiming: policy.payoutTiming,
     provider: opening.provider,
     meetingId: opening.meeting.meetingId,
     joinUrl: opening.meeting.joinUrl,

@@ -1,3 +1,6 @@
+import type { Dispute } from '../ledger/disputes';
+import type { Payout } from '../ledger/payouts';
+import type { PayoutTiming } from '../rules/policy';
 import type { Refund } from '../ledger/refunds';
 import type { SessionStatus } from '../rules/status';
 
@@ -105,7 +108,36 @@ export type LedgerWrite =
       readonly gatewayReference: string | null;
       readonly failureCode: string | null;
       readonly answeredAt: Date;
-    };
+    }
+  /** Inserts a payout row (`scheduled`; see `Payout`). */
+  | { readonly type: 'payout_open'; readonly payout: Payout }
+  /**
+   * Sends a `scheduled` payout (→ `pending`, its amount fixed: the outcome's payout less the tutor's part of
+   * the refunds not failed) or cancels it (→ `cancelled`, amount 0, nothing left to pay). Storage refuses it
+   * while the session's dispute is unresolved, for another amount, or when a payout already succeeded.
+   */
+  | {
+      readonly type: 'payout_send';
+      readonly sessionId: string;
+      readonly payout: number;
+      readonly status: 'pending' | 'cancelled';
+      readonly amountMinor: number;
+      readonly sentAt: Date;
+    }
+  /** A gateway answer on a sent payout (`pending` / `unknown` only; one more `calls`; a `null` reference keeps the stored one). */
+  | {
+      readonly type: 'payout_answer';
+      readonly sessionId: string;
+      readonly payout: number;
+      readonly status: 'unknown' | 'succeeded' | 'failed' | 'halted';
+      readonly gatewayReference: string | null;
+      readonly failureCode: string | null;
+      readonly answeredAt: Date;
+    }
+  /** Inserts the session's one dispute (`open`). Storage refuses a second. */
+  | { readonly type: 'dispute_open'; readonly dispute: Dispute }
+  /** Replaces the session's dispute with its next state. Storage refuses any change of a `resolved` one. */
+  | { readonly type: 'dispute_update'; readonly dispute: Dispute };
 
 /** Who cancelled a session. */
 export type CancelledBy = 'tutor' | 'student' | 'platform';
@@ -135,6 +167,11 @@ export interface Session {
 
   readonly priceMinor: number;
   readonly currency: string;
+  /**
+   * When the tutor is paid (`policy.payoutTiming` when the session was created; never changes): with the
+   * charge (`with_charge`, a destination charge) or by a transfer after the review window (`after_review`).
+   */
+  readonly payoutTiming: PayoutTiming;
 
   readonly provider: VideoProviderName;
   readonly meetingId: string;
@@ -216,6 +253,21 @@ export type SessionEventType =
   | 'refund.succeeded'
   | 'refund.failed'
   | 'refund.unknown'
+  | 'payout.scheduled'
+  | 'payout.requested'
+  | 'payout.succeeded'
+  | 'payout.failed'
+  | 'payout.unknown'
+  | 'payout.cancelled'
+  | 'payout.needs_attention'
+  | 'dispute.opened'
+  | 'dispute.accepted'
+  | 'dispute.offered'
+  | 'dispute.contested'
+  | 'dispute.offer_accepted'
+  | 'dispute.offer_declined'
+  | 'dispute.decided'
+  | 'dispute.resolved'
   | 'provider.connected'
   | 'provider.switched'
   | 'provider.status_changed';

@@ -2,6 +2,7 @@ import { SessionError, type SessionErrorCode, type SessionErrorDetails } from '.
 import { DEFAULT_POLICY, type SessionPolicy } from '../rules/policy';
 import type { ChargeEffect } from '../ledger/charges';
 import type { RefundEffect } from '../ledger/refunds';
+import type { PayoutEffect } from '../ledger/payouts';
 import type { LedgerWrite, Session, SessionEventDraft } from './model';
 
 /**
@@ -13,7 +14,7 @@ import type { LedgerWrite, Session, SessionEventDraft } from './model';
 export const SYSTEM_ACTOR = 'system';
 
 /** A side effect the runner performs after the write succeeds. Each machine owns its own effect types. */
-export type SessionEffect = ChargeEffect | RefundEffect;
+export type SessionEffect = ChargeEffect | RefundEffect | PayoutEffect;
 
 /** An accepted command. */
 export interface TransitionOk {

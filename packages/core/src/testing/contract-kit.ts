@@ -1,6 +1,8 @@
 import {
   transition,
   type ClaimOptions,
+  type Dispute,
+  type Payout,
   type SessionCommand,
   type SessionEventDraft,
   type SessionWrite,
@@ -53,6 +55,7 @@ export const SESSION_KEYS = [
   'chargeScheduledAt',
   'priceMinor',
   'currency',
+  'payoutTiming',
   'provider',
   'meetingId',
   'joinUrl',
@@ -264,6 +267,8 @@ export class World {
   readonly tutorEvents = new Map<string, SessionEventDraft[]>();
   readonly charges = new Map<string, ChargeAttempt[]>();
   readonly refunds = new Map<string, Refund[]>();
+  readonly payouts = new Map<string, Payout[]>();
+  readonly disputes = new Map<string, Dispute>();
 
   constructor(readonly h: AdapterContractHarness) {}
 
@@ -327,9 +332,20 @@ export class World {
     const id = w.next.id;
     let charges = [...(this.charges.get(id) ?? [])];
     let refunds = [...(this.refunds.get(id) ?? [])];
+    let payouts = [...(this.payouts.get(id) ?? [])];
     for (const l of w.ledger ?? []) {
       if (l.type === 'open') charges.push({ ...l.attempt });
       else if (l.type === 'refund_open') refunds.push({ ...l.refund });
+      else if (l.type === 'payout_open') payouts.push({ ...l.payout });
+      else if (l.type === 'payout_send') {
+        payouts = payouts.map((p) => (p.payout === l.payout ? { ...p, status: l.status, amountMinor: l.amountMinor, sentAt: l.sentAt } : p));
+      } else if (l.type === 'payout_answer') {
+        payouts = payouts.map((p) =>
+          p.payout === l.payout
+            ? { ...p, status: l.status, gatewayReference: l.gatewayReference ?? p.gatewayReference, failureCode: l.failureCode, answeredAt: l.answeredAt, calls: p.calls + 1 }
+            : p,
+        );
+      } else if (l.type === 'dispute_open' || l.type === 'dispute_update') this.disputes.set(id, { ...l.dispute });
       else if (l.type === 'answer') {
         // The documented answer: its status, failure code and time; one more call; a null reference keeps the stored one.
         charges = charges.map((r) =>
@@ -347,6 +363,7 @@ export class World {
     }
     this.charges.set(id, charges.sort((a, b) => a.attempt - b.attempt));
     this.refunds.set(id, refunds.sort((a, b) => a.refund - b.refund));
+    this.payouts.set(id, payouts.sort((a, b) => a.payout - b.payout));
   }
 
   /**

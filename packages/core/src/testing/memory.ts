@@ -3,6 +3,8 @@ import {
   systemClock,
   type AttendanceRepository,
   type ClaimOptions,
+  type Dispute,
+  type Payout,
   type InsertSessionResult,
   type LedgerWrite,
   type Meeting,
@@ -210,6 +212,73 @@ function checkRefunds(sessionId: string, refunds: readonly Refund[], attempts: r
 }
 
 /**
+ * The payout rules storage enforces, whoever writes (`payouts`: the session's rows after the write): only an
+ * `after_review` session of a succeeded charge has rows; keys and numbers are unique; at most one payout
+ * succeeds; a sent (`pending`) payout's amount is exactly the outcome's payout less the tutor's part of the
+ * refunds not failed, a `cancelled` one's 0 with nothing left; nothing is sent while the dispute is
+ * unresolved; a settled row (`succeeded`, `failed`, `halted`, `cancelled`) never changes.
+ */
+function checkPayouts(
+  session: Session,
+  payouts: readonly Payout[],
+  before: readonly Payout[],
+  ctx: { readonly charges: readonly ChargeAttempt[]; readonly refunds: readonly Refund[]; readonly dispute: Dispute | null },
+): void {
+  const fail = (message: string) => {
+    throw new StorageConstraintError(`payout of session ${session.id}: ${message}`);
+  };
+  if (payouts.length === 0) return;
+  if (session.payoutTiming !== 'after_review') fail('only an after_review session has payout rows');
+  const charge = ctx.charges.find((a) => a.status === 'succeeded');
+  if (!charge) fail('no succeeded charge to pay out from');
+  const keys = new Set<string>();
+  const left = Math.max(0, (session.payoutAmountMinor ?? 0) - ctx.refunds.filter((r) => r.status !== 'failed').reduce((t, r) => t + r.payoutMinor, 0));
+  for (const p of payouts) {
+    if (p.sessionId !== session.id || p.timing !== 'after_review' || p.currency !== session.currency) fail(`payout ${p.payout} does not match its session`);
+    if (keys.has(p.idempotencyKey) || payouts.filter((o) => o.payout === p.payout).length > 1) fail(`payout ${p.payout} or its key is not unique`);
+    keys.add(p.idempotencyKey);
+    if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor < 0 || p.amountMinor > (session.payoutAmountMinor ?? 0)) fail(`payout ${p.payout}: amount out of range`);
+    const old = before.find((o) => o.payout === p.payout);
+    if (!old) {
+      if (p.status !== 'scheduled' || p.amountMinor !== session.payoutAmountMinor) fail(`payout ${p.payout} must open scheduled for the outcome's payout`);
+      continue;
+    }
+    if (old.status === p.status && old.amountMinor === p.amountMinor && old.calls === p.calls) continue;
+    if (['succeeded', 'failed', 'halted', 'cancelled'].includes(old.status)) fail(`payout ${p.payout} is ${old.status}: it never changes again`);
+    if (old.idempotencyKey !== p.idempotencyKey || old.dueAt.getTime() !== p.dueAt.getTime()) fail(`payout ${p.payout}: key and due time never change`);
+    if (old.status === 'scheduled') {
+      if (p.status !== 'pending' && p.status !== 'cancelled') fail(`payout ${p.payout} must be sent or cancelled first`);
+      if (ctx.dispute !== null && ctx.dispute.status !== 'resolved') fail(`payout ${p.payout} is held by an open dispute`);
+      if (p.status === 'pending' && (p.amountMinor !== left || left < 1)) fail(`payout ${p.payout}: the amount sent must be what is left to pay (${left})`);
+      if (p.status === 'cancelled' && (p.amountMinor !== 0 || left !== 0)) fail(`payout ${p.payout}: cancelled only with nothing left to pay`);
+    } else {
+      if (p.amountMinor !== old.amountMinor || p.status === 'scheduled' || p.status === 'pending' || p.status === 'cancelled') fail(`payout ${p.payout}: a sent payout only takes an answer`);
+      if (old.gatewayReference !== null && p.gatewayReference !== old.gatewayReference) fail(`payout ${p.payout}: a stored reference is never replaced`);
+    }
+  }
+  if (payouts.filter((p) => p.status === 'succeeded').length > 1) fail('at most one payout succeeds');
+}
+
+/** The dispute rules storage enforces: one per session, on a succeeded charge; a resolved one never changes. */
+function checkDispute(session: Session, next: Dispute, before: Dispute | null, opening: boolean, charges: readonly ChargeAttempt[]): void {
+  const fail = (message: string) => {
+    throw new StorageConstraintError(`dispute of session ${session.id}: ${message}`);
+  };
+  if (next.sessionId !== session.id) fail('names another session');
+  if (opening) {
+    if (before !== null) fail('the session already has a dispute');
+    if (next.status !== 'open' || !charges.some((a) => a.status === 'succeeded')) fail('opens only as open, on a succeeded charge');
+    return;
+  }
+  if (before === null) fail('does not exist');
+  if (before!.status === 'resolved') fail('is resolved: it never changes again');
+  if (before!.reason !== next.reason || before!.openedBy !== next.openedBy || before!.openedAt.getTime() !== next.openedAt.getTime()) {
+    fail('its reason, student and opening time never change');
+  }
+  if (next.status === 'resolved' && (next.resolution === null || next.refundMinor === null || next.resolvedAt === null)) fail('a resolution needs its outcome');
+}
+
+/**
  * When a final session's pending charge became the cron's to collect: its `chargeScheduledAt`, or its
  * `finalizedAt` when it was made final before then (a late cancellation, a no-show).
  */
@@ -259,6 +328,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   };
   const charges = new Map<string, ChargeAttempt[]>();
   const refunds = new Map<string, Refund[]>();
+  const payouts = new Map<string, Payout[]>();
+  const disputes = new Map<string, Dispute>();
   /** The write id of the last write applied to each session (writes without one leave none). */
   const lastWriteIds = new Map<string, string>();
   let eventSeq = 0;
@@ -314,12 +385,34 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   };
 
   /** Checks a write's ledger changes against the next session; returns the ledger rows to store. */
-  const planLedger = (next: Session, writes: readonly LedgerWrite[]): { rows: ChargeAttempt[]; refundRows: Refund[] | null } => {
+  const planLedger = (
+    next: Session,
+    writes: readonly LedgerWrite[],
+  ): { rows: ChargeAttempt[]; refundRows: Refund[] | null; payoutRows: Payout[] | null; dispute: Dispute | null | undefined } => {
     const rows = [...(charges.get(next.id) ?? [])];
     const before = refunds.get(next.id) ?? [];
+    const payoutsBefore = payouts.get(next.id) ?? [];
     let refundRows: Refund[] | null = null;
+    let payoutRows: Payout[] | null = null;
+    let dispute: Dispute | null | undefined;
+    const storedDispute = disputes.get(next.id) ?? null;
     for (const w of writes) {
-      if (w.type === 'refund_open') {
+      if (w.type === 'payout_open') {
+        payoutRows ??= [...payoutsBefore];
+        payoutRows.push(copy(w.payout));
+      } else if (w.type === 'payout_send' || w.type === 'payout_answer') {
+        payoutRows ??= [...payoutsBefore];
+        const i = payoutRows.findIndex((p) => p.payout === w.payout);
+        if (i < 0 || w.sessionId !== next.id) throw new StorageConstraintError(`payout ${w.sessionId}#${w.payout} does not exist`);
+        const row = payoutRows[i]!;
+        payoutRows[i] =
+          w.type === 'payout_send'
+            ? { ...row, status: w.status, amountMinor: w.amountMinor, sentAt: w.sentAt }
+            : { ...row, status: w.status, gatewayReference: w.gatewayReference ?? row.gatewayReference, failureCode: w.failureCode, answeredAt: w.answeredAt, calls: row.calls + 1 };
+      } else if (w.type === 'dispute_open' || w.type === 'dispute_update') {
+        checkDispute(next, w.dispute, dispute === undefined ? storedDispute : dispute, w.type === 'dispute_open', rows);
+        dispute = copy(w.dispute);
+      } else if (w.type === 'refund_open') {
         refundRows ??= [...before];
         refundRows.push(copy(w.refund));
       } else if (w.type === 'refund_answer') {
@@ -360,7 +453,11 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       }
     }
     if (refundRows) checkRefunds(next.id, refundRows, rows, before);
-    return { rows, refundRows };
+    if (payoutRows) {
+      const dispute_ = dispute === undefined ? storedDispute : dispute;
+      checkPayouts(next, payoutRows, payoutsBefore, { charges: rows, refunds: refundRows ?? before, dispute: dispute_ });
+    }
+    return { rows, refundRows, payoutRows, dispute };
   };
 
   // Yield once so callers interleave the way they would over a network.
@@ -527,6 +624,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
           if (plan.planned) {
             charges.set(next.id, plan.planned.rows);
             if (plan.planned.refundRows) refunds.set(next.id, plan.planned.refundRows);
+            if (plan.planned.payoutRows) payouts.set(next.id, plan.planned.payoutRows);
+            if (plan.planned.dispute) disputes.set(next.id, plan.planned.dispute);
           }
           retrack(stored);
           append(drafts);
@@ -717,6 +816,44 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         }
         return due
           .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.refund - b.refund))
+          .slice(0, Math.max(0, limit))
+          .map(copy);
+      },
+    },
+    payouts: {
+      async listBySession(sessionId) {
+        await tick();
+        return (payouts.get(sessionId) ?? []).map(copy);
+      },
+      async listDue({ now, resendBefore, limit }) {
+        await tick();
+        const due: Payout[] = [];
+        for (const [sessionId, list] of payouts) {
+          const d = disputes.get(sessionId);
+          const held = d !== undefined && d.status !== 'resolved';
+          for (const p of list) {
+            const scheduled = p.status === 'scheduled' && !held && p.dueAt.getTime() <= now.getTime();
+            const resend = (p.status === 'unknown' || (p.status === 'pending' && p.answeredAt === null)) && (p.answeredAt ?? p.sentAt ?? p.requestedAt).getTime() <= resendBefore.getTime();
+            if (scheduled || resend) due.push(p);
+          }
+        }
+        return due
+          .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.payout - b.payout))
+          .slice(0, Math.max(0, limit))
+          .map(copy);
+      },
+    },
+    disputes: {
+      async findBySession(sessionId) {
+        await tick();
+        const d = disputes.get(sessionId);
+        return d ? copy(d) : null;
+      },
+      async listUnresolved({ limit }) {
+        await tick();
+        return [...disputes.values()]
+          .filter((d) => d.status !== 'resolved')
+          .sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0))
           .slice(0, Math.max(0, limit))
           .map(copy);
       },
