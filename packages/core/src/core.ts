@@ -3,7 +3,9 @@ import type { CoreContext } from './command/context';
 import { withWriteIds } from './command/write-ids';
 import { SessionError } from './errors';
 import { createChargesResource, type ChargesResource } from './ledger/charge-resource';
-import { createRefundsResource, type RefundsResource } from './ledger/refund-resource';
+import { createRefundSender, createRefundsResource, type RefundsResource } from './ledger/refund-resource';
+import { createPayoutsResource, type PayoutsResource } from './ledger/payout-resource';
+import { createDisputesResource, type DisputesResource } from './ledger/dispute-resource';
 import { createSettlement, type SettlementResource } from './ledger/settlement';
 import { resolveSettlementOptions, type SettlementOptions } from './ledger/settlement-options';
 import { systemClock, timeOrderedId, type Clock, type IdGenerator, type PaymentGateway, type SessionsAdapter, type VideoProvider } from './ports';
@@ -79,6 +81,10 @@ export interface SessionsCore {
   readonly charges: ChargesResource;
   /** Refunds of a succeeded charge: create, list, retry the unknown ones, record webhook answers. */
   readonly refunds: RefundsResource;
+  /** The tutor's payouts: list, the cron's pass that sends due `after_review` payouts, webhook answers. */
+  readonly payouts: PayoutsResource;
+  /** Disputes of a charged session: open, answer, resolve, the facts side by side, the platform's queue. */
+  readonly disputes: DisputesResource;
   /** Tutors' video-provider connections: connect, switch, read, mark expired. */
   readonly providers: ProvidersResource;
   /** The cron's work: settle due sessions and collect the charges still open. */
@@ -95,6 +101,12 @@ export interface SessionsCore {
  */
 export function createSessionsCore(config: SessionsCoreConfig): SessionsCore {
   const policy = policyForGateway(config.policy, config.paymentGateway);
+  if (policy.payoutTiming === 'after_review' && (config.adapter?.payouts === undefined || typeof config.paymentGateway?.transfer !== 'function')) {
+    // Without a payout ledger and a gateway that transfers, an after-review payout could never be paid.
+    throw new SessionError('PAYOUTS_NOT_SUPPORTED', "payoutTiming 'after_review' needs the adapter's payout ledger (adapter.payouts) and a gateway with transfer()", {
+      issues: [{ path: 'policy.payoutTiming', message: 'needs adapter.payouts and paymentGateway.transfer' }],
+    });
+  }
   const meetingCallTimeoutMs = config.meetingCallTimeoutMs ?? DEFAULT_MEETING_CALL_TIMEOUT_MS;
   if (!Number.isSafeInteger(meetingCallTimeoutMs) || meetingCallTimeoutMs < 1) {
     throw new SessionError('INVALID_INPUT', 'meetingCallTimeoutMs must be a whole number ≥ 1', {
@@ -126,6 +138,8 @@ export function createSessionsCore(config: SessionsCoreConfig): SessionsCore {
     attendance: createAttendanceResource(ctx),
     charges: createChargesResource(ctx),
     refunds: createRefundsResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
+    payouts: createPayoutsResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
+    disputes: createDisputesResource(ctx, { refunds: createRefundSender(ctx, settlementOptions.chargeTimeoutMs) }),
     providers: createProvidersResource(ctx),
     settlement: settlement.resource,
   };

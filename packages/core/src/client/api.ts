@@ -3,6 +3,7 @@ import type { PublicSession, SessionJson } from '@itutor/sessions-core';
 import type { SessionErrorCode } from '../errors';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 import type { CancellationQuoteJson } from '../rules/cancellation';
+import type { DisputeViewJson } from '../ledger/dispute-view';
 
 /**
  * The browser side of the HTTP contract: `POST {basePath}/sessions/{id}/join`, `.../mark-no-show`,
@@ -18,7 +19,19 @@ export interface JoinResult {
 }
 
 /** The participant actions a browser posts: `POST {basePath}/sessions/{id}/{action}`. */
-export type SessionAction = 'join' | 'mark-no-show' | 'report-tutor-absent' | 'cancel' | 'reschedule';
+export type SessionAction =
+  | 'join'
+  | 'mark-no-show'
+  | 'report-tutor-absent'
+  | 'cancel'
+  | 'reschedule'
+  | 'dispute'
+  | 'dispute/accept'
+  | 'dispute/offer'
+  | 'dispute/contest'
+  | 'dispute/accept-offer'
+  | 'dispute/decline-offer'
+  | 'dispute/resolve';
 
 /** A host-supplied join: records the join server-side and returns the meeting URL. */
 export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
@@ -124,6 +137,14 @@ export async function getCancellationPreview(sessionId: string, options: GetSess
 }
 
 /** `GET {basePath}/sessions/{id}/{what}` with the page's cookies, or the `SessionError` of its refusal. */
+/**
+ * Reads `GET {basePath}/sessions/{id}/dispute`: the dispute's facts side by side (`DisputeViewJson`), whether
+ * the reader may open one, and the steps they may take. Refuses like `getSessionAttendance`.
+ */
+export async function getDisputeView(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<DisputeViewJson> {
+  return (await getJson<{ view: DisputeViewJson }>(sessionId, 'dispute', options)).view;
+}
+
 async function getJson<T>(sessionId: string, what: string, options: GetSessionAttendanceOptions): Promise<T> {
   let response: Response;
   try {

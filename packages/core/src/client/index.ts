@@ -8,7 +8,7 @@
  */
 export { createActionStore } from './action-store';
 export type { ActionOutcome, ActionState, ActionStatus, ActionStore } from './action-store';
-export { getCancellationPreview, getSessionAttendance, postSessionAction, toSessionError } from './api';
+export { getCancellationPreview, getDisputeView, getSessionAttendance, postSessionAction, toSessionError } from './api';
 // The error type and its recogniser, so a page that imports only this entry can tell refusals by code. This
 // entry bundles its own copy of them (a browser then loads nothing of the host entry); `isSessionError`
 // recognises by shape, so an error of either copy is recognised by both.
@@ -24,3 +24,5 @@ export type {
 } from './api';
 export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson } from '../http/attendance-wire';
 export type { CancellationQuoteJson } from '../rules/cancellation';
+export type { DisputeJson, DisputeViewJson, PayoutStateJson, PayoutStateName, TimelineEntryJson } from '../ledger/dispute-view';
+export type { DisputeActionType, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from '../ledger/disputes';

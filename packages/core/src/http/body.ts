@@ -25,6 +25,21 @@ export const cancelBody = z.strictObject({
 });
 
 /** Input of `POST /sessions/{id}/reschedule`: the new start as an ISO 8601 instant with a zone, and an optional reason. */
+const disputeMessage = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
+
+/** `POST /sessions/{id}/dispute`: the student opens the session's dispute. */
+export const openDisputeBody = z.strictObject({
+  reason: z.enum(['tutor_absent', 'ended_early', 'technical_problem', 'quality', 'other'], { message: 'must be tutor_absent, ended_early, technical_problem, quality or other' }),
+  message: disputeMessage,
+});
+
+/** `POST /sessions/{id}/dispute/{step}`: a step's message and, for an offer or a partial resolution, its amount. */
+export const disputeStepBody = z.strictObject({
+  message: disputeMessage.optional(),
+  amountMinor: z.number().int('must be a whole number of minor units').min(1, 'must be at least 1').max(Number.MAX_SAFE_INTEGER).optional(),
+  resolution: z.enum(['full_refund', 'partial_refund', 'no_refund'], { message: 'must be full_refund, partial_refund or no_refund' }).optional(),
+});
+
 export const rescheduleBody = z.strictObject({
   startAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone' }),
   reason: reason.optional(),

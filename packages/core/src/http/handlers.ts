@@ -4,6 +4,7 @@ import { toSessionAttendanceJson } from './attendance-wire';
 import { assertUsableSecret, bearerToken, secretsEqual, type AuthContext, type Authenticator } from './auth';
 import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
 import { createOutcomeHandlers } from './outcome-handlers';
+import { createDisputeHandlers, type PlatformStaffCheck } from './dispute-handlers';
 import type { z } from 'zod';
 import { json, problem, problemFromError } from './problem';
 
@@ -46,6 +47,12 @@ export interface SessionsHttpOptions {
    * `_` or `-`, at most 40 characters.
    */
   readonly cronJobs?: Readonly<Record<string, () => Promise<unknown>>>;
+  /**
+   * Recognises the platform's people who may decide disputes (the dispute routes' `platform` role): the
+   * signed-in caller and the request → `true` for one of them. Without it only server calls
+   * (`isService`) act for the platform. Participants of the session always act as their own role.
+   */
+  readonly isPlatformStaff?: PlatformStaffCheck;
 }
 
 const CRON_JOB_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
@@ -108,6 +115,9 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
   assertUsableCronJobs(options.cronJobs);
   const { core } = options;
   const cronJobs = Object.entries(options.cronJobs ?? {});
+  // Payouts after the review window are the cron's work too: run them unless the host runs its own `payouts` job.
+  const jobs: Array<[string, () => Promise<unknown>]> =
+    core.policy.payoutTiming === 'after_review' && !cronJobs.some(([name]) => name === 'payouts') ? [...cronJobs, ['payouts', () => core.payouts.run()]] : cronJobs;
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const isSessionId = options.isSessionId ?? ((id: string) => UUID.test(id));
 
@@ -129,7 +139,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
   };
 
   /** A session route: the caller, the session id, and the body read with `schema` (no body: `{}`). */
-  const sessionRoute = <T>(schema: z.ZodType<T>, run: (sessionId: string, auth: AuthContext, body: T) => Promise<Response>): RouteHandler =>
+  const sessionRoute = <T>(schema: z.ZodType<T>, run: (sessionId: string, auth: AuthContext, body: T, request: Request) => Promise<Response>): RouteHandler =>
     guard(async (request, params) => {
       const auth = await requireUser(request);
       if (auth instanceof Response) return auth;
@@ -137,7 +147,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!isSessionId(id)) return problem('NOT_FOUND', `Session ${id} was not found`);
       const body = await readJsonBody(request, schema, maxBytes);
       if (!body.ok) return body.response;
-      return run(id, auth, body.value);
+      return run(id, auth, body.value, request);
     });
   const sessionAction = (run: (sessionId: string, auth: AuthContext) => Promise<Response>) => sessionRoute(emptyBody, (id, auth) => run(id, auth));
 
@@ -175,6 +185,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
     }),
 
     ...createOutcomeHandlers({ core, guard, requireUser, sessionRoute, sessionAction, isSessionId }),
+    ...createDisputeHandlers({ core, guard, requireUser, sessionRoute, sessionAction, isSessionId, isPlatformStaff: options.isPlatformStaff }),
 
     /**
      * `GET /sessions/{id}/attendance` → 200 the session's provider-reported attendance
@@ -209,7 +220,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
       if (!ok || token === null) return problem('UNAUTHENTICATED', 'A valid cron secret is required');
       const body = await readJsonBody(request, emptyBody, maxBytes);
       if (!body.ok) return body.response;
-      if (cronJobs.length === 0) return json({ report: await core.settlement.run() });
+      if (jobs.length === 0) return json({ report: await core.settlement.run() });
       const runJob = async (job: () => Promise<unknown>): Promise<unknown> => {
         try {
           return (await job()) ?? null;
@@ -219,8 +230,8 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
           return { error: code };
         }
       };
-      const [report, ...results] = await Promise.all([core.settlement.run(), ...cronJobs.map(([, job]) => runJob(job))]);
-      return json({ report, jobs: Object.fromEntries(cronJobs.map(([name], i) => [name, results[i]])) });
+      const [report, ...results] = await Promise.all([core.settlement.run(), ...jobs.map(([, job]) => runJob(job))]);
+      return json({ report, jobs: Object.fromEntries(jobs.map(([name], i) => [name, results[i]])) });
     }),
   };
 }

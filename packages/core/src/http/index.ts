@@ -14,4 +14,5 @@ export type { HttpMethod, RouteAuth, SessionsPluginRoute, SessionsRouteContext, 
 export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
 export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';
 export { createSessionsHandler } from './router';
+export type { PlatformStaffCheck } from './dispute-handlers';
 export type { SessionsHandlerOptions } from './router';

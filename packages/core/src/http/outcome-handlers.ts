@@ -20,7 +20,7 @@ export interface RouteKit {
   /** The caller, or the 401 to send. */
   readonly requireUser: (request: Request) => Promise<AuthContext | Response>;
   /** A session route with a body read by `schema`. */
-  readonly sessionRoute: <T>(schema: z.ZodType<T>, run: (sessionId: string, auth: AuthContext, body: T) => Promise<Response>) => RouteHandler;
+  readonly sessionRoute: <T>(schema: z.ZodType<T>, run: (sessionId: string, auth: AuthContext, body: T, request: Request) => Promise<Response>) => RouteHandler;
   /** A session route with an empty body. */
   readonly sessionAction: (run: (sessionId: string, auth: AuthContext) => Promise<Response>) => RouteHandler;
   readonly isSessionId: (id: string) => boolean;

@@ -52,6 +52,10 @@ export function createSessionsHandler(options: SessionsHandlerOptions): (request
       core('/sessions/:id/cancel', ['POST'], handlers.cancel),
       core('/sessions/:id/reschedule', ['POST'], handlers.reschedule),
       core('/sessions/:id/attendance', ['GET'], handlers.attendance),
+      core('/sessions/:id/dispute', ['GET', 'POST'], (request, params) =>
+        request.method.toUpperCase() === 'GET' ? handlers.disputeView(request, params) : handlers.openDispute(request, params),
+      ),
+      ...Object.entries(handlers.disputeSteps).map(([name, handler]) => core(`/sessions/:id/dispute/${name}`, ['POST'], handler)),
       core('/cron/process-charges', ['GET', 'POST'], handlers.processCharges),
     ],
     options.routes,

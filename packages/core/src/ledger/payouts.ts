@@ -61,6 +61,11 @@ export interface Payout {
   readonly requestedAt: Date;
   /** When it was sent (its amount fixed), or `null`. */
   readonly sentAt: Date | null;
+  /**
+   * How many refunds the session had when it was sent (its amount counts their tutor parts), or `null`
+   * while not sent. A refund numbered above it was opened after the payout: it reverses the transfer.
+   */
+  readonly refundsBefore: number | null;
   /** When the last answer (or unknown outcome) was recorded. */
   readonly answeredAt: Date | null;
 }
@@ -146,6 +151,7 @@ export function payoutsFromLedger(session: Pick<Session, 'id' | 'payoutTiming'>,
       calls: charge.calls,
       requestedAt: charge.requestedAt,
       sentAt: at,
+      refundsBefore: 0,
       answeredAt: at,
     },
   ];
@@ -181,6 +187,7 @@ function newPayoutRow(session: Session, number: number, amountMinor: number, due
     calls: 0,
     requestedAt: now,
     sentAt: null,
+    refundsBefore: null,
     answeredAt: null,
   };
 }
@@ -231,19 +238,20 @@ export function sendPayout(ctx: TransitionContext, number: number, ledger: Payou
   if (isAfter(row.dueAt, now)) return refuse('TOO_EARLY', 'The review window has not closed', { availableAt: row.dueAt });
   if (holdsPayout(ledger.dispute)) return refuse('PAYOUT_HELD', 'A dispute about the session is open', { disputeStatus: ledger.dispute!.status });
   const amountMinor = payoutLeft(session, ledger.refunds);
+  const refundsBefore = ledger.refunds.reduce((max, r) => Math.max(max, r.refund), 0);
   const facts = { payout: number, amountMinor };
   if (amountMinor === 0) {
     return accepted(
       ctx.next({}),
       [ctx.event('payout.cancelled', SYSTEM_ACTOR, { ...facts, reason: 'refunded' })],
-      [{ type: 'payout_send', sessionId: session.id, payout: number, status: 'cancelled', amountMinor: 0, sentAt: now }],
+      [{ type: 'payout_send', sessionId: session.id, payout: number, status: 'cancelled', amountMinor: 0, sentAt: now, refundsBefore }],
     );
   }
-  const sent: Payout = { ...row, status: 'pending', amountMinor, sentAt: now };
+  const sent: Payout = { ...row, status: 'pending', amountMinor, sentAt: now, refundsBefore };
   return accepted(
     ctx.next({}),
     [ctx.event('payout.requested', SYSTEM_ACTOR, facts)],
-    [{ type: 'payout_send', sessionId: session.id, payout: number, status: 'pending', amountMinor, sentAt: now }],
+    [{ type: 'payout_send', sessionId: session.id, payout: number, status: 'pending', amountMinor, sentAt: now, refundsBefore }],
     [{ type: 'PAYOUT', instruction: payoutInstructionFor(session, sent, charge.gatewayReference) }],
   );
 }

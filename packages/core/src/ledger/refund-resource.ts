@@ -4,7 +4,7 @@ import { withDeadline } from '../deadline';
 import { isSessionError, SessionError } from '../errors';
 import { transition } from '../session/machine';
 import { classifyRefundResult, type RefundAnswer } from './answers';
-import { refundInstructionFor, type Refund, type RefundLedgerReader } from './refunds';
+import { payoutToReverse, refundInstructionFor, type Refund, type RefundLedgerReader } from './refunds';
 import type { Session } from '../session/model';
 
 /** Input of `core.refunds.create`. */
@@ -81,27 +81,26 @@ export interface RefundsResource {
   recordAnswer(input: { sessionId: string; refund: number; result: unknown }): Promise<RefundReport>;
 }
 
-/** `core.refunds` over the core's context; `timeoutMs` bounds one gateway call (settlement's `chargeTimeoutMs`). */
-export function createRefundsResource(ctx: CoreContext, deps: { readonly timeoutMs: number }): RefundsResource {
-  const { runner, clock, gateway } = ctx;
+/** Sends opened refunds and records their answers: shared by `core.refunds` and `core.disputes`. */
+export interface RefundSender {
+  /** The gateway's answer for a stored refund, under the time limit. Never throws: a throw or a timeout is `unknown`. */
+  callGateway(refund: Refund): Promise<RefundAnswer>;
+  /** Records an answer through the state machine, judged again after every lost race. */
+  record(sessionId: string, number: number, answer: RefundAnswer): Promise<RefundReport>;
+  /** Sends an opened refund and records its answer; answers the refund as stored when the record keeps losing. */
+  send(opened: Refund): Promise<RefundReport>;
+}
+
+/** The refund sender over the core's context; `timeoutMs` bounds one gateway call. */
+export function createRefundSender(ctx: CoreContext, timeoutMs: number): RefundSender {
+  const { runner, gateway } = ctx;
   const { charges } = ctx.adapter;
-  const { timeoutMs } = deps;
 
-  function requireRefunds(needsGateway = true): RefundLedgerReader {
-    if (ctx.adapter.refunds === undefined) {
-      throw new SessionError('REFUNDS_NOT_SUPPORTED', 'The adapter has no refund ledger (SessionsAdapter.refunds)');
-    }
-    if (needsGateway && typeof gateway.refund !== 'function') {
-      throw new SessionError('REFUNDS_NOT_SUPPORTED', 'The payment gateway cannot refund (PaymentGateway.refund is missing)');
-    }
-    return ctx.adapter.refunds;
-  }
-
-  /** One gateway call for a refund under the time limit. Never throws: a throw or a timeout is `unknown`. */
   async function callGateway(refund: Refund): Promise<RefundAnswer> {
-    const charge = (await charges.listBySession(refund.sessionId)).find((a) => a.attempt === refund.attempt);
+    const [attempts, payouts] = await Promise.all([charges.listBySession(refund.sessionId), ctx.adapter.payouts?.listBySession(refund.sessionId) ?? []]);
+    const charge = attempts.find((a) => a.attempt === refund.attempt);
     if (!charge) return { status: 'unknown', reason: 'charge_not_found', reference: null };
-    const instruction = refundInstructionFor(refund, charge);
+    const instruction = refundInstructionFor(refund, charge, payoutToReverse(refund, payouts));
     return withDeadline(
       (signal) =>
         Promise.resolve()
@@ -112,12 +111,8 @@ export function createRefundsResource(ctx: CoreContext, deps: { readonly timeout
     );
   }
 
-  /**
-   * Records a refund's answer through the state machine, judged again after every lost race (`CONFLICT`
-   * only when storage keeps refusing while nothing changes).
-   */
   function record(sessionId: string, number: number, answer: RefundAnswer): Promise<RefundReport> {
-    const ledger = requireRefunds(false);
+    const ledger = ctx.adapter.refunds!;
     const row = (list: readonly Refund[]) => list.find((r) => r.refund === number)!;
     return runner.decide(
       sessionId,
@@ -135,13 +130,53 @@ export function createRefundsResource(ctx: CoreContext, deps: { readonly timeout
     );
   }
 
+  async function send(opened: Refund): Promise<RefundReport> {
+    const answer = await callGateway(opened);
+    try {
+      return await record(opened.sessionId, opened.refund, answer);
+    } catch (error) {
+      // The refund is stored and was sent: an error now must not invite the caller to refund again (a
+      // second refund). When storage kept refusing the answer's write (`CONFLICT`), answer the refund as
+      // stored — still open, and `retry()` sends it again under its key and records the answer.
+      if (!isSessionError(error, 'CONFLICT')) throw error;
+      const [session, rows] = await Promise.all([ctx.sessions.findById(opened.sessionId), ctx.adapter.refunds!.listBySession(opened.sessionId)]);
+      const refund = rows.find((r) => r.refund === opened.refund);
+      if (!session || !refund) throw error;
+      return { session, refund };
+    }
+  }
+
+  return { callGateway, record, send };
+}
+
+/** `core.refunds` over the core's context; `timeoutMs` bounds one gateway call (settlement's `chargeTimeoutMs`). */
+export function createRefundsResource(ctx: CoreContext, deps: { readonly timeoutMs: number }): RefundsResource {
+  const { runner, clock, gateway } = ctx;
+  const { charges } = ctx.adapter;
+  const { timeoutMs } = deps;
+  const { callGateway, record, send } = createRefundSender(ctx, timeoutMs);
+
+  function requireRefunds(needsGateway = true): RefundLedgerReader {
+    if (ctx.adapter.refunds === undefined) {
+      throw new SessionError('REFUNDS_NOT_SUPPORTED', 'The adapter has no refund ledger (SessionsAdapter.refunds)');
+    }
+    if (needsGateway && typeof gateway.refund !== 'function') {
+      throw new SessionError('REFUNDS_NOT_SUPPORTED', 'The payment gateway cannot refund (PaymentGateway.refund is missing)');
+    }
+    return ctx.adapter.refunds;
+  }
+
   /** Opens the refund (persisted, with its own key), judged again after every lost race. */
   function open(input: RefundChargeInput, ledger: RefundLedgerReader): Promise<Refund> {
     return runner.decide(
       input.sessionId,
       async (current, now) => {
-        const [attempts, rows] = await Promise.all([charges.listBySession(current.id), ledger.listBySession(current.id)]);
-        const command = { amountMinor: input.amountMinor ?? null, reason: input.reason, actorId: input.actorId, charges: attempts, refunds: rows };
+        const [attempts, rows, payouts] = await Promise.all([
+          charges.listBySession(current.id),
+          ledger.listBySession(current.id),
+          ctx.adapter.payouts?.listBySession(current.id) ?? [],
+        ]);
+        const command = { amountMinor: input.amountMinor ?? null, reason: input.reason, actorId: input.actorId, charges: attempts, refunds: rows, payouts };
         const result = transition(current, { type: 'REQUEST_REFUND', ...command }, now, ctx.policy);
         if (!result.ok) throw result.error;
         const opened = result.ledger[0];
@@ -162,20 +197,7 @@ export function createRefundsResource(ctx: CoreContext, deps: { readonly timeout
       }
       // Open the refund first, then call the gateway. A racing refund that wins first is no reason to
       // fail: this one is judged again against it until it is opened or refused for what is left.
-      const opened = await open(input, ledger);
-      const answer = await callGateway(opened);
-      try {
-        return await record(opened.sessionId, opened.refund, answer);
-      } catch (error) {
-        // The refund is stored and was sent: an error now must not invite the caller to refund again (a
-        // second refund). When storage kept refusing the answer's write (`CONFLICT`), answer the refund as
-        // stored — still open, and `retry()` sends it again under its key and records the answer.
-        if (!isSessionError(error, 'CONFLICT')) throw error;
-        const [session, rows] = await Promise.all([ctx.sessions.findById(opened.sessionId), ledger.listBySession(opened.sessionId)]);
-        const refund = rows.find((r) => r.refund === opened.refund);
-        if (!session || !refund) throw error;
-        return { session, refund };
-      }
+      return send(await open(input, ledger));
     },
 
     async retry(options = {}) {

@@ -229,13 +229,13 @@ export function refundInstructionFor(refund: Refund, charge: Pick<ChargeAttempt,
 }
 
 /**
- * The separate payout a refund must reverse: the session's succeeded `after_review` payout, when it
- * succeeded before the refund was opened (a refund opened while the payout was still scheduled reduced it
- * instead). `null` when there is none.
+ * The separate payout a refund must reverse: the session's succeeded `after_review` payout, when it was
+ * sent before the refund was opened (the refund's number is above the payout's `refundsBefore`; a refund
+ * opened while the payout was still scheduled reduced it instead). `null` when there is none.
  */
-export function payoutToReverse(refund: Pick<Refund, 'requestedAt'>, payouts: readonly Payout[] | undefined): Payout | null {
+export function payoutToReverse(refund: Pick<Refund, 'refund'>, payouts: readonly Payout[] | undefined): Payout | null {
   const paid = payouts?.find((p) => p.status === 'succeeded' && p.timing === 'after_review');
-  return paid && paid.sentAt !== null && paid.sentAt.getTime() <= refund.requestedAt.getTime() ? paid : null;
+  return paid && paid.refundsBefore !== null && refund.refund > paid.refundsBefore ? paid : null;
 }
 
 /** `REQUEST_REFUND`: opens a refund of the session's succeeded charge (see `SessionCommand`). */

@@ -123,6 +123,8 @@ export type LedgerWrite =
       readonly status: 'pending' | 'cancelled';
       readonly amountMinor: number;
       readonly sentAt: Date;
+      /** The number of the session's last refund when it was sent (0: none): see `Payout.refundsBefore`. */
+      readonly refundsBefore: number;
     }
   /** A gateway answer on a sent payout (`pending` / `unknown` only; one more `calls`; a `null` reference keeps the stored one). */
   | {

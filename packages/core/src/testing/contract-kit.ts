@@ -338,7 +338,7 @@ export class World {
       else if (l.type === 'refund_open') refunds.push({ ...l.refund });
       else if (l.type === 'payout_open') payouts.push({ ...l.payout });
       else if (l.type === 'payout_send') {
-        payouts = payouts.map((p) => (p.payout === l.payout ? { ...p, status: l.status, amountMinor: l.amountMinor, sentAt: l.sentAt } : p));
+        payouts = payouts.map((p) => (p.payout === l.payout ? { ...p, status: l.status, amountMinor: l.amountMinor, sentAt: l.sentAt, refundsBefore: l.refundsBefore } : p));
       } else if (l.type === 'payout_answer') {
         payouts = payouts.map((p) =>
           p.payout === l.payout

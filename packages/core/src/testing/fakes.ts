@@ -6,6 +6,8 @@ import {
   type Meeting,
   type MeetingTimes,
   type MoveMeetingInput,
+  type PayoutInstruction,
+  type PayoutResult,
   type RefundInstruction,
   type RefundResult,
 } from '@itutor/sessions-core/adapter';
@@ -159,7 +161,23 @@ export interface RecordingPaymentGateway extends PaymentGateway {
    */
   scriptRefunds(...behaviours: FakeRefundBehaviour[]): void;
   refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
+  /** Transfer reversals actually made (refunds after a separate payout), by the reversal's key (once per key). */
+  readonly reversals: ReadonlyMap<string, NonNullable<RefundInstruction['reverseTransfer']>>;
+  /** Every transfer call, in order (retries included). */
+  readonly transferInstructions: readonly PayoutInstruction[];
+  /** Transfers actually made, by idempotency key: what a real gateway would have paid the tutor (once per key). */
+  readonly transfers: ReadonlyMap<string, PayoutInstruction>;
+  /**
+   * The next transfer calls behave as given, in order (then `succeed` again): `succeed`, `decline` (failed,
+   * `balance_insufficient`, replayed for the key), `lose-response` (pays, then throws), `throw`, `hang`,
+   * `halt`.
+   */
+  scriptTransfers(...behaviours: FakeTransferBehaviour[]): void;
+  transfer(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
 }
+
+/** How the fake gateway answers one transfer call (see {@link RecordingPaymentGateway.scriptTransfers}). */
+export type FakeTransferBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'halt';
 
 /** How the fake gateway answers one refund call (see {@link RecordingPaymentGateway.scriptRefunds}). */
 export type FakeRefundBehaviour = 'succeed' | 'decline' | 'pending' | 'lose-response' | 'throw' | 'hang' | 'halt';
@@ -175,7 +193,47 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
   const refunds = new Map<string, RefundInstruction>();
   const refundReplay = new Map<string, RefundResult>();
   const refundPlan: FakeRefundBehaviour[] = [];
+  const reversals = new Map<string, NonNullable<RefundInstruction['reverseTransfer']>>();
+  const transferInstructions: PayoutInstruction[] = [];
+  const transfers = new Map<string, PayoutInstruction>();
+  const transferReplay = new Map<string, PayoutResult>();
+  const transferPlan: FakeTransferBehaviour[] = [];
   const gateway: RecordingPaymentGateway = {
+    reversals,
+    transferInstructions,
+    transfers,
+    scriptTransfers(...behaviours) {
+      transferPlan.push(...behaviours);
+    },
+    async transfer(instruction, callOptions): Promise<PayoutResult> {
+      transferInstructions.push(instruction);
+      const behaviour = transferPlan.shift() ?? 'succeed';
+      const replayed = transferReplay.get(instruction.idempotencyKey);
+      if (replayed) return replayed;
+      const reference = `tr_${instruction.idempotencyKey}`;
+      switch (behaviour) {
+        case 'hang':
+          return await new Promise<never>((_, reject) => {
+            callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          });
+        case 'throw':
+          throw new Error('gateway unreachable');
+        case 'halt':
+          return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
+        case 'decline': {
+          const declined: PayoutResult = { status: 'failed', failureCode: 'balance_insufficient', reference };
+          transferReplay.set(instruction.idempotencyKey, declined);
+          return declined;
+        }
+        default: {
+          if (!transfers.has(instruction.idempotencyKey)) transfers.set(instruction.idempotencyKey, instruction);
+          const paid: PayoutResult = { status: 'succeeded', reference };
+          transferReplay.set(instruction.idempotencyKey, paid);
+          if (behaviour === 'lose-response') throw new Error('gateway response lost');
+          return paid;
+        }
+      }
+    },
     refundInstructions,
     refunds,
     scriptRefunds(...behaviours) {
@@ -203,6 +261,8 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
         }
         default: {
           if (!refunds.has(instruction.idempotencyKey)) refunds.set(instruction.idempotencyKey, instruction);
+          const reverse = instruction.reverseTransfer;
+          if (reverse && !reversals.has(reverse.idempotencyKey)) reversals.set(reverse.idempotencyKey, reverse);
           const answer: RefundResult = behaviour === 'pending' ? { status: 'pending', reference } : { status: 'succeeded', reference };
           if (behaviour !== 'pending') refundReplay.set(instruction.idempotencyKey, answer);
           if (behaviour === 'lose-response') throw new Error('gateway response lost');

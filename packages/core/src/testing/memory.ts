@@ -251,6 +251,7 @@ function checkPayouts(
       if (ctx.dispute !== null && ctx.dispute.status !== 'resolved') fail(`payout ${p.payout} is held by an open dispute`);
       if (p.status === 'pending' && (p.amountMinor !== left || left < 1)) fail(`payout ${p.payout}: the amount sent must be what is left to pay (${left})`);
       if (p.status === 'cancelled' && (p.amountMinor !== 0 || left !== 0)) fail(`payout ${p.payout}: cancelled only with nothing left to pay`);
+      if (p.refundsBefore !== ctx.refunds.reduce((max, r) => Math.max(max, r.refund), 0)) fail(`payout ${p.payout}: refundsBefore must be the session's last refund number`);
     } else {
       if (p.amountMinor !== old.amountMinor || p.status === 'scheduled' || p.status === 'pending' || p.status === 'cancelled') fail(`payout ${p.payout}: a sent payout only takes an answer`);
       if (old.gatewayReference !== null && p.gatewayReference !== old.gatewayReference) fail(`payout ${p.payout}: a stored reference is never replaced`);
@@ -407,7 +408,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         const row = payoutRows[i]!;
         payoutRows[i] =
           w.type === 'payout_send'
-            ? { ...row, status: w.status, amountMinor: w.amountMinor, sentAt: w.sentAt }
+            ? { ...row, status: w.status, amountMinor: w.amountMinor, sentAt: w.sentAt, refundsBefore: w.refundsBefore }
             : { ...row, status: w.status, gatewayReference: w.gatewayReference ?? row.gatewayReference, failureCode: w.failureCode, answeredAt: w.answeredAt, calls: row.calls + 1 };
       } else if (w.type === 'dispute_open' || w.type === 'dispute_update') {
         checkDispute(next, w.dispute, dispute === undefined ? storedDispute : dispute, w.type === 'dispute_open', rows);
