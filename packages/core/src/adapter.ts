@@ -68,7 +68,8 @@ export type {
 export { MAX_REFUND_REASON_LENGTH, refundIdempotencyKey, refundedSoFar, refundSplit } from './ledger/refunds';
 export type { Refund, RefundAmounts, RefundRequest, RefundStatus } from './ledger/refunds';
 export { payoutIdempotencyKey, payoutLeft, payoutsFromLedger, PAYOUT_TIMINGS } from './ledger/payouts';
-export type { Payout, PayoutEffect, PayoutStatus, PayoutTiming } from './ledger/payouts';
+export type { Payout, PayoutEffect, PayoutLedger, PayoutStatus, PayoutTiming } from './ledger/payouts';
+export type { PayoutAnswer } from './ledger/answers';
 export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
 export type { Dispute, DisputeAction, DisputeActionType, DisputeDecision, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from './ledger/disputes';
 export {
@@ -102,7 +103,7 @@ export { chargeIdempotencyKey } from './ledger/charges';
 export type { ChargeEffect } from './ledger/charges';
 export type { RefundEffect } from './ledger/refunds';
 export { LATE_SUCCESS_REASON, classifyRefundResult, decideChargeAnswer } from './ledger/answers';
-export type { ChargeAnswer, ChargeAnswerDecision, RefundAnswer } from './ledger/answers';
+export type { ChargeAnswer, ChargeAnswerDecision, ChargeAnswerOutcome, RefundAnswer } from './ledger/answers';
 export { refundInstructionFor } from './ledger/refunds';
 // The integrations' stores (Stripe webhook events, OAuth states, Meet subscriptions).
 export type { MeetSubscriptionRecord, MeetSubscriptionStore, OAuthStateStore, StripeEventStore } from './ports/stores';

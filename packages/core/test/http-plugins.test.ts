@@ -97,13 +97,13 @@ describe('collisions are refused when the handler is created', () => {
 
   it('paths that cannot collide are all mounted', async () => {
     const { handle } = await mount([
-      recordingPlugin('a', { path: '/sessions/:id/dispute' }),
+      recordingPlugin('a', { path: '/sessions/:id/notes' }),
       recordingPlugin('b', { path: '/sessions/create-for-booking/preview' }),
       recordingPlugin('c', { path: '/webhooks/stripe' }),
       recordingPlugin('d', { path: '/webhooks/zoom' }),
     ]);
     for (const [path, id] of [
-      ['/api/sessions/s-1/dispute', 'a'],
+      ['/api/sessions/s-1/notes', 'a'],
       ['/api/sessions/create-for-booking/preview', 'b'],
       ['/api/webhooks/stripe', 'c'],
       ['/api/webhooks/zoom', 'd'],

@@ -14,5 +14,6 @@ export type { HttpMethod, RouteAuth, SessionsPluginRoute, SessionsRouteContext, 
 export { STATUS_BY_CODE, json, problem, problemFromError } from './problem';
 export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';
 export { createSessionsHandler } from './router';
+export { DISPUTE_STEP_ROUTES } from './dispute-handlers';
 export type { PlatformStaffCheck } from './dispute-handlers';
 export type { SessionsHandlerOptions } from './router';

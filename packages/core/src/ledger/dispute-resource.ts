@@ -9,7 +9,7 @@ import type { Refund } from './refunds';
 import type { RefundSender } from './refund-resource';
 
 /** Input of `core.disputes.open`. */
-export interface OpenDisputeInput {
+interface OpenDisputeInput {
   readonly sessionId: string;
   /** The session's student (checked). */
   readonly actorId: string;
@@ -19,7 +19,7 @@ export interface OpenDisputeInput {
 }
 
 /** Input of `core.disputes.act`. */
-export interface DisputeStepInput {
+interface DisputeStepInput {
   readonly sessionId: string;
   readonly actorId: string;
   /**
@@ -34,7 +34,7 @@ export interface DisputeStepInput {
 }
 
 /** What a dispute step did: the session, the dispute after it, and the refund it opened (already sent), if any. */
-export interface DisputeReport {
+interface DisputeReport {
   readonly session: Session;
   readonly dispute: Dispute;
   readonly refund: Refund | null;
@@ -48,7 +48,14 @@ export interface DisputesResource {
    * `after_review` payout is held. Refusals: `NOT_SESSION_STUDENT`, `NOTHING_TO_DISPUTE`, `DISPUTE_EXISTS`,
    * `DISPUTE_WINDOW_CLOSED`, `INVALID_INPUT`, `NOT_FOUND`, `DISPUTES_NOT_SUPPORTED`.
    */
-  open(input: OpenDisputeInput): Promise<DisputeReport>;
+  open(input: {
+    readonly sessionId: string;
+    /** The session's student (checked). */
+    readonly actorId: string;
+    readonly reason: DisputeReason;
+    /** What went wrong, in the student's words (1–2000 characters). */
+    readonly message: string;
+  }): Promise<{ readonly session: Session; readonly dispute: Dispute; readonly refund: Refund | null }>;
   /**
    * One step on the dispute (see `DisputeAction`): the tutor accepts (full refund), offers a partial refund
    * or contests; the student accepts or declines an offer; a person on the platform resolves (full, partial
@@ -59,7 +66,19 @@ export interface DisputesResource {
    * `NOT_SESSION_STUDENT` / `NOT_SESSION_TUTOR`, `INVALID_INPUT`, `NOT_FOUND`, `DISPUTES_NOT_SUPPORTED`.
    * Two people resolving at once: one wins, the other is judged again and refused `DISPUTE_RESOLVED`.
    */
-  act(input: DisputeStepInput): Promise<DisputeReport>;
+  act(input: {
+    readonly sessionId: string;
+    readonly actorId: string;
+    /**
+     * The actor's role. `student` and `tutor` are checked against the session; `platform` is taken as given:
+     * the host must have checked that `actorId` is one of its people (the HTTP handler asks its
+     * `isPlatformStaff` hook).
+     */
+    readonly role: DisputeRole;
+    readonly action: DisputeAction;
+    /** Required to contest and to resolve; optional otherwise (1–2000 characters). Kept in the audit event. */
+    readonly message?: string;
+  }): Promise<{ readonly session: Session; readonly dispute: Dispute; readonly refund: Refund | null }>;
   /** The session's dispute, or `null`. */
   get(sessionId: string): Promise<Dispute | null>;
   /**

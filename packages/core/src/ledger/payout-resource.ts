@@ -8,13 +8,13 @@ import { classifyPayoutResult, type PayoutAnswer } from './answers';
 import { payoutsFromLedger, type Payout, type PayoutInstruction, type PayoutLedger, type PayoutLedgerReader } from './payouts';
 
 /** What `core.payouts.recordAnswer` did: the session after the answer, and the payout row. */
-export interface PayoutReport {
+interface PayoutReport {
   readonly session: Session;
   readonly payout: Payout;
 }
 
 /** What one `core.payouts.run()` pass did. */
-export interface PayoutRunReport {
+interface PayoutRunReport {
   /** Payouts acted on (due scheduled ones, and sent ones whose answer was unknown). */
   readonly due: number;
   readonly succeeded: number;
@@ -45,12 +45,25 @@ export interface PayoutsResource {
    * opened while the pass runs either wins the race (the payout stays held) or loses it (the payout was
    * already sent: a later refund reverses the transfer). At most `limit` (default 100, at most 1000) payouts.
    */
-  run(options?: { limit?: number }): Promise<PayoutRunReport>;
+  run(options?: { limit?: number }): Promise<{
+    /** Payouts acted on (due scheduled ones, and sent ones whose answer was unknown). */
+    readonly due: number;
+    readonly succeeded: number;
+    readonly failed: number;
+    /** Still unknown: sent again under the same key by a later pass. */
+    readonly unknown: number;
+    /** Nothing left to pay (refunded in full): closed without a transfer. */
+    readonly cancelled: number;
+    /** Held back by a dispute opened meanwhile, or not due after all. */
+    readonly held: number;
+    /** Answers that could not be recorded because the session kept changing (a later pass finishes them). */
+    readonly conflicts: number;
+  }>;
   /**
    * Records a gateway's answer for payout `payout` that arrived outside `run` (a webhook). Only a sent,
    * open payout takes it; validated like a gateway's answer.
    */
-  recordAnswer(input: { sessionId: string; payout: number; result: unknown }): Promise<PayoutReport>;
+  recordAnswer(input: { sessionId: string; payout: number; result: unknown }): Promise<{ readonly session: Session; readonly payout: Payout }>;
 }
 
 /** Reads a session's whole ledger beside each other (charges, refunds, payouts, dispute). */

@@ -5,7 +5,7 @@
 export { createManualClock } from './clock';
 export type { ManualClock } from './clock';
 export { createFakeVideoProvider, createRecordingPaymentGateway } from './fakes';
-export type { FakeChargeBehaviour, FakeRefundBehaviour, FakeVideoProvider, FakeVideoProviderOptions, RecordingPaymentGateway } from './fakes';
+export type { FakeChargeBehaviour, FakeRefundBehaviour, FakeTransferBehaviour, FakeVideoProvider, FakeVideoProviderOptions, RecordingPaymentGateway } from './fakes';
 export { createInMemoryAdapter } from './memory';
 export type { InMemoryAdapter } from './memory';
 export { buildSession } from './builders';
