@@ -112,6 +112,39 @@ export const REFUND_KEYS = [
   'answeredAt',
 ] as const satisfies ReadonlyArray<keyof Refund>;
 
+export const PAYOUT_KEYS = [
+  'sessionId',
+  'payout',
+  'idempotencyKey',
+  'timing',
+  'amountMinor',
+  'currency',
+  'status',
+  'dueAt',
+  'gatewayReference',
+  'failureCode',
+  'calls',
+  'requestedAt',
+  'sentAt',
+  'refundsBefore',
+  'answeredAt',
+] as const satisfies ReadonlyArray<keyof Payout>;
+
+export const DISPUTE_KEYS = [
+  'sessionId',
+  'status',
+  'reason',
+  'openedBy',
+  'openedAt',
+  'offerMinor',
+  'resolution',
+  'refundMinor',
+  'resolvedBy',
+  'resolvedByRole',
+  'resolvedAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof Dispute>;
+
 export const ATTENDANCE_KEYS = [
   'provider',
   'eventId',
@@ -154,10 +187,12 @@ const complete: [
   Complete<Session, typeof SESSION_KEYS>,
   Complete<ChargeAttempt, typeof CHARGE_KEYS>,
   Complete<Refund, typeof REFUND_KEYS>,
+  Complete<Payout, typeof PAYOUT_KEYS>,
+  Complete<Dispute, typeof DISPUTE_KEYS>,
   Complete<AttendanceEntry, typeof ATTENDANCE_KEYS>,
   Complete<ProviderConnection, typeof CONNECTION_KEYS>,
   Complete<StoredProviderTokens, typeof TOKEN_KEYS>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void complete;
 
 /** A value for messages: instants as ISO text, objects as JSON. */
@@ -441,6 +476,13 @@ export class World {
       const refunds = this.refunds.get(id) ?? [];
       checkRecords(await raw.refunds(id), refunds, REFUND_KEYS, `${at}: raw refund ledger`);
       checkRecords(await adapter.refunds.listBySession(id), refunds, REFUND_KEYS, `${at}: refunds.listBySession`);
+    }
+    if (adapter.payouts) checkRecords(await adapter.payouts.listBySession(id), this.payouts.get(id) ?? [], PAYOUT_KEYS, `${at}: payouts.listBySession`);
+    if (adapter.disputes) {
+      const expected = this.disputes.get(id) ?? null;
+      const actual = await adapter.disputes.findBySession(id);
+      if (expected === null) check(actual === null, `${at}: disputes.findBySession must answer null for a session without a dispute, got ${show(actual)}`);
+      else checkRecord(actual, expected, DISPUTE_KEYS, `${at}: disputes.findBySession`);
     }
   }
 

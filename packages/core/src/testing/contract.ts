@@ -13,6 +13,7 @@ import { claimContractCases } from './contract-claims';
 import { connectionContractCases } from './contract-connections';
 import { ContractViolation, World, check, created } from './contract-kit';
 import { ledgerContractCases } from './contract-ledger';
+import { moneyAfterContractCases } from './contract-money-after';
 import { ledgerStorageContractCases } from './ledger-storage-contract';
 import { sessionContractCases } from './contract-sessions';
 
@@ -105,7 +106,7 @@ export interface AdapterContractHarness {
 }
 
 /** The optional ports of `SessionsAdapter` the suite has cases for. */
-export type OptionalAdapterPort = 'refunds' | 'meetings' | 'attendance';
+export type OptionalAdapterPort = 'refunds' | 'meetings' | 'attendance' | 'payouts' | 'disputes';
 
 /**
  * The test functions of your runner. Vitest (`{ describe, it }`), `node:test` (`{ describe, it }`) and
@@ -236,6 +237,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
     describe('sessions', () => sessionContractCases(kit));
     describe('settlement claims', () => claimContractCases(kit));
     describe('charge and refund ledgers', () => ledgerContractCases(kit));
+    describe('payouts and disputes', () => moneyAfterContractCases(kit));
     describe('the record of money taken (ledger storage rules)', () =>
       ledgerStorageContractCases({ t: (name, body) => t(name, (h) => body(h)), check, insert: insertPlain, uuid, start }),
     );

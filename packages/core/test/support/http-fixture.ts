@@ -145,6 +145,8 @@ export interface FixtureOptions {
   readonly maxBodyBytes?: number;
   /** The host's policy overrides (`createSessionsCore({ policy })`). */
   readonly policy?: Partial<SessionPolicy>;
+  /** The host's check for the platform's people (the dispute routes). */
+  readonly isPlatformStaff?: (auth: AuthContext) => boolean;
 }
 
 export async function createHttpFixture(options: FixtureOptions = {}): Promise<HttpFixture> {
@@ -163,6 +165,7 @@ export async function createHttpFixture(options: FixtureOptions = {}): Promise<H
     cronSecret: CRON_SECRET,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     onUnexpectedError: (error) => unexpectedErrors.push(error),
+    ...(options.isPlatformStaff ? { isPlatformStaff: options.isPlatformStaff } : {}),
   });
 
   await core.providers.connect({ tutorId: TUTOR_A, provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-zoom-at' }, refreshToken: { keyId: 'k1', ciphertext: 'sealed-zoom-rt' }, expiresAt: null } });
