@@ -15,6 +15,7 @@ const guides: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Quick start', link: '/guide/quick-start' },
       { text: 'Policies and money', link: '/guide/policies-and-money' },
+      { text: 'Payouts and disputes', link: '/guide/payouts-and-disputes' },
     ],
   },
   {
