@@ -120,7 +120,7 @@ export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeout
   }
 
   /** Sends one due payout: fix its amount (or cancel it) in a compare-and-set, call the gateway, record. */
-  async function sendOne(payout: Payout): Promise<keyof Omit<PayoutRunReport, 'due'>> {
+  async function sendOne(payout: Payout, resendBefore: Date): Promise<keyof Omit<PayoutRunReport, 'due'>> {
     let instruction: PayoutInstruction | null = null;
     let cancelled = false;
     try {
@@ -128,7 +128,7 @@ export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeout
         payout.sessionId,
         async (current, now) => {
           const ledger = await readLedger(ctx, current.id);
-          const result = transition(current, { type: 'SEND_PAYOUT', payout: payout.payout, ledger }, now, ctx.policy);
+          const result = transition(current, { type: 'SEND_PAYOUT', payout: payout.payout, ledger, resendBefore }, now, ctx.policy);
           if (!result.ok) throw result.error;
           const effect = result.effects.find((e) => e.type === 'PAYOUT');
           instruction = effect?.type === 'PAYOUT' ? effect.instruction : null;
@@ -168,9 +168,10 @@ export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeout
       }
       const now = clock.now();
       // A payout sent within one call's time limit may still be in flight: leave it.
-      const due = await reader.listDue({ now, resendBefore: subMilliseconds(now, timeoutMs), limit });
+      const resendBefore = subMilliseconds(now, timeoutMs);
+      const due = await reader.listDue({ now, resendBefore, limit });
       const tally = { due: due.length, succeeded: 0, failed: 0, unknown: 0, cancelled: 0, held: 0, conflicts: 0 };
-      const outcomes = await Promise.all(due.map(sendOne));
+      const outcomes = await Promise.all(due.map((p) => sendOne(p, resendBefore)));
       for (const outcome of outcomes) tally[outcome]++;
       return tally;
     },

@@ -222,15 +222,19 @@ export function payoutInstructionFor(session: Session, payout: Payout, chargeRef
 /**
  * `SEND_PAYOUT`: the payout run sends scheduled payout `number` — due, no dispute holding it — for what is
  * left to pay (`payoutLeft`), fixing its amount (`pending`, the `PAYOUT` effect); `cancelled` when nothing is
- * left. A payout already sent and unanswered (`pending` without answer, `unknown`) is sent again under its key.
+ * left. A payout already sent and unanswered (`pending` without answer, `unknown`) is sent again under its key,
+ * once its last call is at or before `resendBefore` (else another run's call may still be in flight).
  */
-export function sendPayout(ctx: TransitionContext, number: number, ledger: PayoutLedger): TransitionResult {
+export function sendPayout(ctx: TransitionContext, number: number, ledger: PayoutLedger, resendBefore: Date = ctx.now): TransitionResult {
   const { session, now } = ctx;
   const row = ledger.payouts.find((p) => p.payout === number);
   if (!row) return refuse('NOT_FOUND', `Session has no payout ${number}`, { payout: number });
   const charge = ledger.charges.find((a) => a.status === 'succeeded');
   if (!charge || charge.gatewayReference === null) return refuse('NO_PAYOUT_DUE', 'The session has no succeeded charge to pay out from');
   if (row.status === 'pending' || row.status === 'unknown') {
+    // Sent within one call's time limit: still in flight (another run sent it): leave it to that run.
+    const last = row.answeredAt ?? row.sentAt ?? row.requestedAt;
+    if (isAfter(last, resendBefore)) return refuse('NO_PAYOUT_DUE', `Payout ${number} was sent moments ago`, { status: row.status });
     // Sent before: the same transfer again under its key (no write: the answer's write records the call).
     return { ...unchanged(session), effects: [{ type: 'PAYOUT', instruction: payoutInstructionFor(session, row, charge.gatewayReference) }] };
   }

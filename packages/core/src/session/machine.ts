@@ -143,7 +143,7 @@ export type SessionCommand =
    * Sends payout `payout` (`after_review`): due, no dispute holding it, for what is left to pay; or sends a
    * sent, unanswered one again under its key. `ledger` is the session's ledger as read with it.
    */
-  | { readonly type: 'SEND_PAYOUT'; readonly payout: number; readonly ledger: PayoutLedger }
+  | { readonly type: 'SEND_PAYOUT'; readonly payout: number; readonly ledger: PayoutLedger; readonly resendBefore?: Date }
   /** The gateway answered for payout `payout` (validated: see `classifyPayoutResult`). */
   | { readonly type: 'RECORD_PAYOUT_RESULT'; readonly payout: number; readonly result: PayoutAnswer; readonly payouts: readonly Payout[] }
   /** The session's student opens its one dispute (see `ledger/disputes.ts`). */
@@ -236,7 +236,7 @@ export function transition(
     case 'RECORD_REFUND_RESULT':
       return recordRefundResult(ctx, command);
     case 'SEND_PAYOUT':
-      return sendPayout(ctx, command.payout, command.ledger);
+      return sendPayout(ctx, command.payout, command.ledger, command.resendBefore);
     case 'RECORD_PAYOUT_RESULT':
       return recordPayoutResult(ctx, command.payout, command.result, command.payouts);
     case 'OPEN_DISPUTE':

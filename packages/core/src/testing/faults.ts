@@ -12,6 +12,7 @@ import { isFinalStatus } from '../rules/status';
 import { createManualClock, type ManualClock } from './clock';
 import { ContractViolation, type AdapterContractHarness, type AdapterContractOptions } from './contract';
 import { createFakeVideoProvider, createRecordingPaymentGateway, type FakeChargeBehaviour, type RecordingPaymentGateway } from './fakes';
+import { moneyAfterFaultCases } from './faults-money-after';
 
 /**
  * The settlement fault suite: the core's services over your adapter, with a payment gateway that hangs,
@@ -148,6 +149,17 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       },
       timeout,
     );
+
+  describe(`money after the session, faults: ${options.name}`, () => {
+    moneyAfterFaultCases(t, async (h, count, prefix) => {
+      const w = await world(h, 2, { payoutTiming: 'after_review', reviewWindowMinutes: 60 });
+      const sessions = await book(w, count, prefix);
+      w.clock.set(addMinutes(START, count + 61));
+      await w.core.settlement.run();
+      for (const s of sessions) check((await h.raw.session(s.id))?.chargeStatus === 'succeeded', `${s.bookingId} is paid`);
+      return { w, sessions, dueAt: addMinutes(START, count + 61 + 60) };
+    });
+  });
 
   describe(`settlement faults: ${options.name}`, () => {
     t('a hanging gateway call holds up only its own session; the rest of the batch is recorded', async (h) => {
