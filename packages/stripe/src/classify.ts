@@ -1,5 +1,5 @@
-import type { ChargeResult, RefundResult } from '@itutor/sessions-core/adapter';
-import type { StripePaymentIntentLike, StripeRefundLike } from './client';
+import type { ChargeResult, PayoutResult, RefundResult } from '@itutor/sessions-core/adapter';
+import type { StripePaymentIntentLike, StripeRefundLike, StripeTransferLike } from './client';
 
 /**
  * Failure codes this package itself puts on a `failed` charge (Stripe's own decline codes, such as
@@ -8,12 +8,16 @@ import type { StripePaymentIntentLike, StripeRefundLike } from './client';
  *   to authenticate (3-D Secure); an off-session charge cannot. The student must come back on-session and
  *   save their card again (`createCardSetup`); `onAuthenticationRequired` was called.
  * - `noPaymentMethod`: `customerFor` returned no customer or no saved payment method. Nothing was sent.
- * - `noConnectedAccount`: `connectedAccountFor` returned no account for the tutor. Nothing was sent.
+ * - `noConnectedAccount`: `connectedAccountFor` returned no account for the tutor (a destination charge, or a
+ *   transfer). Nothing was sent.
+ * - `chargeNotSucceeded` (transfers): the PaymentIntent the payout is paid from has not succeeded (or has no
+ *   charge to be the transfer's `source_transaction`). Nothing was sent.
  */
 export const STRIPE_FAILURE_CODES = {
   authenticationRequired: 'authentication_required',
   noPaymentMethod: 'itutor_no_payment_method',
   noConnectedAccount: 'itutor_no_connected_account',
+  chargeNotSucceeded: 'itutor_charge_not_succeeded',
 } as const;
 
 /** What Stripe answered to one PaymentIntent create call: the PaymentIntent, or what the client threw. */
@@ -191,13 +195,53 @@ export function classifyStripeRefund(outcome: StripeRefundOutcome): StripeRefund
         return { kind: 'answer', result: { status: 'unknown', reason: `unexpected_status_${String(refund.status).slice(0, 50)}`, reference: refund.id } };
     }
   }
-  // Errors are classified as for charges (a refund raises no card errors); the PaymentIntent in an error
-  // is the charge's, not a refund's, so no reference is kept.
-  const classified = classifyStripeCharge({ error: outcome.error });
+  return classifyOtherError(outcome.error);
+}
+
+/** An error answer to a request that is not a charge (a refund, a transfer, a reversal): `failed`, `unknown` or `refused`. */
+type OtherErrorClassification =
+  | { readonly kind: 'answer'; readonly result: { readonly status: 'failed'; readonly failureCode: string } | { readonly status: 'unknown'; readonly reason: string } }
+  | Extract<StripeChargeClassification, { readonly kind: 'refused' }>;
+
+/**
+ * Errors of requests that are not charges are classified as a charge's (they raise no card errors); the
+ * PaymentIntent an error may name is not the object asked for, so no reference is kept.
+ */
+function classifyOtherError(error: unknown): OtherErrorClassification {
+  const classified = classifyStripeCharge({ error });
   if (classified.kind === 'refused') return classified;
   const result = classified.result;
   return {
     kind: 'answer',
     result: result.status === 'failed' ? { status: 'failed', failureCode: result.failureCode } : { status: 'unknown', reason: result.status === 'unknown' ? (result.reason ?? 'unknown') : 'unknown' },
   };
+}
+
+/** What Stripe answered to one Transfer (or TransferReversal) create call: the object, or what the client threw. */
+export type StripeTransferOutcome = { readonly transfer: StripeTransferLike } | { readonly error: unknown };
+
+/** The classification of one transfer answer: a `PayoutResult`, or `refused` as for charges. */
+export type StripeTransferClassification =
+  | { readonly kind: 'answer'; readonly result: PayoutResult }
+  | Extract<StripeChargeClassification, { readonly kind: 'refused' }>;
+
+/**
+ * Stripe's answer to a transfer (a payout of `payoutTiming: 'after_review'`) → the core's `PayoutResult`. A
+ * transfer between Stripe balances has no pending state: it exists, or it was refused.
+ *
+ * | Stripe's answer | result |
+ * | --- | --- |
+ * | a Transfer | `succeeded`, reference = Transfer id (`tr_...`) |
+ * | 400 invalid request (`balance_insufficient`, `insufficient_capabilities_for_transfer`, `resource_missing`, …) | `failed` with its `code` |
+ * | 429, 409, 5xx, connection error, time-out | `unknown` |
+ * | 400 `idempotency_error`, 401 / 403 | `refused` (`IDEMPOTENCY_CONFLICT`, `STRIPE_MISCONFIGURED`), as for charges |
+ */
+export function classifyStripeTransfer(outcome: StripeTransferOutcome): StripeTransferClassification {
+  if ('transfer' in outcome) {
+    const id = outcome.transfer?.id;
+    // A body without an id is not an answer the ledger can keep: the retry under the same key asks again.
+    if (typeof id !== 'string' || id === '') return { kind: 'answer', result: { status: 'unknown', reason: 'unrecognised_answer' } };
+    return { kind: 'answer', result: { status: 'succeeded', reference: id } };
+  }
+  return classifyOtherError(outcome.error);
 }

@@ -20,6 +20,10 @@ export interface StripePaymentIntentLike {
   readonly currency?: string;
   readonly metadata?: Readonly<Record<string, string>> | null;
   readonly last_payment_error?: { readonly code?: string | null; readonly decline_code?: string | null } | null;
+  /** The PaymentIntent's latest Charge (`ch_...`), as an id or expanded: a transfer's `source_transaction`. */
+  readonly latest_charge?: string | { readonly id: string } | null;
+  /** Set for a Connect destination charge (`with_charge`); absent / `null` for a separate charge (`after_review`). */
+  readonly transfer_data?: { readonly destination: string | { readonly id: string } } | null;
 }
 
 /** The fields of a SetupIntent this package reads. */
@@ -51,7 +55,24 @@ export interface StripeRefundLike {
   readonly payment_intent?: string | { readonly id: string } | null;
 }
 
-/** One page of a Stripe list (`refunds.list`). */
+/** The fields of a Transfer this package reads. */
+export interface StripeTransferLike {
+  readonly id: string;
+  readonly amount: number;
+  readonly currency?: string;
+  /** The transfer's metadata: `stripeGateway.transfer` sets the session id and payout number. */
+  readonly metadata?: Readonly<Record<string, string>> | null;
+}
+
+/** The fields of a TransferReversal this package reads. */
+export interface StripeTransferReversalLike {
+  readonly id: string;
+  readonly amount: number;
+  /** The reversal's metadata: `stripeGateway.refund` sets the session id, attempt and refund key. */
+  readonly metadata?: Readonly<Record<string, string>> | null;
+}
+
+/** One page of a Stripe list (`refunds.list`, `transfers.listReversals`). */
 export interface StripeListLike<T> {
   readonly data: readonly T[];
   readonly has_more: boolean;
@@ -80,6 +101,14 @@ export interface StripeClientLike {
     create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeRefundLike>;
     /** A charge's refunds, newest first (`{ charge, limit, starting_after }`), read by the webhook handler for `charge.refunded`. */
     list(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeListLike<StripeRefundLike>>;
+  };
+  readonly transfers: {
+    /** A transfer to a connected account (`stripeGateway.transfer`: the tutor's payout of an `after_review` session). */
+    create(params: Record<string, unknown> & { amount?: number; currency: string; destination: string }, options?: StripeRequestOptions): Promise<StripeTransferLike>;
+    /** Takes (part of) a transfer back (`stripeGateway.refund` with `reverseTransfer`). */
+    createReversal(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeTransferReversalLike>;
+    /** A transfer's reversals, newest first (`{ limit, starting_after }`), read by the webhook handler for refunds that reverse one. */
+    listReversals(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeListLike<StripeTransferReversalLike>>;
   };
   readonly webhooks: {
     constructEventAsync(

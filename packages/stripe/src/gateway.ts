@@ -1,7 +1,16 @@
-import { withDeadline, type ChargeCallOptions, type ChargeInstruction, type ChargeResult, type RefundInstruction, type RefundResult } from '@itutor/sessions-core/adapter';
+import {
+  withDeadline,
+  type ChargeCallOptions,
+  type ChargeInstruction,
+  type ChargeResult,
+  type PayoutInstruction,
+  type PayoutResult,
+  type RefundInstruction,
+  type RefundResult,
+} from '@itutor/sessions-core/adapter';
 import { type PaymentGateway } from '@itutor/sessions-core';
-import { classifyStripeCharge, classifyStripeRefund, STRIPE_FAILURE_CODES } from './classify';
-import type { StripeClientLike } from './client';
+import { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_FAILURE_CODES, type StripeChargeClassification } from './classify';
+import type { StripeClientLike, StripePaymentIntentLike } from './client';
 import { isHaltCode, misconfigured } from './errors';
 
 /** The student's Stripe customer and the saved payment method to charge off-session. */
@@ -32,19 +41,52 @@ export interface AuthenticationRequiredInfo {
   readonly paymentIntentId: string | null;
 }
 
+/**
+ * What `onTransferReversalFailed` is told: a refund of an `after_review` charge returned the student's money,
+ * but Stripe definitely refused to take the refund's payout part back from the tutor's transfer.
+ */
+export interface TransferReversalFailedInfo {
+  readonly sessionId: string;
+  /** The refunded charge attempt. */
+  readonly attempt: number;
+  /** The refund's idempotency key (`refundIdempotencyKey`): the core's refund row. */
+  readonly refundKey: string;
+  /** The Refund (`re_...`) that returned the student's money. */
+  readonly refundId: string;
+  /** The tutor's transfer (`tr_...`) that was not reversed. */
+  readonly transferId: string;
+  /** What should have been taken back from the transfer (the refund's payout part). */
+  readonly amountMinor: number;
+  /** The reversal's idempotency key, as sent. Stripe keeps its answer for 24 hours: a reversal made by hand needs another key. */
+  readonly reversalKey: string;
+  /** Stripe's code (e.g. `balance_insufficient`), or `IDEMPOTENCY_CONFLICT`. */
+  readonly failureCode: string;
+}
+
 /** Options of {@link stripeGateway}. */
 export interface StripeGatewayOptions {
   /** The official client: `new Stripe(process.env.STRIPE_SECRET_KEY!)`. */
   readonly stripe: StripeClientLike;
   /** Student id → Stripe customer and saved payment method. A throw counts as an unknown answer. */
   readonly customerFor: CustomerLookup;
-  /** Tutor id → Connect account receiving the payout. A throw counts as an unknown answer. */
+  /**
+   * Tutor id → Connect account receiving the payout: the destination of a `with_charge` charge, or of an
+   * `after_review` payout's transfer. A throw counts as an unknown answer.
+   */
   readonly connectedAccountFor: ConnectedAccountLookup;
   /**
    * Called (not awaited; its errors are ignored) when a charge failed because the bank wants the student
    * to authenticate: tell them to come back and save their card again.
    */
   readonly onAuthenticationRequired?: (info: AuthenticationRequiredInfo) => void | Promise<void>;
+  /**
+   * Called (not awaited; its errors are ignored) when a refund of an `after_review` charge returned the
+   * student's money but Stripe definitely refused the reversal of the tutor's transfer (for example the
+   * transfer was already reversed by hand): the refund is answered as Stripe answered it, so the core's
+   * ledger counts the refund's payout part as taken back although the tutor kept it. Alert someone: the
+   * platform carries that amount until a person reverses it or settles it with the tutor.
+   */
+  readonly onTransferReversalFailed?: (info: TransferReversalFailedInfo) => void | Promise<void>;
   /**
    * Time limit of the Stripe request in ms, passed as the client's per-request `timeout`. Default 4 500:
    * under the core's default `chargeTimeoutMs` (5 000), so a slow request ends on its own soon after the
@@ -70,18 +112,60 @@ export interface StripeGateway extends PaymentGateway {
    */
   readonly idempotencyKeyLifetimeMinutes: number;
   /**
-   * Returns all or part of a succeeded charge: a Refund of the attempt's PaymentIntent with
-   * `reverse_transfer: true` and `refund_application_fee: true`, so the tutor's transfer and the platform's
-   * fee are returned in proportion to the refund (Stripe computes the shares; a full refund returns both
-   * whole), under the refund's own `Idempotency-Key`. Answers are classified by `classifyStripeRefund`;
-   * like `charge`, answers `{ status: 'halted', code }` for `INVALID_INSTRUCTION` and `IDEMPOTENCY_CONFLICT`
-   * and throws the core's `SessionError` `GATEWAY_MISCONFIGURED` when Stripe refuses the key.
+   * Returns all or part of a succeeded charge, under the refund's own `Idempotency-Key`. The PaymentIntent is
+   * read first to know which kind of charge it is:
+   * - a destination charge (`with_charge`: it has `transfer_data`): a Refund with `reverse_transfer: true` and
+   *   `refund_application_fee: true`, so the tutor's transfer and the platform's fee are returned in
+   *   proportion to the refund (Stripe computes the shares; a full refund returns both whole);
+   * - a separate charge (`after_review`): a Refund without those flags (there is no transfer or fee on the
+   *   charge). When the tutor was already paid (`instruction.reverseTransfer`), the refund's payout part is
+   *   then taken back from the tutor's transfer: a TransferReversal under the reversal's own key (the Refund's
+   *   metadata names the transfer, `STRIPE_REVERSED_TRANSFER_METADATA_KEY`).
+   *
+   * Answers are classified by `classifyStripeRefund`. When the refund was made but its reversal was not:
+   * - the reversal's answer is unknown (network, 5xx, 429, time-out, the core's abort) or Stripe refused the
+   *   key (401 / 403: thrown as `GATEWAY_MISCONFIGURED`, which the core records as unknown): the whole answer
+   *   is `unknown` (reason `transfer_reversal_<why>`), so the core sends it again under the same two keys —
+   *   Stripe replays the refund and makes (or replays) the reversal, never a second of either. The webhook
+   *   handler does not close such a refund before its reversal exists (see `stripeWebhookRoutes`);
+   * - Stripe definitely refused the reversal (an invalid request, such as more than the transfer has left,
+   *   or an idempotency conflict): the refund is answered as Stripe answered it (`succeeded` / `pending`) and
+   *   `onTransferReversalFailed` is told. Not `halted`: the core records a halted refund as failed for good,
+   *   which would say the student's money did not come back when it did, and let the same amount be refunded
+   *   a second time. Not `unknown`: retrying a refused reversal under its key gets the same refusal, and
+   *   keeps the refund open beyond Stripe's 24 hours, after which its retry would be a second refund.
+   *
+   * Like `charge`, answers `{ status: 'halted', code }` for `INVALID_INSTRUCTION` (also: a `reverseTransfer`
+   * for a destination charge, which would take the tutor's share back twice) and `IDEMPOTENCY_CONFLICT`, and
+   * throws the core's `SessionError` `GATEWAY_MISCONFIGURED` when Stripe refuses the key.
    */
   refund(instruction: RefundInstruction, options?: ChargeCallOptions): Promise<RefundResult>;
+  /**
+   * Pays the tutor of an `after_review` session: a Transfer of `amountMinor` to the tutor's connected account
+   * (`connectedAccountFor`, as for charges) with `transfer_group` = the session id and `source_transaction` =
+   * the charge of `instruction.chargeReference` (the PaymentIntent's `latest_charge`, read first), under the
+   * payout's own `Idempotency-Key`. Answers are classified by `classifyStripeTransfer`: `succeeded` with the
+   * transfer id; `failed` with Stripe's code for a definite refusal (`balance_insufficient`,
+   * `insufficient_capabilities_for_transfer`, ...) or `itutor_no_connected_account` /
+   * `itutor_charge_not_succeeded` (nothing sent); `unknown` for network errors, 5xx, 429, time-outs and the
+   * core's abort; `halted` for `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (also: the PaymentIntent is a
+   * destination charge, whose tutor was paid with it). Throws `GATEWAY_MISCONFIGURED` as `charge` does.
+   */
+  transfer(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
 }
 
 /** Refund metadata key naming the refund's idempotency key (with the session id and attempt of `STRIPE_METADATA_KEYS`). */
 export const STRIPE_REFUND_METADATA_KEY = 'itutor_refund_key';
+
+/**
+ * Refund metadata key naming the tutor's transfer (`tr_...`) the refund reverses (`RefundInstruction.reverseTransfer`):
+ * the webhook handler reports such a refund only once the transfer has its reversal. The reversal's own
+ * metadata is the refund's (session id, attempt, refund key).
+ */
+export const STRIPE_REVERSED_TRANSFER_METADATA_KEY = 'itutor_reversed_transfer';
+
+/** Transfer metadata key naming the payout's number (with the session id, `STRIPE_METADATA_KEYS.sessionId`). */
+export const STRIPE_PAYOUT_METADATA_KEY = 'itutor_payout';
 
 /** PaymentIntent metadata keys set on every charge (and read back by the webhook handler). */
 export const STRIPE_METADATA_KEYS = {
@@ -92,6 +176,9 @@ export const STRIPE_METADATA_KEYS = {
 } as const;
 
 const wholeMinor = (value: unknown, min: number) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+const isCurrency = (value: unknown) => typeof value === 'string' && /^[A-Za-z]{3}$/.test(value);
+const isKey = (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= 255;
+const isPaymentIntentId = (value: unknown) => typeof value === 'string' && /^pi_[A-Za-z0-9_]+$/.test(value);
 
 /** The problems that make `instruction` an invalid charge (none for a valid one). */
 function instructionProblems(instruction: ChargeInstruction): string[] {
@@ -102,18 +189,28 @@ function instructionProblems(instruction: ChargeInstruction): string[] {
   if (problems.length === 0 && instruction.amountMinor !== instruction.payoutMinor + instruction.feeMinor) {
     problems.push('amountMinor must equal payoutMinor + feeMinor');
   }
-  if (typeof instruction.currency !== 'string' || !/^[A-Za-z]{3}$/.test(instruction.currency)) problems.push('currency must be an ISO 4217 code');
-  if (typeof instruction.idempotencyKey !== 'string' || instruction.idempotencyKey.length === 0 || instruction.idempotencyKey.length > 255) {
-    problems.push('idempotencyKey must be 1–255 characters');
-  }
+  if (!isCurrency(instruction.currency)) problems.push('currency must be an ISO 4217 code');
+  if (!isKey(instruction.idempotencyKey)) problems.push('idempotencyKey must be 1–255 characters');
+  // Absent from cores before issue #23, whose charges were all destination charges.
+  const timing: unknown = instruction.payoutTiming;
+  if (timing !== undefined && timing !== 'with_charge' && timing !== 'after_review') problems.push("payoutTiming must be 'with_charge' or 'after_review'");
   return problems;
 }
 
+/** True for a charge that pays the tutor later by a transfer (`after_review`); `with_charge` (or none) is a destination charge. */
+const isSeparateCharge = (instruction: Pick<ChargeInstruction, 'payoutTiming'>) => instruction.payoutTiming === 'after_review';
+
 /**
- * The PaymentIntent create parameters for one ledger attempt: an off-session, confirmed Connect
- * destination charge. The tutor's account receives `amount − application_fee_amount` = the payout.
+ * The PaymentIntent create parameters for one ledger attempt: an off-session, confirmed charge.
+ * - `with_charge`: a Connect destination charge (`transfer_data.destination`, `application_fee_amount` = the
+ *   fee): the tutor's account receives `amount − application_fee_amount` = the payout. `destination` is required.
+ * - `after_review`: a separate charge: the platform keeps the whole amount (no `transfer_data`, no
+ *   application fee), with `transfer_group` = the session id; the tutor is paid later by `transfer`.
+ *   `destination` is not used (pass `null`).
  */
-export function paymentIntentParams(instruction: ChargeInstruction, customer: { customer: string; paymentMethod: string }, destination: string) {
+export function paymentIntentParams(instruction: ChargeInstruction, customer: { customer: string; paymentMethod: string }, destination: string | null) {
+  const separate = isSeparateCharge(instruction);
+  if (!separate && !destination) throw new TypeError("a destination charge (payoutTiming 'with_charge') needs the tutor's connected account");
   return {
     amount: instruction.amountMinor,
     currency: instruction.currency.toLowerCase(),
@@ -121,9 +218,13 @@ export function paymentIntentParams(instruction: ChargeInstruction, customer: { 
     payment_method: customer.paymentMethod,
     confirm: true,
     off_session: true,
-    // Stripe refuses an application fee of 0 on some accounts; no fee is the same as none.
-    ...(instruction.feeMinor > 0 ? { application_fee_amount: instruction.feeMinor } : {}),
-    transfer_data: { destination },
+    ...(separate
+      ? { transfer_group: instruction.sessionId }
+      : {
+          // Stripe refuses an application fee of 0 on some accounts; no fee is the same as none.
+          ...(instruction.feeMinor > 0 ? { application_fee_amount: instruction.feeMinor } : {}),
+          transfer_data: { destination: destination! },
+        }),
     metadata: {
       [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
       [STRIPE_METADATA_KEYS.bookingId]: instruction.bookingId,
@@ -139,23 +240,60 @@ const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason }
 function refundProblems(instruction: RefundInstruction): string[] {
   const problems: string[] = [];
   if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
-  if (typeof instruction.gatewayReference !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(instruction.gatewayReference)) {
-    problems.push('gatewayReference must be the charge\'s PaymentIntent id (pi_...)');
-  }
-  if (typeof instruction.currency !== 'string' || !/^[A-Za-z]{3}$/.test(instruction.currency)) problems.push('currency must be an ISO 4217 code');
-  if (typeof instruction.idempotencyKey !== 'string' || instruction.idempotencyKey.length === 0 || instruction.idempotencyKey.length > 255) {
-    problems.push('idempotencyKey must be 1–255 characters');
-  }
+  if (!isPaymentIntentId(instruction.gatewayReference)) problems.push("gatewayReference must be the charge's PaymentIntent id (pi_...)");
+  if (!isCurrency(instruction.currency)) problems.push('currency must be an ISO 4217 code');
+  if (!isKey(instruction.idempotencyKey)) problems.push('idempotencyKey must be 1–255 characters');
   if (!Number.isSafeInteger(instruction.attempt) || instruction.attempt < 1) problems.push('attempt must be a whole number ≥ 1');
+  const reverse = instruction.reverseTransfer;
+  if (reverse !== undefined) {
+    if (typeof reverse !== 'object' || reverse === null) problems.push('reverseTransfer must be an object');
+    else {
+      if (typeof reverse.transferReference !== 'string' || !/^tr_[A-Za-z0-9_]+$/.test(reverse.transferReference)) {
+        problems.push("reverseTransfer.transferReference must be the payout's transfer id (tr_...)");
+      }
+      if (!wholeMinor(reverse.amountMinor, 1) || reverse.amountMinor > instruction.amountMinor) {
+        problems.push('reverseTransfer.amountMinor must be a whole number from 1 to the refund\'s amount');
+      }
+      if (!isKey(reverse.idempotencyKey) || reverse.idempotencyKey === instruction.idempotencyKey) {
+        problems.push("reverseTransfer.idempotencyKey must be 1–255 characters, not the refund's key");
+      }
+    }
+  }
   return problems;
+}
+
+/** The problems that make `instruction` an invalid payout (none for a valid one). */
+function payoutProblems(instruction: PayoutInstruction): string[] {
+  const problems: string[] = [];
+  if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
+  if (!isCurrency(instruction.currency)) problems.push('currency must be an ISO 4217 code');
+  if (!isKey(instruction.idempotencyKey)) problems.push('idempotencyKey must be 1–255 characters');
+  if (!isPaymentIntentId(instruction.chargeReference)) problems.push("chargeReference must be the charge's PaymentIntent id (pi_...)");
+  if (!isKey(instruction.transferGroup)) problems.push('transferGroup must be 1–255 characters');
+  if (typeof instruction.sessionId !== 'string' || instruction.sessionId === '') problems.push('sessionId must be a non-empty string');
+  if (!wholeMinor(instruction.payout, 1)) problems.push('payout must be a whole number ≥ 1');
+  return problems;
+}
+
+/** What every call of one gateway shares: the options, their defaults applied. */
+interface GatewayContext {
+  readonly stripe: StripeClientLike;
+  readonly options: StripeGatewayOptions;
+  /** Per-request options of the Stripe calls: no client retries (the core retries), the time limit. */
+  readonly request: { readonly maxNetworkRetries: 0; readonly timeout: number };
 }
 
 /**
  * The core's `PaymentGateway` on Stripe: each ledger attempt is one off-session PaymentIntent on the
- * student's saved payment method (`confirm: true`, `off_session: true`), a Connect destination charge to
- * the tutor's account with `application_fee_amount` = the platform fee, sent with the attempt's key as
+ * student's saved payment method (`confirm: true`, `off_session: true`), sent with the attempt's key as
  * Stripe's `Idempotency-Key` — a retry of an unknown answer gets Stripe's first answer back, never a
- * second charge. Answers are classified by {@link classifyStripeCharge}.
+ * second charge. Answers are classified by {@link classifyStripeCharge}. How the tutor is paid follows the
+ * instruction's `payoutTiming`:
+ * - `with_charge`: a Connect destination charge to the tutor's account (`connectedAccountFor`) with
+ *   `application_fee_amount` = the platform fee;
+ * - `after_review`: a separate charge: the platform keeps the whole amount (no `transfer_data`, no fee),
+ *   `transfer_group` = the session id, and the tutor's account is not looked up; once the review window has
+ *   passed, the core's payout run calls `transfer` (a Transfer with `source_transaction` = this charge).
  *
  * The client's own retries are turned off for this request (`maxNetworkRetries: 0`): the core retries
  * unknown answers under the same key on its own schedule. (The client still retries a connection closed
@@ -175,129 +313,268 @@ function refundProblems(instruction: RefundInstruction): string[] {
  * then 1 380 minutes; it refuses a `chargeDeadlineMinutes` of 1 440 or more set with this gateway.
  */
 export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
-  const { stripe, customerFor, connectedAccountFor, onAuthenticationRequired } = options;
   const timeout = options.requestTimeoutMs ?? 4_500;
   if (!Number.isSafeInteger(timeout) || timeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
-
+  const ctx: GatewayContext = { stripe: options.stripe, options, request: { maxNetworkRetries: 0, timeout } };
   return {
     idempotencyKeyLifetimeMinutes: STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES,
-    async charge(instruction, callOptions) {
-      const signal = callOptions?.signal;
-      // Nothing is sent: the same instruction would be refused again, so the attempt halts.
-      if (instructionProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
-      if (signal?.aborted) return unknown('aborted');
-
-      let customer: StripeCustomerRef | null;
-      try {
-        const found = await untilAborted(() => customerFor(instruction.studentId), signal);
-        if ('aborted' in found) return unknown('aborted');
-        customer = found.value;
-      } catch {
-        return unknown('customer_lookup_failed');
-      }
-      if (!customer?.customer || !customer.paymentMethod) {
-        return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noPaymentMethod };
-      }
-      let destination: string | null;
-      try {
-        const found = await untilAborted(() => connectedAccountFor(instruction.tutorId), signal);
-        if ('aborted' in found) return unknown('aborted');
-        destination = found.value;
-      } catch {
-        return unknown('account_lookup_failed');
-      }
-      if (!destination) return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noConnectedAccount };
-
-      const params = paymentIntentParams(instruction, { customer: customer.customer, paymentMethod: customer.paymentMethod }, destination);
-      const answered = await untilAborted(
-        () =>
-          stripe.paymentIntents.create(params, { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout }).then(
-            (paymentIntent) => ({ paymentIntent }),
-            (error: unknown) => ({ error }),
-          ),
-        signal,
-      );
-      if ('aborted' in answered) return unknown('aborted');
-
-      let classified = classifyStripeCharge(answered.value);
-      // A retry under the same key gets Stripe's first answer again: for a PaymentIntent that was
-      // `processing` that is a stale snapshot, so read its current status.
-      if (classified.kind === 'answer' && classified.result.status === 'unknown' && classified.result.reason === 'processing' && classified.result.reference) {
-        const reference = classified.result.reference;
-        const current = await untilAborted(
-          () =>
-            stripe.paymentIntents.retrieve(reference, undefined, { maxNetworkRetries: 0, timeout }).then(
-              (paymentIntent) => ({ paymentIntent }),
-              () => null,
-            ),
-          signal,
-        );
-        if ('aborted' in current) return classified.result;
-        if (current.value !== null) classified = classifyStripeCharge(current.value);
-      }
-      if (classified.kind === 'refused') {
-        if (isHaltCode(classified.code)) return { status: 'halted', code: classified.code };
-        throw misconfigured(
-          `${classified.message} (session ${instruction.sessionId}, attempt ${instruction.attempt})`,
-          classified.requestId,
-          'error' in answered.value ? answered.value.error : undefined,
-        );
-      }
-      if (classified.authenticationRequired && onAuthenticationRequired) {
-        const info: AuthenticationRequiredInfo = {
-          studentId: instruction.studentId,
-          sessionId: instruction.sessionId,
-          bookingId: instruction.bookingId,
-          attempt: instruction.attempt,
-          paymentIntentId: classified.result.reference ?? null,
-        };
-        void Promise.resolve()
-          .then(() => onAuthenticationRequired(info))
-          .catch(() => undefined);
-      }
-      return classified.result;
-    },
-
-    async refund(instruction, callOptions) {
-      const signal = callOptions?.signal;
-      if (refundProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
-      if (signal?.aborted) return { status: 'unknown', reason: 'aborted' };
-      const answered = await untilAborted(
-        () =>
-          stripe.refunds
-            .create(
-              {
-                payment_intent: instruction.gatewayReference,
-                amount: instruction.amountMinor,
-                reverse_transfer: true,
-                refund_application_fee: true,
-                metadata: {
-                  [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
-                  [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
-                  [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
-                },
-              },
-              { idempotencyKey: instruction.idempotencyKey, maxNetworkRetries: 0, timeout },
-            )
-            .then(
-              (refund) => ({ refund }),
-              (error: unknown) => ({ error }),
-            ),
-        signal,
-      );
-      if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
-      const classified = classifyStripeRefund(answered.value);
-      if (classified.kind === 'refused') {
-        if (isHaltCode(classified.code)) return { status: 'halted', code: classified.code };
-        throw misconfigured(
-          `${classified.message} (refund of session ${instruction.sessionId}, attempt ${instruction.attempt})`,
-          classified.requestId,
-          'error' in answered.value ? answered.value.error : undefined,
-        );
-      }
-      return classified.result;
-    },
+    charge: (instruction, callOptions) => chargeOnce(ctx, instruction, callOptions?.signal),
+    refund: (instruction, callOptions) => refundOnce(ctx, instruction, callOptions?.signal),
+    transfer: (instruction, callOptions) => transferOnce(ctx, instruction, callOptions?.signal),
   };
+}
+
+/** Tells a host hook without waiting for it; its errors are ignored. */
+function tell<T>(hook: ((info: T) => void | Promise<void>) | undefined, info: T): void {
+  if (!hook) return;
+  void Promise.resolve()
+    .then(() => hook(info))
+    .catch(() => undefined);
+}
+
+/** The answer for a `refused` classification: `halted` for a halting code; throws `GATEWAY_MISCONFIGURED` otherwise. */
+function refusedAnswer(refused: Extract<StripeChargeClassification, { kind: 'refused' }>, what: string, cause: unknown): { status: 'halted'; code: string } {
+  if (isHaltCode(refused.code)) return { status: 'halted', code: refused.code };
+  throw misconfigured(`${refused.message} (${what})`, refused.requestId, cause);
+}
+
+const errorOf = (value: object) => ('error' in value ? value.error : undefined);
+
+/** The tutor's connected account, or the answer to give without one (`failed`, or `unknown` when the lookup threw or was aborted). */
+async function destinationFor(ctx: GatewayContext, tutorId: string, signal: AbortSignal | undefined): Promise<{ readonly destination: string } | { readonly answer: ChargeResult }> {
+  try {
+    const found = await untilAborted(() => ctx.options.connectedAccountFor(tutorId), signal);
+    if ('aborted' in found) return { answer: unknown('aborted') };
+    if (!found.value) return { answer: { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noConnectedAccount } };
+    return { destination: found.value };
+  } catch {
+    return { answer: unknown('account_lookup_failed') };
+  }
+}
+
+/** One read of a PaymentIntent under the request's limits: the PaymentIntent, what the client threw, or `ABORTED`. */
+function readPaymentIntent(ctx: GatewayContext, id: string, signal: AbortSignal | undefined) {
+  return untilAborted(
+    () =>
+      ctx.stripe.paymentIntents.retrieve(id, undefined, ctx.request).then(
+        (paymentIntent): { readonly paymentIntent: StripePaymentIntentLike } | { readonly error: unknown } => ({ paymentIntent }),
+        (error: unknown) => ({ error }),
+      ),
+    signal,
+  );
+}
+
+const idOf = (value: string | { readonly id: string } | null | undefined): string | null => (typeof value === 'string' ? value : (value?.id ?? null));
+
+/** `charge`: one ledger attempt (see {@link stripeGateway}). */
+async function chargeOnce(ctx: GatewayContext, instruction: ChargeInstruction, signal: AbortSignal | undefined): Promise<ChargeResult> {
+  const { stripe, options } = ctx;
+  // Nothing is sent: the same instruction would be refused again, so the attempt halts.
+  if (instructionProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+  if (signal?.aborted) return unknown('aborted');
+
+  let customer: StripeCustomerRef | null;
+  try {
+    const found = await untilAborted(() => options.customerFor(instruction.studentId), signal);
+    if ('aborted' in found) return unknown('aborted');
+    customer = found.value;
+  } catch {
+    return unknown('customer_lookup_failed');
+  }
+  if (!customer?.customer || !customer.paymentMethod) {
+    return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noPaymentMethod };
+  }
+  // A separate charge pays no one yet: the tutor's account is looked up when the payout is sent.
+  let destination: string | null = null;
+  if (!isSeparateCharge(instruction)) {
+    const found = await destinationFor(ctx, instruction.tutorId, signal);
+    if ('answer' in found) return found.answer;
+    destination = found.destination;
+  }
+
+  const params = paymentIntentParams(instruction, { customer: customer.customer, paymentMethod: customer.paymentMethod }, destination);
+  const answered = await untilAborted(
+    () =>
+      stripe.paymentIntents.create(params, { idempotencyKey: instruction.idempotencyKey, ...ctx.request }).then(
+        (paymentIntent) => ({ paymentIntent }),
+        (error: unknown) => ({ error }),
+      ),
+    signal,
+  );
+  if ('aborted' in answered) return unknown('aborted');
+
+  let classified = classifyStripeCharge(answered.value);
+  // A retry under the same key gets Stripe's first answer again: for a PaymentIntent that was
+  // `processing` that is a stale snapshot, so read its current status.
+  if (classified.kind === 'answer' && classified.result.status === 'unknown' && classified.result.reason === 'processing' && classified.result.reference) {
+    const current = await readPaymentIntent(ctx, classified.result.reference, signal);
+    if ('aborted' in current) return classified.result;
+    if ('paymentIntent' in current.value) classified = classifyStripeCharge(current.value);
+  }
+  if (classified.kind === 'refused') {
+    return refusedAnswer(classified, `session ${instruction.sessionId}, attempt ${instruction.attempt}`, errorOf(answered.value));
+  }
+  if (classified.authenticationRequired) {
+    tell(options.onAuthenticationRequired, {
+      studentId: instruction.studentId,
+      sessionId: instruction.sessionId,
+      bookingId: instruction.bookingId,
+      attempt: instruction.attempt,
+      paymentIntentId: classified.result.reference ?? null,
+    });
+  }
+  return classified.result;
+}
+
+/** `refund`: one refund, with its transfer reversal when the tutor was paid by a transfer (see {@link StripeGateway.refund}). */
+async function refundOnce(ctx: GatewayContext, instruction: RefundInstruction, signal: AbortSignal | undefined): Promise<RefundResult> {
+  if (refundProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+  if (signal?.aborted) return { status: 'unknown', reason: 'aborted' };
+  const what = `refund of session ${instruction.sessionId}, attempt ${instruction.attempt}`;
+  // Which kind of charge: the PaymentIntent says (a destination charge has `transfer_data`).
+  const read = await readPaymentIntent(ctx, instruction.gatewayReference, signal);
+  if ('aborted' in read) return { status: 'unknown', reason: 'aborted' };
+  if ('error' in read.value) {
+    const classified = classifyStripeRefund(read.value);
+    return classified.kind === 'refused' ? refusedAnswer(classified, what, read.value.error) : classified.result;
+  }
+  const destinationCharge = Boolean(read.value.paymentIntent.transfer_data);
+  const reverse = instruction.reverseTransfer;
+  // The refund of a destination charge reverses the tutor's share itself: a second reversal would take it twice.
+  if (destinationCharge && reverse) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+
+  const answered = await untilAborted(
+    () =>
+      ctx.stripe.refunds
+        .create(
+          {
+            payment_intent: instruction.gatewayReference,
+            amount: instruction.amountMinor,
+            ...(destinationCharge ? { reverse_transfer: true, refund_application_fee: true } : {}),
+            metadata: {
+              [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
+              [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
+              [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
+              ...(reverse ? { [STRIPE_REVERSED_TRANSFER_METADATA_KEY]: reverse.transferReference } : {}),
+            },
+          },
+          { idempotencyKey: instruction.idempotencyKey, ...ctx.request },
+        )
+        .then(
+          (refund) => ({ refund }),
+          (error: unknown) => ({ error }),
+        ),
+    signal,
+  );
+  if ('aborted' in answered) return { status: 'unknown', reason: 'aborted' };
+  const classified = classifyStripeRefund(answered.value);
+  if (classified.kind === 'refused') return refusedAnswer(classified, what, errorOf(answered.value));
+  const result = classified.result;
+  if (!reverse || (result.status !== 'succeeded' && result.status !== 'pending') || !('refund' in answered.value)) return result;
+  return reverseAfterRefund(ctx, instruction, reverse, { result, refundId: answered.value.refund.id }, signal);
+}
+
+/**
+ * The second step of a refund whose tutor was paid by a transfer: the TransferReversal of the refund's payout
+ * part, under its own key. Answers the refund's `result` once the reversal exists, or as
+ * {@link StripeGateway.refund} explains when it does not.
+ */
+async function reverseAfterRefund(
+  ctx: GatewayContext,
+  instruction: RefundInstruction,
+  reverse: NonNullable<RefundInstruction['reverseTransfer']>,
+  refund: { readonly result: RefundResult; readonly refundId: string },
+  signal: AbortSignal | undefined,
+): Promise<RefundResult> {
+  const reference = refund.refundId;
+  const answered = await untilAborted(
+    () =>
+      ctx.stripe.transfers
+        .createReversal(
+          reverse.transferReference,
+          {
+            amount: reverse.amountMinor,
+            metadata: {
+              [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
+              [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
+              [STRIPE_REFUND_METADATA_KEY]: instruction.idempotencyKey,
+            },
+          },
+          { idempotencyKey: reverse.idempotencyKey, ...ctx.request },
+        )
+        .then(
+          (transfer) => ({ transfer }),
+          (error: unknown) => ({ error }),
+        ),
+    signal,
+  );
+  if ('aborted' in answered) return { status: 'unknown', reason: 'transfer_reversal_aborted', reference };
+  const classified = classifyStripeTransfer(answered.value);
+  if (classified.kind === 'refused' && !isHaltCode(classified.code)) {
+    // Stripe refused the key: thrown, which the core records as unknown, so both calls are sent again once it is fixed.
+    const what = `transfer reversal of the refund of session ${instruction.sessionId}, attempt ${instruction.attempt}`;
+    throw misconfigured(`${classified.message} (${what})`, classified.requestId, errorOf(answered.value));
+  }
+  const failureCode = classified.kind === 'refused' ? classified.code : classified.result.status === 'failed' ? classified.result.failureCode : null;
+  if (failureCode !== null) {
+    tell(ctx.options.onTransferReversalFailed, {
+      sessionId: instruction.sessionId,
+      attempt: instruction.attempt,
+      refundKey: instruction.idempotencyKey,
+      refundId: reference,
+      transferId: reverse.transferReference,
+      amountMinor: reverse.amountMinor,
+      reversalKey: reverse.idempotencyKey,
+      failureCode,
+    });
+    return refund.result;
+  }
+  if (classified.kind === 'answer' && classified.result.status === 'unknown') {
+    return { status: 'unknown', reason: `transfer_reversal_${classified.result.reason ?? 'unknown'}`, reference };
+  }
+  return refund.result;
+}
+
+/** `transfer`: one payout of an `after_review` session (see {@link StripeGateway.transfer}). */
+async function transferOnce(ctx: GatewayContext, instruction: PayoutInstruction, signal: AbortSignal | undefined): Promise<PayoutResult> {
+  if (payoutProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+  if (signal?.aborted) return unknown('aborted');
+  const what = `payout ${instruction.payout} of session ${instruction.sessionId}`;
+  const found = await destinationFor(ctx, instruction.tutorId, signal);
+  if ('answer' in found) return found.answer;
+
+  // The transfer is paid from the charge (`source_transaction`): the PaymentIntent's latest charge.
+  const read = await readPaymentIntent(ctx, instruction.chargeReference, signal);
+  if ('aborted' in read) return unknown('aborted');
+  if ('error' in read.value) {
+    const classified = classifyStripeTransfer(read.value);
+    return classified.kind === 'refused' ? refusedAnswer(classified, what, read.value.error) : classified.result;
+  }
+  const paymentIntent = read.value.paymentIntent;
+  // A destination charge paid the tutor already: a transfer would pay them twice.
+  if (paymentIntent.transfer_data) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+  const sourceCharge = idOf(paymentIntent.latest_charge);
+  if (paymentIntent.status !== 'succeeded' || sourceCharge === null) return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.chargeNotSucceeded };
+
+  const params = {
+    amount: instruction.amountMinor,
+    currency: instruction.currency.toLowerCase(),
+    destination: found.destination,
+    transfer_group: instruction.transferGroup,
+    source_transaction: sourceCharge,
+    metadata: { [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId, [STRIPE_PAYOUT_METADATA_KEY]: String(instruction.payout) },
+  };
+  const answered = await untilAborted(
+    () =>
+      ctx.stripe.transfers.create(params, { idempotencyKey: instruction.idempotencyKey, ...ctx.request }).then(
+        (transfer) => ({ transfer }),
+        (error: unknown) => ({ error }),
+      ),
+    signal,
+  );
+  if ('aborted' in answered) return unknown('aborted');
+  const classified = classifyStripeTransfer(answered.value);
+  return classified.kind === 'refused' ? refusedAnswer(classified, what, errorOf(answered.value)) : classified.result;
 }
 
 /** What {@link untilAborted} answers once the core's signal has aborted. */

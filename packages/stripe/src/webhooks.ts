@@ -3,9 +3,9 @@ import { type Clock } from '@itutor/sessions-core';
 import { json, problem, readBodyBytes, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { z } from 'zod';
 import { classifyStripeCharge, classifyStripeRefund } from './classify';
-import type { StripeClientLike, StripeEventLike, StripeRefundLike } from './client';
+import type { StripeClientLike, StripeEventLike, StripeRefundLike, StripeTransferReversalLike } from './client';
 import type { StripeEventStore } from './events';
-import { STRIPE_METADATA_KEYS, STRIPE_REFUND_METADATA_KEY } from './gateway';
+import { STRIPE_METADATA_KEYS, STRIPE_REFUND_METADATA_KEY, STRIPE_REVERSED_TRANSFER_METADATA_KEY } from './gateway';
 
 /** A charge answer reported by Stripe's webhook, for one ledger attempt. */
 export interface WebhookChargeAnswer {
@@ -120,7 +120,8 @@ export interface StripeWebhookOptions {
   readonly clock?: Clock;
   /**
    * Time limit in ms of each Stripe read the handler makes (`refunds.list` for `charge.refunded`,
-   * `paymentIntents.retrieve` for a charge without metadata). Past it the event is answered 500 and Stripe
+   * `paymentIntents.retrieve` for a charge without metadata, `transfers.listReversals` for a refund that
+   * reverses the tutor's transfer). Past it the event is answered 500 and Stripe
    * delivers it again. Default 5 000.
    */
   readonly requestTimeoutMs?: number;
@@ -235,7 +236,10 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  * or slow read answers 500 before the event id is remembered) and hands each refund made by
  * `stripeGateway.refund` to `recordRefundAnswer` ({@link WebhookRefundAnswer}); refunds made elsewhere (the
  * Stripe dashboard) go to `onForeignRefund`. `refund.created`, `refund.updated`, `refund.failed` and
- * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's.
+ * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's. A refund that
+ * takes the tutor's part back from a transfer of its own (`after_review`, metadata
+ * `STRIPE_REVERSED_TRANSFER_METADATA_KEY`) is handed over as accepted only once that transfer has its
+ * reversal (`transfers.listReversals`): until then the gateway's retry finishes it.
  *
  * Errors are `application/problem+json` like the core's routes (400 `INVALID_INPUT`, 413, 500; the mount
  * answers 405 for other methods than POST).
@@ -302,6 +306,30 @@ function answerFor(refund: StripeRefundLike, eventId: string): WebhookRefundAnsw
   const classified = classifyStripeRefund({ refund });
   if (classified.kind !== 'answer') return null;
   return { ...ours, result: classified.result, refundId: refund.id, eventId };
+}
+
+/**
+ * True when `refund` takes the tutor's part back from a transfer of its own (`after_review`: its metadata
+ * names the transfer) and Stripe reports it accepted, but the transfer has no reversal for it yet
+ * (`transfers.listReversals`, the reversal's metadata naming the refund's key). The gateway makes the
+ * reversal right after the refund; until it exists the refund is not reported, so a refund whose reversal's
+ * answer was lost stays open in the core and is sent again (both under their keys) rather than closed by
+ * this event with the tutor's part never taken back. A failed refund is always reported. Throws when Stripe
+ * cannot be read (the event is answered 500 and delivered again).
+ */
+async function reversalMissing(ctx: WebhookContext, refund: StripeRefundLike, answer: WebhookRefundAnswer): Promise<boolean> {
+  const transfer = refund.metadata?.[STRIPE_REVERSED_TRANSFER_METADATA_KEY];
+  if (!transfer || (answer.result.status !== 'succeeded' && answer.result.status !== 'pending')) return false;
+  const key = refund.metadata?.[STRIPE_REFUND_METADATA_KEY];
+  let after: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const params: Record<string, unknown> = { limit: 100, ...(after ? { starting_after: after } : {}) };
+    const listed = await read(ctx, ctx.stripe.transfers.listReversals(transfer, params, ctx.readOptions), 'transfers.listReversals');
+    if (listed.data.some((r: StripeTransferReversalLike) => r.metadata?.[STRIPE_REFUND_METADATA_KEY] === key)) return false;
+    if (!listed.has_more || listed.data.length === 0) return true;
+    after = listed.data.at(-1)!.id;
+  }
+  return true;
 }
 
 /**
@@ -381,8 +409,9 @@ async function chargeRefundedRecording(ctx: WebhookContext, event: StripeEventLi
   if (recordAnswer || onForeign) {
     for (const r of await refundsOf(ctx, charge.data.id, charge.data.refunds)) {
       const ours = answerFor(r, event.id);
-      if (ours) answers.push(ours);
-      else foreign.push({ refundId: r.id, ...attempt, chargeId: charge.data.id, paymentIntentId, amountMinor: r.amount, status: r.status, eventId: event.id });
+      if (ours) {
+        if (!(await reversalMissing(ctx, r, ours))) answers.push(ours);
+      } else foreign.push({ refundId: r.id, ...attempt, chargeId: charge.data.id, paymentIntentId, amountMinor: r.amount, status: r.status, eventId: event.id });
     }
   }
   return {
@@ -395,7 +424,7 @@ async function chargeRefundedRecording(ctx: WebhookContext, event: StripeEventLi
 }
 
 /** `refund.*` / `charge.refund.updated`: the answer of one refund of this SDK. */
-function refundRecording(ctx: WebhookContext, event: StripeEventLike): Recording {
+async function refundRecording(ctx: WebhookContext, event: StripeEventLike): Promise<Recording> {
   const recordAnswer = ctx.recorder.recordRefundAnswer?.bind(ctx.recorder);
   if (!recordAnswer) return { ignore: 'refunds are not recorded' };
   const parsed = refundSchema.safeParse(event.data.object);
@@ -403,6 +432,7 @@ function refundRecording(ctx: WebhookContext, event: StripeEventLike): Recording
   // Refunds this SDK did not make are reported by `charge.refunded` (onForeignRefund), not here.
   const answer = answerFor(parsed.data, event.id);
   if (!answer) return { ignore: 'not a refund of this SDK' };
+  if (await reversalMissing(ctx, parsed.data, answer)) return { ignore: 'the refund\'s transfer reversal is not made yet' };
   return { run: () => recordAnswer(answer) };
 }
 

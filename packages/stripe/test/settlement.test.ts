@@ -280,7 +280,7 @@ describe('the core and the Stripe package together: halts, late successes, the k
       recorder: { recordChargeAnswer: coreChargeRecorder(env.core, { onUnknownCharge: (answer, error) => void unknown.push(`${answer.sessionId}:${error.code}`) }) },
     });
     const gateway = stripeGateway({ stripe: world.stripe, customerFor: () => ({ customer: world.customer, paymentMethod: world.paymentMethod }), connectedAccountFor: () => world.tutorAccount });
-    await gateway.charge({ idempotencyKey: 'k-x', attempt: 1, sessionId: 'not-a-session', bookingId: 'bk-x', studentId: 's', tutorId: 't', outcome: 'COMPLETED_ASSUMED', amountMinor: 100, payoutMinor: 90, feeMinor: 10, currency: 'TTD' });
+    await gateway.charge({ idempotencyKey: 'k-x', attempt: 1, sessionId: 'not-a-session', bookingId: 'bk-x', studentId: 's', tutorId: 't', outcome: 'COMPLETED_ASSUMED', amountMinor: 100, payoutMinor: 90, feeMinor: 10, currency: 'TTD', payoutTiming: 'with_charge' });
     const event = world.fake.events.find((e) => e.type === 'payment_intent.succeeded')!;
     expect((await handle(await world.fake.webhookRequest(event, { secret: WEBHOOK_SECRET }))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 0));

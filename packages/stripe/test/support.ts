@@ -60,6 +60,7 @@ export const instruction = (overrides: Partial<Parameters<ReturnType<typeof stri
   payoutMinor: 13_500,
   feeMinor: 1_500,
   currency: 'TTD',
+  payoutTiming: 'with_charge' as const,
   ...overrides,
 });
 

@@ -7,8 +7,10 @@ import { formFingerprint, parseStripeForm, type FormObject, type FormValue } fro
  * `idempotency_error` when the parameters differ, a 409 while the first request is still running),
  * off-session PaymentIntents on saved payment methods that succeed, decline (402 `card_error` with a
  * `decline_code`), need authentication (402 `authentication_required`) or stay `processing`, Connect
- * destination charges with application fees, SetupIntents, refunds with transfer reversal, webhook events
- * signed like Stripe signs them — and injected faults (429, 500, hangs, dropped connections).
+ * destination charges with application fees, separate charges (`transfer_group`, no `transfer_data`) and
+ * transfers to connected accounts (`source_transaction`, reversals), SetupIntents, refunds with transfer
+ * reversal, webhook events signed like Stripe signs them — and injected faults (429, 500, hangs, dropped
+ * connections) on any endpoint, transfers and reversals included.
  *
  * The official client reaches it through {@link startStripeFakeServer} (`host` / `port` / `protocol`
  * options) or through `Stripe.createFetchHttpClient(fake.fetch)`.
@@ -70,6 +72,8 @@ export interface FakePaymentIntent {
   off_session: boolean;
   application_fee_amount: number | null;
   transfer_data: { destination: string } | null;
+  /** Groups a separate charge with its transfers (the SDK sets the session id). */
+  transfer_group: string | null;
   metadata: Record<string, string>;
   latest_charge: string | null;
   last_payment_error: { type: string; code: string; decline_code?: string; message: string } | null;
@@ -82,6 +86,8 @@ export interface FakePaymentIntent {
 export interface FakeCharge {
   readonly id: string;
   readonly object: 'charge';
+  /** `pending` while its PaymentIntent is `processing`; `failed` when that ends in a decline. */
+  status: 'succeeded' | 'pending' | 'failed';
   amount: number;
   amount_refunded: number;
   refunded: boolean;
@@ -89,6 +95,7 @@ export interface FakeCharge {
   payment_intent: string;
   metadata: Record<string, string>;
   application_fee_amount: number | null;
+  transfer_group: string | null;
   destination: string | null;
   /** What the connected account received (amount − application fee), before reversals. */
   transferred: number;
@@ -113,6 +120,37 @@ export interface FakeRefund {
   metadata: Record<string, string>;
   reverse_transfer: boolean;
   refund_application_fee: boolean;
+  created: number;
+}
+
+/** A transfer to a connected account as the fake holds it (Stripe's JSON adds the `reversals` list). */
+export interface FakeTransfer {
+  readonly id: string;
+  readonly object: 'transfer';
+  amount: number;
+  /** What its reversals took back so far. */
+  amount_reversed: number;
+  /** True once reversed in full. */
+  reversed: boolean;
+  currency: string;
+  destination: string;
+  /** The charge (`ch_...`) that funds it, or `null` (funded from the platform's available balance). */
+  source_transaction: string | null;
+  transfer_group: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
+/** A reversal of (part of) a transfer. */
+export interface FakeTransferReversal {
+  readonly id: string;
+  readonly object: 'transfer_reversal';
+  amount: number;
+  currency: string;
+  /** The reversed transfer (`tr_...`). */
+  transfer: string;
+  metadata: Record<string, string>;
   created: number;
 }
 
@@ -178,9 +216,25 @@ export interface StripeFake {
   ): string;
   /** Changes how a saved card answers from now on (a student fixed their card). */
   setBehaviour(paymentMethod: string, behaviour: FakeCardBehaviour): void;
-  /** Adds a Connect account; returns its id (`acct_...`). */
+  /** Adds a Connect account; returns its id (`acct_...`). Its `transfers` capability is active. */
   addConnectedAccount(id?: string): string;
-  /** The next `times` (default 1) requests matching `method` (default POST) and `path` (default `/v1/payment_intents`) get `fault`. */
+  /**
+   * Sets an account's `transfers` capability: while `inactive`, a transfer to it is refused (400
+   * `insufficient_capabilities_for_transfer`, as Stripe refuses an account that cannot receive transfers).
+   */
+  setTransfersCapability(account: string, status: 'active' | 'inactive'): void;
+  /**
+   * The platform's available balance for transfers without a `source_transaction` (default `null`: no
+   * limit). A transfer larger than it is refused (400 `balance_insufficient`); a transfer takes from it and a
+   * reversal gives back. Transfers with a `source_transaction` are funded by that charge instead: together at
+   * most its amount less what was refunded of it.
+   */
+  setAvailableBalance(minor: number | null): void;
+  /**
+   * The next `times` (default 1) requests matching `method` (default POST) and `path` (default
+   * `/v1/payment_intents`) get `fault`. Paths are matched without the query: `/v1/refunds`, `/v1/transfers`,
+   * or a RegExp such as `/^\/v1\/transfers\/[^/]+\/reversals$/` for reversals.
+   */
   failNext(fault: StripeFakeFault, options?: { readonly times?: number; readonly method?: string; readonly path?: string | RegExp }): void;
   /** Removes every fault not yet used. */
   clearFaults(): void;
@@ -201,6 +255,10 @@ export interface StripeFake {
   readonly paymentIntents: readonly FakePaymentIntent[];
   readonly charges: readonly FakeCharge[];
   readonly refunds: readonly FakeRefund[];
+  /** Every transfer made, oldest first. */
+  readonly transfers: readonly FakeTransfer[];
+  /** Every transfer reversal made, oldest first. */
+  readonly transferReversals: readonly FakeTransferReversal[];
   /** Every event the fake emitted, oldest first. */
   readonly events: readonly FakeEvent[];
   /**
@@ -288,6 +346,11 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   const customers = new Map<string, { id: string; email: string | null }>();
   const cards = new Map<string, Card>();
   const accounts = new Set<string>();
+  /** Accounts whose `transfers` capability is inactive. */
+  const cannotReceiveTransfers = new Set<string>();
+  let availableBalance: number | null = null;
+  const transfers = new Map<string, FakeTransfer>();
+  const reversals: FakeTransferReversal[] = [];
   const paymentIntents = new Map<string, FakePaymentIntent>();
   const charges = new Map<string, FakeCharge>();
   const refunds: FakeRefund[] = [];
@@ -320,10 +383,12 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     );
   }
 
-  function succeed(pi: FakePaymentIntent): void {
+  /** A new charge of `pi` (its latest charge). */
+  function newCharge(pi: FakePaymentIntent, status: FakeCharge['status']): FakeCharge {
     const charge: FakeCharge = {
       id: newId('ch'),
       object: 'charge',
+      status,
       amount: pi.amount,
       amount_refunded: 0,
       refunded: false,
@@ -331,15 +396,25 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       payment_intent: pi.id,
       metadata: { ...pi.metadata },
       application_fee_amount: pi.application_fee_amount,
+      transfer_group: pi.transfer_group,
       destination: pi.transfer_data?.destination ?? null,
-      transferred: pi.transfer_data ? pi.amount - (pi.application_fee_amount ?? 0) : 0,
+      transferred: 0,
       transfer_reversed: 0,
       application_fee_refunded: 0,
       created: now(),
     };
     charges.set(charge.id, charge);
-    pi.status = 'succeeded';
     pi.latest_charge = charge.id;
+    return charge;
+  }
+
+  /** `pi` succeeds: its pending charge (after `processing`) or a new one; Connect moves the destination's share. */
+  function succeed(pi: FakePaymentIntent): void {
+    const pending = pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+    const charge = pending?.status === 'pending' ? pending : newCharge(pi, 'succeeded');
+    charge.status = 'succeeded';
+    charge.transferred = pi.transfer_data ? pi.amount - (pi.application_fee_amount ?? 0) : 0;
+    pi.status = 'succeeded';
     pi.last_payment_error = null;
     emit('charge.succeeded', charge);
     emit('payment_intent.succeeded', pi);
@@ -351,6 +426,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (behaviour === 'succeed') return succeed(pi);
     if (behaviour === 'processing') {
       pi.status = 'processing';
+      emit('charge.pending', newCharge(pi, 'pending'));
       emit('payment_intent.processing', pi);
       return;
     }
@@ -388,6 +464,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (transfer && (!destination || !accounts.has(destination))) {
       throw invalid(`No such destination: '${String(destination)}'`, 'transfer_data[destination]', 'resource_missing');
     }
+    const transferGroup = params.transfer_group === undefined ? null : str(params.transfer_group);
+    if (transferGroup === undefined) throw invalid('Invalid string: transfer_group', 'transfer_group', 'parameter_invalid_string');
     const fee = params.application_fee_amount === undefined ? null : integer(params.application_fee_amount, 'application_fee_amount', 0);
     if (fee !== null && !transfer) {
       throw invalid('Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).', 'application_fee_amount');
@@ -411,6 +489,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       off_session: offSession,
       application_fee_amount: fee,
       transfer_data: destination ? { destination } : null,
+      transfer_group: transferGroup,
       metadata: flat(params.metadata),
       latest_charge: null,
       last_payment_error: null,
@@ -431,7 +510,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (piId && !pi) throw invalid(`No such payment_intent: '${piId}'`, 'payment_intent', 'resource_missing');
     const charge = pi ? (pi.latest_charge ? charges.get(pi.latest_charge) : undefined) : chargeId ? charges.get(chargeId) : undefined;
     if (!pi && !chargeId) throw invalid('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent');
-    if (!charge || (pi && pi.status !== 'succeeded')) {
+    if (!charge || charge.status !== 'succeeded' || (pi && pi.status !== 'succeeded')) {
       throw invalid(`This PaymentIntent (${String(piId ?? chargeId)}) does not have a successful charge to refund.`, 'payment_intent', 'charge_not_refundable');
     }
     const remaining = charge.amount - charge.amount_refunded;
@@ -495,6 +574,132 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     return { object: 'list', url: '/v1/refunds', has_more: all.length > limit, data: all.slice(0, limit) };
   }
 
+  /** Stripe's answer to an account that cannot take the payment or balance move asked for. */
+  const balanceInsufficient = () =>
+    new StripeHttpError(
+      400,
+      {
+        type: 'invalid_request_error',
+        code: 'balance_insufficient',
+        message:
+          'Insufficient funds in Stripe account. In test mode, you can add funds to your available balance (bypassing your pending balance) by creating a charge with 4000 0000 0000 0077 as the card number. You can use the /v1/balance endpoint to view your Stripe balance (for more details, see stripe.com/docs/api#balance).',
+        doc_url: 'https://stripe.com/docs/error-codes/balance-insufficient',
+      },
+      true,
+    );
+
+  /** What transfers funded by `chargeId` (`source_transaction`) moved so far, less their reversals. */
+  const transferredFrom = (chargeId: string) =>
+    [...transfers.values()].filter((t) => t.source_transaction === chargeId).reduce((sum, t) => sum + t.amount - t.amount_reversed, 0);
+
+  /** Checks a transfer's `source_transaction`: a succeeded charge in the transfer's currency with `amount` left to fund. */
+  function checkSource(sourceId: string, amount: number, currency: string): void {
+    const charge = charges.get(sourceId);
+    if (!charge) throw invalid(`No such charge: '${sourceId}'`, 'source_transaction', 'resource_missing');
+    if (charge.status !== 'succeeded') {
+      throw invalid(`The source_transaction ${sourceId} has not succeeded (its status is ${charge.status}): only a succeeded charge can fund a transfer.`, 'source_transaction');
+    }
+    if (charge.currency !== currency) {
+      throw invalid(`The currency of source_transaction's balance transaction (${charge.currency}) must be the same as the transfer currency (${currency}).`, 'currency');
+    }
+    // The charge's funds pay the transfer: what was refunded or already transferred from it is gone.
+    if (amount > charge.amount - charge.amount_refunded - transferredFrom(sourceId)) throw balanceInsufficient();
+  }
+
+  function createTransfer(params: FormObject): FakeTransfer {
+    const amount = integer(params.amount, 'amount', 1);
+    const currency = str(params.currency);
+    if (!currency || !/^[a-z]{3}$/.test(currency)) throw invalid(`Invalid currency: ${String(currency)}`, 'currency', 'parameter_invalid_string');
+    const destination = str(params.destination);
+    if (!destination) throw invalid('Missing required param: destination.', 'destination', 'parameter_missing');
+    if (!accounts.has(destination)) throw invalid(`No such destination: '${destination}'`, 'destination', 'resource_missing');
+    if (cannotReceiveTransfers.has(destination)) {
+      throw invalid(
+        'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
+        'destination',
+        'insufficient_capabilities_for_transfer',
+      );
+    }
+    const source = params.source_transaction === undefined ? null : str(params.source_transaction);
+    if (source === undefined) throw invalid('Invalid string: source_transaction', 'source_transaction', 'parameter_invalid_string');
+    const group = params.transfer_group === undefined ? null : str(params.transfer_group);
+    if (group === undefined) throw invalid('Invalid string: transfer_group', 'transfer_group', 'parameter_invalid_string');
+    if (source !== null) checkSource(source, amount, currency);
+    else if (availableBalance !== null) {
+      if (amount > availableBalance) throw balanceInsufficient();
+      availableBalance -= amount;
+    }
+    const transfer: FakeTransfer = {
+      id: newId('tr'),
+      object: 'transfer',
+      amount,
+      amount_reversed: 0,
+      reversed: false,
+      currency,
+      destination,
+      source_transaction: source,
+      transfer_group: group,
+      metadata: flat(params.metadata),
+      created: now(),
+      livemode: false,
+    };
+    transfers.set(transfer.id, transfer);
+    emit('transfer.created', transferJson(transfer));
+    return transfer;
+  }
+
+  function findTransfer(id: string): FakeTransfer {
+    const transfer = transfers.get(id);
+    if (!transfer) throw invalid(`No such transfer: '${id}'`, 'id', 'resource_missing', 404);
+    return transfer;
+  }
+
+  function createReversal(transferId: string, params: FormObject): FakeTransferReversal {
+    const transfer = findTransfer(transferId);
+    const remaining = transfer.amount - transfer.amount_reversed;
+    if (remaining === 0) throw invalid(`Transfer ${transfer.id} has already been fully reversed.`, 'amount');
+    const amount = params.amount === undefined ? remaining : integer(params.amount, 'amount', 1);
+    if (amount > remaining) {
+      throw invalid(`Transfer reversal amount (${amount}) is greater than the amount remaining on the transfer (${remaining}).`, 'amount');
+    }
+    transfer.amount_reversed += amount;
+    transfer.reversed = transfer.amount_reversed === transfer.amount;
+    if (transfer.source_transaction === null && availableBalance !== null) availableBalance += amount;
+    const reversal: FakeTransferReversal = {
+      id: newId('trr'),
+      object: 'transfer_reversal',
+      amount,
+      currency: transfer.currency,
+      transfer: transfer.id,
+      metadata: flat(params.metadata),
+      created: now(),
+    };
+    reversals.push(reversal);
+    emit('transfer.reversed', transferJson(transfer));
+    return reversal;
+  }
+
+  /** A transfer's reversals, newest first, as Stripe lists them. */
+  function listReversals(transferId: string, params: FormObject) {
+    const transfer = findTransfer(transferId);
+    const limit = params.limit === undefined ? 10 : integer(params.limit, 'limit', 1);
+    if (limit > 100) throw invalid('This value must be less than or equal to 100.', 'limit', 'parameter_invalid_integer');
+    let all = reversals.filter((r) => r.transfer === transfer.id).reverse();
+    const after = str(params.starting_after);
+    if (after !== undefined) {
+      const index = all.findIndex((r) => r.id === after);
+      if (index < 0) throw invalid(`No such transfer reversal: '${after}'`, 'starting_after', 'resource_missing');
+      all = all.slice(index + 1);
+    }
+    return { object: 'list', url: `/v1/transfers/${transfer.id}/reversals`, has_more: all.length > limit, data: all.slice(0, limit) };
+  }
+
+  /** A Transfer as Stripe answers it: with the first page of its reversals. */
+  function transferJson(transfer: FakeTransfer) {
+    const data = reversals.filter((r) => r.transfer === transfer.id).reverse();
+    return { ...transfer, reversals: { object: 'list', data: data.slice(0, 10), has_more: data.length > 10, total_count: data.length, url: `/v1/transfers/${transfer.id}/reversals` } };
+  }
+
   function publicCharge(charge: FakeCharge) {
     const { transferred: _t, transfer_reversed: _r, application_fee_refunded: _f, destination: _d, ...rest } = charge;
     return rest;
@@ -546,7 +751,19 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       return { status: 200, body: si };
     }
     if (method === 'POST' && resource === 'refunds' && id === undefined) return { status: 200, body: createRefund(params) };
+    if (resource === 'transfers') return transferRoute(method, path, params, id, sub, subId);
     if (method === 'GET' && resource === 'refunds' && id === undefined) return { status: 200, body: listRefunds({ ...parseStripeForm(path.split('?')[1] ?? ''), ...params }) };
+    throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
+  }
+
+  /** `/v1/transfers...`: create and read transfers, create and list their reversals. */
+  function transferRoute(method: string, path: string, params: FormObject, id?: string, sub?: string, subId?: string): { status: number; body: unknown } {
+    if (method === 'POST' && id === undefined) return { status: 200, body: transferJson(createTransfer(params)) };
+    if (method === 'GET' && id !== undefined && sub === undefined) return { status: 200, body: transferJson(findTransfer(id)) };
+    if (method === 'POST' && id !== undefined && sub === 'reversals' && subId === undefined) return { status: 200, body: createReversal(id, params) };
+    if (method === 'GET' && id !== undefined && sub === 'reversals' && subId === undefined) {
+      return { status: 200, body: listReversals(id, { ...parseStripeForm(path.split('?')[1] ?? ''), ...params }) };
+    }
     throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
   }
 
@@ -739,6 +956,15 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       accounts.add(account);
       return account;
     },
+    setTransfersCapability(account, status) {
+      if (!accounts.has(account)) throw new Error(`fake Stripe: no connected account ${account}`);
+      if (status === 'inactive') cannotReceiveTransfers.add(account);
+      else cannotReceiveTransfers.delete(account);
+    },
+    setAvailableBalance(minor) {
+      if (minor !== null && (!Number.isSafeInteger(minor) || minor < 0)) throw new Error('fake Stripe: the available balance must be a whole number ≥ 0 or null');
+      availableBalance = minor;
+    },
     failNext(fault, opts = {}) {
       faults.push({ fault, method: (opts.method ?? 'POST').toUpperCase(), path: opts.path ?? '/v1/payment_intents', remaining: opts.times ?? 1 });
     },
@@ -750,8 +976,13 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       if (!pi || pi.status !== 'processing') throw new Error(`fake Stripe: ${paymentIntentId} is not processing`);
       if (outcome === 'succeeded') succeed(pi);
       else {
+        const charge = pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
         pi.status = 'requires_payment_method';
         pi.last_payment_error = { type: 'card_error', code: 'card_declined', decline_code: outcome.decline, message: 'Your card was declined.' };
+        if (charge) {
+          charge.status = 'failed';
+          emit('charge.failed', charge);
+        }
         emit('payment_intent.payment_failed', pi);
       }
       return pi;
@@ -796,6 +1027,12 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     },
     get refunds() {
       return refunds;
+    },
+    get transfers() {
+      return [...transfers.values()];
+    },
+    get transferReversals() {
+      return reversals;
     },
     get events() {
       return events;

@@ -10,6 +10,8 @@ export type {
   FakePaymentIntent,
   FakeRefund,
   FakeRefundBehaviour,
+  FakeTransfer,
+  FakeTransferReversal,
   StripeFake,
   StripeFakeAnswer,
   StripeFakeFault,
