@@ -85,6 +85,19 @@ describe('disputes', () => {
     expect([...gateway.reversals.values()]).toEqual([expect.objectContaining({ amountMinor: 4_500, transferReference: `tr_${payoutIdempotencyKey(session.id, 1)}` })]);
   });
 
+  it('a refund whose transfer reversal the gateway refused is recorded as answered and flagged for a person', async () => {
+    const { core, gateway, clock, session } = await charged({ payoutTiming: 'after_review', reviewWindowMinutes: 60 });
+    clock.set(addMinutes(session.finalizedAt!, 60));
+    await core.payouts.run();
+    gateway.scriptRefunds('pending');
+    const { refund } = await core.refunds.create({ sessionId: session.id, amountMinor: 1_000, reason: 'goodwill', actorId: 'ops' });
+    expect(gateway.refundInstructions[0]!.reverseTransfer).toMatchObject({ amountMinor: 900 });
+    const done = await core.refunds.recordAnswer({ sessionId: session.id, refund: refund.refund, result: { status: 'succeeded', reference: 're_1', reversalFailureCode: 'amount_too_large' } });
+    expect(done.refund.status).toBe('succeeded');
+    const events = await core.sessions.listEvents(session.id);
+    expect(events.at(-1)).toMatchObject({ type: 'payout.needs_attention', payload: { reason: 'transfer_reversal_failed', code: 'amount_too_large', payoutMinor: 900 } });
+  });
+
   it('with_charge: a full refund by the tutor needs no reversal instruction (the destination charge reverses itself)', async () => {
     const { core, gateway, session } = await charged();
     await core.disputes.open({ sessionId: session.id, actorId: 'student-a', reason: 'tutor_absent', message: 'Never came' });

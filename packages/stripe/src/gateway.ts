@@ -527,7 +527,8 @@ async function reverseAfterRefund(
       reversalKey: reverse.idempotencyKey,
       failureCode,
     });
-    return refund.result;
+    // Told to the core too: it records the refund as Stripe answered it and flags the reversal for a person.
+    return refund.result.status === 'succeeded' || refund.result.status === 'pending' ? { ...refund.result, reversalFailureCode: failureCode } : refund.result;
   }
   if (classified.kind === 'answer' && classified.result.status === 'unknown') {
     return { status: 'unknown', reason: `transfer_reversal_${classified.result.reason ?? 'unknown'}`, reference };

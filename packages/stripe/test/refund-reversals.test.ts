@@ -190,7 +190,8 @@ describe('stripeGateway.refund: when Stripe definitely refuses the reversal', ()
     const told = vi.fn((_info: TransferReversalFailedInfo) => new Promise<void>(() => undefined));
     const result = await gatewayFor(world, { onTransferReversalFailed: told }).refund(refundOf(paymentIntent, transfer));
     const refundId = world.fake.refunds[0]!.id;
-    expect(result).toEqual({ status: 'succeeded', reference: refundId });
+    // The core is told too (it flags the reversal for a person): the refused reversal's code rides on the answer.
+    expect(result).toEqual({ status: 'succeeded', reference: refundId, reversalFailureCode: expect.any(String) });
     await vi.waitFor(() => expect(told).toHaveBeenCalledTimes(1));
     expect(told).toHaveBeenCalledWith({
       sessionId: 's1',

@@ -47,7 +47,7 @@ export type ChargeAnswer =
  * answer's code, never sent again.
  */
 export type RefundAnswer =
-  | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null }
+  | { readonly status: 'succeeded' | 'pending'; readonly reference: string | null; readonly reversalFailureCode?: string }
   | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null; readonly halted?: boolean }
   | { readonly status: 'unknown'; readonly reason: string; readonly reference: string | null };
 
@@ -109,7 +109,10 @@ export function classifyChargeResult(value: unknown): ChargeAnswer {
  */
 export function classifyRefundResult(value: unknown): RefundAnswer {
   const answer = readAnswer(value);
-  return answer.status === 'halted' ? { status: 'failed', failureCode: answer.code, reference: answer.reference, halted: true } : answer;
+  if (answer.status === 'halted') return { status: 'failed', failureCode: answer.code, reference: answer.reference, halted: true };
+  // A refund that came back while the tutor's transfer could not be reversed: kept, to be flagged.
+  const reversal = text((value as { reversalFailureCode?: unknown }).reversalFailureCode);
+  return reversal !== null && (answer.status === 'succeeded' || answer.status === 'pending') ? { ...answer, reversalFailureCode: reversal } : answer;
 }
 
 /** Validates a gateway's payout (transfer) answer at the port, exactly like a charge's (`classifyChargeResult`). */

@@ -60,8 +60,17 @@ export interface RefundInstruction {
  *   `refund.failed` event marked `halted: true`.
  */
 export type RefundResult =
-  | { readonly status: 'succeeded'; readonly reference?: string }
-  | { readonly status: 'pending'; readonly reference?: string }
+  | {
+      readonly status: 'succeeded';
+      readonly reference?: string;
+      /**
+       * The student's money went back, but the gateway definitely refused to take the refund's payout part
+       * back from the tutor's separate transfer (`RefundInstruction.reverseTransfer`): the refund is recorded
+       * as answered, and `payout.needs_attention` (`reason: 'transfer_reversal_failed'`) flags it for a person.
+       */
+      readonly reversalFailureCode?: string;
+    }
+  | { readonly status: 'pending'; readonly reference?: string; readonly reversalFailureCode?: string }
   | { readonly status: 'failed'; readonly failureCode: string; readonly reference?: string }
   | { readonly status: 'unknown'; readonly reason?: string; readonly reference?: string }
   | { readonly status: 'halted'; readonly code: string; readonly reference?: string };
@@ -322,15 +331,20 @@ export function recordRefundResult(
   if (settled || (acceptedByGateway && (result.status === 'pending' || result.status === 'unknown'))) return unchanged(session);
   const facts = { refund: number, attempt: refund.attempt, amountMinor: refund.amountMinor };
   const failureCode = result.status === 'failed' ? result.failureCode : result.status === 'unknown' ? result.reason : null;
+  const reversalFailed = (result.status === 'succeeded' || result.status === 'pending') && result.reversalFailureCode !== undefined ? result.reversalFailureCode : null;
   const payload =
     result.status === 'failed'
       ? { ...facts, failureCode: result.failureCode, ...(result.halted ? { halted: true } : {}) }
       : result.status === 'unknown'
         ? { ...facts, reason: result.reason }
         : facts;
+  const events = [ctx.event(`refund.${result.status}`, SYSTEM_ACTOR, payload)];
+  if (reversalFailed !== null) {
+    events.push(ctx.event('payout.needs_attention', SYSTEM_ACTOR, { ...facts, payoutMinor: refund.payoutMinor, reason: 'transfer_reversal_failed', code: reversalFailed }));
+  }
   return accepted(
     ctx.next({}),
-    [ctx.event(`refund.${result.status}`, SYSTEM_ACTOR, payload)],
+    events,
     [{ type: 'refund_answer', sessionId: session.id, refund: number, status: result.status, gatewayReference: result.reference, failureCode, answeredAt: now }],
   );
 }
