@@ -129,8 +129,8 @@ export interface StripeGateway extends PaymentGateway {
    *   Stripe replays the refund and makes (or replays) the reversal, never a second of either. The webhook
    *   handler does not close such a refund before its reversal exists (see `stripeWebhookRoutes`);
    * - Stripe definitely refused the reversal (an invalid request, such as more than the transfer has left,
-   *   or an idempotency conflict): the refund is answered as Stripe answered it (`succeeded` / `pending`) and
-   *   `onTransferReversalFailed` is told. Not `halted`: the core records a halted refund as failed for good,
+   *   or an idempotency conflict): the refund is answered as Stripe answered it (`succeeded` / `pending`) with
+   *   `reversalFailureCode` (the core flags it: `payout.needs_attention`), and `onTransferReversalFailed` is told. Not `halted`: the core records a halted refund as failed for good,
    *   which would say the student's money did not come back when it did, and let the same amount be refunded
    *   a second time. Not `unknown`: retrying a refused reversal under its key gets the same refusal, and
    *   keeps the refund open beyond Stripe's 24 hours, after which its retry would be a second refund.
