@@ -1,5 +1,9 @@
 import type {
   AttendanceRepository,
+  Dispute,
+  DisputeReader,
+  Payout,
+  PayoutLedgerReader,
   RefundLedgerReader,
   MeetingRepository,
   ClaimOptions,
@@ -23,8 +27,10 @@ import {
   markToRow,
   rowToChargeAttempt,
   rowToConnection,
+  rowToDispute,
   rowToEvent,
   rowToMeeting,
+  rowToPayout,
   rowToRefund,
   rowToSession,
   rowToTokens,
@@ -55,6 +61,10 @@ export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly meetings: MeetingRepository;
   /** The refund ledger (table `session_refunds`). */
   readonly refunds: RefundLedgerReader;
+  /** The payout ledger of `after_review` sessions (table `session_payouts`). */
+  readonly payouts: PayoutLedgerReader;
+  /** Disputes (table `session_disputes`). */
+  readonly disputes: DisputeReader;
   /** Provider-reported attendance (table `session_attendance`). */
   readonly attendance: AttendanceRepository;
 }
@@ -132,7 +142,7 @@ function sessionReads(call: CallRepositoryFunction) {
 }
 
 /**
- * The repositories (sessions, connections, events, charge ledger, refunds, video meetings) over a way to call the repository functions. Every method is exactly one
+ * The repositories (sessions, connections, events, charge ledger, refunds, payouts, disputes, video meetings) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
@@ -145,6 +155,8 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
     meetings: meetingRepository(call),
     events: eventReader(call),
     refunds: refundReader(call),
+    payouts: payoutReader(call),
+    disputes: disputeReader(call),
     attendance: {
       ...attendance,
       async listBySession(sessionId) {
@@ -306,6 +318,43 @@ function refundReader(call: CallRepositoryFunction): RefundLedgerReader {
         await call('itutor_list_refunds_to_retry', { p_before: options.before.toISOString(), p_limit: limit }),
         'itutor_list_refunds_to_retry',
       ).map(rowToRefund);
+    },
+  };
+}
+
+/** A list's `limit` as the functions take it: whole, from 0 to the largest integer (0: nothing to read). */
+const listLimit = (limit: number) => Math.max(0, Math.min(Math.floor(limit), 2_147_483_647));
+
+/** The payout ledger (table `session_payouts`): a session's rows, and what the payout run should act on. */
+function payoutReader(call: CallRepositoryFunction): PayoutLedgerReader {
+  return {
+    async listBySession(sessionId): Promise<Payout[]> {
+      if (typeof sessionId !== 'string') return [];
+      return rows(await call('itutor_list_session_payouts', { p_session_id: sessionId }), 'itutor_list_session_payouts').map(rowToPayout);
+    },
+    async listDue(options): Promise<Payout[]> {
+      const limit = listLimit(options.limit);
+      if (!Number.isFinite(limit) || limit === 0) return [];
+      return rows(
+        await call('itutor_list_due_payouts', { p_now: options.now.toISOString(), p_resend_before: options.resendBefore.toISOString(), p_limit: limit }),
+        'itutor_list_due_payouts',
+      ).map(rowToPayout);
+    },
+  };
+}
+
+/** Disputes (table `session_disputes`): a session's, and the unresolved ones (the platform's queue). */
+function disputeReader(call: CallRepositoryFunction): DisputeReader {
+  return {
+    async findBySession(sessionId): Promise<Dispute | null> {
+      if (typeof sessionId !== 'string') return null;
+      const row = (await call('itutor_find_session_dispute', { p_session_id: sessionId })) as Row | null;
+      return row === null ? null : rowToDispute(row);
+    },
+    async listUnresolved(options): Promise<Dispute[]> {
+      const limit = listLimit(options.limit);
+      if (!Number.isFinite(limit) || limit === 0) return [];
+      return rows(await call('itutor_list_unresolved_disputes', { p_limit: limit }), 'itutor_list_unresolved_disputes').map(rowToDispute);
     },
   };
 }

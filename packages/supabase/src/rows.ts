@@ -7,7 +7,9 @@ import type {
 } from '@itutor/sessions-core';
 import type {
   ConnectionMark,
+  Dispute,
   LedgerWrite,
+  Payout,
   Meeting,
   ProviderTokensWrite,
   SealedToken,
@@ -79,6 +81,7 @@ export function sessionToRow(s: Session): Json {
     claimed_until: isoOrNull(s.claimedUntil),
     created_at: iso(s.createdAt),
     updated_at: iso(s.updatedAt),
+    payout_timing: s.payoutTiming,
   };
 }
 
@@ -119,6 +122,7 @@ export function rowToSession(r: Json): Session {
     claimedUntil: instantOrNull(r.claimed_until, 'claimed_until'),
     createdAt: instant(r.created_at, 'created_at'),
     updatedAt: instant(r.updated_at, 'updated_at'),
+    payoutTiming: r.payout_timing as Session['payoutTiming'],
   };
 }
 
@@ -315,28 +319,106 @@ export function rowToRefund(r: Json): Refund {
   };
 }
 
+/** A payout → its `session_payouts` row (money as decimal text, instants as ISO text). */
+export function payoutToRow(p: Payout): Json {
+  return {
+    session_id: p.sessionId,
+    payout: p.payout,
+    idempotency_key: p.idempotencyKey,
+    timing: p.timing,
+    amount_ttd: centsToDecimal(p.amountMinor),
+    currency: p.currency,
+    status: p.status,
+    due_at: iso(p.dueAt),
+    gateway_reference: p.gatewayReference,
+    failure_code: p.failureCode,
+    calls: p.calls,
+    requested_at: iso(p.requestedAt),
+    sent_at: isoOrNull(p.sentAt),
+    answered_at: isoOrNull(p.answeredAt),
+  };
+}
+
+/** A `session_payouts` row → the payout (`updated_at`, the database's own, is not part of it). */
+export function rowToPayout(r: Json): Payout {
+  return {
+    sessionId: str(r.session_id),
+    payout: int(r.payout),
+    idempotencyKey: str(r.idempotency_key),
+    timing: r.timing as Payout['timing'],
+    amountMinor: decimalToCents(r.amount_ttd as string),
+    currency: str(r.currency),
+    status: r.status as Payout['status'],
+    dueAt: instant(r.due_at, 'due_at'),
+    gatewayReference: strOrNull(r.gateway_reference),
+    failureCode: strOrNull(r.failure_code),
+    calls: int(r.calls),
+    requestedAt: instant(r.requested_at, 'requested_at'),
+    sentAt: instantOrNull(r.sent_at, 'sent_at'),
+    answeredAt: instantOrNull(r.answered_at, 'answered_at'),
+  };
+}
+
+/** A dispute → its `session_disputes` row (money as decimal text, instants as ISO text). */
+export function disputeToRow(d: Dispute): Json {
+  return {
+    session_id: d.sessionId,
+    status: d.status,
+    reason: d.reason,
+    opened_by: d.openedBy,
+    opened_at: iso(d.openedAt),
+    offer_ttd: moneyOrNull(d.offerMinor),
+    resolution: d.resolution,
+    refund_ttd: moneyOrNull(d.refundMinor),
+    resolved_by: d.resolvedBy,
+    resolved_by_role: d.resolvedByRole,
+    resolved_at: isoOrNull(d.resolvedAt),
+    updated_at: iso(d.updatedAt),
+  };
+}
+
+/** A `session_disputes` row → the dispute. */
+export function rowToDispute(r: Json): Dispute {
+  return {
+    sessionId: str(r.session_id),
+    status: r.status as Dispute['status'],
+    reason: r.reason as Dispute['reason'],
+    openedBy: str(r.opened_by),
+    openedAt: instant(r.opened_at, 'opened_at'),
+    offerMinor: centsOrNull(r.offer_ttd),
+    resolution: (r.resolution ?? null) as Dispute['resolution'],
+    refundMinor: centsOrNull(r.refund_ttd),
+    resolvedBy: strOrNull(r.resolved_by),
+    resolvedByRole: (r.resolved_by_role ?? null) as Dispute['resolvedByRole'],
+    resolvedAt: instantOrNull(r.resolved_at, 'resolved_at'),
+    updatedAt: instant(r.updated_at, 'updated_at'),
+  };
+}
+
 /** A ledger change → the jsonb `itutor_apply_session_writes` reads from a write's `ledger` array. */
 export function ledgerWriteToRow(w: LedgerWrite): Json {
-  if (w.type === 'open') return { type: 'open', attempt: chargeAttemptToRow(w.attempt) };
-  if (w.type === 'refund_open') return { type: 'refund_open', refund: refundToRow(w.refund) };
-  if (w.type === 'refund_answer') {
-    return {
-      type: 'refund_answer',
-      session_id: w.sessionId,
-      refund: w.refund,
-      status: w.status,
-      gateway_reference: w.gatewayReference,
-      failure_code: w.failureCode,
-      answered_at: iso(w.answeredAt),
-    };
+  switch (w.type) {
+    case 'open':
+      return { type: 'open', attempt: chargeAttemptToRow(w.attempt) };
+    case 'refund_open':
+      return { type: 'refund_open', refund: refundToRow(w.refund) };
+    case 'refund_answer':
+      return { type: 'refund_answer', session_id: w.sessionId, refund: w.refund, ...answerColumns(w) };
+    case 'payout_open':
+      return { type: 'payout_open', payout: payoutToRow(w.payout) };
+    case 'payout_send':
+      return { type: 'payout_send', session_id: w.sessionId, payout: w.payout, status: w.status, amount_ttd: centsToDecimal(w.amountMinor), sent_at: iso(w.sentAt) };
+    case 'payout_answer':
+      return { type: 'payout_answer', session_id: w.sessionId, payout: w.payout, ...answerColumns(w) };
+    case 'dispute_open':
+    case 'dispute_update':
+      return { type: w.type, dispute: disputeToRow(w.dispute) };
+    case 'answer':
+      return { type: 'answer', session_id: w.sessionId, attempt: w.attempt, ...answerColumns(w) };
   }
-  return {
-    type: 'answer',
-    session_id: w.sessionId,
-    attempt: w.attempt,
-    status: w.status,
-    gateway_reference: w.gatewayReference,
-    failure_code: w.failureCode,
-    answered_at: iso(w.answeredAt),
-  };
+}
+
+/** The columns of a gateway answer (charge, refund or payout). */
+function answerColumns(w: { status: string; gatewayReference: string | null; failureCode: string | null; answeredAt: Date }): Json {
+  return { status: w.status, gateway_reference: w.gatewayReference, failure_code: w.failureCode, answered_at: iso(w.answeredAt) };
 }

@@ -1,6 +1,19 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FINAL_SESSION_MUTABLE_FIELDS, transition, type CancelledBy, type ChargedOutcome } from '@itutor/sessions-core/adapter';
+import {
+  DISPUTE_REASONS,
+  FINAL_SESSION_MUTABLE_FIELDS,
+  PAYOUT_TIMINGS,
+  transition,
+  type CancelledBy,
+  type ChargedOutcome,
+  type Dispute,
+  type DisputeResolution,
+  type DisputeRole,
+  type DisputeStatus,
+  type Payout,
+  type PayoutStatus,
+} from '@itutor/sessions-core/adapter';
 import {
   MAX_PRICE_MINOR,
   SESSION_STATUSES,
@@ -16,7 +29,7 @@ import { definePolicy, isSessionError, type ChargeAttempt, type Session } from '
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { centsToDecimal, decimalToCents } from '../src/money';
-import { chargeAttemptToRow, rowToChargeAttempt, sessionToRow } from '../src/rows';
+import { chargeAttemptToRow, disputeToRow, payoutToRow, rowToChargeAttempt, rowToDispute, rowToPayout, sessionToRow } from '../src/rows';
 import { createPgliteDatabase } from './support/db';
 
 const database = createPgliteDatabase();
@@ -142,6 +155,7 @@ describe('SQL ↔ TypeScript parity', () => {
       chargeReference: 'ch_other',
       claimedUntil: new Date('2027-01-01T00:05:00.000Z'),
       updatedAt: new Date('2027-01-01T00:06:00.000Z'),
+      payoutTiming: 'after_review',
     };
     const a = sessionToRow(final!);
     const b = sessionToRow(other);
@@ -364,5 +378,104 @@ describe('SQL ↔ TypeScript parity', () => {
       { numRuns: 400 },
     );
     expect(refused).toBeGreaterThan(0);
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  // Money after the session (issue #23): payouts and disputes.
+  // ---------------------------------------------------------------------------------------------------
+
+  /** The columns of `table` a role may select, by name. */
+  const selectableBy = async (role: string, table: string) => {
+    const { client } = await database;
+    const { rows } = await client.query(
+      `select a.attname as column_name from pg_attribute a
+       where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
+         and has_column_privilege($2, a.attrelid, a.attnum, 'select')
+       order by a.attname`,
+      [table, role],
+    );
+    return (rows as Array<{ column_name: string }>).map((r) => r.column_name);
+  };
+  const columnsOf = async (table: string) => {
+    const { client } = await database;
+    const { rows } = await client.query(
+      `select column_name from information_schema.columns where table_schema = 'public' and table_name = $1 order by ordinal_position`,
+      [table],
+    );
+    return (rows as Array<{ column_name: string }>).map((r) => r.column_name);
+  };
+  /** The lower-case values a check constraint's `col = ANY (ARRAY[...])` (or `col = '...'`) lists. */
+  const valuesIn = async (table: string, constraint: string) => {
+    const { client } = await database;
+    const { rows } = await client.query(`select pg_get_constraintdef(c.oid) as def from pg_constraint c where c.conrelid = $1::regclass and c.conname = $2`, [table, constraint]);
+    return [...(rows as Array<{ def: string }>)[0]!.def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]!).sort();
+  };
+  const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+  const payout: Payout = {
+    sessionId: '40000000-0000-4000-8000-000000000009',
+    payout: 2,
+    idempotencyKey: 'itutor-payout-40000000-0000-4000-8000-000000000009-2',
+    timing: 'after_review',
+    amountMinor: 899_999_999_999,
+    currency: 'TTD',
+    status: 'unknown',
+    dueAt: new Date('2026-05-04T11:00:00.000Z'),
+    gatewayReference: 'tr_2',
+    failureCode: 'timeout',
+    calls: 3,
+    requestedAt: new Date('2026-05-04T11:00:00.000Z'),
+    sentAt: new Date('2026-05-04T11:00:00.001Z'),
+    answeredAt: new Date('2026-05-04T11:05:00.123Z'),
+  };
+
+  it('payout rows: every Payout field is a session_payouts column (plus the database\'s updated_at) and round-trips; participants select exactly a PublicPayout', async () => {
+    const row = payoutToRow(payout);
+    expect((await columnsOf('session_payouts')).sort()).toEqual([...Object.keys(row), 'updated_at'].sort());
+    expect(rowToPayout(row)).toEqual(payout);
+    // The core's PublicPayout: a Payout without its key and the gateway's reference.
+    const fieldOf: Record<string, string> = { amount_ttd: 'amountMinor' };
+    const selectable = (await selectableBy('authenticated', 'public.session_payouts')).filter((c) => c !== 'updated_at');
+    const { idempotencyKey: _k, gatewayReference: _r, ...publicPayout } = payout;
+    expect(selectable.map((c) => fieldOf[c] ?? camel(c)).sort()).toEqual(Object.keys(publicPayout).sort());
+    expect(await selectableBy('anon', 'public.session_payouts')).toEqual([]);
+  });
+
+  it('dispute rows: every Dispute field is a session_disputes column and round-trips (unresolved and resolved); participants select every column', async () => {
+    const open: Dispute = {
+      sessionId: '40000000-0000-4000-8000-000000000009',
+      status: 'offered',
+      reason: 'ended_early',
+      openedBy: 'student-a',
+      openedAt: new Date('2026-05-02T09:00:00.000Z'),
+      offerMinor: 2_050,
+      resolution: null,
+      refundMinor: null,
+      resolvedBy: null,
+      resolvedByRole: null,
+      resolvedAt: null,
+      updatedAt: new Date('2026-05-02T10:00:00.500Z'),
+    };
+    const resolved: Dispute = { ...open, status: 'resolved', resolution: 'no_refund', refundMinor: 0, resolvedBy: 'admin-1', resolvedByRole: 'platform', resolvedAt: new Date('2026-05-03T09:00:00.000Z') };
+    const row = disputeToRow(open);
+    expect((await columnsOf('session_disputes')).sort()).toEqual(Object.keys(row).sort());
+    expect(rowToDispute(row)).toEqual(open);
+    expect(rowToDispute(disputeToRow(resolved))).toEqual(resolved);
+    expect((await selectableBy('authenticated', 'public.session_disputes')).sort()).toEqual(Object.keys(row).sort());
+    expect(await selectableBy('anon', 'public.session_disputes')).toEqual([]);
+  });
+
+  it("the payout and dispute checks take exactly the core's timings, statuses, reasons, resolutions and roles", async () => {
+    // Records over the core's unions: a value added to one fails to compile here until the SQL lists it.
+    const payoutStatuses: Record<PayoutStatus, true> = { scheduled: true, pending: true, unknown: true, succeeded: true, failed: true, halted: true, cancelled: true };
+    const disputeStatuses: Record<DisputeStatus, true> = { open: true, offered: true, contested: true, resolved: true };
+    const resolutions: Record<DisputeResolution, true> = { full_refund: true, partial_refund: true, no_refund: true };
+    const roles: Record<DisputeRole, true> = { student: true, tutor: true, platform: true };
+    expect(await valuesIn('public.sessions', 'sessions_payout_timing_is_known')).toEqual([...PAYOUT_TIMINGS].sort());
+    expect(await valuesIn('public.session_payouts', 'session_payouts_status_is_known')).toEqual(Object.keys(payoutStatuses).sort());
+    expect(await valuesIn('public.session_disputes', 'session_disputes_status_is_known')).toEqual(Object.keys(disputeStatuses).sort());
+    expect(await valuesIn('public.session_disputes', 'session_disputes_reason_is_known')).toEqual([...DISPUTE_REASONS].sort());
+    expect(await valuesIn('public.session_disputes', 'session_disputes_resolution_is_known')).toEqual(Object.keys(resolutions).sort());
+    expect(await valuesIn('public.session_disputes', 'session_disputes_resolved_by_role_is_known')).toEqual(Object.keys(roles).sort());
   });
 });

@@ -55,7 +55,7 @@ describe('the squashed schema', () => {
       // The differences are real (the chain still has them) and are the only ones.
       expect(after).not.toBe(before);
       expect(after).toBe(applyIntendedDifferences(before, 'catalog'));
-      expect(INTENDED_DIFFERENCES.length).toBe(7);
+      expect(INTENDED_DIFFERENCES.length).toBe(6);
     } finally {
       await chain.close();
       await squashed.close();

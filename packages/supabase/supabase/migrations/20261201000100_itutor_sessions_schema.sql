@@ -3,7 +3,7 @@
 --
 -- The schema of the first release, in six files by concern (Supabase CLI layout, applied in order):
 --   20261201000100_itutor_sessions_schema.sql        sessions, session_events (this file)
---   20261201000200_itutor_charge_ledger.sql          charge attempts, refunds, the settlement's work list
+--   20261201000200_itutor_charge_ledger.sql          charge attempts, refunds, payouts, disputes, the work list
 --   20261201000300_itutor_video_providers.sql        provider connections and tokens, meetings, OAuth states
 --   20261201000400_itutor_attendance.sql             attendance, Google Meet subscriptions
 --   20261201000500_itutor_stripe_events.sql          Stripe webhook events already handled
@@ -262,6 +262,11 @@ create table public.sessions (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   last_write_id uuid,
+  -- When the tutor is paid (the core's Session.payoutTiming, the policy's when the session was created):
+  -- with the charge (with_charge: a destination charge) or by a transfer once the review window has passed
+  -- (after_review: a row of public.session_payouts). Last because issue #23 added it to a released table.
+  payout_timing text not null default 'with_charge'
+    constraint sessions_payout_timing_is_known check (payout_timing in ('with_charge', 'after_review')),
 
   constraint sessions_tutor_is_not_the_student check (tutor_id <> student_id),
   constraint sessions_end_is_start_plus_duration
@@ -312,6 +317,9 @@ comment on column public.sessions.charge_attempts is 'How many ledger attempts h
 
 comment on column public.sessions.charge_reference is 'The gateway''s id for the succeeded charge. Server-side only.';
 
+comment on column public.sessions.payout_timing is
+  'with_charge (the charge pays the tutor) or after_review (the tutor is paid by a payout row of public.session_payouts after the review window). Set when the session is created; frozen with the outcome once the session is final.';
+
 comment on column public.sessions.last_write_id is
   'The write id (SessionWrite.writeId) of the last write applied to the session, or null: a write sent again after its reply was lost is recognised by it and answers as a win without writing again. Bookkeeping, server-side only.';
 
@@ -329,7 +337,8 @@ create index sessions_provider_meeting_idx on public.sessions (provider, meeting
 -- True when `b` differs from `a` at most in the fields a final session may still change: the core's
 -- FINAL_SESSION_MUTABLE_FIELDS (version, updated_at, charge_status, charge_idempotency_key,
 -- charge_attempts, charge_reference, claimed_until, last_write_id). Used by the frozen-outcome trigger and by
--- itutor_apply_session_writes.
+-- itutor_apply_session_writes. payout_timing is compared too: the payout rules (public.session_payouts)
+-- read it from the final session, so it never changes under a session's charge and payouts.
 -- No `set search_path` on purpose: it references nothing but its arguments (no table, no
 -- function), its only callers run with search_path = '' (the trigger function and
 -- itutor_apply_session_writes), and a SET clause would stop the planner from inlining it into the
@@ -346,14 +355,14 @@ as $$
     a.no_show_wait_minutes, a.min_payable_minutes, a.no_show_eligible_at, a.charge_scheduled_at,
     a.price_ttd, a.currency, a.provider, a.meeting_id, a.join_url,
     a.student_joined_at, a.tutor_joined_at, a.meeting_ended_at, a.finalized_at, a.cancelled_by,
-    a.charge_amount_ttd, a.payout_amount_ttd, a.platform_fee_ttd, a.created_at
+    a.charge_amount_ttd, a.payout_amount_ttd, a.platform_fee_ttd, a.created_at, a.payout_timing
   ) is not distinct from (
     b.id, b.booking_id, b.tutor_id, b.student_id, b.status,
     b.scheduled_start_at, b.scheduled_end_at, b.duration_minutes, b.join_opens_at,
     b.no_show_wait_minutes, b.min_payable_minutes, b.no_show_eligible_at, b.charge_scheduled_at,
     b.price_ttd, b.currency, b.provider, b.meeting_id, b.join_url,
     b.student_joined_at, b.tutor_joined_at, b.meeting_ended_at, b.finalized_at, b.cancelled_by,
-    b.charge_amount_ttd, b.payout_amount_ttd, b.platform_fee_ttd, b.created_at
+    b.charge_amount_ttd, b.payout_amount_ttd, b.platform_fee_ttd, b.created_at, b.payout_timing
   )
 $$;
 
@@ -448,7 +457,7 @@ grant select (
   price_ttd, currency, provider,
   student_joined_at, tutor_joined_at, meeting_ended_at, finalized_at, cancelled_by,
   charge_amount_ttd, payout_amount_ttd, platform_fee_ttd, charge_status, charge_attempts,
-  created_at, updated_at
+  created_at, updated_at, payout_timing
 ) on table public.sessions to authenticated;
 
 grant select, insert, update on table public.sessions to service_role;

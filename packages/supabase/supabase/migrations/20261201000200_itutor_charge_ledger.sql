@@ -1,4 +1,4 @@
--- iTutor Sessions: the ledger — charge attempts, refunds, and the settlement's work list.
+-- iTutor Sessions: the ledger — charge attempts, refunds, payouts, disputes, and the settlement's work list.
 --
 -- Every attempt to take a session's money is a row of public.session_charges with its own idempotency
 -- key. An unknown answer is retried under the same key; a definite decline closes the attempt and the
@@ -539,6 +539,421 @@ create policy "The service role can open refunds"
 
 create policy "The service role can record refund answers"
   on public.session_refunds
+  for update
+  to service_role
+  using (true)
+  with check (true);
+
+-- ---------------------------------------------------------------------------------------------------
+-- Payouts (issue #23): the tutor's share of a succeeded charge, paid in a step of its own.
+-- ---------------------------------------------------------------------------------------------------
+--
+-- A session's payout timing is sessions.payout_timing (the policy's when it was created; frozen with the
+-- outcome once the session is final):
+--   with_charge (the default) — the charge itself pays the tutor (Stripe: a destination charge). No row is
+--     stored here: the payout is the succeeded charge attempt (the core's payoutsFromLedger answers it).
+--   after_review — the platform takes the whole charge; the write that records its success opens payout 1
+--     here (scheduled, due when the review window closes). The payout run sends it when due, unless the
+--     session's dispute is unresolved, for the outcome's payout less the tutor's part of every refund not
+--     failed; a definite failure opens the next row under a new key, as a declined charge does.
+--
+-- A row moves like a charge attempt: scheduled → pending (sent: its amount fixed) → succeeded / failed /
+-- unknown (sent again under the same key) / halted; scheduled → cancelled (nothing left to pay). The rules
+-- are the core's (the in-memory adapter's checkPayouts), enforced here for every writer (the apply
+-- functions, the service role writing directly, the table owner):
+--   - only a session whose payout_timing is after_review and whose charge succeeded has payout rows, in
+--     its currency; a row opens scheduled, for the session's payout amount;
+--   - at most one payout of a session succeeds (session_payouts_one_success_per_session);
+--   - a scheduled row is only sent (pending, for exactly what is left to pay: the session's payout less
+--     the payout parts of its refunds not failed, at least 0.01) or cancelled (0.00, nothing left), and
+--     never while the session's dispute is unresolved;
+--   - a sent row (pending, unknown) only takes answers: its amount and sent time never change, a stored
+--     gateway reference is never replaced or erased, its calls never go down;
+--   - a settled row (succeeded, failed, halted, cancelled) never changes; a row's session, number, key,
+--     timing, currency, due and requested times never change; rows are never deleted.
+-- Sending locks the session's succeeded attempt first, as a refund and an opening dispute do, so the
+-- session's money writers are checked one after the other against committed rows.
+--
+-- Payout rows are written only as ledger changes of a session write (itutor_apply_session_writes), in the
+-- same transaction as the session's compare-and-set:
+--   { "type": "payout_open", "payout": <session_payouts row> }
+--   { "type": "payout_send", "session_id", "payout", "status" (pending | cancelled), "amount_ttd", "sent_at" }
+--   { "type": "payout_answer", "session_id", "payout", "status", "gateway_reference", "failure_code", "answered_at" }
+
+create table public.session_payouts (
+  session_id uuid not null,
+  payout integer not null
+    constraint session_payouts_payout_is_positive check (payout >= 1),
+  idempotency_key text not null
+    constraint session_payouts_idempotency_key_key unique,
+  -- A with_charge payout is its charge attempt and never stored.
+  timing text not null default 'after_review'
+    constraint session_payouts_timing_is_after_review check (timing = 'after_review'),
+  amount_ttd numeric(12, 2) not null
+    constraint session_payouts_amount_is_not_negative check (amount_ttd >= 0),
+  currency text not null
+    constraint session_payouts_currency_is_iso_4217 check (currency ~ '^[A-Z]{3}$'),
+  status text not null default 'scheduled'
+    constraint session_payouts_status_is_known
+      check (status in ('scheduled', 'pending', 'unknown', 'succeeded', 'failed', 'halted', 'cancelled')),
+  due_at timestamptz not null,
+  gateway_reference text,
+  failure_code text,
+  calls integer not null default 0
+    constraint session_payouts_calls_is_not_negative check (calls >= 0),
+  requested_at timestamptz not null,
+  sent_at timestamptz,
+  answered_at timestamptz,
+  updated_at timestamptz not null default now(),
+
+  constraint session_payouts_pkey primary key (session_id, payout),
+  constraint session_payouts_session_id_fkey
+    foreign key (session_id) references public.sessions (id) on update restrict on delete restrict,
+  -- Sent (or cancelled) exactly when it left scheduled; a cancelled payout pays nothing.
+  constraint session_payouts_sent_when_not_scheduled check ((status = 'scheduled') = (sent_at is null)),
+  constraint session_payouts_cancelled_pays_nothing check (status <> 'cancelled' or amount_ttd = 0)
+);
+
+alter table public.session_payouts enable row level security;
+
+comment on table public.session_payouts is
+  'Payouts of after_review sessions: one row per transfer of the tutor''s share of a succeeded charge, its own idempotency key. At most one succeeds per session; a sent amount is the session''s payout less the payout parts of its refunds not failed; nothing is sent while the session''s dispute is unresolved; settled rows never change. Written only through itutor_apply_session_writes.';
+
+comment on column public.session_payouts.idempotency_key is 'The payout''s own key at the gateway (Stripe: the transfer''s). Server-side only.';
+
+comment on column public.session_payouts.gateway_reference is 'The gateway''s id for the transfer. Server-side only.';
+
+comment on column public.session_payouts.amount_ttd is
+  'While scheduled, the session''s payout; once sent, exactly what was sent (what was left to pay); 0.00 when cancelled.';
+
+comment on column public.session_payouts.due_at is 'When it may be sent: the end of the review window (a retry after a decline: at once).';
+
+-- At most one payout of a session succeeds.
+create unique index session_payouts_one_success_per_session on public.session_payouts (session_id)
+  where status = 'succeeded';
+
+-- The payout run's list (itutor_list_due_payouts) reads two small partial indexes in the list's order and
+-- stops at its limit, never the table: the scheduled rows, and the sent rows whose answer is unknown or
+-- that were never answered (as session_refunds_to_retry_idx does for refunds).
+create index session_payouts_scheduled_idx on public.session_payouts (due_at, session_id, payout)
+  where status = 'scheduled';
+
+create index session_payouts_to_resend_idx on public.session_payouts (due_at, session_id, payout)
+  where status = 'unknown' or (status = 'pending' and answered_at is null);
+
+-- The payout rules, for every writer. Sequential scans off for its probes (the session by its primary key,
+-- the success and the dispute by theirs, the refunds by theirs): a plan made while the statistics said a
+-- table was empty would otherwise keep scanning it as it grows (see itutor_keep_charge_record).
+create function public.itutor_check_session_payout()
+returns trigger
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $$
+declare
+  s public.sessions;
+  v_left numeric;
+begin
+  if tg_op = 'DELETE' then
+    raise exception 'payout % of session % is part of the record of money paid: payouts are never deleted', old.payout, old.session_id
+      using errcode = 'check_violation';
+  end if;
+
+  if tg_op = 'INSERT' then
+    select * into s from public.sessions as x where x.id = new.session_id;
+    if not found then
+      raise exception 'payout % names session %, which does not exist', new.payout, new.session_id
+        using errcode = 'foreign_key_violation';
+    end if;
+    if s.payout_timing <> 'after_review' then
+      raise exception 'payout % of session %: only an after_review session has payout rows', new.payout, new.session_id
+        using errcode = 'check_violation', hint = 'A with_charge session is paid by its charge.';
+    end if;
+    if new.status <> 'scheduled' or new.amount_ttd is distinct from s.payout_amount_ttd or new.currency <> s.currency then
+      raise exception 'payout % of session % must open scheduled, for the session''s payout in its currency', new.payout, new.session_id
+        using errcode = 'check_violation';
+    end if;
+    if not exists (select 1 from public.session_charges as c where c.session_id = new.session_id and c.status = 'succeeded') then
+      raise exception 'payout % of session %: the session has no succeeded charge to pay out from', new.payout, new.session_id
+        using errcode = 'check_violation';
+    end if;
+    return new;
+  end if;
+
+  if new is not distinct from old then
+    return new;
+  end if;
+  if (new.session_id, new.payout, new.idempotency_key, new.timing, new.currency, new.due_at, new.requested_at)
+     is distinct from
+     (old.session_id, old.payout, old.idempotency_key, old.timing, old.currency, old.due_at, old.requested_at) then
+    raise exception 'payout % of session %: a payout''s session, number, key, timing, currency, due and requested times never change', old.payout, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if old.status in ('succeeded', 'failed', 'halted', 'cancelled') then
+    raise exception 'payout % of session % is %: it never changes again', old.payout, old.session_id, old.status
+      using errcode = 'check_violation';
+  end if;
+
+  if old.status = 'scheduled' then
+    if new.status = 'scheduled' and new.amount_ttd = old.amount_ttd and new.calls = old.calls then
+      return new;
+    end if;
+    if new.status not in ('pending', 'cancelled') then
+      raise exception 'payout % of session % must be sent or cancelled first', old.payout, old.session_id
+        using errcode = 'check_violation';
+    end if;
+    -- The session's money writers one after the other: refunds and an opening dispute lock this row too.
+    perform 1 from public.session_charges as c where c.session_id = new.session_id and c.status = 'succeeded' for update;
+    if not found then
+      raise exception 'payout % of session %: the session has no succeeded charge to pay out from', old.payout, old.session_id
+        using errcode = 'check_violation';
+    end if;
+    if exists (select 1 from public.session_disputes as d where d.session_id = new.session_id and d.status <> 'resolved') then
+      raise exception 'payout % of session % is held by the session''s unresolved dispute', old.payout, old.session_id
+        using errcode = 'check_violation', hint = 'A payout is sent once the dispute is resolved.';
+    end if;
+    select greatest(
+      0,
+      x.payout_amount_ttd - coalesce((
+        select sum(r.payout_ttd) from public.session_refunds as r where r.session_id = new.session_id and r.status <> 'failed'
+      ), 0)
+    )
+    into v_left
+    from public.sessions as x
+    where x.id = new.session_id;
+    if new.status = 'pending' and (v_left is null or v_left <= 0 or new.amount_ttd <> v_left) then
+      raise exception 'payout % of session %: the amount sent must be what is left to pay (%)', old.payout, old.session_id, coalesce(v_left, 0)
+        using errcode = 'check_violation';
+    end if;
+    if new.status = 'cancelled' and (new.amount_ttd <> 0 or coalesce(v_left, 0) <> 0) then
+      raise exception 'payout % of session %: cancelled only with nothing left to pay (%)', old.payout, old.session_id, coalesce(v_left, 0)
+        using errcode = 'check_violation';
+    end if;
+    return new;
+  end if;
+
+  -- Sent (pending, unknown): it only takes answers.
+  if new.amount_ttd <> old.amount_ttd or new.sent_at is distinct from old.sent_at
+     or not (new.status in ('unknown', 'succeeded', 'failed', 'halted') or (new.status = old.status and new.calls = old.calls)) then
+    raise exception 'payout % of session %: a sent payout only takes an answer (unknown, succeeded, failed or halted)', old.payout, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if old.gateway_reference is not null and new.gateway_reference is distinct from old.gateway_reference then
+    raise exception 'payout % of session %: a stored gateway reference is never replaced or erased', old.payout, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if new.calls < old.calls then
+    raise exception 'payout % of session %: calls never go down', old.payout, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  return new;
+end
+$$;
+
+comment on function public.itutor_check_session_payout() is
+  'Trigger of public.session_payouts: only after_review sessions with a succeeded charge have payouts; a row opens scheduled for the session''s payout; it is sent for exactly what is left to pay, never while the dispute is unresolved; a sent row only takes answers; settled rows and identities never change; rows are never deleted.';
+
+-- Enforced for every role, the table owner included.
+create trigger session_payouts_check
+  before insert or update or delete on public.session_payouts
+  for each row execute function public.itutor_check_session_payout();
+
+revoke all on function public.itutor_check_session_payout() from public, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Disputes (issue #23): at most one per session, opened by its student on a succeeded charge.
+-- ---------------------------------------------------------------------------------------------------
+--
+-- open (the tutor's turn) → offered (a partial refund offered: the student's turn) / contested (the
+-- platform's turn) → resolved (full_refund, partial_refund or no_refund; final). The core decides the
+-- steps (decideDispute); its messages live in the audit events. The refund a resolution asks for is a
+-- refund row opened in the same write. Storage keeps the rules of the in-memory adapter's checkDispute,
+-- for every writer: a session has at most one dispute (the primary key), opened as open on a succeeded
+-- charge; a resolved dispute never changes again; its reason, student and opening time never change;
+-- a resolution carries its outcome (resolution, refund, time). An unresolved dispute holds the session's
+-- payout (see itutor_check_session_payout). Disputes are never deleted.
+--
+-- Written only as ledger changes of a session write (itutor_apply_session_writes):
+--   { "type": "dispute_open", "dispute": <session_disputes row> }
+--   { "type": "dispute_update", "dispute": <session_disputes row> }
+
+create table public.session_disputes (
+  session_id uuid not null,
+  status text not null default 'open'
+    constraint session_disputes_status_is_known check (status in ('open', 'offered', 'contested', 'resolved')),
+  reason text not null
+    constraint session_disputes_reason_is_known
+      check (reason in ('tutor_absent', 'ended_early', 'technical_problem', 'quality', 'other')),
+  opened_by text not null
+    constraint session_disputes_opened_by_length check (char_length(opened_by) between 1 and 200),
+  opened_at timestamptz not null,
+  offer_ttd numeric(12, 2)
+    constraint session_disputes_offer_is_positive check (offer_ttd > 0),
+  resolution text
+    constraint session_disputes_resolution_is_known check (resolution in ('full_refund', 'partial_refund', 'no_refund')),
+  refund_ttd numeric(12, 2)
+    constraint session_disputes_refund_is_not_negative check (refund_ttd >= 0),
+  resolved_by text
+    constraint session_disputes_resolved_by_length check (char_length(resolved_by) between 1 and 200),
+  resolved_by_role text
+    constraint session_disputes_resolved_by_role_is_known check (resolved_by_role in ('student', 'tutor', 'platform')),
+  resolved_at timestamptz,
+  -- Business time of the last step (the core's Dispute.updatedAt), not the database's clock.
+  updated_at timestamptz not null,
+
+  constraint session_disputes_pkey primary key (session_id),
+  constraint session_disputes_session_id_fkey
+    foreign key (session_id) references public.sessions (id) on update restrict on delete restrict,
+  constraint session_disputes_resolved_have_an_outcome check (
+    (status = 'resolved') = (resolution is not null)
+    and (status = 'resolved') = (refund_ttd is not null)
+    and (status = 'resolved') = (resolved_at is not null)
+  ),
+  constraint session_disputes_only_resolved_have_a_resolver
+    check (status = 'resolved' or (resolved_by is null and resolved_by_role is null)),
+  constraint session_disputes_offers_have_an_amount check (status <> 'offered' or offer_ttd is not null),
+  constraint session_disputes_no_refund_refunds_nothing check (resolution is distinct from 'no_refund' or refund_ttd = 0)
+);
+
+alter table public.session_disputes enable row level security;
+
+comment on table public.session_disputes is
+  'Disputes: at most one per session, opened by its student on a succeeded charge; a resolved one never changes. An unresolved dispute holds the session''s payout. Written only through itutor_apply_session_writes.';
+
+comment on column public.session_disputes.offer_ttd is 'The tutor''s standing offer while offered, else the last offer made, or null.';
+
+comment on column public.session_disputes.refund_ttd is 'The refund the resolution asked for (0.00 for no_refund), or null while unresolved.';
+
+-- The platform's queue (itutor_list_unresolved_disputes): the disputes not yet resolved, oldest first.
+create index session_disputes_unresolved_idx on public.session_disputes (opened_at, session_id)
+  where status <> 'resolved';
+
+create function public.itutor_check_session_dispute()
+returns trigger
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $$
+begin
+  if tg_op = 'DELETE' then
+    raise exception 'the dispute of session % is never deleted', old.session_id
+      using errcode = 'check_violation';
+  end if;
+
+  if tg_op = 'INSERT' then
+    -- Locks the succeeded attempt (as a refund and a payout being sent do): a payout sent at the same
+    -- time is checked after this dispute commits, and sees it.
+    perform 1 from public.session_charges as c where c.session_id = new.session_id and c.status = 'succeeded' for update;
+    if not found or new.status <> 'open' then
+      raise exception 'the dispute of session % opens only as open, on a succeeded charge', new.session_id
+        using errcode = 'check_violation';
+    end if;
+    return new;
+  end if;
+
+  if old.status = 'resolved' then
+    raise exception 'the dispute of session % is resolved: it never changes again', old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if (new.session_id, new.reason, new.opened_by, new.opened_at) is distinct from (old.session_id, old.reason, old.opened_by, old.opened_at) then
+    raise exception 'the dispute of session %: its session, reason, student and opening time never change', old.session_id
+      using errcode = 'check_violation';
+  end if;
+  return new;
+end
+$$;
+
+comment on function public.itutor_check_session_dispute() is
+  'Trigger of public.session_disputes: a dispute opens as open on a succeeded charge; a resolved one never changes; its session, reason, student and opening time never change; disputes are never deleted.';
+
+-- Enforced for every role, the table owner included.
+create trigger session_disputes_check
+  before insert or update or delete on public.session_disputes
+  for each row execute function public.itutor_check_session_dispute();
+
+revoke all on function public.itutor_check_session_dispute() from public, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Privileges. Clients never write; participants read their sessions' payouts without the key and the
+-- gateway's reference, and their sessions' disputes (nothing in one is secret). The service role: exactly
+-- what the adapter uses (read, open, send or answer, update a dispute; no delete).
+-- ---------------------------------------------------------------------------------------------------
+
+revoke all on table public.session_payouts from public, anon, authenticated, service_role;
+
+grant select (
+  session_id, payout, timing, amount_ttd, currency, status, due_at, failure_code, calls,
+  requested_at, sent_at, answered_at, updated_at
+) on table public.session_payouts to authenticated;
+
+grant select, insert, update on table public.session_payouts to service_role;
+
+create policy "Participants can read the payouts of their sessions"
+  on public.session_payouts
+  for select
+  to authenticated
+  using (
+    session_id in (
+      select s.id
+      from public.sessions as s
+      where s.tutor_id = (select auth.uid())::text or s.student_id = (select auth.uid())::text
+    )
+  );
+
+create policy "The service role can read payouts"
+  on public.session_payouts
+  for select
+  to service_role
+  using (true);
+
+create policy "The service role can open payouts"
+  on public.session_payouts
+  for insert
+  to service_role
+  with check (true);
+
+create policy "The service role can send payouts and record their answers"
+  on public.session_payouts
+  for update
+  to service_role
+  using (true)
+  with check (true);
+
+revoke all on table public.session_disputes from public, anon, authenticated, service_role;
+
+grant select (
+  session_id, status, reason, opened_by, opened_at, offer_ttd, resolution, refund_ttd,
+  resolved_by, resolved_by_role, resolved_at, updated_at
+) on table public.session_disputes to authenticated;
+
+grant select, insert, update on table public.session_disputes to service_role;
+
+create policy "Participants can read the disputes of their sessions"
+  on public.session_disputes
+  for select
+  to authenticated
+  using (
+    session_id in (
+      select s.id
+      from public.sessions as s
+      where s.tutor_id = (select auth.uid())::text or s.student_id = (select auth.uid())::text
+    )
+  );
+
+create policy "The service role can read disputes"
+  on public.session_disputes
+  for select
+  to service_role
+  using (true);
+
+create policy "The service role can open disputes"
+  on public.session_disputes
+  for insert
+  to service_role
+  with check (true);
+
+create policy "The service role can record dispute steps"
+  on public.session_disputes
   for update
   to service_role
   using (true)

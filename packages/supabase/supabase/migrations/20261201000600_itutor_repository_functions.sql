@@ -65,7 +65,8 @@ as $$
     'platform_fee_ttd', s.platform_fee_ttd::text, 'charge_status', s.charge_status,
     'charge_idempotency_key', s.charge_idempotency_key, 'charge_attempts', s.charge_attempts,
     'charge_reference', s.charge_reference, 'claimed_until', s.claimed_until,
-    'created_at', s.created_at, 'updated_at', s.updated_at, 'last_write_id', s.last_write_id
+    'created_at', s.created_at, 'updated_at', s.updated_at, 'last_write_id', s.last_write_id,
+    'payout_timing', s.payout_timing
   )
 $$;
 
@@ -204,7 +205,8 @@ grant execute on function public.itutor_list_tutor_events(text) to service_role;
 -- ---------------------------------------------------------------------------------------------------
 
 -- True when a ledger change is well-formed for the write of session p_session_id: a charge open or answer
--- (unknown, succeeded, failed or halted) or a refund open or answer of that session.
+-- (unknown, succeeded, failed or halted), a refund open or answer, a payout open, send (pending or
+-- cancelled) or answer (unknown, succeeded, failed or halted), or a dispute open or update of that session.
 -- No `set search_path`, so it inlines into its callers (each checks every change of a write with it);
 -- it references nothing but its arguments and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_ledger_change_is_valid(p_change jsonb, p_session_id text)
@@ -219,6 +221,13 @@ as $$
     when 'refund_open' then (p_change -> 'refund' ->> 'session_id') is not distinct from p_session_id
     when 'refund_answer' then (p_change ->> 'session_id') is not distinct from p_session_id
       and (p_change ->> 'status') in ('pending', 'unknown', 'succeeded', 'failed')
+    when 'payout_open' then (p_change -> 'payout' ->> 'session_id') is not distinct from p_session_id
+    when 'payout_send' then (p_change ->> 'session_id') is not distinct from p_session_id
+      and (p_change ->> 'status') in ('pending', 'cancelled')
+    when 'payout_answer' then (p_change ->> 'session_id') is not distinct from p_session_id
+      and (p_change ->> 'status') in ('unknown', 'succeeded', 'failed', 'halted')
+    when 'dispute_open' then (p_change -> 'dispute' ->> 'session_id') is not distinct from p_session_id
+    when 'dispute_update' then (p_change -> 'dispute' ->> 'session_id') is not distinct from p_session_id
     else false
   end
 $$;
@@ -262,6 +271,92 @@ $$;
 revoke all on function public.itutor_apply_refund_change(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_refund_change(jsonb) to service_role;
 
+-- One payout ledger change of a session write whose compare-and-set won (payout_open, payout_send,
+-- payout_answer; used by the single-write path). The rules are the trigger's (itutor_check_session_payout).
+create function public.itutor_apply_payout_change(p_change jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_change ->> 'type' = 'payout_open' then
+    insert into public.session_payouts (
+      session_id, payout, idempotency_key, timing, amount_ttd, currency, status, due_at,
+      gateway_reference, failure_code, calls, requested_at, sent_at, answered_at
+    )
+    select
+      p.session_id, p.payout, p.idempotency_key, p.timing, p.amount_ttd, p.currency, p.status, p.due_at,
+      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.answered_at
+    from jsonb_populate_record(null::public.session_payouts, p_change -> 'payout') as p;
+  elsif p_change ->> 'type' = 'payout_send' then
+    update public.session_payouts as p
+    set
+      status = p_change ->> 'status',
+      amount_ttd = (p_change ->> 'amount_ttd')::numeric,
+      sent_at = (p_change ->> 'sent_at')::timestamptz,
+      updated_at = now()
+    where p.session_id = (p_change ->> 'session_id')::uuid and p.payout = (p_change ->> 'payout')::integer;
+    if not found then
+      raise exception 'a payout send names a payout that does not exist' using errcode = 'foreign_key_violation';
+    end if;
+  else
+    update public.session_payouts as p
+    set
+      status = p_change ->> 'status',
+      gateway_reference = coalesce(p_change ->> 'gateway_reference', p.gateway_reference),
+      failure_code = p_change ->> 'failure_code',
+      answered_at = (p_change ->> 'answered_at')::timestamptz,
+      calls = p.calls + 1,
+      updated_at = now()
+    where p.session_id = (p_change ->> 'session_id')::uuid and p.payout = (p_change ->> 'payout')::integer;
+    if not found then
+      raise exception 'a payout answer names a payout that does not exist' using errcode = 'foreign_key_violation';
+    end if;
+  end if;
+end
+$$;
+
+revoke all on function public.itutor_apply_payout_change(jsonb) from public, anon, authenticated;
+grant execute on function public.itutor_apply_payout_change(jsonb) to service_role;
+
+-- One dispute ledger change of a session write whose compare-and-set won (dispute_open inserts the
+-- session's one dispute, dispute_update stores its next state whole; used by the single-write path). The
+-- rules are the trigger's (itutor_check_session_dispute): every column is written, so a change of one that
+-- never changes is refused there, not silently dropped here.
+create function public.itutor_apply_dispute_change(p_change jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_change ->> 'type' = 'dispute_open' then
+    insert into public.session_disputes (
+      session_id, status, reason, opened_by, opened_at, offer_ttd, resolution, refund_ttd,
+      resolved_by, resolved_by_role, resolved_at, updated_at
+    )
+    select
+      d.session_id, d.status, d.reason, d.opened_by, d.opened_at, d.offer_ttd, d.resolution, d.refund_ttd,
+      d.resolved_by, d.resolved_by_role, d.resolved_at, d.updated_at
+    from jsonb_populate_record(null::public.session_disputes, p_change -> 'dispute') as d;
+  else
+    update public.session_disputes as x
+    set
+      status = d.status, reason = d.reason, opened_by = d.opened_by, opened_at = d.opened_at,
+      offer_ttd = d.offer_ttd, resolution = d.resolution, refund_ttd = d.refund_ttd,
+      resolved_by = d.resolved_by, resolved_by_role = d.resolved_by_role, resolved_at = d.resolved_at,
+      updated_at = d.updated_at
+    from jsonb_populate_record(null::public.session_disputes, p_change -> 'dispute') as d
+    where x.session_id = d.session_id;
+    if not found then
+      raise exception 'a dispute update names a dispute that does not exist' using errcode = 'foreign_key_violation';
+    end if;
+  end if;
+end
+$$;
+
+revoke all on function public.itutor_apply_dispute_change(jsonb) from public, anon, authenticated;
+grant execute on function public.itutor_apply_dispute_change(jsonb) to service_role;
+
 -- True when p_write, which lost its compare-and-set, is the session's last applied write sent again:
 -- it carries a write id, and the session holds that id at the version the write made.
 create function public.itutor_session_write_was_applied(p_write jsonb)
@@ -286,8 +381,9 @@ revoke all on function public.itutor_session_write_was_applied(jsonb) from publi
 grant execute on function public.itutor_session_write_was_applied(jsonb) to service_role;
 
 -- The single-write path: one compare-and-set with its events, then each ledger change in order (charge
--- opens and answers, refund opens and answers), validated before anything is written. Sets last_write_id;
--- a lost write that is the retry of the last applied one answers true and writes nothing.
+-- opens and answers, refund opens and answers, payout opens, sends and answers, dispute opens and
+-- updates), validated before anything is written. Sets last_write_id; a lost write that is the retry of
+-- the last applied one answers true and writes nothing.
 create function public.itutor_apply_session_write(p_write jsonb)
 returns boolean
 language plpgsql
@@ -303,13 +399,13 @@ begin
     raise exception 'each write must be a jsonb object' using errcode = 'invalid_parameter_value';
   end if;
   n := jsonb_populate_record(null::public.sessions, p_write -> 'session');
-  -- The ledger changes must be charge or refund changes of this write's session (checked before anything is written).
+  -- The ledger changes must be well-formed changes of this write's session (checked before anything is written).
   if exists (
     select 1
     from jsonb_array_elements(coalesce(nullif(p_write -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
     where not public.itutor_ledger_change_is_valid(l, (n.id)::text)
   ) then
-    raise exception 'every ledger change must be an open or an answer (unknown, succeeded or failed), or a refund open or answer, of its write''s session'
+    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, or a dispute open or update, of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
 
@@ -327,7 +423,7 @@ begin
     platform_fee_ttd = n.platform_fee_ttd, charge_status = n.charge_status,
     charge_idempotency_key = n.charge_idempotency_key, charge_attempts = n.charge_attempts,
     charge_reference = n.charge_reference, claimed_until = n.claimed_until,
-    created_at = n.created_at, updated_at = n.updated_at,
+    created_at = n.created_at, updated_at = n.updated_at, payout_timing = n.payout_timing,
     last_write_id = (p_write ->> 'write_id')::uuid
   where s.id = n.id
     and s.version = (p_write ->> 'expected_version')::integer
@@ -348,6 +444,10 @@ begin
   for v_change in select l from jsonb_array_elements(coalesce(nullif(p_write -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l loop
     if v_change ->> 'type' in ('refund_open', 'refund_answer') then
       perform public.itutor_apply_refund_change(v_change);
+    elsif v_change ->> 'type' in ('payout_open', 'payout_send', 'payout_answer') then
+      perform public.itutor_apply_payout_change(v_change);
+    elsif v_change ->> 'type' in ('dispute_open', 'dispute_update') then
+      perform public.itutor_apply_dispute_change(v_change);
     elsif v_change ->> 'type' = 'open' then
       insert into public.session_charges (
         session_id, attempt, idempotency_key, outcome,
@@ -380,14 +480,17 @@ end
 $$;
 
 comment on function public.itutor_apply_session_write(jsonb) is
-  'The single-write path of itutor_apply_session_writes: one compare-and-set with its events, charge and refund ledger changes.';
+  'The single-write path of itutor_apply_session_writes: one compare-and-set with its events, charge, refund, payout and dispute ledger changes.';
 
 revoke all on function public.itutor_apply_session_write(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_session_write(jsonb) to service_role;
 
--- The set-based batch statement, for writes whose ledger changes are charge opens and answers only: a
--- validation pass over the whole batch, then one statement of CTEs. Sets last_write_id; lost writes that
--- are retries of the last applied ones answer true (looked up only when some write lost).
+-- The set-based batch statement, for writes whose ledger changes are charge opens and answers, and the
+-- payout opens of charges that succeed (after_review sessions, issue #23): a validation pass over the whole
+-- batch, then one statement of CTEs. Sets last_write_id; lost writes that are retries of the last applied
+-- ones answer true (looked up only when some write lost). The payout opens are inserted after the answers,
+-- as a statement of their own: the payout rule asks for the session's succeeded attempt, which the answer
+-- records. A batch without one (every with_charge settlement) never reads for them.
 --
 -- It keeps one generic plan per connection. The answers are applied as a statement of their own on the
 -- ledger alone, not as an UPDATE of session_charges joined with the batch's answers inside the batch
@@ -414,18 +517,21 @@ declare
   v_bad boolean;
   v_repeated_sessions boolean;
   v_repeated_attempts boolean;
+  v_payout_opens boolean;
+  v_payouts jsonb;
 begin
   if jsonb_typeof(p_writes) is distinct from 'array' then
     raise exception 'p_writes must be a jsonb array' using errcode = 'invalid_parameter_value';
   end if;
 
   -- One pass over the batch: are the ledger changes well-formed, does a session appear in several
-  -- writes, does a write change one attempt twice?
+  -- writes, does a write change one attempt twice (or open two payouts), does any open a payout?
   select
     coalesce(bool_or(c.bad), false),
     count(distinct w.ord) <> count(distinct coalesce(w.session_id, '#' || w.ord)),
-    count(c.attempt_key) <> count(distinct c.attempt_key)
-  into v_bad, v_repeated_sessions, v_repeated_attempts
+    count(c.attempt_key) <> count(distinct c.attempt_key),
+    coalesce(bool_or(c.payout_open), false)
+  into v_bad, v_repeated_sessions, v_repeated_attempts, v_payout_opens
   from (
     select x.ord, x.w, x.w -> 'session' ->> 'id' as session_id
     from jsonb_array_elements(p_writes) with ordinality as x (w, ord)
@@ -436,21 +542,23 @@ begin
         when 'open' then (l -> 'attempt' ->> 'session_id') is distinct from w.session_id
         when 'answer' then (l ->> 'session_id') is distinct from w.session_id
           or (l ->> 'status') is null or (l ->> 'status') not in ('unknown', 'succeeded', 'failed', 'halted')
+        when 'payout_open' then (l -> 'payout' ->> 'session_id') is distinct from w.session_id
         else true
       end as bad,
-      w.session_id || '#' || coalesce(l -> 'attempt' ->> 'attempt', l ->> 'attempt', '') as attempt_key
+      w.session_id || '#' || coalesce(l -> 'attempt' ->> 'attempt', l ->> 'attempt', '') as attempt_key,
+      l ->> 'type' = 'payout_open' as payout_open
     from jsonb_array_elements(coalesce(nullif(w.w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
   ) as c on true;
 
   if v_bad then
-    raise exception 'every ledger change must be an open or an answer (unknown, succeeded, failed or halted) of its write''s session'
+    raise exception 'every ledger change must be an open or an answer (unknown, succeeded, failed or halted), or a payout open, of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
 
   -- Several writes for one session in a batch depend on each other, and a write whose ledger changes
-  -- the same attempt twice (say, opens it and answers it) needs its changes one after another: apply
-  -- such batches one write after another through the single-write path (which applies a write's ledger
-  -- changes in order).
+  -- the same attempt twice (say, opens it and answers it), or opens two payouts, needs its changes one
+  -- after another: apply such batches one write after another through the single-write path (which
+  -- applies a write's ledger changes in order).
   if v_repeated_sessions or v_repeated_attempts then
     v_result := '[]'::jsonb;
     for v_write in select w from jsonb_array_elements(p_writes) as w loop
@@ -505,6 +613,7 @@ begin
       claimed_until = (i.n).claimed_until,
       created_at = (i.n).created_at,
       updated_at = (i.n).updated_at,
+      payout_timing = (i.n).payout_timing,
       last_write_id = i.write_id
     from input as i
     where s.id = (i.n).id
@@ -560,8 +669,11 @@ begin
     coalesce(jsonb_agg(w.ord is not null order by i.ord), '[]'::jsonb),
     (select coalesce(array_agg(distinct a.session_id), '{}') from answers as a),
     (select coalesce(jsonb_object_agg(a.session_id::text || '#' || a.attempt::text, a.change), '{}'::jsonb) from answers as a),
-    (select count(*) from answers)
-  into v_result, v_answer_ids, v_answer_map, v_answers
+    (select count(*) from answers),
+    case when v_payout_opens then (
+      select jsonb_agg(c.change -> 'payout' order by c.ord, c.change_ord) from changes as c where c.change ->> 'type' = 'payout_open'
+    ) end
+  into v_result, v_answer_ids, v_answer_map, v_answers, v_payouts
   from input as i
   left join won as w on w.ord = i.ord;
 
@@ -584,6 +696,18 @@ begin
     end if;
   end if;
 
+  -- The payouts the writes that won open, after the answers whose success they pay out from.
+  if v_payouts is not null then
+    insert into public.session_payouts (
+      session_id, payout, idempotency_key, timing, amount_ttd, currency, status, due_at,
+      gateway_reference, failure_code, calls, requested_at, sent_at, answered_at
+    )
+    select
+      p.session_id, p.payout, p.idempotency_key, p.timing, p.amount_ttd, p.currency, p.status, p.due_at,
+      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.answered_at
+    from jsonb_populate_recordset(null::public.session_payouts, v_payouts) as p;
+  end if;
+
   -- Lost writes that are retries of the sessions' last applied writes won before: answer true (their
   -- events and ledger changes were written then, not again now). Looked up only when a write lost.
   if v_result @> '[false]'::jsonb then
@@ -596,15 +720,16 @@ end
 $$;
 
 comment on function public.itutor_apply_charge_writes_in_batch(jsonb) is
-  'The set-based batch statement for writes whose ledger changes are charge opens and answers only.';
+  'The set-based batch statement for writes whose ledger changes are charge opens and answers, and payout opens.';
 
 revoke all on function public.itutor_apply_charge_writes_in_batch(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_charge_writes_in_batch(jsonb) to service_role;
 
 -- The batch path (two or more writes): the set-based statement (itutor_apply_charge_writes_in_batch)
--- handles charge changes only; a batch with any refund change — rare: refunds come one at a time from a
--- person — goes through the single-write path, one write after another (each its own compare-and-set, in
--- order; an error fails the whole batch, as the statement would).
+-- handles charge changes and payout opens (what a settlement writes); a batch with any other change — a
+-- refund, a payout sent or answered, a dispute step: rare, they come one at a time from a person or the
+-- payout run — goes through the single-write path, one write after another (each its own compare-and-set,
+-- in order; an error fails the whole batch, as the statement would).
 create function public.itutor_apply_session_writes_in_batch(p_writes jsonb)
 returns jsonb
 language plpgsql
@@ -625,7 +750,7 @@ begin
     cross join lateral jsonb_array_elements(
       case when jsonb_typeof(w -> 'ledger') = 'array' then w -> 'ledger' else '[]'::jsonb end
     ) as l
-    where l ->> 'type' in ('refund_open', 'refund_answer')
+    where l ->> 'type' not in ('open', 'answer', 'payout_open')
   ) then
     return public.itutor_apply_charge_writes_in_batch(p_writes);
   end if;
@@ -636,7 +761,7 @@ begin
     cross join lateral jsonb_array_elements(coalesce(nullif(w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
     where not public.itutor_ledger_change_is_valid(l, w -> 'session' ->> 'id')
   ) then
-    raise exception 'every ledger change must be an open or an answer (unknown, succeeded or failed), or a refund open or answer, of its write''s session'
+    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, or a dispute open or update, of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
   for v_write in select w from jsonb_array_elements(p_writes) as w loop
@@ -647,7 +772,7 @@ end
 $$;
 
 comment on function public.itutor_apply_session_writes_in_batch(jsonb) is
-  'The batch path of itutor_apply_session_writes (two or more writes): the set-based statement for charge changes, the single-write path one by one for a batch with refund changes.';
+  'The batch path of itutor_apply_session_writes (two or more writes): the set-based statement for charge changes and payout opens, the single-write path one by one for a batch with any other change.';
 
 revoke all on function public.itutor_apply_session_writes_in_batch(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_session_writes_in_batch(jsonb) to service_role;
@@ -1032,6 +1157,140 @@ $$;
 
 revoke all on function public.itutor_list_refunds_to_retry(timestamptz, integer) from public, anon, authenticated;
 grant execute on function public.itutor_list_refunds_to_retry(timestamptz, integer) to service_role;
+
+-- A payout row as jsonb, with money as exact decimal text.
+create function public.itutor_payout_json(p public.session_payouts)
+returns jsonb
+language sql
+stable
+parallel safe
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select to_jsonb(p) || jsonb_build_object('amount_ttd', p.amount_ttd::text)
+$$;
+
+revoke all on function public.itutor_payout_json(public.session_payouts) from public, anon, authenticated;
+grant execute on function public.itutor_payout_json(public.session_payouts) to service_role;
+
+-- A session's stored payouts, by number (a with_charge session has none: its payout is its charge).
+create function public.itutor_list_session_payouts(p_session_id text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(jsonb_agg(public.itutor_payout_json(p) order by p.payout), '[]'::jsonb)
+  from public.session_payouts as p
+  where p.session_id = public.itutor_parse_uuid(p_session_id)
+$$;
+
+revoke all on function public.itutor_list_session_payouts(text) from public, anon, authenticated;
+grant execute on function public.itutor_list_session_payouts(text) to service_role;
+
+-- The payouts the payout run should act on, oldest due_at first (then session, number), at most p_limit:
+-- scheduled ones due at or before p_now whose session has no unresolved dispute, and sent ones whose
+-- answer is unknown or that were never answered, last answered (or, without an answer, sent) at or
+-- before p_resend_before. Each group is an ordered scan of its own partial index that stops at the limit
+-- (session_payouts_scheduled_idx, session_payouts_to_resend_idx); a held payout is skipped by a probe of
+-- its session's dispute by primary key. Sequential scans off: a planner told the table is small (never
+-- analyzed, or analyzed while empty) would otherwise read all of it; the payout run calls this every run.
+create function public.itutor_list_due_payouts(p_now timestamptz, p_resend_before timestamptz, p_limit integer)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set enable_seqscan = off
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(jsonb_agg(public.itutor_payout_json(d) order by d.due_at, d.session_id, d.payout), '[]'::jsonb)
+  from (
+    select u.*
+    from (
+      (
+        select p.*
+        from public.session_payouts as p
+        where p.status = 'scheduled'
+          and p.due_at <= p_now
+          and not exists (
+            select 1 from public.session_disputes as x where x.session_id = p.session_id and x.status <> 'resolved'
+          )
+        order by p.due_at, p.session_id, p.payout
+        limit greatest(coalesce(p_limit, 0), 0)
+      )
+      union all
+      (
+        select p.*
+        from public.session_payouts as p
+        where (p.status = 'unknown' or (p.status = 'pending' and p.answered_at is null))
+          and coalesce(p.answered_at, p.sent_at, p.requested_at) <= p_resend_before
+        order by p.due_at, p.session_id, p.payout
+        limit greatest(coalesce(p_limit, 0), 0)
+      )
+    ) as u
+    order by u.due_at, u.session_id, u.payout
+    limit greatest(coalesce(p_limit, 0), 0)
+  ) as d
+$$;
+
+revoke all on function public.itutor_list_due_payouts(timestamptz, timestamptz, integer) from public, anon, authenticated;
+grant execute on function public.itutor_list_due_payouts(timestamptz, timestamptz, integer) to service_role;
+
+-- A dispute row as jsonb, with money as exact decimal text (null stays null).
+create function public.itutor_dispute_json(d public.session_disputes)
+returns jsonb
+language sql
+stable
+parallel safe
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select to_jsonb(d) || jsonb_build_object('offer_ttd', d.offer_ttd::text, 'refund_ttd', d.refund_ttd::text)
+$$;
+
+revoke all on function public.itutor_dispute_json(public.session_disputes) from public, anon, authenticated;
+grant execute on function public.itutor_dispute_json(public.session_disputes) to service_role;
+
+-- The session's dispute, or null.
+create function public.itutor_find_session_dispute(p_session_id text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select public.itutor_dispute_json(d)
+  from public.session_disputes as d
+  where d.session_id = public.itutor_parse_uuid(p_session_id)
+$$;
+
+revoke all on function public.itutor_find_session_dispute(text) from public, anon, authenticated;
+grant execute on function public.itutor_find_session_dispute(text) to service_role;
+
+-- Disputes not yet resolved (the platform's queue), oldest opened_at first (then session), at most
+-- p_limit: an ordered scan of session_disputes_unresolved_idx that stops at the limit (sequential scans
+-- off, as itutor_list_due_payouts).
+create function public.itutor_list_unresolved_disputes(p_limit integer)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set enable_seqscan = off
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(jsonb_agg(public.itutor_dispute_json(d) order by d.opened_at, d.session_id), '[]'::jsonb)
+  from (
+    select x.*
+    from public.session_disputes as x
+    where x.status <> 'resolved'
+    order by x.opened_at, x.session_id
+    limit greatest(coalesce(p_limit, 0), 0)
+  ) as d
+$$;
+
+revoke all on function public.itutor_list_unresolved_disputes(integer) from public, anon, authenticated;
+grant execute on function public.itutor_list_unresolved_disputes(integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- Video providers: connections and their tokens, meetings, OAuth states.

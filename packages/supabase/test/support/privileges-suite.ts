@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work', 'video_oauth_states'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'session_payouts', 'session_disputes', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work', 'video_oauth_states'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -14,6 +14,9 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   session_charges: ['INSERT', 'SELECT', 'UPDATE'],
   // Refunds are opened and answered, never deleted.
   session_refunds: ['INSERT', 'SELECT', 'UPDATE'],
+  // Payouts are opened, sent and answered; disputes opened and stepped; neither is ever deleted.
+  session_payouts: ['INSERT', 'SELECT', 'UPDATE'],
+  session_disputes: ['INSERT', 'SELECT', 'UPDATE'],
   tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
   // A deleted meeting is forgotten so its key may make a new one.
   video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
@@ -100,6 +103,19 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       );
       expect(refundColumns).toEqual(
         ['amount_ttd', 'answered_at', 'attempt', 'calls', 'currency', 'failure_code', 'fee_ttd', 'payout_ttd', 'reason', 'refund', 'requested_at', 'requested_by', 'session_id', 'status', 'updated_at'].map(
+          (column) => ({ role: 'authenticated', column }),
+        ),
+      );
+      const { rows: payoutColumns } = await client.query(
+        `select r.role, a.attname as column
+         from pg_attribute as a cross join unnest(array['anon', 'authenticated']) as r (role)
+         where a.attrelid = 'public.session_payouts'::regclass and a.attnum > 0 and not a.attisdropped
+           and has_column_privilege(r.role, a.attrelid, a.attnum, 'SELECT')
+         order by 1, 2`,
+      );
+      // A payout without its key and the transfer's reference (the core's PublicPayout).
+      expect(payoutColumns).toEqual(
+        ['amount_ttd', 'answered_at', 'calls', 'currency', 'due_at', 'failure_code', 'payout', 'requested_at', 'sent_at', 'session_id', 'status', 'timing', 'updated_at'].map(
           (column) => ({ role: 'authenticated', column }),
         ),
       );
@@ -209,6 +225,10 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         'truncate public.session_charges',
         'truncate public.sessions cascade',
         `delete from public.session_charges`,
+        `delete from public.session_payouts`,
+        `delete from public.session_disputes`,
+        'truncate public.session_payouts',
+        'truncate public.session_disputes',
         `delete from public.sessions`,
         `delete from public.tutor_video_provider_connections`,
         `update public.session_events set actor = 'x'`,

@@ -61,6 +61,7 @@ export function createRawReader(client: SqlClient): RawStorageReader {
     claimedUntil: date(r.claimed_until),
     createdAt: must(r.created_at),
     updatedAt: must(r.updated_at),
+    payoutTiming: r.payout_timing,
   });
 
   const toEvent = (r: Record<string, any>): SessionEvent => ({
@@ -333,7 +334,8 @@ export function createRawReader(client: SqlClient): RawStorageReader {
            finalized_at = $23::timestamptz, cancelled_by = $24,
            charge_amount_ttd = $25::bigint / 100.0, payout_amount_ttd = $26::bigint / 100.0, platform_fee_ttd = $27::bigint / 100.0,
            charge_status = $28, charge_idempotency_key = $29, charge_attempts = $30, charge_reference = $31,
-           claimed_until = $32::timestamptz, created_at = $33::timestamptz, updated_at = $34::timestamptz
+           claimed_until = $32::timestamptz, created_at = $33::timestamptz, updated_at = $34::timestamptz,
+           payout_timing = $35
          where id = $1::uuid returning id`,
         [
           s.id, s.bookingId, s.tutorId, s.studentId, s.status, s.version,
@@ -346,6 +348,7 @@ export function createRawReader(client: SqlClient): RawStorageReader {
           money(s.chargeAmountMinor), money(s.payoutAmountMinor), money(s.platformFeeMinor),
           s.chargeStatus, s.chargeIdempotencyKey, s.chargeAttempts, s.chargeReference,
           at(s.claimedUntil), at(s.createdAt), at(s.updatedAt),
+          s.payoutTiming,
         ],
       );
     },

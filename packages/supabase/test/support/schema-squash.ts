@@ -66,19 +66,12 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{
     to: `(${DERIVED_KEY})`,
     count: 2,
   },
-  {
-    // A comment inside the body of itutor_apply_charge_writes_in_batch (so part of the function's
-    // definition) named a migration file that no longer exists; it points at the function's own comment,
-    // which now carries that explanation.
-    reason: 'a comment in the body of itutor_apply_charge_writes_in_batch no longer names a removed migration file',
-    from: 'on the ledger alone (see 20261125000810).',
-    to: 'on the ledger alone (see the comment above the function).',
-    count: 1,
-  },
-  // Two differences of the chain are no longer listed because the third release's delta restates the
+  // Four differences of the chain are no longer listed because the third release's delta restates the
   // objects they were in, whole, as the first release has them: the claim
-  // (itutor_claim_sessions_for_settlement, which also runs with enable_seqscan off) and the frozen-outcome
-  // trigger (sessions_final_outcome_is_frozen, whose WHEN clause also holds the keeps-outcome test).
+  // (itutor_claim_sessions_for_settlement, which also runs with enable_seqscan off), the frozen-outcome
+  // trigger (sessions_final_outcome_is_frozen, whose WHEN clause also holds the keeps-outcome test), and
+  // (issue #23) itutor_apply_charge_writes_in_batch (a comment in its body named a removed migration file)
+  // and itutor_ledger_change_is_valid (without its SET clause, so that it inlines).
   //
   // The next one adds a SET clause to a function. pg_dump and pg_get_functiondef indent a function's SET
   // lines differently (four spaces, one), so it matches with a pattern that captures the indentation
@@ -92,15 +85,15 @@ export const INTENDED_DIFFERENCES: ReadonlyArray<{
     count: 1,
   },
   {
-    // Two small pure SQL functions lose their SET clause so that the planner inlines them into their
-    // callers (as itutor_session_keeps_outcome and itutor_session_row_json always were): a call through a
-    // SET clause saves and restores the setting, about 9 µs each. They reference only their arguments and
-    // built-in operators; every caller runs with search_path = ''. (itutor_session_work_kinds, the third,
-    // is restated whole by the delta, without its SET clause.)
-    reason: 'itutor_ledger_change_is_valid and itutor_parse_uuid have no SET search_path (they inline)',
-    from: /((?:itutor_ledger_change_is_valid\(p_change jsonb, p_session_id text\)|itutor_parse_uuid\(value text\))[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
+    // A small pure SQL function loses its SET clause so that the planner inlines it into its callers (as
+    // itutor_session_keeps_outcome and itutor_session_row_json always were): a call through a SET clause
+    // saves and restores the setting, about 9 µs each. It references only its argument and built-in
+    // operators; every caller runs with search_path = ''. (itutor_session_work_kinds and
+    // itutor_ledger_change_is_valid, the others, are restated whole by the delta, without their SET clause.)
+    reason: 'itutor_parse_uuid has no SET search_path (it inlines)',
+    from: /(itutor_parse_uuid\(value text\)[^$]*?IMMUTABLE(?: PARALLEL SAFE)?)\n\s*SET search_path TO ''/g,
     to: '$1',
-    count: 2,
+    count: 1,
   },
   // A function the chain did not have: itutor_find_session_with_attendance, a session and its attendance
   // in one call (the adapter sends it when a no-show reads both side by side: one round trip, not two).

@@ -124,7 +124,34 @@ export function runTimeZoneSuite(
     await createSqlMeetSubscriptionStore(db.client).save({
       space: 'spaces/tz', tutorId: 'tutor-a', subscription: 'subscriptions/tz', expireTime: at('2026-03-29T00:59:59.500Z'), keepUntil: at('2026-11-01T09:30:00.000Z'),
     });
-    return { far, due, paid, lost };
+    const { review, disputed } = await seedPayouts(adapter, write);
+    return { far, due, paid, lost, review, disputed };
+  }
+
+  /**
+   * Two after_review sessions paid the night Europe moves its clocks back: one whose payout was sent and
+   * answered unknown (a row with every instant set, on the payout run's list), one held by its open dispute.
+   */
+  async function seedPayouts(adapter: ReturnType<typeof createSqlAdapter>, write: (from: Session, result: ReturnType<typeof transition>) => SessionWrite) {
+    const step = async (s: Session, command: Parameters<typeof transition>[1], now: Date) => (await adapter.sessions.applyWrites([write(s, transition(s, command, now))]))[0]!;
+    const ledger = async (id: string) => ({
+      charges: await adapter.charges.listBySession(id),
+      refunds: await adapter.refunds.listBySession(id),
+      payouts: await adapter.payouts.listBySession(id),
+      dispute: await adapter.disputes.findBySession(id),
+    });
+    const paidAfterReview = async (n: number) => {
+      const s = buildSession({ id: uuid(n), bookingId: `tz-review-${n}`, scheduledStartAt: at('2026-10-25T00:15:00.000Z'), durationMinutes: 45, payoutTiming: 'after_review' });
+      await adapter.sessions.insert(s, []);
+      const settled = await step(s, { type: 'SETTLE' }, s.scheduledEndAt);
+      return step(settled, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'succeeded', reference: `pi_tz_${n}` } }, at('2026-10-25T01:00:30.250Z'));
+    };
+    const review = await paidAfterReview(6);
+    const sent = await step(review, { type: 'SEND_PAYOUT', payout: 1, ledger: await ledger(review.id) }, at('2026-10-28T01:30:00.125Z'));
+    await step(sent, { type: 'RECORD_PAYOUT_RESULT', payout: 1, result: { status: 'unknown', reason: 'timeout', reference: null }, payouts: await adapter.payouts.listBySession(review.id) }, at('2026-10-28T01:30:05.500Z'));
+    const disputed = await paidAfterReview(7);
+    await step(disputed, { type: 'OPEN_DISPUTE', actorId: disputed.studentId, reason: 'ended_early', message: 'It ended early', ledger: await ledger(disputed.id) }, at('2026-10-25T02:30:00.750Z'));
+    return { review, disputed };
   }
 
   /** One call per function returning jsonb: [function, SQL, params]. Mutating ones run in a rolled-back transaction. */
@@ -197,6 +224,12 @@ export function runTimeZoneSuite(
       ['itutor_refund_json', `select public.itutor_refund_json(r) as r from public.session_refunds as r where r.session_id = $1`, [seeded.paid.id]],
       ['itutor_list_session_refunds', `select public.itutor_list_session_refunds($1) as r`, [seeded.paid.id]],
       ['itutor_list_refunds_to_retry', `select public.itutor_list_refunds_to_retry('2030-01-01T00:00:00Z', 10) as r`, []],
+      ['itutor_payout_json', `select public.itutor_payout_json(p) as r from public.session_payouts as p where p.session_id = $1`, [seeded.review.id]],
+      ['itutor_list_session_payouts', `select public.itutor_list_session_payouts($1) as r`, [seeded.review.id]],
+      ['itutor_list_due_payouts', `select public.itutor_list_due_payouts('2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z', 10) as r`, []],
+      ['itutor_dispute_json', `select public.itutor_dispute_json(d) as r from public.session_disputes as d where d.session_id = $1`, [seeded.disputed.id]],
+      ['itutor_find_session_dispute', `select public.itutor_find_session_dispute($1) as r`, [seeded.disputed.id]],
+      ['itutor_list_unresolved_disputes', `select public.itutor_list_unresolved_disputes(10) as r`, []],
       ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
       ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
       ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
@@ -289,6 +322,16 @@ export function runTimeZoneSuite(
             ['2026-11-01T08:16:30.250Z', '2026-11-01T08:16:31.000Z'],
           ]);
           expect((await adapter.connections.findTokens('tutor-a'))?.expiresAt?.toISOString(), zone).toBe('2026-10-04T02:00:00.000Z');
+          const payouts = await adapter.payouts.listBySession(seeded.review.id);
+          expect(payouts.map((p) => [p.requestedAt, p.dueAt, p.sentAt, p.answeredAt].map((d) => d?.toISOString())), zone).toEqual([
+            ['2026-10-25T01:00:30.250Z', '2026-10-28T01:00:00.000Z', '2026-10-28T01:30:00.125Z', '2026-10-28T01:30:05.500Z'],
+          ]);
+          const due = { now: new Date('2030-01-01T00:00:00.000Z'), resendBefore: new Date('2026-10-28T01:30:05.500Z'), limit: 10 };
+          expect((await adapter.payouts.listDue(due)).map((p) => p.sessionId), zone).toEqual([seeded.review.id]);
+          expect(await adapter.payouts.listDue({ ...due, resendBefore: new Date('2026-10-28T01:30:05.499Z') }), zone).toEqual([]);
+          const dispute = await adapter.disputes.findBySession(seeded.disputed.id);
+          expect([dispute?.openedAt.toISOString(), dispute?.updatedAt.toISOString()], zone).toEqual(['2026-10-25T02:30:00.750Z', '2026-10-25T02:30:00.750Z']);
+          expect((await adapter.disputes.listUnresolved({ limit: 10 })).map((d) => d.sessionId), zone).toEqual([seeded.disputed.id]);
         } finally {
           await close();
         }

@@ -3,7 +3,7 @@
 -- default, so the migration revokes it. The timing functions and the status rule (itutor_is_final_status,
 -- which the triggers ask for every writer) are pure and stay public.
 begin;
-select plan(48);
+select plan(58);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -48,6 +48,12 @@ select throws_ok($$ select public.itutor_apply_charge_writes_in_batch('[]') $$, 
 select throws_ok($$ select public.itutor_list_session_refunds('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read refunds (keys, references) through the functions');
 select throws_ok($$ select public.itutor_list_refunds_to_retry(now(), 10) $$, '42501', null, 'a tutor cannot list the refunds to retry');
 select throws_ok($$ select public.itutor_apply_refund_change('{}') $$, '42501', null, 'a tutor cannot write a refund through the functions');
+select throws_ok($$ select public.itutor_list_session_payouts('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read payouts (keys, references) through the functions');
+select throws_ok($$ select public.itutor_list_due_payouts(now(), now(), 10) $$, '42501', null, 'a tutor cannot list the payouts due');
+select throws_ok($$ select public.itutor_apply_payout_change('{}') $$, '42501', null, 'a tutor cannot write a payout through the functions');
+select throws_ok($$ select public.itutor_find_session_dispute('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read a dispute through the functions (the table, under RLS, is theirs to read)');
+select throws_ok($$ select public.itutor_list_unresolved_disputes(10) $$, '42501', null, 'a tutor cannot list the platform''s dispute queue');
+select throws_ok($$ select public.itutor_apply_dispute_change('{}') $$, '42501', null, 'a tutor cannot write a dispute through the functions');
 select throws_ok($$ select public.itutor_remember_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot remember a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot forget a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_events_before(now()) $$, '42501', null, 'a tutor cannot prune Stripe events through the functions');
@@ -69,6 +75,10 @@ select is(public.itutor_find_video_meeting('zoom', 'itutor-booking-a') ->> 'join
 select is(public.itutor_list_session_charges('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads the ledger through the functions');
 select is(public.itutor_list_sessions_needing_attention(10), '[]'::jsonb, 'the service role lists the charges needing attention');
 select is(public.itutor_list_session_refunds('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads refunds through the functions');
+select is(public.itutor_list_session_payouts('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads payouts through the functions');
+select is(public.itutor_list_due_payouts(now(), now(), 10), '[]'::jsonb, 'the service role lists the payouts due');
+select is(public.itutor_find_session_dispute('aaaaaaaa-0000-4000-8000-00000000000a'), null, 'the service role reads disputes through the functions');
+select is(public.itutor_list_unresolved_disputes(10), '[]'::jsonb, 'the service role lists the unresolved disputes');
 select is(public.itutor_remember_stripe_event('evt_functions'), true, 'the service role remembers Stripe events through the functions');
 select is(public.itutor_consume_oauth_state(encode(sha256('functions'::bytea), 'hex'), now() + interval '1 hour', now()), true, 'the service role consumes OAuth states through the functions');
 select is(public.itutor_find_session_by_meeting('zoom', '8000000001') ->> 'id', 'aaaaaaaa-0000-4000-8000-00000000000a', 'the service role finds a session by its meeting');

@@ -1,0 +1,4 @@
+import { createPgliteDatabase } from './support/db';
+import { runPayoutStorageSuite } from './support/payouts-suite';
+
+runPayoutStorageSuite('PGlite', createPgliteDatabase);
