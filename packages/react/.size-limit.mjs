@@ -70,6 +70,35 @@ export default hostBudgets(import.meta.url, [
     limit: '2.75 kB',
   },
   {
+    name: 'react "/disputes": whole entry (useDispute, OpenDisputeButton, DisputePanel) with what it pulls from "." and the core (same exclusions)',
+    import: { '@itutor/sessions-react/disputes': '*' },
+    external: REACT_PEERS,
+    // 9.19 kB: the hook and the core client's read and write, both components, their Radix dialogs' markup,
+    // formatMoney, and every default text (DEFAULT_DISPUTE_LABELS). A page pays only for what it imports (below).
+    limit: '9.6 kB',
+  },
+  {
+    name: 'react "/disputes": OpenDisputeButton alone, tree-shaken (same exclusions)',
+    import: { '@itutor/sessions-react/disputes': '{ OpenDisputeButton }' },
+    external: REACT_PEERS,
+    // 5.19 kB: the student's report dialog, the hook, and only its own texts (the labels are kept in parts).
+    limit: '5.45 kB',
+  },
+  {
+    name: 'react "/disputes": DisputePanel alone, tree-shaken (same exclusions)',
+    import: { '@itutor/sessions-react/disputes': '{ DisputePanel }' },
+    external: REACT_PEERS,
+    // 7.9 kB: the facts, the timeline, every step's dialog and fields, the exact money parsing, the hook.
+    limit: '8.25 kB',
+  },
+  {
+    name: 'react "/disputes": useDispute alone, tree-shaken (same exclusions)',
+    import: { '@itutor/sessions-react/disputes': '{ useDispute }' },
+    external: REACT_PEERS,
+    // 2.57 kB: the hook, the shared context and the core client (getDisputeView, postSessionAction, the action store).
+    limit: '2.8 kB',
+  },
+  {
     name: 'react "/testing": whole entry (the manual clock) with the core "/testing" code it pulls (same exclusions)',
     import: { '@itutor/sessions-react/testing': '*' },
     external: REACT_PEERS,

@@ -11,7 +11,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * `testing` entry (a manual clock) is a plain module and gets no directive. The `connect` entry
  * (`ConnectVideoProvider`) is a client module too; it imports the main entry by the package's own name
  * (external), so both share one `SessionClockProvider` context instead of each bundling a copy; so does
- * the `attendance` entry (`useSessionAttendance`, `SessionAttendanceStatus`).
+ * the `attendance` entry (`useSessionAttendance`, `SessionAttendanceStatus`) and the `disputes` entry
+ * (`useDispute`, `OpenDisputeButton`, `DisputePanel`).
  */
 export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
   return {
@@ -20,6 +21,7 @@ export function buildOptions(outDir: string, extra: Partial<Options> = {}): Opti
       testing: here('./src/testing.ts'),
       connect: here('./src/connect.ts'),
       attendance: here('./src/attendance.ts'),
+      disputes: here('./src/disputes.ts'),
     },
     outDir,
     format: ['esm', 'cjs'],

@@ -7,6 +7,7 @@ const entries = {
   testing: () => import('../src/testing'),
   connect: () => import('../src/connect'),
   attendance: () => import('../src/attendance'),
+  disputes: () => import('../src/disputes'),
 } as const;
 
 describe('@itutor/sessions-react API reports', () => {

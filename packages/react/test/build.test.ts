@@ -70,6 +70,25 @@ describe('the attendance entry', () => {
   });
 });
 
+describe('the disputes entry', () => {
+  it("starts with 'use client' in both ESM and CJS", async () => {
+    expect(startsWithUseClient(await readFile(join(out, 'disputes.js'), 'utf8'))).toBe(true);
+    expect(startsWithUseClient(await readFile(join(out, 'disputes.cjs'), 'utf8'))).toBe(true);
+  });
+
+  it('imports the main entry by name (one SessionClockProvider context), the core client and radix, bundling none of them', async () => {
+    const esm = await readFile(join(out, 'disputes.js'), 'utf8');
+    expect(esm).toMatch(/import \{[^}]*useSessionContext[^}]*\} from "@itutor\/sessions-react"/);
+    expect(esm).toMatch(/from "@itutor\/sessions-core\/client"/);
+    expect(esm).toMatch(/from "@radix-ui\/react-dialog"/);
+    expect(esm).not.toMatch(/function useSessionContext|function createSessionClock|function getDisputeView|function formatMoney|zod/);
+  });
+
+  it('leaves the main entry without the dispute code', async () => {
+    expect(await readFile(join(out, 'index.js'), 'utf8')).not.toMatch(/useDispute|DisputePanel|OpenDisputeButton|getDisputeView/);
+  });
+});
+
 describe('the connect entry', () => {
   it('imports the main entry by name instead of bundling a second SessionClockProvider context', async () => {
     const esm = await readFile(join(out, 'connect.js'), 'utf8');
@@ -90,7 +109,7 @@ describe("'use client' in the sources", () => {
     for (const file of files) {
       const code = await readFile(join(src, file), 'utf8');
       // The entries re-export client modules, so each is a client boundary itself (and tsup keeps its directive).
-      const usesReact = ['index.ts', 'connect.ts', 'attendance.ts'].includes(file) || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      const usesReact = ['index.ts', 'connect.ts', 'attendance.ts', 'disputes.ts'].includes(file) || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
       const hasDirective = startsWithUseClient(code);
       expect.soft(hasDirective, `${file}: 'use client' ${usesReact ? 'missing' : 'not needed'}`).toBe(usesReact);
       if (hasDirective) marked.push(file);
@@ -99,15 +118,21 @@ describe("'use client' in the sources", () => {
       [
         'CancelSessionButton.tsx',
         'ConnectVideoProvider.tsx',
+        'DisputePanel.tsx',
+        'DisputeSteps.tsx',
         'MarkNoShowButton.tsx',
+        'OpenDisputeButton.tsx',
         'ReportTutorAbsentButton.tsx',
         'SessionJoinButton.tsx',
         'action.ts',
         'attendance.ts',
         'connect.ts',
         'context.ts',
+        'dispute-parts.tsx',
+        'disputes.ts',
         'hooks.ts',
         'index.ts',
+        'useDispute.ts',
         'useRescheduleSession.ts',
         'useSessionAttendance.ts',
       ].sort(),

@@ -3,7 +3,9 @@ import { DEFAULT_POLICY, toSessionJson } from '@itutor/sessions-core';
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import * as connect from '../src/connect';
+import * as disputes from '../src/disputes';
 import * as entry from '../src/index';
+import { DISPUTE_SESSION_ID, disputeView } from './dispute-fixtures';
 import { CONNECTED_AT, at, connectionJson, makeConnection, makeSession } from './fixtures';
 
 describe('the package entry in a plain server environment', () => {
@@ -68,5 +70,35 @@ describe('the connect entry in a plain server environment', () => {
     const date = new Intl.DateTimeFormat('en-TT', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(CONNECTED_AT);
     expect(html).toContain(`Connected on ${date}`); // 10 Jan 2026, 2:30 pm
     expect(html).toMatch(/datetime="2026-01-10T14:30:00.000Z"/i); // React writes `dateTime`; HTML attributes ignore case
+  });
+});
+
+describe('the disputes entry in a plain server environment', () => {
+  it('renders the report button and the panel from an initial view, with no DOM and no request', () => {
+    const { useDispute, OpenDisputeButton, DisputePanel } = disputes;
+    const requests: string[] = [];
+    const fetch = (async (input: RequestInfo | URL) => {
+      requests.push(String(input));
+      throw new Error('no request during a server render');
+    }) as typeof globalThis.fetch;
+    function Page() {
+      const dispute = useDispute(DISPUTE_SESSION_ID, { initialView: disputeView('none', 'student'), fetch });
+      return (
+        <>
+          <OpenDisputeButton sessionId={DISPUTE_SESSION_ID} dispute={dispute} />
+          <DisputePanel sessionId={DISPUTE_SESSION_ID} dispute={dispute} />
+        </>
+      );
+    }
+    const html = renderToString(
+      <entry.SessionClockProvider initialNow={at(600)} timeZone="UTC" locale="en-US">
+        <Page />
+      </entry.SessionClockProvider>,
+    );
+    expect(html).toContain('data-itutor="dispute-open" data-state="available"');
+    expect(html).toContain('Report a problem');
+    expect(html).toContain('No problem has been reported for this session.');
+    expect(html).toMatch(/Scheduled: TTD\s135\.00, to be paid Jan 18, 2026, 4:00\sPM\./);
+    expect(requests).toEqual([]);
   });
 });
