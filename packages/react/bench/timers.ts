@@ -46,7 +46,7 @@ const session = (i: number) =>
   toSessionJson({
     id: `session-${i}`, bookingId: `b-${i}`, tutorId: 't', studentId: 's', status: 'SCHEDULED', version: 1,
     ...computeSessionTimings(new Date(START + (i % 10) * 1000), 60),
-    priceMinor: 15_000, currency: 'TTD', provider: 'zoom', studentJoinedAt: null, tutorJoinedAt: null,
+    priceMinor: 15_000, currency: 'TTD', payoutTiming: 'with_charge', provider: 'zoom', studentJoinedAt: null, tutorJoinedAt: null,
     meetingEndedAt: null, finalizedAt: null, cancelledBy: null, chargeAmountMinor: null, payoutAmountMinor: null,
     platformFeeMinor: null, chargeStatus: 'none', chargeAttempts: 0, createdAt: new Date(START), updatedAt: new Date(START),
   }, { policy: DEFAULT_POLICY });

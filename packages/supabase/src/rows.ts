@@ -335,6 +335,7 @@ export function payoutToRow(p: Payout): Json {
     calls: p.calls,
     requested_at: iso(p.requestedAt),
     sent_at: isoOrNull(p.sentAt),
+    refunds_before: p.refundsBefore,
     answered_at: isoOrNull(p.answeredAt),
   };
 }
@@ -355,6 +356,7 @@ export function rowToPayout(r: Json): Payout {
     calls: int(r.calls),
     requestedAt: instant(r.requested_at, 'requested_at'),
     sentAt: instantOrNull(r.sent_at, 'sent_at'),
+    refundsBefore: r.refunds_before === null || r.refunds_before === undefined ? null : int(r.refunds_before),
     answeredAt: instantOrNull(r.answered_at, 'answered_at'),
   };
 }
@@ -407,7 +409,15 @@ export function ledgerWriteToRow(w: LedgerWrite): Json {
     case 'payout_open':
       return { type: 'payout_open', payout: payoutToRow(w.payout) };
     case 'payout_send':
-      return { type: 'payout_send', session_id: w.sessionId, payout: w.payout, status: w.status, amount_ttd: centsToDecimal(w.amountMinor), sent_at: iso(w.sentAt) };
+      return {
+        type: 'payout_send',
+        session_id: w.sessionId,
+        payout: w.payout,
+        status: w.status,
+        amount_ttd: centsToDecimal(w.amountMinor),
+        sent_at: iso(w.sentAt),
+        refunds_before: w.refundsBefore,
+      };
     case 'payout_answer':
       return { type: 'payout_answer', session_id: w.sessionId, payout: w.payout, ...answerColumns(w) };
     case 'dispute_open':

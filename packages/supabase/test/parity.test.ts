@@ -426,6 +426,7 @@ describe('SQL ↔ TypeScript parity', () => {
     calls: 3,
     requestedAt: new Date('2026-05-04T11:00:00.000Z'),
     sentAt: new Date('2026-05-04T11:00:00.001Z'),
+    refundsBefore: 3,
     answeredAt: new Date('2026-05-04T11:05:00.123Z'),
   };
 

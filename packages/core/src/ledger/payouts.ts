@@ -281,7 +281,8 @@ export function recordPayoutResult(ctx: TransitionContext, number: number, answe
   }
   const events = [ctx.event('payout.failed', SYSTEM_ACTOR, { ...facts, failureCode, ...(halted ? { halted: true } : {}) })];
   if (!halted && number < policy.maxChargeAttempts) {
-    const next = newPayoutRow(session, number + 1, row.amountMinor, now, now);
+    // Opens for the outcome's payout, as every scheduled row does: sending it fixes what is left after refunds.
+    const next = newPayoutRow(session, number + 1, session.payoutAmountMinor ?? row.amountMinor, now, now);
     return accepted(ctx.next({}), events, [write, { type: 'payout_open', payout: next }]);
   }
   events.push(ctx.event('payout.needs_attention', SYSTEM_ACTOR, { ...facts, reason: halted ? 'gateway_halted' : 'attempts_exhausted', code: failureCode }));

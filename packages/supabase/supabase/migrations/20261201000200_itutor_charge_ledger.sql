@@ -577,7 +577,7 @@ create policy "The service role can record refund answers"
 -- Payout rows are written only as ledger changes of a session write (itutor_apply_session_writes), in the
 -- same transaction as the session's compare-and-set:
 --   { "type": "payout_open", "payout": <session_payouts row> }
---   { "type": "payout_send", "session_id", "payout", "status" (pending | cancelled), "amount_ttd", "sent_at" }
+--   { "type": "payout_send", "session_id", "payout", "status" (pending | cancelled), "amount_ttd", "sent_at", "refunds_before" }
 --   { "type": "payout_answer", "session_id", "payout", "status", "gateway_reference", "failure_code", "answered_at" }
 
 create table public.session_payouts (
@@ -603,6 +603,9 @@ create table public.session_payouts (
     constraint session_payouts_calls_is_not_negative check (calls >= 0),
   requested_at timestamptz not null,
   sent_at timestamptz,
+  -- The session's last refund number when it was sent: a refund numbered above it reverses the transfer.
+  refunds_before integer
+    constraint session_payouts_refunds_before_is_not_negative check (refunds_before >= 0),
   answered_at timestamptz,
   updated_at timestamptz not null default now(),
 
@@ -611,7 +614,8 @@ create table public.session_payouts (
     foreign key (session_id) references public.sessions (id) on update restrict on delete restrict,
   -- Sent (or cancelled) exactly when it left scheduled; a cancelled payout pays nothing.
   constraint session_payouts_sent_when_not_scheduled check ((status = 'scheduled') = (sent_at is null)),
-  constraint session_payouts_cancelled_pays_nothing check (status <> 'cancelled' or amount_ttd = 0)
+  constraint session_payouts_cancelled_pays_nothing check (status <> 'cancelled' or amount_ttd = 0),
+  constraint session_payouts_refunds_before_when_sent check ((status = 'scheduled') = (refunds_before is null))
 );
 
 alter table public.session_payouts enable row level security;
@@ -729,11 +733,15 @@ begin
       raise exception 'payout % of session %: cancelled only with nothing left to pay (%)', old.payout, old.session_id, coalesce(v_left, 0)
         using errcode = 'check_violation';
     end if;
+    if new.refunds_before is distinct from coalesce((select max(r.refund) from public.session_refunds as r where r.session_id = new.session_id), 0) then
+      raise exception 'payout % of session %: refunds_before must be the session''s last refund number', old.payout, old.session_id
+        using errcode = 'check_violation';
+    end if;
     return new;
   end if;
 
   -- Sent (pending, unknown): it only takes answers.
-  if new.amount_ttd <> old.amount_ttd or new.sent_at is distinct from old.sent_at
+  if new.amount_ttd <> old.amount_ttd or new.sent_at is distinct from old.sent_at or new.refunds_before is distinct from old.refunds_before
      or not (new.status in ('unknown', 'succeeded', 'failed', 'halted') or (new.status = old.status and new.calls = old.calls)) then
     raise exception 'payout % of session %: a sent payout only takes an answer (unknown, succeeded, failed or halted)', old.payout, old.session_id
       using errcode = 'check_violation';
@@ -883,7 +891,7 @@ revoke all on table public.session_payouts from public, anon, authenticated, ser
 
 grant select (
   session_id, payout, timing, amount_ttd, currency, status, due_at, failure_code, calls,
-  requested_at, sent_at, answered_at, updated_at
+  requested_at, sent_at, refunds_before, answered_at, updated_at
 ) on table public.session_payouts to authenticated;
 
 grant select, insert, update on table public.session_payouts to service_role;

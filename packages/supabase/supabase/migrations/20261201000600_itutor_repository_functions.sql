@@ -282,11 +282,11 @@ begin
   if p_change ->> 'type' = 'payout_open' then
     insert into public.session_payouts (
       session_id, payout, idempotency_key, timing, amount_ttd, currency, status, due_at,
-      gateway_reference, failure_code, calls, requested_at, sent_at, answered_at
+      gateway_reference, failure_code, calls, requested_at, sent_at, refunds_before, answered_at
     )
     select
       p.session_id, p.payout, p.idempotency_key, p.timing, p.amount_ttd, p.currency, p.status, p.due_at,
-      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.answered_at
+      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.refunds_before, p.answered_at
     from jsonb_populate_record(null::public.session_payouts, p_change -> 'payout') as p;
   elsif p_change ->> 'type' = 'payout_send' then
     update public.session_payouts as p
@@ -294,6 +294,7 @@ begin
       status = p_change ->> 'status',
       amount_ttd = (p_change ->> 'amount_ttd')::numeric,
       sent_at = (p_change ->> 'sent_at')::timestamptz,
+      refunds_before = (p_change ->> 'refunds_before')::integer,
       updated_at = now()
     where p.session_id = (p_change ->> 'session_id')::uuid and p.payout = (p_change ->> 'payout')::integer;
     if not found then
@@ -700,11 +701,11 @@ begin
   if v_payouts is not null then
     insert into public.session_payouts (
       session_id, payout, idempotency_key, timing, amount_ttd, currency, status, due_at,
-      gateway_reference, failure_code, calls, requested_at, sent_at, answered_at
+      gateway_reference, failure_code, calls, requested_at, sent_at, refunds_before, answered_at
     )
     select
       p.session_id, p.payout, p.idempotency_key, p.timing, p.amount_ttd, p.currency, p.status, p.due_at,
-      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.answered_at
+      p.gateway_reference, p.failure_code, p.calls, p.requested_at, p.sent_at, p.refunds_before, p.answered_at
     from jsonb_populate_recordset(null::public.session_payouts, v_payouts) as p;
   end if;
 

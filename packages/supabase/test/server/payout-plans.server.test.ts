@@ -59,7 +59,7 @@ async function seed(client: pg.Pool) {
   await client.query(`
     begin;
     set local session_replication_role = replica;
-    update public.session_payouts as p set status = 'succeeded', sent_at = p.due_at, answered_at = p.due_at + interval '1 second',
+    update public.session_payouts as p set status = 'succeeded', sent_at = p.due_at, refunds_before = 0, answered_at = p.due_at + interval '1 second',
       gateway_reference = 'tr_' || p.session_id, calls = 1
     from public.sessions as s where s.id = p.session_id and s.booking_id like 'settled-%';
     insert into public.session_disputes (session_id, status, reason, opened_by, opened_at, resolution, refund_ttd, resolved_by, resolved_by_role, resolved_at, updated_at)
@@ -72,7 +72,7 @@ async function seed(client: pg.Pool) {
     insert into public.session_disputes (session_id, status, reason, opened_by, opened_at, updated_at)
     select s.id, 'open', 'tutor_absent', s.student_id, s.finalized_at + interval '1 hour', s.finalized_at + interval '1 hour'
     from public.sessions as s where s.booking_id in (select 'open-' || i from generate_series(1, 10) as i);
-    update public.session_payouts as p set status = 'pending', sent_at = p.due_at
+    update public.session_payouts as p set status = 'pending', sent_at = p.due_at, refunds_before = 0
     from public.sessions as s where s.id = p.session_id and s.booking_id in (select 'open-' || i from generate_series(11, 30) as i);
     update public.session_payouts as p set status = 'unknown', failure_code = 'timeout', calls = 1, answered_at = p.due_at + interval '5 seconds'
     from public.sessions as s where s.id = p.session_id and s.booking_id in (select 'open-' || i from generate_series(11, 20) as i);

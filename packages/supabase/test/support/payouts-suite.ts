@@ -249,7 +249,7 @@ export function runPayoutStorageSuite(name: string, open: () => Promise<TestData
           expectedVersion: disputed.session.version,
           next: { ...disputed.session, version: disputed.session.version + 1, updatedAt: dueOf() },
           events: [],
-          ledger: [{ type: 'payout_send', sessionId: id(1), payout: 1, status: 'pending', amountMinor: 9_000, sentAt: dueOf() }],
+          ledger: [{ type: 'payout_send', sessionId: id(1), payout: 1, status: 'pending', amountMinor: 9_000, sentAt: dueOf(), refundsBefore: 1 }],
         };
         await expect(adapter.sessions.applyWrites([forced])).rejects.toBeDefined();
         expect((await adapter.sessions.findById(id(1)))?.version).toBe(disputed.session.version);
@@ -259,7 +259,7 @@ export function runPayoutStorageSuite(name: string, open: () => Promise<TestData
         const wrong = { ...forced, expectedVersion: released.session.version, next: { ...released.session, version: released.session.version + 1 }, ledger: [{ ...forced.ledger![0]!, amountMinor: 13_500 } as LedgerWrite] };
         await expect(adapter.sessions.applyWrites([wrong])).rejects.toBeDefined();
         const sent = await send(adapter, released.session, 1, dueOf());
-        expect(sent.ledger).toEqual([{ type: 'payout_send', sessionId: id(1), payout: 1, status: 'pending', amountMinor: 9_000, sentAt: dueOf() }]);
+        expect(sent.ledger).toEqual([{ type: 'payout_send', sessionId: id(1), payout: 1, status: 'pending', amountMinor: 9_000, sentAt: dueOf(), refundsBefore: 1 }]);
         expect(await adapter.payouts.listBySession(id(1))).toMatchObject([{ payout: 1, status: 'pending', amountMinor: 9_000, sentAt: dueOf(), calls: 0 }]);
         const unknown = await answer(adapter, sent.session, 1, { status: 'unknown', reason: 'timeout', reference: null }, at(dueOf(), MINUTE));
         await answer(adapter, unknown.session, 1, { status: 'succeeded', reference: 'tr_1' }, at(dueOf(), 2 * MINUTE));
@@ -366,7 +366,7 @@ export function runPayoutStorageSuite(name: string, open: () => Promise<TestData
             [review.session, { type: 'payout_open', payout: { ...payout, payout: 2, idempotencyKey: 'k-2', amountMinor: 100 } }, 'an opening for another amount'],
             [review.session, { type: 'payout_open', payout: { ...payout, payout: 2 } }, 'a reused key'],
             [review.session, { type: 'payout_answer', sessionId: id(1), payout: 1, status: 'succeeded', gatewayReference: 'tr', failureCode: null, answeredAt: dueOf() }, 'an answer before it was sent'],
-            [review.session, { type: 'payout_send', sessionId: id(1), payout: 9, status: 'pending', amountMinor: 13_500, sentAt: dueOf() }, 'a payout that does not exist'],
+            [review.session, { type: 'payout_send', sessionId: id(1), payout: 9, status: 'pending', amountMinor: 13_500, sentAt: dueOf(), refundsBefore: 0 }, 'a payout that does not exist'],
           ];
           for (const [s, change, what] of bad) {
             const error = await target.sessions.applyWrites([{ expectedVersion: s.version, next: { ...s, version: s.version + 1 }, events: [], ledger: [change] }]).then(

@@ -115,7 +115,7 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
       );
       // A payout without its key and the transfer's reference (the core's PublicPayout).
       expect(payoutColumns).toEqual(
-        ['amount_ttd', 'answered_at', 'calls', 'currency', 'due_at', 'failure_code', 'payout', 'requested_at', 'sent_at', 'session_id', 'status', 'timing', 'updated_at'].map(
+        ['amount_ttd', 'answered_at', 'calls', 'currency', 'due_at', 'failure_code', 'payout', 'refunds_before', 'requested_at', 'sent_at', 'session_id', 'status', 'timing', 'updated_at'].map(
           (column) => ({ role: 'authenticated', column }),
         ),
       );

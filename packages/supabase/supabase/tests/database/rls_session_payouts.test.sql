@@ -6,7 +6,7 @@
 -- them. Then the payout rules, which hold for every writer (the table owner included), and the session's
 -- payout timing, frozen once it is final.
 begin;
-select plan(74);
+select plan(75);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -48,7 +48,7 @@ values
 insert into public.session_payouts (session_id, payout, idempotency_key, amount_ttd, currency, due_at, requested_at) values
   ('aaaaaaaa-0000-4000-8000-00000000000a', 1, 'pkey-a-1', 135.00, 'TTD', '2026-03-05 15:00Z', '2026-03-02 15:01Z'),
   ('bbbbbbbb-0000-4000-8000-00000000000b', 1, 'pkey-b-1', 90.00, 'TTD', '2026-03-05 16:29Z', '2026-03-02 16:29:05Z');
-update public.session_payouts set status = 'pending', sent_at = '2026-03-05 15:00Z' where idempotency_key = 'pkey-a-1';
+update public.session_payouts set status = 'pending', sent_at = '2026-03-05 15:00Z', refunds_before = 0 where idempotency_key = 'pkey-a-1';
 update public.session_payouts set status = 'succeeded', gateway_reference = 'tr_secret_a', calls = 1, answered_at = '2026-03-05 15:00:02Z'
 where idempotency_key = 'pkey-a-1';
 
@@ -129,7 +129,7 @@ set local role service_role;
 set local "request.jwt.claims" to '{"role": "service_role"}';
 select results_eq($$ select idempotency_key || ':' || coalesce(gateway_reference, '-') from public.session_payouts order by idempotency_key $$,
   array['pkey-a-1:tr_secret_a', 'pkey-b-1:-'], 'service_role selects every payout with its key and reference');
-select results_eq($$ update public.session_payouts set status = 'pending', sent_at = '2026-03-05 16:30Z', updated_at = now()
+select results_eq($$ update public.session_payouts set status = 'pending', sent_at = '2026-03-05 16:30Z', refunds_before = 0, updated_at = now()
                      where idempotency_key = 'pkey-b-1' returning status || ':' || amount_ttd $$,
   array['pending:90.00'], 'service_role can send a due payout (for what is left to pay)');
 select results_eq($$ update public.session_payouts set status = 'failed', failure_code = 'account_closed', calls = calls + 1, answered_at = '2026-03-05 16:30:05Z'
@@ -167,7 +167,9 @@ select throws_ok($$ update public.session_payouts set status = 'cancelled', amou
   '23514', 'payout 2 of session bbbbbbbb-0000-4000-8000-00000000000b: cancelled only with nothing left to pay (45.00)', 'a payout is cancelled only when nothing is left to pay');
 select throws_ok($$ update public.session_payouts set status = 'succeeded', calls = 1 where idempotency_key = 'pkey-b-2' $$,
   '23514', 'payout 2 of session bbbbbbbb-0000-4000-8000-00000000000b must be sent or cancelled first', 'a scheduled payout must be sent before it takes an answer');
-select lives_ok($$ update public.session_payouts set status = 'pending', amount_ttd = 45.00, sent_at = '2026-03-04 10:00Z' where idempotency_key = 'pkey-b-2' $$,
+select throws_ok($$ update public.session_payouts set status = 'pending', amount_ttd = 45.00, sent_at = '2026-03-04 10:00Z', refunds_before = 0 where idempotency_key = 'pkey-b-2' $$,
+  '23514', 'payout 2 of session bbbbbbbb-0000-4000-8000-00000000000b: refunds_before must be the session''s last refund number', 'a sent payout names the refunds its amount counts (the last refund''s number)');
+select lives_ok($$ update public.session_payouts set status = 'pending', amount_ttd = 45.00, sent_at = '2026-03-04 10:00Z', refunds_before = 1 where idempotency_key = 'pkey-b-2' $$,
   'a resolved dispute releases the payout, for what is left');
 select throws_ok($$ update public.session_payouts set status = 'scheduled', sent_at = null where idempotency_key = 'pkey-b-2' $$,
   '23514', null, 'a sent payout is never scheduled again');
@@ -188,7 +190,7 @@ select lives_ok($$ update public.session_payouts set status = 'succeeded', failu
 select lives_ok($$ insert into public.session_payouts (session_id, payout, idempotency_key, amount_ttd, currency, due_at, requested_at, status, sent_at)
   values ('aaaaaaaa-0000-4000-8000-00000000000a', 2, 'pkey-a-2', 135.00, 'TTD', '2026-03-05 15:00Z', '2026-03-05 15:10Z', 'scheduled', null) $$,
   'another payout row may open (the rules judge what is sent and what succeeds)');
-select lives_ok($$ update public.session_payouts set status = 'pending', sent_at = '2026-03-05 15:10Z' where idempotency_key = 'pkey-a-2' $$,
+select lives_ok($$ update public.session_payouts set status = 'pending', sent_at = '2026-03-05 15:10Z', refunds_before = 0 where idempotency_key = 'pkey-a-2' $$,
   'and be sent for what is left');
 select throws_ok($$ update public.session_payouts set status = 'succeeded', calls = 1 where idempotency_key = 'pkey-a-2' $$,
   '23505', null, 'but a second payout of a session never succeeds');
