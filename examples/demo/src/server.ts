@@ -5,7 +5,7 @@
  * hands requests to {@link createDemo}'s app once it is.
  */
 import { Hono } from 'hono';
-import { subMinutes } from 'date-fns';
+import { addMinutes, subMinutes } from 'date-fns';
 import { isFinalStatus } from '@itutor/sessions-core/rules';
 import { toSessionJson, type AttendanceEntry, type Session } from '@itutor/sessions-core';
 import { createSessionsHandler, type Authenticator } from '@itutor/sessions-core/http';
@@ -193,6 +193,8 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
     getBooking: async (bookingId) => world.bookings.get(bookingId) ?? null,
     cronSecret: CRON_SECRET,
     onUnexpectedError: (error) => console.error('[demo] unexpected error', error),
+    // Who decides disputes for the platform: the host's own check of its people (here, Pat).
+    isPlatformStaff: (auth) => auth.userId === PEOPLE.pat.id,
     routes: [stripeWebhook, zoomWebhook, connect],
   });
 
@@ -309,6 +311,11 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
       case 'end':
         if (!session) return c.json({ error: 'sessionId required' }, 400);
         world.clock.travelTo(session.scheduledEndAt);
+        break;
+      case 'review-window-end':
+        // When the tutor's payout becomes due: the review window after the outcome.
+        if (!session?.finalizedAt) return c.json({ error: 'a settled sessionId required' }, 400);
+        world.clock.travelTo(addMinutes(session.finalizedAt, world.core.policy.reviewWindowMinutes));
         break;
       default:
         return c.json({ error: 'unknown action' }, 400);

@@ -15,6 +15,8 @@ export const PEOPLE = {
   lee: { id: 'student-lee', name: 'Lee', role: 'student' },
   /** Max's bank asks for authentication: the attempt fails and the host's hook tells Max. */
   max: { id: 'student-max', name: 'Max', role: 'student' },
+  /** A person on the platform who decides disputes the tutor and the student do not settle (the host's `isPlatformStaff`). */
+  pat: { id: 'ops-pat', name: 'Pat', role: 'platform' },
 } as const;
 
 export const nameOf = (userId: string) => Object.values(PEOPLE).find((p) => p.id === userId)?.name ?? userId;
@@ -54,6 +56,7 @@ export const CONFIRMED_AT_START = [
   'bk-ada-sam-4',
   'bk-ada-sam-5',
   'bk-ada-kim-4',
+  'bk-ada-sam-6',
 ] as const;
 
 /** Everything the demo server holds: database, core, clock, bookings. */
@@ -73,7 +76,10 @@ export async function createWorld(options: WorldOptions) {
     videoProvider: video.provider,
     paymentGateway: gateway,
     clock,
-    // No policy needed: the charge deadline follows the Stripe gateway's 24-hour key lifetime (1380 minutes).
+    // A marketplace's money after the session (#23): the platform takes each charge and pays the tutor by a
+    // Stripe transfer once the 72-hour review window has passed without an open dispute. The charge deadline
+    // follows the Stripe gateway's 24-hour key lifetime (1380 minutes).
+    policy: { payoutTiming: 'after_review' },
     // Who a Zoom participant is, by the e-mail Zoom reports (each demo person's Zoom account, see
     // zoomAccountOf). Anyone else — a guest, a signed-out participant without an e-mail — is 'unknown'
     // and never counts as the student.
@@ -105,6 +111,9 @@ export async function createWorld(options: WorldOptions) {
   book({ bookingId: 'bk-ada-sam-4', subject: 'Calculus', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 20 * 60), durationMinutes: 60, priceMinor: 15_000 });
   book({ bookingId: 'bk-ada-sam-5', subject: 'Trigonometry', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 48 * 60), durationMinutes: 60, priceMinor: 15_000 });
   // - Kim moves a lesson more than 24 hours ahead by a day: same session, same meeting link, Zoom's meeting moved.
+  // Money after the session (#23): Ada leaves Sam's essay lesson early; Sam disputes it, Ada offers half, Sam
+  // accepts, and Pat (the platform) sees it closed; Ada's payout is held, then reduced, then paid.
+  book({ bookingId: 'bk-ada-sam-6', subject: 'Essay writing', tutorId: PEOPLE.ada.id, studentId: PEOPLE.sam.id, scheduledStartAt: addMinutes(t0, 54 * 60), durationMinutes: 60, priceMinor: 15_000 });
   book({ bookingId: 'bk-ada-kim-4', subject: 'Literature', tutorId: PEOPLE.ada.id, studentId: PEOPLE.kim.id, scheduledStartAt: addMinutes(t0, 50 * 60), durationMinutes: 60, priceMinor: 12_000 });
 
   // Ada connected Zoom earlier (tokens from the fake Zoom, sealed into her connection row); Ben has no

@@ -34,6 +34,7 @@ const CONFIRMED_AT_START = [
   'bk-ada-sam-4',
   'bk-ada-sam-5',
   'bk-ada-kim-4',
+  'bk-ada-sam-6',
 ] as const;
 
 let demo: RunningDemo;
@@ -129,6 +130,7 @@ describe('demo end to end', () => {
       'booking-bk-ada-sam-4',
       'booking-bk-ada-sam-5',
       'booking-bk-ada-kim-4',
+      'booking-bk-ada-sam-6',
     ]);
 
     // Visible text (the raw payloads folded away): no 12-hour times, and every hh:mm is followed by the zone.
@@ -271,7 +273,9 @@ describe('demo end to end', () => {
     const id = await attempt.getByTestId('payment-intent').textContent();
     const session = (await demo.world.core.sessions.getByBooking('bk-ada-sam-1'))!;
     const pi = demo.world.payments.fake.paymentIntents.find((p) => p.id === id);
-    expect(pi).toMatchObject({ status: 'succeeded', amount: 15_000, application_fee_amount: 1_500, currency: 'ttd', off_session: true, metadata: { itutor_session_id: session.id } });
+    // A separate charge (payouts after the review window): the platform takes it all, grouped with the session's transfers.
+    expect(pi).toMatchObject({ status: 'succeeded', amount: 15_000, transfer_group: session.id, currency: 'ttd', off_session: true, metadata: { itutor_session_id: session.id } });
+    expect(pi).not.toHaveProperty('transfer_data.destination');
     expect(session.chargeReference).toBe(id);
     // Its webhook reached the demo's /api/webhooks/stripe route (deduplicated in stripe_events).
     const succeededEvent = demo.world.payments.fake.events.find((e) => e.type === 'payment_intent.succeeded' && (e.data.object as { id: string }).id === id)!;
@@ -728,7 +732,7 @@ describe('demo end to end', () => {
     // The fake Stripe holds exactly one charge for it, of exactly the fee shown, taken at once (no settlement run).
     const charged = demo.world.payments.fake.paymentIntents.filter((p) => p.metadata.itutor_session_id === session.id);
     expect(charged).toHaveLength(1);
-    expect(charged[0]).toMatchObject({ amount: 7_500, application_fee_amount: 750, currency: 'ttd', status: 'succeeded' });
+    expect(charged[0]).toMatchObject({ amount: 7_500, transfer_group: (await sessionOf('bk-ada-sam-4')).id, currency: 'ttd', status: 'succeeded' });
     expect(demo.world.payments.fake.paymentIntents).toHaveLength(intents + 1);
     expect(demo.world.gateway.instructions.filter((i) => i.bookingId === 'bk-ada-sam-4').map((i) => i.amountMinor)).toEqual([7_500]);
     expect(await sessionOf('bk-ada-sam-4')).toMatchObject({
@@ -821,6 +825,84 @@ describe('demo end to end', () => {
     await cardShot(literature, '21-rescheduled');
   });
 
+  it("Sam disputes the essay lesson Ada left early: Ada offers half, Sam accepts, Pat sees it closed; Ada's payout is held, reduced, then paid", async () => {
+    const essay = card('bk-ada-sam-6');
+    // Both join through the Join button (Ada leaves early, which only Sam's report tells).
+    await travel('bk-ada-sam-6', 'Join opens');
+    await joinThroughTheButton('bk-ada-sam-6', 'tutor-view', 'Ada joined as the tutor');
+    await joinThroughTheButton('bk-ada-sam-6', 'student-view', 'Sam joined as the student');
+    await travel('bk-ada-sam-6', 'End');
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => essay.getAttribute('data-status')).toBe('COMPLETED_ASSUMED');
+    const disputes = essay.getByTestId('disputes');
+    const student = disputes.getByTestId('dispute-student');
+    const tutor = disputes.getByTestId('dispute-tutor');
+    const platform = disputes.getByTestId('dispute-platform');
+    const payoutOf = (view: Locator) => view.locator('[data-itutor-part="payout-state"]');
+    const stateOf = (view: Locator) => view.locator('[data-itutor="dispute"]').getAttribute('data-state');
+    // The platform took the charge; Ada's 135.00 waits for the 72-hour review window.
+    await expect.poll(() => payoutOf(platform).getAttribute('data-state')).toBe('scheduled');
+    const session = await sessionOf('bk-ada-sam-6');
+    const pi = demo.world.payments.fake.paymentIntents.find((p) => p.id === session.chargeReference)!;
+    expect(pi).toMatchObject({ status: 'succeeded', amount: 15_000, transfer_group: session.id });
+    expect(pi).not.toHaveProperty('application_fee_amount', 1_500);
+
+    // Sam reports the problem: reason and message in the SDK's dialog, which says how long the window stays open.
+    await student.getByRole('button', { name: 'Report a problem' }).click();
+    const report = page.getByRole('dialog');
+    await expect.poll(() => report.textContent()).toMatch(/You can report a problem until .* \(2 days 23 hours/);
+    await report.getByLabel('What went wrong?').selectOption('ended_early');
+    await report.getByLabel('Describe what happened').fill('Ada left after 20 minutes; the essay plan was not finished.');
+    await shot('22-dispute-report');
+    await report.getByRole('button', { name: 'Send report' }).click();
+    await expect.poll(() => stateOf(platform)).toBe('open');
+    await expect.poll(() => payoutOf(platform).getAttribute('data-state')).toBe('held');
+    // A tick with the payout due would not send it while the dispute is open (nothing is due yet anyway).
+
+    // Ada offers half: 75.00, typed as people type money.
+    await tutor.getByRole('button', { name: 'Offer a partial refund' }).click();
+    const offer = page.getByRole('dialog');
+    await offer.getByLabel(/Refund amount/).fill('75.00');
+    await offer.getByLabel('Message (optional)').fill('Sorry, I had to leave. Half back is fair.');
+    await offer.getByRole('button', { name: 'Offer a partial refund' }).click();
+    await expect.poll(() => stateOf(student)).toBe('offered');
+
+    // Sam accepts: 75.00 goes back through the refund ledger; Ada's payout is reduced to 67.50 (90 % of what is kept).
+    await student.getByRole('button', { name: 'Accept the offer' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Accept the offer' }).click();
+    await expect.poll(() => stateOf(platform)).toBe('resolved');
+    await expect.poll(() => payoutOf(platform).getAttribute('data-state')).toBe('scheduled');
+    expect(await payoutOf(platform).textContent()).toMatch(/TTD\s67\.50 \(reduced from TTD\s135\.00 by refunds\)/);
+    expect(await platform.textContent()).toMatch(/partial refund/i);
+    const [refund] = await demo.world.core.refunds.list(session.id);
+    expect(refund).toMatchObject({ amountMinor: 7_500, payoutMinor: 6_750, feeMinor: 750, status: 'succeeded' });
+    expect(demo.world.payments.fake.refunds.filter((r) => r.payment_intent === pi.id).map((r) => r.amount)).toEqual([7_500]);
+    await cardShot(disputes, '23-dispute-resolved');
+
+    // The review window ends: the tick pays Ada what is left, once, by a transfer from the charge.
+    await disputes.getByTestId('review-window-end').click();
+    await page.waitForLoadState('networkidle');
+    await page.getByTestId('settlement-tick').click();
+    await expect.poll(() => payoutOf(tutor).getAttribute('data-state')).toBe('paid');
+    const transfers = demo.world.payments.fake.transfers.filter((t) => t.transfer_group === session.id);
+    expect(transfers).toHaveLength(1);
+    expect(transfers[0]).toMatchObject({ amount: 6_750, currency: 'ttd', source_transaction: pi.latest_charge });
+    await page.getByTestId('settlement-tick').click();
+    expect(demo.world.payments.fake.transfers.filter((t) => t.transfer_group === session.id)).toHaveLength(1);
+    // The same facts on every screen: no ids, no e-mails.
+    for (const view of [student, tutor, platform]) expect(await view.textContent()).not.toMatch(/ops-pat|student-sam|tutor-ada|@|itutor-/);
+    await cardShot(disputes, '24-payout-paid');
+    // On a phone: the three screens stack, nothing scrolls sideways.
+    const context = await browser.newContext({ viewport: PHONE });
+    const phone = await context.newPage();
+    await phone.goto(demo.url);
+    const onPhone = card('bk-ada-sam-6', phone).getByTestId('dispute-tutor');
+    await expect.poll(() => onPhone.locator('[data-itutor-part="payout-state"]').getAttribute('data-state')).toBe('paid');
+    expect(await noHorizontalScroll(phone)).toBe(true);
+    await onPhone.screenshot({ path: `${SHOTS}25-dispute-phone.png` });
+    await context.close();
+  });
+
   it('reads on a laptop and on a phone: no sideways scrolling, a slim sticky bar', async () => {
     for (const [name, viewport] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
       const context = await browser.newContext({ viewport });
@@ -857,7 +939,7 @@ describe('Restart', () => {
     // The clock is back where the demo started.
     expect(Math.abs(simulatedNow() - demo.world.t0.getTime())).toBeLessThan(10_000);
     await expect.poll(async () => Math.abs(parseClock((await page.getByTestId('simulated-time').textContent())!) - demo.world.t0.getTime())).toBeLessThan(10_000);
-    // Every booking as at the start: the ten confirmed ones scheduled (one audit event each, at their first times), the other three awaiting confirmation.
+    // Every booking as at the start: the eleven confirmed ones scheduled (one audit event each, at their first times), the other three awaiting confirmation.
     const statuses = await page.locator('article[data-testid^="booking-"]').evaluateAll((cards) =>
       Object.fromEntries(cards.map((c) => [c.getAttribute('data-testid'), c.getAttribute('data-status')])),
     );
@@ -875,6 +957,7 @@ describe('Restart', () => {
       'booking-bk-ada-sam-4': 'SCHEDULED',
       'booking-bk-ada-sam-5': 'SCHEDULED',
       'booking-bk-ada-kim-4': 'SCHEDULED',
+      'booking-bk-ada-sam-6': 'SCHEDULED',
     });
     for (const id of CONFIRMED_AT_START) {
       expect(await card(id).textContent()).toContain('Audit trail (1 event)');

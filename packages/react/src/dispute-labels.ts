@@ -1,3 +1,4 @@
+import type { SessionEvent } from '@itutor/sessions-core';
 import type {
   DisputeActionType,
   DisputeReason,
@@ -139,7 +140,8 @@ function timeLeft(days: number, hours: number, minutes: number): string {
   return parts.length === 0 ? 'less than a minute' : parts.slice(0, 2).join(' ');
 }
 
-const EVENTS: Readonly<Record<string, string>> = {
+/** Every event a session's timeline can hold (a missing one fails to compile): the provider's own are not a session's. */
+const EVENTS: Readonly<Record<Exclude<SessionEvent['type'], `provider.${string}`>, string>> = {
   'session.created': 'Booked the session',
   'session.joined': 'Joined with the Join button',
   'session.no_show_marked': 'Marked the student absent',
@@ -147,15 +149,23 @@ const EVENTS: Readonly<Record<string, string>> = {
   'session.rescheduled': 'Rescheduled the session',
   'session.settled': 'The session was settled',
   'session.meeting_ended': 'The meeting ended',
+  'session.meeting_end_ignored': 'A meeting end was reported and ignored',
   'session.cancelled': 'Cancelled the session',
   'attendance.recorded': 'The video provider reported attendance',
   'charge.requested': 'Charge requested',
   'charge.succeeded': 'Charge succeeded',
   'charge.failed': 'Charge failed',
+  'charge.unknown': 'Charge awaiting an answer',
+  'charge.needs_attention': 'The charge needs a person',
+  'refund.pending': 'Refund accepted, not final yet',
+  'refund.unknown': 'Refund awaiting an answer',
   'refund.requested': 'Refund requested',
   'refund.succeeded': 'Refund completed',
   'refund.failed': 'Refund failed',
   'payout.scheduled': 'Payout scheduled',
+  'payout.requested': 'Payout being sent',
+  'payout.unknown': 'Payout awaiting an answer',
+  'payout.needs_attention': 'The payout needs a person',
   'payout.succeeded': 'Payout sent',
   'payout.failed': 'Payout failed',
   'payout.cancelled': 'Payout cancelled',
@@ -297,7 +307,7 @@ const PANEL_LABELS: Omit<DisputeLabels, CommonKey | ReportKey> = {
   },
 
   event: (type, amount, resolution) => {
-    const text = EVENTS[type] ?? type;
+    const text = (EVENTS as Readonly<Record<string, string>>)[type] ?? type;
     if (type === 'dispute.decided' && resolution) return `Decided: ${RESOLUTIONS[resolution]}${amount ? ` of ${amount}` : ''}`;
     return amount ? `${text}: ${amount}` : text;
   },

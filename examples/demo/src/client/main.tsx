@@ -14,6 +14,7 @@ import {
 } from '@itutor/sessions-react';
 import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';
 import { ConnectVideoProvider, DEFAULT_CONNECT_LABELS, videoConnectHref } from '@itutor/sessions-react/connect';
+import { DisputePanel, OpenDisputeButton } from '@itutor/sessions-react/disputes';
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
 import type { PageBoot } from '../page.mjs';
 import type { DemoState } from '../server';
@@ -728,6 +729,7 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
             <Money row={row} />
             <Ledger row={row} />
           </div>
+          <Disputes row={row} onChange={onChange} />
           <div className="records">
             <AuditTrail row={row} />
             <AttendanceTimeline row={row} />
@@ -735,6 +737,52 @@ function SessionCard({ row, onChange }: { row: DemoSessionRow; onChange: () => P
         </>
       )}
     </article>
+  );
+}
+
+/** The platform's person who decides disputes in the demo (the server's `isPlatformStaff`). */
+const PLATFORM_PERSON = { id: 'ops-pat', name: 'Pat' } as const;
+
+/**
+ * Money after the session (#23): once the charge succeeded, the SDK's dispute kit on each of the three
+ * screens — the student may report a problem (`OpenDisputeButton`); each side sees the same facts and the
+ * steps its role may take (`DisputePanel`), with the tutor's payout card. Each panel reads as its person
+ * (`fetchAs`) and is read again whenever the session changes (every dispute step is a session write).
+ */
+function Disputes({ row, onChange }: { row: DemoSessionRow; onChange: () => Promise<void> }) {
+  const session = row.session!;
+  if (session.chargeStatus !== 'succeeded') return null;
+  const { tutorId, studentId } = row.booking;
+  const travel = async () => {
+    await post('/demo/clock', { action: 'review-window-end', sessionId: session.id });
+    await onChange();
+  };
+  const changed = () => void onChange();
+  return (
+    <section className="disputes" data-testid="disputes" aria-label={`Money after ${row.booking.subject}`}>
+      <h3>After the session</h3>
+      <div className="travel" role="group" aria-label={`Time travel after ${row.booking.subject}`}>
+        <span className="muted">Jump to:</span>
+        <button type="button" className="btn" onClick={() => void travel()} data-testid="review-window-end">
+          Review window ends
+        </button>
+      </div>
+      <div className="views">
+        <section className="view" data-testid="dispute-student" aria-label={`${row.studentName}'s dispute screen (student)`}>
+          <h4>{row.studentName} (student)</h4>
+          <OpenDisputeButton key={`open-${session.version}`} sessionId={session.id} fetch={fetchAs(studentId)} timeZone={TIME_ZONE} locale={LOCALE} onOpened={changed} />
+          <DisputePanel key={`student-${session.version}`} sessionId={session.id} fetch={fetchAs(studentId)} timeZone={TIME_ZONE} locale={LOCALE} onChange={changed} />
+        </section>
+        <section className="view" data-testid="dispute-tutor" aria-label={`${row.tutorName}'s dispute screen (tutor)`}>
+          <h4>{row.tutorName} (tutor)</h4>
+          <DisputePanel key={`tutor-${session.version}`} sessionId={session.id} fetch={fetchAs(tutorId)} timeZone={TIME_ZONE} locale={LOCALE} onChange={changed} />
+        </section>
+        <section className="view" data-testid="dispute-platform" aria-label={`${PLATFORM_PERSON.name}'s dispute screen (platform)`}>
+          <h4>{PLATFORM_PERSON.name} (platform)</h4>
+          <DisputePanel key={`platform-${session.version}`} sessionId={session.id} fetch={fetchAs(PLATFORM_PERSON.id)} timeZone={TIME_ZONE} locale={LOCALE} onChange={changed} />
+        </section>
+      </div>
+    </section>
   );
 }
 
