@@ -19,15 +19,17 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-core': '*' },
     platform: 'node',
     // #22 (tutor absence, cancellation fees, reschedule with its provider move, nobody-joined evidence):
-    // 17.43 kB measured 2026-12-07.
-    limit: '17.8 kB',
+    // 17.43 kB measured 2026-12-07; 21.92 kB with #23's core.payouts and core.disputes (the payout run, the
+    // dispute steps with their refunds, the facts view).
+    limit: '22.5 kB',
   },
   {
     name: 'core "/adapter" whole entry (what adapter authors build on: ports, ledger keys, deadline helper) with what it pulls from ".", date-fns and uuid included',
     import: { '@itutor/sessions-core/adapter': '*' },
     platform: 'node',
-    // #22's machines and evidence rules: 8.66 kB measured 2026-12-07.
-    limit: '8.9 kB',
+    // #22's machines and evidence rules: 8.66 kB measured 2026-12-07; 11.2 kB with #23's payout and dispute
+    // machines and the ledger writes they decide.
+    limit: '11.6 kB',
   },
   {
     name: 'core "/http" whole entry (the Web handlers) with the core it pulls; zod excluded (server-only, a host has it)',
@@ -35,22 +37,25 @@ export default hostBudgets(import.meta.url, [
     platform: 'node',
     external: ['zod'],
     // 6.36 kB measured 2026-12-07 after the route plug-ins (the one mount) and the shared error codes came in;
-    // 7.05 kB with #22's four routes (report-tutor-absent, the fee preview, cancel, reschedule).
-    limit: '7.3 kB',
+    // 7.05 kB with #22's four routes (report-tutor-absent, the fee preview, cancel, reschedule); 7.85 kB with
+    // #23's dispute routes (the view, the opening, six steps, the platform's hook).
+    limit: '8.1 kB',
   },
   {
     // 798 B before the one error class; the client now carries SessionError, isSessionError and the list of
-    // ERROR_CODES (~300 B of it) so every refusal it throws has a known code: 1.23 kB, ~12% headroom.
+    // ERROR_CODES (~300 B of it) so every refusal it throws has a known code: 1.23 kB, ~12% headroom; 1.43 kB
+    // with #23's ten dispute and payout codes and the dispute view's read.
     name: 'core "/client" whole entry (the browser fetch client, with the error class and its code list), nothing excluded',
     import: { '@itutor/sessions-core/client': '*' },
-    limit: '1.4 kB',
+    limit: '1.55 kB',
   },
   {
     name: 'core "/testing" whole entry (in-memory adapter, fakes, contract and fault suites) with the core it pulls',
     import: { '@itutor/sessions-core/testing': '*' },
     platform: 'node',
     // 42.27 kB measured 2026-12-07 with #22's contract cases, fault races and the fake provider's moves and
-    // meeting times, and the claim cursor (#21).
-    limit: '43 kB',
+    // meeting times, and the claim cursor (#21); 50.55 kB with #23's payout and dispute contract cases, fault
+    // cases and the in-memory adapter's payout and dispute storage.
+    limit: '51.5 kB',
   },
 ]);

@@ -7,7 +7,8 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-supabase': '*' },
     platform: 'node',
     external: ['@supabase/supabase-js', 'jose'],
-    limit: '7.2 kB',
+    // 7.2 kB measured with #23's payout and dispute readers and row mappings and the core code they pull.
+    limit: '7.6 kB',
   },
   {
     name: 'supabase "/migrations": whole entry (the embedded SQL migrations as strings)',

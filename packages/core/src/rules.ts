@@ -44,5 +44,7 @@ export { toPublicChargeAttempt, toPublicSession } from './session/model';
 export type { ParticipantRole, PublicChargeAttempt, PublicSession, Session, VideoProviderName } from './session/model';
 export { toPublicRefund } from './ledger/refunds';
 export type { PublicRefund } from './ledger/refunds';
+export { toPublicPayout } from './ledger/payouts';
+export type { PublicPayout } from './ledger/payouts';
 export { VIDEO_CONNECT_OUTCOMES } from './providers/connect-outcome';
 export type { VideoConnectOutcome } from './providers/connect-outcome';
