@@ -79,8 +79,10 @@ if (built) {
         });
       }
       section('supabase: hot HTTP paths on PostgreSQL', bin('tsx'), ['packages/supabase/bench/http.ts']);
+      section('supabase: payout run on PostgreSQL (after_review payouts due)', bin('tsx'), ['packages/supabase/bench/payouts.ts']);
+      section('supabase: dispute routes on PostgreSQL (open, contest)', bin('tsx'), ['packages/supabase/bench/disputes-http.ts']);
       section('provider webhooks: acknowledgement latency on PostgreSQL', bin('tsx'), ['packages/supabase/bench/webhooks.ts']);
-    } else console.log('\n### supabase: settlement and hot HTTP paths on PostgreSQL — not run (set DATABASE_URL)');
+    } else console.log('\n### supabase: settlement, payouts, hot HTTP paths and dispute routes on PostgreSQL — not run (set DATABASE_URL)');
   }
   if (existsSync(join(ROOT, 'packages/react/bench/timers.ts'))) section('react: timers and renders', bin('tsx'), ['packages/react/bench/timers.ts']);
 
