@@ -63,6 +63,7 @@ export interface DisputesResource {
    * refund ledger: its tutor part taken from the payout not yet sent, or reversed from the transfer made)
    * and sends it before answering; an unknown refund answer is finished by `core.refunds.retry()`.
    * Refusals: `DISPUTE_NOT_ALLOWED` (this role, this step, now), `DISPUTE_RESOLVED`, `PAYOUT_IN_FLIGHT`,
+   * `REFUNDS_NOT_SUPPORTED` (a step that refunds without the refund ledger or a gateway that refunds),
    * `NOT_SESSION_STUDENT` / `NOT_SESSION_TUTOR`, `INVALID_INPUT`, `NOT_FOUND`, `DISPUTES_NOT_SUPPORTED`.
    * Two people resolving at once: one wins, the other is judged again and refused `DISPUTE_RESOLVED`.
    */
@@ -115,6 +116,10 @@ export function createDisputesResource(ctx: CoreContext, deps: { readonly refund
         const result = transition(current, command(ledger), now, ctx.policy);
         if (!result.ok) throw result.error;
         const refund = result.ledger.find((w) => w.type === 'refund_open');
+        // A step that gives money back needs the refund ledger and a gateway that refunds: refuse before writing.
+        if (refund && (ctx.adapter.refunds === undefined || typeof ctx.gateway.refund !== 'function')) {
+          throw new SessionError('REFUNDS_NOT_SUPPORTED', 'This step refunds, but the adapter has no refund ledger or the gateway cannot refund');
+        }
         return {
           write: { next: result.session, events: result.events, ledger: result.ledger },
           answer: (stored) => ({ session: stored, opened: refund?.type === 'refund_open' ? refund.refund : null }),
@@ -122,7 +127,7 @@ export function createDisputesResource(ctx: CoreContext, deps: { readonly refund
       },
       { retry: 'until-decided' },
     );
-    const sent = opened && typeof ctx.gateway.refund === 'function' ? await deps.refunds.send(opened) : null;
+    const sent = opened ? await deps.refunds.send(opened) : null;
     const dispute = await reader.findBySession(sessionId);
     return { session: sent?.session ?? session, dispute: dispute!, refund: sent?.refund ?? opened };
   }
