@@ -1,5 +1,6 @@
 import { addMinutes } from 'date-fns';
 import { describe, expect, it } from 'vitest';
+import { createSessionsCore } from '@itutor/sessions-core';
 import { payoutIdempotencyKey } from '@itutor/sessions-core/adapter';
 import { booking, makeCore, START } from './support/core-fixture';
 
@@ -105,6 +106,19 @@ describe('disputes', () => {
     expect(done.refund).toMatchObject({ amountMinor: 15_000 });
     expect(gateway.refundInstructions[0]!.reverseTransfer).toBeUndefined();
     await expect(core.disputes.act({ sessionId: session.id, actorId: 'ops-1', role: 'platform', action: { type: 'resolve', resolution: 'no_refund' }, message: 'x' })).rejects.toMatchObject({ code: 'DISPUTE_RESOLVED' });
+  });
+
+  it('a step that refunds, with a gateway that cannot refund, is refused before anything is written', async () => {
+    const { core, gateway, adapter, video, clock, session } = await charged();
+    await core.disputes.open({ sessionId: session.id, actorId: 'student-a', reason: 'quality', message: 'Poor' });
+    const { refund: _refund, ...noRefunds } = gateway;
+    const limited = createSessionsCore({ adapter, videoProvider: video, paymentGateway: noRefunds, clock });
+    const version = (await core.sessions.get(session.id))!.version;
+    await expect(limited.disputes.act({ sessionId: session.id, actorId: 'tutor-a', role: 'tutor', action: { type: 'accept' } })).rejects.toMatchObject({ code: 'REFUNDS_NOT_SUPPORTED' });
+    expect((await core.disputes.get(session.id))?.status).toBe('open');
+    expect((await core.sessions.get(session.id))!.version).toBe(version);
+    // A step without money back still works.
+    await limited.disputes.act({ sessionId: session.id, actorId: 'tutor-a', role: 'tutor', action: { type: 'contest' }, message: 'It went fine' });
   });
 
   it('refuses a second dispute, a tutor opening one, and one after the window', async () => {
