@@ -59,6 +59,8 @@ interface BodyRoute {
   readonly as?: Record<string, string>;
   /** What a valid request needs first besides the time: the sender's presence (the presence rule). */
   readonly prepare?: () => Promise<unknown>;
+  /** The methods the path answers (default POST only): the dispute's path also reads with GET. */
+  readonly methods?: readonly string[];
 }
 const tutor = asUser(TUTOR_A);
 const bodyRoutes: BodyRoute[] = [
@@ -79,6 +81,28 @@ const bodyRoutes: BodyRoute[] = [
   },
   { name: 'cancel', path: () => routes.cancel(later.id), valid: { expectedChargeMinor: 0, reason: 'The tutor is ill' } },
   { name: 'reschedule', path: () => routes.reschedule(later.id), valid: { startAt: MOVED_START.toISOString(), reason: 'A clash' } },
+  {
+    // The student disputes a charged session (the tutor, present, marked them absent: charged at once).
+    name: 'dispute',
+    path: () => `/api/sessions/${session.id}/dispute`,
+    valid: { reason: 'tutor_absent', message: 'I was there the whole time' },
+    as: asUser(STUDENT_B),
+    methods: ['GET', 'POST'],
+    prepare: async () => {
+      await fx.core.sessions.join({ sessionId: session.id, userId: TUTOR_A });
+      await fx.core.sessions.markNoShow({ sessionId: session.id, userId: TUTOR_A });
+    },
+  },
+  {
+    name: 'dispute/offer',
+    path: () => `/api/sessions/${session.id}/dispute/offer`,
+    valid: { amountMinor: 1_000, message: 'Part of it back' },
+    prepare: async () => {
+      await fx.core.sessions.join({ sessionId: session.id, userId: TUTOR_A });
+      await fx.core.sessions.markNoShow({ sessionId: session.id, userId: TUTOR_A });
+      await fx.core.disputes.open({ sessionId: session.id, actorId: STUDENT_B, reason: 'tutor_absent', message: 'I was there' });
+    },
+  },
 ];
 
 const send = (route: BodyRoute, body: Body, contentType: string | null = 'application/json', headers: Record<string, string> = route.as ?? tutor) =>
@@ -224,12 +248,13 @@ describe.each(bodyRoutes)('POST $name', (route) => {
     await expectRefusal(fx, send(route, 'bookingId=booking-a1', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it.each(['PUT', 'DELETE', 'GET', 'PATCH', 'OPTIONS', 'HEAD'])('405 METHOD_NOT_ALLOWED for %s, with Allow: POST', async (method) => {
+  const methods = route.methods ?? ['POST'];
+  it.each(['PUT', 'DELETE', 'GET', 'PATCH', 'OPTIONS', 'HEAD'].filter((m) => !methods.includes(m)))(`405 METHOD_NOT_ALLOWED for %s, with Allow: ${methods.join(', ')}`, async (method) => {
     const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = makeRequest(method, route.path(), hasBody ? { headers: sender, body: route.valid } : { headers: sender });
     const { response, problem } = await expectRefusal(fx, request, 405, 'METHOD_NOT_ALLOWED');
-    expect(response.headers.get('allow')).toBe('POST');
-    expect(problem.detail).toContain('POST');
+    expect(response.headers.get('allow')).toBe(methods.join(', '));
+    expect(problem.detail).toContain(methods.join(' or '));
   });
 
   it.each<[string, Record<string, string>]>([
