@@ -255,6 +255,12 @@ const MUTANTS: readonly Mutant[] = [
     edits: [{ find: '  if (t === null) return null;\n  if (t === \'keep\') return { keep: true };', replace: '  if (t === null) return { keep: true };\n  if (t === \'keep\') return { keep: true };' }],
   },
 
+  {
+    id: 'mem-previous-keeps-lease',
+    group: 'memory',
+    bug: 'a write made from `previous` writes claimedUntil only when it changed since `previous` (a lease taken since the read survives)',
+    edits: [{ find: '{ ...stored, id: next.id, version: next.version, claimedUntil: next.claimedUntil }', replace: '{ ...stored, id: next.id, version: next.version }' }],
+  },
   // ---- the SQL functions and triggers (PGlite) ----------------------------------------------------
   {
     id: 'sql-write-drops-meeting-ended',
@@ -273,6 +279,18 @@ const MUTANTS: readonly Mutant[] = [
     group: 'sql',
     bug: 'the batch statement does not store cancelled_by (a constraint would refuse it: it keeps the old value only where it may)',
     functions: [{ signature: 'public.itutor_apply_charge_writes_in_batch(jsonb)', edits: [{ find: 'cancelled_by = (i.n).cancelled_by,', replace: "cancelled_by = case when (i.n).status = 'CANCELLED' and (i.n).cancelled_by = 'tutor' then 'student' else (i.n).cancelled_by end," }] }],
+  },
+  {
+    id: 'sql-partial-write-ignores-stored-row',
+    group: 'sql',
+    bug: 'the single-write path applies a partial session row onto nothing (the columns it leaves out are erased)',
+    functions: [{ signature: 'public.itutor_apply_session_write(jsonb)', edits: [{ find: "  if p_write -> 'partial' = 'true'::jsonb then", replace: '  if false then' }] }],
+  },
+  {
+    id: 'sql-batch-partial-write-ignores-stored-row',
+    group: 'sql',
+    bug: 'the batch statement applies a partial session row onto nothing (the columns it leaves out are erased)',
+    functions: [{ signature: 'public.itutor_apply_charge_writes_in_batch(jsonb)', edits: [{ find: 'then jsonb_populate_record(p, x.w -> \'session\')', replace: 'then jsonb_populate_record(null::public.sessions, x.w -> \'session\')' }] }],
   },
   {
     id: 'sql-answer-erases-reference',

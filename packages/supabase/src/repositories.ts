@@ -34,6 +34,7 @@ import {
   rowToRefund,
   rowToSession,
   rowToTokens,
+  sessionChangesToRow,
   sessionToRow,
   tokensToRow,
   tokensWriteToRow,
@@ -205,7 +206,8 @@ function sessionRepository(
             expected_version: w.expectedVersion,
             // The write's id: a write sent again after a lost reply is recognised by it (`sessions.last_write_id`).
             write_id: w.writeId ?? null,
-            session: sessionToRow(w.next),
+            // Made from `previous`: only what changed, applied onto the stored row (see sessionChangesToRow).
+            ...(w.previous ? { session: sessionChangesToRow(w.previous, w.next), partial: true } : { session: sessionToRow(w.next) }),
             events: w.events.map(eventToRow),
             ledger: (w.ledger ?? []).map(ledgerWriteToRow),
           })),
@@ -215,8 +217,9 @@ function sessionRepository(
       if (result.length !== writes.length) {
         throw new Error(`${fn} answered ${result.length} writes, expected ${writes.length}`);
       }
-      // A winning write stored exactly `next` (the function sets every column from it); so did the
-      // earlier send of a write recognised by its id as sent again.
+      // A winning write stored exactly `next` (the function sets every column from it, or those of a
+      // partial row onto a stored row that is `previous`: the compare-and-set holds it at that version);
+      // so did the earlier send of a write recognised by its id as sent again.
       return result.map((won, i) => (won === true ? { ...writes[i]!.next } : null));
     },
 

@@ -3,7 +3,7 @@ import { transition } from '@itutor/sessions-core/adapter';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import { createPgliteDatabase } from './support/db';
-import { sessionToRow } from '../src/rows';
+import { sessionChangesToRow, sessionToRow } from '../src/rows';
 import { createRawReader } from './support/raw';
 
 const database = createPgliteDatabase();
@@ -57,6 +57,52 @@ describe('SQL repositories beyond the contract', () => {
     counter.statements = 0;
     expect(await adapter.sessions.applyWrites([])).toEqual([]);
     expect(counter.statements).toBe(0);
+  });
+
+  it('a write made from `previous` sends only what changed (and id, version, claimed_until); every field written to a session that changed them all', () => {
+    const s = buildSession({ id: '60000000-0000-4000-8000-000000000003', scheduledStartAt: start });
+    expect(sessionChangesToRow(s, { ...s, version: 2, updatedAt: at(1) })).toEqual({ id: s.id, version: 2, claimed_until: null, updated_at: at(1).toISOString() });
+    // Every field changed (Dates by value, not identity): the partial row is the whole row, so no field is missed.
+    const other = buildSession({
+      id: s.id, bookingId: 'other', tutorId: 'tutor-x', studentId: 'student-x', scheduledStartAt: at(90), durationMinutes: 45, priceMinor: 12_345,
+      provider: 'google_meet', meetingId: 'spaces/x', joinUrl: 'https://meet.google.com/x', currency: 'USD',
+    });
+    const changed = {
+      ...other, version: 9, status: 'CANCELLED', studentJoinedAt: at(2), tutorJoinedAt: at(3), meetingEndedAt: at(4), finalizedAt: at(5), cancelledBy: 'tutor',
+      chargeAmountMinor: 1, payoutAmountMinor: 1, platformFeeMinor: 0, chargeStatus: 'failed', chargeIdempotencyKey: 'k', chargeAttempts: 3, chargeReference: 'r',
+      claimedUntil: at(6), createdAt: at(-100), updatedAt: at(7), payoutTiming: s.payoutTiming === 'with_charge' ? 'after_review' : 'with_charge',
+      noShowWaitMinutes: 11, minPayableMinutes: 12, noShowEligibleAt: at(8), joinOpensAt: at(9), chargeScheduledAt: at(10),
+    } as const;
+    expect(Object.keys(changed).filter((key) => key !== 'id' && changed[key as keyof typeof changed] === s[key as keyof typeof s])).toEqual([]);
+    expect(sessionChangesToRow(s, changed)).toEqual(sessionToRow(changed));
+    expect(sessionChangesToRow(s, { ...s, scheduledStartAt: new Date(s.scheduledStartAt.getTime()) })).toEqual({ id: s.id, version: s.version, claimed_until: null });
+  });
+
+  it('writes made from `previous` apply onto the stored row: alone, in a batch, and repeated in one batch in order', async () => {
+    const db = await database;
+    await db.reset();
+    const adapter = createSqlAdapter(db.client);
+    const raw = createRawReader(db.client);
+    const s = buildSession({ id: '60000000-0000-4000-8000-000000000004', scheduledStartAt: start });
+    const t = buildSession({ id: '60000000-0000-4000-8000-000000000005', bookingId: 'b-t', scheduledStartAt: start });
+    await adapter.sessions.insert(s, []);
+    await adapter.sessions.insert(t, []);
+    const join = transition(s, { type: 'JOIN', actorId: s.studentId }, at(-1));
+    if (!join.ok) throw join.error;
+    expect(await adapter.sessions.applyWrites([{ expectedVersion: 1, previous: s, next: join.session, events: join.events }])).toEqual([join.session]);
+    expect(await raw.session(s.id)).toEqual(join.session);
+    const tutorJoin = transition(join.session, { type: 'JOIN', actorId: s.tutorId }, at(0));
+    const settle = tutorJoin.ok ? transition(tutorJoin.session, { type: 'SETTLE' }, at(61)) : tutorJoin;
+    const joinT = transition(t, { type: 'JOIN', actorId: t.tutorId }, at(0));
+    if (!tutorJoin.ok || !settle.ok || !joinT.ok) throw new Error('the test expected its transitions accepted');
+    const results = await adapter.sessions.applyWrites([
+      { expectedVersion: 2, previous: join.session, next: tutorJoin.session, events: tutorJoin.events },
+      { expectedVersion: 3, previous: tutorJoin.session, next: settle.session, events: settle.events, ledger: settle.ledger },
+      { expectedVersion: 1, previous: t, next: joinT.session, events: joinT.events },
+    ]);
+    expect(results).toEqual([tutorJoin.session, settle.session, joinT.session]);
+    expect(await raw.session(s.id)).toEqual(settle.session);
+    expect(await raw.session(t.id)).toEqual(joinT.session);
   });
 
   it('events of a batch keep their order: per write, then per event', async () => {

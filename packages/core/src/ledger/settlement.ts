@@ -78,7 +78,7 @@ async function recordAnswers(env: SettlementEnv, answers: ReadonlyArray<readonly
     const result = transition(session, { type: 'RECORD_CHARGE_RESULT', attempt: session.chargeAttempts, result: answer }, now, ctx.policy);
     if (!result.ok) continue;
     const claimedUntil = leaseFor({ minutes: options.chargeRetryMinutes }, session, result.session, now);
-    writes.push({ expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger });
+    writes.push({ expectedVersion: session.version, previous: session, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger });
     declined.push(answer.status === 'failed');
   }
   const stored = writes.length > 0 ? await ctx.sessions.applyWrites(writes) : [];
@@ -206,7 +206,7 @@ async function settlementWrite(
  */
 function settledWrite(env: SettlementEnv, session: Session, result: TransitionOk, now: Date): SessionWrite {
   const claimedUntil = leaseFor({ minutes: env.options.leaseMinutes }, session, result.session, now);
-  return { expectedVersion: session.version, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger };
+  return { expectedVersion: session.version, previous: session, next: { ...result.session, claimedUntil }, events: result.events, ledger: result.ledger };
 }
 
 /**
@@ -267,12 +267,12 @@ function chargeWrite(env: SettlementEnv, session: Session, now: Date): SessionWr
     const expired = transition(session, { type: 'EXPIRE_CHARGE' }, now, ctx.policy);
     if (!expired.ok) return null;
     const claimedUntil = leaseFor({ minutes: env.options.leaseMinutes }, session, expired.session, now);
-    return { expectedVersion: session.version, next: { ...expired.session, claimedUntil }, events: expired.events, ledger: expired.ledger };
+    return { expectedVersion: session.version, previous: session, next: { ...expired.session, claimedUntil }, events: expired.events, ledger: expired.ledger };
   }
   if (session.chargeIdempotencyKey !== null) return 'send';
   const result = transition(session, { type: 'OPEN_CHARGE_ATTEMPT' }, now, ctx.policy);
   if (!result.ok) return null;
-  return { expectedVersion: session.version, next: result.session, events: result.events, ledger: result.ledger };
+  return { expectedVersion: session.version, previous: session, next: result.session, events: result.events, ledger: result.ledger };
 }
 
 /**

@@ -68,6 +68,15 @@ export interface SessionWrite {
   readonly writeId?: string;
   /** The full next session. Its `version` is `expectedVersion + 1` for state changes. */
   readonly next: Session;
+  /**
+   * The session the write was made from, exactly as this adapter returned it (a read, a claim, or a
+   * write's answer) at `expectedVersion`. Optional, a hint for the payload: an adapter may then store only
+   * the fields in which `next` differs from it, plus `claimedUntil` always (a claim's lease changes it
+   * without a new version), onto the stored session — which the compare-and-set holds at `previous`.
+   * Either way a winning write stores `next`. An adapter may also ignore it and store `next` whole.
+   * The settlement run sets it on the writes it makes (settling, opening and expiring charges, recording answers).
+   */
+  readonly previous?: Session;
   /** Audit events appended in the same atomic step; none are written when the write is refused. */
   readonly events: readonly SessionEventDraft[];
   /** Charge-ledger changes applied in the same atomic step; none when the write is refused. */

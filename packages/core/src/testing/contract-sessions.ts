@@ -232,6 +232,35 @@ export function sessionContractCases({ t, start, uuid }: ContractCaseKit): void 
     await w.apply([answered], [true], [true]);
   });
 
+  t('writes made from `previous` store `next` whole: alone, in a batch, after a lease taken since the read, and lose at a stale version', async (_h, w) => {
+    const a = await w.insert(session(1, { priceMinor: 15_001 }));
+    const b = await w.insert(session(2, { priceMinor: 20_000 }));
+    const c = await w.insert(session(3));
+    const due = a.chargeScheduledAt;
+    // One write alone: the settlement, leased to this run (claimedUntil set, version and many fields changed).
+    const settleA = transition(a, { type: 'SETTLE' }, due);
+    check(settleA.ok, 'settle should be accepted');
+    const [settledA] = await w.apply([writeOf(a, settleA, { previous: a, writeId: newWriteId(), next: { ...settleA.session, claimedUntil: addMinutes(due, 5) } })]);
+    // A batch: b settled (no lease), c joined (its other fields as they were), each from the session as read.
+    const settleB = transition(b, { type: 'SETTLE' }, due);
+    const joinC = transition(c, { type: 'JOIN', actorId: c.tutorId }, start);
+    const [settledB] = await w.apply([writeOf(b, settleB, { previous: b, writeId: newWriteId() }), writeOf(c, joinC, { previous: c, writeId: newWriteId() })]);
+    check(settledB && settledB.claimedUntil === null, 'the suite expected b settled without a lease');
+    // A claim leases both charges since their settlements were read; the answers made from those reads
+    // store their own claimedUntil (none: the charges are settled), not the lease — also b's, whose
+    // claimedUntil is the same in `previous` and `next`.
+    await w.claim({ now: addMinutes(due, 10), limit: 10, claimUntil: addMinutes(due, 15) }, [c.id, a.id, b.id], 'a claim between the read and the answer');
+    const answered = [settledA!, settledB].map((from) => {
+      const answer = transition(from, { type: 'RECORD_CHARGE_RESULT', attempt: 1, result: { status: 'succeeded', reference: `pi_${from.bookingId}` } }, addMinutes(due, 11));
+      check(answer.ok, 'the answer should be accepted');
+      return writeOf(from, answer, { previous: from, writeId: newWriteId(), next: { ...answer.session, claimedUntil: null } });
+    });
+    await w.apply(answered);
+    // From a stale read: loses, writes nothing.
+    const stale = transition(c, { type: 'CANCEL', actorId: 'admin', by: 'platform' }, addMinutes(start, -5));
+    await w.apply([writeOf(c, stale, { previous: c, writeId: newWriteId() })], [false]);
+  });
+
   t('a final session cannot change its outcome, only its charge bookkeeping; storage itself refuses (after allowing a bookkeeping change)', async (h, w) => {
     const open = await w.insert(session(1));
     const paid = await w.insert(session(2, { priceMinor: 15_001 }));

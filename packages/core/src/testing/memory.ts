@@ -70,6 +70,22 @@ function deepCopy<T>(value: T): T {
  */
 const copySession = (session: Session): Session => ({ ...session });
 
+const sameValue = (a: unknown, b: unknown) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+
+/**
+ * `next` as a write made from `previous` stores it onto `stored` (`SessionWrite.previous`): the fields in
+ * which `next` differs from `previous`, id, version and claimedUntil; every other field as stored. Equal to
+ * `next` when `stored` is `previous` (the compare-and-set's case); none stored: `next`.
+ */
+function changesOnto(stored: Session | undefined, previous: Session, next: Session): Session {
+  if (!stored) return next;
+  const merged: Record<string, unknown> = { ...stored, id: next.id, version: next.version, claimedUntil: next.claimedUntil };
+  for (const key of Object.keys(next) as Array<keyof Session>) {
+    if (!sameValue(next[key], previous[key])) merged[key] = next[key];
+  }
+  return merged as unknown as Session;
+}
+
 const copyEvent = (e: SessionEvent): SessionEvent => ({ ...e, payload: deepCopy(e.payload) });
 
 /** Returns true when `next` changes only fields a final session may still change. */
@@ -592,8 +608,18 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         const id = byBooking.get(bookingId);
         return id ? copySession(sessions.get(id)!) : null;
       },
-      async applyWrites(writes: readonly SessionWrite[]) {
+      async applyWrites(sent: readonly SessionWrite[]) {
         await tick();
+        // A write made from `previous` changes only the fields in which `next` differs from it (and
+        // claimedUntil), onto the session as the batch's earlier writes leave it: as the SQL functions
+        // apply a partial row (and a batch's repeated sessions, one write after another).
+        const upTo = new Map<string, Session>();
+        const writes = sent.map((w) => {
+          const current = upTo.get(w.next.id) ?? sessions.get(w.next.id);
+          const write = w.previous ? { ...w, next: changesOnto(current, w.previous, w.next) } : w;
+          if (current && current.version === w.expectedVersion) upTo.set(w.next.id, write.next);
+          return write;
+        });
         // Plan every write first: a broken storage rule fails the whole batch, as one statement would.
         const seen = new Map<string, Session>();
         const plans = writes.map(({ expectedVersion, next, ledger, writeId }) => {

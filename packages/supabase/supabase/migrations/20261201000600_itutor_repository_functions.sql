@@ -399,7 +399,17 @@ begin
   if jsonb_typeof(p_write) is distinct from 'object' then
     raise exception 'each write must be a jsonb object' using errcode = 'invalid_parameter_value';
   end if;
-  n := jsonb_populate_record(null::public.sessions, p_write -> 'session');
+  if p_write -> 'partial' = 'true'::jsonb then
+    -- A partial session (the adapter's writes that carry `previous`): the columns it names, the rest as
+    -- stored. The compare-and-set below still decides: a row changed since is at another version.
+    select r.* into n
+    from public.sessions as s
+    cross join lateral jsonb_populate_record(s, p_write -> 'session') as r
+    where s.id = (p_write -> 'session' ->> 'id')::uuid;
+  end if;
+  if n.id is null then
+    n := jsonb_populate_record(null::public.sessions, p_write -> 'session');
+  end if;
   -- The ledger changes must be well-formed changes of this write's session (checked before anything is written).
   if exists (
     select 1
@@ -575,8 +585,14 @@ begin
       (x.w ->> 'write_id')::uuid as write_id,
       x.w -> 'events' as events,
       coalesce(nullif(x.w -> 'ledger', 'null'::jsonb), '[]'::jsonb) as ledger,
-      jsonb_populate_record(null::public.sessions, x.w -> 'session') as n
+      -- A partial session (see itutor_apply_session_write): the columns it names onto the stored row.
+      case when x.w -> 'partial' = 'true'::jsonb and p.id is not null
+        then jsonb_populate_record(p, x.w -> 'session')
+        else jsonb_populate_record(null::public.sessions, x.w -> 'session')
+      end as n
     from jsonb_array_elements(p_writes) with ordinality as x (w, ord)
+    left join public.sessions as p
+      on x.w -> 'partial' = 'true'::jsonb and p.id = (x.w -> 'session' ->> 'id')::uuid
   ),
   updated as (
     update public.sessions as s
@@ -790,6 +806,9 @@ grant execute on function public.itutor_apply_session_writes_in_batch(jsonb) to 
 -- raises foreign_key_violation; a ledger change that is not an open or answer of this write's session
 -- raises invalid_parameter_value before anything is written). A lost compare-and-set writes nothing and
 -- answers false — or true when it is the retry of the session's last applied write (a write id).
+-- A write with `"partial": true` carries a partial session: its id, version and claimed_until, and the
+-- columns the write changes; every other column keeps its stored value (the adapters send one for a write
+-- that says which session it was made from, `SessionWrite.previous`: a smaller payload to parse).
 create function public.itutor_apply_session_writes(p_writes jsonb)
 returns jsonb
 language plpgsql
