@@ -28,8 +28,8 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-core/adapter': '*' },
     platform: 'node',
     // #22's machines and evidence rules: 8.66 kB measured 2026-12-07; 11.2 kB with #23's payout and dispute
-    // machines and the ledger writes they decide.
-    limit: '11.6 kB',
+    // machines and the ledger writes they decide; 12.83 kB with #24's dispute evidence builder (its texts).
+    limit: '13.2 kB',
   },
   {
     name: 'core "/http" whole entry (the Web handlers) with the core it pulls; zod excluded (server-only, a host has it)',

@@ -71,6 +71,8 @@ export { payoutIdempotencyKey, payoutLeft, payoutsFromLedger, PAYOUT_TIMINGS } f
 export type { Payout, PayoutEffect, PayoutLedger, PayoutStatus, PayoutTiming } from './ledger/payouts';
 export type { PayoutAnswer } from './ledger/answers';
 export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
+export { buildDisputeEvidence, EVIDENCE_TEXT_LIMIT } from './ledger/evidence';
+export type { DisputeEvidenceFields, DisputeEvidenceInput } from './ledger/evidence';
 export type { Dispute, DisputeAction, DisputeActionType, DisputeDecision, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from './ledger/disputes';
 export {
   MEETING_END_CLOCK_SKEW_MINUTES,
