@@ -121,19 +121,18 @@ export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeout
 
   /** Sends one due payout: fix its amount (or cancel it) in a compare-and-set, call the gateway, record. */
   async function sendOne(payout: Payout, resendBefore: Date): Promise<keyof Omit<PayoutRunReport, 'due'>> {
-    let instruction: PayoutInstruction | null = null;
-    let cancelled = false;
+    // The decision answers the transfer to make (`null`: cancelled, nothing left to pay).
+    let instruction: PayoutInstruction | null;
     try {
-      await runner.decide(
+      instruction = await runner.decide(
         payout.sessionId,
         async (current, now) => {
           const ledger = await readLedger(ctx, current.id);
           const result = transition(current, { type: 'SEND_PAYOUT', payout: payout.payout, ledger, resendBefore }, now, ctx.policy);
           if (!result.ok) throw result.error;
           const effect = result.effects.find((e) => e.type === 'PAYOUT');
-          instruction = effect?.type === 'PAYOUT' ? effect.instruction : null;
-          cancelled = instruction === null;
-          return { write: result.changed ? { next: result.session, events: result.events, ledger: result.ledger } : null, answer: () => undefined };
+          const write = result.changed ? { next: result.session, events: result.events, ledger: result.ledger } : null;
+          return { write, answer: () => (effect?.type === 'PAYOUT' ? effect.instruction : null) };
         },
         { retry: 'until-decided' },
       );
@@ -143,7 +142,7 @@ export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeout
       if (isSessionError(error, 'CONFLICT')) return 'conflicts';
       throw error;
     }
-    if (cancelled || instruction === null) return 'cancelled';
+    if (instruction === null) return 'cancelled';
     try {
       const { payout: stored } = await record(payout.sessionId, payout.payout, await callGateway(instruction));
       return stored.status === 'succeeded' ? 'succeeded' : stored.status === 'failed' || stored.status === 'halted' ? 'failed' : 'unknown';
