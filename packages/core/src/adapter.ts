@@ -20,6 +20,7 @@ export type {
 export type { RefundLedgerReader } from './ledger/refunds';
 export type { PayoutLedgerReader } from './ledger/payouts';
 export type { DisputeReader } from './ledger/disputes';
+export type { ChargebackReader } from './ledger/chargebacks';
 export type { AttendanceRepository } from './session/attendance';
 // Ports: the outside services.
 export type {
@@ -34,11 +35,18 @@ export type {
   MeetingLookup,
   MoveMeetingInput,
   MeetingTimes,
+  OnSessionChargeResult,
   PaymentGateway,
   VideoProvider,
 } from './ports';
 export type { RefundInstruction, RefundResult } from './ledger/refunds';
 export type { PayoutInstruction, PayoutResult } from './ledger/payouts';
+export type {
+  ChargebackEvidenceInstruction,
+  ChargebackEvidenceResult,
+  ChargebackShareInstruction,
+  ChargebackShareResult,
+} from './ledger/chargebacks';
 export { randomId, systemClock, timeOrderedId } from './ports';
 export { withDeadline } from './deadline';
 export type { DeadlineOptions } from './deadline';
@@ -72,6 +80,15 @@ export type { Payout, PayoutEffect, PayoutLedger, PayoutStatus, PayoutTiming } f
 export type { PayoutAnswer } from './ledger/answers';
 export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
 export { buildDisputeEvidence, EVIDENCE_TEXT_LIMIT } from './ledger/evidence';
+export { CHARGEBACK_STATUSES, FINAL_CHARGEBACK_STATUSES, chargebackShareKey } from './ledger/chargebacks';
+export type {
+  Chargeback,
+  ChargebackEvidenceState,
+  ChargebackLossBearer,
+  ChargebackReport,
+  ChargebackStatus,
+  ChargebackTutorShare,
+} from './ledger/chargebacks';
 export type { DisputeEvidenceFields, DisputeEvidenceInput } from './ledger/evidence';
 export type { Dispute, DisputeAction, DisputeActionType, DisputeDecision, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from './ledger/disputes';
 export {

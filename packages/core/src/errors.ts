@@ -31,6 +31,11 @@
  * may not take this step now), `DISPUTE_RESOLVED` (the dispute is final), `PAYOUT_IN_FLIGHT` (a transfer's
  * answer is awaited: try again shortly), `PAYOUT_HELD` (a dispute holds the payout), `NO_PAYOUT_DUE`,
  * `PAYOUTS_NOT_SUPPORTED` / `DISPUTES_NOT_SUPPORTED` (the adapter or gateway lacks the optional part).
+ *
+ * The codes after `DISPUTES_NOT_SUPPORTED` come with chargebacks and payment recovery:
+ * `CHARGEBACKS_NOT_SUPPORTED` / `PAYMENT_RECOVERY_NOT_SUPPORTED` (the adapter or gateway lacks the optional
+ * part), `GATEWAY_UNAVAILABLE` (a call to the payment gateway a person waits on failed or timed out: try again),
+ * `EVIDENCE_NOT_ACCEPTED` (evidence cannot be submitted now, or the gateway refused it: `details.reason`).
  */
 export const ERROR_CODES = [
   'INVALID_INPUT',
@@ -82,6 +87,10 @@ export const ERROR_CODES = [
   'NO_PAYOUT_DUE',
   'PAYOUTS_NOT_SUPPORTED',
   'DISPUTES_NOT_SUPPORTED',
+  'CHARGEBACKS_NOT_SUPPORTED',
+  'PAYMENT_RECOVERY_NOT_SUPPORTED',
+  'GATEWAY_UNAVAILABLE',
+  'EVIDENCE_NOT_ACCEPTED',
 ] as const;
 
 /** A stable error code. */

@@ -3,6 +3,13 @@ import type { AttendanceRepository } from '../session/attendance';
 import type { RefundInstruction, RefundLedgerReader, RefundResult } from '../ledger/refunds';
 import type { PayoutInstruction, PayoutLedgerReader, PayoutResult } from '../ledger/payouts';
 import type { DisputeReader } from '../ledger/disputes';
+import type {
+  ChargebackEvidenceInstruction,
+  ChargebackEvidenceResult,
+  ChargebackReader,
+  ChargebackShareInstruction,
+  ChargebackShareResult,
+} from '../ledger/chargebacks';
 import type { PayoutTiming } from '../rules/policy';
 import type {
   ChargeAttempt,
@@ -343,6 +350,14 @@ export type ChargeResult =
       /** The gateway's reason, e.g. `card_declined`, `authentication_required` (at most 200 characters). */
       readonly failureCode: string;
       readonly reference?: string;
+      /**
+       * Only the student can make this charge go through: the bank wants authentication (3-D Secure), or
+       * declined with a reason the customer must fix. The core then never sends it off-session again: the
+       * session's charge becomes `awaiting_customer` (told once: `charge.customer_action_required`) and the
+       * student completes it on-session (`core.charges.startOnSession`). A failure code of
+       * `authentication_required` counts as this too.
+       */
+      readonly needsCustomer?: boolean;
     }
   | {
       /** Not known yet (for example Stripe's `processing`): retried under the same key. */
@@ -406,7 +421,42 @@ export interface PaymentGateway {
    * always counts as an unknown answer (sent again under the same key).
    */
   transfer?(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
+  /**
+   * Optional (payment recovery): prepares the charge of an on-session ledger attempt under the attempt's own
+   * key, for the student to confirm in their browser (Stripe: a PaymentIntent with the saved card, not
+   * confirmed off-session; its `client_secret` for Stripe.js `confirmCardPayment`). Called again for the same
+   * attempt (the student came back) it must answer the same payment, as it stands now. Answers
+   * `requires_customer` with the client secret, or the payment's outcome when it already has one (`succeeded`,
+   * `failed`; anything else counts as `unknown`). May throw (the core answers `GATEWAY_UNAVAILABLE`; the
+   * attempt stays open and the next call asks again under the same key).
+   */
+  startOnSessionCharge?(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<OnSessionChargeResult>;
+  /**
+   * Optional (chargebacks): stages evidence on the gateway's dispute without submitting it (Stripe:
+   * `disputes.update(id, { evidence, submit: false })`). May throw (counts as not staged; staged again later).
+   */
+  stageChargebackEvidence?(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  /** Optional (chargebacks): submits the staged evidence (Stripe: `disputes.update(id, { submit: true })`). May throw. */
+  submitChargebackEvidence?(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  /**
+   * Optional (chargebacks with `chargebackLossBearer: 'tutor'`): takes the tutor's share of a chargeback back
+   * from their transfer, or gives it back after the platform won, under the instruction's own idempotency key
+   * (Stripe: a transfer reversal; a new transfer to the tutor's account). Answers like `transfer`.
+   */
+  moveChargebackShare?(instruction: ChargebackShareInstruction, options?: ChargeCallOptions): Promise<ChargebackShareResult>;
 }
+
+/** The gateway's answer to `startOnSessionCharge`: the student's step, or the payment's outcome. */
+export type OnSessionChargeResult =
+  | {
+      /** The student must confirm it in the browser. */
+      readonly status: 'requires_customer';
+      /** What the browser confirms with (Stripe: the PaymentIntent's `client_secret`). Never stored. */
+      readonly clientSecret: string;
+      /** The gateway's id for the payment (Stripe: the PaymentIntent). */
+      readonly reference?: string;
+    }
+  | ChargeResult;
 
 /** A booking as the host's booking system knows it (the host is the source of truth for price). */
 export interface Booking {
@@ -467,4 +517,10 @@ export interface SessionsAdapter {
    * changes and enforces the dispute rules in storage.
    */
   readonly disputes?: DisputeReader;
+  /**
+   * Optional: chargebacks (the bundled adapters have it). Without it `core.chargebacks` refuses with
+   * `CHARGEBACKS_NOT_SUPPORTED`. An adapter that has it applies the `chargeback_open` / `chargeback_update`
+   * ledger changes and enforces the chargeback rules in storage (see `LedgerWrite`).
+   */
+  readonly chargebacks?: ChargebackReader;
 }

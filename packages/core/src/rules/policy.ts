@@ -90,7 +90,16 @@ export interface SessionPolicy {
   readonly reviewWindowMinutes: number;
   /** Minutes after a charged outcome during which the student may open a dispute. Default 4320 (72 hours). */
   readonly disputeWindowMinutes: number;
+  /**
+   * Who bears a chargeback the platform loses (kept on each chargeback when it opens): `platform` (default:
+   * the tutor keeps their pay) or `tutor` (the tutor's share of the disputed amount, in proportion to their
+   * payout, is taken back once the bank withdraws the funds, and given back if the platform wins).
+   */
+  readonly chargebackLossBearer: ChargebackLossBearer;
 }
+
+/** Who bears a lost chargeback. */
+export type ChargebackLossBearer = 'platform' | 'tutor';
 
 /** When the tutor is paid: with the charge (destination charges) or after the review window. */
 export type PayoutTiming = 'with_charge' | 'after_review';
@@ -133,6 +142,7 @@ export const DEFAULT_POLICY: SessionPolicy = /* @__PURE__ */ Object.freeze({
   payoutTiming: 'with_charge',
   reviewWindowMinutes: 4320,
   disputeWindowMinutes: 4320,
+  chargebackLossBearer: 'platform',
 });
 
 /**
@@ -228,6 +238,9 @@ export function definePolicy(overrides: Partial<SessionPolicy> = {}): SessionPol
   }
   if (policy.payoutTiming !== 'with_charge' && policy.payoutTiming !== 'after_review') {
     issues.push({ path: 'payoutTiming', message: "must be 'with_charge' or 'after_review'" });
+  }
+  if (policy.chargebackLossBearer !== 'platform' && policy.chargebackLossBearer !== 'tutor') {
+    issues.push({ path: 'chargebackLossBearer', message: "must be 'platform' or 'tutor'" });
   }
   if (typeof policy.currency !== 'string' || !/^[A-Z]{3}$/.test(policy.currency)) {
     issues.push({ path: 'currency', message: 'must be a three-letter ISO 4217 code' });

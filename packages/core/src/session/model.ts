@@ -1,3 +1,4 @@
+import type { Chargeback } from '../ledger/chargebacks';
 import type { Dispute } from '../ledger/disputes';
 import type { Payout } from '../ledger/payouts';
 import type { PayoutTiming } from '../rules/policy';
@@ -19,9 +20,14 @@ export type VideoProviderName = 'zoom' | 'google_meet';
  *   summary (`chargeStatus`, `chargeIdempotencyKey`, `chargeAttempts`, `chargeReference`), and any
  *   `chargeStatus` but `succeeded` for a session whose ledger holds a succeeded attempt;
  * - `failed`: failed for good (attempts or time used up): a person must look at it
- *   (`core.charges.listNeedingAttention()`).
+ *   (`core.charges.listNeedingAttention()`);
+ * - `awaiting_customer`: the gateway said only the student can make the charge go through (3-D Secure
+ *   `authentication_required`, or a decline the bank says the customer must fix: the answer's
+ *   `needsCustomer`). It is never sent off-session again, and the settlement run never claims it: the
+ *   student completes it on-session (`core.charges.startOnSession`), each time on a new ledger attempt
+ *   (its key on the session while the student's attempt is open), until one succeeds.
  */
-export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed';
+export type ChargeStatus = 'none' | 'pending' | 'succeeded' | 'failed' | 'awaiting_customer';
 
 /**
  * The status of one ledger attempt: `pending` (opened, no answer yet), `unknown` (the call threw, timed
@@ -139,7 +145,19 @@ export type LedgerWrite =
   /** Inserts the session's one dispute (`open`). Storage refuses a second. */
   | { readonly type: 'dispute_open'; readonly dispute: Dispute }
   /** Replaces the session's dispute with its next state. Storage refuses any change of a `resolved` one. */
-  | { readonly type: 'dispute_update'; readonly dispute: Dispute };
+  | { readonly type: 'dispute_update'; readonly dispute: Dispute }
+  /**
+   * Inserts a chargeback (a card dispute at the student's bank; see `Chargeback`). Storage refuses a second
+   * row with the same `reference`, a number that is not the session's next, and an attempt that has not succeeded.
+   */
+  | { readonly type: 'chargeback_open'; readonly chargeback: Chargeback }
+  /**
+   * Replaces a chargeback with its next state (matched by `sessionId` and `chargeback`). Storage refuses a
+   * change of its identity (`attempt`, `reference`, `currency`, `lossBearer`, `tutorShareMinor`, `openedAt`), evidence
+   * going back (`none` → `staged` → `submitted`), a tutor share going back (see `ChargebackTutorShare`),
+   * and funds withdrawn or reinstated going down.
+   */
+  | { readonly type: 'chargeback_update'; readonly chargeback: Chargeback };
 
 /** Who cancelled a session. */
 export type CancelledBy = 'tutor' | 'student' | 'platform';

@@ -381,6 +381,7 @@ export class World {
             : p,
         );
       } else if (l.type === 'dispute_open' || l.type === 'dispute_update') this.disputes.set(id, { ...l.dispute });
+      else if (l.type === 'chargeback_open' || l.type === 'chargeback_update') continue; // chargebacks are not modelled here
       else if (l.type === 'answer') {
         // The documented answer: its status, failure code and time; one more call; a null reference keeps the stored one.
         charges = charges.map((r) =>

@@ -429,6 +429,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       } else if (w.type === 'dispute_open' || w.type === 'dispute_update') {
         checkDispute(next, w.dispute, dispute === undefined ? storedDispute : dispute, w.type === 'dispute_open', rows);
         dispute = copy(w.dispute);
+      } else if (w.type === 'chargeback_open' || w.type === 'chargeback_update') {
+        continue; // WIP: chargeback storage
       } else if (w.type === 'refund_open') {
         refundRows ??= [...before];
         refundRows.push(copy(w.refund));
