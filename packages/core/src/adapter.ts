@@ -80,8 +80,24 @@ export type { Payout, PayoutEffect, PayoutLedger, PayoutStatus, PayoutTiming } f
 export type { PayoutAnswer } from './ledger/answers';
 export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
 export { buildDisputeEvidence, EVIDENCE_TEXT_LIMIT } from './ledger/evidence';
-export { CHARGEBACK_STATUSES, FINAL_CHARGEBACK_STATUSES, chargebackShareKey } from './ledger/chargebacks';
+export {
+  CHARGEBACK_STATUSES,
+  FINAL_CHARGEBACK_STATUSES,
+  awaitsEvidence,
+  chargebackShareInstruction,
+  chargebackShareKey,
+  chargebackTutorShare,
+  chargebackWork,
+  decideChargebackReport,
+  recordShareMove,
+} from './ledger/chargebacks';
+export type { ChargebacksResource, ChargebackRecordReport, ChargebackRetryReport } from './ledger/chargeback-resource';
+export { AUTHENTICATION_REQUIRED } from './ledger/answers';
+export { classifyOnSessionResult, openOnSessionAttempt, paymentStatusOf } from './ledger/recovery';
+export type { OnSessionPayment, PaymentStatusJson } from './ledger/recovery';
 export type {
+  ChargebackRecordOutcome,
+  ChargebackWork,
   Chargeback,
   ChargebackEvidenceState,
   ChargebackLossBearer,
