@@ -90,6 +90,7 @@ export {
   chargebackWork,
   decideChargebackReport,
   recordShareMove,
+  shareStillToMove,
 } from './ledger/chargebacks';
 export type { ChargebacksResource, ChargebackRecordReport, ChargebackRetryReport } from './ledger/chargeback-resource';
 export { AUTHENTICATION_REQUIRED } from './ledger/answers';

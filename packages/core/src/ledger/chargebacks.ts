@@ -140,10 +140,17 @@ export interface ChargebackReader {
   /** The chargeback with this gateway reference, or `null`. */
   findByReference(reference: string): Promise<Chargeback | null>;
   /**
-   * The platform's work list: chargebacks not in a final status (see `FINAL_CHARGEBACK_STATUSES`), soonest
-   * `evidenceDueBy` first (those without one last), then `openedAt`, then `sessionId`, `chargeback`; at most `limit`.
+   * The work list: chargebacks not in a final status (see `FINAL_CHARGEBACK_STATUSES`), and closed ones whose
+   * tutor share is still to move (see {@link shareStillToMove}: `won` with the share `reversed`; `lost` with
+   * `lossBearer` `tutor`, `tutorShareMinor` > 0 and the share `none`). Soonest `evidenceDueBy` first (those
+   * without one last), then `openedAt`, then `sessionId`, `chargeback`; at most `limit`.
    */
   listOpen(options: { readonly limit: number }): Promise<Chargeback[]>;
+}
+
+/** A closed chargeback whose tutor share is still to move (it stays on `ChargebackReader.listOpen` until moved). */
+export function shareStillToMove(c: Pick<Chargeback, 'status' | 'tutorShare' | 'lossBearer' | 'tutorShareMinor'>): boolean {
+  return (c.status === 'won' && c.tutorShare === 'reversed') || (c.status === 'lost' && c.lossBearer === 'tutor' && c.tutorShareMinor > 0 && c.tutorShare === 'none');
 }
 
 /** The idempotency key of moving the tutor's share of a chargeback: one per session, chargeback and direction. */

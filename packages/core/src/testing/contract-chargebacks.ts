@@ -101,6 +101,8 @@ export function chargebackContractCases({ t, start, uuid }: ContractCaseKit): vo
       await update(h, w, a.id, addMinutes(at, 2), { ...row(w, a.id), tutorShare: 'reversed', updatedAt: addMinutes(at, 2) });
       await update(h, w, a.id, addMinutes(at, 3), { ...row(w, a.id), evidence: 'submitted', submittedBy: 'ops', submittedAt: addMinutes(at, 3), updatedAt: addMinutes(at, 3) });
       await recorded(h, w, a.id, report(a, { status: 'won', fundsReinstatedMinor: 10_000, reportedAt: addMinutes(at, 60) }), addMinutes(at, 60));
+      // Won with the share still taken: closed, but still on the work list until the share is given back.
+      checkRecords(await h.adapter.chargebacks!.listOpen({ limit: 10 }), [row(w, c.id), row(w, a.id), row(w, b.id)], CHARGEBACK_KEYS, 'listOpen (a closed chargeback whose share is still to move stays listed)');
       await decide(h, w, a.id, addMinutes(at, 61), (s) => recordShareMove(transitionContext(s, addMinutes(at, 61), policy), row(w, a.id), 'reinstate', { status: 'succeeded', reference: 'tr_x' }));
       check(row(w, a.id).tutorShare === 'reinstated' && row(w, a.id).closedAt !== null, 'the suite expected a closed chargeback with the share given back');
       await w.verify(a.id, 'after the chargeback closed');

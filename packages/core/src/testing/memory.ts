@@ -1,6 +1,7 @@
 import {
   FINAL_CHARGEBACK_STATUSES,
   FINAL_SESSION_MUTABLE_FIELDS,
+  shareStillToMove,
   systemClock,
   type AttendanceRepository,
   type Chargeback,
@@ -959,7 +960,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         const due = (c: Chargeback) => c.evidenceDueBy?.getTime() ?? Number.POSITIVE_INFINITY;
         return [...chargebacks.values()]
           .flat()
-          .filter((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status))
+          .filter((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status) || shareStillToMove(c))
           .sort((a, b) => due(a) - due(b) || a.openedAt.getTime() - b.openedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.chargeback - b.chargeback))
           .slice(0, Math.max(0, limit))
           .map(copy);
