@@ -109,7 +109,8 @@ function checkReport(report: ChargebackReport): ChargebackReport {
   return { ...report, currency: report.currency.toUpperCase() };
 }
 
-export function createChargebacksResource(ctx: CoreContext, deps: { readonly timeoutMs: number }): ChargebacksResource {
+/** The steps `core.chargebacks` is made of: reads, gateway calls under one time limit, compare-and-set writes. */
+function chargebackSteps(ctx: CoreContext, deps: { readonly timeoutMs: number }) {
   const { runner, gateway, adapter } = ctx;
 
   function requireChargebacks(): ChargebackReader {
@@ -229,6 +230,13 @@ export function createChargebacksResource(ctx: CoreContext, deps: { readonly tim
       }
     }
   }
+
+  return { requireChargebacks, find, buildEvidence, evidenceCall, update, stage, catchUp };
+}
+
+export function createChargebacksResource(ctx: CoreContext, deps: { readonly timeoutMs: number }): ChargebacksResource {
+  const { runner, gateway, adapter } = ctx;
+  const { requireChargebacks, find, buildEvidence, evidenceCall, update, stage, catchUp } = chargebackSteps(ctx, deps);
 
   async function listOpen(options: { limit?: number } = {}): Promise<Chargeback[]> {
     const limit = options.limit ?? 100;
