@@ -343,6 +343,26 @@ export function runChargebackStorageSuite(name: string, open: () => Promise<Test
         expect(lostUpcoming, 'a session that is not final').toBeInstanceOf(Error);
         expect((await adapter.sessions.findById(upcoming.id))?.chargeStatus).toBe('none');
       });
+
+      it('a settlement\'s batch of charge answers (the set-based statement) moves charges to awaiting_customer; one keeping a declined attempt\'s key fails the whole batch', async () => {
+        const { adapter } = await setup(adapterOf);
+        const sessions = [await settled(adapter, 1), await settled(adapter, 2), await settled(adapter, 3)];
+        const answered = (s: Session, keepKey: boolean): SessionWrite =>
+          writeOf(
+            s,
+            [{ type: 'answer', sessionId: s.id, attempt: 1, status: 'failed', gatewayReference: `pi_${s.id}`, failureCode: 'authentication_required', answeredAt: at(end, MINUTE) }],
+            { chargeStatus: 'awaiting_customer', chargeIdempotencyKey: keepKey ? s.chargeIdempotencyKey : null },
+          );
+        await expect(adapter.sessions.applyWrites([answered(sessions[0]!, false), answered(sessions[1]!, true), answered(sessions[2]!, false)])).rejects.toBeDefined();
+        for (const s of sessions) {
+          expect(await adapter.sessions.findById(s.id), s.id).toEqual(s);
+          expect((await adapter.charges.listBySession(s.id)).map((c) => c.status), s.id).toEqual(['pending']);
+        }
+        const stored = await adapter.sessions.applyWrites(sessions.map((s) => answered(s, false)));
+        expect(stored.map((s) => s?.chargeStatus)).toEqual(['awaiting_customer', 'awaiting_customer', 'awaiting_customer']);
+        const far = new Date('2030-01-01T00:00:00.000Z');
+        expect(await adapter.sessions.claimForSettlement({ now: far, limit: 10, claimUntil: at(far, MINUTE) })).toEqual([]);
+      });
     });
   }
 
