@@ -133,8 +133,14 @@ export function chargebackContractCases({ t, start, uuid }: ContractCaseKit): vo
       await refused(h, w, current, [change({ lossBearer: 'platform' })], 'a change of who bears the loss');
       await refused(h, w, current, [change({ fundsWithdrawnMinor: 0 })], 'funds withdrawn going down');
       await refused(h, w, current, [change({ tutorShare: 'reinstated' })], 'a share given back that was never taken');
-      await update(h, w, s.id, addMinutes(at, 1), { ...stored, evidence: 'submitted', submittedBy: 'ops', submittedAt: addMinutes(at, 1), updatedAt: addMinutes(at, 1) });
-      await refused(h, w, w.expected(s.id), [change({ evidence: 'staged' })], 'evidence going back after it was submitted');
+      await refused(h, w, current, [change({ evidence: 'submitted', submittedBy: 'ops', submittedAt: at })], 'evidence submitted without being staged');
+      await refused(h, w, current, [change({ evidence: 'staged' })], 'evidence staged without its fields and time');
+      await refused(h, w, current, [change({ tutorShareMinor: 10_001 })], 'a tutor share above the disputed amount');
+      await refused(h, w, current, [change({ status: 'lost' })], 'a final status without closedAt');
+      const staged = { service_date: '2026-01-01', product_description: 'A lesson', access_activity_log: 'joined', cancellation_policy_disclosure: 'tiers', refund_policy_disclosure: 'window', customer_communication: null, uncategorized_text: 'timeline' };
+      await update(h, w, s.id, addMinutes(at, 1), { ...stored, evidence: 'staged', stagedEvidence: staged, evidenceStagedAt: addMinutes(at, 1), updatedAt: addMinutes(at, 1) });
+      await update(h, w, s.id, addMinutes(at, 2), { ...row(w, s.id), evidence: 'submitted', submittedBy: 'ops', submittedAt: addMinutes(at, 2), updatedAt: addMinutes(at, 2) });
+      await refused(h, w, w.expected(s.id), [change({ ...row(w, s.id), evidence: 'staged', submittedBy: null, submittedAt: null })], 'evidence going back after it was submitted');
       await refused(h, w, w.expected(s.id), [{ type: 'chargeback_update', chargeback: { ...stored, chargeback: 7 } }], 'an update of a chargeback that does not exist');
     },
     { port: 'chargebacks' },

@@ -320,6 +320,12 @@ function checkChargebacks(session: Session, rows: readonly Chargeback[], before:
     if (rows.filter((o) => o.chargeback === c.chargeback || o.reference === c.reference).length > 1 || referenceTaken(c.reference, session.id)) fail(`chargeback ${c.chargeback} or its reference is not unique`);
     if (!charges.some((a) => a.attempt === c.attempt && a.status === 'succeeded')) fail(`chargeback ${c.chargeback} is not of a succeeded charge attempt`);
     if ([c.amountMinor, c.feeMinor, c.fundsWithdrawnMinor, c.fundsReinstatedMinor, c.tutorShareMinor].some((v) => !Number.isSafeInteger(v) || v < 0)) fail(`chargeback ${c.chargeback}: amounts must be whole and ≥ 0`);
+    const attempt = charges.find((a) => a.attempt === c.attempt);
+    if (c.amountMinor < 1 || c.tutorShareMinor > c.amountMinor || c.currency !== attempt?.currency || c.reason.length < 1 || c.reason.length > 200) fail(`chargeback ${c.chargeback}: amount, share, currency or reason out of range`);
+    if (c.lossBearer === 'platform' && (c.tutorShareMinor !== 0 || c.tutorShare !== 'none')) fail(`chargeback ${c.chargeback}: the platform bears it, nothing is the tutor's`);
+    if (c.evidence !== 'none' && (c.stagedEvidence === null || typeof c.stagedEvidence !== 'object' || c.evidenceStagedAt === null)) fail(`chargeback ${c.chargeback}: staged evidence needs its fields and time`);
+    if ((c.evidence === 'submitted') !== (c.submittedBy !== null && c.submittedAt !== null)) fail(`chargeback ${c.chargeback}: submitted evidence goes with who and when, and only then`);
+    if (FINAL_CHARGEBACK_STATUSES.includes(c.status) && c.closedAt === null) fail(`chargeback ${c.chargeback}: a final status needs closedAt`);
     const old = before.find((o) => o.chargeback === c.chargeback);
     if (!old) {
       if (c.chargeback !== before.reduce((max, o) => Math.max(max, o.chargeback), 0) + 1) fail(`chargeback ${c.chargeback} is not the session's next number`);
@@ -327,6 +333,7 @@ function checkChargebacks(session: Session, rows: readonly Chargeback[], before:
       continue;
     }
     if (fields.some((k) => old[k] !== c[k]) || old.openedAt.getTime() !== c.openedAt.getTime()) fail(`chargeback ${c.chargeback}: its identity never changes`);
+    if (EVIDENCE_ORDER.indexOf(c.evidence) - EVIDENCE_ORDER.indexOf(old.evidence) > 1) fail(`chargeback ${c.chargeback}: evidence moves one step at a time`);
     if (EVIDENCE_ORDER.indexOf(c.evidence) < EVIDENCE_ORDER.indexOf(old.evidence) || (old.evidence === 'submitted' && (c.submittedAt?.getTime() !== old.submittedAt?.getTime() || c.submittedBy !== old.submittedBy))) {
       fail(`chargeback ${c.chargeback}: evidence only moves forward`);
     }

@@ -1059,12 +1059,16 @@ comment on column public.session_chargebacks.staged_evidence is 'The evidence as
 
 comment on column public.session_chargebacks.closed_at is 'When a final status (warning_closed, prevented, won, lost) was first recorded, or null.';
 
--- The platform's work list (itutor_list_open_chargebacks): the chargebacks not in a final status, soonest
+-- The platform's work list (itutor_list_open_chargebacks): the chargebacks not in a final status — and the
+-- closed ones whose tutor share is still to move (won with the share reversed; lost by the tutor's policy with
+-- a share not taken yet: the core's shareStillToMove) — soonest
 -- evidence deadline first (none last), then opened_at, session, number — the list's order, so the list
 -- reads this index in order and stops at its limit. The payout rules and the payout run's list probe a
 -- session's chargebacks by the primary key instead (a session has one or two).
 create index session_chargebacks_open_idx on public.session_chargebacks (evidence_due_by, opened_at, session_id, chargeback)
-  where status not in ('warning_closed', 'prevented', 'won', 'lost');
+  where status not in ('warning_closed', 'prevented', 'won', 'lost')
+     or (status = 'won' and tutor_share = 'reversed')
+     or (status = 'lost' and loss_bearer = 'tutor' and tutor_share_ttd > 0 and tutor_share = 'none');
 
 -- The chargeback rules, for every writer. Sequential scans off for its probes (the attempt by its primary
 -- key, the session's chargebacks by theirs; see itutor_keep_charge_record).

@@ -1418,7 +1418,8 @@ $$;
 revoke all on function public.itutor_find_chargeback_by_reference(text) from public, anon, authenticated;
 grant execute on function public.itutor_find_chargeback_by_reference(text) to service_role;
 
--- The platform's chargeback work list: those not in a final status, soonest evidence_due_by first (those
+-- The platform's chargeback work list: those not in a final status and the closed ones whose tutor share is
+-- still to move (as session_chargebacks_open_idx's predicate), soonest evidence_due_by first (those
 -- without one last), then opened_at, session, number; at most p_limit. An ordered scan of
 -- session_chargebacks_open_idx (its order and its predicate) that stops at the limit; sorts, bitmap and
 -- sequential scans off so that a planner short of statistics cannot fetch every open row and sort it
@@ -1441,6 +1442,8 @@ as $$
     select c.*
     from public.session_chargebacks as c
     where c.status not in ('warning_closed', 'prevented', 'won', 'lost')
+       or (c.status = 'won' and c.tutor_share = 'reversed')
+       or (c.status = 'lost' and c.loss_bearer = 'tutor' and c.tutor_share_ttd > 0 and c.tutor_share = 'none')
     order by c.evidence_due_by, c.opened_at, c.session_id, c.chargeback
     limit greatest(coalesce(p_limit, 0), 0)
   ) as o
