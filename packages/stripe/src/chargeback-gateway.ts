@@ -109,22 +109,21 @@ export async function evidenceOnce(ctx: GatewayContext, instruction: ChargebackE
   throw error;
 }
 
-/** The problems that make `instruction` an invalid move of the tutor's share (none for a valid one). */
-function shareProblems(instruction: ChargebackShareInstruction): string[] {
-  const problems: string[] = [];
-  if (instruction.direction !== 'reverse' && instruction.direction !== 'reinstate') problems.push("direction must be 'reverse' or 'reinstate'");
-  if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
-  if (!isCurrency(instruction.currency)) problems.push('currency must be an ISO 4217 code');
-  if (!isKey(instruction.idempotencyKey)) problems.push('idempotencyKey must be 1–255 characters');
-  if (typeof instruction.sessionId !== 'string' || instruction.sessionId === '') problems.push('sessionId must be a non-empty string');
-  if (instruction.direction === 'reverse') {
-    if (instruction.payoutTiming === 'after_review') {
-      if (typeof instruction.payoutReference !== 'string' || !/^tr_[A-Za-z0-9_]+$/.test(instruction.payoutReference)) {
-        problems.push("payoutReference must be the payout's transfer id (tr_...)");
-      }
-    } else if (!isPaymentIntentId(instruction.chargeReference)) problems.push("chargeReference must be the charge's PaymentIntent id (pi_...)");
-  }
-  return problems;
+/** True for a move of the tutor's share the gateway can send (nothing is sent otherwise: `halted` `INVALID_INSTRUCTION`). */
+function isValidShare(instruction: ChargebackShareInstruction): boolean {
+  const { direction } = instruction;
+  const common =
+    (direction === 'reverse' || direction === 'reinstate') &&
+    wholeMinor(instruction.amountMinor, 1) &&
+    isCurrency(instruction.currency) &&
+    isKey(instruction.idempotencyKey) &&
+    typeof instruction.sessionId === 'string' &&
+    instruction.sessionId !== '';
+  if (!common || direction === 'reinstate') return common;
+  // Reversing: the payout's transfer (`after_review`), or the destination charge's PaymentIntent (`with_charge`).
+  return instruction.payoutTiming === 'after_review'
+    ? typeof instruction.payoutReference === 'string' && /^tr_[A-Za-z0-9_]+$/.test(instruction.payoutReference)
+    : isPaymentIntentId(instruction.chargeReference);
 }
 
 /** The transfer to take the tutor's share back from, or the answer to give without one. */
@@ -160,7 +159,7 @@ async function transferToReverse(ctx: GatewayContext, instruction: ChargebackSha
  * answered like `transfer`.
  */
 export async function moveShareOnce(ctx: GatewayContext, instruction: ChargebackShareInstruction, signal: AbortSignal | undefined): Promise<ChargebackShareResult> {
-  if (shareProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
+  if (!isValidShare(instruction)) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
   if (signal?.aborted) return unknown('aborted');
   const what = `chargeback ${instruction.chargeback} of session ${instruction.sessionId} (${instruction.direction})`;
   const metadata = {

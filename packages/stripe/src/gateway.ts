@@ -62,9 +62,9 @@ export interface AuthenticationRequiredInfo {
   readonly bookingId: string;
   readonly attempt: number;
   /**
-   * The declined PaymentIntent, for the host's records. Do not confirm it on-session: the core has
-   * recorded this attempt as failed and charges the next attempt under a new key; ask the student to
-   * save their card again (`createCardSetup`) instead.
+   * The declined PaymentIntent, for the host's records. Do not confirm it on-session: the core has recorded
+   * this attempt as failed (`needsCustomer`); the student pays a new attempt on-session
+   * (`startOnSessionCharge`, through the core), or saves their card again (`createCardSetup`).
    */
   readonly paymentIntentId: string | null;
 }
@@ -104,7 +104,8 @@ export interface StripeGatewayOptions {
   readonly connectedAccountFor: ConnectedAccountLookup;
   /**
    * Called (not awaited; its errors are ignored) when a charge failed because the bank wants the student
-   * to authenticate: tell them to come back and save their card again.
+   * to authenticate: tell them to come back and pay on-session (the core's charge waits for them; it also
+   * tells `charge.customer_action_required`, for every decline that needs the student).
    */
   readonly onAuthenticationRequired?: (info: AuthenticationRequiredInfo) => void | Promise<void>;
   /**

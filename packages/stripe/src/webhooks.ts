@@ -152,8 +152,9 @@ export interface StripeWebhookOptions {
   readonly clock?: Clock;
   /**
    * Time limit in ms of each Stripe read the handler makes (`refunds.list` for `charge.refunded`,
-   * `paymentIntents.retrieve` for a charge without metadata, `transfers.listReversals` for a refund that
-   * reverses the tutor's transfer). Past it the event is answered 500 and Stripe
+   * `paymentIntents.retrieve` for a charge without metadata and for a dispute's PaymentIntent, `charges.retrieve`
+   * for a dispute naming only its charge, `transfers.listReversals` for a refund that reverses the tutor's
+   * transfer). Past it the event is answered 500 and Stripe
    * delivers it again. Default 5 000.
    */
   readonly requestTimeoutMs?: number;
@@ -286,7 +287,13 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  * or slow read answers 500 before the event id is remembered) and hands each refund made by
  * `stripeGateway.refund` to `recordRefundAnswer` ({@link WebhookRefundAnswer}); refunds made elsewhere (the
  * Stripe dashboard) go to `onForeignRefund`. `refund.created`, `refund.updated`, `refund.failed` and
- * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's. A refund that
+ * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's.
+ *
+ * Chargebacks: `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn` and `.funds_reinstated` are
+ * read for the disputed PaymentIntent's metadata (`paymentIntents.retrieve` under `requestTimeoutMs`, or
+ * `charges.retrieve` when the dispute names only its charge; a failed read answers 500 before the event id is
+ * remembered) and handed to `recordChargeback` as a {@link WebhookChargeback}; disputes of other charges are
+ * acknowledged and ignored. A refund that
  * takes the tutor's part back from a transfer of its own (`after_review`, metadata
  * `STRIPE_REVERSED_TRANSFER_METADATA_KEY`) is handed over as accepted only once that transfer has its
  * reversal (`transfers.listReversals`): until then the gateway's retry finishes it.
@@ -300,7 +307,11 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  *   routes: [
  *     stripeWebhookRoutes({
  *       stripe, webhookSecret: process.env.STRIPE_WEBHOOK_SECRET!, events: stripeEvents,
- *       recorder: { recordChargeAnswer: coreChargeRecorder(core), recordRefundAnswer: coreRefundRecorder(core) },
+ *       recorder: {
+        recordChargeAnswer: coreChargeRecorder(core),
+        recordRefundAnswer: coreRefundRecorder(core),
+        recordChargeback: coreChargebackRecorder(core),
+      },
  *     }),
  *   ],
  * });

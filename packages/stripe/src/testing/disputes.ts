@@ -48,7 +48,7 @@ export interface FakeDispute {
   balance_transactions: FakeBalanceTransaction[];
 }
 
-/** How {@link FakeDisputes.open} opens a dispute. */
+/** How `StripeFake.openDispute` opens a dispute. */
 export interface FakeDisputeOptions {
   /** Stripe's reason. Default `fraudulent`. */
   readonly reason?: string;

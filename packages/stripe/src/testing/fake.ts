@@ -274,14 +274,14 @@ export interface StripeFake {
    * destination charge's transfer, are made; `payment_intent.succeeded`), a declining card is declined
    * (`requires_payment_method` with `last_payment_error`; `payment_intent.payment_failed`); `fail` is a failed
    * authentication (`requires_payment_method`, `last_payment_error.code` `payment_intent_authentication_failure`;
-   * `payment_intent.payment_failed`). The same as the buttons of the 3-D Secure page ({@link authenticationPath}).
+   * `payment_intent.payment_failed`). The same as the buttons of the 3-D Secure page ({@link StripeFake.authenticationPath}).
    * Throws Stripe's 400 `payment_intent_unexpected_state` answer for a PaymentIntent in another state.
    */
   authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): FakePaymentIntent;
   /**
    * The fake's 3-D Secure page of a PaymentIntent, `/fake-3ds/<id>?client_secret=<its client secret>` (append it
    * to the server's `url`): an HTML page with "Complete authentication" and "Fail authentication" buttons that
-   * `POST` back to the same path and run {@link authenticate}. Served by `dispatch` (and so by the server and
+   * `POST` back to the same path and run {@link StripeFake.authenticate}. Served by `dispatch` (and so by the server and
    * `fetch`) without an API key, to whoever has the client secret. A PaymentIntent that a confirmation moved to
    * `requires_action` names the same page in `next_action.redirect_to_url.url`. Page requests are not in `requests`.
    */
@@ -293,7 +293,7 @@ export interface StripeFake {
    * `charge.dispute.funds_withdrawn`. An inquiry (`inquiry: true`) is `warning_needs_response` and withdraws
    * nothing. Evidence is staged or submitted with `POST /v1/disputes/{id}` (`disputes.update`): Stripe's evidence
    * fields only (others → 400 `parameter_unknown`), text within Stripe's limits (20 000 characters for the long
-   * fields, 150 000 together), file fields naming a file of {@link addFile} (else 400 `resource_missing`), only
+   * fields, 150 000 together), file fields naming a file of {@link StripeFake.addFile} (else 400 `resource_missing`), only
    * while the dispute waits for evidence (else 400); `submit` (Stripe's default) moves it to `under_review`
    * (`warning_under_review`). Each update emits `charge.dispute.updated`.
    */
