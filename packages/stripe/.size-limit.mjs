@@ -7,16 +7,18 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-stripe': '*' },
     platform: 'node',
     external: ['stripe', 'zod'],
-    // 8.24 kB measured 2026-12-07 with #23's separate charges, transfers and transfer reversals (7.06 kB
-    // before them, on the same core).
-    limit: '8.75 kB',
+    // 10.53 kB measured 2026-12-08 with #24's payment recovery (the customer-decline table,
+    // startOnSessionCharge), chargebacks (evidence staging and submission, the tutor's share moves) and the
+    // dispute webhook (8.24 kB before them, with #23's separate charges, transfers and transfer reversals).
+    limit: '11 kB',
   },
   {
     name: 'stripe "/testing": whole entry (the fake Stripe server and store); stripe and zod excluded, Node built-ins external',
     import: { '@itutor/sessions-stripe/testing': '*' },
     platform: 'node',
     external: ['stripe', 'zod'],
-    // 6.78 kB measured 2026-12-07 with #23's transfers, reversals and pending charges (5.68 kB before them).
-    limit: '7.25 kB',
+    // 9.6 kB measured 2026-12-08 with #24's on-session PaymentIntents, the 3-D Secure page, disputes and
+    // destination-charge transfers (6.78 kB before them, with #23's transfers, reversals and pending charges).
+    limit: '10 kB',
   },
 ]);

@@ -19,9 +19,19 @@ export interface StripePaymentIntentLike {
   readonly amount?: number;
   readonly currency?: string;
   readonly metadata?: Readonly<Record<string, string>> | null;
-  readonly last_payment_error?: { readonly code?: string | null; readonly decline_code?: string | null } | null;
-  /** The PaymentIntent's latest Charge (`ch_...`), as an id or expanded: a transfer's `source_transaction`. */
-  readonly latest_charge?: string | { readonly id: string } | null;
+  readonly last_payment_error?: {
+    readonly code?: string | null;
+    readonly decline_code?: string | null;
+    /** The issuer's advice (`try_again_later`, `do_not_try_again`, `confirm_card_data`), when Stripe passes one. */
+    readonly advice_code?: string | null;
+  } | null;
+  /**
+   * The PaymentIntent's latest Charge (`ch_...`), as an id or expanded (`expand: ['latest_charge']`): a
+   * transfer's `source_transaction`; for a destination charge, its `transfer` is the tutor's transfer.
+   */
+  readonly latest_charge?: string | { readonly id: string; readonly transfer?: string | { readonly id: string } | null } | null;
+  /** What the browser confirms the payment with (Stripe.js); answered to the secret key only. */
+  readonly client_secret?: string | null;
   /** Set for a Connect destination charge (`with_charge`); absent / `null` for a separate charge (`after_review`). */
   readonly transfer_data?: { readonly destination: string | { readonly id: string } } | null;
 }
@@ -72,6 +82,26 @@ export interface StripeTransferReversalLike {
   readonly metadata?: Readonly<Record<string, string>> | null;
 }
 
+/** The fields of a Charge this package reads (a dispute's charge, when the dispute names no PaymentIntent). */
+export interface StripeChargeLike {
+  readonly id: string;
+  /** The charge's PaymentIntent (`pi_...`), as an id or expanded. */
+  readonly payment_intent?: string | { readonly id: string } | null;
+  /** A copy of the PaymentIntent's metadata (Stripe copies it onto the charges it makes). */
+  readonly metadata?: Readonly<Record<string, string>> | null;
+}
+
+/** The fields of a Dispute this package reads (the object of `charge.dispute.*` events and of `disputes.update`). */
+export interface StripeDisputeLike {
+  readonly id: string;
+  readonly status: string;
+  readonly amount?: number;
+  readonly currency?: string;
+  readonly reason?: string;
+  readonly charge?: string | { readonly id: string } | null;
+  readonly payment_intent?: string | { readonly id: string } | null;
+}
+
 /** One page of a Stripe list (`refunds.list`, `transfers.listReversals`). */
 export interface StripeListLike<T> {
   readonly data: readonly T[];
@@ -82,14 +112,27 @@ export interface StripeListLike<T> {
 export interface StripeEventLike {
   readonly id: string;
   readonly type: string;
+  /** When Stripe made the event, in seconds since the epoch (the time of a dispute report). */
+  readonly created?: number;
   readonly data: { readonly object: unknown };
 }
 
-/** What `stripeGateway`, `stripeCardSetup` and `stripeWebhookRoutes` call on the Stripe client. */
+/**
+ * What `stripeGateway`, `stripeCardSetup` and `stripeWebhookRoutes` call on the Stripe client. Chargebacks
+ * (issue #24) added `disputes.update` (staging and submitting evidence) and `charges.retrieve` (a dispute's
+ * charge, when the dispute names no PaymentIntent).
+ */
 export interface StripeClientLike {
   readonly paymentIntents: {
     create(params: Record<string, unknown> & { amount: number; currency: string }, options?: StripeRequestOptions): Promise<StripePaymentIntentLike>;
     retrieve(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripePaymentIntentLike>;
+  };
+  readonly charges: {
+    retrieve(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeChargeLike>;
+  };
+  readonly disputes: {
+    /** Stages (`submit: false`) or submits (`submit: true`) a dispute's evidence. */
+    update(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeDisputeLike>;
   };
   readonly setupIntents: {
     create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeSetupIntentLike>;

@@ -1,5 +1,6 @@
 import { isSessionError, type ChargeAnswerInput, type ChargeAnswerReport, type RefundReport, type SessionError } from '@itutor/sessions-core';
-import type { WebhookChargeAnswer, WebhookRefundAnswer } from './webhooks';
+import type { ChargebackReport } from '@itutor/sessions-core/adapter';
+import type { WebhookChargeAnswer, WebhookChargeback, WebhookRefundAnswer } from './webhooks';
 
 /** The part of the core the webhook needs: `core.charges.recordAnswer`. A `SessionsCore` fits. */
 export interface ChargeAnswerSink {
@@ -107,5 +108,46 @@ export function coreRefundRecorder(core: RefundAnswerSink, options: CoreRefundRe
     }
     const hook = options.onLateRefundFailure;
     if (answer.result.status === 'failed' && report.refund.status === 'succeeded') tell(hook && (() => hook(answer, report)));
+  };
+}
+
+/** The part of the core `coreChargebackRecorder` needs: `core.chargebacks.record`. A `SessionsCore` fits. */
+export interface ChargebackSink {
+  readonly chargebacks: { record(report: ChargebackReport): Promise<unknown> };
+}
+
+/** Options of {@link coreChargebackRecorder}. */
+export interface CoreChargebackRecorderOptions {
+  /**
+   * Told (not awaited; its errors are ignored) about a dispute of a charge whose session or attempt the core does not
+   * know (`NOT_FOUND`: for example an event from another environment sharing the Stripe account). Such reports are
+   * acknowledged, since Stripe's retries could not change them; the dispute still needs an answer at Stripe.
+   */
+  readonly onUnknownChargeback?: (chargeback: WebhookChargeback, error: SessionError) => void | Promise<void>;
+}
+
+/**
+ * The webhook recorder's `recordChargeback` over the core: each dispute report Stripe sends (`charge.dispute.*`,
+ * with the session id and attempt from the disputed PaymentIntent's metadata) goes to `core.chargebacks.record`,
+ * which keeps the newest report (an older one changes nothing but the funds, which only grow), stages the evidence
+ * and moves the tutor's share as the policy says. Resolves for disputes of sessions the core does not know
+ * (`onUnknownChargeback`); other errors are thrown, so the handler answers 500 and Stripe delivers the event again.
+ *
+ * ```ts
+ * recorder: { recordChargeAnswer: coreChargeRecorder(core), recordChargeback: coreChargebackRecorder(core) }
+ * ```
+ */
+export function coreChargebackRecorder(core: ChargebackSink, options: CoreChargebackRecorderOptions = {}): (chargeback: WebhookChargeback) => Promise<void> {
+  return async (chargeback) => {
+    try {
+      await core.chargebacks.record(chargeback.report);
+    } catch (error) {
+      if (isSessionError(error, 'NOT_FOUND')) {
+        const hook = options.onUnknownChargeback;
+        tell(hook && (() => hook(chargeback, error)));
+        return;
+      }
+      throw error;
+    }
   };
 }

@@ -1,17 +1,45 @@
-import {
-  withDeadline,
-  type ChargeCallOptions,
-  type ChargeInstruction,
-  type ChargeResult,
-  type PayoutInstruction,
-  type PayoutResult,
-  type RefundInstruction,
-  type RefundResult,
+import type {
+  ChargebackEvidenceInstruction,
+  ChargebackEvidenceResult,
+  ChargebackShareInstruction,
+  ChargebackShareResult,
+  ChargeCallOptions,
+  ChargeInstruction,
+  ChargeResult,
+  OnSessionChargeResult,
+  PayoutInstruction,
+  PayoutResult,
+  RefundInstruction,
+  RefundResult,
 } from '@itutor/sessions-core/adapter';
 import { type PaymentGateway } from '@itutor/sessions-core';
-import { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_FAILURE_CODES, type StripeChargeClassification } from './classify';
-import type { StripeClientLike, StripePaymentIntentLike } from './client';
+import { evidenceOnce, moveShareOnce, type STRIPE_CHARGEBACK_METADATA_KEY, type stripeDisputeEvidence } from './chargeback-gateway';
+import { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_FAILURE_CODES } from './classify';
 import { isHaltCode, misconfigured } from './errors';
+import {
+  chargeParams,
+  customerOf,
+  destinationFor,
+  errorOf,
+  idOf,
+  instructionProblems,
+  isCurrency,
+  isKey,
+  isPaymentIntentId,
+  isSeparateCharge,
+  readPaymentIntent,
+  refusedAnswer,
+  STRIPE_METADATA_KEYS,
+  tell,
+  unknown,
+  untilAborted,
+  wholeMinor,
+  type GatewayContext,
+} from './gateway-support';
+import { startOnSessionOnce } from './on-session';
+import type { StripeClientLike } from './client';
+
+export { STRIPE_METADATA_KEYS } from './gateway-support';
 
 /** The student's Stripe customer and the saved payment method to charge off-session. */
 export interface StripeCustomerRef {
@@ -34,9 +62,9 @@ export interface AuthenticationRequiredInfo {
   readonly bookingId: string;
   readonly attempt: number;
   /**
-   * The declined PaymentIntent, for the host's records. Do not confirm it on-session: the core has
-   * recorded this attempt as failed and charges the next attempt under a new key; ask the student to
-   * save their card again (`createCardSetup`) instead.
+   * The declined PaymentIntent, for the host's records. Do not confirm it on-session: the core has recorded
+   * this attempt as failed (`needsCustomer`); the student pays a new attempt on-session
+   * (`startOnSessionCharge`, through the core), or saves their card again (`createCardSetup`).
    */
   readonly paymentIntentId: string | null;
 }
@@ -76,7 +104,8 @@ export interface StripeGatewayOptions {
   readonly connectedAccountFor: ConnectedAccountLookup;
   /**
    * Called (not awaited; its errors are ignored) when a charge failed because the bank wants the student
-   * to authenticate: tell them to come back and save their card again.
+   * to authenticate: tell them to come back and pay on-session (the core's charge waits for them; it also
+   * tells `charge.customer_action_required`, for every decline that needs the student).
    */
   readonly onAuthenticationRequired?: (info: AuthenticationRequiredInfo) => void | Promise<void>;
   /**
@@ -152,6 +181,55 @@ export interface StripeGateway extends PaymentGateway {
    * destination charge, whose tutor was paid with it). Throws `GATEWAY_MISCONFIGURED` as `charge` does.
    */
   transfer(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
+  /**
+   * Payment recovery (issue #24): the attempt's PaymentIntent for the student to confirm in the browser — the same
+   * amount, currency, customer, saved payment method, metadata and money rules as `charge` (a destination charge
+   * for `with_charge`, `transfer_group` for `after_review`), but not confirmed (`confirm: false`, no
+   * `off_session`), created under the attempt's key. Stripe answers a repeated create with its first answer, so
+   * the PaymentIntent is then read, and answered as it stands now:
+   *
+   * | PaymentIntent | answer |
+   * | --- | --- |
+   * | `requires_confirmation`, `requires_action`, `requires_payment_method` never tried | `requires_customer` with its `client_secret` (for Stripe.js `confirmCardPayment`) and its id |
+   * | `succeeded` | `succeeded` |
+   * | `requires_payment_method` after a decline (a failed 3-D Secure, a card declined) | `failed` with the decline's code, as `charge` classifies it |
+   * | `processing` | `unknown` (`processing`) |
+   * | `canceled` | `failed` (`canceled`) |
+   *
+   * Errors are classified as `charge`'s (`unknown` for network errors, 5xx, 429, time-outs; `failed` for an
+   * invalid request; `halted` `IDEMPOTENCY_CONFLICT` — the student's saved card changed between two calls of the
+   * attempt — and `INVALID_INSTRUCTION`; `GATEWAY_MISCONFIGURED` thrown). A student without a saved card gets a
+   * PaymentIntent without one (their browser supplies a card); the webhook's `payment_intent.succeeded` /
+   * `.payment_failed` reports the outcome like any charge's.
+   */
+  startOnSessionCharge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<OnSessionChargeResult>;
+  /**
+   * Chargebacks: stages the evidence on the dispute without submitting it: `disputes.update(reference, { evidence,
+   * submit: false })`, the evidence as {@link stripeDisputeEvidence} maps it (Stripe's `customer_communication` is a
+   * file, so the participants' messages go into `uncategorized_text`). Staging again replaces it. Stripe's invalid
+   * request (a refused field, a dispute that no longer takes evidence, an unknown dispute) → `failed` with Stripe's
+   * `code` (`invalid_request` without one) and message; 401 / 403 → thrown `GATEWAY_MISCONFIGURED`; anything else
+   * (network, 5xx, 429, the core's abort) is thrown (not staged; staged again later).
+   */
+  stageChargebackEvidence(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  /**
+   * Chargebacks: submits the staged evidence to the bank: `disputes.update(reference, { submit: true })` under the
+   * key `itutor-chargeback-<session>-<chargeback>-submit` (a retry after a lost answer gets Stripe's first answer
+   * back, not "already submitted"). Answers as `stageChargebackEvidence`.
+   */
+  submitChargebackEvidence(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  /**
+   * Chargebacks borne by the tutor: `reverse` takes `amountMinor` back from the tutor's transfer — for
+   * `with_charge` the destination charge's transfer (the PaymentIntent read with `expand: ['latest_charge']`, its
+   * `transfer`), for `after_review` the payout's (`payoutReference`) — by `transfers.createReversal`; `reinstate`
+   * gives it back by `transfers.create` to the tutor's connected account (`connectedAccountFor`), `transfer_group`
+   * = the session. Under the instruction's own key, metadata {@link STRIPE_CHARGEBACK_METADATA_KEY} = that key.
+   * Answered like `transfer` (`classifyStripeTransfer`): `succeeded` with the reversal's or transfer's id; `failed`
+   * with Stripe's code (e.g. a reversal larger than what is left of the transfer), `itutor_no_transfer` (the
+   * destination charge has no transfer) or `itutor_no_connected_account`; `unknown`; `halted` for
+   * `IDEMPOTENCY_CONFLICT` and `INVALID_INSTRUCTION` (also: a `with_charge` move on a separate charge).
+   */
+  moveChargebackShare(instruction: ChargebackShareInstruction, options?: ChargeCallOptions): Promise<ChargebackShareResult>;
 }
 
 /** Refund metadata key naming the refund's idempotency key (with the session id and attempt of `STRIPE_METADATA_KEYS`). */
@@ -167,39 +245,6 @@ export const STRIPE_REVERSED_TRANSFER_METADATA_KEY = 'itutor_reversed_transfer';
 /** Transfer metadata key naming the payout's number (with the session id, `STRIPE_METADATA_KEYS.sessionId`). */
 export const STRIPE_PAYOUT_METADATA_KEY = 'itutor_payout';
 
-/** PaymentIntent metadata keys set on every charge (and read back by the webhook handler). */
-export const STRIPE_METADATA_KEYS = {
-  sessionId: 'itutor_session_id',
-  bookingId: 'itutor_booking_id',
-  outcome: 'itutor_outcome',
-  attempt: 'itutor_attempt',
-} as const;
-
-const wholeMinor = (value: unknown, min: number) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
-const isCurrency = (value: unknown) => typeof value === 'string' && /^[A-Za-z]{3}$/.test(value);
-const isKey = (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= 255;
-const isPaymentIntentId = (value: unknown) => typeof value === 'string' && /^pi_[A-Za-z0-9_]+$/.test(value);
-
-/** The problems that make `instruction` an invalid charge (none for a valid one). */
-function instructionProblems(instruction: ChargeInstruction): string[] {
-  const problems: string[] = [];
-  if (!wholeMinor(instruction.amountMinor, 1)) problems.push('amountMinor must be a whole number ≥ 1');
-  if (!wholeMinor(instruction.payoutMinor, 0)) problems.push('payoutMinor must be a whole number ≥ 0');
-  if (!wholeMinor(instruction.feeMinor, 0)) problems.push('feeMinor must be a whole number ≥ 0');
-  if (problems.length === 0 && instruction.amountMinor !== instruction.payoutMinor + instruction.feeMinor) {
-    problems.push('amountMinor must equal payoutMinor + feeMinor');
-  }
-  if (!isCurrency(instruction.currency)) problems.push('currency must be an ISO 4217 code');
-  if (!isKey(instruction.idempotencyKey)) problems.push('idempotencyKey must be 1–255 characters');
-  // Absent from cores before issue #23, whose charges were all destination charges.
-  const timing: unknown = instruction.payoutTiming;
-  if (timing !== undefined && timing !== 'with_charge' && timing !== 'after_review') problems.push("payoutTiming must be 'with_charge' or 'after_review'");
-  return problems;
-}
-
-/** True for a charge that pays the tutor later by a transfer (`after_review`); `with_charge` (or none) is a destination charge. */
-const isSeparateCharge = (instruction: Pick<ChargeInstruction, 'payoutTiming'>) => instruction.payoutTiming === 'after_review';
-
 /**
  * The PaymentIntent create parameters for one ledger attempt: an off-session, confirmed charge.
  * - `with_charge`: a Connect destination charge (`transfer_data.destination`, `application_fee_amount` = the
@@ -209,32 +254,8 @@ const isSeparateCharge = (instruction: Pick<ChargeInstruction, 'payoutTiming'>) 
  *   `destination` is not used (pass `null`).
  */
 export function paymentIntentParams(instruction: ChargeInstruction, customer: { customer: string; paymentMethod: string }, destination: string | null) {
-  const separate = isSeparateCharge(instruction);
-  if (!separate && !destination) throw new TypeError("a destination charge (payoutTiming 'with_charge') needs the tutor's connected account");
-  return {
-    amount: instruction.amountMinor,
-    currency: instruction.currency.toLowerCase(),
-    customer: customer.customer,
-    payment_method: customer.paymentMethod,
-    confirm: true,
-    off_session: true,
-    ...(separate
-      ? { transfer_group: instruction.sessionId }
-      : {
-          // Stripe refuses an application fee of 0 on some accounts; no fee is the same as none.
-          ...(instruction.feeMinor > 0 ? { application_fee_amount: instruction.feeMinor } : {}),
-          transfer_data: { destination: destination! },
-        }),
-    metadata: {
-      [STRIPE_METADATA_KEYS.sessionId]: instruction.sessionId,
-      [STRIPE_METADATA_KEYS.bookingId]: instruction.bookingId,
-      [STRIPE_METADATA_KEYS.outcome]: instruction.outcome,
-      [STRIPE_METADATA_KEYS.attempt]: String(instruction.attempt),
-    },
-  };
+  return chargeParams(instruction, customer, destination, 'off_session');
 }
-
-const unknown = (reason: string): ChargeResult => ({ status: 'unknown', reason });
 
 /** The problems that make `instruction` an invalid refund (none for a valid one). */
 function refundProblems(instruction: RefundInstruction): string[] {
@@ -275,14 +296,6 @@ function payoutProblems(instruction: PayoutInstruction): string[] {
   return problems;
 }
 
-/** What every call of one gateway shares: the options, their defaults applied. */
-interface GatewayContext {
-  readonly stripe: StripeClientLike;
-  readonly options: StripeGatewayOptions;
-  /** Per-request options of the Stripe calls: no client retries (the core retries), the time limit. */
-  readonly request: { readonly maxNetworkRetries: 0; readonly timeout: number };
-}
-
 /**
  * The core's `PaymentGateway` on Stripe: each ledger attempt is one off-session PaymentIntent on the
  * student's saved payment method (`confirm: true`, `off_session: true`), sent with the attempt's key as
@@ -321,50 +334,12 @@ export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
     charge: (instruction, callOptions) => chargeOnce(ctx, instruction, callOptions?.signal),
     refund: (instruction, callOptions) => refundOnce(ctx, instruction, callOptions?.signal),
     transfer: (instruction, callOptions) => transferOnce(ctx, instruction, callOptions?.signal),
+    startOnSessionCharge: (instruction, callOptions) => startOnSessionOnce(ctx, instruction, callOptions?.signal),
+    stageChargebackEvidence: (instruction, callOptions) => evidenceOnce(ctx, instruction, false, callOptions?.signal),
+    submitChargebackEvidence: (instruction, callOptions) => evidenceOnce(ctx, instruction, true, callOptions?.signal),
+    moveChargebackShare: (instruction, callOptions) => moveShareOnce(ctx, instruction, callOptions?.signal),
   };
 }
-
-/** Tells a host hook without waiting for it; its errors are ignored. */
-function tell<T>(hook: ((info: T) => void | Promise<void>) | undefined, info: T): void {
-  if (!hook) return;
-  void Promise.resolve()
-    .then(() => hook(info))
-    .catch(() => undefined);
-}
-
-/** The answer for a `refused` classification: `halted` for a halting code; throws `GATEWAY_MISCONFIGURED` otherwise. */
-function refusedAnswer(refused: Extract<StripeChargeClassification, { kind: 'refused' }>, what: string, cause: unknown): { status: 'halted'; code: string } {
-  if (isHaltCode(refused.code)) return { status: 'halted', code: refused.code };
-  throw misconfigured(`${refused.message} (${what})`, refused.requestId, cause);
-}
-
-const errorOf = (value: object) => ('error' in value ? value.error : undefined);
-
-/** The tutor's connected account, or the answer to give without one (`failed`, or `unknown` when the lookup threw or was aborted). */
-async function destinationFor(ctx: GatewayContext, tutorId: string, signal: AbortSignal | undefined): Promise<{ readonly destination: string } | { readonly answer: ChargeResult }> {
-  try {
-    const found = await untilAborted(() => ctx.options.connectedAccountFor(tutorId), signal);
-    if ('aborted' in found) return { answer: unknown('aborted') };
-    if (!found.value) return { answer: { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noConnectedAccount } };
-    return { destination: found.value };
-  } catch {
-    return { answer: unknown('account_lookup_failed') };
-  }
-}
-
-/** One read of a PaymentIntent under the request's limits: the PaymentIntent, what the client threw, or `ABORTED`. */
-function readPaymentIntent(ctx: GatewayContext, id: string, signal: AbortSignal | undefined) {
-  return untilAborted(
-    () =>
-      ctx.stripe.paymentIntents.retrieve(id, undefined, ctx.request).then(
-        (paymentIntent): { readonly paymentIntent: StripePaymentIntentLike } | { readonly error: unknown } => ({ paymentIntent }),
-        (error: unknown) => ({ error }),
-      ),
-    signal,
-  );
-}
-
-const idOf = (value: string | { readonly id: string } | null | undefined): string | null => (typeof value === 'string' ? value : (value?.id ?? null));
 
 /** `charge`: one ledger attempt (see {@link stripeGateway}). */
 async function chargeOnce(ctx: GatewayContext, instruction: ChargeInstruction, signal: AbortSignal | undefined): Promise<ChargeResult> {
@@ -373,14 +348,9 @@ async function chargeOnce(ctx: GatewayContext, instruction: ChargeInstruction, s
   if (instructionProblems(instruction).length > 0) return { status: 'halted', code: 'INVALID_INSTRUCTION' };
   if (signal?.aborted) return unknown('aborted');
 
-  let customer: StripeCustomerRef | null;
-  try {
-    const found = await untilAborted(() => options.customerFor(instruction.studentId), signal);
-    if ('aborted' in found) return unknown('aborted');
-    customer = found.value;
-  } catch {
-    return unknown('customer_lookup_failed');
-  }
+  const looked = await customerOf(ctx, instruction.studentId, signal);
+  if ('answer' in looked) return looked.answer;
+  const customer = looked.found;
   if (!customer?.customer || !customer.paymentMethod) {
     return { status: 'failed', failureCode: STRIPE_FAILURE_CODES.noPaymentMethod };
   }
@@ -576,21 +546,4 @@ async function transferOnce(ctx: GatewayContext, instruction: PayoutInstruction,
   if ('aborted' in answered) return unknown('aborted');
   const classified = classifyStripeTransfer(answered.value);
   return classified.kind === 'refused' ? refusedAnswer(classified, what, errorOf(answered.value)) : classified.result;
-}
-
-/** What {@link untilAborted} answers once the core's signal has aborted. */
-const ABORTED = { aborted: true } as const;
-
-/**
- * `call`'s answer, or `ABORTED` as soon as the core's signal aborts (at once when it already has, and then
- * `call` is not made); the call is left to settle on its own. No time limit of its own: the core's is the
- * signal.
- */
-function untilAborted<T>(call: () => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<{ readonly value: T } | typeof ABORTED> {
-  return withDeadline<{ readonly value: T } | typeof ABORTED>(async () => ({ value: await call() }), {
-    timeoutMs: Infinity,
-    what: 'the Stripe call',
-    signal,
-    onAbort: () => ABORTED,
-  });
 }

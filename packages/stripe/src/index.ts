@@ -1,8 +1,10 @@
 /**
  * `@itutor/sessions-stripe`: the core's `PaymentGateway` on Stripe (off-session Connect destination
- * charges, or separate charges and transfers when the tutor is paid after a review window), the Stripe webhook route (a plug-in of the core's one mount), and card setup at booking time. Server-side only.
+ * charges, or separate charges and transfers when the tutor is paid after a review window; on-session payment
+ * recovery; chargeback evidence and the tutor's share of a chargeback), the Stripe webhook route (a plug-in of
+ * the core's one mount), and card setup at booking time. Server-side only.
  */
-export { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_FAILURE_CODES } from './classify';
+export { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_CUSTOMER_DECLINE_CODES, STRIPE_FAILURE_CODES } from './classify';
 export type {
   StripeChargeClassification,
   StripeChargeOutcome,
@@ -12,7 +14,9 @@ export type {
   StripeTransferOutcome,
 } from './classify';
 export type {
+  StripeChargeLike,
   StripeClientLike,
+  StripeDisputeLike,
   StripeEventLike,
   StripeListLike,
   StripePaymentIntentLike,
@@ -23,8 +27,16 @@ export type {
   StripeTransferLike,
   StripeTransferReversalLike,
 } from './client';
-export { coreChargeRecorder, coreRefundRecorder } from './core';
-export type { ChargeAnswerSink, CoreChargeRecorderOptions, CoreRefundRecorderOptions, RefundAnswerSink } from './core';
+export { STRIPE_CHARGEBACK_METADATA_KEY, stripeDisputeEvidence } from './chargeback-gateway';
+export { coreChargebackRecorder, coreChargeRecorder, coreRefundRecorder } from './core';
+export type {
+  ChargeAnswerSink,
+  ChargebackSink,
+  CoreChargebackRecorderOptions,
+  CoreChargeRecorderOptions,
+  CoreRefundRecorderOptions,
+  RefundAnswerSink,
+} from './core';
 export { STRIPE_HALTING_CODES } from './errors';
 export type { StripeHaltCode } from './errors';
 export type { StripeEventStore } from './events';
@@ -54,6 +66,7 @@ export type {
   StripeWebhookRecorder,
   WebhookCardSaved,
   WebhookChargeAnswer,
+  WebhookChargeback,
   WebhookForeignRefund,
   WebhookRefund,
   WebhookRefundAnswer,

@@ -1,4 +1,12 @@
-import { refundIdempotencyKey, withDeadline, type ChargeResult, type RefundResult } from '@itutor/sessions-core/adapter';
+import {
+  CHARGEBACK_STATUSES,
+  refundIdempotencyKey,
+  withDeadline,
+  type ChargebackReport,
+  type ChargebackStatus,
+  type ChargeResult,
+  type RefundResult,
+} from '@itutor/sessions-core/adapter';
 import { type Clock } from '@itutor/sessions-core';
 import { json, problem, readBodyBytes, type SessionsRoutePlugin } from '@itutor/sessions-core/http';
 import { z } from 'zod';
@@ -72,6 +80,23 @@ export interface WebhookForeignRefund {
   readonly eventId: string;
 }
 
+/**
+ * A chargeback Stripe reported (`charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn`,
+ * `.funds_reinstated`) on a charge of this SDK: the dispute as the event shows it, for `core.chargebacks.record`.
+ */
+export interface WebhookChargeback {
+  /**
+   * The core's report: the session and attempt from the disputed PaymentIntent's metadata, the dispute's id
+   * (`dp_...`) as `reference`, its status, reason, amount, currency (upper case), the evidence deadline
+   * (`evidence_details.due_by`), and from its balance transactions the dispute fee (the sum of their fees, never
+   * below 0) and the funds withdrawn (the negative amounts, as a positive sum) and reinstated (the positive ones).
+   * `reportedAt` is the event's `created`: the core keeps the newest report, so deliveries out of order are safe.
+   */
+  readonly report: ChargebackReport;
+  /** The Stripe event (`evt_...`), for the host's logs. */
+  readonly eventId: string;
+}
+
 /** A card saved through `createCardSetup` (`setup_intent.succeeded`): store it as the student's payment method. */
 export interface WebhookCardSaved {
   readonly studentId: string;
@@ -101,6 +126,13 @@ export interface StripeWebhookRecorder {
   recordRefundAnswer?(answer: WebhookRefundAnswer): Promise<void>;
   /** `setup_intent.succeeded` of a SetupIntent made by `createCardSetup`. Without it, ignored. */
   recordCardSaved?(card: WebhookCardSaved): Promise<void>;
+  /**
+   * `charge.dispute.*` on a charge of this SDK: `coreChargebackRecorder(core)` passes the report to
+   * `core.chargebacks.record`. Each delivery is handed over once (duplicates are the route's to drop), in the
+   * order Stripe delivers them, which need not be the order they happened in. Without it, dispute events are
+   * acknowledged and ignored.
+   */
+  recordChargeback?(chargeback: WebhookChargeback): Promise<void>;
 }
 
 /** Options of {@link stripeWebhookRoutes}. */
@@ -120,8 +152,9 @@ export interface StripeWebhookOptions {
   readonly clock?: Clock;
   /**
    * Time limit in ms of each Stripe read the handler makes (`refunds.list` for `charge.refunded`,
-   * `paymentIntents.retrieve` for a charge without metadata, `transfers.listReversals` for a refund that
-   * reverses the tutor's transfer). Past it the event is answered 500 and Stripe
+   * `paymentIntents.retrieve` for a charge without metadata and for a dispute's PaymentIntent, `charges.retrieve`
+   * for a dispute naming only its charge, `transfers.listReversals` for a refund that reverses the tutor's
+   * transfer). Past it the event is answered 500 and Stripe
    * delivers it again. Default 5 000.
    */
   readonly requestTimeoutMs?: number;
@@ -147,6 +180,11 @@ export const STRIPE_WEBHOOK_EVENTS = [
   'refund.failed',
   'charge.refund.updated',
   'setup_intent.succeeded',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
 ] as const;
 
 /** The refund event types whose object is a Refund (`charge.refunded`'s is the Charge). */
@@ -188,6 +226,19 @@ const refundSchema = z
   .loose();
 /** The refunds Stripe embeds in a Charge (API versions before 2022-11-15 only). */
 const embeddedRefunds = z.object({ data: z.array(refundSchema), has_more: z.boolean() }).loose().nullish();
+const disputeSchema = z
+  .object({
+    id: z.string().min(1),
+    amount: z.number().int().nonnegative(),
+    currency: z.string().regex(/^[A-Za-z]{3}$/),
+    status: z.string(),
+    reason: z.string().nullish(),
+    charge: idOf,
+    payment_intent: idOf,
+    evidence_details: z.object({ due_by: z.number().int().nullish() }).loose().nullish(),
+    balance_transactions: z.array(z.object({ amount: z.number().int(), fee: z.number().int().nullish() }).loose()).nullish(),
+  })
+  .loose();
 const setupIntentSchema = z.object({ id: z.string().min(1), customer: idOf, payment_method: idOf, metadata }).loose();
 
 const idString = (value: z.infer<typeof idOf>): string | null => (typeof value === 'string' ? value : (value?.id ?? null));
@@ -236,7 +287,13 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  * or slow read answers 500 before the event id is remembered) and hands each refund made by
  * `stripeGateway.refund` to `recordRefundAnswer` ({@link WebhookRefundAnswer}); refunds made elsewhere (the
  * Stripe dashboard) go to `onForeignRefund`. `refund.created`, `refund.updated`, `refund.failed` and
- * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's. A refund that
+ * `charge.refund.updated` carry one Refund, handed to `recordRefundAnswer` when it is this SDK's.
+ *
+ * Chargebacks: `charge.dispute.created`, `.updated`, `.closed`, `.funds_withdrawn` and `.funds_reinstated` are
+ * read for the disputed PaymentIntent's metadata (`paymentIntents.retrieve` under `requestTimeoutMs`, or
+ * `charges.retrieve` when the dispute names only its charge; a failed read answers 500 before the event id is
+ * remembered) and handed to `recordChargeback` as a {@link WebhookChargeback}; disputes of other charges are
+ * acknowledged and ignored. A refund that
  * takes the tutor's part back from a transfer of its own (`after_review`, metadata
  * `STRIPE_REVERSED_TRANSFER_METADATA_KEY`) is handed over as accepted only once that transfer has its
  * reversal (`transfers.listReversals`): until then the gateway's retry finishes it.
@@ -250,7 +307,11 @@ const ignored = (reason: string) => json({ received: true, ignored: reason });
  *   routes: [
  *     stripeWebhookRoutes({
  *       stripe, webhookSecret: process.env.STRIPE_WEBHOOK_SECRET!, events: stripeEvents,
- *       recorder: { recordChargeAnswer: coreChargeRecorder(core), recordRefundAnswer: coreRefundRecorder(core) },
+ *       recorder: {
+        recordChargeAnswer: coreChargeRecorder(core),
+        recordRefundAnswer: coreRefundRecorder(core),
+        recordChargeback: coreChargebackRecorder(core),
+      },
  *     }),
  *   ],
  * });
@@ -451,12 +512,74 @@ function setupIntentRecording(ctx: WebhookContext, event: StripeEventLike): Reco
   return { run: () => record(card) };
 }
 
+/** The session and attempt of a dispute's charge: from its PaymentIntent's metadata (or its charge's), read under the time limit. */
+async function disputedAttempt(ctx: WebhookContext, dispute: z.infer<typeof disputeSchema>): Promise<{ sessionId: string; attempt: number } | null> {
+  const paymentIntentId = idString(dispute.payment_intent);
+  if (paymentIntentId) {
+    const pi = await read(ctx, ctx.stripe.paymentIntents.retrieve(paymentIntentId, undefined, ctx.readOptions), 'paymentIntents.retrieve');
+    return attemptOf(pi.metadata);
+  }
+  const chargeId = idString(dispute.charge);
+  if (!chargeId) return null;
+  const charge = await read(ctx, ctx.stripe.charges.retrieve(chargeId, undefined, ctx.readOptions), 'charges.retrieve');
+  const ofCharge = attemptOf(charge.metadata);
+  const chargePaymentIntent = idString(charge.payment_intent);
+  if (ofCharge || !chargePaymentIntent) return ofCharge;
+  const pi = await read(ctx, ctx.stripe.paymentIntents.retrieve(chargePaymentIntent, undefined, ctx.readOptions), 'paymentIntents.retrieve');
+  return attemptOf(pi.metadata);
+}
+
+/** The core's report of a dispute (see {@link WebhookChargeback}); `null` for a status the core does not know. */
+function chargebackReport(dispute: z.infer<typeof disputeSchema>, attempt: { sessionId: string; attempt: number }, created: number): ChargebackReport | null {
+  if (!(CHARGEBACK_STATUSES as readonly string[]).includes(dispute.status)) return null;
+  let withdrawn = 0;
+  let reinstated = 0;
+  let fee = 0;
+  for (const t of dispute.balance_transactions ?? []) {
+    if (t.amount < 0) withdrawn -= t.amount;
+    else reinstated += t.amount;
+    fee += t.fee ?? 0;
+  }
+  const dueBy = dispute.evidence_details?.due_by;
+  return {
+    ...attempt,
+    reference: dispute.id,
+    status: dispute.status as ChargebackStatus,
+    reason: dispute.reason ?? 'general',
+    amountMinor: dispute.amount,
+    currency: dispute.currency.toUpperCase(),
+    feeMinor: Math.max(0, fee),
+    fundsWithdrawnMinor: withdrawn,
+    fundsReinstatedMinor: reinstated,
+    evidenceDueBy: typeof dueBy === 'number' ? new Date(dueBy * 1000) : null,
+    reportedAt: new Date(created * 1000),
+  };
+}
+
+/** `charge.dispute.*`: the dispute's report, for a charge of this SDK. */
+async function disputeRecording(ctx: WebhookContext, event: StripeEventLike): Promise<Recording> {
+  const record = ctx.recorder.recordChargeback?.bind(ctx.recorder);
+  if (!record) return { ignore: 'chargebacks are not recorded' };
+  const dispute = disputeSchema.safeParse(event.data.object);
+  if (!dispute.success) return { ignore: 'not a dispute' };
+  const created = event.created;
+  if (typeof created !== 'number' || !Number.isSafeInteger(created)) return { ignore: 'the event has no time' };
+  // Which session and attempt: the PaymentIntent says (a failed read → 500, delivered again).
+  const attempt = await disputedAttempt(ctx, dispute.data);
+  if (!attempt) return { ignore: 'not a charge of this SDK' };
+  const report = chargebackReport(dispute.data, attempt, created);
+  if (!report) return { ignore: `dispute status ${dispute.data.status} is not known` };
+  const chargeback: WebhookChargeback = { report, eventId: event.id };
+  return { run: () => record(chargeback) };
+}
+
 /** What to record for a verified event, or why it is ignored. */
 async function recordingFor(ctx: WebhookContext, event: StripeEventLike): Promise<Recording> {
   if (event.type.startsWith('payment_intent.')) return paymentIntentRecording(ctx, event);
   if (event.type === 'charge.refunded') return chargeRefundedRecording(ctx, event);
   if (REFUND_OBJECT_EVENTS.includes(event.type)) return refundRecording(ctx, event);
   if (event.type === 'setup_intent.succeeded') return setupIntentRecording(ctx, event);
+  if (event.type.startsWith('charge.dispute.')) return disputeRecording(ctx, event);
   return { ignore: 'event type not handled' };
 }
 

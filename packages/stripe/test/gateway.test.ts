@@ -78,12 +78,14 @@ describe('stripeGateway: classification of Stripe answers (the real client again
     expect(await gatewayFor(world).charge(instruction())).toMatchObject({ status: 'failed', failureCode: 'expired_card' });
   });
 
-  it('authentication required → failed authentication_required, and the host hook is told (not awaited)', async () => {
+  it('authentication required → failed authentication_required, needing the student, and the host hook is told (not awaited)', async () => {
     world.fake.setBehaviour(world.paymentMethod, 'authentication_required');
     const told = vi.fn(() => new Promise<void>(() => undefined)); // a hook that never settles does not hold the charge
     const result = await gatewayFor(world, { onAuthenticationRequired: told }).charge(instruction());
     const pi = world.fake.paymentIntents[0]!;
-    expect(result).toEqual({ status: 'failed', failureCode: STRIPE_FAILURE_CODES.authenticationRequired, reference: pi.id });
+    expect(result).toEqual({ status: 'failed', failureCode: STRIPE_FAILURE_CODES.authenticationRequired, reference: pi.id, needsCustomer: true });
+    // Stripe left the PaymentIntent as its 402 says: waiting for another payment method, with the error.
+    expect(pi).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'authentication_required' } });
     await vi.waitFor(() => expect(told).toHaveBeenCalledTimes(1));
     expect(told).toHaveBeenCalledWith({ studentId: 'student-1', sessionId: 's1', bookingId: 'bk-1', attempt: 1, paymentIntentId: pi.id });
   });

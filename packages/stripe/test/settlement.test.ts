@@ -142,6 +142,16 @@ describe('end to end: the core settles due sessions through the Stripe gateway a
       world.fake.releaseHangs();
       await env.core.settlement.run();
     }
+    // A charge that needed the student (3-D Secure) is never retried off-session: it waits for them, and
+    // they pay on-session (a new attempt, its PaymentIntent confirmed in the browser).
+    const waiting = env.sessions[9]!;
+    if ((await env.core.sessions.get(waiting.id))!.chargeStatus === 'awaiting_customer') {
+      const payment = await env.core.charges.startOnSession({ sessionId: waiting.id, studentId: waiting.studentId });
+      expect(payment).toMatchObject({ status: 'requires_customer', attempt: 2 });
+      const pi = world.fake.paymentIntents.find((p) => p.metadata.itutor_session_id === waiting.id && p.metadata.itutor_attempt === '2')!;
+      world.fake.authenticate(pi.id, 'succeed');
+      expect(await env.core.charges.startOnSession({ sessionId: waiting.id, studentId: waiting.studentId })).toMatchObject({ status: 'succeeded', attempt: 2 });
+    }
     await expectOneSucceededChargeEach(env);
     // A card fixed before its attempt was answered succeeds under the same key; a declined attempt is
     // followed by a new attempt with a new key.

@@ -4,7 +4,7 @@ import { createSessionsCore, type SessionsCore } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createFakeVideoProvider, createInMemoryAdapter, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { stripeGateway, stripeWebhookRoutes, type StripeGatewayOptions, type StripeWebhookOptions } from '../src/index';
-import { createStripeFake, startStripeFakeServer, type StripeFake, type StripeFakeServer } from '../src/testing/index';
+import { createStripeFake, startStripeFakeServer, type StripeFake, type StripeFakeOptions, type StripeFakeServer } from '../src/testing/index';
 
 export const WEBHOOK_SECRET = 'whsec_test_itutor_0123456789abcdef';
 
@@ -19,12 +19,12 @@ export interface StripeWorld {
   tutorAccount: string;
 }
 
-/** One fake Stripe per test (fresh state), the official client with its default Node HTTP client. */
-export function useStripeFake(): StripeWorld {
+/** One fake Stripe per test (fresh state, made with `options`), the official client with its default Node HTTP client. */
+export function useStripeFake(options: StripeFakeOptions = {}): StripeWorld {
   const world = {} as StripeWorld;
   let server: StripeFakeServer | undefined;
   beforeEach(async () => {
-    world.fake = createStripeFake();
+    world.fake = createStripeFake(options);
     server = await startStripeFakeServer(world.fake);
     world.server = server;
     world.stripe = new Stripe(world.fake.apiKey, { ...server.clientOptions, telemetry: false });

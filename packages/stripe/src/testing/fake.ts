@@ -1,4 +1,6 @@
-import { formFingerprint, parseStripeForm, type FormObject, type FormValue } from './form';
+import { formFingerprint, parseStripeForm, type FormObject } from './form';
+import { createFakeDisputes, type FakeDispute, type FakeDisputeOptions } from './disputes';
+import { bool, flat, integer, invalid, obj, str, StripeHttpError } from './http';
 
 /**
  * A local fake of the parts of Stripe's API this package uses, following Stripe's documented behaviour:
@@ -10,7 +12,11 @@ import { formFingerprint, parseStripeForm, type FormObject, type FormValue } fro
  * destination charges with application fees, separate charges (`transfer_group`, no `transfer_data`) and
  * transfers to connected accounts (`source_transaction`, reversals), SetupIntents, refunds with transfer
  * reversal, webhook events signed like Stripe signs them — and injected faults (429, 500, hangs, dropped
- * connections) on any endpoint, transfers and reversals included.
+ * connections) on any endpoint, transfers and reversals included. Issue #24 added payment recovery (on-session
+ * PaymentIntents made with `confirm=false`, `POST /v1/payment_intents/{id}/confirm`, a 3-D Secure page and
+ * {@link StripeFake.authenticate}) and disputes ({@link StripeFake.openDispute}, evidence through
+ * `POST /v1/disputes/{id}`, {@link StripeFake.closeDispute}, each change a `charge.dispute.*` event); a
+ * destination charge now makes its Transfer (`charge.transfer`), which its refunds and chargebacks reverse.
  *
  * The official client reaches it through {@link startStripeFakeServer} (`host` / `port` / `protocol`
  * options) or through `Stripe.createFetchHttpClient(fake.fetch)`.
@@ -21,10 +27,14 @@ export type FakeCardBehaviour =
   | 'succeed'
   /** The PaymentIntent stays `processing` until {@link StripeFake.finishProcessing}. */
   | 'processing'
-  /** The bank asks for 3-D Secure: off-session → 402 `authentication_required`; on-session → `requires_action`. */
+  /**
+   * The bank asks for 3-D Secure: off-session → 402 `authentication_required` (the PaymentIntent left
+   * `requires_payment_method` with `last_payment_error`); on-session → `requires_action` until the student
+   * authenticates ({@link StripeFake.authenticate}, or the 3-D Secure page).
+   */
   | 'authentication_required'
-  /** A decline: 402 `card_error`, `code` (default `card_declined`) and `decline_code`. */
-  | { readonly decline: string; readonly code?: string };
+  /** A decline: 402 `card_error`, `code` (default `card_declined`), `decline_code` and, when given, the issuer's `advice_code`. */
+  | { readonly decline: string; readonly code?: string; readonly advice?: string };
 
 /**
  * An injected fault, for the next matching request(s):
@@ -76,7 +86,9 @@ export interface FakePaymentIntent {
   transfer_group: string | null;
   metadata: Record<string, string>;
   latest_charge: string | null;
-  last_payment_error: { type: string; code: string; decline_code?: string; message: string } | null;
+  last_payment_error: { type: string; code: string; decline_code?: string; advice_code?: string; message: string } | null;
+  /** While `requires_action`: where the student authenticates (the fake's 3-D Secure page, see {@link StripeFake.authenticate}). */
+  next_action: { type: 'redirect_to_url'; redirect_to_url: { url: string; return_url: string | null } } | null;
   client_secret: string;
   created: number;
   livemode: false;
@@ -103,6 +115,10 @@ export interface FakeCharge {
   transfer_reversed: number;
   /** Application fee returned by refunds with `refund_application_fee`. */
   application_fee_refunded: number;
+  /** A destination charge's transfer to the connected account (`tr_...`, made when it succeeds), else `null`. */
+  transfer: string | null;
+  /** True once a dispute was opened on it. */
+  disputed: boolean;
   created: number;
 }
 
@@ -251,6 +267,45 @@ export interface StripeFake {
   finishRefund(refundId: string, outcome: 'succeeded' | 'canceled' | { readonly failure: string }): FakeRefund;
   /** Completes a SetupIntent as Stripe.js would after the student entered a card: a new saved card (`pm_...`). */
   completeSetup(setupIntentId: string, behaviour?: FakeCardBehaviour): string;
+  /**
+   * The student's step in the browser for an on-session PaymentIntent (`requires_confirmation`, made with
+   * `confirm=false`, or `requires_action` after a confirmation asked for 3-D Secure), done as Stripe.js would:
+   * `succeed` confirms it authenticated — a card that only wanted authentication succeeds (its charge, and the
+   * destination charge's transfer, are made; `payment_intent.succeeded`), a declining card is declined
+   * (`requires_payment_method` with `last_payment_error`; `payment_intent.payment_failed`); `fail` is a failed
+   * authentication (`requires_payment_method`, `last_payment_error.code` `payment_intent_authentication_failure`;
+   * `payment_intent.payment_failed`). The same as the buttons of the 3-D Secure page ({@link StripeFake.authenticationPath}).
+   * Throws Stripe's 400 `payment_intent_unexpected_state` answer for a PaymentIntent in another state.
+   */
+  authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): FakePaymentIntent;
+  /**
+   * The fake's 3-D Secure page of a PaymentIntent, `/fake-3ds/<id>?client_secret=<its client secret>` (append it
+   * to the server's `url`): an HTML page with "Complete authentication" and "Fail authentication" buttons that
+   * `POST` back to the same path and run {@link StripeFake.authenticate}. Served by `dispatch` (and so by the server and
+   * `fetch`) without an API key, to whoever has the client secret. A PaymentIntent that a confirmation moved to
+   * `requires_action` names the same page in `next_action.redirect_to_url.url`. Page requests are not in `requests`.
+   */
+  authenticationPath(paymentIntentId: string): string;
+  /**
+   * Opens a dispute (a chargeback) on a succeeded charge, named by its PaymentIntent or charge id, as a bank
+   * would: `charge.dispute.created` (status `needs_response`, evidence due in `evidenceDueInDays`, default 7), then
+   * the funds withdrawn — a balance transaction of −amount with a dispute fee of 1 500 —
+   * `charge.dispute.funds_withdrawn`. An inquiry (`inquiry: true`) is `warning_needs_response` and withdraws
+   * nothing. Evidence is staged or submitted with `POST /v1/disputes/{id}` (`disputes.update`): Stripe's evidence
+   * fields only (others → 400 `parameter_unknown`), text within Stripe's limits (20 000 characters for the long
+   * fields, 150 000 together), file fields naming a file of {@link StripeFake.addFile} (else 400 `resource_missing`), only
+   * while the dispute waits for evidence (else 400); `submit` (Stripe's default) moves it to `under_review`
+   * (`warning_under_review`). Each update emits `charge.dispute.updated`.
+   */
+  openDispute(paymentIntentOrCharge: string, options?: FakeDisputeOptions): FakeDispute;
+  /**
+   * The bank decides: `won` → status `won`, `charge.dispute.closed`, then the funds given back (a balance
+   * transaction of +amount, fee 0) and `charge.dispute.funds_reinstated`; `lost` → status `lost`,
+   * `charge.dispute.closed`. An inquiry closes as `warning_closed`.
+   */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): FakeDispute;
+  /** A file uploaded with `purpose` (`file_...`), for the file fields of dispute evidence (`dispute_evidence`). */
+  addFile(purpose?: string): string;
   readonly requests: readonly StripeFakeRequest[];
   readonly paymentIntents: readonly FakePaymentIntent[];
   readonly charges: readonly FakeCharge[];
@@ -261,6 +316,8 @@ export interface StripeFake {
   readonly transferReversals: readonly FakeTransferReversal[];
   /** Every event the fake emitted, oldest first. */
   readonly events: readonly FakeEvent[];
+  /** Every dispute opened, oldest first. */
+  readonly disputes: readonly FakeDispute[];
   /**
    * A webhook delivery of `event` as Stripe makes it: the JSON body signed with `secret`
    * (`Stripe-Signature: t=<timestamp>,v1=<HMAC-SHA256 of "t.body">`). `timestamp` in seconds defaults to now.
@@ -304,36 +361,6 @@ interface PendingFault {
 
 const API_VERSION = '2025-01-01.fake';
 
-class StripeHttpError {
-  constructor(
-    readonly status: number,
-    readonly error: Record<string, unknown>,
-    /** Whether the answer is saved under the idempotency key (Stripe saves what ran, not what failed validation). */
-    readonly saved: boolean,
-  ) {}
-}
-
-const invalid = (message: string, param?: string, code?: string, status = 400) =>
-  new StripeHttpError(status, { type: 'invalid_request_error', message, ...(param ? { param } : {}), ...(code ? { code } : {}) }, false);
-
-const str = (value: FormValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
-const obj = (value: FormValue | undefined): FormObject | undefined => (typeof value === 'object' ? value : undefined);
-const flat = (value: FormValue | undefined): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj(value) ?? {})) if (typeof v === 'string' && v !== '') out[k] = v;
-  return out;
-};
-const integer = (value: FormValue | undefined, param: string, min: number): number => {
-  const text = str(value);
-  if (text === undefined || !/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw invalid(`Invalid integer: ${String(text)}`, param, 'parameter_invalid_integer');
-  }
-  const n = Number(text);
-  if (n < min) throw invalid(`This value must be greater than or equal to ${min}.`, param, 'parameter_invalid_integer');
-  return n;
-};
-const bool = (value: FormValue | undefined): boolean => value === 'true';
-
 /** Creates a fake Stripe. See {@link StripeFake}. */
 export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   const apiKey = options.apiKey ?? 'sk_test_itutor_fake';
@@ -360,20 +387,99 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   const keys = new Map<string, Idempotent>();
   let faults: PendingFault[] = [];
   const hangs = new Set<() => void>();
+  /** Files uploaded with purpose `dispute_evidence` (see {@link StripeFake.addFile}). */
+  const evidenceFiles = new Set<string>();
+  /** `http://<host>` of the request being answered: where the 3-D Secure page of a `next_action` is served. */
+  let baseUrl = 'http://127.0.0.1';
 
   const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
   function emit(type: string, object: unknown): void {
     events.push({ id: newId('evt'), object: 'event', type, created: now(), livemode: false, api_version: API_VERSION, pending_webhooks: 1, data: { object: clone(object) } });
   }
 
-  function cardError(pi: FakePaymentIntent, code: string, message: string, declineCode?: string): StripeHttpError {
-    pi.last_payment_error = { type: 'card_error', code, ...(declineCode ? { decline_code: declineCode } : {}), message };
+  const disputes = createFakeDisputes({
+    now,
+    newId,
+    emit,
+    chargeFor(paymentIntentOrCharge) {
+      const pi = paymentIntents.get(paymentIntentOrCharge);
+      const charge = charges.get(pi ? (pi.latest_charge ?? '') : paymentIntentOrCharge);
+      if (!charge || charge.status !== 'succeeded') throw new Error(`fake Stripe: ${paymentIntentOrCharge} has no succeeded charge to dispute`);
+      return { id: charge.id, paymentIntent: charge.payment_intent, currency: charge.currency, left: charge.amount - charge.amount_refunded };
+    },
+    markDisputed(chargeId) {
+      charges.get(chargeId)!.disputed = true;
+    },
+    isEvidenceFile: (id) => evidenceFiles.has(id),
+  });
+
+  /** Where the student authenticates a PaymentIntent: the fake's 3-D Secure page (path and query). */
+  const authenticationPath = (pi: FakePaymentIntent) => `/fake-3ds/${encodeURIComponent(pi.id)}?client_secret=${encodeURIComponent(pi.client_secret)}`;
+
+  /**
+   * The student's step in the browser, done: `succeed` confirms the PaymentIntent on-session as authenticated
+   * (its card then answers as it does — a card that only wanted authentication succeeds); `fail` is a failed
+   * authentication (`payment_intent_authentication_failure`). Emits the PaymentIntent's event.
+   */
+  function authenticate(id: string, outcome: 'succeed' | 'fail'): FakePaymentIntent {
+    const pi = paymentIntents.get(id);
+    if (!pi || (pi.status !== 'requires_confirmation' && pi.status !== 'requires_action')) {
+      throw new StripeHttpError(400, { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: `This PaymentIntent (${id}) does not need authentication (its status is ${String(pi?.status)}).` }, false);
+    }
+    const card = pi.payment_method ? cards.get(pi.payment_method) : undefined;
+    if (!card) throw invalid('You cannot confirm this PaymentIntent because it is missing a payment method.', 'payment_method', 'payment_intent_unexpected_state');
+    pi.next_action = null;
+    if (outcome === 'fail') {
+      pi.status = 'requires_payment_method';
+      pi.last_payment_error = {
+        type: 'invalid_request_error',
+        code: 'payment_intent_authentication_failure',
+        message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+      };
+      emit('payment_intent.payment_failed', pi);
+      return pi;
+    }
+    try {
+      confirm(pi, card, true);
+    } catch (error) {
+      // A decline after authentication: the PaymentIntent holds it (`last_payment_error`), as Stripe.js reports.
+      if (!(error instanceof StripeHttpError)) throw error;
+    }
+    return pi;
+  }
+
+  /** `POST /v1/payment_intents/{id}/confirm` (server-side): on-session unless `off_session=true`. */
+  function confirmPaymentIntent(id: string, params: FormObject): FakePaymentIntent {
+    const pi = paymentIntents.get(id);
+    if (!pi) throw invalid(`No such payment_intent: '${id}'`, 'id', 'resource_missing', 404);
+    if (pi.status !== 'requires_confirmation' && pi.status !== 'requires_payment_method') {
+      throw invalid(`This PaymentIntent's status is ${pi.status}: it cannot be confirmed.`, undefined, 'payment_intent_unexpected_state');
+    }
+    const pm = str(params.payment_method) ?? pi.payment_method;
+    const card = pm ? cards.get(pm) : undefined;
+    if (!card) throw invalid('You cannot confirm this PaymentIntent because it is missing a payment method.', 'payment_method');
+    if (pi.customer !== null && card.customer !== pi.customer) throw invalid(`The provided PaymentMethod ${pm} does not belong to the customer ${pi.customer}.`, 'payment_method');
+    pi.payment_method = card.id;
+    pi.off_session = bool(params.off_session);
+    confirm(pi, card);
+    return pi;
+  }
+
+  function addFile(purpose: string): string {
+    const id = newId('file');
+    if (purpose === 'dispute_evidence') evidenceFiles.add(id);
+    return id;
+  }
+
+  function cardError(pi: FakePaymentIntent, code: string, message: string, declineCode?: string, adviceCode?: string): StripeHttpError {
+    const codes = { ...(declineCode ? { decline_code: declineCode } : {}), ...(adviceCode ? { advice_code: adviceCode } : {}) };
+    pi.last_payment_error = { type: 'card_error', code, ...codes, message };
     return new StripeHttpError(
       402,
       {
         type: 'card_error',
         code,
-        ...(declineCode ? { decline_code: declineCode } : {}),
+        ...codes,
         message,
         payment_intent: clone(pi),
         payment_method: pi.payment_method ? { id: pi.payment_method, object: 'payment_method' } : undefined,
@@ -401,6 +507,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       transferred: 0,
       transfer_reversed: 0,
       application_fee_refunded: 0,
+      transfer: null,
+      disputed: false,
       created: now(),
     };
     charges.set(charge.id, charge);
@@ -416,14 +524,38 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     charge.transferred = pi.transfer_data ? pi.amount - (pi.application_fee_amount ?? 0) : 0;
     pi.status = 'succeeded';
     pi.last_payment_error = null;
+    pi.next_action = null;
+    // A destination charge moves the tutor's share by a Transfer of its own, funded by the charge.
+    if (pi.transfer_data && charge.transferred > 0) charge.transfer = destinationTransfer(charge, pi.transfer_data.destination).id;
     emit('charge.succeeded', charge);
     emit('payment_intent.succeeded', pi);
   }
 
-  /** Runs a confirmation of `pi` with its card; throws the 402 for a decline. */
-  function confirm(pi: FakePaymentIntent, card: Card): void {
+  /** The Transfer Stripe makes with a destination charge (`charge.transfer`), its amount the charge less the fee. */
+  function destinationTransfer(charge: FakeCharge, destination: string): FakeTransfer {
+    const transfer: FakeTransfer = {
+      id: newId('tr'),
+      object: 'transfer',
+      amount: charge.transferred,
+      amount_reversed: 0,
+      reversed: false,
+      currency: charge.currency,
+      destination,
+      source_transaction: charge.id,
+      transfer_group: charge.transfer_group,
+      metadata: {},
+      created: now(),
+      livemode: false,
+    };
+    transfers.set(transfer.id, transfer);
+    emit('transfer.created', transferJson(transfer));
+    return transfer;
+  }
+
+  /** Runs a confirmation of `pi` with its card (`authenticated`: the student passed 3-D Secure); throws the 402 for a decline. */
+  function confirm(pi: FakePaymentIntent, card: Card, authenticated = false): void {
     const behaviour = card.behaviour;
-    if (behaviour === 'succeed') return succeed(pi);
+    if (behaviour === 'succeed' || (behaviour === 'authentication_required' && authenticated)) return succeed(pi);
     if (behaviour === 'processing') {
       pi.status = 'processing';
       emit('charge.pending', newCharge(pi, 'pending'));
@@ -433,6 +565,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (behaviour === 'authentication_required') {
       if (!pi.off_session) {
         pi.status = 'requires_action';
+        pi.next_action = { type: 'redirect_to_url', redirect_to_url: { url: `${baseUrl}${authenticationPath(pi)}`, return_url: null } };
         emit('payment_intent.requires_action', pi);
         return;
       }
@@ -442,7 +575,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       throw error;
     }
     pi.status = 'requires_payment_method';
-    const error = cardError(pi, behaviour.code ?? 'card_declined', 'Your card was declined.', behaviour.decline);
+    const error = cardError(pi, behaviour.code ?? 'card_declined', 'Your card was declined.', behaviour.decline, behaviour.advice);
     emit('payment_intent.payment_failed', pi);
     throw error;
   }
@@ -493,6 +626,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       metadata: flat(params.metadata),
       latest_charge: null,
       last_payment_error: null,
+      next_action: null,
       client_secret: `${id}_secret_${Math.random().toString(36).slice(2, 12)}`,
       created: now(),
       livemode: false,
@@ -527,7 +661,14 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     // Stripe reverses the transfer and refunds the fee in proportion to the refund; the last refund
     // takes what is left, so a full refund in parts returns everything.
     const share = (total: number, done: number) => (charge.refunded ? total - done : Math.floor((total * amount) / charge.amount));
-    if (reverse) charge.transfer_reversed += share(charge.transferred, charge.transfer_reversed);
+    if (reverse) {
+      const reversed = share(charge.transferred, charge.transfer_reversed);
+      charge.transfer_reversed += reversed;
+      // Stripe reverses the destination charge's own transfer (a TransferReversal of it), as far as it has amount left.
+      const transfer = charge.transfer ? transfers.get(charge.transfer) : undefined;
+      const taken = transfer ? Math.min(reversed, transfer.amount - transfer.amount_reversed) : 0;
+      if (transfer && taken > 0) reverseTransfer(transfer, taken, flat(params.metadata));
+    }
     if (refundFee) charge.application_fee_refunded += share(charge.application_fee_amount ?? 0, charge.application_fee_refunded);
     const refund: FakeRefund = {
       id: newId('re'),
@@ -662,6 +803,11 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (amount > remaining) {
       throw invalid(`Transfer reversal amount (${amount}) is greater than the amount remaining on the transfer (${remaining}).`, 'amount');
     }
+    return reverseTransfer(transfer, amount, flat(params.metadata));
+  }
+
+  /** Takes `amount` back from `transfer`: a TransferReversal. */
+  function reverseTransfer(transfer: FakeTransfer, amount: number, metadata: Record<string, string>): FakeTransferReversal {
     transfer.amount_reversed += amount;
     transfer.reversed = transfer.amount_reversed === transfer.amount;
     if (transfer.source_transaction === null && availableBalance !== null) availableBalance += amount;
@@ -671,7 +817,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       amount,
       currency: transfer.currency,
       transfer: transfer.id,
-      metadata: flat(params.metadata),
+      metadata,
       created: now(),
     };
     reversals.push(reversal);
@@ -714,8 +860,15 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     if (method === 'GET' && resource === 'payment_intents' && id !== undefined && sub === undefined) {
       const pi = paymentIntents.get(id);
       if (!pi) throw invalid(`No such payment_intent: '${id}'`, 'id', 'resource_missing', 404);
-      return { status: 200, body: pi };
+      const expand = Object.values(obj(parseStripeForm(path.split('?')[1] ?? '').expand) ?? {});
+      const charge = pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
+      return { status: 200, body: expand.includes('latest_charge') && charge ? { ...pi, latest_charge: publicCharge(charge) } : pi };
     }
+    if (method === 'POST' && resource === 'payment_intents' && id !== undefined && sub === 'confirm' && subId === undefined) {
+      return { status: 200, body: confirmPaymentIntent(id, params) };
+    }
+    if (resource === 'disputes') return disputes.route(method, id, sub, params);
+
     if (method === 'GET' && resource === 'charges' && id !== undefined && sub === undefined) {
       const charge = charges.get(id);
       if (!charge) throw invalid(`No such charge: '${id}'`, 'id', 'resource_missing', 404);
@@ -806,6 +959,11 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     const key = header('idempotency-key') ?? null;
     const log = (status: number | null, replayed: boolean, fault: StripeFakeFault | null) =>
       requests.push({ method, path, params, idempotencyKey: key, status, replayed, fault: fault?.kind ?? null });
+
+    const host = header('host');
+    if (host) baseUrl = `http://${host}`;
+    // The student's 3-D Secure step is a browser page: no API key, the PaymentIntent's client secret instead.
+    if (path.startsWith('/fake-3ds/')) return threeDSecure(method, path, incoming.body);
 
     const authorization = header('authorization') ?? '';
     if (authorization !== `Bearer ${apiKey}`) {
@@ -907,6 +1065,50 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     return response(status, body, key === null ? {} : { 'idempotency-key': key });
   }
 
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const page = (status: number, title: string, body: string): StripeFakeAnswer => ({
+    kind: 'response',
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title></head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`,
+  });
+
+  /**
+   * The fake's 3-D Secure page: `GET /fake-3ds/{pi}?client_secret=...` shows the payment and, while it waits for
+   * the student, a "Complete authentication" and a "Fail authentication" button; each `POST`s back
+   * (`client_secret`, `result=succeed|fail`) and runs {@link StripeFake.authenticate}. A wrong client secret → 404.
+   */
+  function threeDSecure(method: string, path: string, body: string): StripeFakeAnswer {
+    const [bare, query = ''] = path.split('?');
+    const id = decodeURIComponent(bare!.slice('/fake-3ds/'.length));
+    const form = method === 'POST' ? new URLSearchParams(body) : new URLSearchParams(query);
+    const pi = paymentIntents.get(id);
+    if (!pi || form.get('client_secret') !== pi.client_secret) return page(404, 'No such payment', '<p>This authentication link is not valid.</p>');
+    const amount = `${pi.currency.toUpperCase()} ${(pi.amount / 100).toFixed(2)}`;
+    if (method === 'POST') {
+      const result = form.get('result');
+      if (result !== 'succeed' && result !== 'fail') return page(400, 'Authentication', '<p>Choose to complete or to fail the authentication.</p>');
+      try {
+        authenticate(pi.id, result);
+      } catch (error) {
+        if (!(error instanceof StripeHttpError)) throw error;
+        return page(400, 'Authentication', `<p>${escape(String(error.error.message))}</p>`);
+      }
+      const done = pi.status === 'succeeded' ? 'Payment succeeded' : pi.status === 'processing' ? 'Payment processing' : 'Payment failed';
+      return page(200, done, `<p data-status="${escape(pi.status)}">${escape(amount)}: ${escape(pi.status)}.</p>`);
+    }
+    if (pi.status !== 'requires_confirmation' && pi.status !== 'requires_action') {
+      return page(200, 'Authentication', `<p data-status="${escape(pi.status)}">${escape(amount)}: ${escape(pi.status)}. Nothing to authenticate.</p>`);
+    }
+    const button = (result: string, label: string) =>
+      `<form method="post" action="/fake-3ds/${encodeURIComponent(pi.id)}"><input type="hidden" name="client_secret" value="${escape(pi.client_secret)}"><input type="hidden" name="result" value="${result}"><button type="submit">${label}</button></form>`;
+    return page(
+      200,
+      'Authenticate your payment',
+      `<p data-status="${escape(pi.status)}">A test bank asks you to confirm a payment of ${escape(amount)} (fake 3-D Secure).</p>${button('succeed', 'Complete authentication')}${button('fail', 'Fail authentication')}`,
+    );
+  }
+
   async function signature(payload: string, secret: string, timestamp: number): Promise<string> {
     const encoder = new TextEncoder();
     const cryptoKey = await globalThis.crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -924,6 +1126,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
         headers[name] = value;
       });
       const url = new URL(request.url);
+      headers.host ??= url.host;
       const answer = dispatch({ method: request.method, path: url.pathname + url.search, headers, body: await request.text() });
       const signal = init?.signal ?? request.signal;
       const settled = await new Promise<StripeFakeAnswer>((resolve, reject) => {
@@ -1015,6 +1218,25 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       si.payment_method = pm;
       emit('setup_intent.succeeded', si);
       return pm;
+    },
+    authenticate(paymentIntentId, outcome) {
+      try {
+        return authenticate(paymentIntentId, outcome);
+      } catch (error) {
+        if (error instanceof StripeHttpError) throw new Error(`fake Stripe: ${String(error.error.message)}`);
+        throw error;
+      }
+    },
+    authenticationPath(paymentIntentId) {
+      const pi = paymentIntents.get(paymentIntentId);
+      if (!pi) throw new Error(`fake Stripe: no PaymentIntent ${paymentIntentId}`);
+      return authenticationPath(pi);
+    },
+    openDispute: (paymentIntentOrCharge, opts) => disputes.open(paymentIntentOrCharge, opts),
+    closeDispute: (disputeId, outcome) => disputes.close(disputeId, outcome),
+    addFile: (purpose = 'dispute_evidence') => addFile(purpose),
+    get disputes() {
+      return disputes.all;
     },
     get requests() {
       return requests;

@@ -1,8 +1,10 @@
 /**
  * `@itutor/sessions-stripe/testing`: a local fake of Stripe's API for tests and demos (no keys, no
- * internet), its HTTP server, and an in-memory webhook event store.
+ * internet) — with on-session payments and their 3-D Secure page, and disputes — its HTTP server, and an
+ * in-memory webhook event store.
  */
 export { createStripeFake } from './fake';
+export type { FakeBalanceTransaction, FakeDispute, FakeDisputeOptions } from './disputes';
 export type {
   FakeCardBehaviour,
   FakeCharge,
