@@ -82,11 +82,13 @@ describe('payment recovery', () => {
     expect(report).toMatchObject({ outcome: 'recorded', session: { chargeStatus: 'succeeded', chargeReference: `pi_${key}` } });
   });
 
-  it('a gateway that throws or hangs: GATEWAY_UNAVAILABLE, the attempt stays open under its key', async () => {
+  it('a gateway that throws, hangs or cannot tell: GATEWAY_UNAVAILABLE (processing: processing), the attempt stays open under its key', async () => {
     const { core, gateway, session } = await needingStudent({ settlement: { chargeTimeoutMs: 50 } });
-    gateway.scriptOnSession('throw', 'hang');
+    gateway.scriptOnSession('throw', 'hang', 'network-error', 'processing');
     await expect(core.charges.startOnSession({ sessionId: session.id, studentId: 'student-a' })).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
     await expect(core.charges.startOnSession({ sessionId: session.id, studentId: 'student-a' })).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    await expect(core.charges.startOnSession({ sessionId: session.id, studentId: 'student-a' })).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    expect(await core.charges.startOnSession({ sessionId: session.id, studentId: 'student-a' })).toMatchObject({ status: 'processing', attempt: 2 });
     expect(await core.charges.startOnSession({ sessionId: session.id, studentId: 'student-a' })).toMatchObject({ status: 'requires_customer', attempt: 2 });
     expect(await core.charges.list(session.id)).toHaveLength(2);
   });

@@ -180,7 +180,10 @@ async function startOnSession(
     throw new SessionError('GATEWAY_UNAVAILABLE', 'The payment gateway did not answer; try again', {}, { cause: error });
   }
   if (answer.status === 'requires_customer') return { status: 'requires_customer', clientSecret: answer.clientSecret, ...facts };
-  if (answer.status === 'unknown') return { status: 'processing', ...facts };
+  // The gateway is deciding (Stripe: `processing`): the webhook will say. Any other unknown answer (a network
+  // error, an answer that could not be read) is not a state to show the student: try again.
+  if (answer.status === 'unknown' && answer.reason === 'processing') return { status: 'processing', ...facts };
+  if (answer.status === 'unknown') throw new SessionError('GATEWAY_UNAVAILABLE', `The payment gateway's answer is not known yet (${answer.reason}); try again`);
   const { session: after } = await record(session.id, instruction.attempt, answer);
   if (after.chargeStatus === 'succeeded') return { status: 'succeeded', ...facts };
   return answer.status === 'failed' ? { status: 'failed', failureCode: answer.failureCode, ...facts } : { status: 'processing', ...facts };

@@ -189,8 +189,12 @@ export interface RecordingPaymentGateway extends PaymentGateway {
   startOnSessionCharge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<OnSessionChargeResult>;
   /** Finishes the student's step of the on-session attempt with key `idempotencyKey`: `succeed` takes the money, `fail` declines it. */
   completeOnSession(idempotencyKey: string, outcome: 'succeed' | 'fail'): void;
-  /** The next on-session calls behave as given (then normally). */
-  scriptOnSession(...behaviours: Array<'throw' | 'hang'>): void;
+  /**
+   * The next on-session calls behave as given (then normally): `throw`, `hang`, `processing` (answers
+   * `unknown` with reason `processing`, as Stripe's `processing` PaymentIntent), `network-error` (answers
+   * `unknown` with reason `network_error`).
+   */
+  scriptOnSession(...behaviours: Array<'throw' | 'hang' | 'processing' | 'network-error'>): void;
   /** Evidence staged and submitted, in call order, by reference. */
   readonly evidenceCalls: ReadonlyArray<{ readonly kind: 'stage' | 'submit'; readonly instruction: ChargebackEvidenceInstruction }>;
   /** The next evidence calls answer as given (then `succeeded`): `refuse` answers failed `invalid_evidence`. */
@@ -226,7 +230,7 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
   const transfers = new Map<string, PayoutInstruction>();
   const transferReplay = new Map<string, PayoutResult>();
   const transferPlan: FakeTransferBehaviour[] = [];
-  const onSessionPlan: Array<'throw' | 'hang'> = [];
+  const onSessionPlan: Array<'throw' | 'hang' | 'processing' | 'network-error'> = [];
   const onSessionOutcome = new Map<string, 'succeed' | 'fail'>();
   const evidenceCalls: Array<{ kind: 'stage' | 'submit'; instruction: ChargebackEvidenceInstruction }> = [];
   const evidencePlan: Array<'refuse' | 'throw'> = [];
@@ -249,6 +253,8 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
       const behaviour = onSessionPlan.shift();
       if (behaviour === 'throw') throw new Error('gateway unreachable');
       if (behaviour === 'hang') return hang(callOptions);
+      if (behaviour === 'processing') return { status: 'unknown', reason: 'processing', reference: `pi_${instruction.idempotencyKey}` };
+      if (behaviour === 'network-error') return { status: 'unknown', reason: 'network_error' };
       const outcome = onSessionOutcome.get(instruction.idempotencyKey);
       const reference = `pi_${instruction.idempotencyKey}`;
       if (outcome === 'succeed') return { status: 'succeeded', reference };
