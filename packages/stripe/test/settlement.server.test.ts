@@ -187,9 +187,27 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
     finishProcessing();
     fake.releaseHangs();
 
+    // The students whose bank wants authentication are never charged off-session again (#24): each comes back
+    // on-session — starting the payment twice at once, on two workers, while the cron ticks — and passes the
+    // fake's 3-D Secure step. One PaymentIntent per student attempt; its success reaches the ledger once.
+    const { rows: waiting } = await db.pool.query<{ id: string; student_id: string }>(`select id, student_id from public.sessions where charge_status = 'awaiting_customer'`);
+    expect(waiting.length).toBeGreaterThan(20);
+    clock.advance({ minutes: 6 });
+    await Promise.all([
+      ...workers.map((w) => w.settlement.run().then((r) => reports.push(r))),
+      ...waiting.map(async ({ id, student_id }, k) => {
+        const starts = await Promise.all([0, 1].map((d) => workers[(k + d) % WORKERS]!.charges.startOnSession({ sessionId: id, studentId: student_id })));
+        const secrets = new Set(starts.map((p) => (p.status === 'requires_customer' ? p.clientSecret : p.status)));
+        expect(secrets.size, `${id}: both starts answer the same attempt`).toBe(1);
+        const pi = fake.paymentIntents.find((p) => p.client_secret === [...secrets][0]);
+        expect(pi?.off_session ?? false, `${id}: the student's PaymentIntent is on-session`).toBe(false);
+        fake.authenticate(pi!.id, 'succeed');
+      }),
+    ]);
+
     // Later cron ticks, 8 workers each, until nothing is left to collect.
     for (let round = 0; round < 8; round++) {
-      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from public.sessions where charge_status in ('pending', 'failed') or status not in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT')`);
+      const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from public.sessions where charge_status in ('pending', 'failed', 'awaiting_customer') or status not in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'EARLY_END_SHORT')`);
       if (rows[0]!.n === 0) break;
       clock.advance({ minutes: 6 });
       reports.push(...(await Promise.all(workers.map((w) => w.settlement.run()))));
@@ -253,7 +271,8 @@ describe('Stripe settlement on the PostgreSQL server, concurrently', () => {
         amount: split.chargeMinor,
         currency: 'ttd',
         customer: billing.get(s.student_id)!.customer,
-        off_session: true,
+        // Off-session, except the students' own attempts after their bank asked for authentication.
+        off_session: cardOf(i) !== 'authentication_required',
         transfer_data: { destination: accounts.get(s.tutor_id) },
         metadata: { itutor_booking_id: s.booking_id, itutor_outcome: s.status },
       });
