@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { ChargeInstruction } from '@itutor/sessions-core/adapter';
 import type { SessionsCore } from '@itutor/sessions-core';
 import type { SessionsRoutePlugin } from '@itutor/sessions-core/http';
-import { coreChargeRecorder, stripeGateway, stripeWebhookRoutes, type StripeEventStore } from '@itutor/sessions-stripe';
+import { coreChargebackRecorder, coreChargeRecorder, stripeGateway, stripeWebhookRoutes, type StripeEventStore } from '@itutor/sessions-stripe';
 import { createStripeFake, type FakeCardBehaviour, type StripeFake } from '@itutor/sessions-stripe/testing';
 
 /**
@@ -85,6 +85,8 @@ export function createDemoPayments(options: { nameOf: (userId: string) => string
           recordChargeAnswer: coreChargeRecorder(core, {
             onLateSuccess: ({ sessionId }) => console.log(`[demo] Stripe reported money taken on a closed attempt of ${sessionId} (a host alerts finance here)`),
           }),
+          // charge.dispute.*: the chargeback recorded against its ledger attempt, the evidence staged (not submitted).
+          recordChargeback: coreChargebackRecorder(core),
         },
         onError: (error) => console.error('[demo] Stripe webhook:', error instanceof Error ? error.message : error),
       }),

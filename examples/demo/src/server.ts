@@ -325,6 +325,33 @@ function createDemoApp(world: World, origin: () => string, assets: DemoAssets) {
 
   app.post('/demo/tick', async (c) => c.json(await settle()));
 
+  // The fake Stripe's 3-D Secure page (what Stripe.js opens in a real host): the student completes or fails
+  // the authentication; the fake then emits the PaymentIntent's events, delivered to the webhook at once.
+  app.on(['GET', 'POST'], '/fake-3ds/:id', async (c) => {
+    const url = new URL(c.req.url);
+    const answer = await world.payments.fake.dispatch({
+      method: c.req.method,
+      path: url.pathname + url.search,
+      headers: Object.fromEntries(c.req.raw.headers),
+      body: c.req.method === 'POST' ? await c.req.text() : '',
+    });
+    if (answer.kind !== 'response') return c.text('The fake bank did not answer.', 502);
+    if (c.req.method === 'POST') await deliverStripeEvents();
+    return c.body(answer.body, answer.status as 200, { ...answer.headers, 'cache-control': 'no-store' });
+  });
+
+  // "The student disputes the payment at their bank": the fake Stripe opens a dispute on the session's charge
+  // (created, then funds withdrawn), its charge.dispute.* events go to the webhook route, and the core records
+  // the chargeback and stages the evidence it built from what it stored — for Pat to read and submit.
+  app.post('/demo/sessions/:id/bank-dispute', async (c) => {
+    const session = await world.core.sessions.get(c.req.param('id'));
+    if (!session?.chargeReference || session.chargeStatus !== 'succeeded') return c.json({ error: 'Only a paid session can be disputed at the bank.' }, 409);
+    if ((await world.core.chargebacks.list(session.id)).length > 0) return c.json({ error: 'The bank already has a dispute for this payment.' }, 409);
+    world.payments.fake.openDispute(session.chargeReference, { reason: 'product_not_received', evidenceDueInDays: 21 });
+    await deliverStripeEvents();
+    return c.json(await snapshot(world, zoom));
+  });
+
   // Confirming a booking = the booking's tutor calls create-for-booking (through the real route). A refusal
   // comes back with a sentence for people (`refusal`); the route's problem (`body`) keeps the code.
   app.post('/demo/bookings/:id/confirm', async (c) => {
