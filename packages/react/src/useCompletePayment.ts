@@ -217,13 +217,16 @@ export function useCompletePayment(sessionId: string, options: UseCompletePaymen
       let answer = await startPayment(id, request);
       let refused: Settled | null = null;
       if (answer.status === 'requires_customer') {
-        const result = await latest.current
-          .confirm({ clientSecret: answer.clientSecret, amountMinor: answer.amountMinor, currency: answer.currency })
+        const input = { clientSecret: answer.clientSecret, amountMinor: answer.amountMinor, currency: answer.currency };
+        const confirm = latest.current.confirm;
+        // A throw (even a synchronous one) or an answer that is not one of the three counts as `failed`.
+        const result = await Promise.resolve()
+          .then(() => confirm(input))
           .catch((thrown: unknown): ConfirmPaymentResult => ({ status: 'failed', message: String((thrown as Error | null)?.message ?? '') }));
-        confirmed = result.status !== 'failed';
+        confirmed = result?.status === 'succeeded' || result?.status === 'processing';
         // The server records what the bank said: the same attempt, the same key; it answers the attempt's state.
         if (confirmed) answer = await startPayment(id, request);
-        else refused = { phase: 'failed', failure: { message: (result as { message?: string }).message || null, failureCode: null } };
+        else refused = { phase: 'failed', failure: { message: (result as { message?: string } | undefined)?.message || null, failureCode: null } };
       }
       change = refused ?? afterAnswer(answer);
     } catch (thrown) {

@@ -277,3 +277,20 @@ describe('useCompletePayment: one press, whatever the server and the bank answer
     );
   });
 });
+
+describe('useCompletePayment: a host confirm that misbehaves', () => {
+  it.each([
+    ['throws synchronously', () => { throw new Error('stripe is not defined'); }, 'stripe is not defined'],
+    ['answers nothing', () => undefined, null],
+    ['answers something else', async () => ({ status: 'requires_action' }), null],
+  ])('%s: failed, no second POST', async (_, impl, message) => {
+    const fetch = fakeSessionFetch({ 'GET payment': paymentStatus('awaiting_customer'), 'POST payment': ANSWERS.requiresCustomer });
+    const confirm = vi.fn(impl as never);
+    const { result } = renderHook(() => useCompletePayment(PAYMENT_SESSION_ID, { confirm, fetch }), { wrapper });
+    await waitFor(() => expect(result.current.status).toBe('idle'));
+    await act(() => result.current.pay());
+    expect(result.current.status).toBe('failed');
+    expect(result.current.failure).toEqual({ message, failureCode: null });
+    expect(posts(fetch)).toBe(1);
+  });
+});
