@@ -16,6 +16,7 @@ const guides: DefaultTheme.SidebarItem[] = [
       { text: 'Quick start', link: '/guide/quick-start' },
       { text: 'Policies and money', link: '/guide/policies-and-money' },
       { text: 'Payouts and disputes', link: '/guide/payouts-and-disputes' },
+      { text: 'Chargebacks and payment recovery', link: '/guide/chargebacks-and-payment-recovery' },
     ],
   },
   {

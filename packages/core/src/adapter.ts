@@ -80,8 +80,25 @@ export type { Payout, PayoutEffect, PayoutLedger, PayoutStatus, PayoutTiming } f
 export type { PayoutAnswer } from './ledger/answers';
 export { decideDispute, DISPUTE_REASONS, MAX_DISPUTE_MESSAGE_LENGTH } from './ledger/disputes';
 export { buildDisputeEvidence, EVIDENCE_TEXT_LIMIT } from './ledger/evidence';
-export { CHARGEBACK_STATUSES, FINAL_CHARGEBACK_STATUSES, chargebackShareKey } from './ledger/chargebacks';
+export {
+  CHARGEBACK_STATUSES,
+  FINAL_CHARGEBACK_STATUSES,
+  awaitsEvidence,
+  chargebackShareInstruction,
+  chargebackShareKey,
+  chargebackTutorShare,
+  chargebackWork,
+  decideChargebackReport,
+  recordShareMove,
+  shareStillToMove,
+} from './ledger/chargebacks';
+export type { ChargebacksResource, ChargebackRecordReport, ChargebackRetryReport } from './ledger/chargeback-resource';
+export { AUTHENTICATION_REQUIRED } from './ledger/answers';
+export { classifyOnSessionResult, openOnSessionAttempt, paymentStatusOf } from './ledger/recovery';
+export type { OnSessionPayment, PaymentStatusJson } from './ledger/recovery';
 export type {
+  ChargebackRecordOutcome,
+  ChargebackWork,
   Chargeback,
   ChargebackEvidenceState,
   ChargebackLossBearer,
@@ -117,7 +134,8 @@ export { toChargeAttentionSummary } from './ledger/attention';
 export { openSession, transition } from './session/machine';
 export type { MeetingEndSource, SessionCommand, SessionOpening } from './session/machine';
 export { SYSTEM_ACTOR } from './session/transition';
-export type { SessionEffect, TransitionOk, TransitionRefused, TransitionResult } from './session/transition';
+export type { SessionEffect, TransitionContext, TransitionOk, TransitionRefused, TransitionResult } from './session/transition';
+export { transitionContext } from './session/transition';
 export { chargeIdempotencyKey } from './ledger/charges';
 export type { ChargeEffect } from './ledger/charges';
 export type { RefundEffect } from './ledger/refunds';

@@ -6,6 +6,7 @@ import { createChargesResource, type ChargesResource } from './ledger/charge-res
 import { createRefundSender, createRefundsResource, type RefundsResource } from './ledger/refund-resource';
 import { createPayoutsResource, type PayoutsResource } from './ledger/payout-resource';
 import { createDisputesResource, type DisputesResource } from './ledger/dispute-resource';
+import { createChargebacksResource, type ChargebacksResource } from './ledger/chargeback-resource';
 import { createSettlement, type SettlementResource } from './ledger/settlement';
 import { resolveSettlementOptions, type SettlementOptions } from './ledger/settlement-options';
 import { systemClock, timeOrderedId, type Clock, type IdGenerator, type PaymentGateway, type SessionsAdapter, type VideoProvider } from './ports';
@@ -14,6 +15,7 @@ import { chargeDeadlineForKeyLifetime, definePolicy, type SessionPolicy } from '
 import type { MatchParticipant } from './session/attendance';
 import { createAttendanceResource, type AttendanceResource } from './session/attendance-resource';
 import { createSessionsResource, type SessionsResource } from './session/sessions';
+import type { Session } from './session/model';
 
 /** Everything the services need. */
 export interface SessionsCoreConfig {
@@ -55,6 +57,14 @@ export interface SessionsCoreConfig {
    * kept under the booking's key, so the retry gets it back.
    */
   readonly meetingCallTimeoutMs?: number;
+  /**
+   * Told once when a session's charge starts waiting for its student (`chargeStatus: 'awaiting_customer'`:
+   * the bank wants 3-D Secure, or declined with a reason only the customer can fix): ask the student to come
+   * back and pay on-session (`CompletePaymentButton`, `POST /sessions/{id}/payment`). Called after the write
+   * that made the change (the same write appends `charge.customer_action_required`), not awaited; its errors
+   * are ignored. The student's own failed attempts do not tell it again.
+   */
+  readonly onCustomerActionRequired?: (session: Session) => void | Promise<void>;
 }
 
 /** Default of `SessionsCoreConfig.meetingCallTimeoutMs`. */
@@ -85,6 +95,8 @@ export interface SessionsCore {
   readonly payouts: PayoutsResource;
   /** Disputes of a charged session: open, answer, resolve, the facts side by side, the platform's queue. */
   readonly disputes: DisputesResource;
+  /** Chargebacks (card disputes at the student's bank): recorded from the gateway, evidence staged and submitted. */
+  readonly chargebacks: ChargebacksResource;
   /** Tutors' video-provider connections: connect, switch, read, mark expired. */
   readonly providers: ProvidersResource;
   /** The cron's work: settle due sessions and collect the charges still open. */
@@ -105,6 +117,12 @@ export function createSessionsCore(config: SessionsCoreConfig): SessionsCore {
     // Without a payout ledger and a gateway that transfers, an after-review payout could never be paid.
     throw new SessionError('PAYOUTS_NOT_SUPPORTED', "payoutTiming 'after_review' needs the adapter's payout ledger (adapter.payouts) and a gateway with transfer()", {
       issues: [{ path: 'policy.payoutTiming', message: 'needs adapter.payouts and paymentGateway.transfer' }],
+    });
+  }
+  if (policy.chargebackLossBearer === 'tutor' && typeof config.paymentGateway?.moveChargebackShare !== 'function') {
+    // The tutor could never be asked for their share: refuse the policy rather than absorb it silently.
+    throw new SessionError('CHARGEBACKS_NOT_SUPPORTED', "chargebackLossBearer 'tutor' needs a gateway with moveChargebackShare()", {
+      issues: [{ path: 'policy.chargebackLossBearer', message: 'needs paymentGateway.moveChargebackShare' }],
     });
   }
   const meetingCallTimeoutMs = config.meetingCallTimeoutMs ?? DEFAULT_MEETING_CALL_TIMEOUT_MS;
@@ -129,6 +147,13 @@ export function createSessionsCore(config: SessionsCoreConfig): SessionsCore {
     matchParticipant: config.matchParticipant,
     paymentMethodCheck: config.paymentMethodCheck,
     meetingCallTimeoutMs,
+    tellAwaitingCustomer: (before, after) => {
+      const hook = config.onCustomerActionRequired;
+      if (hook === undefined || before.chargeStatus === 'awaiting_customer' || after.chargeStatus !== 'awaiting_customer') return;
+      void Promise.resolve()
+        .then(() => hook(after))
+        .catch(() => undefined);
+    },
   };
   const settlement = createSettlement(ctx, settlementOptions);
   return {
@@ -136,10 +161,11 @@ export function createSessionsCore(config: SessionsCoreConfig): SessionsCore {
     clock,
     sessions: createSessionsResource(ctx, { chargeNow: settlement.chargeNow, leaseMinutes: settlementOptions.leaseMinutes }),
     attendance: createAttendanceResource(ctx),
-    charges: createChargesResource(ctx),
+    charges: createChargesResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
     refunds: createRefundsResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
     payouts: createPayoutsResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
     disputes: createDisputesResource(ctx, { refunds: createRefundSender(ctx, settlementOptions.chargeTimeoutMs) }),
+    chargebacks: createChargebacksResource(ctx, { timeoutMs: settlementOptions.chargeTimeoutMs }),
     providers: createProvidersResource(ctx),
     settlement: settlement.resource,
   };

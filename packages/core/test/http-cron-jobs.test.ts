@@ -3,7 +3,7 @@
  * its name; a failing job never stops settlement or the others.
  */
 import { describe, expect, it } from 'vitest';
-import { createSessionsCore, SessionError } from '@itutor/sessions-core';
+import { createSessionsCore, SessionError, type PaymentGateway } from '@itutor/sessions-core';
 import { createSessionsHandler } from '@itutor/sessions-core/http';
 import { createFakeVideoProvider, createInMemoryAdapter, createManualClock, createRecordingPaymentGateway } from '@itutor/sessions-core/testing';
 import { booking, START } from './support/core-fixture';
@@ -11,10 +11,16 @@ import { booking, START } from './support/core-fixture';
 const SECRET = 'cron-secret-with-at-least-32-characters!';
 const END = new Date(START.getTime() + 60 * 60_000);
 
-async function setup(cronJobs?: Record<string, () => Promise<unknown>>) {
+/** A gateway without the chargeback methods (evidence, share moves): the cron then adds no `chargebacks` job. */
+function gatewayWithoutChargebacks() {
+  const { stageChargebackEvidence: _s, submitChargebackEvidence: _u, moveChargebackShare: _m, ...rest } = createRecordingPaymentGateway();
+  return rest;
+}
+
+async function setup(cronJobs?: Record<string, () => Promise<unknown>>, paymentGateway: PaymentGateway = gatewayWithoutChargebacks()) {
   const clock = createManualClock(new Date(START.getTime() - 24 * 3_600_000));
   const adapter = createInMemoryAdapter({ clock });
-  const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway: createRecordingPaymentGateway(), clock });
+  const core = createSessionsCore({ adapter, videoProvider: createFakeVideoProvider(), paymentGateway, clock });
   await core.providers.connect({ tutorId: 'tutor-a', provider: 'zoom', tokens: { accessToken: { keyId: 'k1', ciphertext: 'sealed-a' }, refreshToken: null, expiresAt: null } });
   const unexpected: unknown[] = [];
   const handle = createSessionsHandler({
@@ -95,6 +101,13 @@ describe('cron route: cronJobs', () => {
   it('without cronJobs the answer is the report alone (unchanged)', async () => {
     const { cron } = await setup();
     expect(Object.keys((await (await cron()).json()) as object)).toEqual(['report']);
+  });
+
+  it("with chargebacks stored and a gateway that stages evidence, the chargebacks' pass runs too, unless the host runs its own", async () => {
+    const { cron } = await setup(undefined, createRecordingPaymentGateway());
+    expect(((await (await cron()).json()) as { jobs: unknown }).jobs).toEqual({ chargebacks: { checked: 0, staged: 0, moved: 0, failed: 0 } });
+    const own = await setup({ chargebacks: async () => 'mine' }, createRecordingPaymentGateway());
+    expect(((await (await own.cron()).json()) as { jobs: unknown }).jobs).toEqual({ chargebacks: 'mine' });
   });
 
   it('refuses jobs that cannot run when the handler is made', async () => {

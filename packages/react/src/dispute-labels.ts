@@ -157,6 +157,7 @@ const EVENTS: Readonly<Record<Exclude<SessionEvent['type'], `provider.${string}`
   'charge.failed': 'Charge failed',
   'charge.unknown': 'Charge awaiting an answer',
   'charge.needs_attention': 'The charge needs a person',
+  'charge.customer_action_required': 'The bank asked the student to confirm the payment',
   'refund.pending': 'Refund accepted, not final yet',
   'refund.unknown': 'Refund awaiting an answer',
   'refund.requested': 'Refund requested',
@@ -177,6 +178,15 @@ const EVENTS: Readonly<Record<Exclude<SessionEvent['type'], `provider.${string}`
   'dispute.offer_declined': 'Declined the offer',
   'dispute.decided': 'Decided',
   'dispute.resolved': 'The dispute was resolved',
+  // A chargeback's internals are the platform's: the timeline says only that one exists and how it moved.
+  'chargeback.opened': 'The student disputed the payment with their bank',
+  'chargeback.closed': 'The bank decided the card dispute',
+  'chargeback.needs_attention': 'The card dispute needs the platform',
+  'chargeback.evidence_staged': 'Evidence prepared for the bank',
+  'chargeback.evidence_submitted': 'Evidence sent to the bank',
+  'chargeback.share_reversed': "The tutor's share was taken back for the card dispute",
+  'chargeback.share_withheld': "The tutor's share was withheld for the card dispute",
+  'chargeback.share_reinstated': "The tutor's share was given back",
 };
 
 /** A payment's raw status in plain words, where the raw word is not plain. */

@@ -107,6 +107,7 @@ export function disputeView(stage: DisputeStage, viewer: DisputeRole, overrides:
     canOpen: stage === 'none' && viewer === 'student',
     windowClosesAt: iso(WINDOW_CLOSES_AT),
     dispute: disputeAt(stage),
+    chargeback: 'none',
     allowedSteps: stage === 'none' || resolved ? [] : STEPS[stage][viewer],
     refundableMinor: resolved ? 10_000 : 15_000,
     session: {

@@ -1,5 +1,7 @@
 import type {
   AttendanceRepository,
+  Chargeback,
+  ChargebackReader,
   Dispute,
   DisputeReader,
   Payout,
@@ -26,6 +28,7 @@ import {
   ledgerWriteToRow,
   markToRow,
   rowToChargeAttempt,
+  rowToChargeback,
   rowToConnection,
   rowToDispute,
   rowToEvent,
@@ -66,6 +69,8 @@ export interface SupabaseSessionsAdapter extends SessionsAdapter {
   readonly payouts: PayoutLedgerReader;
   /** Disputes (table `session_disputes`). */
   readonly disputes: DisputeReader;
+  /** Chargebacks: card disputes at the student's bank (table `session_chargebacks`). */
+  readonly chargebacks: ChargebackReader;
   /** Provider-reported attendance (table `session_attendance`). */
   readonly attendance: AttendanceRepository;
 }
@@ -143,7 +148,7 @@ function sessionReads(call: CallRepositoryFunction) {
 }
 
 /**
- * The repositories (sessions, connections, events, charge ledger, refunds, payouts, disputes, video meetings) over a way to call the repository functions. Every method is exactly one
+ * The repositories (sessions, connections, events, charge ledger, refunds, payouts, disputes, chargebacks, video meetings) over a way to call the repository functions. Every method is exactly one
  * call, hence one round trip and one atomic step in the database; the SQL and supabase-js adapters
  * differ only in how they make the call.
  */
@@ -158,6 +163,7 @@ export function createRepositories(call: CallRepositoryFunction, repositoryOptio
     refunds: refundReader(call),
     payouts: payoutReader(call),
     disputes: disputeReader(call),
+    chargebacks: chargebackReader(call),
     attendance: {
       ...attendance,
       async listBySession(sessionId) {
@@ -358,6 +364,26 @@ function disputeReader(call: CallRepositoryFunction): DisputeReader {
       const limit = listLimit(options.limit);
       if (!Number.isFinite(limit) || limit === 0) return [];
       return rows(await call('itutor_list_unresolved_disputes', { p_limit: limit }), 'itutor_list_unresolved_disputes').map(rowToDispute);
+    },
+  };
+}
+
+/** Chargebacks (table `session_chargebacks`): a session's, one by its gateway reference, and the open ones (the platform's work list). */
+function chargebackReader(call: CallRepositoryFunction): ChargebackReader {
+  return {
+    async listBySession(sessionId): Promise<Chargeback[]> {
+      if (typeof sessionId !== 'string') return [];
+      return rows(await call('itutor_list_session_chargebacks', { p_session_id: sessionId }), 'itutor_list_session_chargebacks').map(rowToChargeback);
+    },
+    async findByReference(reference): Promise<Chargeback | null> {
+      if (typeof reference !== 'string') return null;
+      const row = (await call('itutor_find_chargeback_by_reference', { p_reference: reference })) as Row | null;
+      return row === null ? null : rowToChargeback(row);
+    },
+    async listOpen(options): Promise<Chargeback[]> {
+      const limit = listLimit(options.limit);
+      if (!Number.isFinite(limit) || limit === 0) return [];
+      return rows(await call('itutor_list_open_chargebacks', { p_limit: limit }), 'itutor_list_open_chargebacks').map(rowToChargeback);
     },
   };
 }

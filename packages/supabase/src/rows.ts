@@ -6,6 +6,7 @@ import type {
   SessionEvent,
 } from '@itutor/sessions-core';
 import type {
+  Chargeback,
   ConnectionMark,
   Dispute,
   LedgerWrite,
@@ -466,6 +467,66 @@ export function rowToDispute(r: Json): Dispute {
   };
 }
 
+/** A chargeback → its `session_chargebacks` row (money as decimal text, instants as ISO text, the staged evidence as is). */
+export function chargebackToRow(c: Chargeback): Json {
+  return {
+    session_id: c.sessionId,
+    chargeback: c.chargeback,
+    attempt: c.attempt,
+    reference: c.reference,
+    status: c.status,
+    reason: c.reason,
+    amount_ttd: centsToDecimal(c.amountMinor),
+    currency: c.currency,
+    fee_ttd: centsToDecimal(c.feeMinor),
+    funds_withdrawn_ttd: centsToDecimal(c.fundsWithdrawnMinor),
+    funds_reinstated_ttd: centsToDecimal(c.fundsReinstatedMinor),
+    evidence_due_by: isoOrNull(c.evidenceDueBy),
+    gateway_updated_at: iso(c.gatewayUpdatedAt),
+    loss_bearer: c.lossBearer,
+    tutor_share_ttd: centsToDecimal(c.tutorShareMinor),
+    tutor_share: c.tutorShare,
+    evidence: c.evidence,
+    staged_evidence: c.stagedEvidence,
+    evidence_staged_at: isoOrNull(c.evidenceStagedAt),
+    submitted_by: c.submittedBy,
+    submitted_at: isoOrNull(c.submittedAt),
+    opened_at: iso(c.openedAt),
+    closed_at: isoOrNull(c.closedAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+
+/** A `session_chargebacks` row → the chargeback. */
+export function rowToChargeback(r: Json): Chargeback {
+  return {
+    sessionId: str(r.session_id),
+    chargeback: int(r.chargeback),
+    attempt: int(r.attempt),
+    reference: str(r.reference),
+    status: r.status as Chargeback['status'],
+    reason: str(r.reason),
+    amountMinor: decimalToCents(r.amount_ttd as string),
+    currency: str(r.currency),
+    feeMinor: decimalToCents(r.fee_ttd as string),
+    fundsWithdrawnMinor: decimalToCents(r.funds_withdrawn_ttd as string),
+    fundsReinstatedMinor: decimalToCents(r.funds_reinstated_ttd as string),
+    evidenceDueBy: instantOrNull(r.evidence_due_by, 'evidence_due_by'),
+    gatewayUpdatedAt: instant(r.gateway_updated_at, 'gateway_updated_at'),
+    lossBearer: r.loss_bearer as Chargeback['lossBearer'],
+    tutorShareMinor: decimalToCents(r.tutor_share_ttd as string),
+    tutorShare: r.tutor_share as Chargeback['tutorShare'],
+    evidence: r.evidence as Chargeback['evidence'],
+    stagedEvidence: (r.staged_evidence ?? null) as Chargeback['stagedEvidence'],
+    evidenceStagedAt: instantOrNull(r.evidence_staged_at, 'evidence_staged_at'),
+    submittedBy: strOrNull(r.submitted_by),
+    submittedAt: instantOrNull(r.submitted_at, 'submitted_at'),
+    openedAt: instant(r.opened_at, 'opened_at'),
+    closedAt: instantOrNull(r.closed_at, 'closed_at'),
+    updatedAt: instant(r.updated_at, 'updated_at'),
+  };
+}
+
 /** A ledger change → the jsonb `itutor_apply_session_writes` reads from a write's `ledger` array. */
 export function ledgerWriteToRow(w: LedgerWrite): Json {
   switch (w.type) {
@@ -492,6 +553,9 @@ export function ledgerWriteToRow(w: LedgerWrite): Json {
     case 'dispute_open':
     case 'dispute_update':
       return { type: w.type, dispute: disputeToRow(w.dispute) };
+    case 'chargeback_open':
+    case 'chargeback_update':
+      return { type: w.type, chargeback: chargebackToRow(w.chargeback) };
     case 'answer':
       return { type: 'answer', session_id: w.sessionId, attempt: w.attempt, ...answerColumns(w) };
   }

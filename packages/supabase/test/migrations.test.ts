@@ -38,6 +38,7 @@ describe('migrations export', () => {
       expect(rls).toEqual([
         { relname: 'meet_subscriptions', relrowsecurity: true },
         { relname: 'session_attendance', relrowsecurity: true },
+        { relname: 'session_chargebacks', relrowsecurity: true },
         { relname: 'session_charges', relrowsecurity: true },
         { relname: 'session_disputes', relrowsecurity: true },
         { relname: 'session_events', relrowsecurity: true },

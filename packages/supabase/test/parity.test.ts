@@ -1,11 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CHARGEBACK_STATUSES,
   DISPUTE_REASONS,
+  FINAL_CHARGEBACK_STATUSES,
   FINAL_SESSION_MUTABLE_FIELDS,
   PAYOUT_TIMINGS,
   transition,
   type CancelledBy,
+  type ChargeStatus,
+  type Chargeback,
+  type ChargebackEvidenceState,
+  type ChargebackLossBearer,
+  type ChargebackTutorShare,
   type ChargedOutcome,
   type Dispute,
   type DisputeResolution,
@@ -29,7 +36,17 @@ import { definePolicy, isSessionError, type ChargeAttempt, type Session } from '
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter } from '@itutor/sessions-supabase';
 import { centsToDecimal, decimalToCents } from '../src/money';
-import { chargeAttemptToRow, disputeToRow, payoutToRow, rowToChargeAttempt, rowToDispute, rowToPayout, sessionToRow } from '../src/rows';
+import {
+  chargeAttemptToRow,
+  chargebackToRow,
+  disputeToRow,
+  payoutToRow,
+  rowToChargeAttempt,
+  rowToChargeback,
+  rowToDispute,
+  rowToPayout,
+  sessionToRow,
+} from '../src/rows';
 import { createPgliteDatabase } from './support/db';
 
 const database = createPgliteDatabase();
@@ -478,5 +495,92 @@ describe('SQL ↔ TypeScript parity', () => {
     expect(await valuesIn('public.session_disputes', 'session_disputes_reason_is_known')).toEqual([...DISPUTE_REASONS].sort());
     expect(await valuesIn('public.session_disputes', 'session_disputes_resolution_is_known')).toEqual(Object.keys(resolutions).sort());
     expect(await valuesIn('public.session_disputes', 'session_disputes_resolved_by_role_is_known')).toEqual(Object.keys(roles).sort());
+  });
+  // ---------------------------------------------------------------------------------------------------
+  // Payment recovery and chargebacks (issue #24).
+  // ---------------------------------------------------------------------------------------------------
+
+  const chargeback: Chargeback = {
+    sessionId: '40000000-0000-4000-8000-000000000009',
+    chargeback: 3,
+    attempt: 2,
+    reference: 'dp_1Qx',
+    status: 'lost',
+    reason: 'product_not_received',
+    amountMinor: 999_999_999_999,
+    currency: 'TTD',
+    feeMinor: 1_500,
+    fundsWithdrawnMinor: 999_999_999_999,
+    fundsReinstatedMinor: 1,
+    evidenceDueBy: new Date('2026-05-20T23:59:59.000Z'),
+    gatewayUpdatedAt: new Date('2026-05-21T10:00:00.123Z'),
+    lossBearer: 'tutor',
+    tutorShareMinor: 899_999_999_999,
+    tutorShare: 'withheld',
+    evidence: 'submitted',
+    stagedEvidence: {
+      service_date: '2026-05-01',
+      product_description: 'A 60-minute session — “quoted”, with a backslash \\ and a newline\n.',
+      access_activity_log: 'Student joined at 2026-05-01T10:01:00Z.',
+      cancellation_policy_disclosure: 'Free up to 24 h before.',
+      refund_policy_disclosure: 'Disputes within 72 h.',
+      customer_communication: null,
+      uncategorized_text: 'COMPLETED_ASSUMED; charged TTD 9999999999.99.',
+    },
+    evidenceStagedAt: new Date('2026-05-10T09:00:00.000Z'),
+    submittedBy: 'admin-1',
+    submittedAt: new Date('2026-05-11T09:00:00.000Z'),
+    openedAt: new Date('2026-05-06T09:00:00.000Z'),
+    closedAt: new Date('2026-05-21T10:00:00.123Z'),
+    updatedAt: new Date('2026-05-21T10:00:00.123Z'),
+  };
+
+  it('chargeback rows: every Chargeback field is a session_chargebacks column and round-trips, through the row JSON the functions answer too; clients select no column', async () => {
+    const { client } = await database;
+    const row = chargebackToRow(chargeback);
+    expect((await columnsOf('session_chargebacks')).sort()).toEqual(Object.keys(row).sort());
+    expect(rowToChargeback(row)).toEqual(chargeback);
+    const open: Chargeback = { ...chargeback, status: 'needs_response', evidenceDueBy: null, tutorShare: 'none', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null, submittedBy: null, submittedAt: null, closedAt: null };
+    for (const c of [chargeback, open]) {
+      // The row as a table row, then as itutor_chargeback_json answers it (money as exact text, instants in UTC).
+      const { rows } = await client.query(
+        `select public.itutor_chargeback_json(jsonb_populate_record(null::public.session_chargebacks, $1::jsonb)) as json`,
+        [JSON.stringify(chargebackToRow(c))],
+      );
+      expect(rowToChargeback((rows[0] as { json: Record<string, unknown> }).json)).toEqual(c);
+    }
+    expect(await selectableBy('authenticated', 'public.session_chargebacks')).toEqual([]);
+    expect(await selectableBy('anon', 'public.session_chargebacks')).toEqual([]);
+  });
+
+  it("the chargeback checks take exactly the core's statuses, shares, evidence states and loss bearers; every SQL list of final statuses is FINAL_CHARGEBACK_STATUSES; charge statuses are the core's", async () => {
+    const { client } = await database;
+    const shares: Record<ChargebackTutorShare, true> = { none: true, reversed: true, withheld: true, reinstated: true, failed: true };
+    const evidence: Record<ChargebackEvidenceState, true> = { none: true, staged: true, submitted: true };
+    const bearers: Record<ChargebackLossBearer, true> = { platform: true, tutor: true };
+    const chargeStatuses: Record<ChargeStatus, true> = { none: true, pending: true, succeeded: true, failed: true, awaiting_customer: true };
+    expect(await valuesIn('public.session_chargebacks', 'session_chargebacks_status_is_known')).toEqual([...CHARGEBACK_STATUSES].sort());
+    expect(await valuesIn('public.session_chargebacks', 'session_chargebacks_tutor_share_is_known')).toEqual(Object.keys(shares).sort());
+    expect(await valuesIn('public.session_chargebacks', 'session_chargebacks_evidence_is_known')).toEqual(Object.keys(evidence).sort());
+    expect(await valuesIn('public.session_chargebacks', 'session_chargebacks_loss_bearer_is_known')).toEqual(Object.keys(bearers).sort());
+    expect(await valuesIn('public.sessions', 'sessions_charge_status_is_known')).toEqual(Object.keys(chargeStatuses).sort());
+    const final = [...FINAL_CHARGEBACK_STATUSES].sort();
+    expect(await valuesIn('public.session_chargebacks', 'session_chargebacks_final_statuses_are_closed')).toEqual(final);
+    const { rows: index } = await client.query(`select pg_get_indexdef('public.session_chargebacks_open_idx'::regclass) as def`);
+    const listed = (def: string) => [...def.matchAll(/'([a-z_]+)'(?:::text)?/g)].map((m) => m[1]!).sort();
+    expect(listed((index as Array<{ def: string }>)[0]!.def)).toEqual(final);
+    // Every function that reads chargebacks by status names the final ones, all of them, and nothing else.
+    const { rows: functions } = await client.query(
+      `select p.proname, pg_get_functiondef(p.oid) as def from pg_proc p
+       where p.pronamespace = 'public'::regnamespace and pg_get_functiondef(p.oid) like '%session_chargebacks%status not in%'
+       order by p.proname`,
+    );
+    expect((functions as Array<{ proname: string }>).map((f) => f.proname)).toEqual(['itutor_check_session_payout', 'itutor_list_due_payouts', 'itutor_list_open_chargebacks']);
+    for (const f of functions as Array<{ proname: string; def: string }>) {
+      // A chargeback's status (an alias of the table, not the trigger's NEW / OLD payout row).
+      const lists = [...f.def.matchAll(/\b(\w+)\.status not in \(([^)]*)\)/g)].filter((m) => m[1] !== 'new' && m[1] !== 'old');
+      expect(lists.length, f.proname).toBeGreaterThan(0);
+      for (const m of lists) expect(listed(m[2]!), f.proname).toEqual(final);
+    }
   });
 });

@@ -4,6 +4,9 @@ import type { SessionErrorCode } from '../errors';
 import type { SessionAttendanceJson } from '../http/attendance-wire';
 import type { CancellationQuoteJson } from '../rules/cancellation';
 import type { DisputeViewJson } from '../ledger/dispute-view';
+import type { OnSessionPayment, PaymentStatusJson } from '../ledger/recovery';
+import type { DisputeEvidenceFields } from '../ledger/evidence';
+import type { ChargebackJson } from '../http/chargeback-handlers';
 
 /**
  * The browser side of the HTTP contract: `POST {basePath}/sessions/{id}/join`, `.../mark-no-show`,
@@ -31,7 +34,8 @@ export type SessionAction =
   | 'dispute/contest'
   | 'dispute/accept-offer'
   | 'dispute/decline-offer'
-  | 'dispute/resolve';
+  | 'dispute/resolve'
+  | 'payment';
 
 /** A host-supplied join: records the join server-side and returns the meeting URL. */
 export type JoinFunction = (sessionId: string) => Promise<JoinResult>;
@@ -143,6 +147,45 @@ export async function getCancellationPreview(sessionId: string, options: GetSess
  */
 export async function getDisputeView(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<DisputeViewJson> {
   return (await getJson<{ view: DisputeViewJson }>(sessionId, 'dispute', options)).view;
+}
+
+/**
+ * `GET {basePath}/sessions/{id}/payment`: where the session's payment stands for its student
+ * (`PaymentStatusJson`; `chargeStatus: 'awaiting_customer'` when the student's step is needed). Refuses like
+ * {@link getSessionAttendance} (403 `NOT_SESSION_STUDENT` for anyone but the session's student).
+ */
+export async function getPayment(sessionId: string, options: GetSessionAttendanceOptions = {}): Promise<PaymentStatusJson> {
+  return (await getJson<{ payment: PaymentStatusJson }>(sessionId, 'payment', options)).payment;
+}
+
+/**
+ * `POST {basePath}/sessions/{id}/payment`: the student completes a charge that waits for them. Answers the
+ * client secret to confirm in the browser (`status: 'requires_customer'`), or the attempt's outcome
+ * (`OnSessionPayment`). Refuses like {@link postSessionAction} (`NO_CHARGE_PENDING`, `GATEWAY_UNAVAILABLE`, …).
+ */
+export async function startPayment(sessionId: string, options: Omit<PostSessionActionOptions, 'body'> = {}): Promise<OnSessionPayment> {
+  return (await postSessionAction<{ payment: OnSessionPayment }>(sessionId, 'payment', options)).payment;
+}
+
+/**
+ * `GET {basePath}/sessions/{id}/chargebacks` (the platform's people only): the session's chargebacks and the
+ * evidence the SDK would stage now. Refuses like {@link getSessionAttendance} (403 `FORBIDDEN`).
+ */
+export async function listChargebacks(
+  sessionId: string,
+  options: GetSessionAttendanceOptions = {},
+): Promise<{ readonly chargebacks: readonly ChargebackJson[]; readonly evidence: DisputeEvidenceFields }> {
+  return getJson(sessionId, 'chargebacks', options);
+}
+
+/** `POST {basePath}/sessions/{id}/chargebacks/{n}/stage` (the platform's people): stages the evidence built now. */
+export async function stageChargebackEvidence(sessionId: string, chargeback: number, options: Omit<PostSessionActionOptions, 'body'> = {}): Promise<ChargebackJson> {
+  return (await postSessionAction<{ chargeback: ChargebackJson }>(sessionId, `chargebacks/${chargeback}/stage` as SessionAction, options)).chargeback;
+}
+
+/** `POST {basePath}/sessions/{id}/chargebacks/{n}/submit` (the platform's people): submits the staged evidence (final). */
+export async function submitChargebackEvidence(sessionId: string, chargeback: number, options: Omit<PostSessionActionOptions, 'body'> = {}): Promise<ChargebackJson> {
+  return (await postSessionAction<{ chargeback: ChargebackJson }>(sessionId, `chargebacks/${chargeback}/submit` as SessionAction, options)).chargeback;
 }
 
 async function getJson<T>(sessionId: string, what: string, options: GetSessionAttendanceOptions): Promise<T> {

@@ -8,7 +8,18 @@
  */
 export { createActionStore } from './action-store';
 export type { ActionOutcome, ActionState, ActionStatus, ActionStore } from './action-store';
-export { getCancellationPreview, getDisputeView, getSessionAttendance, postSessionAction, toSessionError } from './api';
+export {
+  getCancellationPreview,
+  getDisputeView,
+  getPayment,
+  getSessionAttendance,
+  listChargebacks,
+  postSessionAction,
+  stageChargebackEvidence,
+  startPayment,
+  submitChargebackEvidence,
+  toSessionError,
+} from './api';
 // The error type and its recogniser, so a page that imports only this entry can tell refusals by code. This
 // entry bundles its own copy of them (a browser then loads nothing of the host entry); `isSessionError`
 // recognises by shape, so an error of either copy is recognised by both.
@@ -26,3 +37,12 @@ export type { AttendanceEntryJson, AttendanceSummaryJson, SessionAttendanceJson 
 export type { CancellationQuoteJson } from '../rules/cancellation';
 export type { DisputeJson, DisputeViewJson, PayoutStateJson, PayoutStateName, TimelineEntryJson } from '../ledger/dispute-view';
 export type { DisputeActionType, DisputeReason, DisputeResolution, DisputeRole, DisputeStatus } from '../ledger/disputes';
+export type { OnSessionPayment, PaymentStatusJson } from '../ledger/recovery';
+export type { ChargebackJson } from '../http/chargeback-handlers';
+export type { DisputeEvidenceFields } from '../ledger/evidence';
+export type {
+  ChargebackEvidenceState,
+  ChargebackLossBearer,
+  ChargebackStatus,
+  ChargebackTutorShare,
+} from '../ledger/chargebacks';

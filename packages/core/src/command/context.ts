@@ -1,6 +1,7 @@
 import type { SessionPolicy } from '../rules/policy';
 import type { Clock, IdGenerator, PaymentGateway, SessionRepository, SessionsAdapter, VideoProvider } from '../ports';
 import type { MatchParticipant } from '../session/attendance';
+import type { Session } from '../session/model';
 import type { CommandRunner } from './runner';
 
 /**
@@ -21,4 +22,9 @@ export interface CoreContext {
   readonly paymentMethodCheck: ((studentId: string) => Promise<boolean> | boolean) | undefined;
   /** Time limit of one video-provider call made while creating a session. */
   readonly meetingCallTimeoutMs: number;
+  /**
+   * Tells the host (`SessionsCoreConfig.onCustomerActionRequired`) when a stored write moved a session's
+   * charge into `awaiting_customer` (`before` as read, `after` as stored). Never throws, never waits.
+   */
+  readonly tellAwaitingCustomer: (before: Pick<Session, 'chargeStatus'>, after: Session) => void;
 }

@@ -5,6 +5,7 @@ import { assertUsableSecret, bearerToken, secretsEqual, type AuthContext, type A
 import { createForBookingBody, DEFAULT_MAX_BODY_BYTES, emptyBody, readJsonBody } from './body';
 import { createOutcomeHandlers } from './outcome-handlers';
 import { createDisputeHandlers, type PlatformStaffCheck } from './dispute-handlers';
+import { createChargebackHandlers } from './chargeback-handlers';
 import type { z } from 'zod';
 import { json, problem, problemFromError } from './problem';
 
@@ -118,6 +119,8 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
   // Payouts after the review window are the cron's work too: run them unless the host runs its own `payouts` job.
   const jobs: Array<[string, () => Promise<unknown>]> =
     core.policy.payoutTiming === 'after_review' && !cronJobs.some(([name]) => name === 'payouts') ? [...cronJobs, ['payouts', () => core.payouts.run()]] : cronJobs;
+  // Chargebacks' unfinished steps (evidence to stage, a tutor share to move) too, when the core can take them.
+  if (core.chargebacks.supported && !cronJobs.some(([name]) => name === 'chargebacks')) jobs.push(['chargebacks', () => core.chargebacks.retry()]);
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const isSessionId = options.isSessionId ?? ((id: string) => UUID.test(id));
 
@@ -186,6 +189,7 @@ export function createSessionsRouteHandlers(options: SessionsHttpOptions) {
 
     ...createOutcomeHandlers({ core, guard, requireUser, sessionRoute, sessionAction, isSessionId }),
     ...createDisputeHandlers({ core, guard, requireUser, sessionRoute, sessionAction, isSessionId, isPlatformStaff: options.isPlatformStaff }),
+    ...createChargebackHandlers({ core, guard, requireUser, sessionRoute, sessionAction, isSessionId, isPlatformStaff: options.isPlatformStaff }),
 
     /**
      * `GET /sessions/{id}/attendance` → 200 the session's provider-reported attendance

@@ -16,4 +16,6 @@ export type { HttpProblemCode, ProblemBody, ProblemCode } from './problem';
 export { createSessionsHandler } from './router';
 export { DISPUTE_STEP_ROUTES } from './dispute-handlers';
 export type { PlatformStaffCheck } from './dispute-handlers';
+export { toChargebackJson } from './chargeback-handlers';
+export type { ChargebackJson } from './chargeback-handlers';
 export type { SessionsHandlerOptions } from './router';

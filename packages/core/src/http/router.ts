@@ -56,6 +56,12 @@ export function createSessionsHandler(options: SessionsHandlerOptions): (request
         request.method.toUpperCase() === 'GET' ? handlers.disputeView(request, params) : handlers.openDispute(request, params),
       ),
       ...Object.entries(handlers.disputeSteps).map(([name, handler]) => core(`/sessions/:id/dispute/${name}`, ['POST'], handler)),
+      core('/sessions/:id/payment', ['GET', 'POST'], (request, params) =>
+        request.method.toUpperCase() === 'GET' ? handlers.paymentStatus(request, params) : handlers.startPayment(request, params),
+      ),
+      core('/sessions/:id/chargebacks', ['GET'], handlers.chargebacks),
+      core('/sessions/:id/chargebacks/:n/stage', ['POST'], handlers.stageChargebackEvidence),
+      core('/sessions/:id/chargebacks/:n/submit', ['POST'], handlers.submitChargebackEvidence),
       core('/cron/process-charges', ['GET', 'POST'], handlers.processCharges),
     ],
     options.routes,

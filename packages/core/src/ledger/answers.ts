@@ -28,7 +28,13 @@ function payoutScheduled(ctx: TransitionContext, collected: Session) {
 /** A validated gateway answer, as the ledger records it. */
 export type ChargeAnswer =
   | { readonly status: 'succeeded'; readonly reference: string | null }
-  | { readonly status: 'failed'; readonly failureCode: string; readonly reference: string | null }
+  | {
+      readonly status: 'failed';
+      readonly failureCode: string;
+      readonly reference: string | null;
+      /** Only the student can make it go through (see `ChargeResult`): the charge waits for them on-session. */
+      readonly needsCustomer?: boolean;
+    }
   | {
       readonly status: 'unknown';
       readonly reason: string;
@@ -97,10 +103,17 @@ export function classifyChargeResult(value: unknown): ChargeAnswer {
       return { status: 'unknown', reason: answer.code, reference: answer.reference, halted: true };
     case 'succeeded':
       return { status: 'succeeded', reference: answer.reference };
+    case 'failed': {
+      const needsCustomer = (value as { needsCustomer?: unknown }).needsCustomer === true || answer.failureCode === AUTHENTICATION_REQUIRED;
+      return needsCustomer ? { ...answer, needsCustomer } : answer;
+    }
     default:
       return answer;
   }
 }
+
+/** The failure code that always means the student must act (3-D Secure), whatever the gateway's flag says. */
+export const AUTHENTICATION_REQUIRED = 'authentication_required';
 
 /**
  * Validates a gateway's refund answer at the port, like `classifyChargeResult`: a well-formed `succeeded`,
@@ -128,7 +141,8 @@ export function classifyPayoutResult(value: unknown): PayoutAnswer {
 export function recordChargeResult(ctx: TransitionContext, attempt: number, result: ChargeAnswer): TransitionResult {
   const { session, now, policy } = ctx;
   // The only change a final session accepts: bookkeeping of its own charge, never its outcome.
-  if (session.chargeStatus !== 'pending' || session.chargeIdempotencyKey === null) {
+  const awaiting = session.chargeStatus === 'awaiting_customer';
+  if ((session.chargeStatus !== 'pending' && !awaiting) || session.chargeIdempotencyKey === null) {
     return refuse('NO_CHARGE_PENDING', `Session has no charge awaiting an answer (${session.chargeStatus})`);
   }
   if (attempt !== session.chargeAttempts) {
@@ -150,15 +164,23 @@ export function recordChargeResult(ctx: TransitionContext, attempt: number, resu
     const collected = ctx.next({ chargeStatus: 'succeeded', chargeReference: result.reference });
     return accepted(collected, [ctx.event('charge.succeeded', SYSTEM_ACTOR, facts), ...payoutScheduled(ctx, collected)], [answer, ...payoutOpened(ctx, collected)]);
   }
-  const deadline = chargeDeadline(session, policy);
-  const pastDeadline = deadline !== null && !isBefore(now, deadline);
   const events = [
     result.status === 'failed'
-      ? ctx.event('charge.failed', SYSTEM_ACTOR, { ...facts, failureCode: result.failureCode })
+      ? ctx.event('charge.failed', SYSTEM_ACTOR, { ...facts, failureCode: result.failureCode, ...(result.needsCustomer ? { needsCustomer: true } : {}) })
       : ctx.event('charge.unknown', SYSTEM_ACTOR, { ...facts, reason: result.reason }),
   ];
   // A definite failure closes the attempt (the next retry opens a new key); an unknown keeps it open.
   const closed = result.status === 'failed' ? { chargeIdempotencyKey: null } : {};
+  // Only the student can fix it, or the student's own attempt failed: it waits for them, never sent off-session
+  // again, and the host is told once (on entering the state). A halt still fails it for good.
+  if (!halted && ((result.status === 'failed' && result.needsCustomer === true) || (awaiting && result.status === 'failed'))) {
+    const told = awaiting ? [] : [ctx.event('charge.customer_action_required', SYSTEM_ACTOR, { ...facts, failureCode: result.failureCode })];
+    return accepted(ctx.next({ chargeStatus: 'awaiting_customer', chargeIdempotencyKey: null }), [...events, ...told], [answer]);
+  }
+  // The student's own attempt is theirs to finish: no cap and no deadline while it waits for them.
+  if (awaiting && !halted) return accepted(ctx.next(closed), events, [answer]);
+  const deadline = chargeDeadline(session, policy);
+  const pastDeadline = deadline !== null && !isBefore(now, deadline);
   const attemptsUsed = result.status === 'failed' && attempt >= policy.maxChargeAttempts;
   if (!attemptsUsed && !pastDeadline && !halted) return accepted(ctx.next(closed), events, [answer]);
   events.push(
@@ -266,7 +288,8 @@ export function decideChargeAnswer(input: {
   const ctx = transitionContext(session, now, input.policy);
   const row = ledger.find((a) => a.attempt === attempt);
   if (!row) throw new SessionError('NOT_FOUND', `Session ${session.id} has no charge attempt ${attempt}`, { attempt });
-  const open = session.chargeStatus === 'pending' && session.chargeIdempotencyKey !== null && attempt === session.chargeAttempts;
+  const open =
+    (session.chargeStatus === 'pending' || session.chargeStatus === 'awaiting_customer') && session.chargeIdempotencyKey !== null && attempt === session.chargeAttempts;
   // One key, one gateway charge: an answer naming another reference than the one stored on the attempt
   // is not that attempt's own answer, and storage never replaces a stored reference.
   const ownReference = answer.reference === null || row.gatewayReference === null || answer.reference === row.gatewayReference;

@@ -1,8 +1,11 @@
 import type { CoreContext } from '../command/context';
+import { withDeadline } from '../deadline';
 import { SessionError } from '../errors';
 import type { ChargeAttempt, Session } from '../session/model';
-import { classifyChargeResult, decideChargeAnswer, LATE_SUCCESS_REASON, type ChargeAnswerInput, type ChargeAnswerReport } from './answers';
+import { transitionContext } from '../session/transition';
+import { classifyChargeResult, decideChargeAnswer, LATE_SUCCESS_REASON, type ChargeAnswer, type ChargeAnswerInput, type ChargeAnswerReport } from './answers';
 import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attention';
+import { classifyOnSessionResult, onSessionInstruction, openOnSessionAttempt, type OnSessionPayment } from './recovery';
 
 /** `core.charges`: the charge ledger — its attempts, the answers gateways report, and what needs a person. */
 export interface ChargesResource {
@@ -34,11 +37,60 @@ export interface ChargesResource {
    * Reads each session's events (at most 8 reads at once). Who may see the list is the host's call.
    */
   listAttentionSummaries(options?: { limit?: number }): Promise<ChargeAttentionSummary[]>;
+  /**
+   * Payment recovery: the student completes a charge that waits for them (`chargeStatus:
+   * 'awaiting_customer'`) on-session. Opens the next ledger attempt under a new key (or keeps the attempt
+   * already open for them), asks the gateway to prepare it (`PaymentGateway.startOnSessionCharge`, under the
+   * attempt's key, within one call's time limit) and answers what the browser needs: `requires_customer`
+   * with the client secret, for this student only (never stored), or the outcome when the gateway already has
+   * one — recorded first exactly as a webhook's answer would be (`succeeded`: the charge is collected once;
+   * `failed`: it keeps waiting for the student, whose next start opens a new attempt). The settlement run
+   * never claims a session waiting for its student, so the cron never races this. Refusals:
+   * `NOT_SESSION_STUDENT`, `NO_CHARGE_PENDING` (nothing waits for the student: `details.chargeStatus`),
+   * `PAYMENT_RECOVERY_NOT_SUPPORTED` (the gateway has no `startOnSessionCharge`), `GATEWAY_UNAVAILABLE` (the
+   * call threw or timed out: the attempt stays open; try again), `NOT_FOUND`, `INVALID_INPUT`.
+   */
+  startOnSession(input: { readonly sessionId: string; readonly studentId: string }): Promise<OnSessionPayment>;
+}
+
+/** What `core.charges` needs besides the context. */
+export interface ChargesResourceDeps {
+  /** Time limit of one gateway call a person waits on (`settlement.chargeTimeoutMs`). */
+  readonly timeoutMs: number;
 }
 
 /** `core.charges` over the core's context. */
-export function createChargesResource(ctx: CoreContext): ChargesResource {
+export function createChargesResource(ctx: CoreContext, deps: ChargesResourceDeps): ChargesResource {
   const { charges, events } = ctx.adapter;
+
+  /** Records a validated answer for one attempt (the webhook's path and the on-session start's). */
+  function record(sessionId: string, attempt: number, answer: ChargeAnswer): Promise<ChargeAnswerReport> {
+    let before: Session | undefined;
+    return ctx.runner
+      .decide(
+        sessionId,
+        async (current, now) => {
+          before = current;
+          const ledger = await charges.listBySession(current.id);
+          // The audit log is read only when the decision needs it: a success of an attempt after another succeeded.
+          const needsHistory = answer.status === 'succeeded' && ledger.some((a) => a.status === 'succeeded' && a.attempt !== attempt);
+          const lateSuccessFlagged =
+            needsHistory &&
+            (await events.listBySession(current.id)).some(
+              (e) => e.type === 'charge.needs_attention' && e.payload.reason === LATE_SUCCESS_REASON && e.payload.attempt === attempt,
+            );
+          const decision = decideChargeAnswer({ session: current, ledger, attempt, answer, now, policy: ctx.policy, lateSuccessFlagged });
+          return { write: decision.write, answer: (session) => ({ session, outcome: decision.outcome }) };
+        },
+        // Settlement's lease stays as it is while the charge is still to be collected; none once it is settled.
+        { lease: 'release' },
+      )
+      .then((report) => {
+        if (before) ctx.tellAwaitingCustomer(before, report.session);
+        return report;
+      });
+  }
+
   return {
     list: (sessionId) => charges.listBySession(sessionId),
 
@@ -53,24 +105,11 @@ export function createChargesResource(ctx: CoreContext): ChargesResource {
           new SessionError('INVALID_INPUT', `Invalid charge answer: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues }),
         );
       }
-      const answer = classifyChargeResult(input.result);
-      // Settlement's lease stays as it is while the charge is still to be collected; none once it is settled.
-      return ctx.runner.decide(
-        input.sessionId,
-        async (current, now) => {
-          const ledger = await charges.listBySession(current.id);
-          // The audit log is read only when the decision needs it: a success of an attempt after another succeeded.
-          const needsHistory = answer.status === 'succeeded' && ledger.some((a) => a.status === 'succeeded' && a.attempt !== input.attempt);
-          const lateSuccessFlagged =
-            needsHistory &&
-            (await events.listBySession(current.id)).some(
-              (e) => e.type === 'charge.needs_attention' && e.payload.reason === LATE_SUCCESS_REASON && e.payload.attempt === input.attempt,
-            );
-          const decision = decideChargeAnswer({ session: current, ledger, attempt: input.attempt, answer, now, policy: ctx.policy, lateSuccessFlagged });
-          return { write: decision.write, answer: (session) => ({ session, outcome: decision.outcome }) };
-        },
-        { lease: 'release' },
-      );
+      return record(input.sessionId, input.attempt, classifyChargeResult(input.result));
+    },
+
+    startOnSession(input) {
+      return startOnSession(ctx, deps, record, input);
     },
 
     listNeedingAttention: (options) => charges.listNeedingAttention({ limit: attentionLimit(options) }),
@@ -101,4 +140,48 @@ function attentionLimit(options: { limit?: number } | undefined): number {
     });
   }
   return limit;
+}
+
+/** `core.charges.startOnSession` (see `ChargesResource.startOnSession`). */
+async function startOnSession(
+  ctx: CoreContext,
+  deps: ChargesResourceDeps,
+  record: (sessionId: string, attempt: number, answer: ChargeAnswer) => Promise<ChargeAnswerReport>,
+  input: { readonly sessionId: string; readonly studentId: string },
+): Promise<OnSessionPayment> {
+  const issues = ['sessionId', 'studentId']
+    .filter((key) => {
+      const v = (input as unknown as Record<string, unknown> | undefined)?.[key];
+      return typeof v !== 'string' || v === '' || v.length > 200;
+    })
+    .map((path) => ({ path, message: 'must be a non-empty string of at most 200 characters' }));
+  if (issues.length > 0) throw new SessionError('INVALID_INPUT', `Invalid payment start: ${issues.map((i) => i.path).join(', ')}`, { issues });
+  const prepare = ctx.gateway.startOnSessionCharge?.bind(ctx.gateway);
+  if (prepare === undefined) throw new SessionError('PAYMENT_RECOVERY_NOT_SUPPORTED', 'The payment gateway cannot charge on-session (startOnSessionCharge is missing)');
+  const session = await ctx.runner.decide(
+    input.sessionId,
+    (current, now) => {
+      if (current.studentId !== input.studentId) throw new SessionError('NOT_SESSION_STUDENT', 'Only the session\'s student completes its payment');
+      const result = openOnSessionAttempt(transitionContext(current, now, ctx.policy), input.studentId);
+      if (!result.ok) throw result.error;
+      return { write: result.changed ? { next: result.session, events: result.events, ledger: result.ledger } : null, answer: (stored: Session) => stored };
+    },
+    { retry: 'until-decided' },
+  );
+  const instruction = onSessionInstruction(session);
+  const facts = { attempt: instruction.attempt, amountMinor: instruction.amountMinor, currency: instruction.currency };
+  let answer: ReturnType<typeof classifyOnSessionResult>;
+  try {
+    answer = await withDeadline((signal) => Promise.resolve().then(() => prepare(instruction, { signal })).then(classifyOnSessionResult), {
+      timeoutMs: deps.timeoutMs,
+      what: 'the on-session charge call',
+    });
+  } catch (error) {
+    throw new SessionError('GATEWAY_UNAVAILABLE', 'The payment gateway did not answer; try again', {}, { cause: error });
+  }
+  if (answer.status === 'requires_customer') return { status: 'requires_customer', clientSecret: answer.clientSecret, ...facts };
+  if (answer.status === 'unknown') return { status: 'processing', ...facts };
+  const { session: after } = await record(session.id, instruction.attempt, answer);
+  if (after.chargeStatus === 'succeeded') return { status: 'succeeded', ...facts };
+  return answer.status === 'failed' ? { status: 'failed', failureCode: answer.failureCode, ...facts } : { status: 'processing', ...facts };
 }

@@ -1,6 +1,9 @@
-import type { DisputeEvidenceFields } from './evidence';
-import type { PayoutResult } from './payouts';
 import type { ChargebackLossBearer, PayoutTiming } from '../rules/policy';
+import type { ChargeAttempt, Session, SessionEventDraft } from '../session/model';
+import { accepted, refuse, SYSTEM_ACTOR, unchanged, type TransitionContext, type TransitionRefused, type TransitionResult } from '../session/transition';
+import type { PayoutAnswer } from './answers';
+import type { DisputeEvidenceFields } from './evidence';
+import type { Payout, PayoutResult } from './payouts';
 
 /**
  * Chargebacks (issue #24; DESIGN.md "third release"): a card dispute the student opened at their bank
@@ -137,10 +140,17 @@ export interface ChargebackReader {
   /** The chargeback with this gateway reference, or `null`. */
   findByReference(reference: string): Promise<Chargeback | null>;
   /**
-   * The platform's work list: chargebacks not in a final status (see `FINAL_CHARGEBACK_STATUSES`), soonest
-   * `evidenceDueBy` first (those without one last), then `openedAt`, then `sessionId`, `chargeback`; at most `limit`.
+   * The work list: chargebacks not in a final status (see `FINAL_CHARGEBACK_STATUSES`), and closed ones whose
+   * tutor share is still to move (see {@link shareStillToMove}: `won` with the share `reversed`; `lost` with
+   * `lossBearer` `tutor`, `tutorShareMinor` > 0 and the share `none`). Soonest `evidenceDueBy` first (those
+   * without one last), then `openedAt`, then `sessionId`, `chargeback`; at most `limit`.
    */
   listOpen(options: { readonly limit: number }): Promise<Chargeback[]>;
+}
+
+/** A closed chargeback whose tutor share is still to move (it stays on `ChargebackReader.listOpen` until moved). */
+export function shareStillToMove(c: Pick<Chargeback, 'status' | 'tutorShare' | 'lossBearer' | 'tutorShareMinor'>): boolean {
+  return (c.status === 'won' && c.tutorShare === 'reversed') || (c.status === 'lost' && c.lossBearer === 'tutor' && c.tutorShareMinor > 0 && c.tutorShare === 'none');
 }
 
 /** The idempotency key of moving the tutor's share of a chargeback: one per session, chargeback and direction. */
@@ -186,3 +196,180 @@ export type ChargebackEvidenceResult =
 
 /** Re-exported for the gateway port. */
 export type ChargebackShareResult = PayoutResult;
+
+/** What `core.chargebacks.record` did with a report. */
+export type ChargebackRecordOutcome = 'opened' | 'updated' | 'unchanged';
+
+const rank = (status: ChargebackStatus) => CHARGEBACK_STATUSES.indexOf(status);
+const isFinal = (status: ChargebackStatus) => FINAL_CHARGEBACK_STATUSES.includes(status);
+
+/** Whether the platform's people must send evidence: the statuses that wait for a response. */
+export function awaitsEvidence(status: ChargebackStatus): boolean {
+  return status === 'needs_response' || status === 'warning_needs_response';
+}
+
+/**
+ * The tutor's share of a disputed amount: in proportion to the disputed attempt's payout, rounded down (the
+ * tutor is never asked for more than their part), and 0 when the platform bears the loss.
+ */
+export function chargebackTutorShare(amountMinor: number, attempt: Pick<ChargeAttempt, 'amountMinor' | 'payoutMinor'>, bearer: ChargebackLossBearer): number {
+  if (bearer !== 'tutor' || attempt.amountMinor <= 0) return 0;
+  const disputed = Math.min(amountMinor, attempt.amountMinor);
+  // Exact integer arithmetic: both factors are at most 10^9 minor units in practice; BigInt keeps it exact always.
+  return Number((BigInt(disputed) * BigInt(attempt.payoutMinor)) / BigInt(attempt.amountMinor));
+}
+
+/**
+ * Decides what a gateway report changes (pure): a new reference opens the session's next chargeback against
+ * the disputed attempt (which must have succeeded); a report about a stored one is taken when it is newer
+ * (`reportedAt` later, or the same time and a later status in `CHARGEBACK_STATUSES`) — a final status is
+ * never left again — and funds withdrawn / reinstated only ever grow, whatever the report's age. Entering a
+ * final status writes `closedAt` and `chargeback.closed`. Events name only the chargeback's number.
+ */
+export function decideChargebackReport(
+  ctx: TransitionContext,
+  report: ChargebackReport,
+  facts: { readonly charges: readonly ChargeAttempt[]; readonly chargebacks: readonly Chargeback[] },
+): { readonly outcome: ChargebackRecordOutcome; readonly chargeback: Chargeback; readonly result: TransitionResult } | TransitionRefused {
+  const { now, policy } = ctx;
+  const stored = facts.chargebacks.find((c) => c.reference === report.reference);
+  if (stored === undefined) {
+    const attempt = facts.charges.find((a) => a.attempt === report.attempt && a.status === 'succeeded');
+    if (!attempt) return refuse('NOTHING_TO_DISPUTE', `Attempt ${report.attempt} of the session has no succeeded charge`, { attempt: report.attempt });
+    const number = facts.chargebacks.reduce((max, c) => Math.max(max, c.chargeback), 0) + 1;
+    const bearer = policy.chargebackLossBearer;
+    const opened: Chargeback = {
+      sessionId: ctx.session.id,
+      chargeback: number,
+      attempt: report.attempt,
+      reference: report.reference,
+      status: report.status,
+      reason: report.reason,
+      amountMinor: report.amountMinor,
+      currency: report.currency,
+      feeMinor: report.feeMinor,
+      fundsWithdrawnMinor: report.fundsWithdrawnMinor,
+      fundsReinstatedMinor: report.fundsReinstatedMinor,
+      evidenceDueBy: report.evidenceDueBy,
+      gatewayUpdatedAt: report.reportedAt,
+      lossBearer: bearer,
+      tutorShareMinor: chargebackTutorShare(report.amountMinor, attempt, bearer),
+      tutorShare: 'none',
+      evidence: 'none',
+      stagedEvidence: null,
+      evidenceStagedAt: null,
+      submittedBy: null,
+      submittedAt: null,
+      openedAt: now,
+      closedAt: isFinal(report.status) ? now : null,
+      updatedAt: now,
+    };
+    const events = [ctx.event('chargeback.opened', SYSTEM_ACTOR, { chargeback: number })];
+    if (!isFinal(report.status)) events.push(ctx.event('chargeback.needs_attention', SYSTEM_ACTOR, { chargeback: number, reason: 'evidence_needed' }));
+    else events.push(ctx.event('chargeback.closed', SYSTEM_ACTOR, { chargeback: number, outcome: report.status }));
+    return { outcome: 'opened', chargeback: opened, result: accepted(ctx.next({}), events, [{ type: 'chargeback_open', chargeback: opened }]) };
+  }
+  const newer =
+    report.reportedAt.getTime() > stored.gatewayUpdatedAt.getTime() ||
+    (report.reportedAt.getTime() === stored.gatewayUpdatedAt.getTime() && rank(report.status) > rank(stored.status));
+  const takeStatus = newer && !(isFinal(stored.status) && !isFinal(report.status));
+  const next: Chargeback = {
+    ...stored,
+    ...(takeStatus ? { status: report.status, reason: report.reason, evidenceDueBy: report.evidenceDueBy } : {}),
+    gatewayUpdatedAt: newer ? report.reportedAt : stored.gatewayUpdatedAt,
+    feeMinor: Math.max(stored.feeMinor, report.feeMinor),
+    fundsWithdrawnMinor: Math.max(stored.fundsWithdrawnMinor, report.fundsWithdrawnMinor),
+    fundsReinstatedMinor: Math.max(stored.fundsReinstatedMinor, report.fundsReinstatedMinor),
+  };
+  const changed =
+    next.status !== stored.status ||
+    next.reason !== stored.reason ||
+    next.evidenceDueBy?.getTime() !== stored.evidenceDueBy?.getTime() ||
+    next.gatewayUpdatedAt.getTime() !== stored.gatewayUpdatedAt.getTime() ||
+    next.feeMinor !== stored.feeMinor ||
+    next.fundsWithdrawnMinor !== stored.fundsWithdrawnMinor ||
+    next.fundsReinstatedMinor !== stored.fundsReinstatedMinor;
+  if (!changed) return { outcome: 'unchanged', chargeback: stored, result: unchanged(ctx.session) };
+  const closing = isFinal(next.status) && stored.closedAt === null;
+  const updated: Chargeback = { ...next, closedAt: closing ? now : stored.closedAt, updatedAt: now };
+  const events = closing ? [ctx.event('chargeback.closed', SYSTEM_ACTOR, { chargeback: stored.chargeback, outcome: next.status })] : [];
+  return { outcome: 'updated', chargeback: updated, result: accepted(ctx.next({}), events, [{ type: 'chargeback_update', chargeback: updated }]) };
+}
+
+/** The work a stored chargeback still asks for (after each report, and on `core.chargebacks.retry()`). */
+export type ChargebackWork =
+  | { readonly type: 'stage' }
+  | { readonly type: 'move'; readonly direction: 'reverse' | 'reinstate' }
+  | { readonly type: 'withhold' };
+
+/**
+ * What is left to do for a chargeback (pure), in order: stage the evidence (none staged, and the status waits
+ * for a response); then, when the tutor bears the loss and has a share — take it back once the funds are
+ * withdrawn (or it is lost) and the tutor was paid (`with_charge`, or an `after_review` payout succeeded);
+ * withhold it from a payout not yet sent when it is lost (none in flight); give back a reversed share once the
+ * platform won. A `failed` share is left to a person.
+ */
+export function chargebackWork(
+  chargeback: Chargeback,
+  session: Pick<Session, 'payoutTiming'>,
+  payouts: readonly Pick<Payout, 'status'>[],
+): ChargebackWork[] {
+  const work: ChargebackWork[] = [];
+  if (chargeback.evidence === 'none' && awaitsEvidence(chargeback.status)) work.push({ type: 'stage' });
+  if (chargeback.lossBearer !== 'tutor' || chargeback.tutorShareMinor <= 0) return work;
+  const paid = session.payoutTiming === 'with_charge' || payouts.some((p) => p.status === 'succeeded');
+  const inFlight = payouts.some((p) => p.status === 'pending' || p.status === 'unknown');
+  const won = chargeback.status === 'won';
+  if (chargeback.tutorShare === 'none' && !won) {
+    const taken = chargeback.fundsWithdrawnMinor > 0 || chargeback.status === 'lost';
+    if (taken && paid) work.push({ type: 'move', direction: 'reverse' });
+    else if (chargeback.status === 'lost' && !paid && !inFlight) work.push({ type: 'withhold' });
+  }
+  if (chargeback.tutorShare === 'reversed' && won) work.push({ type: 'move', direction: 'reinstate' });
+  return work;
+}
+
+/** The instruction that moves a chargeback's tutor share (see `ChargebackShareInstruction`). */
+export function chargebackShareInstruction(
+  session: Pick<Session, 'id' | 'tutorId' | 'payoutTiming'>,
+  chargeback: Chargeback,
+  direction: 'reverse' | 'reinstate',
+  references: { readonly charge: string; readonly payout: string | null },
+): ChargebackShareInstruction {
+  return {
+    direction,
+    idempotencyKey: chargebackShareKey(session.id, chargeback.chargeback, direction),
+    sessionId: session.id,
+    tutorId: session.tutorId,
+    chargeback: chargeback.chargeback,
+    attempt: chargeback.attempt,
+    amountMinor: chargeback.tutorShareMinor,
+    currency: chargeback.currency,
+    payoutTiming: session.payoutTiming,
+    chargeReference: references.charge,
+    payoutReference: references.payout,
+  };
+}
+
+/**
+ * The write after a share move's answer (pure): `succeeded` → `reversed` / `reinstated` with its event;
+ * `failed` (or halted) → `failed` and `chargeback.needs_attention` (`share_move_failed`); `unknown` → nothing
+ * (the move is sent again under its key by the next report or `retry()`). `withhold` needs no gateway call.
+ */
+export function recordShareMove(
+  ctx: TransitionContext,
+  chargeback: Chargeback,
+  move: 'reverse' | 'reinstate' | 'withhold',
+  answer: PayoutAnswer | null,
+): TransitionResult {
+  const now = ctx.now;
+  const facts = { chargeback: chargeback.chargeback };
+  const write = (tutorShare: ChargebackTutorShare, events: SessionEventDraft[]) =>
+    accepted(ctx.next({}), events, [{ type: 'chargeback_update', chargeback: { ...chargeback, tutorShare, updatedAt: now } }]);
+  if (move === 'withhold') return write('withheld', [ctx.event('chargeback.share_withheld', SYSTEM_ACTOR, facts)]);
+  if (answer === null || (answer.status === 'unknown' && answer.halted !== true)) return unchanged(ctx.session);
+  if (answer.status === 'succeeded') {
+    return write(move === 'reverse' ? 'reversed' : 'reinstated', [ctx.event(move === 'reverse' ? 'chargeback.share_reversed' : 'chargeback.share_reinstated', SYSTEM_ACTOR, facts)]);
+  }
+  return write('failed', [ctx.event('chargeback.needs_attention', SYSTEM_ACTOR, { ...facts, reason: 'share_move_failed' })]);
+}

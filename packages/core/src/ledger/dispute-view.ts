@@ -4,7 +4,8 @@ import { CHARGED_OUTCOMES } from '../rules/status';
 import type { AttendanceEntry } from '../session/attendance';
 import type { ChargeAttempt, Session, SessionEvent } from '../session/model';
 import { decideDispute, disputeWindowClosesAt, type Dispute, type DisputeActionType, type DisputeRole } from './disputes';
-import { holdsPayout, payoutLeft, payoutsFromLedger, type Payout } from './payouts';
+import type { Chargeback } from './chargebacks';
+import { chargebackHoldsPayout, holdsPayout, payoutLeft, payoutsFromLedger, type Payout } from './payouts';
 import { refundedSoFar, type Refund } from './refunds';
 
 /**
@@ -84,6 +85,12 @@ export interface DisputeViewJson {
   /** When the dispute window closes (ISO 8601), or `null` before the outcome. */
   readonly windowClosesAt: string | null;
   readonly dispute: DisputeJson | null;
+  /**
+   * Whether the student disputed the card payment at their bank (a chargeback): `open` while one is not
+   * decided, `closed` once every one is, `none` without any. Its internals (amounts, reason, evidence) are
+   * for the platform's people only (`core.chargebacks`).
+   */
+  readonly chargeback: 'none' | 'open' | 'closed';
   /** The dispute steps the reader may take now. */
   readonly allowedSteps: readonly DisputeActionType[];
   /** What is left of the charge to refund (minor units). */
@@ -120,7 +127,10 @@ export interface DisputeViewJson {
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 /** The payout card of a session from its ledger. */
-export function payoutState(session: Session, ledger: { charges: readonly ChargeAttempt[]; refunds: readonly Refund[]; payouts: readonly Payout[]; dispute: Dispute | null }): PayoutStateJson {
+export function payoutState(
+  session: Session,
+  ledger: { charges: readonly ChargeAttempt[]; refunds: readonly Refund[]; payouts: readonly Payout[]; dispute: Dispute | null; chargebacks?: readonly Chargeback[] },
+): PayoutStateJson {
   const rows = payoutsFromLedger(session, ledger.charges, ledger.payouts);
   const outcomeMinor = session.payoutAmountMinor ?? 0;
   const last = rows[rows.length - 1];
@@ -132,9 +142,10 @@ export function payoutState(session: Session, ledger: { charges: readonly Charge
     return { ...base, state: 'paid', amountMinor: paid.amountMinor, reduced: paid.amountMinor < outcomeMinor, reversedMinor };
   }
   if (!last) return { ...base, state: 'none', amountMinor: 0, reduced: false, reversedMinor: 0 };
-  const left = payoutLeft(session, ledger.refunds);
+  const left = payoutLeft(session, ledger.refunds, ledger.chargebacks);
+  const held = holdsPayout(ledger.dispute) || chargebackHoldsPayout(ledger.chargebacks);
   const state: PayoutStateName =
-    last.status === 'scheduled' ? (holdsPayout(ledger.dispute) ? 'held' : 'scheduled') : last.status === 'pending' || last.status === 'unknown' ? 'sending' : last.status === 'cancelled' ? 'cancelled' : 'failed';
+    last.status === 'scheduled' ? (held ? 'held' : 'scheduled') : last.status === 'pending' || last.status === 'unknown' ? 'sending' : last.status === 'cancelled' ? 'cancelled' : 'failed';
   const amountMinor = last.status === 'scheduled' ? left : last.amountMinor;
   return { ...base, state, amountMinor, reduced: amountMinor < outcomeMinor, reversedMinor: 0 };
 }
@@ -151,6 +162,15 @@ export interface DisputeViewInput {
   readonly payouts: readonly Payout[];
   readonly attendance: readonly AttendanceEntry[];
   readonly events: readonly SessionEvent[];
+  /** The session's chargebacks (they hold a payout not yet sent; withheld shares reduce it). */
+  readonly chargebacks?: readonly Chargeback[];
+}
+
+/** Whether a chargeback exists, from the audit events alone (participants may read those). */
+function chargebackState(events: readonly SessionEvent[]): DisputeViewJson['chargeback'] {
+  const opened = events.filter((e) => e.type === 'chargeback.opened').length;
+  const closed = events.filter((e) => e.type === 'chargeback.closed').length;
+  return opened === 0 ? 'none' : opened > closed ? 'open' : 'closed';
 }
 
 const STEPS: readonly DisputeActionType[] = ['accept', 'offer', 'contest', 'accept_offer', 'decline_offer', 'resolve'];
@@ -185,6 +205,7 @@ export function buildDisputeView(input: DisputeViewInput): DisputeViewJson {
       resolvedAt: iso(dispute.resolvedAt),
       updatedAt: dispute.updatedAt.toISOString(),
     },
+    chargeback: chargebackState(input.events),
     allowedSteps,
     refundableMinor,
     session: {

@@ -69,13 +69,14 @@ export interface PayoutsResource {
 /** Reads a session's whole ledger beside each other (charges, refunds, payouts, dispute). */
 export async function readLedger(ctx: CoreContext, sessionId: string): Promise<PayoutLedger> {
   const { adapter } = ctx;
-  const [charges, refunds, payouts, dispute] = await Promise.all([
+  const [charges, refunds, payouts, dispute, chargebacks] = await Promise.all([
     adapter.charges.listBySession(sessionId),
     adapter.refunds?.listBySession(sessionId) ?? [],
     adapter.payouts?.listBySession(sessionId) ?? [],
     adapter.disputes?.findBySession(sessionId) ?? null,
+    adapter.chargebacks?.listBySession(sessionId) ?? [],
   ]);
-  return { charges, refunds, payouts, dispute };
+  return { charges, refunds, payouts, dispute, chargebacks };
 }
 
 export function createPayoutsResource(ctx: CoreContext, deps: { readonly timeoutMs: number }): PayoutsResource {

@@ -4,6 +4,7 @@ import type { ChargeAttempt, Session } from '../session/model';
 import { accepted, refuse, SYSTEM_ACTOR, unchanged, type TransitionContext, type TransitionResult } from '../session/transition';
 import type { PayoutAnswer } from './answers';
 import type { Dispute } from './disputes';
+import { FINAL_CHARGEBACK_STATUSES, type Chargeback } from './chargebacks';
 import { refundedSoFar, type Refund } from './refunds';
 
 /**
@@ -192,9 +193,22 @@ function newPayoutRow(session: Session, number: number, amountMinor: number, due
   };
 }
 
-/** What is left to pay the tutor: the outcome's payout less the tutor's part of every refund not failed. */
-export function payoutLeft(session: Pick<Session, 'payoutAmountMinor'>, refunds: readonly Refund[]): number {
-  return Math.max(0, (session.payoutAmountMinor ?? 0) - refundedSoFar(refunds).payoutMinor);
+/**
+ * What is left to pay the tutor: the outcome's payout less the tutor's part of every refund not failed, and
+ * less the tutor's share of every chargeback lost while the payout was not yet sent (`tutorShare: 'withheld'`).
+ */
+export function payoutLeft(
+  session: Pick<Session, 'payoutAmountMinor'>,
+  refunds: readonly Refund[],
+  chargebacks: readonly Pick<Chargeback, 'tutorShare' | 'tutorShareMinor'>[] = [],
+): number {
+  const withheld = chargebacks.reduce((sum, c) => sum + (c.tutorShare === 'withheld' ? c.tutorShareMinor : 0), 0);
+  return Math.max(0, (session.payoutAmountMinor ?? 0) - refundedSoFar(refunds).payoutMinor - withheld);
+}
+
+/** A chargeback that holds an `after_review` payout not yet sent: any not in a final status. */
+export function chargebackHoldsPayout(chargebacks: readonly Pick<Chargeback, 'status'>[] | undefined): boolean {
+  return (chargebacks ?? []).some((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status));
 }
 
 /** The ledger as a payout decision reads it (with the session, under its compare-and-set). */
@@ -203,6 +217,8 @@ export interface PayoutLedger {
   readonly refunds: readonly Refund[];
   readonly payouts: readonly Payout[];
   readonly dispute: Dispute | null;
+  /** The session's chargebacks (none when the adapter stores none). */
+  readonly chargebacks?: readonly Chargeback[];
 }
 
 /** The transfer instruction of a sent payout row. */
@@ -241,7 +257,8 @@ export function sendPayout(ctx: TransitionContext, number: number, ledger: Payou
   if (row.status !== 'scheduled') return refuse('NO_PAYOUT_DUE', `Payout ${number} is ${row.status}`, { status: row.status });
   if (isAfter(row.dueAt, now)) return refuse('TOO_EARLY', 'The review window has not closed', { availableAt: row.dueAt });
   if (holdsPayout(ledger.dispute)) return refuse('PAYOUT_HELD', 'A dispute about the session is open', { disputeStatus: ledger.dispute!.status });
-  const amountMinor = payoutLeft(session, ledger.refunds);
+  if (chargebackHoldsPayout(ledger.chargebacks)) return refuse('PAYOUT_HELD', 'A chargeback about the session is open', { chargeback: true });
+  const amountMinor = payoutLeft(session, ledger.refunds, ledger.chargebacks);
   const refundsBefore = ledger.refunds.reduce((max, r) => Math.max(max, r.refund), 0);
   const facts = { payout: number, amountMinor };
   if (amountMinor === 0) {

@@ -89,6 +89,7 @@ async function recordAnswers(env: SettlementEnv, answers: ReadonlyArray<readonly
       return;
     }
     latest.set(s.id, s);
+    ctx.tellAwaitingCustomer(writes[i]!.previous ?? writes[i]!.next, s);
     if (s.chargeStatus === 'succeeded') tally.chargesSucceeded++;
     else if (declined[i]) tally.chargesFailed++;
     else tally.chargesPending++;

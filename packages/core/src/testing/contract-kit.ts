@@ -1,6 +1,7 @@
 import {
   transition,
   type ClaimOptions,
+  type Chargeback,
   type Dispute,
   type Payout,
   type SessionCommand,
@@ -145,6 +146,33 @@ export const DISPUTE_KEYS = [
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof Dispute>;
 
+export const CHARGEBACK_KEYS = [
+  'sessionId',
+  'chargeback',
+  'attempt',
+  'reference',
+  'status',
+  'reason',
+  'amountMinor',
+  'currency',
+  'feeMinor',
+  'fundsWithdrawnMinor',
+  'fundsReinstatedMinor',
+  'evidenceDueBy',
+  'gatewayUpdatedAt',
+  'lossBearer',
+  'tutorShareMinor',
+  'tutorShare',
+  'evidence',
+  'stagedEvidence',
+  'evidenceStagedAt',
+  'submittedBy',
+  'submittedAt',
+  'openedAt',
+  'closedAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof Chargeback>;
+
 export const ATTENDANCE_KEYS = [
   'provider',
   'eventId',
@@ -189,10 +217,11 @@ const complete: [
   Complete<Refund, typeof REFUND_KEYS>,
   Complete<Payout, typeof PAYOUT_KEYS>,
   Complete<Dispute, typeof DISPUTE_KEYS>,
+  Complete<Chargeback, typeof CHARGEBACK_KEYS>,
   Complete<AttendanceEntry, typeof ATTENDANCE_KEYS>,
   Complete<ProviderConnection, typeof CONNECTION_KEYS>,
   Complete<StoredProviderTokens, typeof TOKEN_KEYS>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void complete;
 
 /** A value for messages: instants as ISO text, objects as JSON. */
@@ -304,6 +333,7 @@ export class World {
   readonly refunds = new Map<string, Refund[]>();
   readonly payouts = new Map<string, Payout[]>();
   readonly disputes = new Map<string, Dispute>();
+  readonly chargebacks = new Map<string, Chargeback[]>();
 
   constructor(readonly h: AdapterContractHarness) {}
 
@@ -381,7 +411,10 @@ export class World {
             : p,
         );
       } else if (l.type === 'dispute_open' || l.type === 'dispute_update') this.disputes.set(id, { ...l.dispute });
-      else if (l.type === 'chargeback_open' || l.type === 'chargeback_update') continue; // chargebacks are not modelled here
+      else if (l.type === 'chargeback_open' || l.type === 'chargeback_update') {
+        const others = (this.chargebacks.get(id) ?? []).filter((c) => c.chargeback !== l.chargeback.chargeback);
+        this.chargebacks.set(id, [...others, { ...l.chargeback }].sort((a, b) => a.chargeback - b.chargeback));
+      }
       else if (l.type === 'answer') {
         // The documented answer: its status, failure code and time; one more call; a null reference keeps the stored one.
         charges = charges.map((r) =>
@@ -484,6 +517,11 @@ export class World {
       const actual = await adapter.disputes.findBySession(id);
       if (expected === null) check(actual === null, `${at}: disputes.findBySession must answer null for a session without a dispute, got ${show(actual)}`);
       else checkRecord(actual, expected, DISPUTE_KEYS, `${at}: disputes.findBySession`);
+    }
+    if (adapter.chargebacks) {
+      const expected = this.chargebacks.get(id) ?? [];
+      checkRecords(await adapter.chargebacks.listBySession(id), expected, CHARGEBACK_KEYS, `${at}: chargebacks.listBySession`);
+      for (const c of expected) checkRecord(await adapter.chargebacks.findByReference(c.reference), c, CHARGEBACK_KEYS, `${at}: chargebacks.findByReference(${c.reference})`);
     }
   }
 

@@ -14,6 +14,7 @@ import { connectionContractCases } from './contract-connections';
 import { ContractViolation, World, check, created } from './contract-kit';
 import { ledgerContractCases } from './contract-ledger';
 import { moneyAfterContractCases } from './contract-money-after';
+import { chargebackContractCases } from './contract-chargebacks';
 import { ledgerStorageContractCases } from './ledger-storage-contract';
 import { sessionContractCases } from './contract-sessions';
 
@@ -106,7 +107,7 @@ export interface AdapterContractHarness {
 }
 
 /** The optional ports of `SessionsAdapter` the suite has cases for. */
-export type OptionalAdapterPort = 'refunds' | 'meetings' | 'attendance' | 'payouts' | 'disputes';
+export type OptionalAdapterPort = 'refunds' | 'meetings' | 'attendance' | 'payouts' | 'disputes' | 'chargebacks';
 
 /**
  * The test functions of your runner. Vitest (`{ describe, it }`), `node:test` (`{ describe, it }`) and
@@ -238,6 +239,7 @@ export function runAdapterContractSuite(options: AdapterContractOptions): void {
     describe('settlement claims', () => claimContractCases(kit));
     describe('charge and refund ledgers', () => ledgerContractCases(kit));
     describe('payouts and disputes', () => moneyAfterContractCases(kit));
+    describe('chargebacks and payment recovery', () => chargebackContractCases(kit));
     describe('the record of money taken (ledger storage rules)', () =>
       ledgerStorageContractCases({ t: (name, body) => t(name, (h) => body(h)), check, insert: insertPlain, uuid, start }),
     );

@@ -1,6 +1,10 @@
 import {
+  type ChargebackEvidenceInstruction,
+  type ChargebackEvidenceResult,
+  type ChargebackShareInstruction,
   type ChargeCallOptions,
   type ChargeInstruction,
+  type OnSessionChargeResult,
   type ChargeResult,
   type CreateMeetingInput,
   type Meeting,
@@ -124,9 +128,11 @@ export function createFakeVideoProvider(options: FakeVideoProviderOptions = {}):
  * - `processing`: answers `unknown` (Stripe's `processing`: not known yet), takes nothing yet;
  * - `malformed`: answers something that is not a charge result at all;
  * - `halt`: answers `{ status: 'halted', code: 'IDEMPOTENCY_CONFLICT' }` without taking anything, like
- *   the Stripe gateway's answer to a key reused with different parameters.
+ *   the Stripe gateway's answer to a key reused with different parameters;
+ * - `needs-customer`: declined with `authentication_required` and `needsCustomer: true` (the bank wants
+ *   3-D Secure), replayed for the key.
  */
-export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed' | 'halt';
+export type FakeChargeBehaviour = 'succeed' | 'decline' | 'lose-response' | 'throw' | 'hang' | 'processing' | 'malformed' | 'halt' | 'needs-customer';
 
 /**
  * A payment gateway that records every instruction and behaves like a real one towards idempotency
@@ -174,6 +180,28 @@ export interface RecordingPaymentGateway extends PaymentGateway {
    */
   scriptTransfers(...behaviours: FakeTransferBehaviour[]): void;
   transfer(instruction: PayoutInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
+  /**
+   * On-session charges: `startOnSessionCharge` answers `requires_customer` with the client secret
+   * `cs_<key>` until the student's step is finished with {@link RecordingPaymentGateway.completeOnSession},
+   * then that outcome (money taken at most once per key, recorded in `charges`). `scriptOnSession('throw' | 'hang')`
+   * makes the next calls fail.
+   */
+  startOnSessionCharge(instruction: ChargeInstruction, options?: ChargeCallOptions): Promise<OnSessionChargeResult>;
+  /** Finishes the student's step of the on-session attempt with key `idempotencyKey`: `succeed` takes the money, `fail` declines it. */
+  completeOnSession(idempotencyKey: string, outcome: 'succeed' | 'fail'): void;
+  /** The next on-session calls behave as given (then normally). */
+  scriptOnSession(...behaviours: Array<'throw' | 'hang'>): void;
+  /** Evidence staged and submitted, in call order, by reference. */
+  readonly evidenceCalls: ReadonlyArray<{ readonly kind: 'stage' | 'submit'; readonly instruction: ChargebackEvidenceInstruction }>;
+  /** The next evidence calls answer as given (then `succeeded`): `refuse` answers failed `invalid_evidence`. */
+  scriptEvidence(...behaviours: Array<'refuse' | 'throw'>): void;
+  stageChargebackEvidence(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  submitChargebackEvidence(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
+  /** Chargeback share moves actually made (reversals and reinstatements), by key (once per key). */
+  readonly shareMoves: ReadonlyMap<string, ChargebackShareInstruction>;
+  /** The next share moves behave as given (then `succeed`), like transfers. */
+  scriptShareMoves(...behaviours: FakeTransferBehaviour[]): void;
+  moveChargebackShare(instruction: ChargebackShareInstruction, options?: ChargeCallOptions): Promise<PayoutResult>;
 }
 
 /** How the fake gateway answers one transfer call (see {@link RecordingPaymentGateway.scriptTransfers}). */
@@ -198,7 +226,73 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
   const transfers = new Map<string, PayoutInstruction>();
   const transferReplay = new Map<string, PayoutResult>();
   const transferPlan: FakeTransferBehaviour[] = [];
+  const onSessionPlan: Array<'throw' | 'hang'> = [];
+  const onSessionOutcome = new Map<string, 'succeed' | 'fail'>();
+  const evidenceCalls: Array<{ kind: 'stage' | 'submit'; instruction: ChargebackEvidenceInstruction }> = [];
+  const evidencePlan: Array<'refuse' | 'throw'> = [];
+  const shareMoves = new Map<string, ChargebackShareInstruction>();
+  const shareReplay = new Map<string, PayoutResult>();
+  const sharePlan: FakeTransferBehaviour[] = [];
+  const hang = (callOptions?: ChargeCallOptions) =>
+    new Promise<never>((_, reject) => {
+      callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+  const evidence = async (kind: 'stage' | 'submit', instruction: ChargebackEvidenceInstruction): Promise<ChargebackEvidenceResult> => {
+    const behaviour = evidencePlan.shift();
+    if (behaviour === 'throw') throw new Error('gateway unreachable');
+    evidenceCalls.push({ kind, instruction });
+    return behaviour === 'refuse' ? { status: 'failed', failureCode: 'invalid_evidence', message: 'The evidence was refused' } : { status: 'succeeded' };
+  };
   const gateway: RecordingPaymentGateway = {
+    async startOnSessionCharge(instruction, callOptions) {
+      instructions.push(instruction);
+      const behaviour = onSessionPlan.shift();
+      if (behaviour === 'throw') throw new Error('gateway unreachable');
+      if (behaviour === 'hang') return hang(callOptions);
+      const outcome = onSessionOutcome.get(instruction.idempotencyKey);
+      const reference = `pi_${instruction.idempotencyKey}`;
+      if (outcome === 'succeed') return { status: 'succeeded', reference };
+      if (outcome === 'fail') return { status: 'failed', failureCode: 'authentication_failed', reference };
+      return { status: 'requires_customer', clientSecret: `cs_${instruction.idempotencyKey}`, reference };
+    },
+    completeOnSession(idempotencyKey, outcome) {
+      if (onSessionOutcome.has(idempotencyKey)) return;
+      onSessionOutcome.set(idempotencyKey, outcome);
+      const instruction = instructions.find((i) => i.idempotencyKey === idempotencyKey);
+      if (outcome === 'succeed' && instruction && !charges.has(idempotencyKey)) charges.set(idempotencyKey, instruction);
+    },
+    scriptOnSession(...behaviours) {
+      onSessionPlan.push(...behaviours);
+    },
+    evidenceCalls,
+    scriptEvidence(...behaviours) {
+      evidencePlan.push(...behaviours);
+    },
+    stageChargebackEvidence: (instruction) => evidence('stage', instruction),
+    submitChargebackEvidence: (instruction) => evidence('submit', instruction),
+    shareMoves,
+    scriptShareMoves(...behaviours) {
+      sharePlan.push(...behaviours);
+    },
+    async moveChargebackShare(instruction, callOptions) {
+      const behaviour = sharePlan.shift() ?? 'succeed';
+      const replayed = shareReplay.get(instruction.idempotencyKey);
+      if (replayed) return replayed;
+      const reference = `${instruction.direction === 'reverse' ? 'trr' : 'tr'}_${instruction.idempotencyKey}`;
+      if (behaviour === 'hang') return hang(callOptions);
+      if (behaviour === 'throw') throw new Error('gateway unreachable');
+      if (behaviour === 'halt') return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
+      if (behaviour === 'decline') {
+        const declined: PayoutResult = { status: 'failed', failureCode: 'insufficient_funds', reference };
+        shareReplay.set(instruction.idempotencyKey, declined);
+        return declined;
+      }
+      if (!shareMoves.has(instruction.idempotencyKey)) shareMoves.set(instruction.idempotencyKey, instruction);
+      const moved: PayoutResult = { status: 'succeeded', reference };
+      shareReplay.set(instruction.idempotencyKey, moved);
+      if (behaviour === 'lose-response') throw new Error('gateway response lost');
+      return moved;
+    },
     reversals,
     transferInstructions,
     transfers,
@@ -309,6 +403,11 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
             return { status: 'unknown', reason: 'processing', reference: `pi_${instruction.idempotencyKey}` };
           case 'malformed':
             return { status: 'requires_action' } as unknown as ChargeResult;
+          case 'needs-customer': {
+            const declined: ChargeResult = { status: 'failed', failureCode: 'authentication_required', needsCustomer: true, reference: `pi_${instruction.idempotencyKey}` };
+            replay.set(instruction.idempotencyKey, declined);
+            return declined;
+          }
           case 'decline': {
             const declined: ChargeResult = { status: 'failed', failureCode: 'card_declined', reference: `pi_${instruction.idempotencyKey}` };
             replay.set(instruction.idempotencyKey, declined);

@@ -13,6 +13,7 @@ import { createManualClock, type ManualClock } from './clock';
 import { ContractViolation, type AdapterContractHarness, type AdapterContractOptions } from './contract';
 import { createFakeVideoProvider, createRecordingPaymentGateway, type FakeChargeBehaviour, type RecordingPaymentGateway } from './fakes';
 import { moneyAfterFaultCases } from './faults-money-after';
+import { chargebackFaultCases } from './faults-chargebacks';
 
 /**
  * The settlement fault suite: the core's services over your adapter, with a payment gateway that hangs,
@@ -158,6 +159,19 @@ export function runSettlementFaultSuite(options: SettlementFaultSuiteOptions): v
       await w.core.settlement.run();
       for (const s of sessions) check((await h.raw.session(s.id))?.chargeStatus === 'succeeded', `${s.bookingId} is paid`);
       return { w, sessions, dueAt: addMinutes(START, count + 61 + 60) };
+    });
+  });
+
+  describe(`chargebacks and payment recovery, faults: ${options.name}`, () => {
+    chargebackFaultCases(t, async (h, count, prefix, { needsCustomer }) => {
+      const w = await world(h, 2, { chargebackLossBearer: 'tutor' });
+      const sessions = await book(w, count, prefix);
+      w.clock.set(addMinutes(START, count + 61));
+      if (needsCustomer) w.gateway.script(...Array.from({ length: count }, (): FakeChargeBehaviour => 'needs-customer'));
+      await w.core.settlement.run();
+      const wanted = needsCustomer ? 'awaiting_customer' : 'succeeded';
+      for (const s of sessions) check((await h.raw.session(s.id))?.chargeStatus === wanted, `${s.bookingId} is ${wanted}`);
+      return { w, sessions: await Promise.all(sessions.map(async (s) => (await h.raw.session(s.id))!)) };
     });
   });
 

@@ -1,7 +1,10 @@
 import {
+  FINAL_CHARGEBACK_STATUSES,
   FINAL_SESSION_MUTABLE_FIELDS,
+  shareStillToMove,
   systemClock,
   type AttendanceRepository,
+  type Chargeback,
   type ClaimOptions,
   type Dispute,
   type Payout,
@@ -238,7 +241,7 @@ function checkPayouts(
   session: Session,
   payouts: readonly Payout[],
   before: readonly Payout[],
-  ctx: { readonly charges: readonly ChargeAttempt[]; readonly refunds: readonly Refund[]; readonly dispute: Dispute | null },
+  ctx: { readonly charges: readonly ChargeAttempt[]; readonly refunds: readonly Refund[]; readonly dispute: Dispute | null; readonly chargebacks: readonly Chargeback[] },
 ): void {
   const fail = (message: string) => {
     throw new StorageConstraintError(`payout of session ${session.id}: ${message}`);
@@ -248,7 +251,8 @@ function checkPayouts(
   const charge = ctx.charges.find((a) => a.status === 'succeeded');
   if (!charge) fail('no succeeded charge to pay out from');
   const keys = new Set<string>();
-  const left = Math.max(0, (session.payoutAmountMinor ?? 0) - ctx.refunds.filter((r) => r.status !== 'failed').reduce((t, r) => t + r.payoutMinor, 0));
+  const withheld = ctx.chargebacks.reduce((t, c) => t + (c.tutorShare === 'withheld' ? c.tutorShareMinor : 0), 0);
+  const left = Math.max(0, (session.payoutAmountMinor ?? 0) - ctx.refunds.filter((r) => r.status !== 'failed').reduce((t, r) => t + r.payoutMinor, 0) - withheld);
   for (const p of payouts) {
     if (p.sessionId !== session.id || p.timing !== 'after_review' || p.currency !== session.currency) fail(`payout ${p.payout} does not match its session`);
     if (keys.has(p.idempotencyKey) || payouts.filter((o) => o.payout === p.payout).length > 1) fail(`payout ${p.payout} or its key is not unique`);
@@ -265,6 +269,7 @@ function checkPayouts(
     if (old.status === 'scheduled') {
       if (p.status !== 'pending' && p.status !== 'cancelled') fail(`payout ${p.payout} must be sent or cancelled first`);
       if (ctx.dispute !== null && ctx.dispute.status !== 'resolved') fail(`payout ${p.payout} is held by an open dispute`);
+      if (ctx.chargebacks.some((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status))) fail(`payout ${p.payout} is held by an open chargeback`);
       if (p.status === 'pending' && (p.amountMinor !== left || left < 1)) fail(`payout ${p.payout}: the amount sent must be what is left to pay (${left})`);
       if (p.status === 'cancelled' && (p.amountMinor !== 0 || left !== 0)) fail(`payout ${p.payout}: cancelled only with nothing left to pay`);
       if (p.refundsBefore !== ctx.refunds.reduce((max, r) => Math.max(max, r.refund), 0)) fail(`payout ${p.payout}: refundsBefore must be the session's last refund number`);
@@ -293,6 +298,42 @@ function checkDispute(session: Session, next: Dispute, before: Dispute | null, o
     fail('its reason, student and opening time never change');
   }
   if (next.status === 'resolved' && (next.resolution === null || next.refundMinor === null || next.resolvedAt === null)) fail('a resolution needs its outcome');
+}
+
+/** The tutor-share moves storage allows (see `ChargebackTutorShare`). */
+const SHARE_MOVES: Readonly<Record<string, readonly string[]>> = { none: ['reversed', 'withheld', 'failed'], reversed: ['reinstated', 'failed'], failed: ['reversed', 'reinstated'] };
+const EVIDENCE_ORDER = ['none', 'staged', 'submitted'];
+
+/**
+ * The chargeback rules storage enforces, whoever writes (`rows`: the session's chargebacks after the write):
+ * numbers run 1, 2, … and references are unique (across sessions too); a chargeback is of a succeeded attempt;
+ * its identity never changes; evidence only moves forward (a submitted one never changes); the tutor share
+ * only moves along `SHARE_MOVES`; funds withdrawn and reinstated never go down; nothing is deleted.
+ */
+function checkChargebacks(session: Session, rows: readonly Chargeback[], before: readonly Chargeback[], charges: readonly ChargeAttempt[], referenceTaken: (reference: string, sessionId: string) => boolean): void {
+  const fail = (message: string) => {
+    throw new StorageConstraintError(`chargeback of session ${session.id}: ${message}`);
+  };
+  const fields = ['attempt', 'reference', 'currency', 'lossBearer', 'tutorShareMinor', 'amountMinor'] as const;
+  for (const c of rows) {
+    if (c.sessionId !== session.id) fail(`chargeback ${c.chargeback} names another session`);
+    if (rows.filter((o) => o.chargeback === c.chargeback || o.reference === c.reference).length > 1 || referenceTaken(c.reference, session.id)) fail(`chargeback ${c.chargeback} or its reference is not unique`);
+    if (!charges.some((a) => a.attempt === c.attempt && a.status === 'succeeded')) fail(`chargeback ${c.chargeback} is not of a succeeded charge attempt`);
+    if ([c.amountMinor, c.feeMinor, c.fundsWithdrawnMinor, c.fundsReinstatedMinor, c.tutorShareMinor].some((v) => !Number.isSafeInteger(v) || v < 0)) fail(`chargeback ${c.chargeback}: amounts must be whole and ≥ 0`);
+    const old = before.find((o) => o.chargeback === c.chargeback);
+    if (!old) {
+      if (c.chargeback !== before.reduce((max, o) => Math.max(max, o.chargeback), 0) + 1) fail(`chargeback ${c.chargeback} is not the session's next number`);
+      if (c.evidence !== 'none' || c.tutorShare !== 'none') fail(`chargeback ${c.chargeback} opens with no evidence and no share moved`);
+      continue;
+    }
+    if (fields.some((k) => old[k] !== c[k]) || old.openedAt.getTime() !== c.openedAt.getTime()) fail(`chargeback ${c.chargeback}: its identity never changes`);
+    if (EVIDENCE_ORDER.indexOf(c.evidence) < EVIDENCE_ORDER.indexOf(old.evidence) || (old.evidence === 'submitted' && (c.submittedAt?.getTime() !== old.submittedAt?.getTime() || c.submittedBy !== old.submittedBy))) {
+      fail(`chargeback ${c.chargeback}: evidence only moves forward`);
+    }
+    if (old.tutorShare !== c.tutorShare && !(SHARE_MOVES[old.tutorShare] ?? []).includes(c.tutorShare)) fail(`chargeback ${c.chargeback}: the tutor share cannot move from ${old.tutorShare} to ${c.tutorShare}`);
+    if (c.fundsWithdrawnMinor < old.fundsWithdrawnMinor || c.fundsReinstatedMinor < old.fundsReinstatedMinor) fail(`chargeback ${c.chargeback}: funds never go down`);
+  }
+  if (before.some((o) => !rows.some((c) => c.chargeback === o.chargeback))) fail('a chargeback is never deleted');
 }
 
 /**
@@ -347,6 +388,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   const refunds = new Map<string, Refund[]>();
   const payouts = new Map<string, Payout[]>();
   const disputes = new Map<string, Dispute>();
+  const chargebacks = new Map<string, Chargeback[]>();
   /** The write id of the last write applied to each session (writes without one leave none). */
   const lastWriteIds = new Map<string, string>();
   let eventSeq = 0;
@@ -405,7 +447,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
   const planLedger = (
     next: Session,
     writes: readonly LedgerWrite[],
-  ): { rows: ChargeAttempt[]; refundRows: Refund[] | null; payoutRows: Payout[] | null; dispute: Dispute | null | undefined } => {
+  ): { rows: ChargeAttempt[]; refundRows: Refund[] | null; payoutRows: Payout[] | null; dispute: Dispute | null | undefined; chargebackRows: Chargeback[] | null } => {
     const rows = [...(charges.get(next.id) ?? [])];
     const before = refunds.get(next.id) ?? [];
     const payoutsBefore = payouts.get(next.id) ?? [];
@@ -413,6 +455,8 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
     let payoutRows: Payout[] | null = null;
     let dispute: Dispute | null | undefined;
     const storedDispute = disputes.get(next.id) ?? null;
+    const chargebacksBefore = chargebacks.get(next.id) ?? [];
+    let chargebackRows: Chargeback[] | null = null;
     for (const w of writes) {
       if (w.type === 'payout_open') {
         payoutRows ??= [...payoutsBefore];
@@ -429,8 +473,14 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       } else if (w.type === 'dispute_open' || w.type === 'dispute_update') {
         checkDispute(next, w.dispute, dispute === undefined ? storedDispute : dispute, w.type === 'dispute_open', rows);
         dispute = copy(w.dispute);
-      } else if (w.type === 'chargeback_open' || w.type === 'chargeback_update') {
-        continue; // WIP: chargeback storage
+      } else if (w.type === 'chargeback_open') {
+        chargebackRows ??= [...chargebacksBefore];
+        chargebackRows.push(copy(w.chargeback));
+      } else if (w.type === 'chargeback_update') {
+        chargebackRows ??= [...chargebacksBefore];
+        const i = chargebackRows.findIndex((c) => c.chargeback === w.chargeback.chargeback);
+        if (i < 0 || w.chargeback.sessionId !== next.id) throw new StorageConstraintError(`chargeback ${w.chargeback.sessionId}#${w.chargeback.chargeback} does not exist`);
+        chargebackRows[i] = copy(w.chargeback);
       } else if (w.type === 'refund_open') {
         refundRows ??= [...before];
         refundRows.push(copy(w.refund));
@@ -472,11 +522,15 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
       }
     }
     if (refundRows) checkRefunds(next.id, refundRows, rows, before);
+    if (chargebackRows) {
+      const taken = (reference: string, sessionId: string) => [...chargebacks].some(([id, list]) => id !== sessionId && list.some((c) => c.reference === reference));
+      checkChargebacks(next, chargebackRows, chargebacksBefore, rows, taken);
+    }
     if (payoutRows) {
       const dispute_ = dispute === undefined ? storedDispute : dispute;
-      checkPayouts(next, payoutRows, payoutsBefore, { charges: rows, refunds: refundRows ?? before, dispute: dispute_ });
+      checkPayouts(next, payoutRows, payoutsBefore, { charges: rows, refunds: refundRows ?? before, dispute: dispute_, chargebacks: chargebackRows ?? chargebacksBefore });
     }
-    return { rows, refundRows, payoutRows, dispute };
+    return { rows, refundRows, payoutRows, dispute, chargebackRows };
   };
 
   // Yield once so callers interleave the way they would over a network.
@@ -655,6 +709,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
             if (plan.planned.refundRows) refunds.set(next.id, plan.planned.refundRows);
             if (plan.planned.payoutRows) payouts.set(next.id, plan.planned.payoutRows);
             if (plan.planned.dispute) disputes.set(next.id, plan.planned.dispute);
+            if (plan.planned.chargebackRows) chargebacks.set(next.id, plan.planned.chargebackRows.sort((a, b) => a.chargeback - b.chargeback));
           }
           retrack(stored);
           append(drafts);
@@ -859,7 +914,7 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         const due: Payout[] = [];
         for (const [sessionId, list] of payouts) {
           const d = disputes.get(sessionId);
-          const held = d !== undefined && d.status !== 'resolved';
+          const held = (d !== undefined && d.status !== 'resolved') || (chargebacks.get(sessionId) ?? []).some((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status));
           for (const p of list) {
             const scheduled = p.status === 'scheduled' && !held && p.dueAt.getTime() <= now.getTime();
             const resend = (p.status === 'unknown' || (p.status === 'pending' && p.answeredAt === null)) && (p.answeredAt ?? p.sentAt ?? p.requestedAt).getTime() <= resendBefore.getTime();
@@ -883,6 +938,30 @@ export function createInMemoryAdapter(options: { clock?: Clock } = {}): InMemory
         return [...disputes.values()]
           .filter((d) => d.status !== 'resolved')
           .sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0))
+          .slice(0, Math.max(0, limit))
+          .map(copy);
+      },
+    },
+    chargebacks: {
+      async listBySession(sessionId) {
+        await tick();
+        return (chargebacks.get(sessionId) ?? []).map(copy);
+      },
+      async findByReference(reference) {
+        await tick();
+        for (const list of chargebacks.values()) {
+          const found = list.find((c) => c.reference === reference);
+          if (found) return copy(found);
+        }
+        return null;
+      },
+      async listOpen({ limit }) {
+        await tick();
+        const due = (c: Chargeback) => c.evidenceDueBy?.getTime() ?? Number.POSITIVE_INFINITY;
+        return [...chargebacks.values()]
+          .flat()
+          .filter((c) => !FINAL_CHARGEBACK_STATUSES.includes(c.status) || shareStillToMove(c))
+          .sort((a, b) => due(a) - due(b) || a.openedAt.getTime() - b.openedAt.getTime() || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.chargeback - b.chargeback))
           .slice(0, Math.max(0, limit))
           .map(copy);
       },

@@ -248,8 +248,12 @@ create table public.sessions (
   payout_amount_ttd numeric(12, 2),
   platform_fee_ttd numeric(12, 2),
 
+  -- awaiting_customer (issue #24): the gateway said only the student can make the charge go through (3-D
+  -- Secure, or a decline the bank says the customer must fix). Never cron work (see
+  -- itutor_session_work_kinds); the student completes it on-session, each time on a new ledger attempt.
   charge_status text not null default 'none'
-    constraint sessions_charge_status_is_known check (charge_status in ('none', 'pending', 'succeeded', 'failed')),
+    constraint sessions_charge_status_is_known
+      check (charge_status in ('none', 'pending', 'succeeded', 'failed', 'awaiting_customer')),
   -- Not unique here: uniqueness of keys lives in the ledger (public.session_charges); a session keeps
   -- the key of its open attempt only.
   charge_idempotency_key text,
@@ -297,7 +301,13 @@ create table public.sessions (
     status not in ('EARLY_END_SHORT', 'CANCELLED', 'NO_SHOW_TUTOR') or (charge_amount_ttd = 0 and charge_status = 'none')
   ),
   constraint sessions_late_cancellations_are_charged_to_the_student
-    check (status <> 'CANCELLED_LATE' or (cancelled_by = 'student' and charge_amount_ttd > 0))
+    check (status <> 'CANCELLED_LATE' or (cancelled_by = 'student' and charge_amount_ttd > 0)),
+  -- Only a final session with something to charge waits for its student (issue #24): a session that is
+  -- not final, or whose outcome charges nothing, has no charge for the student to complete.
+  constraint sessions_awaiting_customer_has_a_charge check (
+    charge_status <> 'awaiting_customer'
+    or (status in ('COMPLETED_ASSUMED', 'NO_SHOW_STUDENT', 'NOBODY_JOINED', 'CANCELLED_LATE') and charge_amount_ttd > 0)
+  )
 )
 with (fillfactor = 30);
 

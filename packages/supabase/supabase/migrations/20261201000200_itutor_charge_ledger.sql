@@ -1,4 +1,5 @@
--- iTutor Sessions: the ledger — charge attempts, refunds, payouts, disputes, and the settlement's work list.
+-- iTutor Sessions: the ledger — charge attempts, refunds, payouts, disputes, chargebacks, and the settlement's
+-- work list.
 --
 -- Every attempt to take a session's money is a row of public.session_charges with its own idempotency
 -- key. An unknown answer is retried under the same key; a definite decline closes the attempt and the
@@ -297,6 +298,53 @@ create trigger sessions_paid_charge_is_kept
   )
   execute function public.itutor_keep_paid_charge();
 
+-- A session waiting for its student (charge_status awaiting_customer, issue #24) holds no key (the student
+-- has not started a payment, or the last one was answered) or the key of its open attempt (pending or
+-- unknown: the student's payment under way), never the key of an answered attempt or of none. Without
+-- it a session could name a failed attempt as open, and the student's next payment would be sent under a
+-- key the gateway has already answered.
+--
+-- A constraint trigger deferred to the end of the transaction: the write that opens the student's
+-- attempt sets the session's key (its compare-and-set) before it inserts the attempt, in the same call,
+-- and an answer writes the session before the attempt. It re-reads the session, so it judges the session
+-- as the transaction leaves it (a session paid since is not held to it). Only writes that leave a session
+-- awaiting its student with a key queue it (the WHEN clause): a settlement or a charge answer of any
+-- other session never runs it. One probe of the ledger's primary key (session_id, then the key).
+create function public.itutor_check_awaiting_customer_key()
+returns trigger
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $$
+begin
+  perform 1
+  from public.sessions as s
+  where s.id = new.id
+    and s.charge_status = 'awaiting_customer'
+    and s.charge_idempotency_key is not null
+    and not exists (
+      select 1 from public.session_charges as c
+      where c.session_id = s.id and c.idempotency_key = s.charge_idempotency_key and c.status in ('pending', 'unknown')
+    );
+  if found then
+    raise exception 'session %: a charge awaiting its student holds no key, or the key of its open (pending or unknown) attempt', new.id
+      using errcode = 'check_violation', hint = 'The student''s payment opens a new attempt; its key is the session''s while it is open.';
+  end if;
+  return null;
+end
+$$;
+
+comment on function public.itutor_check_awaiting_customer_key() is
+  'Constraint trigger of public.sessions (deferred): a session whose charge awaits its student holds no key or the key of its open (pending or unknown) attempt.';
+
+-- Enforced for every role, the table owner included; at commit (see above).
+create constraint trigger sessions_awaiting_customer_key_is_the_open_attempt
+  after insert or update of charge_status, charge_idempotency_key on public.sessions
+  deferrable initially deferred
+  for each row
+  when (new.charge_status = 'awaiting_customer' and new.charge_idempotency_key is not null)
+  execute function public.itutor_check_awaiting_customer_key();
+
 -- A trigger function is never called directly; hosted Supabase grants EXECUTE on new functions in public
 -- to anon and authenticated by default.
 revoke all on function public.itutor_refuse_charge_not_matching_session() from public, anon, authenticated, service_role;
@@ -306,6 +354,8 @@ revoke all on function public.itutor_refuse_charge_not_matching_session() from p
 revoke all on function public.itutor_keep_charge_record() from public, anon, authenticated, service_role;
 
 revoke all on function public.itutor_keep_paid_charge() from public, anon, authenticated, service_role;
+
+revoke all on function public.itutor_check_awaiting_customer_key() from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- Privileges. Clients never write; participants read their sessions' attempts without the key and the
@@ -565,8 +615,9 @@ create policy "The service role can record refund answers"
 --     its currency; a row opens scheduled, for the session's payout amount;
 --   - at most one payout of a session succeeds (session_payouts_one_success_per_session);
 --   - a scheduled row is only sent (pending, for exactly what is left to pay: the session's payout less
---     the payout parts of its refunds not failed, at least 0.01) or cancelled (0.00, nothing left), and
---     never while the session's dispute is unresolved;
+--     the payout parts of its refunds not failed and the tutor's shares withheld for its chargebacks, at
+--     least 0.01) or cancelled (0.00, nothing left), and never while the session's dispute is unresolved
+--     or one of its chargebacks is open (not in a final status: issue #24);
 --   - a sent row (pending, unknown) only takes answers: its amount and sent time never change, a stored
 --     gateway reference is never replaced or erased, its calls never go down;
 --   - a settled row (succeeded, failed, halted, cancelled) never changes; a row's session, number, key,
@@ -621,7 +672,7 @@ create table public.session_payouts (
 alter table public.session_payouts enable row level security;
 
 comment on table public.session_payouts is
-  'Payouts of after_review sessions: one row per transfer of the tutor''s share of a succeeded charge, its own idempotency key. At most one succeeds per session; a sent amount is the session''s payout less the payout parts of its refunds not failed; nothing is sent while the session''s dispute is unresolved; settled rows never change. Written only through itutor_apply_session_writes.';
+  'Payouts of after_review sessions: one row per transfer of the tutor''s share of a succeeded charge, its own idempotency key. At most one succeeds per session; a sent amount is the session''s payout less the payout parts of its refunds not failed and the tutor''s shares withheld for its chargebacks; nothing is sent while the session''s dispute is unresolved or a chargeback is open; settled rows never change. Written only through itutor_apply_session_writes.';
 
 comment on column public.session_payouts.idempotency_key is 'The payout''s own key at the gateway (Stripe: the transfer''s). Server-side only.';
 
@@ -716,11 +767,24 @@ begin
       raise exception 'payout % of session % is held by the session''s unresolved dispute', old.payout, old.session_id
         using errcode = 'check_violation', hint = 'A payout is sent once the dispute is resolved.';
     end if;
+    -- A chargeback not in a final status (the core's FINAL_CHARGEBACK_STATUSES) holds it too: what the
+    -- tutor is owed depends on how it ends (a share withheld when lost).
+    if exists (
+      select 1 from public.session_chargebacks as b
+      where b.session_id = new.session_id and b.status not in ('warning_closed', 'prevented', 'won', 'lost')
+    ) then
+      raise exception 'payout % of session % is held by the session''s open chargeback', old.payout, old.session_id
+        using errcode = 'check_violation', hint = 'A payout is sent once every chargeback of the session is closed.';
+    end if;
     select greatest(
       0,
-      x.payout_amount_ttd - coalesce((
-        select sum(r.payout_ttd) from public.session_refunds as r where r.session_id = new.session_id and r.status <> 'failed'
-      ), 0)
+      x.payout_amount_ttd
+        - coalesce((
+          select sum(r.payout_ttd) from public.session_refunds as r where r.session_id = new.session_id and r.status <> 'failed'
+        ), 0)
+        - coalesce((
+          select sum(b.tutor_share_ttd) from public.session_chargebacks as b where b.session_id = new.session_id and b.tutor_share = 'withheld'
+        ), 0)
     )
     into v_left
     from public.sessions as x
@@ -759,7 +823,7 @@ end
 $$;
 
 comment on function public.itutor_check_session_payout() is
-  'Trigger of public.session_payouts: only after_review sessions with a succeeded charge have payouts; a row opens scheduled for the session''s payout; it is sent for exactly what is left to pay, never while the dispute is unresolved; a sent row only takes answers; settled rows and identities never change; rows are never deleted.';
+  'Trigger of public.session_payouts: only after_review sessions with a succeeded charge have payouts; a row opens scheduled for the session''s payout; it is sent for exactly what is left to pay (less refunds'' payout parts and withheld chargeback shares), never while the dispute is unresolved or a chargeback is open; a sent row only takes answers; settled rows and identities never change; rows are never deleted.';
 
 -- Enforced for every role, the table owner included.
 create trigger session_payouts_check
@@ -882,6 +946,216 @@ create trigger session_disputes_check
 revoke all on function public.itutor_check_session_dispute() from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
+-- Chargebacks (issue #24): card disputes the student opened at their bank, against a succeeded attempt.
+-- ---------------------------------------------------------------------------------------------------
+--
+-- The gateway reports each change of a dispute (Stripe `charge.dispute.*`); the core keeps the newest
+-- report in the session's chargeback row, stages evidence at the gateway, and a platform person submits
+-- it. Who bears the loss is the policy's when it opened (loss_bearer): the tutor's share of the disputed
+-- amount (tutor_share_ttd: amount × the attempt's payout ÷ its charge, rounded down; 0.00 when the platform
+-- bears it) is then reversed from the tutor's transfer, withheld from a payout not yet sent, and given
+-- back when the platform wins (tutor_share). A chargeback not in a final status holds the session's
+-- payout (itutor_check_session_payout), and a withheld share is taken from what is sent.
+--
+-- Storage keeps the rules of the core's chargeback ledger, for every writer (the apply functions, the
+-- service role writing directly, the table owner):
+--   - a row disputes a succeeded attempt of its session, in the attempt's currency; its number is the
+--     session's next (1, 2, …); its gateway reference is unique;
+--   - its identity never changes: attempt, reference, currency, amount, loss bearer, tutor share amount
+--     and opening time;
+--   - evidence moves one step at a time, forward only: none → staged (staged again with new text) →
+--     submitted, and submitted evidence never changes;
+--   - the tutor's share moves none → reversed | withheld | failed, reversed → reinstated | failed,
+--     failed → reversed | reinstated, and nothing else (withheld and reinstated are final);
+--   - funds withdrawn and funds reinstated never go down;
+--   - rows are never deleted.
+-- Participants read nothing of it (they learn that a chargeback exists, and that it closed, from the
+-- audit events): the reference, the bank's reason and the staged evidence are the platform's.
+--
+-- Written only as ledger changes of a session write (itutor_apply_session_writes), in the same
+-- transaction as the session's compare-and-set:
+--   { "type": "chargeback_open", "chargeback": <session_chargebacks row> }
+--   { "type": "chargeback_update", "chargeback": <session_chargebacks row> }
+
+create table public.session_chargebacks (
+  session_id uuid not null,
+  chargeback integer not null
+    constraint session_chargebacks_chargeback_is_positive check (chargeback >= 1),
+  attempt integer not null,
+  reference text not null
+    constraint session_chargebacks_reference_key unique,
+  -- The gateway's status (Stripe's Dispute.status; the core's ChargebackStatus).
+  status text not null
+    constraint session_chargebacks_status_is_known check (
+      status in (
+        'warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review',
+        'won', 'lost', 'prevented'
+      )
+    ),
+  reason text not null
+    constraint session_chargebacks_reason_length check (char_length(reason) between 1 and 200),
+  amount_ttd numeric(12, 2) not null
+    constraint session_chargebacks_amount_is_positive check (amount_ttd > 0),
+  currency text not null
+    constraint session_chargebacks_currency_is_iso_4217 check (currency ~ '^[A-Z]{3}$'),
+  fee_ttd numeric(12, 2) not null default 0
+    constraint session_chargebacks_fee_is_not_negative check (fee_ttd >= 0),
+  funds_withdrawn_ttd numeric(12, 2) not null default 0
+    constraint session_chargebacks_funds_withdrawn_is_not_negative check (funds_withdrawn_ttd >= 0),
+  funds_reinstated_ttd numeric(12, 2) not null default 0
+    constraint session_chargebacks_funds_reinstated_is_not_negative check (funds_reinstated_ttd >= 0),
+  evidence_due_by timestamptz,
+  gateway_updated_at timestamptz not null,
+  loss_bearer text not null
+    constraint session_chargebacks_loss_bearer_is_known check (loss_bearer in ('platform', 'tutor')),
+  tutor_share_ttd numeric(12, 2) not null
+    constraint session_chargebacks_tutor_share_is_not_negative check (tutor_share_ttd >= 0),
+  tutor_share text not null default 'none'
+    constraint session_chargebacks_tutor_share_is_known
+      check (tutor_share in ('none', 'reversed', 'withheld', 'reinstated', 'failed')),
+  evidence text not null default 'none'
+    constraint session_chargebacks_evidence_is_known check (evidence in ('none', 'staged', 'submitted')),
+  staged_evidence jsonb
+    constraint session_chargebacks_staged_evidence_is_an_object check (jsonb_typeof(staged_evidence) = 'object'),
+  evidence_staged_at timestamptz,
+  submitted_by text
+    constraint session_chargebacks_submitted_by_length check (char_length(submitted_by) between 1 and 200),
+  submitted_at timestamptz,
+  opened_at timestamptz not null,
+  closed_at timestamptz,
+  -- Business time of the last change (the core's Chargeback.updatedAt), not the database's clock.
+  updated_at timestamptz not null,
+
+  constraint session_chargebacks_pkey primary key (session_id, chargeback),
+  -- The disputed attempt exists (that it succeeded is the trigger's rule); attempts are never deleted.
+  constraint session_chargebacks_attempt_fkey foreign key (session_id, attempt)
+    references public.session_charges (session_id, attempt),
+  constraint session_chargebacks_tutor_share_is_part_of_the_amount check (tutor_share_ttd <= amount_ttd),
+  -- Only a tutor who bears the loss has a share to move.
+  constraint session_chargebacks_platform_loss_takes_nothing_from_the_tutor
+    check (loss_bearer = 'tutor' or (tutor_share_ttd = 0 and tutor_share = 'none')),
+  -- Staged (or submitted) evidence is the text staged, with its time; submitted evidence names who and when.
+  constraint session_chargebacks_staged_evidence_is_kept check (
+    (evidence = 'none') = (staged_evidence is null) and (evidence = 'none') = (evidence_staged_at is null)
+  ),
+  constraint session_chargebacks_submissions_name_their_person check (
+    (evidence = 'submitted') = (submitted_by is not null) and (evidence = 'submitted') = (submitted_at is not null)
+  ),
+  constraint session_chargebacks_final_statuses_are_closed
+    check (status not in ('warning_closed', 'prevented', 'won', 'lost') or closed_at is not null)
+);
+
+alter table public.session_chargebacks enable row level security;
+
+comment on table public.session_chargebacks is
+  'Chargebacks (card disputes at the student''s bank) of succeeded charge attempts: one row per gateway dispute, numbered per session. Identity never changes; evidence and the tutor''s share only move forward; funds withdrawn and reinstated never go down; never deleted. An open one holds the session''s payout. Server-side only (participants read nothing). Written only through itutor_apply_session_writes.';
+
+comment on column public.session_chargebacks.reference is 'The gateway''s id of the dispute (Stripe dp_…). Server-side only.';
+
+comment on column public.session_chargebacks.tutor_share_ttd is
+  'The tutor''s share of the disputed amount (amount × the attempt''s payout ÷ its charge, rounded down) when the tutor bears the loss, else 0.00. Withheld from the payout when tutor_share is withheld.';
+
+comment on column public.session_chargebacks.staged_evidence is 'The evidence as staged at the gateway (Stripe''s dispute evidence fields), or null.';
+
+comment on column public.session_chargebacks.closed_at is 'When a final status (warning_closed, prevented, won, lost) was first recorded, or null.';
+
+-- The platform's work list (itutor_list_open_chargebacks): the chargebacks not in a final status, soonest
+-- evidence deadline first (none last), then opened_at, session, number — the list's order, so the list
+-- reads this index in order and stops at its limit. The payout rules and the payout run's list probe a
+-- session's chargebacks by the primary key instead (a session has one or two).
+create index session_chargebacks_open_idx on public.session_chargebacks (evidence_due_by, opened_at, session_id, chargeback)
+  where status not in ('warning_closed', 'prevented', 'won', 'lost');
+
+-- The chargeback rules, for every writer. Sequential scans off for its probes (the attempt by its primary
+-- key, the session's chargebacks by theirs; see itutor_keep_charge_record).
+create function public.itutor_check_session_chargeback()
+returns trigger
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $$
+declare
+  v_currency text;
+  v_next integer;
+begin
+  if tg_op = 'DELETE' then
+    raise exception 'chargeback % of session % is part of the record of money disputed: chargebacks are never deleted', old.chargeback, old.session_id
+      using errcode = 'check_violation';
+  end if;
+
+  if tg_op = 'UPDATE' and new is not distinct from old then
+    return new;
+  end if;
+
+  -- Locks the disputed attempt (as refunds, disputes and a payout being sent lock the session's succeeded
+  -- attempt): the session's money writers are checked one after the other against committed rows, so a
+  -- payout sent at the same time sees the chargeback that holds it, or the share withheld from it, and
+  -- two reports of new chargebacks of one session take numbers one after the other.
+  select c.currency into v_currency
+  from public.session_charges as c
+  where c.session_id = new.session_id and c.attempt = new.attempt and c.status = 'succeeded'
+  for update;
+
+  if tg_op = 'INSERT' then
+    if not found then
+      raise exception 'chargeback % of session % disputes attempt %, which is not a succeeded attempt of the session', new.chargeback, new.session_id, new.attempt
+        using errcode = 'check_violation', hint = 'A chargeback disputes money taken.';
+    end if;
+    if new.currency <> v_currency then
+      raise exception 'chargeback % of session % is not in its charge''s currency (%)', new.chargeback, new.session_id, v_currency
+        using errcode = 'check_violation';
+    end if;
+    select count(*)::integer + 1 into v_next from public.session_chargebacks as b where b.session_id = new.session_id;
+    if new.chargeback <> v_next then
+      raise exception 'chargeback % of session %: a chargeback takes the session''s next number (%)', new.chargeback, new.session_id, v_next
+        using errcode = 'check_violation';
+    end if;
+    return new;
+  end if;
+
+  if (new.session_id, new.chargeback, new.attempt, new.reference, new.currency, new.amount_ttd, new.loss_bearer,
+      new.tutor_share_ttd, new.opened_at)
+     is distinct from
+     (old.session_id, old.chargeback, old.attempt, old.reference, old.currency, old.amount_ttd, old.loss_bearer,
+      old.tutor_share_ttd, old.opened_at) then
+    raise exception 'chargeback % of session %: its attempt, reference, currency, amount, loss bearer, tutor share and opening time never change', old.chargeback, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if new.funds_withdrawn_ttd < old.funds_withdrawn_ttd or new.funds_reinstated_ttd < old.funds_reinstated_ttd then
+    raise exception 'chargeback % of session %: funds withdrawn and funds reinstated never go down', old.chargeback, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if (old.evidence = 'submitted'
+      and (new.evidence, new.staged_evidence, new.evidence_staged_at, new.submitted_by, new.submitted_at)
+          is distinct from (old.evidence, old.staged_evidence, old.evidence_staged_at, old.submitted_by, old.submitted_at))
+     or (old.evidence = 'staged' and new.evidence = 'none')
+     or (old.evidence = 'none' and new.evidence = 'submitted') then
+    raise exception 'chargeback % of session %: evidence moves only forward, one step at a time (none, staged, submitted), and submitted evidence never changes', old.chargeback, old.session_id
+      using errcode = 'check_violation';
+  end if;
+  if new.tutor_share <> old.tutor_share and not (
+    (old.tutor_share = 'none' and new.tutor_share in ('reversed', 'withheld', 'failed'))
+    or (old.tutor_share = 'reversed' and new.tutor_share in ('reinstated', 'failed'))
+    or (old.tutor_share = 'failed' and new.tutor_share in ('reversed', 'reinstated'))
+  ) then
+    raise exception 'chargeback % of session %: the tutor''s share cannot move from % to %', old.chargeback, old.session_id, old.tutor_share, new.tutor_share
+      using errcode = 'check_violation', hint = 'none → reversed | withheld | failed; reversed → reinstated | failed; failed → reversed | reinstated.';
+  end if;
+  return new;
+end
+$$;
+
+comment on function public.itutor_check_session_chargeback() is
+  'Trigger of public.session_chargebacks: a chargeback disputes a succeeded attempt of its session in its currency, under the session''s next number; its identity never changes; evidence and the tutor''s share only move forward; funds withdrawn and reinstated never go down; chargebacks are never deleted.';
+
+-- Enforced for every role, the table owner included.
+create trigger session_chargebacks_check
+  before insert or update or delete on public.session_chargebacks
+  for each row execute function public.itutor_check_session_chargeback();
+
+revoke all on function public.itutor_check_session_chargeback() from public, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
 -- Privileges. Clients never write; participants read their sessions' payouts without the key and the
 -- gateway's reference, and their sessions' disputes (nothing in one is secret). The service role: exactly
 -- what the adapter uses (read, open, send or answer, update a dispute; no delete).
@@ -962,6 +1236,32 @@ create policy "The service role can open disputes"
 
 create policy "The service role can record dispute steps"
   on public.session_disputes
+  for update
+  to service_role
+  using (true)
+  with check (true);
+
+-- Chargebacks: clients read and write nothing (a participant learns that one exists, and that it closed,
+-- from the audit events; the reference, the bank's reason and the evidence are the platform's). The
+-- service role: exactly what the adapter uses (read, open, update; no delete).
+revoke all on table public.session_chargebacks from public, anon, authenticated, service_role;
+
+grant select, insert, update on table public.session_chargebacks to service_role;
+
+create policy "The service role can read chargebacks"
+  on public.session_chargebacks
+  for select
+  to service_role
+  using (true);
+
+create policy "The service role can record chargebacks"
+  on public.session_chargebacks
+  for insert
+  to service_role
+  with check (true);
+
+create policy "The service role can record chargeback changes"
+  on public.session_chargebacks
   for update
   to service_role
   using (true)

@@ -206,7 +206,8 @@ grant execute on function public.itutor_list_tutor_events(text) to service_role;
 
 -- True when a ledger change is well-formed for the write of session p_session_id: a charge open or answer
 -- (unknown, succeeded, failed or halted), a refund open or answer, a payout open, send (pending or
--- cancelled) or answer (unknown, succeeded, failed or halted), or a dispute open or update of that session.
+-- cancelled) or answer (unknown, succeeded, failed or halted), a dispute open or update, or a chargeback
+-- open or update of that session.
 -- No `set search_path`, so it inlines into its callers (each checks every change of a write with it);
 -- it references nothing but its arguments and built-in operators (see itutor_session_keeps_outcome).
 create function public.itutor_ledger_change_is_valid(p_change jsonb, p_session_id text)
@@ -228,6 +229,8 @@ as $$
       and (p_change ->> 'status') in ('unknown', 'succeeded', 'failed', 'halted')
     when 'dispute_open' then (p_change -> 'dispute' ->> 'session_id') is not distinct from p_session_id
     when 'dispute_update' then (p_change -> 'dispute' ->> 'session_id') is not distinct from p_session_id
+    when 'chargeback_open' then (p_change -> 'chargeback' ->> 'session_id') is not distinct from p_session_id
+    when 'chargeback_update' then (p_change -> 'chargeback' ->> 'session_id') is not distinct from p_session_id
     else false
   end
 $$;
@@ -358,6 +361,51 @@ $$;
 revoke all on function public.itutor_apply_dispute_change(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_dispute_change(jsonb) to service_role;
 
+-- One chargeback ledger change of a session write whose compare-and-set won (chargeback_open inserts the
+-- session's next chargeback, chargeback_update stores a chargeback's next state whole, matched by session
+-- and number; used by the single-write path). The rules are the trigger's (itutor_check_session_chargeback):
+-- every column is written, so a change of one that never changes is refused there, not silently dropped here.
+create function public.itutor_apply_chargeback_change(p_change jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_change ->> 'type' = 'chargeback_open' then
+    insert into public.session_chargebacks (
+      session_id, chargeback, attempt, reference, status, reason, amount_ttd, currency, fee_ttd,
+      funds_withdrawn_ttd, funds_reinstated_ttd, evidence_due_by, gateway_updated_at, loss_bearer,
+      tutor_share_ttd, tutor_share, evidence, staged_evidence, evidence_staged_at, submitted_by, submitted_at,
+      opened_at, closed_at, updated_at
+    )
+    select
+      c.session_id, c.chargeback, c.attempt, c.reference, c.status, c.reason, c.amount_ttd, c.currency, c.fee_ttd,
+      c.funds_withdrawn_ttd, c.funds_reinstated_ttd, c.evidence_due_by, c.gateway_updated_at, c.loss_bearer,
+      c.tutor_share_ttd, c.tutor_share, c.evidence, c.staged_evidence, c.evidence_staged_at, c.submitted_by, c.submitted_at,
+      c.opened_at, c.closed_at, c.updated_at
+    from jsonb_populate_record(null::public.session_chargebacks, p_change -> 'chargeback') as c;
+  else
+    update public.session_chargebacks as x
+    set
+      attempt = c.attempt, reference = c.reference, status = c.status, reason = c.reason, amount_ttd = c.amount_ttd,
+      currency = c.currency, fee_ttd = c.fee_ttd, funds_withdrawn_ttd = c.funds_withdrawn_ttd,
+      funds_reinstated_ttd = c.funds_reinstated_ttd, evidence_due_by = c.evidence_due_by,
+      gateway_updated_at = c.gateway_updated_at, loss_bearer = c.loss_bearer, tutor_share_ttd = c.tutor_share_ttd,
+      tutor_share = c.tutor_share, evidence = c.evidence, staged_evidence = c.staged_evidence,
+      evidence_staged_at = c.evidence_staged_at, submitted_by = c.submitted_by, submitted_at = c.submitted_at,
+      opened_at = c.opened_at, closed_at = c.closed_at, updated_at = c.updated_at
+    from jsonb_populate_record(null::public.session_chargebacks, p_change -> 'chargeback') as c
+    where x.session_id = c.session_id and x.chargeback = c.chargeback;
+    if not found then
+      raise exception 'a chargeback update names a chargeback that does not exist' using errcode = 'foreign_key_violation';
+    end if;
+  end if;
+end
+$$;
+
+revoke all on function public.itutor_apply_chargeback_change(jsonb) from public, anon, authenticated;
+grant execute on function public.itutor_apply_chargeback_change(jsonb) to service_role;
+
 -- True when p_write, which lost its compare-and-set, is the session's last applied write sent again:
 -- it carries a write id, and the session holds that id at the version the write made.
 create function public.itutor_session_write_was_applied(p_write jsonb)
@@ -383,7 +431,7 @@ grant execute on function public.itutor_session_write_was_applied(jsonb) to serv
 
 -- The single-write path: one compare-and-set with its events, then each ledger change in order (charge
 -- opens and answers, refund opens and answers, payout opens, sends and answers, dispute opens and
--- updates), validated before anything is written. Sets last_write_id; a lost write that is the retry of
+-- updates, chargeback opens and updates), validated before anything is written. Sets last_write_id; a lost write that is the retry of
 -- the last applied one answers true and writes nothing.
 create function public.itutor_apply_session_write(p_write jsonb)
 returns boolean
@@ -416,7 +464,7 @@ begin
     from jsonb_array_elements(coalesce(nullif(p_write -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
     where not public.itutor_ledger_change_is_valid(l, (n.id)::text)
   ) then
-    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, or a dispute open or update, of its write''s session'
+    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, a dispute open or update, or a chargeback open or update, of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
 
@@ -459,6 +507,8 @@ begin
       perform public.itutor_apply_payout_change(v_change);
     elsif v_change ->> 'type' in ('dispute_open', 'dispute_update') then
       perform public.itutor_apply_dispute_change(v_change);
+    elsif v_change ->> 'type' in ('chargeback_open', 'chargeback_update') then
+      perform public.itutor_apply_chargeback_change(v_change);
     elsif v_change ->> 'type' = 'open' then
       insert into public.session_charges (
         session_id, attempt, idempotency_key, outcome,
@@ -491,7 +541,7 @@ end
 $$;
 
 comment on function public.itutor_apply_session_write(jsonb) is
-  'The single-write path of itutor_apply_session_writes: one compare-and-set with its events, charge, refund, payout and dispute ledger changes.';
+  'The single-write path of itutor_apply_session_writes: one compare-and-set with its events, charge, refund, payout, dispute and chargeback ledger changes.';
 
 revoke all on function public.itutor_apply_session_write(jsonb) from public, anon, authenticated;
 grant execute on function public.itutor_apply_session_write(jsonb) to service_role;
@@ -744,8 +794,8 @@ grant execute on function public.itutor_apply_charge_writes_in_batch(jsonb) to s
 
 -- The batch path (two or more writes): the set-based statement (itutor_apply_charge_writes_in_batch)
 -- handles charge changes and payout opens (what a settlement writes); a batch with any other change — a
--- refund, a payout sent or answered, a dispute step: rare, they come one at a time from a person or the
--- payout run — goes through the single-write path, one write after another (each its own compare-and-set,
+-- refund, a payout sent or answered, a dispute step, a chargeback opened or changed: rare, they come one
+-- at a time from a person, a webhook or the payout run — goes through the single-write path, one write after another (each its own compare-and-set,
 -- in order; an error fails the whole batch, as the statement would).
 create function public.itutor_apply_session_writes_in_batch(p_writes jsonb)
 returns jsonb
@@ -778,7 +828,7 @@ begin
     cross join lateral jsonb_array_elements(coalesce(nullif(w -> 'ledger', 'null'::jsonb), '[]'::jsonb)) as l
     where not public.itutor_ledger_change_is_valid(l, w -> 'session' ->> 'id')
   ) then
-    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, or a dispute open or update, of its write''s session'
+    raise exception 'every ledger change must be a charge open or answer, a refund open or answer, a payout open, send or answer, a dispute open or update, or a chargeback open or update, of its write''s session'
       using errcode = 'invalid_parameter_value';
   end if;
   for v_write in select w from jsonb_array_elements(p_writes) as w loop
@@ -1210,11 +1260,12 @@ revoke all on function public.itutor_list_session_payouts(text) from public, ano
 grant execute on function public.itutor_list_session_payouts(text) to service_role;
 
 -- The payouts the payout run should act on, oldest due_at first (then session, number), at most p_limit:
--- scheduled ones due at or before p_now whose session has no unresolved dispute, and sent ones whose
--- answer is unknown or that were never answered, last answered (or, without an answer, sent) at or
--- before p_resend_before. Each group is an ordered scan of its own partial index that stops at the limit
--- (session_payouts_scheduled_idx, session_payouts_to_resend_idx); a held payout is skipped by a probe of
--- its session's dispute by primary key. Sequential scans off: a planner told the table is small (never
+-- scheduled ones due at or before p_now whose session has no unresolved dispute and no open chargeback
+-- (not in a final status), and sent ones whose answer is unknown or that were never answered, last
+-- answered (or, without an answer, sent) at or before p_resend_before. Each group is an ordered scan of
+-- its own partial index that stops at the limit (session_payouts_scheduled_idx,
+-- session_payouts_to_resend_idx); a held payout is skipped by probes of its session's dispute and
+-- chargebacks by their primary keys. Sequential scans off: a planner told the table is small (never
 -- analyzed, or analyzed while empty) would otherwise read all of it; the payout run calls this every run.
 create function public.itutor_list_due_payouts(p_now timestamptz, p_resend_before timestamptz, p_limit integer)
 returns jsonb
@@ -1235,6 +1286,10 @@ as $$
           and p.due_at <= p_now
           and not exists (
             select 1 from public.session_disputes as x where x.session_id = p.session_id and x.status <> 'resolved'
+          )
+          and not exists (
+            select 1 from public.session_chargebacks as b
+            where b.session_id = p.session_id and b.status not in ('warning_closed', 'prevented', 'won', 'lost')
           )
         order by p.due_at, p.session_id, p.payout
         limit greatest(coalesce(p_limit, 0), 0)
@@ -1311,6 +1366,88 @@ $$;
 
 revoke all on function public.itutor_list_unresolved_disputes(integer) from public, anon, authenticated;
 grant execute on function public.itutor_list_unresolved_disputes(integer) to service_role;
+
+-- A chargeback row as jsonb, with money as exact decimal text (staged_evidence as stored).
+create function public.itutor_chargeback_json(c public.session_chargebacks)
+returns jsonb
+language sql
+stable
+parallel safe
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select to_jsonb(c) || jsonb_build_object(
+    'amount_ttd', c.amount_ttd::text,
+    'fee_ttd', c.fee_ttd::text,
+    'funds_withdrawn_ttd', c.funds_withdrawn_ttd::text,
+    'funds_reinstated_ttd', c.funds_reinstated_ttd::text,
+    'tutor_share_ttd', c.tutor_share_ttd::text
+  )
+$$;
+
+revoke all on function public.itutor_chargeback_json(public.session_chargebacks) from public, anon, authenticated;
+grant execute on function public.itutor_chargeback_json(public.session_chargebacks) to service_role;
+
+-- A session's chargebacks, by number.
+create function public.itutor_list_session_chargebacks(p_session_id text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(jsonb_agg(public.itutor_chargeback_json(c) order by c.chargeback), '[]'::jsonb)
+  from public.session_chargebacks as c
+  where c.session_id = public.itutor_parse_uuid(p_session_id)
+$$;
+
+revoke all on function public.itutor_list_session_chargebacks(text) from public, anon, authenticated;
+grant execute on function public.itutor_list_session_chargebacks(text) to service_role;
+
+-- The chargeback with this gateway reference, or null (one probe of session_chargebacks_reference_key).
+create function public.itutor_find_chargeback_by_reference(p_reference text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set "TimeZone" = 'UTC'
+as $$
+  select public.itutor_chargeback_json(c) from public.session_chargebacks as c where c.reference = p_reference
+$$;
+
+revoke all on function public.itutor_find_chargeback_by_reference(text) from public, anon, authenticated;
+grant execute on function public.itutor_find_chargeback_by_reference(text) to service_role;
+
+-- The platform's chargeback work list: those not in a final status, soonest evidence_due_by first (those
+-- without one last), then opened_at, session, number; at most p_limit. An ordered scan of
+-- session_chargebacks_open_idx (its order and its predicate) that stops at the limit; sorts, bitmap and
+-- sequential scans off so that a planner short of statistics cannot fetch every open row and sort it
+-- (as itutor_claim_sessions_for_settlement).
+create function public.itutor_list_open_chargebacks(p_limit integer)
+returns jsonb
+language sql
+stable
+set search_path = ''
+set enable_seqscan = off
+set enable_sort = off
+set enable_bitmapscan = off
+set "TimeZone" = 'UTC'
+as $$
+  select coalesce(
+    jsonb_agg(public.itutor_chargeback_json(o) order by o.evidence_due_by, o.opened_at, o.session_id, o.chargeback),
+    '[]'::jsonb
+  )
+  from (
+    select c.*
+    from public.session_chargebacks as c
+    where c.status not in ('warning_closed', 'prevented', 'won', 'lost')
+    order by c.evidence_due_by, c.opened_at, c.session_id, c.chargeback
+    limit greatest(coalesce(p_limit, 0), 0)
+  ) as o
+$$;
+
+revoke all on function public.itutor_list_open_chargebacks(integer) from public, anon, authenticated;
+grant execute on function public.itutor_list_open_chargebacks(integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- Video providers: connections and their tokens, meetings, OAuth states.

@@ -18,7 +18,7 @@ export interface TestDatabase {
 
 const RESET_SQL = `
   set local session_replication_role = replica;
-  truncate public.session_attendance, public.session_payouts, public.session_disputes, public.session_refunds, public.session_charges, public.session_events, public.session_work, public.sessions, public.tutor_video_provider_connections, public.video_provider_meetings, public.stripe_events restart identity;
+  truncate public.session_attendance, public.session_chargebacks, public.session_payouts, public.session_disputes, public.session_refunds, public.session_charges, public.session_events, public.session_work, public.sessions, public.tutor_video_provider_connections, public.video_provider_meetings, public.stripe_events restart identity;
 `;
 
 /** A fresh in-process PGlite database. */

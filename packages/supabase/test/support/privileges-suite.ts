@@ -4,7 +4,7 @@ import { createFakeVideoProvider, createManualClock, createRecordingPaymentGatew
 import { createSqlAdapter, type SqlClient } from '@itutor/sessions-supabase';
 import type { TestDatabase } from './db';
 
-const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'session_payouts', 'session_disputes', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work', 'video_oauth_states'] as const;
+const SDK_TABLES = ['sessions', 'session_events', 'session_charges', 'session_refunds', 'session_payouts', 'session_disputes', 'session_chargebacks', 'tutor_video_provider_connections', 'video_provider_meetings', 'stripe_events', 'session_attendance', 'session_work', 'video_oauth_states'] as const;
 const TABLE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
 
 /** What the repository functions do to each table: exactly what the service role holds. */
@@ -17,6 +17,8 @@ const ADAPTER_USES: Record<(typeof SDK_TABLES)[number], string[]> = {
   // Payouts are opened, sent and answered; disputes opened and stepped; neither is ever deleted.
   session_payouts: ['INSERT', 'SELECT', 'UPDATE'],
   session_disputes: ['INSERT', 'SELECT', 'UPDATE'],
+  // Chargebacks are opened and updated as the gateway reports them, never deleted.
+  session_chargebacks: ['INSERT', 'SELECT', 'UPDATE'],
   tutor_video_provider_connections: ['INSERT', 'SELECT', 'UPDATE'],
   // A deleted meeting is forgotten so its key may make a new one.
   video_provider_meetings: ['DELETE', 'INSERT', 'SELECT'],
@@ -229,6 +231,8 @@ export function runPrivilegesSuite(name: string, open: () => Promise<TestDatabas
         `delete from public.session_disputes`,
         'truncate public.session_payouts',
         'truncate public.session_disputes',
+        `delete from public.session_chargebacks`,
+        'truncate public.session_chargebacks',
         `delete from public.sessions`,
         `delete from public.tutor_video_provider_connections`,
         `update public.session_events set actor = 'x'`,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LATEST_INSTANT } from '@itutor/sessions-core/rules';
-import { transition, type SessionWrite } from '@itutor/sessions-core/adapter';
+import { transition, type Chargeback, type SessionWrite } from '@itutor/sessions-core/adapter';
 import { type Session } from '@itutor/sessions-core';
 import { buildSession } from '@itutor/sessions-core/testing';
 import { createSqlAdapter, createSqlMeetSubscriptionStore, type SqlClient } from '@itutor/sessions-supabase';
@@ -124,8 +124,8 @@ export function runTimeZoneSuite(
     await createSqlMeetSubscriptionStore(db.client).save({
       space: 'spaces/tz', tutorId: 'tutor-a', subscription: 'subscriptions/tz', expireTime: at('2026-03-29T00:59:59.500Z'), keepUntil: at('2026-11-01T09:30:00.000Z'),
     });
-    const { review, disputed } = await seedPayouts(adapter, write);
-    return { far, due, paid, lost, review, disputed };
+    const { review, disputed, chargebacks } = await seedPayouts(adapter, write);
+    return { far, due, paid, lost, review, disputed, chargebacks };
   }
 
   /**
@@ -150,8 +150,25 @@ export function runTimeZoneSuite(
     const sent = await step(review, { type: 'SEND_PAYOUT', payout: 1, ledger: await ledger(review.id) }, at('2026-10-28T01:30:00.125Z'));
     await step(sent, { type: 'RECORD_PAYOUT_RESULT', payout: 1, result: { status: 'unknown', reason: 'timeout', reference: null }, payouts: await adapter.payouts.listBySession(review.id) }, at('2026-10-28T01:30:05.500Z'));
     const disputed = await paidAfterReview(7);
-    await step(disputed, { type: 'OPEN_DISPUTE', actorId: disputed.studentId, reason: 'ended_early', message: 'It ended early', ledger: await ledger(disputed.id) }, at('2026-10-25T02:30:00.750Z'));
-    return { review, disputed };
+    const opened = await step(disputed, { type: 'OPEN_DISPUTE', actorId: disputed.studentId, reason: 'ended_early', message: 'It ended early', ledger: await ledger(disputed.id) }, at('2026-10-25T02:30:00.750Z'));
+    // Two chargebacks of the disputed session (issue #24), every instant set the night Europe moves its
+    // clocks back: one lost after its evidence was submitted, one open (on the platform's work list).
+    const lost: Chargeback = {
+      sessionId: disputed.id, chargeback: 1, attempt: 1, reference: 'dp_tz_1', status: 'lost', reason: 'fraudulent', amountMinor: 5_000,
+      currency: 'TTD', feeMinor: 1_500, fundsWithdrawnMinor: 5_000, fundsReinstatedMinor: 0, evidenceDueBy: at('2026-10-25T01:59:59.999Z'),
+      gatewayUpdatedAt: at('2026-10-25T01:45:00.500Z'), lossBearer: 'tutor', tutorShareMinor: 4_500, tutorShare: 'withheld', evidence: 'submitted',
+      stagedEvidence: { service_date: '2026-10-25', product_description: 'x', access_activity_log: 'x', cancellation_policy_disclosure: 'x', refund_policy_disclosure: 'x', customer_communication: null, uncategorized_text: 'x' },
+      evidenceStagedAt: at('2026-10-25T01:10:00.125Z'), submittedBy: 'admin-tz', submittedAt: at('2026-10-25T01:20:00.250Z'),
+      openedAt: at('2026-10-25T01:05:00.001Z'), closedAt: at('2026-10-25T01:45:00.500Z'), updatedAt: at('2026-10-25T01:45:00.500Z'),
+    };
+    const open: Chargeback = {
+      ...lost, chargeback: 2, reference: 'dp_tz_2', status: 'needs_response', fundsWithdrawnMinor: 0, feeMinor: 0, lossBearer: 'platform', tutorShareMinor: 0, tutorShare: 'none',
+      evidence: 'none', stagedEvidence: null, evidenceStagedAt: null, submittedBy: null, submittedAt: null, closedAt: null, evidenceDueBy: at('2026-10-25T02:00:00.000Z'),
+    };
+    await adapter.sessions.applyWrites([
+      { expectedVersion: opened.version, next: { ...opened, version: opened.version + 1 }, events: [], ledger: [{ type: 'chargeback_open', chargeback: lost }, { type: 'chargeback_open', chargeback: open }] },
+    ]);
+    return { review, disputed, chargebacks: [lost, open] };
   }
 
   /** One call per function returning jsonb: [function, SQL, params]. Mutating ones run in a rolled-back transaction. */
@@ -230,6 +247,10 @@ export function runTimeZoneSuite(
       ['itutor_dispute_json', `select public.itutor_dispute_json(d) as r from public.session_disputes as d where d.session_id = $1`, [seeded.disputed.id]],
       ['itutor_find_session_dispute', `select public.itutor_find_session_dispute($1) as r`, [seeded.disputed.id]],
       ['itutor_list_unresolved_disputes', `select public.itutor_list_unresolved_disputes(10) as r`, []],
+      ['itutor_chargeback_json', `select public.itutor_chargeback_json(c) as r from public.session_chargebacks as c where c.session_id = $1 and c.chargeback = 1`, [seeded.disputed.id]],
+      ['itutor_list_session_chargebacks', `select public.itutor_list_session_chargebacks($1) as r`, [seeded.disputed.id]],
+      ['itutor_find_chargeback_by_reference', `select public.itutor_find_chargeback_by_reference('dp_tz_1') as r`, []],
+      ['itutor_list_open_chargebacks', `select public.itutor_list_open_chargebacks(10) as r`, []],
       ['itutor_attendance_json', `select public.itutor_attendance_json(a) as r from public.session_attendance as a where a.session_id = $1`, [seeded.paid.id]],
       ['itutor_find_session_by_meeting', `select public.itutor_find_session_by_meeting('zoom', $1) as r`, [seeded.paid.meetingId]],
       ['itutor_list_session_attendance', `select public.itutor_list_session_attendance($1) as r`, [seeded.paid.id]],
@@ -332,6 +353,9 @@ export function runTimeZoneSuite(
           const dispute = await adapter.disputes.findBySession(seeded.disputed.id);
           expect([dispute?.openedAt.toISOString(), dispute?.updatedAt.toISOString()], zone).toEqual(['2026-10-25T02:30:00.750Z', '2026-10-25T02:30:00.750Z']);
           expect((await adapter.disputes.listUnresolved({ limit: 10 })).map((d) => d.sessionId), zone).toEqual([seeded.disputed.id]);
+          expect(await adapter.chargebacks.listBySession(seeded.disputed.id), zone).toEqual(seeded.chargebacks);
+          expect(await adapter.chargebacks.findByReference('dp_tz_1'), zone).toEqual(seeded.chargebacks[0]);
+          expect(await adapter.chargebacks.listOpen({ limit: 10 }), zone).toEqual([seeded.chargebacks[1]]);
         } finally {
           await close();
         }

@@ -3,7 +3,7 @@
 -- default, so the migration revokes it. The timing functions and the status rule (itutor_is_final_status,
 -- which the triggers ask for every writer) are pure and stay public.
 begin;
-select plan(58);
+select plan(65);
 
 \ir ../fixtures/rls_people_and_rows.psql
 
@@ -54,6 +54,10 @@ select throws_ok($$ select public.itutor_apply_payout_change('{}') $$, '42501', 
 select throws_ok($$ select public.itutor_find_session_dispute('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read a dispute through the functions (the table, under RLS, is theirs to read)');
 select throws_ok($$ select public.itutor_list_unresolved_disputes(10) $$, '42501', null, 'a tutor cannot list the platform''s dispute queue');
 select throws_ok($$ select public.itutor_apply_dispute_change('{}') $$, '42501', null, 'a tutor cannot write a dispute through the functions');
+select throws_ok($$ select public.itutor_list_session_chargebacks('aaaaaaaa-0000-4000-8000-00000000000a') $$, '42501', null, 'a tutor cannot read their session''s chargebacks through the functions');
+select throws_ok($$ select public.itutor_find_chargeback_by_reference('dp_x') $$, '42501', null, 'a tutor cannot look a chargeback up by its reference');
+select throws_ok($$ select public.itutor_list_open_chargebacks(10) $$, '42501', null, 'a tutor cannot list the platform''s open chargebacks');
+select throws_ok($$ select public.itutor_apply_chargeback_change('{}') $$, '42501', null, 'a tutor cannot write a chargeback through the functions');
 select throws_ok($$ select public.itutor_remember_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot remember a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_event('evt_x') $$, '42501', null, 'a tutor cannot forget a Stripe event through the functions');
 select throws_ok($$ select public.itutor_forget_stripe_events_before(now()) $$, '42501', null, 'a tutor cannot prune Stripe events through the functions');
@@ -79,6 +83,9 @@ select is(public.itutor_list_session_payouts('aaaaaaaa-0000-4000-8000-0000000000
 select is(public.itutor_list_due_payouts(now(), now(), 10), '[]'::jsonb, 'the service role lists the payouts due');
 select is(public.itutor_find_session_dispute('aaaaaaaa-0000-4000-8000-00000000000a'), null, 'the service role reads disputes through the functions');
 select is(public.itutor_list_unresolved_disputes(10), '[]'::jsonb, 'the service role lists the unresolved disputes');
+select is(public.itutor_list_session_chargebacks('aaaaaaaa-0000-4000-8000-00000000000a'), '[]'::jsonb, 'the service role reads chargebacks through the functions');
+select is(public.itutor_find_chargeback_by_reference('dp_x'), null, 'the service role looks chargebacks up by reference');
+select is(public.itutor_list_open_chargebacks(10), '[]'::jsonb, 'the service role lists the open chargebacks');
 select is(public.itutor_remember_stripe_event('evt_functions'), true, 'the service role remembers Stripe events through the functions');
 select is(public.itutor_consume_oauth_state(encode(sha256('functions'::bytea), 'hex'), now() + interval '1 hour', now()), true, 'the service role consumes OAuth states through the functions');
 select is(public.itutor_find_session_by_meeting('zoom', '8000000001') ->> 'id', 'aaaaaaaa-0000-4000-8000-00000000000a', 'the service role finds a session by its meeting');
