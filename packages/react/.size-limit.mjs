@@ -103,22 +103,22 @@ export default hostBudgets(import.meta.url, [
     name: 'react "/payments": whole entry (useCompletePayment, CompletePaymentButton) with what it pulls from "." and the core (same exclusions)',
     import: { '@itutor/sessions-react/payments': '*' },
     external: REACT_PEERS,
-    // 3.98 kB: the button (the whole entry is the button: it renders the hook's every state), the hook, the
-    // local client of the payment routes, formatMoney, the core client's error normalising, every default text.
+    // 4.05 kB: the button (the whole entry is the button: it renders the hook's every state), the hook, the
+    // core client's getPayment / startPayment (with its SessionError codes), formatMoney, every default text.
     limit: '4.25 kB',
   },
   {
     name: 'react "/payments": useCompletePayment alone, tree-shaken (same exclusions)',
     import: { '@itutor/sessions-react/payments': '{ useCompletePayment }' },
     external: REACT_PEERS,
-    // 2.6 kB: the hook, the shared context and the client of GET/POST …/payment (with the core's SessionError codes).
+    // 2.65 kB: the hook, the shared context and the core client's GET/POST …/payment (with its SessionError codes).
     limit: '2.8 kB',
   },
   {
     name: 'react "/chargebacks": whole entry (useChargebacks, ChargebackPanel) with what it pulls from "." and the core (same exclusions, and @radix-ui/react-alert-dialog)',
     import: { '@itutor/sessions-react/chargebacks': '*' },
     external: [...REACT_PEERS, '@radix-ui/react-alert-dialog'],
-    // 5.84 kB: the panel (the whole entry is the panel), its alert dialog's markup, the hook and the core's
+    // 5.95 kB: the panel (the whole entry is the panel), its alert dialog's markup, the hook and the core's
     // action store, formatMoney, the dates, every default text (statuses, Stripe's reasons, the field headings).
     limit: '6.2 kB',
   },
@@ -126,7 +126,7 @@ export default hostBudgets(import.meta.url, [
     name: 'react "/chargebacks": useChargebacks alone, tree-shaken (same exclusions)',
     import: { '@itutor/sessions-react/chargebacks': '{ useChargebacks }' },
     external: [...REACT_PEERS, '@radix-ui/react-alert-dialog'],
-    // 2.56 kB: the hook, the shared context, the core's action store and the client of the chargeback routes.
+    // 2.63 kB: the hook, the shared context, the core's action store and the core client's chargeback calls.
     limit: '2.8 kB',
   },
   {

@@ -1,11 +1,9 @@
 'use client';
-import type { DisputeEvidenceFields } from '@itutor/sessions-core/adapter';
-import type { SessionError } from '@itutor/sessions-core/client';
+import type { ChargebackJson, DisputeEvidenceFields, SessionError } from '@itutor/sessions-core/client';
 import { formatMoney } from '@itutor/sessions-core/rules';
 import { useHydrated, useSessionContext } from '@itutor/sessions-react';
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { Fragment, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ChargebackJson } from './chargeback-api';
 import { resolveChargebackLabels, type ChargebackLabels, type ChargebackLabelsInput } from './chargeback-labels';
 import { formatDateTime } from './format';
 import { useChargebacks, type ChargebacksState, type ChargebackStep } from './useChargebacks';
@@ -167,7 +165,12 @@ function ChargebackCard({ kit, chargeback: c }: { kit: Kit; chargeback: Chargeba
         </Fact>
       </dl>
       {TAKES_EVIDENCE.includes(c.status) && !submitted && <EvidenceSteps kit={kit} chargeback={c} />}
-      {c.stagedEvidence && <EvidenceText labels={labels} evidence={c.stagedEvidence} submitted={submitted} />}
+      {c.stagedEvidence ? (
+        <EvidenceText labels={labels} evidence={c.stagedEvidence} state={submitted ? 'submitted' : 'staged'} />
+      ) : (
+        // Nothing staged yet: what staging would send, so the person reads it before pressing Stage evidence.
+        TAKES_EVIDENCE.includes(c.status) && kit.state.evidence && <EvidenceText labels={labels} evidence={kit.state.evidence} state="preview" />
+      )}
     </section>
   );
 }
@@ -185,11 +188,11 @@ const Lines = ({ text }: { text: string }) => (
 );
 
 /** The evidence, readable: a heading per Stripe field, then its text (internal). */
-function EvidenceText({ labels, evidence, submitted }: { labels: ChargebackLabels; evidence: DisputeEvidenceFields; submitted: boolean }) {
+function EvidenceText({ labels, evidence, state }: { labels: ChargebackLabels; evidence: DisputeEvidenceFields; state: 'preview' | 'staged' | 'submitted' }) {
   const id = useId();
   return (
-    <section aria-labelledby={id} data-itutor-part="evidence">
-      <h4 id={id}>{labels.evidenceTitle(submitted)}</h4>
+    <section aria-labelledby={id} data-itutor-part="evidence" data-state={state}>
+      <h4 id={id}>{labels.evidenceTitle(state)}</h4>
       {FIELDS.map((field) => {
         const text = evidence[field];
         return (

@@ -1,9 +1,8 @@
 'use client';
-import type { SessionError } from '@itutor/sessions-core/client';
+import type { PaymentStatusJson, SessionError } from '@itutor/sessions-core/client';
 import { formatMoney } from '@itutor/sessions-core/rules';
 import { useSessionContext } from '@itutor/sessions-react';
 import { useEffect, useId, useMemo, useRef, type ReactNode } from 'react';
-import type { PaymentStatusJson } from './payment-api';
 import { resolvePaymentLabels, type PaymentLabels, type PaymentLabelsInput } from './payment-labels';
 import { useCompletePayment, type CompletePaymentState, type ConfirmPaymentFunction } from './useCompletePayment';
 

@@ -1,5 +1,11 @@
-import type { ChargebackEvidenceState, ChargebackLossBearer, ChargebackStatus, ChargebackTutorShare, DisputeEvidenceFields } from '@itutor/sessions-core/adapter';
-import type { SessionErrorCode } from '@itutor/sessions-core/client';
+import type {
+  ChargebackEvidenceState,
+  ChargebackLossBearer,
+  ChargebackStatus,
+  ChargebackTutorShare,
+  DisputeEvidenceFields,
+  SessionErrorCode,
+} from '@itutor/sessions-core/client';
 
 /**
  * Every piece of text `ChargebackPanel` shows. Functions receive money already formatted (core
@@ -34,8 +40,11 @@ export interface ChargebackLabels {
   readonly tutorShares: Readonly<Record<ChargebackTutorShare, string>>;
   /** Where the evidence stands: `stagedAt` / `submittedAt` formatted (or `null`), `by` who submitted it. */
   readonly evidenceState: (state: ChargebackEvidenceState, at: { readonly stagedAt: string | null; readonly submittedAt: string | null; readonly by: string | null }) => string;
-  /** Heading of the evidence text: `submitted` once it was. */
-  readonly evidenceTitle: (submitted: boolean) => string;
+  /**
+   * Heading of the evidence text: `staged` or `submitted` (the chargeback's own), or `preview` (none staged
+   * yet: what the SDK would stage now, built from its records).
+   */
+  readonly evidenceTitle: (state: 'preview' | 'staged' | 'submitted') => string;
   /** A heading per Stripe evidence field. */
   readonly evidenceFields: Readonly<Record<keyof DisputeEvidenceFields, string>>;
   /** A field with nothing in it. */
@@ -133,7 +142,7 @@ export const DEFAULT_CHARGEBACK_LABELS: ChargebackLabels = {
       : state === 'staged'
         ? `Staged${stagedAt ? ` ${stagedAt}` : ''}, not submitted.`
         : `Submitted${by ? ` by ${by}` : ''}${submittedAt ? ` on ${submittedAt}` : ''}.`,
-  evidenceTitle: (submitted) => (submitted ? 'Submitted evidence' : 'Staged evidence'),
+  evidenceTitle: (state) => ({ preview: 'Evidence to stage (built now from the records)', staged: 'Staged evidence', submitted: 'Submitted evidence' })[state],
   evidenceFields: {
     service_date: 'Service date',
     product_description: 'Product description',

@@ -13,12 +13,12 @@ export { ChargebackPanel } from './ChargebackPanel';
 export type { ChargebackPanelProps } from './ChargebackPanel';
 export { DEFAULT_CHARGEBACK_LABELS } from './chargeback-labels';
 export type { ChargebackLabels, ChargebackLabelsInput } from './chargeback-labels';
-// The wire type of the chargeback routes (the core client's, once it carries `listChargebacks`).
-export type { ChargebackJson } from './chargeback-api';
+// The wire types of the chargeback routes (the core client's `listChargebacks`, … answer them).
 export type {
   ChargebackEvidenceState,
+  ChargebackJson,
   ChargebackLossBearer,
   ChargebackStatus,
   ChargebackTutorShare,
   DisputeEvidenceFields,
-} from '@itutor/sessions-core/adapter';
+} from '@itutor/sessions-core/client';

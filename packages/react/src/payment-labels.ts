@@ -52,6 +52,8 @@ export const DEFAULT_PAYMENT_LABELS: PaymentLabels = {
     expired_card: 'your card has expired.',
     incorrect_cvc: "the card's security code is incorrect.",
     authentication_required: 'your bank could not confirm it was you.',
+    authentication_failed: 'your bank could not confirm it was you.',
+    payment_intent_authentication_failure: 'your bank could not confirm it was you.',
     processing_error: 'your bank had a problem processing it.',
   },
   loadError: 'Your payment could not be checked.',

@@ -21,5 +21,5 @@ export { CompletePaymentButton } from './CompletePaymentButton';
 export type { CompletePaymentButtonProps } from './CompletePaymentButton';
 export { DEFAULT_PAYMENT_LABELS } from './payment-labels';
 export type { PaymentLabels, PaymentLabelsInput } from './payment-labels';
-// The wire types of the payment routes (the core client's, once it carries `getPayment` / `startPayment`).
-export type { OnSessionPayment, PaymentStatusJson } from './payment-api';
+// The wire types of the payment routes (the core client's `getPayment` / `startPayment` answer them).
+export type { OnSessionPayment, PaymentStatusJson } from '@itutor/sessions-core/client';

@@ -1,9 +1,18 @@
 'use client';
-import { createActionStore, toSessionError, type ActionOutcome, type SessionError } from '@itutor/sessions-core/client';
+import {
+  createActionStore,
+  listChargebacks,
+  stageChargebackEvidence,
+  submitChargebackEvidence,
+  toSessionError,
+  type ActionOutcome,
+  type ChargebackJson,
+  type DisputeEvidenceFields,
+  type SessionError,
+} from '@itutor/sessions-core/client';
 // The main entry, not `./context`: this module is built into its own entry point (see `useSessionAttendance`).
 import { useSessionContext } from '@itutor/sessions-react';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { listChargebacks, stageChargebackEvidence, submitChargebackEvidence, type ChargebackJson } from './chargeback-api';
 
 /** Where the read of the list stands: `loading`, `ready`, `error` (the last read failed; the list kept), `idle` (disabled, nothing read). */
 export type ChargebacksReadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -19,8 +28,9 @@ export interface UseChargebacksOptions {
   readonly fetch?: typeof fetch;
   /** `false`: no read on mount (`refresh()` still reads). Default `true`. */
   readonly enabled?: boolean;
-  /** What to show before the first answer, e.g. read on the server. */
+  /** What to show before the first answer, e.g. read on the server (`evidence`: the route's, if you have it). */
   readonly initialChargebacks?: readonly ChargebackJson[] | null;
+  readonly initialEvidence?: DisputeEvidenceFields | null;
   /** Called with the chargeback each write answered (staged again, submitted). */
   readonly onChange?: (chargeback: ChargebackJson) => void;
   /** Called with each failed read or write. */
@@ -31,6 +41,11 @@ export interface UseChargebacksOptions {
 export interface ChargebacksState {
   /** The session's chargebacks by number (kept while a later read fails), else `initialChargebacks` or `null`. */
   readonly chargebacks: readonly ChargebackJson[] | null;
+  /**
+   * The evidence the SDK would stage now, built from its records (the route's `evidence`), for a chargeback
+   * with nothing staged yet; `null` before the first read.
+   */
+  readonly evidence: DisputeEvidenceFields | null;
   readonly status: ChargebacksReadStatus;
   /** The last read's failure (cleared by a successful read). */
   readonly error: SessionError | null;
@@ -56,13 +71,17 @@ const STALE = ['EVIDENCE_NOT_ACCEPTED', 'NOT_FOUND', 'CONFLICT'];
 interface ReadState {
   readonly sessionId: string;
   readonly chargebacks: readonly ChargebackJson[] | null;
+  readonly evidence: DisputeEvidenceFields | null;
   readonly status: ChargebacksReadStatus;
   readonly error: SessionError | null;
 }
 
-const initialState = (sessionId: string, list: readonly ChargebackJson[] | null | undefined, enabled: boolean): ReadState => ({
+const initialState = (sessionId: string, options: UseChargebacksOptions, enabled: boolean): ReadState => initialOf(sessionId, options.initialChargebacks, options.initialEvidence, enabled);
+
+const initialOf = (sessionId: string, list: readonly ChargebackJson[] | null | undefined, evidence: DisputeEvidenceFields | null | undefined, enabled: boolean): ReadState => ({
   sessionId,
   chargebacks: list ?? null,
+  evidence: evidence ?? null,
   status: list ? 'ready' : enabled ? 'loading' : 'idle',
   error: null,
 });
@@ -70,7 +89,7 @@ const initialState = (sessionId: string, list: readonly ChargebackJson[] | null 
 /**
  * A session's chargebacks (card disputes at the student's bank), for the platform's people: reads
  * `GET {basePath}/sessions/{id}/chargebacks` on mount and writes `…/chargebacks/{n}/stage` (`stage`) and
- * `…/chargebacks/{n}/submit` (`submit`), one write at a time (core action store). Each write answers the
+ * * `…/chargebacks/{n}/submit` (`submit`), one write at a time (core action store). Each write answers the
  * chargeback, which replaces the listed one; a refusal saying the list is stale (`EVIDENCE_NOT_ACCEPTED`,
  * `NOT_FOUND`, `CONFLICT`) also reads it again. The routes are for the people the host's `isPlatformStaff`
  * recognises (others get `FORBIDDEN`). Headless: `ChargebackPanel` is its UI.
@@ -86,7 +105,7 @@ export function useChargebacks(sessionId: string, options: UseChargebacksOptions
   const enabled = options.enabled ?? true;
   const latest = useRef(options);
   latest.current = options;
-  const [state, setState] = useState<ReadState>(() => initialState(sessionId, options.initialChargebacks, enabled));
+  const [state, setState] = useState<ReadState>(() => initialState(sessionId, options, enabled));
   const store = useMemo(() => createActionStore<ChargebackJson>(), [sessionId]); // eslint-disable-line react-hooks/exhaustive-deps
   const write = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   const [last, setLast] = useState<{ readonly sessionId: string; readonly chargeback: number; readonly step: ChargebackStep } | null>(null);
@@ -97,7 +116,7 @@ export function useChargebacks(sessionId: string, options: UseChargebacksOptions
   const update = useCallback(
     (id: string, change: (s: ReadState) => Partial<ReadState>) =>
       setState((s) => {
-        const base = s.sessionId === id ? s : initialState(id, latest.current.initialChargebacks, enabled);
+        const base = s.sessionId === id ? s : initialState(id, latest.current, enabled);
         return { ...base, ...change(base) };
       }),
     [enabled],
@@ -107,8 +126,8 @@ export function useChargebacks(sessionId: string, options: UseChargebacksOptions
     reading.current?.abort();
     const own = (reading.current = new AbortController());
     try {
-      const chargebacks = await listChargebacks(sessionId, { basePath, fetch: latest.current.fetch, signal: own.signal });
-      if (!own.signal.aborted) update(sessionId, () => ({ chargebacks, status: 'ready', error: null }));
+      const { chargebacks, evidence } = await listChargebacks(sessionId, { basePath, fetch: latest.current.fetch, signal: own.signal });
+      if (!own.signal.aborted) update(sessionId, () => ({ chargebacks, evidence: evidence ?? null, status: 'ready', error: null }));
     } catch (thrown) {
       if (own.signal.aborted) return;
       const error = toSessionError(thrown);
@@ -147,10 +166,11 @@ export function useChargebacks(sessionId: string, options: UseChargebacksOptions
     return outcome;
   };
 
-  const current = state.sessionId === sessionId ? state : initialState(sessionId, options.initialChargebacks, enabled);
+  const current = state.sessionId === sessionId ? state : initialState(sessionId, options, enabled);
   const mine = last?.sessionId === sessionId ? last : null;
   return {
     chargebacks: current.chargebacks,
+    evidence: current.evidence,
     status: current.status,
     error: current.error,
     refresh: read,

@@ -1,9 +1,8 @@
 'use client';
-import { toSessionError, type SessionError } from '@itutor/sessions-core/client';
+import { getPayment, startPayment, toSessionError, type OnSessionPayment, type PaymentStatusJson, type SessionError } from '@itutor/sessions-core/client';
 // The main entry, not `./context`: this module is built into its own entry point (see `useSessionAttendance`).
 import { useSessionContext } from '@itutor/sessions-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { getPayment, startPayment, type OnSessionPayment, type PaymentStatusJson } from './payment-api';
 
 /**
  * Where completing the payment stands:

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { expect, screen, waitFor, within } from 'storybook/test';
 import { SessionClockProvider } from '../src/index';
 import { ChargebackPanel, type ChargebackLabelsInput } from '../src/chargebacks';
-import { CHARGEBACK_SESSION_ID, STAGED_EVIDENCE, SUBMITTED, WON, chargebackJson } from '../test/chargeback-fixtures';
+import { CHARGEBACK_SESSION_ID, STAGED_EVIDENCE, SUBMITTED, WON, chargebackJson, listed } from '../test/chargeback-fixtures';
 import { fakeSessionFetch, type FakeSessionFetch, type RouteAnswers } from '../test/fake-routes';
 
 /** The fake servers by story id, so play functions can read the requests their story made. */
@@ -39,7 +39,7 @@ const meta = {
   component: OpsPage as unknown as React.ComponentType<Args>,
   args: {
     timeZone: 'UTC',
-    routes: { 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/submit': SUBMITTED(), 'POST chargebacks/1/stage': chargebackJson() },
+    routes: { 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/submit': SUBMITTED(), 'POST chargebacks/1/stage': chargebackJson() },
   },
   argTypes: {
     timeZone: { control: 'select', options: ['UTC', 'America/Port_of_Spain', 'Europe/London'] },
@@ -121,7 +121,7 @@ export const CancelSubmit: Story = {
 
 export const Submitting: Story = {
   name: 'Pending: submitting (nothing closes the dialog)',
-  args: { routes: { 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/submit': 'never' } },
+  args: { routes: { 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/submit': 'never' } },
   play: async ({ canvasElement, userEvent, id }) => {
     const dialog = await openSubmit(canvasElement, userEvent);
     await userEvent.click(confirmIn(dialog));
@@ -137,7 +137,7 @@ export const SubmitRefused: Story = {
   name: 'Error: the gateway refused the evidence (EVIDENCE_NOT_ACCEPTED)',
   args: {
     routes: {
-      'GET chargebacks': [[chargebackJson()]],
+      'GET chargebacks': [listed(chargebackJson())],
       'POST chargebacks/1/submit': { status: 409, code: 'EVIDENCE_NOT_ACCEPTED', detail: 'Stripe refused the evidence: the dispute is past its due date.' },
     },
   },
@@ -153,7 +153,7 @@ export const StageAgain: Story = {
   name: 'Stage evidence again: the new text shown, announced',
   args: {
     routes: {
-      'GET chargebacks': [[chargebackJson()]],
+      'GET chargebacks': [listed(chargebackJson())],
       'POST chargebacks/1/stage': chargebackJson({ evidenceStagedAt: '2026-01-21T11:00:00.000Z', stagedEvidence: { ...STAGED_EVIDENCE, customer_communication: '2026-01-16T10:00:00Z the student: The tutor left after 20 minutes.' } }),
     },
   },
@@ -167,7 +167,7 @@ export const StageAgain: Story = {
 
 export const Submitted: Story = {
   name: 'Submitted: under review, who and when, no steps',
-  args: { routes: { 'GET chargebacks': [[SUBMITTED()]] } },
+  args: { routes: { 'GET chargebacks': [listed(SUBMITTED())] } },
   play: async ({ canvasElement }) => {
     const c = await card(canvasElement);
     await expect(fact(c, 'Status')).toBe('Under review by the bank');
@@ -179,7 +179,7 @@ export const Submitted: Story = {
 
 export const Won: Story = {
   name: 'Won: funds reinstated, the tutor’s share given back',
-  args: { routes: { 'GET chargebacks': [[WON()]] } },
+  args: { routes: { 'GET chargebacks': [listed(WON())] } },
   play: async ({ canvasElement }) => {
     const c = await card(canvasElement);
     await expect(fact(c, 'Status')).toBe('Won');
@@ -191,7 +191,7 @@ export const Won: Story = {
 
 export const LostPlatformBears: Story = {
   name: 'Lost: the platform bore the loss',
-  args: { routes: { 'GET chargebacks': [[SUBMITTED({ status: 'lost', lossBearer: 'platform', tutorShareMinor: 0, tutorShare: 'none', closedAt: '2026-03-01T10:00:00.000Z' })]] } },
+  args: { routes: { 'GET chargebacks': [listed(SUBMITTED({ status: 'lost', lossBearer: 'platform', tutorShareMinor: 0, tutorShare: 'none', closedAt: '2026-03-01T10:00:00.000Z' }))] } },
   play: async ({ canvasElement }) => {
     const c = await card(canvasElement);
     await expect(fact(c, 'Status')).toBe('Lost');
@@ -204,7 +204,7 @@ export const InquiryNotStaged: Story = {
   name: 'Inquiry: nothing staged yet (Stage evidence, nothing to submit)',
   args: {
     routes: {
-      'GET chargebacks': [[chargebackJson({ status: 'warning_needs_response', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null, fundsWithdrawnMinor: 0, tutorShare: 'none' })]],
+      'GET chargebacks': [listed(chargebackJson({ status: 'warning_needs_response', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null, fundsWithdrawnMinor: 0, tutorShare: 'none' }))],
     },
   },
   play: async ({ canvasElement }) => {
@@ -212,12 +212,15 @@ export const InquiryNotStaged: Story = {
     await expect(fact(c, 'Status')).toBe('Inquiry: evidence needed');
     await expect(fact(c, 'Funds')).toBe('Nothing withdrawn yet');
     await expect(within(c).getAllByRole('button').map((b) => b.textContent)).toEqual(['Stage evidence']);
+    // What staging would send, built now from the records, readable before pressing Stage evidence.
+    const preview = within(c).getByRole('region', { name: 'Evidence to stage (built now from the records)' });
+    await expect(preview).toHaveTextContent('the student: The tutor left after 20 minutes.');
   },
 };
 
 export const NoChargeback: Story = {
   name: 'None: no bank dispute for this session',
-  args: { routes: { 'GET chargebacks': [[]] } },
+  args: { routes: { 'GET chargebacks': [listed()] } },
   play: async ({ canvasElement }) => {
     const panel = await region(canvasElement);
     await expect(panel).toHaveAttribute('data-state', 'none');
@@ -236,7 +239,7 @@ export const Loading: Story = {
 
 export const LoadError: Story = {
   name: 'Error: not for this person (FORBIDDEN), then Try again',
-  args: { routes: { 'GET chargebacks': [{ status: 403, code: 'FORBIDDEN' }, [chargebackJson()]] } },
+  args: { routes: { 'GET chargebacks': [{ status: 403, code: 'FORBIDDEN' }, listed(chargebackJson())] } },
   play: async ({ canvasElement, userEvent }) => {
     const alert = await within(canvasElement).findByRole('alert');
     await expect(alert).toHaveTextContent("The bank disputes could not be loaded. Only the platform's people can see bank disputes.");

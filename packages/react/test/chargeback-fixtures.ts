@@ -72,3 +72,12 @@ export const SUBMITTED = (overrides: Partial<ChargebackJson> = {}) =>
 /** Chargeback 1 won: the funds reinstated, the tutor's share given back. */
 export const WON = (overrides: Partial<ChargebackJson> = {}) =>
   SUBMITTED({ status: 'won', fundsReinstatedMinor: 15_000, tutorShare: 'reinstated', closedAt: '2026-03-01T10:00:00.000Z', ...overrides });
+
+/** The evidence the SDK would build now (the route's `evidence`): what staging would send. */
+export const PREVIEW_EVIDENCE: DisputeEvidenceFields = {
+  ...STAGED_EVIDENCE,
+  customer_communication: '2026-01-16T10:00:00Z the student: The tutor left after 20 minutes.',
+};
+
+/** The body of `GET /api/sessions/{id}/chargebacks`: the session's chargebacks and the evidence built now. */
+export const listed = (...chargebacks: ChargebackJson[]) => ({ chargebacks, evidence: PREVIEW_EVIDENCE });

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SessionClockProvider } from '../src/index';
 import { ChargebackPanel, DEFAULT_CHARGEBACK_LABELS, useChargebacks, type ChargebackPanelProps } from '../src/chargebacks';
 import { createManualSessionClock } from '../src/testing';
-import { CHARGEBACK_SESSION_ID, STAGED_EVIDENCE, SUBMITTED, WON, chargebackJson } from './chargeback-fixtures';
+import { CHARGEBACK_SESSION_ID, PREVIEW_EVIDENCE, STAGED_EVIDENCE, SUBMITTED, WON, chargebackJson, listed } from './chargeback-fixtures';
 import { deferred, fakeSessionFetch, type RouteAnswers } from './fake-routes';
 
 const NOW = new Date('2026-01-21T12:00:00.000Z');
@@ -43,7 +43,7 @@ describe('useChargebacks', () => {
 
   it('reads GET {basePath}/sessions/{id}/chargebacks; stage and submit POST {} to …/chargebacks/{n}/stage|submit; the answer replaces the listed one', async () => {
     const fetch = fakeSessionFetch({
-      'GET chargebacks': [[chargebackJson(), chargebackJson({ chargeback: 2, reference: 'dp_2', status: 'lost', evidence: 'none', stagedEvidence: null })]],
+      'GET chargebacks': [listed(chargebackJson(), chargebackJson({ chargeback: 2, reference: 'dp_2', status: 'lost', evidence: 'none', stagedEvidence: null }))],
       'POST chargebacks/1/stage': chargebackJson({ evidenceStagedAt: '2026-01-21T11:00:00.000Z' }),
       'POST chargebacks/1/submit': SUBMITTED(),
     });
@@ -52,6 +52,7 @@ describe('useChargebacks', () => {
     expect(result.current.status).toBe('loading');
     await waitFor(() => expect(result.current.status).toBe('ready'));
     expect(result.current.chargebacks?.map((c) => c.chargeback)).toEqual([1, 2]);
+    expect(result.current.evidence).toEqual(PREVIEW_EVIDENCE);
     await act(async () => void (await result.current.stage(1)));
     expect(result.current.chargebacks?.[0]?.evidenceStagedAt).toBe('2026-01-21T11:00:00.000Z');
     const outcome = await act(() => result.current.submit(1));
@@ -68,7 +69,7 @@ describe('useChargebacks', () => {
 
   it('one write at a time: a second resolves null and sends nothing; pending names the write', async () => {
     const answer = deferred<unknown>();
-    const fetch = fakeSessionFetch({ 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/submit': answer.promise });
+    const fetch = fakeSessionFetch({ 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/submit': answer.promise });
     const { result } = renderHook(() => useChargebacks(CHARGEBACK_SESSION_ID, { fetch }), { wrapper });
     await waitFor(() => expect(result.current.status).toBe('ready'));
     let first!: Promise<unknown>;
@@ -84,13 +85,13 @@ describe('useChargebacks', () => {
   it('EVIDENCE_NOT_ACCEPTED: actionError names the write; the list is read again', async () => {
     const onError = vi.fn();
     const fetch = fakeSessionFetch({
-      'GET chargebacks': [[chargebackJson()], [chargebackJson({ status: 'under_review' })]],
-      'POST chargebacks/1/submit': { status: 409, code: 'EVIDENCE_NOT_ACCEPTED', detail: 'The dispute no longer takes evidence.', extra: { reason: 'past_due' } },
+      'GET chargebacks': [listed(chargebackJson()), listed(chargebackJson({ status: 'under_review' }))],
+      'POST chargebacks/1/submit': { status: 409, code: 'EVIDENCE_NOT_ACCEPTED', detail: 'The dispute no longer takes evidence.' },
     });
     const { result } = renderHook(() => useChargebacks(CHARGEBACK_SESSION_ID, { fetch, onError }), { wrapper });
     await waitFor(() => expect(result.current.status).toBe('ready'));
     await act(async () => void (await result.current.submit(1)));
-    expect(result.current.actionError).toMatchObject({ chargeback: 1, step: 'submit', error: { code: 'EVIDENCE_NOT_ACCEPTED', details: { reason: 'past_due' } } });
+    expect(result.current.actionError).toMatchObject({ chargeback: 1, step: 'submit', error: { code: 'EVIDENCE_NOT_ACCEPTED', message: 'The dispute no longer takes evidence.' } });
     expect(onError).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(result.current.chargebacks?.[0]?.status).toBe('under_review'));
   });
@@ -107,7 +108,7 @@ describe('useChargebacks', () => {
 
 describe('ChargebackPanel: what it says', () => {
   it('a staged chargeback in words: status, amount, reason, due date, funds, fee, who bears the loss, the tutor’s share, the evidence', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson()]] });
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson())] });
     await flush();
     expect(panel()).toHaveAttribute('data-state', 'ready');
     expect(card()).toHaveAttribute('data-state', 'needs_response');
@@ -128,13 +129,13 @@ describe('ChargebackPanel: what it says', () => {
   });
 
   it('the due date in the viewer’s time zone', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson()]] }, {}, 'America/Port_of_Spain');
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson())] }, {}, 'America/Port_of_Spain');
     await flush();
     expect(facts(card())).toContain('Evidence due: Jan 30, 2026, 7:59 PM');
   });
 
   it('the staged evidence is readable: a heading per Stripe field, in order, the text with its line breaks, no JSON', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson()]] });
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson())] });
     await flush();
     const evidence = within(card()).getByRole('region', { name: 'Staged evidence' });
     expect(within(evidence).getAllByRole('heading', { level: 5 }).map((h) => h.textContent)).toEqual([
@@ -154,7 +155,7 @@ describe('ChargebackPanel: what it says', () => {
   });
 
   it('evidence text is text: markup in it is shown, never interpreted', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson({ stagedEvidence: { ...STAGED_EVIDENCE, customer_communication: '<img src=x onerror=alert(1)>\nsecond line' } })]] });
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson({ stagedEvidence: { ...STAGED_EVIDENCE, customer_communication: '<img src=x onerror=alert(1)>\nsecond line' } }))] });
     await flush();
     const text = card().querySelector('[data-field="customer_communication"][data-itutor-part="evidence-text"]')!;
     expect(text.querySelector('img')).toBeNull();
@@ -163,7 +164,7 @@ describe('ChargebackPanel: what it says', () => {
   });
 
   it('submitted: who and when, the evidence headed "Submitted evidence", no steps; personName names the person', async () => {
-    renderPanel({ 'GET chargebacks': [[SUBMITTED()]] }, { personName: (id) => (id === 'ops-1' ? 'Asha (support)' : id) });
+    renderPanel({ 'GET chargebacks': [listed(SUBMITTED())] }, { personName: (id) => (id === 'ops-1' ? 'Asha (support)' : id) });
     await flush();
     expect(facts(card())).toContain('Evidence: Submitted by Asha (support) on Jan 21, 2026, 2:30 PM.');
     expect(facts(card())).toContain('Status: Under review by the bank');
@@ -172,7 +173,7 @@ describe('ChargebackPanel: what it says', () => {
   });
 
   it('won: closed, the funds reinstated, the share given back', async () => {
-    renderPanel({ 'GET chargebacks': [[WON()]] });
+    renderPanel({ 'GET chargebacks': [listed(WON())] });
     await flush();
     expect(facts(card())).toEqual(
       expect.arrayContaining(['Status: Won', 'Funds: TTD 150.00 withdrawn, TTD 150.00 reinstated', "The tutor's share: Given back to the tutor", 'Closed: Mar 1, 2026, 10:00 AM']),
@@ -181,7 +182,7 @@ describe('ChargebackPanel: what it says', () => {
 
   it('the platform bears the loss: no tutor’s share; nothing withdrawn yet; no deadline; an unknown reason as sent', async () => {
     renderPanel({
-      'GET chargebacks': [[chargebackJson({ lossBearer: 'platform', tutorShareMinor: 0, tutorShare: 'none', fundsWithdrawnMinor: 0, feeMinor: 0, evidenceDueBy: null, reason: 'some_new_reason' })]],
+      'GET chargebacks': [listed(chargebackJson({ lossBearer: 'platform', tutorShareMinor: 0, tutorShare: 'none', fundsWithdrawnMinor: 0, feeMinor: 0, evidenceDueBy: null, reason: 'some_new_reason' }))],
     });
     await flush();
     const lines = facts(card());
@@ -191,14 +192,25 @@ describe('ChargebackPanel: what it says', () => {
   });
 
   it('an inquiry without staged evidence: "Stage evidence" only (nothing to submit yet)', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson({ status: 'warning_needs_response', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null })]] });
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson({ status: 'warning_needs_response', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null }))] });
     await flush();
     expect(within(card()).getAllByRole('button').map((b) => b.textContent)).toEqual(['Stage evidence']);
     expect(facts(card())).toContain('Evidence: Not staged yet.');
+    // What staging would send, built now from the records (the route's `evidence`), readable before pressing.
+    const preview = within(card()).getByRole('region', { name: 'Evidence to stage (built now from the records)' });
+    expect(preview).toHaveAttribute('data-state', 'preview');
+    expect(preview.querySelector('[data-field="customer_communication"][data-itutor-part="evidence-text"]')).toHaveTextContent(PREVIEW_EVIDENCE.customer_communication!);
+  });
+
+  it('a closed chargeback with nothing staged shows no evidence to stage', async () => {
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson({ status: 'lost', evidence: 'none', stagedEvidence: null, evidenceStagedAt: null }))] });
+    await flush();
+    expect(within(card()).queryByRole('region')).toBeNull();
+    expect(within(card()).queryAllByRole('button')).toEqual([]);
   });
 
   it('no chargeback; loading; a failed read with Try again', async () => {
-    const { unmount } = renderPanel({ 'GET chargebacks': [[]] });
+    const { unmount } = renderPanel({ 'GET chargebacks': [listed()] });
     expect(panel()).toHaveAttribute('data-state', 'loading');
     expect(panel()).toHaveAttribute('aria-busy', 'true');
     expect(panel()).toHaveTextContent('Loading the bank disputes…');
@@ -206,7 +218,7 @@ describe('ChargebackPanel: what it says', () => {
     expect(panel()).toHaveAttribute('data-state', 'none');
     expect(panel()).toHaveTextContent('No bank dispute for this session.');
     unmount();
-    renderPanel({ 'GET chargebacks': [{ status: 501, code: 'CHARGEBACKS_NOT_SUPPORTED' }, [chargebackJson()]] });
+    renderPanel({ 'GET chargebacks': [{ status: 501, code: 'CHARGEBACKS_NOT_SUPPORTED' }, listed(chargebackJson())] });
     await flush();
     expect(panel()).toHaveAttribute('data-state', 'error');
     expect(screen.getByRole('alert')).toHaveTextContent('The bank disputes could not be loaded. This server does not record bank disputes.');
@@ -233,7 +245,7 @@ describe('ChargebackPanel: staging and submitting', () => {
   it('Stage evidence again: posts, shows the new evidence, announces it', async () => {
     const restaged = chargebackJson({ evidenceStagedAt: '2026-01-21T11:00:00.000Z', stagedEvidence: { ...STAGED_EVIDENCE, refund_policy_disclosure: 'Refunds within 72 hours.' } });
     const onChange = vi.fn();
-    const { fetch } = renderPanel({ 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/stage': restaged }, { onChange });
+    const { fetch } = renderPanel({ 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/stage': restaged }, { onChange });
     await flush();
     fireEvent.click(within(card()).getByRole('button', { name: 'Stage evidence again' }));
     await flush();
@@ -245,7 +257,7 @@ describe('ChargebackPanel: staging and submitting', () => {
   });
 
   it('Submit evidence: an alert dialog says it is final (Cancel focused first); Cancel sends nothing', async () => {
-    const { fetch } = renderPanel({ 'GET chargebacks': [[chargebackJson()]] });
+    const { fetch } = renderPanel({ 'GET chargebacks': [listed(chargebackJson())] });
     await flush();
     fireEvent.click(within(card()).getByRole('button', { name: 'Submit evidence' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Submit the evidence to the bank?' });
@@ -262,7 +274,7 @@ describe('ChargebackPanel: staging and submitting', () => {
 
   it('confirming submits once: pending says Submitting… and nothing closes it; then closed, announced (focused), who and when shown', async () => {
     const answer = deferred<unknown>();
-    const { fetch } = renderPanel({ 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/submit': answer.promise });
+    const { fetch } = renderPanel({ 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/submit': answer.promise });
     await flush();
     fireEvent.click(within(card()).getByRole('button', { name: 'Submit evidence' }));
     const dialog = screen.getByRole('alertdialog');
@@ -289,7 +301,7 @@ describe('ChargebackPanel: staging and submitting', () => {
 
   it('a refusal (EVIDENCE_NOT_ACCEPTED): the server’s words in the dialog, focus on the confirm; the list read again', async () => {
     const { fetch } = renderPanel({
-      'GET chargebacks': [[chargebackJson()], [chargebackJson()]],
+      'GET chargebacks': [listed(chargebackJson()), listed(chargebackJson())],
       'POST chargebacks/1/submit': { status: 409, code: 'EVIDENCE_NOT_ACCEPTED', detail: 'Stripe refused the evidence: service_date is invalid.' },
     });
     await flush();
@@ -306,7 +318,7 @@ describe('ChargebackPanel: staging and submitting', () => {
 
   it('works from the keyboard: Tab to Submit evidence, Enter opens on Cancel, Tab and Enter submit', async () => {
     const user = userEvent.setup();
-    const { fetch } = renderPanel({ 'GET chargebacks': [[chargebackJson()]], 'POST chargebacks/1/submit': SUBMITTED() });
+    const { fetch } = renderPanel({ 'GET chargebacks': [listed(chargebackJson())], 'POST chargebacks/1/submit': SUBMITTED() });
     await flush();
     const submit = within(card()).getByRole('button', { name: 'Submit evidence' });
     within(card()).getByRole('button', { name: 'Stage evidence again' }).focus();
@@ -322,7 +334,7 @@ describe('ChargebackPanel: staging and submitting', () => {
   });
 
   it('takes label overrides, the records merged per key', async () => {
-    renderPanel({ 'GET chargebacks': [[chargebackJson()]] }, { labels: { panelTitle: 'Contestations', statuses: { needs_response: 'Preuves requises' }, evidenceFields: { service_date: 'Date du service' } } });
+    renderPanel({ 'GET chargebacks': [listed(chargebackJson())] }, { labels: { panelTitle: 'Contestations', statuses: { needs_response: 'Preuves requises' }, evidenceFields: { service_date: 'Date du service' } } });
     await flush();
     expect(screen.getByRole('region', { name: 'Contestations' })).toBeInTheDocument();
     expect(facts(card())).toContain('Status: Preuves requises');

@@ -3,7 +3,8 @@ import type { FakeProblem } from './dispute-fixtures';
 /**
  * A `fetch` for the session routes the payment and chargeback components use (`GET payment`,
  * `POST payment`, `GET chargebacks`, `POST chargebacks/1/submit`, …): each answer is wrapped the way the
- * route wraps it (`{ payment }`, `{ chargebacks }`, `{ chargeback }`), or is a refusal
+ * route wraps it (`{ payment }`, `{ chargeback }`; `GET chargebacks` answers its body as given,
+ * `{ chargebacks, evidence }`), or is a refusal
  * (`application/problem+json`, with `extra` members), no answer (`'never'`), or a network failure
  * (`'offline'`). An unexpected request fails the test.
  */
@@ -37,8 +38,8 @@ export type FakeSessionFetch = typeof fetch & { readonly requests: SeenRequest[]
 
 const isRefusal = (value: unknown): value is FakeRefusal => typeof value === 'object' && value !== null && 'code' in value && 'status' in value && typeof (value as { status: unknown }).status === 'number';
 
-/** The member each route wraps its answer in. */
-const wrapperOf = (route: string) => (route === 'payment' ? 'payment' : route === 'chargebacks' ? 'chargebacks' : 'chargeback');
+/** The member each route wraps its answer in (`null`: the answer is the body). */
+const wrapperOf = (route: string) => (route === 'payment' ? 'payment' : route === 'chargebacks' ? null : 'chargeback');
 
 export function fakeSessionFetch(routes: Readonly<Record<string, RouteAnswers<unknown>>>): FakeSessionFetch {
   const requests: SeenRequest[] = [];
@@ -69,7 +70,8 @@ export function fakeSessionFetch(routes: Readonly<Record<string, RouteAnswers<un
         'application/problem+json',
       );
     }
-    return json(200, { [wrapperOf(route)]: answer }, 'application/json');
+    const wrapper = wrapperOf(route);
+    return json(200, wrapper === null ? answer : { [wrapper]: answer }, 'application/json');
   };
   return Object.assign(fake as typeof fetch, { requests });
 }

@@ -187,16 +187,6 @@ describe('useCompletePayment: pay()', () => {
     expect(fetch.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
-  it('the problem’s extra members are kept in details (chargeStatus of NO_CHARGE_PENDING)', async () => {
-    const { result } = renderPayment({
-      'GET payment': [paymentStatus('awaiting_customer'), 'never'],
-      'POST payment': { status: 409, code: 'NO_CHARGE_PENDING', extra: { chargeStatus: 'pending' } },
-    });
-    await waitFor(() => expect(result.current.status).toBe('idle'));
-    await act(() => result.current.pay());
-    expect(result.current.error?.details).toMatchObject({ chargeStatus: 'pending', httpStatus: 409 });
-  });
-
   it('after the bank said yes, a failed recording is pending, not an error (the webhook records it)', async () => {
     const { result } = renderPayment({
       'GET payment': paymentStatus('awaiting_customer'),
