@@ -13,7 +13,7 @@ export default defineProject({
   plugins: [storybookTest({ configDir: fileURLToPath(new URL('.', import.meta.url)) })],
   resolve: { alias: workspaceAliases },
   optimizeDeps: {
-    include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', '@radix-ui/react-dialog', 'date-fns'],
+    include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', '@radix-ui/react-dialog', '@radix-ui/react-alert-dialog', 'date-fns'],
   },
   test: {
     name: 'storybook',

@@ -1,6 +1,7 @@
 // Size budgets of @itutor/sessions-react, measured as a host bundles it: see scripts/size-budgets.mjs.
 // Every budget includes the core code the components pull (through @itutor/sessions-core's exports) and
-// leaves out react, react-dom, react/jsx-runtime and @radix-ui/* (the host's app has them).
+// leaves out react, react-dom, react/jsx-runtime and @radix-ui/* (the host's app has them; the "/chargebacks"
+// budgets name @radix-ui/react-alert-dialog, which REACT_PEERS does not list).
 import { REACT_PEERS, hostBudgets } from '../../scripts/size-budgets.mjs';
 
 export default hostBudgets(import.meta.url, [
@@ -96,6 +97,36 @@ export default hostBudgets(import.meta.url, [
     import: { '@itutor/sessions-react/disputes': '{ useDispute }' },
     external: REACT_PEERS,
     // 2.57 kB: the hook, the shared context and the core client (getDisputeView, postSessionAction, the action store).
+    limit: '2.8 kB',
+  },
+  {
+    name: 'react "/payments": whole entry (useCompletePayment, CompletePaymentButton) with what it pulls from "." and the core (same exclusions)',
+    import: { '@itutor/sessions-react/payments': '*' },
+    external: REACT_PEERS,
+    // 4.05 kB: the button (the whole entry is the button: it renders the hook's every state), the hook, the
+    // core client's getPayment / startPayment (with its SessionError codes), formatMoney, every default text.
+    limit: '4.25 kB',
+  },
+  {
+    name: 'react "/payments": useCompletePayment alone, tree-shaken (same exclusions)',
+    import: { '@itutor/sessions-react/payments': '{ useCompletePayment }' },
+    external: REACT_PEERS,
+    // 2.65 kB: the hook, the shared context and the core client's GET/POST …/payment (with its SessionError codes).
+    limit: '2.8 kB',
+  },
+  {
+    name: 'react "/chargebacks": whole entry (useChargebacks, ChargebackPanel) with what it pulls from "." and the core (same exclusions, and @radix-ui/react-alert-dialog)',
+    import: { '@itutor/sessions-react/chargebacks': '*' },
+    external: [...REACT_PEERS, '@radix-ui/react-alert-dialog'],
+    // 5.95 kB: the panel (the whole entry is the panel), its alert dialog's markup, the hook and the core's
+    // action store, formatMoney, the dates, every default text (statuses, Stripe's reasons, the field headings).
+    limit: '6.2 kB',
+  },
+  {
+    name: 'react "/chargebacks": useChargebacks alone, tree-shaken (same exclusions)',
+    import: { '@itutor/sessions-react/chargebacks': '{ useChargebacks }' },
+    external: [...REACT_PEERS, '@radix-ui/react-alert-dialog'],
+    // 2.63 kB: the hook, the shared context, the core's action store and the core client's chargeback calls.
     limit: '2.8 kB',
   },
   {

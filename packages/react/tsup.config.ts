@@ -12,7 +12,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * (`ConnectVideoProvider`) is a client module too; it imports the main entry by the package's own name
  * (external), so both share one `SessionClockProvider` context instead of each bundling a copy; so does
  * the `attendance` entry (`useSessionAttendance`, `SessionAttendanceStatus`) and the `disputes` entry
- * (`useDispute`, `OpenDisputeButton`, `DisputePanel`).
+ * (`useDispute`, `OpenDisputeButton`, `DisputePanel`), the `payments` entry (`useCompletePayment`,
+ * `CompletePaymentButton`) and the `chargebacks` entry (`useChargebacks`, `ChargebackPanel`).
  */
 export function buildOptions(outDir: string, extra: Partial<Options> = {}): Options {
   return {
@@ -22,6 +23,8 @@ export function buildOptions(outDir: string, extra: Partial<Options> = {}): Opti
       connect: here('./src/connect.ts'),
       attendance: here('./src/attendance.ts'),
       disputes: here('./src/disputes.ts'),
+      payments: here('./src/payments.ts'),
+      chargebacks: here('./src/chargebacks.ts'),
     },
     outDir,
     format: ['esm', 'cjs'],

@@ -16,3 +16,14 @@ declare module '@/server/sessions' {
     readonly policy: SessionPolicy;
   };
 }
+
+/** Stripe.js, as much of it as the README's `confirm` example uses (its `PaymentIntentResult` shape). */
+declare module '@stripe/stripe-js' {
+  export type PaymentIntentResult =
+    | { readonly paymentIntent: { readonly status: string }; readonly error?: undefined }
+    | { readonly paymentIntent?: undefined; readonly error: { readonly message?: string } };
+  export interface Stripe {
+    confirmCardPayment(clientSecret: string): Promise<PaymentIntentResult>;
+  }
+  export function loadStripe(publishableKey: string): Promise<Stripe | null>;
+}

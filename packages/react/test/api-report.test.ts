@@ -8,6 +8,8 @@ const entries = {
   connect: () => import('../src/connect'),
   attendance: () => import('../src/attendance'),
   disputes: () => import('../src/disputes'),
+  payments: () => import('../src/payments'),
+  chargebacks: () => import('../src/chargebacks'),
 } as const;
 
 describe('@itutor/sessions-react API reports', () => {

@@ -89,6 +89,36 @@ describe('the disputes entry', () => {
   });
 });
 
+describe('the payments and chargebacks entries', () => {
+  it.each(['payments', 'chargebacks'])("%s starts with 'use client' in both ESM and CJS", async (entry) => {
+    expect(startsWithUseClient(await readFile(join(out, `${entry}.js`), 'utf8'))).toBe(true);
+    expect(startsWithUseClient(await readFile(join(out, `${entry}.cjs`), 'utf8'))).toBe(true);
+  });
+
+  it('import the main entry by name (one SessionClockProvider context) and the core client, bundling neither', async () => {
+    for (const entry of ['payments', 'chargebacks']) {
+      const esm = await readFile(join(out, `${entry}.js`), 'utf8');
+      expect(esm).toMatch(/import \{[^}]*useSessionContext[^}]*\} from "@itutor\/sessions-react"/);
+      expect(esm).toMatch(/from "@itutor\/sessions-core\/client"/);
+      expect(esm).not.toMatch(/function useSessionContext|function createSessionClock|function formatMoney|function toSessionError|zod/);
+    }
+    // The alert dialog is the host's copy of Radix, never bundled; the payment button has no dialog.
+    expect(await readFile(join(out, 'chargebacks.js'), 'utf8')).toMatch(/from "@radix-ui\/react-alert-dialog"/);
+    expect(await readFile(join(out, 'payments.js'), 'utf8')).not.toMatch(/@radix-ui/);
+  });
+
+  it('carry no adapter code at runtime (its types only)', async () => {
+    for (const entry of ['payments', 'chargebacks']) expect(await readFile(join(out, `${entry}.js`), 'utf8')).not.toMatch(/sessions-core\/adapter/);
+  });
+
+  it('leave the main entry and each other without their code', async () => {
+    const index = await readFile(join(out, 'index.js'), 'utf8');
+    expect(index).not.toMatch(/useCompletePayment|CompletePaymentButton|useChargebacks|ChargebackPanel/);
+    expect(await readFile(join(out, 'payments.js'), 'utf8')).not.toMatch(/Chargeback/);
+    expect(await readFile(join(out, 'chargebacks.js'), 'utf8')).not.toMatch(/CompletePayment|startPayment/);
+  });
+});
+
 describe('the connect entry', () => {
   it('imports the main entry by name instead of bundling a second SessionClockProvider context', async () => {
     const esm = await readFile(join(out, 'connect.js'), 'utf8');
@@ -109,7 +139,7 @@ describe("'use client' in the sources", () => {
     for (const file of files) {
       const code = await readFile(join(src, file), 'utf8');
       // The entries re-export client modules, so each is a client boundary itself (and tsup keeps its directive).
-      const usesReact = ['index.ts', 'connect.ts', 'attendance.ts', 'disputes.ts'].includes(file) || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      const usesReact = ['index.ts', 'connect.ts', 'attendance.ts', 'disputes.ts', 'payments.ts', 'chargebacks.ts'].includes(file) || /\buse[A-Z]\w*\(|createContext\(/.test(code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
       const hasDirective = startsWithUseClient(code);
       expect.soft(hasDirective, `${file}: 'use client' ${usesReact ? 'missing' : 'not needed'}`).toBe(usesReact);
       if (hasDirective) marked.push(file);
@@ -117,6 +147,8 @@ describe("'use client' in the sources", () => {
     expect(marked.sort()).toEqual(
       [
         'CancelSessionButton.tsx',
+        'ChargebackPanel.tsx',
+        'CompletePaymentButton.tsx',
         'ConnectVideoProvider.tsx',
         'DisputePanel.tsx',
         'DisputeSteps.tsx',
@@ -126,12 +158,16 @@ describe("'use client' in the sources", () => {
         'SessionJoinButton.tsx',
         'action.ts',
         'attendance.ts',
+        'chargebacks.ts',
         'connect.ts',
         'context.ts',
         'dispute-parts.tsx',
         'disputes.ts',
         'hooks.ts',
         'index.ts',
+        'payments.ts',
+        'useChargebacks.ts',
+        'useCompletePayment.ts',
         'useDispute.ts',
         'useRescheduleSession.ts',
         'useSessionAttendance.ts',
