@@ -3,6 +3,7 @@ import {
   decideChargebackReport,
   openOnSessionAttempt,
   recordShareMove,
+  transition,
   transitionContext,
   type ChargeAnswer,
   type Chargeback,
@@ -160,8 +161,7 @@ export function chargebackContractCases({ t, start, uuid }: ContractCaseKit): vo
       await decide(h, w, s.id, addMinutes(at, 61), (x) => recordShareMove(transitionContext(x, addMinutes(at, 61), policy), row(w, s.id), 'withhold', null));
       check(row(w, s.id).tutorShare === 'withheld' && row(w, s.id).tutorShareMinor === 9_000, 'the suite expected a withheld share of 9 000');
       await refused(h, w, w.expected(s.id), [send(13_500)], 'a payout that ignores the withheld share');
-      await decide(h, w, s.id, due, async (x) => {
-        const { transition } = await import('@itutor/sessions-core/adapter');
+      await decide(h, w, s.id, due, (x) => {
         const ledger = { charges: w.charges.get(s.id) ?? [], refunds: [], payouts: w.payouts.get(s.id) ?? [], dispute: null, chargebacks: w.chargebacks.get(s.id) ?? [] };
         return transition(x, { type: 'SEND_PAYOUT', payout: 1, ledger }, due, policy);
       });
