@@ -601,7 +601,7 @@ describe('demo end to end', () => {
     await cardShot(lee, '12b-needs-attention');
   });
 
-  it("Max's bank asks for authentication: the attempt fails with authentication_required and the host hook's message shows", async () => {
+  it("Max's bank asks for authentication: never charged off-session again; Max completes the payment on the fake 3-D Secure page, charged once", async () => {
     const max = card('bk-ada-max-1');
     // Both come to the lesson, so it is charged at the end.
     await travel('bk-ada-max-1', 'Join opens');
@@ -614,9 +614,77 @@ describe('demo end to end', () => {
     await expect.poll(() => max.getByTestId('payment-notice').textContent()).toBe(
       'Max’s bank asks for authentication: the host emailed Max a link to confirm the card (3-D Secure) on-session.',
     );
-    expect(await max.getByTestId('charge-status').textContent()).toMatch(/^Declined \(authentication_required\): a new attempt follows/);
+    await expect.poll(() => max.getByTestId('charge-status').textContent()).toMatch(/^Waiting for Max: the bank wants the student to confirm the payment/);
+    await expect.poll(() => events('bk-ada-max-1').textContent()).toContain('never charged off-session again');
     await max.scrollIntoViewIfNeeded();
     await shot('13-authentication-required');
+    // Ticks long after the retry wait send nothing off-session.
+    const session = await sessionOf('bk-ada-max-1');
+    const offSession = () => demo.world.payments.gateway.instructions.filter((i) => i.sessionId === session.id).length;
+    const sentBefore = offSession();
+    demo.world.clock.advance(30);
+    await page.getByTestId('settlement-tick').click();
+    await page.waitForLoadState('networkidle');
+    expect(offSession()).toBe(sentBefore);
+    expect(await sessionOf('bk-ada-max-1')).toMatchObject({ chargeStatus: 'awaiting_customer', chargeAttempts: 1 });
+
+    // Max's screen: the SDK's CompletePaymentButton; the host's confirm opens the bank's 3-D Secure page.
+    const student = max.getByTestId('student-view');
+    await expect.poll(() => student.textContent()).toContain('Your bank asks you to confirm the payment of TTD');
+    await student.getByRole('button', { name: /Complete payment of TTD\s125\.00/ }).click();
+    const bank = page.frameLocator('dialog.three-d-secure iframe');
+    await bank.getByRole('button', { name: 'Complete authentication' }).waitFor();
+    await shot('13b-three-d-secure');
+    await bank.getByRole('button', { name: 'Complete authentication' }).click();
+    await expect.poll(() => student.textContent()).toContain('Payment complete.');
+    await expect.poll(() => max.getByTestId('charge-status').textContent()).toBe('Succeeded');
+    await expect.poll(() => max.getByTestId('attempt-2').getAttribute('data-status')).toBe('succeeded');
+    const paid = await sessionOf('bk-ada-max-1');
+    expect(paid).toMatchObject({ chargeStatus: 'succeeded', chargeAttempts: 2 });
+    // Charged once: one succeeded PaymentIntent (the on-session one), and the tick after it takes nothing more.
+    const intents = () => demo.world.payments.fake.paymentIntents.filter((p) => p.metadata.itutor_session_id === session.id);
+    expect(intents().filter((p) => p.status === 'succeeded')).toHaveLength(1);
+    expect(intents().find((p) => p.status === 'succeeded')).toMatchObject({ id: paid.chargeReference, amount: 12_500, off_session: false });
+    await page.getByTestId('settlement-tick').click();
+    await page.waitForLoadState('networkidle');
+    expect(intents().filter((p) => p.status === 'succeeded')).toHaveLength(1);
+    expect(demo.world.payments.fake.charges.filter((c) => intents().some((p) => p.id === c.payment_intent))).toHaveLength(1);
+    await cardShot(max, '13c-payment-completed');
+  });
+
+  it("Sam disputes the Algebra payment at his bank: Pat sees the chargeback, the evidence staged from the records (as text), and submits it", async () => {
+    const algebra = card('bk-ada-sam-1');
+    await expect.poll(() => algebra.getByTestId('charge-status').textContent()).toBe('Succeeded');
+    const disputes = algebra.getByTestId('disputes');
+    await disputes.getByTestId('bank-dispute').click();
+    await page.waitForLoadState('networkidle');
+    const chargebacks = disputes.getByTestId('chargebacks');
+    await expect.poll(() => chargebacks.textContent()).toContain('Staged evidence');
+    const text = (await chargebacks.textContent())!;
+    // Readable evidence, field by field, built only from what the SDK recorded; no JSON, no ids or e-mails.
+    for (const heading of ['Service date', 'Product description', 'Access activity log', 'Cancellation policy', 'Refund policy']) expect(text).toContain(heading);
+    expect(text).toMatch(/joined with the Join button/i);
+    expect(text).not.toMatch(/[{}"]|student-sam|tutor-ada|@students/);
+    // Participants see only that a chargeback exists.
+    await expect.poll(() => events('bk-ada-sam-1').textContent()).toContain('Sam disputed the payment with their bank');
+    expect(await disputes.getByTestId('dispute-student').textContent()).not.toMatch(/Staged evidence|product_not_received/);
+    const session = await sessionOf('bk-ada-sam-1');
+    const [chargeback] = await demo.world.core.chargebacks.list(session.id);
+    expect(chargeback).toMatchObject({ status: 'needs_response', evidence: 'staged', amountMinor: 15_000 });
+    const atStripe = demo.world.payments.fake.disputes.find((d) => d.id === chargeback!.reference)!;
+    expect(atStripe.evidence_details.submission_count).toBe(0);
+    expect(atStripe.evidence.service_date).toBe(chargeback!.stagedEvidence!.service_date);
+    await cardShot(disputes, '26-chargeback-staged');
+
+    // Pat submits: the SDK's dialog says it is final; the evidence goes to the bank once.
+    await chargebacks.getByRole('button', { name: 'Submit evidence' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent()).toMatch(/Submitting is final/);
+    await dialog.getByRole('button', { name: 'Submit evidence' }).click();
+    await expect.poll(() => chargebacks.textContent()).toMatch(/Submitted by Pat/);
+    expect(await demo.world.core.chargebacks.list(session.id)).toEqual([expect.objectContaining({ evidence: 'submitted', submittedBy: 'ops-pat' })]);
+    expect(demo.world.payments.fake.disputes.find((d) => d.id === chargeback!.reference)!.evidence_details.submission_count).toBe(1);
+    await cardShot(disputes, '27-chargeback-submitted');
   });
 
   it("nobody joins Lee's second lesson: both screens say join first, and settlement asks Zoom, which says the meeting never started: NOBODY_JOINED, nothing charged", async () => {

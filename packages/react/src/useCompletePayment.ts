@@ -211,6 +211,7 @@ export function useCompletePayment(sessionId: string, options: UseCompletePaymen
     update(id, () => ({ phase: 'confirming', error: null, failure: null }));
     const request = { basePath, fetch: latest.current.fetch };
     let confirmed = false;
+    let refusedWith: string | null = null;
     let change: Settled;
     try {
       let answer = await startPayment(id, request);
@@ -230,14 +231,16 @@ export function useCompletePayment(sessionId: string, options: UseCompletePaymen
       change = refused ?? afterAnswer(answer);
     } catch (thrown) {
       const error = toSessionError(thrown);
+      refusedWith = error.code;
       latest.current.onError?.(error);
       // After the bank said yes, a failed recording is not a failed payment: the webhook records it.
       change = confirmed ? { phase: 'pending' } : { phase: 'error', error };
     }
     busy.current = null;
     update(id, () => change);
-    // The charge no longer waits for the student (paid meanwhile, or settled otherwise): read where it stands.
-    if (change.error?.code === 'NO_CHARGE_PENDING') void read();
+    // The charge no longer waits for the student (paid meanwhile — the webhook may record the bank's yes before
+    // this page asks again — or settled otherwise): read where it stands.
+    if (refusedWith === 'NO_CHARGE_PENDING') void read();
     return change.phase;
   };
 

@@ -187,6 +187,18 @@ describe('useCompletePayment: pay()', () => {
     expect(fetch.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
+  it('the webhook recorded the bank\'s yes before the page asked again (NO_CHARGE_PENDING after the confirm): reads again and says it went through', async () => {
+    const { result, fetch, confirm } = renderPayment({
+      'GET payment': [paymentStatus('awaiting_customer'), paymentStatus('succeeded')],
+      'POST payment': [ANSWERS.requiresCustomer, { status: 409, code: 'NO_CHARGE_PENDING', extra: { chargeStatus: 'succeeded' } }],
+    });
+    await waitFor(() => expect(result.current.status).toBe('idle'));
+    await act(() => result.current.pay());
+    await waitFor(() => expect(result.current.status).toBe('succeeded'));
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(fetch.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST', 'GET']);
+  });
+
   it('after the bank said yes, a failed recording is pending, not an error (the webhook records it)', async () => {
     const { result } = renderPayment({
       'GET payment': paymentStatus('awaiting_customer'),

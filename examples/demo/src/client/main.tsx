@@ -15,6 +15,8 @@ import {
 import { SessionAttendanceStatus, useSessionAttendance } from '@itutor/sessions-react/attendance';
 import { ConnectVideoProvider, DEFAULT_CONNECT_LABELS, videoConnectHref } from '@itutor/sessions-react/connect';
 import { DisputePanel, OpenDisputeButton } from '@itutor/sessions-react/disputes';
+import { CompletePaymentButton, type ConfirmPaymentFunction } from '@itutor/sessions-react/payments';
+import { ChargebackPanel } from '@itutor/sessions-react/chargebacks';
 import { formatClock, formatInstant, LOCALE, plural, TIME_ZONE } from '../format.mjs';
 import type { PageBoot } from '../page.mjs';
 import type { DemoState } from '../server';
@@ -120,11 +122,27 @@ function describeEvent(event: DemoEvent, row: DemoSessionRow): string {
         : `Cancelled by ${by}${ahead}: free, nothing charged`;
     }
     case 'charge.requested':
-      return `Charge of ${money(p.amountMinor)} sent to the payment gateway${p.attempt ? ` (attempt ${String(p.attempt)})` : ''}`;
+      return p.onSession
+        ? `${row.studentName} started the payment of ${money(p.amountMinor)} on-session${p.attempt ? ` (attempt ${String(p.attempt)})` : ''}`
+        : `Charge of ${money(p.amountMinor)} sent to the payment gateway${p.attempt ? ` (attempt ${String(p.attempt)})` : ''}`;
     case 'charge.succeeded':
       return `Charge of ${money(p.amountMinor)} succeeded`;
     case 'charge.failed':
-      return `Charge declined${p.failureCode ? ` (${String(p.failureCode)})` : ''}; a new attempt follows`;
+      return p.needsCustomer
+        ? `Charge declined${p.failureCode ? ` (${String(p.failureCode)})` : ''}: only ${row.studentName} can complete it`
+        : `Charge declined${p.failureCode ? ` (${String(p.failureCode)})` : ''}; a new attempt follows`;
+    case 'charge.customer_action_required':
+      return `${row.studentName}’s bank wants ${row.studentName} to confirm the payment: the host was told once; it is never charged off-session again`;
+    case 'chargeback.opened':
+      return `${row.studentName} disputed the payment with their bank (a chargeback)`;
+    case 'chargeback.needs_attention':
+      return p.reason === 'share_move_failed' ? 'The card dispute needs the platform: the tutor’s share could not be moved' : 'The card dispute needs the platform: evidence to send';
+    case 'chargeback.evidence_staged':
+      return 'Evidence built from the records and staged at Stripe (not submitted)';
+    case 'chargeback.evidence_submitted':
+      return `${who} submitted the evidence to the bank`;
+    case 'chargeback.closed':
+      return `The bank decided the card dispute: ${String(p.outcome ?? 'closed')}`;
     case 'charge.unknown':
       return 'No clear answer from the payment gateway; the charge is retried under the same key';
     case 'charge.needs_attention':
@@ -161,6 +179,10 @@ function paymentState(row: DemoSessionRow): { text: string; tone: 'done' | 'wait
           : (ATTENTION_REASON[String(attention?.payload.reason)] ?? 'it could not be collected');
       return { text: `Needs attention: ${reason}. A person must look at it.`, tone: 'attention' };
     }
+    case 'awaiting_customer':
+      return last?.status === 'pending'
+        ? { text: `${row.studentName} is confirming the payment with the bank (on-session)`, tone: 'waiting' }
+        : { text: `Waiting for ${row.studentName}: the bank wants the student to confirm the payment (3-D Secure); never charged off-session again`, tone: 'attention' };
     case 'pending':
       if (!last) return { text: 'Being sent to the payment gateway', tone: 'waiting' };
       if (last.status === 'failed') return { text: `${declined}: a new attempt follows at the next settlement run after the retry wait`, tone: 'declined' };
@@ -537,9 +559,55 @@ function StudentActions({ row, onChange, onRefused }: { row: DemoSessionRow; onC
         onCancelled={() => void onChange()}
       />
       <ReschedulePicker row={row} userId={studentId} onChange={onChange} />
+      {/* Renders nothing unless the charge waits for this student (the bank wants 3-D Secure). Mounted again
+          only when that starts, so it keeps showing how the payment ended. */}
+      <CompletePaymentButton
+        key={`pay-${row.events.some((e) => e.type === 'charge.customer_action_required')}`}
+        sessionId={session.id}
+        fetch={fetchAs(studentId)}
+        confirm={fakeThreeDSecure}
+        locale={LOCALE}
+        onSucceeded={() => void onChange()}
+        onError={() => void onChange()}
+      />
     </>
   );
 }
+
+/**
+ * The demo's stand-in for Stripe.js `confirmCardPayment`: the fake bank's 3-D Secure page (served by the fake
+ * Stripe, through the demo's /fake-3ds route) in a modal frame. Resolves with what the page says once the
+ * student completed or failed the authentication, or `failed` when they close it.
+ */
+const fakeThreeDSecure: ConfirmPaymentFunction = ({ clientSecret }) =>
+  new Promise((resolve) => {
+    const paymentIntent = clientSecret.split('_secret_')[0]!;
+    const dialog = document.createElement('dialog');
+    dialog.className = 'three-d-secure';
+    dialog.setAttribute('aria-label', 'Your bank: confirm the payment');
+    const frame = document.createElement('iframe');
+    frame.title = 'Your bank (fake 3-D Secure)';
+    frame.src = `/fake-3ds/${encodeURIComponent(paymentIntent)}?client_secret=${encodeURIComponent(clientSecret)}`;
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'btn';
+    close.textContent = 'Close';
+    const finish = (result: Awaited<ReturnType<ConfirmPaymentFunction>>) => {
+      dialog.close();
+      dialog.remove();
+      resolve(result);
+    };
+    close.onclick = () => finish({ status: 'failed', message: 'The authentication was closed before it finished.' });
+    frame.onload = () => {
+      const status = frame.contentDocument?.querySelector('[data-status]')?.getAttribute('data-status');
+      if (status === 'succeeded') finish({ status: 'succeeded' });
+      else if (status === 'processing') finish({ status: 'processing' });
+      else if (status === 'requires_payment_method' || status === 'canceled') finish({ status: 'failed', message: 'The bank could not confirm the payment.' });
+    };
+    dialog.append(frame, close);
+    document.body.append(dialog);
+    dialog.showModal();
+  });
 
 const DAY_MS = 24 * 60 * 60_000;
 /** The picker's choices, in whole days from the current start (one day earlier shows the notice rule refusing). */
@@ -758,6 +826,12 @@ function Disputes({ row, onChange }: { row: DemoSessionRow; onChange: () => Prom
     await onChange();
   };
   const changed = () => void onChange();
+  // The bank's side (a chargeback): opened by the fake Stripe, told to the webhook, recorded by the core.
+  const disputedAtBank = row.events.some((e) => e.type === 'chargeback.opened');
+  const bankDispute = async () => {
+    await post(`/demo/sessions/${session.id}/bank-dispute`);
+    await onChange();
+  };
   return (
     <section className="disputes" data-testid="disputes" aria-label={`Money after ${row.booking.subject}`}>
       <h3>After the session</h3>
@@ -765,6 +839,9 @@ function Disputes({ row, onChange }: { row: DemoSessionRow; onChange: () => Prom
         <span className="muted">Jump to:</span>
         <button type="button" className="btn" onClick={() => void travel()} data-testid="review-window-end">
           Review window ends
+        </button>
+        <button type="button" className="btn" onClick={() => void bankDispute()} data-testid="bank-dispute" disabled={disputedAtBank}>
+          {row.studentName} disputes the payment at the bank
         </button>
       </div>
       <div className="views">
@@ -780,6 +857,20 @@ function Disputes({ row, onChange }: { row: DemoSessionRow; onChange: () => Prom
         <section className="view" data-testid="dispute-platform" aria-label={`${PLATFORM_PERSON.name}'s dispute screen (platform)`}>
           <h4>{PLATFORM_PERSON.name} (platform)</h4>
           <DisputePanel key={`platform-${session.version}`} sessionId={session.id} fetch={fetchAs(PLATFORM_PERSON.id)} timeZone={TIME_ZONE} locale={LOCALE} onChange={changed} />
+          {disputedAtBank && (
+            <div data-testid="chargebacks">
+              <h4>Card dispute at the bank (only {PLATFORM_PERSON.name} sees this)</h4>
+              <ChargebackPanel
+                key={`chargebacks-${session.version}`}
+                sessionId={session.id}
+                fetch={fetchAs(PLATFORM_PERSON.id)}
+                timeZone={TIME_ZONE}
+                locale={LOCALE}
+                personName={(id) => (id === PLATFORM_PERSON.id ? PLATFORM_PERSON.name : id)}
+                onChange={changed}
+              />
+            </div>
+          )}
         </section>
       </div>
     </section>
