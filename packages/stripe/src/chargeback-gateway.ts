@@ -1,5 +1,4 @@
 import {
-  EVIDENCE_TEXT_LIMIT,
   type ChargebackEvidenceInstruction,
   type ChargebackEvidenceResult,
   type ChargebackShareInstruction,
@@ -9,6 +8,7 @@ import {
 import { classifyStripeTransfer, STRIPE_FAILURE_CODES } from './classify';
 import type { StripePaymentIntentLike, StripeTransferLike } from './client';
 import { misconfigured } from './errors';
+import { clip, uploadEvidenceDocument } from './evidence-document';
 import {
   destinationFor,
   errorOf,
@@ -33,8 +33,6 @@ export const STRIPE_CHARGEBACK_METADATA_KEY = 'itutor_chargeback';
 
 /** The heading under which the participants' messages join `uncategorized_text` (see {@link stripeDisputeEvidence}). */
 const MESSAGES_HEADING = "Messages between the student and the tutor in the platform's own dispute, oldest first:";
-
-const clip = (text: string) => (text.length <= EVIDENCE_TEXT_LIMIT ? text : `${text.slice(0, EVIDENCE_TEXT_LIMIT - 14)}\n[…truncated]`);
 
 /**
  * The core's dispute evidence (`buildDisputeEvidence`) as Stripe's `evidence` parameter of `disputes.update`: the
@@ -71,11 +69,28 @@ interface EvidenceErrorShape {
 }
 
 /**
+ * Stripe's refusal of an evidence call (`disputes.update`, or the evidence document's `files.create`) as the
+ * answer: an invalid request → `failed` with its code and message; a refused key → thrown
+ * `GATEWAY_MISCONFIGURED`; anything else (network, 5xx, 429, an idempotency error) is thrown.
+ */
+function evidenceRefusal(error: unknown, reference: string): ChargebackEvidenceResult {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as EvidenceErrorShape;
+  if (e.type === 'StripeInvalidRequestError') {
+    const failureCode = typeof e.code === 'string' && e.code !== '' ? e.code.slice(0, 200) : 'invalid_request';
+    return { status: 'failed', failureCode, ...(typeof e.message === 'string' ? { message: e.message.slice(0, 500) } : {}) };
+  }
+  if (e.type === 'StripeAuthenticationError' || e.type === 'StripePermissionError') {
+    throw misconfigured(`Stripe refused the request (${String(e.statusCode)}): check the API key and the account's permissions (dispute ${reference})`, typeof e.requestId === 'string' ? e.requestId : undefined, error);
+  }
+  throw error;
+}
+
+/**
  * `stageChargebackEvidence` (`submit: false`, with the evidence) and `submitChargebackEvidence` (`submit: true`,
- * under the submit's idempotency key): one `disputes.update`. Stripe's invalid request (a field it refuses, a
- * dispute that no longer takes evidence, an unknown dispute) → `failed` with its code and message; a refused
- * key → `GATEWAY_MISCONFIGURED`; anything else (network, 5xx, 429, the core's abort) is thrown: not staged or
- * not submitted, asked again later.
+ * under the submit's idempotency key): one `disputes.update`. With `evidenceDocument`, staging first uploads the
+ * evidence document (`files.create`) and names it in `uncategorized_file`; a refused upload stages nothing.
+ * Stripe's answers as {@link evidenceRefusal} reads them: not staged or not submitted, asked again later, when
+ * thrown.
  */
 export async function evidenceOnce(ctx: GatewayContext, instruction: ChargebackEvidenceInstruction, submit: boolean, signal: AbortSignal | undefined): Promise<ChargebackEvidenceResult> {
   const reference: unknown = instruction.reference;
@@ -85,7 +100,17 @@ export async function evidenceOnce(ctx: GatewayContext, instruction: ChargebackE
   if (!submit && (typeof instruction.evidence !== 'object' || instruction.evidence === null)) {
     return { status: 'failed', failureCode: 'INVALID_INSTRUCTION', message: 'evidence must be the dispute evidence fields' };
   }
-  const params = submit ? { submit: true } : { evidence: stripeDisputeEvidence(instruction.evidence), submit: false };
+  let params: Record<string, unknown> = { submit: true };
+  if (!submit) {
+    const evidence: Record<string, string> = stripeDisputeEvidence(instruction.evidence);
+    if (ctx.options.evidenceDocument) {
+      const uploaded = await uploadEvidenceDocument(ctx, instruction, signal);
+      if ('aborted' in uploaded) throw new Error(`The Stripe call was aborted (evidence document of dispute ${reference})`);
+      if ('error' in uploaded.value) return evidenceRefusal(uploaded.value.error, reference);
+      evidence.uncategorized_file = uploaded.value.file.id;
+    }
+    params = { evidence, submit: false };
+  }
   const request = submit ? { ...ctx.request, idempotencyKey: submitKey(instruction) } : ctx.request;
   const answered = await untilAborted(
     () =>
@@ -96,17 +121,7 @@ export async function evidenceOnce(ctx: GatewayContext, instruction: ChargebackE
     signal,
   );
   if ('aborted' in answered) throw new Error(`The Stripe call was aborted (dispute ${reference})`);
-  if (!('error' in answered.value)) return { status: 'succeeded' };
-  const error = answered.value.error;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as EvidenceErrorShape;
-  if (e.type === 'StripeInvalidRequestError') {
-    const failureCode = typeof e.code === 'string' && e.code !== '' ? e.code.slice(0, 200) : 'invalid_request';
-    return { status: 'failed', failureCode, ...(typeof e.message === 'string' ? { message: e.message.slice(0, 500) } : {}) };
-  }
-  if (e.type === 'StripeAuthenticationError' || e.type === 'StripePermissionError') {
-    throw misconfigured(`Stripe refused the request (${String(e.statusCode)}): check the API key and the account's permissions (dispute ${reference})`, typeof e.requestId === 'string' ? e.requestId : undefined, error);
-  }
-  throw error;
+  return 'error' in answered.value ? evidenceRefusal(answered.value.error, reference) : { status: 'succeeded' };
 }
 
 /** True for a move of the tutor's share the gateway can send (nothing is sent otherwise: `halted` `INVALID_INSTRUCTION`). */

@@ -102,6 +102,14 @@ export interface StripeDisputeLike {
   readonly payment_intent?: string | { readonly id: string } | null;
 }
 
+/** The fields of a File this package reads (the answer of `files.create`). */
+export interface StripeFileLike {
+  /** `file_...` */
+  readonly id: string;
+  readonly purpose?: string;
+  readonly size?: number;
+}
+
 /** One page of a Stripe list (`refunds.list`, `transfers.listReversals`). */
 export interface StripeListLike<T> {
   readonly data: readonly T[];
@@ -119,8 +127,9 @@ export interface StripeEventLike {
 
 /**
  * What `stripeGateway`, `stripeCardSetup` and `stripeWebhookRoutes` call on the Stripe client. Chargebacks
- * (issue #24) added `disputes.update` (staging and submitting evidence) and `charges.retrieve` (a dispute's
- * charge, when the dispute names no PaymentIntent).
+ * (issue #24) added `disputes.update` (staging and submitting evidence), `charges.retrieve` (a dispute's
+ * charge, when the dispute names no PaymentIntent) and the optional `files.create` (the evidence document,
+ * used only with `stripeGateway`'s `evidenceDocument` option).
  */
 export interface StripeClientLike {
   readonly paymentIntents: {
@@ -133,6 +142,16 @@ export interface StripeClientLike {
   readonly disputes: {
     /** Stages (`submit: false`) or submits (`submit: true`) a dispute's evidence. */
     update(id: string, params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeDisputeLike>;
+  };
+  /**
+   * Uploads a file (`multipart/form-data` to `files.stripe.com`): the evidence document of `stripeGateway`'s
+   * `evidenceDocument` option. Optional: a client (or test double) without it works for everything else.
+   */
+  readonly files?: {
+    create(
+      params: Record<string, unknown> & { purpose: string; file: { data: Uint8Array; name?: string; type?: string } },
+      options?: StripeRequestOptions,
+    ): Promise<StripeFileLike>;
   };
   readonly setupIntents: {
     create(params?: Record<string, unknown>, options?: StripeRequestOptions): Promise<StripeSetupIntentLike>;

@@ -14,6 +14,7 @@ import type {
 } from '@itutor/sessions-core/adapter';
 import { type PaymentGateway } from '@itutor/sessions-core';
 import { evidenceOnce, moveShareOnce, type STRIPE_CHARGEBACK_METADATA_KEY, type stripeDisputeEvidence } from './chargeback-gateway';
+import type { stripeEvidenceDocument } from './evidence-document';
 import { classifyStripeCharge, classifyStripeRefund, classifyStripeTransfer, STRIPE_FAILURE_CODES } from './classify';
 import { isHaltCode, misconfigured } from './errors';
 import {
@@ -122,6 +123,14 @@ export interface StripeGatewayOptions {
    * core stops waiting for it (the client cannot take an `AbortSignal`).
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * Chargebacks: with `true`, staging evidence also uploads it as a PDF (`stripeEvidenceDocument`: the evidence
+   * fields, one section each) with Stripe's Files API — `files.create` with purpose `dispute_evidence`, named
+   * `session-evidence.pdf` — and stages it in the evidence's `uncategorized_file`, beside the text fields.
+   * Needs a client with `files.create` (the official client has it; `stripeGateway` throws a `TypeError`
+   * without it). Default `false`: text fields only, nothing uploaded.
+   */
+  readonly evidenceDocument?: boolean;
 }
 
 /**
@@ -210,6 +219,12 @@ export interface StripeGateway extends PaymentGateway {
    * request (a refused field, a dispute that no longer takes evidence, an unknown dispute) → `failed` with Stripe's
    * `code` (`invalid_request` without one) and message; 401 / 403 → thrown `GATEWAY_MISCONFIGURED`; anything else
    * (network, 5xx, 429, the core's abort) is thrown (not staged; staged again later).
+   *
+   * With the `evidenceDocument` option, the evidence is first uploaded as a PDF ({@link stripeEvidenceDocument},
+   * `files.create`, purpose `dispute_evidence`) under the key `itutor-chargeback-<session>-<chargeback>-evidence-
+   * <digest of the document>-file` — a retry of the same staging gets Stripe's first File back, new evidence makes
+   * a new file — and the update names it in `uncategorized_file`. The upload's answers are read like the update's
+   * (Stripe's invalid request → `failed`, nothing staged; others thrown).
    */
   stageChargebackEvidence(instruction: ChargebackEvidenceInstruction, options?: ChargeCallOptions): Promise<ChargebackEvidenceResult>;
   /**
@@ -328,6 +343,7 @@ function payoutProblems(instruction: PayoutInstruction): string[] {
 export function stripeGateway(options: StripeGatewayOptions): StripeGateway {
   const timeout = options.requestTimeoutMs ?? 4_500;
   if (!Number.isSafeInteger(timeout) || timeout < 1) throw new TypeError('requestTimeoutMs must be a whole number ≥ 1');
+  if (options.evidenceDocument && typeof options.stripe.files?.create !== 'function') throw new TypeError('evidenceDocument needs a Stripe client with files.create');
   const ctx: GatewayContext = { stripe: options.stripe, options, request: { maxNetworkRetries: 0, timeout } };
   return {
     idempotencyKeyLifetimeMinutes: STRIPE_IDEMPOTENCY_KEY_LIFETIME_MINUTES,

@@ -18,6 +18,7 @@ export type {
   StripeClientLike,
   StripeDisputeLike,
   StripeEventLike,
+  StripeFileLike,
   StripeListLike,
   StripePaymentIntentLike,
   StripePaymentMethodLike,
@@ -28,6 +29,7 @@ export type {
   StripeTransferReversalLike,
 } from './client';
 export { STRIPE_CHARGEBACK_METADATA_KEY, stripeDisputeEvidence } from './chargeback-gateway';
+export { STRIPE_EVIDENCE_DOCUMENT_NAME, stripeEvidenceDocument } from './evidence-document';
 export { coreChargebackRecorder, coreChargeRecorder, coreRefundRecorder } from './core';
 export type {
   ChargeAnswerSink,

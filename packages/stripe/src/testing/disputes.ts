@@ -103,6 +103,8 @@ const EVIDENCE_FIELDS = [...FILE_FIELDS, ...LONG_TEXT_FIELDS, ...SHORT_TEXT_FIEL
 const LONG_TEXT_LIMIT = 20_000;
 const SHORT_TEXT_LIMIT = 5_000;
 const COMBINED_LIMIT = 150_000;
+/** The most a dispute's evidence files may weigh together (4.5 MB). */
+const COMBINED_FILES_LIMIT = 4.5 * 1024 * 1024;
 const UPDATE_PARAMS = ['evidence', 'submit', 'metadata', 'expand', 'intended_submission_method'];
 
 /** What the disputes need from the rest of the fake. */
@@ -114,8 +116,8 @@ export interface FakeDisputeDeps {
   readonly chargeFor: (paymentIntentOrCharge: string) => { readonly id: string; readonly paymentIntent: string; readonly currency: string; readonly left: number };
   /** Marks the charge disputed. */
   readonly markDisputed: (chargeId: string) => void;
-  /** True for the id of a file uploaded with purpose `dispute_evidence`. */
-  readonly isEvidenceFile: (id: string) => boolean;
+  /** The size in bytes of a file uploaded with purpose `dispute_evidence`, or `null` when `id` names none. */
+  readonly evidenceFileSize: (id: string) => number | null;
 }
 
 /** The disputes of one fake: its controls and its routes. */
@@ -162,7 +164,7 @@ export function createFakeDisputes(deps: FakeDisputeDeps): FakeDisputes {
       if (!EVIDENCE_FIELDS.includes(key)) throw invalid(`Received unknown parameter: ${param}`, param, 'parameter_unknown');
       const text = str(value);
       if (text === undefined) throw invalid(`Invalid string: ${param}`, param, 'parameter_invalid_string');
-      if (FILE_FIELDS.includes(key) && text !== '' && !deps.isEvidenceFile(text)) throw invalid(`No such file upload: '${text}'`, param, 'resource_missing');
+      if (FILE_FIELDS.includes(key) && text !== '' && deps.evidenceFileSize(text) === null) throw invalid(`No such file upload: '${text}'`, param, 'resource_missing');
       const limit = LONG_TEXT_FIELDS.includes(key) ? LONG_TEXT_LIMIT : SHORT_TEXT_LIMIT;
       if (!FILE_FIELDS.includes(key) && text.length > limit) throw invalid(`Invalid ${param}: must be at most ${limit} characters`, param);
       out[key] = text;
@@ -183,6 +185,10 @@ export function createFakeDisputes(deps: FakeDisputeDeps): FakeDisputes {
     for (const [key, value] of Object.entries(fields)) next[key] = value === '' ? null : value;
     const combined = Object.entries(next).reduce((sum, [key, value]) => sum + (value !== null && !FILE_FIELDS.includes(key) ? value.length : 0), 0);
     if (combined > COMBINED_LIMIT) throw invalid(`The combined character count of the evidence fields (${combined}) exceeds ${COMBINED_LIMIT}.`, 'evidence');
+    const bytes = FILE_FIELDS.reduce((sum, key) => sum + (next[key] ? (deps.evidenceFileSize(next[key]) ?? 0) : 0), 0);
+    if (bytes > COMBINED_FILES_LIMIT) {
+      throw invalid("The files you've attached to this dispute as evidence will exceed the limit for a dispute's total size (4.5 MB). Try using smaller files as evidence.", 'evidence');
+    }
     dispute.evidence = next;
     dispute.metadata = { ...dispute.metadata, ...flat(params.metadata) };
     dispute.evidence_details.has_evidence = Object.values(next).some((v) => v !== null);

@@ -1,5 +1,7 @@
-import { formFingerprint, parseStripeForm, type FormObject } from './form';
+import { formFingerprint, formFromEntries, parseStripeForm, type FormObject } from './form';
 import { createFakeDisputes, type FakeDispute, type FakeDisputeOptions } from './disputes';
+import { createFakeFiles, type FakeFile, type FakeFileUpload } from './files';
+import { multipartBoundary, parseMultipart, type MultipartFile } from './multipart';
 import { bool, flat, integer, invalid, obj, str, StripeHttpError } from './http';
 
 /**
@@ -16,7 +18,9 @@ import { bool, flat, integer, invalid, obj, str, StripeHttpError } from './http'
  * PaymentIntents made with `confirm=false`, `POST /v1/payment_intents/{id}/confirm`, a 3-D Secure page and
  * {@link StripeFake.authenticate}) and disputes ({@link StripeFake.openDispute}, evidence through
  * `POST /v1/disputes/{id}`, {@link StripeFake.closeDispute}, each change a `charge.dispute.*` event); a
- * destination charge now makes its Transfer (`charge.transfer`), which its refunds and chargebacks reverse.
+ * destination charge now makes its Transfer (`charge.transfer`), which its refunds and chargebacks reverse;
+ * and file uploads (`POST /v1/files`, `multipart/form-data` as the official client's `files.create` sends it,
+ * `GET /v1/files/{id}`, {@link StripeFake.files}), whose `dispute_evidence` files the evidence's file fields name.
  *
  * The official client reaches it through {@link startStripeFakeServer} (`host` / `port` / `protocol`
  * options) or through `Stripe.createFetchHttpClient(fake.fetch)`.
@@ -58,7 +62,10 @@ export type StripeFakeFault =
 export interface StripeFakeRequest {
   readonly method: string;
   readonly path: string;
-  /** The decoded form body. */
+  /**
+   * The decoded form body. For a `multipart/form-data` request (a file upload), its text fields, and each file
+   * part as `{ filename, type, size }` (its content type as declared and its size in bytes, as strings).
+   */
   readonly params: FormObject;
   readonly idempotencyKey: string | null;
   /** The status answered; `null` for a hang or a dropped connection. */
@@ -193,7 +200,11 @@ export interface StripeFakeIncoming {
   /** Path with query string, e.g. `/v1/payment_intents`. */
   readonly path: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: string;
+  /**
+   * The request body: text, or its bytes. A `multipart/form-data` body (a file upload) is read as bytes, so
+   * binary files arrive intact: the server and `fetch` pass bytes for it.
+   */
+  readonly body: string | Uint8Array;
 }
 
 /** Options of {@link createStripeFake}. */
@@ -293,9 +304,10 @@ export interface StripeFake {
    * `charge.dispute.funds_withdrawn`. An inquiry (`inquiry: true`) is `warning_needs_response` and withdraws
    * nothing. Evidence is staged or submitted with `POST /v1/disputes/{id}` (`disputes.update`): Stripe's evidence
    * fields only (others → 400 `parameter_unknown`), text within Stripe's limits (20 000 characters for the long
-   * fields, 150 000 together), file fields naming a file of {@link StripeFake.addFile} (else 400 `resource_missing`), only
-   * while the dispute waits for evidence (else 400); `submit` (Stripe's default) moves it to `under_review`
-   * (`warning_under_review`). Each update emits `charge.dispute.updated`.
+   * fields, 150 000 together), file fields naming a `dispute_evidence` file — uploaded with `POST /v1/files`
+   * (`files.create`) or {@link StripeFake.addFile} — (else 400 `resource_missing`), those files together at most
+   * 4.5 MB (else 400), only while the dispute waits for evidence (else 400); `submit` (Stripe's default) moves it
+   * to `under_review` (`warning_under_review`). Each update emits `charge.dispute.updated`.
    */
   openDispute(paymentIntentOrCharge: string, options?: FakeDisputeOptions): FakeDispute;
   /**
@@ -304,8 +316,28 @@ export interface StripeFake {
    * `charge.dispute.closed`. An inquiry closes as `warning_closed`.
    */
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): FakeDispute;
-  /** A file uploaded with `purpose` (`file_...`), for the file fields of dispute evidence (`dispute_evidence`). */
-  addFile(purpose?: string): string;
+  /**
+   * Uploads a file without a request, as `POST /v1/files` would (its format read from its bytes and checked
+   * against the purpose's formats and size; a refusal is thrown); returns its id (`file_...`), e.g. for the
+   * file fields of dispute evidence (`dispute_evidence`, the default purpose). Without `upload`, the file is an
+   * 8-byte placeholder PNG named `evidence.png`. Unlike the endpoint, any purpose is taken.
+   */
+  addFile(purpose?: string, upload?: FakeFileUpload): string;
+  /**
+   * Every file uploaded, oldest first (Stripe's File objects): `POST /v1/files` takes the official client's
+   * `files.create` (`multipart/form-data`: `purpose` and `file`), reads the file's format from its bytes and
+   * answers the File (`type` `pdf` / `jpg` / `png` / ..., `size`, `filename`, `url: null`). Refused with a 400
+   * `invalid_request_error`: no `file` (`parameter_missing`), no `purpose` (`parameter_missing`), a purpose
+   * Stripe does not take for uploads (param `purpose`), a format the purpose does not take ("We don't currently
+   * support that file type...": `dispute_evidence` takes PDF, JPEG and PNG), a file over the purpose's size (5 MB
+   * for `dispute_evidence`), a `dispute_evidence` PDF of more than 50 pages. `Idempotency-Key` replay as for
+   * every POST (the parameters compared are the fields and the file's name, size and bytes, not the multipart
+   * boundary). `GET /v1/files/{id}` reads one (404 `resource_missing` for an unknown id), `GET /v1/files` lists
+   * them, newest first (`purpose`, `limit`).
+   */
+  readonly files: readonly FakeFile[];
+  /** A copy of the bytes of an uploaded file; throws for an unknown file. */
+  fileContents(fileId: string): Uint8Array;
   readonly requests: readonly StripeFakeRequest[];
   readonly paymentIntents: readonly FakePaymentIntent[];
   readonly charges: readonly FakeCharge[];
@@ -387,8 +419,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   const keys = new Map<string, Idempotent>();
   let faults: PendingFault[] = [];
   const hangs = new Set<() => void>();
-  /** Files uploaded with purpose `dispute_evidence` (see {@link StripeFake.addFile}). */
-  const evidenceFiles = new Set<string>();
+  /** Files uploaded through `POST /v1/files` or {@link StripeFake.addFile}. */
+  const files = createFakeFiles({ now, newId });
   /** `http://<host>` of the request being answered: where the 3-D Secure page of a `next_action` is served. */
   let baseUrl = 'http://127.0.0.1';
 
@@ -410,7 +442,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     markDisputed(chargeId) {
       charges.get(chargeId)!.disputed = true;
     },
-    isEvidenceFile: (id) => evidenceFiles.has(id),
+    evidenceFileSize: (id) => files.sizeOf(id, 'dispute_evidence'),
   });
 
   /** Where the student authenticates a PaymentIntent: the fake's 3-D Secure page (path and query). */
@@ -465,10 +497,17 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     return pi;
   }
 
-  function addFile(purpose: string): string {
-    const id = newId('file');
-    if (purpose === 'dispute_evidence') evidenceFiles.add(id);
-    return id;
+  /** A placeholder file: the 8-byte PNG signature, a format every purpose with formats accepts. */
+  const PLACEHOLDER = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  function addFile(purpose: string, upload?: FakeFileUpload): string {
+    const data = upload?.data ?? PLACEHOLDER;
+    try {
+      return files.create(purpose, { data, filename: upload?.name ?? (upload ? 'evidence' : 'evidence.png') }).id;
+    } catch (error) {
+      if (error instanceof StripeHttpError) throw new Error(`fake Stripe: ${String(error.error.message)}`);
+      throw error;
+    }
   }
 
   function cardError(pi: FakePaymentIntent, code: string, message: string, declineCode?: string, adviceCode?: string): StripeHttpError {
@@ -852,7 +891,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   }
 
   /** Runs one authorised request; returns status and JSON body, or throws a StripeHttpError. */
-  function route(method: string, path: string, params: FormObject): { status: number; body: unknown } {
+  function route(method: string, path: string, params: FormObject, uploads: readonly MultipartFile[]): { status: number; body: unknown } {
     const segments = path.split('?')[0]!.split('/').filter(Boolean);
     const [version, resource, id, sub, subId] = segments;
     if (version !== 'v1') throw invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
@@ -868,6 +907,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       return { status: 200, body: confirmPaymentIntent(id, params) };
     }
     if (resource === 'disputes') return disputes.route(method, id, sub, params);
+    if (resource === 'files') return files.route(method, id, sub, method === 'GET' ? { ...parseStripeForm(path.split('?')[1] ?? ''), ...params } : params, uploads);
 
     if (method === 'GET' && resource === 'charges' && id !== undefined && sub === undefined) {
       const charge = charges.get(id);
@@ -954,8 +994,8 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
   async function dispatch(incoming: StripeFakeIncoming): Promise<StripeFakeAnswer> {
     const method = incoming.method.toUpperCase();
     const path = incoming.path;
-    const params = parseStripeForm(incoming.body);
     const header = (name: string) => incoming.headers[name] ?? incoming.headers[name.toLowerCase()];
+    const { params, uploads, canonical, text, problem } = readBody(incoming.body, header('content-type'));
     const key = header('idempotency-key') ?? null;
     const log = (status: number | null, replayed: boolean, fault: StripeFakeFault | null) =>
       requests.push({ method, path, params, idempotencyKey: key, status, replayed, fault: fault?.kind ?? null });
@@ -963,7 +1003,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     const host = header('host');
     if (host) baseUrl = `http://${host}`;
     // The student's 3-D Secure step is a browser page: no API key, the PaymentIntent's client secret instead.
-    if (path.startsWith('/fake-3ds/')) return threeDSecure(method, path, incoming.body);
+    if (path.startsWith('/fake-3ds/')) return threeDSecure(method, path, text);
 
     const authorization = header('authorization') ?? '';
     if (authorization !== `Bearer ${apiKey}`) {
@@ -990,10 +1030,14 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       return { kind: 'drop' };
     }
 
+    if (problem) {
+      log(problem.status, false, fault);
+      return response(problem.status, errorBody(problem.error));
+    }
     // Idempotency (POST only, as Stripe): the first answer for a key is replayed for the same parameters.
     let entry: Idempotent | undefined;
     if (key !== null && method === 'POST') {
-      const fingerprint = formFingerprint(method, path.split('?')[0]!, incoming.body);
+      const fingerprint = formFingerprint(method, path.split('?')[0]!, canonical);
       entry = keys.get(key);
       if (entry && entry.fingerprint !== fingerprint) {
         log(400, false, fault);
@@ -1037,7 +1081,7 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     let body: string;
     let saved = true;
     try {
-      const result = route(method, path, params);
+      const result = route(method, path, params, uploads);
       status = result.status;
       body = JSON.stringify(result.body);
     } catch (error) {
@@ -1063,6 +1107,30 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     }
     log(status, false, fault);
     return response(status, body, key === null ? {} : { 'idempotency-key': key });
+  }
+
+  /**
+   * A request body decoded: a form body's parameters, or a `multipart/form-data` body's text fields (the file
+   * parts in `uploads`, described in `params` as `{ filename, type, size }`). `canonical` is what idempotency
+   * compares: the form body, or for multipart the fields and each file's name, type, size and a digest of its
+   * bytes (the boundary differs on every call). A malformed multipart body is a `problem` (400).
+   */
+  function readBody(body: string | Uint8Array, contentType: string | undefined) {
+    const boundary = multipartBoundary(contentType);
+    const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+    const none = { uploads: [] as readonly MultipartFile[], text, problem: null as StripeHttpError | null };
+    if (boundary === null) return { ...none, params: parseStripeForm(text), canonical: text };
+    try {
+      const parsed = parseMultipart(typeof body === 'string' ? new TextEncoder().encode(body) : body, boundary);
+      const params = formFromEntries(parsed.fields);
+      for (const file of parsed.files) params[file.name] = { filename: file.filename ?? '', type: file.type ?? '', size: String(file.data.length) };
+      const digest = (data: Uint8Array) => data.reduce((h, b) => Math.imul(h ^ b, 0x01000193) >>> 0, 0x811c9dc5).toString(16);
+      const described = parsed.files.map((f) => [f.name, `${f.filename ?? ''};${f.type ?? ''};${f.data.length};${digest(f.data)}`]);
+      return { ...none, params, uploads: parsed.files, canonical: new URLSearchParams([...parsed.fields.map(([k, v]) => [k, v]), ...described]).toString() };
+    } catch (error) {
+      if (!(error instanceof StripeHttpError)) throw error;
+      return { ...none, params: {} as FormObject, canonical: text, problem: error };
+    }
   }
 
   const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -1127,7 +1195,9 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
       });
       const url = new URL(request.url);
       headers.host ??= url.host;
-      const answer = dispatch({ method: request.method, path: url.pathname + url.search, headers, body: await request.text() });
+      // A file upload is read as bytes: its files may be binary.
+      const body = multipartBoundary(headers['content-type']) === null ? await request.text() : new Uint8Array(await request.arrayBuffer());
+      const answer = dispatch({ method: request.method, path: url.pathname + url.search, headers, body });
       const signal = init?.signal ?? request.signal;
       const settled = await new Promise<StripeFakeAnswer>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
@@ -1234,7 +1304,17 @@ export function createStripeFake(options: StripeFakeOptions = {}): StripeFake {
     },
     openDispute: (paymentIntentOrCharge, opts) => disputes.open(paymentIntentOrCharge, opts),
     closeDispute: (disputeId, outcome) => disputes.close(disputeId, outcome),
-    addFile: (purpose = 'dispute_evidence') => addFile(purpose),
+    addFile: (purpose = 'dispute_evidence', upload) => addFile(purpose, upload),
+    get files() {
+      return files.all;
+    },
+    fileContents(fileId) {
+      try {
+        return files.contents(fileId);
+      } catch {
+        throw new Error(`fake Stripe: no file ${fileId}`);
+      }
+    },
     get disputes() {
       return disputes.all;
     },

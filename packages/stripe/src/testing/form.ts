@@ -10,8 +10,13 @@ export interface FormObject {
 
 /** Decodes a form body into nested objects (`transfer_data[destination]=acct_1` → `{ transfer_data: { destination: 'acct_1' } }`). */
 export function parseStripeForm(body: string): FormObject {
+  return formFromEntries(new URLSearchParams(body));
+}
+
+/** Nested objects from `[key, value]` entries with `a[b][c]` keys (a form body's, or a multipart body's text fields). */
+export function formFromEntries(entries: Iterable<readonly [string, string]>): FormObject {
   const root: FormObject = {};
-  for (const [key, value] of new URLSearchParams(body)) {
+  for (const [key, value] of entries) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
     const path = match ? [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)] : [key];
     let node = root;

@@ -15,11 +15,15 @@ export interface StripeFakeServer {
   close(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+/** The request body: text, or its bytes for a `multipart/form-data` upload (files may be binary). */
+function readBody(request: IncomingMessage): Promise<string | Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      resolve(/^\s*multipart\/form-data/i.test(request.headers['content-type'] ?? '') ? new Uint8Array(body.buffer, body.byteOffset, body.length) : body.toString('utf8'));
+    });
     request.on('error', reject);
   });
 }
