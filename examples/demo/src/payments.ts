@@ -52,6 +52,8 @@ export function createDemoPayments(options: { nameOf: (userId: string) => string
   const notices = new Map<string, string>();
   const stripeGw = stripeGateway({
     stripe,
+    // Chargeback evidence goes to the bank as text fields and as one PDF of them (Stripe's Files API).
+    evidenceDocument: true,
     customerFor: (studentId) => billing.get(studentId) ?? null,
     connectedAccountFor: (tutorId) => accounts.get(tutorId) ?? null,
     // The host hook: a real host emails the student a link to confirm their card on-session.

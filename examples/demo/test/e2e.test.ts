@@ -674,6 +674,9 @@ describe('demo end to end', () => {
     const atStripe = demo.world.payments.fake.disputes.find((d) => d.id === chargeback!.reference)!;
     expect(atStripe.evidence_details.submission_count).toBe(0);
     expect(atStripe.evidence.service_date).toBe(chargeback!.stagedEvidence!.service_date);
+    // The same evidence as a PDF, uploaded through the Files API (purpose dispute_evidence).
+    const file = demo.world.payments.fake.files.find((f) => f.id === atStripe.evidence.uncategorized_file);
+    expect(file).toMatchObject({ purpose: 'dispute_evidence', type: 'pdf', filename: 'session-evidence.pdf' });
     await cardShot(disputes, '26-chargeback-staged');
 
     // Pat submits: the SDK's dialog says it is final; the evidence goes to the bank once.
