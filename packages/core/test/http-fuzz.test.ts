@@ -27,7 +27,7 @@ import {
 const RUNS = 10_000;
 const TIMEOUT_MS = 120_000;
 
-type RouteName = 'create' | 'join' | 'noShow' | 'reportTutorAbsent' | 'cancel' | 'reschedule';
+type RouteName = 'create' | 'join' | 'noShow' | 'reportTutorAbsent' | 'cancel' | 'reschedule' | 'payment';
 const CONTENT_TYPES = ['application/json', 'text/plain', null] as const;
 
 const encoder = new TextEncoder();
@@ -86,6 +86,7 @@ const FIELDS: Record<RouteName, Record<string, fc.Arbitrary<unknown>>> = {
   join: { bookingId: bookingIdish },
   noShow: { bookingId: bookingIdish },
   reportTutorAbsent: { bookingId: bookingIdish },
+  payment: { bookingId: bookingIdish },
   cancel: {
     expectedChargeMinor: fc.oneof(fc.integer({ min: -10, max: 10 }), fc.double({ min: -1, max: 1 }), fc.constant(2 ** 53), fc.constant(-0)),
     reason: fc.oneof(fc.string({ maxLength: 8 }), fc.constant(' '.repeat(3)), fc.constant('x'.repeat(501))),
@@ -107,6 +108,7 @@ const SEEDS: Record<RouteName, readonly string[]> = {
   join: ['{"bookingId":"booking-a1"}', '{}', '[]'],
   noShow: ['{"bookingId":"booking-a1"}', '{}', '[]'],
   reportTutorAbsent: ['{"bookingId":"booking-a1"}', '{}', '[]'],
+  payment: ['{"bookingId":"booking-a1"}', '{}', '[]'],
   cancel: ['{"expectedChargeMinor":0,"reason":"ill"}', '{}', '[]'],
   reschedule: ['{"startAt":"2026-03-19T15:00:00.000Z"}', '{}', '[]'],
 };
@@ -189,6 +191,7 @@ const VALID: Record<RouteName, Record<string, unknown>> = {
   join: {},
   noShow: {},
   reportTutorAbsent: {},
+  payment: {},
   cancel: { expectedChargeMinor: 0, reason: 'The tutor is ill' },
   reschedule: { startAt: addDays(START, 8).toISOString() },
 };
@@ -200,6 +203,7 @@ describe.each<{ route: RouteName }>([
   { route: 'reportTutorAbsent' },
   { route: 'cancel' },
   { route: 'reschedule' },
+  { route: 'payment' },
 ])('fuzzing the $route body', ({ route }) => {
   let fx: HttpFixture;
   // booking-a2's session for join / no-show / tutor absent; a session a week ahead for cancel and
@@ -208,7 +212,7 @@ describe.each<{ route: RouteName }>([
   let path: string;
   let baseline: Counts;
   // The student reports the tutor absent; the tutor does everything else.
-  const sender = asUser(route === 'reportTutorAbsent' ? STUDENT_B : TUTOR_A);
+  const sender = asUser(route === 'reportTutorAbsent' || route === 'payment' ? STUDENT_B : TUTOR_A);
 
   beforeAll(async () => {
     fx = await createHttpFixture();
@@ -216,6 +220,13 @@ describe.each<{ route: RouteName }>([
       fx.addBooking({ bookingId: 'booking-later', studentId: STUDENT_B, scheduledStartAt: addDays(START, 7) });
       session = await fx.createSession('booking-later');
       fx.clock.set((await fx.createSession('booking-a2')).noShowEligibleAt);
+    } else if (route === 'payment') {
+      // Settled, and the bank wants the student (3-D Secure): a valid start opens the student's attempt.
+      session = await fx.createSession('booking-a2');
+      fx.gateway.script('needs-customer');
+      fx.clock.set(session.scheduledEndAt);
+      await fx.core.settlement.run();
+      expect((await fx.stored(session.id)).chargeStatus).toBe('awaiting_customer');
     } else {
       session = await fx.createSession('booking-a2');
       // Join open and no-show eligible: a valid body on any of these routes would change state.
@@ -231,6 +242,7 @@ describe.each<{ route: RouteName }>([
       reportTutorAbsent: routes.reportTutorAbsent(session.id),
       cancel: routes.cancel(session.id),
       reschedule: routes.reschedule(session.id),
+      payment: `/api/sessions/${session.id}/payment`,
     }[route];
     baseline = await counts(fx, session);
     expect(baseline.bookingRows).toBe(0);
