@@ -1007,7 +1007,8 @@ function Intro({ state }: { state: DemoState }) {
         absent, Cancel session, and a small picker that moves a lesson. Every click goes through the SDK’s HTTP routes;
         data lives in {state.database}. Move the simulated clock to try the join window, the no-show rules, late
         cancellations and the settlement. Meetings are made by the SDK’s Zoom provider against a fake Zoom the demo runs
-        itself: no Zoom account, keys or internet.
+        itself: no Zoom account, keys or internet. After the session: disputes, payouts after the review window, a card
+        dispute at the bank with its evidence, and Max completing a payment his bank wants him to confirm (3-D Secure).
       </p>
     </section>
   );
