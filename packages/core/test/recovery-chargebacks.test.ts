@@ -225,7 +225,7 @@ describe('chargebacks', () => {
     await core.chargebacks.record(report({ amountMinor: 5_000, fundsWithdrawnMinor: 5_000 }));
     clock.set(addMinutes(session.finalizedAt!, 4320));
     expect(await core.payouts.run()).toMatchObject({ due: 0 });
-    expect((await core.disputes.view({ sessionId: session.id, viewer: 'tutor' })).payout.state).toBe('held');
+    expect((await core.disputes.view({ sessionId: session.id, viewer: 'tutor' })).payout).toMatchObject({ state: 'held', heldBy: 'chargeback' });
     const lost = await core.chargebacks.record(report({ amountMinor: 5_000, status: 'lost', fundsWithdrawnMinor: 5_000 }));
     expect(lost.chargeback).toMatchObject({ tutorShareMinor: 4_500, tutorShare: 'withheld' });
     expect(await core.payouts.run()).toMatchObject({ succeeded: 1 });

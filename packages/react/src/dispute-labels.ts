@@ -296,7 +296,7 @@ const PANEL_LABELS: Omit<DisputeLabels, CommonKey | ReportKey> = {
   noRefunds: 'No refund.',
   charge: (amount, status, at) => `${amount}, ${PAYMENT_WORDS[status] ?? status}, ${at}`,
   refund: (amount, tutorPart, status, at) => `${amount} (from the tutor's share: ${tutorPart}), ${PAYMENT_WORDS[status] ?? status}, ${at}`,
-  payout: ({ state, reduced, reversedMinor }, { amount, outcome, reversed }, at) => {
+  payout: ({ state, reduced, reversedMinor, heldBy }, { amount, outcome, reversed }, at) => {
     const cut = reduced ? ` (reduced from ${outcome} by refunds)` : '';
     switch (state) {
       case 'none':
@@ -304,7 +304,7 @@ const PANEL_LABELS: Omit<DisputeLabels, CommonKey | ReportKey> = {
       case 'scheduled':
         return `Scheduled: ${amount}${cut}${at ? `, to be paid ${at}` : ''}.`;
       case 'held':
-        return `Held while the dispute is open: ${amount}${cut}.`;
+        return `Held while the ${heldBy === 'chargeback' ? 'card dispute at the bank' : 'dispute'} is open: ${amount}${cut}.`;
       case 'sending':
         return `Being sent: ${amount}.`;
       case 'paid':

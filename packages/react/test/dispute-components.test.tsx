@@ -184,6 +184,13 @@ describe('OpenDisputeButton', () => {
     expect(options.slice(-2)).toEqual(['The quality of the lesson', 'Autre chose']);
   });
 
+  it('the payout card says what holds it: the dispute, or a card dispute at the bank', () => {
+    const card = { timing: 'after_review', outcomeMinor: 13_500, amountMinor: 13_500, reduced: false, reversedMinor: 0, dueAt: null, paidAt: null } as const;
+    const money = { amount: 'TTD 135.00', outcome: 'TTD 135.00', reversed: 'TTD 0.00' };
+    expect(DEFAULT_DISPUTE_LABELS.payout({ ...card, state: 'held', heldBy: 'dispute' }, money, null)).toBe('Held while the dispute is open: TTD 135.00.');
+    expect(DEFAULT_DISPUTE_LABELS.payout({ ...card, state: 'held', heldBy: 'chargeback' }, money, null)).toBe('Held while the card dispute at the bank is open: TTD 135.00.');
+  });
+
   it('DEFAULT_DISPUTE_LABELS holds every text of both components (the three parts each component resolves)', () => {
     expect(DEFAULT_DISPUTE_LABELS).toMatchObject({
       reportProblem: 'Report a problem',

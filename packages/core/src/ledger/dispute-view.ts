@@ -50,6 +50,8 @@ export interface PayoutStateJson {
   readonly dueAt: string | null;
   /** When it was paid (ISO 8601), or `null`. */
   readonly paidAt: string | null;
+  /** For `held`: what holds it — the platform's own dispute, or a card dispute at the bank (a chargeback). */
+  readonly heldBy?: 'dispute' | 'chargeback';
 }
 
 /** A dispute as JSON. */
@@ -143,11 +145,11 @@ export function payoutState(
   }
   if (!last) return { ...base, state: 'none', amountMinor: 0, reduced: false, reversedMinor: 0 };
   const left = payoutLeft(session, ledger.refunds, ledger.chargebacks);
-  const held = holdsPayout(ledger.dispute) || chargebackHoldsPayout(ledger.chargebacks);
+  const heldBy = holdsPayout(ledger.dispute) ? 'dispute' : chargebackHoldsPayout(ledger.chargebacks) ? 'chargeback' : null;
   const state: PayoutStateName =
-    last.status === 'scheduled' ? (held ? 'held' : 'scheduled') : last.status === 'pending' || last.status === 'unknown' ? 'sending' : last.status === 'cancelled' ? 'cancelled' : 'failed';
+    last.status === 'scheduled' ? (heldBy !== null ? 'held' : 'scheduled') : last.status === 'pending' || last.status === 'unknown' ? 'sending' : last.status === 'cancelled' ? 'cancelled' : 'failed';
   const amountMinor = last.status === 'scheduled' ? left : last.amountMinor;
-  return { ...base, state, amountMinor, reduced: amountMinor < outcomeMinor, reversedMinor: 0 };
+  return { ...base, state, amountMinor, reduced: amountMinor < outcomeMinor, reversedMinor: 0, ...(state === 'held' && heldBy !== null ? { heldBy } : {}) };
 }
 
 /** What the view is built from: the session and everything stored about it, read together. */
