@@ -5,7 +5,8 @@ import type { ChargeAttempt, Session } from '../session/model';
 import { transitionContext } from '../session/transition';
 import { classifyChargeResult, decideChargeAnswer, LATE_SUCCESS_REASON, type ChargeAnswer, type ChargeAnswerInput, type ChargeAnswerReport } from './answers';
 import { toChargeAttentionSummary, type ChargeAttentionSummary } from './attention';
-import { classifyOnSessionResult, onSessionInstruction, openOnSessionAttempt, type OnSessionPayment } from './recovery';
+import { chargeInstructionFor } from './charges';
+import { classifyOnSessionResult, openOnSessionAttempt, type OnSessionPayment } from './recovery';
 
 /** `core.charges`: the charge ledger — its attempts, the answers gateways report, and what needs a person. */
 export interface ChargesResource {
@@ -168,7 +169,8 @@ async function startOnSession(
     },
     { retry: 'until-decided' },
   );
-  const instruction = onSessionInstruction(session);
+  // The same instruction as an off-session attempt's: the gateway decides how to take it on-session.
+  const instruction = chargeInstructionFor(session);
   const facts = { attempt: instruction.attempt, amountMinor: instruction.amountMinor, currency: instruction.currency };
   let answer: ReturnType<typeof classifyOnSessionResult>;
   try {

@@ -49,6 +49,26 @@ export function chargeInstructionFor(session: Session): ChargeInstruction {
   };
 }
 
+/** A new `pending` ledger row for attempt `attempt` of `session` (its key, the outcome's amounts), opened at `now`. */
+export function pendingAttemptRow(session: Session, outcome: ChargedOutcome, attempt: number, now: Date): ChargeAttempt {
+  return {
+    sessionId: session.id,
+    attempt,
+    idempotencyKey: chargeIdempotencyKey(session.id, outcome, attempt),
+    outcome,
+    amountMinor: session.chargeAmountMinor ?? 0,
+    payoutMinor: session.payoutAmountMinor ?? 0,
+    feeMinor: session.platformFeeMinor ?? 0,
+    currency: session.currency,
+    status: 'pending',
+    gatewayReference: null,
+    failureCode: null,
+    calls: 0,
+    requestedAt: now,
+    answeredAt: null,
+  };
+}
+
 /**
  * Opens ledger attempt `attempt` on `settled` (the final session that charges, already built from
  * `ctx.session`): a new key, a new row, `charge.requested` after `events`, and the `CHARGE` effect.
@@ -61,22 +81,7 @@ export function openAttempt(
   const outcome = settled.status as ChargedOutcome;
   const idempotencyKey = chargeIdempotencyKey(ctx.session.id, outcome, attempt);
   const session: Session = { ...settled, chargeStatus: 'pending', chargeAttempts: attempt, chargeIdempotencyKey: idempotencyKey };
-  const row: ChargeAttempt = {
-    sessionId: ctx.session.id,
-    attempt,
-    idempotencyKey,
-    outcome,
-    amountMinor: session.chargeAmountMinor ?? 0,
-    payoutMinor: session.payoutAmountMinor ?? 0,
-    feeMinor: session.platformFeeMinor ?? 0,
-    currency: session.currency,
-    status: 'pending',
-    gatewayReference: null,
-    failureCode: null,
-    calls: 0,
-    requestedAt: ctx.now,
-    answeredAt: null,
-  };
+  const row = pendingAttemptRow(session, outcome, attempt, ctx.now);
   const events = [...(opening.events ?? []), ctx.event('charge.requested', opening.actor, { attempt, amountMinor: row.amountMinor })];
   return accepted(session, events, [{ type: 'open', attempt: row }], [{ type: 'CHARGE', instruction: chargeInstructionFor(session) }]);
 }

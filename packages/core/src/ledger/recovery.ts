@@ -1,8 +1,8 @@
 import type { OnSessionChargeResult } from '../ports';
-import type { ChargeAttempt, ChargedOutcome, Session } from '../session/model';
-import { accepted, refuse, type TransitionContext, type TransitionResult } from '../session/transition';
+import type { ChargedOutcome, Session } from '../session/model';
+import { accepted, refuse, unchanged, type TransitionContext, type TransitionResult } from '../session/transition';
 import { classifyChargeResult, type ChargeAnswer } from './answers';
-import { chargeIdempotencyKey, chargeInstructionFor } from './charges';
+import { pendingAttemptRow } from './charges';
 
 /**
  * Payment recovery (issue #24, point 4; DESIGN.md "third release"): a charge that only the student can make
@@ -65,32 +65,12 @@ export function openOnSessionAttempt(ctx: TransitionContext, studentId: string):
   if (session.chargeStatus !== 'awaiting_customer') {
     return refuse('NO_CHARGE_PENDING', `The session's charge does not wait for the student (${session.chargeStatus})`, { chargeStatus: session.chargeStatus });
   }
-  if (session.chargeIdempotencyKey !== null) return { ok: true, changed: false, session, events: [], ledger: [], effects: [] };
+  if (session.chargeIdempotencyKey !== null) return unchanged(session);
   const attempt = session.chargeAttempts + 1;
-  const outcome = session.status as ChargedOutcome;
-  const idempotencyKey = chargeIdempotencyKey(session.id, outcome, attempt);
-  const next: Session = { ...ctx.next({ chargeAttempts: attempt, chargeIdempotencyKey: idempotencyKey }) };
-  const row: ChargeAttempt = {
-    sessionId: session.id,
-    attempt,
-    idempotencyKey,
-    outcome,
-    amountMinor: session.chargeAmountMinor ?? 0,
-    payoutMinor: session.payoutAmountMinor ?? 0,
-    feeMinor: session.platformFeeMinor ?? 0,
-    currency: session.currency,
-    status: 'pending',
-    gatewayReference: null,
-    failureCode: null,
-    calls: 0,
-    requestedAt: now,
-    answeredAt: null,
-  };
+  const row = pendingAttemptRow(session, session.status as ChargedOutcome, attempt, now);
+  const next = ctx.next({ chargeAttempts: attempt, chargeIdempotencyKey: row.idempotencyKey });
   return accepted(next, [ctx.event('charge.requested', studentId, { attempt, amountMinor: row.amountMinor, onSession: true })], [{ type: 'open', attempt: row }]);
 }
-
-/** The instruction of the open on-session attempt (the same as an off-session one: the gateway decides how). */
-export const onSessionInstruction = chargeInstructionFor;
 
 /** The most characters of a client secret taken from a gateway. */
 const MAX_SECRET = 500;

@@ -214,6 +214,44 @@ export type FakeTransferBehaviour = 'succeed' | 'decline' | 'lose-response' | 't
 /** How the fake gateway answers one refund call (see {@link RecordingPaymentGateway.scriptRefunds}). */
 export type FakeRefundBehaviour = 'succeed' | 'decline' | 'pending' | 'lose-response' | 'throw' | 'hang' | 'halt';
 
+/**
+ * One call of a keyed money move (a transfer, a chargeback share move), as a real gateway answers it: the
+ * next scripted behaviour; the key's first definite answer replayed; money moved at most once per key.
+ */
+async function keyedMove<I extends { readonly idempotencyKey: string }>(
+  state: { readonly plan: FakeTransferBehaviour[]; readonly replay: Map<string, PayoutResult>; readonly made: Map<string, I> },
+  instruction: I,
+  reference: string,
+  declineCode: string,
+  callOptions: ChargeCallOptions | undefined,
+): Promise<PayoutResult> {
+  const behaviour = state.plan.shift() ?? 'succeed';
+  const replayed = state.replay.get(instruction.idempotencyKey);
+  if (replayed) return replayed;
+  switch (behaviour) {
+    case 'hang':
+      return await new Promise<never>((_, reject) => {
+        callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    case 'throw':
+      throw new Error('gateway unreachable');
+    case 'halt':
+      return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
+    case 'decline': {
+      const declined: PayoutResult = { status: 'failed', failureCode: declineCode, reference };
+      state.replay.set(instruction.idempotencyKey, declined);
+      return declined;
+    }
+    default: {
+      if (!state.made.has(instruction.idempotencyKey)) state.made.set(instruction.idempotencyKey, instruction);
+      const moved: PayoutResult = { status: 'succeeded', reference };
+      state.replay.set(instruction.idempotencyKey, moved);
+      if (behaviour === 'lose-response') throw new Error('gateway response lost');
+      return moved;
+    }
+  }
+}
+
 /** Creates a {@link RecordingPaymentGateway}. */
 export function createRecordingPaymentGateway(options: { latencyMs?: number } = {}): RecordingPaymentGateway {
   const instructions: ChargeInstruction[] = [];
@@ -280,24 +318,9 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
     scriptShareMoves(...behaviours) {
       sharePlan.push(...behaviours);
     },
-    async moveChargebackShare(instruction, callOptions) {
-      const behaviour = sharePlan.shift() ?? 'succeed';
-      const replayed = shareReplay.get(instruction.idempotencyKey);
-      if (replayed) return replayed;
+    moveChargebackShare(instruction, callOptions) {
       const reference = `${instruction.direction === 'reverse' ? 'trr' : 'tr'}_${instruction.idempotencyKey}`;
-      if (behaviour === 'hang') return hang(callOptions);
-      if (behaviour === 'throw') throw new Error('gateway unreachable');
-      if (behaviour === 'halt') return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
-      if (behaviour === 'decline') {
-        const declined: PayoutResult = { status: 'failed', failureCode: 'insufficient_funds', reference };
-        shareReplay.set(instruction.idempotencyKey, declined);
-        return declined;
-      }
-      if (!shareMoves.has(instruction.idempotencyKey)) shareMoves.set(instruction.idempotencyKey, instruction);
-      const moved: PayoutResult = { status: 'succeeded', reference };
-      shareReplay.set(instruction.idempotencyKey, moved);
-      if (behaviour === 'lose-response') throw new Error('gateway response lost');
-      return moved;
+      return keyedMove({ plan: sharePlan, replay: shareReplay, made: shareMoves }, instruction, reference, 'insufficient_funds', callOptions);
     },
     reversals,
     transferInstructions,
@@ -307,32 +330,7 @@ export function createRecordingPaymentGateway(options: { latencyMs?: number } = 
     },
     async transfer(instruction, callOptions): Promise<PayoutResult> {
       transferInstructions.push(instruction);
-      const behaviour = transferPlan.shift() ?? 'succeed';
-      const replayed = transferReplay.get(instruction.idempotencyKey);
-      if (replayed) return replayed;
-      const reference = `tr_${instruction.idempotencyKey}`;
-      switch (behaviour) {
-        case 'hang':
-          return await new Promise<never>((_, reject) => {
-            callOptions?.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-          });
-        case 'throw':
-          throw new Error('gateway unreachable');
-        case 'halt':
-          return { status: 'halted', code: 'IDEMPOTENCY_CONFLICT' };
-        case 'decline': {
-          const declined: PayoutResult = { status: 'failed', failureCode: 'balance_insufficient', reference };
-          transferReplay.set(instruction.idempotencyKey, declined);
-          return declined;
-        }
-        default: {
-          if (!transfers.has(instruction.idempotencyKey)) transfers.set(instruction.idempotencyKey, instruction);
-          const paid: PayoutResult = { status: 'succeeded', reference };
-          transferReplay.set(instruction.idempotencyKey, paid);
-          if (behaviour === 'lose-response') throw new Error('gateway response lost');
-          return paid;
-        }
-      }
+      return keyedMove({ plan: transferPlan, replay: transferReplay, made: transfers }, instruction, `tr_${instruction.idempotencyKey}`, 'balance_insufficient', callOptions);
     },
     refundInstructions,
     refunds,
